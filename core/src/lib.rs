@@ -1,0 +1,13 @@
+//! eseal — electronic seals (电子印章) for PDF and OFD documents.
+//!
+//! Rooms (see `DESIGN.md`), each depending only on those above it:
+//!
+//! 1. [`crypto`] — SM3, SM2 with the signer ID (GM/T 0009), certificates, trust, the [`crypto::Signer`] trait.
+//! 2. [`ses`] — GB/T 38540 (v4), GM/T 0031-2014 (v1) and GM/T 0031-2025 (v5) seals and signatures.
+//! 3. [`stamp`] — seal pictures: generated official and personal seals, imports, QR codes, slices.
+#![forbid(unsafe_code)]
+
+pub mod crypto;
+pub mod report;
+pub mod ses;
+pub mod stamp;

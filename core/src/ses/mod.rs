@@ -1,0 +1,1 @@
+//! GB/T 38540 / GM/T 0031 seals and signatures.

@@ -1,0 +1,1 @@
+//! Seal pictures (issue: stamp room). To be filled.
