@@ -9,7 +9,7 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 secs="${ESEAL_OPENSSL_SECONDS:-3}"
 echo "== openssl speed (each ${secs}s)" >&2
 ossl_sm3="$(openssl speed -seconds "$secs" -bytes 16384 -evp sm3 2>/dev/null | awk '/^sm3/ {print $2}')"
-ossl_sm2="$(openssl speed -seconds "$secs" sm2 2>/dev/null | awk '/SM2 \(sm2\)/ {print $(NF-1), $NF}')"
+ossl_sm2="$(openssl speed -seconds "$secs" sm2 2>/dev/null | awk '/bits SM2/ {print $(NF-1), $NF}')"
 echo "== cargo bench (criterion)" >&2
 cargo bench -p eseal-benches --bench crypto -- --noplot >&2
 python3 - "$target" "$ossl_sm3" "$ossl_sm2" <<'PY'

@@ -12,6 +12,7 @@ use eseal::ses::VerifyOptions;
 use std::path::{Path, PathBuf};
 
 mod ca;
+mod demo;
 mod seal;
 mod stamp;
 
@@ -33,6 +34,8 @@ enum Command {
     /// The deterministic test CA (root, unit, personal, server certificates) for tests and demos.
     #[command(subcommand)]
     Ca(ca::CaCommand),
+    /// End-to-end demo: test CA, a unit seal, a signature, verification, the report.
+    Demo(demo::DemoArgs),
 }
 
 /// Options shared by every verifying command.
@@ -120,6 +123,7 @@ pub fn run() -> i32 {
         Command::Seal(c) => seal::run(c),
         Command::Stamp(c) => stamp::run(c),
         Command::Ca(c) => ca::run(c),
+        Command::Demo(a) => demo::run(a),
     };
     match result {
         Ok(code) => code,
