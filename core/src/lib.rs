@@ -7,6 +7,7 @@
 //! 3. [`stamp`] — seal pictures: generated official and personal seals, imports, QR codes, slices.
 #![forbid(unsafe_code)]
 
+pub mod asn1;
 pub mod crypto;
 pub mod report;
 pub mod ses;
