@@ -4,6 +4,7 @@
 //! The host computes e = SM3(Z‖M) (GM/T 0009) and the key signs e: the private key never
 //! leaves the token. A PIN-verified container is a [`UkeySigner`].
 
+pub mod agent;
 pub mod identity;
 pub mod seals;
 #[allow(unsafe_code)]
