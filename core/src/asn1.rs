@@ -139,7 +139,7 @@ impl<'a> Tlv<'a> {
             }
             0x1E => {
                 // BMPString: UTF-16BE.
-                if self.content.len() % 2 != 0 {
+                if !self.content.len().is_multiple_of(2) {
                     return Err(Asn1Error::Invalid { what, why: "odd BMPString length".into() });
                 }
                 let units: Vec<u16> = self.content.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();

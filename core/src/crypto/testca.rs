@@ -156,7 +156,7 @@ mod tests {
         assert!(ca.person.cert.verify_issued_by(&ca.person.cert).is_err());
         let store = TrustStore::new().with(ca.root.cert.clone());
         assert!(matches!(verify_chain(&ca.unit.cert, &[], &store), ChainStatus::Trusted { .. }));
-        assert!(matches!(verify_chain(&ca.unit.cert, &[ca.root.cert.clone()], &TrustStore::new()), ChainStatus::UnknownRoot { .. }));
+        assert!(matches!(verify_chain(&ca.unit.cert, std::slice::from_ref(&ca.root.cert), &TrustStore::new()), ChainStatus::UnknownRoot { .. }));
         let other = TestCa::new("other").unwrap();
         // Same root name, other key: the signature does not verify.
         assert!(matches!(verify_chain(&ca.unit.cert, &[], &TrustStore::new().with(other.root.cert)), ChainStatus::Broken { .. }));

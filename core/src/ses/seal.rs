@@ -270,7 +270,8 @@ impl Seal {
         let data = pdata.octet_string("SES_ESPictrueInfo.data")?.to_vec();
         let declared_type = ptype.string("SES_ESPictrueInfo.type")?;
         let format = PictureFormat::sniff(&data);
-        if !declared_type.eq_ignore_ascii_case(format.name()) && !(format == PictureFormat::Jpeg && declared_type.eq_ignore_ascii_case("jpeg")) {
+        let named_right = declared_type.eq_ignore_ascii_case(format.name()) || (format == PictureFormat::Jpeg && declared_type.eq_ignore_ascii_case("jpeg"));
+        if !named_right {
             notes.push(format!("picture declared as {declared_type:?} is {}", format.name()));
         }
         let picture = Picture {
