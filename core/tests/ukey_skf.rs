@@ -322,3 +322,36 @@ fn sm2_algorithm_id_and_pem_certificate_quirks() {
     let lib = SkfLibrary::load_with(&again.lib, SkfConfig { sm2_alg_ids: vec![0x0002_0100], ..SkfConfig::default() }).unwrap();
     assert!(!connect_one(&lib).info().unwrap().sm2);
 }
+
+/// Done-when of the issue, for the SES layer: a seal written to the (software) UKey is read
+/// back from it and used, with the key's own SM2 key, to make a GB/T 38540 signature that
+/// verifies (PDF/OFD wrap this same signature).
+#[test]
+fn seal_on_the_key_signs_and_verifies_an_ses_signature() {
+    use eseal::crypto::TrustStore;
+    use eseal::crypto::time::Time;
+    use eseal::report::Verdict;
+    use eseal::ses::{self, DataCheck, VerifyOptions};
+
+    let t = TempDir::new("ukey-ses");
+    let soft = SoftUkey::new(t.path(), &[("SN-SES", Quirks::default())]);
+    let ca = test_ca();
+    let lib = SkfLibrary::load(&soft.lib).unwrap();
+    let mut tok = connect_one(&lib);
+    tok.verify_pin(APP, PinType::User, USER_PIN).unwrap();
+    write_seal(tok.as_mut(), APP, "ESL-1", &test_seal(&ca)).unwrap();
+    drop(tok);
+
+    let tok = connect_one(&lib);
+    let signer = UkeySigner::open(tok, APP, None, USER_PIN).unwrap();
+    let seal = signer.with_token(|t| read_seals(t, Some(APP))).unwrap().remove(0).seal;
+    let data = b"document bytes protected by the signature";
+    let hash = eseal::crypto::sm3::sm3(data);
+    let when = Time::from_ymd_hms(2026, 6, 1, 8, 0, 0).unwrap();
+    let sig = ses::sign(&seal, &signer, &hash, "contract.ofd", when).expect("sign with the UKey");
+    let opts = VerifyOptions { trust: TrustStore::new().with(ca.root.cert.clone()), now: when, extra_certs: vec![] };
+    let r = ses::verify_signature(sig.to_der(), DataCheck::Hash(&hash), Some("contract.ofd"), "ukey", &opts);
+    assert_eq!(r.verdict(), Verdict::Valid, "{:#?}", r.checks);
+    let r = ses::verify_signature(sig.to_der(), DataCheck::Hash(&eseal::crypto::sm3::sm3(b"changed")), None, "ukey", &opts);
+    assert_eq!(r.verdict(), Verdict::Invalid);
+}
