@@ -113,6 +113,7 @@ impl Rt {
 #[cfg(unix)]
 fn own_path() -> Option<PathBuf> {
     use std::os::unix::ffi::OsStrExt;
+    // SAFETY: Dl_info is plain data (pointers and integers); all-zero is a valid value.
     let mut info: libc::Dl_info = unsafe { std::mem::zeroed() };
     // SAFETY: dladdr only reads the address to find the object that contains it; `info` is a
     // valid out-structure. dli_fname, when set, is a NUL-terminated string owned by the loader.
@@ -120,6 +121,7 @@ fn own_path() -> Option<PathBuf> {
     if ok == 0 || info.dli_fname.is_null() {
         return None;
     }
+    // SAFETY: dli_fname is non-null (checked above) and a NUL-terminated string owned by the loader.
     let name = unsafe { std::ffi::CStr::from_ptr(info.dli_fname) };
     Some(PathBuf::from(std::ffi::OsStr::from_bytes(name.to_bytes())))
 }
@@ -200,6 +202,7 @@ pub unsafe extern "system" fn SKF_EnumDev(bPresent: i32, szNameList: *mut c_char
                 }
         }
         let list = multi_string(names.iter().map(String::as_str));
+        // SAFETY: SKF contract: the buffer, when non-null, holds *pulSize bytes; pulSize points to a ULONG of the library's width (put_bytes checks it for null).
         ok(unsafe { put_bytes(&list, szNameList as *mut u8, pulSize, w) })
     })
 }
@@ -253,6 +256,7 @@ pub unsafe extern "system" fn SKF_GetDevState(szDevName: *const c_char, pulDevSt
                     state = 1;
                 }
         }
+        // SAFETY: non-null (checked) out-pointer to a ULONG of the library's width (SKF contract).
         unsafe { width().write(pulDevState, state) };
         Ok(())
     })
@@ -292,6 +296,7 @@ pub unsafe extern "system" fn SKF_GetDevInfo(hDev: *mut c_void, pDevInfo: *mut c
         let path = rt.dev(hDev)?;
         nonnull(pDevInfo)?;
         let st = load(&path)?;
+        // SAFETY: non-null (checked) pointer to the structure the SKF prototype names, of this layout's size.
         unsafe { put_struct(&devinfo(&st, width()), pDevInfo) };
         Ok(())
     })
@@ -344,6 +349,7 @@ pub unsafe extern "system" fn SKF_EnumApplication(hDev: *mut c_void, szAppName: 
         let path = rt.dev(hDev)?;
         let st = load(&path)?;
         let list = multi_string(st.applications.iter().map(|a| a.name.as_str()));
+        // SAFETY: SKF contract: the buffer, when non-null, holds *pulSize bytes; pulSize points to a ULONG of the library's width (put_bytes checks it for null).
         ok(unsafe { put_bytes(&list, szAppName as *mut u8, pulSize, width()) })
     })
 }
@@ -357,6 +363,7 @@ pub unsafe extern "system" fn SKF_OpenApplication(hDev: *mut c_void, szAppName: 
         let mut st = load(&path)?;
         app_mut(&mut st, &name)?;
         let h = rt.add(Obj::App { dev: hDev as usize as u64, path, app: name });
+        // SAFETY: non-null (checked) out-pointer for a handle.
         unsafe { *phApplication = h };
         Ok(())
     })
@@ -414,6 +421,7 @@ pub unsafe extern "system" fn SKF_VerifyPIN(hApplication: *mut c_void, ulPINType
             Err((_, n)) => n,
         };
         if !pulRetryCount.is_null() {
+            // SAFETY: non-null (checked) out-pointer to a ULONG of the library's width (SKF contract).
             unsafe { w.write(pulRetryCount, u64::from(left)) };
         }
         match res {
@@ -449,6 +457,7 @@ pub unsafe extern "system" fn SKF_ChangePIN(
             let left = match res {
                 Ok(n) | Err((_, n)) => n,
             };
+            // SAFETY: non-null (checked) out-pointer to a ULONG of the library's width (SKF contract).
             unsafe { w.write(pulRetryCount, u64::from(left)) };
         }
         res.map_err(|(c, _)| c)?;
@@ -480,6 +489,7 @@ pub unsafe extern "system" fn SKF_GetPINInfo(
             USER_TYPE => &a.user_pin,
             _ => return Err(SAR_USER_TYPE_INVALID),
         };
+        // SAFETY: non-null (checked) out-pointer to a ULONG of the library's width (SKF contract).
         unsafe {
             w.write(pulMaxRetryCount, u64::from(p.max_retries));
             w.write(pulRemainRetryCount, u64::from(p.remaining));
@@ -506,6 +516,7 @@ pub unsafe extern "system" fn SKF_UnblockPIN(hApplication: *mut c_void, szAdminP
             let left = match res {
                 Ok(n) | Err((_, n)) => n,
             };
+            // SAFETY: non-null (checked) out-pointer to a ULONG of the library's width (SKF contract).
             unsafe { width().write(pulRetryCount, u64::from(left)) };
         }
         res.map_err(|(c, _)| c)?;
@@ -534,6 +545,7 @@ pub unsafe extern "system" fn SKF_EnumFiles(hApplication: *mut c_void, szFileLis
         let mut st = load(&path)?;
         let a = app_mut(&mut st, &app)?;
         let list = multi_string(a.files.iter().map(|f| f.name.as_str()));
+        // SAFETY: SKF contract: the buffer, when non-null, holds *pulSize bytes; pulSize points to a ULONG of the library's width (put_bytes checks it for null).
         ok(unsafe { put_bytes(&list, szFileList as *mut u8, pulSize, width()) })
     })
 }
@@ -554,6 +566,7 @@ pub unsafe extern "system" fn SKF_GetFileInfo(hApplication: *mut c_void, szFileN
         w.push(&mut d, (f.data.len() / 2) as u32);
         w.push(&mut d, f.read_rights);
         w.push(&mut d, f.write_rights);
+        // SAFETY: non-null (checked) pointer to the structure the SKF prototype names, of this layout's size.
         unsafe { put_struct(&d, pFileInfo) };
         Ok(())
     })
@@ -629,6 +642,7 @@ pub unsafe extern "system" fn SKF_ReadFile(
         }
         // At most MaxBufferSize bytes per call: callers loop (short reads allowed).
         let n = (ulSize as usize).min(data.len() - off).min(max as usize);
+        // SAFETY: SKF contract: the buffer, when non-null, holds *pulSize bytes; pulSize points to a ULONG of the library's width (put_bytes checks it for null).
         ok(unsafe { put_bytes(&data[off..off + n], pbOutData, pulOutLen, width()) })
     })
 }
@@ -675,6 +689,7 @@ pub unsafe extern "system" fn SKF_EnumContainer(hApplication: *mut c_void, szCon
         let mut st = load(&path)?;
         let a = app_mut(&mut st, &app)?;
         let list = multi_string(a.containers.iter().map(|c| c.name.as_str()));
+        // SAFETY: SKF contract: the buffer, when non-null, holds *pulSize bytes; pulSize points to a ULONG of the library's width (put_bytes checks it for null).
         ok(unsafe { put_bytes(&list, szContainerName as *mut u8, pulSize, width()) })
     })
 }
@@ -768,6 +783,7 @@ pub unsafe extern "system" fn SKF_GetContainerType(hContainer: *mut c_void, pulC
     run(|rt| {
         nonnull(pulContainerType)?;
         let t = with_con(rt, hContainer, |_, c, _| Ok(if c.sign_key.is_some() { 2u64 } else { 0 }))?;
+        // SAFETY: non-null (checked) out-pointer to a ULONG of the library's width (SKF contract).
         unsafe { width().write(pulContainerType, t) };
         Ok(())
     })
@@ -821,6 +837,7 @@ pub unsafe extern "system" fn SKF_ExportCertificate(hContainer: *mut c_void, bSi
             Ok((der, st.quirks.cert_pem))
         })?;
         let out = if as_pem { pem(&cert) } else { cert };
+        // SAFETY: SKF contract: the buffer, when non-null, holds *pulSize bytes; pulSize points to a ULONG of the library's width (put_bytes checks it for null).
         ok(unsafe { put_bytes(&out, pbCert, pulCertLen, width()) })
     })
 }
@@ -850,6 +867,7 @@ pub unsafe extern "system" fn SKF_ExportPublicKey(hContainer: *mut c_void, bSign
             let k = signing_key(h.as_deref().ok_or(SAR_KEYNOTFOUNTERR)?)?;
             Ok(pub_blob(&k, w))
         })?;
+        // SAFETY: SKF contract: the buffer, when non-null, holds *pulSize bytes; pulSize points to a ULONG of the library's width (put_bytes checks it for null).
         ok(unsafe { put_bytes(&blob, pbBlob, pulBlobLen, w) })
     })
 }
@@ -882,6 +900,7 @@ pub unsafe extern "system" fn SKF_GenECCKeyPair(hContainer: *mut c_void, ulAlgId
         c.sign_key = Some(hex::encode(k.to_bytes()));
         c.sign_cert = None;
         save(&path, &st)?;
+        // SAFETY: non-null (checked) pointer to the structure the SKF prototype names, of this layout's size.
         unsafe { put_struct(&pub_blob(&k, width()), pBlob) };
         Ok(())
     })
@@ -913,6 +932,7 @@ pub unsafe extern "system" fn SKF_ECCSignData(hContainer: *mut c_void, pbData: *
         let mut blob = Vec::with_capacity(128);
         blob.extend_from_slice(&right_aligned_64(&sig.r_bytes()));
         blob.extend_from_slice(&right_aligned_64(&sig.s_bytes()));
+        // SAFETY: non-null (checked) pointer to the structure the SKF prototype names, of this layout's size.
         unsafe { put_struct(&blob, pSignature) };
         Ok(())
     })

@@ -177,7 +177,8 @@ impl State {
         let io = |e| StateError::Io { path: path.display().to_string(), source: e };
         let json = serde_json::to_vec_pretty(self).map_err(|e| StateError::Param(e.to_string()))?;
         let mut tmp = path.as_os_str().to_owned();
-        tmp.push(format!(".tmp{}", std::process::id()));
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        tmp.push(format!(".tmp{}-{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
         let tmp = std::path::PathBuf::from(tmp);
         std::fs::write(&tmp, json).map_err(io)?;
         std::fs::rename(&tmp, path).map_err(|e| {
@@ -251,5 +252,49 @@ impl Provision {
             return Err(StateError::Param(format!("{} exists already", path.display())));
         }
         self.to_state()?.save(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provision() -> Provision {
+        Provision {
+            serial: "T1".into(),
+            label: "L".into(),
+            application: "APP".into(),
+            container: "C".into(),
+            user_pin: "123456".into(),
+            admin_pin: "12345678".into(),
+            max_retries: 3,
+            sign_key: [7u8; 32],
+            sign_cert: vec![0x30, 0x00],
+            quirks: Quirks::default(),
+        }
+    }
+
+    #[test]
+    fn provision_saves_and_loads_with_hashed_pins() {
+        let dir = std::env::temp_dir().join(format!("soft-ukey-state-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("k.json");
+        let _ = std::fs::remove_file(&path);
+        provision().create(&path).unwrap();
+        assert!(provision().create(&path).is_err(), "never overwrites");
+        let st = State::load(&path).unwrap();
+        let pin = &st.applications[0].user_pin;
+        assert!(pin.matches("123456") && !pin.matches("123457"));
+        assert_eq!((pin.max_retries, pin.remaining), (3, 3));
+        assert!(!std::fs::read_to_string(&path).unwrap().contains("123456\""), "the PIN is not stored in clear");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn provision_rejects_bad_parameters() {
+        assert!(Provision { user_pin: "123".into(), ..provision() }.to_state().is_err());
+        assert!(Provision { max_retries: 0, ..provision() }.to_state().is_err());
+        assert!(Provision { sign_key: [0u8; 32], ..provision() }.to_state().is_err());
+        assert!(Provision { serial: "x".repeat(33), ..provision() }.to_state().is_err());
     }
 }

@@ -632,7 +632,8 @@ impl SkfLibrary {
 
     /// Connects to a device and returns it as an [`SkfToken`].
     pub fn connect_token(&self, device: &str) -> Result<SkfToken> {
-        let raw = self.call(|o| o.enum_dev())?.into_iter().find(|n| display_name(n) == device).unwrap_or_else(|| device.as_bytes().to_vec());
+        // Connect with the exact bytes the library listed; a name it does not list is absent.
+        let raw = self.call(|o| o.enum_dev())?.into_iter().find(|n| display_name(n) == device).ok_or_else(|| UkeyError::NoDevice(device.to_string()))?;
         let h = self.call(|o| o.connect(&raw)).map_err(|e| match e {
             UkeyError::DeviceRemoved => UkeyError::NoDevice(device.to_string()),
             e => e,
