@@ -355,3 +355,55 @@ fn seal_on_the_key_signs_and_verifies_an_ses_signature() {
     let r = ses::verify_signature(sig.to_der(), DataCheck::Hash(&eseal::crypto::sm3::sm3(b"changed")), None, "ukey", &opts);
     assert_eq!(r.verdict(), Verdict::Invalid);
 }
+
+/// Provisioning through SKF: key pair generated on the key (with the device's SM2 algorithm
+/// ID), certificate issued for it by the CA and imported; the container then signs.
+#[test]
+fn key_generated_on_the_token_gets_a_certificate_and_signs() {
+    use eseal::crypto::testca::{CertKind, default_validity};
+    for (serial, alg) in [("GEN-0100", None), ("GEN-0200", Some(0x0002_0200))] {
+        let t = TempDir::new("ukey-gen");
+        let soft = SoftUkey::new(t.path(), &[(serial, Quirks { sm2_alg_id: alg, ..Quirks::default() })]);
+        let lib = SkfLibrary::load(&soft.lib).unwrap();
+        let mut tok = connect_one(&lib);
+        assert!(matches!(tok.create_container(APP, "GEN"), Err(UkeyError::NotLoggedIn)));
+        tok.verify_pin(APP, PinType::User, USER_PIN).unwrap();
+        tok.create_container(APP, "GEN").unwrap();
+        let pk = tok.generate_sm2_key(APP, "GEN").expect("generate on the key");
+        assert_eq!(tok.public_key(APP, "GEN").unwrap(), pk);
+        let ca = test_ca();
+        let (nb, na) = default_validity();
+        let cert = ca.issue_for_key(&sm2::PublicKey::from_sec1(&pk).unwrap(), &[("C", "CN"), ("CN", "李四")], CertKind::Signing, nb, na).unwrap();
+        tok.import_certificate(APP, "GEN", true, cert.der()).unwrap();
+        let kinds: Vec<_> = tok.containers(APP).unwrap().into_iter().map(|c| (c.name, c.kind)).collect();
+        assert!(kinds.contains(&("GEN".to_string(), ContainerKind::Sm2)), "{kinds:?}");
+        let signer = UkeySigner::open(tok, APP, Some("GEN"), USER_PIN).unwrap();
+        let sig = signer.sign_message(b"hello").unwrap();
+        sm2::verify(cert.sm2_public_key().unwrap(), sm2::DEFAULT_ID, b"hello", &sig).unwrap();
+    }
+    // A library set up for the SKF-header ID only asks a 0x00020200 device with the wrong ID.
+    let t = TempDir::new("ukey-gen-wrong");
+    let soft = SoftUkey::new(t.path(), &[("GEN-X", Quirks { sm2_alg_id: Some(0x0002_0200), ..Quirks::default() })]);
+    let lib = SkfLibrary::load_with(&soft.lib, SkfConfig { sm2_alg_ids: vec![0x0002_0100], ..SkfConfig::default() }).unwrap();
+    let mut tok = connect_one(&lib);
+    tok.verify_pin(APP, PinType::User, USER_PIN).unwrap();
+    tok.create_container(APP, "GEN").unwrap();
+    assert!(matches!(tok.generate_sm2_key(APP, "GEN"), Err(UkeyError::NotSupported("SKF_GenECCKeyPair"))));
+}
+
+#[test]
+fn admin_pin_unblocks_a_locked_user_pin() {
+    let t = TempDir::new("ukey-unblock");
+    let soft = SoftUkey::new(t.path(), &[("UNB", Quirks::default())]);
+    let lib = SkfLibrary::load(&soft.lib).unwrap();
+    let mut tok = connect_one(&lib);
+    for _ in 0..5 {
+        let _ = tok.verify_pin(APP, PinType::User, "000000");
+    }
+    assert!(matches!(tok.verify_pin(APP, PinType::User, USER_PIN), Err(UkeyError::PinLocked)));
+    assert!(matches!(tok.unblock_pin(APP, "wrong-admin", "654321"), Err(UkeyError::PinIncorrect { retries_left: 4 })));
+    tok.unblock_pin(APP, ADMIN_PIN, "654321").unwrap();
+    tok.verify_pin(APP, PinType::User, "654321").unwrap();
+    assert_eq!(tok.pin_info(APP, PinType::User).unwrap().retries_left, 5);
+    assert_eq!(tok.pin_info(APP, PinType::Admin).unwrap().retries_left, 5, "the right admin PIN resets its counter");
+}

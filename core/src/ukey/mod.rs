@@ -158,6 +158,8 @@ pub trait Token: Send {
     /// Verifies a PIN: [`UkeyError::PinIncorrect`] with the tries left, [`UkeyError::PinLocked`].
     fn verify_pin(&mut self, app: &str, kind: PinType, pin: &str) -> Result<()>;
     fn change_pin(&mut self, app: &str, kind: PinType, old: &str, new: &str) -> Result<()>;
+    /// Resets a locked user PIN with the administrator PIN (`SKF_UnblockPIN`).
+    fn unblock_pin(&mut self, app: &str, admin_pin: &str, new_user_pin: &str) -> Result<()>;
     /// Ends the login (`SKF_ClearSecureState`).
     fn logout(&mut self, app: &str) -> Result<()>;
     fn containers(&mut self, app: &str) -> Result<Vec<ContainerInfo>>;
@@ -167,6 +169,13 @@ pub trait Token: Send {
     fn public_key(&mut self, app: &str, container: &str) -> Result<[u8; 65]>;
     /// Signs e = SM3(Z‖M) with the container's SM2 signing key; returns r‖s.
     fn sign_digest(&mut self, app: &str, container: &str, e: &[u8; 32]) -> Result<[u8; 64]>;
+    /// Creates an empty container (user PIN verified).
+    fn create_container(&mut self, app: &str, container: &str) -> Result<()>;
+    /// Generates the container's SM2 signing key pair on the key (the private key never
+    /// leaves it) with the device's SM2 algorithm ID; returns the public key (04‖X‖Y).
+    fn generate_sm2_key(&mut self, app: &str, container: &str) -> Result<[u8; 65]>;
+    /// Stores a certificate (DER) in the container: signing (`sign = true`) or encryption.
+    fn import_certificate(&mut self, app: &str, container: &str, sign: bool, der: &[u8]) -> Result<()>;
     fn files(&mut self, app: &str) -> Result<Vec<FileInfo>>;
     fn read_file(&mut self, app: &str, name: &str) -> Result<Vec<u8>>;
     /// Creates (or re-creates, when it exists with another size) a file and writes `data`.

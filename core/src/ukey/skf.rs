@@ -234,6 +234,10 @@ skf_api! {
         delete_file = "SKF_DeleteFile" (H, Str);
         read_file = "SKF_ReadFile" (H, Str, U, U, Buf, *mut U);
         write_file = "SKF_WriteFile" (H, Str, U, *const u8, U);
+        unblock_pin = "SKF_UnblockPIN" (H, Str, Str, *mut U);
+        create_container = "SKF_CreateContainer" (H, Str, *mut H);
+        gen_ecc_key_pair = "SKF_GenECCKeyPair" (H, U, *mut u8);
+        import_certificate = "SKF_ImportCertificate" (H, U, *const u8, U);
     }
 }
 
@@ -305,6 +309,10 @@ trait Ops: Send + Sync {
     fn delete_file(&self, h: usize, name: &[u8]) -> Result<()>;
     fn read_chunk(&self, h: usize, name: &[u8], offset: u32, size: u32) -> Result<Vec<u8>>;
     fn write_chunk(&self, h: usize, name: &[u8], offset: u32, data: &[u8]) -> Result<()>;
+    fn unblock_pin(&self, h: usize, admin: &str, new_user: &str) -> Result<()>;
+    fn create_container(&self, h: usize, name: &[u8]) -> Result<usize>;
+    fn gen_ecc_key(&self, h: usize, alg_id: u32) -> Result<Vec<u8>>;
+    fn import_cert(&self, h: usize, sign: bool, der: &[u8]) -> Result<()>;
 }
 
 fn code<U: Ulong>(r: U) -> u32 {
@@ -568,6 +576,36 @@ impl<U: Ulong> Ops for Api<U> {
         // SAFETY: application handle, name, offset, `data.len()` readable bytes and that length.
         check("SKF_WriteFile", code(unsafe { f(hp(h), n.ptr(), U::from_u64(offset.into()), data.as_ptr(), u::<U>(data.len())?) }))
     }
+    fn unblock_pin(&self, h: usize, admin: &str, new_user: &str) -> Result<()> {
+        let f = Self::opt(self.unblock_pin, "SKF_UnblockPIN")?;
+        let (a, n) = (CBuf::new(admin.as_bytes())?, CBuf::new(new_user.as_bytes())?);
+        let mut retries = U::default();
+        // SAFETY: application handle, two NUL-terminated PINs, count out-pointer.
+        let c = code(unsafe { f(hp(h), a.ptr(), n.ptr(), &mut retries) });
+        self.pin_call("SKF_UnblockPIN", c, retries)
+    }
+    fn create_container(&self, h: usize, name: &[u8]) -> Result<usize> {
+        let f = Self::opt(self.create_container, "SKF_CreateContainer")?;
+        let n = CBuf::new(name)?;
+        let mut c: H = std::ptr::null_mut();
+        // SAFETY: application handle, NUL-terminated name, out-pointer for the handle.
+        check("SKF_CreateContainer", code(unsafe { f(hp(h), n.ptr(), &mut c) }))?;
+        Ok(c as usize)
+    }
+    fn gen_ecc_key(&self, h: usize, alg_id: u32) -> Result<Vec<u8>> {
+        let f = Self::opt(self.gen_ecc_key_pair, "SKF_GenECCKeyPair")?;
+        let mut buf = vec![0u8; 256];
+        // SAFETY: container handle, algorithm ID, a buffer larger than ECCPUBLICKEYBLOB of
+        // either width.
+        check("SKF_GenECCKeyPair", code(unsafe { f(hp(h), U::from_u64(alg_id.into()), buf.as_mut_ptr()) }))?;
+        buf.truncate(U::SIZE + 128);
+        Ok(buf)
+    }
+    fn import_cert(&self, h: usize, sign: bool, der: &[u8]) -> Result<()> {
+        let f = Self::opt(self.import_certificate, "SKF_ImportCertificate")?;
+        // SAFETY: container handle, BOOL, `der.len()` readable bytes and that length.
+        check("SKF_ImportCertificate", code(unsafe { f(hp(h), U::from_u64(sign as u64), der.as_ptr(), u::<U>(der.len())?) }))
+    }
 }
 
 // ------------------------------------------------------------------ the library
@@ -706,6 +744,30 @@ impl SkfToken {
         v[..w].copy_from_slice(&b[off..off + w]);
         u64::from_le_bytes(v) as u32
     }
+    /// `ECCPUBLICKEYBLOB` (GM/T 0016 §6.4.5): BitLen, X[64], Y[64], right-aligned.
+    fn parse_pub_blob(&self, b: &[u8]) -> Result<[u8; 65]> {
+        let w = self.width();
+        if b.len() != w + 128 {
+            let hint = match b.len() {
+                132 => " (a 32-bit ULONG library: set ulong_width = u32)",
+                136 => " (a 64-bit ULONG library: set ulong_width = u64)",
+                _ => "",
+            };
+            return Err(UkeyError::BadData(format!("ECCPUBLICKEYBLOB is {} bytes, expected {}{hint}", b.len(), w + 128)));
+        }
+        let bits = self.ulong(b, 0);
+        if bits != 256 {
+            return Err(UkeyError::BadData(format!("ECCPUBLICKEYBLOB.BitLen is {bits}, not 256")));
+        }
+        let x = right_aligned(&b[w..w + 64], "XCoordinate")?;
+        let y = right_aligned(&b[w + 64..w + 128], "YCoordinate")?;
+        let mut out = [0u8; 65];
+        out[0] = 4;
+        out[1..33].copy_from_slice(&x);
+        out[33..].copy_from_slice(&y);
+        Ok(out)
+    }
+
     fn kind(k: PinType) -> u64 {
         match k {
             PinType::Admin => ADMIN_TYPE,
@@ -815,6 +877,11 @@ impl Token for SkfToken {
         self.lib.call(|o| o.change_pin(a, Self::kind(kind), old, new))
     }
 
+    fn unblock_pin(&mut self, app: &str, admin_pin: &str, new_user_pin: &str) -> Result<()> {
+        let a = self.app(app)?;
+        self.lib.call(|o| o.unblock_pin(a, admin_pin, new_user_pin))
+    }
+
     fn logout(&mut self, app: &str) -> Result<()> {
         let a = self.app(app)?;
         self.lib.call(|o| o.clear_secure_state(a))
@@ -853,26 +920,7 @@ impl Token for SkfToken {
     fn public_key(&mut self, app: &str, container: &str) -> Result<[u8; 65]> {
         let h = self.container(app, container)?;
         let b = self.lib.call(|o| o.export_pub(h))?;
-        let w = self.width();
-        if b.len() != w + 128 {
-            let hint = match b.len() {
-                132 => " (a 32-bit ULONG library: set ulong_width = u32)",
-                136 => " (a 64-bit ULONG library: set ulong_width = u64)",
-                _ => "",
-            };
-            return Err(UkeyError::BadData(format!("ECCPUBLICKEYBLOB is {} bytes, expected {}{hint}", b.len(), w + 128)));
-        }
-        let bits = self.ulong(&b, 0);
-        if bits != 256 {
-            return Err(UkeyError::BadData(format!("ECCPUBLICKEYBLOB.BitLen is {bits}, not 256")));
-        }
-        let x = right_aligned(&b[w..w + 64], "XCoordinate")?;
-        let y = right_aligned(&b[w + 64..w + 128], "YCoordinate")?;
-        let mut out = [0u8; 65];
-        out[0] = 4;
-        out[1..33].copy_from_slice(&x);
-        out[33..].copy_from_slice(&y);
-        Ok(out)
+        self.parse_pub_blob(&b)
     }
 
     fn sign_digest(&mut self, app: &str, container: &str, e: &[u8; 32]) -> Result<[u8; 64]> {
@@ -884,6 +932,28 @@ impl Token for SkfToken {
         out[..32].copy_from_slice(&r);
         out[32..].copy_from_slice(&s);
         Ok(out)
+    }
+
+    fn create_container(&mut self, app: &str, container: &str) -> Result<()> {
+        let a = self.app(app)?;
+        let h = self.lib.call(|o| o.create_container(a, container.as_bytes()))?;
+        self.containers.insert((app.to_string(), container.to_string()), h);
+        Ok(())
+    }
+
+    fn generate_sm2_key(&mut self, app: &str, container: &str) -> Result<[u8; 65]> {
+        // The device's own SM2 ID: the first configured one its AlgAsymCap has.
+        let cap = self.info()?.alg_asym_cap;
+        let ids = &self.lib.inner.config.sm2_alg_ids;
+        let alg = ids.iter().copied().find(|id| cap & id == *id).or_else(|| ids.first().copied()).unwrap_or(SGD_SM2_1_SKF);
+        let h = self.container(app, container)?;
+        let blob = self.lib.call(|o| o.gen_ecc_key(h, alg))?;
+        self.parse_pub_blob(&blob)
+    }
+
+    fn import_certificate(&mut self, app: &str, container: &str, sign: bool, der: &[u8]) -> Result<()> {
+        let h = self.container(app, container)?;
+        self.lib.call(|o| o.import_cert(h, sign, der))
     }
 
     fn files(&mut self, app: &str) -> Result<Vec<FileInfo>> {
