@@ -15,6 +15,7 @@ mod ca;
 mod demo;
 mod seal;
 mod stamp;
+mod ukey;
 
 #[derive(Parser)]
 #[command(name = "eseal", version, about = "Electronic seals (电子印章) for PDF and OFD")]
@@ -33,6 +34,11 @@ enum Command {
     /// Seal pictures: official and personal seals, imports, QR codes.
     #[command(subcommand)]
     Stamp(stamp::StampCommand),
+    /// UKeys through their SKF library: software UKey, list, PIN, seals on the key.
+    #[command(subcommand)]
+    Ukey(ukey::UkeyCommand),
+    /// The local agent (证书助手): lets the portal's page use the UKey, on 127.0.0.1 only.
+    Agent(ukey::AgentArgs),
     /// The deterministic test CA (root, unit, personal, server certificates) for tests and demos.
     #[command(subcommand)]
     Ca(ca::CaCommand),
@@ -124,6 +130,8 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Seal(c) => seal::run(c),
         Command::Stamp(c) => stamp::run(c),
+        Command::Ukey(c) => ukey::run(c),
+        Command::Agent(a) => ukey::agent(a),
         Command::Ca(c) => ca::run(c),
         Command::Demo(a) => demo::run(a),
     };
