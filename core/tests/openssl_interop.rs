@@ -177,3 +177,40 @@ fn seal_and_signature_parse_in_openssl_and_their_signatures_verify_there() {
     // The seal inside TBS_Sign is the seal byte for byte.
     assert_eq!(sig.seal.der(), seal.der());
 }
+
+/// Foreign certificates (ECDSA P-256, RSA) parse and their signatures verify: eseal checks
+/// international signatures found in documents too.
+#[test]
+fn p256_and_rsa_certificates_from_openssl() {
+    let tmp = TempDir::new("ossl-foreign");
+    for (name, args) in [
+        ("p256", &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-sha256"][..]),
+        ("rsa", &["-newkey", "rsa:2048", "-sha256"][..]),
+        ("rsa1", &["-newkey", "rsa:2048", "-sha1"][..]),
+    ] {
+        let c = tmp.path().join(format!("{name}.pem"));
+        let k = tmp.path().join(format!("{name}.key"));
+        ok(
+            tool("openssl")
+                .args(["req", "-x509", "-nodes"])
+                .args(args)
+                .arg("-keyout")
+                .arg(&k)
+                .args(["-utf8", "-subj", "/C=CN/O=外部机构/CN=Foreign", "-days", "30", "-out"])
+                .arg(&c)
+                .output()
+                .unwrap(),
+            name,
+        );
+        let cert = Certificate::parse(&std::fs::read(&c).unwrap()).unwrap();
+        assert_eq!(cert.subject().get("O"), Some("外部机构"));
+        cert.verify_issued_by(&cert).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(cert.sm2_public_key().is_err(), "{name} is not an SM2 key");
+        // A certificate whose tbs changed no longer verifies.
+        let mut der = cert.der().to_vec();
+        let pos = der.windows("Foreign".len()).position(|w| w == b"Foreign").unwrap();
+        der[pos] = b'f';
+        let changed = Certificate::from_der(&der).unwrap();
+        assert!(changed.verify_issued_by(&cert).is_err(), "{name}");
+    }
+}
