@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 mod ca;
 mod demo;
+mod ofd;
 mod seal;
 mod stamp;
 mod ukey;
@@ -28,6 +29,9 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
+    /// OFD documents: sign with seals (stamps, cross-page seals, QR codes), verify, inspect.
+    #[command(subcommand)]
+    Ofd(ofd::OfdCommand),
     /// GB/T 38540 seals: create, inspect, verify.
     #[command(subcommand)]
     Seal(seal::SealCommand),
@@ -128,6 +132,7 @@ pub fn run() -> i32 {
         }
     };
     let result = match cli.command {
+        Command::Ofd(c) => ofd::run(c),
         Command::Seal(c) => seal::run(c),
         Command::Stamp(c) => stamp::run(c),
         Command::Ukey(c) => ukey::run(c),
