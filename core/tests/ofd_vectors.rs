@@ -24,7 +24,7 @@ fn cli_exit(path: &Path, extra: &[&str]) -> (i32, String) {
     (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
 }
 
-fn failing<'a>(r: &'a VerificationReport) -> Vec<(&'a str, CheckKind, &'a str, &'a str)> {
+fn failing(r: &VerificationReport) -> Vec<(&str, CheckKind, &str, &str)> {
     r.signatures
         .iter()
         .flat_map(|s| s.checks.iter().map(move |c| (s.id.as_str(), c)))
