@@ -114,6 +114,32 @@ fn several_stamps_cross_page_qr_and_three_signatures_all_valid() {
     assert_eq!(r.verdict(), Verdict::ValidWithWarnings, "{}", r.to_text());
 }
 
+/// eseal's own signed document (vectors/ofd/eseal-three-signatures.ofd, written with
+/// ESEAL_WRITE_VECTORS=1) stays valid for the verifier.
+#[test]
+fn committed_eseal_document_stays_valid() {
+    if std::env::var_os("ESEAL_WRITE_VECTORS").is_some() {
+        let (doc, cas) = triple_signed();
+        let d = common::vectors().join("ofd");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("eseal-three-signatures.ofd"), doc).unwrap();
+        let pems: String = cas.iter().map(|c| c.root.cert.to_pem()).collect();
+        std::fs::write(d.join("eseal-three-signatures.roots.pem"), pems).unwrap();
+    }
+    let d = common::vectors().join("ofd");
+    let o = eseal()
+        .args(["ofd", "verify"])
+        .arg(d.join("eseal-three-signatures.ofd"))
+        .arg("--trust")
+        .arg(d.join("eseal-three-signatures.roots.pem"))
+        .args(["--strict", "--at", "2026-04-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_eq!(out.matches("signature s0").count(), 3, "{out}");
+}
+
 #[test]
 fn untouched_entries_are_copied_raw() {
     let doc = sample_ofd(2);

@@ -171,6 +171,11 @@ fn verify_one(
     if let Some(v) = &value {
         let sv_path = sx.signed_value.as_ref().map(String::as_str).unwrap_or("SignedValue");
         match entry.kind {
+            SignatureType::Seal if ses_sig.is_none() && cms::looks_like_cms(v) && cms::parse(v).is_ok() => {
+                r.push(Check::warning(K::Conformance, "Signature/@Type", "Type is Seal (or absent) but the value is a GB/T 35275 SignedData: verified as Type=Sign", "类型标为电子签章，签名值却是 GB/T 35275 签名数据，按数字签名验证"));
+                r.kind = "sign".into();
+                verify_sign_value(v, sv_path, xml_bytes, &sx, opts, &mut r);
+            }
             SignatureType::Seal => {
                 let mut sr = ses::verify_signature(v, DataCheck::Data(xml_bytes), Some(&xml_path), &entry.id, &opts.ses);
                 for c in &mut sr.checks {
