@@ -86,6 +86,22 @@ fn method_of(m: Option<&str>) -> Method {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::visible_on_page;
+
+    #[test]
+    fn stamp_visibility() {
+        let a4 = Some([0.0, 0.0, 210.0, 297.0]);
+        assert!(visible_on_page([10.0, 10.0, 40.0, 40.0], None, a4));
+        assert!(!visible_on_page([300.0, 10.0, 40.0, 40.0], None, a4));
+        // A cross-page slice: the Boundary sticks out, the clipped part is on the page.
+        assert!(visible_on_page([202.0, 40.0, 40.0, 40.0], Some("0 0 8 40"), a4));
+        assert!(!visible_on_page([202.0, 40.0, 40.0, 40.0], Some("10 0 8 40"), a4));
+        assert!(visible_on_page([1e9, 0.0, 1.0, 1.0], None, None));
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn verify_one(
     pkg: &Package,
@@ -211,6 +227,12 @@ fn verify_one(
         match (page, parse_box(&a.boundary)) {
             (None, _) => r.push(Check::failed(K::StampPlacement, subject, format!("PageRef {} names no page of the document", a.page_ref), "签章所在页面不存在")),
             (Some(_), None) => r.push(Check::failed(K::StampPlacement, subject, format!("Boundary {:?} is not a box", a.boundary), "签章位置无效")),
+            (Some(i), Some(b)) if !visible_on_page(b, a.clip.as_deref(), doc.map(|d| d.pages[i].physical_box)) => r.push(Check::warning(
+                K::StampPlacement,
+                subject,
+                format!("the stamp at {} {} mm ({}×{} mm) lies outside page {}", b[0], b[1], b[2], b[3], i + 1),
+                format!("签章位于第 {} 页页面之外", i + 1),
+            )),
             (Some(i), Some(b)) => r.push(Check::passed(
                 K::StampPlacement,
                 subject,
@@ -228,6 +250,20 @@ fn verify_one(
         }
     }
     r
+}
+
+/// Whether the visible part of a stamp (Boundary, narrowed by Clip in its own coordinates)
+/// overlaps the page box.
+fn visible_on_page(b: [f64; 4], clip: Option<&str>, page: Option<[f64; 4]>) -> bool {
+    let Some(p) = page else { return true };
+    let (mut x, mut y, mut w, mut h) = (b[0], b[1], b[2], b[3]);
+    if let Some(c) = clip.and_then(parse_box) {
+        x += c[0];
+        y += c[1];
+        w = c[2];
+        h = c[3];
+    }
+    x < p[0] + p[2] && x + w > p[0] && y < p[1] + p[3] && y + h > p[1] && w > 0.0 && h > 0.0
 }
 
 fn references(pkg: &Package, sx: &SignatureXml, xml_path: &str, signer: Option<&Certificate>, r: &mut SignatureReport, covered: &mut BTreeSet<String>) {
