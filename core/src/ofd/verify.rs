@@ -533,7 +533,7 @@ pub fn inspect(pkg: &Package) -> Result<Inspection, OfdError> {
                         s.date_time = sx.date_time.clone();
                         s.check_method = sx.check_method.clone();
                         s.references = sx.references.len();
-                        s.stamp_annots = sx.stamp_annots.iter().map(|a| format!("{} page {} box {}{}", a.id, a.page_ref, a.boundary, a.clip.as_deref().map(|c| format!(" clip {c}")).unwrap_or_default())).collect();
+                        s.stamp_annots = sx.stamp_annots.iter().map(|a| format!("{} PageRef {} Boundary {}{}", a.id, a.page_ref, a.boundary, a.clip.as_deref().map(|c| format!(" Clip {c}")).unwrap_or_default())).collect();
                         if let Some(v) = sx.signed_value.ok().and_then(|p| pkg.get(&p)) {
                             s.seal_name = SesSignature::from_der(v).ok().map(|x| x.seal.name.clone());
                         }
