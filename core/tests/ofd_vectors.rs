@@ -152,6 +152,10 @@ fn ofdrw_more_samples() {
         assert!(failing(&r).iter().any(|(_, k, s, _)| *k == CheckKind::FileDigest && *s == f), "{f}: {}", r.to_text());
     }
     assert!(failing(&r).iter().any(|(_, k, s, _)| *k == CheckKind::FileDigest && s.contains("/Pages/")));
+    // Its Type=Sign SignedData encapsulates SM3(Signature.xml) and signs it: that part holds.
+    let sign = r.signatures.iter().find(|s| s.kind == "sign").expect("a Type=Sign signature");
+    assert!(sign.checks.iter().any(|c| c.check == CheckKind::SignerSignature && c.status == Status::Passed), "{}", r.to_text());
+    assert!(sign.checks.iter().any(|c| c.check == CheckKind::DataDigest && c.status == Status::Passed && c.message.contains("SM3")));
     let (code, out) = cli_exit(&d.join("tongz-raw-sig-tampered.ofd"), &[]);
     assert_eq!(code, 1);
     assert!(out.contains("[FAIL] file_digest /OFD.xml"), "{out}");

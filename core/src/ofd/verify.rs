@@ -365,10 +365,19 @@ fn verify_sign_value(value: &[u8], sv_path: &str, xml: &[u8], sx: &SignatureXml,
                 }
                 (None, _) => xml.to_vec(),
             };
-            if let Some(content) = &sd.content
-                && content.as_slice() != xml
-            {
-                r.push(Check::failed(K::DataDigest, &subj, "the encapsulated content is not this Signature.xml", "封装内容与签名描述文件不一致"));
+            // Encapsulated content: Signature.xml itself, or (tongz) its SM3 digest.
+            let mut signed = signed;
+            if let Some(content) = &sd.content {
+                if si.signed_attrs.is_none() {
+                    signed = content.clone();
+                }
+                if content.as_slice() == xml {
+                    r.push(Check::passed(K::DataDigest, &subj, "the encapsulated content is this Signature.xml", "封装内容与签名描述文件一致"));
+                } else if content.as_slice() == sm3(xml) {
+                    r.push(Check::passed(K::DataDigest, &subj, "the encapsulated content is SM3 of this Signature.xml", "封装内容为签名描述文件的 SM3 摘要"));
+                } else {
+                    r.push(Check::failed(K::DataDigest, &subj, "the encapsulated content is neither this Signature.xml nor its SM3 digest", "封装内容与签名描述文件不一致"));
+                }
             }
             let Some(cert) = si.find_cert(&pool).or_else(|| (pool.len() == 1).then(|| &pool[0])) else {
                 r.push(Check::indeterminate(K::SignerSignature, &subj, "the signer's certificate is neither in the SignedData nor given (--cert)", "缺少签名者证书"));
