@@ -12,5 +12,6 @@ pub mod asn1;
 pub mod crypto;
 pub mod report;
 pub mod ses;
+pub mod pdf;
 pub mod stamp;
 pub mod ukey;

@@ -1,0 +1,4 @@
+//! placeholder
+pub struct PdfVerifyOptions;
+pub fn verify() {}
+pub fn verify_file() {}
