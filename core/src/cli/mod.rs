@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 mod ca;
 mod demo;
+mod pdf;
 mod seal;
 mod stamp;
 mod ukey;
@@ -31,6 +32,9 @@ enum Command {
     /// GB/T 38540 seals: create, inspect, verify.
     #[command(subcommand)]
     Seal(seal::SealCommand),
+    /// Sign and verify PDF files (SM2 e-seals, SM2 CMS, PAdES).
+    #[command(subcommand)]
+    Pdf(pdf::PdfCommand),
     /// Seal pictures: official and personal seals, imports, QR codes.
     #[command(subcommand)]
     Stamp(stamp::StampCommand),
@@ -130,6 +134,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Seal(c) => seal::run(c),
         Command::Stamp(c) => stamp::run(c),
+        Command::Pdf(c) => pdf::run(c),
         Command::Ukey(c) => ukey::run(c),
         Command::Agent(a) => ukey::agent(a),
         Command::Ca(c) => ca::run(c),

@@ -185,10 +185,11 @@ impl<'a> Analyser<'a> {
                     }
                     let covered = later.iter().any(|e| self.revision(*e).is_some_and(|d| d.objects.get(id).is_some_and(|o| same(o, obj))));
                     let locked_stamp = subtype == "Stamp" && d_new.get(b"F").and_then(Object::as_i64).map(|f| f & 128 != 0).unwrap_or(false);
-                    if covered && locked_stamp {
-                        rules.insert("annotations");
-                    } else if covered {
-                        warnings.push(format!("a /{subtype} annotation (object {}) was added by a later signed revision; it may cover page content", id.0));
+                    if covered {
+                        // A later signer vouches for it, but it still draws over what this
+                        // signature covered (pyHanko also refuses it for approval signatures).
+                        let kind = if locked_stamp { "locked /Stamp" } else { "/" };
+                        warnings.push(format!("a {kind}{} annotation (object {}) was added by a later signed revision; it draws over signed pages", if locked_stamp { "" } else { subtype.as_str() }, id.0));
                     } else {
                         failures.push(format!("a /{subtype} annotation (object {}) was added in an unsigned revision: it may cover signed content (overlay)", id.0));
                     }
