@@ -69,7 +69,7 @@ fn encode_png(w: u32, h: u32, ct: png::ColorType, px: &[u8]) -> Vec<u8> {
 
 /// An opaque black-and-white checker (stands in for a QR code picture).
 fn checker_png(n: u32) -> Vec<u8> {
-    let px: Vec<u8> = (0..n * n).map(|i| if ((i % n) / 4 + (i / n) / 4) % 2 == 0 { 0 } else { 255 }).collect();
+    let px: Vec<u8> = (0..n * n).map(|i| if ((i % n) / 4 + (i / n) / 4).is_multiple_of(2) { 0 } else { 255 }).collect();
     encode_png(n, n, png::ColorType::Grayscale, &px)
 }
 
@@ -87,8 +87,7 @@ impl Fixture {
         self.dir.path().join(name)
     }
     fn sh(&self, script: &str) -> std::process::Output {
-        let out = Command::new("sh").arg("-c").arg(script).current_dir(self.dir.path()).output().unwrap();
-        out
+        Command::new("sh").arg("-c").arg(script).current_dir(self.dir.path()).output().unwrap()
     }
     /// A P-256 CA and signer made with OpenSSL (research §3.1).
     fn openssl_ca(&self) {

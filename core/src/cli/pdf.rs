@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[derive(Subcommand)]
 pub enum PdfCommand {
     /// Sign a PDF by incremental update: one signature per --stamp (or one cross-page seal).
-    Sign(SignArgs),
+    Sign(Box<SignArgs>),
     /// Verify every signature of a PDF (exit 0 valid, 1 not, 2 unusable input).
     Verify {
         file: PathBuf,
@@ -91,7 +91,7 @@ pub fn run(c: PdfCommand) -> CliResult {
             let report = pdf::verify_file(&file, &opts)?;
             verify.emit(&report)
         }
-        PdfCommand::Sign(a) => sign(a),
+        PdfCommand::Sign(a) => sign(*a),
     }
 }
 

@@ -108,8 +108,11 @@ pub(crate) struct SignedDataParams<'a> {
     pub signing_certificate_v2: bool,
 }
 
+/// Produces the signature value over DER(signedAttrs).
+pub(crate) type SignFn<'a> = dyn FnMut(&[u8]) -> Result<Vec<u8>, PdfError> + 'a;
+
 /// Builds SignedData; `sign` receives DER(signedAttrs as SET OF) and returns the signature value.
-pub(crate) fn build_signed_data(p: &SignedDataParams<'_>, sign: &mut dyn FnMut(&[u8]) -> Result<Vec<u8>, PdfError>) -> Result<Vec<u8>, PdfError> {
+pub(crate) fn build_signed_data(p: &SignedDataParams<'_>, sign: &mut SignFn<'_>) -> Result<Vec<u8>, PdfError> {
     let (digest_oid, digest_null) = match p.digest {
         Digest::Sha256 => (OID_SHA256, false),
         Digest::Sm3 => (OID_SM3, false),
