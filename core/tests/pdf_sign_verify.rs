@@ -527,3 +527,87 @@ fn cli_signs_and_verifies_with_the_exit_contract() {
     assert_eq!(verify("bad.pdf", &["--trust", "ca.pem"]).status.code(), Some(1));
     assert_eq!(verify("missing.pdf", &[]).status.code(), Some(2));
 }
+
+/// A noisy picture (does not compress): makes a seal of several kilobytes.
+fn noisy_seal_png(n: u32) -> Vec<u8> {
+    let mut px = Vec::new();
+    let c = n as f64 / 2.0;
+    let mut x_state = 0x1234_5678u32;
+    for y in 0..n {
+        for x in 0..n {
+            x_state ^= x_state << 13;
+            x_state ^= x_state >> 17;
+            x_state ^= x_state << 5;
+            let d = ((x as f64 + 0.5 - c).powi(2) + (y as f64 + 0.5 - c).powi(2)).sqrt();
+            let v = (x_state & 0x1f) as u8;
+            let p: [u8; 4] = if d < c - 1.0 { [220 + v, v, v, 255] } else { [0, 0, 0, 0] };
+            px.extend_from_slice(&p);
+        }
+    }
+    encode_png(n, n, png::ColorType::Rgba, &px)
+}
+
+#[test]
+fn thirty_pages_two_seals_cross_page_and_qr_from_the_api_and_the_cli() {
+    let f = Fixture::new("thirty");
+    let ca = TestCa::new("pdf-thirty").unwrap();
+    let picture = noisy_seal_png(140);
+    let seal = SealBuilder::new("上海市测试局合同专用章", "310000000000030").picture("PNG", picture.clone(), 40, 40).signer_cert(&ca.person.cert).build(&ca.unit.signer()).unwrap();
+    assert!(seal.der().len() > 16_000, "a seal bigger than the usual 8 KB placeholders: {}", seal.der().len());
+    let person = ca.person.signer();
+    let t = Time::now();
+    let cred = || Credential::Seal { seal: &seal, signer: &person };
+    let mut cross = SignRequest::new(cred(), Placement::CrossPage { first: None, last: None, width: 113.0, height: 113.0, centre_y: None }, t);
+    cross.qr = Some(QrCode { png: checker_png(40), page: 30, x: 480.0, y: 40.0, size: 60.0 });
+    let a = SignRequest::new(cred(), Placement::Stamp { page: 1, x: 380.0, y: 120.0, width: 113.0, height: 113.0 }, t);
+    let b = SignRequest::new(cred(), Placement::Stamp { page: 30, x: 100.0, y: 120.0, width: 113.0, height: 113.0 }, t);
+    let input = f.write("thirty.pdf", &make_pdf(30));
+    let out = f.p("thirty-signed.pdf");
+    pdf::sign_file(&input, &out, &[cross, a, b]).unwrap();
+    qpdf_check(&out);
+    let report = pdf::verify_file(&out, &sm2_opts(&ca)).unwrap();
+    assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
+    assert_eq!(report.signatures.len(), 3);
+    assert!(report.signatures.iter().all(|s| s.kind == "seal" && s.seal.as_ref().is_some_and(|x| x.name == "上海市测试局合同专用章")));
+    let img = render(&f, &out, 17);
+    assert!((591..595).any(|x| is_red(pixel(&img, x as f64, 421.0))), "strip 17 of 30 is drawn");
+
+    // The same from the command line (SES, default SubFilter).
+    let exe = env!("CARGO_BIN_EXE_eseal");
+    std::fs::write(f.p("seal.esl"), seal.der()).unwrap();
+    std::fs::write(f.p("person.key"), ca.person.key.to_pkcs8_pem()).unwrap();
+    std::fs::write(f.p("person.pem"), ca.person.cert.to_pem()).unwrap();
+    std::fs::write(f.p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    std::fs::write(f.p("qr.png"), checker_png(40)).unwrap();
+    let o = Command::new(exe)
+        .args(["pdf", "sign", "thirty.pdf", "-o", "cli.pdf", "--format", "ses", "--key", "person.key", "--cert", "person.pem", "--seal", "seal.esl"])
+        .args(["--cross-page", "113,113", "--qr", "qr.png", "--qr-at", "30,480,40,60", "--stamp", "1,380,120,113,113", "--stamp", "30,100,120,113,113"])
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = Command::new(exe).args(["pdf", "verify", "cli.pdf", "--trust", "root.pem"]).current_dir(f.dir.path()).output().unwrap();
+    assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stdout));
+    assert_eq!(String::from_utf8_lossy(&v.stdout).matches("signature Seal").count(), 3);
+    qpdf_check(&f.p("cli.pdf"));
+}
+
+#[test]
+fn rsa_pades_is_accepted_by_pyhanko() {
+    let f = Fixture::new("rsa");
+    let out = f.sh(
+        "set -e
+        openssl genrsa -out rsa.key 2048 2>/dev/null
+        openssl req -new -key rsa.key -subj '/CN=RSA Signer/O=eseal-test' -out rsa.csr
+        openssl x509 -req -in rsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out rsa.pem -extfile ext.cnf 2>/dev/null
+        cat rsa.pem ca.pem > rsa-chain.pem",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let signer = PadesSigner::from_pem(&std::fs::read(f.p("rsa.key")).unwrap(), &std::fs::read(f.p("rsa-chain.pem")).unwrap()).unwrap();
+    let signed = pdf::sign(&make_pdf(1), &[SignRequest::new(Credential::Pades(&signer), Placement::Invisible, Time::now())]).unwrap();
+    let p = f.write("rsa-signed.pdf", &signed);
+    qpdf_check(&p);
+    assert_eq!(pdf::verify(&signed, "rsa", &f.opts()).verdict(), Verdict::Valid);
+    let (ok, text) = pyhanko_validate(&f, &p);
+    assert!(ok && text.contains("INTACT:TRUSTED,UNTOUCHED"), "pyHanko: {text}");
+}
