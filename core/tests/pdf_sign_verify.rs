@@ -611,3 +611,31 @@ fn rsa_pades_is_accepted_by_pyhanko() {
     let (ok, text) = pyhanko_validate(&f, &p);
     assert!(ok && text.contains("INTACT:TRUSTED,UNTOUCHED"), "pyHanko: {text}");
 }
+
+#[test]
+fn dual_signing_is_two_signatures_and_the_shape_is_decided_by_content() {
+    let f = Fixture::new("dual");
+    let ca = TestCa::new("pdf-dual").unwrap();
+    let seal = sm2_seal(&ca);
+    let person = ca.person.signer();
+    let pades = f.pades();
+    let t = Time::now();
+    let mut ses = SignRequest::new(Credential::Seal { seal: &seal, signer: &person }, Placement::Stamp { page: 1, x: 100.0, y: 100.0, width: 100.0, height: 100.0 }, t);
+    // Labelled like a PKCS#7 signature, as some blog recipes do: still an SES by content.
+    ses.subfilter = Some("adbe.pkcs7.detached".into());
+    let intl = SignRequest::new(Credential::Pades(&pades), Placement::Invisible, t);
+    let signed = pdf::sign(&make_pdf(1), &[ses, intl]).unwrap();
+    let p = f.write("dual.pdf", &signed);
+    qpdf_check(&p);
+    let mut opts = f.opts();
+    opts.trust.add(ca.root.cert.clone());
+    let r = pdf::verify(&signed, "dual", &opts);
+    assert_eq!(r.signatures.len(), 2);
+    assert_eq!((r.signatures[0].kind.as_str(), r.signatures[1].kind.as_str()), ("seal", "pades"));
+    assert_eq!(r.signatures[0].verdict(), Verdict::ValidWithWarnings, "{}", r.to_text());
+    assert!(r.signatures[0].checks.iter().any(|c| c.check == CheckKind::Conformance && c.status == Status::Warning));
+    assert_eq!(r.signatures[1].verdict(), Verdict::Valid, "{}", r.to_text());
+    // pdfsig: the international one is valid, the SES is not a CMS it can parse.
+    let sig = pdfsig(&f, &p);
+    assert_eq!(sig.matches("Signature is Valid.").count(), 1, "pdfsig: {sig}");
+}
