@@ -639,3 +639,36 @@ fn dual_signing_is_two_signatures_and_the_shape_is_decided_by_content() {
     let sig = pdfsig(&f, &p);
     assert_eq!(sig.matches("Signature is Valid.").count(), 1, "pdfsig: {sig}");
 }
+
+/// Top half red, bottom half blue: shows whether a stamp is upright.
+fn two_tone_png(n: u32) -> Vec<u8> {
+    let px: Vec<u8> = (0..n * n).flat_map(|i| if i / n < n / 2 { [230u8, 0, 0] } else { [0, 0, 230] }).collect();
+    encode_png(n, n, png::ColorType::Rgb, &px)
+}
+
+#[test]
+fn rotated_pages_get_upright_stamps_and_strips_on_the_displayed_right_edge() {
+    let f = Fixture::new("rotate");
+    let plain = f.write("plain.pdf", &make_pdf(2));
+    let out = tool("qpdf").args(["--rotate=+90:1-z"]).arg(&plain).arg(f.p("rot.pdf")).output().unwrap();
+    assert!(out.status.success());
+    let signer = f.pades();
+    let t = Time::now();
+    let mut stamp = SignRequest::new(Credential::Pades(&signer), Placement::Stamp { page: 1, x: 100.0, y: 100.0, width: 100.0, height: 100.0 }, t);
+    stamp.picture = Some(two_tone_png(40));
+    let mut cross = SignRequest::new(Credential::Pades(&signer), Placement::CrossPage { first: None, last: None, width: 100.0, height: 100.0, centre_y: None }, t);
+    cross.picture = Some(two_tone_png(40));
+    let signed = pdf::sign(&std::fs::read(f.p("rot.pdf")).unwrap(), &[cross, stamp]).unwrap();
+    let p = f.write("rot-signed.pdf", &signed);
+    qpdf_check(&p);
+    let img = render(&f, &p, 1);
+    assert_eq!((img.0, img.1), (842, 595), "rendered landscape");
+    let is_blue = |p: [u8; 3]| p[2] > 180 && p[0] < 90;
+    assert!(is_red(pixel(&img, 150.0, 180.0)), "upper half of the stamp is red: {:?}", pixel(&img, 150.0, 180.0));
+    assert!(is_blue(pixel(&img, 150.0, 120.0)), "lower half is blue: {:?}", pixel(&img, 150.0, 120.0));
+    // Strip 1 of 2 (50 pt) on the displayed right edge, centred at 297.5.
+    assert!(is_red(pixel(&img, 820.0, 320.0)) && is_blue(pixel(&img, 820.0, 270.0)), "strip on the right edge");
+    assert!(is_white(pixel(&img, 780.0, 320.0)));
+    let (ok, text) = pyhanko_validate(&f, &p);
+    assert!(ok, "pyHanko: {text}");
+}

@@ -81,7 +81,8 @@ pub(crate) fn image_objects(r: &Raster) -> Result<(Stream, Option<Stream>), PdfE
 
 /// A form XObject of `bbox_w` × `h` that draws `image` scaled to `w` × `h`, shifted left by
 /// `shift` (0 for a whole stamp; the strip's offset for a cross-page strip: the BBox clips).
-pub(crate) fn form(image: lopdf::ObjectId, bbox_w: f64, w: f64, h: f64, shift: f64) -> Stream {
+/// On a page with `/Rotate r` the form's `/Matrix` turns it by r so it shows upright (§12.5.5).
+pub(crate) fn form(image: lopdf::ObjectId, bbox_w: f64, w: f64, h: f64, shift: f64, rotate: i64) -> Stream {
     let mut xobjects = Dictionary::new();
     xobjects.set("Im0", Object::Reference(image));
     let mut res = Dictionary::new();
@@ -91,6 +92,15 @@ pub(crate) fn form(image: lopdf::ObjectId, bbox_w: f64, w: f64, h: f64, shift: f
     d.set("Subtype", Object::Name(b"Form".to_vec()));
     d.set("BBox", Object::Array(vec![0.into(), 0.into(), real(bbox_w), real(h)]));
     d.set("Resources", Object::Dictionary(res));
+    let (c, s) = match rotate.rem_euclid(360) {
+        90 => (0, 1),
+        180 => (-1, 0),
+        270 => (0, -1),
+        _ => (1, 0),
+    };
+    if (c, s) != (1, 0) {
+        d.set("Matrix", Object::Array(vec![c.into(), s.into(), (-s).into(), c.into(), 0.into(), 0.into()]));
+    }
     let content = format!("q {} 0 0 {} {} 0 cm /Im0 Do Q", format_real(w), format_real(h), format_real(-shift));
     Stream::new(d, content.into_bytes())
 }

@@ -118,15 +118,15 @@ pub enum Credential<'a> {
     Sm2Cms { signer: &'a dyn Signer, oids: Sm2CmsOids },
 }
 
-/// Where the signature appears. Coordinates in PDF points from the page's lower-left corner
-/// (of its CropBox, else MediaBox); pages are numbered from 1.
+/// Where the signature appears. Coordinates in PDF points from the lower-left corner of the
+/// page as displayed (its CropBox, else MediaBox, turned by `/Rotate`); pages from 1.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Placement {
     Invisible,
     Stamp { page: u32, x: f64, y: f64, width: f64, height: f64 },
     /// 骑缝章: the picture cut into N vertical strips on the right edge of pages
     /// `first..=last` (default: all), strip i on the i-th page; `centre_y` defaults to the
-    /// middle of each page.
+    /// middle of each page. Each page's own box and rotation are used.
     CrossPage { first: Option<u32>, last: Option<u32>, width: f64, height: f64, centre_y: Option<f64> },
 }
 
@@ -216,6 +216,42 @@ pub(crate) fn page_box(doc: &Document, page: ObjectId) -> [f64; 4] {
         }
     }
     [0.0, 0.0, 612.0, 792.0]
+}
+
+/// The page's `/Rotate` (inherited, §7.7.3.4), a multiple of 90.
+pub(crate) fn page_rotate(doc: &Document, page: ObjectId) -> i64 {
+    let mut id = page;
+    for _ in 0..32 {
+        let Ok(d) = doc.get_dictionary(id) else { break };
+        if let Ok(r) = d.get(b"Rotate").and_then(Object::as_i64) {
+            return r.rem_euclid(360) / 90 * 90;
+        }
+        match d.get(b"Parent").and_then(Object::as_reference) {
+            Ok(p) => id = p,
+            Err(_) => break,
+        }
+    }
+    0
+}
+
+/// The displayed page's size (width, height) for a box and rotation.
+pub(crate) fn display_size(bx: [f64; 4], rotate: i64) -> (f64, f64) {
+    let (w, h) = (bx[2] - bx[0], bx[3] - bx[1]);
+    if rotate % 180 == 90 { (h, w) } else { (w, h) }
+}
+
+/// Maps a rectangle given on the displayed page (origin lower left, as the reader shows it)
+/// to default user space of a page with `/Rotate rotate` (turned clockwise, §7.7.3.3).
+pub(crate) fn display_to_user(bx: [f64; 4], rotate: i64, r: [f64; 4]) -> [f64; 4] {
+    let [x0, y0, x1, y1] = bx;
+    let map = |u: f64, v: f64| match rotate {
+        90 => (x1 - v, y0 + u),
+        180 => (x1 - u, y1 - v),
+        270 => (x0 + v, y1 - u),
+        _ => (x0 + u, y0 + v),
+    };
+    let (a, b) = (map(r[0], r[1]), map(r[2], r[3]));
+    [a.0.min(b.0), a.1.min(b.1), a.0.max(b.0), a.1.max(b.1)]
 }
 
 fn name(n: &str) -> Object {
@@ -393,7 +429,10 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
         Placement::Stamp { page, x, y, width, height } => {
             check_size(*width, *height)?;
             let img = image.ok_or_else(|| PdfError::Picture("no picture".into()))?;
-            (page_id(*page)?, [*x, *y, x + width, y + height], up.add(appearance::form(img, *width, *width, *height, 0.0)))
+            let pid = page_id(*page)?;
+            let rot = page_rotate(&doc, pid);
+            let rect = display_to_user(page_box(&doc, pid), rot, [*x, *y, x + width, y + height]);
+            (pid, rect, up.add(appearance::form(img, *width, *width, *height, 0.0, rot)))
         }
         Placement::CrossPage { first, last, width, height, centre_y } => {
             check_size(*width, *height)?;
@@ -408,9 +447,11 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
             for (i, p) in (first..=last).enumerate() {
                 let pid = page_id(p)?;
                 let bx = page_box(&doc, pid);
-                let cy = centre_y.unwrap_or((bx[1] + bx[3]) / 2.0);
-                let r = [bx[2] - strip, cy - height / 2.0, bx[2], cy + height / 2.0];
-                let form = up.add(appearance::form(img, strip, *width, *height, i as f64 * strip));
+                let rot = page_rotate(&doc, pid);
+                let (dw, dh) = display_size(bx, rot);
+                let cy = centre_y.unwrap_or(dh / 2.0);
+                let r = display_to_user(bx, rot, [dw - strip, cy - height / 2.0, dw, cy + height / 2.0]);
+                let form = up.add(appearance::form(img, strip, *width, *height, i as f64 * strip, rot));
                 let a = stamp_annotation(&mut up, pid, r, form, &format!("{field} 骑缝章 {}/{}", i + 1, n as u32));
                 annots.push((pid, a));
             }
@@ -436,8 +477,10 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
         check_size(qr.size, qr.size)?;
         let pid = page_id(qr.page)?;
         let img = add_image(&mut up, &qr.png)?;
-        let form = up.add(appearance::form(img, qr.size, qr.size, qr.size, 0.0));
-        let a = stamp_annotation(&mut up, pid, [qr.x, qr.y, qr.x + qr.size, qr.y + qr.size], form, &format!("{field} QR"));
+        let rot = page_rotate(&doc, pid);
+        let form = up.add(appearance::form(img, qr.size, qr.size, qr.size, 0.0, rot));
+        let rect = display_to_user(page_box(&doc, pid), rot, [qr.x, qr.y, qr.x + qr.size, qr.y + qr.size]);
+        let a = stamp_annotation(&mut up, pid, rect, form, &format!("{field} QR"));
         annots.push((pid, a));
     }
 
@@ -586,4 +629,21 @@ fn add_field(doc: &Document, up: &mut Update, field: ObjectId) -> Result<(), Pdf
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displayed_rectangles_map_to_user_space_for_each_rotation() {
+        let bx = [0.0, 0.0, 600.0, 800.0];
+        let r = [10.0, 20.0, 60.0, 40.0];
+        assert_eq!(display_to_user(bx, 0, r), r);
+        // Turned 90° clockwise: the displayed page is 800 wide; its lower left is user (600, 0).
+        assert_eq!(display_size(bx, 90), (800.0, 600.0));
+        assert_eq!(display_to_user(bx, 90, r), [560.0, 10.0, 580.0, 60.0]);
+        assert_eq!(display_to_user(bx, 180, r), [540.0, 760.0, 590.0, 780.0]);
+        assert_eq!(display_to_user(bx, 270, r), [20.0, 740.0, 40.0, 790.0]);
+    }
 }
