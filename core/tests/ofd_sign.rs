@@ -310,9 +310,9 @@ fn cli_sign_verify_inspect_and_exit_codes() {
         .arg(p("out.ofd"))
         .arg("--seal")
         .arg(p("seal.esl"))
-        .args(["--test-ca", "ofd-cli", "--stamp", "1:20:30", "--stamp", "2:50:60:30:30", "--cross-page", "--time", "2026-03-01T08:00:00Z", "--qr"])
+        .args(["--test-ca", "ofd-cli", "--stamp", "1,20,30", "--stamp", "2,50,60,30,30", "--cross-page", "--time", "2026-03-01T08:00:00Z", "--qr"])
         .arg(p("qr.png"))
-        .args(["--qr-at", "2:170:260:20"])
+        .args(["--qr-at", "2,170,260,20"])
         .status()
         .unwrap();
     assert_eq!(st.code(), Some(0));
@@ -337,7 +337,7 @@ fn cli_sign_verify_inspect_and_exit_codes() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a readable OFD package"));
     assert_eq!(verify("absent.ofd", &[]).status.code(), Some(2));
     assert_eq!(eseal().args(["ofd", "verify"]).status().unwrap().code(), Some(2));
-    assert_eq!(eseal().args(["ofd", "sign"]).arg(p("in.ofd")).arg("-o").arg(p("x.ofd")).args(["--test-ca", "x", "--stamp", "1:2"]).arg("--seal").arg(p("seal.esl")).status().unwrap().code(), Some(2));
+    assert_eq!(eseal().args(["ofd", "sign"]).arg(p("in.ofd")).arg("-o").arg(p("x.ofd")).args(["--test-ca", "x", "--stamp", "1,2"]).arg("--seal").arg(p("seal.esl")).status().unwrap().code(), Some(2));
     assert!(!p("x.ofd").exists());
     // inspect
     let o = eseal().args(["ofd", "inspect", "--json"]).arg(p("out.ofd")).output().unwrap();
