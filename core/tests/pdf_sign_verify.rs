@@ -672,3 +672,46 @@ fn rotated_pages_get_upright_stamps_and_strips_on_the_displayed_right_edge() {
     let (ok, text) = pyhanko_validate(&f, &p);
     assert!(ok, "pyHanko: {text}");
 }
+
+#[test]
+fn certification_with_fields_made_first_then_filled_is_accepted_new_fields_are_not() {
+    use eseal::pdf::{DocMdp, EmptyField};
+    let f = Fixture::new("docmdp");
+    let signer = f.pades();
+    let t = Time::now();
+    let mut cert = SignRequest::new(Credential::Pades(&signer), Placement::Stamp { page: 1, x: 60.0, y: 60.0, width: 80.0, height: 80.0 }, t);
+    cert.picture = Some(red_disc_png(48));
+    cert.certify = Some(DocMdp::FormFilling);
+    cert.empty_fields = vec![EmptyField { name: "Approver".into(), page: 2, x: 300.0, y: 300.0, width: 90.0, height: 90.0 }];
+    let certified = pdf::sign(&make_pdf(2), &[cert]).unwrap();
+    let mut fill = SignRequest::new(Credential::Pades(&signer), Placement::ExistingField("Approver".into()), t);
+    fill.picture = Some(red_disc_png(48));
+    let filled = pdf::sign(&certified, &[fill]).unwrap();
+    let p = f.write("filled.pdf", &filled);
+    qpdf_check(&p);
+    let r = pdf::verify(&filled, "filled", &f.opts());
+    assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+    assert_eq!(r.signatures.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["Seal1", "Approver"]);
+    let (ok, text) = pyhanko_validate(&f, &p);
+    assert!(ok && !text.contains("ILLEGAL") && text.matches("INTACT:TRUSTED").count() == 2, "pyHanko: {text}");
+    let img = render(&f, &p, 2);
+    assert!(is_red(pixel(&img, 345.0, 345.0)), "the filled field shows the stamp");
+
+    // A new visible field after certifying: both eseal and pyHanko refuse the certification
+    // (both let a new invisible one pass).
+    let mut extra = SignRequest::new(Credential::Pades(&signer), Placement::Stamp { page: 2, x: 50.0, y: 500.0, width: 60.0, height: 60.0 }, t);
+    extra.picture = Some(red_disc_png(48));
+    let bad = pdf::sign(&certified, &[extra]).unwrap();
+    let p = f.write("new-field.pdf", &bad);
+    let r = pdf::verify(&bad, "new-field", &f.opts());
+    assert_eq!(statuses(&r, 0, CheckKind::ModifiedAfterSigning), vec![Status::Failed], "{}", r.to_text());
+    let (ok, text) = pyhanko_validate(&f, &p);
+    assert!(!ok && text.contains("ILLEGAL"), "pyHanko: {text}");
+    let invisible = pdf::sign(&certified, &[SignRequest::new(Credential::Pades(&signer), Placement::Invisible, t)]).unwrap();
+    assert_eq!(pdf::verify(&invisible, "invisible", &f.opts()).verdict(), Verdict::Valid);
+
+    // Only the first signature may certify.
+    let mut again = SignRequest::new(Credential::Pades(&signer), Placement::Invisible, t);
+    again.certify = Some(DocMdp::NoChanges);
+    assert!(pdf::sign(&certified, &[again]).is_err());
+}

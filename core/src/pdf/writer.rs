@@ -76,6 +76,11 @@ impl Update {
         self.objects.insert(id.0, (id.1, obj.into()));
     }
 
+    /// The new version of an object, if this update has one.
+    pub fn get(&self, id: ObjectId) -> Option<&Object> {
+        self.objects.get(&id.0).map(|(_, o)| o)
+    }
+
     /// Writes the objects and a cross-reference section after `base` (the original file,
     /// ending at its `%%EOF`), chained to the previous section.
     pub fn serialise(&self, base: &[u8], trailer: &Dictionary) -> Result<Appended, PdfError> {
