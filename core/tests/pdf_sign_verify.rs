@@ -526,6 +526,16 @@ fn cli_signs_and_verifies_with_the_exit_contract() {
     f.write("bad.pdf", &bad);
     assert_eq!(verify("bad.pdf", &["--trust", "ca.pem"]).status.code(), Some(1));
     assert_eq!(verify("missing.pdf", &[]).status.code(), Some(2));
+
+    // Certify with a field for a later signer, then fill it: valid; unknown field: exit 2.
+    let run = |args: &[&str]| Command::new(exe).args(["pdf", "sign"]).args(args).args(["--format", "pades", "--key", "signer.key", "--cert", "chain.pem", "--picture", "seal.png"]).current_dir(f.dir.path()).output().unwrap();
+    let o = run(&["in.pdf", "-o", "cert.pdf", "--certify", "2", "--empty-field", "Approver,2,300,300,80,80", "--stamp", "1,100,100,80,80"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["cert.pdf", "-o", "cert2.pdf", "--field", "Approver"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(verify("cert2.pdf", &["--trust", "ca.pem"]).status.code(), Some(0));
+    assert_eq!(run(&["cert.pdf", "-o", "x.pdf", "--field", "Nobody"]).status.code(), Some(2));
+    assert!(!f.p("x.pdf").exists());
 }
 
 /// A noisy picture (does not compress): makes a seal of several kilobytes.

@@ -370,7 +370,9 @@ fn contents_for(req: &SignRequest<'_>, field: &str, digest: &[u8], dry_run: bool
             } else {
                 *signer
             };
-            let ses = crate::ses::sign(seal, s, digest, field, req.time).map_err(|e| PdfError::Signing(e.to_string()))?;
+            // propertyInfo is an IA5String: the field name when it is ASCII.
+            let property = if field.is_ascii() { field.to_owned() } else { "PDF signature field".to_owned() };
+            let ses = crate::ses::sign(seal, s, digest, &property, req.time).map_err(|e| PdfError::Signing(e.to_string()))?;
             Ok(ses.to_der().to_vec())
         }
     }
