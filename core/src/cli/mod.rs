@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 mod ca;
 mod demo;
 mod pdf;
+mod ofd;
 mod seal;
 mod stamp;
 mod ukey;
@@ -29,6 +30,9 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
+    /// OFD documents: sign with seals (stamps, cross-page seals, QR codes), verify, inspect.
+    #[command(subcommand)]
+    Ofd(ofd::OfdCommand),
     /// GB/T 38540 seals: create, inspect, verify.
     #[command(subcommand)]
     Seal(seal::SealCommand),
@@ -132,6 +136,7 @@ pub fn run() -> i32 {
         }
     };
     let result = match cli.command {
+        Command::Ofd(c) => ofd::run(c),
         Command::Seal(c) => seal::run(c),
         Command::Stamp(c) => stamp::run(c),
         Command::Pdf(c) => pdf::run(c),
