@@ -428,6 +428,23 @@ fn tamper_corpus_is_caught() {
         assert!(!ok, "pyHanko should refuse too: {text}");
     }
 
+    // 2c. "Replace" shadow attack: a later revision redefines the page's own content stream.
+    {
+        use lopdf::{Document, IncrementalDocument, Object};
+        let doc = Document::load_mem(&good).unwrap();
+        let page = *doc.get_pages().get(&1).unwrap();
+        let content = doc.get_dictionary(page).unwrap().get(b"Contents").unwrap().as_reference().unwrap();
+        let mut inc = IncrementalDocument::create_from(good.clone(), doc);
+        inc.opt_clone_object_to_new_document(content).unwrap();
+        if let Ok(Object::Stream(s)) = inc.new_document.get_object_mut(content) {
+            s.set_plain_content(b"BT /F1 24 Tf 72 760 Td (Paid in full) Tj ET".to_vec());
+        }
+        let mut replaced = Vec::new();
+        inc.save_to(&mut replaced).unwrap();
+        let r = pdf::verify(&replaced, "replaced", &opts);
+        assert_eq!(statuses(&r, 0, CheckKind::ModifiedAfterSigning), vec![Status::Failed], "{}", r.to_text());
+    }
+
     // 3. A /ByteRange whose gap swallows part of the dictionary.
     let mut skipping = good.clone();
     let wider = format!("/ByteRange [0 {} {} {}]", nums[1] - 12, nums[2], nums[3]);
@@ -482,6 +499,22 @@ fn pyhanko_signed_pdfs_verify_in_eseal_and_later_changes_are_reported() {
     assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
     let (ok, text) = pyhanko_validate(&f, &p);
     assert!(ok && text.matches("INTACT:TRUSTED").count() == 2 && !text.contains("ILLEGAL"), "pyHanko: {text}");
+
+    // pyHanko adds a second signature to an eseal-signed file: eseal's change rules accept
+    // pyHanko's update, and both signatures verify in both.
+    f.write("eseal-first.pdf", &signed_pades(&f));
+    let out = venv_python()
+        .args(["-m", "pyhanko", "sign", "addsig", "--field", "Sig2", "pemder", "--key", "signer.key", "--cert", "signer.pem", "--chain", "ca.pem", "--no-pass", "eseal-first.pdf", "then-py.pdf"])
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pyhanko addsig: {}", String::from_utf8_lossy(&out.stderr));
+    let then_py = std::fs::read(f.p("then-py.pdf")).unwrap();
+    let r = pdf::verify(&then_py, "then-py", &f.opts());
+    assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+    assert_eq!(r.signatures.len(), 2);
+    let (ok, text) = pyhanko_validate(&f, &f.p("then-py.pdf"));
+    assert!(ok && !text.contains("ILLEGAL"), "pyHanko: {text}");
 
     // A later content-changing revision: modified for eseal and pyHanko.
     let modified = append_revision(&py, false);

@@ -8,7 +8,8 @@
 //!   widgets may cover page content (shadow-attack overlays): they pass only when a later
 //!   signature covers them (locked stamps: passed; others: warning); in an unsigned
 //!   revision they fail.
-//! - `metadata`: the document information dictionary.
+//! - `metadata`: the document information dictionary, XMP metadata, the catalog's
+//!   `/Version` and `/Extensions`.
 //! - anything else (page content, resources, the page tree, fonts, other objects): fails.
 
 use lopdf::{Document, Object, ObjectId};
@@ -104,6 +105,7 @@ impl<'a> Analyser<'a> {
         let old_pages: BTreeMap<ObjectId, u32> = old.get_pages().into_iter().map(|(n, id)| (id, n)).collect();
         let old_root = old.trailer.get(b"Root").and_then(Object::as_reference).ok();
         let old_info = old.trailer.get(b"Info").and_then(Object::as_reference).ok();
+        let old_metadata = old_root.and_then(|r| old.get_dictionary(r).ok()).and_then(|c| c.get(b"Metadata").ok()).and_then(Object::as_reference_opt);
         let old_form = old_root
             .and_then(|r| old.get_dictionary(r).ok())
             .and_then(|c| c.get(b"AcroForm").ok())
@@ -153,8 +155,12 @@ impl<'a> Analyser<'a> {
                             failures.push(format!("page {n} changed ({}): page content or resources may differ from what was signed", key_list(&keys)));
                         }
                     } else if Some(*id) == old_root {
-                        if only(&[b"AcroForm"]) && form_grew(d_old.get(b"AcroForm").ok(), d_new.get(b"AcroForm").ok(), &old, new) {
+                        // Signing tools also bump /Version, add /Extensions and XMP /Metadata.
+                        if only(&[b"AcroForm", b"Version", b"Extensions", b"Metadata"]) && form_grew(d_old.get(b"AcroForm").ok(), d_new.get(b"AcroForm").ok(), &old, new) {
                             rules.insert("signature-fields");
+                            if keys.iter().any(|k| k.as_slice() != b"AcroForm") {
+                                rules.insert("metadata");
+                            }
                         } else {
                             failures.push(format!("document catalog changed ({})", key_list(&keys)));
                         }
@@ -164,7 +170,7 @@ impl<'a> Analyser<'a> {
                         } else {
                             failures.push(format!("AcroForm changed ({})", key_list(&keys)));
                         }
-                    } else if Some(*id) == old_info {
+                    } else if Some(*id) == old_info || Some(*id) == old_metadata {
                         rules.insert("metadata");
                     } else if name_is(d_old, b"FT", b"Sig") && !d_old.has(b"V") && only(&[b"V", b"AP", b"F"]) {
                         rules.insert("signature-fields");
