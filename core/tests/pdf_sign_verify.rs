@@ -773,3 +773,66 @@ fn certification_with_fields_made_first_then_filled_is_accepted_new_fields_are_n
     again.certify = Some(DocMdp::NoChanges);
     assert!(pdf::sign(&certified, &[again]).is_err());
 }
+
+/// A hybrid-reference file (ISO 32000-1 §7.5.8.4): a classic table plus /XRefStm pointing to
+/// an xref stream that lists the font, which lives in an object stream.
+fn make_hybrid_pdf() -> Vec<u8> {
+    let mut out = b"%PDF-1.5\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    let mut off = [0usize; 8];
+    let mut put = |out: &mut Vec<u8>, id: usize, body: &[u8]| {
+        off[id] = out.len();
+        out.extend_from_slice(format!("{id} 0 obj\n").as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    };
+    put(&mut out, 1, b"<< /Type /Catalog /Pages 2 0 R >>");
+    put(&mut out, 2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+    put(&mut out, 3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>");
+    let content = b"BT /F1 24 Tf 72 760 Td (Hybrid) Tj ET";
+    put(&mut out, 4, format!("<< /Length {} >>\nstream\n{}\nendstream", content.len(), String::from_utf8_lossy(content)).as_bytes());
+    let font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
+    let header = b"5 0 ";
+    let objstm = [&header[..], font].concat();
+    put(&mut out, 6, format!("<< /Type /ObjStm /N 1 /First {} /Length {} >>\nstream\n{}\nendstream", header.len(), objstm.len(), String::from_utf8_lossy(&objstm)).as_bytes());
+    // xref stream: object 5 is entry 0 of object stream 6; W [1 4 2].
+    let mut data = vec![2u8];
+    data.extend_from_slice(&6u32.to_be_bytes());
+    data.extend_from_slice(&0u16.to_be_bytes());
+    let xs_at = out.len();
+    off[7] = xs_at;
+    out.extend_from_slice(format!("7 0 obj\n<< /Type /XRef /Size 8 /W [1 4 2] /Index [5 1] /Length {} >>\nstream\n", data.len()).as_bytes());
+    out.extend_from_slice(&data);
+    out.extend_from_slice(b"\nendstream\nendobj\n");
+    let xref = out.len();
+    out.extend_from_slice(b"xref\n0 8\n0000000000 65535 f\r\n");
+    for (id, o) in off.iter().enumerate().skip(1) {
+        if id == 5 {
+            out.extend_from_slice(b"0000000000 00000 f\r\n");
+        } else {
+            out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
+        }
+    }
+    out.extend_from_slice(format!("trailer\n<< /Size 8 /Root 1 0 R /XRefStm {xs_at} >>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    out
+}
+
+#[test]
+fn hybrid_reference_files_are_signed_with_a_table_update() {
+    let f = Fixture::new("hybrid");
+    let hybrid = make_hybrid_pdf();
+    qpdf_check(&f.write("hybrid.pdf", &hybrid));
+    let signer = f.pades();
+    let mut r = SignRequest::new(Credential::Pades(&signer), Placement::Stamp { page: 1, x: 300.0, y: 300.0, width: 90.0, height: 90.0 }, Time::now());
+    r.picture = Some(red_disc_png(48));
+    let signed = pdf::sign(&hybrid, &[r]).unwrap();
+    let p = f.write("hybrid-signed.pdf", &signed);
+    qpdf_check(&p);
+    assert_eq!(pdf::verify(&signed, "hybrid", &f.opts()).verdict(), Verdict::Valid);
+    // pyHanko refuses hybrid files unless told to relax its syntax policy.
+    let out = venv_python().args(["-m", "pyhanko", "sign", "validate", "--no-strict-syntax", "--trust"]).arg(f.p("ca.pem")).arg("--trust-replace").arg(&p).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("INTACT:TRUSTED,UNTOUCHED"), "pyHanko: {text}{}", String::from_utf8_lossy(&out.stderr));
+    let sig = pdfsig(&f, &p);
+    assert!(sig.contains("Signature is Valid."), "pdfsig: {sig}");
+    assert!(is_red(pixel(&render(&f, &p, 1), 345.0, 345.0)));
+}
