@@ -114,6 +114,32 @@ fn several_stamps_cross_page_qr_and_three_signatures_all_valid() {
     assert_eq!(r.verdict(), Verdict::ValidWithWarnings, "{}", r.to_text());
 }
 
+/// eseal's own signed document (vectors/ofd/eseal-three-signatures.ofd, written with
+/// ESEAL_WRITE_VECTORS=1) stays valid for the verifier.
+#[test]
+fn committed_eseal_document_stays_valid() {
+    if std::env::var_os("ESEAL_WRITE_VECTORS").is_some() {
+        let (doc, cas) = triple_signed();
+        let d = common::vectors().join("ofd");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("eseal-three-signatures.ofd"), doc).unwrap();
+        let pems: String = cas.iter().map(|c| c.root.cert.to_pem()).collect();
+        std::fs::write(d.join("eseal-three-signatures.roots.pem"), pems).unwrap();
+    }
+    let d = common::vectors().join("ofd");
+    let o = eseal()
+        .args(["ofd", "verify"])
+        .arg(d.join("eseal-three-signatures.ofd"))
+        .arg("--trust")
+        .arg(d.join("eseal-three-signatures.roots.pem"))
+        .args(["--strict", "--at", "2026-04-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_eq!(out.matches("signature s0").count(), 3, "{out}");
+}
+
 #[test]
 fn untouched_entries_are_copied_raw() {
     let doc = sample_ofd(2);
@@ -284,9 +310,9 @@ fn cli_sign_verify_inspect_and_exit_codes() {
         .arg(p("out.ofd"))
         .arg("--seal")
         .arg(p("seal.esl"))
-        .args(["--test-ca", "ofd-cli", "--stamp", "1:20:30", "--stamp", "2:50:60:30:30", "--cross-page", "--time", "2026-03-01T08:00:00Z", "--qr"])
+        .args(["--test-ca", "ofd-cli", "--stamp", "1,20,30", "--stamp", "2,50,60,30,30", "--cross-page", "--time", "2026-03-01T08:00:00Z", "--qr"])
         .arg(p("qr.png"))
-        .args(["--qr-at", "2:170:260:20"])
+        .args(["--qr-at", "2,170,260,20"])
         .status()
         .unwrap();
     assert_eq!(st.code(), Some(0));
@@ -311,7 +337,7 @@ fn cli_sign_verify_inspect_and_exit_codes() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a readable OFD package"));
     assert_eq!(verify("absent.ofd", &[]).status.code(), Some(2));
     assert_eq!(eseal().args(["ofd", "verify"]).status().unwrap().code(), Some(2));
-    assert_eq!(eseal().args(["ofd", "sign"]).arg(p("in.ofd")).arg("-o").arg(p("x.ofd")).args(["--test-ca", "x", "--stamp", "1:2"]).arg("--seal").arg(p("seal.esl")).status().unwrap().code(), Some(2));
+    assert_eq!(eseal().args(["ofd", "sign"]).arg(p("in.ofd")).arg("-o").arg(p("x.ofd")).args(["--test-ca", "x", "--stamp", "1,2"]).arg("--seal").arg(p("seal.esl")).status().unwrap().code(), Some(2));
     assert!(!p("x.ofd").exists());
     // inspect
     let o = eseal().args(["ofd", "inspect", "--json"]).arg(p("out.ofd")).output().unwrap();

@@ -24,7 +24,7 @@ fn cli_exit(path: &Path, extra: &[&str]) -> (i32, String) {
     (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
 }
 
-fn failing<'a>(r: &'a VerificationReport) -> Vec<(&'a str, CheckKind, &'a str, &'a str)> {
+fn failing(r: &VerificationReport) -> Vec<(&str, CheckKind, &str, &str)> {
     r.signatures
         .iter()
         .flat_map(|s| s.checks.iter().map(move |c| (s.id.as_str(), c)))
@@ -152,6 +152,10 @@ fn ofdrw_more_samples() {
         assert!(failing(&r).iter().any(|(_, k, s, _)| *k == CheckKind::FileDigest && *s == f), "{f}: {}", r.to_text());
     }
     assert!(failing(&r).iter().any(|(_, k, s, _)| *k == CheckKind::FileDigest && s.contains("/Pages/")));
+    // Its Type=Sign SignedData encapsulates SM3(Signature.xml) and signs it: that part holds.
+    let sign = r.signatures.iter().find(|s| s.kind == "sign").expect("a Type=Sign signature");
+    assert!(sign.checks.iter().any(|c| c.check == CheckKind::SignerSignature && c.status == Status::Passed), "{}", r.to_text());
+    assert!(sign.checks.iter().any(|c| c.check == CheckKind::DataDigest && c.status == Status::Passed && c.message.contains("SM3")));
     let (code, out) = cli_exit(&d.join("tongz-raw-sig-tampered.ofd"), &[]);
     assert_eq!(code, 1);
     assert!(out.contains("[FAIL] file_digest /OFD.xml"), "{out}");
@@ -214,4 +218,51 @@ fn one_changed_byte_is_named() {
     let bytes = pkg.to_bytes_with(&ch).unwrap();
     let r = ofd::verify(&Package::from_bytes(bytes).unwrap(), "x", &OfdVerifyOptions { ses: VerifyOptions { now: now(), ..Default::default() }, sign_certs: vec![] }).unwrap();
     assert!(has_failure(&r, "s001", CheckKind::FileDigest, "/Doc_0/Pages/Page_2/Content.xml"), "{}", r.to_text());
+}
+
+/// Signing other producers' signed documents again keeps their signatures as they were
+/// (or is refused when they protect Signatures.xml), and our signature is valid.
+#[test]
+fn countersigning_other_producers_documents() {
+    let (seal, signer, ca) = ofd_support::seal("ofd-countersign", "会签测试章", [200, 0, 0]);
+    let mut tried = 0;
+    for (sub, f) in [
+        ("ofdrw", "v4signed.ofd"),
+        ("ofdrw", "SignScaleError.ofd"),
+        ("ofdrw", "allprotected.ofd"),
+        ("ofdrw", "V4RideRight.ofd"),
+        ("ofdrw-more", "gomain-typesign-cms.ofd"),
+        ("itlabers-ofd-go", "dianju-unpadded-integer.ofd"),
+        ("esl-demo", "koal-three-chained.ofd"),
+        ("easyofd-java", "easyofd-typesign-ber.ofd"),
+    ] {
+        let Some(d) = dir(sub) else { continue };
+        let pkg = Package::open(&d.join(f)).unwrap();
+        let before = ofd::verify(&pkg, f, &OfdVerifyOptions { ses: VerifyOptions { now: now(), ..Default::default() }, sign_certs: vec![] }).unwrap();
+        let mut req = ofd::SignRequest::new(ofd::SignKind::Seal(&seal), ofd_support::t0());
+        req.placements = vec![ofd::Placement::Stamp { page: 1, x_mm: 100.0, y_mm: 100.0, width_mm: None, height_mm: None }];
+        let out = match ofd::sign(&pkg, &signer, &req) {
+            Ok(b) => b,
+            Err(ofd::OfdError::Refused(m)) => {
+                assert!(m.contains("Signatures.xml"), "{f}: {m}");
+                continue;
+            }
+            Err(e) => panic!("{f}: {e}"),
+        };
+        tried += 1;
+        let mut trust = eseal::crypto::TrustStore::new();
+        trust.add(ca.root.cert.clone());
+        let after = ofd::verify(&Package::from_bytes(out).unwrap(), f, &OfdVerifyOptions { ses: VerifyOptions { now: now(), trust, ..Default::default() }, sign_certs: vec![] }).unwrap();
+        assert_eq!(after.signatures.len(), before.signatures.len() + 1, "{f}");
+        for (b, a) in before.signatures.iter().zip(&after.signatures) {
+            let fb: Vec<_> = b.failures().map(|c| (c.check, c.subject.clone())).collect();
+            let fa: Vec<_> = a.failures().map(|c| (c.check, c.subject.clone())).collect();
+            assert_eq!(fa, fb, "{f}: signature {} changed its verdict", b.id);
+        }
+        let ours = after.signatures.last().unwrap();
+        assert_eq!(ours.verdict(), Verdict::Valid, "{f}:\n{}", after.to_text());
+    }
+    if dir("ofdrw").is_some() {
+        assert!(tried >= 4, "{tried}");
+    }
 }

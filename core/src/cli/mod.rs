@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 mod ca;
 mod demo;
-mod pdf;
 mod ofd;
+mod pdf;
 mod seal;
 mod stamp;
 mod ukey;

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[derive(Subcommand)]
 pub enum OfdCommand {
     /// Sign an OFD with an electronic seal (Type=Seal) or a plain signature (Type=Sign).
-    Sign(SignArgs),
+    Sign(Box<SignArgs>),
     /// Verify every signature of an OFD: exit 0 valid, 1 a check failed, 2 unusable input.
     Verify {
         file: PathBuf,
@@ -32,8 +32,8 @@ pub enum OfdCommand {
 #[derive(Args)]
 pub struct SignArgs {
     input: PathBuf,
-    #[arg(long, short)]
-    out: PathBuf,
+    #[arg(short, long)]
+    output: PathBuf,
     /// The seal (SESeal DER, .esl) for an electronic seal signature.
     #[arg(long)]
     seal: Option<PathBuf>,
@@ -48,8 +48,9 @@ pub struct SignArgs {
     /// Sign with the deterministic test CA's personal certificate (tests and demos only).
     #[arg(long, conflicts_with_all = ["key", "cert"])]
     test_ca: Option<String>,
-    /// A stamp: PAGE:X:Y[:W:H] in mm from the page's top-left corner (pages from 1). Repeatable.
-    #[arg(long = "stamp", value_name = "PAGE:X:Y[:W:H]")]
+    /// A stamp PAGE,X,Y[,W,H] in mm from the page's top-left corner (pages from 1; size
+    /// defaults to the seal picture's). Repeatable.
+    #[arg(long = "stamp", value_name = "PAGE,X,Y[,W,H]")]
     stamps: Vec<String>,
     /// A cross-page seal (骑缝章) over all pages, or the listed ones (e.g. `1,2,3`).
     #[arg(long, value_name = "PAGES", num_args = 0..=1, default_missing_value = "all")]
@@ -57,11 +58,14 @@ pub struct SignArgs {
     /// Vertical position (mm) of the cross-page seal; centred by default.
     #[arg(long)]
     cross_page_y: Option<f64>,
+    /// Size W,H (mm) of the cross-page seal; the seal picture's by default.
+    #[arg(long, value_name = "W,H")]
+    cross_page_size: Option<String>,
     /// An anti-forgery QR code image (PNG) drawn into the page before signing.
     #[arg(long, requires = "qr_at")]
     qr: Option<PathBuf>,
-    /// Where the QR code goes: PAGE:X:Y:SIZE (mm).
-    #[arg(long, value_name = "PAGE:X:Y:SIZE")]
+    /// Where the QR code goes: PAGE,X,Y,SIZE (mm).
+    #[arg(long, value_name = "PAGE,X,Y,SIZE")]
     qr_at: Option<String>,
     /// Protect Signatures.xml too: no further signature is then possible.
     #[arg(long)]
@@ -73,7 +77,7 @@ pub struct SignArgs {
 
 pub fn run(c: OfdCommand) -> CliResult {
     match c {
-        OfdCommand::Sign(a) => sign(a),
+        OfdCommand::Sign(a) => sign(*a),
         OfdCommand::Verify { file, certs, verify } => {
             let mut sign_certs = Vec::new();
             for p in &certs {
@@ -126,7 +130,7 @@ pub fn run(c: OfdCommand) -> CliResult {
 }
 
 fn nums(s: &str, what: &str, n: &[usize]) -> Result<Vec<f64>, CliError> {
-    let v: Vec<f64> = s.split(':').map(|t| t.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| CliError(format!("{what} {s:?}: numbers separated by ':' expected")))?;
+    let v: Vec<f64> = s.split(',').map(|t| t.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| CliError(format!("{what} {s:?}: numbers separated by ',' expected")))?;
     if !n.contains(&v.len()) {
         return Err(CliError(format!("{what} {s:?}: {} numbers expected", n.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" or "))));
     }
@@ -175,14 +179,15 @@ fn sign(a: SignArgs) -> CliResult {
         } else {
             Some(p.split(',').map(|t| t.trim().parse::<usize>().map_err(|_| CliError(format!("--cross-page {p:?}: page numbers separated by ','")))).collect::<Result<Vec<_>, _>>()?)
         };
-        req.placements.push(Placement::CrossPage { pages, y_mm: a.cross_page_y, width_mm: None, height_mm: None });
+        let size = a.cross_page_size.as_deref().map(|s| nums(s, "--cross-page-size", &[2])).transpose()?;
+        req.placements.push(Placement::CrossPage { pages, y_mm: a.cross_page_y, width_mm: size.as_ref().map(|v| v[0]), height_mm: size.as_ref().map(|v| v[1]) });
     }
     if let Some(q) = &a.qr {
-        let at = a.qr_at.as_deref().ok_or_else(|| CliError("--qr needs --qr-at PAGE:X:Y:SIZE".into()))?;
+        let at = a.qr_at.as_deref().ok_or_else(|| CliError("--qr needs --qr-at PAGE,X,Y,SIZE".into()))?;
         let v = nums(at, "--qr-at", &[4])?;
         req.qr = Some(QrCode { png: super::seal::read(q)?, page: page_no(v[0])?, x_mm: v[1], y_mm: v[2], size_mm: v[3] });
     }
-    ofd::sign_file(&a.input, &a.out, &signer, &req)?;
-    eprintln!("wrote {}", a.out.display());
+    ofd::sign_file(&a.input, &a.output, &signer, &req)?;
+    eprintln!("wrote {}", a.output.display());
     Ok(0)
 }

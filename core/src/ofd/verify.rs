@@ -86,6 +86,22 @@ fn method_of(m: Option<&str>) -> Method {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::visible_on_page;
+
+    #[test]
+    fn stamp_visibility() {
+        let a4 = Some([0.0, 0.0, 210.0, 297.0]);
+        assert!(visible_on_page([10.0, 10.0, 40.0, 40.0], None, a4));
+        assert!(!visible_on_page([300.0, 10.0, 40.0, 40.0], None, a4));
+        // A cross-page slice: the Boundary sticks out, the clipped part is on the page.
+        assert!(visible_on_page([202.0, 40.0, 40.0, 40.0], Some("0 0 8 40"), a4));
+        assert!(!visible_on_page([202.0, 40.0, 40.0, 40.0], Some("10 0 8 40"), a4));
+        assert!(visible_on_page([1e9, 0.0, 1.0, 1.0], None, None));
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn verify_one(
     pkg: &Package,
@@ -171,6 +187,11 @@ fn verify_one(
     if let Some(v) = &value {
         let sv_path = sx.signed_value.as_ref().map(String::as_str).unwrap_or("SignedValue");
         match entry.kind {
+            SignatureType::Seal if ses_sig.is_none() && cms::looks_like_cms(v) && cms::parse(v).is_ok() => {
+                r.push(Check::warning(K::Conformance, "Signature/@Type", "Type is Seal (or absent) but the value is a GB/T 35275 SignedData: verified as Type=Sign", "类型标为电子签章，签名值却是 GB/T 35275 签名数据，按数字签名验证"));
+                r.kind = "sign".into();
+                verify_sign_value(v, sv_path, xml_bytes, &sx, opts, &mut r);
+            }
             SignatureType::Seal => {
                 let mut sr = ses::verify_signature(v, DataCheck::Data(xml_bytes), Some(&xml_path), &entry.id, &opts.ses);
                 for c in &mut sr.checks {
@@ -206,6 +227,12 @@ fn verify_one(
         match (page, parse_box(&a.boundary)) {
             (None, _) => r.push(Check::failed(K::StampPlacement, subject, format!("PageRef {} names no page of the document", a.page_ref), "签章所在页面不存在")),
             (Some(_), None) => r.push(Check::failed(K::StampPlacement, subject, format!("Boundary {:?} is not a box", a.boundary), "签章位置无效")),
+            (Some(i), Some(b)) if !visible_on_page(b, a.clip.as_deref(), doc.map(|d| d.pages[i].physical_box)) => r.push(Check::warning(
+                K::StampPlacement,
+                subject,
+                format!("the stamp at {} {} mm ({}×{} mm) lies outside page {}", b[0], b[1], b[2], b[3], i + 1),
+                format!("签章位于第 {} 页页面之外", i + 1),
+            )),
             (Some(i), Some(b)) => r.push(Check::passed(
                 K::StampPlacement,
                 subject,
@@ -223,6 +250,20 @@ fn verify_one(
         }
     }
     r
+}
+
+/// Whether the visible part of a stamp (Boundary, narrowed by Clip in its own coordinates)
+/// overlaps the page box.
+fn visible_on_page(b: [f64; 4], clip: Option<&str>, page: Option<[f64; 4]>) -> bool {
+    let Some(p) = page else { return true };
+    let (mut x, mut y, mut w, mut h) = (b[0], b[1], b[2], b[3]);
+    if let Some(c) = clip.and_then(parse_box) {
+        x += c[0];
+        y += c[1];
+        w = c[2];
+        h = c[3];
+    }
+    x < p[0] + p[2] && x + w > p[0] && y < p[1] + p[3] && y + h > p[1] && w > 0.0 && h > 0.0
 }
 
 fn references(pkg: &Package, sx: &SignatureXml, xml_path: &str, signer: Option<&Certificate>, r: &mut SignatureReport, covered: &mut BTreeSet<String>) {
@@ -324,10 +365,19 @@ fn verify_sign_value(value: &[u8], sv_path: &str, xml: &[u8], sx: &SignatureXml,
                 }
                 (None, _) => xml.to_vec(),
             };
-            if let Some(content) = &sd.content
-                && content.as_slice() != xml
-            {
-                r.push(Check::failed(K::DataDigest, &subj, "the encapsulated content is not this Signature.xml", "封装内容与签名描述文件不一致"));
+            // Encapsulated content: Signature.xml itself, or (tongz) its SM3 digest.
+            let mut signed = signed;
+            if let Some(content) = &sd.content {
+                if si.signed_attrs.is_none() {
+                    signed = content.clone();
+                }
+                if content.as_slice() == xml {
+                    r.push(Check::passed(K::DataDigest, &subj, "the encapsulated content is this Signature.xml", "封装内容与签名描述文件一致"));
+                } else if content.as_slice() == sm3(xml) {
+                    r.push(Check::passed(K::DataDigest, &subj, "the encapsulated content is SM3 of this Signature.xml", "封装内容为签名描述文件的 SM3 摘要"));
+                } else {
+                    r.push(Check::failed(K::DataDigest, &subj, "the encapsulated content is neither this Signature.xml nor its SM3 digest", "封装内容与签名描述文件不一致"));
+                }
             }
             let Some(cert) = si.find_cert(&pool).or_else(|| (pool.len() == 1).then(|| &pool[0])) else {
                 r.push(Check::indeterminate(K::SignerSignature, &subj, "the signer's certificate is neither in the SignedData nor given (--cert)", "缺少签名者证书"));
@@ -492,7 +542,7 @@ pub fn inspect(pkg: &Package) -> Result<Inspection, OfdError> {
                         s.date_time = sx.date_time.clone();
                         s.check_method = sx.check_method.clone();
                         s.references = sx.references.len();
-                        s.stamp_annots = sx.stamp_annots.iter().map(|a| format!("{} page {} box {}{}", a.id, a.page_ref, a.boundary, a.clip.as_deref().map(|c| format!(" clip {c}")).unwrap_or_default())).collect();
+                        s.stamp_annots = sx.stamp_annots.iter().map(|a| format!("{} PageRef {} Boundary {}{}", a.id, a.page_ref, a.boundary, a.clip.as_deref().map(|c| format!(" Clip {c}")).unwrap_or_default())).collect();
                         if let Some(v) = sx.signed_value.ok().and_then(|p| pkg.get(&p)) {
                             s.seal_name = SesSignature::from_der(v).ok().map(|x| x.seal.name.clone());
                         }

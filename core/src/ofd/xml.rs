@@ -227,12 +227,10 @@ pub fn spans(bytes: &[u8], part: &str, max_depth: usize) -> Result<Vec<Span>, Of
                 }
                 open.push((sp, idx));
             }
-            Event::Empty(s) => {
-                if names.len() < max_depth {
-                    let mut path = names.clone();
-                    path.push(local(s.name().as_ref()));
-                    out.push(Span { path, qname: s.name().as_ref().to_owned(), start: before, inner_start: after, inner_end: after, end: after, empty: true });
-                }
+            Event::Empty(s) if names.len() < max_depth => {
+                let mut path = names.clone();
+                path.push(local(s.name().as_ref()));
+                out.push(Span { path, qname: s.name().as_ref().to_owned(), start: before, inner_start: after, inner_end: after, end: after, empty: true });
             }
             Event::End(_) => {
                 let (_, idx) = open.pop().ok_or_else(|| err("unbalanced end tag".into()))?;
