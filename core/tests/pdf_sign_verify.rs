@@ -135,6 +135,14 @@ fn pyhanko_validate(f: &Fixture, path: &Path) -> (bool, String) {
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
+/// endesive's (hashok, signatureok, certok) for every signature, one line each.
+fn endesive(f: &Fixture, path: &Path) -> String {
+    let script = "import sys\nfrom endesive.pdf.verify import PDFVerifier\nv = PDFVerifier(open(sys.argv[1],'rb').read(), [open(sys.argv[2],'rb').read()])\nfor r in v.verify_all_signatures(): print(r.hashok, r.signatureok, r.certok)\n";
+    let out = venv_python().arg("-c").arg(script).arg(path).arg(f.p("ca.pem")).output().unwrap();
+    assert!(out.status.success(), "endesive: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn pdfsig(f: &Fixture, path: &Path) -> String {
     tool("pdfsig");
     tool("certutil");
@@ -185,7 +193,7 @@ fn statuses(r: &eseal::report::VerificationReport, sig: usize, kind: CheckKind) 
 }
 
 #[test]
-fn pades_two_stamps_qr_cross_page_accepted_by_pyhanko_pdfsig_qpdf_and_rendered() {
+fn pades_two_stamps_qr_cross_page_accepted_by_pyhanko_pdfsig_endesive_qpdf_and_rendered() {
     let f = Fixture::new("pades");
     let signer = f.pades();
     let pic = red_disc_png(96);
@@ -219,6 +227,8 @@ fn pades_two_stamps_qr_cross_page_accepted_by_pyhanko_pdfsig_qpdf_and_rendered()
     assert_eq!(sig.matches("Certificate is Trusted.").count(), 3, "pdfsig: {sig}");
     assert!(sig.contains("ETSI.CAdES.detached"), "pdfsig: {sig}");
     assert!(!sig.contains("not signed"), "pdfsig: {sig}");
+
+    assert_eq!(endesive(&f, &out), "True True True\n".repeat(3), "endesive");
 
     // Stamp at (300,400)+100: red at its centre, white outside; QR checker black/white.
     let p1 = render(&f, &out, 1);
@@ -412,6 +422,7 @@ fn tamper_corpus_is_caught() {
     patch_same_length(&mut changed, "(Page 1)", "(Page 7)");
     let r = pdf::verify(&changed, "changed", &opts);
     assert_eq!(r.verdict(), Verdict::Invalid, "{}", r.to_text());
+    assert_eq!(endesive(&f, &f.write("changed.pdf", &changed)), "False True True\n", "endesive sees the digest mismatch");
     assert_eq!(r.signatures.len(), 1, "{}", r.to_text());
     assert_eq!(statuses(&r, 0, CheckKind::DataDigest), vec![Status::Failed]);
 
@@ -426,6 +437,27 @@ fn tamper_corpus_is_caught() {
         assert_eq!(statuses(&r, 0, CheckKind::ModifiedAfterSigning), vec![Status::Failed], "{}", r.to_text());
         let (ok, text) = pyhanko_validate(&f, &p);
         assert!(!ok, "pyHanko should refuse too: {text}");
+        if !overlay {
+            // endesive checks only the ranges: the first revision is intact for it.
+            assert_eq!(endesive(&f, &p), "True True True\n");
+        }
+    }
+
+    // 2c. "Replace" shadow attack: a later revision redefines the page's own content stream.
+    {
+        use lopdf::{Document, IncrementalDocument, Object};
+        let doc = Document::load_mem(&good).unwrap();
+        let page = *doc.get_pages().get(&1).unwrap();
+        let content = doc.get_dictionary(page).unwrap().get(b"Contents").unwrap().as_reference().unwrap();
+        let mut inc = IncrementalDocument::create_from(good.clone(), doc);
+        inc.opt_clone_object_to_new_document(content).unwrap();
+        if let Ok(Object::Stream(s)) = inc.new_document.get_object_mut(content) {
+            s.set_plain_content(b"BT /F1 24 Tf 72 760 Td (Paid in full) Tj ET".to_vec());
+        }
+        let mut replaced = Vec::new();
+        inc.save_to(&mut replaced).unwrap();
+        let r = pdf::verify(&replaced, "replaced", &opts);
+        assert_eq!(statuses(&r, 0, CheckKind::ModifiedAfterSigning), vec![Status::Failed], "{}", r.to_text());
     }
 
     // 3. A /ByteRange whose gap swallows part of the dictionary.
@@ -483,6 +515,22 @@ fn pyhanko_signed_pdfs_verify_in_eseal_and_later_changes_are_reported() {
     let (ok, text) = pyhanko_validate(&f, &p);
     assert!(ok && text.matches("INTACT:TRUSTED").count() == 2 && !text.contains("ILLEGAL"), "pyHanko: {text}");
 
+    // pyHanko adds a second signature to an eseal-signed file: eseal's change rules accept
+    // pyHanko's update, and both signatures verify in both.
+    f.write("eseal-first.pdf", &signed_pades(&f));
+    let out = venv_python()
+        .args(["-m", "pyhanko", "sign", "addsig", "--field", "Sig2", "pemder", "--key", "signer.key", "--cert", "signer.pem", "--chain", "ca.pem", "--no-pass", "eseal-first.pdf", "then-py.pdf"])
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pyhanko addsig: {}", String::from_utf8_lossy(&out.stderr));
+    let then_py = std::fs::read(f.p("then-py.pdf")).unwrap();
+    let r = pdf::verify(&then_py, "then-py", &f.opts());
+    assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+    assert_eq!(r.signatures.len(), 2);
+    let (ok, text) = pyhanko_validate(&f, &f.p("then-py.pdf"));
+    assert!(ok && !text.contains("ILLEGAL"), "pyHanko: {text}");
+
     // A later content-changing revision: modified for eseal and pyHanko.
     let modified = append_revision(&py, false);
     let r = pdf::verify(&modified, "modified", &f.opts());
@@ -526,6 +574,16 @@ fn cli_signs_and_verifies_with_the_exit_contract() {
     f.write("bad.pdf", &bad);
     assert_eq!(verify("bad.pdf", &["--trust", "ca.pem"]).status.code(), Some(1));
     assert_eq!(verify("missing.pdf", &[]).status.code(), Some(2));
+
+    // Certify with a field for a later signer, then fill it: valid; unknown field: exit 2.
+    let run = |args: &[&str]| Command::new(exe).args(["pdf", "sign"]).args(args).args(["--format", "pades", "--key", "signer.key", "--cert", "chain.pem", "--picture", "seal.png"]).current_dir(f.dir.path()).output().unwrap();
+    let o = run(&["in.pdf", "-o", "cert.pdf", "--certify", "2", "--empty-field", "Approver,2,300,300,80,80", "--stamp", "1,100,100,80,80"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["cert.pdf", "-o", "cert2.pdf", "--field", "Approver"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(verify("cert2.pdf", &["--trust", "ca.pem"]).status.code(), Some(0));
+    assert_eq!(run(&["cert.pdf", "-o", "x.pdf", "--field", "Nobody"]).status.code(), Some(2));
+    assert!(!f.p("x.pdf").exists());
 }
 
 /// A noisy picture (does not compress): makes a seal of several kilobytes.
@@ -671,4 +729,110 @@ fn rotated_pages_get_upright_stamps_and_strips_on_the_displayed_right_edge() {
     assert!(is_white(pixel(&img, 780.0, 320.0)));
     let (ok, text) = pyhanko_validate(&f, &p);
     assert!(ok, "pyHanko: {text}");
+}
+
+#[test]
+fn certification_with_fields_made_first_then_filled_is_accepted_new_fields_are_not() {
+    use eseal::pdf::{DocMdp, EmptyField};
+    let f = Fixture::new("docmdp");
+    let signer = f.pades();
+    let t = Time::now();
+    let mut cert = SignRequest::new(Credential::Pades(&signer), Placement::Stamp { page: 1, x: 60.0, y: 60.0, width: 80.0, height: 80.0 }, t);
+    cert.picture = Some(red_disc_png(48));
+    cert.certify = Some(DocMdp::FormFilling);
+    cert.empty_fields = vec![EmptyField { name: "Approver".into(), page: 2, x: 300.0, y: 300.0, width: 90.0, height: 90.0 }];
+    let certified = pdf::sign(&make_pdf(2), &[cert]).unwrap();
+    let mut fill = SignRequest::new(Credential::Pades(&signer), Placement::ExistingField("Approver".into()), t);
+    fill.picture = Some(red_disc_png(48));
+    let filled = pdf::sign(&certified, &[fill]).unwrap();
+    let p = f.write("filled.pdf", &filled);
+    qpdf_check(&p);
+    let r = pdf::verify(&filled, "filled", &f.opts());
+    assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+    assert_eq!(r.signatures.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["Seal1", "Approver"]);
+    let (ok, text) = pyhanko_validate(&f, &p);
+    assert!(ok && !text.contains("ILLEGAL") && text.matches("INTACT:TRUSTED").count() == 2, "pyHanko: {text}");
+    let img = render(&f, &p, 2);
+    assert!(is_red(pixel(&img, 345.0, 345.0)), "the filled field shows the stamp");
+
+    // A new visible field after certifying: both eseal and pyHanko refuse the certification
+    // (both let a new invisible one pass).
+    let mut extra = SignRequest::new(Credential::Pades(&signer), Placement::Stamp { page: 2, x: 50.0, y: 500.0, width: 60.0, height: 60.0 }, t);
+    extra.picture = Some(red_disc_png(48));
+    let bad = pdf::sign(&certified, &[extra]).unwrap();
+    let p = f.write("new-field.pdf", &bad);
+    let r = pdf::verify(&bad, "new-field", &f.opts());
+    assert_eq!(statuses(&r, 0, CheckKind::ModifiedAfterSigning), vec![Status::Failed], "{}", r.to_text());
+    let (ok, text) = pyhanko_validate(&f, &p);
+    assert!(!ok && text.contains("ILLEGAL"), "pyHanko: {text}");
+    let invisible = pdf::sign(&certified, &[SignRequest::new(Credential::Pades(&signer), Placement::Invisible, t)]).unwrap();
+    assert_eq!(pdf::verify(&invisible, "invisible", &f.opts()).verdict(), Verdict::Valid);
+
+    // Only the first signature may certify.
+    let mut again = SignRequest::new(Credential::Pades(&signer), Placement::Invisible, t);
+    again.certify = Some(DocMdp::NoChanges);
+    assert!(pdf::sign(&certified, &[again]).is_err());
+}
+
+/// A hybrid-reference file (ISO 32000-1 §7.5.8.4): a classic table plus /XRefStm pointing to
+/// an xref stream that lists the font, which lives in an object stream.
+fn make_hybrid_pdf() -> Vec<u8> {
+    let mut out = b"%PDF-1.5\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    let mut off = [0usize; 8];
+    let mut put = |out: &mut Vec<u8>, id: usize, body: &[u8]| {
+        off[id] = out.len();
+        out.extend_from_slice(format!("{id} 0 obj\n").as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    };
+    put(&mut out, 1, b"<< /Type /Catalog /Pages 2 0 R >>");
+    put(&mut out, 2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+    put(&mut out, 3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>");
+    let content = b"BT /F1 24 Tf 72 760 Td (Hybrid) Tj ET";
+    put(&mut out, 4, format!("<< /Length {} >>\nstream\n{}\nendstream", content.len(), String::from_utf8_lossy(content)).as_bytes());
+    let font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
+    let header = b"5 0 ";
+    let objstm = [&header[..], font].concat();
+    put(&mut out, 6, format!("<< /Type /ObjStm /N 1 /First {} /Length {} >>\nstream\n{}\nendstream", header.len(), objstm.len(), String::from_utf8_lossy(&objstm)).as_bytes());
+    // xref stream: object 5 is entry 0 of object stream 6; W [1 4 2].
+    let mut data = vec![2u8];
+    data.extend_from_slice(&6u32.to_be_bytes());
+    data.extend_from_slice(&0u16.to_be_bytes());
+    let xs_at = out.len();
+    off[7] = xs_at;
+    out.extend_from_slice(format!("7 0 obj\n<< /Type /XRef /Size 8 /W [1 4 2] /Index [5 1] /Length {} >>\nstream\n", data.len()).as_bytes());
+    out.extend_from_slice(&data);
+    out.extend_from_slice(b"\nendstream\nendobj\n");
+    let xref = out.len();
+    out.extend_from_slice(b"xref\n0 8\n0000000000 65535 f\r\n");
+    for (id, o) in off.iter().enumerate().skip(1) {
+        if id == 5 {
+            out.extend_from_slice(b"0000000000 00000 f\r\n");
+        } else {
+            out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
+        }
+    }
+    out.extend_from_slice(format!("trailer\n<< /Size 8 /Root 1 0 R /XRefStm {xs_at} >>\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    out
+}
+
+#[test]
+fn hybrid_reference_files_are_signed_with_a_table_update() {
+    let f = Fixture::new("hybrid");
+    let hybrid = make_hybrid_pdf();
+    qpdf_check(&f.write("hybrid.pdf", &hybrid));
+    let signer = f.pades();
+    let mut r = SignRequest::new(Credential::Pades(&signer), Placement::Stamp { page: 1, x: 300.0, y: 300.0, width: 90.0, height: 90.0 }, Time::now());
+    r.picture = Some(red_disc_png(48));
+    let signed = pdf::sign(&hybrid, &[r]).unwrap();
+    let p = f.write("hybrid-signed.pdf", &signed);
+    qpdf_check(&p);
+    assert_eq!(pdf::verify(&signed, "hybrid", &f.opts()).verdict(), Verdict::Valid);
+    // pyHanko refuses hybrid files unless told to relax its syntax policy.
+    let out = venv_python().args(["-m", "pyhanko", "sign", "validate", "--no-strict-syntax", "--trust"]).arg(f.p("ca.pem")).arg("--trust-replace").arg(&p).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("INTACT:TRUSTED,UNTOUCHED"), "pyHanko: {text}{}", String::from_utf8_lossy(&out.stderr));
+    let sig = pdfsig(&f, &p);
+    assert!(sig.contains("Signature is Valid."), "pdfsig: {sig}");
+    assert!(is_red(pixel(&render(&f, &p, 1), 345.0, 345.0)));
 }

@@ -62,6 +62,15 @@ pub struct SignArgs {
     qr: Option<PathBuf>,
     #[arg(long, value_name = "PAGE,X,Y,SIZE")]
     qr_at: Option<String>,
+    /// Certify the document (first signature only): DocMDP P = 1 no changes, 2 form filling, 3 + annotations.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    certify: Option<u8>,
+    /// Empty signature fields for later signers NAME,PAGE,X,Y,W,H (repeatable; made with the first signature).
+    #[arg(long = "empty-field", value_name = "NAME,PAGE,X,Y,W,H")]
+    empty_fields: Vec<String>,
+    /// Sign into this existing empty signature field instead of placing a new one.
+    #[arg(long, conflicts_with_all = ["stamps", "cross_page"])]
+    field: Option<String>,
     #[arg(long)]
     subfilter: Option<String>,
     #[arg(long)]
@@ -110,8 +119,17 @@ fn sign(a: SignArgs) -> CliResult {
         let v = numbers(cp, 2, "--cross-page")?;
         placements.push(Placement::CrossPage { first: None, last: None, width: v[0], height: v[1], centre_y: None });
     }
+    if let Some(f) = &a.field {
+        placements.push(Placement::ExistingField(f.clone()));
+    }
     if placements.is_empty() {
         placements.push(Placement::Invisible);
+    }
+    let mut empty_fields = Vec::new();
+    for e in &a.empty_fields {
+        let (name, rest) = e.split_once(',').ok_or_else(|| CliError(format!("--empty-field: expected NAME,PAGE,X,Y,W,H, got {e}")))?;
+        let v = numbers(rest, 5, "--empty-field")?;
+        empty_fields.push(pdf::EmptyField { name: name.to_owned(), page: v[0] as u32, x: v[1], y: v[2], width: v[3], height: v[4] });
     }
     let picture = a.picture.as_ref().map(read).transpose()?;
     let cred: Credential<'_> = match a.format {
@@ -147,6 +165,14 @@ fn sign(a: SignArgs) -> CliResult {
         r.filter = a.filter.clone();
         r.reason = a.reason.clone();
         r.location = a.location.clone();
+        if i == 0 {
+            r.certify = a.certify.map(|p| match p {
+                1 => pdf::DocMdp::NoChanges,
+                3 => pdf::DocMdp::Annotations,
+                _ => pdf::DocMdp::FormFilling,
+            });
+            r.empty_fields = std::mem::take(&mut empty_fields);
+        }
         if i == 0
             && let (Some(q), Some(at)) = (&a.qr, &a.qr_at)
         {

@@ -8,7 +8,8 @@
 //!   widgets may cover page content (shadow-attack overlays): they pass only when a later
 //!   signature covers them (locked stamps: passed; others: warning); in an unsigned
 //!   revision they fail.
-//! - `metadata`: the document information dictionary.
+//! - `metadata`: the document information dictionary, XMP metadata, the catalog's
+//!   `/Version` and `/Extensions`.
 //! - anything else (page content, resources, the page tree, fonts, other objects): fails.
 
 use lopdf::{Document, Object, ObjectId};
@@ -89,8 +90,9 @@ impl<'a> Analyser<'a> {
     }
 
     /// The check on what changed after the revision ending at `end`; `ends` are the ends of
-    /// every signature's revision (later signatures may cover later changes).
-    pub fn check(&mut self, end: usize, ends: &[usize]) -> Check {
+    /// every signature's revision (later signatures may cover later changes); `docmdp` is the
+    /// P value of a certification signature (§12.8.2.2).
+    pub fn check(&mut self, end: usize, ends: &[usize], docmdp: Option<i64>) -> Check {
         let subject = format!("changes after byte {end}");
         if end >= self.pdf.len() || self.pdf[end..].iter().all(u8::is_ascii_whitespace) {
             return Check::passed(K::ModifiedAfterSigning, subject, "no revision after the signature", "签署后文档未被修改");
@@ -103,6 +105,7 @@ impl<'a> Analyser<'a> {
         let old_pages: BTreeMap<ObjectId, u32> = old.get_pages().into_iter().map(|(n, id)| (id, n)).collect();
         let old_root = old.trailer.get(b"Root").and_then(Object::as_reference).ok();
         let old_info = old.trailer.get(b"Info").and_then(Object::as_reference).ok();
+        let old_metadata = old_root.and_then(|r| old.get_dictionary(r).ok()).and_then(|c| c.get(b"Metadata").ok()).and_then(Object::as_reference_opt);
         let old_form = old_root
             .and_then(|r| old.get_dictionary(r).ok())
             .and_then(|c| c.get(b"AcroForm").ok())
@@ -116,6 +119,7 @@ impl<'a> Analyser<'a> {
         let mut failures: Vec<String> = Vec::new();
         let mut warnings: Vec<String> = Vec::new();
         let mut rules: BTreeSet<&str> = BTreeSet::new();
+        let (mut new_sig_fields, mut new_annots) = (0usize, 0usize);
         for (id, obj) in &new.objects {
             let Some(d_new) = dict_of(obj) else {
                 // Arrays and other non-dictionaries.
@@ -151,8 +155,12 @@ impl<'a> Analyser<'a> {
                             failures.push(format!("page {n} changed ({}): page content or resources may differ from what was signed", key_list(&keys)));
                         }
                     } else if Some(*id) == old_root {
-                        if only(&[b"AcroForm"]) && form_grew(d_old.get(b"AcroForm").ok(), d_new.get(b"AcroForm").ok(), &old, new) {
+                        // Signing tools also bump /Version, add /Extensions and XMP /Metadata.
+                        if only(&[b"AcroForm", b"Version", b"Extensions", b"Metadata"]) && form_grew(d_old.get(b"AcroForm").ok(), d_new.get(b"AcroForm").ok(), &old, new) {
                             rules.insert("signature-fields");
+                            if keys.iter().any(|k| k.as_slice() != b"AcroForm") {
+                                rules.insert("metadata");
+                            }
                         } else {
                             failures.push(format!("document catalog changed ({})", key_list(&keys)));
                         }
@@ -162,7 +170,7 @@ impl<'a> Analyser<'a> {
                         } else {
                             failures.push(format!("AcroForm changed ({})", key_list(&keys)));
                         }
-                    } else if Some(*id) == old_info {
+                    } else if Some(*id) == old_info || Some(*id) == old_metadata {
                         rules.insert("metadata");
                     } else if name_is(d_old, b"FT", b"Sig") && !d_old.has(b"V") && only(&[b"V", b"AP", b"F"]) {
                         rules.insert("signature-fields");
@@ -181,8 +189,17 @@ impl<'a> Analyser<'a> {
                     }
                     if subtype == "Widget" && name_is(d_new, b"FT", b"Sig") {
                         rules.insert("signature-fields");
+                        // An invisible field (zero-area /Rect) draws nothing over the page.
+                        let area = d_new.get(b"Rect").and_then(Object::as_array).map(|r| {
+                            let v: Vec<f32> = r.iter().filter_map(|o| o.as_float().ok()).collect();
+                            if v.len() == 4 { ((v[2] - v[0]) * (v[3] - v[1])).abs() } else { 0.0 }
+                        });
+                        if area.unwrap_or(0.0) > 0.0 {
+                            new_sig_fields += 1;
+                        }
                         continue;
                     }
+                    new_annots += 1;
                     let covered = later.iter().any(|e| self.revision(*e).is_some_and(|d| d.objects.get(id).is_some_and(|o| same(o, obj))));
                     let locked_stamp = subtype == "Stamp" && d_new.get(b"F").and_then(Object::as_i64).map(|f| f & 128 != 0).unwrap_or(false);
                     if covered {
@@ -194,6 +211,18 @@ impl<'a> Analyser<'a> {
                         failures.push(format!("a /{subtype} annotation (object {}) was added in an unsigned revision: it may cover signed content (overlay)", id.0));
                     }
                 }
+            }
+        }
+        if let Some(p) = docmdp {
+            // The certification signature's permissions narrow the rules.
+            if p == 1 && (!rules.is_empty() || !warnings.is_empty()) {
+                failures.push("the document is certified with DocMDP P=1 (no changes), yet later revisions change it".into());
+            }
+            if new_sig_fields > 0 {
+                failures.push(format!("{new_sig_fields} new visible signature field(s) after a certification signature (rule docmdp: create every field before certifying)"));
+            }
+            if p == 2 && new_annots > 0 {
+                failures.push("annotations added after a certification with DocMDP P=2 (form filling only)".into());
             }
         }
         if !failures.is_empty() {

@@ -128,6 +128,31 @@ pub enum Placement {
     /// `first..=last` (default: all), strip i on the i-th page; `centre_y` defaults to the
     /// middle of each page. Each page's own box and rotation are used.
     CrossPage { first: Option<u32>, last: Option<u32>, width: f64, height: f64, centre_y: Option<f64> },
+    /// Sign into an existing empty signature field (made earlier, e.g. before certifying);
+    /// the picture, if any, fills its rectangle.
+    ExistingField(String),
+}
+
+/// DocMDP permissions of a certification signature (ISO 32000-1 §12.8.2.2, Table 254).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocMdp {
+    /// P = 1: no changes at all.
+    NoChanges = 1,
+    /// P = 2: filling in forms and signing existing signature fields.
+    FormFilling = 2,
+    /// P = 3: as 2, plus annotations.
+    Annotations = 3,
+}
+
+/// An empty signature field made in the same revision, for a later signer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmptyField {
+    pub name: String,
+    pub page: u32,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
 }
 
 /// An anti-forgery QR code picture (PNG) drawn as a locked stamp in the same revision.
@@ -155,11 +180,15 @@ pub struct SignRequest<'a> {
     pub reason: Option<String>,
     pub location: Option<String>,
     pub time: Time,
+    /// Make this a certification signature (first signature only).
+    pub certify: Option<DocMdp>,
+    /// Empty signature fields to create in this revision (create them before certifying).
+    pub empty_fields: Vec<EmptyField>,
 }
 
 impl<'a> SignRequest<'a> {
     pub fn new(credential: Credential<'a>, placement: Placement, time: Time) -> Self {
-        SignRequest { credential, placement, picture: None, qr: None, field_name: None, filter: None, subfilter: None, reason: None, location: None, time }
+        SignRequest { credential, placement, picture: None, qr: None, field_name: None, filter: None, subfilter: None, reason: None, location: None, time, certify: None, empty_fields: Vec::new() }
     }
 }
 
@@ -341,7 +370,9 @@ fn contents_for(req: &SignRequest<'_>, field: &str, digest: &[u8], dry_run: bool
             } else {
                 *signer
             };
-            let ses = crate::ses::sign(seal, s, digest, field, req.time).map_err(|e| PdfError::Signing(e.to_string()))?;
+            // propertyInfo is an IA5String: the field name when it is ASCII.
+            let property = if field.is_ascii() { field.to_owned() } else { "PDF signature field".to_owned() };
+            let ses = crate::ses::sign(seal, s, digest, &property, req.time).map_err(|e| PdfError::Signing(e.to_string()))?;
             Ok(ses.to_der().to_vec())
         }
     }
@@ -367,10 +398,11 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
 
     // Field name.
     let existing = field_names(&doc);
-    let field = match &req.field_name {
-        Some(n) if existing.contains(n) => return Err(PdfError::Placement(format!("a field named {n} already exists"))),
-        Some(n) => n.clone(),
-        None => (1..).map(|i| format!("Seal{i}")).find(|n| !existing.contains(n)).unwrap_or_else(|| "Seal".into()),
+    let field = match (&req.placement, &req.field_name) {
+        (Placement::ExistingField(n), _) => n.clone(),
+        (_, Some(n)) if existing.contains(n) => return Err(PdfError::Placement(format!("a field named {n} already exists"))),
+        (_, Some(n)) => n.clone(),
+        (_, None) => (1..).map(|i| format!("Seal{i}")).find(|n| !existing.contains(n)).unwrap_or_else(|| "Seal".into()),
     };
 
     // Picture.
@@ -379,12 +411,16 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
         (None, Credential::Seal { seal, .. }) if seal.picture.data.starts_with(b"\x89PNG") => Some(seal.picture.data.clone()),
         _ => None,
     };
-    let needs_picture = !matches!(req.placement, Placement::Invisible);
-    let image = match (&picture, needs_picture) {
-        (Some(png), true) => Some(add_image(&mut up, png)?),
-        (None, true) => return Err(PdfError::Picture("a visible stamp needs a PNG picture".into())),
+    let needs_picture = matches!(req.placement, Placement::Stamp { .. } | Placement::CrossPage { .. });
+    let image = match (&picture, &req.placement) {
+        (_, Placement::Invisible) => None,
+        (Some(png), _) => Some(add_image(&mut up, png)?),
+        (None, _) if needs_picture => return Err(PdfError::Picture("a visible stamp needs a PNG picture".into())),
         _ => None,
     };
+    if req.certify.is_some() && !super::verify::find_signatures(&doc).is_empty() {
+        return Err(PdfError::Placement("only the first signature of a document can certify it (DocMDP)".into()));
+    }
 
     // Placeholder sized from a dry run of the real structure.
     let dry = contents_for(req, &field, &[0u8; 32], true)?;
@@ -420,58 +456,95 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
     if let Some(l) = &req.location {
         sig.set("Location", text_string(l));
     }
+    if let Some(p) = req.certify {
+        // §12.8.2.2: signature reference dictionary with the DocMDP transform.
+        let mut params = Dictionary::new();
+        params.set("Type", name("TransformParams"));
+        params.set("P", Object::Integer(p as i64));
+        params.set("V", name("1.2"));
+        let mut reference = Dictionary::new();
+        reference.set("Type", name("SigRef"));
+        reference.set("TransformMethod", name("DocMDP"));
+        reference.set("TransformParams", Object::Dictionary(params));
+        sig.set("Reference", Object::Array(vec![Object::Dictionary(reference)]));
+    }
     let sig_id = up.add(sig);
 
-    // Annotations to add, per page.
+    // Annotations to add, per page, and new fields.
     let mut annots: Vec<(ObjectId, ObjectId)> = Vec::new();
-    let (widget_page, rect, ap) = match &req.placement {
-        Placement::Invisible => (page_id(1)?, [0.0; 4], up.add(appearance::empty_form())),
-        Placement::Stamp { page, x, y, width, height } => {
-            check_size(*width, *height)?;
-            let img = image.ok_or_else(|| PdfError::Picture("no picture".into()))?;
-            let pid = page_id(*page)?;
-            let rot = page_rotate(&doc, pid);
-            let rect = display_to_user(page_box(&doc, pid), rot, [*x, *y, x + width, y + height]);
-            (pid, rect, up.add(appearance::form(img, *width, *width, *height, 0.0, rot)))
-        }
-        Placement::CrossPage { first, last, width, height, centre_y } => {
-            check_size(*width, *height)?;
-            let img = image.ok_or_else(|| PdfError::Picture("no picture".into()))?;
-            let first = first.unwrap_or(1);
-            let last = last.unwrap_or(pages.len() as u32);
-            if first >= last {
-                return Err(PdfError::Placement(format!("a cross-page seal needs at least 2 pages (pages {first}..{last})")));
-            }
-            let n = f64::from(last - first + 1);
-            let strip = width / n;
-            for (i, p) in (first..=last).enumerate() {
-                let pid = page_id(p)?;
-                let bx = page_box(&doc, pid);
+    let mut new_fields: Vec<ObjectId> = Vec::new();
+    if let Placement::ExistingField(fname) = &req.placement {
+        fill_existing_field(&doc, &mut up, fname, sig_id, image)?;
+    } else {
+        let (widget_page, rect, ap) = match &req.placement {
+            Placement::Invisible | Placement::ExistingField(_) => (page_id(1)?, [0.0; 4], up.add(appearance::empty_form())),
+            Placement::Stamp { page, x, y, width, height } => {
+                check_size(*width, *height)?;
+                let img = image.ok_or_else(|| PdfError::Picture("no picture".into()))?;
+                let pid = page_id(*page)?;
                 let rot = page_rotate(&doc, pid);
-                let (dw, dh) = display_size(bx, rot);
-                let cy = centre_y.unwrap_or(dh / 2.0);
-                let r = display_to_user(bx, rot, [dw - strip, cy - height / 2.0, dw, cy + height / 2.0]);
-                let form = up.add(appearance::form(img, strip, *width, *height, i as f64 * strip, rot));
-                let a = stamp_annotation(&mut up, pid, r, form, &format!("{field} 骑缝章 {}/{}", i + 1, n as u32));
-                annots.push((pid, a));
+                let rect = display_to_user(page_box(&doc, pid), rot, [*x, *y, x + width, y + height]);
+                (pid, rect, up.add(appearance::form(img, *width, *width, *height, 0.0, rot)))
             }
-            (page_id(first)?, [0.0; 4], up.add(appearance::empty_form()))
+            Placement::CrossPage { first, last, width, height, centre_y } => {
+                check_size(*width, *height)?;
+                let img = image.ok_or_else(|| PdfError::Picture("no picture".into()))?;
+                let first = first.unwrap_or(1);
+                let last = last.unwrap_or(pages.len() as u32);
+                if first >= last {
+                    return Err(PdfError::Placement(format!("a cross-page seal needs at least 2 pages (pages {first}..{last})")));
+                }
+                let n = f64::from(last - first + 1);
+                let strip = width / n;
+                for (i, p) in (first..=last).enumerate() {
+                    let pid = page_id(p)?;
+                    let bx = page_box(&doc, pid);
+                    let rot = page_rotate(&doc, pid);
+                    let (dw, dh) = display_size(bx, rot);
+                    let cy = centre_y.unwrap_or(dh / 2.0);
+                    let r = display_to_user(bx, rot, [dw - strip, cy - height / 2.0, dw, cy + height / 2.0]);
+                    let form = up.add(appearance::form(img, strip, *width, *height, i as f64 * strip, rot));
+                    let a = stamp_annotation(&mut up, pid, r, form, &format!("{field} 骑缝章 {}/{}", i + 1, n as u32));
+                    annots.push((pid, a));
+                }
+                (page_id(first)?, [0.0; 4], up.add(appearance::empty_form()))
+            }
+        };
+        let mut widget = Dictionary::new();
+        widget.set("Type", name("Annot"));
+        widget.set("Subtype", name("Widget"));
+        widget.set("FT", name("Sig"));
+        widget.set("T", text_string(&field));
+        widget.set("Rect", Object::Array(rect.iter().map(|v| real(*v)).collect()));
+        widget.set("F", Object::Integer(132)); // print + locked (§12.5.3)
+        widget.set("P", Object::Reference(widget_page));
+        widget.set("V", Object::Reference(sig_id));
+        let mut apd = Dictionary::new();
+        apd.set("N", Object::Reference(ap));
+        widget.set("AP", Object::Dictionary(apd));
+        let widget_id = up.add(widget);
+        annots.insert(0, (widget_page, widget_id));
+        new_fields.push(widget_id);
+    }
+    for ef in &req.empty_fields {
+        check_size(ef.width, ef.height)?;
+        if existing.contains(&ef.name) || ef.name == field {
+            return Err(PdfError::Placement(format!("a field named {} already exists", ef.name)));
         }
-    };
-    let mut widget = Dictionary::new();
-    widget.set("Type", name("Annot"));
-    widget.set("Subtype", name("Widget"));
-    widget.set("FT", name("Sig"));
-    widget.set("T", text_string(&field));
-    widget.set("Rect", Object::Array(rect.iter().map(|v| real(*v)).collect()));
-    widget.set("F", Object::Integer(132)); // print + locked (§12.5.3)
-    widget.set("P", Object::Reference(widget_page));
-    widget.set("V", Object::Reference(sig_id));
-    let mut apd = Dictionary::new();
-    apd.set("N", Object::Reference(ap));
-    widget.set("AP", Object::Dictionary(apd));
-    let widget_id = up.add(widget);
-    annots.insert(0, (widget_page, widget_id));
+        let pid = page_id(ef.page)?;
+        let rect = display_to_user(page_box(&doc, pid), page_rotate(&doc, pid), [ef.x, ef.y, ef.x + ef.width, ef.y + ef.height]);
+        let mut w = Dictionary::new();
+        w.set("Type", name("Annot"));
+        w.set("Subtype", name("Widget"));
+        w.set("FT", name("Sig"));
+        w.set("T", text_string(&ef.name));
+        w.set("Rect", Object::Array(rect.iter().map(|v| real(*v)).collect()));
+        w.set("F", Object::Integer(4));
+        w.set("P", Object::Reference(pid));
+        let wid = up.add(w);
+        annots.push((pid, wid));
+        new_fields.push(wid);
+    }
 
     if let Some(qr) = &req.qr {
         check_size(qr.size, qr.size)?;
@@ -485,7 +558,19 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
     }
 
     add_annotations(&doc, &mut up, &annots)?;
-    add_field(&doc, &mut up, widget_id)?;
+    add_fields(&doc, &mut up, &new_fields)?;
+    if req.certify.is_some() {
+        // §12.8.4: the catalog's /Perms names the certification signature.
+        let root = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| PdfError::Malformed("trailer has no /Root".into()))?;
+        let mut catalog = match up.get(root) {
+            Some(Object::Dictionary(d)) => d.clone(),
+            _ => doc.get_dictionary(root).map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?.clone(),
+        };
+        let mut perms = Dictionary::new();
+        perms.set("DocMDP", Object::Reference(sig_id));
+        catalog.set("Perms", Object::Dictionary(perms));
+        up.set(root, Object::Dictionary(catalog));
+    }
 
     // Serialise, then patch ByteRange and Contents in place.
     let appended = up.serialise(base, &doc.trailer)?;
@@ -598,8 +683,53 @@ fn add_annotations(doc: &Document, up: &mut Update, annots: &[(ObjectId, ObjectI
     Ok(())
 }
 
-/// Adds the field to the AcroForm's `/Fields` and sets `/SigFlags 3` (§12.7.2).
-fn add_field(doc: &Document, up: &mut Update, field: ObjectId) -> Result<(), PdfError> {
+/// Signs into an existing empty signature field (a merged field and widget): sets `/V` and
+/// draws the picture in its rectangle.
+fn fill_existing_field(doc: &Document, up: &mut Update, fname: &str, sig: ObjectId, image: Option<ObjectId>) -> Result<(), PdfError> {
+    let catalog = doc.catalog().map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?;
+    let fields = catalog
+        .get(b"AcroForm")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_dict().ok())
+        .and_then(|f| f.get(b"Fields").ok())
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_array().ok())
+        .ok_or_else(|| PdfError::Placement(format!("no field named {fname}: the document has no form")))?;
+    let found = fields.iter().filter_map(|f| f.as_reference().ok()).find(|id| {
+        doc.get_dictionary(*id).ok().and_then(|d| d.get(b"T").ok().and_then(|t| t.as_str().ok()).map(super::object::decode_text)).as_deref() == Some(fname)
+    });
+    let fid = found.ok_or_else(|| PdfError::Placement(format!("no top-level field named {fname}")))?;
+    let mut d = doc.get_dictionary(fid).map_err(|e| PdfError::Malformed(e.to_string()))?.clone();
+    if d.get(b"FT").and_then(Object::as_name).ok() != Some(b"Sig".as_slice()) {
+        return Err(PdfError::Placement(format!("field {fname} is not a signature field")));
+    }
+    if d.has(b"V") {
+        return Err(PdfError::Placement(format!("field {fname} is already signed")));
+    }
+    let pid = d.get(b"P").and_then(Object::as_reference).map_err(|_| PdfError::Unsupported(format!("field {fname} is not a merged field/widget with /P")))?;
+    let rect: Vec<f64> = d.get(b"Rect").and_then(Object::as_array).map(|a| a.iter().filter_map(|o| o.as_float().ok()).map(f64::from).collect()).unwrap_or_default();
+    if rect.len() != 4 {
+        return Err(PdfError::Malformed(format!("field {fname} has no /Rect")));
+    }
+    let (rw, rh) = ((rect[2] - rect[0]).abs(), (rect[3] - rect[1]).abs());
+    let rot = page_rotate(doc, pid);
+    let (w, h) = if rot % 180 == 90 { (rh, rw) } else { (rw, rh) };
+    let ap = match image {
+        Some(img) if w > 0.0 && h > 0.0 => up.add(appearance::form(img, w, w, h, 0.0, rot)),
+        _ => up.add(appearance::empty_form()),
+    };
+    let mut apd = Dictionary::new();
+    apd.set("N", Object::Reference(ap));
+    d.set("AP", Object::Dictionary(apd));
+    d.set("V", Object::Reference(sig));
+    d.set("F", Object::Integer(132));
+    up.set(fid, Object::Dictionary(d));
+    Ok(())
+}
+
+/// Adds the fields to the AcroForm's `/Fields` and sets `/SigFlags 3` (§12.7.2).
+fn add_fields(doc: &Document, up: &mut Update, new_fields: &[ObjectId]) -> Result<(), PdfError> {
     let root = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| PdfError::Malformed("trailer has no /Root".into()))?;
     let mut catalog = doc.get_dictionary(root).map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?.clone();
     let (form_id, mut form) = match catalog.get(b"AcroForm") {
@@ -609,16 +739,21 @@ fn add_field(doc: &Document, up: &mut Update, field: ObjectId) -> Result<(), Pdf
     };
     match form.get(b"Fields") {
         Ok(Object::Reference(fid)) => {
-            let mut arr = doc.get_object(*fid).and_then(Object::as_array).map_err(|e| PdfError::Malformed(format!("/Fields: {e}")))?.clone();
-            arr.push(Object::Reference(field));
-            up.set(*fid, Object::Array(arr));
+            if !new_fields.is_empty() {
+                let mut arr = doc.get_object(*fid).and_then(Object::as_array).map_err(|e| PdfError::Malformed(format!("/Fields: {e}")))?.clone();
+                arr.extend(new_fields.iter().map(|f| Object::Reference(*f)));
+                up.set(*fid, Object::Array(arr));
+            }
         }
         Ok(Object::Array(arr)) => {
             let mut arr = arr.clone();
-            arr.push(Object::Reference(field));
+            arr.extend(new_fields.iter().map(|f| Object::Reference(*f)));
             form.set("Fields", Object::Array(arr));
         }
-        _ => form.set("Fields", Object::Array(vec![Object::Reference(field)])),
+        _ => form.set("Fields", Object::Array(new_fields.iter().map(|f| Object::Reference(*f)).collect())),
+    }
+    if new_fields.is_empty() && form.get(b"SigFlags").and_then(Object::as_i64).ok() == Some(3) && form_id.is_some() {
+        return Ok(()); // nothing to change
     }
     form.set("SigFlags", Object::Integer(3));
     match form_id {

@@ -249,8 +249,20 @@ fn verify_one(pdf: &[u8], s: &FoundSignature, opts: &VerifyOptions, ends: &[usiz
             r.push(Check::warning(K::Conformance, "/SubFilter", format!("an SES_Signature labelled /{subfilter}: standard readers will call it broken"), "SES 签章被标为 CMS 子过滤器"));
         }
     }
-    r.push(analyser.check(end, ends));
+    let docmdp = docmdp_permission(&s.dict);
+    if let Some(p) = docmdp {
+        r.push(Check::passed(K::Conformance, "/Reference", format!("certification signature, DocMDP P={p}"), "认证签名（DocMDP）"));
+    }
+    r.push(analyser.check(end, ends, docmdp));
     r
+}
+
+/// The P value of a DocMDP transform in the signature's `/Reference` (default 2, §12.8.2.2).
+fn docmdp_permission(d: &Dictionary) -> Option<i64> {
+    let refs = d.get(b"Reference").and_then(Object::as_array).ok()?;
+    refs.iter().filter_map(|r| r.as_dict().ok()).find(|r| r.get(b"TransformMethod").and_then(Object::as_name).ok() == Some(b"DocMDP".as_slice())).map(|r| {
+        r.get(b"TransformParams").and_then(Object::as_dict).ok().and_then(|p| p.get(b"P").and_then(Object::as_i64).ok()).unwrap_or(2)
+    })
 }
 
 /// The DER element at the start of the zero-padded `/Contents`.

@@ -76,6 +76,11 @@ impl Update {
         self.objects.insert(id.0, (id.1, obj.into()));
     }
 
+    /// The new version of an object, if this update has one.
+    pub fn get(&self, id: ObjectId) -> Option<&Object> {
+        self.objects.get(&id.0).map(|(_, o)| o)
+    }
+
     /// Writes the objects and a cross-reference section after `base` (the original file,
     /// ending at its `%%EOF`), chained to the previous section.
     pub fn serialise(&self, base: &[u8], trailer: &Dictionary) -> Result<Appended, PdfError> {
@@ -169,7 +174,9 @@ pub fn write_atomically(path: &std::path::Path, parts: &[&[u8]]) -> Result<(), P
     use std::io::Write;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out.pdf".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         for p in parts {
@@ -183,4 +190,31 @@ pub fn write_atomically(path: &std::path::Path, parts: &[&[u8]]) -> Result<(), P
         return Err(PdfError::Io(format!("{}: {e}", path.display())));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_last_xref_and_its_kind() {
+        let table = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\nxref\n0 1\n0000000000 65535 f\r\ntrailer\n<<>>\nstartxref\n29\n%%EOF\n";
+        assert_eq!(last_xref(table).unwrap(), (29, XrefStyle::Table));
+        let stream = b"%PDF-1.5\n1 0 obj\n<</Type/XRef>>\nendobj\nstartxref\n9\n%%EOF";
+        assert_eq!(last_xref(stream).unwrap(), (9, XrefStyle::Stream));
+        assert!(last_xref(b"%PDF-1.4\nno trailer").is_err());
+        assert!(last_xref(b"startxref\n999999\n%%EOF").is_err());
+    }
+
+    #[test]
+    fn atomic_write_leaves_nothing_on_failure() {
+        let dir = std::env::temp_dir().join(format!("eseal-pdf-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("out.pdf");
+        write_atomically(&target, &[b"abc", b"def"]).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"abcdef");
+        assert!(write_atomically(&dir.join("missing/out.pdf"), &[b"x"]).is_err());
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file left behind");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
