@@ -19,7 +19,7 @@ enum Command {
     Seal(seal::SealCommand),
     /// Seal pictures: official and personal seals, imports, QR codes.
     #[command(subcommand)]
-    Stamp(stamp::StampCommand),
+    Stamp(Box<stamp::StampCommand>),
 }
 
 /// An error that ends a command with exit status 2 (unusable input, usage error).
@@ -44,7 +44,7 @@ pub fn run() -> i32 {
     };
     let result = match cli.command {
         Command::Seal(c) => seal::run(c),
-        Command::Stamp(c) => stamp::run(c),
+        Command::Stamp(c) => stamp::run(*c),
     };
     match result {
         Ok(code) => code,
