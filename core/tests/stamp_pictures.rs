@@ -407,3 +407,23 @@ fn cli_writes_every_kind() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a supported image"));
     assert!(!t.path().join("bad.png").exists());
 }
+
+#[test]
+fn generated_picture_goes_into_a_ses_seal() {
+    use eseal::crypto::testca::{TestCa, default_validity};
+    use eseal::ses::{Seal, SealBuilder};
+    let pic = OfficialSeal::new(OfficialStyle::Common, NAMES[1]).bottom_text("合同专用章").dpi(DPI).render().unwrap();
+    let ca = TestCa::new("eseal-stamp").unwrap();
+    let (nb, na) = default_validity();
+    let (w, h) = pic.ses_size_mm();
+    let seal = SealBuilder::new("北京示例有限公司合同专用章", "110108000000001")
+        .picture(pic.ses_type(), pic.png.clone(), w, h)
+        .valid(nb, na)
+        .created(nb)
+        .signer_cert(&ca.person.cert)
+        .build(&ca.unit.signer())
+        .unwrap();
+    let back = Seal::from_der(seal.der()).unwrap();
+    assert_eq!(back.picture.data, pic.png);
+    assert_eq!((back.picture.width_mm, back.picture.height_mm), (42, 42));
+}

@@ -126,6 +126,16 @@ impl Picture {
         })
     }
 
+    /// The `type` to declare in `SES_ESPictrueInfo` (GB/T 38540 §5.2: the picture format).
+    pub fn ses_type(&self) -> &'static str {
+        "png"
+    }
+
+    /// Width and height in whole millimetres, as `SES_ESPictrueInfo` stores them.
+    pub fn ses_size_mm(&self) -> (u32, u32) {
+        (self.width_mm.round().max(1.0) as u32, self.height_mm.round().max(1.0) as u32)
+    }
+
     /// Writes the PNG atomically (temporary file + rename).
     pub fn write_png(&self, path: &Path) -> Result<()> {
         write_atomic(path, &self.png)
