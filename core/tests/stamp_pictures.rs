@@ -396,7 +396,9 @@ fn cli_writes_every_kind() {
     run(&["stamp", "import", &p("in.png"), "--dpi", "100", "-o", &p("i.png")]);
     run(&["stamp", "slice", &p("o.png"), "--n", "3", "--out-dir", &p("slices")]);
     run(&["stamp", "gallery", &p("gallery"), "--dpi", "40"]);
-    for f in ["o.png", "o.svg", "r.png", "q.png", "i.png", "slices/slice-3.png", "gallery/youth-30.png", "gallery/party-bottom-code.svg"] {
+    // A font chosen by path (the set-up installs WenQuanYi Zen Hei beside AR PL UMing).
+    run(&["stamp", "official", "--name", "北京示例有限公司", "--font", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "--dpi", "60", "-o", &p("zenhei.png")]);
+    for f in ["zenhei.png", "o.png", "o.svg", "r.png", "q.png", "i.png", "slices/slice-3.png", "gallery/youth-30.png", "gallery/party-bottom-code.svg"] {
         assert!(t.path().join(f).is_file(), "{f} not written");
     }
     let o = image::open(t.path().join("o.png")).unwrap();

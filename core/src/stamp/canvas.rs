@@ -233,7 +233,7 @@ mod tests {
         let a = Quad::rect(0.0, 0.0, 2.0, 2.0);
         assert!(a.overlaps(&Quad::rect(1.0, 1.0, 3.0, 3.0)));
         assert!(!a.overlaps(&Quad::rect(2.0, 0.0, 4.0, 2.0)), "touching is not overlapping");
-        let rot = Quad::transformed(-1.0, -1.0, 1.0, 1.0, Transform::from_rotate(45.0).post_translate(3.3, 1.0));
+        let rot = Quad::transformed(-1.0, -1.0, 1.0, 1.0, Transform::from_rotate(45.0).post_translate(3.5, 1.0));
         assert!(!a.overlaps(&rot), "a diamond beside the box");
         let rot2 = Quad::transformed(-1.0, -1.0, 1.0, 1.0, Transform::from_rotate(45.0).post_translate(3.0, 1.0));
         assert!(a.overlaps(&rot2));

@@ -242,3 +242,19 @@ pub(crate) fn draw_glyph(
     let (ex, ey) = (bold / 2.0 / sx, bold / 2.0 / sy);
     Ok(super::Quad::transformed(g.ink.left() - ex, g.ink.top() - ey, g.ink.right() + ex, g.ink.bottom() + ey, ts))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ideographs_sit_in_the_em_box() {
+        let f = SealFont::system_default().expect("a CJK font: run scripts/setup.sh");
+        let g = f.glyph('国').unwrap();
+        // The em box is centred on 国's ink, and the ink fills most of the box.
+        assert!(((g.ink.top() + g.ink.bottom()) / 2.0 - 0.5).abs() < 1e-3);
+        assert!(g.ink.height() > 0.7 && g.ink.height() < 1.0 && (g.advance - 1.0).abs() < 0.05);
+        assert!(matches!(f.glyph('\u{E123}'), Err(StampError::MissingGlyph { .. })));
+        assert!(f.check_text("合同专用章").is_ok());
+    }
+}

@@ -491,3 +491,33 @@ fn hammer_and_sickle(d: &mut Drawing, cx: f32, cy: f32, s: f32) -> Result<()> {
     d.fill(polygon(&bar(-0.36, 0.26, 0.19, -45.0, -0.50, -0.50))?);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn style_keys_round_trip() {
+        for s in OfficialStyle::ALL {
+            assert_eq!(OfficialStyle::from_key(s.key()).unwrap(), s);
+            assert_eq!(OfficialStyle::from_key(s.chinese()).unwrap(), s);
+        }
+        assert!(OfficialStyle::from_key("round").is_err());
+    }
+
+    #[test]
+    fn star_is_regular_with_a_tip_up() {
+        let p = star(21.0, 21.0, 7.0).unwrap();
+        let b = p.bounds();
+        assert!((b.top() - 14.0).abs() < 1e-4, "tip straight up");
+        assert!((b.bottom() - (21.0 + 7.0 * 36f32.to_radians().cos())).abs() < 1e-4);
+        assert!((b.left() + b.right() - 42.0).abs() < 1e-4, "centred");
+    }
+
+    #[test]
+    fn text_is_cleaned_and_bounded() {
+        assert_eq!(clean_text("x", " 合同专用章 ", 20).unwrap().len(), 5);
+        assert!(clean_text("x", "合同\t章", 20).is_err());
+        assert!(clean_text("x", &"章".repeat(41), 40).is_err());
+    }
+}
