@@ -484,9 +484,9 @@ fn hammer_and_sickle(d: &mut Drawing, cx: f32, cy: f32, s: f32) -> Result<()> {
             .collect()
     };
     // Sickle handle: from the blade's lower-left end outwards (down and to the left).
-    d.fill(polygon(&bar(0.0, 0.34, 0.11, 135.0, -0.50, 0.62))?);
+    d.fill(polygon(&bar(-0.04, 0.40, 0.12, 135.0, -0.50, 0.62))?);
     // Hammer handle: from the head at the upper left to the lower right, at 45°.
-    d.fill(polygon(&bar(-0.50, 0.80, 0.09, 45.0, -0.08, -0.08))?);
+    d.fill(polygon(&bar(-0.50, 1.02, 0.09, 45.0, -0.08, -0.08))?);
     // Hammer head: across the handle's upper end.
     d.fill(polygon(&bar(-0.36, 0.26, 0.19, -45.0, -0.50, -0.50))?);
     Ok(())
