@@ -343,6 +343,8 @@ fn qr_round_trip() {
     let (_, text) = grids[0].decode().unwrap();
     assert_eq!(text, qr.content().unwrap());
     assert!(text.ends_with(&hex::encode(eseal_digest())));
+    let svg = pic.svg.as_deref().unwrap();
+    assert!(svg.contains("width=\"15mm\"") && svg.contains("h1v1h-1z"));
     let tiny = AntiForgeryQr { size_mm: 6.0, ..qr };
     assert!(matches!(tiny.render(), Err(StampError::Qr(_))), "modules too small to print");
 }
@@ -391,14 +393,14 @@ fn cli_writes_every_kind() {
     let p = |n: &str| t.path().join(n).display().to_string();
     run(&["stamp", "official", "--style", "party", "--name", "中共示例委员会", "--bottom", "纪委", "--dpi", "100", "-o", &p("o.png"), "--svg", &p("o.svg")]);
     run(&["stamp", "personal", "--name", "王小明", "--shape", "rect", "--dpi", "100", "-o", &p("r.png")]);
-    run(&["stamp", "qr", "--template", "https://v.example.cn/{doc_id}/{digest}", "--doc-id", "D1", "--digest", "00ff", "-o", &p("q.png")]);
+    run(&["stamp", "qr", "--template", "https://v.example.cn/{doc_id}/{digest}", "--doc-id", "D1", "--digest", "00ff", "-o", &p("q.png"), "--svg", &p("q.svg")]);
     std::fs::write(p("in.png"), encode(&image::DynamicImage::ImageRgb8(test_image(60, 60)), image::ImageFormat::Png)).unwrap();
     run(&["stamp", "import", &p("in.png"), "--dpi", "100", "-o", &p("i.png")]);
     run(&["stamp", "slice", &p("o.png"), "--n", "3", "--out-dir", &p("slices")]);
     run(&["stamp", "gallery", &p("gallery"), "--dpi", "40"]);
     // A font chosen by path (the set-up installs WenQuanYi Zen Hei beside AR PL UMing).
     run(&["stamp", "official", "--name", "北京示例有限公司", "--font", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "--dpi", "60", "-o", &p("zenhei.png")]);
-    for f in ["zenhei.png", "o.png", "o.svg", "r.png", "q.png", "i.png", "slices/slice-3.png", "gallery/youth-30.png", "gallery/party-bottom-code.svg"] {
+    for f in ["zenhei.png", "q.svg", "o.png", "o.svg", "r.png", "q.png", "i.png", "slices/slice-3.png", "gallery/youth-30.png", "gallery/party-bottom-code.svg"] {
         assert!(t.path().join(f).is_file(), "{f} not written");
     }
     let o = image::open(t.path().join("o.png")).unwrap();

@@ -75,6 +75,9 @@ pub enum StampCommand {
         dpi: f32,
         #[arg(short, long)]
         output: PathBuf,
+        /// Also write the code as SVG.
+        #[arg(long)]
+        svg: Option<PathBuf>,
     },
     /// Cut a PNG into N vertical slices for a cross-page seal (骑缝章).
     Slice {
@@ -178,12 +181,15 @@ pub fn run(c: StampCommand) -> CliResult {
             report(&output, &pic);
             Ok(0)
         }
-        StampCommand::Qr { template, doc_id, digest, size, dpi, output } => {
+        StampCommand::Qr { template, doc_id, digest, size, dpi, output, svg } => {
             let digest = hex::decode(digest.trim()).map_err(|e| format!("--digest is not hex: {e}"))?;
             let qr = eseal::stamp::qr::AntiForgeryQr { template, doc_id, digest, size_mm: size, dpi, ..Default::default() };
             let pic = qr.render()?;
             pic.write_png(&output)?;
             report(&output, &pic);
+            if let Some(svg) = svg {
+                pic.write_svg(&svg)?;
+            }
             Ok(0)
         }
         StampCommand::Slice { input, n, dpi, out_dir } => {

@@ -105,7 +105,29 @@ impl AntiForgeryQr {
         let mut pic = Picture::from_rgba(&img, self.dpi)?;
         pic.width_mm = self.size_mm;
         pic.height_mm = self.size_mm;
+        pic.svg = Some(self.svg(&colors, n, modules));
         Ok(pic)
+    }
+}
+
+impl AntiForgeryQr {
+    /// The same code as SVG, one unit a module, sized in millimetres.
+    fn svg(&self, colors: &[qrcode::Color], n: u32, modules: u32) -> String {
+        use std::fmt::Write as _;
+        let mut d = String::new();
+        for my in 0..n {
+            for mx in 0..n {
+                if colors[(my * n + mx) as usize] == qrcode::Color::Dark {
+                    let _ = write!(d, "M{} {}h1v1h-1z", mx + self.quiet_zone, my + self.quiet_zone);
+                }
+            }
+        }
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{s}mm\" height=\"{s}mm\" viewBox=\"0 0 {modules} {modules}\" shape-rendering=\"crispEdges\">\n<rect width=\"{modules}\" height=\"{modules}\" fill=\"{light}\"/>\n<path fill=\"{dark}\" d=\"{d}\"/>\n</svg>\n",
+            s = self.size_mm,
+            light = self.light.to_hex(),
+            dark = self.dark.to_hex()
+        )
     }
 }
 
