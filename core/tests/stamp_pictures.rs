@@ -127,6 +127,8 @@ fn every_style_and_length_lays_out_without_overlap() {
                     seal = seal.bottom_text("合同专用章").code("1101080012345");
                 }
                 let l = seal.layout().unwrap_or_else(|e| panic!("{style:?} {name}: {e}"));
+                let pic = l.drawing.render(60.0).unwrap();
+                assert_eq!(pic.width_px, mm_to_px(42.0, 60.0));
                 let what = format!("{style:?} {} chars extras={extras}", name.chars().count());
                 assert_eq!(l.name_boxes.len(), name.chars().count());
                 let boxes = all_boxes(&l);
@@ -165,6 +167,22 @@ fn every_style_and_length_lays_out_without_overlap() {
             }
         }
     }
+}
+
+#[test]
+fn two_bottom_lines_fit_under_the_emblem() {
+    for style in OfficialStyle::ALL {
+        let l = OfficialSeal::new(style, NAMES[1]).bottom_text("第一团支部\n委员会").layout().unwrap();
+        assert_eq!(l.bottom_boxes.len(), 8);
+        let boxes = all_boxes(&l);
+        for (i, (_, a)) in boxes.iter().enumerate() {
+            assert!(!a.overlaps(&l.emblem) && a.max_radius(l.center.0, l.center.1) < l.ring_inner_radius);
+            assert!(boxes.iter().skip(i + 1).all(|(_, b)| !a.overlaps(b)), "{style:?}");
+        }
+        // The second line is below the first.
+        assert!(l.bottom_boxes[5].0[0].1 > l.bottom_boxes[0].0[3].1);
+    }
+    assert!(OfficialSeal::new(OfficialStyle::Common, "示例").bottom_text("一\n二\n三").layout().is_err());
 }
 
 #[test]
