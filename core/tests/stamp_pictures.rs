@@ -328,6 +328,8 @@ fn refused_inputs() {
     let crc = crc32(&png[12..29]);
     png[29..33].copy_from_slice(&crc.to_be_bytes());
     assert!(matches!(import(&png, &opts), Err(StampError::TooLarge { width: 60000, height: 60000, .. })));
+    let huge = ImportOptions { width_mm: 200.0, height_mm: 200.0, dpi: 1200.0, ..opts.clone() };
+    assert!(matches!(import(&png, &huge), Err(StampError::BadSize(_))), "output too large");
     let small = ImportOptions { max_input_pixels: 100, ..opts };
     let ok_png = encode(&image::DynamicImage::ImageRgb8(test_image(30, 20)), image::ImageFormat::Png);
     assert!(matches!(import(&ok_png, &small), Err(StampError::TooLarge { .. })));

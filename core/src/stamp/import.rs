@@ -98,8 +98,11 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Picture> {
     check_dpi(opts.dpi)?;
     check_mm("width", opts.width_mm, 5.0, 200.0)?;
     check_mm("height", opts.height_mm, 5.0, 200.0)?;
-    let src = decode(bytes, opts.max_input_pixels)?.to_rgba8();
     let (tw, th) = (mm_to_px(opts.width_mm, opts.dpi), mm_to_px(opts.height_mm, opts.dpi));
+    if tw as u64 * th as u64 > super::MAX_OUTPUT_PIXELS {
+        return Err(StampError::BadSize(format!("{tw}×{th} pixels is too large; lower the DPI")));
+    }
+    let src = decode(bytes, opts.max_input_pixels)?.to_rgba8();
     let filter = imageops::FilterType::CatmullRom;
     let mut out = match opts.fit {
         Fit::Stretch => imageops::resize(&src, tw, th, filter),
