@@ -13,5 +13,6 @@ pub mod crypto;
 pub mod ofd;
 pub mod report;
 pub mod ses;
+pub mod pdf;
 pub mod stamp;
 pub mod ukey;

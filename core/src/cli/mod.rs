@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 mod ca;
 mod demo;
 mod ofd;
+mod pdf;
 mod seal;
 mod stamp;
 mod ukey;
@@ -35,6 +36,9 @@ enum Command {
     /// GB/T 38540 seals: create, inspect, verify.
     #[command(subcommand)]
     Seal(seal::SealCommand),
+    /// Sign and verify PDF files (SM2 e-seals, SM2 CMS, PAdES).
+    #[command(subcommand)]
+    Pdf(pdf::PdfCommand),
     /// Seal pictures: official and personal seals, imports, QR codes.
     #[command(subcommand)]
     Stamp(stamp::StampCommand),
@@ -135,6 +139,7 @@ pub fn run() -> i32 {
         Command::Ofd(c) => ofd::run(c),
         Command::Seal(c) => seal::run(c),
         Command::Stamp(c) => stamp::run(c),
+        Command::Pdf(c) => pdf::run(c),
         Command::Ukey(c) => ukey::run(c),
         Command::Agent(a) => ukey::agent(a),
         Command::Ca(c) => ca::run(c),
