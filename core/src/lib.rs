@@ -12,6 +12,7 @@ pub mod asn1;
 pub mod crypto;
 pub mod ofd;
 pub mod report;
+pub mod samples;
 pub mod ses;
 pub mod pdf;
 pub mod stamp;
