@@ -395,7 +395,7 @@ fn tamper_corpus_is_caught() {
 
     // 1. A byte changed inside the signed range (the page content "Page 1" -> "Page 7").
     let mut changed = good.clone();
-    patch_same_length(&mut changed, "(Page 1)", "(Page 7)");
+    patch_same_length(&mut changed, "- page 1)", "- page 7)");
     let r = pdf::verify(&changed, "changed", &opts);
     assert_eq!(r.verdict(), Verdict::Invalid, "{}", r.to_text());
     assert_eq!(endesive(&f, &f.write("changed.pdf", &changed)), "False True True\n", "endesive sees the digest mismatch");
@@ -546,7 +546,7 @@ fn cli_signs_and_verifies_with_the_exit_contract() {
     let json: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
     assert_eq!(json["signatures"].as_array().map(Vec::len), Some(2));
     let mut bad = std::fs::read(f.p("out.pdf")).unwrap();
-    patch_same_length(&mut bad, "(Page 2)", "(Page 9)");
+    patch_same_length(&mut bad, "- page 2)", "- page 9)");
     f.write("bad.pdf", &bad);
     assert_eq!(verify("bad.pdf", &["--trust", "ca.pem"]).status.code(), Some(1));
     assert_eq!(verify("missing.pdf", &[]).status.code(), Some(2));
