@@ -10,6 +10,7 @@
 
 pub mod asn1;
 pub mod crypto;
+pub mod platform;
 pub mod report;
 pub mod ses;
 pub mod stamp;
