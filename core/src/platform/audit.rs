@@ -62,14 +62,18 @@ pub enum ChainError {
 }
 
 /// Checks the whole chain; `expected_head` is a `(seq, hash)` kept outside the store.
-pub fn verify_chain(rows: &[AuditRow], expected_head: Option<(u64, &str)>) -> Result<(), ChainError> {
+pub fn verify_chain(
+    rows: &[AuditRow],
+    expected_head: Option<(u64, &str)>,
+) -> Result<(), ChainError> {
     let mut prev_hash = GENESIS.to_owned();
     let mut want_seq = 1;
     for row in rows {
         if row.seq != want_seq {
             return Err(ChainError::Missing(want_seq));
         }
-        let entry: AuditEntry = serde_json::from_str(&row.body).map_err(|_| ChainError::Unreadable(row.seq))?;
+        let entry: AuditEntry =
+            serde_json::from_str(&row.body).map_err(|_| ChainError::Unreadable(row.seq))?;
         if entry.seq != row.seq {
             return Err(ChainError::Changed(row.seq));
         }
@@ -85,12 +89,15 @@ pub fn verify_chain(rows: &[AuditRow], expected_head: Option<(u64, &str)>) -> Re
     if let Some((seq, hash)) = expected_head {
         let last = want_seq - 1;
         if last < seq {
-            return Err(ChainError::Truncated { expected: seq, found: last });
+            return Err(ChainError::Truncated {
+                expected: seq,
+                found: last,
+            });
         }
-        if let Some(r) = rows.iter().find(|r| r.seq == seq) {
-            if r.hash != hash {
-                return Err(ChainError::Changed(seq));
-            }
+        if let Some(r) = rows.iter().find(|r| r.seq == seq)
+            && r.hash != hash
+        {
+            return Err(ChainError::Changed(seq));
         }
     }
     Ok(())
@@ -109,7 +116,9 @@ pub struct AuditFilter {
 
 impl AuditFilter {
     pub fn matches(&self, e: &AuditEntry) -> bool {
-        self.actor.as_deref().is_none_or(|a| e.actor == a || e.actor_name.contains(a))
+        self.actor
+            .as_deref()
+            .is_none_or(|a| e.actor == a || e.actor_name.contains(a))
             && self.action.as_deref().is_none_or(|a| e.action == a)
             && self.object.as_deref().is_none_or(|o| e.object.contains(o))
             && self.from.is_none_or(|f| e.time >= f)

@@ -127,7 +127,9 @@ impl From<StoreError> for PlatformError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict { .. } => PlatformError::ConcurrentChange(e.to_string()),
-            StoreError::DuplicateKey { ref ns, ref key } => PlatformError::Duplicate(format!("{ns} '{key}'")),
+            StoreError::DuplicateKey { ref ns, ref key } => {
+                PlatformError::Duplicate(format!("{ns} '{key}'"))
+            }
             StoreError::DuplicateId { .. } => PlatformError::Duplicate(e.to_string()),
             StoreError::NotFound { .. } => PlatformError::NotFound(e.to_string()),
             other => PlatformError::Store(other),
@@ -195,16 +197,25 @@ impl DevSmsSender {
     }
     /// The last 6-digit code sent to `phone`.
     pub fn last_code(&self, phone: &str) -> Option<String> {
-        self.sent().into_iter().rev().find(|(p, _)| p == phone).and_then(|(_, t)| {
-            t.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_owned)
-        })
+        self.sent()
+            .into_iter()
+            .rev()
+            .find(|(p, _)| p == phone)
+            .and_then(|(_, t)| {
+                t.split(|c: char| !c.is_ascii_digit())
+                    .find(|w| w.len() == 6)
+                    .map(str::to_owned)
+            })
     }
 }
 
 impl SmsSender for DevSmsSender {
     fn send(&self, phone: &str, text: &str) -> Result<(), String> {
         eprintln!("[sms to {phone}] {text}");
-        self.sent.lock().map_err(|_| "poisoned".to_string())?.push((phone.to_owned(), text.to_owned()));
+        self.sent
+            .lock()
+            .map_err(|_| "poisoned".to_string())?
+            .push((phone.to_owned(), text.to_owned()));
         Ok(())
     }
 }
@@ -235,7 +246,10 @@ impl KeyVault for MemoryKeyVault {
     fn create(&self, key_id: &str) -> Result<sm2::PublicKey, String> {
         let k = sm2::PrivateKey::generate().map_err(|e| e.to_string())?;
         let pk = k.public_key();
-        self.keys.lock().map_err(|_| "poisoned".to_string())?.insert(key_id.to_owned(), k);
+        self.keys
+            .lock()
+            .map_err(|_| "poisoned".to_string())?
+            .insert(key_id.to_owned(), k);
         Ok(pk)
     }
     fn sign_digest(&self, key_id: &str, e: &[u8; 32]) -> Result<sm2::Signature, String> {
@@ -244,7 +258,10 @@ impl KeyVault for MemoryKeyVault {
         k.sign_digest(e).map_err(|e| e.to_string())
     }
     fn destroy(&self, key_id: &str) -> Result<(), String> {
-        self.keys.lock().map_err(|_| "poisoned".to_string())?.remove(key_id);
+        self.keys
+            .lock()
+            .map_err(|_| "poisoned".to_string())?
+            .remove(key_id);
         Ok(())
     }
 }

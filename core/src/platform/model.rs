@@ -149,7 +149,9 @@ impl Seal {
     /// Status shown to users: a valid or frozen seal past its validity end is 已过期.
     pub fn effective_status(&self, now: i64) -> SealStatus {
         match self.status {
-            SealStatus::Valid | SealStatus::Frozen if self.valid_to.is_some_and(|t| now > t) => SealStatus::Expired,
+            SealStatus::Valid | SealStatus::Frozen if self.valid_to.is_some_and(|t| now > t) => {
+                SealStatus::Expired
+            }
             s => s,
         }
     }
@@ -212,9 +214,15 @@ pub enum ConfirmPolicy {
     /// 无需确认
     None,
     /// 系统校验: call limit, optional token check.
-    SystemCheck { call_limit: Option<u64>, token_check: bool },
+    SystemCheck {
+        call_limit: Option<u64>,
+        token_check: bool,
+    },
     /// 人工确认: confirmers (staff ids), SMS notice.
-    Manual { confirmers: Vec<String>, sms_notice: bool },
+    Manual {
+        confirmers: Vec<String>,
+        sms_notice: bool,
+    },
 }
 
 /// Authorisation of a cloud seal for an app (2.2.4).
@@ -368,6 +376,10 @@ pub struct Switches {
 
 impl Default for Switches {
     fn default() -> Self {
-        Switches { personal_ukey_signature: false, app_review: false, ca_review: true }
+        Switches {
+            personal_ukey_signature: false,
+            app_review: false,
+            ca_review: true,
+        }
     }
 }

@@ -63,13 +63,30 @@ pub fn parse_app_public_key(b64: &str) -> Result<sm2::PublicKey, PlatformError> 
 }
 
 /// Checks one open API request and returns the calling app. Every refusal is audited.
-pub fn check_request(p: &Platform, h: &OpenApiHeaders, source_ip: &str) -> Result<App, PlatformError> {
+pub fn check_request(
+    p: &Platform,
+    h: &OpenApiHeaders,
+    source_ip: &str,
+) -> Result<App, PlatformError> {
     let r = check_inner(p, h, source_ip);
     let (app, unit) = match &r {
         Ok(a) => (a.id.clone(), a.unit.clone()),
-        Err(_) => (format!("token:{}", h.access_token.chars().take(64).collect::<String>()), String::new()),
+        Err(_) => (
+            format!(
+                "token:{}",
+                h.access_token.chars().take(64).collect::<String>()
+            ),
+            String::new(),
+        ),
     };
-    p.audit_app(&app, &unit, "OpenApiRequest", &h.timestamp, &r.as_ref().map(|_| ()).map_err(|e| e.to_string()), source_ip)?;
+    p.audit_app(
+        &app,
+        &unit,
+        "OpenApiRequest",
+        &h.timestamp,
+        &r.as_ref().map(|_| ()).map_err(|e| e.to_string()),
+        source_ip,
+    )?;
     r
 }
 
@@ -79,16 +96,23 @@ fn refuse(m: impl Into<String>) -> PlatformError {
 
 fn check_inner(p: &Platform, h: &OpenApiHeaders, ip: &str) -> Result<App, PlatformError> {
     if h.access_token.is_empty() || h.timestamp.is_empty() || h.signature.is_empty() {
-        return Err(refuse("x-qys-accessToken, x-qys-timestamp and x-qys-signature are required"));
+        return Err(refuse(
+            "x-qys-accessToken, x-qys-timestamp and x-qys-signature are required",
+        ));
     }
-    let app = p.app_by_token(&h.access_token)?.ok_or_else(|| refuse("unknown access token"))?;
+    let app = p
+        .app_by_token(&h.access_token)?
+        .ok_or_else(|| refuse("unknown access token"))?;
     match &app.status {
         AppStatus::Valid => {}
         AppStatus::Deleted => return Err(refuse("the app is deleted")),
         AppStatus::Rejected { .. } => return Err(refuse("the app was rejected in review")),
         AppStatus::PendingReview => return Err(refuse("the app is waiting for review")),
     }
-    let ts: i64 = h.timestamp.parse().map_err(|_| refuse("x-qys-timestamp is not a number"))?;
+    let ts: i64 = h
+        .timestamp
+        .parse()
+        .map_err(|_| refuse("x-qys-timestamp is not a number"))?;
     let now_ms = p.now().saturating_mul(1000);
     if (now_ms - ts).abs() > TIMESTAMP_WINDOW_MS {
         return Err(refuse("x-qys-timestamp is outside the accepted window"));
@@ -103,21 +127,34 @@ fn check_inner(p: &Platform, h: &OpenApiHeaders, ip: &str) -> Result<App, Platfo
     }
     if !app.ip_whitelist.is_empty() {
         let src: std::net::IpAddr = ip.parse().map_err(|_| refuse("source IP unknown"))?;
-        if !app.ip_whitelist.iter().any(|w| w.parse::<std::net::IpAddr>().is_ok_and(|x| x == src)) {
-            return Err(refuse(format!("source IP {ip} is not on the app's whitelist")));
+        if !app
+            .ip_whitelist
+            .iter()
+            .any(|w| w.parse::<std::net::IpAddr>().is_ok_and(|x| x == src))
+        {
+            return Err(refuse(format!(
+                "source IP {ip} is not on the app's whitelist"
+            )));
         }
     }
     if let Some(k) = &app.public_key_b64 {
         let pk = parse_app_public_key(k)?;
-        let sig_b64 = h.signature_sign.as_deref().ok_or_else(|| refuse("x-qys-signature-sign is required for this app"))?;
+        let sig_b64 = h
+            .signature_sign
+            .as_deref()
+            .ok_or_else(|| refuse("x-qys-signature-sign is required for this app"))?;
         let raw = base64::engine::general_purpose::STANDARD
             .decode(sig_b64.trim())
             .map_err(|_| refuse("x-qys-signature-sign is not base64"))?;
-        let (sig, _) = sm2::Signature::parse_lenient(&raw).map_err(|_| refuse("x-qys-signature-sign is not an SM2 signature"))?;
+        let (sig, _) = sm2::Signature::parse_lenient(&raw)
+            .map_err(|_| refuse("x-qys-signature-sign is not an SM2 signature"))?;
         sm2::verify(&pk, sm2::DEFAULT_ID, h.signature.as_bytes(), &sig)
             .map_err(|_| refuse("x-qys-signature-sign does not verify"))?;
     }
-    if !p.claim_nonce(&format!("{}|{}|{}", app.access_token, h.timestamp, h.signature))? {
+    if !p.claim_nonce(&format!(
+        "{}|{}|{}",
+        app.access_token, h.timestamp, h.signature
+    ))? {
         return Err(refuse("replayed request"));
     }
     Ok(app)

@@ -38,8 +38,13 @@ impl Role {
         Role::Operator,
     ];
     /// Roles a unit may assign to its staff in 权限管理 (SystemAdmin only to unit UKeys).
-    pub const ASSIGNABLE: [Role; 5] =
-        [Role::AppAdmin, Role::StaffAdmin, Role::SealAdmin, Role::Auditor, Role::SealMaker];
+    pub const ASSIGNABLE: [Role; 5] = [
+        Role::AppAdmin,
+        Role::StaffAdmin,
+        Role::SealAdmin,
+        Role::Auditor,
+        Role::SealMaker,
+    ];
 }
 
 /// Every action of the manual.
@@ -164,31 +169,79 @@ const MATRIX: &[(Action, &[Role])] = &[
     (A::ApplyUnitCert, &[R::SuperAdmin, R::SystemAdmin]),
     (A::ViewUnitCert, &[R::SuperAdmin, R::SystemAdmin]),
     // 2.3: ordinary users may only view and search.
-    (A::ViewStaff, &[R::SuperAdmin, R::SystemAdmin, R::StaffAdmin, R::Staff]),
-    (A::SearchStaff, &[R::SuperAdmin, R::SystemAdmin, R::StaffAdmin, R::Staff]),
+    (
+        A::ViewStaff,
+        &[R::SuperAdmin, R::SystemAdmin, R::StaffAdmin, R::Staff],
+    ),
+    (
+        A::SearchStaff,
+        &[R::SuperAdmin, R::SystemAdmin, R::StaffAdmin, R::Staff],
+    ),
     (A::AddStaff, &[R::SuperAdmin, R::SystemAdmin, R::StaffAdmin]),
-    (A::EditStaff, &[R::SuperAdmin, R::SystemAdmin, R::StaffAdmin]),
-    (A::RemoveStaff, &[R::SuperAdmin, R::SystemAdmin, R::StaffAdmin]),
+    (
+        A::EditStaff,
+        &[R::SuperAdmin, R::SystemAdmin, R::StaffAdmin],
+    ),
+    (
+        A::RemoveStaff,
+        &[R::SuperAdmin, R::SystemAdmin, R::StaffAdmin],
+    ),
     // 2.4.3: 权限管理 belongs to the system administrator.
     (A::ManageRoles, &[R::SuperAdmin, R::SystemAdmin]),
     // 2.2.1.1: UKey seals only by unit UKey identities.
     (A::ApplyUkeySeal, &[R::SuperAdmin, R::SystemAdmin]),
     // 2.2.1.2 + 2.4.6: cloud seals by unit UKeys, seal administrators and seal makers.
-    (A::ApplyCloudSeal, &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker]),
+    (
+        A::ApplyCloudSeal,
+        &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker],
+    ),
     // Seal life cycle: seal administrators (2.4.4); a seal maker only on seals it manages
     // (object rule in the service), so SealMaker is listed and narrowed there.
-    (A::ReceiptSeal, &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker]),
+    (
+        A::ReceiptSeal,
+        &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker],
+    ),
     (A::WriteSealToUkey, &[R::SuperAdmin, R::SystemAdmin]),
-    (A::RevokeSeal, &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker]),
-    (A::FreezeSeal, &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker]),
-    (A::UnfreezeSeal, &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker]),
+    (
+        A::RevokeSeal,
+        &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker],
+    ),
+    (
+        A::FreezeSeal,
+        &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker],
+    ),
+    (
+        A::UnfreezeSeal,
+        &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker],
+    ),
     // 2.2 list visibility.
     (A::ViewAllSeals, &[R::SuperAdmin, R::SystemAdmin]),
-    (A::ViewCloudSeals, &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin]),
-    (A::ViewOwnSeals, &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker, R::Staff]),
-    (A::SetSealUsers, &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker]),
-    (A::GrantSealToApp, &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker]),
-    (A::ViewSealLog, &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker]),
+    (
+        A::ViewCloudSeals,
+        &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin],
+    ),
+    (
+        A::ViewOwnSeals,
+        &[
+            R::SuperAdmin,
+            R::SystemAdmin,
+            R::SealAdmin,
+            R::SealMaker,
+            R::Staff,
+        ],
+    ),
+    (
+        A::SetSealUsers,
+        &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker],
+    ),
+    (
+        A::GrantSealToApp,
+        &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker],
+    ),
+    (
+        A::ViewSealLog,
+        &[R::SuperAdmin, R::SystemAdmin, R::SealAdmin, R::SealMaker],
+    ),
     // 2.5: anyone, subject to being a seal user (object rule).
     (A::SignWithSeal, &[R::SuperAdmin, R::SystemAdmin, R::Staff]),
     // 2.6
@@ -196,15 +249,30 @@ const MATRIX: &[(Action, &[Role])] = &[
     (A::ViewUnitFiles, &[R::SuperAdmin, R::SystemAdmin]),
     (A::DeleteFile, &[R::SuperAdmin, R::SystemAdmin, R::Staff]),
     // 2.8: confirmers only (object rule); any staff can be a confirmer.
-    (A::DecideQueueItem, &[R::SuperAdmin, R::SystemAdmin, R::Staff]),
+    (
+        A::DecideQueueItem,
+        &[R::SuperAdmin, R::SystemAdmin, R::Staff],
+    ),
     // 2.9: 普通用户只有查看应用的权限.
-    (A::ViewApps, &[R::SuperAdmin, R::SystemAdmin, R::AppAdmin, R::Staff]),
+    (
+        A::ViewApps,
+        &[R::SuperAdmin, R::SystemAdmin, R::AppAdmin, R::Staff],
+    ),
     (A::CreateApp, &[R::SuperAdmin, R::SystemAdmin, R::AppAdmin]),
     (A::EditApp, &[R::SuperAdmin, R::SystemAdmin, R::AppAdmin]),
     (A::DeleteApp, &[R::SuperAdmin, R::SystemAdmin, R::AppAdmin]),
-    (A::ViewAppSecret, &[R::SuperAdmin, R::SystemAdmin, R::AppAdmin]),
-    (A::ResetAppSecret, &[R::SuperAdmin, R::SystemAdmin, R::AppAdmin]),
-    (A::ViewAppDetails, &[R::SuperAdmin, R::SystemAdmin, R::AppAdmin]),
+    (
+        A::ViewAppSecret,
+        &[R::SuperAdmin, R::SystemAdmin, R::AppAdmin],
+    ),
+    (
+        A::ResetAppSecret,
+        &[R::SuperAdmin, R::SystemAdmin, R::AppAdmin],
+    ),
+    (
+        A::ViewAppDetails,
+        &[R::SuperAdmin, R::SystemAdmin, R::AppAdmin],
+    ),
     // 2.10
     (A::ReadAudit, &[R::SuperAdmin, R::SystemAdmin, R::Auditor]),
     // 2.1 personal centre.
@@ -220,7 +288,9 @@ const MATRIX: &[(Action, &[Role])] = &[
 
 /// May a holder of `role` perform `action` (before object-level rules)?
 pub fn allowed(role: Role, action: Action) -> bool {
-    MATRIX.iter().any(|(a, roles)| *a == action && roles.contains(&role))
+    MATRIX
+        .iter()
+        .any(|(a, roles)| *a == action && roles.contains(&role))
 }
 
 /// May an identity holding `roles` perform `action`?

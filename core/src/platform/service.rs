@@ -24,7 +24,11 @@ pub enum Identity {
     /// A unit UKey (法人一证通) identity.
     UnitKey { unit: String, key: String },
     /// A staff member, logged in by account (password / SMS) or personal UKey.
-    Staff { unit: String, staff: String, via_ukey: bool },
+    Staff {
+        unit: String,
+        staff: String,
+        via_ukey: bool,
+    },
     /// The operations back office (authenticated by the server, outside this model).
     Operator { name: String },
 }
@@ -38,7 +42,12 @@ pub struct Session {
 
 impl Session {
     pub fn operator(name: &str, ip: &str) -> Self {
-        Session { identity: Identity::Operator { name: name.to_owned() }, ip: ip.to_owned() }
+        Session {
+            identity: Identity::Operator {
+                name: name.to_owned(),
+            },
+            ip: ip.to_owned(),
+        }
     }
 }
 
@@ -245,7 +254,10 @@ fn uniques_staff(s: &Staff) -> Vec<UniqueKey> {
     if s.removed {
         vec![]
     } else {
-        vec![UniqueKey::new("staff.phone", s.phone.clone()), UniqueKey::new("staff.id_number", s.id_number.clone())]
+        vec![
+            UniqueKey::new("staff.phone", s.phone.clone()),
+            UniqueKey::new("staff.id_number", s.id_number.clone()),
+        ]
     }
 }
 
@@ -253,7 +265,10 @@ fn uniques_app(a: &App) -> Vec<UniqueKey> {
     if a.status == AppStatus::Deleted {
         vec![UniqueKey::new("app.token", a.access_token.clone())]
     } else {
-        vec![UniqueKey::new("app.name", a.name.clone()), UniqueKey::new("app.token", a.access_token.clone())]
+        vec![
+            UniqueKey::new("app.name", a.name.clone()),
+            UniqueKey::new("app.token", a.access_token.clone()),
+        ]
     }
 }
 
@@ -262,8 +277,18 @@ fn key_of_unit_key(serial: &str, device: &str) -> String {
 }
 
 impl Platform {
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, sms: Arc<dyn SmsSender>, vault: Arc<dyn KeyVault>) -> Self {
-        Platform { store, clock, sms, vault }
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        sms: Arc<dyn SmsSender>,
+        vault: Arc<dyn KeyVault>,
+    ) -> Self {
+        Platform {
+            store,
+            clock,
+            sms,
+            vault,
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -280,15 +305,17 @@ impl Platform {
         match self.store.get(kind, id)? {
             None => Ok(None),
             Some(r) => {
-                let v = serde_json::from_str(&r.body)
-                    .map_err(|e| PlatformError::Store(StoreError::Backend(format!("{kind:?} {id}: {e}"))))?;
+                let v = serde_json::from_str(&r.body).map_err(|e| {
+                    PlatformError::Store(StoreError::Backend(format!("{kind:?} {id}: {e}")))
+                })?;
                 Ok(Some((v, r.version)))
             }
         }
     }
 
     fn get<T: DeserializeOwned>(&self, kind: Kind, id: &str) -> Result<(T, u64)> {
-        self.try_get(kind, id)?.ok_or_else(|| PlatformError::NotFound(format!("{} {id}", kind.as_str())))
+        self.try_get(kind, id)?
+            .ok_or_else(|| PlatformError::NotFound(format!("{} {id}", kind.as_str())))
     }
 
     fn all<T: DeserializeOwned>(&self, kind: Kind) -> Result<Vec<(T, u64)>> {
@@ -298,18 +325,35 @@ impl Platform {
             .map(|r| {
                 serde_json::from_str(&r.body)
                     .map(|v| (v, r.version))
-                    .map_err(|e| PlatformError::Store(StoreError::Backend(format!("{kind:?} {}: {e}", r.id))))
+                    .map_err(|e| {
+                        PlatformError::Store(StoreError::Backend(format!("{kind:?} {}: {e}", r.id)))
+                    })
             })
             .collect()
     }
 
-    fn insert<T: Serialize>(&self, kind: Kind, id: &str, v: &T, uniques: &[UniqueKey]) -> Result<()> {
-        let body = serde_json::to_string(v).map_err(|e| PlatformError::Store(StoreError::Backend(e.to_string())))?;
+    fn insert<T: Serialize>(
+        &self,
+        kind: Kind,
+        id: &str,
+        v: &T,
+        uniques: &[UniqueKey],
+    ) -> Result<()> {
+        let body = serde_json::to_string(v)
+            .map_err(|e| PlatformError::Store(StoreError::Backend(e.to_string())))?;
         Ok(self.store.insert(kind, id, &body, uniques)?)
     }
 
-    fn put<T: Serialize>(&self, kind: Kind, id: &str, version: u64, v: &T, uniques: &[UniqueKey]) -> Result<u64> {
-        let body = serde_json::to_string(v).map_err(|e| PlatformError::Store(StoreError::Backend(e.to_string())))?;
+    fn put<T: Serialize>(
+        &self,
+        kind: Kind,
+        id: &str,
+        version: u64,
+        v: &T,
+        uniques: &[UniqueKey],
+    ) -> Result<u64> {
+        let body = serde_json::to_string(v)
+            .map_err(|e| PlatformError::Store(StoreError::Backend(e.to_string())))?;
         Ok(self.store.update(kind, id, version, &body, uniques)?)
     }
 
@@ -332,12 +376,25 @@ impl Platform {
                 r => return r.map(|_| ()),
             }
         }
-        Err(PlatformError::ConcurrentChange(format!("{} {id}: too many retries", kind.as_str())))
+        Err(PlatformError::ConcurrentChange(format!(
+            "{} {id}: too many retries",
+            kind.as_str()
+        )))
     }
 
     // ---------------------------------------------------------------- audit
 
-    fn append_audit(&self, unit: &str, actor: &str, actor_name: &str, action: &str, object: &str, outcome: Outcome, ip: &str) -> Result<()> {
+    #[allow(clippy::too_many_arguments)] // one audit entry has this many fields
+    fn append_audit(
+        &self,
+        unit: &str,
+        actor: &str,
+        actor_name: &str,
+        action: &str,
+        object: &str,
+        outcome: Outcome,
+        ip: &str,
+    ) -> Result<()> {
         for _ in 0..1000 {
             let last = self.store.audit_last()?;
             let (seq, prev) = match &last {
@@ -356,14 +413,21 @@ impl Platform {
                 outcome: outcome.clone(),
                 ip: ip.to_owned(),
             };
-            let body = serde_json::to_string(&entry).map_err(|e| PlatformError::Store(StoreError::Backend(e.to_string())))?;
-            let row = AuditRow { seq, hash: audit::entry_hash(&prev, &body), body };
+            let body = serde_json::to_string(&entry)
+                .map_err(|e| PlatformError::Store(StoreError::Backend(e.to_string())))?;
+            let row = AuditRow {
+                seq,
+                hash: audit::entry_hash(&prev, &body),
+                body,
+            };
             match self.store.audit_append(&row) {
                 Err(StoreError::AuditSeqTaken(_)) => continue,
                 r => return Ok(r?),
             }
         }
-        Err(PlatformError::ConcurrentChange("audit log: too many concurrent writers".into()))
+        Err(PlatformError::ConcurrentChange(
+            "audit log: too many concurrent writers".into(),
+        ))
     }
 
     fn action_name(a: Action) -> String {
@@ -377,16 +441,30 @@ impl Platform {
                 let (k, _): (UnitKey, u64) = self.get(Kind::UnitKey, key)?;
                 let (u, _): (Unit, u64) = self.get(Kind::Unit, unit)?;
                 if k.unit != u.id {
-                    return Err(PlatformError::LoginRefused("key does not belong to the unit".into()));
+                    return Err(PlatformError::LoginRefused(
+                        "key does not belong to the unit".into(),
+                    ));
                 }
                 Self::admit(&u, &k)?;
-                let roles = if k.super_admin { vec![Role::SuperAdmin] } else { vec![Role::SystemAdmin] };
-                Ok(Ctx { id: k.id.clone(), name: format!("{} UKey {}", u.name, k.device_id), unit: u.id, roles, identity: sess.identity.clone() })
+                let roles = if k.super_admin {
+                    vec![Role::SuperAdmin]
+                } else {
+                    vec![Role::SystemAdmin]
+                };
+                Ok(Ctx {
+                    id: k.id.clone(),
+                    name: format!("{} UKey {}", u.name, k.device_id),
+                    unit: u.id,
+                    roles,
+                    identity: sess.identity.clone(),
+                })
             }
             Identity::Staff { unit, staff, .. } => {
                 let (s, _): (Staff, u64) = self.get(Kind::Staff, staff)?;
                 if &s.unit != unit {
-                    return Err(PlatformError::LoginRefused("staff does not belong to the unit".into()));
+                    return Err(PlatformError::LoginRefused(
+                        "staff does not belong to the unit".into(),
+                    ));
                 }
                 if s.removed {
                     return Err(PlatformError::LoginRefused("account removed".into()));
@@ -396,7 +474,13 @@ impl Platform {
                 }
                 let mut roles = s.roles.clone();
                 roles.push(Role::Staff);
-                Ok(Ctx { id: s.id, name: s.name, unit: s.unit, roles, identity: sess.identity.clone() })
+                Ok(Ctx {
+                    id: s.id,
+                    name: s.name,
+                    unit: s.unit,
+                    roles,
+                    identity: sess.identity.clone(),
+                })
             }
             Identity::Operator { name } => Ok(Ctx {
                 id: format!("ops:{name}"),
@@ -414,7 +498,13 @@ impl Platform {
     }
 
     /// Authorises, runs and audits one operation.
-    fn run<T>(&self, sess: &Session, action: Action, object: &str, f: impl FnOnce(&Ctx) -> Result<T>) -> Result<T> {
+    fn run<T>(
+        &self,
+        sess: &Session,
+        action: Action,
+        object: &str,
+        f: impl FnOnce(&Ctx) -> Result<T>,
+    ) -> Result<T> {
         let name = Self::action_name(action);
         let ctx = match self.ctx(sess) {
             Ok(c) => c,
@@ -424,13 +514,29 @@ impl Platform {
                     Identity::Staff { staff, .. } => staff.clone(),
                     Identity::Operator { name } => format!("ops:{name}"),
                 };
-                self.append_audit("", &who, "", &name, object, Outcome::Denied(e.to_string()), &sess.ip)?;
+                self.append_audit(
+                    "",
+                    &who,
+                    "",
+                    &name,
+                    object,
+                    Outcome::Denied(e.to_string()),
+                    &sess.ip,
+                )?;
                 return Err(e);
             }
         };
         if !perm::allowed_any(&ctx.roles, action) {
             let e = forbidden(format!("{action:?} needs one of the roles allowed for it"));
-            self.append_audit(&ctx.unit, &ctx.id, &ctx.name, &name, object, Outcome::Denied(e.to_string()), &sess.ip)?;
+            self.append_audit(
+                &ctx.unit,
+                &ctx.id,
+                &ctx.name,
+                &name,
+                object,
+                Outcome::Denied(e.to_string()),
+                &sess.ip,
+            )?;
             return Err(e);
         }
         let r = f(&ctx);
@@ -439,11 +545,21 @@ impl Platform {
             Err(e @ PlatformError::Forbidden(_)) => Outcome::Denied(e.to_string()),
             Err(e) => Outcome::Failed(e.to_string()),
         };
-        self.append_audit(&ctx.unit, &ctx.id, &ctx.name, &name, object, outcome, &sess.ip)?;
+        self.append_audit(
+            &ctx.unit, &ctx.id, &ctx.name, &name, object, outcome, &sess.ip,
+        )?;
         r
     }
 
-    fn audit_anon(&self, unit: &str, actor: &str, action: &str, object: &str, r: &std::result::Result<(), String>, ip: &str) -> Result<()> {
+    fn audit_anon(
+        &self,
+        unit: &str,
+        actor: &str,
+        action: &str,
+        object: &str,
+        r: &std::result::Result<(), String>,
+        ip: &str,
+    ) -> Result<()> {
         let outcome = match r {
             Ok(()) => Outcome::Ok,
             Err(e) => Outcome::Denied(e.clone()),
@@ -451,7 +567,13 @@ impl Platform {
         self.append_audit(unit, actor, "", action, object, outcome, ip)
     }
 
-    fn audited_login<T>(&self, action: &str, object: &str, ip: &str, r: Result<(T, String, String)>) -> Result<T> {
+    fn audited_login<T>(
+        &self,
+        action: &str,
+        object: &str,
+        ip: &str,
+        r: Result<(T, String, String)>,
+    ) -> Result<T> {
         match r {
             Ok((v, unit, actor)) => {
                 self.audit_anon(&unit, &actor, action, object, &Ok(()), ip)?;
@@ -467,17 +589,24 @@ impl Platform {
     // ---------------------------------------------------------------- switches
 
     pub fn switches(&self) -> Result<Switches> {
-        Ok(self.try_get::<Switches>(Kind::Settings, "switches")?.map(|(s, _)| s).unwrap_or_default())
+        Ok(self
+            .try_get::<Switches>(Kind::Settings, "switches")?
+            .map(|(s, _)| s)
+            .unwrap_or_default())
     }
 
     pub fn set_switches(&self, sess: &Session, sw: Switches) -> Result<()> {
         self.run(sess, Action::SetSwitches, "switches", |_| {
             match self.store.get(Kind::Settings, "switches")? {
                 None => match self.insert(Kind::Settings, "switches", &sw, &[]) {
-                    Err(PlatformError::Duplicate(_)) => Err(PlatformError::ConcurrentChange("switches".into())),
+                    Err(PlatformError::Duplicate(_)) => {
+                        Err(PlatformError::ConcurrentChange("switches".into()))
+                    }
                     r => r,
                 },
-                Some(r) => self.put(Kind::Settings, "switches", r.version, &sw, &[]).map(|_| ()),
+                Some(r) => self
+                    .put(Kind::Settings, "switches", r.version, &sw, &[])
+                    .map(|_| ()),
             }
         })
     }
@@ -506,16 +635,41 @@ impl Platform {
         device_id: &str,
         ip: &str,
     ) -> Result<Session> {
-        let r = self.login_unit_key_inner(unit_name, credit_code, cert_serial, cert_subject, device_id);
-        self.audited_login("LoginUnitKey", &format!("{credit_code}/{device_id}"), ip, r.map(|(u, k)| {
-            (Session { identity: Identity::UnitKey { unit: u.clone(), key: k.clone() }, ip: ip.to_owned() }, u, k)
-        }))
+        let r =
+            self.login_unit_key_inner(unit_name, credit_code, cert_serial, cert_subject, device_id);
+        self.audited_login(
+            "LoginUnitKey",
+            &format!("{credit_code}/{device_id}"),
+            ip,
+            r.map(|(u, k)| {
+                (
+                    Session {
+                        identity: Identity::UnitKey {
+                            unit: u.clone(),
+                            key: k.clone(),
+                        },
+                        ip: ip.to_owned(),
+                    },
+                    u,
+                    k,
+                )
+            }),
+        )
     }
 
-    fn login_unit_key_inner(&self, unit_name: &str, code: &str, serial: &str, subject: &str, device: &str) -> Result<(String, String)> {
+    fn login_unit_key_inner(
+        &self,
+        unit_name: &str,
+        code: &str,
+        serial: &str,
+        subject: &str,
+        device: &str,
+    ) -> Result<(String, String)> {
         let unit_name = validate::check_text("unit name", unit_name, 100)?;
         if code.len() != 18 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(PlatformError::InvalidInput("unified social credit code must be 18 letters or digits".into()));
+            return Err(PlatformError::InvalidInput(
+                "unified social credit code must be 18 letters or digits".into(),
+            ));
         }
         let serial = validate::check_text("certificate serial", serial, 128)?;
         let device = validate::check_text("device id", device, 128)?;
@@ -550,7 +704,10 @@ impl Platform {
                 Some((_, id)) => self.get::<UnitKey>(Kind::UnitKey, &id)?.0,
                 None => {
                     // The super administrator is the unit's first key: claim "unit.first" atomically.
-                    let first = self.store.find_unique("unit.first_key", &unit_id)?.is_none();
+                    let first = self
+                        .store
+                        .find_unique("unit.first_key", &unit_id)?
+                        .is_none();
                     let k = UnitKey {
                         id: new_id()?,
                         unit: unit_id.clone(),
@@ -573,12 +730,16 @@ impl Platform {
                 }
             };
             if key.unit != unit_id {
-                return Err(PlatformError::LoginRefused("this UKey belongs to another unit".into()));
+                return Err(PlatformError::LoginRefused(
+                    "this UKey belongs to another unit".into(),
+                ));
             }
             Self::admit(&unit, &key)?;
             return Ok((unit_id, key.id));
         }
-        Err(PlatformError::ConcurrentChange("unit login: too many retries".into()))
+        Err(PlatformError::ConcurrentChange(
+            "unit login: too many retries".into(),
+        ))
     }
 
     pub fn unit(&self, sess: &Session) -> Result<Unit> {
@@ -588,7 +749,12 @@ impl Platform {
 
     pub fn unit_keys(&self, sess: &Session) -> Result<Vec<UnitKey>> {
         let ctx = self.ctx(sess)?;
-        Ok(self.all::<UnitKey>(Kind::UnitKey)?.into_iter().map(|(k, _)| k).filter(|k| k.unit == ctx.unit).collect())
+        Ok(self
+            .all::<UnitKey>(Kind::UnitKey)?
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| k.unit == ctx.unit)
+            .collect())
     }
 
     fn unit_uniques(u: &Unit) -> Vec<UniqueKey> {
@@ -645,14 +811,24 @@ impl Platform {
     }
 
     /// Server certificate application (1.2.1.2).
-    pub fn apply_unit_cert(&self, sess: &Session, handler_name: &str, id_number: &str, phone: &str, email: &str, agreement_accepted: bool) -> Result<()> {
+    pub fn apply_unit_cert(
+        &self,
+        sess: &Session,
+        handler_name: &str,
+        id_number: &str,
+        phone: &str,
+        email: &str,
+        agreement_accepted: bool,
+    ) -> Result<()> {
         self.run(sess, Action::ApplyUnitCert, "unit certificate", |ctx| {
             let name = validate::check_text("handler name", handler_name, 50)?;
             let idn = validate::check_id_number(id_number)?;
             validate::check_phone(phone)?;
             validate::check_email(email)?;
             if !agreement_accepted {
-                return Err(PlatformError::InvalidInput("the subscriber agreement must be accepted".into()));
+                return Err(PlatformError::InvalidInput(
+                    "the subscriber agreement must be accepted".into(),
+                ));
             }
             let app = CertApplication {
                 handler_name: name,
@@ -672,7 +848,13 @@ impl Platform {
     // ---------------------------------------------------------------- staff
 
     /// Adds a staff member (2.3.1).
-    pub fn add_staff(&self, sess: &Session, name: &str, phone: &str, id_number: &str) -> Result<Staff> {
+    pub fn add_staff(
+        &self,
+        sess: &Session,
+        name: &str,
+        phone: &str,
+        id_number: &str,
+    ) -> Result<Staff> {
         self.run(sess, Action::AddStaff, phone, |ctx| {
             let name = validate::check_text("name", name, 50)?;
             validate::check_phone(phone)?;
@@ -703,7 +885,15 @@ impl Platform {
     }
 
     /// Edits name, phone, ID number and resigned status (2.3.2). Unit UKeys are not staff.
-    pub fn edit_staff(&self, sess: &Session, id: &str, name: &str, phone: &str, id_number: &str, resigned: bool) -> Result<Staff> {
+    pub fn edit_staff(
+        &self,
+        sess: &Session,
+        id: &str,
+        name: &str,
+        phone: &str,
+        id_number: &str,
+        resigned: bool,
+    ) -> Result<Staff> {
         self.run(sess, Action::EditStaff, id, |ctx| {
             if self.store.get(Kind::UnitKey, id)?.is_some() {
                 return Err(forbidden("unit UKey identities cannot be edited"));
@@ -731,24 +921,37 @@ impl Platform {
             s.roles.clear();
             self.put(Kind::Staff, id, v, &s, &uniques_staff(&s))?;
             for (seal, _) in self.all::<Seal>(Kind::Seal)? {
-                if seal.unit == ctx.unit && (seal.users.iter().any(|u| u == id) || seal.managers.iter().any(|u| u == id)) {
-                    self.modify(Kind::Seal, &seal.id, |_| vec![], |x: &mut Seal| {
-                        x.users.retain(|u| u != id);
-                        x.managers.retain(|u| u != id);
-                        Ok(true)
-                    })?;
+                if seal.unit == ctx.unit
+                    && (seal.users.iter().any(|u| u == id) || seal.managers.iter().any(|u| u == id))
+                {
+                    self.modify(
+                        Kind::Seal,
+                        &seal.id,
+                        |_| vec![],
+                        |x: &mut Seal| {
+                            x.users.retain(|u| u != id);
+                            x.managers.retain(|u| u != id);
+                            Ok(true)
+                        },
+                    )?;
                 }
             }
             for (g, _) in self.all::<Grant>(Kind::Grant)? {
-                if let ConfirmPolicy::Manual { confirmers, .. } = &g.policy {
-                    if g.unit == ctx.unit && confirmers.iter().any(|c| c == id) {
-                        self.modify(Kind::Grant, &g.id, |_| vec![], |x: &mut Grant| {
+                if let ConfirmPolicy::Manual { confirmers, .. } = &g.policy
+                    && g.unit == ctx.unit
+                    && confirmers.iter().any(|c| c == id)
+                {
+                    self.modify(
+                        Kind::Grant,
+                        &g.id,
+                        |_| vec![],
+                        |x: &mut Grant| {
                             if let ConfirmPolicy::Manual { confirmers, .. } = &mut x.policy {
                                 confirmers.retain(|c| c != id);
                             }
                             Ok(true)
-                        })?;
-                    }
+                        },
+                    )?;
                 }
             }
             Ok(())
@@ -763,9 +966,16 @@ impl Platform {
                 .into_iter()
                 .map(|(s, _)| s)
                 .filter(|s| s.unit == ctx.unit && !s.removed)
-                .filter(|s| q.initial.is_none_or(|c| s.initial == c.to_ascii_uppercase()))
+                .filter(|s| {
+                    q.initial
+                        .is_none_or(|c| s.initial == c.to_ascii_uppercase())
+                })
                 .filter(|s| q.resigned.is_none_or(|r| s.resigned == r))
-                .filter(|s| q.text.as_deref().is_none_or(|t| s.name.contains(t) || s.phone.contains(t)))
+                .filter(|s| {
+                    q.text
+                        .as_deref()
+                        .is_none_or(|t| s.name.contains(t) || s.phone.contains(t))
+                })
                 .collect();
             v.sort_by(|a, b| (a.initial, &a.name).cmp(&(b.initial, &b.name)));
             Ok(v)
@@ -773,7 +983,9 @@ impl Platform {
     }
 
     pub fn staff(&self, sess: &Session, id: &str) -> Result<Staff> {
-        self.run(sess, Action::ViewStaff, id, |ctx| Ok(self.unit_staff(ctx, id)?.0))
+        self.run(sess, Action::ViewStaff, id, |ctx| {
+            Ok(self.unit_staff(ctx, id)?.0)
+        })
     }
 
     // ---------------------------------------------------------------- roles
@@ -800,10 +1012,10 @@ impl Platform {
     /// Takes a role away; the unit UKey super administrator cannot be removed from any role.
     pub fn revoke_role(&self, sess: &Session, member: &str, role: Role) -> Result<()> {
         self.run(sess, Action::ManageRoles, member, |ctx| {
-            if let Some((k, _)) = self.try_get::<UnitKey>(Kind::UnitKey, member)? {
-                if k.unit == ctx.unit {
-                    return Err(forbidden("the unit UKey cannot be removed from a role"));
-                }
+            if let Some((k, _)) = self.try_get::<UnitKey>(Kind::UnitKey, member)?
+                && k.unit == ctx.unit
+            {
+                return Err(forbidden("the unit UKey cannot be removed from a role"));
             }
             let (mut s, v) = self.unit_staff(ctx, member)?;
             s.roles.retain(|r| *r != role);
@@ -834,8 +1046,15 @@ impl Platform {
     // ---------------------------------------------------------------- seals
 
     fn require_cert(&self, unit: &str) -> Result<()> {
-        if self.get::<Unit>(Kind::Unit, unit)?.0.cert_application.is_none() {
-            return Err(state("the unit must apply for its server certificate first (1.2.1.2)"));
+        if self
+            .get::<Unit>(Kind::Unit, unit)?
+            .0
+            .cert_application
+            .is_none()
+        {
+            return Err(state(
+                "the unit must apply for its server certificate first (1.2.1.2)",
+            ));
         }
         Ok(())
     }
@@ -846,13 +1065,17 @@ impl Platform {
             SealKind::Ukey => Action::ApplyUkeySeal,
             SealKind::Cloud => Action::ApplyCloudSeal,
             SealKind::PersonalUkey => {
-                return Err(PlatformError::InvalidInput("use apply_personal_ukey_signature".into()));
+                return Err(PlatformError::InvalidInput(
+                    "use apply_personal_ukey_signature".into(),
+                ));
             }
         };
         let object = a.name.clone();
         self.run(sess, action, &object, |ctx| {
             if a.kind == SealKind::Ukey && !ctx.is_unit_key() {
-                return Err(forbidden("UKey seals are applied for with a unit UKey only"));
+                return Err(forbidden(
+                    "UKey seals are applied for with a unit UKey only",
+                ));
             }
             self.require_cert(&ctx.unit)?;
             self.new_seal(ctx, a, None)
@@ -866,7 +1089,9 @@ impl Platform {
         let handler_id_number = validate::check_id_number(&a.handler_id_number)?;
         let fmt = a.picture_format.to_ascii_lowercase();
         if !["jpg", "jpeg", "png", "gif"].contains(&fmt.as_str()) {
-            return Err(PlatformError::InvalidInput("seal picture must be jpg, jpeg, png or gif".into()));
+            return Err(PlatformError::InvalidInput(
+                "seal picture must be jpg, jpeg, png or gif".into(),
+            ));
         }
         if a.picture.is_empty() {
             return Err(PlatformError::InvalidInput("seal picture is empty".into()));
@@ -874,7 +1099,11 @@ impl Platform {
         let (w, h) = match (a.width_mm, a.height_mm) {
             (0, 0) => (42, 42),
             (w, h) if (5..=200).contains(&w) && (5..=200).contains(&h) => (w, h),
-            _ => return Err(PlatformError::InvalidInput("seal size must be 5 to 200 mm".into())),
+            _ => {
+                return Err(PlatformError::InvalidInput(
+                    "seal size must be 5 to 200 mm".into(),
+                ));
+            }
         };
         let now = self.clock.now();
         let pending = self.switches()?.ca_review;
@@ -887,17 +1116,36 @@ impl Platform {
             handler_name,
             handler_phone: a.handler_phone.clone(),
             handler_id_number,
-            picture_b64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &a.picture),
+            picture_b64: base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                &a.picture,
+            ),
             picture_format: fmt,
             width_mm: w,
             height_mm: h,
-            status: if pending { SealStatus::PendingReview } else { SealStatus::AwaitingReceipt },
+            status: if pending {
+                SealStatus::PendingReview
+            } else {
+                SealStatus::AwaitingReceipt
+            },
             reject_reason: None,
             valid_from: if pending { None } else { Some(now) },
-            valid_to: if pending { None } else { Some(now + DEFAULT_SEAL_VALIDITY_DAYS * 86400) },
+            valid_to: if pending {
+                None
+            } else {
+                Some(now + DEFAULT_SEAL_VALIDITY_DAYS * 86400)
+            },
             applicant: ctx.id.clone(),
-            managers: if ctx.is_unit_key() { vec![] } else { vec![ctx.id.clone()] },
-            users: if a.kind == SealKind::Cloud { vec![ctx.id.clone()] } else { vec![] },
+            managers: if ctx.is_unit_key() {
+                vec![]
+            } else {
+                vec![ctx.id.clone()]
+            },
+            users: if a.kind == SealKind::Cloud {
+                vec![ctx.id.clone()]
+            } else {
+                vec![]
+            },
             owner,
             written_to_ukey: false,
             public_key: None,
@@ -905,7 +1153,11 @@ impl Platform {
             log: vec![],
             created: now,
         };
-        s.log.push(SealLogEntry { operator: ctx.name.clone(), action: "申请".into(), time: now });
+        s.log.push(SealLogEntry {
+            operator: ctx.name.clone(),
+            action: "申请".into(),
+            time: now,
+        });
         self.insert(Kind::Seal, &s.id, &s, &[])?;
         Ok(s)
     }
@@ -949,16 +1201,29 @@ impl Platform {
     }
 
     fn log(s: &mut Seal, ctx: &Ctx, action: &str, now: i64) {
-        s.log.push(SealLogEntry { operator: ctx.name.clone(), action: action.to_owned(), time: now });
+        s.log.push(SealLogEntry {
+            operator: ctx.name.clone(),
+            action: action.to_owned(),
+            time: now,
+        });
     }
 
     /// CA review of a seal or personal signature (back office, 2.2.1): approve → 待回执 with
     /// its validity, or reject → 已否决 with a reason.
-    pub fn ca_review(&self, sess: &Session, seal: &str, approve: bool, reason: &str) -> Result<Seal> {
+    pub fn ca_review(
+        &self,
+        sess: &Session,
+        seal: &str,
+        approve: bool,
+        reason: &str,
+    ) -> Result<Seal> {
         self.run(sess, Action::CaReview, seal, |ctx| {
             let (mut s, v): (Seal, u64) = self.get(Kind::Seal, seal)?;
             if s.status != SealStatus::PendingReview {
-                return Err(state(format!("seal is {:?}, not waiting for review", s.status)));
+                return Err(state(format!(
+                    "seal is {:?}, not waiting for review",
+                    s.status
+                )));
             }
             let now = self.clock.now();
             if approve {
@@ -981,7 +1246,10 @@ impl Platform {
         self.run(sess, Action::ReceiptSeal, seal, |ctx| {
             let (mut s, v) = self.managed_seal(ctx, seal)?;
             if s.status != SealStatus::AwaitingReceipt {
-                return Err(state(format!("seal is {:?}, not waiting for receipt", s.status)));
+                return Err(state(format!(
+                    "seal is {:?}, not waiting for receipt",
+                    s.status
+                )));
             }
             let now = self.clock.now();
             if s.valid_to.is_some_and(|t| now > t) {
@@ -1009,25 +1277,41 @@ impl Platform {
     }
 
     fn vault_key(s: &Seal) -> Option<&str> {
-        s.public_key.as_deref().and_then(|p| p.split_once('|')).map(|(k, _)| k)
+        s.public_key
+            .as_deref()
+            .and_then(|p| p.split_once('|'))
+            .map(|(k, _)| k)
     }
 
     /// Public key of a cloud seal (SEC1 uncompressed hex).
     pub fn seal_public_key(s: &Seal) -> Option<&str> {
-        s.public_key.as_deref().and_then(|p| p.split_once('|')).map(|(_, pk)| pk)
+        s.public_key
+            .as_deref()
+            .and_then(|p| p.split_once('|'))
+            .map(|(_, pk)| pk)
     }
 
     /// Records that a valid UKey seal (or personal UKey signature) was written to the UKey.
     pub fn write_seal_to_ukey(&self, sess: &Session, seal: &str) -> Result<Seal> {
         let action = Action::WriteSealToUkey;
         let personal = matches!(self.try_get::<Seal>(Kind::Seal, seal)?, Some((ref s, _)) if s.kind == SealKind::PersonalUkey);
-        let action = if personal { Action::ApplyPersonalUkeySignature } else { action };
+        let action = if personal {
+            Action::ApplyPersonalUkeySignature
+        } else {
+            action
+        };
         self.run(sess, action, seal, |ctx| {
             let (mut s, v) = self.managed_seal(ctx, seal)?;
             if s.kind == SealKind::Cloud {
                 return Err(state("cloud seals are not written to a UKey"));
             }
-            if matches!(ctx.identity, Identity::Staff { via_ukey: false, .. }) {
+            if matches!(
+                ctx.identity,
+                Identity::Staff {
+                    via_ukey: false,
+                    ..
+                }
+            ) {
                 return Err(forbidden("writing to a UKey needs a UKey session"));
             }
             let now = self.clock.now();
@@ -1063,12 +1347,15 @@ impl Platform {
     /// 注销 (2.2.2) with the confirmation token: 有效/冻结 → 已注销; a cloud key is destroyed.
     pub fn revoke_seal(&self, sess: &Session, seal: &str, token: &str) -> Result<Seal> {
         self.run(sess, Action::RevokeSeal, seal, |ctx| {
-            let (mut t, tv): (RevocationToken, u64) = self
-                .try_get(Kind::RevocationToken, token)?
-                .ok_or_else(|| PlatformError::VerificationFailed("unknown revocation confirmation".into()))?;
+            let (mut t, tv): (RevocationToken, u64) =
+                self.try_get(Kind::RevocationToken, token)?.ok_or_else(|| {
+                    PlatformError::VerificationFailed("unknown revocation confirmation".into())
+                })?;
             let now = self.clock.now();
             if t.used || t.seal != seal || t.actor != ctx.id || now > t.expires {
-                return Err(PlatformError::VerificationFailed("revocation confirmation is not valid".into()));
+                return Err(PlatformError::VerificationFailed(
+                    "revocation confirmation is not valid".into(),
+                ));
             }
             let (mut s, v) = self.managed_seal(ctx, seal)?;
             if !matches!(s.status, SealStatus::Valid | SealStatus::Frozen) {
@@ -1091,7 +1378,10 @@ impl Platform {
             let (mut s, v) = self.managed_seal(ctx, seal)?;
             let now = self.clock.now();
             if s.effective_status(now) != SealStatus::Valid {
-                return Err(state(format!("only a valid seal can be frozen (it is {:?})", s.effective_status(now))));
+                return Err(state(format!(
+                    "only a valid seal can be frozen (it is {:?})",
+                    s.effective_status(now)
+                )));
             }
             s.status = SealStatus::Frozen;
             Self::log(&mut s, ctx, "冻结", now);
@@ -1131,15 +1421,19 @@ impl Platform {
     }
 
     pub fn seal(&self, sess: &Session, id: &str) -> Result<Seal> {
-        self.run(sess, Action::ViewOwnSeals, id, |ctx| match self.try_get::<Seal>(Kind::Seal, id)? {
-            Some((s, _)) if Self::may_see(ctx, &s) => Ok(s),
-            _ => Err(PlatformError::NotFound(format!("seal {id}"))),
+        self.run(sess, Action::ViewOwnSeals, id, |ctx| {
+            match self.try_get::<Seal>(Kind::Seal, id)? {
+                Some((s, _)) if Self::may_see(ctx, &s) => Ok(s),
+                _ => Err(PlatformError::NotFound(format!("seal {id}"))),
+            }
         })
     }
 
     /// The seal's operation log (2.2.5).
     pub fn seal_log(&self, sess: &Session, id: &str) -> Result<Vec<SealLogEntry>> {
-        self.run(sess, Action::ViewSealLog, id, |ctx| Ok(self.managed_seal(ctx, id)?.0.log))
+        self.run(sess, Action::ViewSealLog, id, |ctx| {
+            Ok(self.managed_seal(ctx, id)?.0.log)
+        })
     }
 
     /// Adds a seal user (2.2.3): cloud seals only; an active staff member of the unit.
@@ -1187,16 +1481,37 @@ impl Platform {
         match (&ctx.identity, cred) {
             (Identity::UnitKey { .. }, SignCredential::Ukey) => Ok(()),
             (Identity::Staff { via_ukey: true, .. }, SignCredential::Ukey) => Ok(()),
-            (_, SignCredential::Ukey) => Err(forbidden("an account session signs with a signing password or SMS code")),
-            (Identity::Staff { staff, via_ukey: false, .. }, SignCredential::SigningPassword(pw)) => {
-                let c = self.try_get::<Credential>(Kind::Credential, staff)?.map(|x| x.0).unwrap_or_default();
+            (_, SignCredential::Ukey) => Err(forbidden(
+                "an account session signs with a signing password or SMS code",
+            )),
+            (
+                Identity::Staff {
+                    staff,
+                    via_ukey: false,
+                    ..
+                },
+                SignCredential::SigningPassword(pw),
+            ) => {
+                let c = self
+                    .try_get::<Credential>(Kind::Credential, staff)?
+                    .map(|x| x.0)
+                    .unwrap_or_default();
                 match c.signing_password_hash {
                     None => Err(state("no signing password set; sign with an SMS code")),
                     Some(h) if argon2_verify(pw, &h) => Ok(()),
-                    Some(_) => Err(PlatformError::VerificationFailed("wrong signing password".into())),
+                    Some(_) => Err(PlatformError::VerificationFailed(
+                        "wrong signing password".into(),
+                    )),
                 }
             }
-            (Identity::Staff { staff, via_ukey: false, .. }, SignCredential::SmsCode(code)) => {
+            (
+                Identity::Staff {
+                    staff,
+                    via_ukey: false,
+                    ..
+                },
+                SignCredential::SmsCode(code),
+            ) => {
                 let (s, _): (Staff, u64) = self.get(Kind::Staff, staff)?;
                 self.verify_sms(&s.phone, SmsPurpose::Sign, code)
             }
@@ -1207,7 +1522,13 @@ impl Platform {
     /// Uses a seal for one signature (2.5): permission and object rules, the credential, the
     /// seal's state; then the use is committed by compare-and-set on the seal. For a cloud seal
     /// the key vault signs `e` (= SM3(Z‖M)); UKey seals are signed on the UKey by the caller.
-    pub fn sign_with_seal(&self, sess: &Session, seal: &str, e: &[u8; 32], cred: &SignCredential) -> Result<SealUse> {
+    pub fn sign_with_seal(
+        &self,
+        sess: &Session,
+        seal: &str,
+        e: &[u8; 32],
+        cred: &SignCredential,
+    ) -> Result<SealUse> {
         self.run(sess, Action::SignWithSeal, seal, |ctx| {
             let (s, v): (Seal, u64) = match self.try_get::<Seal>(Kind::Seal, seal)? {
                 Some(x) if x.0.unit == ctx.unit => x,
@@ -1217,7 +1538,8 @@ impl Platform {
                 SealKind::Cloud => s.users.iter().any(|u| u == &ctx.id),
                 SealKind::Ukey => ctx.is_unit_key(),
                 SealKind::PersonalUkey => {
-                    s.owner.as_deref() == Some(ctx.id.as_str()) && matches!(ctx.identity, Identity::Staff { via_ukey: true, .. })
+                    s.owner.as_deref() == Some(ctx.id.as_str())
+                        && matches!(ctx.identity, Identity::Staff { via_ukey: true, .. })
                 }
             };
             if !may_use {
@@ -1252,15 +1574,31 @@ impl Platform {
 
     // ---------------------------------------------------------------- personal signatures
 
-    pub fn set_personal_signature(&self, sess: &Session, text: &str, source: SignatureSource) -> Result<PersonalSignature> {
+    pub fn set_personal_signature(
+        &self,
+        sess: &Session,
+        text: &str,
+        source: SignatureSource,
+    ) -> Result<PersonalSignature> {
         self.run(sess, Action::SetOwnSignature, "personal signature", |ctx| {
             let text = validate::check_text("signature text", text, 20)?;
-            if let SignatureSource::Uploaded { format, picture_b64 } = &source {
-                if !["jpg", "jpeg", "png", "gif"].contains(&format.to_ascii_lowercase().as_str()) || picture_b64.is_empty() {
-                    return Err(PlatformError::InvalidInput("signature picture must be a jpg, jpeg, png or gif".into()));
-                }
+            if let SignatureSource::Uploaded {
+                format,
+                picture_b64,
+            } = &source
+                && (!["jpg", "jpeg", "png", "gif"].contains(&format.to_ascii_lowercase().as_str())
+                    || picture_b64.is_empty())
+            {
+                return Err(PlatformError::InvalidInput(
+                    "signature picture must be a jpg, jpeg, png or gif".into(),
+                ));
             }
-            let p = PersonalSignature { id: ctx.id.clone(), text, source: source.clone(), updated: self.clock.now() };
+            let p = PersonalSignature {
+                id: ctx.id.clone(),
+                text,
+                source: source.clone(),
+                updated: self.clock.now(),
+            };
             match self.store.get(Kind::PersonalSignature, &ctx.id)? {
                 None => self.insert(Kind::PersonalSignature, &ctx.id, &p, &[])?,
                 Some(r) => {
@@ -1277,11 +1615,17 @@ impl Platform {
     }
 
     /// 申请公务人员国办签名 (2.1.2.5): switch on, personal UKey session, personal signature set.
-    pub fn apply_personal_ukey_signature(&self, sess: &Session, a: SealApplication) -> Result<Seal> {
+    pub fn apply_personal_ukey_signature(
+        &self,
+        sess: &Session,
+        a: SealApplication,
+    ) -> Result<Seal> {
         let object = a.name.clone();
         self.run(sess, Action::ApplyPersonalUkeySignature, &object, |ctx| {
             if !self.switches()?.personal_ukey_signature {
-                return Err(state("the platform does not allow personal UKey signatures"));
+                return Err(state(
+                    "the platform does not allow personal UKey signatures",
+                ));
             }
             if !matches!(ctx.identity, Identity::Staff { via_ukey: true, .. }) {
                 return Err(forbidden("apply with a personal UKey session"));
@@ -1303,7 +1647,10 @@ impl Platform {
                 return Err(state("not a personal UKey signature"));
             }
             if s.status != SealStatus::AwaitingReceipt {
-                return Err(state(format!("signature is {:?}, not waiting for receipt", s.status)));
+                return Err(state(format!(
+                    "signature is {:?}, not waiting for receipt",
+                    s.status
+                )));
             }
             let now = self.clock.now();
             s.status = SealStatus::Valid;
@@ -1349,7 +1696,11 @@ impl Platform {
                 email: i.email,
                 public_key_b64: i.public_key_b64,
                 ip_whitelist: i.ip_whitelist,
-                status: if self.switches()?.app_review { AppStatus::PendingReview } else { AppStatus::Valid },
+                status: if self.switches()?.app_review {
+                    AppStatus::PendingReview
+                } else {
+                    AppStatus::Valid
+                },
                 access_token: hex::encode(random_bytes::<16>()?),
                 access_secret: hex::encode(random_bytes::<32>()?),
                 created: self.clock.now(),
@@ -1406,7 +1757,10 @@ impl Platform {
         self.run(sess, Action::ViewAppSecret, id, |ctx| {
             let (a, _) = self.unit_app(ctx, id)?;
             if a.status != AppStatus::Valid {
-                return Err(state(format!("app is {:?}; keys are shown for valid apps only", a.status)));
+                return Err(state(format!(
+                    "app is {:?}; keys are shown for valid apps only",
+                    a.status
+                )));
             }
             Ok((a.access_token, a.access_secret))
         })
@@ -1417,7 +1771,10 @@ impl Platform {
         self.run(sess, Action::ResetAppSecret, id, |ctx| {
             let (mut a, v) = self.unit_app(ctx, id)?;
             if a.status != AppStatus::Valid {
-                return Err(state(format!("app is {:?}; keys are reset for valid apps only", a.status)));
+                return Err(state(format!(
+                    "app is {:?}; keys are reset for valid apps only",
+                    a.status
+                )));
             }
             a.access_secret = hex::encode(random_bytes::<32>()?);
             self.put(Kind::App, id, v, &a, &uniques_app(&a))?;
@@ -1445,8 +1802,12 @@ impl Platform {
         self.run(sess, Action::ViewAppDetails, id, |ctx| {
             let (mut a, _) = self.unit_app(ctx, id)?;
             a.access_secret.clear();
-            let seal_ids: Vec<String> =
-                self.all::<Grant>(Kind::Grant)?.into_iter().filter(|(g, _)| g.app == id).map(|(g, _)| g.seal).collect();
+            let seal_ids: Vec<String> = self
+                .all::<Grant>(Kind::Grant)?
+                .into_iter()
+                .filter(|(g, _)| g.app == id)
+                .map(|(g, _)| g.seal)
+                .collect();
             let seals = self
                 .all::<Seal>(Kind::Seal)?
                 .into_iter()
@@ -1462,12 +1823,17 @@ impl Platform {
         self.run(sess, Action::ReviewApp, id, |_| {
             let (mut a, v): (App, u64) = self.get(Kind::App, id)?;
             if a.status != AppStatus::PendingReview {
-                return Err(state(format!("app is {:?}, not waiting for review", a.status)));
+                return Err(state(format!(
+                    "app is {:?}, not waiting for review",
+                    a.status
+                )));
             }
             a.status = if approve {
                 AppStatus::Valid
             } else {
-                AppStatus::Rejected { reason: validate::check_text("reason", reason, 200)? }
+                AppStatus::Rejected {
+                    reason: validate::check_text("reason", reason, 200)?,
+                }
             };
             self.put(Kind::App, id, v, &a, &uniques_app(&a))?;
             Ok(a)
@@ -1489,21 +1855,36 @@ impl Platform {
         }
     }
 
-    pub(crate) fn audit_app(&self, app: &str, unit: &str, action: &str, object: &str, r: &std::result::Result<(), String>, ip: &str) -> Result<()> {
+    pub(crate) fn audit_app(
+        &self,
+        app: &str,
+        unit: &str,
+        action: &str,
+        object: &str,
+        r: &std::result::Result<(), String>,
+        ip: &str,
+    ) -> Result<()> {
         self.audit_anon(unit, &format!("app:{app}"), action, object, r, ip)
     }
 
     // ---------------------------------------------------------------- grants and the queue
 
     /// 授权应用 (2.2.4): grants a cloud seal to an app (internal: of the unit; external: by id).
-    pub fn grant_seal_to_app(&self, sess: &Session, seal: &str, app: &str, external: bool) -> Result<Grant> {
+    pub fn grant_seal_to_app(
+        &self,
+        sess: &Session,
+        seal: &str,
+        app: &str,
+        external: bool,
+    ) -> Result<Grant> {
         self.run(sess, Action::GrantSealToApp, seal, |ctx| {
             let (mut s, v) = self.managed_seal(ctx, seal)?;
             if s.kind != SealKind::Cloud {
                 return Err(state("only cloud seals can be granted to apps"));
             }
-            let (a, _): (App, u64) =
-                self.try_get(Kind::App, app)?.ok_or_else(|| PlatformError::NotFound(format!("app {app}")))?;
+            let (a, _): (App, u64) = self
+                .try_get(Kind::App, app)?
+                .ok_or_else(|| PlatformError::NotFound(format!("app {app}")))?;
             if a.status == AppStatus::Deleted {
                 return Err(state("app is deleted"));
             }
@@ -1541,7 +1922,10 @@ impl Platform {
             let gid = format!("{seal}:{app}");
             let (mut g, gv): (Grant, u64) = self.get(Kind::Grant, &gid)?;
             // Grants are documents without delete: a removed grant is a policy-less tombstone.
-            g.policy = ConfirmPolicy::SystemCheck { call_limit: Some(0), token_check: false };
+            g.policy = ConfirmPolicy::SystemCheck {
+                call_limit: Some(0),
+                token_check: false,
+            };
             g.calls = u64::MAX;
             self.put(Kind::Grant, &gid, gv, &g, &[])?;
             let now = self.clock.now();
@@ -1552,12 +1936,20 @@ impl Platform {
     }
 
     /// 配置签署确认 (2.2.4).
-    pub fn set_confirm_policy(&self, sess: &Session, seal: &str, app: &str, policy: ConfirmPolicy) -> Result<()> {
+    pub fn set_confirm_policy(
+        &self,
+        sess: &Session,
+        seal: &str,
+        app: &str,
+        policy: ConfirmPolicy,
+    ) -> Result<()> {
         self.run(sess, Action::GrantSealToApp, seal, |ctx| {
             self.managed_seal(ctx, seal)?;
             if let ConfirmPolicy::Manual { confirmers, .. } = &policy {
                 if confirmers.is_empty() {
-                    return Err(PlatformError::InvalidInput("manual confirmation needs confirmers".into()));
+                    return Err(PlatformError::InvalidInput(
+                        "manual confirmation needs confirmers".into(),
+                    ));
                 }
                 for c in confirmers {
                     let (p, _) = self.unit_staff(ctx, c)?;
@@ -1567,13 +1959,18 @@ impl Platform {
                 }
             }
             let gid = format!("{seal}:{app}");
-            self.modify(Kind::Grant, &gid, |_| vec![], |g: &mut Grant| {
-                if g.calls == u64::MAX {
-                    return Err(PlatformError::NotFound(format!("grant {gid}")));
-                }
-                g.policy = policy.clone();
-                Ok(true)
-            })
+            self.modify(
+                Kind::Grant,
+                &gid,
+                |_| vec![],
+                |g: &mut Grant| {
+                    if g.calls == u64::MAX {
+                        return Err(PlatformError::NotFound(format!("grant {gid}")));
+                    }
+                    g.policy = policy.clone();
+                    Ok(true)
+                },
+            )
         })
     }
 
@@ -1585,45 +1982,89 @@ impl Platform {
     }
 
     /// One signing call of an app (after [`super::openapi::check_request`] authenticated it).
-    pub fn app_sign(&self, app_id: &str, seal: &str, call: &AppCall, ip: &str) -> Result<AppSignOutcome> {
+    pub fn app_sign(
+        &self,
+        app_id: &str,
+        seal: &str,
+        call: &AppCall,
+        ip: &str,
+    ) -> Result<AppSignOutcome> {
         let r = self.app_sign_inner(app_id, seal, call);
-        let unit = self.try_get::<Seal>(Kind::Seal, seal)?.map(|x| x.0.unit).unwrap_or_default();
-        self.audit_app(app_id, &unit, "AppSign", seal, &r.as_ref().map(|_| ()).map_err(|e| e.to_string()), ip)?;
+        let unit = self
+            .try_get::<Seal>(Kind::Seal, seal)?
+            .map(|x| x.0.unit)
+            .unwrap_or_default();
+        self.audit_app(
+            app_id,
+            &unit,
+            "AppSign",
+            seal,
+            &r.as_ref().map(|_| ()).map_err(|e| e.to_string()),
+            ip,
+        )?;
         r
     }
 
     fn app_sign_inner(&self, app_id: &str, seal: &str, call: &AppCall) -> Result<AppSignOutcome> {
         let (app, _): (App, u64) = self.get(Kind::App, app_id)?;
         if app.status != AppStatus::Valid {
-            return Err(PlatformError::RequestRefused(format!("app is {:?}", app.status)));
+            return Err(PlatformError::RequestRefused(format!(
+                "app is {:?}",
+                app.status
+            )));
         }
         let gid = format!("{seal}:{app_id}");
-        let (mut g, gv): (Grant, u64) =
-            self.try_get(Kind::Grant, &gid)?.ok_or_else(|| forbidden("the seal is not granted to this app"))?;
+        let (mut g, gv): (Grant, u64) = self
+            .try_get(Kind::Grant, &gid)?
+            .ok_or_else(|| forbidden("the seal is not granted to this app"))?;
         if g.calls == u64::MAX {
             return Err(forbidden("the seal is not granted to this app"));
         }
         let (s, sv): (Seal, u64) = self.get(Kind::Seal, seal)?;
         validate::check_text("file name", &call.file_name, 200)?;
         match g.policy.clone() {
-            ConfirmPolicy::None => Ok(AppSignOutcome::Signed(self.app_commit(&mut g, gv, s, sv, &call.digest)?)),
-            ConfirmPolicy::SystemCheck { call_limit, token_check } => {
+            ConfirmPolicy::None => Ok(AppSignOutcome::Signed(self.app_commit(
+                &mut g,
+                gv,
+                s,
+                sv,
+                &call.digest,
+            )?)),
+            ConfirmPolicy::SystemCheck {
+                call_limit,
+                token_check,
+            } => {
                 if call_limit.is_some_and(|l| g.calls >= l) {
-                    return Err(PlatformError::RateLimited("the app's call limit for this seal is used up".into()));
+                    return Err(PlatformError::RateLimited(
+                        "the app's call limit for this seal is used up".into(),
+                    ));
                 }
                 if token_check {
                     let serial = call.serial.as_deref().unwrap_or("");
                     if serial.is_empty() || call.token.as_deref() != Some(g.call_token.as_str()) {
-                        return Err(PlatformError::VerificationFailed("serial number and token required".into()));
+                        return Err(PlatformError::VerificationFailed(
+                            "serial number and token required".into(),
+                        ));
                     }
                     if g.used_serials.iter().any(|x| x == serial) {
-                        return Err(PlatformError::VerificationFailed("serial number already used".into()));
+                        return Err(PlatformError::VerificationFailed(
+                            "serial number already used".into(),
+                        ));
                     }
                     g.used_serials.push(serial.to_owned());
                 }
-                Ok(AppSignOutcome::Signed(self.app_commit(&mut g, gv, s, sv, &call.digest)?))
+                Ok(AppSignOutcome::Signed(self.app_commit(
+                    &mut g,
+                    gv,
+                    s,
+                    sv,
+                    &call.digest,
+                )?))
             }
-            ConfirmPolicy::Manual { confirmers, sms_notice } => {
+            ConfirmPolicy::Manual {
+                confirmers,
+                sms_notice,
+            } => {
                 let item = QueueItem {
                     id: new_id()?,
                     unit: s.unit.clone(),
@@ -1644,8 +2085,13 @@ impl Platform {
                 if sms_notice {
                     for c in &confirmers {
                         if let Some((p, _)) = self.try_get::<Staff>(Kind::Staff, c)? {
-                            let text = format!("【电子印章平台】应用{}请求使用印章{}签署《{}》，请在签署授权页面确认。", app.name, s.name, call.file_name);
-                            self.sms.send(&p.phone, &text).map_err(PlatformError::Vault)?;
+                            let text = format!(
+                                "【电子印章平台】应用{}请求使用印章{}签署《{}》，请在签署授权页面确认。",
+                                app.name, s.name, call.file_name
+                            );
+                            self.sms
+                                .send(&p.phone, &text)
+                                .map_err(PlatformError::Vault)?;
                         }
                     }
                 }
@@ -1654,7 +2100,14 @@ impl Platform {
         }
     }
 
-    fn app_commit(&self, g: &mut Grant, gv: u64, s: Seal, sv: u64, e: &[u8; 32]) -> Result<sm2::Signature> {
+    fn app_commit(
+        &self,
+        g: &mut Grant,
+        gv: u64,
+        s: Seal,
+        sv: u64,
+        e: &[u8; 32],
+    ) -> Result<sm2::Signature> {
         if s.kind != SealKind::Cloud {
             return Err(state("only cloud seals sign for apps"));
         }
@@ -1665,7 +2118,13 @@ impl Platform {
     }
 
     /// Signs an approved queue item (once).
-    pub fn app_sign_approved(&self, app_id: &str, item: &str, e: &[u8; 32], ip: &str) -> Result<sm2::Signature> {
+    pub fn app_sign_approved(
+        &self,
+        app_id: &str,
+        item: &str,
+        e: &[u8; 32],
+        ip: &str,
+    ) -> Result<sm2::Signature> {
         let r = (|| {
             let (mut q, qv): (QueueItem, u64) = self.get(Kind::QueueItem, item)?;
             if q.app != app_id {
@@ -1683,7 +2142,14 @@ impl Platform {
             let (s, sv): (Seal, u64) = self.get(Kind::Seal, &q.seal)?;
             self.app_commit(&mut g, gv, s, sv, e)
         })();
-        self.audit_app(app_id, "", "AppSignApproved", item, &r.as_ref().map(|_| ()).map_err(|e| e.to_string()), ip)?;
+        self.audit_app(
+            app_id,
+            "",
+            "AppSignApproved",
+            item,
+            &r.as_ref().map(|_| ()).map_err(|e| e.to_string()),
+            ip,
+        )?;
         r
     }
 
@@ -1695,7 +2161,9 @@ impl Platform {
             return Ok(true);
         }
         let g: Option<(Grant, u64)> = self.try_get(Kind::Grant, &q.grant)?;
-        Ok(matches!(g, Some((Grant { policy: ConfirmPolicy::Manual { ref confirmers, .. }, .. }, _)) if confirmers.contains(&ctx.id)))
+        Ok(
+            matches!(g, Some((Grant { policy: ConfirmPolicy::Manual { ref confirmers, .. }, .. }, _)) if confirmers.contains(&ctx.id)),
+        )
     }
 
     /// 签署授权 list (2.8): filtered, newest first, 50 a page (page from 1).
@@ -1716,8 +2184,17 @@ impl Platform {
             let total = v.len();
             let pages = total.div_ceil(QUEUE_PAGE_SIZE).max(1);
             let page = page.max(1);
-            let items = v.into_iter().skip((page - 1) * QUEUE_PAGE_SIZE).take(QUEUE_PAGE_SIZE).collect();
-            Ok(Page { items, total, page, pages })
+            let items = v
+                .into_iter()
+                .skip((page - 1) * QUEUE_PAGE_SIZE)
+                .take(QUEUE_PAGE_SIZE)
+                .collect();
+            Ok(Page {
+                items,
+                total,
+                page,
+                pages,
+            })
         })
     }
 
@@ -1729,7 +2206,11 @@ impl Platform {
         if q.status != QueueStatus::Pending {
             return Err(state(format!("already decided ({:?})", q.status)));
         }
-        q.status = if approve { QueueStatus::Approved } else { QueueStatus::Rejected };
+        q.status = if approve {
+            QueueStatus::Approved
+        } else {
+            QueueStatus::Rejected
+        };
         q.decided_by = Some(ctx.id.clone());
         q.decided_at = Some(self.clock.now());
         self.put(Kind::QueueItem, item, v, &q, &[])?;
@@ -1738,13 +2219,23 @@ impl Platform {
 
     /// 通过 / 拒绝 one call.
     pub fn decide(&self, sess: &Session, item: &str, approve: bool) -> Result<()> {
-        self.run(sess, Action::DecideQueueItem, item, |ctx| self.decide_inner(ctx, item, approve))
+        self.run(sess, Action::DecideQueueItem, item, |ctx| {
+            self.decide_inner(ctx, item, approve)
+        })
     }
 
     /// 批量通过 / 批量拒绝: each item decided on its own; the result per item.
-    pub fn decide_batch(&self, sess: &Session, items: &[String], approve: bool) -> Result<Vec<(String, Result<()>)>> {
+    pub fn decide_batch(
+        &self,
+        sess: &Session,
+        items: &[String],
+        approve: bool,
+    ) -> Result<Vec<(String, Result<()>)>> {
         self.run(sess, Action::DecideQueueItem, &items.join(","), |ctx| {
-            Ok(items.iter().map(|i| (i.clone(), self.decide_inner(ctx, i, approve))).collect())
+            Ok(items
+                .iter()
+                .map(|i| (i.clone(), self.decide_inner(ctx, i, approve)))
+                .collect())
         })
     }
 
@@ -1768,8 +2259,9 @@ impl Platform {
     }
 
     fn check_captcha(&self, id: &str, answer: &str) -> Result<()> {
-        let (mut c, v): (Captcha, u64) =
-            self.try_get(Kind::Captcha, id)?.ok_or_else(|| PlatformError::VerificationFailed("wrong captcha".into()))?;
+        let (mut c, v): (Captcha, u64) = self
+            .try_get(Kind::Captcha, id)?
+            .ok_or_else(|| PlatformError::VerificationFailed("wrong captcha".into()))?;
         if c.used || self.clock.now() > c.expires {
             return Err(PlatformError::VerificationFailed("captcha expired".into()));
         }
@@ -1783,7 +2275,10 @@ impl Platform {
 
     fn active_staff_by_phone(&self, phone: &str) -> Result<Option<Staff>> {
         match self.store.find_unique("staff.phone", phone)? {
-            Some((Kind::Staff, id)) => Ok(self.try_get::<Staff>(Kind::Staff, &id)?.map(|x| x.0).filter(|s| s.active())),
+            Some((Kind::Staff, id)) => Ok(self
+                .try_get::<Staff>(Kind::Staff, &id)?
+                .map(|x| x.0)
+                .filter(|s| s.active())),
             _ => Ok(None),
         }
     }
@@ -1791,55 +2286,83 @@ impl Platform {
     fn send_code(&self, phone: &str, purpose: SmsPurpose) -> Result<()> {
         let now = self.clock.now();
         let code = random_digits(6)?;
-        let entry =
-            SmsCodeEntry { purpose, code_hash: hash_text(&format!("{phone}:{code}")), expires: now + SMS_CODE_TTL, attempts: 0, used: false };
+        let entry = SmsCodeEntry {
+            purpose,
+            code_hash: hash_text(&format!("{phone}:{code}")),
+            expires: now + SMS_CODE_TTL,
+            attempts: 0,
+            used: false,
+        };
         let mut first = false;
         if self.store.get(Kind::SmsCode, phone)?.is_none() {
-            let st = SmsState { id: phone.to_owned(), codes: vec![], sends: vec![] };
+            let st = SmsState {
+                id: phone.to_owned(),
+                codes: vec![],
+                sends: vec![],
+            };
             first = self.insert(Kind::SmsCode, phone, &st, &[]).is_ok();
         }
         let _ = first;
         let (mut st, v): (SmsState, u64) = self.get(Kind::SmsCode, phone)?;
         st.sends.retain(|t| now - t < 3600);
-        if st.sends.last().is_some_and(|t| now - t < SMS_RESEND_INTERVAL) {
-            return Err(PlatformError::RateLimited("wait 60 seconds before asking for another code".into()));
+        if st
+            .sends
+            .last()
+            .is_some_and(|t| now - t < SMS_RESEND_INTERVAL)
+        {
+            return Err(PlatformError::RateLimited(
+                "wait 60 seconds before asking for another code".into(),
+            ));
         }
         if st.sends.len() >= SMS_MAX_SENDS_PER_HOUR {
-            return Err(PlatformError::RateLimited("too many codes for this phone in the last hour".into()));
+            return Err(PlatformError::RateLimited(
+                "too many codes for this phone in the last hour".into(),
+            ));
         }
         st.sends.push(now);
         st.codes.retain(|c| c.purpose != purpose);
         st.codes.push(entry);
         self.put(Kind::SmsCode, phone, v, &st, &[])?;
         let text = format!("【电子印章平台】验证码 {code}，5分钟内有效，请勿泄露。");
-        self.sms.send(phone, &text).map_err(|e| PlatformError::Vault(format!("sms: {e}")))
+        self.sms
+            .send(phone, &text)
+            .map_err(|e| PlatformError::Vault(format!("sms: {e}")))
     }
 
     fn verify_sms(&self, phone: &str, purpose: SmsPurpose, code: &str) -> Result<()> {
         let now = self.clock.now();
         let mut outcome = Err(PlatformError::VerificationFailed("no code was sent".into()));
-        self.modify(Kind::SmsCode, phone, |_| vec![], |st: &mut SmsState| {
-            let Some(c) = st.codes.iter_mut().find(|c| c.purpose == purpose) else {
-                outcome = Err(PlatformError::VerificationFailed("no code was sent".into()));
-                return Ok(false);
-            };
-            if c.used || now > c.expires {
-                outcome = Err(PlatformError::VerificationFailed("the code has expired".into()));
-                return Ok(false);
-            }
-            if c.attempts >= SMS_MAX_ATTEMPTS {
-                outcome = Err(PlatformError::VerificationFailed("too many wrong codes; ask for a new one".into()));
-                return Ok(false);
-            }
-            if hash_text(&format!("{phone}:{code}")) == c.code_hash {
-                c.used = true;
-                outcome = Ok(());
-            } else {
-                c.attempts += 1;
-                outcome = Err(PlatformError::VerificationFailed("wrong code".into()));
-            }
-            Ok(true)
-        })
+        self.modify(
+            Kind::SmsCode,
+            phone,
+            |_| vec![],
+            |st: &mut SmsState| {
+                let Some(c) = st.codes.iter_mut().find(|c| c.purpose == purpose) else {
+                    outcome = Err(PlatformError::VerificationFailed("no code was sent".into()));
+                    return Ok(false);
+                };
+                if c.used || now > c.expires {
+                    outcome = Err(PlatformError::VerificationFailed(
+                        "the code has expired".into(),
+                    ));
+                    return Ok(false);
+                }
+                if c.attempts >= SMS_MAX_ATTEMPTS {
+                    outcome = Err(PlatformError::VerificationFailed(
+                        "too many wrong codes; ask for a new one".into(),
+                    ));
+                    return Ok(false);
+                }
+                if hash_text(&format!("{phone}:{code}")) == c.code_hash {
+                    c.used = true;
+                    outcome = Ok(());
+                } else {
+                    c.attempts += 1;
+                    outcome = Err(PlatformError::VerificationFailed("wrong code".into()));
+                }
+                Ok(true)
+            },
+        )
         .or_else(|e| match e {
             PlatformError::NotFound(_) => Ok(()),
             e => Err(e),
@@ -1848,18 +2371,34 @@ impl Platform {
     }
 
     /// Sends a login or password-reset code after the image captcha (1.3.1, 1.3.2.3).
-    pub fn send_sms_code(&self, phone: &str, purpose: SmsPurpose, captcha_id: &str, captcha_answer: &str, ip: &str) -> Result<()> {
+    pub fn send_sms_code(
+        &self,
+        phone: &str,
+        purpose: SmsPurpose,
+        captcha_id: &str,
+        captcha_answer: &str,
+        ip: &str,
+    ) -> Result<()> {
         let r = (|| {
             if !matches!(purpose, SmsPurpose::Login | SmsPurpose::ResetPassword) {
-                return Err(PlatformError::InvalidInput("this code is sent from a session".into()));
+                return Err(PlatformError::InvalidInput(
+                    "this code is sent from a session".into(),
+                ));
             }
             self.check_captcha(captcha_id, captcha_answer)?;
             validate::check_phone(phone)?;
-            let s = self.active_staff_by_phone(phone)?.ok_or_else(|| PlatformError::LoginRefused("no account for this phone".into()))?;
+            let s = self
+                .active_staff_by_phone(phone)?
+                .ok_or_else(|| PlatformError::LoginRefused("no account for this phone".into()))?;
             self.send_code(phone, purpose)?;
             Ok(((), s.unit, s.id))
         })();
-        self.audited_login("SendSmsCode", &format!("{phone}/{}", purpose.as_str()), ip, r)
+        self.audited_login(
+            "SendSmsCode",
+            &format!("{phone}/{}", purpose.as_str()),
+            ip,
+            r,
+        )
     }
 
     /// Sends a code to the session's own phone (signing, setting a password).
@@ -1873,34 +2412,58 @@ impl Platform {
     /// Password login (1.3.2.2); five failures lock the account for 15 minutes.
     pub fn login_password(&self, phone: &str, password: &str, ip: &str) -> Result<Session> {
         let r = (|| {
-            let s = self.active_staff_by_phone(phone)?.ok_or_else(|| PlatformError::LoginRefused("wrong phone or password".into()))?;
+            let s = self
+                .active_staff_by_phone(phone)?
+                .ok_or_else(|| PlatformError::LoginRefused("wrong phone or password".into()))?;
             let now = self.clock.now();
-            let mut result = Err(PlatformError::LoginRefused("wrong phone or password".into()));
+            let mut result = Err(PlatformError::LoginRefused(
+                "wrong phone or password".into(),
+            ));
             self.ensure_credential(&s.id)?;
-            self.modify(Kind::Credential, &s.id, |_| vec![], |c: &mut Credential| {
-                if c.locked_until.is_some_and(|t| now < t) {
-                    result = Err(PlatformError::LoginRefused("too many wrong passwords; try later or use an SMS code".into()));
-                    return Ok(false);
-                }
-                match &c.password_hash {
-                    Some(h) if argon2_verify(password, h) => {
-                        c.failed_logins = 0;
-                        c.locked_until = None;
-                        result = Ok(());
+            self.modify(
+                Kind::Credential,
+                &s.id,
+                |_| vec![],
+                |c: &mut Credential| {
+                    if c.locked_until.is_some_and(|t| now < t) {
+                        result = Err(PlatformError::LoginRefused(
+                            "too many wrong passwords; try later or use an SMS code".into(),
+                        ));
+                        return Ok(false);
                     }
-                    _ => {
-                        c.failed_logins += 1;
-                        if c.failed_logins >= MAX_FAILED_LOGINS {
-                            c.locked_until = Some(now + LOCKOUT_SECS);
+                    match &c.password_hash {
+                        Some(h) if argon2_verify(password, h) => {
                             c.failed_logins = 0;
+                            c.locked_until = None;
+                            result = Ok(());
                         }
-                        result = Err(PlatformError::LoginRefused("wrong phone or password".into()));
+                        _ => {
+                            c.failed_logins += 1;
+                            if c.failed_logins >= MAX_FAILED_LOGINS {
+                                c.locked_until = Some(now + LOCKOUT_SECS);
+                                c.failed_logins = 0;
+                            }
+                            result = Err(PlatformError::LoginRefused(
+                                "wrong phone or password".into(),
+                            ));
+                        }
                     }
-                }
-                Ok(true)
-            })?;
+                    Ok(true)
+                },
+            )?;
             result?;
-            Ok((Session { identity: Identity::Staff { unit: s.unit.clone(), staff: s.id.clone(), via_ukey: false }, ip: ip.to_owned() }, s.unit, s.id))
+            Ok((
+                Session {
+                    identity: Identity::Staff {
+                        unit: s.unit.clone(),
+                        staff: s.id.clone(),
+                        via_ukey: false,
+                    },
+                    ip: ip.to_owned(),
+                },
+                s.unit,
+                s.id,
+            ))
         })();
         self.audited_login("LoginPassword", phone, ip, r)
     }
@@ -1908,11 +2471,29 @@ impl Platform {
     /// SMS-code login (1.3.1).
     pub fn login_sms(&self, phone: &str, code: &str, ip: &str) -> Result<SmsLogin> {
         let r = (|| {
-            let s = self.active_staff_by_phone(phone)?.ok_or_else(|| PlatformError::LoginRefused("no account for this phone".into()))?;
+            let s = self
+                .active_staff_by_phone(phone)?
+                .ok_or_else(|| PlatformError::LoginRefused("no account for this phone".into()))?;
             self.verify_sms(phone, SmsPurpose::Login, code)?;
-            let has_pw = self.try_get::<Credential>(Kind::Credential, &s.id)?.is_some_and(|(c, _)| c.password_hash.is_some());
-            let session = Session { identity: Identity::Staff { unit: s.unit.clone(), staff: s.id.clone(), via_ukey: false }, ip: ip.to_owned() };
-            Ok((SmsLogin { session, must_set_password: !has_pw }, s.unit, s.id))
+            let has_pw = self
+                .try_get::<Credential>(Kind::Credential, &s.id)?
+                .is_some_and(|(c, _)| c.password_hash.is_some());
+            let session = Session {
+                identity: Identity::Staff {
+                    unit: s.unit.clone(),
+                    staff: s.id.clone(),
+                    via_ukey: false,
+                },
+                ip: ip.to_owned(),
+            };
+            Ok((
+                SmsLogin {
+                    session,
+                    must_set_password: !has_pw,
+                },
+                s.unit,
+                s.id,
+            ))
         })();
         self.audited_login("LoginSms", phone, ip, r)
     }
@@ -1922,18 +2503,37 @@ impl Platform {
         let r = (|| {
             let idn = validate::check_id_number(id_number)?;
             let s = match self.store.find_unique("staff.id_number", &idn)? {
-                Some((Kind::Staff, id)) => self.try_get::<Staff>(Kind::Staff, &id)?.map(|x| x.0).filter(|s| s.active()),
+                Some((Kind::Staff, id)) => self
+                    .try_get::<Staff>(Kind::Staff, &id)?
+                    .map(|x| x.0)
+                    .filter(|s| s.active()),
                 _ => None,
             }
-            .ok_or_else(|| PlatformError::LoginRefused("no serving staff for this certificate".into()))?;
-            Ok((Session { identity: Identity::Staff { unit: s.unit.clone(), staff: s.id.clone(), via_ukey: true }, ip: ip.to_owned() }, s.unit, s.id))
+            .ok_or_else(|| {
+                PlatformError::LoginRefused("no serving staff for this certificate".into())
+            })?;
+            Ok((
+                Session {
+                    identity: Identity::Staff {
+                        unit: s.unit.clone(),
+                        staff: s.id.clone(),
+                        via_ukey: true,
+                    },
+                    ip: ip.to_owned(),
+                },
+                s.unit,
+                s.id,
+            ))
         })();
         self.audited_login("LoginPersonalUkey", id_number, ip, r)
     }
 
     fn ensure_credential(&self, staff: &str) -> Result<()> {
         if self.store.get(Kind::Credential, staff)?.is_none() {
-            let c = Credential { id: staff.to_owned(), ..Default::default() };
+            let c = Credential {
+                id: staff.to_owned(),
+                ..Default::default()
+            };
             match self.insert(Kind::Credential, staff, &c, &[]) {
                 Ok(()) | Err(PlatformError::Duplicate(_)) => {}
                 Err(e) => return Err(e),
@@ -1950,10 +2550,15 @@ impl Platform {
             self.verify_sms(&s.phone, SmsPurpose::SetPassword, sms_code)?;
             let h = argon2_hash(new_password)?;
             self.ensure_credential(&s.id)?;
-            self.modify(Kind::Credential, &s.id, |_| vec![], |c: &mut Credential| {
-                c.password_hash = Some(h.clone());
-                Ok(true)
-            })
+            self.modify(
+                Kind::Credential,
+                &s.id,
+                |_| vec![],
+                |c: &mut Credential| {
+                    c.password_hash = Some(h.clone());
+                    Ok(true)
+                },
+            )
         })
     }
 
@@ -1965,27 +2570,45 @@ impl Platform {
             self.verify_sms(&s.phone, SmsPurpose::SetPassword, sms_code)?;
             let h = argon2_hash(pin)?;
             self.ensure_credential(&s.id)?;
-            self.modify(Kind::Credential, &s.id, |_| vec![], |c: &mut Credential| {
-                c.signing_password_hash = Some(h.clone());
-                Ok(true)
-            })
+            self.modify(
+                Kind::Credential,
+                &s.id,
+                |_| vec![],
+                |c: &mut Credential| {
+                    c.signing_password_hash = Some(h.clone());
+                    Ok(true)
+                },
+            )
         })
     }
 
     /// 重设密码 (1.3.2.3): the code sent after the captcha, and the new password.
-    pub fn reset_password(&self, phone: &str, sms_code: &str, new_password: &str, ip: &str) -> Result<()> {
+    pub fn reset_password(
+        &self,
+        phone: &str,
+        sms_code: &str,
+        new_password: &str,
+        ip: &str,
+    ) -> Result<()> {
         let r = (|| {
             validate::check_password(new_password)?;
-            let s = self.active_staff_by_phone(phone)?.ok_or_else(|| PlatformError::LoginRefused("no account for this phone".into()))?;
+            let s = self
+                .active_staff_by_phone(phone)?
+                .ok_or_else(|| PlatformError::LoginRefused("no account for this phone".into()))?;
             self.verify_sms(phone, SmsPurpose::ResetPassword, sms_code)?;
             let h = argon2_hash(new_password)?;
             self.ensure_credential(&s.id)?;
-            self.modify(Kind::Credential, &s.id, |_| vec![], |c: &mut Credential| {
-                c.password_hash = Some(h.clone());
-                c.failed_logins = 0;
-                c.locked_until = None;
-                Ok(true)
-            })?;
+            self.modify(
+                Kind::Credential,
+                &s.id,
+                |_| vec![],
+                |c: &mut Credential| {
+                    c.password_hash = Some(h.clone());
+                    c.failed_logins = 0;
+                    c.locked_until = None;
+                    Ok(true)
+                },
+            )?;
             Ok(((), s.unit, s.id))
         })();
         self.audited_login("ResetPassword", phone, ip, r)
@@ -1998,10 +2621,14 @@ impl Platform {
         self.run(sess, Action::SignWithSeal, &f.name, |ctx| {
             let name = validate::check_text("file name", &f.name, 200)?;
             if f.size == 0 || f.size > MAX_FILE_SIZE {
-                return Err(PlatformError::InvalidInput("files are 1 byte to 30 MB".into()));
+                return Err(PlatformError::InvalidInput(
+                    "files are 1 byte to 30 MB".into(),
+                ));
             }
             if f.pages == 0 || f.seals.is_empty() {
-                return Err(PlatformError::InvalidInput("a signed file has pages and seals".into()));
+                return Err(PlatformError::InvalidInput(
+                    "a signed file has pages and seals".into(),
+                ));
             }
             let r = FileRecord {
                 id: new_id()?,
@@ -2023,7 +2650,9 @@ impl Platform {
     }
 
     fn may_see_file(ctx: &Ctx, f: &FileRecord) -> bool {
-        !f.deleted && f.unit == ctx.unit && (perm::allowed_any(&ctx.roles, Action::ViewUnitFiles) || f.signer == ctx.id)
+        !f.deleted
+            && f.unit == ctx.unit
+            && (perm::allowed_any(&ctx.roles, Action::ViewUnitFiles) || f.signer == ctx.id)
     }
 
     /// The file list (2.6): the unit UKey sees the unit's files, staff their own; search by
@@ -2061,7 +2690,8 @@ impl Platform {
             audit::verify_chain(&rows, None)?;
             let mut out = Vec::new();
             for r in rows {
-                let e: AuditEntry = serde_json::from_str(&r.body).map_err(|_| audit::ChainError::Unreadable(r.seq))?;
+                let e: AuditEntry = serde_json::from_str(&r.body)
+                    .map_err(|_| audit::ChainError::Unreadable(r.seq))?;
                 if e.unit == ctx.unit && f.matches(&e) {
                     out.push(e);
                 }
@@ -2071,7 +2701,10 @@ impl Platform {
     }
 
     /// Checks the whole chain (against a head kept elsewhere, if given); returns the head.
-    pub fn verify_audit(&self, expected_head: Option<(u64, &str)>) -> Result<Option<(u64, String)>> {
+    pub fn verify_audit(
+        &self,
+        expected_head: Option<(u64, &str)>,
+    ) -> Result<Option<(u64, String)>> {
         let rows = self.store.audit_rows()?;
         audit::verify_chain(&rows, expected_head)?;
         Ok(rows.last().map(|r| (r.seq, r.hash.clone())))

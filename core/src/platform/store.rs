@@ -96,7 +96,10 @@ pub struct UniqueKey {
 
 impl UniqueKey {
     pub fn new(ns: &str, key: impl Into<String>) -> Self {
-        UniqueKey { ns: ns.to_owned(), key: key.into() }
+        UniqueKey {
+            ns: ns.to_owned(),
+            key: key.into(),
+        }
     }
 }
 
@@ -121,7 +124,11 @@ pub enum StoreError {
     DuplicateKey { ns: String, key: String },
     /// Compare-and-set lost: the document changed since it was read.
     #[error("{kind:?} {id} was changed concurrently (expected version {expected})")]
-    Conflict { kind: Kind, id: String, expected: u64 },
+    Conflict {
+        kind: Kind,
+        id: String,
+        expected: u64,
+    },
     #[error("{kind:?} {id} not found")]
     NotFound { kind: Kind, id: String },
     /// The audit sequence number exists already (another writer appended first).
@@ -134,7 +141,13 @@ pub enum StoreError {
 /// Storage of the platform model (see the module docs for the contract).
 pub trait Store: Send + Sync {
     /// Inserts a new document with version 1 and claims its unique keys, atomically.
-    fn insert(&self, kind: Kind, id: &str, body: &str, unique: &[UniqueKey]) -> Result<(), StoreError>;
+    fn insert(
+        &self,
+        kind: Kind,
+        id: &str,
+        body: &str,
+        unique: &[UniqueKey],
+    ) -> Result<(), StoreError>;
     fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>, StoreError>;
     /// Compare-and-set: writes `body` and replaces the document's unique keys by `unique` when
     /// the stored version is `expected_version`; returns the new version.
@@ -177,17 +190,22 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, MemoryInner>, StoreError> {
-        self.inner.lock().map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
+        self.inner
+            .lock()
+            .map_err(|_| StoreError::Backend("memory store lock poisoned".into()))
     }
 }
 
 impl MemoryInner {
     fn check_keys(&self, kind: Kind, id: &str, unique: &[UniqueKey]) -> Result<(), StoreError> {
         for k in unique {
-            if let Some((hk, hid)) = self.unique.get(&(k.ns.clone(), k.key.clone())) {
-                if !(*hk == kind && hid == id) {
-                    return Err(StoreError::DuplicateKey { ns: k.ns.clone(), key: k.key.clone() });
-                }
+            if let Some((hk, hid)) = self.unique.get(&(k.ns.clone(), k.key.clone()))
+                && !(*hk == kind && hid == id)
+            {
+                return Err(StoreError::DuplicateKey {
+                    ns: k.ns.clone(),
+                    key: k.key.clone(),
+                });
             }
         }
         Ok(())
@@ -195,24 +213,37 @@ impl MemoryInner {
 }
 
 impl Store for MemoryStore {
-    fn insert(&self, kind: Kind, id: &str, body: &str, unique: &[UniqueKey]) -> Result<(), StoreError> {
+    fn insert(
+        &self,
+        kind: Kind,
+        id: &str,
+        body: &str,
+        unique: &[UniqueKey],
+    ) -> Result<(), StoreError> {
         let mut g = self.lock()?;
         if g.docs.contains_key(&(kind, id.to_owned())) {
-            return Err(StoreError::DuplicateId { kind, id: id.to_owned() });
+            return Err(StoreError::DuplicateId {
+                kind,
+                id: id.to_owned(),
+            });
         }
         g.check_keys(kind, id, unique)?;
         for k in unique {
-            g.unique.insert((k.ns.clone(), k.key.clone()), (kind, id.to_owned()));
+            g.unique
+                .insert((k.ns.clone(), k.key.clone()), (kind, id.to_owned()));
         }
-        g.docs.insert((kind, id.to_owned()), (1, body.to_owned(), unique.to_vec()));
+        g.docs
+            .insert((kind, id.to_owned()), (1, body.to_owned(), unique.to_vec()));
         Ok(())
     }
 
     fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>, StoreError> {
         let g = self.lock()?;
-        Ok(g.docs
-            .get(&(kind, id.to_owned()))
-            .map(|(v, b, _)| Record { id: id.to_owned(), version: *v, body: b.clone() }))
+        Ok(g.docs.get(&(kind, id.to_owned())).map(|(v, b, _)| Record {
+            id: id.to_owned(),
+            version: *v,
+            body: b.clone(),
+        }))
     }
 
     fn update(
@@ -226,20 +257,31 @@ impl Store for MemoryStore {
         let mut g = self.lock()?;
         let key = (kind, id.to_owned());
         let (version, old_keys) = match g.docs.get(&key) {
-            None => return Err(StoreError::NotFound { kind, id: id.to_owned() }),
+            None => {
+                return Err(StoreError::NotFound {
+                    kind,
+                    id: id.to_owned(),
+                });
+            }
             Some((v, _, k)) => (*v, k.clone()),
         };
         if version != expected_version {
-            return Err(StoreError::Conflict { kind, id: id.to_owned(), expected: expected_version });
+            return Err(StoreError::Conflict {
+                kind,
+                id: id.to_owned(),
+                expected: expected_version,
+            });
         }
         g.check_keys(kind, id, unique)?;
         for k in &old_keys {
             g.unique.remove(&(k.ns.clone(), k.key.clone()));
         }
         for k in unique {
-            g.unique.insert((k.ns.clone(), k.key.clone()), (kind, id.to_owned()));
+            g.unique
+                .insert((k.ns.clone(), k.key.clone()), (kind, id.to_owned()));
         }
-        g.docs.insert(key, (version + 1, body.to_owned(), unique.to_vec()));
+        g.docs
+            .insert(key, (version + 1, body.to_owned(), unique.to_vec()));
         Ok(version + 1)
     }
 
@@ -248,7 +290,11 @@ impl Store for MemoryStore {
         Ok(g.docs
             .range((kind, String::new())..)
             .take_while(|((k, _), _)| *k == kind)
-            .map(|((_, id), (v, b, _))| Record { id: id.clone(), version: *v, body: b.clone() })
+            .map(|((_, id), (v, b, _))| Record {
+                id: id.clone(),
+                version: *v,
+                body: b.clone(),
+            })
             .collect())
     }
 

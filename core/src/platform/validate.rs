@@ -10,10 +10,16 @@ fn invalid(msg: impl Into<String>) -> PlatformError {
 /// 11-digit mainland mobile number: `1`, then `3`–`9`, then 9 digits.
 pub fn check_phone(phone: &str) -> Result<(), PlatformError> {
     let b = phone.as_bytes();
-    if b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit) {
+    if b.len() == 11
+        && b[0] == b'1'
+        && (b'3'..=b'9').contains(&b[1])
+        && b.iter().all(u8::is_ascii_digit)
+    {
         Ok(())
     } else {
-        Err(invalid(format!("'{phone}' is not an 11-digit mainland mobile number")))
+        Err(invalid(format!(
+            "'{phone}' is not an 11-digit mainland mobile number"
+        )))
     }
 }
 
@@ -27,7 +33,11 @@ pub fn check_id_number(id: &str) -> Result<String, PlatformError> {
     if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
         return Err(invalid("ID number must be 17 digits and a check character"));
     }
-    let sum: u32 = b[..17].iter().zip(W).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(W)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     if C[(sum % 11) as usize] != b[17] {
         return Err(invalid("ID number check character is wrong"));
     }
@@ -48,7 +58,9 @@ pub fn check_password(pw: &str) -> Result<(), PlatformError> {
         return Err(invalid("password must be 8 to 20 characters"));
     }
     if !pw.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(invalid("password may hold only digits, letters and ASCII symbols"));
+        return Err(invalid(
+            "password may hold only digits, letters and ASCII symbols",
+        ));
     }
     let classes = [
         pw.chars().any(|c| c.is_ascii_digit()),
@@ -56,7 +68,9 @@ pub fn check_password(pw: &str) -> Result<(), PlatformError> {
         pw.chars().any(|c| c.is_ascii_punctuation()),
     ];
     if classes.iter().filter(|x| **x).count() < 2 {
-        return Err(invalid("password needs at least two of digits, letters and symbols"));
+        return Err(invalid(
+            "password needs at least two of digits, letters and symbols",
+        ));
     }
     Ok(())
 }
@@ -74,12 +88,19 @@ pub fn check_signing_password(pw: &str) -> Result<(), PlatformError> {
 /// the first Chinese character, or the first ASCII letter upper-cased; `#` otherwise.
 pub fn name_initial(name: &str) -> char {
     use pinyin::ToPinyin;
-    let Some(c) = name.trim().chars().next() else { return '#' };
+    let Some(c) = name.trim().chars().next() else {
+        return '#';
+    };
     if c.is_ascii_alphabetic() {
         return c.to_ascii_uppercase();
     }
     match c.to_pinyin() {
-        Some(p) => p.first_letter().chars().next().map(|l| l.to_ascii_uppercase()).unwrap_or('#'),
+        Some(p) => p
+            .first_letter()
+            .chars()
+            .next()
+            .map(|l| l.to_ascii_uppercase())
+            .unwrap_or('#'),
         None => '#',
     }
 }
@@ -101,27 +122,42 @@ pub fn check_email(email: &str) -> Result<(), PlatformError> {
     let ok = email.len() <= 254
         && !email.contains(char::is_whitespace)
         && email.split_once('@').is_some_and(|(l, d)| {
-            !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !d.contains('@')
+            !l.is_empty()
+                && d.contains('.')
+                && !d.starts_with('.')
+                && !d.ends_with('.')
+                && !d.contains('@')
         });
-    if ok { Ok(()) } else { Err(invalid(format!("'{email}' is not an e-mail address"))) }
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(format!("'{email}' is not an e-mail address")))
+    }
 }
 
 /// 统一社会信用代码 (GB 32100-2015): 18 characters with its check character.
 pub fn check_credit_code(code: &str) -> Result<(), PlatformError> {
     const ALPHA: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const W: [usize; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     let b = code.as_bytes();
     if b.len() != 18 {
         return Err(invalid("unified social credit code must be 18 characters"));
     }
     let mut sum = 0;
     for (i, c) in b[..17].iter().enumerate() {
-        let v = ALPHA.iter().position(|a| a == c).ok_or_else(|| invalid("bad character in credit code"))?;
+        let v = ALPHA
+            .iter()
+            .position(|a| a == c)
+            .ok_or_else(|| invalid("bad character in credit code"))?;
         sum += v * W[i];
     }
     let check = ALPHA[(31 - sum % 31) % 31];
     if b[17] != check {
-        return Err(invalid("unified social credit code check character is wrong"));
+        return Err(invalid(
+            "unified social credit code check character is wrong",
+        ));
     }
     Ok(())
 }
@@ -141,7 +177,10 @@ mod tests {
     #[test]
     fn id_numbers() {
         // GB 11643-1999 example 11010519491231002X
-        assert_eq!(check_id_number("11010519491231002x").unwrap(), "11010519491231002X");
+        assert_eq!(
+            check_id_number("11010519491231002x").unwrap(),
+            "11010519491231002X"
+        );
         assert!(check_id_number("110105194912310021").is_err());
         assert!(check_id_number("11010519491231002").is_err());
     }
