@@ -335,6 +335,14 @@ pub fn cert_application(st: Arc<dyn Store>) {
     let app = u.cert_application.unwrap();
     assert_eq!((app.handler_name.as_str(), app.agreement_accepted), ("王五", true));
     p.apply_seal(&ub, f.application(SealKind::Cloud, "章")).unwrap();
+    assert_eq!(p.unit_cert_application(&ub).unwrap().unwrap().handler_phone, "13900000001");
+    // avatars: the unit's and a staff member's own
+    p.set_avatar(&ub, "avatars/unit.png").unwrap();
+    assert_eq!(p.unit(&ub).unwrap().avatar.as_deref(), Some("avatars/unit.png"));
+    let (s, sess) = f.staff("头像", &[]);
+    p.set_avatar(&sess, "avatars/me.png").unwrap();
+    assert_eq!(p.staff(&sess, &s.id).unwrap().avatar.as_deref(), Some("avatars/me.png"));
+    assert!(is_forbidden(&p.unit_cert_application(&sess)));
 }
 
 pub fn staff_rules(st: Arc<dyn Store>) {
@@ -840,8 +848,16 @@ pub fn grants_and_policies(st: Arc<dyn Store>) {
     p.decide(&f.admin, &item2, false).unwrap();
     assert!(p.app_sign_approved(&app.id, &item2, &[7; 32], "ip").is_err());
     // removing the grant ends the app's access; the seal log records both
+    let AppSignOutcome::Queued(item3) = p.app_sign(&app.id, &seal.id, &f.call("c.ofd"), "ip").unwrap() else { panic!() };
+    p.decide(&c1s, &item3, true).unwrap();
     p.remove_grant(&f.admin, &seal.id, &app.id).unwrap();
+    assert!(p.remove_grant(&f.admin, &seal.id, &app.id).is_err());
     assert!(is_forbidden(&p.app_sign(&app.id, &seal.id, &f.call("z.pdf"), "ip")));
+    assert!(is_forbidden(&p.app_sign_approved(&app.id, &item3, &[7; 32], "ip")), "approved before removal");
+    // granted again: a fresh grant
+    let g2 = p.grant_seal_to_app(&f.admin, &seal.id, &app.id, false).unwrap();
+    assert_eq!((g2.calls, &g2.policy, g2.removed), (0, &ConfirmPolicy::None, false));
+    p.remove_grant(&f.admin, &seal.id, &app.id).unwrap();
     let log: Vec<String> = p.seal_log(&f.admin, &seal.id).unwrap().into_iter().map(|l| l.action).collect();
     assert!(log.iter().any(|l| l.starts_with("添加应用")) && log.iter().any(|l| l.starts_with("删除应用")));
     // a revoked seal signs for nobody

@@ -241,6 +241,9 @@ pub struct Grant {
     pub call_token: String,
     /// Serial numbers (流水号) already used under token check.
     pub used_serials: Vec<String>,
+    /// Removed from the seal (授权管理 "删"); may be granted again.
+    #[serde(default)]
+    pub removed: bool,
     pub created: i64,
 }
 

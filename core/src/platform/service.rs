@@ -845,6 +845,30 @@ impl Platform {
         })
     }
 
+    /// The unit's certificate application (2.1.1.2).
+    pub fn unit_cert_application(&self, sess: &Session) -> Result<Option<CertApplication>> {
+        self.run(sess, Action::ViewUnitCert, "unit certificate", |ctx| {
+            Ok(self.get::<Unit>(Kind::Unit, &ctx.unit)?.0.cert_application)
+        })
+    }
+
+    /// 设置头像 (2.1.1.1, 2.1.2.1): a reference to the stored, cropped picture.
+    pub fn set_avatar(&self, sess: &Session, picture_ref: &str) -> Result<()> {
+        self.run(sess, Action::SetOwnAvatar, picture_ref, |ctx| {
+            let r = validate::check_text("avatar", picture_ref, 500)?;
+            match ctx.identity {
+                Identity::UnitKey { .. } => self.modify(Kind::Unit, &ctx.unit, Self::unit_uniques, |u: &mut Unit| {
+                    u.avatar = Some(r.clone());
+                    Ok(true)
+                }),
+                _ => self.modify(Kind::Staff, &ctx.id, uniques_staff, |s: &mut Staff| {
+                    s.avatar = Some(r.clone());
+                    Ok(true)
+                }),
+            }
+        })
+    }
+
     // ---------------------------------------------------------------- staff
 
     /// Adds a staff member (2.3.1).
@@ -1179,8 +1203,8 @@ impl Platform {
         if s.unit != ctx.unit {
             return false;
         }
-        (ctx.is_unit_key() && s.kind != SealKind::PersonalUkey)
-            || (s.kind == SealKind::Cloud && ctx.has(Role::SealAdmin))
+        (s.kind != SealKind::PersonalUkey && perm::allowed_any(&ctx.roles, Action::ViewAllSeals))
+            || (s.kind == SealKind::Cloud && perm::allowed_any(&ctx.roles, Action::ViewCloudSeals))
             || s.users.iter().any(|u| u == &ctx.id)
             || s.managers.iter().any(|u| u == &ctx.id)
             || s.owner.as_deref() == Some(ctx.id.as_str())
@@ -1905,9 +1929,16 @@ impl Platform {
                 calls: 0,
                 call_token: hex::encode(random_bytes::<16>()?),
                 used_serials: vec![],
+                removed: false,
                 created: self.clock.now(),
             };
-            self.insert(Kind::Grant, &g.id, &g, &[])?;
+            match self.try_get::<Grant>(Kind::Grant, &g.id)? {
+                None => self.insert(Kind::Grant, &g.id, &g, &[])?,
+                Some((old, gv)) if old.removed => {
+                    self.put(Kind::Grant, &g.id, gv, &g, &[])?;
+                }
+                Some(_) => return Err(PlatformError::Duplicate(format!("grant of {seal} to {app}"))),
+            }
             let now = self.clock.now();
             Self::log(&mut s, ctx, &format!("添加应用-{}", a.name), now);
             self.put(Kind::Seal, seal, v, &s, &[])?;
@@ -1915,18 +1946,16 @@ impl Platform {
         })
     }
 
-    /// Removes a grant; pending queue items of it are rejected.
+    /// Removes a grant: the app can no longer call the seal, nor use approved queue items.
     pub fn remove_grant(&self, sess: &Session, seal: &str, app: &str) -> Result<()> {
         self.run(sess, Action::GrantSealToApp, seal, |ctx| {
             let (mut s, v) = self.managed_seal(ctx, seal)?;
             let gid = format!("{seal}:{app}");
             let (mut g, gv): (Grant, u64) = self.get(Kind::Grant, &gid)?;
-            // Grants are documents without delete: a removed grant is a policy-less tombstone.
-            g.policy = ConfirmPolicy::SystemCheck {
-                call_limit: Some(0),
-                token_check: false,
-            };
-            g.calls = u64::MAX;
+            if g.removed {
+                return Err(PlatformError::NotFound(format!("grant {gid}")));
+            }
+            g.removed = true;
             self.put(Kind::Grant, &gid, gv, &g, &[])?;
             let now = self.clock.now();
             Self::log(&mut s, ctx, &format!("删除应用-{app}"), now);
@@ -1964,7 +1993,7 @@ impl Platform {
                 &gid,
                 |_| vec![],
                 |g: &mut Grant| {
-                    if g.calls == u64::MAX {
+                    if g.removed {
                         return Err(PlatformError::NotFound(format!("grant {gid}")));
                     }
                     g.policy = policy.clone();
@@ -2017,7 +2046,7 @@ impl Platform {
         let (mut g, gv): (Grant, u64) = self
             .try_get(Kind::Grant, &gid)?
             .ok_or_else(|| forbidden("the seal is not granted to this app"))?;
-        if g.calls == u64::MAX {
+        if g.removed {
             return Err(forbidden("the seal is not granted to this app"));
         }
         let (s, sv): (Seal, u64) = self.get(Kind::Seal, seal)?;
@@ -2136,6 +2165,15 @@ impl Platform {
                 QueueStatus::Rejected => return Err(state("the confirmer rejected this call")),
                 QueueStatus::Used => return Err(state("this confirmation was used already")),
             }
+            let (app, _): (App, u64) = self.get(Kind::App, app_id)?;
+            if app.status != AppStatus::Valid {
+                return Err(PlatformError::RequestRefused(format!("app is {:?}", app.status)));
+            }
+            if self.get::<Grant>(Kind::Grant, &q.grant)?.0.removed {
+                return Err(forbidden("the seal is no longer granted to this app"));
+            }
+            // Exactly once: the approval is consumed first (a signing that then fails, e.g.
+            // because the seal was revoked meanwhile, does not give the approval back).
             q.status = QueueStatus::Used;
             self.put(Kind::QueueItem, item, qv, &q, &[])?;
             let (mut g, gv): (Grant, u64) = self.get(Kind::Grant, &q.grant)?;
@@ -2293,16 +2331,17 @@ impl Platform {
             attempts: 0,
             used: false,
         };
-        let mut first = false;
         if self.store.get(Kind::SmsCode, phone)?.is_none() {
             let st = SmsState {
                 id: phone.to_owned(),
                 codes: vec![],
                 sends: vec![],
             };
-            first = self.insert(Kind::SmsCode, phone, &st, &[]).is_ok();
+            match self.insert(Kind::SmsCode, phone, &st, &[]) {
+                Ok(()) | Err(PlatformError::Duplicate(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
-        let _ = first;
         let (mut st, v): (SmsState, u64) = self.get(Kind::SmsCode, phone)?;
         st.sends.retain(|t| now - t < 3600);
         if st

@@ -55,6 +55,11 @@ impl Kind {
         Kind::Settings,
     ];
 
+    /// The kind named by [`Kind::as_str`].
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// Stable name used as the `kind` column by the SQL stores.
     pub fn as_str(self) -> &'static str {
         match self {
