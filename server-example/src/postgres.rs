@@ -61,9 +61,14 @@ fn unique_violation(e: &postgres::Error) -> Option<String> {
 fn check_schema_name(s: &str) -> Result<(), StoreError> {
     let ok = !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && !s.as_bytes()[0].is_ascii_digit();
-    if ok { Ok(()) } else { Err(StoreError::Backend(format!("bad schema name '{s}'"))) }
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Backend(format!("bad schema name '{s}'")))
+    }
 }
 
 impl PgStore {
@@ -75,7 +80,8 @@ impl PgStore {
         {
             let mut tx = first.transaction().map_err(be)?;
             // One migrator at a time, whichever process gets there first.
-            tx.execute("SELECT pg_advisory_xact_lock(7415001)", &[]).map_err(be)?;
+            tx.execute("SELECT pg_advisory_xact_lock(7415001)", &[])
+                .map_err(be)?;
             tx.batch_execute(&format!(
                 "CREATE SCHEMA IF NOT EXISTS {schema};
                  SET LOCAL search_path TO {schema};
@@ -83,7 +89,10 @@ impl PgStore {
             ))
             .map_err(be)?;
             let applied: i32 = tx
-                .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])
+                .query_one(
+                    "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                    &[],
+                )
                 .map_err(be)?
                 .get(0);
             let applied = usize::try_from(applied).map_err(be)?;
@@ -96,7 +105,8 @@ impl PgStore {
             for (i, m) in MIGRATIONS.iter().enumerate().skip(applied) {
                 tx.batch_execute(m).map_err(be)?;
                 let v = i32::try_from(i + 1).map_err(be)?;
-                tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&v]).map_err(be)?;
+                tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&v])
+                    .map_err(be)?;
             }
             tx.commit().map_err(be)?;
         }
@@ -105,13 +115,20 @@ impl PgStore {
             clients.push(Client::connect(url, NoTls).map_err(be)?);
         }
         for c in &mut clients {
-            c.batch_execute(&format!("SET search_path TO {schema}")).map_err(be)?;
+            c.batch_execute(&format!("SET search_path TO {schema}"))
+                .map_err(be)?;
         }
-        Ok(PgStore { pool: Mutex::new(clients), ready: Condvar::new() })
+        Ok(PgStore {
+            pool: Mutex::new(clients),
+            ready: Condvar::new(),
+        })
     }
 
     /// Runs `f` with a pooled client.
-    fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Client) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let poisoned = || StoreError::Backend("postgres pool lock poisoned".into());
         let mut client = {
             let mut g = self.pool.lock().map_err(|_| poisoned())?;
@@ -136,14 +153,27 @@ impl PgStore {
     }
 }
 
-fn put_keys(tx: &mut Transaction<'_>, kind: Kind, id: &str, unique: &[UniqueKey]) -> Result<(), StoreError> {
-    tx.execute("DELETE FROM uniques WHERE kind = $1 AND id = $2", &[&kind.as_str(), &id]).map_err(be)?;
+fn put_keys(
+    tx: &mut Transaction<'_>,
+    kind: Kind,
+    id: &str,
+    unique: &[UniqueKey],
+) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM uniques WHERE kind = $1 AND id = $2",
+        &[&kind.as_str(), &id],
+    )
+    .map_err(be)?;
     for k in unique {
-        if let Err(e) =
-            tx.execute("INSERT INTO uniques (ns, key, kind, id) VALUES ($1, $2, $3, $4)", &[&k.ns, &k.key, &kind.as_str(), &id])
-        {
+        if let Err(e) = tx.execute(
+            "INSERT INTO uniques (ns, key, kind, id) VALUES ($1, $2, $3, $4)",
+            &[&k.ns, &k.key, &kind.as_str(), &id],
+        ) {
             return Err(match unique_violation(&e) {
-                Some(_) => StoreError::DuplicateKey { ns: k.ns.clone(), key: k.key.clone() },
+                Some(_) => StoreError::DuplicateKey {
+                    ns: k.ns.clone(),
+                    key: k.key.clone(),
+                },
                 None => be(e),
             });
         }
@@ -156,14 +186,24 @@ fn version_of(v: i64) -> u64 {
 }
 
 impl Store for PgStore {
-    fn insert(&self, kind: Kind, id: &str, body: &str, unique: &[UniqueKey]) -> Result<(), StoreError> {
+    fn insert(
+        &self,
+        kind: Kind,
+        id: &str,
+        body: &str,
+        unique: &[UniqueKey],
+    ) -> Result<(), StoreError> {
         self.with(|c| {
             let mut tx = c.transaction().map_err(be)?;
-            if let Err(e) =
-                tx.execute("INSERT INTO docs (kind, id, version, body) VALUES ($1, $2, 1, $3)", &[&kind.as_str(), &id, &body])
-            {
+            if let Err(e) = tx.execute(
+                "INSERT INTO docs (kind, id, version, body) VALUES ($1, $2, 1, $3)",
+                &[&kind.as_str(), &id, &body],
+            ) {
                 return Err(match unique_violation(&e) {
-                    Some(_) => StoreError::DuplicateId { kind, id: id.to_owned() },
+                    Some(_) => StoreError::DuplicateId {
+                        kind,
+                        id: id.to_owned(),
+                    },
                     None => be(e),
                 });
             }
@@ -175,13 +215,27 @@ impl Store for PgStore {
     fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>, StoreError> {
         self.with(|c| {
             let row = c
-                .query_opt("SELECT version, body FROM docs WHERE kind = $1 AND id = $2", &[&kind.as_str(), &id])
+                .query_opt(
+                    "SELECT version, body FROM docs WHERE kind = $1 AND id = $2",
+                    &[&kind.as_str(), &id],
+                )
                 .map_err(be)?;
-            Ok(row.map(|r| Record { id: id.to_owned(), version: version_of(r.get(0)), body: r.get(1) }))
+            Ok(row.map(|r| Record {
+                id: id.to_owned(),
+                version: version_of(r.get(0)),
+                body: r.get(1),
+            }))
         })
     }
 
-    fn update(&self, kind: Kind, id: &str, expected_version: u64, body: &str, unique: &[UniqueKey]) -> Result<u64, StoreError> {
+    fn update(
+        &self,
+        kind: Kind,
+        id: &str,
+        expected_version: u64,
+        body: &str,
+        unique: &[UniqueKey],
+    ) -> Result<u64, StoreError> {
         let expected = i64::try_from(expected_version).map_err(be)?;
         self.with(|c| {
             let mut tx = c.transaction().map_err(be)?;
@@ -207,20 +261,38 @@ impl Store for PgStore {
     fn list(&self, kind: Kind) -> Result<Vec<Record>, StoreError> {
         self.with(|c| {
             let rows = c
-                .query("SELECT id, version, body FROM docs WHERE kind = $1 ORDER BY id COLLATE \"C\"", &[&kind.as_str()])
+                .query(
+                    "SELECT id, version, body FROM docs WHERE kind = $1 ORDER BY id COLLATE \"C\"",
+                    &[&kind.as_str()],
+                )
                 .map_err(be)?;
-            Ok(rows.into_iter().map(|r| Record { id: r.get(0), version: version_of(r.get(1)), body: r.get(2) }).collect())
+            Ok(rows
+                .into_iter()
+                .map(|r| Record {
+                    id: r.get(0),
+                    version: version_of(r.get(1)),
+                    body: r.get(2),
+                })
+                .collect())
         })
     }
 
     fn find_unique(&self, ns: &str, key: &str) -> Result<Option<(Kind, String)>, StoreError> {
         self.with(|c| {
-            let row = c.query_opt("SELECT kind, id FROM uniques WHERE ns = $1 AND key = $2", &[&ns, &key]).map_err(be)?;
+            let row = c
+                .query_opt(
+                    "SELECT kind, id FROM uniques WHERE ns = $1 AND key = $2",
+                    &[&ns, &key],
+                )
+                .map_err(be)?;
             match row {
                 None => Ok(None),
                 Some(r) => {
                     let k: String = r.get(0);
-                    Ok(Some((Kind::parse(&k).ok_or_else(|| be(format!("unknown kind {k}")))?, r.get(1))))
+                    Ok(Some((
+                        Kind::parse(&k).ok_or_else(|| be(format!("unknown kind {k}")))?,
+                        r.get(1),
+                    )))
                 }
             }
         })
@@ -228,24 +300,47 @@ impl Store for PgStore {
 
     fn audit_append(&self, row: &AuditRow) -> Result<(), StoreError> {
         let seq = i64::try_from(row.seq).map_err(be)?;
-        self.with(|c| match c.execute("INSERT INTO audit (seq, body, hash) VALUES ($1, $2, $3)", &[&seq, &row.body, &row.hash]) {
-            Ok(_) => Ok(()),
-            Err(e) if unique_violation(&e).is_some() => Err(StoreError::AuditSeqTaken(row.seq)),
-            Err(e) => Err(be(e)),
+        self.with(|c| {
+            match c.execute(
+                "INSERT INTO audit (seq, body, hash) VALUES ($1, $2, $3)",
+                &[&seq, &row.body, &row.hash],
+            ) {
+                Ok(_) => Ok(()),
+                Err(e) if unique_violation(&e).is_some() => Err(StoreError::AuditSeqTaken(row.seq)),
+                Err(e) => Err(be(e)),
+            }
         })
     }
 
     fn audit_rows(&self) -> Result<Vec<AuditRow>, StoreError> {
         self.with(|c| {
-            let rows = c.query("SELECT seq, body, hash FROM audit ORDER BY seq", &[]).map_err(be)?;
-            Ok(rows.into_iter().map(|r| AuditRow { seq: version_of(r.get(0)), body: r.get(1), hash: r.get(2) }).collect())
+            let rows = c
+                .query("SELECT seq, body, hash FROM audit ORDER BY seq", &[])
+                .map_err(be)?;
+            Ok(rows
+                .into_iter()
+                .map(|r| AuditRow {
+                    seq: version_of(r.get(0)),
+                    body: r.get(1),
+                    hash: r.get(2),
+                })
+                .collect())
         })
     }
 
     fn audit_last(&self) -> Result<Option<AuditRow>, StoreError> {
         self.with(|c| {
-            let row = c.query_opt("SELECT seq, body, hash FROM audit ORDER BY seq DESC LIMIT 1", &[]).map_err(be)?;
-            Ok(row.map(|r| AuditRow { seq: version_of(r.get(0)), body: r.get(1), hash: r.get(2) }))
+            let row = c
+                .query_opt(
+                    "SELECT seq, body, hash FROM audit ORDER BY seq DESC LIMIT 1",
+                    &[],
+                )
+                .map_err(be)?;
+            Ok(row.map(|r| AuditRow {
+                seq: version_of(r.get(0)),
+                body: r.get(1),
+                hash: r.get(2),
+            }))
         })
     }
 }

@@ -19,7 +19,11 @@ use eseal_server::{PgStore, SqliteStore};
 static SEQ: AtomicU32 = AtomicU32::new(0);
 
 fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("eseal-{tag}-{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::SeqCst)));
+    let d = std::env::temp_dir().join(format!(
+        "eseal-{tag}-{}-{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::SeqCst)
+    ));
     std::fs::create_dir_all(&d).expect("temp dir");
     d
 }
@@ -47,9 +51,18 @@ fn sqlite_migrates_once_keeps_data_and_refuses_audit_changes() {
     {
         let s = SqliteStore::open(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), 1);
-        s.insert(eseal::platform::Kind::Unit, "u", "{}", &[]).unwrap();
-        s.audit_append(&AuditRow { seq: 1, body: "{}".into(), hash: "h".into() }).unwrap();
-        assert!(s.execute_raw("UPDATE audit SET body = 'x' WHERE seq = 1").is_err());
+        s.insert(eseal::platform::Kind::Unit, "u", "{}", &[])
+            .unwrap();
+        s.audit_append(&AuditRow {
+            seq: 1,
+            body: "{}".into(),
+            hash: "h".into(),
+        })
+        .unwrap();
+        assert!(
+            s.execute_raw("UPDATE audit SET body = 'x' WHERE seq = 1")
+                .is_err()
+        );
         assert!(s.execute_raw("DELETE FROM audit WHERE seq = 1").is_err());
     }
     let s = SqliteStore::open(&path).unwrap();
@@ -68,7 +81,11 @@ struct Cluster {
 }
 
 fn as_postgres(cmd: &str) -> Command {
-    let root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false);
     if root {
         let mut c = Command::new("runuser");
         c.args(["-u", "postgres", "--", cmd]);
@@ -88,34 +105,64 @@ impl Cluster {
             .ok_or("no initdb under /usr/lib/postgresql/*/bin; run scripts/setup.sh")?;
         let dir = temp_dir("pg");
         let data = dir.join("data");
-        let _ = Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).status();
+        let _ = Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&dir)
+            .status();
         let run = |mut c: Command, what: &str| -> Result<(), String> {
             let out = c.output().map_err(|e| format!("{what}: {e}"))?;
             if out.status.success() {
                 Ok(())
             } else {
-                Err(format!("{what} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+                Err(format!(
+                    "{what} failed: {}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ))
             }
         };
         let mut c = as_postgres(bin.join("initdb").to_str().ok_or("path")?);
-        c.args(["-D"]).arg(&data).args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]);
+        c.args(["-D"]).arg(&data).args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ]);
         run(c, "initdb")?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
         let opts = format!(
             "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             dir.display()
         );
         let mut c = as_postgres(bin.join("pg_ctl").to_str().ok_or("path")?);
-        c.arg("-D").arg(&data).args(["-o", &opts, "-w", "-t", "60", "-l"]).arg(dir.join("log")).arg("start");
+        c.arg("-D")
+            .arg(&data)
+            .args(["-o", &opts, "-w", "-t", "60", "-l"])
+            .arg(dir.join("log"))
+            .arg("start");
         run(c, "pg_ctl start")?;
-        Ok(Cluster { dir, bin, url: format!("host=127.0.0.1 port={port} user=postgres dbname=postgres") })
+        Ok(Cluster {
+            dir,
+            bin,
+            url: format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"),
+        })
     }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
         if let Some(ctl) = self.bin.join("pg_ctl").to_str() {
-            let _ = as_postgres(ctl).arg("-D").arg(self.dir.join("data")).args(["-m", "immediate", "-w", "stop"]).output();
+            let _ = as_postgres(ctl)
+                .arg("-D")
+                .arg(self.dir.join("data"))
+                .args(["-m", "immediate", "-w", "stop"])
+                .output();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
@@ -128,14 +175,25 @@ fn postgres_store_conforms() {
         Ok(u) if !u.is_empty() => (u, None),
         _ => match Cluster::start() {
             Ok(c) => (c.url.clone(), Some(c)),
-            Err(e) if ci => panic!("PostgreSQL needed under CI: set ESEAL_PG_URL or install it (scripts/setup.sh): {e}"),
+            Err(e) if ci => panic!(
+                "PostgreSQL needed under CI: set ESEAL_PG_URL or install it (scripts/setup.sh): {e}"
+            ),
             Err(e) => {
-                eprintln!("SKIP postgres_store_conforms: no ESEAL_PG_URL and no local cluster: {e}");
+                eprintln!(
+                    "SKIP postgres_store_conforms: no ESEAL_PG_URL and no local cluster: {e}"
+                );
                 return;
             }
         },
     };
-    let run_id = format!("{}_{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis()).unwrap_or(0));
+    let run_id = format!(
+        "{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0)
+    );
     let url2 = url.clone();
     let rid = run_id.clone();
     run_all(&move || {
@@ -145,9 +203,18 @@ fn postgres_store_conforms() {
     // migrations run once; the audit table refuses changes; data survives reconnects
     let schema = format!("t{run_id}_reopen");
     let s = PgStore::connect(&url, &schema, 1).unwrap();
-    s.insert(eseal::platform::Kind::Unit, "u", "{}", &[]).unwrap();
-    s.audit_append(&AuditRow { seq: 1, body: "{}".into(), hash: "h".into() }).unwrap();
-    assert!(s.execute_raw("UPDATE audit SET body = 'x' WHERE seq = 1").is_err());
+    s.insert(eseal::platform::Kind::Unit, "u", "{}", &[])
+        .unwrap();
+    s.audit_append(&AuditRow {
+        seq: 1,
+        body: "{}".into(),
+        hash: "h".into(),
+    })
+    .unwrap();
+    assert!(
+        s.execute_raw("UPDATE audit SET body = 'x' WHERE seq = 1")
+            .is_err()
+    );
     assert!(s.execute_raw("DELETE FROM audit WHERE seq = 1").is_err());
     drop(s);
     let s = PgStore::connect(&url, &schema, 1).unwrap();

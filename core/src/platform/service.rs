@@ -857,10 +857,12 @@ impl Platform {
         self.run(sess, Action::SetOwnAvatar, picture_ref, |ctx| {
             let r = validate::check_text("avatar", picture_ref, 500)?;
             match ctx.identity {
-                Identity::UnitKey { .. } => self.modify(Kind::Unit, &ctx.unit, Self::unit_uniques, |u: &mut Unit| {
-                    u.avatar = Some(r.clone());
-                    Ok(true)
-                }),
+                Identity::UnitKey { .. } => {
+                    self.modify(Kind::Unit, &ctx.unit, Self::unit_uniques, |u: &mut Unit| {
+                        u.avatar = Some(r.clone());
+                        Ok(true)
+                    })
+                }
                 _ => self.modify(Kind::Staff, &ctx.id, uniques_staff, |s: &mut Staff| {
                     s.avatar = Some(r.clone());
                     Ok(true)
@@ -1937,7 +1939,11 @@ impl Platform {
                 Some((old, gv)) if old.removed => {
                     self.put(Kind::Grant, &g.id, gv, &g, &[])?;
                 }
-                Some(_) => return Err(PlatformError::Duplicate(format!("grant of {seal} to {app}"))),
+                Some(_) => {
+                    return Err(PlatformError::Duplicate(format!(
+                        "grant of {seal} to {app}"
+                    )));
+                }
             }
             let now = self.clock.now();
             Self::log(&mut s, ctx, &format!("添加应用-{}", a.name), now);
@@ -2167,7 +2173,10 @@ impl Platform {
             }
             let (app, _): (App, u64) = self.get(Kind::App, app_id)?;
             if app.status != AppStatus::Valid {
-                return Err(PlatformError::RequestRefused(format!("app is {:?}", app.status)));
+                return Err(PlatformError::RequestRefused(format!(
+                    "app is {:?}",
+                    app.status
+                )));
             }
             if self.get::<Grant>(Kind::Grant, &q.grant)?.0.removed {
                 return Err(forbidden("the seal is no longer granted to this app"));
