@@ -10,8 +10,10 @@
 
 pub mod asn1;
 pub mod crypto;
+pub mod ofd;
 pub mod platform;
 pub mod report;
 pub mod ses;
+pub mod pdf;
 pub mod stamp;
 pub mod ukey;
