@@ -71,7 +71,24 @@
 //! - **Signed files**: at most 30 MB (2.5.1); deleting hides the record (kept for audit).
 //! - **Audit**: the auditor reads the audit entries of their own unit; the chain covers the
 //!   whole platform (one chain) so removal of any entry is detected.
-//! - **Queue paging**: 50 items a page, newest first, pages numbered from 1.
+//! - **Queue paging**: 50 items a page, newest first, pages numbered from 1. An approval is
+//!   consumed before the signature is made (exactly once): a signing that then fails, e.g.
+//!   because the seal was revoked meanwhile, does not give the approval back. Removing a
+//!   grant makes its approved items unusable; a removed grant can be granted again (fresh).
+//! - **Races.** Every state change is a compare-and-set on one document; the loser of a race
+//!   gets [`PlatformError::ConcurrentChange`] (or, if it reads after the winner committed,
+//!   [`PlatformError::InvalidState`] naming the state it found). A revocation confirmation
+//!   is consumed when used, also by a revocation that then loses the race (confirm again).
+//! - **Audit writing.** The entry is appended after the operation; if the audit store fails
+//!   the error is returned although the operation took effect (the store is the same
+//!   database, so this means the database is failing).
+//! - **Identities outside this model**: the back office ([`Identity::Operator`]) is
+//!   authenticated by the server; a personal UKey login is named by the ID number of its
+//!   certificate ([`Platform::login_personal_ukey`]); certificate and PIN checks of UKeys
+//!   happen in the `ukey` room before a session is made.
+//! - **Pictures**: seal and handwritten signature pictures are stored as given (jpg, jpeg,
+//!   png, gif); generated personal signatures record the style and text, the picture is
+//!   drawn by the `stamp` room when needed.
 
 pub mod audit;
 #[cfg(any(test, feature = "conformance"))]
