@@ -11,6 +11,7 @@
 pub mod asn1;
 pub mod crypto;
 pub mod ofd;
+pub mod platform;
 pub mod report;
 pub mod samples;
 pub mod ses;
