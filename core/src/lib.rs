@@ -4,11 +4,13 @@
 //!
 //! 1. [`crypto`] — SM3, SM2 with the signer ID (GM/T 0009), certificates, trust, the [`crypto::Signer`] trait.
 //! 2. [`ses`] — GB/T 38540 (v4), GM/T 0031-2014 (v1) and GM/T 0031-2025 (v5) seals and signatures.
+//!    [`cms`] — CMS SignedData (RFC 5652, GB/T 35275) shared by `ofd` and `pdf`.
 //! 3. [`stamp`] — seal pictures: generated official and personal seals, imports, QR codes, slices.
 //! 5. [`ukey`] — UKeys: the `Token` trait, the GM/T 0016 (SKF) loader, whitelist identity, seals on a key.
 #![deny(unsafe_code)] // the one exception: ukey::skf, the SKF loader (FFI)
 
 pub mod asn1;
+pub mod cms;
 pub mod crypto;
 pub mod ofd;
 pub mod platform;

@@ -317,8 +317,9 @@ fn sm2_ses_and_cms_signatures_verify_in_eseal_and_by_parts_in_openssl() {
             let ses = eseal::ses::SesSignature::from_der(&der).unwrap();
             (ses.tbs_der.clone(), ses.signature.clone(), ses.data_hash.clone())
         } else {
-            let cms = pdf::cms::parse(&der).unwrap();
-            (cms.signed_attrs.clone().unwrap(), cms.signature.clone(), cms.message_digest.clone().unwrap())
+            let cms = eseal::cms::parse(&der).unwrap();
+            let si = &cms.signers[0];
+            (si.signed_attrs.clone().unwrap(), si.signature.clone(), si.message_digest.clone().unwrap())
         };
         assert_eq!(hex::encode(&digest_in), openssl_sm3, "digest inside the signature");
         std::fs::write(f.p("tbs.der"), &signed_part).unwrap();

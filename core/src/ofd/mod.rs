@@ -5,9 +5,7 @@
 //! - [`signatures`]: Signatures.xml / Signature.xml (order-insensitive read, schema-order write).
 //! - [`sign`]: `Type="Seal"` (SES_Signature) and `Type="Sign"` signatures, stamps, cross-page seals.
 //! - [`verify`]: every check of ses-ofd-spec §2.8, as a [`crate::report::VerificationReport`].
-//! - [`cms`]: GB/T 35275 SignedData found in `Type="Sign"` signatures.
 
-pub mod cms;
 pub mod document;
 pub mod package;
 pub mod sign;
@@ -50,4 +48,6 @@ pub enum OfdError {
     Ses(#[from] crate::ses::SesError),
     #[error("signing failed: {0}")]
     Signer(#[from] crate::crypto::SignerError),
+    #[error("CMS: {0}")]
+    Cms(#[from] crate::cms::CmsError),
 }

@@ -8,7 +8,7 @@ use super::document::{self, Document};
 use super::package::{Package, dir_of, resolve, write_atomic};
 use super::signatures::{self, NewSignatureXml, SignatureType, StampAnnot, next_id};
 use super::xml::{self, escape, spans, splice};
-use super::cms;
+use crate::cms;
 use crate::crypto::sm3::sm3;
 use crate::crypto::time::Time;
 use crate::crypto::Signer;
@@ -222,7 +222,22 @@ pub fn sign(pkg: &Package, signer: &dyn Signer, req: &SignRequest<'_>) -> Result
     // 8.–11. The signature value.
     let value = match req.kind {
         SignKind::Seal(seal) => ses::sign(seal, signer, &sm3(&sig_xml), &xml_path, req.time)?.to_der().to_vec(),
-        SignKind::Sign => cms::build(signer, &sig_xml, req.time)?,
+        // GB/T 35275 SignedData, detached over Signature.xml (ses-ofd-spec §2.8 step 4).
+        SignKind::Sign => {
+            let oids = cms::Sm2CmsOids::GmT0010;
+            let params = cms::BuildParams {
+                digest_alg: cms::OID_SM3,
+                message_digest: &sm3(&sig_xml),
+                signer_cert: signer.certificate(),
+                chain: &[],
+                signature_alg: oids.signature_alg(),
+                signature_alg_null_params: false,
+                content_types: oids.content_types(),
+                signing_time: Some(req.time),
+                signing_certificate_v2: false,
+            };
+            cms::build(&params, &mut |m: &[u8]| -> Result<Vec<u8>, OfdError> { Ok(signer.sign_message(m)?.to_der()) })?
+        }
     };
     changes.insert(xml_path.trim_start_matches('/').to_owned(), Some(sig_xml));
     changes.insert(value_path.trim_start_matches('/').to_owned(), Some(value));

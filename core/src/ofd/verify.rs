@@ -4,7 +4,7 @@
 //! says: references, the stored seal copy, stamp placement, `Type="Sign"` values and coverage.
 
 use super::OfdError;
-use super::cms;
+use crate::cms;
 use super::document::{self, DocBody, Document, parse_box};
 use super::package::{Package, dir_of};
 use super::signatures::{self, SignatureEntry, SignatureType, SignatureXml};
@@ -187,7 +187,7 @@ fn verify_one(
     if let Some(v) = &value {
         let sv_path = sx.signed_value.as_ref().map(String::as_str).unwrap_or("SignedValue");
         match entry.kind {
-            SignatureType::Seal if ses_sig.is_none() && cms::looks_like_cms(v) && cms::parse(v).is_ok() => {
+            SignatureType::Seal if ses_sig.is_none() && cms::content_type(v).is_some() && cms::parse(v).is_ok() => {
                 r.push(Check::warning(K::Conformance, "Signature/@Type", "Type is Seal (or absent) but the value is a GB/T 35275 SignedData: verified as Type=Sign", "类型标为电子签章，签名值却是 GB/T 35275 签名数据，按数字签名验证"));
                 r.kind = "sign".into();
                 verify_sign_value(v, sv_path, xml_bytes, &sx, opts, &mut r);
@@ -327,10 +327,20 @@ fn references(pkg: &Package, sx: &SignatureXml, xml_path: &str, signer: Option<&
     }
 }
 
+/// messageDigest of a `Type="Sign"` SignerInfo against SM3(Signature.xml).
+fn push_digest_check(r: &mut SignatureReport, subj: &str, d: cms::DigestCheck) {
+    match d {
+        cms::DigestCheck::Matches => r.push(Check::passed(K::DataDigest, format!("{subj} messageDigest"), "SM3 of Signature.xml matches", "原文摘要一致")),
+        cms::DigestCheck::Differs => r.push(Check::failed(K::DataDigest, format!("{subj} messageDigest"), "Signature.xml changed: its SM3 differs from messageDigest", "签名描述文件已被修改")),
+        cms::DigestCheck::Missing => r.push(Check::failed(K::DataDigest, subj, "signed attributes without messageDigest", "缺少消息摘要属性")),
+        cms::DigestCheck::NoSignedAttributes | cms::DigestCheck::Unsupported => {}
+    }
+}
+
 /// `Type="Sign"`: GB/T 35275 SignedData, or a bare SM2 signature over Signature.xml.
 fn verify_sign_value(value: &[u8], sv_path: &str, xml: &[u8], sx: &SignatureXml, opts: &OfdVerifyOptions, r: &mut SignatureReport) {
     let stated_time = sx.date_time.as_deref().and_then(|t| Time::parse_lenient(t).ok()).map(|t| t.0);
-    if cms::looks_like_cms(value) {
+    if cms::content_type(value).is_some() {
         r.version = "GB/T 35275".into();
         let sd = match cms::parse(value) {
             Ok(sd) => sd,
@@ -349,28 +359,10 @@ fn verify_sign_value(value: &[u8], sv_path: &str, xml: &[u8], sx: &SignatureXml,
         pool.extend(opts.sign_certs.iter().cloned());
         for (i, si) in sd.signers.iter().enumerate() {
             let subj = format!("{sv_path} SignerInfo {i}");
-            // Data: messageDigest = SM3(Signature.xml), or the content itself.
-            let signed: Vec<u8> = match (&si.signed_attrs, &si.message_digest) {
-                (Some(attrs), Some(md)) => {
-                    if md.as_slice() == sm3(xml) {
-                        r.push(Check::passed(K::DataDigest, format!("{subj} messageDigest"), "SM3 of Signature.xml matches", "原文摘要一致"));
-                    } else {
-                        r.push(Check::failed(K::DataDigest, format!("{subj} messageDigest"), "Signature.xml changed: its SM3 differs from messageDigest", "签名描述文件已被修改"));
-                    }
-                    attrs.clone()
-                }
-                (Some(attrs), None) => {
-                    r.push(Check::failed(K::DataDigest, &subj, "signed attributes without messageDigest", "缺少消息摘要属性"));
-                    attrs.clone()
-                }
-                (None, _) => xml.to_vec(),
-            };
+            // Data: messageDigest = SM3(Signature.xml).
+            push_digest_check(r, &subj, si.check_digest(Some(&sm3(xml))));
             // Encapsulated content: Signature.xml itself, or (tongz) its SM3 digest.
-            let mut signed = signed;
             if let Some(content) = &sd.content {
-                if si.signed_attrs.is_none() {
-                    signed = content.clone();
-                }
                 if content.as_slice() == xml {
                     r.push(Check::passed(K::DataDigest, &subj, "the encapsulated content is this Signature.xml", "封装内容与签名描述文件一致"));
                 } else if content.as_slice() == sm3(xml) {
@@ -384,9 +376,13 @@ fn verify_sign_value(value: &[u8], sv_path: &str, xml: &[u8], sx: &SignatureXml,
                 continue;
             };
             r.signer = Some(cert.summary());
-            match crate::crypto::cert::verify_with_key(cert.public_key(), &si.signature_alg, &signed, &si.signature) {
-                Ok(()) => r.push(Check::passed(K::SignerSignature, &subj, format!("{} signature verifies", si.signature_alg), "签名值有效")),
-                Err(e) => r.push(Check::failed(K::SignerSignature, &subj, format!("signature does not verify ({} with signer ID 1234567812345678): {e}", si.signature_alg), "签名值无效")),
+            // Without signed attributes the signature is over the encapsulated content, or
+            // Signature.xml.
+            let content: &[u8] = sd.content.as_deref().unwrap_or(xml);
+            let v = cms::verify_signer(si, cert, Some(&sm3(xml)), &[content]);
+            match v.signature {
+                Ok(()) => r.push(Check::passed(K::SignerSignature, &subj, format!("{} signature verifies", v.signature_alg), "签名值有效")),
+                Err(e) => r.push(Check::failed(K::SignerSignature, &subj, format!("signature does not verify ({} with signer ID 1234567812345678): {e}", v.signature_alg), "签名值无效")),
             }
             let (at, source) = match si.signing_time {
                 Some(t) => (Some(t), "CMS signingTime"),

@@ -4,14 +4,13 @@
 //! digest, signature, certificate and changed-after-signing checks.
 
 mod appearance;
-pub mod cms;
 mod diff;
 mod object;
 mod sign;
 mod verify;
 mod writer;
 
-pub use cms::Sm2CmsOids;
+pub use crate::cms::Sm2CmsOids;
 pub use sign::{Credential, DocMdp, EmptyField, PadesKey, PadesSigner, Placement, QrCode, SES_SUBFILTER, SignRequest, sign, sign_file, sign_update};
 pub use verify::{PdfVerifyOptions, verify, verify_file};
 pub use writer::write_atomically;
@@ -36,4 +35,10 @@ pub enum PdfError {
     Cms(String),
     #[error("{0}")]
     Io(String),
+}
+
+impl From<crate::cms::CmsError> for PdfError {
+    fn from(e: crate::cms::CmsError) -> Self {
+        PdfError::Cms(e.to_string())
+    }
 }

@@ -6,7 +6,7 @@
 
 use super::PdfError;
 use super::appearance::{self, real};
-use super::cms::{self, Digest, SignedDataParams, Sm2CmsOids};
+use crate::cms::{self, BuildParams, ContentTypes, Sm2CmsOids};
 use super::object::text_string;
 use super::writer::{Update, find};
 use crate::crypto::time::Time;
@@ -322,8 +322,8 @@ fn field_names(doc: &Document) -> Vec<String> {
 fn contents_for(req: &SignRequest<'_>, field: &str, digest: &[u8], dry_run: bool) -> Result<Vec<u8>, PdfError> {
     match &req.credential {
         Credential::Pades(p) => {
-            let params = SignedDataParams {
-                digest: Digest::Sha256,
+            let params = BuildParams {
+                digest_alg: cms::OID_SHA256,
                 message_digest: digest,
                 signer_cert: &p.cert,
                 chain: &p.chain,
@@ -332,29 +332,26 @@ fn contents_for(req: &SignRequest<'_>, field: &str, digest: &[u8], dry_run: bool
                     PadesKey::Rsa(_) => cms::OID_RSA_SHA256,
                 },
                 signature_alg_null_params: matches!(p.key, PadesKey::Rsa(_)),
-                gm_oids: false,
+                content_types: ContentTypes::Pkcs7,
                 signing_time: None,
                 signing_certificate_v2: true,
             };
             let max = p.max_signature_len();
-            cms::build_signed_data(&params, &mut |m| if dry_run { Ok(vec![0xFF; max]) } else { p.sign(m) })
+            cms::build(&params, &mut |m: &[u8]| if dry_run { Ok(vec![0xFF; max]) } else { p.sign(m) })
         }
         Credential::Sm2Cms { signer, oids } => {
-            let params = SignedDataParams {
-                digest: Digest::Sm3,
+            let params = BuildParams {
+                digest_alg: cms::OID_SM3,
                 message_digest: digest,
                 signer_cert: signer.certificate(),
                 chain: &[],
-                signature_alg: match oids {
-                    Sm2CmsOids::Pkcs7 => cms::OID_SM2_SM3,
-                    Sm2CmsOids::GmT0010 => cms::OID_SM2_SIGN,
-                },
+                signature_alg: oids.signature_alg(),
                 signature_alg_null_params: false,
-                gm_oids: *oids == Sm2CmsOids::GmT0010,
-                signing_time: Some(req.time.to_der_utc()),
+                content_types: oids.content_types(),
+                signing_time: Some(req.time),
                 signing_certificate_v2: false,
             };
-            cms::build_signed_data(&params, &mut |m| {
+            cms::build(&params, &mut |m: &[u8]| -> Result<Vec<u8>, PdfError> {
                 if dry_run {
                     Ok(sm2::Signature { r: [0xFF; 32], s: [0xFF; 32] }.to_der())
                 } else {

@@ -4,11 +4,10 @@
 //! certificates, and what changed after signing ([`super::diff`]).
 
 use super::PdfError;
-use super::cms;
+use crate::cms;
 use super::diff;
 use super::object::decode_text;
 use crate::crypto::Certificate;
-use crate::crypto::cert::verify_with_key;
 use crate::report::{Check, CheckKind as K, SignatureReport, VerificationReport};
 use crate::ses::{DataCheck, VerifyOptions};
 use lopdf::{Dictionary, Document, Object, ObjectId};
@@ -236,7 +235,7 @@ fn verify_one(pdf: &[u8], s: &FoundSignature, opts: &VerifyOptions, ends: &[usiz
         return r;
     }
     let der = trim_der(&gap_der);
-    if cms::looks_like_cms(der) {
+    if cms::looks_like_signed_data(der) {
         verify_cms(pdf, range, der, &subfilter, m_time, opts, &mut r);
     } else if let Some(digest) = range_digest(pdf, range, cms::OID_SM3) {
         // GB/T 38540 SES_Signature: dataHash = SM3 of the byte ranges.
@@ -277,57 +276,51 @@ fn verify_cms(pdf: &[u8], range: [usize; 4], der: &[u8], subfilter: &str, m_time
     let parsed = match cms::parse(der) {
         Ok(p) => p,
         Err(e) => {
+            let e = PdfError::from(e);
             r.push(Check::failed(K::Structure, "/Contents", e.to_string(), format!("CMS 结构错误：{e}")));
             return;
         }
     };
-    let is_sm2 = matches!(parsed.signature_alg.as_str(), cms::OID_SM2_SM3 | cms::OID_SM2_SIGN | "1.2.156.10197.1.301");
+    // A PDF signature has one SignerInfo; the first is verified.
+    let si = &parsed.signers[0];
+    let is_sm2 = matches!(si.signature_alg.as_str(), cms::OID_SM2_SM3 | cms::OID_SM2_SIGN | cms::OID_SM2_CURVE);
     r.kind = if subfilter == "ETSI.CAdES.detached" { "pades" } else if is_sm2 { "cms-sm2" } else { "cms" }.into();
     r.push(Check::passed(
         K::Structure,
         "/Contents",
-        format!("CMS SignedData ({}, digest {}, signature {})", if parsed.content_type == cms::OID_GM_SIGNED_DATA { "GM/T 0010 OIDs" } else { "PKCS#7 OIDs" }, cms::digest_name(&parsed.digest_alg).unwrap_or(&parsed.digest_alg), parsed.signature_alg),
+        format!("CMS SignedData ({}, digest {}, signature {})", if parsed.content_type == cms::OID_GM_SIGNED_DATA { "GM/T 0010 OIDs" } else { "PKCS#7 OIDs" }, cms::digest_name(&si.digest_alg).unwrap_or(&si.digest_alg), si.signature_alg),
         "CMS 签名结构正确",
     ));
-    if parsed.signer_infos != 1 {
-        r.push(Check::failed(K::Structure, "signerInfos", format!("{} SignerInfos; a PDF signature has exactly one", parsed.signer_infos), "签名者信息数量不是 1"));
+    if parsed.signers.len() != 1 {
+        r.push(Check::failed(K::Structure, "signerInfos", format!("{} SignerInfos; a PDF signature has exactly one", parsed.signers.len()), "签名者信息数量不是 1"));
     }
     // Digest of the byte ranges against messageDigest.
-    match (range_digest(pdf, range, &parsed.digest_alg), &parsed.message_digest, &parsed.signed_attrs) {
-        (None, _, _) => r.push(Check::indeterminate(K::DataDigest, "digestAlgorithm", format!("digest algorithm {} is not supported", parsed.digest_alg), "不支持的摘要算法")),
-        (Some(d), Some(md), _) if *md == d => r.push(Check::passed(K::DataDigest, "messageDigest", "equals the digest of the byte ranges", "摘要与签名范围一致")),
-        (Some(_), Some(_), _) => r.push(Check::failed(K::DataDigest, "messageDigest", "differs from the digest of the byte ranges: the document changed after signing", "摘要不一致：签署后文档被修改")),
-        (Some(_), None, Some(_)) => r.push(Check::failed(K::DataDigest, "messageDigest", "signed attributes without messageDigest", "缺少 messageDigest 属性")),
-        (Some(_), None, None) => r.push(Check::indeterminate(K::DataDigest, "SignerInfo", "no signed attributes: the signature is directly over the ranges", "无签名属性")),
+    let digest = range_digest(pdf, range, &si.digest_alg);
+    match si.check_digest(digest.as_deref()) {
+        cms::DigestCheck::Unsupported => r.push(Check::indeterminate(K::DataDigest, "digestAlgorithm", format!("digest algorithm {} is not supported", si.digest_alg), "不支持的摘要算法")),
+        cms::DigestCheck::Matches => r.push(Check::passed(K::DataDigest, "messageDigest", "equals the digest of the byte ranges", "摘要与签名范围一致")),
+        cms::DigestCheck::Differs => r.push(Check::failed(K::DataDigest, "messageDigest", "differs from the digest of the byte ranges: the document changed after signing", "摘要不一致：签署后文档被修改")),
+        cms::DigestCheck::Missing => r.push(Check::failed(K::DataDigest, "messageDigest", "signed attributes without messageDigest", "缺少 messageDigest 属性")),
+        cms::DigestCheck::NoSignedAttributes => r.push(Check::indeterminate(K::DataDigest, "SignerInfo", "no signed attributes: the signature is directly over the ranges", "无签名属性")),
     }
-    let cert = parsed.signer_certificate().cloned();
-    let Some(cert) = cert else {
+    let Some(cert) = si.find_cert(&parsed.certificates).cloned() else {
         r.push(Check::indeterminate(K::SignerSignature, "SignerInfo.sid", "the signer's certificate is not in the CMS", "CMS 中缺少签名者证书"));
         return;
     };
     r.signer = Some(cert.summary());
-    let signed = parsed.signed_attrs.clone().unwrap_or_else(|| {
-        let mut v = Vec::new();
-        v.extend_from_slice(&pdf[range[0]..range[0] + range[1]]);
-        v.extend_from_slice(&pdf[range[2]..range[2] + range[3]]);
-        v
-    });
-    let alg = match (parsed.signature_alg.as_str(), parsed.digest_alg.as_str()) {
-        (cms::OID_RSA, cms::OID_SHA256) => cms::OID_RSA_SHA256.to_string(),
-        (cms::OID_RSA, cms::OID_SHA384) => "1.2.840.113549.1.1.12".into(),
-        (cms::OID_RSA, cms::OID_SHA512) => "1.2.840.113549.1.1.13".into(),
-        (a, _) => a.to_string(),
-    };
-    match verify_with_key(cert.public_key(), &alg, &signed, &parsed.signature) {
+    let ranges = [&pdf[range[0]..range[0] + range[1]], &pdf[range[2]..range[2] + range[3]]];
+    let v = cms::verify_signer(si, &cert, digest.as_deref(), &ranges);
+    let alg = v.signature_alg;
+    match v.signature {
         Ok(()) => r.push(Check::passed(K::SignerSignature, "SignerInfo.signature", format!("verifies with the signer's key ({alg})"), "签名值验证通过")),
         Err(e) => r.push(Check::failed(K::SignerSignature, "SignerInfo.signature", format!("does not verify: {e}"), "签名值验证失败")),
     }
-    if r.kind == "pades" && !parsed.has_signing_cert_v2 {
+    if r.kind == "pades" && !si.has_signing_cert_v2 {
         r.push(Check::warning(K::Conformance, "signedAttrs", "PAdES baseline needs the signing-certificate-v2 attribute", "PAdES 缺少 signingCertificateV2 属性"));
     }
-    let at = parsed.signing_time.or(m_time);
+    let at = si.signing_time.or(m_time);
     r.signing_time = at.map(|t| t.to_iso());
-    r.signing_time_source = Some(if parsed.signing_time.is_some() { "CMS signingTime (claimed)" } else { "/M (claimed)" }.into());
+    r.signing_time_source = Some(if si.signing_time.is_some() { "CMS signingTime (claimed)" } else { "/M (claimed)" }.into());
     let pool: Vec<Certificate> = parsed.certificates.iter().filter(|c| c.der() != cert.der()).cloned().collect();
     crate::ses::verify::certificate_checks(&cert, "signer", "签署者", at, &pool, opts, &mut r.checks);
 }
