@@ -445,6 +445,7 @@ pub unsafe extern "C" fn eseal_seal_info_json(seal: *const EsealSeal, out: *mut 
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 unsafe fn sign_common(
     seal: *const EsealSeal,
     signer: *const EsealSigner,
@@ -474,6 +475,7 @@ unsafe fn sign_common(
 /// SES_Signature (free with `eseal_bytes_free`). `property_info` (ASCII) and `time` (RFC
 /// 3339; NULL: now) may be NULL.
 #[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn eseal_sign_data(
     seal: *const EsealSeal,
     signer: *const EsealSigner,
@@ -489,6 +491,7 @@ pub unsafe extern "C" fn eseal_sign_data(
 
 /// As `eseal_sign_data` over a digest the caller computed (it becomes dataHash as is).
 #[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn eseal_sign_digest(
     seal: *const EsealSeal,
     signer: *const EsealSigner,
