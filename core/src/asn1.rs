@@ -159,6 +159,17 @@ impl<'a> Tlv<'a> {
         }
     }
 
+    /// A BIT STRING's bytes and its unused-bits count, whatever that count is (some producers
+    /// declare unused bits on values that are whole octets; the caller decides what to tolerate).
+    pub fn bit_string_with_unused(&self, what: &'static str) -> Result<(&'a [u8], u8)> {
+        let t = self.expect(tag::BIT_STRING, what)?;
+        match t.content.split_first() {
+            Some((n, rest)) if *n < 8 && (!rest.is_empty() || *n == 0) => Ok((rest, *n)),
+            Some((n, _)) => Err(Asn1Error::Invalid { what, why: format!("{n} unused bits") }),
+            None => Err(Asn1Error::Invalid { what, why: "empty BIT STRING".into() }),
+        }
+    }
+
     /// An OCTET STRING's bytes.
     pub fn octet_string(&self, what: &'static str) -> Result<&'a [u8]> {
         Ok(self.expect(tag::OCTET_STRING, what)?.content)

@@ -10,7 +10,9 @@
 
 pub mod asn1;
 pub mod crypto;
+pub mod ofd;
 pub mod report;
 pub mod ses;
+pub mod pdf;
 pub mod stamp;
 pub mod ukey;

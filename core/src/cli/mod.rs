@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 mod ca;
 mod demo;
+mod ofd;
+mod pdf;
 mod seal;
 mod stamp;
 mod ukey;
@@ -28,9 +30,15 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
+    /// OFD documents: sign with seals (stamps, cross-page seals, QR codes), verify, inspect.
+    #[command(subcommand)]
+    Ofd(ofd::OfdCommand),
     /// GB/T 38540 seals: create, inspect, verify.
     #[command(subcommand)]
     Seal(seal::SealCommand),
+    /// Sign and verify PDF files (SM2 e-seals, SM2 CMS, PAdES).
+    #[command(subcommand)]
+    Pdf(pdf::PdfCommand),
     /// Seal pictures: official and personal seals, imports, QR codes.
     #[command(subcommand)]
     Stamp(stamp::StampCommand),
@@ -128,8 +136,10 @@ pub fn run() -> i32 {
         }
     };
     let result = match cli.command {
+        Command::Ofd(c) => ofd::run(c),
         Command::Seal(c) => seal::run(c),
         Command::Stamp(c) => stamp::run(c),
+        Command::Pdf(c) => pdf::run(c),
         Command::Ukey(c) => ukey::run(c),
         Command::Agent(a) => ukey::agent(a),
         Command::Ca(c) => ca::run(c),

@@ -373,6 +373,14 @@ impl Signature {
         if bytes.len() == 64 {
             return Ok((Self::from_raw(bytes)?, SignatureEncoding::Raw));
         }
+        if let Err(crate::asn1::Asn1Error::Truncated { need, .. }) = Tlv::parse_exact(bytes, "SM2Signature")
+            && bytes.first() == Some(&tag::SEQUENCE)
+        {
+            return Err(CryptoError::BadSignatureEncoding(format!(
+                "a DER SEQUENCE {{r, s}} cut short: {} bytes present, {need} missing",
+                bytes.len()
+            )));
+        }
         Err(CryptoError::BadSignatureEncoding(format!("neither DER SEQUENCE {{r, s}} nor 64 raw bytes ({} bytes)", bytes.len())))
     }
 

@@ -354,7 +354,15 @@ impl Seal {
 /// A BIT STRING (as the standard says) or an OCTET STRING (seen in v1 files).
 pub(crate) fn bit_or_octets(t: &Tlv<'_>, what: &'static str, notes: &mut Vec<String>) -> Result<Vec<u8>, SesError> {
     match t.tag {
-        tag::BIT_STRING => Ok(t.bit_string(what)?.to_vec()),
+        tag::BIT_STRING => {
+            let (bytes, unused) = t.bit_string_with_unused(what)?;
+            if unused != 0 {
+                // Suwell (spec §4): signature values and digests are whole octets whatever the
+                // count says; they are read as such and verified over the original bytes.
+                notes.push(format!("{what} declares {unused} unused bits; read as whole octets (GB/T 38540 values are whole octets)"));
+            }
+            Ok(bytes.to_vec())
+        }
         tag::OCTET_STRING => {
             notes.push(format!("{what} is an OCTET STRING, the standard says BIT STRING"));
             Ok(t.content.to_vec())

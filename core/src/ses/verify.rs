@@ -218,8 +218,23 @@ pub fn seal_checks(seal: &Seal, at: Option<Time>, opts: &VerifyOptions, out: &mu
     }
     match seal.maker_certificate() {
         Ok(maker) => {
-            // The maker signed when the seal was made.
-            certificate_checks(&maker, "maker", "制章者", Some(seal.create_date), &[], opts, out)
+            // ses-ofd-spec §2.8 g: the maker certificate is checked at the signing time (for a
+            // seal on its own: now). A createDate outside its validity is a warning: producers
+            // write the application date there (GOMAIN: five days before the certificate).
+            if !maker.valid_at(seal.create_date) {
+                out.push(Check::warning(
+                    K::CertificateValidity,
+                    "SES_ESPropertyInfo.createDate",
+                    format!(
+                        "the seal's createDate {} lies outside its maker certificate's validity {} .. {}",
+                        seal.create_date.to_iso(),
+                        maker.not_before().to_iso(),
+                        maker.not_after().to_iso()
+                    ),
+                    "印章制作日期不在制章者证书有效期内",
+                ));
+            }
+            certificate_checks(&maker, "maker", "制章者", at, &[], opts, out)
         }
         Err(e) => out.push(Check::failed(K::Structure, "SESeal.cert", format!("maker certificate unreadable: {e}"), "制章者证书无法解析")),
     }
@@ -331,12 +346,18 @@ pub fn verify_parsed(sig: &SesSignature, data: DataCheck<'_>, property_info: Opt
                 };
                 r.push(Check::passed(K::SignerSignature, "SES_Signature.signature", format!("the signer's signature over TBS_Sign verifies{note}"), "签章者签名有效"));
             }
-            Err(e) => r.push(Check::failed(
-                K::SignerSignature,
-                "SES_Signature.signature",
-                format!("the signer's signature over TBS_Sign does not verify ({e}; {} with signer ID 1234567812345678 over the encoded TBS_Sign)", sig.signature_alg),
-                "签章者签名无效",
-            )),
+            Err(e) => {
+                let diagnosis = diagnose_cut_short(cert, &sig.tbs_der, &sig.signature).unwrap_or_default();
+                r.push(Check::failed(
+                    K::SignerSignature,
+                    "SES_Signature.signature",
+                    format!(
+                        "the signer's signature over TBS_Sign does not verify ({e}; {} with signer ID 1234567812345678 over the encoded TBS_Sign){diagnosis}",
+                        sig.signature_alg
+                    ),
+                    "签章者签名无效",
+                ))
+            }
         }
         match signer_allowed(&sig.seal, cert) {
             Ok(true) => r.push(Check::passed(K::SignerBinding, "SES_ESPropertyInfo.certList", "the signer certificate is in the seal's certList", "签章者证书与印章绑定")),
@@ -384,6 +405,31 @@ pub fn verify_parsed(sig: &SesSignature, data: DataCheck<'_>, property_info: Opt
         let pool: Vec<Certificate> = sig.seal.maker_certificate().into_iter().collect();
         certificate_checks(cert, "signer", "签章者", at, &pool, opts, &mut r.checks);
     }
+}
+
+/// A signature value that is a DER SEQUENCE missing its last octet (Suwell, spec §4 #25): says
+/// whether some last octet would make it verify, which tells a producer's encoding fault from
+/// a forged or altered signature. The signature stays failed either way.
+fn diagnose_cut_short(cert: &Certificate, message: &[u8], value: &[u8]) -> Option<String> {
+    let pk = cert.sm2_public_key().ok()?;
+    let declared = usize::from(*value.get(1)?) + 2;
+    if value.first() != Some(&0x30) || value.get(1).is_none_or(|l| *l >= 0x80) || declared != value.len() + 1 {
+        return None;
+    }
+    let e = sm2::message_digest(pk, sm2::DEFAULT_ID, message);
+    let mut full = value.to_vec();
+    full.push(0);
+    for last in 0..=255u8 {
+        *full.last_mut()? = last;
+        if let Ok((s, _)) = sm2::Signature::parse_lenient(&full)
+            && sm2::verify_digest(pk, &e, &s).is_ok()
+        {
+            return Some(format!(
+                ". The value lacks its last octet; restored as 0x{last:02X} it verifies, so the producer's encoder cut it short (the data signed is intact, the stored signature is not)"
+            ));
+        }
+    }
+    Some(". The value lacks its last octet, and no octet restores it: the signature does not match this TBS_Sign".into())
 }
 
 fn normalise_path(p: &str) -> String {

@@ -1,0 +1,193 @@
+//! `eseal ofd sign|verify|inspect`.
+
+use super::{CliError, CliResult, VerifyArgs};
+use clap::{Args, Subcommand};
+use eseal::crypto::time::Time;
+use eseal::crypto::{Certificate, SoftwareSigner, sm2::PrivateKey};
+use eseal::ofd::{self, OfdVerifyOptions, Package, Placement, QrCode, SignKind, SignRequest};
+use eseal::ses::Seal;
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum OfdCommand {
+    /// Sign an OFD with an electronic seal (Type=Seal) or a plain signature (Type=Sign).
+    Sign(Box<SignArgs>),
+    /// Verify every signature of an OFD: exit 0 valid, 1 a check failed, 2 unusable input.
+    Verify {
+        file: PathBuf,
+        /// Signer certificate for Type=Sign values that hold none (a bare SM2 signature). Repeatable.
+        #[arg(long = "cert", value_name = "CERT")]
+        certs: Vec<PathBuf>,
+        #[command(flatten)]
+        verify: VerifyArgs,
+    },
+    /// Show documents, pages and signatures of an OFD (no verification).
+    Inspect {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct SignArgs {
+    input: PathBuf,
+    #[arg(short, long)]
+    output: PathBuf,
+    /// The seal (SESeal DER, .esl) for an electronic seal signature.
+    #[arg(long)]
+    seal: Option<PathBuf>,
+    /// Make a plain digital signature (Type=Sign, GB/T 35275 SignedData) instead of a seal.
+    #[arg(long, conflicts_with = "seal")]
+    plain: bool,
+    /// Signer key and certificate, PEM or DER.
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+    #[arg(long)]
+    cert: Option<PathBuf>,
+    /// Sign with the deterministic test CA's personal certificate (tests and demos only).
+    #[arg(long, conflicts_with_all = ["key", "cert"])]
+    test_ca: Option<String>,
+    /// A stamp PAGE,X,Y[,W,H] in mm from the page's top-left corner (pages from 1; size
+    /// defaults to the seal picture's). Repeatable.
+    #[arg(long = "stamp", value_name = "PAGE,X,Y[,W,H]")]
+    stamps: Vec<String>,
+    /// A cross-page seal (骑缝章) over all pages, or the listed ones (e.g. `1,2,3`).
+    #[arg(long, value_name = "PAGES", num_args = 0..=1, default_missing_value = "all")]
+    cross_page: Option<String>,
+    /// Vertical position (mm) of the cross-page seal; centred by default.
+    #[arg(long)]
+    cross_page_y: Option<f64>,
+    /// Size W,H (mm) of the cross-page seal; the seal picture's by default.
+    #[arg(long, value_name = "W,H")]
+    cross_page_size: Option<String>,
+    /// An anti-forgery QR code image (PNG) drawn into the page before signing.
+    #[arg(long, requires = "qr_at")]
+    qr: Option<PathBuf>,
+    /// Where the QR code goes: PAGE,X,Y,SIZE (mm).
+    #[arg(long, value_name = "PAGE,X,Y,SIZE")]
+    qr_at: Option<String>,
+    /// Protect Signatures.xml too: no further signature is then possible.
+    #[arg(long)]
+    lock: bool,
+    /// Signing time (default now).
+    #[arg(long)]
+    time: Option<String>,
+}
+
+pub fn run(c: OfdCommand) -> CliResult {
+    match c {
+        OfdCommand::Sign(a) => sign(*a),
+        OfdCommand::Verify { file, certs, verify } => {
+            let mut sign_certs = Vec::new();
+            for p in &certs {
+                sign_certs.extend(Certificate::parse_all(&super::seal::read(p)?).map_err(|e| CliError(format!("{}: {e}", p.display())))?);
+            }
+            let opts = OfdVerifyOptions { ses: verify.options()?, sign_certs };
+            let report = ofd::verify_file(&file, &opts)?;
+            verify.emit(&report)
+        }
+        OfdCommand::Inspect { file, json } => {
+            let pkg = Package::open(&file)?;
+            let ins = ofd::inspect(&pkg)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&ins)?);
+            } else {
+                println!("{}: {} files", file.display(), ins.files);
+                for d in &ins.documents {
+                    println!("document {} ({} pages)", d.doc_root, d.pages.len());
+                    for p in &d.pages {
+                        let b = p.physical_box_mm;
+                        println!("  page {} (ID {}) {} — {}×{} mm", p.index, p.id, p.content, b[2], b[3]);
+                    }
+                    if let Some(s) = &d.signatures_xml {
+                        println!("  signatures: {s}");
+                    }
+                    for s in &d.signatures {
+                        println!(
+                            "  signature {} [{}] {} — provider {}, time {}, {} references ({}){}",
+                            s.id,
+                            s.kind,
+                            s.base_loc,
+                            s.provider.as_deref().unwrap_or("?"),
+                            s.date_time.as_deref().unwrap_or("-"),
+                            s.references,
+                            s.check_method.as_deref().unwrap_or("no CheckMethod"),
+                            s.seal_name.as_deref().map(|n| format!(", seal {n}")).unwrap_or_default()
+                        );
+                        for a in &s.stamp_annots {
+                            println!("    stamp {a}");
+                        }
+                        if let Some(e) = &s.error {
+                            println!("    error: {e}");
+                        }
+                    }
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn nums(s: &str, what: &str, n: &[usize]) -> Result<Vec<f64>, CliError> {
+    let v: Vec<f64> = s.split(',').map(|t| t.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| CliError(format!("{what} {s:?}: numbers separated by ',' expected")))?;
+    if !n.contains(&v.len()) {
+        return Err(CliError(format!("{what} {s:?}: {} numbers expected", n.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" or "))));
+    }
+    Ok(v)
+}
+
+fn page_no(v: f64) -> Result<usize, CliError> {
+    if v < 1.0 || v.fract() != 0.0 {
+        return Err(CliError(format!("page {v} is not a page number (from 1)")));
+    }
+    Ok(v as usize)
+}
+
+fn sign(a: SignArgs) -> CliResult {
+    let signer: SoftwareSigner = match (&a.test_ca, &a.key, &a.cert) {
+        (Some(seed), _, _) => eseal::crypto::testca::TestCa::new(seed)?.person.signer(),
+        (None, Some(k), Some(c)) => {
+            let key = PrivateKey::parse(&super::seal::read(k)?).map_err(|e| CliError(format!("{}: {e}", k.display())))?;
+            let cert = Certificate::parse(&super::seal::read(c)?).map_err(|e| CliError(format!("{}: {e}", c.display())))?;
+            SoftwareSigner::new(key, cert)?
+        }
+        _ => return Err(CliError("give --key and --cert, or --test-ca SEED".into())),
+    };
+    let seal = match &a.seal {
+        Some(p) => Some(Seal::from_der(&super::seal::read(p)?).map_err(|e| CliError(format!("{}: {e}", p.display())))?),
+        None if a.plain => None,
+        None => return Err(CliError("give --seal SEAL.esl, or --plain for a plain digital signature".into())),
+    };
+    let time = match &a.time {
+        Some(t) => Time::parse_lenient(t).map_err(|e| CliError(e.to_string()))?.0,
+        None => Time::now(),
+    };
+    let kind = match &seal {
+        Some(s) => SignKind::Seal(s),
+        None => SignKind::Sign,
+    };
+    let mut req = SignRequest::new(kind, time);
+    req.lock = a.lock;
+    for s in &a.stamps {
+        let v = nums(s, "--stamp", &[3, 5])?;
+        req.placements.push(Placement::Stamp { page: page_no(v[0])?, x_mm: v[1], y_mm: v[2], width_mm: v.get(3).copied(), height_mm: v.get(4).copied() });
+    }
+    if let Some(p) = &a.cross_page {
+        let pages = if p == "all" {
+            None
+        } else {
+            Some(p.split(',').map(|t| t.trim().parse::<usize>().map_err(|_| CliError(format!("--cross-page {p:?}: page numbers separated by ','")))).collect::<Result<Vec<_>, _>>()?)
+        };
+        let size = a.cross_page_size.as_deref().map(|s| nums(s, "--cross-page-size", &[2])).transpose()?;
+        req.placements.push(Placement::CrossPage { pages, y_mm: a.cross_page_y, width_mm: size.as_ref().map(|v| v[0]), height_mm: size.as_ref().map(|v| v[1]) });
+    }
+    if let Some(q) = &a.qr {
+        let at = a.qr_at.as_deref().ok_or_else(|| CliError("--qr needs --qr-at PAGE,X,Y,SIZE".into()))?;
+        let v = nums(at, "--qr-at", &[4])?;
+        req.qr = Some(QrCode { png: super::seal::read(q)?, page: page_no(v[0])?, x_mm: v[1], y_mm: v[2], size_mm: v[3] });
+    }
+    ofd::sign_file(&a.input, &a.output, &signer, &req)?;
+    eprintln!("wrote {}", a.output.display());
+    Ok(0)
+}

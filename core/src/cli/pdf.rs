@@ -1,0 +1,187 @@
+//! `eseal pdf sign|verify`.
+
+use super::{CliError, CliResult, VerifyArgs};
+use clap::{Args, Subcommand, ValueEnum};
+use eseal::crypto::time::Time;
+use eseal::crypto::{Certificate, SoftwareSigner, sm2::PrivateKey};
+use eseal::pdf::{self, Credential, PadesSigner, Placement, QrCode, SignRequest, Sm2CmsOids};
+use eseal::ses::Seal;
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum PdfCommand {
+    /// Sign a PDF by incremental update: one signature per --stamp (or one cross-page seal).
+    Sign(Box<SignArgs>),
+    /// Verify every signature of a PDF (exit 0 valid, 1 not, 2 unusable input).
+    Verify {
+        file: PathBuf,
+        #[command(flatten)]
+        verify: VerifyArgs,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// International PAdES (ETSI.CAdES.detached), ECDSA P-256 or RSA key.
+    Pades,
+    /// GB/T 38540 SES_Signature with a seal (SM2).
+    Ses,
+    /// SM2 CMS, PKCS#7 OIDs, adbe.pkcs7.detached.
+    Sm2Cms,
+    /// SM2 CMS, GM/T 0010 OIDs, adbe.pkcs7.detached.
+    Sm2CmsGm,
+}
+
+#[derive(Args)]
+pub struct SignArgs {
+    input: PathBuf,
+    #[arg(short, long)]
+    output: PathBuf,
+    #[arg(long, value_enum, default_value = "ses")]
+    format: Format,
+    /// Signer key (PEM/DER): SM2 for ses/sm2-cms, P-256 or RSA for pades.
+    #[arg(long)]
+    key: PathBuf,
+    /// Signer certificate (PEM; for pades further certificates in the file are the chain).
+    #[arg(long)]
+    cert: PathBuf,
+    /// The seal (.esl, GB/T 38540) for --format ses.
+    #[arg(long)]
+    seal: Option<PathBuf>,
+    /// Stamp picture (PNG); for ses the seal's own PNG picture by default.
+    #[arg(long)]
+    picture: Option<PathBuf>,
+    /// A visible stamp PAGE,X,Y,WIDTH,HEIGHT in points (repeatable: one signature each).
+    #[arg(long = "stamp", value_name = "PAGE,X,Y,W,H")]
+    stamps: Vec<String>,
+    /// A cross-page seal (骑缝章) WIDTH,HEIGHT on the right edge of every page.
+    #[arg(long, value_name = "W,H")]
+    cross_page: Option<String>,
+    /// An anti-forgery QR picture (PNG) with --qr-at PAGE,X,Y,SIZE (added to the first signature).
+    #[arg(long, requires = "qr_at")]
+    qr: Option<PathBuf>,
+    #[arg(long, value_name = "PAGE,X,Y,SIZE")]
+    qr_at: Option<String>,
+    /// Certify the document (first signature only): DocMDP P = 1 no changes, 2 form filling, 3 + annotations.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    certify: Option<u8>,
+    /// Empty signature fields for later signers NAME,PAGE,X,Y,W,H (repeatable; made with the first signature).
+    #[arg(long = "empty-field", value_name = "NAME,PAGE,X,Y,W,H")]
+    empty_fields: Vec<String>,
+    /// Sign into this existing empty signature field instead of placing a new one.
+    #[arg(long, conflicts_with_all = ["stamps", "cross_page"])]
+    field: Option<String>,
+    #[arg(long)]
+    subfilter: Option<String>,
+    #[arg(long)]
+    filter: Option<String>,
+    #[arg(long)]
+    reason: Option<String>,
+    #[arg(long)]
+    location: Option<String>,
+}
+
+fn numbers(s: &str, n: usize, what: &str) -> Result<Vec<f64>, CliError> {
+    let v: Vec<f64> = s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| CliError(format!("{what}: expected {n} comma-separated numbers, got {s}")))?;
+    if v.len() != n {
+        return Err(CliError(format!("{what}: expected {n} numbers, got {}", v.len())));
+    }
+    Ok(v)
+}
+
+fn read(p: &PathBuf) -> Result<Vec<u8>, CliError> {
+    std::fs::read(p).map_err(|e| CliError(format!("{}: {e}", p.display())))
+}
+
+pub fn run(c: PdfCommand) -> CliResult {
+    match c {
+        PdfCommand::Verify { file, verify } => {
+            let opts = verify.options()?;
+            let report = pdf::verify_file(&file, &opts)?;
+            verify.emit(&report)
+        }
+        PdfCommand::Sign(a) => sign(*a),
+    }
+}
+
+fn sign(a: SignArgs) -> CliResult {
+    let key = read(&a.key)?;
+    let cert = read(&a.cert)?;
+    let pades;
+    let sm2_signer;
+    let seal;
+    let mut placements: Vec<Placement> = Vec::new();
+    for s in &a.stamps {
+        let v = numbers(s, 5, "--stamp")?;
+        placements.push(Placement::Stamp { page: v[0] as u32, x: v[1], y: v[2], width: v[3], height: v[4] });
+    }
+    if let Some(cp) = &a.cross_page {
+        let v = numbers(cp, 2, "--cross-page")?;
+        placements.push(Placement::CrossPage { first: None, last: None, width: v[0], height: v[1], centre_y: None });
+    }
+    if let Some(f) = &a.field {
+        placements.push(Placement::ExistingField(f.clone()));
+    }
+    if placements.is_empty() {
+        placements.push(Placement::Invisible);
+    }
+    let mut empty_fields = Vec::new();
+    for e in &a.empty_fields {
+        let (name, rest) = e.split_once(',').ok_or_else(|| CliError(format!("--empty-field: expected NAME,PAGE,X,Y,W,H, got {e}")))?;
+        let v = numbers(rest, 5, "--empty-field")?;
+        empty_fields.push(pdf::EmptyField { name: name.to_owned(), page: v[0] as u32, x: v[1], y: v[2], width: v[3], height: v[4] });
+    }
+    let picture = a.picture.as_ref().map(read).transpose()?;
+    let cred: Credential<'_> = match a.format {
+        Format::Pades => {
+            pades = PadesSigner::from_pem(&key, &cert)?;
+            Credential::Pades(&pades)
+        }
+        f => {
+            let k = PrivateKey::parse(&key)?;
+            sm2_signer = SoftwareSigner::new(k, Certificate::parse(&cert)?)?;
+            match f {
+                Format::Ses => {
+                    let path = a.seal.as_ref().ok_or_else(|| CliError("--format ses needs --seal".into()))?;
+                    seal = Seal::from_der(&read(path)?)?;
+                    Credential::Seal { seal: &seal, signer: &sm2_signer }
+                }
+                Format::Sm2CmsGm => Credential::Sm2Cms { signer: &sm2_signer, oids: Sm2CmsOids::GmT0010 },
+                _ => Credential::Sm2Cms { signer: &sm2_signer, oids: Sm2CmsOids::Pkcs7 },
+            }
+        }
+    };
+    let time = Time::now();
+    let mut requests = Vec::new();
+    for (i, p) in placements.into_iter().enumerate() {
+        let credential = match &cred {
+            Credential::Pades(p) => Credential::Pades(p),
+            Credential::Seal { seal, signer } => Credential::Seal { seal, signer: *signer },
+            Credential::Sm2Cms { signer, oids } => Credential::Sm2Cms { signer: *signer, oids: *oids },
+        };
+        let mut r = SignRequest::new(credential, p, time);
+        r.picture = picture.clone();
+        r.subfilter = a.subfilter.clone();
+        r.filter = a.filter.clone();
+        r.reason = a.reason.clone();
+        r.location = a.location.clone();
+        if i == 0 {
+            r.certify = a.certify.map(|p| match p {
+                1 => pdf::DocMdp::NoChanges,
+                3 => pdf::DocMdp::Annotations,
+                _ => pdf::DocMdp::FormFilling,
+            });
+            r.empty_fields = std::mem::take(&mut empty_fields);
+        }
+        if i == 0
+            && let (Some(q), Some(at)) = (&a.qr, &a.qr_at)
+        {
+            let v = numbers(at, 4, "--qr-at")?;
+            r.qr = Some(QrCode { png: read(q)?, page: v[0] as u32, x: v[1], y: v[2], size: v[3] });
+        }
+        requests.push(r);
+    }
+    pdf::sign_file(&a.input, &a.output, &requests)?;
+    println!("signed {} → {} ({} signature(s))", a.input.display(), a.output.display(), requests.len());
+    Ok(0)
+}

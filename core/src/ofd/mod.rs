@@ -1,0 +1,53 @@
+//! OFD (GB/T 33190-2016) signing and verification with GB/T 38540 electronic seals.
+//!
+//! - [`package`]: the ZIP package, read with bounds, rewritten by raw copy + atomic rename.
+//! - [`document`]: OFD.xml → DocBody → Document.xml → pages; files rendering uses.
+//! - [`signatures`]: Signatures.xml / Signature.xml (order-insensitive read, schema-order write).
+//! - [`sign`]: `Type="Seal"` (SES_Signature) and `Type="Sign"` signatures, stamps, cross-page seals.
+//! - [`verify`]: every check of ses-ofd-spec §2.8, as a [`crate::report::VerificationReport`].
+//! - [`cms`]: GB/T 35275 SignedData found in `Type="Sign"` signatures.
+
+pub mod cms;
+pub mod document;
+pub mod package;
+pub mod sign;
+pub mod signatures;
+pub mod verify;
+pub mod xml;
+
+pub use document::{DocBody, Document, Page};
+pub use package::{Limits, Package};
+pub use sign::{Placement, QrCode, SignKind, SignRequest, sign, sign_file};
+pub use verify::{OfdVerifyOptions, inspect, verify, verify_file};
+
+/// Errors of the ofd room.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OfdError {
+    #[error("not a readable OFD package (ZIP): {0}")]
+    Zip(String),
+    #[error("unsafe entry name {name:?} in the package: {why}")]
+    UnsafeEntry { name: String, why: String },
+    #[error("duplicate entry {0} in the package")]
+    DuplicateEntry(String),
+    #[error("package limit exceeded: {0}")]
+    Limit(String),
+    #[error("malformed XML in {part}: {why}")]
+    Xml { part: String, why: String },
+    #[error("bad path {loc:?}: {why}")]
+    BadPath { loc: String, why: String },
+    #[error("missing part {0}")]
+    MissingPart(String),
+    #[error("OFD structure: {0}")]
+    Structure(String),
+    #[error("cannot sign: {0}")]
+    Refused(String),
+    #[error("invalid placement: {0}")]
+    Placement(String),
+    #[error("I/O: {0}")]
+    Io(String),
+    #[error(transparent)]
+    Ses(#[from] crate::ses::SesError),
+    #[error("signing failed: {0}")]
+    Signer(#[from] crate::crypto::SignerError),
+}

@@ -1,0 +1,39 @@
+//! PDF signing and verification (ISO 32000-1 §12.8): SM2 e-seals (GB/T 38540 SES_Signature),
+//! SM2 CMS (PKCS#7 or GM/T 0010 OIDs) and international PAdES, written as incremental
+//! updates with visible stamps and cross-page seals; verification with byte-range,
+//! digest, signature, certificate and changed-after-signing checks.
+
+mod appearance;
+pub mod cms;
+mod diff;
+mod object;
+mod sign;
+mod verify;
+mod writer;
+
+pub use cms::Sm2CmsOids;
+pub use sign::{Credential, DocMdp, EmptyField, PadesKey, PadesSigner, Placement, QrCode, SES_SUBFILTER, SignRequest, sign, sign_file, sign_update};
+pub use verify::{PdfVerifyOptions, verify, verify_file};
+pub use writer::write_atomically;
+
+/// Errors of the pdf room.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PdfError {
+    #[error("the PDF is encrypted; decrypt it before signing / 文档已加密")]
+    Encrypted,
+    #[error("malformed PDF: {0}")]
+    Malformed(String),
+    #[error("unsupported PDF: {0}")]
+    Unsupported(String),
+    #[error("stamp picture: {0}")]
+    Picture(String),
+    #[error("placement: {0}")]
+    Placement(String),
+    #[error("signing: {0}")]
+    Signing(String),
+    #[error("CMS: {0}")]
+    Cms(String),
+    #[error("{0}")]
+    Io(String),
+}

@@ -1,0 +1,784 @@
+//! Signing by incremental update (ISO 32000-1 §12.8.1, §12.7.4.5): a signature field with its
+//! widget, optional stamp annotations (cross-page strips, QR code), the AcroForm with
+//! SigFlags 3, and a signature dictionary whose `/ByteRange` covers the whole new revision
+//! except the `/Contents` hex string. The placeholder is sized by a dry run of the real
+//! signature structure and patched in place at exactly its length.
+
+use super::PdfError;
+use super::appearance::{self, real};
+use super::cms::{self, Digest, SignedDataParams, Sm2CmsOids};
+use super::object::text_string;
+use super::writer::{Update, find};
+use crate::crypto::time::Time;
+use crate::crypto::{Certificate, Signer, sm2};
+use crate::ses::Seal;
+use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
+
+/// Default SubFilter for a raw GB/T 38540 SES_Signature: distinct, so ordinary readers call
+/// the signature unknown rather than broken (GM/T 0112's own name is not verified here).
+pub const SES_SUBFILTER: &str = "GB.SES.GBT38540";
+
+/// A key for international signatures: ECDSA P-256 or RSA, with SHA-256.
+pub enum PadesKey {
+    EcdsaP256(p256::ecdsa::SigningKey),
+    Rsa(Box<rsa::PrivateKey>),
+}
+
+/// A signer of international PAdES signatures: key, certificate, chain to include.
+pub struct PadesSigner {
+    pub key: PadesKey,
+    pub cert: Certificate,
+    pub chain: Vec<Certificate>,
+}
+
+impl PadesSigner {
+    /// From a PEM/DER private key (PKCS#8, SEC1 EC or PKCS#1 RSA) and a PEM bundle whose first
+    /// certificate is the signer's (the others are included as the chain).
+    pub fn from_pem(key: &[u8], certs: &[u8]) -> Result<Self, PdfError> {
+        let all = Certificate::parse_all(certs).map_err(|e| PdfError::Signing(format!("certificate: {e}")))?;
+        let cert = all.first().cloned().ok_or_else(|| PdfError::Signing("no certificate given".into()))?;
+        let key = parse_key(key)?;
+        Ok(PadesSigner { key, cert, chain: all.into_iter().skip(1).collect() })
+    }
+
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, PdfError> {
+        match &self.key {
+            PadesKey::EcdsaP256(k) => {
+                use p256::ecdsa::signature::Signer as _;
+                let sig: p256::ecdsa::Signature = k.sign(msg);
+                Ok(sig.to_der().as_bytes().to_vec())
+            }
+            PadesKey::Rsa(k) => {
+                use sha2::Digest as _;
+                let h = sha2::Sha256::digest(msg);
+                k.sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &h).map_err(|e| PdfError::Signing(format!("RSA: {e}")))
+            }
+        }
+    }
+
+    fn max_signature_len(&self) -> usize {
+        match &self.key {
+            PadesKey::EcdsaP256(_) => 72,
+            PadesKey::Rsa(k) => {
+                use rsa::traits::PublicKeyParts;
+                k.size()
+            }
+        }
+    }
+}
+
+fn parse_key(input: &[u8]) -> Result<PadesKey, PdfError> {
+    use crate::asn1::{Reader, tag};
+    let bad = |m: &str| PdfError::Signing(format!("private key: {m}"));
+    let text = String::from_utf8_lossy(input);
+    let der = if text.contains("-----BEGIN") {
+        let label = ["PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"].into_iter().find(|l| text.contains(&format!("-----BEGIN {l}-----"))).ok_or_else(|| bad("unknown PEM label"))?;
+        crate::crypto::pem_decode(&text, label).map_err(|e| bad(&e.to_string()))?
+    } else {
+        input.to_vec()
+    };
+    let top = Reader::new(&der).read("private key").map_err(|e| bad(&e.to_string()))?.sequence("private key").map_err(|e| bad(&e.to_string()))?;
+    // PKCS#8: { version, AlgorithmIdentifier, OCTET STRING }; SEC1: { 1, OCTET STRING d, ... }; PKCS#1: { 0, n, e, ... }
+    if let Some(alg) = top.get(1).filter(|t| t.tag == tag::SEQUENCE) {
+        let oid = alg.sequence("alg").ok().and_then(|v| v.first().and_then(|o| o.oid("alg").ok())).unwrap_or_default();
+        let inner = top.get(2).ok_or_else(|| bad("PKCS#8 without key"))?.octet_string("key").map_err(|e| bad(&e.to_string()))?;
+        return match oid.as_str() {
+            "1.2.840.10045.2.1" => sec1(inner),
+            "1.2.840.113549.1.1.1" => rsa_pkcs1(inner),
+            o => Err(bad(&format!("algorithm {o} is neither EC nor RSA"))),
+        };
+    }
+    if top.get(1).is_some_and(|t| t.tag == tag::OCTET_STRING) {
+        return sec1(&der);
+    }
+    rsa_pkcs1(&der)
+}
+
+fn sec1(der: &[u8]) -> Result<PadesKey, PdfError> {
+    let bad = |m: String| PdfError::Signing(format!("EC private key: {m}"));
+    let f = crate::asn1::Reader::new(der).read("ECPrivateKey").and_then(|t| t.sequence("ECPrivateKey")).map_err(|e| bad(e.to_string()))?;
+    let d = f.get(1).ok_or_else(|| bad("no key".into()))?.octet_string("d").map_err(|e| bad(e.to_string()))?;
+    let k = p256::ecdsa::SigningKey::from_slice(d).map_err(|e| bad(format!("not a P-256 key: {e}")))?;
+    Ok(PadesKey::EcdsaP256(k))
+}
+
+fn rsa_pkcs1(der: &[u8]) -> Result<PadesKey, PdfError> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    let k = rsa::PrivateKey::from_pkcs1_der(der).map_err(|e| PdfError::Signing(format!("RSA private key: {e}")))?;
+    Ok(PadesKey::Rsa(Box::new(k)))
+}
+
+/// What signs, and so what goes into `/Contents`.
+pub enum Credential<'a> {
+    /// International PAdES baseline B-B, `ETSI.CAdES.detached`.
+    Pades(&'a PadesSigner),
+    /// GB/T 38540 SES_Signature whose dataHash is SM3 of the byte ranges.
+    Seal { seal: &'a Seal, signer: &'a dyn Signer },
+    /// SM2 CMS SignedData under `adbe.pkcs7.detached`.
+    Sm2Cms { signer: &'a dyn Signer, oids: Sm2CmsOids },
+}
+
+/// Where the signature appears. Coordinates in PDF points from the lower-left corner of the
+/// page as displayed (its CropBox, else MediaBox, turned by `/Rotate`); pages from 1.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placement {
+    Invisible,
+    Stamp { page: u32, x: f64, y: f64, width: f64, height: f64 },
+    /// 骑缝章: the picture cut into N vertical strips on the right edge of pages
+    /// `first..=last` (default: all), strip i on the i-th page; `centre_y` defaults to the
+    /// middle of each page. Each page's own box and rotation are used.
+    CrossPage { first: Option<u32>, last: Option<u32>, width: f64, height: f64, centre_y: Option<f64> },
+    /// Sign into an existing empty signature field (made earlier, e.g. before certifying);
+    /// the picture, if any, fills its rectangle.
+    ExistingField(String),
+}
+
+/// DocMDP permissions of a certification signature (ISO 32000-1 §12.8.2.2, Table 254).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocMdp {
+    /// P = 1: no changes at all.
+    NoChanges = 1,
+    /// P = 2: filling in forms and signing existing signature fields.
+    FormFilling = 2,
+    /// P = 3: as 2, plus annotations.
+    Annotations = 3,
+}
+
+/// An empty signature field made in the same revision, for a later signer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmptyField {
+    pub name: String,
+    pub page: u32,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// An anti-forgery QR code picture (PNG) drawn as a locked stamp in the same revision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QrCode {
+    pub png: Vec<u8>,
+    pub page: u32,
+    pub x: f64,
+    pub y: f64,
+    pub size: f64,
+}
+
+/// One signature to apply.
+pub struct SignRequest<'a> {
+    pub credential: Credential<'a>,
+    pub placement: Placement,
+    /// The stamp picture (PNG). For a seal, defaults to the seal's picture when it is a PNG.
+    pub picture: Option<Vec<u8>>,
+    pub qr: Option<QrCode>,
+    pub field_name: Option<String>,
+    /// `/Filter`, default `Adobe.PPKLite`.
+    pub filter: Option<String>,
+    /// `/SubFilter`; defaults: `ETSI.CAdES.detached`, [`SES_SUBFILTER`], `adbe.pkcs7.detached`.
+    pub subfilter: Option<String>,
+    pub reason: Option<String>,
+    pub location: Option<String>,
+    pub time: Time,
+    /// Make this a certification signature (first signature only).
+    pub certify: Option<DocMdp>,
+    /// Empty signature fields to create in this revision (create them before certifying).
+    pub empty_fields: Vec<EmptyField>,
+}
+
+impl<'a> SignRequest<'a> {
+    pub fn new(credential: Credential<'a>, placement: Placement, time: Time) -> Self {
+        SignRequest { credential, placement, picture: None, qr: None, field_name: None, filter: None, subfilter: None, reason: None, location: None, time, certify: None, empty_fields: Vec::new() }
+    }
+}
+
+/// Signs `pdf` with each request in turn (one incremental update per signature); returns the new file.
+pub fn sign(pdf: &[u8], requests: &[SignRequest<'_>]) -> Result<Vec<u8>, PdfError> {
+    let mut current = pdf.to_vec();
+    for r in requests {
+        let update = sign_update(&current, r)?;
+        current.extend_from_slice(&update);
+    }
+    Ok(current)
+}
+
+/// Signs the file at `input` and writes `output` atomically. With one request the original is
+/// held once: the update is written after it without concatenating the two.
+pub fn sign_file(input: &std::path::Path, output: &std::path::Path, requests: &[SignRequest<'_>]) -> Result<(), PdfError> {
+    let pdf = std::fs::read(input).map_err(|e| PdfError::Io(format!("{}: {e}", input.display())))?;
+    if let [only] = requests {
+        let update = sign_update(&pdf, only)?;
+        return super::writer::write_atomically(output, &[&pdf, &update]);
+    }
+    let out = sign(&pdf, requests)?;
+    super::writer::write_atomically(output, &[&out])
+}
+
+/// Loads a PDF for signing; refuses encrypted files.
+pub(crate) fn load(pdf: &[u8]) -> Result<Document, PdfError> {
+    let doc = Document::load_mem(pdf).map_err(|e| {
+        if super::writer::find(pdf, b"/Encrypt").is_some() { PdfError::Encrypted } else { PdfError::Malformed(e.to_string()) }
+    })?;
+    if doc.trailer.has(b"Encrypt") || doc.was_encrypted() {
+        return Err(PdfError::Encrypted);
+    }
+    Ok(doc)
+}
+
+/// The page's visible box: CropBox, else MediaBox, inherited through /Parent (§7.7.3.4).
+pub(crate) fn page_box(doc: &Document, page: ObjectId) -> [f64; 4] {
+    for key in [&b"CropBox"[..], b"MediaBox"] {
+        let mut id = page;
+        for _ in 0..32 {
+            let Ok(d) = doc.get_dictionary(id) else { break };
+            if let Ok(v) = d.get(key) {
+                let arr = doc.dereference(v).ok().and_then(|(_, o)| o.as_array().ok().cloned()).unwrap_or_default();
+                let n: Vec<f64> = arr.iter().filter_map(|o| doc.dereference(o).ok().and_then(|(_, o)| o.as_float().ok())).map(f64::from).collect();
+                if n.len() == 4 {
+                    return [n[0].min(n[2]), n[1].min(n[3]), n[0].max(n[2]), n[1].max(n[3])];
+                }
+            }
+            match d.get(b"Parent").and_then(Object::as_reference) {
+                Ok(p) => id = p,
+                Err(_) => break,
+            }
+        }
+    }
+    [0.0, 0.0, 612.0, 792.0]
+}
+
+/// The page's `/Rotate` (inherited, §7.7.3.4), a multiple of 90.
+pub(crate) fn page_rotate(doc: &Document, page: ObjectId) -> i64 {
+    let mut id = page;
+    for _ in 0..32 {
+        let Ok(d) = doc.get_dictionary(id) else { break };
+        if let Ok(r) = d.get(b"Rotate").and_then(Object::as_i64) {
+            return r.rem_euclid(360) / 90 * 90;
+        }
+        match d.get(b"Parent").and_then(Object::as_reference) {
+            Ok(p) => id = p,
+            Err(_) => break,
+        }
+    }
+    0
+}
+
+/// The displayed page's size (width, height) for a box and rotation.
+pub(crate) fn display_size(bx: [f64; 4], rotate: i64) -> (f64, f64) {
+    let (w, h) = (bx[2] - bx[0], bx[3] - bx[1]);
+    if rotate % 180 == 90 { (h, w) } else { (w, h) }
+}
+
+/// Maps a rectangle given on the displayed page (origin lower left, as the reader shows it)
+/// to default user space of a page with `/Rotate rotate` (turned clockwise, §7.7.3.3).
+pub(crate) fn display_to_user(bx: [f64; 4], rotate: i64, r: [f64; 4]) -> [f64; 4] {
+    let [x0, y0, x1, y1] = bx;
+    let map = |u: f64, v: f64| match rotate {
+        90 => (x1 - v, y0 + u),
+        180 => (x1 - u, y1 - v),
+        270 => (x0 + v, y1 - u),
+        _ => (x0 + u, y0 + v),
+    };
+    let (a, b) = (map(r[0], r[1]), map(r[2], r[3]));
+    [a.0.min(b.0), a.1.min(b.1), a.0.max(b.0), a.1.max(b.1)]
+}
+
+fn name(n: &str) -> Object {
+    Object::Name(n.as_bytes().to_vec())
+}
+
+fn pdf_date(t: Time) -> Object {
+    let (y, mo, d, h, mi, s) = t.to_civil();
+    Object::String(format!("D:{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}+00'00'").into_bytes(), StringFormat::Literal)
+}
+
+const BYTE_RANGE_PLACEHOLDER: &[u8] = b"/ByteRange [0 9999999999 9999999999 9999999999]";
+
+/// Field names in the AcroForm (to choose an unused one).
+fn field_names(doc: &Document) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(catalog) = doc.catalog() else { return out };
+    let Some(form) = catalog.get(b"AcroForm").ok().and_then(|o| doc.dereference(o).ok()).and_then(|(_, o)| o.as_dict().ok()) else { return out };
+    let Some(fields) = form.get(b"Fields").ok().and_then(|o| doc.dereference(o).ok()).and_then(|(_, o)| o.as_array().ok()) else { return out };
+    let mut stack: Vec<&Object> = fields.iter().collect();
+    let mut seen = 0;
+    while let Some(f) = stack.pop() {
+        seen += 1;
+        if seen > 10_000 {
+            break;
+        }
+        let Some(d) = doc.dereference(f).ok().and_then(|(_, o)| o.as_dict().ok()) else { continue };
+        if let Ok(t) = d.get(b"T").and_then(Object::as_str) {
+            out.push(super::object::decode_text(t));
+        }
+        if let Some(kids) = d.get(b"Kids").ok().and_then(|o| doc.dereference(o).ok()).and_then(|(_, o)| o.as_array().ok()) {
+            stack.extend(kids.iter());
+        }
+    }
+    out
+}
+
+/// The dry-run and real signing of one request: the `/Contents` DER for `digest`.
+fn contents_for(req: &SignRequest<'_>, field: &str, digest: &[u8], dry_run: bool) -> Result<Vec<u8>, PdfError> {
+    match &req.credential {
+        Credential::Pades(p) => {
+            let params = SignedDataParams {
+                digest: Digest::Sha256,
+                message_digest: digest,
+                signer_cert: &p.cert,
+                chain: &p.chain,
+                signature_alg: match p.key {
+                    PadesKey::EcdsaP256(_) => cms::OID_ECDSA_SHA256,
+                    PadesKey::Rsa(_) => cms::OID_RSA_SHA256,
+                },
+                signature_alg_null_params: matches!(p.key, PadesKey::Rsa(_)),
+                gm_oids: false,
+                signing_time: None,
+                signing_certificate_v2: true,
+            };
+            let max = p.max_signature_len();
+            cms::build_signed_data(&params, &mut |m| if dry_run { Ok(vec![0xFF; max]) } else { p.sign(m) })
+        }
+        Credential::Sm2Cms { signer, oids } => {
+            let params = SignedDataParams {
+                digest: Digest::Sm3,
+                message_digest: digest,
+                signer_cert: signer.certificate(),
+                chain: &[],
+                signature_alg: match oids {
+                    Sm2CmsOids::Pkcs7 => cms::OID_SM2_SM3,
+                    Sm2CmsOids::GmT0010 => cms::OID_SM2_SIGN,
+                },
+                signature_alg_null_params: false,
+                gm_oids: *oids == Sm2CmsOids::GmT0010,
+                signing_time: Some(req.time.to_der_utc()),
+                signing_certificate_v2: false,
+            };
+            cms::build_signed_data(&params, &mut |m| {
+                if dry_run {
+                    Ok(sm2::Signature { r: [0xFF; 32], s: [0xFF; 32] }.to_der())
+                } else {
+                    signer.sign_message(m).map(|s| s.to_der()).map_err(|e| PdfError::Signing(e.to_string()))
+                }
+            })
+        }
+        Credential::Seal { seal, signer } => {
+            let dummy;
+            let s: &dyn Signer = if dry_run {
+                dummy = DryRunSigner(signer.certificate());
+                &dummy
+            } else {
+                *signer
+            };
+            // propertyInfo is an IA5String: the field name when it is ASCII.
+            let property = if field.is_ascii() { field.to_owned() } else { "PDF signature field".to_owned() };
+            let ses = crate::ses::sign(seal, s, digest, &property, req.time).map_err(|e| PdfError::Signing(e.to_string()))?;
+            Ok(ses.to_der().to_vec())
+        }
+    }
+}
+
+/// Gives the longest SM2 signature without signing: sizes the placeholder.
+struct DryRunSigner<'a>(&'a Certificate);
+impl Signer for DryRunSigner<'_> {
+    fn certificate(&self) -> &Certificate {
+        self.0
+    }
+    fn sign_digest(&self, _e: &[u8; 32]) -> Result<sm2::Signature, crate::crypto::SignerError> {
+        Ok(sm2::Signature { r: [0xFF; 32], s: [0xFF; 32] })
+    }
+}
+
+/// Builds one incremental update that signs `base`; returns the bytes to append.
+pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfError> {
+    let doc = load(base)?;
+    let pages = doc.get_pages();
+    let page_id = |n: u32| pages.get(&n).copied().ok_or_else(|| PdfError::Placement(format!("page {n} does not exist (the document has {} pages)", pages.len())));
+    let mut up = Update::new(doc.max_id);
+
+    // Field name.
+    let existing = field_names(&doc);
+    let field = match (&req.placement, &req.field_name) {
+        (Placement::ExistingField(n), _) => n.clone(),
+        (_, Some(n)) if existing.contains(n) => return Err(PdfError::Placement(format!("a field named {n} already exists"))),
+        (_, Some(n)) => n.clone(),
+        (_, None) => (1..).map(|i| format!("Seal{i}")).find(|n| !existing.contains(n)).unwrap_or_else(|| "Seal".into()),
+    };
+
+    // Picture.
+    let picture = match (&req.picture, &req.credential) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Credential::Seal { seal, .. }) if seal.picture.data.starts_with(b"\x89PNG") => Some(seal.picture.data.clone()),
+        _ => None,
+    };
+    let needs_picture = matches!(req.placement, Placement::Stamp { .. } | Placement::CrossPage { .. });
+    let image = match (&picture, &req.placement) {
+        (_, Placement::Invisible) => None,
+        (Some(png), _) => Some(add_image(&mut up, png)?),
+        (None, _) if needs_picture => return Err(PdfError::Picture("a visible stamp needs a PNG picture".into())),
+        _ => None,
+    };
+    if req.certify.is_some() && !super::verify::find_signatures(&doc).is_empty() {
+        return Err(PdfError::Placement("only the first signature of a document can certify it (DocMDP)".into()));
+    }
+
+    // Placeholder sized from a dry run of the real structure.
+    let dry = contents_for(req, &field, &[0u8; 32], true)?;
+    let reserve = dry.len() + 64;
+    let (filter, subfilter) = (
+        req.filter.clone().unwrap_or_else(|| "Adobe.PPKLite".into()),
+        req.subfilter.clone().unwrap_or_else(|| {
+            match req.credential {
+                Credential::Pades(_) => "ETSI.CAdES.detached",
+                Credential::Seal { .. } => SES_SUBFILTER,
+                Credential::Sm2Cms { .. } => "adbe.pkcs7.detached",
+            }
+            .into()
+        }),
+    );
+    let mut sig = Dictionary::new();
+    sig.set("Type", name("Sig"));
+    sig.set("Filter", name(&filter));
+    sig.set("SubFilter", name(&subfilter));
+    sig.set("ByteRange", Object::Array(vec![0.into(), Object::Integer(9_999_999_999), Object::Integer(9_999_999_999), Object::Integer(9_999_999_999)]));
+    sig.set("Contents", Object::String(vec![0; reserve], StringFormat::Hexadecimal));
+    sig.set("M", pdf_date(req.time));
+    let signer_cert = match &req.credential {
+        Credential::Pades(p) => &p.cert,
+        Credential::Seal { signer, .. } | Credential::Sm2Cms { signer, .. } => signer.certificate(),
+    };
+    if let Some(cn) = signer_cert.subject().get("CN") {
+        sig.set("Name", text_string(cn));
+    }
+    if let Some(r) = &req.reason {
+        sig.set("Reason", text_string(r));
+    }
+    if let Some(l) = &req.location {
+        sig.set("Location", text_string(l));
+    }
+    if let Some(p) = req.certify {
+        // §12.8.2.2: signature reference dictionary with the DocMDP transform.
+        let mut params = Dictionary::new();
+        params.set("Type", name("TransformParams"));
+        params.set("P", Object::Integer(p as i64));
+        params.set("V", name("1.2"));
+        let mut reference = Dictionary::new();
+        reference.set("Type", name("SigRef"));
+        reference.set("TransformMethod", name("DocMDP"));
+        reference.set("TransformParams", Object::Dictionary(params));
+        sig.set("Reference", Object::Array(vec![Object::Dictionary(reference)]));
+    }
+    let sig_id = up.add(sig);
+
+    // Annotations to add, per page, and new fields.
+    let mut annots: Vec<(ObjectId, ObjectId)> = Vec::new();
+    let mut new_fields: Vec<ObjectId> = Vec::new();
+    if let Placement::ExistingField(fname) = &req.placement {
+        fill_existing_field(&doc, &mut up, fname, sig_id, image)?;
+    } else {
+        let (widget_page, rect, ap) = match &req.placement {
+            Placement::Invisible | Placement::ExistingField(_) => (page_id(1)?, [0.0; 4], up.add(appearance::empty_form())),
+            Placement::Stamp { page, x, y, width, height } => {
+                check_size(*width, *height)?;
+                let img = image.ok_or_else(|| PdfError::Picture("no picture".into()))?;
+                let pid = page_id(*page)?;
+                let rot = page_rotate(&doc, pid);
+                let rect = display_to_user(page_box(&doc, pid), rot, [*x, *y, x + width, y + height]);
+                (pid, rect, up.add(appearance::form(img, *width, *width, *height, 0.0, rot)))
+            }
+            Placement::CrossPage { first, last, width, height, centre_y } => {
+                check_size(*width, *height)?;
+                let img = image.ok_or_else(|| PdfError::Picture("no picture".into()))?;
+                let first = first.unwrap_or(1);
+                let last = last.unwrap_or(pages.len() as u32);
+                if first >= last {
+                    return Err(PdfError::Placement(format!("a cross-page seal needs at least 2 pages (pages {first}..{last})")));
+                }
+                let n = f64::from(last - first + 1);
+                let strip = width / n;
+                for (i, p) in (first..=last).enumerate() {
+                    let pid = page_id(p)?;
+                    let bx = page_box(&doc, pid);
+                    let rot = page_rotate(&doc, pid);
+                    let (dw, dh) = display_size(bx, rot);
+                    let cy = centre_y.unwrap_or(dh / 2.0);
+                    let r = display_to_user(bx, rot, [dw - strip, cy - height / 2.0, dw, cy + height / 2.0]);
+                    let form = up.add(appearance::form(img, strip, *width, *height, i as f64 * strip, rot));
+                    let a = stamp_annotation(&mut up, pid, r, form, &format!("{field} 骑缝章 {}/{}", i + 1, n as u32));
+                    annots.push((pid, a));
+                }
+                (page_id(first)?, [0.0; 4], up.add(appearance::empty_form()))
+            }
+        };
+        let mut widget = Dictionary::new();
+        widget.set("Type", name("Annot"));
+        widget.set("Subtype", name("Widget"));
+        widget.set("FT", name("Sig"));
+        widget.set("T", text_string(&field));
+        widget.set("Rect", Object::Array(rect.iter().map(|v| real(*v)).collect()));
+        widget.set("F", Object::Integer(132)); // print + locked (§12.5.3)
+        widget.set("P", Object::Reference(widget_page));
+        widget.set("V", Object::Reference(sig_id));
+        let mut apd = Dictionary::new();
+        apd.set("N", Object::Reference(ap));
+        widget.set("AP", Object::Dictionary(apd));
+        let widget_id = up.add(widget);
+        annots.insert(0, (widget_page, widget_id));
+        new_fields.push(widget_id);
+    }
+    for ef in &req.empty_fields {
+        check_size(ef.width, ef.height)?;
+        if existing.contains(&ef.name) || ef.name == field {
+            return Err(PdfError::Placement(format!("a field named {} already exists", ef.name)));
+        }
+        let pid = page_id(ef.page)?;
+        let rect = display_to_user(page_box(&doc, pid), page_rotate(&doc, pid), [ef.x, ef.y, ef.x + ef.width, ef.y + ef.height]);
+        let mut w = Dictionary::new();
+        w.set("Type", name("Annot"));
+        w.set("Subtype", name("Widget"));
+        w.set("FT", name("Sig"));
+        w.set("T", text_string(&ef.name));
+        w.set("Rect", Object::Array(rect.iter().map(|v| real(*v)).collect()));
+        w.set("F", Object::Integer(4));
+        w.set("P", Object::Reference(pid));
+        let wid = up.add(w);
+        annots.push((pid, wid));
+        new_fields.push(wid);
+    }
+
+    if let Some(qr) = &req.qr {
+        check_size(qr.size, qr.size)?;
+        let pid = page_id(qr.page)?;
+        let img = add_image(&mut up, &qr.png)?;
+        let rot = page_rotate(&doc, pid);
+        let form = up.add(appearance::form(img, qr.size, qr.size, qr.size, 0.0, rot));
+        let rect = display_to_user(page_box(&doc, pid), rot, [qr.x, qr.y, qr.x + qr.size, qr.y + qr.size]);
+        let a = stamp_annotation(&mut up, pid, rect, form, &format!("{field} QR"));
+        annots.push((pid, a));
+    }
+
+    add_annotations(&doc, &mut up, &annots)?;
+    add_fields(&doc, &mut up, &new_fields)?;
+    if req.certify.is_some() {
+        // §12.8.4: the catalog's /Perms names the certification signature.
+        let root = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| PdfError::Malformed("trailer has no /Root".into()))?;
+        let mut catalog = match up.get(root) {
+            Some(Object::Dictionary(d)) => d.clone(),
+            _ => doc.get_dictionary(root).map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?.clone(),
+        };
+        let mut perms = Dictionary::new();
+        perms.set("DocMDP", Object::Reference(sig_id));
+        catalog.set("Perms", Object::Dictionary(perms));
+        up.set(root, Object::Dictionary(catalog));
+    }
+
+    // Serialise, then patch ByteRange and Contents in place.
+    let appended = up.serialise(base, &doc.trailer)?;
+    let mut bytes = appended.bytes;
+    let (start, end) = *appended.spans.get(&sig_id.0).ok_or_else(|| PdfError::Signing("signature object not written".into()))?;
+    let br = start + find(&bytes[start..end], BYTE_RANGE_PLACEHOLDER).ok_or_else(|| PdfError::Signing("ByteRange placeholder not found".into()))?;
+    let ct = start + find(&bytes[start..end], b"/Contents <").ok_or_else(|| PdfError::Signing("Contents placeholder not found".into()))? + b"/Contents ".len();
+    let total = base.len() + bytes.len();
+    let a = base.len() + ct;
+    let b = a + 2 + 2 * reserve;
+    let c = total - b;
+    let range = format!("/ByteRange [0 {a} {b} {c}]");
+    if range.len() > BYTE_RANGE_PLACEHOLDER.len() {
+        return Err(PdfError::Unsupported("file too large for the ByteRange placeholder".into()));
+    }
+    let mut patch = range.into_bytes();
+    patch.resize(BYTE_RANGE_PLACEHOLDER.len(), b' ');
+    bytes[br..br + patch.len()].copy_from_slice(&patch);
+
+    let digest = {
+        let (r1, r2) = (&bytes[..ct], &bytes[ct + 2 + 2 * reserve..]);
+        match req.credential {
+            Credential::Pades(_) => {
+                use sha2::Digest as _;
+                let mut h = sha2::Sha256::new();
+                h.update(base);
+                h.update(r1);
+                h.update(r2);
+                h.finalize().to_vec()
+            }
+            _ => {
+                use sm3::Digest as _;
+                let mut h = crate::crypto::sm3::Sm3::new();
+                h.update(base);
+                h.update(r1);
+                h.update(r2);
+                h.finalize().to_vec()
+            }
+        }
+    };
+    let der = contents_for(req, &field, &digest, false)?;
+    if der.len() > reserve {
+        return Err(PdfError::Signing(format!("the signature ({} bytes) outgrew its placeholder ({reserve} bytes)", der.len())));
+    }
+    let hexed = hex::encode_upper(&der);
+    bytes[ct + 1..ct + 1 + hexed.len()].copy_from_slice(hexed.as_bytes());
+    Ok(bytes)
+}
+
+fn check_size(w: f64, h: f64) -> Result<(), PdfError> {
+    if !(w.is_finite() && h.is_finite() && w > 0.0 && h > 0.0 && w < 14_400.0 && h < 14_400.0) {
+        return Err(PdfError::Placement(format!("stamp size {w}×{h} pt is not usable")));
+    }
+    Ok(())
+}
+
+fn add_image(up: &mut Update, png: &[u8]) -> Result<ObjectId, PdfError> {
+    let raster = appearance::decode_png(png)?;
+    let (mut img, mask) = appearance::image_objects(&raster)?;
+    if let Some(m) = mask {
+        let mid = up.add(m);
+        img.dict.set("SMask", Object::Reference(mid));
+    }
+    Ok(up.add(img))
+}
+
+/// A locked, printable stamp annotation (§12.5.6.12) showing `form`.
+fn stamp_annotation(up: &mut Update, page: ObjectId, r: [f64; 4], form: ObjectId, label: &str) -> ObjectId {
+    let mut a = Dictionary::new();
+    a.set("Type", name("Annot"));
+    a.set("Subtype", name("Stamp"));
+    a.set("Rect", Object::Array(r.iter().map(|v| real(*v)).collect()));
+    a.set("F", Object::Integer(4 | 64 | 128)); // print, read-only, locked
+    a.set("P", Object::Reference(page));
+    a.set("Contents", text_string(label));
+    let mut apd = Dictionary::new();
+    apd.set("N", Object::Reference(form));
+    a.set("AP", Object::Dictionary(apd));
+    up.add(a)
+}
+
+/// Appends annotations to their pages' `/Annots` (direct arrays, or indirect array objects).
+fn add_annotations(doc: &Document, up: &mut Update, annots: &[(ObjectId, ObjectId)]) -> Result<(), PdfError> {
+    let mut by_page: Vec<(ObjectId, Vec<ObjectId>)> = Vec::new();
+    for (p, a) in annots {
+        match by_page.iter_mut().find(|(q, _)| q == p) {
+            Some((_, v)) => v.push(*a),
+            None => by_page.push((*p, vec![*a])),
+        }
+    }
+    for (pid, new) in by_page {
+        let mut page = doc.get_dictionary(pid).map_err(|e| PdfError::Malformed(format!("page {pid:?}: {e}")))?.clone();
+        let refs = new.iter().map(|a| Object::Reference(*a));
+        match page.get(b"Annots") {
+            Ok(Object::Reference(aid)) => {
+                let mut arr = doc.get_object(*aid).and_then(Object::as_array).map_err(|e| PdfError::Malformed(format!("/Annots: {e}")))?.clone();
+                arr.extend(refs);
+                up.set(*aid, Object::Array(arr));
+                continue;
+            }
+            Ok(Object::Array(arr)) => {
+                let mut arr = arr.clone();
+                arr.extend(refs);
+                page.set("Annots", Object::Array(arr));
+            }
+            _ => page.set("Annots", Object::Array(refs.collect())),
+        }
+        up.set(pid, Object::Dictionary(page));
+    }
+    Ok(())
+}
+
+/// Signs into an existing empty signature field (a merged field and widget): sets `/V` and
+/// draws the picture in its rectangle.
+fn fill_existing_field(doc: &Document, up: &mut Update, fname: &str, sig: ObjectId, image: Option<ObjectId>) -> Result<(), PdfError> {
+    let catalog = doc.catalog().map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?;
+    let fields = catalog
+        .get(b"AcroForm")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_dict().ok())
+        .and_then(|f| f.get(b"Fields").ok())
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_array().ok())
+        .ok_or_else(|| PdfError::Placement(format!("no field named {fname}: the document has no form")))?;
+    let found = fields.iter().filter_map(|f| f.as_reference().ok()).find(|id| {
+        doc.get_dictionary(*id).ok().and_then(|d| d.get(b"T").ok().and_then(|t| t.as_str().ok()).map(super::object::decode_text)).as_deref() == Some(fname)
+    });
+    let fid = found.ok_or_else(|| PdfError::Placement(format!("no top-level field named {fname}")))?;
+    let mut d = doc.get_dictionary(fid).map_err(|e| PdfError::Malformed(e.to_string()))?.clone();
+    if d.get(b"FT").and_then(Object::as_name).ok() != Some(b"Sig".as_slice()) {
+        return Err(PdfError::Placement(format!("field {fname} is not a signature field")));
+    }
+    if d.has(b"V") {
+        return Err(PdfError::Placement(format!("field {fname} is already signed")));
+    }
+    let pid = d.get(b"P").and_then(Object::as_reference).map_err(|_| PdfError::Unsupported(format!("field {fname} is not a merged field/widget with /P")))?;
+    let rect: Vec<f64> = d.get(b"Rect").and_then(Object::as_array).map(|a| a.iter().filter_map(|o| o.as_float().ok()).map(f64::from).collect()).unwrap_or_default();
+    if rect.len() != 4 {
+        return Err(PdfError::Malformed(format!("field {fname} has no /Rect")));
+    }
+    let (rw, rh) = ((rect[2] - rect[0]).abs(), (rect[3] - rect[1]).abs());
+    let rot = page_rotate(doc, pid);
+    let (w, h) = if rot % 180 == 90 { (rh, rw) } else { (rw, rh) };
+    let ap = match image {
+        Some(img) if w > 0.0 && h > 0.0 => up.add(appearance::form(img, w, w, h, 0.0, rot)),
+        _ => up.add(appearance::empty_form()),
+    };
+    let mut apd = Dictionary::new();
+    apd.set("N", Object::Reference(ap));
+    d.set("AP", Object::Dictionary(apd));
+    d.set("V", Object::Reference(sig));
+    d.set("F", Object::Integer(132));
+    up.set(fid, Object::Dictionary(d));
+    Ok(())
+}
+
+/// Adds the fields to the AcroForm's `/Fields` and sets `/SigFlags 3` (§12.7.2).
+fn add_fields(doc: &Document, up: &mut Update, new_fields: &[ObjectId]) -> Result<(), PdfError> {
+    let root = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| PdfError::Malformed("trailer has no /Root".into()))?;
+    let mut catalog = doc.get_dictionary(root).map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?.clone();
+    let (form_id, mut form) = match catalog.get(b"AcroForm") {
+        Ok(Object::Reference(id)) => (Some(*id), doc.get_dictionary(*id).map_err(|e| PdfError::Malformed(format!("AcroForm: {e}")))?.clone()),
+        Ok(Object::Dictionary(d)) => (None, d.clone()),
+        _ => (None, Dictionary::new()),
+    };
+    match form.get(b"Fields") {
+        Ok(Object::Reference(fid)) => {
+            if !new_fields.is_empty() {
+                let mut arr = doc.get_object(*fid).and_then(Object::as_array).map_err(|e| PdfError::Malformed(format!("/Fields: {e}")))?.clone();
+                arr.extend(new_fields.iter().map(|f| Object::Reference(*f)));
+                up.set(*fid, Object::Array(arr));
+            }
+        }
+        Ok(Object::Array(arr)) => {
+            let mut arr = arr.clone();
+            arr.extend(new_fields.iter().map(|f| Object::Reference(*f)));
+            form.set("Fields", Object::Array(arr));
+        }
+        _ => form.set("Fields", Object::Array(new_fields.iter().map(|f| Object::Reference(*f)).collect())),
+    }
+    if new_fields.is_empty() && form.get(b"SigFlags").and_then(Object::as_i64).ok() == Some(3) && form_id.is_some() {
+        return Ok(()); // nothing to change
+    }
+    form.set("SigFlags", Object::Integer(3));
+    match form_id {
+        Some(id) => up.set(id, Object::Dictionary(form)),
+        None => {
+            catalog.set("AcroForm", Object::Dictionary(form));
+            up.set(root, Object::Dictionary(catalog));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displayed_rectangles_map_to_user_space_for_each_rotation() {
+        let bx = [0.0, 0.0, 600.0, 800.0];
+        let r = [10.0, 20.0, 60.0, 40.0];
+        assert_eq!(display_to_user(bx, 0, r), r);
+        // Turned 90° clockwise: the displayed page is 800 wide; its lower left is user (600, 0).
+        assert_eq!(display_size(bx, 90), (800.0, 600.0));
+        assert_eq!(display_to_user(bx, 90, r), [560.0, 10.0, 580.0, 60.0]);
+        assert_eq!(display_to_user(bx, 180, r), [540.0, 760.0, 590.0, 780.0]);
+        assert_eq!(display_to_user(bx, 270, r), [20.0, 740.0, 40.0, 790.0]);
+    }
+}

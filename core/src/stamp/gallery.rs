@@ -1,0 +1,61 @@
+//! Every generated style with sample names, written as PNG and SVG for a person to look at.
+
+use super::official::{OfficialSeal, OfficialStyle};
+use super::personal::{PersonalSeal, PersonalShape};
+use super::{Picture, Result, StampError};
+use std::path::{Path, PathBuf};
+
+/// Sample unit names of 2, 8, 16 and 30 characters.
+pub const SAMPLE_NAMES: [&str; 4] = [
+    "华为",
+    "北京示例有限公司",
+    "上海浦东新区示例智能制造有限公司",
+    "中国共产党某某省某某市某某区某某街道某某社区第一党支部委员会",
+];
+
+/// The pictures of the gallery: (file stem, picture).
+pub fn pictures(dpi: f32) -> Result<Vec<(String, Picture)>> {
+    let mut out = Vec::new();
+    for style in OfficialStyle::ALL {
+        for name in SAMPLE_NAMES {
+            let n = name.chars().count();
+            let seal = OfficialSeal::new(style, name).dpi(dpi);
+            out.push((format!("{}-{n:02}", style.key()), seal.render()?));
+        }
+        let (name, bottom) = match style {
+            OfficialStyle::Common => ("北京示例科技有限公司", "合同专用章"),
+            OfficialStyle::PartyDiscipline => ("中共北京示例科技有限公司纪律检查委员会", "纪委"),
+            OfficialStyle::TradeUnion => ("北京示例科技有限公司工会委员会", "工会"),
+            OfficialStyle::YouthLeague => ("共青团北京示例科技有限公司", "委员会"),
+        };
+        let seal = OfficialSeal::new(style, name).bottom_text(bottom).code("1101080012345").dpi(dpi);
+        out.push((format!("{}-bottom-code", style.key()), seal.render()?));
+    }
+    for (stem, shape, name, border) in [
+        ("personal-square-2", PersonalShape::Square, "张三", true),
+        ("personal-square-3", PersonalShape::Square, "王小明", true),
+        ("personal-square-4-noborder", PersonalShape::Square, "欧阳娜娜", false),
+        ("personal-rect-3", PersonalShape::Rectangle, "王小明", true),
+        ("personal-rect-4-noborder", PersonalShape::Rectangle, "欧阳娜娜", false),
+    ] {
+        let seal = PersonalSeal { border, dpi, ..PersonalSeal::new(shape, name) };
+        out.push((stem.to_string(), seal.render()?));
+    }
+    Ok(out)
+}
+
+/// Writes the gallery into `dir` (created if needed); returns the files written.
+pub fn write(dir: &Path, dpi: f32) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|source| StampError::Io { path: dir.display().to_string(), source })?;
+    let mut files = Vec::new();
+    for (stem, pic) in pictures(dpi)? {
+        let png = dir.join(format!("{stem}.png"));
+        pic.write_png(&png)?;
+        files.push(png);
+        let svg = dir.join(format!("{stem}.svg"));
+        if pic.write_svg(&svg)? {
+            files.push(svg);
+        }
+    }
+    Ok(files)
+}
