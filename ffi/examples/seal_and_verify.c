@@ -92,6 +92,27 @@ static void verify_from(const char *dir, const char *lang) {
         eseal_string_free(json);
         eseal_verify_options_free(opts);
     }
+    for (int k = 0; k < 2 && root; k++) {
+        const char *ext = k == 0 ? "ofd" : "pdf";
+        size_t doc_len = 0;
+        snprintf(name, sizeof name, "%s.%s", lang, ext);
+        unsigned char *doc = read_file(dir, name, &doc_len);
+        snprintf(what, sizeof what, "an %s signed from %s verifies from C", ext, lang);
+        if (!doc) {
+            expect(0, what);
+            continue;
+        }
+        EsealVerifyOptions *opts = NULL;
+        CHECK(eseal_verify_options_new(&opts));
+        CHECK(eseal_verify_options_add_trust(opts, root, root_len));
+        char *json = NULL;
+        int exit_code = -1;
+        CHECK(k == 0 ? eseal_verify_ofd(doc, doc_len, opts, &json, &exit_code) : eseal_verify_pdf(doc, doc_len, opts, &json, &exit_code));
+        expect(exit_code == 0, what);
+        eseal_string_free(json);
+        eseal_verify_options_free(opts);
+        free(doc);
+    }
     free(sig);
     free(data);
     free(root);
@@ -127,10 +148,21 @@ int main(int argc, char **argv) {
     CHECK(eseal_signer_from_pem((const uint8_t *)key_pem, strlen(key_pem), (const uint8_t *)cert_pem,
                                 strlen(cert_pem), &person));
 
-    /* A seal (GB/T 38540 v4) that the person may sign with. */
+    /* A seal (GB/T 38540 v4) that the person may sign with; its picture is a PNG (a visible
+     * PDF stamp needs one; SVG is fine for OFD). */
+    const char *vectors = getenv("ESEAL_VECTORS");
+    if (!vectors) vectors = "vectors/bindings";
+    size_t png_len = 0;
+    unsigned char *png = read_file(vectors, "../ses/picture-8x8.png", &png_len);
+    if (!png) {
+        fprintf(stderr, "%s/../ses/picture-8x8.png is missing (set ESEAL_VECTORS)\n", vectors);
+        return 2;
+    }
     EsealSealBuilder *b = NULL;
     CHECK(eseal_seal_builder_new("上海市测试局", "310000000000042", &b));
     CHECK(eseal_seal_builder_set_picture(b, (const uint8_t *)PICTURE, strlen(PICTURE), 40, 40));
+    CHECK(eseal_seal_builder_set_picture(b, png, png_len, 40, 40)); /* the last picture set wins */
+    free(png);
     CHECK(eseal_seal_builder_add_signer(b, person));
     EsealSeal *seal = NULL;
     CHECK(eseal_seal_builder_build(b, maker, &seal));
@@ -138,6 +170,7 @@ int main(int argc, char **argv) {
     size_t seal_len = 0;
     CHECK(eseal_seal_der(seal, &seal_der, &seal_len));
     char *info = NULL;
+    int rc = 0;
     CHECK(eseal_seal_info_json(seal, &info));
     expect(strstr(info, "310000000000042") != NULL, "the seal's info names its esID");
 
@@ -174,9 +207,40 @@ int main(int argc, char **argv) {
     expect(exit_code == 0, "the seal verifies");
     eseal_string_free(report);
 
+    /* Sign an OFD and a PDF with the seal, and verify both. */
+    size_t ofd_len = 0, pdf_len = 0;
+    unsigned char *ofd = read_file(vectors, "plain.ofd", &ofd_len);
+    unsigned char *pdf = read_file(vectors, "plain.pdf", &pdf_len);
+    if (!ofd || !pdf) {
+        fprintf(stderr, "%s/plain.ofd or plain.pdf is missing (set ESEAL_VECTORS)\n", vectors);
+        return 2;
+    }
+    uint8_t *signed_ofd = NULL, *signed_pdf = NULL;
+    size_t signed_ofd_len = 0, signed_pdf_len = 0;
+    EsealStamp ofd_stamp = {1, 30.0, 40.0, 0.0, 0.0};  /* mm from the top-left; the picture's size */
+    EsealStamp pdf_stamp = {1, 200.0, 40.0, 60.0, 60.0}; /* points from the lower-left */
+    CHECK(eseal_sign_ofd(ofd, ofd_len, seal, person, &ofd_stamp, NULL, &signed_ofd, &signed_ofd_len));
+    CHECK(eseal_sign_pdf(pdf, pdf_len, seal, person, &pdf_stamp, NULL, &signed_pdf, &signed_pdf_len));
+    CHECK(eseal_verify_ofd(signed_ofd, signed_ofd_len, opts, &report, &exit_code));
+    expect(exit_code == 0 && strstr(report, "\"format\":\"ofd\"") != NULL, "the signed OFD verifies");
+    eseal_string_free(report);
+    CHECK(eseal_verify_pdf(signed_pdf, signed_pdf_len, opts, &report, &exit_code));
+    expect(exit_code == 0 && strstr(report, "\"format\":\"pdf\"") != NULL, "the signed PDF verifies");
+    eseal_string_free(report);
+    CHECK(eseal_verify_pdf(pdf, pdf_len, opts, &report, &exit_code));
+    expect(exit_code == 1, "the unsigned PDF is not valid");
+    eseal_string_free(report);
+    rc = 0;
+    expect(write_file(dir, "c.ofd", signed_ofd, signed_ofd_len) == 0 && write_file(dir, "c.pdf", signed_pdf, signed_pdf_len) == 0,
+           "wrote c.ofd, c.pdf");
+    eseal_bytes_free(signed_ofd, signed_ofd_len);
+    eseal_bytes_free(signed_pdf, signed_pdf_len);
+    free(ofd);
+    free(pdf);
+
     /* Bad input: an error code and the core's message, no output. */
     EsealSeal *bad = NULL;
-    int rc = eseal_seal_from_der((const uint8_t *)"junk", 4, &bad);
+    rc = eseal_seal_from_der((const uint8_t *)"junk", 4, &bad);
     expect(rc == ESEAL_ERR_INVALID_INPUT && bad == NULL && strlen(eseal_last_error_message()) > 0,
            "junk is not a seal (ESEAL_ERR_INVALID_INPUT)");
     printf("   message: %s\n", eseal_last_error_message());

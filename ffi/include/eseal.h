@@ -59,6 +59,17 @@ typedef struct EsealTestCa EsealTestCa;
 // Trust anchors, verification time and strictness.
 typedef struct EsealVerifyOptions EsealVerifyOptions;
 
+// Where a stamp shows: page from 1; OFD: millimetres from the page's top-left corner (width
+// and height 0: the seal picture's size); PDF: points from the lower-left corner (width or
+// height 0: an invisible signature).
+typedef struct EsealStamp {
+  uint32_t page;
+  double x;
+  double y;
+  double width;
+  double height;
+} EsealStamp;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -226,6 +237,43 @@ int eseal_verify_signature_digest(const uint8_t *signature,
                                   const struct EsealVerifyOptions *options,
                                   char **out_json,
                                   int *out_exit_code);
+
+// Signs an OFD with `seal` (an SES_Signature over Signature.xml, stamped where `stamp` says;
+// NULL: page 1 at 20 mm, 20 mm). Returns the signed OFD (free with `eseal_bytes_free`).
+int eseal_sign_ofd(const uint8_t *ofd,
+                   size_t len,
+                   const struct EsealSeal *seal,
+                   const struct EsealSigner *signer,
+                   const struct EsealStamp *stamp,
+                   const char *time,
+                   uint8_t **out,
+                   size_t *out_len);
+
+// Signs a PDF with `seal` (GB/T 38540 SES_Signature in an incremental update; `stamp` NULL:
+// invisible). Returns the whole signed PDF (free with `eseal_bytes_free`).
+int eseal_sign_pdf(const uint8_t *pdf,
+                   size_t len,
+                   const struct EsealSeal *seal,
+                   const struct EsealSigner *signer,
+                   const struct EsealStamp *stamp,
+                   const char *time,
+                   uint8_t **out,
+                   size_t *out_len);
+
+// Verifies every signature of an OFD, as `eseal_verify_seal` reports. A file that is not an
+// OFD package is an error (ESEAL_ERR_INVALID_INPUT).
+int eseal_verify_ofd(const uint8_t *ofd,
+                     size_t len,
+                     const struct EsealVerifyOptions *options,
+                     char **out_json,
+                     int *out_exit_code);
+
+// Verifies every signature of a PDF, as `eseal_verify_seal` reports.
+int eseal_verify_pdf(const uint8_t *pdf,
+                     size_t len,
+                     const struct EsealVerifyOptions *options,
+                     char **out_json,
+                     int *out_exit_code);
 
 #ifdef __cplusplus
 }  // extern "C"

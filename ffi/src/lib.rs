@@ -620,6 +620,111 @@ pub unsafe extern "C" fn eseal_verify_signature_digest(
     })
 }
 
+// ---- documents ----
+
+/// Where a stamp shows: page from 1; OFD: millimetres from the page's top-left corner (width
+/// and height 0: the seal picture's size); PDF: points from the lower-left corner (width or
+/// height 0: an invisible signature).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct EsealStamp {
+    pub page: u32,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+fn stamp(p: *const EsealStamp) -> Option<common::Stamp> {
+    // SAFETY: NULL or a pointer to an EsealStamp.
+    unsafe { p.as_ref() }.map(|s| common::Stamp { page: s.page, x: s.x, y: s.y, width: s.width, height: s.height })
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn sign_document(
+    pdf: bool,
+    doc: *const u8,
+    len: usize,
+    seal: *const EsealSeal,
+    signer: *const EsealSigner,
+    at: *const EsealStamp,
+    time: *const c_char,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    guard(|| {
+        let doc = unsafe { bytes(doc, len, "document") }?;
+        let seal = unsafe { handle(seal, "seal") }?;
+        let signer = unsafe { handle(signer, "signer") }?;
+        let time = unsafe { opt_text(time, "time") }?.map(common::parse_time).transpose()?;
+        check_out(out, "bytes")?;
+        check_out(out_len, "length")?;
+        let signed = if pdf {
+            common::sign_pdf(doc, &seal.inner, signer.inner.as_ref(), stamp(at), time)?
+        } else {
+            common::sign_ofd(doc.to_vec(), &seal.inner, signer.inner.as_ref(), stamp(at), time)?
+        };
+        unsafe { put_bytes(out, out_len, signed) };
+        Ok(())
+    })
+}
+
+/// Signs an OFD with `seal` (an SES_Signature over Signature.xml, stamped where `stamp` says;
+/// NULL: page 1 at 20 mm, 20 mm). Returns the signed OFD (free with `eseal_bytes_free`).
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn eseal_sign_ofd(
+    ofd: *const u8,
+    len: usize,
+    seal: *const EsealSeal,
+    signer: *const EsealSigner,
+    stamp: *const EsealStamp,
+    time: *const c_char,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    unsafe { sign_document(false, ofd, len, seal, signer, stamp, time, out, out_len) }
+}
+
+/// Signs a PDF with `seal` (GB/T 38540 SES_Signature in an incremental update; `stamp` NULL:
+/// invisible). Returns the whole signed PDF (free with `eseal_bytes_free`).
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn eseal_sign_pdf(
+    pdf: *const u8,
+    len: usize,
+    seal: *const EsealSeal,
+    signer: *const EsealSigner,
+    stamp: *const EsealStamp,
+    time: *const c_char,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    unsafe { sign_document(true, pdf, len, seal, signer, stamp, time, out, out_len) }
+}
+
+/// Verifies every signature of an OFD, as `eseal_verify_seal` reports. A file that is not an
+/// OFD package is an error (ESEAL_ERR_INVALID_INPUT).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_verify_ofd(ofd: *const u8, len: usize, options: *const EsealVerifyOptions, out_json: *mut *mut c_char, out_exit_code: *mut c_int) -> c_int {
+    guard(|| {
+        let doc = unsafe { bytes(ofd, len, "OFD") }?;
+        let cfg = config(options);
+        let report = common::verify_ofd(doc.to_vec(), "document.ofd", &cfg)?;
+        unsafe { emit(report, &cfg, out_json, out_exit_code) }
+    })
+}
+
+/// Verifies every signature of a PDF, as `eseal_verify_seal` reports.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_verify_pdf(pdf: *const u8, len: usize, options: *const EsealVerifyOptions, out_json: *mut *mut c_char, out_exit_code: *mut c_int) -> c_int {
+    guard(|| {
+        let doc = unsafe { bytes(pdf, len, "PDF") }?;
+        let cfg = config(options);
+        unsafe { emit(common::verify_pdf(doc, "document.pdf", &cfg), &cfg, out_json, out_exit_code) }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,10 +5,11 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-/// `target/<profile>`, where cargo put `libeseal_ffi.so` for this test.
+/// `target/<profile>/deps`, where cargo built `libeseal_ffi.so` for this test (the copy in
+/// `target/<profile>` is refreshed only by `cargo build`).
 fn lib_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable");
-    exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps").to_path_buf()
+    exe.parent().expect("target/<profile>/deps").to_path_buf()
 }
 
 #[test]
@@ -33,7 +34,7 @@ fn c_example_builds_and_runs() {
         .status()
         .unwrap_or_else(|e| panic!("system C compiler `{cc}`: {e}"));
     assert!(status.success(), "the C example does not compile");
-    let run = Command::new(&exe).arg(&out).output().unwrap();
+    let run = Command::new(&exe).env_remove("LD_LIBRARY_PATH").arg(&out).env("ESEAL_VECTORS", dir.join("../vectors/bindings")).output().unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     println!("{stdout}{}", String::from_utf8_lossy(&run.stderr));
     assert!(run.status.success(), "the C example failed");
