@@ -93,12 +93,39 @@ export declare function signData(seal: Seal, signer: Signer, data: Buffer, optio
 /** As `signData`, over a digest the caller computed (it becomes dataHash as is). */
 export declare function signDigest(seal: Seal, signer: Signer, digest: Buffer, options?: SignOptions | undefined | null): Promise<Buffer>
 
+/** Options of `signOfd` / `signPdf`. */
+export interface SignDocumentOptions {
+  stamp?: StampOptions
+  /** Signing time (RFC 3339); now when absent. */
+  time?: string
+}
+
+/** Signs an OFD with `seal`; resolves to the signed OFD. */
+export declare function signOfd(ofd: Buffer, seal: Seal, signer: Signer, options?: SignDocumentOptions | undefined | null): Promise<Buffer>
+
 /** Options of `signData` / `signDigest`. */
 export interface SignOptions {
   /** propertyInfo (ASCII), e.g. the signed file's path. */
   propertyInfo?: string
   /** Signing time (RFC 3339); now when absent. */
   time?: string
+}
+
+/** Signs a PDF with `seal` (incremental update); resolves to the whole signed PDF. */
+export declare function signPdf(pdf: Buffer, seal: Seal, signer: Signer, options?: SignDocumentOptions | undefined | null): Promise<Buffer>
+
+/**
+ * Where a stamp shows. OFD: millimetres from the page's top-left corner (width/height 0 or
+ * absent: the seal picture's size). PDF: points from the lower-left corner (no size:
+ * invisible; a visible PDF stamp needs a PNG seal picture).
+ */
+export interface StampOptions {
+  /** Page from 1. */
+  page: number
+  x: number
+  y: number
+  width?: number
+  height?: number
 }
 
 /** Where a UKey signer lives. */
@@ -115,6 +142,9 @@ export interface UkeyOptions {
   ulong64?: boolean
 }
 
+/** Verifies every signature of an OFD; rejects with `ESEAL_INVALID_INPUT` when it is not one. */
+export declare function verifyOfd(ofd: Buffer, options?: VerifyOptions | undefined | null): Promise<Report>
+
 /** Options of `verifySeal` / `verifySignature`. */
 export interface VerifyOptions {
   /** Trust anchors: PEM bundles or DER certificates (Buffers or PEM strings). */
@@ -128,6 +158,9 @@ export interface VerifyOptions {
   /** Or the digest the caller computed. */
   digest?: Buffer
 }
+
+/** Verifies every signature of a PDF. */
+export declare function verifyPdf(pdf: Buffer, options?: VerifyOptions | undefined | null): Promise<Report>
 
 /**
  * Verifies a seal on its own (maker signature, header, validity, maker certificate).

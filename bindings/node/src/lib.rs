@@ -309,6 +309,8 @@ pub struct VerifyOptions {
 
 enum VerifyWhat {
     Seal,
+    Ofd,
+    Pdf,
     Signature { data: Option<Vec<u8>>, digest: Option<Vec<u8>> },
 }
 
@@ -347,6 +349,11 @@ impl Task for VerifyTask {
         };
         let report = match &self.what {
             VerifyWhat::Seal => common::verify_seal(&self.bytes, "seal", cfg),
+            VerifyWhat::Pdf => common::verify_pdf(&self.bytes, "document.pdf", cfg),
+            VerifyWhat::Ofd => match common::verify_ofd(std::mem::take(&mut self.bytes), "document.ofd", cfg) {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(e)),
+            },
             VerifyWhat::Signature { data, digest } => {
                 let signed = match (data, digest) {
                     (Some(d), _) => Signed::Data(d),
@@ -402,6 +409,93 @@ pub fn verify_signature(signature: Buffer, mut options: Option<VerifyOptions>) -
         cfg = Err(common::Error::invalid("give data or digest, not both"));
     }
     AsyncTask::new(VerifyTask { bytes: signature.to_vec(), what: VerifyWhat::Signature { data, digest }, cfg })
+}
+
+/// Where a stamp shows. OFD: millimetres from the page's top-left corner (width/height 0 or
+/// absent: the seal picture's size). PDF: points from the lower-left corner (no size:
+/// invisible; a visible PDF stamp needs a PNG seal picture).
+#[napi(object)]
+pub struct StampOptions {
+    /// Page from 1.
+    pub page: u32,
+    pub x: f64,
+    pub y: f64,
+    pub width: Option<f64>,
+    pub height: Option<f64>,
+}
+
+/// Options of `signOfd` / `signPdf`.
+#[napi(object)]
+pub struct SignDocumentOptions {
+    pub stamp: Option<StampOptions>,
+    /// Signing time (RFC 3339); now when absent.
+    pub time: Option<String>,
+}
+
+pub struct SignDocumentTask {
+    pdf: bool,
+    doc: Vec<u8>,
+    seal: Arc<CoreSeal>,
+    signer: SharedSigner,
+    stamp: Option<common::Stamp>,
+    time: Outcome<Option<eseal::crypto::time::Time>>,
+}
+
+impl Task for SignDocumentTask {
+    type Output = Outcome<Vec<u8>>;
+    type JsValue = Buffer;
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let time = match &self.time {
+            Ok(t) => *t,
+            Err(e) => return Ok(Err(e.clone())),
+        };
+        Ok(if self.pdf {
+            common::sign_pdf(&self.doc, &self.seal, self.signer.as_ref(), self.stamp, time)
+        } else {
+            common::sign_ofd(std::mem::take(&mut self.doc), &self.seal, self.signer.as_ref(), self.stamp, time)
+        })
+    }
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Buffer> {
+        settle(env, output).map(Buffer::from)
+    }
+}
+
+fn sign_document(pdf: bool, doc: Buffer, seal: &Seal, signer: &Signer, options: Option<SignDocumentOptions>) -> AsyncTask<SignDocumentTask> {
+    let (stamp, t) = options.map(|o| (o.stamp, o.time)).unwrap_or((None, None));
+    AsyncTask::new(SignDocumentTask {
+        pdf,
+        doc: doc.to_vec(),
+        seal: seal.inner.clone(),
+        signer: signer.inner.clone(),
+        stamp: stamp.map(|s| common::Stamp { page: s.page, x: s.x, y: s.y, width: s.width.unwrap_or(0.0), height: s.height.unwrap_or(0.0) }),
+        time: t.as_deref().map(common::parse_time).transpose(),
+    })
+}
+
+/// Signs an OFD with `seal`; resolves to the signed OFD.
+#[napi(ts_return_type = "Promise<Buffer>")]
+pub fn sign_ofd(ofd: Buffer, seal: &Seal, signer: &Signer, options: Option<SignDocumentOptions>) -> AsyncTask<SignDocumentTask> {
+    sign_document(false, ofd, seal, signer, options)
+}
+
+/// Signs a PDF with `seal` (incremental update); resolves to the whole signed PDF.
+#[napi(ts_return_type = "Promise<Buffer>")]
+pub fn sign_pdf(pdf: Buffer, seal: &Seal, signer: &Signer, options: Option<SignDocumentOptions>) -> AsyncTask<SignDocumentTask> {
+    sign_document(true, pdf, seal, signer, options)
+}
+
+/// Verifies every signature of an OFD; rejects with `ESEAL_INVALID_INPUT` when it is not one.
+#[napi(ts_return_type = "Promise<Report>")]
+pub fn verify_ofd(ofd: Buffer, mut options: Option<VerifyOptions>) -> AsyncTask<VerifyTask> {
+    let cfg = verify_config(&mut options);
+    AsyncTask::new(VerifyTask { bytes: ofd.to_vec(), what: VerifyWhat::Ofd, cfg })
+}
+
+/// Verifies every signature of a PDF.
+#[napi(ts_return_type = "Promise<Report>")]
+pub fn verify_pdf(pdf: Buffer, mut options: Option<VerifyOptions>) -> AsyncTask<VerifyTask> {
+    let cfg = verify_config(&mut options);
+    AsyncTask::new(VerifyTask { bytes: pdf.to_vec(), what: VerifyWhat::Pdf, cfg })
 }
 
 /// The library version.

@@ -20,6 +20,12 @@ test('leave a signature for the others', async () => {
   fs.writeFileSync(path.join(dir, 'node.data'), DATA)
   fs.writeFileSync(path.join(dir, 'node.sig'), sig)
   fs.writeFileSync(path.join(dir, 'root.pem'), ca.rootCertPem)
+  const repo = path.resolve(__dirname, '..', '..', '..')
+  const png = fs.readFileSync(path.join(repo, 'vectors', 'ses', 'picture-8x8.png'))
+  const pngSeal = eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000049', picture: png, signerCerts: [person.certificatePem] })
+  const plain = path.join(repo, 'vectors', 'bindings')
+  fs.writeFileSync(path.join(dir, 'node.ofd'), await eseal.signOfd(fs.readFileSync(path.join(plain, 'plain.ofd')), pngSeal, person))
+  fs.writeFileSync(path.join(dir, 'node.pdf'), await eseal.signPdf(fs.readFileSync(path.join(plain, 'plain.pdf')), pngSeal, person, { stamp: { page: 1, x: 200, y: 40, width: 60, height: 60 } }))
 })
 
 test('verify what the others signed', async () => {
@@ -31,6 +37,9 @@ test('verify what the others signed', async () => {
       strict: true,
     })
     assert.equal(r.verdict, 'valid', `${lang}: ${JSON.stringify(r.signatures[0].checks.filter((c) => c.status !== 'passed'))}`)
+    const trust = [path.join(dir, 'root.pem')]
+    assert.equal((await eseal.verifyOfd(fs.readFileSync(path.join(dir, `${lang}.ofd`)), { trust })).exit_code, 0, `${lang}.ofd`)
+    assert.equal((await eseal.verifyPdf(fs.readFileSync(path.join(dir, `${lang}.pdf`)), { trust })).exit_code, 0, `${lang}.pdf`)
   }
   console.log(`verified from Node: ${others.join(', ')}`)
 })

@@ -372,6 +372,56 @@ fn verify_signature(
     Ok(Report { inner: report, strict })
 }
 
+fn stamp(page: Option<u32>, x: f64, y: f64, width: f64, height: f64) -> Option<common::Stamp> {
+    page.map(|page| common::Stamp { page, x, y, width, height })
+}
+
+/// Signs an OFD with `seal`: returns the signed OFD's bytes.
+#[pyfunction]
+#[pyo3(signature = (ofd, seal, signer, *, page=None, x=20.0, y=20.0, width=0.0, height=0.0, time=None))]
+#[allow(clippy::too_many_arguments)]
+fn sign_ofd(py: Python<'_>, ofd: &Bound<'_, PyAny>, seal: &Seal, signer: &Signer, page: Option<u32>, x: f64, y: f64, width: f64, height: f64, time: Option<&str>) -> PyResult<Py<PyBytes>> {
+    let doc = input(ofd, "ofd")?;
+    let time = time.map(common::parse_time).transpose().py()?;
+    let (seal, signer) = (seal.inner.clone(), signer.inner.clone());
+    let st = stamp(page, x, y, width, height);
+    let out = py.detach(|| common::sign_ofd(doc, &seal, signer.as_ref(), st, time)).py()?;
+    Ok(PyBytes::new(py, &out).unbind())
+}
+
+/// Signs a PDF with `seal` (incremental update): returns the whole signed PDF.
+#[pyfunction]
+#[pyo3(signature = (pdf, seal, signer, *, page=None, x=0.0, y=0.0, width=0.0, height=0.0, time=None))]
+#[allow(clippy::too_many_arguments)]
+fn sign_pdf(py: Python<'_>, pdf: &Bound<'_, PyAny>, seal: &Seal, signer: &Signer, page: Option<u32>, x: f64, y: f64, width: f64, height: f64, time: Option<&str>) -> PyResult<Py<PyBytes>> {
+    let doc = input(pdf, "pdf")?;
+    let time = time.map(common::parse_time).transpose().py()?;
+    let (seal, signer) = (seal.inner.clone(), signer.inner.clone());
+    let st = stamp(page, x, y, width, height);
+    let out = py.detach(|| common::sign_pdf(&doc, &seal, signer.as_ref(), st, time)).py()?;
+    Ok(PyBytes::new(py, &out).unbind())
+}
+
+/// Verifies every signature of an OFD. Raises `InvalidInput` when it is not an OFD package.
+#[pyfunction]
+#[pyo3(signature = (ofd, *, trust=None, at=None, strict=false))]
+fn verify_ofd(py: Python<'_>, ofd: &Bound<'_, PyAny>, trust: Option<&Bound<'_, PyAny>>, at: Option<&str>, strict: bool) -> PyResult<Report> {
+    let doc = input(ofd, "ofd")?;
+    let cfg = trust_config(trust, at, strict)?;
+    let report = py.detach(|| common::verify_ofd(doc, "document.ofd", &cfg)).py()?;
+    Ok(Report { inner: report, strict })
+}
+
+/// Verifies every signature of a PDF.
+#[pyfunction]
+#[pyo3(signature = (pdf, *, trust=None, at=None, strict=false))]
+fn verify_pdf(py: Python<'_>, pdf: &Bound<'_, PyAny>, trust: Option<&Bound<'_, PyAny>>, at: Option<&str>, strict: bool) -> PyResult<Report> {
+    let doc = input(pdf, "pdf")?;
+    let cfg = trust_config(trust, at, strict)?;
+    let report = py.detach(|| common::verify_pdf(&doc, "document.pdf", &cfg));
+    Ok(Report { inner: report, strict })
+}
+
 #[pymodule]
 fn _eseal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -384,6 +434,10 @@ fn _eseal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sign_digest, m)?)?;
     m.add_function(wrap_pyfunction!(verify_seal, m)?)?;
     m.add_function(wrap_pyfunction!(verify_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(sign_ofd, m)?)?;
+    m.add_function(wrap_pyfunction!(sign_pdf, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_ofd, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_pdf, m)?)?;
     m.add("Error", py.get_type::<Error>())?;
     m.add("InvalidInput", py.get_type::<InvalidInput>())?;
     m.add("FileError", py.get_type::<FileError>())?;

@@ -169,3 +169,26 @@ def test_ukey_signer_through_the_skf_library(ca, seal, tmp_path):
     assert signer.certificate_pem == ca.cert_pem("person")
     sig = eseal.sign_data(seal, signer, DATA)
     assert eseal.verify_signature(sig, data=DATA, trust=ca.root_cert_pem, strict=True).valid
+
+
+def test_sign_and_verify_ofd_and_pdf(ca, tmp_path):
+    png = REPO / "vectors" / "ses" / "picture-8x8.png"
+    seal = eseal.Seal.create("上海市测试局", "310000000000046", maker=ca.signer("unit"), picture=png, signers=[ca.signer("person")])
+    person = ca.signer("person")
+    plain = REPO / "vectors" / "bindings"
+    ofd = eseal.sign_ofd(plain / "plain.ofd", seal, person, page=1, x=30, y=40)
+    r = eseal.verify_ofd(ofd, trust=ca.root_cert_pem)
+    assert r.verdict == "valid", r.to_text()
+    assert r.to_dict()["format"] == "ofd"
+    pdf = eseal.sign_pdf(plain / "plain.pdf", seal, person, page=1, x=200, y=40, width=60, height=60)
+    r = eseal.verify_pdf(pdf, trust=ca.root_cert_pem)
+    assert r.verdict == "valid", r.to_text()
+    # A changed byte inside the signed range breaks the PDF signature.
+    i = pdf.index(b"eseal bindings")
+    bad = pdf[:i] + b"E" + pdf[i + 1 :]
+    assert eseal.verify_pdf(bad, trust=ca.root_cert_pem).verdict == "invalid"
+    assert eseal.verify_pdf(plain / "plain.pdf").verdict == "invalid"  # no signature
+    with pytest.raises(eseal.InvalidInput):
+        eseal.verify_ofd(b"junk")
+    with pytest.raises(eseal.InvalidInput, match="PNG"):
+        eseal.sign_pdf(plain / "plain.pdf", eseal.Seal.create("x", "1", maker=ca.signer("unit"), picture=SVG, signers=[person]), person, page=1, width=50, height=50)

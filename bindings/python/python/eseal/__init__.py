@@ -23,6 +23,10 @@ from ._eseal import (
     __version__,
     sign_data,
     sign_digest,
+    sign_ofd,
+    sign_pdf,
+    verify_ofd,
+    verify_pdf,
     verify_seal,
     verify_signature,
 )
@@ -46,6 +50,10 @@ __all__ = [
     "__version__",
     "sign_data",
     "sign_digest",
+    "sign_ofd",
+    "sign_pdf",
+    "verify_ofd",
+    "verify_pdf",
     "verify_seal",
     "verify_signature",
 ]

@@ -196,3 +196,29 @@ def verify_signature(
     """Verifies an SES_Signature: its dataHash against ``data`` (SM3) or ``digest`` (neither:
     a warning), the signer's signature, the seal, the signer's place in the certList and the
     certificates."""
+
+def sign_ofd(
+    ofd: Input, seal: Seal, signer: Signer, *, page: Optional[int] = None, x: float = 20.0, y: float = 20.0,
+    width: float = 0.0, height: float = 0.0, time: Optional[str] = None,
+) -> bytes:
+    """Signs an OFD with ``seal`` (an SES_Signature over Signature.xml, ses-ofd-spec §2.7) and
+    returns the signed OFD. The stamp goes on ``page`` (from 1; default 1) at ``x``, ``y``
+    millimetres from the page's top-left corner, ``width`` × ``height`` mm (0: the seal
+    picture's size)."""
+
+def sign_pdf(
+    pdf: Input, seal: Seal, signer: Signer, *, page: Optional[int] = None, x: float = 0.0, y: float = 0.0,
+    width: float = 0.0, height: float = 0.0, time: Optional[str] = None,
+) -> bytes:
+    """Signs a PDF with ``seal`` (GB/T 38540 SES_Signature, an incremental update) and returns
+    the whole signed file. With ``page`` and a non-zero size the stamp shows there (PDF points
+    from the lower-left corner; the seal picture must be PNG); otherwise the signature is
+    invisible."""
+
+def verify_ofd(ofd: Input, *, trust: Optional[Union[Input, Sequence[Input]]] = None, at: Optional[str] = None, strict: bool = False) -> Report:
+    """Verifies every signature of an OFD (digests of the files each protects, the
+    SES_Signature, the seal, certificates, coverage). ``InvalidInput`` when it is not an OFD."""
+
+def verify_pdf(pdf: Input, *, trust: Optional[Union[Input, Sequence[Input]]] = None, at: Optional[str] = None, strict: bool = False) -> Report:
+    """Verifies every signature of a PDF (byte range, digest, signature, seal, certificates,
+    changes after signing). An unreadable file is an invalid report."""
