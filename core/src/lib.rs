@@ -11,7 +11,9 @@
 pub mod asn1;
 pub mod crypto;
 pub mod ofd;
+pub mod platform;
 pub mod report;
+pub mod samples;
 pub mod ses;
 pub mod pdf;
 pub mod stamp;

@@ -15,31 +15,7 @@ use std::process::Command;
 
 /// A PDF with `pages` A4 pages, classic xref table; each page draws a blue square and text.
 fn make_pdf(pages: usize) -> Vec<u8> {
-    let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
-    let mut offsets = Vec::new();
-    let obj = |out: &mut Vec<u8>, offsets: &mut Vec<usize>, body: &[u8]| {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", offsets.len()).as_bytes());
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    };
-    let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
-    obj(&mut out, &mut offsets, b"<< /Type /Catalog /Pages 2 0 R >>");
-    obj(&mut out, &mut offsets, format!("<< /Type /Pages /Kids [{}] /Count {pages} >>", kids.join(" ")).as_bytes());
-    obj(&mut out, &mut offsets, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
-    for i in 0..pages {
-        let page = format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>", 5 + 2 * i);
-        obj(&mut out, &mut offsets, page.as_bytes());
-        let content = format!("0.2 0.4 0.8 rg 40 40 60 60 re f BT /F1 24 Tf 72 760 Td (Page {}) Tj ET", i + 1);
-        obj(&mut out, &mut offsets, format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len() + 1).as_bytes());
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f\r\n", offsets.len() + 1).as_bytes());
-    for o in &offsets {
-        out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
-    }
-    out.extend_from_slice(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", offsets.len() + 1).as_bytes());
-    out
+    eseal::samples::sample_pdf(pages, "Page")
 }
 
 /// A red disc on a transparent background, `n`×`n` pixels, as PNG.
@@ -419,7 +395,7 @@ fn tamper_corpus_is_caught() {
 
     // 1. A byte changed inside the signed range (the page content "Page 1" -> "Page 7").
     let mut changed = good.clone();
-    patch_same_length(&mut changed, "(Page 1)", "(Page 7)");
+    patch_same_length(&mut changed, "- page 1)", "- page 7)");
     let r = pdf::verify(&changed, "changed", &opts);
     assert_eq!(r.verdict(), Verdict::Invalid, "{}", r.to_text());
     assert_eq!(endesive(&f, &f.write("changed.pdf", &changed)), "False True True\n", "endesive sees the digest mismatch");
@@ -570,7 +546,7 @@ fn cli_signs_and_verifies_with_the_exit_contract() {
     let json: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
     assert_eq!(json["signatures"].as_array().map(Vec::len), Some(2));
     let mut bad = std::fs::read(f.p("out.pdf")).unwrap();
-    patch_same_length(&mut bad, "(Page 2)", "(Page 9)");
+    patch_same_length(&mut bad, "- page 2)", "- page 9)");
     f.write("bad.pdf", &bad);
     assert_eq!(verify("bad.pdf", &["--trust", "ca.pem"]).status.code(), Some(1));
     assert_eq!(verify("missing.pdf", &[]).status.code(), Some(2));

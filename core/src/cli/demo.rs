@@ -1,28 +1,36 @@
-//! `eseal demo`: the end-to-end path of one signature, printed step by step — a test CA, a
-//! unit seal made by the seal maker, a signature by the seal's user over a document, and the
-//! verification report. Everything is written to `--out` so it can be inspected afterwards.
+//! `eseal demo`: the end-to-end path of a signing platform, printed step by step — a test CA,
+//! a generated official seal picture, a unit seal made by the seal maker, an OFD and a PDF
+//! signed with stamps, a cross-page seal and an anti-forgery QR code, and the verification
+//! reports. Everything is written to `--out` so it can be opened and checked afterwards.
 
 use super::{CliResult, write_atomic};
 use clap::Args;
+use eseal::crypto::TrustStore;
 use eseal::crypto::sm3::sm3;
 use eseal::crypto::testca::TestCa;
 use eseal::crypto::time::Time;
-use eseal::crypto::{Signer, TrustStore};
 use eseal::report::VerificationReport;
-use eseal::ses::{self, DataCheck, SealBuilder, VerifyOptions};
+use eseal::ses::{SealBuilder, VerifyOptions};
+use eseal::stamp::official::{OfficialSeal, OfficialStyle};
+use eseal::stamp::qr::AntiForgeryQr;
+use eseal::{ofd, pdf, samples};
 use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct DemoArgs {
-    /// Folder for what the demo makes (CA, seal, document, signature, report).
+    /// Folder for what the demo makes (CA, seal, documents, reports).
     #[arg(long, default_value = "eseal-demo")]
     out: PathBuf,
+    /// Verification page the QR codes point to.
+    #[arg(long, default_value = "https://eseal.test/verify?doc={doc_id}&digest={digest}")]
+    verify_url: String,
 }
 
 pub fn run(a: DemoArgs) -> CliResult {
     let out = &a.out;
     std::fs::create_dir_all(out)?;
     let now = Time::now();
+
     println!("1. Test CA (deterministic, seed \"eseal-demo\")");
     let ca = TestCa::new("eseal-demo")?;
     for (name, id) in [("root", &ca.root), ("unit", &ca.unit), ("person", &ca.person)] {
@@ -30,46 +38,83 @@ pub fn run(a: DemoArgs) -> CliResult {
         println!("   {name:<6} {}", id.cert.subject_string());
     }
 
-    println!("2. Seal picture and unit seal (GB/T 38540 v4), made by the unit certificate");
-    let picture = demo_picture()?;
-    write_atomic(&out.join("seal.png"), &picture)?;
-    let seal = SealBuilder::new("上海市测试局", "3101000000001")
-        .picture("PNG", picture, 42, 42)
+    println!("2. Seal picture (普通公章, 42 mm) and the unit seal, made by the unit certificate");
+    let picture = OfficialSeal::new(OfficialStyle::Common, "上海市测试局").bottom_text("合同专用章").code("3101000000001").dpi(300.0).render()?;
+    write_atomic(&out.join("seal.png"), &picture.png)?;
+    let (w_mm, h_mm) = picture.ses_size_mm();
+    let seal = SealBuilder::new("上海市测试局合同专用章", "3101000000001")
+        .picture(picture.ses_type(), picture.png.clone(), w_mm, h_mm)
         .created(now)
         .valid(now, now.add_days(365))
         .signer_cert(&ca.person.cert)
         .build(&ca.unit.signer())?;
     write_atomic(&out.join("seal.esl"), seal.der())?;
     println!("   {} \"{}\", {} bytes, valid {} .. {}", seal.es_id, seal.name, seal.der().len(), seal.valid_start.to_iso(), seal.valid_end.to_iso());
-
-    println!("3. Document and its SES_Signature by {}", ca.person.signer().certificate().subject_string());
-    let document = "关于开展电子印章应用试点工作的通知\n\n各单位：为推进电子印章在政务服务中的应用……\n".as_bytes();
-    write_atomic(&out.join("document.txt"), document)?;
-    let sig = ses::sign(&seal, &ca.person.signer(), &sm3(document), "document.txt", now)?;
-    write_atomic(&out.join("SignedValue.dat"), sig.to_der())?;
-    println!("   dataHash SM3 = {}", hex::encode(&sig.data_hash));
-
-    println!("4. Verification with the test root as trust anchor\n");
+    let signer = ca.person.signer();
     let opts = VerifyOptions { trust: TrustStore::new().with(ca.root.cert.clone()), now, extra_certs: Vec::new() };
-    let report = VerificationReport {
-        file: out.join("SignedValue.dat").display().to_string(),
-        format: "ses-signature".into(),
-        signatures: vec![ses::verify_signature(sig.to_der(), DataCheck::Data(document), Some("document.txt"), "SignedValue.dat", &opts)],
-        document_checks: Vec::new(),
-    };
-    print!("{}", report.to_text());
-    write_atomic(&out.join("report.json"), serde_json::to_string_pretty(&report)?.as_bytes())?;
 
-    println!("\n5. The same signature over a changed document");
-    let changed = [document, b"(changed)"].concat();
-    let tampered = ses::verify_signature(sig.to_der(), DataCheck::Data(&changed), None, "SignedValue.dat", &opts);
-    for c in tampered.failures() {
-        println!("   FAIL {}: {}", c.subject, c.message);
-    }
-    println!("\nEverything is in {}/ — try: eseal seal verify {}/SignedValue.dat --data {}/document.txt --trust {}/root.pem", out.display(), out.display(), out.display(), out.display());
-    Ok(report.exit_code(false))
+    println!("3. OFD: 3 pages, a stamp on page 1, a cross-page seal, a QR code; signed by {}", ca.person.cert.subject_string());
+    let ofd_in = samples::sample_ofd(3, "eseal demo");
+    write_atomic(&out.join("document.ofd"), &ofd_in)?;
+    let qr = qr_picture(&a.verify_url, "document.ofd", &ofd_in)?;
+    let mut req = ofd::SignRequest::new(ofd::SignKind::Seal(&seal), now);
+    req.placements.push(ofd::Placement::Stamp { page: 1, x_mm: 120.0, y_mm: 200.0, width_mm: None, height_mm: None });
+    req.placements.push(ofd::Placement::CrossPage { pages: None, y_mm: None, width_mm: None, height_mm: None });
+    req.qr = Some(ofd::QrCode { png: qr.png.clone(), page: 1, x_mm: 20.0, y_mm: 250.0, size_mm: 20.0 });
+    let signed_ofd = ofd::sign(&ofd::Package::from_bytes(ofd_in)?, &signer, &req)?;
+    write_atomic(&out.join("document.signed.ofd"), &signed_ofd)?;
+    let ofd_report = ofd::verify(
+        &ofd::Package::from_bytes(signed_ofd)?,
+        &out.join("document.signed.ofd").display().to_string(),
+        &ofd::OfdVerifyOptions { ses: opts.clone(), sign_certs: Vec::new() },
+    )?;
+    summary(&ofd_report);
+
+    println!("4. PDF: 3 pages, a seal stamp on page 1, a cross-page seal with a QR code (GB/T 38540 SES in the PDF)");
+    let pdf_in = samples::sample_pdf(3, "eseal demo");
+    write_atomic(&out.join("document.pdf"), &pdf_in)?;
+    let qr = qr_picture(&a.verify_url, "document.pdf", &pdf_in)?;
+    let mut cross = pdf::SignRequest::new(
+        pdf::Credential::Seal { seal: &seal, signer: &signer },
+        pdf::Placement::CrossPage { first: None, last: None, width: 119.0, height: 119.0, centre_y: None },
+        now,
+    );
+    cross.picture = Some(picture.png.clone());
+    cross.qr = Some(pdf::QrCode { png: qr.png, page: 1, x: 40.0, y: 120.0, size: 57.0 });
+    let mut stamp = pdf::SignRequest::new(
+        pdf::Credential::Seal { seal: &seal, signer: &signer },
+        pdf::Placement::Stamp { page: 1, x: 380.0, y: 200.0, width: 119.0, height: 119.0 },
+        now,
+    );
+    stamp.picture = Some(picture.png.clone());
+    let signed_pdf = pdf::sign(&pdf_in, &[cross, stamp])?;
+    write_atomic(&out.join("document.signed.pdf"), &signed_pdf)?;
+    let pdf_report = pdf::verify(&signed_pdf, &out.join("document.signed.pdf").display().to_string(), &opts);
+    summary(&pdf_report);
+
+    println!("5. The OFD report in full:\n");
+    print!("{}", ofd_report.to_text());
+    write_atomic(&out.join("document.signed.ofd.report.json"), serde_json::to_string_pretty(&ofd_report)?.as_bytes())?;
+    write_atomic(&out.join("document.signed.pdf.report.json"), serde_json::to_string_pretty(&pdf_report)?.as_bytes())?;
+
+    let o = out.display();
+    println!("\nEverything is in {o}/. Try:");
+    println!("  eseal ofd verify {o}/document.signed.ofd --trust {o}/root.pem");
+    println!("  eseal pdf verify {o}/document.signed.pdf --trust {o}/root.pem");
+    println!("  eseal seal inspect {o}/seal.esl");
+    Ok(ofd_report.exit_code(false).max(pdf_report.exit_code(false)))
 }
 
-fn demo_picture() -> Result<Vec<u8>, super::CliError> {
-    Ok(include_bytes!("../../../vectors/ses/picture-8x8.png").to_vec())
+/// The anti-forgery QR code of a document: the verification URL with its id and digest.
+fn qr_picture(template: &str, doc_id: &str, document: &[u8]) -> Result<eseal::stamp::Picture, super::CliError> {
+    let qr = AntiForgeryQr { template: template.to_owned(), doc_id: doc_id.to_owned(), digest: sm3(document).to_vec(), size_mm: 20.0, ..Default::default() };
+    Ok(qr.render()?)
+}
+
+fn summary(r: &VerificationReport) {
+    println!("   {} → {:?}", r.file, r.verdict());
+    for s in &r.signatures {
+        let failed: Vec<String> = s.failures().map(|c| format!("{}: {}", c.subject, c.message)).collect();
+        println!("   signature {} ({} {}): {:?}{}", s.id, s.kind, s.version, s.verdict(), if failed.is_empty() { String::new() } else { format!(" — {}", failed.join("; ")) });
+    }
 }

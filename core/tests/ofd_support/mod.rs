@@ -54,38 +54,7 @@ pub fn solid_png(rgb: [u8; 3]) -> Vec<u8> {
 
 /// A generated OFD with `pages` A4 pages, each with a line of text.
 pub fn sample_ofd(pages: usize) -> Vec<u8> {
-    let ns = "http://www.ofdspec.org/2016";
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    files.push((
-        "OFD.xml".into(),
-        format!(r#"<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="{ns}" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>0c9b1d6a7f1e4d2c8a3b5e6f7a8b9c0d</ofd:DocID><ofd:Title>eseal test</ofd:Title><ofd:CreationDate>2026-01-01</ofd:CreationDate></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#).into_bytes(),
-    ));
-    let mut page_list = String::new();
-    for i in 0..pages {
-        page_list.push_str(&format!(r#"<ofd:Page ID="{}" BaseLoc="Pages/Page_{i}/Content.xml"/>"#, 10 + i));
-    }
-    files.push((
-        "Doc_0/Document.xml".into(),
-        format!(r#"<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{ns}"><ofd:CommonData><ofd:MaxUnitID>100</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData><ofd:Pages>{page_list}</ofd:Pages></ofd:Document>"#).into_bytes(),
-    ));
-    files.push((
-        "Doc_0/PublicRes.xml".into(),
-        format!(r#"<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="{ns}" BaseLoc="Res"><ofd:Fonts><ofd:Font ID="2" FontName="Helvetica" FamilyName="Helvetica"/></ofd:Fonts></ofd:Res>"#).into_bytes(),
-    ));
-    for i in 0..pages {
-        files.push((
-            format!("Doc_0/Pages/Page_{i}/Content.xml"),
-            format!(r#"<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{ns}"><ofd:Content><ofd:Layer ID="{}"><ofd:TextObject ID="{}" Boundary="20 20 100 10" Font="2" Size="5"><ofd:FillColor Value="0 0 0"/><ofd:TextCode X="0" Y="5">Page {}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"#, 20 + 2 * i, 21 + 2 * i, i + 1).into_bytes(),
-        ));
-    }
-    let mut c = std::io::Cursor::new(Vec::new());
-    let mut w = zip::ZipWriter::new(&mut c);
-    for (n, d) in files {
-        w.start_file(n, zip::write::SimpleFileOptions::default()).unwrap();
-        w.write_all(&d).unwrap();
-    }
-    w.finish().unwrap();
-    c.into_inner()
+    eseal::samples::sample_ofd(pages, "eseal test")
 }
 
 /// Signing time used by the tests (inside the test CA's validity).

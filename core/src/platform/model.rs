@@ -1,0 +1,388 @@
+//! The documents of the platform model (stored as JSON through [`super::Store`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::perm::Role;
+
+/// 委办单位 (1.2.1).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub id: String,
+    pub name: String,
+    /// 统一社会信用代码.
+    pub credit_code: String,
+    /// Id of the main UKey (主 UKey), once set.
+    pub main_key: Option<String>,
+    /// Device ids (通用实体唯一标识) allowed to log in once a main key is set (2.4.7).
+    pub whitelist: Vec<String>,
+    /// The server certificate application (1.2.1.2).
+    pub cert_application: Option<CertApplication>,
+    pub avatar: Option<String>,
+    pub created: i64,
+}
+
+/// 数字证书申请 (1.2.1.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertApplication {
+    pub handler_name: String,
+    pub handler_id_number: String,
+    pub handler_phone: String,
+    pub handler_email: String,
+    pub agreement_accepted: bool,
+    pub applied: i64,
+}
+
+/// A unit UKey identity, by certificate and device id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitKey {
+    pub id: String,
+    pub unit: String,
+    /// Certificate serial (hex) of the 法人一证通 certificate.
+    pub cert_serial: String,
+    pub cert_subject: String,
+    /// 通用实体唯一标识 (device id).
+    pub device_id: String,
+    /// The unit's first UKey: the super administrator.
+    pub super_admin: bool,
+    pub created: i64,
+}
+
+/// 公务人员 (2.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staff {
+    pub id: String,
+    pub unit: String,
+    pub name: String,
+    pub phone: String,
+    pub id_number: String,
+    /// Pinyin initial of the surname (2.3.4 letter filter).
+    pub initial: char,
+    /// 离职 status (2.3.4 filter); resigned staff cannot log in or be given roles.
+    pub resigned: bool,
+    /// Removed (2.3.3): cannot log in, no roles or seal rights; kept for history.
+    pub removed: bool,
+    pub roles: Vec<Role>,
+    pub avatar: Option<String>,
+    pub created: i64,
+}
+
+impl Staff {
+    pub fn active(&self) -> bool {
+        !self.removed && !self.resigned
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SealKind {
+    /// USB KEY 印章.
+    Ukey,
+    /// 云端印章.
+    Cloud,
+    /// 公务人员国办签名 on a personal UKey (2.1.2.5).
+    PersonalUkey,
+}
+
+/// Stored life-cycle state (2.2.1–2.2.2); 已过期 is derived, see [`Seal::effective_status`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SealStatus {
+    /// 待审核
+    PendingReview,
+    /// 待回执
+    AwaitingReceipt,
+    /// 已否决
+    Rejected,
+    /// 有效
+    Valid,
+    /// 冻结
+    Frozen,
+    /// 已注销
+    Revoked,
+    /// 已过期 (derived only)
+    Expired,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealLogEntry {
+    pub operator: String,
+    pub action: String,
+    pub time: i64,
+}
+
+/// 印章 (2.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seal {
+    pub id: String,
+    pub unit: String,
+    pub kind: SealKind,
+    pub name: String,
+    /// 印章类型 (e.g. 1 公章 …, GB/T 38540 esType), free code as applied.
+    pub seal_type: u32,
+    pub handler_name: String,
+    pub handler_phone: String,
+    pub handler_id_number: String,
+    /// Picture bytes (base64) as applied.
+    pub picture_b64: String,
+    pub picture_format: String,
+    pub width_mm: u32,
+    pub height_mm: u32,
+    pub status: SealStatus,
+    pub reject_reason: Option<String>,
+    pub valid_from: Option<i64>,
+    pub valid_to: Option<i64>,
+    /// Applicant identity id.
+    pub applicant: String,
+    /// Managers (the seal maker who applied is the first, 2.4.6).
+    pub managers: Vec<String>,
+    /// 印章使用人 (cloud seals only, 2.2.3); staff ids.
+    pub users: Vec<String>,
+    /// Owner of a personal UKey signature.
+    pub owner: Option<String>,
+    pub written_to_ukey: bool,
+    /// Public key (SEC1 hex) of the server-held key of a cloud seal.
+    pub public_key: Option<String>,
+    pub sign_count: u64,
+    pub log: Vec<SealLogEntry>,
+    pub created: i64,
+}
+
+impl Seal {
+    /// Status shown to users: a valid or frozen seal past its validity end is 已过期.
+    pub fn effective_status(&self, now: i64) -> SealStatus {
+        match self.status {
+            SealStatus::Valid | SealStatus::Frozen if self.valid_to.is_some_and(|t| now > t) => {
+                SealStatus::Expired
+            }
+            s => s,
+        }
+    }
+}
+
+/// Personal signature (个人签名, 2.1.2.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignatureSource {
+    /// Handwritten (scanned QR upload) or a local picture.
+    Uploaded { format: String, picture_b64: String },
+    /// Generated square (方形章) seal from the name.
+    GeneratedSquare,
+    /// Generated rectangular (长方形章) seal from the name.
+    GeneratedRect,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalSignature {
+    /// = staff id.
+    pub id: String,
+    pub text: String,
+    pub source: SignatureSource,
+    pub updated: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AppStatus {
+    /// 待审核
+    PendingReview,
+    /// 有效
+    Valid,
+    /// 已拒绝
+    Rejected { reason: String },
+    /// 已删除
+    Deleted,
+}
+
+/// 应用 (2.9).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct App {
+    pub id: String,
+    pub unit: String,
+    pub name: String,
+    pub contact: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// SM2 public key as entered (base64); checked on save.
+    pub public_key_b64: Option<String>,
+    /// IP whitelist; empty = off.
+    pub ip_whitelist: Vec<String>,
+    pub status: AppStatus,
+    pub access_token: String,
+    pub access_secret: String,
+    pub created: i64,
+}
+
+/// 签署确认 policy (2.2.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConfirmPolicy {
+    /// 无需确认
+    None,
+    /// 系统校验: call limit, optional token check.
+    SystemCheck {
+        call_limit: Option<u64>,
+        token_check: bool,
+    },
+    /// 人工确认: confirmers (staff ids), SMS notice.
+    Manual {
+        confirmers: Vec<String>,
+        sms_notice: bool,
+    },
+}
+
+/// Authorisation of a cloud seal for an app (2.2.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// `<seal>:<app>`.
+    pub id: String,
+    pub unit: String,
+    pub seal: String,
+    pub app: String,
+    /// 外部应用 (app of another unit, added by app id).
+    pub external: bool,
+    pub policy: ConfirmPolicy,
+    pub calls: u64,
+    /// The token a system-check call must present (token_check).
+    pub call_token: String,
+    /// Serial numbers (流水号) already used under token check.
+    pub used_serials: Vec<String>,
+    /// Removed from the seal (授权管理 "删"); may be granted again.
+    #[serde(default)]
+    pub removed: bool,
+    pub created: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum QueueStatus {
+    Pending,
+    Approved,
+    Rejected,
+    /// Approved and then used for the signature.
+    Used,
+}
+
+/// One call waiting for 人工确认 (2.8).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueItem {
+    pub id: String,
+    pub unit: String,
+    pub grant: String,
+    pub seal: String,
+    pub seal_name: String,
+    pub app: String,
+    pub app_name: String,
+    pub file_name: String,
+    pub file_type: FileFormat,
+    pub pages: u32,
+    pub time: i64,
+    pub status: QueueStatus,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FileFormat {
+    Pdf,
+    Ofd,
+}
+
+/// Signed-file record (2.6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub id: String,
+    pub unit: String,
+    pub name: String,
+    pub pages: u32,
+    /// Identity id of the signer and its display name.
+    pub signer: String,
+    pub signer_name: String,
+    pub seals: Vec<String>,
+    pub time: i64,
+    pub format: FileFormat,
+    pub size: u64,
+    pub thumbnail: Option<String>,
+    pub deleted: bool,
+}
+
+/// Password material of a staff member (id = staff id).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Credential {
+    pub id: String,
+    pub password_hash: Option<String>,
+    pub signing_password_hash: Option<String>,
+    pub failed_logins: u32,
+    pub locked_until: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SmsPurpose {
+    Login,
+    ResetPassword,
+    SetPassword,
+    Sign,
+    ChangePhone,
+}
+
+impl SmsPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmsPurpose::Login => "login",
+            SmsPurpose::ResetPassword => "reset",
+            SmsPurpose::SetPassword => "set",
+            SmsPurpose::Sign => "sign",
+            SmsPurpose::ChangePhone => "phone",
+        }
+    }
+}
+
+/// SMS state of one phone (id = phone): current code per purpose and the send history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SmsState {
+    pub id: String,
+    pub codes: Vec<SmsCodeEntry>,
+    /// Send times (unix seconds) within the last hour.
+    pub sends: Vec<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsCodeEntry {
+    pub purpose: SmsPurpose,
+    /// SM3 of the code (codes are not kept in clear).
+    pub code_hash: String,
+    pub expires: i64,
+    pub attempts: u32,
+    pub used: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Captcha {
+    pub id: String,
+    pub answer_hash: String,
+    pub expires: i64,
+    pub used: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevocationToken {
+    pub id: String,
+    pub seal: String,
+    pub actor: String,
+    pub expires: i64,
+    pub used: bool,
+}
+
+/// Platform switches of the operations back office.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Switches {
+    /// 允许个人 UKey 申请国办印章 (2.1.2.5).
+    pub personal_ukey_signature: bool,
+    /// 门户应用审核使用 (2.9.5).
+    pub app_review: bool,
+    /// CA 客服审核 of seals and signatures (2.2.1): when off, applications go straight to 待回执.
+    pub ca_review: bool,
+}
+
+impl Default for Switches {
+    fn default() -> Self {
+        Switches {
+            personal_ukey_signature: false,
+            app_review: false,
+            ca_review: true,
+        }
+    }
+}
