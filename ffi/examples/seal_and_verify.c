@@ -97,7 +97,7 @@ static void verify_from(const char *dir, const char *lang) {
         size_t doc_len = 0;
         snprintf(name, sizeof name, "%s.%s", lang, ext);
         unsigned char *doc = read_file(dir, name, &doc_len);
-        snprintf(what, sizeof what, "an %s signed from %s verifies from C", ext, lang);
+        snprintf(what, sizeof what, "the %s signed from %s verifies from C", ext, lang);
         if (!doc) {
             expect(0, what);
             continue;
