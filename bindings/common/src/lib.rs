@@ -1,0 +1,461 @@
+//! The thin layer the three bindings share, so that C, Python and Node name the same errors
+//! and produce the same report. No signing or verification logic lives here: every function
+//! calls one function of `eseal` and converts its inputs or outputs.
+#![forbid(unsafe_code)]
+
+use eseal::crypto::sm2::PrivateKey;
+use eseal::crypto::testca::TestCa;
+use eseal::crypto::time::Time;
+use eseal::crypto::{Certificate, CryptoError, Signer, SignerError, SoftwareSigner, TrustStore};
+use eseal::report::{VerificationReport, Verdict};
+use eseal::ses::{self, DataCheck, Seal, SealBuilder, SesError, VerifyOptions};
+use eseal::ukey::{SkfConfig, SkfLibrary, TokenLibrary, UkeyError, UkeySigner, UlongWidth};
+use std::sync::Arc;
+
+/// What went wrong, as the bindings classify it: C status codes, Python exception classes and
+/// Node `code` strings all follow from this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Malformed or unacceptable input: bad DER/PEM, a key that does not fit its certificate,
+    /// an empty seal name, a NUL in a string.
+    InvalidInput,
+    /// A file could not be read or written.
+    Io,
+    /// The seal cannot sign: maker signature broken, outside its validity, signer not allowed.
+    SealUnusable,
+    /// Wrong UKey PIN (the message gives the tries left).
+    PinIncorrect,
+    PinLocked,
+    NotLoggedIn,
+    /// The UKey or its SKF library failed (cannot load, no device, device error).
+    Device,
+    /// A named thing (container, file, device) is not there.
+    NotFound,
+    /// Signing itself failed (random numbers, the SM2 primitive).
+    Crypto,
+    /// A bug: a panic caught at the boundary.
+    Internal,
+}
+
+impl ErrorKind {
+    /// The C status code (`ESEAL_ERR_*`); 0 is success.
+    pub fn code(self) -> i32 {
+        match self {
+            ErrorKind::InvalidInput => 1,
+            ErrorKind::Io => 2,
+            ErrorKind::SealUnusable => 3,
+            ErrorKind::PinIncorrect => 4,
+            ErrorKind::PinLocked => 5,
+            ErrorKind::NotLoggedIn => 6,
+            ErrorKind::Device => 7,
+            ErrorKind::NotFound => 8,
+            ErrorKind::Crypto => 9,
+            ErrorKind::Internal => 10,
+        }
+    }
+
+    /// The Node `error.code` string.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidInput => "ESEAL_INVALID_INPUT",
+            ErrorKind::Io => "ESEAL_IO",
+            ErrorKind::SealUnusable => "ESEAL_SEAL_UNUSABLE",
+            ErrorKind::PinIncorrect => "ESEAL_PIN_INCORRECT",
+            ErrorKind::PinLocked => "ESEAL_PIN_LOCKED",
+            ErrorKind::NotLoggedIn => "ESEAL_NOT_LOGGED_IN",
+            ErrorKind::Device => "ESEAL_DEVICE",
+            ErrorKind::NotFound => "ESEAL_NOT_FOUND",
+            ErrorKind::Crypto => "ESEAL_CRYPTO",
+            ErrorKind::Internal => "ESEAL_INTERNAL",
+        }
+    }
+}
+
+/// An error with its kind and the core's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+    /// Tries left, for [`ErrorKind::PinIncorrect`].
+    pub retries_left: Option<u32>,
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error { kind, message: message.into(), retries_left: None }
+    }
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput, message)
+    }
+}
+
+fn crypto_kind(e: &CryptoError) -> ErrorKind {
+    match e {
+        CryptoError::SignatureFailed | CryptoError::Random(_) => ErrorKind::Crypto,
+        CryptoError::Io(_) => ErrorKind::Io,
+        _ => ErrorKind::InvalidInput,
+    }
+}
+
+impl From<CryptoError> for Error {
+    fn from(e: CryptoError) -> Self {
+        Error::new(crypto_kind(&e), e.to_string())
+    }
+}
+
+impl From<SignerError> for Error {
+    fn from(e: SignerError) -> Self {
+        let (kind, retries_left) = match &e {
+            SignerError::PinIncorrect { retries_left } => (ErrorKind::PinIncorrect, Some(*retries_left)),
+            SignerError::PinLocked => (ErrorKind::PinLocked, None),
+            SignerError::NotLoggedIn => (ErrorKind::NotLoggedIn, None),
+            SignerError::NotSm2 => (ErrorKind::InvalidInput, None),
+            SignerError::Crypto(c) => (crypto_kind(c), None),
+            _ => (ErrorKind::Device, None),
+        };
+        Error { kind, message: e.to_string(), retries_left }
+    }
+}
+
+impl From<SesError> for Error {
+    fn from(e: SesError) -> Self {
+        match e {
+            SesError::SealUnusable(_) => Error::new(ErrorKind::SealUnusable, e.to_string()),
+            SesError::Crypto(c) => c.into(),
+            SesError::Signer(s) => s.into(),
+            _ => Error::new(ErrorKind::InvalidInput, e.to_string()),
+        }
+    }
+}
+
+impl From<UkeyError> for Error {
+    fn from(e: UkeyError) -> Self {
+        let (kind, retries_left) = match &e {
+            UkeyError::PinIncorrect { retries_left } => (ErrorKind::PinIncorrect, Some(*retries_left)),
+            UkeyError::PinLocked => (ErrorKind::PinLocked, None),
+            UkeyError::NotLoggedIn => (ErrorKind::NotLoggedIn, None),
+            UkeyError::PinLength | UkeyError::PinInvalid | UkeyError::Invalid(_) => (ErrorKind::InvalidInput, None),
+            UkeyError::NotFound(_) | UkeyError::NoDevice(_) => (ErrorKind::NotFound, None),
+            _ => (ErrorKind::Device, None),
+        };
+        Error { kind, message: e.to_string(), retries_left }
+    }
+}
+
+impl From<eseal::ofd::OfdError> for Error {
+    fn from(e: eseal::ofd::OfdError) -> Self {
+        use eseal::ofd::OfdError as O;
+        match e {
+            O::Ses(s) => s.into(),
+            O::Signer(s) => s.into(),
+            O::Io(_) => Error::new(ErrorKind::Io, e.to_string()),
+            _ => Error::new(ErrorKind::InvalidInput, e.to_string()),
+        }
+    }
+}
+
+impl From<eseal::pdf::PdfError> for Error {
+    fn from(e: eseal::pdf::PdfError) -> Self {
+        use eseal::pdf::PdfError as P;
+        match e {
+            P::Io(_) => Error::new(ErrorKind::Io, e.to_string()),
+            P::Signing(_) | P::Cms(_) => Error::new(ErrorKind::Crypto, e.to_string()),
+            _ => Error::new(ErrorKind::InvalidInput, e.to_string()),
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::new(ErrorKind::Io, e.to_string())
+    }
+}
+
+/// Reads a file, naming it in the error.
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::new(ErrorKind::Io, format!("{}: {e}", path.display())))
+}
+
+/// A time as text: RFC 3339, `YYYY-MM-DD HH:MM:SS` (Beijing time), as `Time::parse_lenient`.
+pub fn parse_time(text: &str) -> Result<Time> {
+    Time::parse_lenient(text).map(|(t, _)| t).map_err(|e| Error::invalid(format!("time {text:?}: {e}")))
+}
+
+/// A signer shared between threads (Python releases the GIL, Node signs on its thread pool).
+pub type SharedSigner = Arc<dyn Signer>;
+
+/// The deterministic test CA's identities by name.
+pub fn test_ca_identity<'a>(ca: &'a TestCa, who: &str) -> Result<&'a eseal::crypto::testca::Identity> {
+    match who {
+        "root" => Ok(&ca.root),
+        "unit" => Ok(&ca.unit),
+        "person" => Ok(&ca.person),
+        "server" => Ok(&ca.server),
+        other => Err(Error::invalid(format!("the test CA has no identity {other:?} (root, unit, person, server)"))),
+    }
+}
+
+/// A software signer from a key (PKCS#8 / SEC1, PEM or DER) and its certificate (PEM or DER).
+pub fn software_signer(key: &[u8], cert: &[u8]) -> Result<SoftwareSigner> {
+    let key = PrivateKey::parse(key)?;
+    let cert = Certificate::parse(cert)?;
+    Ok(SoftwareSigner::new(key, cert)?)
+}
+
+/// Where a UKey signer lives: an SKF library, a device, an application and a container.
+#[derive(Debug, Clone, Default)]
+pub struct UkeyParams {
+    pub library: std::path::PathBuf,
+    /// The device name; the first device the library lists when `None`.
+    pub device: Option<String>,
+    pub application: String,
+    /// The container; the application's first SM2 container when `None`.
+    pub container: Option<String>,
+    pub pin: String,
+    /// The library uses 64-bit `ULONG` (some vendor LP64 builds).
+    pub ulong64: bool,
+}
+
+/// Opens a UKey container as a signer (verifies the user PIN).
+pub fn ukey_signer(p: &UkeyParams) -> Result<UkeySigner> {
+    let config = SkfConfig { ulong_width: if p.ulong64 { UlongWidth::U64 } else { UlongWidth::U32 }, ..SkfConfig::default() };
+    let lib = SkfLibrary::load_with(&p.library, config)?;
+    let device = match &p.device {
+        Some(d) => d.clone(),
+        None => lib.enumerate()?.into_iter().next().ok_or_else(|| Error::new(ErrorKind::NotFound, "no UKey is present"))?,
+    };
+    let token = lib.connect(&device)?;
+    Ok(UkeySigner::open(token, &p.application, p.container.as_deref(), &p.pin)?)
+}
+
+/// What a new seal holds (GB/T 38540 §6.1), for [`create_seal`].
+#[derive(Debug, Clone)]
+pub struct SealParams {
+    pub name: String,
+    pub es_id: String,
+    pub seal_type: i64,
+    pub picture: Vec<u8>,
+    pub width_mm: u32,
+    pub height_mm: u32,
+    pub valid_from: Option<Time>,
+    pub valid_to: Option<Time>,
+    pub vendor_id: Option<String>,
+    /// Certificates allowed to sign with the seal (certList), PEM or DER.
+    pub signer_certs: Vec<Certificate>,
+}
+
+impl SealParams {
+    pub fn new(name: &str, es_id: &str) -> Self {
+        SealParams {
+            name: name.into(),
+            es_id: es_id.into(),
+            seal_type: ses::seal_type::UNIT,
+            picture: Vec::new(),
+            width_mm: 40,
+            height_mm: 40,
+            valid_from: None,
+            valid_to: None,
+            vendor_id: None,
+            signer_certs: Vec::new(),
+        }
+    }
+}
+
+/// Makes a seal with `SealBuilder`; the maker signs it. Validity defaults to now .. +3 years.
+pub fn create_seal(p: &SealParams, maker: &dyn Signer) -> Result<Seal> {
+    let now = Time::now();
+    let start = p.valid_from.unwrap_or(now);
+    let end = p.valid_to.unwrap_or(start.add_days(3 * 365));
+    let mut b = SealBuilder::new(&p.name, &p.es_id).seal_type(p.seal_type).picture("", p.picture.clone(), p.width_mm, p.height_mm).created(now).valid(start, end);
+    if let Some(v) = &p.vendor_id {
+        b = b.vendor_id(v);
+    }
+    for c in &p.signer_certs {
+        b = b.signer_cert(c);
+    }
+    Ok(b.build(maker)?)
+}
+
+/// A seal's description as JSON (the report's `SealSummary` plus its size and certList length).
+pub fn seal_info(seal: &Seal) -> serde_json::Value {
+    let mut v = serde_json::to_value(seal.summary()).unwrap_or_default();
+    v["size"] = seal.der().len().into();
+    v["picture_bytes"] = seal.picture.data.len().into();
+    v["create_date"] = seal.create_date.to_iso().into();
+    v
+}
+
+/// What to sign: the data itself (its SM3 digest becomes `dataHash`) or a digest computed by
+/// the caller (GB/T 38540 §7.1 `dataHash`).
+#[derive(Debug, Clone, Copy)]
+pub enum ToSign<'a> {
+    Data(&'a [u8]),
+    Digest(&'a [u8]),
+}
+
+/// Signs with `ses::sign`: returns the DER of the SES_Signature.
+pub fn sign(seal: &Seal, signer: &dyn Signer, what: ToSign<'_>, property_info: &str, time: Option<Time>) -> Result<Vec<u8>> {
+    let hash = match what {
+        ToSign::Data(d) => eseal::crypto::sm3::sm3(d).to_vec(),
+        ToSign::Digest(h) => h.to_vec(),
+    };
+    let sig = ses::sign(seal, signer, &hash, property_info, time.unwrap_or_else(Time::now))?;
+    Ok(sig.to_der().to_vec())
+}
+
+/// Verification settings: trust anchors, "now", strictness.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyConfig {
+    pub trust: TrustStore,
+    pub at: Option<Time>,
+    /// Warnings count as failures in the exit code.
+    pub strict: bool,
+}
+
+impl VerifyConfig {
+    /// Adds every certificate of a PEM bundle or one DER certificate as a trust anchor.
+    pub fn add_trust(&mut self, certs: &[u8]) -> Result<()> {
+        for c in Certificate::parse_all(certs)? {
+            self.trust.add(c);
+        }
+        Ok(())
+    }
+    fn options(&self) -> VerifyOptions {
+        VerifyOptions { trust: self.trust.clone(), now: self.at.unwrap_or_else(Time::now), extra_certs: Vec::new() }
+    }
+}
+
+/// Verifies a seal on its own (`eseal seal verify`).
+pub fn verify_seal(der: &[u8], name: &str, cfg: &VerifyConfig) -> VerificationReport {
+    let sig = ses::verify_seal_bytes(der, name, &cfg.options());
+    VerificationReport { file: name.into(), format: "seal".into(), signatures: vec![sig], document_checks: Vec::new() }
+}
+
+/// What an SES_Signature's `dataHash` is checked against.
+#[derive(Debug, Clone, Copy)]
+pub enum Signed<'a> {
+    Data(&'a [u8]),
+    Digest(&'a [u8]),
+    NotAvailable,
+}
+
+/// Verifies an SES_Signature (`eseal seal verify sig.dat --data ...`).
+pub fn verify_signature(der: &[u8], signed: Signed<'_>, name: &str, cfg: &VerifyConfig) -> VerificationReport {
+    let check = match signed {
+        Signed::Data(d) => DataCheck::Data(d),
+        Signed::Digest(h) => DataCheck::Hash(h),
+        Signed::NotAvailable => DataCheck::NotAvailable,
+    };
+    let sig = ses::verify_signature(der, check, None, name, &cfg.options());
+    VerificationReport { file: name.into(), format: "ses-signature".into(), signatures: vec![sig], document_checks: Vec::new() }
+}
+
+/// Where a stamp shows: page from 1, position and size. OFD: millimetres from the page's
+/// top-left corner (size: the seal picture's when 0). PDF: points from the lower-left corner
+/// (size 0: invisible signature).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Stamp {
+    pub page: u32,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// Signs an OFD with a seal (ses-ofd-spec §2.7, `eseal::ofd::sign`): returns the new package.
+pub fn sign_ofd(ofd: Vec<u8>, seal: &Seal, signer: &dyn Signer, stamp: Option<Stamp>, time: Option<Time>) -> Result<Vec<u8>> {
+    let pkg = eseal::ofd::Package::from_bytes(ofd)?;
+    let mut req = eseal::ofd::SignRequest::new(eseal::ofd::SignKind::Seal(seal), time.unwrap_or_else(Time::now));
+    let s = stamp.unwrap_or(Stamp { page: 1, x: 20.0, y: 20.0, width: 0.0, height: 0.0 });
+    let size = |v: f64| if v > 0.0 { Some(v) } else { None };
+    req.placements.push(eseal::ofd::Placement::Stamp { page: s.page.max(1) as usize, x_mm: s.x, y_mm: s.y, width_mm: size(s.width), height_mm: size(s.height) });
+    Ok(eseal::ofd::sign(&pkg, signer, &req)?)
+}
+
+/// Verifies every signature of an OFD (`eseal::ofd::verify`). `Err` when it is not an OFD.
+pub fn verify_ofd(ofd: Vec<u8>, name: &str, cfg: &VerifyConfig) -> Result<VerificationReport> {
+    let pkg = eseal::ofd::Package::from_bytes(ofd)?;
+    let opts = eseal::ofd::OfdVerifyOptions { ses: cfg.options(), sign_certs: Vec::new() };
+    Ok(eseal::ofd::verify(&pkg, name, &opts)?)
+}
+
+/// Signs a PDF with a seal (an SES_Signature under `/SubFilter /GB38540`, `eseal::pdf::sign`)
+/// as an incremental update: returns the whole new file.
+pub fn sign_pdf(pdf: &[u8], seal: &Seal, signer: &dyn Signer, stamp: Option<Stamp>, time: Option<Time>) -> Result<Vec<u8>> {
+    use eseal::pdf::{Credential, Placement, SignRequest};
+    let placement = match stamp {
+        Some(s) if s.width > 0.0 && s.height > 0.0 => Placement::Stamp { page: s.page.max(1), x: s.x, y: s.y, width: s.width, height: s.height },
+        _ => Placement::Invisible,
+    };
+    let req = SignRequest::new(Credential::Seal { seal, signer }, placement, time.unwrap_or_else(Time::now));
+    Ok(eseal::pdf::sign(pdf, &[req])?)
+}
+
+/// Verifies every signature of a PDF (`eseal::pdf::verify`); an unreadable file is an
+/// invalid report.
+pub fn verify_pdf(pdf: &[u8], name: &str, cfg: &VerifyConfig) -> VerificationReport {
+    eseal::pdf::verify(pdf, name, &cfg.options())
+}
+
+/// The report as the command line prints it with `--json`: the report plus `verdict` and
+/// `exit_code`.
+pub fn report_json(report: &VerificationReport, strict: bool) -> serde_json::Value {
+    let mut v = serde_json::to_value(report).unwrap_or_default();
+    v["verdict"] = verdict_name(report.verdict()).into();
+    v["exit_code"] = report.exit_code(strict).into();
+    v
+}
+
+/// `valid`, `valid_with_warnings`, `invalid`.
+pub fn verdict_name(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Valid => "valid",
+        Verdict::ValidWithWarnings => "valid_with_warnings",
+        Verdict::Invalid => "invalid",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pdf_and_ofd_round_trip() {
+        let ca = TestCa::new("common").unwrap();
+        let mut p = SealParams::new("测试章", "1");
+        p.picture = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../vectors/ses/picture-8x8.png")).unwrap();
+        p.signer_certs.push(ca.person.cert.clone());
+        let seal = create_seal(&p, &ca.unit.signer()).unwrap();
+        let mut cfg = VerifyConfig::default();
+        cfg.add_trust(ca.root.cert.to_pem().as_bytes()).unwrap();
+        let pdf = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../vectors/bindings/plain.pdf")).unwrap();
+        let signed = sign_pdf(&pdf, &seal, &ca.person.signer(), Some(Stamp { page: 1, x: 20.0, y: 20.0, width: 60.0, height: 60.0 }), None).unwrap();
+        let r = verify_pdf(&signed, "p.pdf", &cfg);
+        assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+        let ofd = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../vectors/bindings/plain.ofd")).unwrap();
+        let signed = sign_ofd(ofd, &seal, &ca.person.signer(), None, None).unwrap();
+        let r = verify_ofd(signed, "p.ofd", &cfg).unwrap();
+        assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+        assert_eq!(verify_ofd(b"junk".to_vec(), "j", &cfg).unwrap_err().kind, ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn errors_keep_the_core_message_and_kind() {
+        let e: Error = Seal::from_der(b"not a seal").unwrap_err().into();
+        assert_eq!(e.kind, ErrorKind::InvalidInput);
+        assert!(!e.message.is_empty());
+        let e: Error = SignerError::PinIncorrect { retries_left: 4 }.into();
+        assert_eq!((e.kind, e.retries_left), (ErrorKind::PinIncorrect, Some(4)));
+        assert!(e.message.contains('4'));
+    }
+}

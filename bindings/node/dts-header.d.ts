@@ -1,0 +1,50 @@
+/** One check of a verification: what was checked, where, and why it failed (English and Chinese). */
+export interface Check {
+  /** e.g. "structure", "maker_signature", "signer_signature", "data_digest", "certificate_chain". */
+  check: string
+  status: 'passed' | 'warning' | 'indeterminate' | 'failed'
+  subject: string
+  message: string
+  message_zh: string
+}
+/** The report on one signature (or a seal verified alone). */
+export interface SignatureReport {
+  id: string
+  kind: string
+  version: string
+  signer: Record<string, string> | null
+  seal: SealInfo | null
+  signing_time: string | null
+  signing_time_source: string | null
+  checks: Check[]
+}
+/** A verification report: the `--json` shape of the eseal command line. */
+export interface Report {
+  file: string
+  format: string
+  signatures: SignatureReport[]
+  document_checks: Check[]
+  verdict: 'valid' | 'valid_with_warnings' | 'invalid'
+  /** 0 valid, 1 not (warnings count under `strict`). */
+  exit_code: number
+}
+/** A seal described. */
+export interface SealInfo {
+  version: string
+  vendor_id: string
+  es_id: string
+  name: string
+  seal_type: number
+  valid_start: string
+  valid_end: string
+  picture_type: string
+  picture_width_mm: number
+  picture_height_mm: number
+  maker: Record<string, string> | null
+  [key: string]: unknown
+}
+/** Errors thrown or rejected by eseal carry `code`: ESEAL_INVALID_INPUT, ESEAL_IO, ESEAL_SEAL_UNUSABLE,
+ * ESEAL_PIN_INCORRECT, ESEAL_PIN_LOCKED, ESEAL_NOT_LOGGED_IN, ESEAL_DEVICE, ESEAL_NOT_FOUND, ESEAL_CRYPTO, ESEAL_INTERNAL. */
+export interface EsealError extends Error {
+  code: string
+}

@@ -1,0 +1,45 @@
+// Signatures made from C and Python verify from Node; Node leaves its own for them
+// (scripts/test.d/80-bindings.sh shares ESEAL_XLANG_DIR between the three suites).
+'use strict'
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const eseal = require('..')
+
+const dir = process.env.ESEAL_XLANG_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'eseal-xlang-'))
+const DATA = Buffer.from('eseal from Node: signed for the other languages')
+
+test('leave a signature for the others', async () => {
+  const ca = new eseal.TestCa('xlang')
+  const person = ca.signer('person')
+  const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><circle cx="5" cy="5" r="4"/></svg>')
+  const seal = eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000045', picture: svg, signerCerts: [person.certificatePem] })
+  const sig = await eseal.signData(seal, person, DATA, { propertyInfo: '/node.data' })
+  fs.writeFileSync(path.join(dir, 'node.data'), DATA)
+  fs.writeFileSync(path.join(dir, 'node.sig'), sig)
+  fs.writeFileSync(path.join(dir, 'root.pem'), ca.rootCertPem)
+  const repo = path.resolve(__dirname, '..', '..', '..')
+  const png = fs.readFileSync(path.join(repo, 'vectors', 'ses', 'picture-8x8.png'))
+  const pngSeal = eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000049', picture: png, signerCerts: [person.certificatePem] })
+  const plain = path.join(repo, 'vectors', 'bindings')
+  fs.writeFileSync(path.join(dir, 'node.ofd'), await eseal.signOfd(fs.readFileSync(path.join(plain, 'plain.ofd')), pngSeal, person))
+  fs.writeFileSync(path.join(dir, 'node.pdf'), await eseal.signPdf(fs.readFileSync(path.join(plain, 'plain.pdf')), pngSeal, person, { stamp: { page: 1, x: 200, y: 40, width: 60, height: 60 } }))
+})
+
+test('verify what the others signed', async () => {
+  const others = ['c', 'python'].filter((l) => fs.existsSync(path.join(dir, `${l}.sig`)))
+  for (const lang of others) {
+    const r = await eseal.verifySignature(fs.readFileSync(path.join(dir, `${lang}.sig`)), {
+      data: fs.readFileSync(path.join(dir, `${lang}.data`)),
+      trust: [path.join(dir, 'root.pem')],
+      strict: true,
+    })
+    assert.equal(r.verdict, 'valid', `${lang}: ${JSON.stringify(r.signatures[0].checks.filter((c) => c.status !== 'passed'))}`)
+    const trust = [path.join(dir, 'root.pem')]
+    assert.equal((await eseal.verifyOfd(fs.readFileSync(path.join(dir, `${lang}.ofd`)), { trust })).exit_code, 0, `${lang}.ofd`)
+    assert.equal((await eseal.verifyPdf(fs.readFileSync(path.join(dir, `${lang}.pdf`)), { trust })).exit_code, 0, `${lang}.pdf`)
+  }
+  console.log(`verified from Node: ${others.join(', ')}`)
+})

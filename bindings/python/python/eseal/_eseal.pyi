@@ -1,0 +1,224 @@
+"""Type stubs of the eseal extension module (the Rust core, through pyo3).
+
+Inputs typed ``Input`` take ``bytes``/``bytearray`` (the content itself) or a ``str`` /
+``os.PathLike`` (a file to read); a ``str`` holding a PEM block is the PEM text itself. Times are text: RFC 3339 (``2026-06-01T00:00:00Z``) or
+``YYYY-MM-DD HH:MM:SS`` (Beijing time). Signing and verification release the GIL.
+"""
+
+import os
+from typing import Any, Optional, Sequence, Union
+
+Input = Union[bytes, bytearray, memoryview, str, os.PathLike[str]]
+
+__version__: str
+
+class Error(Exception):
+    """Base class of every error eseal raises; the message is the core's."""
+
+class InvalidInput(Error):
+    """Malformed or unacceptable input: bad DER/PEM, a key for another certificate, an empty
+    seal name, a time that cannot be read."""
+
+class FileError(Error):
+    """A file could not be read or written by the core (files named as inputs raise the
+    usual ``OSError``/``FileNotFoundError``)."""
+
+class SealUnusable(Error):
+    """The seal cannot sign: its maker signature is broken, the signing time is outside its
+    validity, or the signer's certificate is not in its certList."""
+
+class PinIncorrect(Error):
+    """Wrong UKey PIN."""
+
+    retries_left: int
+    """How many tries remain before the PIN locks."""
+
+class PinLocked(Error):
+    """The UKey PIN is locked (unblock it with the administrator PIN)."""
+
+class NotLoggedIn(Error):
+    """The UKey is not logged in."""
+
+class DeviceError(Error):
+    """The UKey or its SKF library failed (cannot load it, device error)."""
+
+class NotFound(Error):
+    """A UKey device, application, container or file is not there."""
+
+class CryptoError(Error):
+    """Signing failed in the cryptography (random numbers, the SM2 primitive)."""
+
+class InternalError(Error):
+    """A bug in eseal."""
+
+class TestCa:
+    """The deterministic test CA (tests and demos only): keys and certificates follow from
+    ``seed``. Identities: ``"root"``, ``"unit"`` (makes seals), ``"person"`` (signs
+    documents), ``"server"``."""
+
+    def __init__(self, seed: str) -> None: ...
+    def signer(self, who: str) -> Signer:
+        """A software signer for one identity."""
+    def cert_pem(self, who: str) -> str:
+        """The identity's certificate, PEM."""
+    def key_pem(self, who: str) -> str:
+        """The identity's private key, PKCS#8 PEM."""
+    @property
+    def root_cert_pem(self) -> str:
+        """The root certificate, PEM: pass it as ``trust=`` when verifying."""
+
+class Signer:
+    """Something that makes SM2 signatures for one certificate: a software key or a UKey."""
+
+    @staticmethod
+    def from_pem(key: Input, cert: Input) -> Signer:
+        """A software signer from an SM2 private key (PKCS#8 or SEC1, PEM or DER) and its
+        certificate (PEM or DER). Raises ``InvalidInput`` when they do not belong together."""
+    @staticmethod
+    def from_ukey(
+        library: Union[str, os.PathLike[str]],
+        pin: str,
+        *,
+        application: str,
+        device: Optional[str] = None,
+        container: Optional[str] = None,
+        ulong64: bool = False,
+    ) -> Signer:
+        """A UKey container as a signer: loads the vendor's SKF library (GM/T 0016) by path,
+        connects to ``device`` (default: the first one listed), verifies the user ``pin`` of
+        ``application`` and uses ``container`` (default: the first SM2 container). Set
+        ``ulong64`` for vendor builds with a 64-bit ``ULONG``. Raises ``PinIncorrect`` (with
+        ``retries_left``), ``PinLocked``, ``NotFound`` or ``DeviceError``."""
+    @property
+    def certificate_pem(self) -> str:
+        """The signer's certificate, PEM."""
+    @property
+    def subject(self) -> str:
+        """The certificate's subject, e.g. ``C=CN, O=上海市测试局, CN=张三``."""
+
+class Seal:
+    """A seal (SESeal: GM/T 0031-2014 v1, GB/T 38540 v4, GM/T 0031-2025 v5)."""
+
+    def __init__(self, data: Input) -> None:
+        """Parses a seal from its DER bytes or a file. Raises ``InvalidInput``."""
+    @staticmethod
+    def create(
+        name: str,
+        es_id: str,
+        *,
+        maker: Signer,
+        picture: Input,
+        signers: Sequence[Union[Signer, Input]] = (),
+        width_mm: int = 40,
+        height_mm: int = 40,
+        seal_type: int = 1,
+        valid_from: Optional[str] = None,
+        valid_to: Optional[str] = None,
+        vendor_id: Optional[str] = None,
+    ) -> Seal:
+        """Makes a GB/T 38540 (v4) seal: ``maker`` (制章者) signs the seal info. ``signers``
+        are the signers or certificates allowed to sign with it (certList); ``picture`` is
+        PNG, GIF, JPEG, BMP, SVG or OFD bytes; ``seal_type`` 1 unit seal, 2 personal seal;
+        validity defaults to now .. +3 years."""
+    def to_bytes(self) -> bytes:
+        """The seal's DER bytes, exactly as read or built."""
+    def save(self, path: Union[str, os.PathLike[str]]) -> None:
+        """Writes the DER bytes (temporary file + rename)."""
+    def info(self) -> dict[str, Any]:
+        """The seal described: version, vendor_id, es_id, name, seal_type, validity, picture,
+        maker certificate, size."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def es_id(self) -> str: ...
+    @property
+    def version(self) -> str:
+        """``"v1"``, ``"v4"`` or ``"v5"``."""
+    @property
+    def seal_type(self) -> int: ...
+    @property
+    def valid_start(self) -> str:
+        """ISO 8601, UTC."""
+    @property
+    def valid_end(self) -> str: ...
+    @property
+    def picture(self) -> bytes: ...
+
+class Report:
+    """A verification report. ``to_dict()`` has the same shape as ``eseal ... verify --json``:
+    ``file``, ``format``, ``signatures`` (each with ``checks``: ``check``, ``status``,
+    ``subject``, ``message``, ``message_zh``), ``document_checks``, ``verdict``,
+    ``exit_code``. A report is true when valid."""
+
+    @property
+    def verdict(self) -> str:
+        """``"valid"``, ``"valid_with_warnings"`` or ``"invalid"``."""
+    @property
+    def exit_code(self) -> int:
+        """0 valid, 1 not (warnings count when verified with ``strict=True``)."""
+    @property
+    def valid(self) -> bool:
+        """``exit_code == 0``."""
+    def to_dict(self) -> dict[str, Any]: ...
+    def to_json(self) -> str: ...
+    def to_text(self) -> str:
+        """The human-readable report (English with Chinese), as the command line prints it."""
+    def __bool__(self) -> bool: ...
+
+def sign_data(seal: Seal, signer: Signer, data: Input, *, property_info: str = "", time: Optional[str] = None) -> bytes:
+    """Signs ``data`` with ``seal`` (GB/T 38540 §7.1, dataHash = SM3(data)) and returns the
+    DER SES_Signature. The seal is checked first: ``SealUnusable`` when the signer is not in
+    its certList or ``time`` (default now) is outside its validity."""
+
+def sign_digest(seal: Seal, signer: Signer, digest: Input, *, property_info: str = "", time: Optional[str] = None) -> bytes:
+    """As ``sign_data``, over a digest the caller computed (it becomes dataHash as is)."""
+
+def verify_seal(
+    seal: Union[Seal, Input],
+    *,
+    trust: Optional[Union[Input, Sequence[Input]]] = None,
+    at: Optional[str] = None,
+    strict: bool = False,
+) -> Report:
+    """Verifies a seal on its own: maker signature, header, validity, maker certificate.
+    ``trust``: trust anchors (PEM bundles or DER certificates); without them the chain is a
+    warning. ``at``: verify as of that time instead of now."""
+
+def verify_signature(
+    signature: Input,
+    *,
+    data: Optional[Input] = None,
+    digest: Optional[Input] = None,
+    trust: Optional[Union[Input, Sequence[Input]]] = None,
+    at: Optional[str] = None,
+    strict: bool = False,
+) -> Report:
+    """Verifies an SES_Signature: its dataHash against ``data`` (SM3) or ``digest`` (neither:
+    a warning), the signer's signature, the seal, the signer's place in the certList and the
+    certificates."""
+
+def sign_ofd(
+    ofd: Input, seal: Seal, signer: Signer, *, page: Optional[int] = None, x: float = 20.0, y: float = 20.0,
+    width: float = 0.0, height: float = 0.0, time: Optional[str] = None,
+) -> bytes:
+    """Signs an OFD with ``seal`` (an SES_Signature over Signature.xml, ses-ofd-spec §2.7) and
+    returns the signed OFD. The stamp goes on ``page`` (from 1; default 1) at ``x``, ``y``
+    millimetres from the page's top-left corner, ``width`` × ``height`` mm (0: the seal
+    picture's size)."""
+
+def sign_pdf(
+    pdf: Input, seal: Seal, signer: Signer, *, page: Optional[int] = None, x: float = 0.0, y: float = 0.0,
+    width: float = 0.0, height: float = 0.0, time: Optional[str] = None,
+) -> bytes:
+    """Signs a PDF with ``seal`` (GB/T 38540 SES_Signature, an incremental update) and returns
+    the whole signed file. With ``page`` and a non-zero size the stamp shows there (PDF points
+    from the lower-left corner; the seal picture must be PNG); otherwise the signature is
+    invisible."""
+
+def verify_ofd(ofd: Input, *, trust: Optional[Union[Input, Sequence[Input]]] = None, at: Optional[str] = None, strict: bool = False) -> Report:
+    """Verifies every signature of an OFD (digests of the files each protects, the
+    SES_Signature, the seal, certificates, coverage). ``InvalidInput`` when it is not an OFD."""
+
+def verify_pdf(pdf: Input, *, trust: Optional[Union[Input, Sequence[Input]]] = None, at: Optional[str] = None, strict: bool = False) -> Report:
+    """Verifies every signature of a PDF (byte range, digest, signature, seal, certificates,
+    changes after signing). An unreadable file is an invalid report."""

@@ -1,0 +1,194 @@
+"""The Python binding: seals, signers, signing and verification through the Rust core."""
+
+import hashlib
+import json
+import os
+import pathlib
+import subprocess
+import threading
+
+import pytest
+
+import eseal
+from conftest import REPO, SVG
+
+DATA = b"eseal from Python: the protected data"
+
+
+def test_seal_create_parse_info(ca, seal, tmp_path):
+    assert seal.version == "v4"
+    assert seal.name == "上海市测试局"
+    assert seal.es_id == "310000000000043"
+    assert seal.picture == SVG
+    info = seal.info()
+    assert info["es_id"] == "310000000000043"
+    assert info["maker"]["subject"] == ca.signer("unit").subject
+    path = tmp_path / "s.esl"
+    seal.save(path)
+    assert eseal.Seal(path).to_bytes() == seal.to_bytes()  # path-like input
+    assert eseal.Seal(str(path)).to_bytes() == seal.to_bytes()  # str path
+    assert eseal.Seal(bytearray(seal.to_bytes())).es_id == seal.es_id
+
+
+def test_sign_and_verify(ca, seal):
+    signer = ca.signer("person")
+    sig = eseal.sign_data(seal, signer, DATA, property_info="/py/data.txt")
+    report = eseal.verify_signature(sig, data=DATA, trust=ca.root_cert_pem, strict=True)
+    assert report.verdict == "valid", report.to_text()
+    assert report.exit_code == 0 and report
+    d = report.to_dict()
+    assert d["format"] == "ses-signature" and d["exit_code"] == 0
+    assert {c["check"] for c in d["signatures"][0]["checks"]} >= {"data_digest", "signer_signature", "maker_signature", "signer_binding"}
+    assert json.loads(report.to_json()) == d
+    # The digest form: dataHash is SM3(data) (hashlib has SM3 when OpenSSL does).
+    if "sm3" in hashlib.algorithms_available:
+        assert eseal.verify_signature(sig, digest=hashlib.new("sm3", DATA).digest(), trust=ca.root_cert_pem).valid
+    # Without trust anchors the chain is a warning, and a failure only when strict.
+    loose = eseal.verify_signature(sig, data=DATA)
+    assert loose.verdict == "valid_with_warnings" and loose.exit_code == 0
+    assert eseal.verify_signature(sig, data=DATA, strict=True).exit_code == 1
+
+
+def test_sign_digest_round_trip(ca, seal):
+    digest = bytes(range(32))
+    sig = eseal.sign_digest(seal, ca.signer("person"), digest, property_info="/digest")
+    assert eseal.verify_signature(sig, digest=digest, trust=ca.root_cert_pem).valid
+    r = eseal.verify_signature(sig, digest=bytes(32), trust=ca.root_cert_pem)
+    assert r.verdict == "invalid" and r.exit_code == 1
+
+
+def test_changed_data_is_invalid(ca, seal):
+    sig = eseal.sign_data(seal, ca.signer("person"), DATA)
+    r = eseal.verify_signature(sig, data=DATA + b"!", trust=ca.root_cert_pem)
+    assert r.verdict == "invalid" and not r
+    failed = [c for c in r.to_dict()["signatures"][0]["checks"] if c["status"] == "failed"]
+    assert [c["check"] for c in failed] == ["data_digest"]
+    assert "changed" in failed[0]["message"] and failed[0]["message_zh"]
+
+
+def test_software_signer_from_pem(ca, seal, tmp_path):
+    (tmp_path / "k.pem").write_text(ca.key_pem("person"))
+    (tmp_path / "c.pem").write_text(ca.cert_pem("person"))
+    signer = eseal.Signer.from_pem(tmp_path / "k.pem", tmp_path / "c.pem")
+    assert signer.certificate_pem == ca.cert_pem("person")
+    assert "张三" in signer.subject
+    sig = eseal.sign_data(seal, signer, DATA)
+    assert eseal.verify_signature(sig, data=DATA, trust=[ca.root_cert_pem]).valid
+    # PEM text directly, as str or bytes.
+    assert eseal.Signer.from_pem(ca.key_pem("person"), ca.cert_pem("person").encode()).subject == signer.subject
+    with pytest.raises(eseal.InvalidInput, match="does not belong"):
+        eseal.Signer.from_pem(ca.key_pem("unit").encode(), ca.cert_pem("person").encode())
+
+
+def test_errors_are_a_hierarchy_with_core_messages(ca, seal, tmp_path):
+    with pytest.raises(eseal.InvalidInput) as e:
+        eseal.Seal(b"junk")
+    assert isinstance(e.value, eseal.Error) and "truncated" in str(e.value)
+    with pytest.raises(eseal.SealUnusable, match="certList"):
+        eseal.sign_data(seal, ca.signer("unit"), DATA)
+    with pytest.raises(eseal.SealUnusable, match="valid"):
+        eseal.sign_data(seal, ca.signer("person"), DATA, time="2001-01-01T00:00:00Z")
+    with pytest.raises(eseal.InvalidInput, match="picture"):
+        eseal.Seal.create("x", "1", maker=ca.signer("unit"), picture=b"not a picture", signers=[ca.signer("person")])
+    with pytest.raises(eseal.InvalidInput):
+        eseal.TestCa("t").signer("nobody")
+    with pytest.raises(FileNotFoundError):
+        eseal.Seal(tmp_path / "absent.esl")
+    with pytest.raises(TypeError):
+        eseal.Seal(42)
+    # Unparseable input to a verifier is a report, not an exception.
+    r = eseal.verify_signature(b"junk")
+    assert r.verdict == "invalid" and r.to_dict()["signatures"][0]["checks"][0]["check"] == "structure"
+    assert issubclass(eseal.PinIncorrect, eseal.Error) and issubclass(eseal.DeviceError, eseal.Error)
+
+
+def test_verify_seal(ca, seal):
+    r = eseal.verify_seal(seal, trust=ca.root_cert_pem)
+    assert r.verdict == "valid", r.to_text()
+    assert eseal.verify_seal(seal.to_bytes()).verdict == "valid_with_warnings"
+    assert eseal.verify_seal(b"junk").verdict == "invalid"
+
+
+def test_golden_vectors():
+    ses = REPO / "vectors" / "ses"
+    seal = eseal.Seal(ses / "seal-v4.der")
+    assert (seal.name, seal.es_id, seal.version) == ("上海市测试局", "310000000000001", "v4")
+    trust = eseal.TestCa("eseal-vectors").root_cert_pem
+    r = eseal.verify_signature(ses / "signature-v4.der", data=b"eseal golden vector: the protected data", trust=trust, at="2026-06-02T00:00:00Z")
+    assert r.verdict == "valid", r.to_text()
+    assert eseal.verify_signature(ses / "signature-v4.der", data=b"other", trust=trust).verdict == "invalid"
+    for bad in sorted((REPO / "vectors" / "bad").glob("seal-*.der")):
+        with pytest.raises(eseal.InvalidInput):
+            eseal.Seal(bad)
+
+
+def test_shared_vectors_from_other_producers():
+    d = REPO.parent / "shared" / "vectors" / "ofdrw"
+    if not d.is_dir():
+        pytest.skip(f"{d} is absent (shared sample files from other producers)")
+    for name, version in [("UserV1.esl", "v1"), ("UserV4.esl", "v4"), ("UserV5.esl", "v5")]:
+        assert eseal.Seal(d / name).version == version
+    r = eseal.verify_seal(d / "UserV4.esl", at="2026-11-01T00:00:00Z")
+    assert r.verdict == "valid_with_warnings"
+    assert any("expired now" in c["message"] for c in r.to_dict()["signatures"][0]["checks"])
+    bad = eseal.verify_seal(d / "SESealData.DER", at="2026-11-01T00:00:00Z")
+    assert bad.verdict == "invalid"
+
+
+def test_signing_releases_the_gil(ca, seal):
+    # Threads sign at once; each call drops the GIL, so they all finish and all verify.
+    results = []
+
+    def work(i):
+        results.append(eseal.sign_data(seal, ca.signer("person"), DATA + bytes([i])))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 4
+    for i, sig in enumerate(sorted(results, key=lambda s: s)):
+        assert eseal.verify_signature(sig, trust=ca.root_cert_pem).verdict == "valid_with_warnings"  # no data given
+
+
+def test_ukey_signer_through_the_skf_library(ca, seal, tmp_path):
+    lib, cli = os.environ.get("ESEAL_SOFT_UKEY_LIB"), os.environ.get("ESEAL_BIN")
+    assert lib and cli, "ESEAL_SOFT_UKEY_LIB and ESEAL_BIN must name the software UKey library and the eseal command (scripts/test.d/80-bindings.sh sets them)"
+    state = tmp_path / "key.json"
+    subprocess.run([cli, "ukey", "init", "--out", str(state), "--pin", "123456", "--test-ca", "xlang"], check=True, capture_output=True)
+    copy = tmp_path / pathlib.Path(lib).name
+    copy.write_bytes(pathlib.Path(lib).read_bytes())
+    (tmp_path / (copy.name + ".devices")).write_text(f"{state}\n")
+    with pytest.raises(eseal.PinIncorrect) as e:
+        eseal.Signer.from_ukey(copy, "000000", application="ESEAL")
+    assert e.value.retries_left >= 1
+    with pytest.raises(eseal.DeviceError):
+        eseal.Signer.from_ukey(tmp_path / "absent.so", "123456", application="ESEAL")
+    signer = eseal.Signer.from_ukey(copy, "123456", application="ESEAL")
+    assert signer.certificate_pem == ca.cert_pem("person")
+    sig = eseal.sign_data(seal, signer, DATA)
+    assert eseal.verify_signature(sig, data=DATA, trust=ca.root_cert_pem, strict=True).valid
+
+
+def test_sign_and_verify_ofd_and_pdf(ca, tmp_path):
+    png = REPO / "vectors" / "ses" / "picture-8x8.png"
+    seal = eseal.Seal.create("上海市测试局", "310000000000046", maker=ca.signer("unit"), picture=png, signers=[ca.signer("person")])
+    person = ca.signer("person")
+    plain = REPO / "vectors" / "bindings"
+    ofd = eseal.sign_ofd(plain / "plain.ofd", seal, person, page=1, x=30, y=40)
+    r = eseal.verify_ofd(ofd, trust=ca.root_cert_pem)
+    assert r.verdict == "valid", r.to_text()
+    assert r.to_dict()["format"] == "ofd"
+    pdf = eseal.sign_pdf(plain / "plain.pdf", seal, person, page=1, x=200, y=40, width=60, height=60)
+    r = eseal.verify_pdf(pdf, trust=ca.root_cert_pem)
+    assert r.verdict == "valid", r.to_text()
+    # A changed byte inside the signed range breaks the PDF signature.
+    i = pdf.index(b"eseal bindings")
+    bad = pdf[:i] + b"E" + pdf[i + 1 :]
+    assert eseal.verify_pdf(bad, trust=ca.root_cert_pem).verdict == "invalid"
+    assert eseal.verify_pdf(plain / "plain.pdf").verdict == "invalid"  # no signature
+    with pytest.raises(eseal.InvalidInput):
+        eseal.verify_ofd(b"junk")
+    with pytest.raises(eseal.InvalidInput, match="PNG"):
+        eseal.sign_pdf(plain / "plain.pdf", eseal.Seal.create("x", "1", maker=ca.signer("unit"), picture=SVG, signers=[person]), person, page=1, width=50, height=50)

@@ -1,0 +1,274 @@
+/*
+ * eseal from C: make a seal with the test CA, sign data with it, verify the signature and the
+ * seal, and see a bad input and a changed document fail.
+ *
+ *   cc -I ffi/include ffi/examples/seal_and_verify.c -L "$TARGET/debug" -leseal_ffi \
+ *      -Wl,-rpath,"$TARGET/debug" -o seal_and_verify
+ *   ./seal_and_verify OUTDIR              # writes OUTDIR/c.{seal,sig,data} and OUTDIR/root.pem
+ *   ./seal_and_verify --verify-from OUTDIR python node   # verifies OUTDIR/<lang>.sig
+ *
+ * Every call returns ESEAL_OK or an ESEAL_ERR_* code; eseal_last_error_message() says why.
+ */
+#include "eseal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+static int passed = 0;
+
+#define CHECK(call)                                                                     \
+    do {                                                                                \
+        int rc_ = (call);                                                               \
+        if (rc_ != ESEAL_OK) {                                                          \
+            fprintf(stderr, "%s:%d: %s -> %d: %s\n", __FILE__, __LINE__, #call, rc_,    \
+                    eseal_last_error_message());                                        \
+            exit(2);                                                                    \
+        }                                                                               \
+    } while (0)
+
+static void expect(int ok, const char *what) {
+    if (ok) {
+        passed++;
+        printf("ok - %s\n", what);
+    } else {
+        failures++;
+        printf("FAILED - %s\n", what);
+    }
+}
+
+static int write_file(const char *dir, const char *name, const void *data, size_t len) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t n = fwrite(data, 1, len, f);
+    fclose(f);
+    return n == len ? 0 : -1;
+}
+
+/* Reads a whole file; returns NULL when it is absent. */
+static unsigned char *read_file(const char *dir, const char *name, size_t *len) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = malloc(size > 0 ? (size_t)size : 1);
+    *len = fread(buf, 1, (size_t)size, f);
+    fclose(f);
+    return buf;
+}
+
+static const char PICTURE[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"40mm\" height=\"40mm\">"
+    "<circle cx=\"20\" cy=\"20\" r=\"18\" fill=\"none\" stroke=\"red\"/></svg>";
+
+/* Verifies OUTDIR/<lang>.sig over OUTDIR/<lang>.data against OUTDIR/root.pem. */
+static void verify_from(const char *dir, const char *lang) {
+    char name[256];
+    size_t sig_len = 0, data_len = 0, root_len = 0;
+    snprintf(name, sizeof name, "%s.sig", lang);
+    unsigned char *sig = read_file(dir, name, &sig_len);
+    snprintf(name, sizeof name, "%s.data", lang);
+    unsigned char *data = read_file(dir, name, &data_len);
+    unsigned char *root = read_file(dir, "root.pem", &root_len);
+    char what[256];
+    snprintf(what, sizeof what, "a signature made from %s verifies from C", lang);
+    if (!sig || !data || !root) {
+        expect(0, what);
+    } else {
+        EsealVerifyOptions *opts = NULL;
+        CHECK(eseal_verify_options_new(&opts));
+        CHECK(eseal_verify_options_add_trust(opts, root, root_len));
+        CHECK(eseal_verify_options_set_strict(opts, 1));
+        char *json = NULL;
+        int exit_code = -1;
+        CHECK(eseal_verify_signature(sig, sig_len, data, data_len, opts, &json, &exit_code));
+        expect(exit_code == 0 && strstr(json, "\"verdict\":\"valid\"") != NULL, what);
+        eseal_string_free(json);
+        eseal_verify_options_free(opts);
+    }
+    for (int k = 0; k < 2 && root; k++) {
+        const char *ext = k == 0 ? "ofd" : "pdf";
+        size_t doc_len = 0;
+        snprintf(name, sizeof name, "%s.%s", lang, ext);
+        unsigned char *doc = read_file(dir, name, &doc_len);
+        snprintf(what, sizeof what, "the %s signed from %s verifies from C", ext, lang);
+        if (!doc) {
+            expect(0, what);
+            continue;
+        }
+        EsealVerifyOptions *opts = NULL;
+        CHECK(eseal_verify_options_new(&opts));
+        CHECK(eseal_verify_options_add_trust(opts, root, root_len));
+        char *json = NULL;
+        int exit_code = -1;
+        CHECK(k == 0 ? eseal_verify_ofd(doc, doc_len, opts, &json, &exit_code) : eseal_verify_pdf(doc, doc_len, opts, &json, &exit_code));
+        expect(exit_code == 0, what);
+        eseal_string_free(json);
+        eseal_verify_options_free(opts);
+        free(doc);
+    }
+    free(sig);
+    free(data);
+    free(root);
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2 && strcmp(argv[1], "--verify-from") == 0) {
+        if (argc < 4) {
+            fprintf(stderr, "usage: %s --verify-from DIR LANG...\n", argv[0]);
+            return 2;
+        }
+        for (int i = 3; i < argc; i++) verify_from(argv[2], argv[i]);
+        printf("%d passed, %d failed\n", passed, failures);
+        return failures ? 1 : 0;
+    }
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s OUTDIR | --verify-from DIR LANG...\n", argv[0]);
+        return 2;
+    }
+    const char *dir = argv[1];
+    printf("eseal %s\n", eseal_version());
+
+    /* The test CA: "unit" makes seals, "person" signs documents, "root" is the trust anchor. */
+    EsealTestCa *ca = NULL;
+    CHECK(eseal_test_ca_new("xlang", &ca));
+    EsealSigner *maker = NULL, *person = NULL;
+    CHECK(eseal_test_ca_signer(ca, "unit", &maker));
+    char *key_pem = NULL, *cert_pem = NULL, *root_pem = NULL;
+    CHECK(eseal_test_ca_key_pem(ca, "person", &key_pem));
+    CHECK(eseal_test_ca_cert_pem(ca, "person", &cert_pem));
+    CHECK(eseal_test_ca_cert_pem(ca, "root", &root_pem));
+    /* A software signer from a PEM key and certificate, as from files. */
+    CHECK(eseal_signer_from_pem((const uint8_t *)key_pem, strlen(key_pem), (const uint8_t *)cert_pem,
+                                strlen(cert_pem), &person));
+
+    /* A seal (GB/T 38540 v4) that the person may sign with; its picture is a PNG (a visible
+     * PDF stamp needs one; SVG is fine for OFD). */
+    const char *vectors = getenv("ESEAL_VECTORS");
+    if (!vectors) vectors = "vectors/bindings";
+    size_t png_len = 0;
+    unsigned char *png = read_file(vectors, "../ses/picture-8x8.png", &png_len);
+    if (!png) {
+        fprintf(stderr, "%s/../ses/picture-8x8.png is missing (set ESEAL_VECTORS)\n", vectors);
+        return 2;
+    }
+    EsealSealBuilder *b = NULL;
+    CHECK(eseal_seal_builder_new("上海市测试局", "310000000000042", &b));
+    CHECK(eseal_seal_builder_set_picture(b, (const uint8_t *)PICTURE, strlen(PICTURE), 40, 40));
+    CHECK(eseal_seal_builder_set_picture(b, png, png_len, 40, 40)); /* the last picture set wins */
+    free(png);
+    CHECK(eseal_seal_builder_add_signer(b, person));
+    EsealSeal *seal = NULL;
+    CHECK(eseal_seal_builder_build(b, maker, &seal));
+    uint8_t *seal_der = NULL;
+    size_t seal_len = 0;
+    CHECK(eseal_seal_der(seal, &seal_der, &seal_len));
+    char *info = NULL;
+    int rc = 0;
+    CHECK(eseal_seal_info_json(seal, &info));
+    expect(strstr(info, "310000000000042") != NULL, "the seal's info names its esID");
+
+    /* The seal read back from its bytes. */
+    EsealSeal *again = NULL;
+    CHECK(eseal_seal_from_der(seal_der, seal_len, &again));
+
+    /* Sign data: dataHash = SM3(data). */
+    const char *data = "eseal from C: the protected data";
+    uint8_t *sig = NULL;
+    size_t sig_len = 0;
+    CHECK(eseal_sign_data(again, person, (const uint8_t *)data, strlen(data), "/c/example.txt", NULL, &sig, &sig_len));
+    expect(sig_len > seal_len, "the SES_Signature holds the seal");
+
+    /* Verify with the test root as trust anchor. */
+    EsealVerifyOptions *opts = NULL;
+    CHECK(eseal_verify_options_new(&opts));
+    CHECK(eseal_verify_options_add_trust(opts, (const uint8_t *)root_pem, strlen(root_pem)));
+    char *report = NULL;
+    int exit_code = -1;
+    CHECK(eseal_verify_signature(sig, sig_len, (const uint8_t *)data, strlen(data), opts, &report, &exit_code));
+    expect(exit_code == 0 && strstr(report, "\"verdict\":\"valid\"") != NULL, "the signature verifies");
+    eseal_string_free(report);
+
+    /* The same signature over changed data fails its data digest check. */
+    const char *changed = "eseal from C: the protected dat4";
+    CHECK(eseal_verify_signature(sig, sig_len, (const uint8_t *)changed, strlen(changed), opts, &report, &exit_code));
+    expect(exit_code == 1 && strstr(report, "\"data_digest\"") != NULL && strstr(report, "\"failed\"") != NULL,
+           "changed data does not verify");
+    eseal_string_free(report);
+
+    /* The seal on its own. */
+    CHECK(eseal_verify_seal(seal_der, seal_len, opts, &report, &exit_code));
+    expect(exit_code == 0, "the seal verifies");
+    eseal_string_free(report);
+
+    /* Sign an OFD and a PDF with the seal, and verify both. */
+    size_t ofd_len = 0, pdf_len = 0;
+    unsigned char *ofd = read_file(vectors, "plain.ofd", &ofd_len);
+    unsigned char *pdf = read_file(vectors, "plain.pdf", &pdf_len);
+    if (!ofd || !pdf) {
+        fprintf(stderr, "%s/plain.ofd or plain.pdf is missing (set ESEAL_VECTORS)\n", vectors);
+        return 2;
+    }
+    uint8_t *signed_ofd = NULL, *signed_pdf = NULL;
+    size_t signed_ofd_len = 0, signed_pdf_len = 0;
+    EsealStamp ofd_stamp = {1, 30.0, 40.0, 0.0, 0.0};  /* mm from the top-left; the picture's size */
+    EsealStamp pdf_stamp = {1, 200.0, 40.0, 60.0, 60.0}; /* points from the lower-left */
+    CHECK(eseal_sign_ofd(ofd, ofd_len, seal, person, &ofd_stamp, NULL, &signed_ofd, &signed_ofd_len));
+    CHECK(eseal_sign_pdf(pdf, pdf_len, seal, person, &pdf_stamp, NULL, &signed_pdf, &signed_pdf_len));
+    CHECK(eseal_verify_ofd(signed_ofd, signed_ofd_len, opts, &report, &exit_code));
+    expect(exit_code == 0 && strstr(report, "\"format\":\"ofd\"") != NULL, "the signed OFD verifies");
+    eseal_string_free(report);
+    CHECK(eseal_verify_pdf(signed_pdf, signed_pdf_len, opts, &report, &exit_code));
+    expect(exit_code == 0 && strstr(report, "\"format\":\"pdf\"") != NULL, "the signed PDF verifies");
+    eseal_string_free(report);
+    CHECK(eseal_verify_pdf(pdf, pdf_len, opts, &report, &exit_code));
+    expect(exit_code == 1, "the unsigned PDF is not valid");
+    eseal_string_free(report);
+    rc = 0;
+    expect(write_file(dir, "c.ofd", signed_ofd, signed_ofd_len) == 0 && write_file(dir, "c.pdf", signed_pdf, signed_pdf_len) == 0,
+           "wrote c.ofd, c.pdf");
+    eseal_bytes_free(signed_ofd, signed_ofd_len);
+    eseal_bytes_free(signed_pdf, signed_pdf_len);
+    free(ofd);
+    free(pdf);
+
+    /* Bad input: an error code and the core's message, no output. */
+    EsealSeal *bad = NULL;
+    rc = eseal_seal_from_der((const uint8_t *)"junk", 4, &bad);
+    expect(rc == ESEAL_ERR_INVALID_INPUT && bad == NULL && strlen(eseal_last_error_message()) > 0,
+           "junk is not a seal (ESEAL_ERR_INVALID_INPUT)");
+    printf("   message: %s\n", eseal_last_error_message());
+    /* The maker is not in the seal's certList: the seal cannot be used by it. */
+    uint8_t *nosig = NULL;
+    size_t nosig_len = 0;
+    rc = eseal_sign_data(seal, maker, (const uint8_t *)data, strlen(data), NULL, NULL, &nosig, &nosig_len);
+    expect(rc == ESEAL_ERR_SEAL_UNUSABLE && nosig == NULL, "a signer outside the certList is refused (ESEAL_ERR_SEAL_UNUSABLE)");
+
+    /* Files for the other languages' tests. */
+    expect(write_file(dir, "c.seal", seal_der, seal_len) == 0 && write_file(dir, "c.sig", sig, sig_len) == 0 &&
+               write_file(dir, "c.data", data, strlen(data)) == 0 &&
+               write_file(dir, "root.pem", root_pem, strlen(root_pem)) == 0,
+           "wrote c.seal, c.sig, c.data, root.pem");
+
+    eseal_bytes_free(sig, sig_len);
+    eseal_bytes_free(seal_der, seal_len);
+    eseal_string_free(info);
+    eseal_string_free(key_pem);
+    eseal_string_free(cert_pem);
+    eseal_string_free(root_pem);
+    eseal_verify_options_free(opts);
+    eseal_seal_free(again);
+    eseal_seal_free(seal);
+    eseal_seal_builder_free(b);
+    eseal_signer_free(person);
+    eseal_signer_free(maker);
+    eseal_test_ca_free(ca);
+    printf("%d passed, %d failed\n", passed, failures);
+    return failures ? 1 : 0;
+}
