@@ -2592,38 +2592,37 @@ impl Platform {
 
     /// Sets or changes the login password with an SMS code (1.3.2.1, 2.1.2.3).
     pub fn set_password(&self, sess: &Session, sms_code: &str, new_password: &str) -> Result<()> {
-        self.run(sess, Action::SetOwnPasswords, "password", |ctx| {
-            validate::check_password(new_password)?;
-            let (s, _) = self.unit_staff(ctx, &ctx.id)?;
-            self.verify_sms(&s.phone, SmsPurpose::SetPassword, sms_code)?;
-            let h = argon2_hash(new_password)?;
-            self.ensure_credential(&s.id)?;
-            self.modify(
-                Kind::Credential,
-                &s.id,
-                |_| vec![],
-                |c: &mut Credential| {
-                    c.password_hash = Some(h.clone());
-                    Ok(true)
-                },
-            )
-        })
+        self.set_own_secret(sess, "password", sms_code, new_password, validate::check_password, |c, h| c.password_hash = Some(h))
     }
 
     /// Sets the 6-digit signing password with an SMS code (2.1.2.4).
     pub fn set_signing_password(&self, sess: &Session, sms_code: &str, pin: &str) -> Result<()> {
-        self.run(sess, Action::SetOwnPasswords, "signing password", |ctx| {
-            validate::check_signing_password(pin)?;
+        self.set_own_secret(sess, "signing password", sms_code, pin, validate::check_signing_password, |c, h| c.signing_password_hash = Some(h))
+    }
+
+    /// Checks `secret` with `check`, verifies the SMS code sent to the caller's phone, and
+    /// stores the secret's argon2id hash with `store` (login and signing passwords alike).
+    fn set_own_secret(
+        &self,
+        sess: &Session,
+        what: &str,
+        sms_code: &str,
+        secret: &str,
+        check: fn(&str) -> Result<()>,
+        store: fn(&mut Credential, String),
+    ) -> Result<()> {
+        self.run(sess, Action::SetOwnPasswords, what, |ctx| {
+            check(secret)?;
             let (s, _) = self.unit_staff(ctx, &ctx.id)?;
             self.verify_sms(&s.phone, SmsPurpose::SetPassword, sms_code)?;
-            let h = argon2_hash(pin)?;
+            let h = argon2_hash(secret)?;
             self.ensure_credential(&s.id)?;
             self.modify(
                 Kind::Credential,
                 &s.id,
                 |_| vec![],
                 |c: &mut Credential| {
-                    c.signing_password_hash = Some(h.clone());
+                    store(c, h.clone());
                     Ok(true)
                 },
             )
