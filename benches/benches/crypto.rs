@@ -16,7 +16,9 @@ fn sm3_throughput(c: &mut Criterion) {
         if size > 1 << 20 {
             g.sample_size(10);
         }
-        g.bench_with_input(BenchmarkId::from_parameter(name), &data, |b, d| b.iter(|| sm3(black_box(d))));
+        g.bench_with_input(BenchmarkId::from_parameter(name), &data, |b, d| {
+            b.iter(|| sm3(black_box(d)))
+        });
     }
     g.finish();
 }
@@ -27,20 +29,43 @@ fn sm2_sign_verify(c: &mut Criterion) {
     let e = sm2::message_digest(&pk, sm2::DEFAULT_ID, b"message");
     let sig = key.sign_digest(&e).unwrap();
     let mut g = c.benchmark_group("sm2");
-    g.bench_function("sign", |b| b.iter(|| key.sign_digest(black_box(&e)).unwrap()));
-    g.bench_function("verify", |b| b.iter(|| sm2::verify_digest(&pk, black_box(&e), &sig).unwrap()));
+    g.bench_function("sign", |b| {
+        b.iter(|| key.sign_digest(black_box(&e)).unwrap())
+    });
+    g.bench_function("verify", |b| {
+        b.iter(|| sm2::verify_digest(&pk, black_box(&e), &sig).unwrap())
+    });
     g.finish();
 }
 
 fn seal_verify(c: &mut Criterion) {
     let ca = TestCa::new("bench").unwrap();
     let png = include_bytes!("../../vectors/ses/picture-8x8.png").to_vec();
-    let seal = SealBuilder::new("上海市测试局", "31000000001").picture("PNG", png, 42, 42).signer_cert(&ca.person.cert).build(&ca.unit.signer()).unwrap();
+    let seal = SealBuilder::new("上海市测试局", "31000000001")
+        .picture("PNG", png, 42, 42)
+        .signer_cert(&ca.person.cert)
+        .build(&ca.unit.signer())
+        .unwrap();
     let hash = sm3(b"data");
-    let sig = ses::sign(&seal, &ca.person.signer(), &hash, "/Doc_0/Signs/Sign_0/Signature.xml", eseal::crypto::time::Time::now()).unwrap();
+    let sig = ses::sign(
+        &seal,
+        &ca.person.signer(),
+        &hash,
+        "/Doc_0/Signs/Sign_0/Signature.xml",
+        eseal::crypto::time::Time::now(),
+    )
+    .unwrap();
     let opts = VerifyOptions::default();
     c.bench_function("ses/verify_signature", |b| {
-        b.iter(|| ses::verify_signature(black_box(sig.to_der()), DataCheck::Hash(&hash), None, "b", &opts))
+        b.iter(|| {
+            ses::verify_signature(
+                black_box(sig.to_der()),
+                DataCheck::Hash(&hash),
+                None,
+                "b",
+                &opts,
+            )
+        })
     });
 }
 

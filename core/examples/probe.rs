@@ -8,7 +8,12 @@ fn main() {
         } else {
             verify_seal_bytes(&b, &f, &opts)
         };
-        let rep = eseal::report::VerificationReport { file: f.clone(), format: "x".into(), signatures: vec![r], document_checks: vec![] };
+        let rep = eseal::report::VerificationReport {
+            file: f.clone(),
+            format: "x".into(),
+            signatures: vec![r],
+            document_checks: vec![],
+        };
         print!("{}", rep.to_text());
     }
 }

@@ -18,9 +18,17 @@ pub const MAX_DEPTH: usize = 64;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Asn1Error {
     #[error("truncated: {what} needs {need} more bytes at offset {offset}")]
-    Truncated { what: &'static str, need: usize, offset: usize },
+    Truncated {
+        what: &'static str,
+        need: usize,
+        offset: usize,
+    },
     #[error("unexpected tag 0x{found:02X} for {what} (expected 0x{expected:02X})")]
-    UnexpectedTag { what: &'static str, expected: u8, found: u8 },
+    UnexpectedTag {
+        what: &'static str,
+        expected: u8,
+        found: u8,
+    },
     #[error("bad length encoding for {what}")]
     BadLength { what: &'static str },
     #[error("{what}: {count} trailing bytes after the element")]
@@ -83,7 +91,10 @@ impl<'a> Tlv<'a> {
         let mut r = Reader::new(input);
         let t = r.read(what)?;
         if !r.is_empty() {
-            return Err(Asn1Error::TrailingBytes { what, count: r.remaining() });
+            return Err(Asn1Error::TrailingBytes {
+                what,
+                count: r.remaining(),
+            });
         }
         Ok(t)
     }
@@ -99,7 +110,15 @@ impl<'a> Tlv<'a> {
 
     /// Checks the tag.
     pub fn expect(self, tag: u8, what: &'static str) -> Result<Self> {
-        if self.tag == tag { Ok(self) } else { Err(Asn1Error::UnexpectedTag { what, expected: tag, found: self.tag }) }
+        if self.tag == tag {
+            Ok(self)
+        } else {
+            Err(Asn1Error::UnexpectedTag {
+                what,
+                expected: tag,
+                found: self.tag,
+            })
+        }
     }
 
     /// Children of a SEQUENCE (checked tag) as a vector.
@@ -112,9 +131,16 @@ impl<'a> Tlv<'a> {
     pub fn uint_bytes(&self, what: &'static str) -> Result<&'a [u8]> {
         let t = self.expect(tag::INTEGER, what)?;
         if t.content.is_empty() {
-            return Err(Asn1Error::Invalid { what, why: "empty INTEGER".into() });
+            return Err(Asn1Error::Invalid {
+                what,
+                why: "empty INTEGER".into(),
+            });
         }
-        let first = t.content.iter().position(|b| *b != 0).unwrap_or(t.content.len() - 1);
+        let first = t
+            .content
+            .iter()
+            .position(|b| *b != 0)
+            .unwrap_or(t.content.len() - 1);
         Ok(&t.content[first..])
     }
 
@@ -122,7 +148,10 @@ impl<'a> Tlv<'a> {
     pub fn small_int(&self, what: &'static str) -> Result<i64> {
         let t = self.expect(tag::INTEGER, what)?;
         if t.content.is_empty() || t.content.len() > 8 {
-            return Err(Asn1Error::Invalid { what, why: format!("INTEGER of {} bytes", t.content.len()) });
+            return Err(Asn1Error::Invalid {
+                what,
+                why: format!("INTEGER of {} bytes", t.content.len()),
+            });
         }
         let mut v: i64 = if t.content[0] & 0x80 != 0 { -1 } else { 0 };
         for b in t.content {
@@ -135,17 +164,34 @@ impl<'a> Tlv<'a> {
     pub fn string(&self, what: &'static str) -> Result<String> {
         match self.tag {
             tag::UTF8_STRING | tag::IA5_STRING | tag::PRINTABLE_STRING | 0x14 | 0x1A => {
-                String::from_utf8(self.content.to_vec()).map_err(|_| Asn1Error::Invalid { what, why: "not valid UTF-8".into() })
+                String::from_utf8(self.content.to_vec()).map_err(|_| Asn1Error::Invalid {
+                    what,
+                    why: "not valid UTF-8".into(),
+                })
             }
             0x1E => {
                 // BMPString: UTF-16BE.
                 if !self.content.len().is_multiple_of(2) {
-                    return Err(Asn1Error::Invalid { what, why: "odd BMPString length".into() });
+                    return Err(Asn1Error::Invalid {
+                        what,
+                        why: "odd BMPString length".into(),
+                    });
                 }
-                let units: Vec<u16> = self.content.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
-                String::from_utf16(&units).map_err(|_| Asn1Error::Invalid { what, why: "bad BMPString".into() })
+                let units: Vec<u16> = self
+                    .content
+                    .chunks(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect();
+                String::from_utf16(&units).map_err(|_| Asn1Error::Invalid {
+                    what,
+                    why: "bad BMPString".into(),
+                })
             }
-            found => Err(Asn1Error::UnexpectedTag { what, expected: tag::UTF8_STRING, found }),
+            found => Err(Asn1Error::UnexpectedTag {
+                what,
+                expected: tag::UTF8_STRING,
+                found,
+            }),
         }
     }
 
@@ -154,8 +200,14 @@ impl<'a> Tlv<'a> {
         let t = self.expect(tag::BIT_STRING, what)?;
         match t.content.split_first() {
             Some((0, rest)) => Ok(rest),
-            Some((n, _)) => Err(Asn1Error::Invalid { what, why: format!("{n} unused bits") }),
-            None => Err(Asn1Error::Invalid { what, why: "empty BIT STRING".into() }),
+            Some((n, _)) => Err(Asn1Error::Invalid {
+                what,
+                why: format!("{n} unused bits"),
+            }),
+            None => Err(Asn1Error::Invalid {
+                what,
+                why: "empty BIT STRING".into(),
+            }),
         }
     }
 
@@ -165,8 +217,14 @@ impl<'a> Tlv<'a> {
         let t = self.expect(tag::BIT_STRING, what)?;
         match t.content.split_first() {
             Some((n, rest)) if *n < 8 && (!rest.is_empty() || *n == 0) => Ok((rest, *n)),
-            Some((n, _)) => Err(Asn1Error::Invalid { what, why: format!("{n} unused bits") }),
-            None => Err(Asn1Error::Invalid { what, why: "empty BIT STRING".into() }),
+            Some((n, _)) => Err(Asn1Error::Invalid {
+                what,
+                why: format!("{n} unused bits"),
+            }),
+            None => Err(Asn1Error::Invalid {
+                what,
+                why: "empty BIT STRING".into(),
+            }),
         }
     }
 
@@ -178,7 +236,10 @@ impl<'a> Tlv<'a> {
     /// An OBJECT IDENTIFIER in dotted form.
     pub fn oid(&self, what: &'static str) -> Result<String> {
         let t = self.expect(tag::OID, what)?;
-        oid_to_string(t.content).ok_or_else(|| Asn1Error::Invalid { what, why: "malformed OBJECT IDENTIFIER".into() })
+        oid_to_string(t.content).ok_or_else(|| Asn1Error::Invalid {
+            what,
+            why: "malformed OBJECT IDENTIFIER".into(),
+        })
     }
 }
 
@@ -196,7 +257,13 @@ pub fn oid_to_string(content: &[u8]) -> Option<String> {
         v = (v << 7) | u64::from(b & 0x7F);
         if b & 0x80 == 0 {
             if arcs.is_empty() {
-                let (a, b) = if v < 40 { (0, v) } else if v < 80 { (1, v - 40) } else { (2, v - 80) };
+                let (a, b) = if v < 40 {
+                    (0, v)
+                } else if v < 80 {
+                    (1, v - 40)
+                } else {
+                    (2, v - 80)
+                };
                 arcs.push(a);
                 arcs.push(b);
             } else {
@@ -207,7 +274,12 @@ pub fn oid_to_string(content: &[u8]) -> Option<String> {
             return None;
         }
     }
-    Some(arcs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join("."))
+    Some(
+        arcs.iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join("."),
+    )
 }
 
 /// A cursor over consecutive elements.
@@ -220,7 +292,11 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub fn new(input: &'a [u8]) -> Self {
-        Reader { input, pos: 0, depth: 0 }
+        Reader {
+            input,
+            pos: 0,
+            depth: 0,
+        }
     }
     pub fn is_empty(&self) -> bool {
         self.pos >= self.input.len()
@@ -243,7 +319,11 @@ impl<'a> Reader<'a> {
 
     /// Reads the next element if its tag is `tag`.
     pub fn read_optional(&mut self, tag: u8, what: &'static str) -> Result<Option<Tlv<'a>>> {
-        if self.peek_tag() == Some(tag) { self.read(what).map(Some) } else { Ok(None) }
+        if self.peek_tag() == Some(tag) {
+            self.read(what).map(Some)
+        } else {
+            Ok(None)
+        }
     }
 
     /// Reads every remaining element.
@@ -251,7 +331,10 @@ impl<'a> Reader<'a> {
         let mut v = Vec::new();
         while !self.is_empty() {
             if v.len() >= 100_000 {
-                return Err(Asn1Error::Invalid { what, why: "too many elements".into() });
+                return Err(Asn1Error::Invalid {
+                    what,
+                    why: "too many elements".into(),
+                });
             }
             v.push(self.read(what)?);
         }
@@ -263,11 +346,22 @@ fn read_tlv<'a>(input: &'a [u8], what: &'static str, depth: usize) -> Result<(Tl
     if depth > MAX_DEPTH {
         return Err(Asn1Error::TooDeep);
     }
-    let tag = *input.first().ok_or(Asn1Error::Truncated { what, need: 1, offset: 0 })?;
+    let tag = *input.first().ok_or(Asn1Error::Truncated {
+        what,
+        need: 1,
+        offset: 0,
+    })?;
     if tag & 0x1F == 0x1F {
-        return Err(Asn1Error::Invalid { what, why: "multi-byte tags are not used by these structures".into() });
+        return Err(Asn1Error::Invalid {
+            what,
+            why: "multi-byte tags are not used by these structures".into(),
+        });
     }
-    let l0 = *input.get(1).ok_or(Asn1Error::Truncated { what, need: 1, offset: 1 })?;
+    let l0 = *input.get(1).ok_or(Asn1Error::Truncated {
+        what,
+        need: 1,
+        offset: 1,
+    })?;
     let (len, hdr) = if l0 < 0x80 {
         (Some(l0 as usize), 2)
     } else if l0 == 0x80 {
@@ -277,7 +371,11 @@ fn read_tlv<'a>(input: &'a [u8], what: &'static str, depth: usize) -> Result<(Tl
         if n > 4 {
             return Err(Asn1Error::BadLength { what });
         }
-        let bytes = input.get(2..2 + n).ok_or(Asn1Error::Truncated { what, need: n, offset: 2 })?;
+        let bytes = input.get(2..2 + n).ok_or(Asn1Error::Truncated {
+            what,
+            need: n,
+            offset: 2,
+        })?;
         let mut l = 0usize;
         for b in bytes {
             l = (l << 8) | *b as usize;
@@ -288,9 +386,21 @@ fn read_tlv<'a>(input: &'a [u8], what: &'static str, depth: usize) -> Result<(Tl
         Some(len) => {
             let end = hdr.checked_add(len).ok_or(Asn1Error::BadLength { what })?;
             if end > input.len() {
-                return Err(Asn1Error::Truncated { what, need: end - input.len(), offset: input.len() });
+                return Err(Asn1Error::Truncated {
+                    what,
+                    need: end - input.len(),
+                    offset: input.len(),
+                });
             }
-            Ok((Tlv { tag, content: &input[hdr..end], raw: &input[..end], indefinite: false }, end))
+            Ok((
+                Tlv {
+                    tag,
+                    content: &input[hdr..end],
+                    raw: &input[..end],
+                    indefinite: false,
+                },
+                end,
+            ))
         }
         None => {
             // BER indefinite length: only for constructed elements; walk children to 00 00.
@@ -300,11 +410,20 @@ fn read_tlv<'a>(input: &'a [u8], what: &'static str, depth: usize) -> Result<(Tl
             let mut pos = hdr;
             loop {
                 if input.get(pos..pos + 2) == Some(&[0, 0]) {
-                    let t = Tlv { tag, content: &input[hdr..pos], raw: &input[..pos + 2], indefinite: true };
+                    let t = Tlv {
+                        tag,
+                        content: &input[hdr..pos],
+                        raw: &input[..pos + 2],
+                        indefinite: true,
+                    };
                     return Ok((t, pos + 2));
                 }
                 if pos >= input.len() {
-                    return Err(Asn1Error::Truncated { what, need: 2, offset: pos });
+                    return Err(Asn1Error::Truncated {
+                        what,
+                        need: 2,
+                        offset: pos,
+                    });
                 }
                 let (_, used) = read_tlv(&input[pos..], what, depth + 1)?;
                 pos += used;
@@ -324,7 +443,11 @@ pub fn octet_string_content(t: &Tlv<'_>, what: &'static str) -> Result<Vec<u8>> 
             }
             Ok(out)
         }
-        found => Err(Asn1Error::UnexpectedTag { what, expected: tag::OCTET_STRING, found }),
+        found => Err(Asn1Error::UnexpectedTag {
+            what,
+            expected: tag::OCTET_STRING,
+            found,
+        }),
     }
 }
 
@@ -335,7 +458,10 @@ pub fn header(tag: u8, len: usize) -> Vec<u8> {
         v.push(len as u8);
     } else {
         let bytes = len.to_be_bytes();
-        let skip = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
+        let skip = bytes
+            .iter()
+            .position(|b| *b != 0)
+            .unwrap_or(bytes.len() - 1);
         v.push(0x80 | (bytes.len() - skip) as u8);
         v.extend_from_slice(&bytes[skip..]);
     }
@@ -376,9 +502,18 @@ mod tests {
 
     #[test]
     fn bad_inputs_are_errors() {
-        assert!(matches!(Tlv::parse_exact(&[0x30, 0x05, 0x01], "x"), Err(Asn1Error::Truncated { .. })));
-        assert!(matches!(Tlv::parse_exact(&[0x02, 0x01, 0x01, 0x00], "x"), Err(Asn1Error::TrailingBytes { .. })));
-        assert!(matches!(Tlv::parse_exact(&[0x30, 0x85, 1, 1, 1, 1, 1], "x"), Err(Asn1Error::BadLength { .. })));
+        assert!(matches!(
+            Tlv::parse_exact(&[0x30, 0x05, 0x01], "x"),
+            Err(Asn1Error::Truncated { .. })
+        ));
+        assert!(matches!(
+            Tlv::parse_exact(&[0x02, 0x01, 0x01, 0x00], "x"),
+            Err(Asn1Error::TrailingBytes { .. })
+        ));
+        assert!(matches!(
+            Tlv::parse_exact(&[0x30, 0x85, 1, 1, 1, 1, 1], "x"),
+            Err(Asn1Error::BadLength { .. })
+        ));
         assert!(Tlv::parse_exact(&[], "x").is_err());
         // Deep nesting of indefinite lengths is bounded.
         let mut deep = Vec::new();
@@ -390,6 +525,9 @@ mod tests {
 
     #[test]
     fn oids() {
-        assert_eq!(oid_to_string(&[0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x83, 0x75]).unwrap(), "1.2.156.10197.1.501");
+        assert_eq!(
+            oid_to_string(&[0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x83, 0x75]).unwrap(),
+            "1.2.156.10197.1.501"
+        );
     }
 }

@@ -97,10 +97,18 @@ pub enum ContentTypes {
 
 impl ContentTypes {
     fn data(self) -> &'static str {
-        if self == ContentTypes::GmT0010 { OID_GM_DATA } else { OID_DATA }
+        if self == ContentTypes::GmT0010 {
+            OID_GM_DATA
+        } else {
+            OID_DATA
+        }
     }
     fn signed_data(self) -> &'static str {
-        if self == ContentTypes::GmT0010 { OID_GM_SIGNED_DATA } else { OID_SIGNED_DATA }
+        if self == ContentTypes::GmT0010 {
+            OID_GM_SIGNED_DATA
+        } else {
+            OID_SIGNED_DATA
+        }
     }
 }
 
@@ -159,7 +167,10 @@ pub struct SignerInfo {
 /// The contentType of `bytes` when they read as one ContentInfo-shaped element (a SEQUENCE
 /// whose first element is an OID).
 pub fn content_type(bytes: &[u8]) -> Option<String> {
-    Tlv::parse_exact(bytes, "ContentInfo").ok().and_then(|t| t.children().read("contentType").ok()).and_then(|o| o.oid("contentType").ok())
+    Tlv::parse_exact(bytes, "ContentInfo")
+        .ok()
+        .and_then(|t| t.children().read("contentType").ok())
+        .and_then(|o| o.oid("contentType").ok())
 }
 
 /// True when `bytes` are a ContentInfo of SignedData (either OID set).
@@ -176,9 +187,14 @@ pub fn parse(bytes: &[u8]) -> Result<SignedData, CmsError> {
     if content_type != OID_GM_SIGNED_DATA && content_type != OID_SIGNED_DATA {
         return Err(CmsError::NotSignedData(content_type));
     }
-    let wrapper = r.read("[0] content")?.expect(tag::context(0), "[0] content")?;
+    let wrapper = r
+        .read("[0] content")?
+        .expect(tag::context(0), "[0] content")?;
     ber |= wrapper.indefinite;
-    let sd = wrapper.children().read("SignedData")?.expect(tag::SEQUENCE, "SignedData")?;
+    let sd = wrapper
+        .children()
+        .read("SignedData")?
+        .expect(tag::SEQUENCE, "SignedData")?;
     ber |= sd.indefinite;
     let mut f = sd.children();
     f.read("version")?;
@@ -187,7 +203,10 @@ pub fn parse(bytes: &[u8]) -> Result<SignedData, CmsError> {
     let mut ec = eci.children();
     let econtent_type = ec.read("eContentType")?.oid("eContentType")?;
     let content = match ec.read_optional(tag::context(0), "eContent")? {
-        Some(w) => Some(octet_string_content(&w.children().read("eContent")?, "eContent")?),
+        Some(w) => Some(octet_string_content(
+            &w.children().read("eContent")?,
+            "eContent",
+        )?),
         None => None,
     };
     let mut certificates = Vec::new();
@@ -195,21 +214,39 @@ pub fn parse(bytes: &[u8]) -> Result<SignedData, CmsError> {
         for c in cs.children().all("certificate")? {
             // Other certificate choices (attribute certificates, ...) are skipped.
             if c.tag == tag::SEQUENCE {
-                certificates.push(Certificate::from_der(c.raw).map_err(|x| CmsError::Certificate(format!("in SignedData: {x}")))?);
+                certificates.push(
+                    Certificate::from_der(c.raw)
+                        .map_err(|x| CmsError::Certificate(format!("in SignedData: {x}")))?,
+                );
             }
         }
     }
     f.read_optional(tag::context(1), "crls")?;
     let infos = f.read("signerInfos")?.expect(tag::SET, "signerInfos")?;
-    let signers = infos.children().all("SignerInfo")?.iter().map(parse_signer_info).collect::<Result<Vec<_>, _>>()?;
+    let signers = infos
+        .children()
+        .all("SignerInfo")?
+        .iter()
+        .map(parse_signer_info)
+        .collect::<Result<Vec<_>, _>>()?;
     if signers.is_empty() {
         return Err(CmsError::Malformed("SignedData has no SignerInfo".into()));
     }
-    Ok(SignedData { content_type, econtent_type, certificates, signers, content, ber })
+    Ok(SignedData {
+        content_type,
+        econtent_type,
+        certificates,
+        signers,
+        content,
+        ber,
+    })
 }
 
 fn alg_oid(t: &Tlv<'_>, what: &'static str) -> Result<String, CmsError> {
-    Ok(t.expect(tag::SEQUENCE, what)?.children().read(what)?.oid(what)?)
+    Ok(t.expect(tag::SEQUENCE, what)?
+        .children()
+        .read(what)?
+        .oid(what)?)
 }
 
 fn parse_signer_info(si: &Tlv<'_>) -> Result<SignerInfo, CmsError> {
@@ -242,16 +279,27 @@ fn parse_signer_info(si: &Tlv<'_>) -> Result<SignerInfo, CmsError> {
     };
     if let Some(a) = f.read_optional(tag::context(0), "signedAttrs")? {
         // RFC 5652 §5.4: the signature covers the attributes with the SET OF tag.
-        out.signed_attrs =
-            Some(if a.indefinite { [header(tag::SET, a.content.len()), a.content.to_vec()].concat() } else { [&[tag::SET][..], &a.raw[1..]].concat() });
+        out.signed_attrs = Some(if a.indefinite {
+            [header(tag::SET, a.content.len()), a.content.to_vec()].concat()
+        } else {
+            [&[tag::SET][..], &a.raw[1..]].concat()
+        });
         for attr in a.children().all("Attribute")? {
             let mut ar = attr.expect(tag::SEQUENCE, "Attribute")?.children();
             let oid = ar.read("attrType")?.oid("attrType")?;
-            let Some(v) = ar.read("attrValues")?.children().all("attrValues")?.into_iter().next() else {
+            let Some(v) = ar
+                .read("attrValues")?
+                .children()
+                .all("attrValues")?
+                .into_iter()
+                .next()
+            else {
                 continue;
             };
             match oid.as_str() {
-                OID_MESSAGE_DIGEST => out.message_digest = Some(octet_string_content(&v, "messageDigest")?),
+                OID_MESSAGE_DIGEST => {
+                    out.message_digest = Some(octet_string_content(&v, "messageDigest")?)
+                }
                 OID_CONTENT_TYPE => out.attr_content_type = Some(v.oid("contentType")?),
                 OID_SIGNING_TIME => out.signing_time = Time::from_asn1(&v).ok().map(|x| x.0),
                 OID_SIGNING_CERT_V2 => out.has_signing_cert_v2 = true,
@@ -271,8 +319,14 @@ fn trim_int(b: &[u8]) -> &[u8] {
 
 /// The subjectKeyIdentifier extension value of a certificate.
 fn subject_key_id(c: &Certificate) -> Option<&[u8]> {
-    let (_, _, v) = c.extensions().iter().find(|(o, _, _)| o == OID_SUBJECT_KEY_ID)?;
-    Tlv::parse_exact(v, "SubjectKeyIdentifier").ok()?.octet_string("SubjectKeyIdentifier").ok()
+    let (_, _, v) = c
+        .extensions()
+        .iter()
+        .find(|(o, _, _)| o == OID_SUBJECT_KEY_ID)?;
+    Tlv::parse_exact(v, "SubjectKeyIdentifier")
+        .ok()?
+        .octet_string("SubjectKeyIdentifier")
+        .ok()
 }
 
 impl SignerInfo {
@@ -284,7 +338,8 @@ impl SignerInfo {
             None => {
                 !self.issuer_der.is_empty()
                     && c.issuer().der == self.issuer_der
-                    && hex::decode(c.serial_hex()).is_ok_and(|s| trim_int(&s) == trim_int(&self.serial))
+                    && hex::decode(c.serial_hex())
+                        .is_ok_and(|s| trim_int(&s) == trim_int(&self.serial))
             }
         })
     }
@@ -339,12 +394,22 @@ pub struct SignerVerification {
 /// (the caller's digest of the content with `si.digest_alg`, `None` when it cannot compute
 /// it), and the signature over the re-tagged signed attributes, or over the content
 /// (`content`, the concatenation of its parts) when there are none.
-pub fn verify_signer(si: &SignerInfo, cert: &Certificate, digest: Option<&[u8]>, content: &[&[u8]]) -> SignerVerification {
+pub fn verify_signer(
+    si: &SignerInfo,
+    cert: &Certificate,
+    digest: Option<&[u8]>,
+    content: &[&[u8]],
+) -> SignerVerification {
     let digest_check = si.check_digest(digest);
     let signed = si.signed_attrs.clone().unwrap_or_else(|| content.concat());
     let alg = si.effective_signature_alg();
-    let signature = crate::crypto::cert::verify_with_key(cert.public_key(), &alg, &signed, &si.signature);
-    SignerVerification { digest: digest_check, signature_alg: alg, signature }
+    let signature =
+        crate::crypto::cert::verify_with_key(cert.public_key(), &alg, &signed, &si.signature);
+    SignerVerification {
+        digest: digest_check,
+        signature_alg: alg,
+        signature,
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -414,13 +479,23 @@ pub struct BuildParams<'a> {
 
 /// Builds ContentInfo(SignedData) for a detached content; `sign` receives the DER of the
 /// signed attributes as SET OF (RFC 5652 §5.4) and returns the signature value.
-pub fn build<E: From<CmsError>>(p: &BuildParams<'_>, sign: &mut SignFn<'_, E>) -> Result<Vec<u8>, E> {
-    let serial = hex::decode(p.signer_cert.serial_hex()).map_err(|e| CmsError::Certificate(format!("serial: {e}")))?;
+pub fn build<E: From<CmsError>>(
+    p: &BuildParams<'_>,
+    sign: &mut SignFn<'_, E>,
+) -> Result<Vec<u8>, E> {
+    let serial = hex::decode(p.signer_cert.serial_hex())
+        .map_err(|e| CmsError::Certificate(format!("serial: {e}")))?;
     let serial = tlv(tag::INTEGER, &serial);
     let issuer = &p.signer_cert.issuer().der;
     let data_oid = p.content_types.data();
     let attr = |t: &str, value: &[u8]| tlv(tag::SEQUENCE, &[oid(t), tlv(tag::SET, value)].concat());
-    let mut attrs = vec![attr(OID_CONTENT_TYPE, &oid(data_oid)), attr(OID_MESSAGE_DIGEST, &tlv(tag::OCTET_STRING, p.message_digest))];
+    let mut attrs = vec![
+        attr(OID_CONTENT_TYPE, &oid(data_oid)),
+        attr(
+            OID_MESSAGE_DIGEST,
+            &tlv(tag::OCTET_STRING, p.message_digest),
+        ),
+    ];
     if let Some(t) = p.signing_time {
         attrs.push(attr(OID_SIGNING_TIME, &t.to_der_utc()));
     }
@@ -430,8 +505,14 @@ pub fn build<E: From<CmsError>>(p: &BuildParams<'_>, sign: &mut SignFn<'_, E>) -
         let hash = sha2::Sha256::digest(p.signer_cert.der());
         let general_names = tlv(tag::SEQUENCE, &tlv(tag::context(4), issuer));
         let issuer_serial_v2 = tlv(tag::SEQUENCE, &[general_names, serial.clone()].concat());
-        let cert_id = tlv(tag::SEQUENCE, &[tlv(tag::OCTET_STRING, &hash), issuer_serial_v2].concat());
-        attrs.push(attr(OID_SIGNING_CERT_V2, &tlv(tag::SEQUENCE, &tlv(tag::SEQUENCE, &cert_id))));
+        let cert_id = tlv(
+            tag::SEQUENCE,
+            &[tlv(tag::OCTET_STRING, &hash), issuer_serial_v2].concat(),
+        );
+        attrs.push(attr(
+            OID_SIGNING_CERT_V2,
+            &tlv(tag::SEQUENCE, &tlv(tag::SEQUENCE, &cert_id)),
+        ));
     }
     attrs.sort(); // DER SET OF: ascending encodings (X.690 §11.6)
     let attrs_content = attrs.concat();
@@ -457,9 +538,23 @@ pub fn build<E: From<CmsError>>(p: &BuildParams<'_>, sign: &mut SignFn<'_, E>) -
     }
     let signed_data = tlv(
         tag::SEQUENCE,
-        &[version, tlv(tag::SET, &digest_alg), tlv(tag::SEQUENCE, &oid(data_oid)), tlv(tag::context(0), &certs), tlv(tag::SET, &signer_info)].concat(),
+        &[
+            version,
+            tlv(tag::SET, &digest_alg),
+            tlv(tag::SEQUENCE, &oid(data_oid)),
+            tlv(tag::context(0), &certs),
+            tlv(tag::SET, &signer_info),
+        ]
+        .concat(),
     );
-    Ok(tlv(tag::SEQUENCE, &[oid(p.content_types.signed_data()), tlv(tag::context(0), &signed_data)].concat()))
+    Ok(tlv(
+        tag::SEQUENCE,
+        &[
+            oid(p.content_types.signed_data()),
+            tlv(tag::context(0), &signed_data),
+        ]
+        .concat(),
+    ))
 }
 
 #[cfg(test)]
@@ -469,7 +564,12 @@ mod tests {
     use crate::crypto::sm3::sm3;
     use crate::crypto::testca::TestCa;
 
-    fn sm2_params<'a>(cert: &'a Certificate, md: &'a [u8], oids: Sm2CmsOids, t: Option<Time>) -> BuildParams<'a> {
+    fn sm2_params<'a>(
+        cert: &'a Certificate,
+        md: &'a [u8],
+        oids: Sm2CmsOids,
+        t: Option<Time>,
+    ) -> BuildParams<'a> {
         BuildParams {
             digest_alg: OID_SM3,
             message_digest: md,
@@ -491,7 +591,12 @@ mod tests {
         let md = sm3(b"<Signature/>");
         for oids in [Sm2CmsOids::Pkcs7, Sm2CmsOids::GmT0010] {
             let p = sm2_params(s.certificate(), &md, oids, Some(t));
-            let der = build(&p, &mut |m: &[u8]| s.sign_message(m).map(|x| x.to_der()).map_err(|e| CmsError::Malformed(e.to_string()))).unwrap();
+            let der = build(&p, &mut |m: &[u8]| {
+                s.sign_message(m)
+                    .map(|x| x.to_der())
+                    .map_err(|e| CmsError::Malformed(e.to_string()))
+            })
+            .unwrap();
             assert!(looks_like_signed_data(&der));
             let sd = parse(&der).unwrap();
             assert_eq!(sd.content_type, oids.content_types().signed_data());
@@ -499,15 +604,23 @@ mod tests {
             assert!(!sd.ber);
             let si = &sd.signers[0];
             assert_eq!(si.message_digest.as_deref(), Some(&md[..]));
-            assert_eq!(si.attr_content_type.as_deref(), Some(oids.content_types().data()));
+            assert_eq!(
+                si.attr_content_type.as_deref(),
+                Some(oids.content_types().data())
+            );
             assert_eq!(si.signing_time, Some(t));
             assert_eq!(si.signature_alg, oids.signature_alg());
-            let cert = si.find_cert(&sd.certificates).expect("signer cert found by issuer+serial");
+            let cert = si
+                .find_cert(&sd.certificates)
+                .expect("signer cert found by issuer+serial");
             let v = verify_signer(si, cert, Some(&md), &[]);
             assert_eq!(v.digest, DigestCheck::Matches);
             v.signature.unwrap();
             let other = sm3(b"<Signature changed/>");
-            assert_eq!(verify_signer(si, cert, Some(&other), &[]).digest, DigestCheck::Differs);
+            assert_eq!(
+                verify_signer(si, cert, Some(&other), &[]).digest,
+                DigestCheck::Differs
+            );
             assert!(parse(&der[..der.len() - 1]).is_err());
         }
     }
@@ -517,15 +630,27 @@ mod tests {
         let ca = TestCa::new("cms-ber").unwrap();
         let s = ca.person.signer();
         let md = sm3(b"x");
-        let der = build(&sm2_params(s.certificate(), &md, Sm2CmsOids::GmT0010, None), &mut |m: &[u8]| {
-            s.sign_message(m).map(|x| x.to_der()).map_err(|e| CmsError::Malformed(e.to_string()))
-        })
+        let der = build(
+            &sm2_params(s.certificate(), &md, Sm2CmsOids::GmT0010, None),
+            &mut |m: &[u8]| {
+                s.sign_message(m)
+                    .map(|x| x.to_der())
+                    .map_err(|e| CmsError::Malformed(e.to_string()))
+            },
+        )
         .unwrap();
         // Re-encode ContentInfo and the [0] wrapper with indefinite lengths.
         let ci = Tlv::parse_exact(&der, "ci").unwrap();
         let kids = ci.children().all("ci").unwrap();
         let inner = kids[1].content;
-        let ber = [&[0x30, 0x80][..], kids[0].raw, &[0xA0, 0x80], inner, &[0, 0, 0, 0]].concat();
+        let ber = [
+            &[0x30, 0x80][..],
+            kids[0].raw,
+            &[0xA0, 0x80],
+            inner,
+            &[0, 0, 0, 0],
+        ]
+        .concat();
         let sd = parse(&ber).unwrap();
         assert!(sd.ber);
         let si = &sd.signers[0];
@@ -543,7 +668,14 @@ mod tests {
 
     #[test]
     fn non_signed_data_is_refused() {
-        let der = tlv(tag::SEQUENCE, &[oid(OID_DATA), tlv(tag::context(0), &tlv(tag::OCTET_STRING, b"x"))].concat());
+        let der = tlv(
+            tag::SEQUENCE,
+            &[
+                oid(OID_DATA),
+                tlv(tag::context(0), &tlv(tag::OCTET_STRING, b"x")),
+            ]
+            .concat(),
+        );
         assert_eq!(content_type(&der).as_deref(), Some(OID_DATA));
         assert!(!looks_like_signed_data(&der));
         assert!(matches!(parse(&der), Err(CmsError::NotSignedData(_))));

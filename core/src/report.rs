@@ -91,18 +91,44 @@ impl Check {
         message: impl Into<String>,
         message_zh: impl Into<String>,
     ) -> Self {
-        Check { check, status, subject: subject.into(), message: message.into(), message_zh: message_zh.into() }
+        Check {
+            check,
+            status,
+            subject: subject.into(),
+            message: message.into(),
+            message_zh: message_zh.into(),
+        }
     }
-    pub fn passed(check: CheckKind, subject: impl Into<String>, message: impl Into<String>, zh: impl Into<String>) -> Self {
+    pub fn passed(
+        check: CheckKind,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> Self {
         Self::new(check, Status::Passed, subject, message, zh)
     }
-    pub fn failed(check: CheckKind, subject: impl Into<String>, message: impl Into<String>, zh: impl Into<String>) -> Self {
+    pub fn failed(
+        check: CheckKind,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> Self {
         Self::new(check, Status::Failed, subject, message, zh)
     }
-    pub fn warning(check: CheckKind, subject: impl Into<String>, message: impl Into<String>, zh: impl Into<String>) -> Self {
+    pub fn warning(
+        check: CheckKind,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> Self {
         Self::new(check, Status::Warning, subject, message, zh)
     }
-    pub fn indeterminate(check: CheckKind, subject: impl Into<String>, message: impl Into<String>, zh: impl Into<String>) -> Self {
+    pub fn indeterminate(
+        check: CheckKind,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> Self {
         Self::new(check, Status::Indeterminate, subject, message, zh)
     }
 }
@@ -181,7 +207,9 @@ impl SignatureReport {
         self.checks.push(c);
     }
     pub fn failures(&self) -> impl Iterator<Item = &Check> {
-        self.checks.iter().filter(|c| matches!(c.status, Status::Failed | Status::Indeterminate))
+        self.checks
+            .iter()
+            .filter(|c| matches!(c.status, Status::Failed | Status::Indeterminate))
     }
 }
 
@@ -203,7 +231,12 @@ impl VerificationReport {
         if self.signatures.is_empty() {
             return Verdict::Invalid;
         }
-        verdict_of(self.signatures.iter().flat_map(|s| s.checks.iter()).chain(self.document_checks.iter()))
+        verdict_of(
+            self.signatures
+                .iter()
+                .flat_map(|s| s.checks.iter())
+                .chain(self.document_checks.iter()),
+        )
     }
 
     /// Exit status of the command-line contract: 0 valid, 1 not (warnings count under `strict`).
@@ -219,7 +252,13 @@ impl VerificationReport {
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut out = String::new();
-        let _ = writeln!(out, "{} ({}): {}", self.file, self.format, verdict_text(self.verdict()));
+        let _ = writeln!(
+            out,
+            "{} ({}): {}",
+            self.file,
+            self.format,
+            verdict_text(self.verdict())
+        );
         if self.signatures.is_empty() {
             let _ = writeln!(out, "  no signatures found / 未发现签名");
         }
@@ -229,7 +268,11 @@ impl VerificationReport {
                 "  signature {} [{}{}]: {}",
                 s.id,
                 s.kind,
-                if s.version.is_empty() { String::new() } else { format!(" {}", s.version) },
+                if s.version.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", s.version)
+                },
                 verdict_text(s.verdict())
             );
             if let Some(seal) = &s.seal {
@@ -243,10 +286,18 @@ impl VerificationReport {
                 }
             }
             if let Some(c) = &s.signer {
-                let _ = writeln!(out, "    signer: {} (serial {}, issuer {})", c.subject, c.serial, c.issuer);
+                let _ = writeln!(
+                    out,
+                    "    signer: {} (serial {}, issuer {})",
+                    c.subject, c.serial, c.issuer
+                );
             }
             if let Some(t) = &s.signing_time {
-                let _ = writeln!(out, "    signed at: {t} ({})", s.signing_time_source.as_deref().unwrap_or("?"));
+                let _ = writeln!(
+                    out,
+                    "    signed at: {t} ({})",
+                    s.signing_time_source.as_deref().unwrap_or("?")
+                );
             }
             for c in &s.checks {
                 write_check(&mut out, c);
@@ -267,8 +318,15 @@ fn write_check(out: &mut String, c: &Check) {
         Status::Indeterminate => "??  ",
         Status::Failed => "FAIL",
     };
-    let kind = serde_json::to_value(c.check).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    let _ = writeln!(out, "    [{mark}] {kind} {}: {} / {}", c.subject, c.message, c.message_zh);
+    let kind = serde_json::to_value(c.check)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "    [{mark}] {kind} {}: {} / {}",
+        c.subject, c.message, c.message_zh
+    );
 }
 
 fn verdict_text(v: Verdict) -> &'static str {
@@ -286,20 +344,34 @@ mod tests {
     fn sig(statuses: &[Status]) -> SignatureReport {
         SignatureReport {
             id: "s1".into(),
-            checks: statuses.iter().map(|s| Check::new(CheckKind::Structure, *s, "x", "m", "m")).collect(),
+            checks: statuses
+                .iter()
+                .map(|s| Check::new(CheckKind::Structure, *s, "x", "m", "m"))
+                .collect(),
             ..Default::default()
         }
     }
 
     #[test]
     fn verdicts_follow_the_cli_contract() {
-        let mut r = VerificationReport { file: "f".into(), format: "seal".into(), ..Default::default() };
+        let mut r = VerificationReport {
+            file: "f".into(),
+            format: "seal".into(),
+            ..Default::default()
+        };
         assert_eq!(r.exit_code(false), 1, "no signature is not valid");
         r.signatures.push(sig(&[Status::Passed]));
-        assert_eq!((r.verdict(), r.exit_code(false), r.exit_code(true)), (Verdict::Valid, 0, 0));
+        assert_eq!(
+            (r.verdict(), r.exit_code(false), r.exit_code(true)),
+            (Verdict::Valid, 0, 0)
+        );
         r.signatures.push(sig(&[Status::Passed, Status::Warning]));
-        assert_eq!((r.verdict(), r.exit_code(false), r.exit_code(true)), (Verdict::ValidWithWarnings, 0, 1));
-        r.document_checks.push(Check::failed(CheckKind::Coverage, "/OFD.xml", "m", "m"));
+        assert_eq!(
+            (r.verdict(), r.exit_code(false), r.exit_code(true)),
+            (Verdict::ValidWithWarnings, 0, 1)
+        );
+        r.document_checks
+            .push(Check::failed(CheckKind::Coverage, "/OFD.xml", "m", "m"));
         assert_eq!((r.verdict(), r.exit_code(false)), (Verdict::Invalid, 1));
         assert!(r.to_text().contains("FAIL"));
         let json = serde_json::to_value(&r).unwrap();
@@ -308,6 +380,9 @@ mod tests {
 
     #[test]
     fn indeterminate_is_not_valid() {
-        assert_eq!(sig(&[Status::Passed, Status::Indeterminate]).verdict(), Verdict::Invalid);
+        assert_eq!(
+            sig(&[Status::Passed, Status::Indeterminate]).verdict(),
+            Verdict::Invalid
+        );
     }
 }

@@ -6,7 +6,11 @@ use std::io::Write;
 /// An OFD (GB/T 33190) with `pages` A4 pages; each page shows "`title` — page n".
 pub fn sample_ofd(pages: usize, title: &str) -> Vec<u8> {
     let ns = "http://www.ofdspec.org/2016";
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     files.push((
         "OFD.xml".into(),
@@ -14,7 +18,10 @@ pub fn sample_ofd(pages: usize, title: &str) -> Vec<u8> {
     ));
     let mut page_list = String::new();
     for i in 0..pages {
-        page_list.push_str(&format!(r#"<ofd:Page ID="{}" BaseLoc="Pages/Page_{i}/Content.xml"/>"#, 10 + i));
+        page_list.push_str(&format!(
+            r#"<ofd:Page ID="{}" BaseLoc="Pages/Page_{i}/Content.xml"/>"#,
+            10 + i
+        ));
     }
     files.push((
         "Doc_0/Document.xml".into(),
@@ -51,7 +58,16 @@ pub fn sample_ofd(pages: usize, title: &str) -> Vec<u8> {
 /// A PDF with `pages` A4 pages (classic xref table); each page draws a blue square and
 /// "`title` - page n" (`title` in ASCII; other characters become `?`).
 pub fn sample_pdf(pages: usize, title: &str) -> Vec<u8> {
-    let title: String = title.chars().map(|c| if c.is_ascii() && c != '(' && c != ')' && c != '\\' { c } else { '?' }).collect();
+    let title: String = title
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && c != '(' && c != ')' && c != '\\' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
     let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
     let mut offsets = Vec::new();
     let obj = |out: &mut Vec<u8>, offsets: &mut Vec<usize>, body: &[u8]| {
@@ -62,20 +78,54 @@ pub fn sample_pdf(pages: usize, title: &str) -> Vec<u8> {
     };
     let kids: Vec<String> = (0..pages).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
     obj(&mut out, &mut offsets, b"<< /Type /Catalog /Pages 2 0 R >>");
-    obj(&mut out, &mut offsets, format!("<< /Type /Pages /Kids [{}] /Count {pages} >>", kids.join(" ")).as_bytes());
-    obj(&mut out, &mut offsets, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
+    obj(
+        &mut out,
+        &mut offsets,
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+            kids.join(" ")
+        )
+        .as_bytes(),
+    );
+    obj(
+        &mut out,
+        &mut offsets,
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    );
     for i in 0..pages {
-        let page = format!("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>", 5 + 2 * i);
+        let page = format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+            5 + 2 * i
+        );
         obj(&mut out, &mut offsets, page.as_bytes());
-        let content = format!("0.2 0.4 0.8 rg 40 40 60 60 re f BT /F1 24 Tf 72 760 Td ({title} - page {}) Tj ET", i + 1);
-        obj(&mut out, &mut offsets, format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len() + 1).as_bytes());
+        let content = format!(
+            "0.2 0.4 0.8 rg 40 40 60 60 re f BT /F1 24 Tf 72 760 Td ({title} - page {}) Tj ET",
+            i + 1
+        );
+        obj(
+            &mut out,
+            &mut offsets,
+            format!(
+                "<< /Length {} >>\nstream\n{content}\nendstream",
+                content.len() + 1
+            )
+            .as_bytes(),
+        );
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f\r\n", offsets.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f\r\n", offsets.len() + 1).as_bytes(),
+    );
     for o in &offsets {
         out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
     }
-    out.extend_from_slice(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", offsets.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            offsets.len() + 1
+        )
+        .as_bytes(),
+    );
     out
 }
 

@@ -11,7 +11,9 @@ fn zip_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut c = std::io::Cursor::new(Vec::new());
     let mut w = zip::ZipWriter::new(&mut c);
     for (n, d) in files {
-        if w.start_file(n.as_str(), zip::write::SimpleFileOptions::default()).is_err() {
+        if w.start_file(n.as_str(), zip::write::SimpleFileOptions::default())
+            .is_err()
+        {
             continue;
         }
         w.write_all(d).unwrap();
@@ -21,9 +23,19 @@ fn zip_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
 }
 
 fn name() -> impl Strategy<Value = String> {
-    prop::collection::vec(prop_oneof!["[a-zA-Z0-9_]{1,6}", Just("..".to_owned()), Just(".".to_owned()), Just("".to_owned()), Just("中文".to_owned()), Just("\\\\".to_owned())], 1..5)
-        .prop_map(|parts| parts.join("/"))
-        .prop_flat_map(|n| prop_oneof![Just(n.clone()), Just(format!("/{n}"))])
+    prop::collection::vec(
+        prop_oneof![
+            "[a-zA-Z0-9_]{1,6}",
+            Just("..".to_owned()),
+            Just(".".to_owned()),
+            Just("".to_owned()),
+            Just("中文".to_owned()),
+            Just("\\\\".to_owned())
+        ],
+        1..5,
+    )
+    .prop_map(|parts| parts.join("/"))
+    .prop_flat_map(|n| prop_oneof![Just(n.clone()), Just(format!("/{n}"))])
 }
 
 proptest! {

@@ -17,7 +17,14 @@ fn opts(trust: &[&eseal::crypto::testca::TestCa]) -> OfdVerifyOptions {
     for ca in trust {
         store.add(ca.root.cert.clone());
     }
-    OfdVerifyOptions { ses: VerifyOptions { trust: store, now: t0().add_days(30), extra_certs: Vec::new() }, sign_certs: Vec::new() }
+    OfdVerifyOptions {
+        ses: VerifyOptions {
+            trust: store,
+            now: t0().add_days(30),
+            extra_certs: Vec::new(),
+        },
+        sign_certs: Vec::new(),
+    }
 }
 
 fn verify(bytes: &[u8], o: &OfdVerifyOptions) -> VerificationReport {
@@ -35,7 +42,14 @@ fn failures(r: &VerificationReport) -> Vec<(CheckKind, String)> {
         .collect()
 }
 
-fn sign_seal(doc: &[u8], seal: &eseal::ses::Seal, signer: &dyn eseal::crypto::Signer, placements: Vec<Placement>, qr: Option<QrCode>, lock: bool) -> Result<Vec<u8>, eseal::ofd::OfdError> {
+fn sign_seal(
+    doc: &[u8],
+    seal: &eseal::ses::Seal,
+    signer: &dyn eseal::crypto::Signer,
+    placements: Vec<Placement>,
+    qr: Option<QrCode>,
+    lock: bool,
+) -> Result<Vec<u8>, eseal::ofd::OfdError> {
     let pkg = Package::from_bytes(doc.to_vec())?;
     let mut req = SignRequest::new(SignKind::Seal(seal), t0());
     req.placements = placements;
@@ -45,16 +59,29 @@ fn sign_seal(doc: &[u8], seal: &eseal::ses::Seal, signer: &dyn eseal::crypto::Si
 }
 
 fn stamp(page: usize, x: f64, y: f64) -> Placement {
-    Placement::Stamp { page, x_mm: x, y_mm: y, width_mm: None, height_mm: None }
+    Placement::Stamp {
+        page,
+        x_mm: x,
+        y_mm: y,
+        width_mm: None,
+        height_mm: None,
+    }
 }
 
 fn file(bytes: &[u8], name: &str) -> Vec<u8> {
-    Package::from_bytes(bytes.to_vec()).unwrap().get(name).unwrap_or_else(|| panic!("{name} missing")).to_vec()
+    Package::from_bytes(bytes.to_vec())
+        .unwrap()
+        .get(name)
+        .unwrap_or_else(|| panic!("{name} missing"))
+        .to_vec()
 }
 
 fn edit(bytes: &[u8], changes: &[(&str, Option<Vec<u8>>)]) -> Vec<u8> {
     let pkg = Package::from_bytes(bytes.to_vec()).unwrap();
-    let m: BTreeMap<String, Option<Vec<u8>>> = changes.iter().map(|(n, d)| (n.to_string(), d.clone())).collect();
+    let m: BTreeMap<String, Option<Vec<u8>>> = changes
+        .iter()
+        .map(|(n, d)| (n.to_string(), d.clone()))
+        .collect();
     pkg.to_bytes_with(&m).unwrap()
 }
 
@@ -64,9 +91,46 @@ fn triple_signed() -> (Vec<u8>, Vec<eseal::crypto::testca::TestCa>) {
     let doc = sample_ofd(3);
     let (seal_a, signer_a, ca_a) = seal("ofd-a", "测试单位合同专用章", [220, 0, 0]);
     let (seal_b, signer_b, ca_b) = seal("ofd-b", "第二测试单位公章", [0, 0, 220]);
-    let qr = QrCode { png: png(29, 29, |x, y| if (x + y) % 2 == 0 { [0, 0, 0, 255] } else { [255, 255, 255, 255] }), page: 1, x_mm: 160.0, y_mm: 250.0, size_mm: 25.0 };
-    let one = sign_seal(&doc, &seal_a, &signer_a, vec![stamp(1, 30.0, 200.0), stamp(2, 120.0, 60.0), Placement::CrossPage { pages: None, y_mm: None, width_mm: None, height_mm: None }], Some(qr), false).unwrap();
-    let two = sign_seal(&one, &seal_b, &signer_b, vec![stamp(3, 100.0, 150.0)], None, false).unwrap();
+    let qr = QrCode {
+        png: png(29, 29, |x, y| {
+            if (x + y) % 2 == 0 {
+                [0, 0, 0, 255]
+            } else {
+                [255, 255, 255, 255]
+            }
+        }),
+        page: 1,
+        x_mm: 160.0,
+        y_mm: 250.0,
+        size_mm: 25.0,
+    };
+    let one = sign_seal(
+        &doc,
+        &seal_a,
+        &signer_a,
+        vec![
+            stamp(1, 30.0, 200.0),
+            stamp(2, 120.0, 60.0),
+            Placement::CrossPage {
+                pages: None,
+                y_mm: None,
+                width_mm: None,
+                height_mm: None,
+            },
+        ],
+        Some(qr),
+        false,
+    )
+    .unwrap();
+    let two = sign_seal(
+        &one,
+        &seal_b,
+        &signer_b,
+        vec![stamp(3, 100.0, 150.0)],
+        None,
+        false,
+    )
+    .unwrap();
     let pkg = Package::from_bytes(two).unwrap();
     let mut req = SignRequest::new(SignKind::Sign, t0());
     req.placements = vec![];
@@ -86,31 +150,74 @@ fn several_stamps_cross_page_qr_and_three_signatures_all_valid() {
 
     // Stamps: 2 single + 3 cross-page slices for the first signature.
     let s1 = &r.signatures[0];
-    let placements: Vec<&str> = s1.checks.iter().filter(|c| c.check == CheckKind::StampPlacement).map(|c| c.message.as_str()).collect();
+    let placements: Vec<&str> = s1
+        .checks
+        .iter()
+        .filter(|c| c.check == CheckKind::StampPlacement)
+        .map(|c| c.message.as_str())
+        .collect();
     assert_eq!(placements.len(), 5, "{placements:?}");
-    assert!(placements.iter().any(|m| m.starts_with("page 1 at 30 200 mm")), "{placements:?}");
+    assert!(
+        placements
+            .iter()
+            .any(|m| m.starts_with("page 1 at 30 200 mm")),
+        "{placements:?}"
+    );
     // The cross-page slices: page k shows slice k at the right edge (40 mm / 3 pages).
     let sx = file(&doc, "Doc_0/Signs/Sign_0/Signature.xml");
     let sx = String::from_utf8(sx).unwrap();
-    assert!(sx.contains(r#"PageRef="10" Boundary="196.667 128.5 40 40" Clip="0 0 13.333 40""#), "{sx}");
-    assert!(sx.contains(r#"PageRef="12" Boundary="170 128.5 40 40" Clip="26.667 0 13.333 40""#), "{sx}");
+    assert!(
+        sx.contains(r#"PageRef="10" Boundary="196.667 128.5 40 40" Clip="0 0 13.333 40""#),
+        "{sx}"
+    );
+    assert!(
+        sx.contains(r#"PageRef="12" Boundary="170 128.5 40 40" Clip="26.667 0 13.333 40""#),
+        "{sx}"
+    );
     // The first signature leaves Signatures.xml out (so later signatures are possible) but
     // covers the QR code image and the page that draws it.
     assert!(!sx.contains(r#"FileRef="/Doc_0/Signs/Signatures.xml""#));
-    assert!(sx.contains(r#"FileRef="/Doc_0/Res/eseal_qr_0.png""#), "{sx}");
+    assert!(
+        sx.contains(r#"FileRef="/Doc_0/Res/eseal_qr_0.png""#),
+        "{sx}"
+    );
     let page1 = String::from_utf8(file(&doc, "Doc_0/Pages/Page_0/Content.xml")).unwrap();
-    assert!(page1.contains("ImageObject") && page1.contains("Boundary=\"160 250 25 25\""), "{page1}");
+    assert!(
+        page1.contains("ImageObject") && page1.contains("Boundary=\"160 250 25 25\""),
+        "{page1}"
+    );
     // The second signature covers the first one's files (chaining).
     let sx2 = String::from_utf8(file(&doc, "Doc_0/Signs/Sign_1/Signature.xml")).unwrap();
-    for f in ["/Doc_0/Signs/Sign_0/Signature.xml", "/Doc_0/Signs/Sign_0/SignedValue.dat", "/Doc_0/Signs/Sign_0/Seal.esl"] {
+    for f in [
+        "/Doc_0/Signs/Sign_0/Signature.xml",
+        "/Doc_0/Signs/Sign_0/SignedValue.dat",
+        "/Doc_0/Signs/Sign_0/Seal.esl",
+    ] {
         assert!(sx2.contains(&format!("FileRef=\"{f}\"")), "{f}");
     }
     // IDs drawn from MaxSignId: s001, stamps s002..s006, then s007 ...
     let list = String::from_utf8(file(&doc, "Doc_0/Signs/Signatures.xml")).unwrap();
-    assert!(list.contains(r#"ID="s001""#) && list.contains(r#"ID="s007""#) && list.contains(r#"ID="s009""#), "{list}");
-    assert!(list.contains("<ofd:MaxSignId>s009</ofd:MaxSignId>"), "{list}");
+    assert!(
+        list.contains(r#"ID="s001""#)
+            && list.contains(r#"ID="s007""#)
+            && list.contains(r#"ID="s009""#),
+        "{list}"
+    );
+    assert!(
+        list.contains("<ofd:MaxSignId>s009</ofd:MaxSignId>"),
+        "{list}"
+    );
     // Without trust anchors the chain is a warning only.
-    let r = verify(&doc, &OfdVerifyOptions { ses: VerifyOptions { now: t0(), ..Default::default() }, sign_certs: vec![] });
+    let r = verify(
+        &doc,
+        &OfdVerifyOptions {
+            ses: VerifyOptions {
+                now: t0(),
+                ..Default::default()
+            },
+            sign_certs: vec![],
+        },
+    );
     assert_eq!(r.verdict(), Verdict::ValidWithWarnings, "{}", r.to_text());
 }
 
@@ -144,11 +251,22 @@ fn committed_eseal_document_stays_valid() {
 fn untouched_entries_are_copied_raw() {
     let doc = sample_ofd(2);
     let (seal_a, signer_a, _) = seal("ofd-raw", "章", [200, 0, 0]);
-    let out = sign_seal(&doc, &seal_a, &signer_a, vec![stamp(1, 10.0, 10.0)], None, false).unwrap();
+    let out = sign_seal(
+        &doc,
+        &seal_a,
+        &signer_a,
+        vec![stamp(1, 10.0, 10.0)],
+        None,
+        false,
+    )
+    .unwrap();
     // The compressed bytes of an untouched page appear verbatim in the output.
     let mut a = zip::ZipArchive::new(std::io::Cursor::new(&doc)).unwrap();
     let f = a.by_name("Doc_0/Pages/Page_1/Content.xml").unwrap();
-    let (start, len) = (f.data_start().unwrap() as usize, f.compressed_size() as usize);
+    let (start, len) = (
+        f.data_start().unwrap() as usize,
+        f.compressed_size() as usize,
+    );
     drop(f);
     let stored = &doc[start..start + len];
     assert!(out.windows(stored.len()).any(|w| w == stored));
@@ -158,34 +276,81 @@ fn untouched_entries_are_copied_raw() {
 fn a_locked_document_refuses_another_signature() {
     let doc = sample_ofd(1);
     let (seal_a, signer_a, _) = seal("ofd-lock", "章", [200, 0, 0]);
-    let locked = sign_seal(&doc, &seal_a, &signer_a, vec![stamp(1, 10.0, 10.0)], None, true).unwrap();
+    let locked = sign_seal(
+        &doc,
+        &seal_a,
+        &signer_a,
+        vec![stamp(1, 10.0, 10.0)],
+        None,
+        true,
+    )
+    .unwrap();
     let sx = String::from_utf8(file(&locked, "Doc_0/Signs/Sign_0/Signature.xml")).unwrap();
     assert!(sx.contains(r#"FileRef="/Doc_0/Signs/Signatures.xml""#));
     match sign_seal(&locked, &seal_a, &signer_a, vec![], None, false) {
-        Err(eseal::ofd::OfdError::Refused(m)) => assert!(m.contains("s001") && m.contains("Signatures.xml"), "{m}"),
+        Err(eseal::ofd::OfdError::Refused(m)) => {
+            assert!(m.contains("s001") && m.contains("Signatures.xml"), "{m}")
+        }
         other => panic!("{:?}", other.map(|v| v.len())),
     }
     // ofdrw's WholeProtected sample is refused the same way.
     if let Some(dir) = common::shared_vectors("ofdrw") {
         let b = std::fs::read(dir.join("allprotected.ofd")).unwrap();
-        assert!(matches!(sign_seal(&b, &seal_a, &signer_a, vec![], None, false), Err(eseal::ofd::OfdError::Refused(_))));
+        assert!(matches!(
+            sign_seal(&b, &seal_a, &signer_a, vec![], None, false),
+            Err(eseal::ofd::OfdError::Refused(_))
+        ));
     }
     // A QR code would change a page the first signature protects: refused.
     let first = sign_seal(&doc, &seal_a, &signer_a, vec![], None, false).unwrap();
-    let qr = QrCode { png: solid_png([0, 0, 0]), page: 1, x_mm: 1.0, y_mm: 1.0, size_mm: 10.0 };
-    assert!(matches!(sign_seal(&first, &seal_a, &signer_a, vec![], Some(qr), false), Err(eseal::ofd::OfdError::Refused(_))));
+    let qr = QrCode {
+        png: solid_png([0, 0, 0]),
+        page: 1,
+        x_mm: 1.0,
+        y_mm: 1.0,
+        size_mm: 10.0,
+    };
+    assert!(matches!(
+        sign_seal(&first, &seal_a, &signer_a, vec![], Some(qr), false),
+        Err(eseal::ofd::OfdError::Refused(_))
+    ));
 }
 
 #[test]
 fn bad_requests_are_clear_errors() {
     let doc = sample_ofd(2);
     let (seal_a, signer_a, _) = seal("ofd-bad", "章", [200, 0, 0]);
-    for p in [stamp(3, 1.0, 1.0), stamp(0, 1.0, 1.0), Placement::CrossPage { pages: Some(vec![1]), y_mm: None, width_mm: None, height_mm: None }, Placement::Stamp { page: 1, x_mm: 1.0, y_mm: 1.0, width_mm: Some(-1.0), height_mm: None }] {
-        assert!(matches!(sign_seal(&doc, &seal_a, &signer_a, vec![p.clone()], None, false), Err(eseal::ofd::OfdError::Placement(_))), "{p:?}");
+    for p in [
+        stamp(3, 1.0, 1.0),
+        stamp(0, 1.0, 1.0),
+        Placement::CrossPage {
+            pages: Some(vec![1]),
+            y_mm: None,
+            width_mm: None,
+            height_mm: None,
+        },
+        Placement::Stamp {
+            page: 1,
+            x_mm: 1.0,
+            y_mm: 1.0,
+            width_mm: Some(-1.0),
+            height_mm: None,
+        },
+    ] {
+        assert!(
+            matches!(
+                sign_seal(&doc, &seal_a, &signer_a, vec![p.clone()], None, false),
+                Err(eseal::ofd::OfdError::Placement(_))
+            ),
+            "{p:?}"
+        );
     }
     // A signer the seal does not list.
     let other = eseal::crypto::testca::TestCa::new("ofd-stranger").unwrap();
-    assert!(matches!(sign_seal(&doc, &seal_a, &other.person.signer(), vec![], None, false), Err(eseal::ofd::OfdError::Ses(_))));
+    assert!(matches!(
+        sign_seal(&doc, &seal_a, &other.person.signer(), vec![], None, false),
+        Err(eseal::ofd::OfdError::Ses(_))
+    ));
     // Nothing half-written when signing fails.
     let dir = common::TempDir::new("ofd-bad");
     let input = dir.path().join("in.ofd");
@@ -194,7 +359,11 @@ fn bad_requests_are_clear_errors() {
     let mut req = SignRequest::new(SignKind::Seal(&seal_a), t0());
     req.placements = vec![stamp(9, 1.0, 1.0)];
     assert!(ofd::sign_file(&input, &out, &signer_a, &req).is_err());
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only the input remains");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "only the input remains"
+    );
 }
 
 /// The tamper corpus: each edit is reported as its specific failure, none as valid.
@@ -204,38 +373,112 @@ fn tamper_corpus_gives_specific_failures() {
     let (seal_a, signer_a, ca) = seal("ofd-tamper", "测试章", [200, 0, 0]);
     let (seal_b, _, _) = seal("ofd-tamper-b", "另一枚章", [0, 0, 200]);
     let o = opts(&[&ca]);
-    let signed = sign_seal(&doc, &seal_a, &signer_a, vec![stamp(2, 50.0, 50.0)], None, false).unwrap();
+    let signed = sign_seal(
+        &doc,
+        &seal_a,
+        &signer_a,
+        vec![stamp(2, 50.0, 50.0)],
+        None,
+        false,
+    )
+    .unwrap();
     assert_eq!(verify(&signed, &o).verdict(), Verdict::Valid);
-    let other_doc = sign_seal(&sample_ofd(2), &seal_a, &signer_a, vec![stamp(1, 50.0, 50.0)], None, false).unwrap();
+    let other_doc = sign_seal(
+        &sample_ofd(2),
+        &seal_a,
+        &signer_a,
+        vec![stamp(1, 50.0, 50.0)],
+        None,
+        false,
+    )
+    .unwrap();
 
     let mut page = file(&signed, "Doc_0/Pages/Page_1/Content.xml");
     let i = page.windows(4).position(|w| w == b"Page").unwrap();
     page[i] = b'X';
-    let doc_xml = String::from_utf8(file(&signed, "Doc_0/Document.xml")).unwrap().replace("</ofd:Pages>", r#"<ofd:Page ID="99" BaseLoc="Pages/Page_3/Content.xml"/></ofd:Pages>"#);
+    let doc_xml = String::from_utf8(file(&signed, "Doc_0/Document.xml"))
+        .unwrap()
+        .replace(
+            "</ofd:Pages>",
+            r#"<ofd:Page ID="99" BaseLoc="Pages/Page_3/Content.xml"/></ofd:Pages>"#,
+        );
     let sig_xml = String::from_utf8(file(&signed, "Doc_0/Signs/Sign_0/Signature.xml")).unwrap();
     let wrong_ref = sig_xml.replace(r#"PageRef="11""#, r#"PageRef="999""#);
     assert_ne!(wrong_ref, sig_xml);
     // A producer that writes a wrong PageRef signs it correctly: re-sign the edited XML.
-    let wrong_ref_value = eseal::ses::sign(&seal_a, &signer_a, &sm3(wrong_ref.as_bytes()), "/Doc_0/Signs/Sign_0/Signature.xml", t0()).unwrap().to_der().to_vec();
+    let wrong_ref_value = eseal::ses::sign(
+        &seal_a,
+        &signer_a,
+        &sm3(wrong_ref.as_bytes()),
+        "/Doc_0/Signs/Sign_0/Signature.xml",
+        t0(),
+    )
+    .unwrap()
+    .to_der()
+    .to_vec();
 
     let cases: Vec<(&str, Vec<u8>, CheckKind, &str)> = vec![
-        ("modified-page", edit(&signed, &[("Doc_0/Pages/Page_1/Content.xml", Some(page))]), CheckKind::FileDigest, "/Doc_0/Pages/Page_1/Content.xml"),
-        ("replaced-seal-esl", edit(&signed, &[("Doc_0/Signs/Sign_0/Seal.esl", Some(seal_b.der().to_vec()))]), CheckKind::SealCopy, "/Doc_0/Signs/Sign_0/Seal.esl"),
-        ("replaced-signed-value", edit(&signed, &[("Doc_0/Signs/Sign_0/SignedValue.dat", Some(file(&other_doc, "Doc_0/Signs/Sign_0/SignedValue.dat")))]), CheckKind::DataDigest, "TBS_Sign.dataHash"),
+        (
+            "modified-page",
+            edit(&signed, &[("Doc_0/Pages/Page_1/Content.xml", Some(page))]),
+            CheckKind::FileDigest,
+            "/Doc_0/Pages/Page_1/Content.xml",
+        ),
+        (
+            "replaced-seal-esl",
+            edit(
+                &signed,
+                &[("Doc_0/Signs/Sign_0/Seal.esl", Some(seal_b.der().to_vec()))],
+            ),
+            CheckKind::SealCopy,
+            "/Doc_0/Signs/Sign_0/Seal.esl",
+        ),
+        (
+            "replaced-signed-value",
+            edit(
+                &signed,
+                &[(
+                    "Doc_0/Signs/Sign_0/SignedValue.dat",
+                    Some(file(&other_doc, "Doc_0/Signs/Sign_0/SignedValue.dat")),
+                )],
+            ),
+            CheckKind::DataDigest,
+            "TBS_Sign.dataHash",
+        ),
         (
             "added-unsigned-page",
-            edit(&signed, &[("Doc_0/Document.xml", Some(doc_xml.into_bytes())), ("Doc_0/Pages/Page_3/Content.xml", Some(file(&signed, "Doc_0/Pages/Page_0/Content.xml")))]),
+            edit(
+                &signed,
+                &[
+                    ("Doc_0/Document.xml", Some(doc_xml.into_bytes())),
+                    (
+                        "Doc_0/Pages/Page_3/Content.xml",
+                        Some(file(&signed, "Doc_0/Pages/Page_0/Content.xml")),
+                    ),
+                ],
+            ),
             CheckKind::FileDigest,
             "/Doc_0/Document.xml",
         ),
-        ("removed-file", edit(&signed, &[("Doc_0/Pages/Page_2/Content.xml", None)]), CheckKind::MissingFile, "/Doc_0/Pages/Page_2/Content.xml"),
+        (
+            "removed-file",
+            edit(&signed, &[("Doc_0/Pages/Page_2/Content.xml", None)]),
+            CheckKind::MissingFile,
+            "/Doc_0/Pages/Page_2/Content.xml",
+        ),
         (
             "signature-of-another-document",
             edit(
                 &signed,
                 &[
-                    ("Doc_0/Signs/Sign_0/Signature.xml", Some(file(&other_doc, "Doc_0/Signs/Sign_0/Signature.xml"))),
-                    ("Doc_0/Signs/Sign_0/SignedValue.dat", Some(file(&other_doc, "Doc_0/Signs/Sign_0/SignedValue.dat"))),
+                    (
+                        "Doc_0/Signs/Sign_0/Signature.xml",
+                        Some(file(&other_doc, "Doc_0/Signs/Sign_0/Signature.xml")),
+                    ),
+                    (
+                        "Doc_0/Signs/Sign_0/SignedValue.dat",
+                        Some(file(&other_doc, "Doc_0/Signs/Sign_0/SignedValue.dat")),
+                    ),
                 ],
             ),
             CheckKind::FileDigest,
@@ -243,7 +486,16 @@ fn tamper_corpus_gives_specific_failures() {
         ),
         (
             "wrong-page-reference",
-            edit(&signed, &[("Doc_0/Signs/Sign_0/Signature.xml", Some(wrong_ref.into_bytes())), ("Doc_0/Signs/Sign_0/SignedValue.dat", Some(wrong_ref_value))]),
+            edit(
+                &signed,
+                &[
+                    (
+                        "Doc_0/Signs/Sign_0/Signature.xml",
+                        Some(wrong_ref.into_bytes()),
+                    ),
+                    ("Doc_0/Signs/Sign_0/SignedValue.dat", Some(wrong_ref_value)),
+                ],
+            ),
             CheckKind::StampPlacement,
             "StampAnnot s002 (PageRef 999)",
         ),
@@ -253,7 +505,10 @@ fn tamper_corpus_gives_specific_failures() {
         let r = verify(&bytes, &o);
         assert_eq!(r.verdict(), Verdict::Invalid, "{name}: {}", r.to_text());
         let f = failures(&r);
-        assert!(f.iter().any(|(k, s)| *k == kind && s == subject), "{name}: expected {kind:?} on {subject}, got {f:?}");
+        assert!(
+            f.iter().any(|(k, s)| *k == kind && s == subject),
+            "{name}: expected {kind:?} on {subject}, got {f:?}"
+        );
         if write {
             let d = common::vectors().join("ofd/tamper");
             std::fs::create_dir_all(&d).unwrap();
@@ -262,7 +517,11 @@ fn tamper_corpus_gives_specific_failures() {
     }
     if write {
         std::fs::write(common::vectors().join("ofd/tamper/signed.ofd"), &signed).unwrap();
-        std::fs::write(common::vectors().join("ofd/tamper/trust-root.pem"), ca.root.cert.to_pem()).unwrap();
+        std::fs::write(
+            common::vectors().join("ofd/tamper/trust-root.pem"),
+            ca.root.cert.to_pem(),
+        )
+        .unwrap();
     }
     // The added page is also reported as rendered but unprotected.
 }
@@ -274,23 +533,52 @@ fn committed_tamper_corpus_through_the_cli() {
     let d = common::vectors().join("ofd/tamper");
     let trust = d.join("trust-root.pem");
     let run = |f: &str| {
-        let o = eseal().args(["ofd", "verify"]).arg(d.join(f)).arg("--trust").arg(&trust).args(["--at", "2026-04-01T00:00:00Z"]).output().unwrap();
-        (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned())
+        let o = eseal()
+            .args(["ofd", "verify"])
+            .arg(d.join(f))
+            .arg("--trust")
+            .arg(&trust)
+            .args(["--at", "2026-04-01T00:00:00Z"])
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
     };
     let (code, out) = run("signed.ofd");
     assert_eq!(code, Some(0), "{out}");
     for (f, needle) in [
-        ("modified-page.ofd", "file_digest /Doc_0/Pages/Page_1/Content.xml"),
-        ("replaced-seal-esl.ofd", "seal_copy /Doc_0/Signs/Sign_0/Seal.esl"),
+        (
+            "modified-page.ofd",
+            "file_digest /Doc_0/Pages/Page_1/Content.xml",
+        ),
+        (
+            "replaced-seal-esl.ofd",
+            "seal_copy /Doc_0/Signs/Sign_0/Seal.esl",
+        ),
         ("replaced-signed-value.ofd", "data_digest TBS_Sign.dataHash"),
         ("added-unsigned-page.ofd", "file_digest /Doc_0/Document.xml"),
-        ("removed-file.ofd", "missing_file /Doc_0/Pages/Page_2/Content.xml"),
-        ("signature-of-another-document.ofd", "file_digest /Doc_0/Document.xml"),
-        ("wrong-page-reference.ofd", "stamp_placement StampAnnot s002 (PageRef 999)"),
+        (
+            "removed-file.ofd",
+            "missing_file /Doc_0/Pages/Page_2/Content.xml",
+        ),
+        (
+            "signature-of-another-document.ofd",
+            "file_digest /Doc_0/Document.xml",
+        ),
+        (
+            "wrong-page-reference.ofd",
+            "stamp_placement StampAnnot s002 (PageRef 999)",
+        ),
     ] {
         let (code, out) = run(f);
         assert_eq!(code, Some(1), "{f}: {out}");
-        assert!(out.lines().any(|l| l.contains("[FAIL]") && l.contains(needle)), "{f}: {needle} not in\n{out}");
+        assert!(
+            out.lines()
+                .any(|l| l.contains("[FAIL]") && l.contains(needle)),
+            "{f}: {needle} not in\n{out}"
+        );
     }
 }
 
@@ -310,25 +598,64 @@ fn cli_sign_verify_inspect_and_exit_codes() {
         .arg(p("out.ofd"))
         .arg("--seal")
         .arg(p("seal.esl"))
-        .args(["--test-ca", "ofd-cli", "--stamp", "1,20,30", "--stamp", "2,50,60,30,30", "--cross-page", "--time", "2026-03-01T08:00:00Z", "--qr"])
+        .args([
+            "--test-ca",
+            "ofd-cli",
+            "--stamp",
+            "1,20,30",
+            "--stamp",
+            "2,50,60,30,30",
+            "--cross-page",
+            "--time",
+            "2026-03-01T08:00:00Z",
+            "--qr",
+        ])
         .arg(p("qr.png"))
         .args(["--qr-at", "2,170,260,20"])
         .status()
         .unwrap();
     assert_eq!(st.code(), Some(0));
-    let verify = |f: &str, extra: &[&str]| eseal().args(["ofd", "verify"]).arg(p(f)).args(extra).output().unwrap();
+    let verify = |f: &str, extra: &[&str]| {
+        eseal()
+            .args(["ofd", "verify"])
+            .arg(p(f))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
     let root = p("root.pem");
     let root = root.to_str().unwrap();
-    let o = verify("out.ofd", &["--trust", root, "--at", "2026-04-01T00:00:00Z"]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    let o = verify(
+        "out.ofd",
+        &["--trust", root, "--at", "2026-04-01T00:00:00Z"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     // --json carries the verdict.
-    let o = verify("out.ofd", &["--trust", root, "--json", "--at", "2026-04-01T00:00:00Z"]);
+    let o = verify(
+        "out.ofd",
+        &["--trust", root, "--json", "--at", "2026-04-01T00:00:00Z"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["verdict"], "valid");
     assert_eq!(v["signatures"][0]["seal"]["name"], "命令行测试章");
     // Warnings (no trust anchor) fail only under --strict.
-    assert_eq!(verify("out.ofd", &["--at", "2026-04-01T00:00:00Z"]).status.code(), Some(0));
-    assert_eq!(verify("out.ofd", &["--strict", "--at", "2026-04-01T00:00:00Z"]).status.code(), Some(1));
+    assert_eq!(
+        verify("out.ofd", &["--at", "2026-04-01T00:00:00Z"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        verify("out.ofd", &["--strict", "--at", "2026-04-01T00:00:00Z"])
+            .status
+            .code(),
+        Some(1)
+    );
     // Unsigned document: 1. Not an OFD / missing file / bad usage: 2.
     assert_eq!(verify("in.ofd", &[]).status.code(), Some(1));
     std::fs::write(p("junk.ofd"), b"not a zip").unwrap();
@@ -336,14 +663,43 @@ fn cli_sign_verify_inspect_and_exit_codes() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a readable OFD package"));
     assert_eq!(verify("absent.ofd", &[]).status.code(), Some(2));
-    assert_eq!(eseal().args(["ofd", "verify"]).status().unwrap().code(), Some(2));
-    assert_eq!(eseal().args(["ofd", "sign"]).arg(p("in.ofd")).arg("-o").arg(p("x.ofd")).args(["--test-ca", "x", "--stamp", "1,2"]).arg("--seal").arg(p("seal.esl")).status().unwrap().code(), Some(2));
+    assert_eq!(
+        eseal().args(["ofd", "verify"]).status().unwrap().code(),
+        Some(2)
+    );
+    assert_eq!(
+        eseal()
+            .args(["ofd", "sign"])
+            .arg(p("in.ofd"))
+            .arg("-o")
+            .arg(p("x.ofd"))
+            .args(["--test-ca", "x", "--stamp", "1,2"])
+            .arg("--seal")
+            .arg(p("seal.esl"))
+            .status()
+            .unwrap()
+            .code(),
+        Some(2)
+    );
     assert!(!p("x.ofd").exists());
     // inspect
-    let o = eseal().args(["ofd", "inspect", "--json"]).arg(p("out.ofd")).output().unwrap();
+    let o = eseal()
+        .args(["ofd", "inspect", "--json"])
+        .arg(p("out.ofd"))
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["documents"][0]["pages"].as_array().unwrap().len(), 2);
-    assert_eq!(v["documents"][0]["signatures"][0]["seal_name"], "命令行测试章");
-    assert_eq!(v["documents"][0]["signatures"][0]["stamp_annots"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        v["documents"][0]["signatures"][0]["seal_name"],
+        "命令行测试章"
+    );
+    assert_eq!(
+        v["documents"][0]["signatures"][0]["stamp_annots"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
 }

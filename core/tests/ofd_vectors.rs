@@ -15,13 +15,28 @@ fn now() -> Time {
 }
 
 fn report(path: &Path, sign_certs: Vec<eseal::crypto::Certificate>) -> VerificationReport {
-    let o = OfdVerifyOptions { ses: VerifyOptions { now: now(), ..Default::default() }, sign_certs };
+    let o = OfdVerifyOptions {
+        ses: VerifyOptions {
+            now: now(),
+            ..Default::default()
+        },
+        sign_certs,
+    };
     ofd::verify_file(path, &o).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn cli_exit(path: &Path, extra: &[&str]) -> (i32, String) {
-    let o = ofd_support::eseal().args(["ofd", "verify"]).arg(path).args(extra).args(["--at", "2026-11-01T00:00:00Z"]).output().unwrap();
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).into_owned())
+    let o = ofd_support::eseal()
+        .args(["ofd", "verify"])
+        .arg(path)
+        .args(extra)
+        .args(["--at", "2026-11-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+    )
 }
 
 fn failing(r: &VerificationReport) -> Vec<(&str, CheckKind, &str, &str)> {
@@ -35,7 +50,9 @@ fn failing(r: &VerificationReport) -> Vec<(&str, CheckKind, &str, &str)> {
 }
 
 fn has_failure(r: &VerificationReport, sig: &str, kind: CheckKind, subject_contains: &str) -> bool {
-    failing(r).iter().any(|(id, k, s, _)| *id == sig && *k == kind && s.contains(subject_contains))
+    failing(r)
+        .iter()
+        .any(|(id, k, s, _)| *id == sig && *k == kind && s.contains(subject_contains))
 }
 
 /// Valid (exit 0, warnings for long-expired certificates), or — until the ses room reads it
@@ -47,12 +64,25 @@ fn assert_valid(path: &Path, gap: Option<&str>) {
         && let Some(g) = gap
     {
         let f = failing(&r);
-        assert!(!f.is_empty() && f.iter().all(|(_, _, s, m)| m.contains(g) || s.contains(g)), "{}: only the known ses gap {g:?} may fail: {f:?}", path.display());
-        eprintln!("KNOWN GAP (ses room): {} fails only on {g:?}", path.display());
+        assert!(
+            !f.is_empty() && f.iter().all(|(_, _, s, m)| m.contains(g) || s.contains(g)),
+            "{}: only the known ses gap {g:?} may fail: {f:?}",
+            path.display()
+        );
+        eprintln!(
+            "KNOWN GAP (ses room): {} fails only on {g:?}",
+            path.display()
+        );
         assert_eq!(code, 1);
         return;
     }
-    assert_ne!(r.verdict(), Verdict::Invalid, "{}:\n{}", path.display(), r.to_text());
+    assert_ne!(
+        r.verdict(),
+        Verdict::Invalid,
+        "{}:\n{}",
+        path.display(),
+        r.to_text()
+    );
     assert_eq!(code, 0, "{out}");
     assert!(!r.signatures.is_empty());
 }
@@ -64,35 +94,73 @@ fn dir(sub: &str) -> Option<PathBuf> {
 #[test]
 fn ofdrw_samples() {
     let Some(d) = dir("ofdrw") else { return };
-    for f in ["v4signed.ofd", "SignScaleError.ofd", "allprotected.ofd", "V4RideRight.ofd"] {
+    for f in [
+        "v4signed.ofd",
+        "SignScaleError.ofd",
+        "allprotected.ofd",
+        "V4RideRight.ofd",
+    ] {
         assert_valid(&d.join(f), None);
     }
     // GOMAIN's seal states createDate 2019-10-11, before its maker certificate's notBefore
     // (2019-10-16): valid, with a warning that says so.
     assert_valid(&d.join("signedFile.ofd"), None);
     let r = report(&d.join("signedFile.ofd"), vec![]);
-    assert!(r.signatures[0].checks.iter().any(|c| c.status == Status::Warning && c.subject.contains("createDate")));
+    assert!(
+        r.signatures[0]
+            .checks
+            .iter()
+            .any(|c| c.status == Status::Warning && c.subject.contains("createDate"))
+    );
 
     // Cross-page seal: five slices with Clip.
     let r = report(&d.join("V4RideRight.ofd"), vec![]);
-    let slices = r.signatures[0].checks.iter().filter(|c| c.check == CheckKind::StampPlacement && c.message.contains("clip")).count();
+    let slices = r.signatures[0]
+        .checks
+        .iter()
+        .filter(|c| c.check == CheckKind::StampPlacement && c.message.contains("clip"))
+        .count();
     assert_eq!(slices, 5);
     // Expired certificates: valid when signed, a warning now.
-    assert!(r.signatures[0].checks.iter().any(|c| c.check == CheckKind::CertificateValidityNow && c.status == Status::Warning));
+    assert!(
+        r.signatures[0]
+            .checks
+            .iter()
+            .any(|c| c.check == CheckKind::CertificateValidityNow && c.status == Status::Warning)
+    );
 
     // ofdrw regenerated this file in 2026 with a seal valid 2020–2022: signed with an expired seal.
     let r = report(&d.join("SESV4SignDoc.ofd"), vec![]);
-    assert!(has_failure(&r, &r.signatures[0].id, CheckKind::SealValidity, "seal"), "{}", r.to_text());
-    assert!(failing(&r).iter().all(|(_, k, _, _)| matches!(k, CheckKind::SealValidity | CheckKind::CertificateValidity)), "{:?}", failing(&r));
+    assert!(
+        has_failure(&r, &r.signatures[0].id, CheckKind::SealValidity, "seal"),
+        "{}",
+        r.to_text()
+    );
+    assert!(
+        failing(&r).iter().all(|(_, k, _, _)| matches!(
+            k,
+            CheckKind::SealValidity | CheckKind::CertificateValidity
+        )),
+        "{:?}",
+        failing(&r)
+    );
 
     // Type=Sign, bare SM2 signature: indeterminate without a certificate, valid with the
     // USER certificate (the one UserV4.esl lists).
     let ds = d.join("DigitalSign.ofd");
     let r = report(&ds, vec![]);
-    assert!(failing(&r).iter().any(|(_, k, _, _)| *k == CheckKind::SignerSignature), "{}", r.to_text());
+    assert!(
+        failing(&r)
+            .iter()
+            .any(|(_, k, _, _)| *k == CheckKind::SignerSignature),
+        "{}",
+        r.to_text()
+    );
     assert!(failing(&r).iter().all(|(_, _, _, m)| m.contains("--cert")));
     let seal = Seal::from_der(&std::fs::read(d.join("UserV4.esl")).unwrap()).unwrap();
-    let CertList::Certs(certs) = &seal.cert_list else { panic!("UserV4.esl lists certificates") };
+    let CertList::Certs(certs) = &seal.cert_list else {
+        panic!("UserV4.esl lists certificates")
+    };
     let user = eseal::crypto::Certificate::from_der(&certs[0]).unwrap();
     let r = report(&ds, vec![user.clone()]);
     assert_ne!(r.verdict(), Verdict::Invalid, "{}", r.to_text());
@@ -104,10 +172,23 @@ fn ofdrw_samples() {
     // A wrong certificate: the signature fails.
     let other = eseal::crypto::testca::TestCa::new("ofd-vectors").unwrap();
     let r = report(&ds, vec![other.person.cert.clone()]);
-    assert!(has_failure(&r, "s001", CheckKind::SignerSignature, "SignedValue.dat"));
+    assert!(has_failure(
+        &r,
+        "s001",
+        CheckKind::SignerSignature,
+        "SignedValue.dat"
+    ));
 
     // Unsigned documents are readable, and not valid (no signature): exit 1.
-    for f in ["signout.ofd", "Page5.ofd", "VPage7.ofd", "helloworld.ofd", "chineseDir.ofd", "namespace_no_std.ofd", "doc1File.ofd"] {
+    for f in [
+        "signout.ofd",
+        "Page5.ofd",
+        "VPage7.ofd",
+        "helloworld.ofd",
+        "chineseDir.ofd",
+        "namespace_no_std.ofd",
+        "doc1File.ofd",
+    ] {
         let pkg = Package::open(&d.join(f)).unwrap();
         let ins = ofd::inspect(&pkg).unwrap_or_else(|e| panic!("{f}: {e}"));
         assert!(!ins.documents[0].pages.is_empty(), "{f}");
@@ -118,7 +199,12 @@ fn ofdrw_samples() {
         assert!(out.contains("no signatures"), "{out}");
     }
     let pkg = Package::open(&d.join("chineseDir.ofd")).unwrap();
-    assert!(pkg.names().any(|n| n == "Doc_0/Res/这是一个中文目录/数据文件.txt"), "{:?}", pkg.names().collect::<Vec<_>>());
+    assert!(
+        pkg.names()
+            .any(|n| n == "Doc_0/Res/这是一个中文目录/数据文件.txt"),
+        "{:?}",
+        pkg.names().collect::<Vec<_>>()
+    );
     let ins = ofd::inspect(&Package::open(&d.join("Page5.ofd")).unwrap()).unwrap();
     assert_eq!(ins.documents[0].pages.len(), 5);
 }
@@ -129,35 +215,94 @@ fn ofdrw_more_samples() {
     // A later signature rewrote Signatures.xml that the first one covered.
     let r = report(&d.join("h-ofdrw-two-sigs-first-broken.ofd"), vec![]);
     assert_eq!(r.signatures.len(), 2);
-    assert!(has_failure(&r, "s001", CheckKind::FileDigest, "/Doc_0/Signs/Signatures.xml"), "{}", r.to_text());
-    assert_ne!(r.signatures[1].verdict(), Verdict::Invalid, "{}", r.to_text());
-    assert_eq!(cli_exit(&d.join("h-ofdrw-two-sigs-first-broken.ofd"), &[]).0, 1);
+    assert!(
+        has_failure(
+            &r,
+            "s001",
+            CheckKind::FileDigest,
+            "/Doc_0/Signs/Signatures.xml"
+        ),
+        "{}",
+        r.to_text()
+    );
+    assert_ne!(
+        r.signatures[1].verdict(),
+        Verdict::Invalid,
+        "{}",
+        r.to_text()
+    );
+    assert_eq!(
+        cli_exit(&d.join("h-ofdrw-two-sigs-first-broken.ofd"), &[]).0,
+        1
+    );
 
     // iOFD v1, XML rewritten after signing: references and dataHash fail, maker signature holds.
     let r = report(&d.join("n-iofd-v1-tampered.ofd"), vec![]);
     let s = &r.signatures[0];
     assert_eq!(s.version, "v1");
-    assert!(s.checks.iter().any(|c| c.check == CheckKind::FileDigest && c.status == Status::Failed));
-    assert!(s.checks.iter().any(|c| c.check == CheckKind::DataDigest && c.status == Status::Failed));
-    assert!(s.checks.iter().any(|c| c.check == CheckKind::MakerSignature && c.status == Status::Passed), "{}", r.to_text());
+    assert!(
+        s.checks
+            .iter()
+            .any(|c| c.check == CheckKind::FileDigest && c.status == Status::Failed)
+    );
+    assert!(
+        s.checks
+            .iter()
+            .any(|c| c.check == CheckKind::DataDigest && c.status == Status::Failed)
+    );
+    assert!(
+        s.checks
+            .iter()
+            .any(|c| c.check == CheckKind::MakerSignature && c.status == Status::Passed),
+        "{}",
+        r.to_text()
+    );
     assert_eq!(cli_exit(&d.join("n-iofd-v1-tampered.ofd"), &[]).0, 1);
 
     // GOMAIN e-licence: two Type=Sign GB/T 35275 SignedData, valid.
     let p = d.join("gomain-typesign-cms.ofd");
     assert_valid(&p, None);
     let r = report(&p, vec![]);
-    assert_eq!(r.signatures.iter().filter(|s| s.kind == "sign" && s.version == "GB/T 35275").count(), 2);
+    assert_eq!(
+        r.signatures
+            .iter()
+            .filter(|s| s.kind == "sign" && s.version == "GB/T 35275")
+            .count(),
+        2
+    );
 
     // tongz: OFD.xml, Document.xml and a page changed after signing.
     let r = report(&d.join("tongz-raw-sig-tampered.ofd"), vec![]);
     for f in ["/OFD.xml", "/Doc_0/Document.xml"] {
-        assert!(failing(&r).iter().any(|(_, k, s, _)| *k == CheckKind::FileDigest && *s == f), "{f}: {}", r.to_text());
+        assert!(
+            failing(&r)
+                .iter()
+                .any(|(_, k, s, _)| *k == CheckKind::FileDigest && *s == f),
+            "{f}: {}",
+            r.to_text()
+        );
     }
-    assert!(failing(&r).iter().any(|(_, k, s, _)| *k == CheckKind::FileDigest && s.contains("/Pages/")));
+    assert!(
+        failing(&r)
+            .iter()
+            .any(|(_, k, s, _)| *k == CheckKind::FileDigest && s.contains("/Pages/"))
+    );
     // Its Type=Sign SignedData encapsulates SM3(Signature.xml) and signs it: that part holds.
-    let sign = r.signatures.iter().find(|s| s.kind == "sign").expect("a Type=Sign signature");
-    assert!(sign.checks.iter().any(|c| c.check == CheckKind::SignerSignature && c.status == Status::Passed), "{}", r.to_text());
-    assert!(sign.checks.iter().any(|c| c.check == CheckKind::DataDigest && c.status == Status::Passed && c.message.contains("SM3")));
+    let sign = r
+        .signatures
+        .iter()
+        .find(|s| s.kind == "sign")
+        .expect("a Type=Sign signature");
+    assert!(
+        sign.checks
+            .iter()
+            .any(|c| c.check == CheckKind::SignerSignature && c.status == Status::Passed),
+        "{}",
+        r.to_text()
+    );
+    assert!(sign.checks.iter().any(|c| c.check == CheckKind::DataDigest
+        && c.status == Status::Passed
+        && c.message.contains("SM3")));
     let (code, out) = cli_exit(&d.join("tongz-raw-sig-tampered.ofd"), &[]);
     assert_eq!(code, 1);
     assert!(out.contains("[FAIL] file_digest /OFD.xml"), "{out}");
@@ -165,24 +310,46 @@ fn ofdrw_more_samples() {
 
 #[test]
 fn itlabers_samples() {
-    let Some(d) = dir("itlabers-ofd-go") else { return };
+    let Some(d) = dir("itlabers-ofd-go") else {
+        return;
+    };
     assert_valid(&d.join("dianju-unpadded-integer.ofd"), None);
     // Suwell writes BIT STRINGs with a non-zero unused-bits octet: read as whole octets, noted.
     assert_valid(&d.join("suwell-icbc-receipt.ofd"), None);
     assert_valid(&d.join("suwell-raw-sig.ofd"), None);
     let r = report(&d.join("suwell-icbc-receipt.ofd"), vec![]);
     // OFD.xml is not covered by Suwell: reported as rendered but unprotected (a warning).
-    assert!(r.document_checks.iter().any(|c| c.check == CheckKind::Coverage && c.subject == "/OFD.xml" && c.status == Status::Warning), "{:?}", r.document_checks);
+    assert!(
+        r.document_checks
+            .iter()
+            .any(|c| c.check == CheckKind::Coverage
+                && c.subject == "/OFD.xml"
+                && c.status == Status::Warning),
+        "{:?}",
+        r.document_checks
+    );
     // References hold; the signer signature fails, and the report explains why: the stored
     // value lost its last octet (with it restored the signature verifies).
     let r = report(&d.join("suwell-icbc-signer-sig-fails.ofd"), vec![]);
     assert_eq!(r.verdict(), Verdict::Invalid);
-    assert!(r.signatures[0].checks.iter().any(|c| c.check == CheckKind::FileDigest && c.status == Status::Passed));
+    assert!(
+        r.signatures[0]
+            .checks
+            .iter()
+            .any(|c| c.check == CheckKind::FileDigest && c.status == Status::Passed)
+    );
     let f = failing(&r);
     assert_eq!(f.len(), 1, "{f:?}");
     assert_eq!(f[0].1, CheckKind::SignerSignature);
-    assert!(f[0].3.contains("lacks its last octet") && f[0].3.contains("verifies"), "{}", f[0].3);
-    assert_eq!(cli_exit(&d.join("suwell-icbc-signer-sig-fails.ofd"), &[]).0, 1);
+    assert!(
+        f[0].3.contains("lacks its last octet") && f[0].3.contains("verifies"),
+        "{}",
+        f[0].3
+    );
+    assert_eq!(
+        cli_exit(&d.join("suwell-icbc-signer-sig-fails.ofd"), &[]).0,
+        1
+    );
 }
 
 #[test]
@@ -207,7 +374,12 @@ fn esl_demo_and_easyofd_samples() {
         let p = d.join("easyofd-typesign-ber.ofd");
         assert_valid(&p, None);
         let r = report(&p, vec![]);
-        assert!(r.signatures[0].checks.iter().any(|c| c.message.contains("BER")));
+        assert!(
+            r.signatures[0]
+                .checks
+                .iter()
+                .any(|c| c.message.contains("BER"))
+        );
     }
 }
 
@@ -222,8 +394,28 @@ fn one_changed_byte_is_named() {
     let mut ch = std::collections::BTreeMap::new();
     ch.insert("Doc_0/Pages/Page_2/Content.xml".to_owned(), Some(page));
     let bytes = pkg.to_bytes_with(&ch).unwrap();
-    let r = ofd::verify(&Package::from_bytes(bytes).unwrap(), "x", &OfdVerifyOptions { ses: VerifyOptions { now: now(), ..Default::default() }, sign_certs: vec![] }).unwrap();
-    assert!(has_failure(&r, "s001", CheckKind::FileDigest, "/Doc_0/Pages/Page_2/Content.xml"), "{}", r.to_text());
+    let r = ofd::verify(
+        &Package::from_bytes(bytes).unwrap(),
+        "x",
+        &OfdVerifyOptions {
+            ses: VerifyOptions {
+                now: now(),
+                ..Default::default()
+            },
+            sign_certs: vec![],
+        },
+    )
+    .unwrap();
+    assert!(
+        has_failure(
+            &r,
+            "s001",
+            CheckKind::FileDigest,
+            "/Doc_0/Pages/Page_2/Content.xml"
+        ),
+        "{}",
+        r.to_text()
+    );
 }
 
 /// Signing other producers' signed documents again keeps their signatures as they were
@@ -244,9 +436,26 @@ fn countersigning_other_producers_documents() {
     ] {
         let Some(d) = dir(sub) else { continue };
         let pkg = Package::open(&d.join(f)).unwrap();
-        let before = ofd::verify(&pkg, f, &OfdVerifyOptions { ses: VerifyOptions { now: now(), ..Default::default() }, sign_certs: vec![] }).unwrap();
+        let before = ofd::verify(
+            &pkg,
+            f,
+            &OfdVerifyOptions {
+                ses: VerifyOptions {
+                    now: now(),
+                    ..Default::default()
+                },
+                sign_certs: vec![],
+            },
+        )
+        .unwrap();
         let mut req = ofd::SignRequest::new(ofd::SignKind::Seal(&seal), ofd_support::t0());
-        req.placements = vec![ofd::Placement::Stamp { page: 1, x_mm: 100.0, y_mm: 100.0, width_mm: None, height_mm: None }];
+        req.placements = vec![ofd::Placement::Stamp {
+            page: 1,
+            x_mm: 100.0,
+            y_mm: 100.0,
+            width_mm: None,
+            height_mm: None,
+        }];
         let out = match ofd::sign(&pkg, &signer, &req) {
             Ok(b) => b,
             Err(ofd::OfdError::Refused(m)) => {
@@ -258,7 +467,19 @@ fn countersigning_other_producers_documents() {
         tried += 1;
         let mut trust = eseal::crypto::TrustStore::new();
         trust.add(ca.root.cert.clone());
-        let after = ofd::verify(&Package::from_bytes(out).unwrap(), f, &OfdVerifyOptions { ses: VerifyOptions { now: now(), trust, ..Default::default() }, sign_certs: vec![] }).unwrap();
+        let after = ofd::verify(
+            &Package::from_bytes(out).unwrap(),
+            f,
+            &OfdVerifyOptions {
+                ses: VerifyOptions {
+                    now: now(),
+                    trust,
+                    ..Default::default()
+                },
+                sign_certs: vec![],
+            },
+        )
+        .unwrap();
         assert_eq!(after.signatures.len(), before.signatures.len() + 1, "{f}");
         for (b, a) in before.signatures.iter().zip(&after.signatures) {
             let fb: Vec<_> = b.failures().map(|c| (c.check, c.subject.clone())).collect();

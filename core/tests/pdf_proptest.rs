@@ -28,7 +28,9 @@ fn plain_pdf() -> Vec<u8> {
     for o in offs {
         out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
     }
-    out.extend_from_slice(format!("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n{x}\n%%EOF\n").as_bytes());
+    out.extend_from_slice(
+        format!("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n{x}\n%%EOF\n").as_bytes(),
+    );
     out
 }
 
@@ -37,9 +39,19 @@ fn fixture() -> &'static (Vec<u8>, VerifyOptions) {
     F.get_or_init(|| {
         let ca = TestCa::new("pdf-prop").unwrap();
         let signer = ca.person.signer();
-        let req = SignRequest::new(Credential::Sm2Cms { signer: &signer, oids: Sm2CmsOids::Pkcs7 }, Placement::Invisible, Time::from_ymd_hms(2026, 6, 1, 0, 0, 0).unwrap());
+        let req = SignRequest::new(
+            Credential::Sm2Cms {
+                signer: &signer,
+                oids: Sm2CmsOids::Pkcs7,
+            },
+            Placement::Invisible,
+            Time::from_ymd_hms(2026, 6, 1, 0, 0, 0).unwrap(),
+        );
         let signed = pdf::sign(&plain_pdf(), &[req]).unwrap();
-        let opts = VerifyOptions { trust: eseal::crypto::TrustStore::new().with(ca.root.cert.clone()), ..Default::default() };
+        let opts = VerifyOptions {
+            trust: eseal::crypto::TrustStore::new().with(ca.root.cert.clone()),
+            ..Default::default()
+        };
         assert_eq!(pdf::verify(&signed, "p", &opts).verdict(), Verdict::Valid);
         (signed, opts)
     })
@@ -49,7 +61,13 @@ fn fixture() -> &'static (Vec<u8>, VerifyOptions) {
 fn in_signed_range(pdf: &[u8], i: usize) -> bool {
     let text = String::from_utf8_lossy(pdf);
     let at = text.rfind("/ByteRange [").unwrap_or(0);
-    let nums: Vec<usize> = text[at + 12..].split(']').next().unwrap_or("").split_whitespace().filter_map(|n| n.parse().ok()).collect();
+    let nums: Vec<usize> = text[at + 12..]
+        .split(']')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
     nums.len() == 4 && (i < nums[1] || i >= nums[2])
 }
 

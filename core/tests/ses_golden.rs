@@ -27,7 +27,14 @@ fn make() -> (TestCa, Seal, SesSignature) {
         .signer_cert(&ca.person.cert)
         .build(&ca.unit.signer())
         .unwrap();
-    let sig = ses::sign(&seal, &ca.person.signer(), &sm3(DATA), PROPERTY, t(2026, 6, 1)).unwrap();
+    let sig = ses::sign(
+        &seal,
+        &ca.person.signer(),
+        &sm3(DATA),
+        PROPERTY,
+        t(2026, 6, 1),
+    )
+    .unwrap();
     (ca, seal, sig)
 }
 
@@ -56,15 +63,24 @@ fn bad_inputs(seal: &[u8], sig: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
 fn golden_vectors_reproduce_byte_for_byte() {
     let (_, seal, sig) = make();
     let dir = common::vectors();
-    let files = [("ses/seal-v4.der", seal.der().to_vec()), ("ses/signature-v4.der", sig.to_der().to_vec())];
+    let files = [
+        ("ses/seal-v4.der", seal.der().to_vec()),
+        ("ses/signature-v4.der", sig.to_der().to_vec()),
+    ];
     let bad = bad_inputs(seal.der(), sig.to_der());
     let update = std::env::var("ESEAL_UPDATE_VECTORS").is_ok();
-    for (name, bytes) in files.iter().map(|(n, b)| (n.to_string(), b)).chain(bad.iter().map(|(n, b)| (format!("bad/{n}"), b))) {
+    for (name, bytes) in files
+        .iter()
+        .map(|(n, b)| (n.to_string(), b))
+        .chain(bad.iter().map(|(n, b)| (format!("bad/{n}"), b)))
+    {
         let path = dir.join(&name);
         if update {
             std::fs::write(&path, bytes).unwrap();
         }
-        let stored = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (run with ESEAL_UPDATE_VECTORS=1)", path.display()));
+        let stored = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!("{}: {e} (run with ESEAL_UPDATE_VECTORS=1)", path.display())
+        });
         assert_eq!(&stored, bytes, "{name} differs from what eseal makes now");
     }
 }
@@ -76,37 +92,105 @@ fn golden_signature_verifies_and_reads_like_the_standard() {
     assert_eq!(parsed.name, "上海市测试局");
     assert_eq!(parsed.header.version, 4);
     assert_eq!(parsed.cert_list_type, Some(1));
-    assert!(parsed.notes.is_empty(), "our own seal is plain DER: {:?}", parsed.notes);
-    let opts = VerifyOptions { trust: TrustStore::new().with(ca.root.cert.clone()), now: t(2027, 1, 1), extra_certs: vec![] };
-    let r = ses::verify_signature(sig.to_der(), DataCheck::Data(DATA), Some(PROPERTY), "golden", &opts);
+    assert!(
+        parsed.notes.is_empty(),
+        "our own seal is plain DER: {:?}",
+        parsed.notes
+    );
+    let opts = VerifyOptions {
+        trust: TrustStore::new().with(ca.root.cert.clone()),
+        now: t(2027, 1, 1),
+        extra_certs: vec![],
+    };
+    let r = ses::verify_signature(
+        sig.to_der(),
+        DataCheck::Data(DATA),
+        Some(PROPERTY),
+        "golden",
+        &opts,
+    );
     assert_eq!(r.verdict(), Verdict::Valid, "{:#?}", r.checks);
-    for k in [CheckKind::MakerSignature, CheckKind::SignerSignature, CheckKind::SignerBinding, CheckKind::DataDigest, CheckKind::SealValidity, CheckKind::CertificateChain] {
-        assert!(r.checks.iter().any(|c| c.check == k && c.status == Status::Passed), "{k:?} passed");
+    for k in [
+        CheckKind::MakerSignature,
+        CheckKind::SignerSignature,
+        CheckKind::SignerBinding,
+        CheckKind::DataDigest,
+        CheckKind::SealValidity,
+        CheckKind::CertificateChain,
+    ] {
+        assert!(
+            r.checks
+                .iter()
+                .any(|c| c.check == k && c.status == Status::Passed),
+            "{k:?} passed"
+        );
     }
     // Changed data is named as such.
-    let r = ses::verify_signature(sig.to_der(), DataCheck::Data(b"other data"), None, "golden", &opts);
-    assert!(r.checks.iter().any(|c| c.check == CheckKind::DataDigest && c.status == Status::Failed));
+    let r = ses::verify_signature(
+        sig.to_der(),
+        DataCheck::Data(b"other data"),
+        None,
+        "golden",
+        &opts,
+    );
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.check == CheckKind::DataDigest && c.status == Status::Failed)
+    );
     // Ten years on: the certificates expired, the signature stays valid with a warning.
-    let later = VerifyOptions { now: t(2050, 1, 1), ..opts.clone() };
+    let later = VerifyOptions {
+        now: t(2050, 1, 1),
+        ..opts.clone()
+    };
     let r = ses::verify_signature(sig.to_der(), DataCheck::Data(DATA), None, "golden", &later);
     assert_eq!(r.verdict(), Verdict::ValidWithWarnings, "{:#?}", r.checks);
-    assert!(r.checks.iter().any(|c| c.check == CheckKind::CertificateValidityNow && c.message.contains("expired now")));
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.check == CheckKind::CertificateValidityNow
+                && c.message.contains("expired now"))
+    );
     // No anchor of ours: an unknown root is a warning, not tampering.
-    let unknown = VerifyOptions { trust: TrustStore::new().with(ca.person.cert.clone()), ..opts.clone() };
-    let r = ses::verify_signature(sig.to_der(), DataCheck::Data(DATA), None, "golden", &unknown);
+    let unknown = VerifyOptions {
+        trust: TrustStore::new().with(ca.person.cert.clone()),
+        ..opts.clone()
+    };
+    let r = ses::verify_signature(
+        sig.to_der(),
+        DataCheck::Data(DATA),
+        None,
+        "golden",
+        &unknown,
+    );
     assert_eq!(r.verdict(), Verdict::ValidWithWarnings, "{:#?}", r.checks);
-    assert!(r.checks.iter().any(|c| c.check == CheckKind::CertificateChain && c.message.contains("unknown root")));
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.check == CheckKind::CertificateChain && c.message.contains("unknown root"))
+    );
     // A trusted root of the same name whose key did not issue these certificates: broken.
     let other = TestCa::new("someone else").unwrap();
-    let wrong = VerifyOptions { trust: TrustStore::new().with(other.root.cert), ..opts };
+    let wrong = VerifyOptions {
+        trust: TrustStore::new().with(other.root.cert),
+        ..opts
+    };
     let r = ses::verify_signature(sig.to_der(), DataCheck::Data(DATA), None, "golden", &wrong);
-    assert!(r.failures().all(|c| c.check == CheckKind::CertificateChain) && r.failures().count() == 2, "{:#?}", r.checks);
+    assert!(
+        r.failures().all(|c| c.check == CheckKind::CertificateChain) && r.failures().count() == 2,
+        "{:#?}",
+        r.checks
+    );
 }
 
 #[test]
 fn tampered_signatures_fail_the_right_check() {
     let (ca, seal, sig) = make();
-    let opts = VerifyOptions { trust: TrustStore::new().with(ca.root.cert.clone()), now: t(2027, 1, 1), extra_certs: vec![] };
+    let opts = VerifyOptions {
+        trust: TrustStore::new().with(ca.root.cert.clone()),
+        now: t(2027, 1, 1),
+        extra_certs: vec![],
+    };
     let der = sig.to_der();
     // Flip a byte of the seal name inside TBS_Sign: signer signature fails, and so does the maker's.
     let name = "上海市测试局".as_bytes();
@@ -115,22 +199,54 @@ fn tampered_signatures_fail_the_right_check() {
     m[pos + 2] ^= 1;
     let r = ses::verify_signature(&m, DataCheck::Data(DATA), None, "t", &opts);
     let failed: Vec<_> = r.failures().map(|c| c.check).collect();
-    assert!(failed.contains(&CheckKind::SignerSignature) && failed.contains(&CheckKind::MakerSignature), "{failed:?}");
+    assert!(
+        failed.contains(&CheckKind::SignerSignature) && failed.contains(&CheckKind::MakerSignature),
+        "{failed:?}"
+    );
     // Flip the last byte (inside the signer's signature value).
     let mut m = der.to_vec();
     let n = m.len() - 1;
     m[n] ^= 1;
     let r = ses::verify_signature(&m, DataCheck::Data(DATA), None, "t", &opts);
-    assert_eq!(r.failures().map(|c| c.check).collect::<Vec<_>>(), vec![CheckKind::SignerSignature]);
+    assert_eq!(
+        r.failures().map(|c| c.check).collect::<Vec<_>>(),
+        vec![CheckKind::SignerSignature]
+    );
     // A signer that the seal does not list.
     let stranger = ca
-        .issue("stranger", &[("C", "CN"), ("CN", "李四")], eseal::crypto::testca::CertKind::Signing, t(2025, 1, 1), t(2045, 1, 1))
+        .issue(
+            "stranger",
+            &[("C", "CN"), ("CN", "李四")],
+            eseal::crypto::testca::CertKind::Signing,
+            t(2025, 1, 1),
+            t(2045, 1, 1),
+        )
         .unwrap();
-    let e = ses::sign(&seal, &stranger.signer(), &sm3(DATA), PROPERTY, t(2026, 6, 1)).unwrap_err();
-    assert!(matches!(e, SesError::SealUnusable(ref m) if m.contains("certList")), "{e}");
+    let e = ses::sign(
+        &seal,
+        &stranger.signer(),
+        &sm3(DATA),
+        PROPERTY,
+        t(2026, 6, 1),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, SesError::SealUnusable(ref m) if m.contains("certList")),
+        "{e}"
+    );
     // Outside the seal's validity.
-    let e = ses::sign(&seal, &ca.person.signer(), &sm3(DATA), PROPERTY, t(2032, 1, 1)).unwrap_err();
-    assert!(matches!(e, SesError::SealUnusable(ref m) if m.contains("valid")), "{e}");
+    let e = ses::sign(
+        &seal,
+        &ca.person.signer(),
+        &sm3(DATA),
+        PROPERTY,
+        t(2032, 1, 1),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, SesError::SealUnusable(ref m) if m.contains("valid")),
+        "{e}"
+    );
 }
 
 #[test]
@@ -142,15 +258,24 @@ fn bad_inputs_give_clear_errors() {
         let bytes = std::fs::read(&path).unwrap();
         let seal = Seal::from_der(&bytes);
         let sig = SesSignature::from_der(&bytes);
-        assert!(seal.is_err() && sig.is_err(), "{} must not parse", path.display());
+        assert!(
+            seal.is_err() && sig.is_err(),
+            "{} must not parse",
+            path.display()
+        );
         let msg = seal.unwrap_err().to_string();
-        assert!(!msg.is_empty() && msg.len() < 300, "{}: {msg}", path.display());
+        assert!(
+            !msg.is_empty() && msg.len() < 300,
+            "{}: {msg}",
+            path.display()
+        );
         n += 1;
     }
     assert!(n >= 7);
     let e = Seal::from_der(&std::fs::read(dir.join("seal-truncated.der")).unwrap()).unwrap_err();
     assert!(e.to_string().contains("truncated"), "{e}");
-    let e = Seal::from_der(&std::fs::read(dir.join("seal-trailing-bytes.der")).unwrap()).unwrap_err();
+    let e =
+        Seal::from_der(&std::fs::read(dir.join("seal-trailing-bytes.der")).unwrap()).unwrap_err();
     assert!(e.to_string().contains("trailing"), "{e}");
     let e = Seal::from_der(&std::fs::read(dir.join("seal-wrong-tag.der")).unwrap()).unwrap_err();
     assert!(e.to_string().contains("tag"), "{e}");
@@ -160,7 +285,8 @@ fn bad_inputs_give_clear_errors() {
 fn certificate_and_seal_made_elsewhere_are_refused_when_not_ours() {
     // A maker certificate for another key cannot sign: SoftwareSigner refuses the pair.
     let ca = TestCa::new("eseal-vectors").unwrap();
-    let e = eseal::crypto::SoftwareSigner::new(ca.person.key.clone(), ca.unit.cert.clone()).unwrap_err();
+    let e = eseal::crypto::SoftwareSigner::new(ca.person.key.clone(), ca.unit.cert.clone())
+        .unwrap_err();
     assert!(e.to_string().contains("does not belong"), "{e}");
     assert!(Certificate::from_der(b"not a certificate").is_err());
 }

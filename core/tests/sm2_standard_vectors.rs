@@ -33,9 +33,15 @@ fn gbt32918_2_example_public_key_z_and_e() {
 #[test]
 fn gbt32918_2_example_signature_verifies() {
     let pk = PublicKey::from_xy(&b32(XA), &b32(YA)).unwrap();
-    let sig = Signature { r: b32(R), s: b32(S) };
+    let sig = Signature {
+        r: b32(R),
+        s: b32(S),
+    };
     sm2::verify(&pk, ID, MSG, &sig).unwrap();
-    assert!(sm2::verify(&pk, b"ALICE123@YAHOO.COM", MSG, &sig).is_err(), "another signer ID gives another Z");
+    assert!(
+        sm2::verify(&pk, b"ALICE123@YAHOO.COM", MSG, &sig).is_err(),
+        "another signer ID gives another Z"
+    );
     let mut bad = sig;
     bad.s[31] ^= 1;
     assert!(sm2::verify(&pk, ID, MSG, &bad).is_err());

@@ -33,14 +33,18 @@ fn all_boxes(l: &OfficialLayout) -> Vec<(&'static str, Quad)> {
 
 #[test]
 fn font_is_installed_and_cjk() {
-    let f = SealFont::system_default().expect("a CJK font (scripts/setup.sh installs fonts-arphic-uming)");
+    let f = SealFont::system_default()
+        .expect("a CJK font (scripts/setup.sh installs fonts-arphic-uming)");
     assert!(f.has_glyph('章') && f.has_glyph('印'), "{f:?}");
 }
 
 #[test]
 fn official_bitmaps_have_the_right_geometry() {
     for style in OfficialStyle::ALL {
-        let seal = OfficialSeal::new(style, NAMES[1]).bottom_text("合同专用章").code("1101080012345").dpi(DPI);
+        let seal = OfficialSeal::new(style, NAMES[1])
+            .bottom_text("合同专用章")
+            .code("1101080012345")
+            .dpi(DPI);
         let layout = seal.layout().unwrap();
         let pic = layout.drawing.render(DPI).unwrap();
         // Exact pixel size for mm × DPI.
@@ -53,18 +57,32 @@ fn official_bitmaps_have_the_right_geometry() {
         let sample = |rad: f32, deg: f32| -> Option<image::Rgba<u8>> {
             let a = deg.to_radians();
             let (x, y) = ((cx + rad * a.cos()).floor(), (cy + rad * a.sin()).floor());
-            (x >= 0.0 && y >= 0.0 && x < 165.0 && y < 165.0).then(|| *img.get_pixel(x as u32, y as u32))
+            (x >= 0.0 && y >= 0.0 && x < 165.0 && y < 165.0)
+                .then(|| *img.get_pixel(x as u32, y as u32))
         };
         // The ring is red all round and round: scanning each ray, its outer edge is within
         // 1.2 px of the nominal radius and (one ring) its inner edge too.
         for i in 0..360 {
             let deg = i as f32;
-            assert!(sample((r + ri) / 2.0, deg).is_some_and(|p| is_red(&p)), "{style:?}: ring not red at {deg}°");
-            let outer = (0..40).map(|j| r + 2.0 - j as f32 * 0.1).find(|&t| sample(t, deg).is_some_and(|p| p.0[3] > 128));
-            assert!(outer.is_some_and(|t| (t - r).abs() <= 1.2), "{style:?}: outer edge {outer:?} vs {r} at {deg}°");
+            assert!(
+                sample((r + ri) / 2.0, deg).is_some_and(|p| is_red(&p)),
+                "{style:?}: ring not red at {deg}°"
+            );
+            let outer = (0..40)
+                .map(|j| r + 2.0 - j as f32 * 0.1)
+                .find(|&t| sample(t, deg).is_some_and(|p| p.0[3] > 128));
+            assert!(
+                outer.is_some_and(|t| (t - r).abs() <= 1.2),
+                "{style:?}: outer edge {outer:?} vs {r} at {deg}°"
+            );
             if style != OfficialStyle::TradeUnion {
-                let inner = (0..40).map(|j| ri - 2.0 + j as f32 * 0.1).find(|&t| sample(t, deg).is_some_and(|p| p.0[3] > 128));
-                assert!(inner.is_some_and(|t| (t - ri).abs() <= 1.2), "{style:?}: inner edge {inner:?} vs {ri} at {deg}°");
+                let inner = (0..40)
+                    .map(|j| ri - 2.0 + j as f32 * 0.1)
+                    .find(|&t| sample(t, deg).is_some_and(|p| p.0[3] > 128));
+                assert!(
+                    inner.is_some_and(|t| (t - ri).abs() <= 1.2),
+                    "{style:?}: inner edge {inner:?} vs {ri} at {deg}°"
+                );
             }
         }
         // Transparent background: corners and the space between emblem and name.
@@ -72,7 +90,10 @@ fn official_bitmaps_have_the_right_geometry() {
             assert_eq!(img.get_pixel(x, y).0[3], 0);
         }
         // Centre emblem present: the centre pixel is red and the emblem box is well inked.
-        assert!(is_red(img.get_pixel(cx as u32, cy as u32)), "{style:?}: no emblem at the centre");
+        assert!(
+            is_red(img.get_pixel(cx as u32, cy as u32)),
+            "{style:?}: no emblem at the centre"
+        );
         let eb = layout.emblem.0;
         let (ex0, ey0, ex1, ey1) = (eb[0].0 * s, eb[0].1 * s, eb[2].0 * s, eb[2].1 * s);
         let mut inked = 0;
@@ -83,7 +104,10 @@ fn official_bitmaps_have_the_right_geometry() {
                 inked += (img.get_pixel(x, y).0[3] > 128) as u32;
             }
         }
-        assert!(inked * 10 > total, "{style:?}: emblem covers only {inked}/{total} px of its box");
+        assert!(
+            inked * 10 > total,
+            "{style:?}: emblem covers only {inked}/{total} px of its box"
+        );
         // Every inked pixel belongs to the ring, the emblem or a glyph box (1 px tolerance).
         let boxes = all_boxes(&layout);
         let grow = 1.5 / s;
@@ -94,17 +118,30 @@ fn official_bitmaps_have_the_right_geometry() {
             }
             let (mx, my) = ((x as f32 + 0.5) / s, (y as f32 + 0.5) / s);
             let rr = ((mx - layout.center.0).powi(2) + (my - layout.center.1).powi(2)).sqrt();
-            if rr >= layout.ring_inner_radius - grow - if style == OfficialStyle::TradeUnion { 0.8 } else { 0.0 } {
+            if rr
+                >= layout.ring_inner_radius
+                    - grow
+                    - if style == OfficialStyle::TradeUnion {
+                        0.8
+                    } else {
+                        0.0
+                    }
+            {
                 continue; // ring (and the union's thin line)
             }
             if layout.emblem.contains(mx, my) || near(&layout.emblem, mx, my, grow) {
                 continue;
             }
-            let hit = boxes.iter().find(|(_, q)| q.contains(mx, my) || near(q, mx, my, grow));
+            let hit = boxes
+                .iter()
+                .find(|(_, q)| q.contains(mx, my) || near(q, mx, my, grow));
             assert!(hit.is_some(), "{style:?}: stray ink at ({x},{y}) px");
             if hit.is_some_and(|(k, _)| *k == "name") {
                 // Text pixels of the name lie inside the name band.
-                assert!(rr >= layout.name_band.0 - grow && rr <= layout.name_band.1 + grow, "{style:?}: name ink off its band");
+                assert!(
+                    rr >= layout.name_band.0 - grow && rr <= layout.name_band.1 + grow,
+                    "{style:?}: name ink off its band"
+                );
                 in_text += 1;
             }
         }
@@ -114,7 +151,18 @@ fn official_bitmaps_have_the_right_geometry() {
 
 /// Whether (x, y) is within `d` of the quad (tests: tolerance for anti-aliasing).
 fn near(q: &Quad, x: f32, y: f32, d: f32) -> bool {
-    [(-d, 0.0), (d, 0.0), (0.0, -d), (0.0, d), (-d, -d), (d, d), (-d, d), (d, -d)].iter().any(|(dx, dy)| q.contains(x + dx, y + dy))
+    [
+        (-d, 0.0),
+        (d, 0.0),
+        (0.0, -d),
+        (0.0, d),
+        (-d, -d),
+        (d, d),
+        (-d, d),
+        (d, -d),
+    ]
+    .iter()
+    .any(|(dx, dy)| q.contains(x + dx, y + dy))
 }
 
 #[test]
@@ -126,24 +174,39 @@ fn every_style_and_length_lays_out_without_overlap() {
                 if extras {
                     seal = seal.bottom_text("合同专用章").code("1101080012345");
                 }
-                let l = seal.layout().unwrap_or_else(|e| panic!("{style:?} {name}: {e}"));
+                let l = seal
+                    .layout()
+                    .unwrap_or_else(|e| panic!("{style:?} {name}: {e}"));
                 let pic = l.drawing.render(60.0).unwrap();
                 assert_eq!(pic.width_px, mm_to_px(42.0, 60.0));
                 let what = format!("{style:?} {} chars extras={extras}", name.chars().count());
                 assert_eq!(l.name_boxes.len(), name.chars().count());
                 let boxes = all_boxes(&l);
                 for (i, (ka, a)) in boxes.iter().enumerate() {
-                    assert!(!a.overlaps(&l.emblem), "{what}: {ka} glyph {i} overlaps the emblem");
-                    assert!(a.max_radius(l.center.0, l.center.1) < l.ring_inner_radius, "{what}: {ka} glyph {i} touches the ring");
+                    assert!(
+                        !a.overlaps(&l.emblem),
+                        "{what}: {ka} glyph {i} overlaps the emblem"
+                    );
+                    assert!(
+                        a.max_radius(l.center.0, l.center.1) < l.ring_inner_radius,
+                        "{what}: {ka} glyph {i} touches the ring"
+                    );
                     for (j, (kb, b)) in boxes.iter().enumerate().skip(i + 1) {
-                        assert!(!a.overlaps(b), "{what}: {ka} glyph {i} overlaps {kb} glyph {j}");
+                        assert!(
+                            !a.overlaps(b),
+                            "{what}: {ka} glyph {i} overlaps {kb} glyph {j}"
+                        );
                     }
                 }
                 // Name glyphs stay in their band, upright (head outwards) and read clockwise.
                 let (c0, c1) = l.center;
                 let mut last = f32::MIN;
                 for q in &l.name_boxes {
-                    assert!(q.min_corner_radius(c0, c1) >= l.name_band.0 - 0.05 && q.max_radius(c0, c1) <= l.name_band.1 + 0.3, "{what}: off the band");
+                    assert!(
+                        q.min_corner_radius(c0, c1) >= l.name_band.0 - 0.05
+                            && q.max_radius(c0, c1) <= l.name_band.1 + 0.3,
+                        "{what}: off the band"
+                    );
                     let head = ((q.0[0].0 + q.0[1].0) / 2.0, (q.0[0].1 + q.0[1].1) / 2.0);
                     let foot = ((q.0[2].0 + q.0[3].0) / 2.0, (q.0[2].1 + q.0[3].1) / 2.0);
                     let rad = |p: (f32, f32)| ((p.0 - c0).powi(2) + (p.1 - c1).powi(2)).sqrt();
@@ -158,12 +221,19 @@ fn every_style_and_length_lays_out_without_overlap() {
                 for q in &l.code_boxes {
                     let head = ((q.0[0].0 + q.0[1].0) / 2.0, (q.0[0].1 + q.0[1].1) / 2.0);
                     let foot = ((q.0[2].0 + q.0[3].0) / 2.0, (q.0[2].1 + q.0[3].1) / 2.0);
-                    assert!(head.1 < foot.1 || (head.0 - c0).abs() > (foot.0 - c0).abs() - 1.0, "{what}: code glyph not upright");
+                    assert!(
+                        head.1 < foot.1 || (head.0 - c0).abs() > (foot.0 - c0).abs() - 1.0,
+                        "{what}: code glyph not upright"
+                    );
                     assert!(head.0 > last_x, "{what}: code does not read left to right");
                     last_x = head.0;
                 }
                 assert!(l.name_width_ratio >= 0.42 - 1e-4, "{what}: over-compressed");
-                assert!(l.name_arc_deg <= 250.0 + 1e-3, "{what}: arc {}", l.name_arc_deg);
+                assert!(
+                    l.name_arc_deg <= 250.0 + 1e-3,
+                    "{what}: arc {}",
+                    l.name_arc_deg
+                );
             }
         }
     }
@@ -172,23 +242,41 @@ fn every_style_and_length_lays_out_without_overlap() {
 #[test]
 fn two_bottom_lines_fit_under_the_emblem() {
     for style in OfficialStyle::ALL {
-        let l = OfficialSeal::new(style, NAMES[1]).bottom_text("第一团支部\n委员会").layout().unwrap();
+        let l = OfficialSeal::new(style, NAMES[1])
+            .bottom_text("第一团支部\n委员会")
+            .layout()
+            .unwrap();
         assert_eq!(l.bottom_boxes.len(), 8);
         let boxes = all_boxes(&l);
         for (i, (_, a)) in boxes.iter().enumerate() {
-            assert!(!a.overlaps(&l.emblem) && a.max_radius(l.center.0, l.center.1) < l.ring_inner_radius);
-            assert!(boxes.iter().skip(i + 1).all(|(_, b)| !a.overlaps(b)), "{style:?}");
+            assert!(
+                !a.overlaps(&l.emblem)
+                    && a.max_radius(l.center.0, l.center.1) < l.ring_inner_radius
+            );
+            assert!(
+                boxes.iter().skip(i + 1).all(|(_, b)| !a.overlaps(b)),
+                "{style:?}"
+            );
         }
         // The second line is below the first.
         assert!(l.bottom_boxes[5].0[0].1 > l.bottom_boxes[0].0[3].1);
     }
-    assert!(OfficialSeal::new(OfficialStyle::Common, "示例").bottom_text("一\n二\n三").layout().is_err());
+    assert!(
+        OfficialSeal::new(OfficialStyle::Common, "示例")
+            .bottom_text("一\n二\n三")
+            .layout()
+            .is_err()
+    );
 }
 
 #[test]
 fn long_names_are_compressed_short_names_are_not() {
-    let short = OfficialSeal::new(OfficialStyle::Common, NAMES[1]).layout().unwrap();
-    let long = OfficialSeal::new(OfficialStyle::Common, NAMES[3]).layout().unwrap();
+    let short = OfficialSeal::new(OfficialStyle::Common, NAMES[1])
+        .layout()
+        .unwrap();
+    let long = OfficialSeal::new(OfficialStyle::Common, NAMES[3])
+        .layout()
+        .unwrap();
     assert!((short.name_width_ratio - 0.9).abs() < 1e-4);
     assert!(long.name_width_ratio < short.name_width_ratio);
     assert!(long.name_arc_deg > short.name_arc_deg);
@@ -196,20 +284,43 @@ fn long_names_are_compressed_short_names_are_not() {
 
 #[test]
 fn bad_text_and_missing_glyphs_are_errors() {
-    let e = OfficialSeal::new(OfficialStyle::Common, "示例\u{E000}公司").layout().unwrap_err();
-    assert!(matches!(e, StampError::MissingGlyph { ch: '\u{E000}', .. }), "{e}");
-    assert!(matches!(OfficialSeal::new(OfficialStyle::Common, "  ").layout(), Err(StampError::BadText(_))));
-    assert!(matches!(OfficialSeal::new(OfficialStyle::Common, "北京 公司").layout(), Err(StampError::BadText(_))));
-    assert!(matches!(OfficialSeal::new(OfficialStyle::Common, "北京公司").diameter_mm(5.0).layout(), Err(StampError::BadSize(_))));
+    let e = OfficialSeal::new(OfficialStyle::Common, "示例\u{E000}公司")
+        .layout()
+        .unwrap_err();
+    assert!(
+        matches!(e, StampError::MissingGlyph { ch: '\u{E000}', .. }),
+        "{e}"
+    );
+    assert!(matches!(
+        OfficialSeal::new(OfficialStyle::Common, "  ").layout(),
+        Err(StampError::BadText(_))
+    ));
+    assert!(matches!(
+        OfficialSeal::new(OfficialStyle::Common, "北京 公司").layout(),
+        Err(StampError::BadText(_))
+    ));
+    assert!(matches!(
+        OfficialSeal::new(OfficialStyle::Common, "北京公司")
+            .diameter_mm(5.0)
+            .layout(),
+        Err(StampError::BadSize(_))
+    ));
     let t = common::TempDir::new("stamp-font");
     let not_font = t.path().join("x.ttf");
     std::fs::write(&not_font, b"not a font").unwrap();
-    assert!(matches!(SealFont::from_path(&not_font, 0), Err(StampError::BadFont { .. })));
+    assert!(matches!(
+        SealFont::from_path(&not_font, 0),
+        Err(StampError::BadFont { .. })
+    ));
 }
 
 #[test]
 fn svg_matches_the_drawing() {
-    let pic = OfficialSeal::new(OfficialStyle::YouthLeague, NAMES[1]).bottom_text("委员会").dpi(DPI).render().unwrap();
+    let pic = OfficialSeal::new(OfficialStyle::YouthLeague, NAMES[1])
+        .bottom_text("委员会")
+        .dpi(DPI)
+        .render()
+        .unwrap();
     let svg = pic.svg.unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("viewBox=\"0 0 42 42\""));
     // ring + star + two bars + 8 + 3 glyphs (each filled and stroked)
@@ -218,41 +329,86 @@ fn svg_matches_the_drawing() {
 
 #[test]
 fn personal_seals() {
-    for (name, engraved) in [("张三", "张三之印"), ("王小明", "王小明印"), ("欧阳娜娜", "欧阳娜娜")] {
+    for (name, engraved) in [
+        ("张三", "张三之印"),
+        ("王小明", "王小明印"),
+        ("欧阳娜娜", "欧阳娜娜"),
+    ] {
         for border in [true, false] {
-            let seal = PersonalSeal { border, dpi: DPI, ..PersonalSeal::new(PersonalShape::Square, name) };
+            let seal = PersonalSeal {
+                border,
+                dpi: DPI,
+                ..PersonalSeal::new(PersonalShape::Square, name)
+            };
             let l = seal.layout().unwrap();
             assert_eq!(l.text.iter().collect::<String>(), engraved);
             // Right column first, top to bottom.
-            let c = |i: usize| ((l.boxes[i].0[0].0 + l.boxes[i].0[2].0) / 2.0, (l.boxes[i].0[0].1 + l.boxes[i].0[2].1) / 2.0);
+            let c = |i: usize| {
+                (
+                    (l.boxes[i].0[0].0 + l.boxes[i].0[2].0) / 2.0,
+                    (l.boxes[i].0[0].1 + l.boxes[i].0[2].1) / 2.0,
+                )
+            };
             assert!(c(0).0 > c(2).0 && c(0).1 < c(1).1 && c(2).1 < c(3).1);
             for i in 0..4 {
                 for j in i + 1..4 {
                     assert!(!l.boxes[i].overlaps(&l.boxes[j]));
                 }
                 if let Some(f) = &l.frame_inner {
-                    assert!(l.boxes[i].0.iter().all(|&(x, y)| f.contains(x, y)), "glyph outside the frame");
+                    assert!(
+                        l.boxes[i].0.iter().all(|&(x, y)| f.contains(x, y)),
+                        "glyph outside the frame"
+                    );
                 }
             }
             let pic = l.drawing.render(DPI).unwrap();
             assert_eq!((pic.width_px, pic.height_px), (79, 79)); // 20 mm at 100 dpi
             let img = pic.to_rgba().unwrap();
-            assert_eq!(is_red(img.get_pixel(0, 0)), border, "frame at the corner iff border");
-            assert_eq!(img.get_pixel(39, 39).0[3], 0, "gap between the cells is transparent");
+            assert_eq!(
+                is_red(img.get_pixel(0, 0)),
+                border,
+                "frame at the corner iff border"
+            );
+            assert_eq!(
+                img.get_pixel(39, 39).0[3],
+                0,
+                "gap between the cells is transparent"
+            );
         }
     }
-    let rect = PersonalSeal { dpi: DPI, ..PersonalSeal::new(PersonalShape::Rectangle, "王小明") }.layout().unwrap();
-    let rect4 = PersonalSeal { dpi: DPI, ..PersonalSeal::new(PersonalShape::Rectangle, "欧阳娜娜") }.layout().unwrap();
+    let rect = PersonalSeal {
+        dpi: DPI,
+        ..PersonalSeal::new(PersonalShape::Rectangle, "王小明")
+    }
+    .layout()
+    .unwrap();
+    let rect4 = PersonalSeal {
+        dpi: DPI,
+        ..PersonalSeal::new(PersonalShape::Rectangle, "欧阳娜娜")
+    }
+    .layout()
+    .unwrap();
     assert!(rect4.drawing.width_mm > rect.drawing.width_mm && rect.drawing.height_mm == 10.0);
-    assert!(rect.boxes.windows(2).all(|w| !w[0].overlaps(&w[1]) && w[0].0[1].0 <= w[1].0[0].0));
-    assert!(matches!(PersonalSeal::new(PersonalShape::Square, "司马相如帝").layout(), Err(StampError::BadText(_))));
+    assert!(
+        rect.boxes
+            .windows(2)
+            .all(|w| !w[0].overlaps(&w[1]) && w[0].0[1].0 <= w[1].0[0].0)
+    );
+    assert!(matches!(
+        PersonalSeal::new(PersonalShape::Square, "司马相如帝").layout(),
+        Err(StampError::BadText(_))
+    ));
 }
 
 fn test_image(w: u32, h: u32) -> image::RgbImage {
     // A red disc on white paper, a little grey noise in the white.
     image::RgbImage::from_fn(w, h, |x, y| {
         let (dx, dy) = (x as f32 - w as f32 / 2.0, y as f32 - h as f32 / 2.0);
-        if (dx * dx + dy * dy).sqrt() < h as f32 * 0.4 { image::Rgb([220, 20, 30]) } else { image::Rgb([250 - ((x + y) % 5) as u8, 250, 248]) }
+        if (dx * dx + dy * dy).sqrt() < h as f32 * 0.4 {
+            image::Rgb([220, 20, 30])
+        } else {
+            image::Rgb([250 - ((x + y) % 5) as u8, 250, 248])
+        }
     })
 }
 
@@ -273,29 +429,61 @@ fn import_each_format() {
         let mut out = Vec::new();
         {
             let mut enc = GifEncoder::new(&mut out);
-            let f1 = image::Frame::new(image::DynamicImage::ImageRgb8(test_image(300, 200)).to_rgba8());
-            let f2 = image::Frame::new(image::RgbaImage::from_pixel(300, 200, image::Rgba([0, 0, 255, 255])));
+            let f1 =
+                image::Frame::new(image::DynamicImage::ImageRgb8(test_image(300, 200)).to_rgba8());
+            let f2 = image::Frame::new(image::RgbaImage::from_pixel(
+                300,
+                200,
+                image::Rgba([0, 0, 255, 255]),
+            ));
             enc.encode_frames([f1, f2]).unwrap();
         }
         out
     };
-    let opts = ImportOptions { dpi: DPI, ..Default::default() };
+    let opts = ImportOptions {
+        dpi: DPI,
+        ..Default::default()
+    };
     for (what, bytes) in [("png", &png), ("jpg", &jpg), ("gif", &gif)] {
         let pic = import(bytes, &opts).unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!((pic.width_px, pic.height_px), (165, 165), "{what}");
         assert_eq!((pic.width_mm, pic.height_mm), (42.0, 42.0));
         let img = pic.to_rgba().unwrap();
-        assert_eq!(img.get_pixel(2, 2).0[3], 0, "{what}: white paper not transparent");
+        assert_eq!(
+            img.get_pixel(2, 2).0[3],
+            0,
+            "{what}: white paper not transparent"
+        );
         let c = img.get_pixel(82, 82);
-        assert!(c.0[3] == 255 && c.0[0] > 180 && c.0[2] < 90, "{what}: centre {c:?}");
+        assert!(
+            c.0[3] == 255 && c.0[0] > 180 && c.0[2] < 90,
+            "{what}: centre {c:?}"
+        );
     }
     // Cover crops the 3:2 picture to the square (disc touches nearly top to bottom); contain
     // letterboxes it (transparent bands top and bottom, disc smaller).
-    let contain = import(&png, &ImportOptions { fit: Fit::Contain, ..opts.clone() }).unwrap().to_rgba().unwrap();
+    let contain = import(
+        &png,
+        &ImportOptions {
+            fit: Fit::Contain,
+            ..opts.clone()
+        },
+    )
+    .unwrap()
+    .to_rgba()
+    .unwrap();
     assert_eq!(contain.get_pixel(82, 10).0[3], 0);
     let cover = import(&png, &opts).unwrap().to_rgba().unwrap();
     assert_eq!(cover.get_pixel(82, 20).0[3], 255);
-    let rect = import(&png, &ImportOptions { width_mm: 40.0, height_mm: 20.0, ..opts }).unwrap();
+    let rect = import(
+        &png,
+        &ImportOptions {
+            width_mm: 40.0,
+            height_mm: 20.0,
+            ..opts
+        },
+    )
+    .unwrap();
     assert_eq!((rect.width_px, rect.height_px), (157, 79));
 }
 
@@ -305,7 +493,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         c ^= b as u32;
         for _ in 0..8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
     }
     !c
@@ -313,26 +505,65 @@ fn crc32(data: &[u8]) -> u32 {
 
 #[test]
 fn refused_inputs() {
-    let opts = ImportOptions { dpi: DPI, ..Default::default() };
-    assert!(matches!(import(b"%PDF-1.7 not a picture", &opts), Err(StampError::NotAnImage(_))));
+    let opts = ImportOptions {
+        dpi: DPI,
+        ..Default::default()
+    };
+    assert!(matches!(
+        import(b"%PDF-1.7 not a picture", &opts),
+        Err(StampError::NotAnImage(_))
+    ));
     assert!(matches!(import(&[], &opts), Err(StampError::NotAnImage(_))));
     let mut bmp = b"BM".to_vec();
     bmp.extend_from_slice(&[0u8; 60]);
-    assert!(matches!(import(&bmp, &opts), Err(StampError::NotAnImage(_))), "BMP is not an accepted format");
-    let mut png = encode(&image::DynamicImage::ImageRgb8(test_image(30, 20)), image::ImageFormat::Png);
+    assert!(
+        matches!(import(&bmp, &opts), Err(StampError::NotAnImage(_))),
+        "BMP is not an accepted format"
+    );
+    let mut png = encode(
+        &image::DynamicImage::ImageRgb8(test_image(30, 20)),
+        image::ImageFormat::Png,
+    );
     let truncated = &png[..png.len() / 2];
-    assert!(matches!(import(truncated, &opts), Err(StampError::NotAnImage(_))));
+    assert!(matches!(
+        import(truncated, &opts),
+        Err(StampError::NotAnImage(_))
+    ));
     // Decompression bomb: a header claiming 60000 × 60000 pixels is refused before decoding.
     png[16..20].copy_from_slice(&60000u32.to_be_bytes());
     png[20..24].copy_from_slice(&60000u32.to_be_bytes());
     let crc = crc32(&png[12..29]);
     png[29..33].copy_from_slice(&crc.to_be_bytes());
-    assert!(matches!(import(&png, &opts), Err(StampError::TooLarge { width: 60000, height: 60000, .. })));
-    let huge = ImportOptions { width_mm: 200.0, height_mm: 200.0, dpi: 1200.0, ..opts.clone() };
-    assert!(matches!(import(&png, &huge), Err(StampError::BadSize(_))), "output too large");
-    let small = ImportOptions { max_input_pixels: 100, ..opts };
-    let ok_png = encode(&image::DynamicImage::ImageRgb8(test_image(30, 20)), image::ImageFormat::Png);
-    assert!(matches!(import(&ok_png, &small), Err(StampError::TooLarge { .. })));
+    assert!(matches!(
+        import(&png, &opts),
+        Err(StampError::TooLarge {
+            width: 60000,
+            height: 60000,
+            ..
+        })
+    ));
+    let huge = ImportOptions {
+        width_mm: 200.0,
+        height_mm: 200.0,
+        dpi: 1200.0,
+        ..opts.clone()
+    };
+    assert!(
+        matches!(import(&png, &huge), Err(StampError::BadSize(_))),
+        "output too large"
+    );
+    let small = ImportOptions {
+        max_input_pixels: 100,
+        ..opts
+    };
+    let ok_png = encode(
+        &image::DynamicImage::ImageRgb8(test_image(30, 20)),
+        image::ImageFormat::Png,
+    );
+    assert!(matches!(
+        import(&ok_png, &small),
+        Err(StampError::TooLarge { .. })
+    ));
 }
 
 #[test]
@@ -353,11 +584,17 @@ fn qr_round_trip() {
     for i in 0..177 {
         for d in 0..quiet {
             for (x, y) in [(i, d), (d, i), (i, 176 - d), (176 - d, i)] {
-                assert_eq!(img.get_pixel(x, y).0[0], 255, "dark pixel in the quiet zone at ({x},{y})");
+                assert_eq!(
+                    img.get_pixel(x, y).0[0],
+                    255,
+                    "dark pixel in the quiet zone at ({x},{y})"
+                );
             }
         }
     }
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(177, 177, |x, y| img.get_pixel(x as u32, y as u32).0[0]);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(177, 177, |x, y| {
+        img.get_pixel(x as u32, y as u32).0[0]
+    });
     let grids = prepared.detect_grids();
     assert_eq!(grids.len(), 1);
     let (_, text) = grids[0].decode().unwrap();
@@ -366,7 +603,10 @@ fn qr_round_trip() {
     let svg = pic.svg.as_deref().unwrap();
     assert!(svg.contains("width=\"15mm\"") && svg.contains("h1v1h-1z"));
     let tiny = AntiForgeryQr { size_mm: 6.0, ..qr };
-    assert!(matches!(tiny.render(), Err(StampError::Qr(_))), "modules too small to print");
+    assert!(
+        matches!(tiny.render(), Err(StampError::Qr(_))),
+        "modules too small to print"
+    );
 }
 
 fn eseal_digest() -> Vec<u8> {
@@ -374,12 +614,17 @@ fn eseal_digest() -> Vec<u8> {
 }
 
 fn qr_modules(text: &str) -> u32 {
-    qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).unwrap().width() as u32
+    qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .unwrap()
+        .width() as u32
 }
 
 #[test]
 fn cross_page_slices() {
-    let pic = OfficialSeal::new(OfficialStyle::Common, NAMES[1]).dpi(DPI).render().unwrap();
+    let pic = OfficialSeal::new(OfficialStyle::Common, NAMES[1])
+        .dpi(DPI)
+        .render()
+        .unwrap();
     let whole = pic.to_rgba().unwrap();
     for n in [1, 2, 3, 7] {
         let parts = slice::vertical_slices(&pic, n).unwrap();
@@ -408,25 +653,116 @@ fn cli_writes_every_kind() {
     let exe = env!("CARGO_BIN_EXE_eseal");
     let run = |args: &[&str]| {
         let out = std::process::Command::new(exe).args(args).output().unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     let p = |n: &str| t.path().join(n).display().to_string();
-    run(&["stamp", "official", "--style", "party", "--name", "中共示例委员会", "--bottom", "纪委", "--dpi", "100", "-o", &p("o.png"), "--svg", &p("o.svg")]);
-    run(&["stamp", "personal", "--name", "王小明", "--shape", "rect", "--dpi", "100", "-o", &p("r.png")]);
-    run(&["stamp", "qr", "--template", "https://v.example.cn/{doc_id}/{digest}", "--doc-id", "D1", "--digest", "00ff", "-o", &p("q.png"), "--svg", &p("q.svg")]);
-    std::fs::write(p("in.png"), encode(&image::DynamicImage::ImageRgb8(test_image(60, 60)), image::ImageFormat::Png)).unwrap();
-    run(&["stamp", "import", &p("in.png"), "--dpi", "100", "-o", &p("i.png")]);
-    run(&["stamp", "slice", &p("o.png"), "--n", "3", "--out-dir", &p("slices")]);
+    run(&[
+        "stamp",
+        "official",
+        "--style",
+        "party",
+        "--name",
+        "中共示例委员会",
+        "--bottom",
+        "纪委",
+        "--dpi",
+        "100",
+        "-o",
+        &p("o.png"),
+        "--svg",
+        &p("o.svg"),
+    ]);
+    run(&[
+        "stamp",
+        "personal",
+        "--name",
+        "王小明",
+        "--shape",
+        "rect",
+        "--dpi",
+        "100",
+        "-o",
+        &p("r.png"),
+    ]);
+    run(&[
+        "stamp",
+        "qr",
+        "--template",
+        "https://v.example.cn/{doc_id}/{digest}",
+        "--doc-id",
+        "D1",
+        "--digest",
+        "00ff",
+        "-o",
+        &p("q.png"),
+        "--svg",
+        &p("q.svg"),
+    ]);
+    std::fs::write(
+        p("in.png"),
+        encode(
+            &image::DynamicImage::ImageRgb8(test_image(60, 60)),
+            image::ImageFormat::Png,
+        ),
+    )
+    .unwrap();
+    run(&[
+        "stamp",
+        "import",
+        &p("in.png"),
+        "--dpi",
+        "100",
+        "-o",
+        &p("i.png"),
+    ]);
+    run(&[
+        "stamp",
+        "slice",
+        &p("o.png"),
+        "--n",
+        "3",
+        "--out-dir",
+        &p("slices"),
+    ]);
     run(&["stamp", "gallery", &p("gallery"), "--dpi", "40"]);
     // A font chosen by path (the set-up installs WenQuanYi Zen Hei beside AR PL UMing).
-    run(&["stamp", "official", "--name", "北京示例有限公司", "--font", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "--dpi", "60", "-o", &p("zenhei.png")]);
-    for f in ["zenhei.png", "q.svg", "o.png", "o.svg", "r.png", "q.png", "i.png", "slices/slice-3.png", "gallery/youth-30.png", "gallery/party-bottom-code.svg"] {
+    run(&[
+        "stamp",
+        "official",
+        "--name",
+        "北京示例有限公司",
+        "--font",
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+        "--dpi",
+        "60",
+        "-o",
+        &p("zenhei.png"),
+    ]);
+    for f in [
+        "zenhei.png",
+        "q.svg",
+        "o.png",
+        "o.svg",
+        "r.png",
+        "q.png",
+        "i.png",
+        "slices/slice-3.png",
+        "gallery/youth-30.png",
+        "gallery/party-bottom-code.svg",
+    ] {
         assert!(t.path().join(f).is_file(), "{f} not written");
     }
     let o = image::open(t.path().join("o.png")).unwrap();
     assert_eq!((o.width(), o.height()), (165, 165));
     // Bad input: clear error, exit status 2, nothing written.
-    let out = std::process::Command::new(exe).args(["stamp", "import", &p("o.svg"), "-o", &p("bad.png")]).output().unwrap();
+    let out = std::process::Command::new(exe)
+        .args(["stamp", "import", &p("o.svg"), "-o", &p("bad.png")])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a supported image"));
     assert!(!t.path().join("bad.png").exists());
@@ -436,7 +772,11 @@ fn cli_writes_every_kind() {
 fn generated_picture_goes_into_a_ses_seal() {
     use eseal::crypto::testca::{TestCa, default_validity};
     use eseal::ses::{Seal, SealBuilder};
-    let pic = OfficialSeal::new(OfficialStyle::Common, NAMES[1]).bottom_text("合同专用章").dpi(DPI).render().unwrap();
+    let pic = OfficialSeal::new(OfficialStyle::Common, NAMES[1])
+        .bottom_text("合同专用章")
+        .dpi(DPI)
+        .render()
+        .unwrap();
     let ca = TestCa::new("eseal-stamp").unwrap();
     let (nb, na) = default_validity();
     let (w, h) = pic.ses_size_mm();

@@ -41,7 +41,9 @@ impl AgentProc {
             .spawn()
             .expect("start eseal agent");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("agent banner");
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("agent banner");
         let port = line
             .split("http://127.0.0.1:")
             .nth(1)
@@ -52,10 +54,20 @@ impl AgentProc {
     }
 
     /// One HTTP/1.1 request; returns (status, headers lower-cased, JSON body).
-    fn call(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> (u16, Vec<(String, String)>, Value) {
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> (u16, Vec<(String, String)>, Value) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to agent");
         let body = body.map(|b| b.to_string()).unwrap_or_default();
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: {}\r\n", self.port, body.len());
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.port,
+            body.len()
+        );
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
         }
@@ -64,16 +76,33 @@ impl AgentProc {
         s.write_all(req.as_bytes()).unwrap();
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).unwrap();
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("HTTP head");
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("HTTP head");
         let head = String::from_utf8_lossy(&raw[..split]).to_string();
         let mut body = raw[split + 4..].to_vec();
         let mut lines = head.lines();
-        let status: u16 = lines.next().and_then(|l| l.split_whitespace().nth(1)).and_then(|c| c.parse().ok()).expect("status");
-        let hdrs: Vec<(String, String)> = lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string())).collect();
-        if hdrs.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked")) {
+        let status: u16 = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|c| c.parse().ok())
+            .expect("status");
+        let hdrs: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        if hdrs
+            .iter()
+            .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
+        {
             body = dechunk(&body);
         }
-        (status, hdrs, serde_json::from_slice(&body).unwrap_or(Value::Null))
+        (
+            status,
+            hdrs,
+            serde_json::from_slice(&body).unwrap_or(Value::Null),
+        )
     }
 
     fn stderr_text(mut self) -> String {
@@ -105,7 +134,9 @@ fn b64(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 fn unb64(v: &Value) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD.decode(v.as_str().expect("base64 string")).expect("base64")
+    base64::engine::general_purpose::STANDARD
+        .decode(v.as_str().expect("base64 string"))
+        .expect("base64")
 }
 
 const OK: [(&str, &str); 2] = [("Origin", ORIGIN), ("X-Eseal-Session", SECRET)];
@@ -130,52 +161,154 @@ fn login_challenge_signed_over_http_verifies_and_strangers_are_refused() {
     assert_eq!(cert.der(), test_ca().person.cert.der());
 
     // The server's login challenge, signed on the key through the agent.
-    let challenge: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
-    let (st, _, r) = agent.call("POST", "/v1/sign-challenge", &OK, Some(&json!({ "pin": USER_PIN, "challenge": b64(&challenge) })));
+    let challenge: Vec<u8> = (0..32u8)
+        .map(|i| i.wrapping_mul(37).wrapping_add(11))
+        .collect();
+    let (st, _, r) = agent.call(
+        "POST",
+        "/v1/sign-challenge",
+        &OK,
+        Some(&json!({ "pin": USER_PIN, "challenge": b64(&challenge) })),
+    );
     assert_eq!(st, 200, "{r}");
     let signer_cert = Certificate::from_der(&unb64(&r["certificate"])).unwrap();
     let sig = sm2::Signature::from_der(&unb64(&r["signature"])).unwrap();
-    sm2::verify(signer_cert.sm2_public_key().unwrap(), sm2::DEFAULT_ID, &challenge, &sig).expect("challenge signature verifies against the certificate");
-    assert!(sm2::verify(signer_cert.sm2_public_key().unwrap(), sm2::DEFAULT_ID, b"another challenge", &sig).is_err());
+    sm2::verify(
+        signer_cert.sm2_public_key().unwrap(),
+        sm2::DEFAULT_ID,
+        &challenge,
+        &sig,
+    )
+    .expect("challenge signature verifies against the certificate");
+    assert!(
+        sm2::verify(
+            signer_cert.sm2_public_key().unwrap(),
+            sm2::DEFAULT_ID,
+            b"another challenge",
+            &sig
+        )
+        .is_err()
+    );
     assert_eq!(r["device_serial"], "AGENT01");
 
     // OpenSSL agrees.
     std::fs::write(t.path().join("challenge"), &challenge).unwrap();
     std::fs::write(t.path().join("sig.der"), unb64(&r["signature"])).unwrap();
-    std::fs::write(t.path().join("pub.pem"), signer_cert.sm2_public_key().unwrap().to_pem()).unwrap();
+    std::fs::write(
+        t.path().join("pub.pem"),
+        signer_cert.sm2_public_key().unwrap().to_pem(),
+    )
+    .unwrap();
     let out = common::tool("openssl")
         .current_dir(t.path())
-        .args(["pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem", "-rawin", "-in", "challenge", "-sigfile", "sig.der", "-digest", "sm3", "-pkeyopt", "distid:1234567812345678"])
+        .args([
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            "pub.pem",
+            "-rawin",
+            "-in",
+            "challenge",
+            "-sigfile",
+            "sig.der",
+            "-digest",
+            "sm3",
+            "-pkeyopt",
+            "distid:1234567812345678",
+        ])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Signature Verified Successfully"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Signature Verified Successfully"),
+        "{out:?}"
+    );
 
     // A document digest e.
     let pk = signer_cert.sm2_public_key().unwrap();
     let e = sm2::message_digest(pk, sm2::DEFAULT_ID, b"TBS_Sign DER");
-    let (st, _, r) = agent.call("POST", "/v1/sign", &OK, Some(&json!({ "pin": USER_PIN, "digest": b64(&e) })));
+    let (st, _, r) = agent.call(
+        "POST",
+        "/v1/sign",
+        &OK,
+        Some(&json!({ "pin": USER_PIN, "digest": b64(&e) })),
+    );
     assert_eq!(st, 200, "{r}");
-    sm2::verify_digest(pk, &e, &sm2::Signature::from_der(&unb64(&r["signature"])).unwrap()).unwrap();
+    sm2::verify_digest(
+        pk,
+        &e,
+        &sm2::Signature::from_der(&unb64(&r["signature"])).unwrap(),
+    )
+    .unwrap();
 
     // Wrong PIN: tries left in the answer.
-    let (st, _, r) = agent.call("POST", "/v1/verify-pin", &OK, Some(&json!({ "pin": "999999" })));
-    assert_eq!((st, r["error"].as_str(), r["retries_left"].as_u64()), (403, Some("pin_incorrect"), Some(4)), "{r}");
-    let (st, _, _) = agent.call("POST", "/v1/verify-pin", &OK, Some(&json!({ "pin": USER_PIN })));
+    let (st, _, r) = agent.call(
+        "POST",
+        "/v1/verify-pin",
+        &OK,
+        Some(&json!({ "pin": "999999" })),
+    );
+    assert_eq!(
+        (st, r["error"].as_str(), r["retries_left"].as_u64()),
+        (403, Some("pin_incorrect"), Some(4)),
+        "{r}"
+    );
+    let (st, _, _) = agent.call(
+        "POST",
+        "/v1/verify-pin",
+        &OK,
+        Some(&json!({ "pin": USER_PIN })),
+    );
     assert_eq!(st, 200);
 
     // Another origin, no secret, a wrong secret: refused, without touching the key.
-    let (st, hdrs, r) = agent.call("POST", "/v1/sign-challenge", &[("Origin", "https://evil.example"), ("X-Eseal-Session", SECRET)], Some(&json!({ "pin": USER_PIN, "challenge": b64(&challenge) })));
+    let (st, hdrs, r) = agent.call(
+        "POST",
+        "/v1/sign-challenge",
+        &[
+            ("Origin", "https://evil.example"),
+            ("X-Eseal-Session", SECRET),
+        ],
+        Some(&json!({ "pin": USER_PIN, "challenge": b64(&challenge) })),
+    );
     assert_eq!((st, r["error"].as_str()), (403, Some("origin_refused")));
     assert!(!hdrs.iter().any(|(k, _)| k == "access-control-allow-origin"));
-    let (st, _, r) = agent.call("POST", "/v1/sign-challenge", &[("Origin", ORIGIN)], Some(&json!({ "pin": USER_PIN, "challenge": b64(&challenge) })));
+    let (st, _, r) = agent.call(
+        "POST",
+        "/v1/sign-challenge",
+        &[("Origin", ORIGIN)],
+        Some(&json!({ "pin": USER_PIN, "challenge": b64(&challenge) })),
+    );
     assert_eq!((st, r["error"].as_str()), (401, Some("session_refused")));
-    let (st, _, _) = agent.call("GET", "/v1/keys", &[("Origin", ORIGIN), ("X-Eseal-Session", "test-session-secret-0123456780")], None);
+    let (st, _, _) = agent.call(
+        "GET",
+        "/v1/keys",
+        &[
+            ("Origin", ORIGIN),
+            ("X-Eseal-Session", "test-session-secret-0123456780"),
+        ],
+        None,
+    );
     assert_eq!(st, 401);
     // The preflight from the portal is allowed, from elsewhere not.
-    let (st, hdrs, _) = agent.call("OPTIONS", "/v1/sign-challenge", &[("Origin", ORIGIN), ("Access-Control-Request-Method", "POST")], None);
+    let (st, hdrs, _) = agent.call(
+        "OPTIONS",
+        "/v1/sign-challenge",
+        &[
+            ("Origin", ORIGIN),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+        None,
+    );
     assert_eq!(st, 204);
-    assert!(hdrs.iter().any(|(k, v)| k == "access-control-allow-headers" && v.to_ascii_lowercase().contains("x-eseal-session")));
-    let (st, _, _) = agent.call("OPTIONS", "/v1/sign-challenge", &[("Origin", "https://evil.example")], None);
+    assert!(hdrs.iter().any(|(k, v)| k == "access-control-allow-headers"
+        && v.to_ascii_lowercase().contains("x-eseal-session")));
+    let (st, _, _) = agent.call(
+        "OPTIONS",
+        "/v1/sign-challenge",
+        &[("Origin", "https://evil.example")],
+        None,
+    );
     assert_eq!(st, 403);
     // The refused calls did not use up PIN tries.
     let (_, _, id) = agent.call("GET", "/v1/identity", &OK, None);
@@ -186,8 +319,19 @@ fn login_challenge_signed_over_http_verifies_and_strangers_are_refused() {
     let (nb, na) = eseal::crypto::testca::default_validity();
     let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
     png.extend([7u8; 600]);
-    let seal = SealBuilder::new("测试专用章", "310000000000002").picture("png", png, 40, 40).valid(nb, na).created(nb).signer_cert(&ca.person.cert).build(&ca.unit.signer()).unwrap();
-    let (st, _, r) = agent.call("POST", "/v1/write-seal", &OK, Some(&json!({ "pin": USER_PIN, "seal": b64(seal.der()) })));
+    let seal = SealBuilder::new("测试专用章", "310000000000002")
+        .picture("png", png, 40, 40)
+        .valid(nb, na)
+        .created(nb)
+        .signer_cert(&ca.person.cert)
+        .build(&ca.unit.signer())
+        .unwrap();
+    let (st, _, r) = agent.call(
+        "POST",
+        "/v1/write-seal",
+        &OK,
+        Some(&json!({ "pin": USER_PIN, "seal": b64(seal.der()) })),
+    );
     assert_eq!(st, 200, "{r}");
     let (st, _, r) = agent.call("GET", "/v1/seals", &OK, None);
     assert_eq!(st, 200, "{r}");
@@ -196,7 +340,10 @@ fn login_challenge_signed_over_http_verifies_and_strangers_are_refused() {
 
     let log = agent.stderr_text();
     assert!(log.contains("POST /v1/sign-challenge -> 200"), "{log}");
-    assert!(!log.contains(USER_PIN) && !log.contains("999999"), "the PIN must never be logged: {log}");
+    assert!(
+        !log.contains(USER_PIN) && !log.contains("999999"),
+        "the PIN must never be logged: {log}"
+    );
 }
 
 #[test]
@@ -205,45 +352,130 @@ fn cli_init_list_verify_write_and_read_seals() {
     let state = t.path().join("key.json");
     let eseal = || {
         let mut c = Command::new(env!("CARGO_BIN_EXE_eseal"));
-        c.env("ESEAL_SOFT_UKEY_FILE", &state).env_remove("ESEAL_UKEY_PIN");
+        c.env("ESEAL_SOFT_UKEY_FILE", &state)
+            .env_remove("ESEAL_UKEY_PIN");
         c
     };
     // init from a certificate and key file
     let ca = test_ca();
     std::fs::write(t.path().join("cert.pem"), ca.person.cert.to_pem()).unwrap();
     std::fs::write(t.path().join("key.pem"), ca.person.key.to_pkcs8_pem()).unwrap();
-    let out = eseal().args(["ukey", "init", "--pin", "246810", "--serial", "CLI0001", "--retries", "3"]).arg("--out").arg(&state).arg("--cert").arg(t.path().join("cert.pem")).arg("--key").arg(t.path().join("key.pem")).output().unwrap();
+    let out = eseal()
+        .args([
+            "ukey",
+            "init",
+            "--pin",
+            "246810",
+            "--serial",
+            "CLI0001",
+            "--retries",
+            "3",
+        ])
+        .arg("--out")
+        .arg(&state)
+        .arg("--cert")
+        .arg(t.path().join("cert.pem"))
+        .arg("--key")
+        .arg(t.path().join("key.pem"))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{out:?}");
     // A key that does not match the certificate is refused.
     std::fs::write(t.path().join("other.pem"), ca.unit.key.to_pkcs8_pem()).unwrap();
-    let out = eseal().args(["ukey", "init", "--pin", "246810"]).arg("--out").arg(t.path().join("x.json")).arg("--cert").arg(t.path().join("cert.pem")).arg("--key").arg(t.path().join("other.pem")).output().unwrap();
+    let out = eseal()
+        .args(["ukey", "init", "--pin", "246810"])
+        .arg("--out")
+        .arg(t.path().join("x.json"))
+        .arg("--cert")
+        .arg(t.path().join("cert.pem"))
+        .arg("--key")
+        .arg(t.path().join("other.pem"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(!t.path().join("x.json").exists());
 
     // The library used through the environment variable, as a user would.
     let lib = built_soft_ukey();
-    let out = eseal().args(["ukey", "list", "--lib"]).arg(&lib).output().unwrap();
+    let out = eseal()
+        .args(["ukey", "list", "--lib"])
+        .arg(&lib)
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && text.contains("serial: CLI0001") && text.contains("CN=张三") && text.contains("3 of 3 tries left"), "{text}");
+    assert!(
+        out.status.success()
+            && text.contains("serial: CLI0001")
+            && text.contains("CN=张三")
+            && text.contains("3 of 3 tries left"),
+        "{text}"
+    );
 
-    let out = eseal().args(["ukey", "verify-pin", "--pin", "135791", "--lib"]).arg(&lib).output().unwrap();
+    let out = eseal()
+        .args(["ukey", "verify-pin", "--pin", "135791", "--lib"])
+        .arg(&lib)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 tries left"));
-    let out = eseal().args(["ukey", "verify-pin", "--lib"]).arg(&lib).env("ESEAL_UKEY_PIN", "246810").output().unwrap();
+    let out = eseal()
+        .args(["ukey", "verify-pin", "--lib"])
+        .arg(&lib)
+        .env("ESEAL_UKEY_PIN", "246810")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{out:?}");
 
     let (nb, na) = eseal::crypto::testca::default_validity();
-    let seal = SealBuilder::new("合同专用章", "310000000000003").picture("png", vec![0x89, b'P', b'N', b'G', 1, 2, 3, 4], 40, 40).valid(nb, na).created(nb).signer_cert(&ca.person.cert).build(&ca.unit.signer()).unwrap();
+    let seal = SealBuilder::new("合同专用章", "310000000000003")
+        .picture("png", vec![0x89, b'P', b'N', b'G', 1, 2, 3, 4], 40, 40)
+        .valid(nb, na)
+        .created(nb)
+        .signer_cert(&ca.person.cert)
+        .build(&ca.unit.signer())
+        .unwrap();
     std::fs::write(t.path().join("s.esl"), seal.der()).unwrap();
-    let out = eseal().args(["ukey", "write-seal", "--pin", "246810", "--name", "seal-1", "--lib"]).arg(&lib).arg("--seal").arg(t.path().join("s.esl")).output().unwrap();
+    let out = eseal()
+        .args([
+            "ukey",
+            "write-seal",
+            "--pin",
+            "246810",
+            "--name",
+            "seal-1",
+            "--lib",
+        ])
+        .arg(&lib)
+        .arg("--seal")
+        .arg(t.path().join("s.esl"))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{out:?}");
-    let out = eseal().args(["ukey", "read-seals", "--lib"]).arg(&lib).arg("--out-dir").arg(t.path().join("out")).output().unwrap();
+    let out = eseal()
+        .args(["ukey", "read-seals", "--lib"])
+        .arg(&lib)
+        .arg("--out-dir")
+        .arg(t.path().join("out"))
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && text.contains("1 seal(s)") && text.contains("合同专用章"), "{text}");
-    assert_eq!(std::fs::read(t.path().join("out/seal-1.esl")).unwrap(), seal.der());
+    assert!(
+        out.status.success() && text.contains("1 seal(s)") && text.contains("合同专用章"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read(t.path().join("out/seal-1.esl")).unwrap(),
+        seal.der()
+    );
 
     // A bad library path: a clear error, exit 2.
-    let out = eseal().args(["ukey", "list", "--lib", "/nonexistent/libskf.so"]).output().unwrap();
+    let out = eseal()
+        .args(["ukey", "list", "--lib", "/nonexistent/libskf.so"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot load SKF library /nonexistent/libskf.so"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("cannot load SKF library /nonexistent/libskf.so")
+    );
 }

@@ -25,7 +25,10 @@ fn ukey_seal_signs_ofd_and_pdf() {
     let when = Time::from_ymd_hms(2026, 6, 1, 8, 0, 0).unwrap();
 
     // 写入 UKey: the seal maker makes the seal for the key's certificate and writes it to the key.
-    let picture = OfficialSeal::new(OfficialStyle::Common, "上海市测试局").dpi(150.0).render().unwrap();
+    let picture = OfficialSeal::new(OfficialStyle::Common, "上海市测试局")
+        .dpi(150.0)
+        .render()
+        .unwrap();
     let (w, h) = picture.ses_size_mm();
     let (nb, na) = eseal::crypto::testca::default_validity();
     let seal = SealBuilder::new("上海市测试局", "310000000000077")
@@ -44,20 +47,61 @@ fn ukey_seal_signs_ofd_and_pdf() {
 
     // Later: plug in, PIN, read the seal from the key, sign with the key's container.
     let signer = UkeySigner::open(lib.connect(&name).unwrap(), APP, None, USER_PIN).unwrap();
-    let on_key = signer.with_token(|t| read_seals(t, Some(APP))).unwrap().remove(0).seal;
+    let on_key = signer
+        .with_token(|t| read_seals(t, Some(APP)))
+        .unwrap()
+        .remove(0)
+        .seal;
     assert_eq!(on_key.der(), seal.der());
-    let opts = VerifyOptions { trust: TrustStore::new().with(ca.root.cert.clone()), now: when, extra_certs: vec![] };
+    let opts = VerifyOptions {
+        trust: TrustStore::new().with(ca.root.cert.clone()),
+        now: when,
+        extra_certs: vec![],
+    };
 
     let mut req = ofd::SignRequest::new(ofd::SignKind::Seal(&on_key), when);
-    req.placements.push(ofd::Placement::Stamp { page: 1, x_mm: 120.0, y_mm: 200.0, width_mm: None, height_mm: None });
-    req.placements.push(ofd::Placement::CrossPage { pages: None, y_mm: None, width_mm: None, height_mm: None });
-    let signed = ofd::sign(&ofd::Package::from_bytes(samples::sample_ofd(2, "ukey")).unwrap(), &signer, &req).unwrap();
-    let r = ofd::verify(&ofd::Package::from_bytes(signed).unwrap(), "ukey.ofd", &ofd::OfdVerifyOptions { ses: opts.clone(), sign_certs: vec![] }).unwrap();
+    req.placements.push(ofd::Placement::Stamp {
+        page: 1,
+        x_mm: 120.0,
+        y_mm: 200.0,
+        width_mm: None,
+        height_mm: None,
+    });
+    req.placements.push(ofd::Placement::CrossPage {
+        pages: None,
+        y_mm: None,
+        width_mm: None,
+        height_mm: None,
+    });
+    let signed = ofd::sign(
+        &ofd::Package::from_bytes(samples::sample_ofd(2, "ukey")).unwrap(),
+        &signer,
+        &req,
+    )
+    .unwrap();
+    let r = ofd::verify(
+        &ofd::Package::from_bytes(signed).unwrap(),
+        "ukey.ofd",
+        &ofd::OfdVerifyOptions {
+            ses: opts.clone(),
+            sign_certs: vec![],
+        },
+    )
+    .unwrap();
     assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
 
     let mut req = pdf::SignRequest::new(
-        pdf::Credential::Seal { seal: &on_key, signer: &signer },
-        pdf::Placement::Stamp { page: 1, x: 380.0, y: 200.0, width: 119.0, height: 119.0 },
+        pdf::Credential::Seal {
+            seal: &on_key,
+            signer: &signer,
+        },
+        pdf::Placement::Stamp {
+            page: 1,
+            x: 380.0,
+            y: 200.0,
+            width: 119.0,
+            height: 119.0,
+        },
         when,
     );
     req.picture = Some(picture.png.clone());
@@ -66,6 +110,14 @@ fn ukey_seal_signs_ofd_and_pdf() {
     assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
     let path = t.path().join("ukey.pdf");
     std::fs::write(&path, &signed).unwrap();
-    let out = common::tool("qpdf").arg("--check").arg(&path).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = common::tool("qpdf")
+        .arg("--check")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

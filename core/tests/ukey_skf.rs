@@ -9,7 +9,10 @@ use eseal::crypto::sm2;
 use eseal::crypto::{Certificate, Signer};
 use eseal::ses::SealBuilder;
 use eseal::ukey::seals::{read_seals, seal_file_name, write_seal};
-use eseal::ukey::{ContainerKind, FileRights, KeyIdentity, MatchRule, PinType, SkfConfig, SkfLibrary, Token, TokenLibrary, UkeyError, UkeySigner, UlongWidth};
+use eseal::ukey::{
+    ContainerKind, FileRights, KeyIdentity, MatchRule, PinType, SkfConfig, SkfLibrary, Token,
+    TokenLibrary, UkeyError, UkeySigner, UlongWidth,
+};
 use eseal_soft_ukey::state::{PinLockReport, Quirks};
 use ukey_support::*;
 
@@ -41,41 +44,99 @@ fn every_token_operation() {
     assert!(matches!(tok.open_missing(), Err(UkeyError::NotFound(_))));
 
     // Files need the user PIN to be created here.
-    assert!(matches!(tok.write_file(APP, "f", b"x", FileRights::ANYONE, FileRights::USER), Err(UkeyError::NotLoggedIn)));
-    assert!(matches!(tok.verify_pin(APP, PinType::User, "654321"), Err(UkeyError::PinIncorrect { retries_left: 4 })));
-    assert!(matches!(tok.verify_pin(APP, PinType::User, "12"), Err(UkeyError::PinLength)));
-    tok.verify_pin(APP, PinType::User, USER_PIN).expect("right PIN");
-    assert_eq!(tok.pin_info(APP, PinType::User).unwrap().retries_left, 5, "a right PIN resets the counter");
+    assert!(matches!(
+        tok.write_file(APP, "f", b"x", FileRights::ANYONE, FileRights::USER),
+        Err(UkeyError::NotLoggedIn)
+    ));
+    assert!(matches!(
+        tok.verify_pin(APP, PinType::User, "654321"),
+        Err(UkeyError::PinIncorrect { retries_left: 4 })
+    ));
+    assert!(matches!(
+        tok.verify_pin(APP, PinType::User, "12"),
+        Err(UkeyError::PinLength)
+    ));
+    tok.verify_pin(APP, PinType::User, USER_PIN)
+        .expect("right PIN");
+    assert_eq!(
+        tok.pin_info(APP, PinType::User).unwrap().retries_left,
+        5,
+        "a right PIN resets the counter"
+    );
 
     let cons = tok.containers(APP).unwrap();
     assert_eq!(cons.len(), 1);
-    assert_eq!((cons[0].name.as_str(), cons[0].kind), (CONTAINER, ContainerKind::Sm2));
+    assert_eq!(
+        (cons[0].name.as_str(), cons[0].kind),
+        (CONTAINER, ContainerKind::Sm2)
+    );
     let ca = test_ca();
-    assert_eq!(tok.certificate(APP, CONTAINER, true).unwrap(), ca.person.cert.der());
-    assert!(matches!(tok.certificate(APP, CONTAINER, false), Err(UkeyError::Skf { name: "SAR_CERTNOTFOUNTERR", .. })));
+    assert_eq!(
+        tok.certificate(APP, CONTAINER, true).unwrap(),
+        ca.person.cert.der()
+    );
+    assert!(matches!(
+        tok.certificate(APP, CONTAINER, false),
+        Err(UkeyError::Skf {
+            name: "SAR_CERTNOTFOUNTERR",
+            ..
+        })
+    ));
     let pk = tok.public_key(APP, CONTAINER).unwrap();
-    assert_eq!(pk, ca.person.cert.sm2_public_key().unwrap().to_sec1_uncompressed());
+    assert_eq!(
+        pk,
+        ca.person
+            .cert
+            .sm2_public_key()
+            .unwrap()
+            .to_sec1_uncompressed()
+    );
 
     // Sign e = SM3(Z‖M) on the key; verify on the host.
     let pubkey = sm2::PublicKey::from_sec1(&pk).unwrap();
     let msg = b"login challenge 0123";
     let e = sm2::message_digest(&pubkey, sm2::DEFAULT_ID, msg);
     let rs = tok.sign_digest(APP, CONTAINER, &e).unwrap();
-    sm2::verify(&pubkey, sm2::DEFAULT_ID, msg, &sm2::Signature::from_raw(&rs).unwrap()).expect("signature verifies");
+    sm2::verify(
+        &pubkey,
+        sm2::DEFAULT_ID,
+        msg,
+        &sm2::Signature::from_raw(&rs).unwrap(),
+    )
+    .expect("signature verifies");
 
     // Files: larger than MaxBufferSize, so reads and writes are chunked.
     let data: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 251) as u8).collect();
-    tok.write_file(APP, "big.bin", &data, FileRights::ANYONE, FileRights::USER).unwrap();
+    tok.write_file(APP, "big.bin", &data, FileRights::ANYONE, FileRights::USER)
+        .unwrap();
     assert_eq!(tok.read_file(APP, "big.bin").unwrap(), data);
     let files = tok.files(APP).unwrap();
     assert_eq!(files.len(), 1);
-    assert_eq!((files[0].name.as_str(), files[0].size, files[0].read_rights, files[0].write_rights), ("big.bin", 3000, FileRights::ANYONE, FileRights::USER));
+    assert_eq!(
+        (
+            files[0].name.as_str(),
+            files[0].size,
+            files[0].read_rights,
+            files[0].write_rights
+        ),
+        ("big.bin", 3000, FileRights::ANYONE, FileRights::USER)
+    );
     // Re-writing with another size re-creates the file.
-    tok.write_file(APP, "big.bin", b"short", FileRights::ANYONE, FileRights::USER).unwrap();
+    tok.write_file(
+        APP,
+        "big.bin",
+        b"short",
+        FileRights::ANYONE,
+        FileRights::USER,
+    )
+    .unwrap();
     assert_eq!(tok.read_file(APP, "big.bin").unwrap(), b"short");
     assert_eq!(tok.info().unwrap().free_space, 65536 - 5);
     tok.delete_file(APP, "big.bin").unwrap();
-    assert!(matches!(tok.read_file(APP, "big.bin"), Err(UkeyError::NotFound(_))));
+    assert!(matches!(
+        tok.read_file(APP, "big.bin"),
+        Err(UkeyError::NotFound(_))
+    ));
     assert!(tok.files(APP).unwrap().is_empty());
 
     let r1 = tok.random(32).unwrap();
@@ -84,19 +145,29 @@ fn every_token_operation() {
     assert_ne!(r1, r2);
 
     // Change PIN; the old one is then wrong.
-    tok.change_pin(APP, PinType::User, USER_PIN, "new-pin-1").unwrap();
-    assert!(matches!(tok.verify_pin(APP, PinType::User, USER_PIN), Err(UkeyError::PinIncorrect { retries_left: 4 })));
+    tok.change_pin(APP, PinType::User, USER_PIN, "new-pin-1")
+        .unwrap();
+    assert!(matches!(
+        tok.verify_pin(APP, PinType::User, USER_PIN),
+        Err(UkeyError::PinIncorrect { retries_left: 4 })
+    ));
     tok.verify_pin(APP, PinType::User, "new-pin-1").unwrap();
 
     // After logout the key refuses to sign.
     tok.logout(APP).unwrap();
-    assert!(matches!(tok.sign_digest(APP, CONTAINER, &e), Err(UkeyError::NotLoggedIn)));
+    assert!(matches!(
+        tok.sign_digest(APP, CONTAINER, &e),
+        Err(UkeyError::NotLoggedIn)
+    ));
 
     // Identity candidates: device serial (no unique-ID extension in the test certificate).
     let id = KeyIdentity::new(tok.name(), &info, &ca.person.cert);
     assert_eq!(id.device_serial, "SN0001");
     assert_eq!(id.cert_unique_id, None);
-    assert_eq!(id.key_uid(MatchRule::CertUniqueIdElseSerial).as_deref(), Some("SN0001"));
+    assert_eq!(
+        id.key_uid(MatchRule::CertUniqueIdElseSerial).as_deref(),
+        Some("SN0001")
+    );
     assert!(id.matches("SN0001", MatchRule::DeviceSerial));
 }
 
@@ -122,20 +193,58 @@ fn ukey_signer_signature_verifies_with_openssl() {
 
     std::fs::write(t.path().join("msg"), msg).unwrap();
     std::fs::write(t.path().join("sig.der"), sig.to_der()).unwrap();
-    std::fs::write(t.path().join("pub.pem"), signer.certificate().sm2_public_key().unwrap().to_pem()).unwrap();
+    std::fs::write(
+        t.path().join("pub.pem"),
+        signer.certificate().sm2_public_key().unwrap().to_pem(),
+    )
+    .unwrap();
     let out = common::tool("openssl")
         .current_dir(t.path())
-        .args(["pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem", "-rawin", "-in", "msg", "-sigfile", "sig.der", "-digest", "sm3", "-pkeyopt", "distid:1234567812345678"])
+        .args([
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            "pub.pem",
+            "-rawin",
+            "-in",
+            "msg",
+            "-sigfile",
+            "sig.der",
+            "-digest",
+            "sm3",
+            "-pkeyopt",
+            "distid:1234567812345678",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success() && text.contains("Signature Verified Successfully"), "{text} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success() && text.contains("Signature Verified Successfully"),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // A wrong message does not verify (the check can fail).
     std::fs::write(t.path().join("msg"), b"another message").unwrap();
     let out = common::tool("openssl")
         .current_dir(t.path())
-        .args(["pkeyutl", "-verify", "-pubin", "-inkey", "pub.pem", "-rawin", "-in", "msg", "-sigfile", "sig.der", "-digest", "sm3", "-pkeyopt", "distid:1234567812345678"])
+        .args([
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            "pub.pem",
+            "-rawin",
+            "-in",
+            "msg",
+            "-sigfile",
+            "sig.der",
+            "-digest",
+            "sm3",
+            "-pkeyopt",
+            "distid:1234567812345678",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -143,12 +252,18 @@ fn ukey_signer_signature_verifies_with_openssl() {
     // A wrong PIN is reported through the Signer error type too.
     let tok = lib.connect(&lib.enumerate().unwrap()[0]).unwrap();
     let err = UkeySigner::open(tok, APP, None, "999999").unwrap_err();
-    assert!(matches!(err, UkeyError::PinIncorrect { retries_left: 4 }), "{err}");
+    assert!(
+        matches!(err, UkeyError::PinIncorrect { retries_left: 4 }),
+        "{err}"
+    );
 }
 
 fn lockout(report: PinLockReport) {
     let t = TempDir::new("ukey-lock");
-    let quirks = Quirks { pin_lock_report: report, ..Quirks::default() };
+    let quirks = Quirks {
+        pin_lock_report: report,
+        ..Quirks::default()
+    };
     let soft = SoftUkey::new(t.path(), &[("SN0003", quirks)]);
     {
         let lib = SkfLibrary::load(&soft.lib).unwrap();
@@ -160,17 +275,30 @@ fn lockout(report: PinLockReport) {
             }
         }
         // The fifth wrong PIN locks, whichever way the vendor reports it.
-        assert!(matches!(tok.verify_pin(APP, PinType::User, "000000"), Err(UkeyError::PinLocked)));
-        assert!(matches!(tok.verify_pin(APP, PinType::User, USER_PIN), Err(UkeyError::PinLocked)));
+        assert!(matches!(
+            tok.verify_pin(APP, PinType::User, "000000"),
+            Err(UkeyError::PinLocked)
+        ));
+        assert!(matches!(
+            tok.verify_pin(APP, PinType::User, USER_PIN),
+            Err(UkeyError::PinLocked)
+        ));
         assert!(tok.pin_info(APP, PinType::User).unwrap().locked());
     }
-    assert_eq!(soft.state("SN0003").applications[0].user_pin.remaining, 0, "persisted");
+    assert_eq!(
+        soft.state("SN0003").applications[0].user_pin.remaining,
+        0,
+        "persisted"
+    );
     // "Restart": a fresh copy of the library over the same state file.
     let again = SoftUkey::with_state_files(t.path(), &[soft.state_file("SN0003")]);
     let lib = SkfLibrary::load(&again.lib).unwrap();
     let mut tok = connect_one(&lib);
     assert_eq!(tok.pin_info(APP, PinType::User).unwrap().retries_left, 0);
-    assert!(matches!(tok.verify_pin(APP, PinType::User, USER_PIN), Err(UkeyError::PinLocked)));
+    assert!(matches!(
+        tok.verify_pin(APP, PinType::User, USER_PIN),
+        Err(UkeyError::PinLocked)
+    ));
 }
 
 #[test]
@@ -211,12 +339,25 @@ fn seal_written_to_the_key_is_read_back_after_reconnect() {
     let lib = SkfLibrary::load(&soft.lib).unwrap();
     {
         let mut tok = connect_one(&lib);
-        assert!(matches!(write_seal(tok.as_mut(), APP, &name, &der), Err(UkeyError::NotLoggedIn)));
+        assert!(matches!(
+            write_seal(tok.as_mut(), APP, &name, &der),
+            Err(UkeyError::NotLoggedIn)
+        ));
         tok.verify_pin(APP, PinType::User, USER_PIN).unwrap();
         write_seal(tok.as_mut(), APP, &name, &der).expect("write seal");
         // A file that is not a seal is ignored when reading.
-        tok.write_file(APP, "notes.txt", b"0 not a seal", FileRights::ANYONE, FileRights::USER).unwrap();
-        assert!(matches!(write_seal(tok.as_mut(), APP, "x", b"\x30\x03\x02\x01\x01"), Err(UkeyError::Invalid(_))));
+        tok.write_file(
+            APP,
+            "notes.txt",
+            b"0 not a seal",
+            FileRights::ANYONE,
+            FileRights::USER,
+        )
+        .unwrap();
+        assert!(matches!(
+            write_seal(tok.as_mut(), APP, "x", b"\x30\x03\x02\x01\x01"),
+            Err(UkeyError::Invalid(_))
+        ));
     } // dropped: disconnected
     let mut tok = connect_one(&lib);
     let seals = read_seals(tok.as_mut(), None).expect("read seals");
@@ -231,7 +372,10 @@ fn seal_written_to_the_key_is_read_back_after_reconnect() {
 fn bad_library_path_and_missing_symbol_give_clear_errors() {
     let err = SkfLibrary::load("/nonexistent/libvendor_skf.so").unwrap_err();
     assert!(matches!(err, UkeyError::LibraryLoad { .. }), "{err:?}");
-    assert!(err.to_string().contains("/nonexistent/libvendor_skf.so"), "{err}");
+    assert!(
+        err.to_string().contains("/nonexistent/libvendor_skf.so"),
+        "{err}"
+    );
 
     // A file that is not a library.
     let t = TempDir::new("ukey-badlib");
@@ -241,28 +385,65 @@ fn bad_library_path_and_missing_symbol_give_clear_errors() {
     assert!(matches!(err, UkeyError::LibraryLoad { .. }), "{err:?}");
 
     // A real shared library without the SKF functions: the C library itself.
-    let libc = ["/lib/x86_64-linux-gnu/libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6", "/lib64/libc.so.6", "/usr/lib64/libc.so.6", "/usr/lib/libSystem.B.dylib"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("a C library to load");
+    let libc = [
+        "/lib/x86_64-linux-gnu/libc.so.6",
+        "/usr/lib/x86_64-linux-gnu/libc.so.6",
+        "/lib/aarch64-linux-gnu/libc.so.6",
+        "/lib64/libc.so.6",
+        "/usr/lib64/libc.so.6",
+        "/usr/lib/libSystem.B.dylib",
+    ]
+    .into_iter()
+    .find(|p| std::path::Path::new(p).exists())
+    .expect("a C library to load");
     let err = SkfLibrary::load(libc).unwrap_err();
-    assert!(matches!(err, UkeyError::MissingSymbol { symbol: "SKF_EnumDev", .. }), "{err:?}");
-    assert!(err.to_string().contains("does not export SKF_EnumDev"), "{err}");
+    assert!(
+        matches!(
+            err,
+            UkeyError::MissingSymbol {
+                symbol: "SKF_EnumDev",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("does not export SKF_EnumDev"),
+        "{err}"
+    );
 
     // A device that is not there.
     let soft = SoftUkey::new(t.path(), &[("SN0005", Quirks::default())]);
     let lib = SkfLibrary::load(&soft.lib).unwrap();
-    assert!(matches!(lib.connect("no-such-key"), Err(UkeyError::NoDevice(_))));
+    assert!(matches!(
+        lib.connect("no-such-key"),
+        Err(UkeyError::NoDevice(_))
+    ));
 }
 
 #[test]
 fn zero_one_and_two_devices_and_removal() {
     let t = TempDir::new("ukey-devs");
     let none = SoftUkey::with_state_files(t.path(), &[]);
-    assert!(SkfLibrary::load(&none.lib).unwrap().enumerate().unwrap().is_empty());
-    let two = SoftUkey::new(t.path(), &[("SN-A", Quirks::default()), ("SN-B", Quirks::default())]);
+    assert!(
+        SkfLibrary::load(&none.lib)
+            .unwrap()
+            .enumerate()
+            .unwrap()
+            .is_empty()
+    );
+    let two = SoftUkey::new(
+        t.path(),
+        &[("SN-A", Quirks::default()), ("SN-B", Quirks::default())],
+    );
     let lib = SkfLibrary::load(&two.lib).unwrap();
-    assert_eq!(lib.enumerate().unwrap(), vec!["eseal-soft-ukey-SN-A".to_string(), "eseal-soft-ukey-SN-B".to_string()]);
+    assert_eq!(
+        lib.enumerate().unwrap(),
+        vec![
+            "eseal-soft-ukey-SN-A".to_string(),
+            "eseal-soft-ukey-SN-B".to_string()
+        ]
+    );
     let tok = lib.connect("eseal-soft-ukey-SN-B").unwrap();
     assert_eq!(tok.info().unwrap().serial, "SN-B");
     // Pull the key out: the state file says absent.
@@ -276,20 +457,45 @@ fn zero_one_and_two_devices_and_removal() {
 #[test]
 fn ulong64_library_needs_the_u64_setting() {
     let t = TempDir::new("ukey-ulong64");
-    let soft = SoftUkey::new(t.path(), &[("SN0064", Quirks { ulong64: true, ..Quirks::default() })]);
+    let soft = SoftUkey::new(
+        t.path(),
+        &[(
+            "SN0064",
+            Quirks {
+                ulong64: true,
+                ..Quirks::default()
+            },
+        )],
+    );
     // With the spec's 32-bit setting the blob length gives the mismatch away.
     {
         let lib = SkfLibrary::load(&soft.lib).unwrap();
         let mut tok = connect_one(&lib);
         let err = tok.public_key(APP, CONTAINER).unwrap_err();
-        assert!(err.to_string().contains("136 bytes") && err.to_string().contains("u64"), "{err}");
+        assert!(
+            err.to_string().contains("136 bytes") && err.to_string().contains("u64"),
+            "{err}"
+        );
     }
     let again = SoftUkey::with_state_files(t.path(), &[soft.state_file("SN0064")]);
-    let lib = SkfLibrary::load_with(&again.lib, SkfConfig { ulong_width: UlongWidth::U64, ..SkfConfig::default() }).unwrap();
+    let lib = SkfLibrary::load_with(
+        &again.lib,
+        SkfConfig {
+            ulong_width: UlongWidth::U64,
+            ..SkfConfig::default()
+        },
+    )
+    .unwrap();
     let mut tok = connect_one(&lib);
     let info = tok.info().unwrap();
-    assert_eq!((info.serial.as_str(), info.max_buffer_size, info.total_space), ("SN0064", 1024, 65536));
-    assert!(matches!(tok.verify_pin(APP, PinType::User, "000000"), Err(UkeyError::PinIncorrect { retries_left: 4 })));
+    assert_eq!(
+        (info.serial.as_str(), info.max_buffer_size, info.total_space),
+        ("SN0064", 1024, 65536)
+    );
+    assert!(matches!(
+        tok.verify_pin(APP, PinType::User, "000000"),
+        Err(UkeyError::PinIncorrect { retries_left: 4 })
+    ));
     tok.verify_pin(APP, PinType::User, USER_PIN).unwrap();
     assert_eq!(tok.pin_info(APP, PinType::User).unwrap().max_retries, 5);
     assert_eq!(tok.containers(APP).unwrap()[0].kind, ContainerKind::Sm2);
@@ -298,7 +504,8 @@ fn ulong64_library_needs_the_u64_setting() {
     let rs = tok.sign_digest(APP, CONTAINER, &e).unwrap();
     sm2::verify_digest(&pk, &e, &sm2::Signature::from_raw(&rs).unwrap()).unwrap();
     let data = vec![0x5Au8; 1500];
-    tok.write_file(APP, "f", &data, FileRights::ANYONE, FileRights::USER).unwrap();
+    tok.write_file(APP, "f", &data, FileRights::ANYONE, FileRights::USER)
+        .unwrap();
     assert_eq!(tok.files(APP).unwrap()[0].size, 1500);
     assert_eq!(tok.read_file(APP, "f").unwrap(), data);
 }
@@ -306,7 +513,11 @@ fn ulong64_library_needs_the_u64_setting() {
 #[test]
 fn sm2_algorithm_id_and_pem_certificate_quirks() {
     let t = TempDir::new("ukey-algid");
-    let quirks = Quirks { sm2_alg_id: Some(0x0002_0200), cert_pem: true, ..Quirks::default() };
+    let quirks = Quirks {
+        sm2_alg_id: Some(0x0002_0200),
+        cert_pem: true,
+        ..Quirks::default()
+    };
     let soft = SoftUkey::new(t.path(), &[("SN0200", quirks)]);
     {
         let lib = SkfLibrary::load(&soft.lib).unwrap();
@@ -316,10 +527,20 @@ fn sm2_algorithm_id_and_pem_certificate_quirks() {
         assert!(info.sm2, "the default setting knows both IDs");
         // PEM from the library, DER from the loader.
         let der = tok.certificate(APP, CONTAINER, true).unwrap();
-        assert_eq!(Certificate::from_der(&der).unwrap().der(), test_ca().person.cert.der());
+        assert_eq!(
+            Certificate::from_der(&der).unwrap().der(),
+            test_ca().person.cert.der()
+        );
     }
     let again = SoftUkey::with_state_files(t.path(), &[soft.state_file("SN0200")]);
-    let lib = SkfLibrary::load_with(&again.lib, SkfConfig { sm2_alg_ids: vec![0x0002_0100], ..SkfConfig::default() }).unwrap();
+    let lib = SkfLibrary::load_with(
+        &again.lib,
+        SkfConfig {
+            sm2_alg_ids: vec![0x0002_0100],
+            ..SkfConfig::default()
+        },
+    )
+    .unwrap();
     assert!(!connect_one(&lib).info().unwrap().sm2);
 }
 
@@ -344,15 +565,35 @@ fn seal_on_the_key_signs_and_verifies_an_ses_signature() {
 
     let tok = connect_one(&lib);
     let signer = UkeySigner::open(tok, APP, None, USER_PIN).unwrap();
-    let seal = signer.with_token(|t| read_seals(t, Some(APP))).unwrap().remove(0).seal;
+    let seal = signer
+        .with_token(|t| read_seals(t, Some(APP)))
+        .unwrap()
+        .remove(0)
+        .seal;
     let data = b"document bytes protected by the signature";
     let hash = eseal::crypto::sm3::sm3(data);
     let when = Time::from_ymd_hms(2026, 6, 1, 8, 0, 0).unwrap();
     let sig = ses::sign(&seal, &signer, &hash, "contract.ofd", when).expect("sign with the UKey");
-    let opts = VerifyOptions { trust: TrustStore::new().with(ca.root.cert.clone()), now: when, extra_certs: vec![] };
-    let r = ses::verify_signature(sig.to_der(), DataCheck::Hash(&hash), Some("contract.ofd"), "ukey", &opts);
+    let opts = VerifyOptions {
+        trust: TrustStore::new().with(ca.root.cert.clone()),
+        now: when,
+        extra_certs: vec![],
+    };
+    let r = ses::verify_signature(
+        sig.to_der(),
+        DataCheck::Hash(&hash),
+        Some("contract.ofd"),
+        "ukey",
+        &opts,
+    );
     assert_eq!(r.verdict(), Verdict::Valid, "{:#?}", r.checks);
-    let r = ses::verify_signature(sig.to_der(), DataCheck::Hash(&eseal::crypto::sm3::sm3(b"changed")), None, "ukey", &opts);
+    let r = ses::verify_signature(
+        sig.to_der(),
+        DataCheck::Hash(&eseal::crypto::sm3::sm3(b"changed")),
+        None,
+        "ukey",
+        &opts,
+    );
     assert_eq!(r.verdict(), Verdict::Invalid);
 }
 
@@ -363,32 +604,88 @@ fn key_generated_on_the_token_gets_a_certificate_and_signs() {
     use eseal::crypto::testca::{CertKind, default_validity};
     for (serial, alg) in [("GEN-0100", None), ("GEN-0200", Some(0x0002_0200))] {
         let t = TempDir::new("ukey-gen");
-        let soft = SoftUkey::new(t.path(), &[(serial, Quirks { sm2_alg_id: alg, ..Quirks::default() })]);
+        let soft = SoftUkey::new(
+            t.path(),
+            &[(
+                serial,
+                Quirks {
+                    sm2_alg_id: alg,
+                    ..Quirks::default()
+                },
+            )],
+        );
         let lib = SkfLibrary::load(&soft.lib).unwrap();
         let mut tok = connect_one(&lib);
-        assert!(matches!(tok.create_container(APP, "GEN"), Err(UkeyError::NotLoggedIn)));
+        assert!(matches!(
+            tok.create_container(APP, "GEN"),
+            Err(UkeyError::NotLoggedIn)
+        ));
         tok.verify_pin(APP, PinType::User, USER_PIN).unwrap();
         tok.create_container(APP, "GEN").unwrap();
-        let pk = tok.generate_sm2_key(APP, "GEN").expect("generate on the key");
+        let pk = tok
+            .generate_sm2_key(APP, "GEN")
+            .expect("generate on the key");
         assert_eq!(tok.public_key(APP, "GEN").unwrap(), pk);
         let ca = test_ca();
         let (nb, na) = default_validity();
-        let cert = ca.issue_for_key(&sm2::PublicKey::from_sec1(&pk).unwrap(), &[("C", "CN"), ("CN", "李四")], CertKind::Signing, nb, na).unwrap();
-        tok.import_certificate(APP, "GEN", true, cert.der()).unwrap();
-        let kinds: Vec<_> = tok.containers(APP).unwrap().into_iter().map(|c| (c.name, c.kind)).collect();
-        assert!(kinds.contains(&("GEN".to_string(), ContainerKind::Sm2)), "{kinds:?}");
+        let cert = ca
+            .issue_for_key(
+                &sm2::PublicKey::from_sec1(&pk).unwrap(),
+                &[("C", "CN"), ("CN", "李四")],
+                CertKind::Signing,
+                nb,
+                na,
+            )
+            .unwrap();
+        tok.import_certificate(APP, "GEN", true, cert.der())
+            .unwrap();
+        let kinds: Vec<_> = tok
+            .containers(APP)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.name, c.kind))
+            .collect();
+        assert!(
+            kinds.contains(&("GEN".to_string(), ContainerKind::Sm2)),
+            "{kinds:?}"
+        );
         let signer = UkeySigner::open(tok, APP, Some("GEN"), USER_PIN).unwrap();
         let sig = signer.sign_message(b"hello").unwrap();
-        sm2::verify(cert.sm2_public_key().unwrap(), sm2::DEFAULT_ID, b"hello", &sig).unwrap();
+        sm2::verify(
+            cert.sm2_public_key().unwrap(),
+            sm2::DEFAULT_ID,
+            b"hello",
+            &sig,
+        )
+        .unwrap();
     }
     // A library set up for the SKF-header ID only asks a 0x00020200 device with the wrong ID.
     let t = TempDir::new("ukey-gen-wrong");
-    let soft = SoftUkey::new(t.path(), &[("GEN-X", Quirks { sm2_alg_id: Some(0x0002_0200), ..Quirks::default() })]);
-    let lib = SkfLibrary::load_with(&soft.lib, SkfConfig { sm2_alg_ids: vec![0x0002_0100], ..SkfConfig::default() }).unwrap();
+    let soft = SoftUkey::new(
+        t.path(),
+        &[(
+            "GEN-X",
+            Quirks {
+                sm2_alg_id: Some(0x0002_0200),
+                ..Quirks::default()
+            },
+        )],
+    );
+    let lib = SkfLibrary::load_with(
+        &soft.lib,
+        SkfConfig {
+            sm2_alg_ids: vec![0x0002_0100],
+            ..SkfConfig::default()
+        },
+    )
+    .unwrap();
     let mut tok = connect_one(&lib);
     tok.verify_pin(APP, PinType::User, USER_PIN).unwrap();
     tok.create_container(APP, "GEN").unwrap();
-    assert!(matches!(tok.generate_sm2_key(APP, "GEN"), Err(UkeyError::NotSupported("SKF_GenECCKeyPair"))));
+    assert!(matches!(
+        tok.generate_sm2_key(APP, "GEN"),
+        Err(UkeyError::NotSupported("SKF_GenECCKeyPair"))
+    ));
 }
 
 #[test]
@@ -400,10 +697,20 @@ fn admin_pin_unblocks_a_locked_user_pin() {
     for _ in 0..5 {
         let _ = tok.verify_pin(APP, PinType::User, "000000");
     }
-    assert!(matches!(tok.verify_pin(APP, PinType::User, USER_PIN), Err(UkeyError::PinLocked)));
-    assert!(matches!(tok.unblock_pin(APP, "wrong-admin", "654321"), Err(UkeyError::PinIncorrect { retries_left: 4 })));
+    assert!(matches!(
+        tok.verify_pin(APP, PinType::User, USER_PIN),
+        Err(UkeyError::PinLocked)
+    ));
+    assert!(matches!(
+        tok.unblock_pin(APP, "wrong-admin", "654321"),
+        Err(UkeyError::PinIncorrect { retries_left: 4 })
+    ));
     tok.unblock_pin(APP, ADMIN_PIN, "654321").unwrap();
     tok.verify_pin(APP, PinType::User, "654321").unwrap();
     assert_eq!(tok.pin_info(APP, PinType::User).unwrap().retries_left, 5);
-    assert_eq!(tok.pin_info(APP, PinType::Admin).unwrap().retries_left, 5, "the right admin PIN resets its counter");
+    assert_eq!(
+        tok.pin_info(APP, PinType::Admin).unwrap().retries_left,
+        5,
+        "the right admin PIN resets its counter"
+    );
 }

@@ -13,7 +13,10 @@
 
 use eseal::crypto::testca::TestCa;
 use eseal::ses::Seal;
-use eseal_bindings_common::{self as common, Error, ErrorKind, SealParams, SharedSigner, Signed, ToSign, UkeyParams, VerifyConfig};
+use eseal_bindings_common::{
+    self as common, Error, ErrorKind, SealParams, SharedSigner, Signed, ToSign, UkeyParams,
+    VerifyConfig,
+};
 use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -91,7 +94,11 @@ fn guard(f: impl FnOnce() -> Result<(), Error>) -> c_int {
             e.kind.code()
         }
         Err(panic) => {
-            let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
             set_error(&format!("internal error (panic): {what}"));
             ErrorKind::Internal.code()
         }
@@ -103,16 +110,26 @@ unsafe fn text<'a>(p: *const c_char, what: &str) -> Result<&'a str, Error> {
         return Err(Error::invalid(format!("{what} is NULL")));
     }
     // SAFETY: the caller passes a NUL-terminated string that outlives the call.
-    unsafe { CStr::from_ptr(p) }.to_str().map_err(|_| Error::invalid(format!("{what} is not UTF-8")))
+    unsafe { CStr::from_ptr(p) }
+        .to_str()
+        .map_err(|_| Error::invalid(format!("{what} is not UTF-8")))
 }
 
 unsafe fn opt_text<'a>(p: *const c_char, what: &str) -> Result<Option<&'a str>, Error> {
-    if p.is_null() { Ok(None) } else { unsafe { text(p, what) }.map(Some) }
+    if p.is_null() {
+        Ok(None)
+    } else {
+        unsafe { text(p, what) }.map(Some)
+    }
 }
 
 unsafe fn bytes<'a>(p: *const u8, len: usize, what: &str) -> Result<&'a [u8], Error> {
     if p.is_null() {
-        return if len == 0 { Ok(&[]) } else { Err(Error::invalid(format!("{what} is NULL"))) };
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(Error::invalid(format!("{what} is NULL")))
+        };
     }
     // SAFETY: the caller passes `len` readable bytes at `p` that outlive the call.
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
@@ -129,7 +146,11 @@ unsafe fn handle_mut<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T, Error> {
 }
 
 fn check_out<T>(p: *mut T, what: &str) -> Result<(), Error> {
-    if p.is_null() { Err(Error::invalid(format!("output {what} is NULL"))) } else { Ok(()) }
+    if p.is_null() {
+        Err(Error::invalid(format!("output {what} is NULL")))
+    } else {
+        Ok(())
+    }
 }
 
 unsafe fn put<T>(out: *mut *mut T, value: T) {
@@ -138,7 +159,8 @@ unsafe fn put<T>(out: *mut *mut T, value: T) {
 }
 
 unsafe fn put_string(out: *mut *mut c_char, s: String) -> Result<(), Error> {
-    let c = CString::new(s).map_err(|_| Error::new(ErrorKind::Internal, "output string holds a NUL"))?;
+    let c = CString::new(s)
+        .map_err(|_| Error::new(ErrorKind::Internal, "output string holds a NUL"))?;
     // SAFETY: `out` was checked non-NULL.
     unsafe { *out = c.into_raw() };
     Ok(())
@@ -195,7 +217,10 @@ pub unsafe extern "C" fn eseal_bytes_free(data: *mut u8, len: usize) {
 
 /// Makes the deterministic test CA for `seed` (root, unit, person, server identities).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_test_ca_new(seed: *const c_char, out: *mut *mut EsealTestCa) -> c_int {
+pub unsafe extern "C" fn eseal_test_ca_new(
+    seed: *const c_char,
+    out: *mut *mut EsealTestCa,
+) -> c_int {
     guard(|| {
         let seed = unsafe { text(seed, "seed") }?;
         check_out(out, "test CA")?;
@@ -213,19 +238,34 @@ pub unsafe extern "C" fn eseal_test_ca_free(ca: *mut EsealTestCa) {
 /// A software signer for one of the test CA's identities: "root", "unit" (seal maker),
 /// "person" (document signer) or "server".
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_test_ca_signer(ca: *const EsealTestCa, who: *const c_char, out: *mut *mut EsealSigner) -> c_int {
+pub unsafe extern "C" fn eseal_test_ca_signer(
+    ca: *const EsealTestCa,
+    who: *const c_char,
+    out: *mut *mut EsealSigner,
+) -> c_int {
     guard(|| {
         let ca = unsafe { handle(ca, "test CA") }?;
         let id = common::test_ca_identity(&ca.inner, unsafe { text(who, "identity") }?)?;
         check_out(out, "signer")?;
-        unsafe { put(out, EsealSigner { inner: Arc::new(id.signer()) }) };
+        unsafe {
+            put(
+                out,
+                EsealSigner {
+                    inner: Arc::new(id.signer()),
+                },
+            )
+        };
         Ok(())
     })
 }
 
 /// The PEM certificate of a test CA identity ("root" to use as a trust anchor).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_test_ca_cert_pem(ca: *const EsealTestCa, who: *const c_char, out: *mut *mut c_char) -> c_int {
+pub unsafe extern "C" fn eseal_test_ca_cert_pem(
+    ca: *const EsealTestCa,
+    who: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
     guard(|| {
         let ca = unsafe { handle(ca, "test CA") }?;
         let id = common::test_ca_identity(&ca.inner, unsafe { text(who, "identity") }?)?;
@@ -236,7 +276,11 @@ pub unsafe extern "C" fn eseal_test_ca_cert_pem(ca: *const EsealTestCa, who: *co
 
 /// The PKCS#8 PEM private key of a test CA identity.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_test_ca_key_pem(ca: *const EsealTestCa, who: *const c_char, out: *mut *mut c_char) -> c_int {
+pub unsafe extern "C" fn eseal_test_ca_key_pem(
+    ca: *const EsealTestCa,
+    who: *const c_char,
+    out: *mut *mut c_char,
+) -> c_int {
     guard(|| {
         let ca = unsafe { handle(ca, "test CA") }?;
         let id = common::test_ca_identity(&ca.inner, unsafe { text(who, "identity") }?)?;
@@ -250,7 +294,13 @@ pub unsafe extern "C" fn eseal_test_ca_key_pem(ca: *const EsealTestCa, who: *con
 /// A software signer from an SM2 private key (PKCS#8 or SEC1, PEM or DER) and its
 /// certificate (PEM or DER). Fails when the key does not belong to the certificate.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_signer_from_pem(key: *const u8, key_len: usize, cert: *const u8, cert_len: usize, out: *mut *mut EsealSigner) -> c_int {
+pub unsafe extern "C" fn eseal_signer_from_pem(
+    key: *const u8,
+    key_len: usize,
+    cert: *const u8,
+    cert_len: usize,
+    out: *mut *mut EsealSigner,
+) -> c_int {
     guard(|| {
         let key = unsafe { bytes(key, key_len, "key") }?;
         let cert = unsafe { bytes(cert, cert_len, "certificate") }?;
@@ -292,7 +342,10 @@ pub unsafe extern "C" fn eseal_signer_from_ukey(
 
 /// The signer's certificate as PEM.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_signer_certificate_pem(signer: *const EsealSigner, out: *mut *mut c_char) -> c_int {
+pub unsafe extern "C" fn eseal_signer_certificate_pem(
+    signer: *const EsealSigner,
+    out: *mut *mut c_char,
+) -> c_int {
     guard(|| {
         let s = unsafe { handle(signer, "signer") }?;
         check_out(out, "PEM")?;
@@ -310,12 +363,23 @@ pub unsafe extern "C" fn eseal_signer_free(signer: *mut EsealSigner) {
 /// Starts a new seal named `name` (UTF-8) with seal code `es_id` (ASCII). Defaults: unit seal
 /// (type 1), 40×40 mm, valid from now for three years.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_seal_builder_new(name: *const c_char, es_id: *const c_char, out: *mut *mut EsealSealBuilder) -> c_int {
+pub unsafe extern "C" fn eseal_seal_builder_new(
+    name: *const c_char,
+    es_id: *const c_char,
+    out: *mut *mut EsealSealBuilder,
+) -> c_int {
     guard(|| {
         let name = unsafe { text(name, "name") }?;
         let es_id = unsafe { text(es_id, "es_id") }?;
         check_out(out, "builder")?;
-        unsafe { put(out, EsealSealBuilder { inner: SealParams::new(name, es_id) }) };
+        unsafe {
+            put(
+                out,
+                EsealSealBuilder {
+                    inner: SealParams::new(name, es_id),
+                },
+            )
+        };
         Ok(())
     })
 }
@@ -327,7 +391,10 @@ pub unsafe extern "C" fn eseal_seal_builder_free(b: *mut EsealSealBuilder) {
 
 /// Seal type: 1 unit seal, 2 personal seal.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_seal_builder_set_type(b: *mut EsealSealBuilder, seal_type: i64) -> c_int {
+pub unsafe extern "C" fn eseal_seal_builder_set_type(
+    b: *mut EsealSealBuilder,
+    seal_type: i64,
+) -> c_int {
     guard(|| {
         unsafe { handle_mut(b, "builder") }?.inner.seal_type = seal_type;
         Ok(())
@@ -336,7 +403,13 @@ pub unsafe extern "C" fn eseal_seal_builder_set_type(b: *mut EsealSealBuilder, s
 
 /// The seal picture (PNG, GIF, JPEG, BMP, SVG or OFD bytes) and its size in millimetres.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_seal_builder_set_picture(b: *mut EsealSealBuilder, data: *const u8, len: usize, width_mm: u32, height_mm: u32) -> c_int {
+pub unsafe extern "C" fn eseal_seal_builder_set_picture(
+    b: *mut EsealSealBuilder,
+    data: *const u8,
+    len: usize,
+    width_mm: u32,
+    height_mm: u32,
+) -> c_int {
     guard(|| {
         let b = unsafe { handle_mut(b, "builder") }?;
         b.inner.picture = unsafe { bytes(data, len, "picture") }?.to_vec();
@@ -348,7 +421,11 @@ pub unsafe extern "C" fn eseal_seal_builder_set_picture(b: *mut EsealSealBuilder
 
 /// Validity period (RFC 3339 or `YYYY-MM-DD HH:MM:SS` Beijing time); NULL keeps the default.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_seal_builder_set_validity(b: *mut EsealSealBuilder, valid_from: *const c_char, valid_to: *const c_char) -> c_int {
+pub unsafe extern "C" fn eseal_seal_builder_set_validity(
+    b: *mut EsealSealBuilder,
+    valid_from: *const c_char,
+    valid_to: *const c_char,
+) -> c_int {
     guard(|| {
         let b = unsafe { handle_mut(b, "builder") }?;
         if let Some(t) = unsafe { opt_text(valid_from, "valid_from") }? {
@@ -363,7 +440,10 @@ pub unsafe extern "C" fn eseal_seal_builder_set_validity(b: *mut EsealSealBuilde
 
 /// The vendor id written in the seal header (ASCII).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_seal_builder_set_vendor_id(b: *mut EsealSealBuilder, vendor_id: *const c_char) -> c_int {
+pub unsafe extern "C" fn eseal_seal_builder_set_vendor_id(
+    b: *mut EsealSealBuilder,
+    vendor_id: *const c_char,
+) -> c_int {
     guard(|| {
         let b = unsafe { handle_mut(b, "builder") }?;
         b.inner.vendor_id = Some(unsafe { text(vendor_id, "vendor_id") }?.to_owned());
@@ -373,7 +453,11 @@ pub unsafe extern "C" fn eseal_seal_builder_set_vendor_id(b: *mut EsealSealBuild
 
 /// Allows a certificate (PEM or DER) to sign with the seal (certList).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_seal_builder_add_signer_cert(b: *mut EsealSealBuilder, cert: *const u8, len: usize) -> c_int {
+pub unsafe extern "C" fn eseal_seal_builder_add_signer_cert(
+    b: *mut EsealSealBuilder,
+    cert: *const u8,
+    len: usize,
+) -> c_int {
     guard(|| {
         let b = unsafe { handle_mut(b, "builder") }?;
         let cert = eseal::crypto::Certificate::parse(unsafe { bytes(cert, len, "certificate") }?)?;
@@ -384,7 +468,10 @@ pub unsafe extern "C" fn eseal_seal_builder_add_signer_cert(b: *mut EsealSealBui
 
 /// Allows `signer`'s certificate to sign with the seal (certList).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_seal_builder_add_signer(b: *mut EsealSealBuilder, signer: *const EsealSigner) -> c_int {
+pub unsafe extern "C" fn eseal_seal_builder_add_signer(
+    b: *mut EsealSealBuilder,
+    signer: *const EsealSigner,
+) -> c_int {
     guard(|| {
         let b = unsafe { handle_mut(b, "builder") }?;
         let s = unsafe { handle(signer, "signer") }?;
@@ -395,7 +482,11 @@ pub unsafe extern "C" fn eseal_seal_builder_add_signer(b: *mut EsealSealBuilder,
 
 /// Builds the seal; `maker` (制章者) signs it (GB/T 38540 §6.2). The builder stays usable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_seal_builder_build(b: *const EsealSealBuilder, maker: *const EsealSigner, out: *mut *mut EsealSeal) -> c_int {
+pub unsafe extern "C" fn eseal_seal_builder_build(
+    b: *const EsealSealBuilder,
+    maker: *const EsealSigner,
+    out: *mut *mut EsealSeal,
+) -> c_int {
     guard(|| {
         let b = unsafe { handle(b, "builder") }?;
         let maker = unsafe { handle(maker, "maker") }?;
@@ -408,7 +499,11 @@ pub unsafe extern "C" fn eseal_seal_builder_build(b: *const EsealSealBuilder, ma
 
 /// Parses a seal (SESeal DER, v1, v4 or v5).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_seal_from_der(data: *const u8, len: usize, out: *mut *mut EsealSeal) -> c_int {
+pub unsafe extern "C" fn eseal_seal_from_der(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut EsealSeal,
+) -> c_int {
     guard(|| {
         let data = unsafe { bytes(data, len, "seal") }?;
         check_out(out, "seal")?;
@@ -425,7 +520,11 @@ pub unsafe extern "C" fn eseal_seal_free(seal: *mut EsealSeal) {
 
 /// The seal's DER bytes (free with `eseal_bytes_free`).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_seal_der(seal: *const EsealSeal, out: *mut *mut u8, out_len: *mut usize) -> c_int {
+pub unsafe extern "C" fn eseal_seal_der(
+    seal: *const EsealSeal,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
     guard(|| {
         let seal = unsafe { handle(seal, "seal") }?;
         check_out(out, "bytes")?;
@@ -437,7 +536,10 @@ pub unsafe extern "C" fn eseal_seal_der(seal: *const EsealSeal, out: *mut *mut u
 
 /// The seal described as JSON (version, es_id, name, validity, picture, maker certificate).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_seal_info_json(seal: *const EsealSeal, out: *mut *mut c_char) -> c_int {
+pub unsafe extern "C" fn eseal_seal_info_json(
+    seal: *const EsealSeal,
+    out: *mut *mut c_char,
+) -> c_int {
     guard(|| {
         let seal = unsafe { handle(seal, "seal") }?;
         check_out(out, "JSON")?;
@@ -460,12 +562,24 @@ unsafe fn sign_common(
         let seal = unsafe { handle(seal, "seal") }?;
         let signer = unsafe { handle(signer, "signer") }?;
         let property_info = unsafe { opt_text(property_info, "property_info") }?.unwrap_or("");
-        let time = unsafe { opt_text(time, "time") }?.map(common::parse_time).transpose()?;
+        let time = unsafe { opt_text(time, "time") }?
+            .map(common::parse_time)
+            .transpose()?;
         check_out(out, "bytes")?;
         check_out(out_len, "length")?;
         let input = what()?;
-        let to_sign = if digest { ToSign::Digest(&input) } else { ToSign::Data(&input) };
-        let der = common::sign(&seal.inner, signer.inner.as_ref(), to_sign, property_info, time)?;
+        let to_sign = if digest {
+            ToSign::Digest(&input)
+        } else {
+            ToSign::Data(&input)
+        };
+        let der = common::sign(
+            &seal.inner,
+            signer.inner.as_ref(),
+            to_sign,
+            property_info,
+            time,
+        )?;
         unsafe { put_bytes(out, out_len, der) };
         Ok(())
     })
@@ -486,7 +600,18 @@ pub unsafe extern "C" fn eseal_sign_data(
     out: *mut *mut u8,
     out_len: *mut usize,
 ) -> c_int {
-    unsafe { sign_common(seal, signer, || Ok(bytes(data, data_len, "data")?.to_vec()), false, property_info, time, out, out_len) }
+    unsafe {
+        sign_common(
+            seal,
+            signer,
+            || Ok(bytes(data, data_len, "data")?.to_vec()),
+            false,
+            property_info,
+            time,
+            out,
+            out_len,
+        )
+    }
 }
 
 /// As `eseal_sign_data` over a digest the caller computed (it becomes dataHash as is).
@@ -502,7 +627,18 @@ pub unsafe extern "C" fn eseal_sign_digest(
     out: *mut *mut u8,
     out_len: *mut usize,
 ) -> c_int {
-    unsafe { sign_common(seal, signer, || Ok(bytes(digest, digest_len, "digest")?.to_vec()), true, property_info, time, out, out_len) }
+    unsafe {
+        sign_common(
+            seal,
+            signer,
+            || Ok(bytes(digest, digest_len, "digest")?.to_vec()),
+            true,
+            property_info,
+            time,
+            out,
+            out_len,
+        )
+    }
 }
 
 // ---- verification ----
@@ -513,7 +649,14 @@ pub unsafe extern "C" fn eseal_sign_digest(
 pub unsafe extern "C" fn eseal_verify_options_new(out: *mut *mut EsealVerifyOptions) -> c_int {
     guard(|| {
         check_out(out, "options")?;
-        unsafe { put(out, EsealVerifyOptions { inner: VerifyConfig::default() }) };
+        unsafe {
+            put(
+                out,
+                EsealVerifyOptions {
+                    inner: VerifyConfig::default(),
+                },
+            )
+        };
         Ok(())
     })
 }
@@ -525,33 +668,51 @@ pub unsafe extern "C" fn eseal_verify_options_free(o: *mut EsealVerifyOptions) {
 
 /// Adds trust anchors: a PEM bundle or one DER certificate.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_verify_options_add_trust(o: *mut EsealVerifyOptions, certs: *const u8, len: usize) -> c_int {
+pub unsafe extern "C" fn eseal_verify_options_add_trust(
+    o: *mut EsealVerifyOptions,
+    certs: *const u8,
+    len: usize,
+) -> c_int {
     guard(|| {
         let o = unsafe { handle_mut(o, "options") }?;
-        o.inner.add_trust(unsafe { bytes(certs, len, "certificates") }?)
+        o.inner
+            .add_trust(unsafe { bytes(certs, len, "certificates") }?)
     })
 }
 
 /// Verifies as of `time` (RFC 3339) instead of now; NULL restores now.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_verify_options_set_time(o: *mut EsealVerifyOptions, time: *const c_char) -> c_int {
+pub unsafe extern "C" fn eseal_verify_options_set_time(
+    o: *mut EsealVerifyOptions,
+    time: *const c_char,
+) -> c_int {
     guard(|| {
         let o = unsafe { handle_mut(o, "options") }?;
-        o.inner.at = unsafe { opt_text(time, "time") }?.map(common::parse_time).transpose()?;
+        o.inner.at = unsafe { opt_text(time, "time") }?
+            .map(common::parse_time)
+            .transpose()?;
         Ok(())
     })
 }
 
 /// Non-zero: warnings (unknown root, expired now) make the exit code 1.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_verify_options_set_strict(o: *mut EsealVerifyOptions, strict: c_int) -> c_int {
+pub unsafe extern "C" fn eseal_verify_options_set_strict(
+    o: *mut EsealVerifyOptions,
+    strict: c_int,
+) -> c_int {
     guard(|| {
         unsafe { handle_mut(o, "options") }?.inner.strict = strict != 0;
         Ok(())
     })
 }
 
-unsafe fn emit(report: eseal::report::VerificationReport, cfg: &VerifyConfig, out_json: *mut *mut c_char, out_exit_code: *mut c_int) -> Result<(), Error> {
+unsafe fn emit(
+    report: eseal::report::VerificationReport,
+    cfg: &VerifyConfig,
+    out_json: *mut *mut c_char,
+    out_exit_code: *mut c_int,
+) -> Result<(), Error> {
     let json = common::report_json(&report, cfg.strict);
     if !out_exit_code.is_null() {
         // SAFETY: non-NULL, points to an int.
@@ -565,7 +726,9 @@ unsafe fn emit(report: eseal::report::VerificationReport, cfg: &VerifyConfig, ou
 
 fn config(o: *const EsealVerifyOptions) -> VerifyConfig {
     // SAFETY: NULL or a live handle.
-    unsafe { o.as_ref() }.map(|o| o.inner.clone()).unwrap_or_default()
+    unsafe { o.as_ref() }
+        .map(|o| o.inner.clone())
+        .unwrap_or_default()
 }
 
 /// Verifies a seal on its own (maker signature, validity, certificates). Returns ESEAL_OK
@@ -573,11 +736,24 @@ fn config(o: *const EsealVerifyOptions) -> VerifyConfig {
 /// report JSON (`verdict`, `exit_code`, `signatures[].checks`). `options`, `out_json` and
 /// `out_exit_code` may be NULL.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_verify_seal(data: *const u8, len: usize, options: *const EsealVerifyOptions, out_json: *mut *mut c_char, out_exit_code: *mut c_int) -> c_int {
+pub unsafe extern "C" fn eseal_verify_seal(
+    data: *const u8,
+    len: usize,
+    options: *const EsealVerifyOptions,
+    out_json: *mut *mut c_char,
+    out_exit_code: *mut c_int,
+) -> c_int {
     guard(|| {
         let data = unsafe { bytes(data, len, "seal") }?;
         let cfg = config(options);
-        unsafe { emit(common::verify_seal(data, "seal", &cfg), &cfg, out_json, out_exit_code) }
+        unsafe {
+            emit(
+                common::verify_seal(data, "seal", &cfg),
+                &cfg,
+                out_json,
+                out_exit_code,
+            )
+        }
     })
 }
 
@@ -595,9 +771,20 @@ pub unsafe extern "C" fn eseal_verify_signature(
 ) -> c_int {
     guard(|| {
         let sig = unsafe { bytes(signature, len, "signature") }?;
-        let signed = if data.is_null() { Signed::NotAvailable } else { Signed::Data(unsafe { bytes(data, data_len, "data") }?) };
+        let signed = if data.is_null() {
+            Signed::NotAvailable
+        } else {
+            Signed::Data(unsafe { bytes(data, data_len, "data") }?)
+        };
         let cfg = config(options);
-        unsafe { emit(common::verify_signature(sig, signed, "signature", &cfg), &cfg, out_json, out_exit_code) }
+        unsafe {
+            emit(
+                common::verify_signature(sig, signed, "signature", &cfg),
+                &cfg,
+                out_json,
+                out_exit_code,
+            )
+        }
     })
 }
 
@@ -616,7 +803,14 @@ pub unsafe extern "C" fn eseal_verify_signature_digest(
         let sig = unsafe { bytes(signature, len, "signature") }?;
         let digest = unsafe { bytes(digest, digest_len, "digest") }?;
         let cfg = config(options);
-        unsafe { emit(common::verify_signature(sig, Signed::Digest(digest), "signature", &cfg), &cfg, out_json, out_exit_code) }
+        unsafe {
+            emit(
+                common::verify_signature(sig, Signed::Digest(digest), "signature", &cfg),
+                &cfg,
+                out_json,
+                out_exit_code,
+            )
+        }
     })
 }
 
@@ -637,7 +831,13 @@ pub struct EsealStamp {
 
 fn stamp(p: *const EsealStamp) -> Option<common::Stamp> {
     // SAFETY: NULL or a pointer to an EsealStamp.
-    unsafe { p.as_ref() }.map(|s| common::Stamp { page: s.page, x: s.x, y: s.y, width: s.width, height: s.height })
+    unsafe { p.as_ref() }.map(|s| common::Stamp {
+        page: s.page,
+        x: s.x,
+        y: s.y,
+        width: s.width,
+        height: s.height,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -656,13 +856,21 @@ unsafe fn sign_document(
         let doc = unsafe { bytes(doc, len, "document") }?;
         let seal = unsafe { handle(seal, "seal") }?;
         let signer = unsafe { handle(signer, "signer") }?;
-        let time = unsafe { opt_text(time, "time") }?.map(common::parse_time).transpose()?;
+        let time = unsafe { opt_text(time, "time") }?
+            .map(common::parse_time)
+            .transpose()?;
         check_out(out, "bytes")?;
         check_out(out_len, "length")?;
         let signed = if pdf {
             common::sign_pdf(doc, &seal.inner, signer.inner.as_ref(), stamp(at), time)?
         } else {
-            common::sign_ofd(doc.to_vec(), &seal.inner, signer.inner.as_ref(), stamp(at), time)?
+            common::sign_ofd(
+                doc.to_vec(),
+                &seal.inner,
+                signer.inner.as_ref(),
+                stamp(at),
+                time,
+            )?
         };
         unsafe { put_bytes(out, out_len, signed) };
         Ok(())
@@ -706,7 +914,13 @@ pub unsafe extern "C" fn eseal_sign_pdf(
 /// Verifies every signature of an OFD, as `eseal_verify_seal` reports. A file that is not an
 /// OFD package is an error (ESEAL_ERR_INVALID_INPUT).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_verify_ofd(ofd: *const u8, len: usize, options: *const EsealVerifyOptions, out_json: *mut *mut c_char, out_exit_code: *mut c_int) -> c_int {
+pub unsafe extern "C" fn eseal_verify_ofd(
+    ofd: *const u8,
+    len: usize,
+    options: *const EsealVerifyOptions,
+    out_json: *mut *mut c_char,
+    out_exit_code: *mut c_int,
+) -> c_int {
     guard(|| {
         let doc = unsafe { bytes(ofd, len, "OFD") }?;
         let cfg = config(options);
@@ -717,11 +931,24 @@ pub unsafe extern "C" fn eseal_verify_ofd(ofd: *const u8, len: usize, options: *
 
 /// Verifies every signature of a PDF, as `eseal_verify_seal` reports.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn eseal_verify_pdf(pdf: *const u8, len: usize, options: *const EsealVerifyOptions, out_json: *mut *mut c_char, out_exit_code: *mut c_int) -> c_int {
+pub unsafe extern "C" fn eseal_verify_pdf(
+    pdf: *const u8,
+    len: usize,
+    options: *const EsealVerifyOptions,
+    out_json: *mut *mut c_char,
+    out_exit_code: *mut c_int,
+) -> c_int {
     guard(|| {
         let doc = unsafe { bytes(pdf, len, "PDF") }?;
         let cfg = config(options);
-        unsafe { emit(common::verify_pdf(doc, "document.pdf", &cfg), &cfg, out_json, out_exit_code) }
+        unsafe {
+            emit(
+                common::verify_pdf(doc, "document.pdf", &cfg),
+                &cfg,
+                out_json,
+                out_exit_code,
+            )
+        }
     })
 }
 
@@ -730,23 +957,37 @@ mod tests {
     use super::*;
 
     fn last() -> String {
-        unsafe { CStr::from_ptr(eseal_last_error_message()) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(eseal_last_error_message()) }
+            .to_string_lossy()
+            .into_owned()
     }
 
     #[test]
     fn null_and_bad_input_give_codes_and_messages() {
         let mut seal: *mut EsealSeal = std::ptr::null_mut();
-        assert_eq!(unsafe { eseal_seal_from_der(std::ptr::null(), 3, &mut seal) }, ESEAL_ERR_INVALID_INPUT);
+        assert_eq!(
+            unsafe { eseal_seal_from_der(std::ptr::null(), 3, &mut seal) },
+            ESEAL_ERR_INVALID_INPUT
+        );
         assert!(last().contains("NULL"), "{}", last());
         let junk = b"junk";
-        assert_eq!(unsafe { eseal_seal_from_der(junk.as_ptr(), junk.len(), &mut seal) }, ESEAL_ERR_INVALID_INPUT);
+        assert_eq!(
+            unsafe { eseal_seal_from_der(junk.as_ptr(), junk.len(), &mut seal) },
+            ESEAL_ERR_INVALID_INPUT
+        );
         assert!(seal.is_null(), "no output on failure");
         assert!(!last().is_empty());
         let mut ca: *mut EsealTestCa = std::ptr::null_mut();
-        assert_eq!(unsafe { eseal_test_ca_new(c"t".as_ptr(), &mut ca) }, ESEAL_OK);
+        assert_eq!(
+            unsafe { eseal_test_ca_new(c"t".as_ptr(), &mut ca) },
+            ESEAL_OK
+        );
         assert_eq!(last(), "");
         let mut s: *mut EsealSigner = std::ptr::null_mut();
-        assert_eq!(unsafe { eseal_test_ca_signer(ca, c"nobody".as_ptr(), &mut s) }, ESEAL_ERR_INVALID_INPUT);
+        assert_eq!(
+            unsafe { eseal_test_ca_signer(ca, c"nobody".as_ptr(), &mut s) },
+            ESEAL_ERR_INVALID_INPUT
+        );
         assert!(last().contains("nobody"));
         unsafe { eseal_test_ca_free(ca) };
     }

@@ -16,7 +16,11 @@ fn lib_dir() -> PathBuf {
 fn c_example_builds_and_runs() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let lib = lib_dir();
-    assert!(lib.join("libeseal_ffi.so").exists(), "{} has no libeseal_ffi.so", lib.display());
+    assert!(
+        lib.join("libeseal_ffi.so").exists(),
+        "{} has no libeseal_ffi.so",
+        lib.display()
+    );
     let out = std::env::temp_dir().join(format!("eseal-ffi-example-{}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();
     let exe = out.join("seal_and_verify");
@@ -34,7 +38,12 @@ fn c_example_builds_and_runs() {
         .status()
         .unwrap_or_else(|e| panic!("system C compiler `{cc}`: {e}"));
     assert!(status.success(), "the C example does not compile");
-    let run = Command::new(&exe).env_remove("LD_LIBRARY_PATH").arg(&out).env("ESEAL_VECTORS", dir.join("../vectors/bindings")).output().unwrap();
+    let run = Command::new(&exe)
+        .env_remove("LD_LIBRARY_PATH")
+        .arg(&out)
+        .env("ESEAL_VECTORS", dir.join("../vectors/bindings"))
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     println!("{stdout}{}", String::from_utf8_lossy(&run.stderr));
     assert!(run.status.success(), "the C example failed");

@@ -8,7 +8,12 @@ fn checked_in_header_matches_cbindgen() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let config = cbindgen::Config::from_file(dir.join("cbindgen.toml")).expect("cbindgen.toml");
     let mut generated = Vec::new();
-    cbindgen::Builder::new().with_crate(&dir).with_config(config).generate().expect("cbindgen generates the header").write(&mut generated);
+    cbindgen::Builder::new()
+        .with_crate(&dir)
+        .with_config(config)
+        .generate()
+        .expect("cbindgen generates the header")
+        .write(&mut generated);
     let generated = String::from_utf8(generated).expect("UTF-8 header");
     let path = dir.join("include/eseal.h");
     if std::env::var_os("ESEAL_BLESS").is_some() {

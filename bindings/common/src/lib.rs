@@ -7,7 +7,7 @@ use eseal::crypto::sm2::PrivateKey;
 use eseal::crypto::testca::TestCa;
 use eseal::crypto::time::Time;
 use eseal::crypto::{Certificate, CryptoError, Signer, SignerError, SoftwareSigner, TrustStore};
-use eseal::report::{VerificationReport, Verdict};
+use eseal::report::{Verdict, VerificationReport};
 use eseal::ses::{self, DataCheck, Seal, SealBuilder, SesError, VerifyOptions};
 use eseal::ukey::{SkfConfig, SkfLibrary, TokenLibrary, UkeyError, UkeySigner, UlongWidth};
 use std::sync::Arc;
@@ -92,7 +92,11 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), retries_left: None }
+        Error {
+            kind,
+            message: message.into(),
+            retries_left: None,
+        }
     }
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidInput, message)
@@ -116,14 +120,20 @@ impl From<CryptoError> for Error {
 impl From<SignerError> for Error {
     fn from(e: SignerError) -> Self {
         let (kind, retries_left) = match &e {
-            SignerError::PinIncorrect { retries_left } => (ErrorKind::PinIncorrect, Some(*retries_left)),
+            SignerError::PinIncorrect { retries_left } => {
+                (ErrorKind::PinIncorrect, Some(*retries_left))
+            }
             SignerError::PinLocked => (ErrorKind::PinLocked, None),
             SignerError::NotLoggedIn => (ErrorKind::NotLoggedIn, None),
             SignerError::NotSm2 => (ErrorKind::InvalidInput, None),
             SignerError::Crypto(c) => (crypto_kind(c), None),
             _ => (ErrorKind::Device, None),
         };
-        Error { kind, message: e.to_string(), retries_left }
+        Error {
+            kind,
+            message: e.to_string(),
+            retries_left,
+        }
     }
 }
 
@@ -141,14 +151,22 @@ impl From<SesError> for Error {
 impl From<UkeyError> for Error {
     fn from(e: UkeyError) -> Self {
         let (kind, retries_left) = match &e {
-            UkeyError::PinIncorrect { retries_left } => (ErrorKind::PinIncorrect, Some(*retries_left)),
+            UkeyError::PinIncorrect { retries_left } => {
+                (ErrorKind::PinIncorrect, Some(*retries_left))
+            }
             UkeyError::PinLocked => (ErrorKind::PinLocked, None),
             UkeyError::NotLoggedIn => (ErrorKind::NotLoggedIn, None),
-            UkeyError::PinLength | UkeyError::PinInvalid | UkeyError::Invalid(_) => (ErrorKind::InvalidInput, None),
+            UkeyError::PinLength | UkeyError::PinInvalid | UkeyError::Invalid(_) => {
+                (ErrorKind::InvalidInput, None)
+            }
             UkeyError::NotFound(_) | UkeyError::NoDevice(_) => (ErrorKind::NotFound, None),
             _ => (ErrorKind::Device, None),
         };
-        Error { kind, message: e.to_string(), retries_left }
+        Error {
+            kind,
+            message: e.to_string(),
+            retries_left,
+        }
     }
 }
 
@@ -188,20 +206,27 @@ pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
 
 /// A time as text: RFC 3339, `YYYY-MM-DD HH:MM:SS` (Beijing time), as `Time::parse_lenient`.
 pub fn parse_time(text: &str) -> Result<Time> {
-    Time::parse_lenient(text).map(|(t, _)| t).map_err(|e| Error::invalid(format!("time {text:?}: {e}")))
+    Time::parse_lenient(text)
+        .map(|(t, _)| t)
+        .map_err(|e| Error::invalid(format!("time {text:?}: {e}")))
 }
 
 /// A signer shared between threads (Python releases the GIL, Node signs on its thread pool).
 pub type SharedSigner = Arc<dyn Signer>;
 
 /// The deterministic test CA's identities by name.
-pub fn test_ca_identity<'a>(ca: &'a TestCa, who: &str) -> Result<&'a eseal::crypto::testca::Identity> {
+pub fn test_ca_identity<'a>(
+    ca: &'a TestCa,
+    who: &str,
+) -> Result<&'a eseal::crypto::testca::Identity> {
     match who {
         "root" => Ok(&ca.root),
         "unit" => Ok(&ca.unit),
         "person" => Ok(&ca.person),
         "server" => Ok(&ca.server),
-        other => Err(Error::invalid(format!("the test CA has no identity {other:?} (root, unit, person, server)"))),
+        other => Err(Error::invalid(format!(
+            "the test CA has no identity {other:?} (root, unit, person, server)"
+        ))),
     }
 }
 
@@ -228,14 +253,30 @@ pub struct UkeyParams {
 
 /// Opens a UKey container as a signer (verifies the user PIN).
 pub fn ukey_signer(p: &UkeyParams) -> Result<UkeySigner> {
-    let config = SkfConfig { ulong_width: if p.ulong64 { UlongWidth::U64 } else { UlongWidth::U32 }, ..SkfConfig::default() };
+    let config = SkfConfig {
+        ulong_width: if p.ulong64 {
+            UlongWidth::U64
+        } else {
+            UlongWidth::U32
+        },
+        ..SkfConfig::default()
+    };
     let lib = SkfLibrary::load_with(&p.library, config)?;
     let device = match &p.device {
         Some(d) => d.clone(),
-        None => lib.enumerate()?.into_iter().next().ok_or_else(|| Error::new(ErrorKind::NotFound, "no UKey is present"))?,
+        None => lib
+            .enumerate()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::new(ErrorKind::NotFound, "no UKey is present"))?,
     };
     let token = lib.connect(&device)?;
-    Ok(UkeySigner::open(token, &p.application, p.container.as_deref(), &p.pin)?)
+    Ok(UkeySigner::open(
+        token,
+        &p.application,
+        p.container.as_deref(),
+        &p.pin,
+    )?)
 }
 
 /// What a new seal holds (GB/T 38540 §6.1), for [`create_seal`].
@@ -276,7 +317,11 @@ pub fn create_seal(p: &SealParams, maker: &dyn Signer) -> Result<Seal> {
     let now = Time::now();
     let start = p.valid_from.unwrap_or(now);
     let end = p.valid_to.unwrap_or(start.add_days(3 * 365));
-    let mut b = SealBuilder::new(&p.name, &p.es_id).seal_type(p.seal_type).picture("", p.picture.clone(), p.width_mm, p.height_mm).created(now).valid(start, end);
+    let mut b = SealBuilder::new(&p.name, &p.es_id)
+        .seal_type(p.seal_type)
+        .picture("", p.picture.clone(), p.width_mm, p.height_mm)
+        .created(now)
+        .valid(start, end);
     if let Some(v) = &p.vendor_id {
         b = b.vendor_id(v);
     }
@@ -304,12 +349,24 @@ pub enum ToSign<'a> {
 }
 
 /// Signs with `ses::sign`: returns the DER of the SES_Signature.
-pub fn sign(seal: &Seal, signer: &dyn Signer, what: ToSign<'_>, property_info: &str, time: Option<Time>) -> Result<Vec<u8>> {
+pub fn sign(
+    seal: &Seal,
+    signer: &dyn Signer,
+    what: ToSign<'_>,
+    property_info: &str,
+    time: Option<Time>,
+) -> Result<Vec<u8>> {
     let hash = match what {
         ToSign::Data(d) => eseal::crypto::sm3::sm3(d).to_vec(),
         ToSign::Digest(h) => h.to_vec(),
     };
-    let sig = ses::sign(seal, signer, &hash, property_info, time.unwrap_or_else(Time::now))?;
+    let sig = ses::sign(
+        seal,
+        signer,
+        &hash,
+        property_info,
+        time.unwrap_or_else(Time::now),
+    )?;
     Ok(sig.to_der().to_vec())
 }
 
@@ -331,14 +388,23 @@ impl VerifyConfig {
         Ok(())
     }
     fn options(&self) -> VerifyOptions {
-        VerifyOptions { trust: self.trust.clone(), now: self.at.unwrap_or_else(Time::now), extra_certs: Vec::new() }
+        VerifyOptions {
+            trust: self.trust.clone(),
+            now: self.at.unwrap_or_else(Time::now),
+            extra_certs: Vec::new(),
+        }
     }
 }
 
 /// Verifies a seal on its own (`eseal seal verify`).
 pub fn verify_seal(der: &[u8], name: &str, cfg: &VerifyConfig) -> VerificationReport {
     let sig = ses::verify_seal_bytes(der, name, &cfg.options());
-    VerificationReport { file: name.into(), format: "seal".into(), signatures: vec![sig], document_checks: Vec::new() }
+    VerificationReport {
+        file: name.into(),
+        format: "seal".into(),
+        signatures: vec![sig],
+        document_checks: Vec::new(),
+    }
 }
 
 /// What an SES_Signature's `dataHash` is checked against.
@@ -350,14 +416,24 @@ pub enum Signed<'a> {
 }
 
 /// Verifies an SES_Signature (`eseal seal verify sig.dat --data ...`).
-pub fn verify_signature(der: &[u8], signed: Signed<'_>, name: &str, cfg: &VerifyConfig) -> VerificationReport {
+pub fn verify_signature(
+    der: &[u8],
+    signed: Signed<'_>,
+    name: &str,
+    cfg: &VerifyConfig,
+) -> VerificationReport {
     let check = match signed {
         Signed::Data(d) => DataCheck::Data(d),
         Signed::Digest(h) => DataCheck::Hash(h),
         Signed::NotAvailable => DataCheck::NotAvailable,
     };
     let sig = ses::verify_signature(der, check, None, name, &cfg.options());
-    VerificationReport { file: name.into(), format: "ses-signature".into(), signatures: vec![sig], document_checks: Vec::new() }
+    VerificationReport {
+        file: name.into(),
+        format: "ses-signature".into(),
+        signatures: vec![sig],
+        document_checks: Vec::new(),
+    }
 }
 
 /// Where a stamp shows: page from 1, position and size. OFD: millimetres from the page's
@@ -373,31 +449,71 @@ pub struct Stamp {
 }
 
 /// Signs an OFD with a seal (ses-ofd-spec §2.7, `eseal::ofd::sign`): returns the new package.
-pub fn sign_ofd(ofd: Vec<u8>, seal: &Seal, signer: &dyn Signer, stamp: Option<Stamp>, time: Option<Time>) -> Result<Vec<u8>> {
+pub fn sign_ofd(
+    ofd: Vec<u8>,
+    seal: &Seal,
+    signer: &dyn Signer,
+    stamp: Option<Stamp>,
+    time: Option<Time>,
+) -> Result<Vec<u8>> {
     let pkg = eseal::ofd::Package::from_bytes(ofd)?;
-    let mut req = eseal::ofd::SignRequest::new(eseal::ofd::SignKind::Seal(seal), time.unwrap_or_else(Time::now));
-    let s = stamp.unwrap_or(Stamp { page: 1, x: 20.0, y: 20.0, width: 0.0, height: 0.0 });
+    let mut req = eseal::ofd::SignRequest::new(
+        eseal::ofd::SignKind::Seal(seal),
+        time.unwrap_or_else(Time::now),
+    );
+    let s = stamp.unwrap_or(Stamp {
+        page: 1,
+        x: 20.0,
+        y: 20.0,
+        width: 0.0,
+        height: 0.0,
+    });
     let size = |v: f64| if v > 0.0 { Some(v) } else { None };
-    req.placements.push(eseal::ofd::Placement::Stamp { page: s.page.max(1) as usize, x_mm: s.x, y_mm: s.y, width_mm: size(s.width), height_mm: size(s.height) });
+    req.placements.push(eseal::ofd::Placement::Stamp {
+        page: s.page.max(1) as usize,
+        x_mm: s.x,
+        y_mm: s.y,
+        width_mm: size(s.width),
+        height_mm: size(s.height),
+    });
     Ok(eseal::ofd::sign(&pkg, signer, &req)?)
 }
 
 /// Verifies every signature of an OFD (`eseal::ofd::verify`). `Err` when it is not an OFD.
 pub fn verify_ofd(ofd: Vec<u8>, name: &str, cfg: &VerifyConfig) -> Result<VerificationReport> {
     let pkg = eseal::ofd::Package::from_bytes(ofd)?;
-    let opts = eseal::ofd::OfdVerifyOptions { ses: cfg.options(), sign_certs: Vec::new() };
+    let opts = eseal::ofd::OfdVerifyOptions {
+        ses: cfg.options(),
+        sign_certs: Vec::new(),
+    };
     Ok(eseal::ofd::verify(&pkg, name, &opts)?)
 }
 
 /// Signs a PDF with a seal (an SES_Signature under `/SubFilter /GB38540`, `eseal::pdf::sign`)
 /// as an incremental update: returns the whole new file.
-pub fn sign_pdf(pdf: &[u8], seal: &Seal, signer: &dyn Signer, stamp: Option<Stamp>, time: Option<Time>) -> Result<Vec<u8>> {
+pub fn sign_pdf(
+    pdf: &[u8],
+    seal: &Seal,
+    signer: &dyn Signer,
+    stamp: Option<Stamp>,
+    time: Option<Time>,
+) -> Result<Vec<u8>> {
     use eseal::pdf::{Credential, Placement, SignRequest};
     let placement = match stamp {
-        Some(s) if s.width > 0.0 && s.height > 0.0 => Placement::Stamp { page: s.page.max(1), x: s.x, y: s.y, width: s.width, height: s.height },
+        Some(s) if s.width > 0.0 && s.height > 0.0 => Placement::Stamp {
+            page: s.page.max(1),
+            x: s.x,
+            y: s.y,
+            width: s.width,
+            height: s.height,
+        },
         _ => Placement::Invisible,
     };
-    let req = SignRequest::new(Credential::Seal { seal, signer }, placement, time.unwrap_or_else(Time::now));
+    let req = SignRequest::new(
+        Credential::Seal { seal, signer },
+        placement,
+        time.unwrap_or_else(Time::now),
+    );
     Ok(eseal::pdf::sign(pdf, &[req])?)
 }
 
@@ -433,20 +549,48 @@ mod tests {
     fn pdf_and_ofd_round_trip() {
         let ca = TestCa::new("common").unwrap();
         let mut p = SealParams::new("测试章", "1");
-        p.picture = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../vectors/ses/picture-8x8.png")).unwrap();
+        p.picture = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../vectors/ses/picture-8x8.png"
+        ))
+        .unwrap();
         p.signer_certs.push(ca.person.cert.clone());
         let seal = create_seal(&p, &ca.unit.signer()).unwrap();
         let mut cfg = VerifyConfig::default();
         cfg.add_trust(ca.root.cert.to_pem().as_bytes()).unwrap();
-        let pdf = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../vectors/bindings/plain.pdf")).unwrap();
-        let signed = sign_pdf(&pdf, &seal, &ca.person.signer(), Some(Stamp { page: 1, x: 20.0, y: 20.0, width: 60.0, height: 60.0 }), None).unwrap();
+        let pdf = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../vectors/bindings/plain.pdf"
+        ))
+        .unwrap();
+        let signed = sign_pdf(
+            &pdf,
+            &seal,
+            &ca.person.signer(),
+            Some(Stamp {
+                page: 1,
+                x: 20.0,
+                y: 20.0,
+                width: 60.0,
+                height: 60.0,
+            }),
+            None,
+        )
+        .unwrap();
         let r = verify_pdf(&signed, "p.pdf", &cfg);
         assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
-        let ofd = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../vectors/bindings/plain.ofd")).unwrap();
+        let ofd = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../vectors/bindings/plain.ofd"
+        ))
+        .unwrap();
         let signed = sign_ofd(ofd, &seal, &ca.person.signer(), None, None).unwrap();
         let r = verify_ofd(signed, "p.ofd", &cfg).unwrap();
         assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
-        assert_eq!(verify_ofd(b"junk".to_vec(), "j", &cfg).unwrap_err().kind, ErrorKind::InvalidInput);
+        assert_eq!(
+            verify_ofd(b"junk".to_vec(), "j", &cfg).unwrap_err().kind,
+            ErrorKind::InvalidInput
+        );
     }
 
     #[test]

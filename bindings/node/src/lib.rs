@@ -4,7 +4,9 @@
 
 use eseal::crypto::testca::TestCa as CoreTestCa;
 use eseal::ses::Seal as CoreSeal;
-use eseal_bindings_common::{self as common, SealParams, SharedSigner, Signed, ToSign, UkeyParams, VerifyConfig};
+use eseal_bindings_common::{
+    self as common, SealParams, SharedSigner, Signed, ToSign, UkeyParams, VerifyConfig,
+};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
@@ -35,7 +37,12 @@ fn input(v: Either<Buffer, String>, what: &str) -> JsResult<Vec<u8>> {
     match v {
         Either::A(b) => Ok(b.to_vec()),
         Either::B(s) if s.contains("-----BEGIN ") => Ok(s.into_bytes()),
-        Either::B(path) => common::read_file(std::path::Path::new(&path)).map_err(|e| js_error(common::Error { message: format!("{what}: {}", e.message), ..e })),
+        Either::B(path) => common::read_file(std::path::Path::new(&path)).map_err(|e| {
+            js_error(common::Error {
+                message: format!("{what}: {}", e.message),
+                ..e
+            })
+        }),
     }
 }
 
@@ -54,23 +61,33 @@ pub struct TestCa {
 impl TestCa {
     #[napi(constructor)]
     pub fn new(seed: String) -> Result<Self, String> {
-        Ok(TestCa { inner: CoreTestCa::new(&seed).js()? })
+        Ok(TestCa {
+            inner: CoreTestCa::new(&seed).js()?,
+        })
     }
     /// A software signer for one identity.
     #[napi]
     pub fn signer(&self, who: String) -> Result<Signer, String> {
         let id = common::test_ca_identity(&self.inner, &who).js()?;
-        Ok(Signer { inner: Arc::new(id.signer()) })
+        Ok(Signer {
+            inner: Arc::new(id.signer()),
+        })
     }
     /// The identity's certificate, PEM.
     #[napi]
     pub fn cert_pem(&self, who: String) -> Result<String, String> {
-        Ok(common::test_ca_identity(&self.inner, &who).js()?.cert.to_pem())
+        Ok(common::test_ca_identity(&self.inner, &who)
+            .js()?
+            .cert
+            .to_pem())
     }
     /// The identity's private key, PKCS#8 PEM.
     #[napi]
     pub fn key_pem(&self, who: String) -> Result<String, String> {
-        Ok(common::test_ca_identity(&self.inner, &who).js()?.key.to_pkcs8_pem())
+        Ok(common::test_ca_identity(&self.inner, &who)
+            .js()?
+            .key
+            .to_pkcs8_pem())
     }
     /// The root certificate, PEM: pass it as `trust` when verifying.
     #[napi(getter)]
@@ -105,7 +122,10 @@ impl Signer {
     /// A software signer from an SM2 private key (PKCS#8 or SEC1, PEM or DER) and its
     /// certificate (PEM or DER): Buffers, PEM strings or file paths.
     #[napi(factory)]
-    pub fn from_pem(key: Either<Buffer, String>, cert: Either<Buffer, String>) -> Result<Signer, String> {
+    pub fn from_pem(
+        key: Either<Buffer, String>,
+        cert: Either<Buffer, String>,
+    ) -> Result<Signer, String> {
         let s = common::software_signer(&input(key, "key")?, &input(cert, "cert")?).js()?;
         Ok(Signer { inner: Arc::new(s) })
     }
@@ -121,7 +141,9 @@ impl Signer {
             pin: options.pin,
             ulong64: options.ulong64.unwrap_or(false),
         };
-        Ok(Signer { inner: Arc::new(common::ukey_signer(&p).js()?) })
+        Ok(Signer {
+            inner: Arc::new(common::ukey_signer(&p).js()?),
+        })
     }
     /// The signer's certificate, PEM.
     #[napi(getter)]
@@ -167,7 +189,9 @@ impl Seal {
     /// Parses a seal from its DER bytes (a Buffer) or a file path.
     #[napi(constructor)]
     pub fn new(data: Either<Buffer, String>) -> Result<Self, String> {
-        Ok(Seal { inner: Arc::new(CoreSeal::from_der(&input(data, "seal")?).js()?) })
+        Ok(Seal {
+            inner: Arc::new(CoreSeal::from_der(&input(data, "seal")?).js()?),
+        })
     }
     /// Makes a GB/T 38540 (v4) seal; `maker` (制章者) signs it.
     #[napi(factory)]
@@ -181,10 +205,13 @@ impl Seal {
         p.valid_to = time(options.valid_to)?;
         p.vendor_id = options.vendor_id;
         for c in options.signer_certs.unwrap_or_default() {
-            p.signer_certs.push(eseal::crypto::Certificate::parse(&input(c, "signerCerts")?).js()?);
+            p.signer_certs
+                .push(eseal::crypto::Certificate::parse(&input(c, "signerCerts")?).js()?);
         }
         let seal = common::create_seal(&p, maker.inner.as_ref()).js()?;
-        Ok(Seal { inner: Arc::new(seal) })
+        Ok(Seal {
+            inner: Arc::new(seal),
+        })
     }
     /// The seal's DER bytes.
     #[napi]
@@ -258,16 +285,36 @@ impl Task for SignTask {
     type Output = Outcome<Vec<u8>>;
     type JsValue = Buffer;
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        let what = if self.digest { ToSign::Digest(&self.input) } else { ToSign::Data(&self.input) };
-        Ok(self.time.clone().and_then(|t| common::sign(&self.seal, self.signer.as_ref(), what, &self.property_info, t)))
+        let what = if self.digest {
+            ToSign::Digest(&self.input)
+        } else {
+            ToSign::Data(&self.input)
+        };
+        Ok(self.time.clone().and_then(|t| {
+            common::sign(
+                &self.seal,
+                self.signer.as_ref(),
+                what,
+                &self.property_info,
+                t,
+            )
+        }))
     }
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Buffer> {
         settle(env, output).map(Buffer::from)
     }
 }
 
-fn sign_task(seal: &Seal, signer: &Signer, input: Vec<u8>, digest: bool, options: Option<SignOptions>) -> AsyncTask<SignTask> {
-    let (property_info, t) = options.map(|o| (o.property_info, o.time)).unwrap_or((None, None));
+fn sign_task(
+    seal: &Seal,
+    signer: &Signer,
+    input: Vec<u8>,
+    digest: bool,
+    options: Option<SignOptions>,
+) -> AsyncTask<SignTask> {
+    let (property_info, t) = options
+        .map(|o| (o.property_info, o.time))
+        .unwrap_or((None, None));
     AsyncTask::new(SignTask {
         seal: seal.inner.clone(),
         signer: signer.inner.clone(),
@@ -282,13 +329,23 @@ fn sign_task(seal: &Seal, signer: &Signer, input: Vec<u8>, digest: bool, options
 /// SES_Signature. Rejects with `ESEAL_SEAL_UNUSABLE` when the signer is not in the seal's
 /// certList or the time is outside its validity.
 #[napi(ts_return_type = "Promise<Buffer>")]
-pub fn sign_data(seal: &Seal, signer: &Signer, data: Buffer, options: Option<SignOptions>) -> AsyncTask<SignTask> {
+pub fn sign_data(
+    seal: &Seal,
+    signer: &Signer,
+    data: Buffer,
+    options: Option<SignOptions>,
+) -> AsyncTask<SignTask> {
     sign_task(seal, signer, data.to_vec(), false, options)
 }
 
 /// As `signData`, over a digest the caller computed (it becomes dataHash as is).
 #[napi(ts_return_type = "Promise<Buffer>")]
-pub fn sign_digest(seal: &Seal, signer: &Signer, digest: Buffer, options: Option<SignOptions>) -> AsyncTask<SignTask> {
+pub fn sign_digest(
+    seal: &Seal,
+    signer: &Signer,
+    digest: Buffer,
+    options: Option<SignOptions>,
+) -> AsyncTask<SignTask> {
     sign_task(seal, signer, digest.to_vec(), true, options)
 }
 
@@ -311,7 +368,10 @@ enum VerifyWhat {
     Seal,
     Ofd,
     Pdf,
-    Signature { data: Option<Vec<u8>>, digest: Option<Vec<u8>> },
+    Signature {
+        data: Option<Vec<u8>>,
+        digest: Option<Vec<u8>>,
+    },
 }
 
 pub struct VerifyTask {
@@ -333,7 +393,10 @@ impl TypeName for Report {
 }
 
 impl ToNapiValue for Report {
-    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> napi::Result<napi::sys::napi_value> {
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        val: Self,
+    ) -> napi::Result<napi::sys::napi_value> {
         // SAFETY: called by napi with the current env.
         unsafe { serde_json::Value::to_napi_value(env, val.0) }
     }
@@ -350,10 +413,12 @@ impl Task for VerifyTask {
         let report = match &self.what {
             VerifyWhat::Seal => common::verify_seal(&self.bytes, "seal", cfg),
             VerifyWhat::Pdf => common::verify_pdf(&self.bytes, "document.pdf", cfg),
-            VerifyWhat::Ofd => match common::verify_ofd(std::mem::take(&mut self.bytes), "document.ofd", cfg) {
-                Ok(r) => r,
-                Err(e) => return Ok(Err(e)),
-            },
+            VerifyWhat::Ofd => {
+                match common::verify_ofd(std::mem::take(&mut self.bytes), "document.ofd", cfg) {
+                    Ok(r) => r,
+                    Err(e) => return Ok(Err(e)),
+                }
+            }
             VerifyWhat::Signature { data, digest } => {
                 let signed = match (data, digest) {
                     (Some(d), _) => Signed::Data(d),
@@ -391,24 +456,40 @@ fn verify_config(o: &mut Option<VerifyOptions>) -> Outcome<VerifyConfig> {
 /// Resolves to the report (the `--json` shape of the command line, with `verdict` and
 /// `exit_code`); an unreadable seal is an invalid report, not a rejection.
 #[napi(ts_return_type = "Promise<Report>")]
-pub fn verify_seal(seal: Either<Buffer, &Seal>, mut options: Option<VerifyOptions>) -> AsyncTask<VerifyTask> {
+pub fn verify_seal(
+    seal: Either<Buffer, &Seal>,
+    mut options: Option<VerifyOptions>,
+) -> AsyncTask<VerifyTask> {
     let bytes = match seal {
         Either::A(b) => b.to_vec(),
         Either::B(s) => s.inner.der().to_vec(),
     };
     let cfg = verify_config(&mut options);
-    AsyncTask::new(VerifyTask { bytes, what: VerifyWhat::Seal, cfg })
+    AsyncTask::new(VerifyTask {
+        bytes,
+        what: VerifyWhat::Seal,
+        cfg,
+    })
 }
 
 /// Verifies an SES_Signature against `options.data` (SM3) or `options.digest`.
 #[napi(ts_return_type = "Promise<Report>")]
-pub fn verify_signature(signature: Buffer, mut options: Option<VerifyOptions>) -> AsyncTask<VerifyTask> {
+pub fn verify_signature(
+    signature: Buffer,
+    mut options: Option<VerifyOptions>,
+) -> AsyncTask<VerifyTask> {
     let mut cfg = verify_config(&mut options);
-    let (data, digest) = options.map(|o| (o.data.map(|b| b.to_vec()), o.digest.map(|b| b.to_vec()))).unwrap_or((None, None));
+    let (data, digest) = options
+        .map(|o| (o.data.map(|b| b.to_vec()), o.digest.map(|b| b.to_vec())))
+        .unwrap_or((None, None));
     if data.is_some() && digest.is_some() {
         cfg = Err(common::Error::invalid("give data or digest, not both"));
     }
-    AsyncTask::new(VerifyTask { bytes: signature.to_vec(), what: VerifyWhat::Signature { data, digest }, cfg })
+    AsyncTask::new(VerifyTask {
+        bytes: signature.to_vec(),
+        what: VerifyWhat::Signature { data, digest },
+        cfg,
+    })
 }
 
 /// Where a stamp shows. OFD: millimetres from the page's top-left corner (width/height 0 or
@@ -450,9 +531,21 @@ impl Task for SignDocumentTask {
             Err(e) => return Ok(Err(e.clone())),
         };
         Ok(if self.pdf {
-            common::sign_pdf(&self.doc, &self.seal, self.signer.as_ref(), self.stamp, time)
+            common::sign_pdf(
+                &self.doc,
+                &self.seal,
+                self.signer.as_ref(),
+                self.stamp,
+                time,
+            )
         } else {
-            common::sign_ofd(std::mem::take(&mut self.doc), &self.seal, self.signer.as_ref(), self.stamp, time)
+            common::sign_ofd(
+                std::mem::take(&mut self.doc),
+                &self.seal,
+                self.signer.as_ref(),
+                self.stamp,
+                time,
+            )
         })
     }
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Buffer> {
@@ -460,27 +553,49 @@ impl Task for SignDocumentTask {
     }
 }
 
-fn sign_document(pdf: bool, doc: Buffer, seal: &Seal, signer: &Signer, options: Option<SignDocumentOptions>) -> AsyncTask<SignDocumentTask> {
+fn sign_document(
+    pdf: bool,
+    doc: Buffer,
+    seal: &Seal,
+    signer: &Signer,
+    options: Option<SignDocumentOptions>,
+) -> AsyncTask<SignDocumentTask> {
     let (stamp, t) = options.map(|o| (o.stamp, o.time)).unwrap_or((None, None));
     AsyncTask::new(SignDocumentTask {
         pdf,
         doc: doc.to_vec(),
         seal: seal.inner.clone(),
         signer: signer.inner.clone(),
-        stamp: stamp.map(|s| common::Stamp { page: s.page, x: s.x, y: s.y, width: s.width.unwrap_or(0.0), height: s.height.unwrap_or(0.0) }),
+        stamp: stamp.map(|s| common::Stamp {
+            page: s.page,
+            x: s.x,
+            y: s.y,
+            width: s.width.unwrap_or(0.0),
+            height: s.height.unwrap_or(0.0),
+        }),
         time: t.as_deref().map(common::parse_time).transpose(),
     })
 }
 
 /// Signs an OFD with `seal`; resolves to the signed OFD.
 #[napi(ts_return_type = "Promise<Buffer>")]
-pub fn sign_ofd(ofd: Buffer, seal: &Seal, signer: &Signer, options: Option<SignDocumentOptions>) -> AsyncTask<SignDocumentTask> {
+pub fn sign_ofd(
+    ofd: Buffer,
+    seal: &Seal,
+    signer: &Signer,
+    options: Option<SignDocumentOptions>,
+) -> AsyncTask<SignDocumentTask> {
     sign_document(false, ofd, seal, signer, options)
 }
 
 /// Signs a PDF with `seal` (incremental update); resolves to the whole signed PDF.
 #[napi(ts_return_type = "Promise<Buffer>")]
-pub fn sign_pdf(pdf: Buffer, seal: &Seal, signer: &Signer, options: Option<SignDocumentOptions>) -> AsyncTask<SignDocumentTask> {
+pub fn sign_pdf(
+    pdf: Buffer,
+    seal: &Seal,
+    signer: &Signer,
+    options: Option<SignDocumentOptions>,
+) -> AsyncTask<SignDocumentTask> {
     sign_document(true, pdf, seal, signer, options)
 }
 
@@ -488,14 +603,22 @@ pub fn sign_pdf(pdf: Buffer, seal: &Seal, signer: &Signer, options: Option<SignD
 #[napi(ts_return_type = "Promise<Report>")]
 pub fn verify_ofd(ofd: Buffer, mut options: Option<VerifyOptions>) -> AsyncTask<VerifyTask> {
     let cfg = verify_config(&mut options);
-    AsyncTask::new(VerifyTask { bytes: ofd.to_vec(), what: VerifyWhat::Ofd, cfg })
+    AsyncTask::new(VerifyTask {
+        bytes: ofd.to_vec(),
+        what: VerifyWhat::Ofd,
+        cfg,
+    })
 }
 
 /// Verifies every signature of a PDF.
 #[napi(ts_return_type = "Promise<Report>")]
 pub fn verify_pdf(pdf: Buffer, mut options: Option<VerifyOptions>) -> AsyncTask<VerifyTask> {
     let cfg = verify_config(&mut options);
-    AsyncTask::new(VerifyTask { bytes: pdf.to_vec(), what: VerifyWhat::Pdf, cfg })
+    AsyncTask::new(VerifyTask {
+        bytes: pdf.to_vec(),
+        what: VerifyWhat::Pdf,
+        cfg,
+    })
 }
 
 /// The library version.

@@ -4,7 +4,9 @@
 use eseal::crypto::testca::TestCa as CoreTestCa;
 use eseal::report::VerificationReport;
 use eseal::ses::Seal as CoreSeal;
-use eseal_bindings_common::{self as common, ErrorKind, SealParams, SharedSigner, Signed, ToSign, UkeyParams, VerifyConfig};
+use eseal_bindings_common::{
+    self as common, ErrorKind, SealParams, SharedSigner, Signed, ToSign, UkeyParams, VerifyConfig,
+};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::prelude::*;
@@ -12,16 +14,56 @@ use pyo3::types::{PyByteArray, PyBytes, PyList};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-create_exception!(eseal, Error, PyException, "Base class of every error eseal raises.");
-create_exception!(eseal, InvalidInput, Error, "Malformed or unacceptable input (bad DER/PEM, a key for another certificate, ...).");
-create_exception!(eseal, FileError, Error, "A file could not be read or written by the core.");
-create_exception!(eseal, SealUnusable, Error, "The seal cannot sign: broken maker signature, outside its validity, signer not in its certList.");
-create_exception!(eseal, PinIncorrect, Error, "Wrong UKey PIN; `retries_left` says how many tries remain.");
+create_exception!(
+    eseal,
+    Error,
+    PyException,
+    "Base class of every error eseal raises."
+);
+create_exception!(
+    eseal,
+    InvalidInput,
+    Error,
+    "Malformed or unacceptable input (bad DER/PEM, a key for another certificate, ...)."
+);
+create_exception!(
+    eseal,
+    FileError,
+    Error,
+    "A file could not be read or written by the core."
+);
+create_exception!(
+    eseal,
+    SealUnusable,
+    Error,
+    "The seal cannot sign: broken maker signature, outside its validity, signer not in its certList."
+);
+create_exception!(
+    eseal,
+    PinIncorrect,
+    Error,
+    "Wrong UKey PIN; `retries_left` says how many tries remain."
+);
 create_exception!(eseal, PinLocked, Error, "The UKey PIN is locked.");
 create_exception!(eseal, NotLoggedIn, Error, "The UKey is not logged in.");
-create_exception!(eseal, DeviceError, Error, "The UKey or its SKF library failed.");
-create_exception!(eseal, NotFound, Error, "A UKey device, container or file is not there.");
-create_exception!(eseal, CryptoError, Error, "Signing failed in the cryptography.");
+create_exception!(
+    eseal,
+    DeviceError,
+    Error,
+    "The UKey or its SKF library failed."
+);
+create_exception!(
+    eseal,
+    NotFound,
+    Error,
+    "A UKey device, container or file is not there."
+);
+create_exception!(
+    eseal,
+    CryptoError,
+    Error,
+    "Signing failed in the cryptography."
+);
 create_exception!(eseal, InternalError, Error, "A bug in eseal.");
 
 fn to_py(e: common::Error) -> PyErr {
@@ -75,17 +117,28 @@ fn input(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
     if let Ok(v) = obj.extract::<Vec<u8>>() {
         return Ok(v);
     }
-    Err(PyTypeError::new_err(format!("{what} must be bytes or a path (str or os.PathLike), not {}", obj.get_type().name()?)))
+    Err(PyTypeError::new_err(format!(
+        "{what} must be bytes or a path (str or os.PathLike), not {}",
+        obj.get_type().name()?
+    )))
 }
 
-fn trust_config(trust: Option<&Bound<'_, PyAny>>, at: Option<&str>, strict: bool) -> PyResult<VerifyConfig> {
-    let mut cfg = VerifyConfig { strict, ..Default::default() };
+fn trust_config(
+    trust: Option<&Bound<'_, PyAny>>,
+    at: Option<&str>,
+    strict: bool,
+) -> PyResult<VerifyConfig> {
+    let mut cfg = VerifyConfig {
+        strict,
+        ..Default::default()
+    };
     if let Some(t) = trust {
-        let items: Vec<Bound<'_, PyAny>> = if t.cast::<PyList>().is_ok() || t.cast::<pyo3::types::PyTuple>().is_ok() {
-            t.try_iter()?.collect::<PyResult<_>>()?
-        } else {
-            vec![t.clone()]
-        };
+        let items: Vec<Bound<'_, PyAny>> =
+            if t.cast::<PyList>().is_ok() || t.cast::<pyo3::types::PyTuple>().is_ok() {
+                t.try_iter()?.collect::<PyResult<_>>()?
+            } else {
+                vec![t.clone()]
+            };
         for item in items {
             cfg.add_trust(&input(&item, "trust")?).py()?;
         }
@@ -106,17 +159,27 @@ struct TestCa {
 impl TestCa {
     #[new]
     fn new(seed: &str) -> PyResult<Self> {
-        Ok(TestCa { inner: CoreTestCa::new(seed).py()? })
+        Ok(TestCa {
+            inner: CoreTestCa::new(seed).py()?,
+        })
     }
     fn signer(&self, who: &str) -> PyResult<Signer> {
         let id = common::test_ca_identity(&self.inner, who).py()?;
-        Ok(Signer { inner: Arc::new(id.signer()) })
+        Ok(Signer {
+            inner: Arc::new(id.signer()),
+        })
     }
     fn cert_pem(&self, who: &str) -> PyResult<String> {
-        Ok(common::test_ca_identity(&self.inner, who).py()?.cert.to_pem())
+        Ok(common::test_ca_identity(&self.inner, who)
+            .py()?
+            .cert
+            .to_pem())
     }
     fn key_pem(&self, who: &str) -> PyResult<String> {
-        Ok(common::test_ca_identity(&self.inner, who).py()?.key.to_pkcs8_pem())
+        Ok(common::test_ca_identity(&self.inner, who)
+            .py()?
+            .key
+            .to_pkcs8_pem())
     }
     #[getter]
     fn root_cert_pem(&self) -> String {
@@ -139,8 +202,23 @@ impl Signer {
     }
     #[staticmethod]
     #[pyo3(signature = (library, pin, *, application, device=None, container=None, ulong64=false))]
-    fn from_ukey(py: Python<'_>, library: PathBuf, pin: String, application: String, device: Option<String>, container: Option<String>, ulong64: bool) -> PyResult<Signer> {
-        let p = UkeyParams { library, device, application, container, pin, ulong64 };
+    fn from_ukey(
+        py: Python<'_>,
+        library: PathBuf,
+        pin: String,
+        application: String,
+        device: Option<String>,
+        container: Option<String>,
+        ulong64: bool,
+    ) -> PyResult<Signer> {
+        let p = UkeyParams {
+            library,
+            device,
+            application,
+            container,
+            pin,
+            ulong64,
+        };
         let s = py.detach(|| common::ukey_signer(&p)).py()?;
         Ok(Signer { inner: Arc::new(s) })
     }
@@ -153,7 +231,10 @@ impl Signer {
         self.inner.certificate().subject_string()
     }
     fn __repr__(&self) -> String {
-        format!("<eseal.Signer {}>", self.inner.certificate().subject_string())
+        format!(
+            "<eseal.Signer {}>",
+            self.inner.certificate().subject_string()
+        )
     }
 }
 
@@ -167,7 +248,9 @@ struct Seal {
 impl Seal {
     #[new]
     fn new(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        Ok(Seal { inner: Arc::new(CoreSeal::from_der(&input(data, "seal")?).py()?) })
+        Ok(Seal {
+            inner: Arc::new(CoreSeal::from_der(&input(data, "seal")?).py()?),
+        })
     }
 
     #[staticmethod]
@@ -197,14 +280,18 @@ impl Seal {
         p.vendor_id = vendor_id;
         for s in signers {
             if let Ok(signer) = s.cast::<Signer>() {
-                p.signer_certs.push(signer.get().inner.certificate().clone());
+                p.signer_certs
+                    .push(signer.get().inner.certificate().clone());
             } else {
-                p.signer_certs.push(eseal::crypto::Certificate::parse(&input(&s, "signers")?).py()?);
+                p.signer_certs
+                    .push(eseal::crypto::Certificate::parse(&input(&s, "signers")?).py()?);
             }
         }
         let maker = maker.inner.clone();
         let seal = py.detach(|| common::create_seal(&p, maker.as_ref())).py()?;
-        Ok(Seal { inner: Arc::new(seal) })
+        Ok(Seal {
+            inner: Arc::new(seal),
+        })
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
@@ -245,7 +332,12 @@ impl Seal {
         PyBytes::new(py, &self.inner.picture.data)
     }
     fn __repr__(&self) -> String {
-        format!("<eseal.Seal {} {:?} {}>", self.inner.es_id, self.inner.name, self.inner.version.label())
+        format!(
+            "<eseal.Seal {} {:?} {}>",
+            self.inner.es_id,
+            self.inner.name,
+            self.inner.version.label()
+        )
     }
 }
 
@@ -298,16 +390,32 @@ impl Report {
         self.valid()
     }
     fn __repr__(&self) -> String {
-        format!("<eseal.Report {} {}>", self.inner.format, common::verdict_name(self.inner.verdict()))
+        format!(
+            "<eseal.Report {} {}>",
+            self.inner.format,
+            common::verdict_name(self.inner.verdict())
+        )
     }
 }
 
-fn sign_common(py: Python<'_>, seal: &Seal, signer: &Signer, input_bytes: Vec<u8>, digest: bool, property_info: &str, time: Option<&str>) -> PyResult<Py<PyBytes>> {
+fn sign_common(
+    py: Python<'_>,
+    seal: &Seal,
+    signer: &Signer,
+    input_bytes: Vec<u8>,
+    digest: bool,
+    property_info: &str,
+    time: Option<&str>,
+) -> PyResult<Py<PyBytes>> {
     let time = time.map(common::parse_time).transpose().py()?;
     let (seal, signer) = (seal.inner.clone(), signer.inner.clone());
     let der = py
         .detach(|| {
-            let what = if digest { ToSign::Digest(&input_bytes) } else { ToSign::Data(&input_bytes) };
+            let what = if digest {
+                ToSign::Digest(&input_bytes)
+            } else {
+                ToSign::Data(&input_bytes)
+            };
             common::sign(&seal, signer.as_ref(), what, property_info, time)
         })
         .py()?;
@@ -317,29 +425,64 @@ fn sign_common(py: Python<'_>, seal: &Seal, signer: &Signer, input_bytes: Vec<u8
 /// Signs `data` with `seal`: returns the DER SES_Signature (dataHash = SM3(data)).
 #[pyfunction]
 #[pyo3(signature = (seal, signer, data, *, property_info="", time=None))]
-fn sign_data(py: Python<'_>, seal: &Seal, signer: &Signer, data: &Bound<'_, PyAny>, property_info: &str, time: Option<&str>) -> PyResult<Py<PyBytes>> {
-    sign_common(py, seal, signer, input(data, "data")?, false, property_info, time)
+fn sign_data(
+    py: Python<'_>,
+    seal: &Seal,
+    signer: &Signer,
+    data: &Bound<'_, PyAny>,
+    property_info: &str,
+    time: Option<&str>,
+) -> PyResult<Py<PyBytes>> {
+    sign_common(
+        py,
+        seal,
+        signer,
+        input(data, "data")?,
+        false,
+        property_info,
+        time,
+    )
 }
 
 /// Signs a digest the caller computed (it becomes dataHash as is).
 #[pyfunction]
 #[pyo3(signature = (seal, signer, digest, *, property_info="", time=None))]
-fn sign_digest(py: Python<'_>, seal: &Seal, signer: &Signer, digest: &Bound<'_, PyAny>, property_info: &str, time: Option<&str>) -> PyResult<Py<PyBytes>> {
-    let digest = if let Ok(b) = digest.cast::<PyBytes>() { b.as_bytes().to_vec() } else { input(digest, "digest")? };
+fn sign_digest(
+    py: Python<'_>,
+    seal: &Seal,
+    signer: &Signer,
+    digest: &Bound<'_, PyAny>,
+    property_info: &str,
+    time: Option<&str>,
+) -> PyResult<Py<PyBytes>> {
+    let digest = if let Ok(b) = digest.cast::<PyBytes>() {
+        b.as_bytes().to_vec()
+    } else {
+        input(digest, "digest")?
+    };
     sign_common(py, seal, signer, digest, true, property_info, time)
 }
 
 /// Verifies a seal on its own.
 #[pyfunction]
 #[pyo3(signature = (seal, *, trust=None, at=None, strict=false))]
-fn verify_seal(py: Python<'_>, seal: &Bound<'_, PyAny>, trust: Option<&Bound<'_, PyAny>>, at: Option<&str>, strict: bool) -> PyResult<Report> {
+fn verify_seal(
+    py: Python<'_>,
+    seal: &Bound<'_, PyAny>,
+    trust: Option<&Bound<'_, PyAny>>,
+    at: Option<&str>,
+    strict: bool,
+) -> PyResult<Report> {
     let der = match seal.cast::<Seal>() {
         Ok(s) => s.get().inner.der().to_vec(),
         Err(_) => input(seal, "seal")?,
     };
     let cfg = trust_config(trust, at, strict)?;
     let report = py.detach(|| common::verify_seal(&der, "seal", &cfg));
-    Ok(Report { inner: report, strict })
+    Ok(Report {
+        inner: report,
+        strict,
+    })
 }
 
 /// Verifies an SES_Signature against the signed `data` or its `digest`.
@@ -369,23 +512,45 @@ fn verify_signature(
         };
         common::verify_signature(&sig, signed, "signature", &cfg)
     });
-    Ok(Report { inner: report, strict })
+    Ok(Report {
+        inner: report,
+        strict,
+    })
 }
 
 fn stamp(page: Option<u32>, x: f64, y: f64, width: f64, height: f64) -> Option<common::Stamp> {
-    page.map(|page| common::Stamp { page, x, y, width, height })
+    page.map(|page| common::Stamp {
+        page,
+        x,
+        y,
+        width,
+        height,
+    })
 }
 
 /// Signs an OFD with `seal`: returns the signed OFD's bytes.
 #[pyfunction]
 #[pyo3(signature = (ofd, seal, signer, *, page=None, x=20.0, y=20.0, width=0.0, height=0.0, time=None))]
 #[allow(clippy::too_many_arguments)]
-fn sign_ofd(py: Python<'_>, ofd: &Bound<'_, PyAny>, seal: &Seal, signer: &Signer, page: Option<u32>, x: f64, y: f64, width: f64, height: f64, time: Option<&str>) -> PyResult<Py<PyBytes>> {
+fn sign_ofd(
+    py: Python<'_>,
+    ofd: &Bound<'_, PyAny>,
+    seal: &Seal,
+    signer: &Signer,
+    page: Option<u32>,
+    x: f64,
+    y: f64,
+    width: f64,
+    height: f64,
+    time: Option<&str>,
+) -> PyResult<Py<PyBytes>> {
     let doc = input(ofd, "ofd")?;
     let time = time.map(common::parse_time).transpose().py()?;
     let (seal, signer) = (seal.inner.clone(), signer.inner.clone());
     let st = stamp(page, x, y, width, height);
-    let out = py.detach(|| common::sign_ofd(doc, &seal, signer.as_ref(), st, time)).py()?;
+    let out = py
+        .detach(|| common::sign_ofd(doc, &seal, signer.as_ref(), st, time))
+        .py()?;
     Ok(PyBytes::new(py, &out).unbind())
 }
 
@@ -393,33 +558,66 @@ fn sign_ofd(py: Python<'_>, ofd: &Bound<'_, PyAny>, seal: &Seal, signer: &Signer
 #[pyfunction]
 #[pyo3(signature = (pdf, seal, signer, *, page=None, x=0.0, y=0.0, width=0.0, height=0.0, time=None))]
 #[allow(clippy::too_many_arguments)]
-fn sign_pdf(py: Python<'_>, pdf: &Bound<'_, PyAny>, seal: &Seal, signer: &Signer, page: Option<u32>, x: f64, y: f64, width: f64, height: f64, time: Option<&str>) -> PyResult<Py<PyBytes>> {
+fn sign_pdf(
+    py: Python<'_>,
+    pdf: &Bound<'_, PyAny>,
+    seal: &Seal,
+    signer: &Signer,
+    page: Option<u32>,
+    x: f64,
+    y: f64,
+    width: f64,
+    height: f64,
+    time: Option<&str>,
+) -> PyResult<Py<PyBytes>> {
     let doc = input(pdf, "pdf")?;
     let time = time.map(common::parse_time).transpose().py()?;
     let (seal, signer) = (seal.inner.clone(), signer.inner.clone());
     let st = stamp(page, x, y, width, height);
-    let out = py.detach(|| common::sign_pdf(&doc, &seal, signer.as_ref(), st, time)).py()?;
+    let out = py
+        .detach(|| common::sign_pdf(&doc, &seal, signer.as_ref(), st, time))
+        .py()?;
     Ok(PyBytes::new(py, &out).unbind())
 }
 
 /// Verifies every signature of an OFD. Raises `InvalidInput` when it is not an OFD package.
 #[pyfunction]
 #[pyo3(signature = (ofd, *, trust=None, at=None, strict=false))]
-fn verify_ofd(py: Python<'_>, ofd: &Bound<'_, PyAny>, trust: Option<&Bound<'_, PyAny>>, at: Option<&str>, strict: bool) -> PyResult<Report> {
+fn verify_ofd(
+    py: Python<'_>,
+    ofd: &Bound<'_, PyAny>,
+    trust: Option<&Bound<'_, PyAny>>,
+    at: Option<&str>,
+    strict: bool,
+) -> PyResult<Report> {
     let doc = input(ofd, "ofd")?;
     let cfg = trust_config(trust, at, strict)?;
-    let report = py.detach(|| common::verify_ofd(doc, "document.ofd", &cfg)).py()?;
-    Ok(Report { inner: report, strict })
+    let report = py
+        .detach(|| common::verify_ofd(doc, "document.ofd", &cfg))
+        .py()?;
+    Ok(Report {
+        inner: report,
+        strict,
+    })
 }
 
 /// Verifies every signature of a PDF.
 #[pyfunction]
 #[pyo3(signature = (pdf, *, trust=None, at=None, strict=false))]
-fn verify_pdf(py: Python<'_>, pdf: &Bound<'_, PyAny>, trust: Option<&Bound<'_, PyAny>>, at: Option<&str>, strict: bool) -> PyResult<Report> {
+fn verify_pdf(
+    py: Python<'_>,
+    pdf: &Bound<'_, PyAny>,
+    trust: Option<&Bound<'_, PyAny>>,
+    at: Option<&str>,
+    strict: bool,
+) -> PyResult<Report> {
     let doc = input(pdf, "pdf")?;
     let cfg = trust_config(trust, at, strict)?;
     let report = py.detach(|| common::verify_pdf(&doc, "document.pdf", &cfg));
-    Ok(Report { inner: report, strict })
+    Ok(Report {
+        inner: report,
+        strict,
+    })
 }
 
 #[pymodule]

@@ -57,7 +57,13 @@ impl Width {
     /// Reads a `ULONG` through a caller's pointer.
     pub unsafe fn read(self, p: *const c_void) -> u64 {
         // SAFETY: the caller passes a non-null pointer to a ULONG of this width (checked by callers).
-        unsafe { if self.0 { (p as *const u64).read_unaligned() } else { u64::from((p as *const u32).read_unaligned()) } }
+        unsafe {
+            if self.0 {
+                (p as *const u64).read_unaligned()
+            } else {
+                u64::from((p as *const u32).read_unaligned())
+            }
+        }
     }
     /// Writes a `ULONG` through a caller's pointer.
     pub unsafe fn write(self, p: *mut c_void, v: u64) {
@@ -72,7 +78,11 @@ impl Width {
     }
     /// Appends a `ULONG` to a structure being laid out (little-endian, pack(1)).
     pub fn push(self, out: &mut Vec<u8>, v: u32) {
-        if self.0 { out.extend_from_slice(&u64::from(v).to_le_bytes()) } else { out.extend_from_slice(&v.to_le_bytes()) }
+        if self.0 {
+            out.extend_from_slice(&u64::from(v).to_le_bytes())
+        } else {
+            out.extend_from_slice(&v.to_le_bytes())
+        }
     }
 }
 

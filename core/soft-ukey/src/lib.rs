@@ -50,9 +50,20 @@ pub const DEFAULT_ID: &str = "1234567812345678";
 pub const ENV_STATE_FILE: &str = "ESEAL_SOFT_UKEY_FILE";
 
 enum Obj {
-    Dev { path: PathBuf },
-    App { dev: u64, path: PathBuf, app: String },
-    Con { app: u64, path: PathBuf, app_name: String, con: String },
+    Dev {
+        path: PathBuf,
+    },
+    App {
+        dev: u64,
+        path: PathBuf,
+        app: String,
+    },
+    Con {
+        app: u64,
+        path: PathBuf,
+        app_name: String,
+        con: String,
+    },
 }
 
 #[derive(Default)]
@@ -100,12 +111,19 @@ impl Rt {
     }
     fn con(&self, h: *mut c_void) -> Result<(PathBuf, String, String), u32> {
         match self.objs.get(&(h as usize as u64)) {
-            Some(Obj::Con { path, app_name, con, .. }) => Ok((path.clone(), app_name.clone(), con.clone())),
+            Some(Obj::Con {
+                path,
+                app_name,
+                con,
+                ..
+            }) => Ok((path.clone(), app_name.clone(), con.clone())),
             _ => Err(SAR_INVALIDHANDLEERR),
         }
     }
     fn role(&self, path: &Path, app: &str) -> Option<u32> {
-        self.logins.get(&(path.to_path_buf(), app.to_string())).copied()
+        self.logins
+            .get(&(path.to_path_buf(), app.to_string()))
+            .copied()
     }
 }
 
@@ -138,18 +156,30 @@ pub fn device_paths() -> Vec<PathBuf> {
         let conf = PathBuf::from(conf);
         if let Ok(text) = std::fs::read_to_string(&conf) {
             let dir = conf.parent().map(Path::to_path_buf).unwrap_or_default();
-            return text.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| dir.join(l)).collect();
+            return text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|l| dir.join(l))
+                .collect();
         }
     }
     match std::env::var_os(ENV_STATE_FILE) {
-        Some(v) => std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect(),
+        Some(v) => std::env::split_paths(&v)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect(),
         None => vec![],
     }
 }
 
 fn width() -> Width {
     let first = device_paths().into_iter().next();
-    Width(first.and_then(|p| State::load(&p).ok()).map(|s| s.quirks.ulong64).unwrap_or(false))
+    Width(
+        first
+            .and_then(|p| State::load(&p).ok())
+            .map(|s| s.quirks.ulong64)
+            .unwrap_or(false),
+    )
 }
 
 fn load(path: &Path) -> Result<State, u32> {
@@ -165,7 +195,10 @@ fn save(path: &Path, st: &State) -> R {
 }
 
 fn app_mut<'a>(st: &'a mut State, app: &str) -> Result<&'a mut state::Application, u32> {
-    st.applications.iter_mut().find(|a| a.name == app).ok_or(SAR_APPLICATION_NOT_EXISTS)
+    st.applications
+        .iter_mut()
+        .find(|a| a.name == app)
+        .ok_or(SAR_APPLICATION_NOT_EXISTS)
 }
 
 fn name_arg(p: *const c_char) -> Result<String, u32> {
@@ -175,7 +208,11 @@ fn name_arg(p: *const c_char) -> Result<String, u32> {
 }
 
 fn nonnull<T>(p: *mut T) -> R {
-    if p.is_null() { Err(SAR_INVALIDPARAMERR) } else { Ok(()) }
+    if p.is_null() {
+        Err(SAR_INVALIDPARAMERR)
+    } else {
+        Ok(())
+    }
 }
 
 fn ok(code: u32) -> R {
@@ -191,15 +228,20 @@ fn rights_ok(rights: u32, role: Option<u32>) -> bool {
 // ---------------------------------------------------------------- device management (§7.1)
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_EnumDev(bPresent: i32, szNameList: *mut c_char, pulSize: *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_EnumDev(
+    bPresent: i32,
+    szNameList: *mut c_char,
+    pulSize: *mut c_void,
+) -> u32 {
     run(|_| {
         let w = width();
         let mut names = vec![];
         for p in device_paths() {
             if let Ok(st) = State::load(&p)
-                && (st.present || bPresent == 0) {
-                    names.push(st.device_name());
-                }
+                && (st.present || bPresent == 0)
+            {
+                names.push(st.device_name());
+            }
         }
         let list = multi_string(names.iter().map(String::as_str));
         // SAFETY: SKF contract: the buffer, when non-null, holds *pulSize bytes; pulSize points to a ULONG of the library's width (put_bytes checks it for null).
@@ -208,21 +250,25 @@ pub unsafe extern "system" fn SKF_EnumDev(bPresent: i32, szNameList: *mut c_char
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_ConnectDev(szName: *const c_char, phDev: *mut *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_ConnectDev(
+    szName: *const c_char,
+    phDev: *mut *mut c_void,
+) -> u32 {
     run(|rt| {
         nonnull(phDev)?;
         let name = name_arg(szName)?;
         for p in device_paths() {
             if let Ok(st) = State::load(&p)
-                && st.device_name() == name {
-                    if !st.present {
-                        return Err(SAR_DEVICE_REMOVED);
-                    }
-                    let h = rt.add(Obj::Dev { path: p });
-                    // SAFETY: phDev checked non-null.
-                    unsafe { *phDev = h };
-                    return Ok(());
+                && st.device_name() == name
+            {
+                if !st.present {
+                    return Err(SAR_DEVICE_REMOVED);
                 }
+                let h = rt.add(Obj::Dev { path: p });
+                // SAFETY: phDev checked non-null.
+                unsafe { *phDev = h };
+                return Ok(());
+            }
         }
         Err(SAR_DEVICE_REMOVED)
     })
@@ -234,10 +280,22 @@ pub unsafe extern "system" fn SKF_DisConnectDev(hDev: *mut c_void) -> u32 {
         let path = rt.dev(hDev)?;
         let dev = hDev as usize as u64;
         // Child handles die with the device handle.
-        let apps: Vec<u64> = rt.objs.iter().filter_map(|(k, o)| matches!(o, Obj::App { dev: d, .. } if *d == dev).then_some(*k)).collect();
-        rt.objs.retain(|k, o| *k != dev && !apps.contains(k) && !matches!(o, Obj::Con { app, .. } if apps.contains(app)));
+        let apps: Vec<u64> = rt
+            .objs
+            .iter()
+            .filter_map(|(k, o)| matches!(o, Obj::App { dev: d, .. } if *d == dev).then_some(*k))
+            .collect();
+        rt.objs.retain(|k, o| {
+            *k != dev
+                && !apps.contains(k)
+                && !matches!(o, Obj::Con { app, .. } if apps.contains(app))
+        });
         // The last connection to a device ends its logins (as removing the key does).
-        if !rt.objs.values().any(|o| matches!(o, Obj::Dev { path: p } if *p == path)) {
+        if !rt
+            .objs
+            .values()
+            .any(|o| matches!(o, Obj::Dev { path: p } if *p == path))
+        {
             rt.logins.retain(|(p, _), _| *p != path);
         }
         Ok(())
@@ -245,16 +303,21 @@ pub unsafe extern "system" fn SKF_DisConnectDev(hDev: *mut c_void) -> u32 {
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_GetDevState(szDevName: *const c_char, pulDevState: *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_GetDevState(
+    szDevName: *const c_char,
+    pulDevState: *mut c_void,
+) -> u32 {
     run(|_| {
         nonnull(pulDevState)?;
         let name = name_arg(szDevName)?;
         let mut state = 0u64;
         for p in device_paths() {
             if let Ok(st) = State::load(&p)
-                && st.device_name() == name && st.present {
-                    state = 1;
-                }
+                && st.device_name() == name
+                && st.present
+            {
+                state = 1;
+            }
         }
         // SAFETY: non-null (checked) out-pointer to a ULONG of the library's width (SKF contract).
         unsafe { width().write(pulDevState, state) };
@@ -327,7 +390,11 @@ pub unsafe extern "system" fn SKF_UnlockDev(hDev: *mut c_void) -> u32 {
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_GenRandom(hDev: *mut c_void, pbRandom: *mut u8, ulRandomLen: u32) -> u32 {
+pub unsafe extern "system" fn SKF_GenRandom(
+    hDev: *mut c_void,
+    pbRandom: *mut u8,
+    ulRandomLen: u32,
+) -> u32 {
     run(|rt| {
         let path = rt.dev(hDev)?;
         load(&path)?;
@@ -344,7 +411,11 @@ pub unsafe extern "system" fn SKF_GenRandom(hDev: *mut c_void, pbRandom: *mut u8
 // ---------------------------------------------------------------- applications (§7.3)
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_EnumApplication(hDev: *mut c_void, szAppName: *mut c_char, pulSize: *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_EnumApplication(
+    hDev: *mut c_void,
+    szAppName: *mut c_char,
+    pulSize: *mut c_void,
+) -> u32 {
     run(|rt| {
         let path = rt.dev(hDev)?;
         let st = load(&path)?;
@@ -355,14 +426,22 @@ pub unsafe extern "system" fn SKF_EnumApplication(hDev: *mut c_void, szAppName: 
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_OpenApplication(hDev: *mut c_void, szAppName: *const c_char, phApplication: *mut *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_OpenApplication(
+    hDev: *mut c_void,
+    szAppName: *const c_char,
+    phApplication: *mut *mut c_void,
+) -> u32 {
     run(|rt| {
         let path = rt.dev(hDev)?;
         nonnull(phApplication)?;
         let name = name_arg(szAppName)?;
         let mut st = load(&path)?;
         app_mut(&mut st, &name)?;
-        let h = rt.add(Obj::App { dev: hDev as usize as u64, path, app: name });
+        let h = rt.add(Obj::App {
+            dev: hDev as usize as u64,
+            path,
+            app: name,
+        });
         // SAFETY: non-null (checked) out-pointer for a handle.
         unsafe { *phApplication = h };
         Ok(())
@@ -374,7 +453,8 @@ pub unsafe extern "system" fn SKF_CloseApplication(hApplication: *mut c_void) ->
     run(|rt| {
         rt.app(hApplication)?;
         let id = hApplication as usize as u64;
-        rt.objs.retain(|k, o| *k != id && !matches!(o, Obj::Con { app, .. } if *app == id));
+        rt.objs
+            .retain(|k, o| *k != id && !matches!(o, Obj::Con { app, .. } if *app == id));
         Ok(())
     })
 }
@@ -382,7 +462,14 @@ pub unsafe extern "system" fn SKF_CloseApplication(hApplication: *mut c_void) ->
 // ---------------------------------------------------------------- access control (§7.2)
 
 /// Checks a PIN against its counter, persisting the count; `Ok` on a match.
-fn check_pin(path: &Path, st: &mut State, app: &str, pin_type: u32, pin: &str, report: PinLockReport) -> Result<u32, (u32, u32)> {
+fn check_pin(
+    path: &Path,
+    st: &mut State,
+    app: &str,
+    pin_type: u32,
+    pin: &str,
+    report: PinLockReport,
+) -> Result<u32, (u32, u32)> {
     let a = app_mut(st, app).map_err(|e| (e, 0))?;
     let p = match pin_type {
         ADMIN_TYPE => &mut a.admin_pin,
@@ -404,11 +491,20 @@ fn check_pin(path: &Path, st: &mut State, app: &str, pin_type: u32, pin: &str, r
     p.remaining -= 1;
     let left = p.remaining;
     save(path, st).map_err(|e| (e, 0))?;
-    if left == 0 && report == PinLockReport::Locked { Err((SAR_PIN_LOCKED, 0)) } else { Err((SAR_PIN_INCORRECT, left)) }
+    if left == 0 && report == PinLockReport::Locked {
+        Err((SAR_PIN_LOCKED, 0))
+    } else {
+        Err((SAR_PIN_INCORRECT, left))
+    }
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_VerifyPIN(hApplication: *mut c_void, ulPINType: u32, szPIN: *const c_char, pulRetryCount: *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_VerifyPIN(
+    hApplication: *mut c_void,
+    ulPINType: u32,
+    szPIN: *const c_char,
+    pulRetryCount: *mut c_void,
+) -> u32 {
     run(|rt| {
         let (path, app) = rt.app(hApplication)?;
         let pin = name_arg(szPIN)?;
@@ -462,7 +558,11 @@ pub unsafe extern "system" fn SKF_ChangePIN(
         }
         res.map_err(|(c, _)| c)?;
         let a = app_mut(&mut st, &app)?;
-        let slot = if ulPINType == ADMIN_TYPE { &mut a.admin_pin } else { &mut a.user_pin };
+        let slot = if ulPINType == ADMIN_TYPE {
+            &mut a.admin_pin
+        } else {
+            &mut a.user_pin
+        };
         *slot = state::Pin::new(&new, slot.max_retries).map_err(|_| SAR_FAIL)?;
         save(&path, &st)
     })
@@ -501,7 +601,12 @@ pub unsafe extern "system" fn SKF_GetPINInfo(
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_UnblockPIN(hApplication: *mut c_void, szAdminPIN: *const c_char, szNewUserPIN: *const c_char, pulRetryCount: *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_UnblockPIN(
+    hApplication: *mut c_void,
+    szAdminPIN: *const c_char,
+    szNewUserPIN: *const c_char,
+    pulRetryCount: *mut c_void,
+) -> u32 {
     run(|rt| {
         let (path, app) = rt.app(hApplication)?;
         let admin = name_arg(szAdminPIN)?;
@@ -539,7 +644,11 @@ pub unsafe extern "system" fn SKF_ClearSecureState(hApplication: *mut c_void) ->
 // ---------------------------------------------------------------- files (§7.4)
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_EnumFiles(hApplication: *mut c_void, szFileList: *mut c_char, pulSize: *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_EnumFiles(
+    hApplication: *mut c_void,
+    szFileList: *mut c_char,
+    pulSize: *mut c_void,
+) -> u32 {
     run(|rt| {
         let (path, app) = rt.app(hApplication)?;
         let mut st = load(&path)?;
@@ -551,7 +660,11 @@ pub unsafe extern "system" fn SKF_EnumFiles(hApplication: *mut c_void, szFileLis
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_GetFileInfo(hApplication: *mut c_void, szFileName: *const c_char, pFileInfo: *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_GetFileInfo(
+    hApplication: *mut c_void,
+    szFileName: *const c_char,
+    pFileInfo: *mut c_void,
+) -> u32 {
     run(|rt| {
         let (path, app) = rt.app(hApplication)?;
         let name = name_arg(szFileName)?;
@@ -559,7 +672,11 @@ pub unsafe extern "system" fn SKF_GetFileInfo(hApplication: *mut c_void, szFileN
         let mut st = load(&path)?;
         let w = width();
         let a = app_mut(&mut st, &app)?;
-        let f = a.files.iter().find(|f| f.name == name).ok_or(SAR_FILE_NOT_EXIST)?;
+        let f = a
+            .files
+            .iter()
+            .find(|f| f.name == name)
+            .ok_or(SAR_FILE_NOT_EXIST)?;
         // FILEATTRIBUTE: FileName[32], FileSize, ReadRights, WriteRights.
         let mut d = vec![0u8; 32];
         d[..f.name.len()].copy_from_slice(f.name.as_bytes());
@@ -573,7 +690,13 @@ pub unsafe extern "system" fn SKF_GetFileInfo(hApplication: *mut c_void, szFileN
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_CreateFile(hApplication: *mut c_void, szFileName: *const c_char, ulFileSize: u32, ulReadRights: u32, ulWriteRights: u32) -> u32 {
+pub unsafe extern "system" fn SKF_CreateFile(
+    hApplication: *mut c_void,
+    szFileName: *const c_char,
+    ulFileSize: u32,
+    ulReadRights: u32,
+    ulWriteRights: u32,
+) -> u32 {
     run(|rt| {
         let (path, app) = rt.app(hApplication)?;
         let name = name_arg(szFileName)?;
@@ -593,20 +716,32 @@ pub unsafe extern "system" fn SKF_CreateFile(hApplication: *mut c_void, szFileNa
         if ulFileSize > free {
             return Err(SAR_NO_ROOM);
         }
-        a.files.push(state::File { name, read_rights: ulReadRights, write_rights: ulWriteRights, data: "00".repeat(ulFileSize as usize) });
+        a.files.push(state::File {
+            name,
+            read_rights: ulReadRights,
+            write_rights: ulWriteRights,
+            data: "00".repeat(ulFileSize as usize),
+        });
         save(&path, &st)
     })
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_DeleteFile(hApplication: *mut c_void, szFileName: *const c_char) -> u32 {
+pub unsafe extern "system" fn SKF_DeleteFile(
+    hApplication: *mut c_void,
+    szFileName: *const c_char,
+) -> u32 {
     run(|rt| {
         let (path, app) = rt.app(hApplication)?;
         let name = name_arg(szFileName)?;
         let role = rt.role(&path, &app);
         let mut st = load(&path)?;
         let a = app_mut(&mut st, &app)?;
-        let i = a.files.iter().position(|f| f.name == name).ok_or(SAR_FILE_NOT_EXIST)?;
+        let i = a
+            .files
+            .iter()
+            .position(|f| f.name == name)
+            .ok_or(SAR_FILE_NOT_EXIST)?;
         if !rights_ok(a.files[i].write_rights, role) {
             return Err(SAR_USER_NOT_LOGGED_IN);
         }
@@ -631,7 +766,11 @@ pub unsafe extern "system" fn SKF_ReadFile(
         let mut st = load(&path)?;
         let max = st.quirks.max_buffer_size;
         let a = app_mut(&mut st, &app)?;
-        let f = a.files.iter().find(|f| f.name == name).ok_or(SAR_FILE_NOT_EXIST)?;
+        let f = a
+            .files
+            .iter()
+            .find(|f| f.name == name)
+            .ok_or(SAR_FILE_NOT_EXIST)?;
         if !rights_ok(f.read_rights, role) {
             return Err(SAR_USER_NOT_LOGGED_IN);
         }
@@ -648,7 +787,13 @@ pub unsafe extern "system" fn SKF_ReadFile(
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_WriteFile(hApplication: *mut c_void, szFileName: *const c_char, ulOffset: u32, pbData: *const u8, ulSize: u32) -> u32 {
+pub unsafe extern "system" fn SKF_WriteFile(
+    hApplication: *mut c_void,
+    szFileName: *const c_char,
+    ulOffset: u32,
+    pbData: *const u8,
+    ulSize: u32,
+) -> u32 {
     run(|rt| {
         let (path, app) = rt.app(hApplication)?;
         let name = name_arg(szFileName)?;
@@ -659,7 +804,11 @@ pub unsafe extern "system" fn SKF_WriteFile(hApplication: *mut c_void, szFileNam
         let mut st = load(&path)?;
         let max = st.quirks.max_buffer_size;
         let a = app_mut(&mut st, &app)?;
-        let f = a.files.iter_mut().find(|f| f.name == name).ok_or(SAR_FILE_NOT_EXIST)?;
+        let f = a
+            .files
+            .iter_mut()
+            .find(|f| f.name == name)
+            .ok_or(SAR_FILE_NOT_EXIST)?;
         if !rights_ok(f.write_rights, role) {
             return Err(SAR_USER_NOT_LOGGED_IN);
         }
@@ -683,7 +832,11 @@ pub unsafe extern "system" fn SKF_WriteFile(hApplication: *mut c_void, szFileNam
 // ---------------------------------------------------------------- containers (§7.5)
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_EnumContainer(hApplication: *mut c_void, szContainerName: *mut c_char, pulSize: *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_EnumContainer(
+    hApplication: *mut c_void,
+    szContainerName: *mut c_char,
+    pulSize: *mut c_void,
+) -> u32 {
     run(|rt| {
         let (path, app) = rt.app(hApplication)?;
         let mut st = load(&path)?;
@@ -696,14 +849,23 @@ pub unsafe extern "system" fn SKF_EnumContainer(hApplication: *mut c_void, szCon
 
 fn open_con(rt: &mut Rt, h_app: *mut c_void, name: &str, ph: *mut *mut c_void) -> R {
     let (path, app) = rt.app(h_app)?;
-    let h = rt.add(Obj::Con { app: h_app as usize as u64, path, app_name: app, con: name.to_string() });
+    let h = rt.add(Obj::Con {
+        app: h_app as usize as u64,
+        path,
+        app_name: app,
+        con: name.to_string(),
+    });
     // SAFETY: ph checked non-null by callers.
     unsafe { *ph = h };
     Ok(())
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_CreateContainer(hApplication: *mut c_void, szContainerName: *const c_char, phContainer: *mut *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_CreateContainer(
+    hApplication: *mut c_void,
+    szContainerName: *const c_char,
+    phContainer: *mut *mut c_void,
+) -> u32 {
     run(|rt| {
         let (path, app) = rt.app(hApplication)?;
         nonnull(phContainer)?;
@@ -722,14 +884,23 @@ pub unsafe extern "system" fn SKF_CreateContainer(hApplication: *mut c_void, szC
         if a.containers.len() >= 8 {
             return Err(SAR_REACH_MAX_CONTAINER_COUNT);
         }
-        a.containers.push(state::Container { name: name.clone(), sign_key: None, sign_cert: None, enc_key: None, enc_cert: None });
+        a.containers.push(state::Container {
+            name: name.clone(),
+            sign_key: None,
+            sign_cert: None,
+            enc_key: None,
+            enc_cert: None,
+        });
         save(&path, &st)?;
         open_con(rt, hApplication, &name, phContainer)
     })
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_DeleteContainer(hApplication: *mut c_void, szContainerName: *const c_char) -> u32 {
+pub unsafe extern "system" fn SKF_DeleteContainer(
+    hApplication: *mut c_void,
+    szContainerName: *const c_char,
+) -> u32 {
     run(|rt| {
         let (path, app) = rt.app(hApplication)?;
         let name = name_arg(szContainerName)?;
@@ -738,14 +909,22 @@ pub unsafe extern "system" fn SKF_DeleteContainer(hApplication: *mut c_void, szC
         }
         let mut st = load(&path)?;
         let a = app_mut(&mut st, &app)?;
-        let i = a.containers.iter().position(|c| c.name == name).ok_or(SAR_INVALIDPARAMERR)?;
+        let i = a
+            .containers
+            .iter()
+            .position(|c| c.name == name)
+            .ok_or(SAR_INVALIDPARAMERR)?;
         a.containers.remove(i);
         save(&path, &st)
     })
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_OpenContainer(hApplication: *mut c_void, szContainerName: *const c_char, phContainer: *mut *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_OpenContainer(
+    hApplication: *mut c_void,
+    szContainerName: *const c_char,
+    phContainer: *mut *mut c_void,
+) -> u32 {
     run(|rt| {
         let (path, app) = rt.app(hApplication)?;
         nonnull(phContainer)?;
@@ -769,20 +948,37 @@ pub unsafe extern "system" fn SKF_CloseContainer(hContainer: *mut c_void) -> u32
 }
 
 /// Runs a read-only operation on an open container (with the app's login role).
-fn with_con<T>(rt: &Rt, h: *mut c_void, f: impl FnOnce(&State, &state::Container, Option<u32>) -> Result<T, u32>) -> Result<T, u32> {
+fn with_con<T>(
+    rt: &Rt,
+    h: *mut c_void,
+    f: impl FnOnce(&State, &state::Container, Option<u32>) -> Result<T, u32>,
+) -> Result<T, u32> {
     let (path, app, con) = rt.con(h)?;
     let role = rt.role(&path, &app);
     let st = load(&path)?;
-    let a = st.applications.iter().find(|a| a.name == app).ok_or(SAR_APPLICATION_NOT_EXISTS)?;
-    let c = a.containers.iter().find(|c| c.name == con).ok_or(SAR_INVALIDHANDLEERR)?;
+    let a = st
+        .applications
+        .iter()
+        .find(|a| a.name == app)
+        .ok_or(SAR_APPLICATION_NOT_EXISTS)?;
+    let c = a
+        .containers
+        .iter()
+        .find(|c| c.name == con)
+        .ok_or(SAR_INVALIDHANDLEERR)?;
     f(&st, c, role)
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_GetContainerType(hContainer: *mut c_void, pulContainerType: *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_GetContainerType(
+    hContainer: *mut c_void,
+    pulContainerType: *mut c_void,
+) -> u32 {
     run(|rt| {
         nonnull(pulContainerType)?;
-        let t = with_con(rt, hContainer, |_, c, _| Ok(if c.sign_key.is_some() { 2u64 } else { 0 }))?;
+        let t = with_con(rt, hContainer, |_, c, _| {
+            Ok(if c.sign_key.is_some() { 2u64 } else { 0 })
+        })?;
         // SAFETY: non-null (checked) out-pointer to a ULONG of the library's width (SKF contract).
         unsafe { width().write(pulContainerType, t) };
         Ok(())
@@ -790,7 +986,12 @@ pub unsafe extern "system" fn SKF_GetContainerType(hContainer: *mut c_void, pulC
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_ImportCertificate(hContainer: *mut c_void, bSignFlag: i32, pbCert: *const u8, ulCertLen: u32) -> u32 {
+pub unsafe extern "system" fn SKF_ImportCertificate(
+    hContainer: *mut c_void,
+    bSignFlag: i32,
+    pbCert: *const u8,
+    ulCertLen: u32,
+) -> u32 {
     run(|rt| {
         if pbCert.is_null() || ulCertLen == 0 || ulCertLen > 16384 {
             return Err(SAR_INVALIDPARAMERR);
@@ -803,8 +1004,16 @@ pub unsafe extern "system" fn SKF_ImportCertificate(hContainer: *mut c_void, bSi
         }
         let mut st = load(&path)?;
         let a = app_mut(&mut st, &app)?;
-        let c = a.containers.iter_mut().find(|c| c.name == con).ok_or(SAR_INVALIDHANDLEERR)?;
-        if bSignFlag != 0 { c.sign_cert = Some(hex::encode(cert)) } else { c.enc_cert = Some(hex::encode(cert)) }
+        let c = a
+            .containers
+            .iter_mut()
+            .find(|c| c.name == con)
+            .ok_or(SAR_INVALIDHANDLEERR)?;
+        if bSignFlag != 0 {
+            c.sign_cert = Some(hex::encode(cert))
+        } else {
+            c.enc_cert = Some(hex::encode(cert))
+        }
         save(&path, &st)
     })
 }
@@ -814,9 +1023,15 @@ fn pem(der: &[u8]) -> Vec<u8> {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut b64 = Vec::new();
     for ch in der.chunks(3) {
-        let n = (u32::from(ch[0]) << 16) | (u32::from(*ch.get(1).unwrap_or(&0)) << 8) | u32::from(*ch.get(2).unwrap_or(&0));
+        let n = (u32::from(ch[0]) << 16)
+            | (u32::from(*ch.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*ch.get(2).unwrap_or(&0));
         for i in 0..4 {
-            if i <= ch.len() { b64.push(A[((n >> (18 - 6 * i)) & 63) as usize]) } else { b64.push(b'=') }
+            if i <= ch.len() {
+                b64.push(A[((n >> (18 - 6 * i)) & 63) as usize])
+            } else {
+                b64.push(b'=')
+            }
         }
     }
     let mut out = b"-----BEGIN CERTIFICATE-----\n".to_vec();
@@ -829,11 +1044,23 @@ fn pem(der: &[u8]) -> Vec<u8> {
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_ExportCertificate(hContainer: *mut c_void, bSignFlag: i32, pbCert: *mut u8, pulCertLen: *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_ExportCertificate(
+    hContainer: *mut c_void,
+    bSignFlag: i32,
+    pbCert: *mut u8,
+    pulCertLen: *mut c_void,
+) -> u32 {
     run(|rt| {
         let (cert, as_pem) = with_con(rt, hContainer, |st, c, _| {
-            let h = if bSignFlag != 0 { &c.sign_cert } else { &c.enc_cert };
-            let der = h.as_ref().and_then(|h| hex::decode(h).ok()).ok_or(SAR_CERTNOTFOUNTERR)?;
+            let h = if bSignFlag != 0 {
+                &c.sign_cert
+            } else {
+                &c.enc_cert
+            };
+            let der = h
+                .as_ref()
+                .and_then(|h| hex::decode(h).ok())
+                .ok_or(SAR_CERTNOTFOUNTERR)?;
             Ok((der, st.quirks.cert_pem))
         })?;
         let out = if as_pem { pem(&cert) } else { cert };
@@ -859,11 +1086,20 @@ fn pub_blob(k: &sm2::dsa::SigningKey, w: Width) -> Vec<u8> {
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_ExportPublicKey(hContainer: *mut c_void, bSignFlag: i32, pbBlob: *mut u8, pulBlobLen: *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_ExportPublicKey(
+    hContainer: *mut c_void,
+    bSignFlag: i32,
+    pbBlob: *mut u8,
+    pulBlobLen: *mut c_void,
+) -> u32 {
     run(|rt| {
         let w = width();
         let blob = with_con(rt, hContainer, |_, c, _| {
-            let h = if bSignFlag != 0 { &c.sign_key } else { &c.enc_key };
+            let h = if bSignFlag != 0 {
+                &c.sign_key
+            } else {
+                &c.enc_key
+            };
             let k = signing_key(h.as_deref().ok_or(SAR_KEYNOTFOUNTERR)?)?;
             Ok(pub_blob(&k, w))
         })?;
@@ -873,7 +1109,11 @@ pub unsafe extern "system" fn SKF_ExportPublicKey(hContainer: *mut c_void, bSign
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_GenECCKeyPair(hContainer: *mut c_void, ulAlgId: u32, pBlob: *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_GenECCKeyPair(
+    hContainer: *mut c_void,
+    ulAlgId: u32,
+    pBlob: *mut c_void,
+) -> u32 {
     run(|rt| {
         nonnull(pBlob)?;
         let (path, app, con) = rt.con(hContainer)?;
@@ -896,7 +1136,11 @@ pub unsafe extern "system" fn SKF_GenECCKeyPair(hContainer: *mut c_void, ulAlgId
             }
         };
         let a = app_mut(&mut st, &app)?;
-        let c = a.containers.iter_mut().find(|c| c.name == con).ok_or(SAR_INVALIDHANDLEERR)?;
+        let c = a
+            .containers
+            .iter_mut()
+            .find(|c| c.name == con)
+            .ok_or(SAR_INVALIDHANDLEERR)?;
         c.sign_key = Some(hex::encode(k.to_bytes()));
         c.sign_cert = None;
         save(&path, &st)?;
@@ -909,7 +1153,12 @@ pub unsafe extern "system" fn SKF_GenECCKeyPair(hContainer: *mut c_void, ulAlgId
 /// `SKF_ECCSignData`: signs e (32 bytes, already SM3(Z‖M), GM/T 0016 §7.6.13) with the
 /// container's signing key; r and s right-aligned in `ECCSIGNATUREBLOB` (128 bytes).
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_ECCSignData(hContainer: *mut c_void, pbData: *const u8, ulDataLen: u32, pSignature: *mut c_void) -> u32 {
+pub unsafe extern "system" fn SKF_ECCSignData(
+    hContainer: *mut c_void,
+    pbData: *const u8,
+    ulDataLen: u32,
+    pSignature: *mut c_void,
+) -> u32 {
     run(|rt| {
         nonnull(pSignature)?;
         if pbData.is_null() {
@@ -940,7 +1189,13 @@ pub unsafe extern "system" fn SKF_ECCSignData(hContainer: *mut c_void, pbData: *
 
 /// `SKF_ECCVerify`: verifies a signature over e with an `ECCPUBLICKEYBLOB`.
 #[unsafe(no_mangle)]
-pub unsafe extern "system" fn SKF_ECCVerify(hDev: *mut c_void, pECCPubKeyBlob: *const u8, pbData: *const u8, ulDataLen: u32, pSignature: *const u8) -> u32 {
+pub unsafe extern "system" fn SKF_ECCVerify(
+    hDev: *mut c_void,
+    pECCPubKeyBlob: *const u8,
+    pbData: *const u8,
+    ulDataLen: u32,
+    pSignature: *const u8,
+) -> u32 {
     run(|rt| {
         rt.dev(hDev)?;
         if pECCPubKeyBlob.is_null() || pbData.is_null() || pSignature.is_null() {
@@ -964,7 +1219,8 @@ pub unsafe extern "system" fn SKF_ECCVerify(hDev: *mut c_void, pECCPubKeyBlob: *
         let mut sec1 = vec![4u8];
         sec1.extend_from_slice(&x[32..]);
         sec1.extend_from_slice(&y[32..]);
-        let vk = sm2::dsa::VerifyingKey::from_sec1_bytes(DEFAULT_ID, &sec1).map_err(|_| SAR_INVALIDPARAMERR)?;
+        let vk = sm2::dsa::VerifyingKey::from_sec1_bytes(DEFAULT_ID, &sec1)
+            .map_err(|_| SAR_INVALIDPARAMERR)?;
         let s = sm2::dsa::Signature::from_scalars(
             <[u8; 32]>::try_from(&sig[32..64]).map_err(|_| SAR_INVALIDPARAMERR)?,
             <[u8; 32]>::try_from(&sig[96..128]).map_err(|_| SAR_INVALIDPARAMERR)?,

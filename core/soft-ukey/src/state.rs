@@ -16,7 +16,10 @@ pub const FORMAT: &str = "eseal-soft-ukey/1";
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
     #[error("soft UKey state file {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("soft UKey state file {path} is not valid: {msg}")]
     Format { path: String, msg: String },
     #[error("invalid soft UKey parameter: {0}")]
@@ -47,7 +50,13 @@ pub struct Quirks {
 
 impl Default for Quirks {
     fn default() -> Self {
-        Quirks { ulong64: false, sm2_alg_id: None, pin_lock_report: PinLockReport::Locked, max_buffer_size: 1024, cert_pem: false }
+        Quirks {
+            ulong64: false,
+            sm2_alg_id: None,
+            pin_lock_report: PinLockReport::Locked,
+            max_buffer_size: 1024,
+            cert_pem: false,
+        }
     }
 }
 
@@ -77,10 +86,18 @@ impl Pin {
         check_pin_len(pin)?;
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(|e| StateError::Param(format!("no randomness: {e}")))?;
-        Ok(Pin { salt: hex::encode(salt), hash: hex::encode(pin_hash(&salt, pin)), max_retries, remaining: max_retries, is_default: false })
+        Ok(Pin {
+            salt: hex::encode(salt),
+            hash: hex::encode(pin_hash(&salt, pin)),
+            max_retries,
+            remaining: max_retries,
+            is_default: false,
+        })
     }
     pub fn matches(&self, pin: &str) -> bool {
-        let Ok(salt) = hex::decode(&self.salt) else { return false };
+        let Ok(salt) = hex::decode(&self.salt) else {
+            return false;
+        };
         hex::encode(pin_hash(&salt, pin)) == self.hash
     }
 }
@@ -94,7 +111,11 @@ fn pin_hash(salt: &[u8], pin: &str) -> [u8; 32] {
 
 /// PIN length rule of this device: 6 to 16 characters (`SAR_PIN_LEN_RANGE` otherwise).
 pub fn check_pin_len(pin: &str) -> Result<(), StateError> {
-    if (6..=16).contains(&pin.len()) { Ok(()) } else { Err(StateError::Param("a PIN has 6 to 16 characters".into())) }
+    if (6..=16).contains(&pin.len()) {
+        Ok(())
+    } else {
+        Err(StateError::Param("a PIN has 6 to 16 characters".into()))
+    }
 }
 
 /// A file in an application (GM/T 0016 §7.3).
@@ -164,21 +185,37 @@ impl State {
     }
 
     pub fn load(path: &Path) -> Result<State, StateError> {
-        let bytes = std::fs::read(path).map_err(|e| StateError::Io { path: path.display().to_string(), source: e })?;
-        let st: State = serde_json::from_slice(&bytes).map_err(|e| StateError::Format { path: path.display().to_string(), msg: e.to_string() })?;
+        let bytes = std::fs::read(path).map_err(|e| StateError::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        let st: State = serde_json::from_slice(&bytes).map_err(|e| StateError::Format {
+            path: path.display().to_string(),
+            msg: e.to_string(),
+        })?;
         if st.format != FORMAT {
-            return Err(StateError::Format { path: path.display().to_string(), msg: format!("format is {:?}, expected {FORMAT:?}", st.format) });
+            return Err(StateError::Format {
+                path: path.display().to_string(),
+                msg: format!("format is {:?}, expected {FORMAT:?}", st.format),
+            });
         }
         Ok(st)
     }
 
     /// Writes the state atomically (temp file in the same directory, then rename).
     pub fn save(&self, path: &Path) -> Result<(), StateError> {
-        let io = |e| StateError::Io { path: path.display().to_string(), source: e };
+        let io = |e| StateError::Io {
+            path: path.display().to_string(),
+            source: e,
+        };
         let json = serde_json::to_vec_pretty(self).map_err(|e| StateError::Param(e.to_string()))?;
         let mut tmp = path.as_os_str().to_owned();
         static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        tmp.push(format!(".tmp{}-{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
+        tmp.push(format!(
+            ".tmp{}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         let tmp = std::path::PathBuf::from(tmp);
         std::fs::write(&tmp, json).map_err(io)?;
         std::fs::rename(&tmp, path).map_err(|e| {
@@ -188,7 +225,12 @@ impl State {
     }
 
     pub fn used_space(&self) -> u32 {
-        let n: usize = self.applications.iter().flat_map(|a| a.files.iter()).map(|f| f.data.len() / 2).sum();
+        let n: usize = self
+            .applications
+            .iter()
+            .flat_map(|a| a.files.iter())
+            .map(|f| f.data.len() / 2)
+            .sum();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 }
@@ -213,15 +255,24 @@ pub struct Provision {
 impl Provision {
     pub fn to_state(&self) -> Result<State, StateError> {
         if self.serial.is_empty() || self.serial.len() > 32 || self.label.len() > 32 {
-            return Err(StateError::Param("serial is 1 to 32 bytes, label at most 32".into()));
+            return Err(StateError::Param(
+                "serial is 1 to 32 bytes, label at most 32".into(),
+            ));
         }
-        if self.application.is_empty() || self.application.len() > 32 || self.container.is_empty() || self.container.len() > 64 {
-            return Err(StateError::Param("application name is 1 to 32 bytes, container name 1 to 64".into()));
+        if self.application.is_empty()
+            || self.application.len() > 32
+            || self.container.is_empty()
+            || self.container.len() > 64
+        {
+            return Err(StateError::Param(
+                "application name is 1 to 32 bytes, container name 1 to 64".into(),
+            ));
         }
         if self.max_retries == 0 || self.max_retries > 15 {
             return Err(StateError::Param("PIN retries are 1 to 15".into()));
         }
-        sm2::dsa::SigningKey::from_slice(crate::DEFAULT_ID, &self.sign_key).map_err(|_| StateError::Param("not a valid SM2 private key".into()))?;
+        sm2::dsa::SigningKey::from_slice(crate::DEFAULT_ID, &self.sign_key)
+            .map_err(|_| StateError::Param("not a valid SM2 private key".into()))?;
         Ok(State {
             format: FORMAT.into(),
             serial: self.serial.clone(),
@@ -249,7 +300,10 @@ impl Provision {
     /// Creates the state file (refuses to overwrite an existing one).
     pub fn create(&self, path: &Path) -> Result<(), StateError> {
         if path.exists() {
-            return Err(StateError::Param(format!("{} exists already", path.display())));
+            return Err(StateError::Param(format!(
+                "{} exists already",
+                path.display()
+            )));
         }
         self.to_state()?.save(path)
     }
@@ -286,15 +340,46 @@ mod tests {
         let pin = &st.applications[0].user_pin;
         assert!(pin.matches("123456") && !pin.matches("123457"));
         assert_eq!((pin.max_retries, pin.remaining), (3, 3));
-        assert!(!std::fs::read_to_string(&path).unwrap().contains("123456\""), "the PIN is not stored in clear");
+        assert!(
+            !std::fs::read_to_string(&path).unwrap().contains("123456\""),
+            "the PIN is not stored in clear"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn provision_rejects_bad_parameters() {
-        assert!(Provision { user_pin: "123".into(), ..provision() }.to_state().is_err());
-        assert!(Provision { max_retries: 0, ..provision() }.to_state().is_err());
-        assert!(Provision { sign_key: [0u8; 32], ..provision() }.to_state().is_err());
-        assert!(Provision { serial: "x".repeat(33), ..provision() }.to_state().is_err());
+        assert!(
+            Provision {
+                user_pin: "123".into(),
+                ..provision()
+            }
+            .to_state()
+            .is_err()
+        );
+        assert!(
+            Provision {
+                max_retries: 0,
+                ..provision()
+            }
+            .to_state()
+            .is_err()
+        );
+        assert!(
+            Provision {
+                sign_key: [0u8; 32],
+                ..provision()
+            }
+            .to_state()
+            .is_err()
+        );
+        assert!(
+            Provision {
+                serial: "x".repeat(33),
+                ..provision()
+            }
+            .to_state()
+            .is_err()
+        );
     }
 }

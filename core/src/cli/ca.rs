@@ -21,9 +21,20 @@ pub fn run(c: CaCommand) -> CliResult {
         CaCommand::Init { dir, seed } => {
             std::fs::create_dir_all(&dir)?;
             let ca = TestCa::new(&seed)?;
-            for (name, id) in [("root", &ca.root), ("unit", &ca.unit), ("person", &ca.person), ("server", &ca.server)] {
-                write_atomic(&dir.join(format!("{name}.pem")), id.cert.to_pem().as_bytes())?;
-                write_atomic(&dir.join(format!("{name}.key")), id.key.to_pkcs8_pem().as_bytes())?;
+            for (name, id) in [
+                ("root", &ca.root),
+                ("unit", &ca.unit),
+                ("person", &ca.person),
+                ("server", &ca.server),
+            ] {
+                write_atomic(
+                    &dir.join(format!("{name}.pem")),
+                    id.cert.to_pem().as_bytes(),
+                )?;
+                write_atomic(
+                    &dir.join(format!("{name}.key")),
+                    id.key.to_pkcs8_pem().as_bytes(),
+                )?;
                 eprintln!("{name}: {}", id.cert.subject_string());
             }
             Ok(0)

@@ -20,7 +20,11 @@ mod stamp;
 mod ukey;
 
 #[derive(Parser)]
-#[command(name = "eseal", version, about = "Electronic seals (电子印章) for PDF and OFD")]
+#[command(
+    name = "eseal",
+    version,
+    about = "Electronic seals (电子印章) for PDF and OFD"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,10 +79,18 @@ impl VerifyArgs {
     pub fn options(&self) -> Result<VerifyOptions, CliError> {
         let trust = TrustStore::from_files(&self.trust)?;
         let now = match &self.at {
-            Some(t) => Time::parse_lenient(t).map_err(|e| CliError(e.to_string()))?.0,
+            Some(t) => {
+                Time::parse_lenient(t)
+                    .map_err(|e| CliError(e.to_string()))?
+                    .0
+            }
             None => Time::now(),
         };
-        Ok(VerifyOptions { trust, now, extra_certs: Vec::new() })
+        Ok(VerifyOptions {
+            trust,
+            now,
+            extra_certs: Vec::new(),
+        })
     }
 
     /// Prints the report and returns the contract's exit status.
@@ -111,9 +123,18 @@ pub type CliResult = Result<i32, CliError>;
 /// a failure never leaves a half-written file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     use std::io::Write;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| CliError(format!("{}: not a file name", path.display())))?;
-    let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| CliError(format!("{}: not a file name", path.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;

@@ -78,12 +78,22 @@ pub struct SignArgs {
 pub fn run(c: OfdCommand) -> CliResult {
     match c {
         OfdCommand::Sign(a) => sign(*a),
-        OfdCommand::Verify { file, certs, verify } => {
+        OfdCommand::Verify {
+            file,
+            certs,
+            verify,
+        } => {
             let mut sign_certs = Vec::new();
             for p in &certs {
-                sign_certs.extend(Certificate::parse_all(&super::seal::read(p)?).map_err(|e| CliError(format!("{}: {e}", p.display())))?);
+                sign_certs.extend(
+                    Certificate::parse_all(&super::seal::read(p)?)
+                        .map_err(|e| CliError(format!("{}: {e}", p.display())))?,
+                );
             }
-            let opts = OfdVerifyOptions { ses: verify.options()?, sign_certs };
+            let opts = OfdVerifyOptions {
+                ses: verify.options()?,
+                sign_certs,
+            };
             let report = ofd::verify_file(&file, &opts)?;
             verify.emit(&report)
         }
@@ -98,7 +108,10 @@ pub fn run(c: OfdCommand) -> CliResult {
                     println!("document {} ({} pages)", d.doc_root, d.pages.len());
                     for p in &d.pages {
                         let b = p.physical_box_mm;
-                        println!("  page {} (ID {}) {} — {}×{} mm", p.index, p.id, p.content, b[2], b[3]);
+                        println!(
+                            "  page {} (ID {}) {} — {}×{} mm",
+                            p.index, p.id, p.content, b[2], b[3]
+                        );
                     }
                     if let Some(s) = &d.signatures_xml {
                         println!("  signatures: {s}");
@@ -113,7 +126,10 @@ pub fn run(c: OfdCommand) -> CliResult {
                             s.date_time.as_deref().unwrap_or("-"),
                             s.references,
                             s.check_method.as_deref().unwrap_or("no CheckMethod"),
-                            s.seal_name.as_deref().map(|n| format!(", seal {n}")).unwrap_or_default()
+                            s.seal_name
+                                .as_deref()
+                                .map(|n| format!(", seal {n}"))
+                                .unwrap_or_default()
                         );
                         for a in &s.stamp_annots {
                             println!("    stamp {a}");
@@ -130,9 +146,19 @@ pub fn run(c: OfdCommand) -> CliResult {
 }
 
 fn nums(s: &str, what: &str, n: &[usize]) -> Result<Vec<f64>, CliError> {
-    let v: Vec<f64> = s.split(',').map(|t| t.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| CliError(format!("{what} {s:?}: numbers separated by ',' expected")))?;
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|t| t.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| CliError(format!("{what} {s:?}: numbers separated by ',' expected")))?;
     if !n.contains(&v.len()) {
-        return Err(CliError(format!("{what} {s:?}: {} numbers expected", n.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" or "))));
+        return Err(CliError(format!(
+            "{what} {s:?}: {} numbers expected",
+            n.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )));
     }
     Ok(v)
 }
@@ -148,19 +174,32 @@ fn sign(a: SignArgs) -> CliResult {
     let signer: SoftwareSigner = match (&a.test_ca, &a.key, &a.cert) {
         (Some(seed), _, _) => eseal::crypto::testca::TestCa::new(seed)?.person.signer(),
         (None, Some(k), Some(c)) => {
-            let key = PrivateKey::parse(&super::seal::read(k)?).map_err(|e| CliError(format!("{}: {e}", k.display())))?;
-            let cert = Certificate::parse(&super::seal::read(c)?).map_err(|e| CliError(format!("{}: {e}", c.display())))?;
+            let key = PrivateKey::parse(&super::seal::read(k)?)
+                .map_err(|e| CliError(format!("{}: {e}", k.display())))?;
+            let cert = Certificate::parse(&super::seal::read(c)?)
+                .map_err(|e| CliError(format!("{}: {e}", c.display())))?;
             SoftwareSigner::new(key, cert)?
         }
         _ => return Err(CliError("give --key and --cert, or --test-ca SEED".into())),
     };
     let seal = match &a.seal {
-        Some(p) => Some(Seal::from_der(&super::seal::read(p)?).map_err(|e| CliError(format!("{}: {e}", p.display())))?),
+        Some(p) => Some(
+            Seal::from_der(&super::seal::read(p)?)
+                .map_err(|e| CliError(format!("{}: {e}", p.display())))?,
+        ),
         None if a.plain => None,
-        None => return Err(CliError("give --seal SEAL.esl, or --plain for a plain digital signature".into())),
+        None => {
+            return Err(CliError(
+                "give --seal SEAL.esl, or --plain for a plain digital signature".into(),
+            ));
+        }
     };
     let time = match &a.time {
-        Some(t) => Time::parse_lenient(t).map_err(|e| CliError(e.to_string()))?.0,
+        Some(t) => {
+            Time::parse_lenient(t)
+                .map_err(|e| CliError(e.to_string()))?
+                .0
+        }
         None => Time::now(),
     };
     let kind = match &seal {
@@ -171,21 +210,53 @@ fn sign(a: SignArgs) -> CliResult {
     req.lock = a.lock;
     for s in &a.stamps {
         let v = nums(s, "--stamp", &[3, 5])?;
-        req.placements.push(Placement::Stamp { page: page_no(v[0])?, x_mm: v[1], y_mm: v[2], width_mm: v.get(3).copied(), height_mm: v.get(4).copied() });
+        req.placements.push(Placement::Stamp {
+            page: page_no(v[0])?,
+            x_mm: v[1],
+            y_mm: v[2],
+            width_mm: v.get(3).copied(),
+            height_mm: v.get(4).copied(),
+        });
     }
     if let Some(p) = &a.cross_page {
         let pages = if p == "all" {
             None
         } else {
-            Some(p.split(',').map(|t| t.trim().parse::<usize>().map_err(|_| CliError(format!("--cross-page {p:?}: page numbers separated by ','")))).collect::<Result<Vec<_>, _>>()?)
+            Some(
+                p.split(',')
+                    .map(|t| {
+                        t.trim().parse::<usize>().map_err(|_| {
+                            CliError(format!("--cross-page {p:?}: page numbers separated by ','"))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+            )
         };
-        let size = a.cross_page_size.as_deref().map(|s| nums(s, "--cross-page-size", &[2])).transpose()?;
-        req.placements.push(Placement::CrossPage { pages, y_mm: a.cross_page_y, width_mm: size.as_ref().map(|v| v[0]), height_mm: size.as_ref().map(|v| v[1]) });
+        let size = a
+            .cross_page_size
+            .as_deref()
+            .map(|s| nums(s, "--cross-page-size", &[2]))
+            .transpose()?;
+        req.placements.push(Placement::CrossPage {
+            pages,
+            y_mm: a.cross_page_y,
+            width_mm: size.as_ref().map(|v| v[0]),
+            height_mm: size.as_ref().map(|v| v[1]),
+        });
     }
     if let Some(q) = &a.qr {
-        let at = a.qr_at.as_deref().ok_or_else(|| CliError("--qr needs --qr-at PAGE,X,Y,SIZE".into()))?;
+        let at = a
+            .qr_at
+            .as_deref()
+            .ok_or_else(|| CliError("--qr needs --qr-at PAGE,X,Y,SIZE".into()))?;
         let v = nums(at, "--qr-at", &[4])?;
-        req.qr = Some(QrCode { png: super::seal::read(q)?, page: page_no(v[0])?, x_mm: v[1], y_mm: v[2], size_mm: v[3] });
+        req.qr = Some(QrCode {
+            png: super::seal::read(q)?,
+            page: page_no(v[0])?,
+            x_mm: v[1],
+            y_mm: v[2],
+            size_mm: v[3],
+        });
     }
     ofd::sign_file(&a.input, &a.output, &signer, &req)?;
     eprintln!("wrote {}", a.output.display());

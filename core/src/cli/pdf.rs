@@ -82,9 +82,20 @@ pub struct SignArgs {
 }
 
 fn numbers(s: &str, n: usize, what: &str) -> Result<Vec<f64>, CliError> {
-    let v: Vec<f64> = s.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| CliError(format!("{what}: expected {n} comma-separated numbers, got {s}")))?;
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| {
+            CliError(format!(
+                "{what}: expected {n} comma-separated numbers, got {s}"
+            ))
+        })?;
     if v.len() != n {
-        return Err(CliError(format!("{what}: expected {n} numbers, got {}", v.len())));
+        return Err(CliError(format!(
+            "{what}: expected {n} numbers, got {}",
+            v.len()
+        )));
     }
     Ok(v)
 }
@@ -113,11 +124,23 @@ fn sign(a: SignArgs) -> CliResult {
     let mut placements: Vec<Placement> = Vec::new();
     for s in &a.stamps {
         let v = numbers(s, 5, "--stamp")?;
-        placements.push(Placement::Stamp { page: v[0] as u32, x: v[1], y: v[2], width: v[3], height: v[4] });
+        placements.push(Placement::Stamp {
+            page: v[0] as u32,
+            x: v[1],
+            y: v[2],
+            width: v[3],
+            height: v[4],
+        });
     }
     if let Some(cp) = &a.cross_page {
         let v = numbers(cp, 2, "--cross-page")?;
-        placements.push(Placement::CrossPage { first: None, last: None, width: v[0], height: v[1], centre_y: None });
+        placements.push(Placement::CrossPage {
+            first: None,
+            last: None,
+            width: v[0],
+            height: v[1],
+            centre_y: None,
+        });
     }
     if let Some(f) = &a.field {
         placements.push(Placement::ExistingField(f.clone()));
@@ -127,9 +150,20 @@ fn sign(a: SignArgs) -> CliResult {
     }
     let mut empty_fields = Vec::new();
     for e in &a.empty_fields {
-        let (name, rest) = e.split_once(',').ok_or_else(|| CliError(format!("--empty-field: expected NAME,PAGE,X,Y,W,H, got {e}")))?;
+        let (name, rest) = e.split_once(',').ok_or_else(|| {
+            CliError(format!(
+                "--empty-field: expected NAME,PAGE,X,Y,W,H, got {e}"
+            ))
+        })?;
         let v = numbers(rest, 5, "--empty-field")?;
-        empty_fields.push(pdf::EmptyField { name: name.to_owned(), page: v[0] as u32, x: v[1], y: v[2], width: v[3], height: v[4] });
+        empty_fields.push(pdf::EmptyField {
+            name: name.to_owned(),
+            page: v[0] as u32,
+            x: v[1],
+            y: v[2],
+            width: v[3],
+            height: v[4],
+        });
     }
     let picture = a.picture.as_ref().map(read).transpose()?;
     let cred: Credential<'_> = match a.format {
@@ -142,12 +176,24 @@ fn sign(a: SignArgs) -> CliResult {
             sm2_signer = SoftwareSigner::new(k, Certificate::parse(&cert)?)?;
             match f {
                 Format::Ses => {
-                    let path = a.seal.as_ref().ok_or_else(|| CliError("--format ses needs --seal".into()))?;
+                    let path = a
+                        .seal
+                        .as_ref()
+                        .ok_or_else(|| CliError("--format ses needs --seal".into()))?;
                     seal = Seal::from_der(&read(path)?)?;
-                    Credential::Seal { seal: &seal, signer: &sm2_signer }
+                    Credential::Seal {
+                        seal: &seal,
+                        signer: &sm2_signer,
+                    }
                 }
-                Format::Sm2CmsGm => Credential::Sm2Cms { signer: &sm2_signer, oids: Sm2CmsOids::GmT0010 },
-                _ => Credential::Sm2Cms { signer: &sm2_signer, oids: Sm2CmsOids::Pkcs7 },
+                Format::Sm2CmsGm => Credential::Sm2Cms {
+                    signer: &sm2_signer,
+                    oids: Sm2CmsOids::GmT0010,
+                },
+                _ => Credential::Sm2Cms {
+                    signer: &sm2_signer,
+                    oids: Sm2CmsOids::Pkcs7,
+                },
             }
         }
     };
@@ -156,8 +202,14 @@ fn sign(a: SignArgs) -> CliResult {
     for (i, p) in placements.into_iter().enumerate() {
         let credential = match &cred {
             Credential::Pades(p) => Credential::Pades(p),
-            Credential::Seal { seal, signer } => Credential::Seal { seal, signer: *signer },
-            Credential::Sm2Cms { signer, oids } => Credential::Sm2Cms { signer: *signer, oids: *oids },
+            Credential::Seal { seal, signer } => Credential::Seal {
+                seal,
+                signer: *signer,
+            },
+            Credential::Sm2Cms { signer, oids } => Credential::Sm2Cms {
+                signer: *signer,
+                oids: *oids,
+            },
         };
         let mut r = SignRequest::new(credential, p, time);
         r.picture = picture.clone();
@@ -177,11 +229,22 @@ fn sign(a: SignArgs) -> CliResult {
             && let (Some(q), Some(at)) = (&a.qr, &a.qr_at)
         {
             let v = numbers(at, 4, "--qr-at")?;
-            r.qr = Some(QrCode { png: read(q)?, page: v[0] as u32, x: v[1], y: v[2], size: v[3] });
+            r.qr = Some(QrCode {
+                png: read(q)?,
+                page: v[0] as u32,
+                x: v[1],
+                y: v[2],
+                size: v[3],
+            });
         }
         requests.push(r);
     }
     pdf::sign_file(&a.input, &a.output, &requests)?;
-    println!("signed {} → {} ({} signature(s))", a.input.display(), a.output.display(), requests.len());
+    println!(
+        "signed {} → {} ({} signature(s))",
+        a.input.display(),
+        a.output.display(),
+        requests.len()
+    );
     Ok(0)
 }

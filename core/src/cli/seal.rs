@@ -84,29 +84,50 @@ pub fn read(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
 }
 
 fn parse_time(s: &str) -> Result<Time, CliError> {
-    Time::parse_lenient(s).map(|(t, _)| t).map_err(|e| CliError(e.to_string()))
+    Time::parse_lenient(s)
+        .map(|(t, _)| t)
+        .map_err(|e| CliError(e.to_string()))
 }
 
 fn create(a: CreateArgs) -> CliResult {
     let picture = read(&a.picture)?;
-    let (maker, mut signer_certs): (SoftwareSigner, Vec<Certificate>) = match (&a.test_ca, &a.maker_key, &a.maker_cert) {
-        (Some(seed), _, _) => {
-            let ca = eseal::crypto::testca::TestCa::new(seed)?;
-            (ca.unit.signer(), vec![ca.person.cert.clone()])
-        }
-        (None, Some(k), Some(c)) => {
-            let key = PrivateKey::parse(&read(k)?).map_err(|e| CliError(format!("{}: {e}", k.display())))?;
-            let cert = Certificate::parse(&read(c)?).map_err(|e| CliError(format!("{}: {e}", c.display())))?;
-            (SoftwareSigner::new(key, cert)?, Vec::new())
-        }
-        _ => return Err(CliError("give --maker-key and --maker-cert, or --test-ca SEED".into())),
-    };
+    let (maker, mut signer_certs): (SoftwareSigner, Vec<Certificate>) =
+        match (&a.test_ca, &a.maker_key, &a.maker_cert) {
+            (Some(seed), _, _) => {
+                let ca = eseal::crypto::testca::TestCa::new(seed)?;
+                (ca.unit.signer(), vec![ca.person.cert.clone()])
+            }
+            (None, Some(k), Some(c)) => {
+                let key = PrivateKey::parse(&read(k)?)
+                    .map_err(|e| CliError(format!("{}: {e}", k.display())))?;
+                let cert = Certificate::parse(&read(c)?)
+                    .map_err(|e| CliError(format!("{}: {e}", c.display())))?;
+                (SoftwareSigner::new(key, cert)?, Vec::new())
+            }
+            _ => {
+                return Err(CliError(
+                    "give --maker-key and --maker-cert, or --test-ca SEED".into(),
+                ));
+            }
+        };
     for p in &a.signer_certs {
-        signer_certs.push(Certificate::parse(&read(p)?).map_err(|e| CliError(format!("{}: {e}", p.display())))?);
+        signer_certs.push(
+            Certificate::parse(&read(p)?).map_err(|e| CliError(format!("{}: {e}", p.display())))?,
+        );
     }
     let now = Time::now();
-    let start = a.valid_from.as_deref().map(parse_time).transpose()?.unwrap_or(now);
-    let end = a.valid_to.as_deref().map(parse_time).transpose()?.unwrap_or(start.add_days(3 * 365));
+    let start = a
+        .valid_from
+        .as_deref()
+        .map(parse_time)
+        .transpose()?
+        .unwrap_or(now);
+    let end = a
+        .valid_to
+        .as_deref()
+        .map(parse_time)
+        .transpose()?
+        .unwrap_or(start.add_days(3 * 365));
     let mut b = SealBuilder::new(&a.name, &a.es_id)
         .seal_type(a.seal_type)
         .vendor_id(&a.vendor_id)
@@ -118,21 +139,39 @@ fn create(a: CreateArgs) -> CliResult {
     }
     let seal = b.build(&maker)?;
     super::write_atomic(&a.out, seal.der())?;
-    eprintln!("wrote {} ({} bytes): seal {} \"{}\"", a.out.display(), seal.der().len(), seal.es_id, seal.name);
+    eprintln!(
+        "wrote {} ({} bytes): seal {} \"{}\"",
+        a.out.display(),
+        seal.der().len(),
+        seal.es_id,
+        seal.name
+    );
     Ok(0)
 }
 
 fn cert_line(der: &[u8]) -> String {
     match Certificate::from_der(der) {
-        Ok(c) => format!("{} (serial {}, {} .. {})", c.subject_string(), c.serial_hex(), c.not_before().to_iso(), c.not_after().to_iso()),
+        Ok(c) => format!(
+            "{} (serial {}, {} .. {})",
+            c.subject_string(),
+            c.serial_hex(),
+            c.not_before().to_iso(),
+            c.not_after().to_iso()
+        ),
         Err(e) => format!("unreadable certificate: {e}"),
     }
 }
 
 fn seal_json(s: &Seal) -> serde_json::Value {
     let certs = match &s.cert_list {
-        CertList::Certs(c) => c.iter().map(|d| serde_json::json!({"certificate": cert_line(d)})).collect::<Vec<_>>(),
-        CertList::Digests(d) => d.iter().map(|(t, v)| serde_json::json!({"digest_type": t, "digest": hex::encode(v)})).collect(),
+        CertList::Certs(c) => c
+            .iter()
+            .map(|d| serde_json::json!({"certificate": cert_line(d)}))
+            .collect::<Vec<_>>(),
+        CertList::Digests(d) => d
+            .iter()
+            .map(|(t, v)| serde_json::json!({"digest_type": t, "digest": hex::encode(v)}))
+            .collect(),
         CertList::Ids(ids) => ids.iter().map(|i| serde_json::json!({"id": i})).collect(),
     };
     serde_json::json!({
@@ -177,7 +216,10 @@ fn inspect(file: &std::path::Path, json: bool) -> CliResult {
                 "seal": seal_json(&sig.seal),
             }),
             Err(sig_err) => {
-                return Err(CliError(format!("{}: neither a seal ({seal_err}) nor an SES_Signature ({sig_err})", file.display())));
+                return Err(CliError(format!(
+                    "{}: neither a seal ({seal_err}) nor an SES_Signature ({sig_err})",
+                    file.display()
+                )));
             }
         },
     };
@@ -220,7 +262,11 @@ fn print_tree(v: &serde_json::Value, indent: usize) {
     }
 }
 
-fn verify_file(file: &std::path::Path, data: Option<&std::path::Path>, args: &VerifyArgs) -> CliResult {
+fn verify_file(
+    file: &std::path::Path,
+    data: Option<&std::path::Path>,
+    args: &VerifyArgs,
+) -> CliResult {
     let bytes = read(file)?;
     let opts = args.options()?;
     let name = file.display().to_string();
@@ -228,12 +274,28 @@ fn verify_file(file: &std::path::Path, data: Option<&std::path::Path>, args: &Ve
         ("seal", ses::verify_seal_bytes(&bytes, &name, &opts))
     } else if SesSignature::from_der(&bytes).is_ok() {
         let data_bytes = data.map(read).transpose()?;
-        let check = data_bytes.as_deref().map(DataCheck::Data).unwrap_or(DataCheck::NotAvailable);
-        ("ses-signature", ses::verify_signature(&bytes, check, None, &name, &opts))
+        let check = data_bytes
+            .as_deref()
+            .map(DataCheck::Data)
+            .unwrap_or(DataCheck::NotAvailable);
+        (
+            "ses-signature",
+            ses::verify_signature(&bytes, check, None, &name, &opts),
+        )
     } else {
-        let e = Seal::from_der(&bytes).err().map(|e| e.to_string()).unwrap_or_default();
-        return Err(CliError(format!("{name}: not a seal or an SES_Signature ({e})")));
+        let e = Seal::from_der(&bytes)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        return Err(CliError(format!(
+            "{name}: not a seal or an SES_Signature ({e})"
+        )));
     };
-    let report = VerificationReport { file: name, format: format.into(), signatures: vec![sig], document_checks: Vec::new() };
+    let report = VerificationReport {
+        file: name,
+        format: format.into(),
+        signatures: vec![sig],
+        document_checks: Vec::new(),
+    };
     args.emit(&report)
 }

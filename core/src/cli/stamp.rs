@@ -1,10 +1,10 @@
 //! `eseal stamp …`: seal pictures from the command line.
 
 use super::CliResult;
+use clap::Subcommand;
 use eseal::stamp::official::{OfficialSeal, OfficialStyle};
 use eseal::stamp::personal::{PersonalSeal, PersonalShape};
 use eseal::stamp::{Picture, SealFont, gallery};
-use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
@@ -121,10 +121,16 @@ pub struct Output {
 
 impl Output {
     fn font(&self) -> Result<Option<SealFont>, eseal::stamp::StampError> {
-        self.font.as_deref().map(|p| SealFont::from_path(p, self.font_index)).transpose()
+        self.font
+            .as_deref()
+            .map(|p| SealFont::from_path(p, self.font_index))
+            .transpose()
     }
     fn color(&self) -> Result<eseal::stamp::Rgba, eseal::stamp::StampError> {
-        self.color.as_deref().map(eseal::stamp::Rgba::parse_hex).unwrap_or(Ok(eseal::stamp::Rgba::SEAL_RED))
+        self.color
+            .as_deref()
+            .map(eseal::stamp::Rgba::parse_hex)
+            .unwrap_or(Ok(eseal::stamp::Rgba::SEAL_RED))
     }
     fn write(&self, pic: &Picture) -> CliResult {
         pic.write_png(&self.output)?;
@@ -137,12 +143,27 @@ impl Output {
 }
 
 fn report(path: &Path, pic: &Picture) {
-    println!("{}: {}×{} px, {:.1}×{:.1} mm at {} dpi", path.display(), pic.width_px, pic.height_px, pic.width_mm, pic.height_mm, pic.dpi);
+    println!(
+        "{}: {}×{} px, {:.1}×{:.1} mm at {} dpi",
+        path.display(),
+        pic.width_px,
+        pic.height_px,
+        pic.width_mm,
+        pic.height_mm,
+        pic.dpi
+    );
 }
 
 pub fn run(c: StampCommand) -> CliResult {
     match c {
-        StampCommand::Official { style, name, bottom, code, diameter, out } => {
+        StampCommand::Official {
+            style,
+            name,
+            bottom,
+            code,
+            diameter,
+            out,
+        } => {
             let seal = OfficialSeal {
                 style: OfficialStyle::from_key(&style)?,
                 unit_name: name,
@@ -155,7 +176,13 @@ pub fn run(c: StampCommand) -> CliResult {
             };
             out.write(&seal.render()?)
         }
-        StampCommand::Personal { name, shape, no_border, size, out } => {
+        StampCommand::Personal {
+            name,
+            shape,
+            no_border,
+            size,
+            out,
+        } => {
             let seal = PersonalSeal {
                 shape: PersonalShape::from_key(&shape)?,
                 name,
@@ -167,7 +194,14 @@ pub fn run(c: StampCommand) -> CliResult {
             };
             out.write(&seal.render()?)
         }
-        StampCommand::Import { input, width, height, fit, dpi, output } => {
+        StampCommand::Import {
+            input,
+            width,
+            height,
+            fit,
+            dpi,
+            output,
+        } => {
             let bytes = std::fs::read(&input).map_err(|e| format!("{}: {e}", input.display()))?;
             let opts = eseal::stamp::import::ImportOptions {
                 width_mm: width,
@@ -181,9 +215,25 @@ pub fn run(c: StampCommand) -> CliResult {
             report(&output, &pic);
             Ok(0)
         }
-        StampCommand::Qr { template, doc_id, digest, size, dpi, output, svg } => {
-            let digest = hex::decode(digest.trim()).map_err(|e| format!("--digest is not hex: {e}"))?;
-            let qr = eseal::stamp::qr::AntiForgeryQr { template, doc_id, digest, size_mm: size, dpi, ..Default::default() };
+        StampCommand::Qr {
+            template,
+            doc_id,
+            digest,
+            size,
+            dpi,
+            output,
+            svg,
+        } => {
+            let digest =
+                hex::decode(digest.trim()).map_err(|e| format!("--digest is not hex: {e}"))?;
+            let qr = eseal::stamp::qr::AntiForgeryQr {
+                template,
+                doc_id,
+                digest,
+                size_mm: size,
+                dpi,
+                ..Default::default()
+            };
             let pic = qr.render()?;
             pic.write_png(&output)?;
             report(&output, &pic);
@@ -192,11 +242,19 @@ pub fn run(c: StampCommand) -> CliResult {
             }
             Ok(0)
         }
-        StampCommand::Slice { input, n, dpi, out_dir } => {
+        StampCommand::Slice {
+            input,
+            n,
+            dpi,
+            out_dir,
+        } => {
             let bytes = std::fs::read(&input).map_err(|e| format!("{}: {e}", input.display()))?;
             let pic = eseal::stamp::import::png_picture(&bytes, dpi)?;
             std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
-            for (i, s) in eseal::stamp::slice::vertical_slices(&pic, n)?.iter().enumerate() {
+            for (i, s) in eseal::stamp::slice::vertical_slices(&pic, n)?
+                .iter()
+                .enumerate()
+            {
                 let p = out_dir.join(format!("slice-{}.png", i + 1));
                 s.write_png(&p)?;
                 report(&p, s);

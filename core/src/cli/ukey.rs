@@ -8,7 +8,10 @@ use eseal::crypto::testca::TestCa;
 use eseal::crypto::{Certificate, SoftwareSigner};
 use eseal::ukey::agent::{Agent, AgentConfig, AgentRequest, MAX_BODY, new_session_secret};
 use eseal::ukey::seals::{read_seals, seal_file_name, write_seal};
-use eseal::ukey::{KeyIdentity, MatchRule, PinType, SkfConfig, SkfLibrary, Token, TokenLibrary, UlongWidth, find_sm2_container};
+use eseal::ukey::{
+    KeyIdentity, MatchRule, PinType, SkfConfig, SkfLibrary, Token, TokenLibrary, UlongWidth,
+    find_sm2_container,
+};
 use eseal_soft_ukey::state::{PinLockReport, Provision, Quirks};
 use std::path::PathBuf;
 
@@ -124,19 +127,34 @@ pub struct PinArgs {
 
 impl LibArgs {
     fn load(&self) -> Result<SkfLibrary, CliError> {
-        let cfg = SkfConfig { ulong_width: if self.ulong64 { UlongWidth::U64 } else { UlongWidth::U32 }, ..SkfConfig::default() };
+        let cfg = SkfConfig {
+            ulong_width: if self.ulong64 {
+                UlongWidth::U64
+            } else {
+                UlongWidth::U32
+            },
+            ..SkfConfig::default()
+        };
         Ok(SkfLibrary::load_with(&self.lib, cfg)?)
     }
     fn open(&self) -> Result<(Box<dyn Token>, String), CliError> {
         let lib = self.load()?;
         let name = match &self.device {
             Some(d) => d.clone(),
-            None => lib.enumerate()?.into_iter().next().ok_or_else(|| CliError("no UKey is present".into()))?,
+            None => lib
+                .enumerate()?
+                .into_iter()
+                .next()
+                .ok_or_else(|| CliError("no UKey is present".into()))?,
         };
         let tok = lib.connect(&name)?;
         let app = match &self.app {
             Some(a) => a.clone(),
-            None => tok.applications()?.into_iter().next().ok_or_else(|| CliError("the key has no application".into()))?,
+            None => tok
+                .applications()?
+                .into_iter()
+                .next()
+                .ok_or_else(|| CliError("the key has no application".into()))?,
         };
         Ok((tok, app))
     }
@@ -146,7 +164,9 @@ impl PinArgs {
     fn pin(&self) -> Result<String, CliError> {
         match &self.pin {
             Some(p) => Ok(p.clone()),
-            None => std::env::var(PIN_ENV).map_err(|_| CliError(format!("give --pin or set {PIN_ENV}"))),
+            None => {
+                std::env::var(PIN_ENV).map_err(|_| CliError(format!("give --pin or set {PIN_ENV}")))
+            }
         }
     }
 }
@@ -163,17 +183,30 @@ pub fn run(c: UkeyCommand) -> CliResult {
             for name in names {
                 let mut tok = lib.connect(&name)?;
                 let info = tok.info()?;
-                println!("{name}\n  serial: {}\n  label: {}\n  manufacturer: {}\n  SM2: {}", info.serial, info.label, info.manufacturer, info.sm2);
+                println!(
+                    "{name}\n  serial: {}\n  label: {}\n  manufacturer: {}\n  SM2: {}",
+                    info.serial, info.label, info.manufacturer, info.sm2
+                );
                 for app in tok.applications()? {
-                    let pin = tok.pin_info(&app, PinType::User).map(|p| format!("{} of {} tries left", p.retries_left, p.max_retries)).unwrap_or_else(|e| e.to_string());
+                    let pin = tok
+                        .pin_info(&app, PinType::User)
+                        .map(|p| format!("{} of {} tries left", p.retries_left, p.max_retries))
+                        .unwrap_or_else(|e| e.to_string());
                     println!("  application {app}: user PIN {pin}");
                     if let Ok(con) = find_sm2_container(tok.as_mut(), &app)
                         && let Ok(der) = tok.certificate(&app, &con, true)
                         && let Ok(cert) = Certificate::from_der(&der)
                     {
                         let id = KeyIdentity::new(&name, &info, &cert);
-                        println!("    container {con}: {}\n      issuer {}\n      serial {}", id.subject, id.issuer, id.cert_serial);
-                        println!("      key_uid ({:?}): {}", MatchRule::default(), id.key_uid(MatchRule::default()).unwrap_or_default());
+                        println!(
+                            "    container {con}: {}\n      issuer {}\n      serial {}",
+                            id.subject, id.issuer, id.cert_serial
+                        );
+                        println!(
+                            "      key_uid ({:?}): {}",
+                            MatchRule::default(),
+                            id.key_uid(MatchRule::default()).unwrap_or_default()
+                        );
                     }
                 }
             }
@@ -187,7 +220,10 @@ pub fn run(c: UkeyCommand) -> CliResult {
                     println!("PIN correct");
                     Ok(0)
                 }
-                Err(e @ (eseal::ukey::UkeyError::PinIncorrect { .. } | eseal::ukey::UkeyError::PinLocked)) => {
+                Err(
+                    e @ (eseal::ukey::UkeyError::PinIncorrect { .. }
+                    | eseal::ukey::UkeyError::PinLocked),
+                ) => {
                     println!("{e}");
                     Ok(1)
                 }
@@ -203,17 +239,37 @@ pub fn run(c: UkeyCommand) -> CliResult {
             let _ = tok.logout(&app);
             println!("{} seal(s)", seals.len());
             for s in &seals {
-                println!("{}/{}: {} ({}) esID {} valid {} .. {}", s.application, s.file, s.seal.name, s.seal.version.label(), s.seal.es_id, s.seal.valid_start.to_iso(), s.seal.valid_end.to_iso());
+                println!(
+                    "{}/{}: {} ({}) esID {} valid {} .. {}",
+                    s.application,
+                    s.file,
+                    s.seal.name,
+                    s.seal.version.label(),
+                    s.seal.es_id,
+                    s.seal.valid_start.to_iso(),
+                    s.seal.valid_end.to_iso()
+                );
                 if let Some(d) = &out_dir {
                     std::fs::create_dir_all(d)?;
-                    let safe: String = s.file.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+                    let safe: String = s
+                        .file
+                        .chars()
+                        .map(|c| {
+                            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                                c
+                            } else {
+                                '_'
+                            }
+                        })
+                        .collect();
                     write_atomic(&d.join(format!("{safe}.esl")), s.seal.der())?;
                 }
             }
             Ok(0)
         }
         UkeyCommand::WriteSeal { pin, seal, name } => {
-            let der = std::fs::read(&seal).map_err(|e| CliError(format!("{}: {e}", seal.display())))?;
+            let der =
+                std::fs::read(&seal).map_err(|e| CliError(format!("{}: {e}", seal.display())))?;
             let (mut tok, app) = pin.lib.open()?;
             tok.verify_pin(&app, PinType::User, &pin.pin()?)?;
             let file = name.unwrap_or_else(|| seal_file_name("ESL", &der));
@@ -238,8 +294,12 @@ fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<(), CliError> {
 fn init(a: InitArgs) -> CliResult {
     let (key, cert) = match (&a.cert, &a.key, &a.test_ca) {
         (Some(c), Some(k), None) => {
-            let cert = Certificate::parse(&std::fs::read(c).map_err(|e| CliError(format!("{}: {e}", c.display())))?)?;
-            let key = PrivateKey::parse(&std::fs::read(k).map_err(|e| CliError(format!("{}: {e}", k.display())))?)?;
+            let cert = Certificate::parse(
+                &std::fs::read(c).map_err(|e| CliError(format!("{}: {e}", c.display())))?,
+            )?;
+            let key = PrivateKey::parse(
+                &std::fs::read(k).map_err(|e| CliError(format!("{}: {e}", k.display())))?,
+            )?;
             (key, cert)
         }
         (None, None, Some(seed)) => {
@@ -247,7 +307,11 @@ fn init(a: InitArgs) -> CliResult {
             let id = match a.identity.as_str() {
                 "person" => ca.person,
                 "unit" => ca.unit,
-                other => return Err(CliError(format!("unknown test CA identity {other:?} (person, unit)"))),
+                other => {
+                    return Err(CliError(format!(
+                        "unknown test CA identity {other:?} (person, unit)"
+                    )));
+                }
             };
             (id.key, id.cert)
         }
@@ -258,7 +322,11 @@ fn init(a: InitArgs) -> CliResult {
     let quirks = Quirks {
         ulong64: a.ulong64,
         sm2_alg_id: a.sm2_alg_id,
-        pin_lock_report: if a.lock_as_incorrect { PinLockReport::IncorrectZero } else { PinLockReport::Locked },
+        pin_lock_report: if a.lock_as_incorrect {
+            PinLockReport::IncorrectZero
+        } else {
+            PinLockReport::Locked
+        },
         ..Quirks::default()
     };
     Provision {
@@ -274,7 +342,11 @@ fn init(a: InitArgs) -> CliResult {
         quirks,
     }
     .create(&a.out)?;
-    println!("software UKey written to {} ({})", a.out.display(), cert.subject_string());
+    println!(
+        "software UKey written to {} ({})",
+        a.out.display(),
+        cert.subject_string()
+    );
     Ok(0)
 }
 
@@ -331,12 +403,27 @@ impl From<RuleArg> for MatchRule {
 /// `eseal agent`: serves the agent on 127.0.0.1 until killed. Logs method, path and status
 /// only (never bodies: they carry PINs).
 pub fn agent(a: AgentArgs) -> CliResult {
-    let (secret, generated) = match a.secret.or_else(|| std::env::var("ESEAL_AGENT_SECRET").ok()) {
+    let (secret, generated) = match a
+        .secret
+        .or_else(|| std::env::var("ESEAL_AGENT_SECRET").ok())
+    {
         Some(s) => (s, false),
         None => (new_session_secret()?, true),
     };
-    let mut libraries: Vec<(PathBuf, SkfConfig)> = a.lib.into_iter().map(|p| (p, SkfConfig::default())).collect();
-    libraries.extend(a.lib_ulong64.into_iter().map(|p| (p, SkfConfig { ulong_width: UlongWidth::U64, ..SkfConfig::default() })));
+    let mut libraries: Vec<(PathBuf, SkfConfig)> = a
+        .lib
+        .into_iter()
+        .map(|p| (p, SkfConfig::default()))
+        .collect();
+    libraries.extend(a.lib_ulong64.into_iter().map(|p| {
+        (
+            p,
+            SkfConfig {
+                ulong_width: UlongWidth::U64,
+                ..SkfConfig::default()
+            },
+        )
+    }));
     let agent = Agent::new(AgentConfig {
         libraries,
         portal_origin: a.portal_origin.clone(),
@@ -345,9 +432,17 @@ pub fn agent(a: AgentArgs) -> CliResult {
         match_rule: a.match_rule.into(),
         seal_file_prefix: a.seal_prefix,
     })?;
-    let server = tiny_http::Server::http(("127.0.0.1", a.port)).map_err(|e| CliError(format!("cannot listen on 127.0.0.1:{}: {e}", a.port)))?;
-    let port = server.server_addr().to_ip().map(|s| s.port()).unwrap_or(a.port);
-    println!("eseal agent listening on http://127.0.0.1:{port} for {}", a.portal_origin);
+    let server = tiny_http::Server::http(("127.0.0.1", a.port))
+        .map_err(|e| CliError(format!("cannot listen on 127.0.0.1:{}: {e}", a.port)))?;
+    let port = server
+        .server_addr()
+        .to_ip()
+        .map(|s| s.port())
+        .unwrap_or(a.port);
+    println!(
+        "eseal agent listening on http://127.0.0.1:{port} for {}",
+        a.portal_origin
+    );
     if generated {
         println!("session secret: {secret}");
     }
@@ -357,17 +452,33 @@ pub fn agent(a: AgentArgs) -> CliResult {
         let mut body = Vec::new();
         let too_large = {
             use std::io::Read;
-            let r = rq.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut body);
+            let r = rq
+                .as_reader()
+                .take(MAX_BODY as u64 + 1)
+                .read_to_end(&mut body);
             r.is_err() || body.len() > MAX_BODY
         };
         let req = AgentRequest {
             method: rq.method().as_str().to_uppercase(),
             url: rq.url().to_string(),
-            headers: rq.headers().iter().map(|h| (h.field.as_str().as_str().to_string(), h.value.as_str().to_string())).collect(),
+            headers: rq
+                .headers()
+                .iter()
+                .map(|h| {
+                    (
+                        h.field.as_str().as_str().to_string(),
+                        h.value.as_str().to_string(),
+                    )
+                })
+                .collect(),
             body,
         };
         let resp = if too_large {
-            eseal::ukey::agent::AgentResponse { status: 413, headers: vec![], body: b"{\"error\":\"too_large\"}".to_vec() }
+            eseal::ukey::agent::AgentResponse {
+                status: 413,
+                headers: vec![],
+                body: b"{\"error\":\"too_large\"}".to_vec(),
+            }
         } else {
             agent.handle(&req)
         };

@@ -48,7 +48,11 @@ impl KeyUsage {
         }
         let len = if bytes[1] != 0 { 2 } else { 1 };
         let last = bytes[len - 1];
-        let unused = if last == 0 { 0 } else { last.trailing_zeros() as u8 };
+        let unused = if last == 0 {
+            0
+        } else {
+            last.trailing_zeros() as u8
+        };
         let mut v = vec![tag::BIT_STRING, (len + 1) as u8, unused];
         v.extend_from_slice(&bytes[..len]);
         v
@@ -64,7 +68,10 @@ impl KeyUsage {
             (Self::KEY_CERT_SIGN, "keyCertSign"),
             (Self::CRL_SIGN, "cRLSign"),
         ];
-        all.iter().filter(|(b, _)| self.has(*b)).map(|(_, n)| *n).collect()
+        all.iter()
+            .filter(|(b, _)| self.has(*b))
+            .map(|(_, n)| *n)
+            .collect()
     }
 }
 
@@ -80,32 +87,54 @@ impl DistinguishedName {
     fn parse(t: &Tlv<'_>) -> Result<Self, CryptoError> {
         let mut attributes = Vec::new();
         for rdn in t.sequence("Name")? {
-            for atv in rdn.expect(tag::SET, "RelativeDistinguishedName")?.children().all("RDN")? {
+            for atv in rdn
+                .expect(tag::SET, "RelativeDistinguishedName")?
+                .children()
+                .all("RDN")?
+            {
                 let f = atv.sequence("AttributeTypeAndValue")?;
                 let (Some(oid), Some(value)) = (f.first(), f.get(1)) else {
-                    return Err(CryptoError::InvalidCertificate("AttributeTypeAndValue needs 2 fields".into()));
+                    return Err(CryptoError::InvalidCertificate(
+                        "AttributeTypeAndValue needs 2 fields".into(),
+                    ));
                 };
                 let oid = oid.oid("attribute type")?;
-                let value = value.string("attribute value").unwrap_or_else(|_| format!("#{}", hex::encode(value.raw)));
+                let value = value
+                    .string("attribute value")
+                    .unwrap_or_else(|_| format!("#{}", hex::encode(value.raw)));
                 attributes.push((short_name(&oid).map(str::to_owned).unwrap_or(oid), value));
             }
         }
-        Ok(DistinguishedName { der: t.raw.to_vec(), attributes })
+        Ok(DistinguishedName {
+            der: t.raw.to_vec(),
+            attributes,
+        })
     }
 
     /// The first value of an attribute (`"CN"`, `"O"`, ...).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.attributes.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attributes
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Builds a name from (short name, value) pairs: C as PrintableString, the rest UTF8String.
     pub fn build(attrs: &[(&str, &str)]) -> Result<Self, CryptoError> {
         let mut body = Vec::new();
         for (k, v) in attrs {
-            let oid = oid_of_short_name(k).ok_or_else(|| CryptoError::InvalidCertificate(format!("unknown attribute {k}")))?;
-            let oid_der = der::Encode::to_der(&der::asn1::ObjectIdentifier::new(oid).map_err(|e| CryptoError::InvalidCertificate(e.to_string()))?)
-                .map_err(|e| CryptoError::InvalidCertificate(e.to_string()))?;
-            let string_tag = if *k == "C" { tag::PRINTABLE_STRING } else { tag::UTF8_STRING };
+            let oid = oid_of_short_name(k)
+                .ok_or_else(|| CryptoError::InvalidCertificate(format!("unknown attribute {k}")))?;
+            let oid_der = der::Encode::to_der(
+                &der::asn1::ObjectIdentifier::new(oid)
+                    .map_err(|e| CryptoError::InvalidCertificate(e.to_string()))?,
+            )
+            .map_err(|e| CryptoError::InvalidCertificate(e.to_string()))?;
+            let string_tag = if *k == "C" {
+                tag::PRINTABLE_STRING
+            } else {
+                tag::UTF8_STRING
+            };
             let mut val = crate::asn1::header(string_tag, v.len());
             val.extend(v.as_bytes());
             let atv = wrap(tag::SEQUENCE, &[oid_der, val].concat());
@@ -120,7 +149,11 @@ impl DistinguishedName {
 impl std::fmt::Display for DistinguishedName {
     /// As a person reads it: `C=CN, O=测试单位, CN=张三`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self.attributes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let parts: Vec<String> = self
+            .attributes
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         f.write_str(&parts.join(", "))
     }
 }
@@ -175,7 +208,12 @@ pub struct Certificate {
 
 impl std::fmt::Debug for Certificate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Certificate({}, serial {})", self.subject, self.serial_hex())
+        write!(
+            f,
+            "Certificate({}, serial {})",
+            self.subject,
+            self.serial_hex()
+        )
     }
 }
 
@@ -186,31 +224,54 @@ impl Certificate {
     /// From DER.
     pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
         if der.len() > MAX_CERT_LEN {
-            return Err(CryptoError::InvalidCertificate(format!("{} bytes is larger than {MAX_CERT_LEN}", der.len())));
+            return Err(CryptoError::InvalidCertificate(format!(
+                "{} bytes is larger than {MAX_CERT_LEN}",
+                der.len()
+            )));
         }
         let top = Tlv::parse_exact(der, "Certificate")?;
         let parts = top.sequence("Certificate")?;
         let [tbs, alg, sig] = parts.as_slice() else {
-            return Err(CryptoError::InvalidCertificate(format!("Certificate has {} fields, expected 3", parts.len())));
+            return Err(CryptoError::InvalidCertificate(format!(
+                "Certificate has {} fields, expected 3",
+                parts.len()
+            )));
         };
         let start = tbs.raw.as_ptr() as usize - der.as_ptr() as usize;
         let tbs_range = start..start + tbs.raw.len();
-        let signature_alg = alg.sequence("signatureAlgorithm")?.first().ok_or_else(|| CryptoError::InvalidCertificate("empty AlgorithmIdentifier".into()))?.oid("signatureAlgorithm")?;
+        let signature_alg = alg
+            .sequence("signatureAlgorithm")?
+            .first()
+            .ok_or_else(|| CryptoError::InvalidCertificate("empty AlgorithmIdentifier".into()))?
+            .oid("signatureAlgorithm")?;
         let signature_value = sig.bit_string("signatureValue")?.to_vec();
 
         let mut f = tbs.sequence("TBSCertificate")?.into_iter().peekable();
         if f.peek().map(|t| t.tag) == Some(tag::context(0)) {
             f.next();
         }
-        let mut next = |what: &'static str| f.next().ok_or_else(|| CryptoError::InvalidCertificate(format!("TBSCertificate lacks {what}")));
-        let serial = next("serialNumber")?.expect(tag::INTEGER, "serialNumber")?.content.to_vec();
+        let mut next = |what: &'static str| {
+            f.next().ok_or_else(|| {
+                CryptoError::InvalidCertificate(format!("TBSCertificate lacks {what}"))
+            })
+        };
+        let serial = next("serialNumber")?
+            .expect(tag::INTEGER, "serialNumber")?
+            .content
+            .to_vec();
         let _sig_alg = next("signature")?;
         let issuer = DistinguishedName::parse(&next("issuer")?)?;
         let validity = next("validity")?.sequence("Validity")?;
         let (Some(nb), Some(na)) = (validity.first(), validity.get(1)) else {
-            return Err(CryptoError::InvalidCertificate("Validity needs 2 times".into()));
+            return Err(CryptoError::InvalidCertificate(
+                "Validity needs 2 times".into(),
+            ));
         };
-        let time = |t: &Tlv<'_>| Time::from_asn1(t).map(|(t, _)| t).map_err(|e| CryptoError::InvalidCertificate(e.to_string()));
+        let time = |t: &Tlv<'_>| {
+            Time::from_asn1(t)
+                .map(|(t, _)| t)
+                .map_err(|e| CryptoError::InvalidCertificate(e.to_string()))
+        };
         let (not_before, not_after) = (time(nb)?, time(na)?);
         let subject = DistinguishedName::parse(&next("subject")?)?;
         let spki = next("subjectPublicKeyInfo")?;
@@ -221,9 +282,19 @@ impl Certificate {
                 let exts = Tlv::parse_exact(t.content, "Extensions")?.sequence("Extensions")?;
                 for e in exts {
                     let ef = e.sequence("Extension")?;
-                    let oid = ef.first().ok_or_else(|| CryptoError::InvalidCertificate("empty Extension".into()))?.oid("extnID")?;
-                    let critical = ef.iter().any(|x| x.tag == tag::BOOLEAN && x.content.first().is_some_and(|b| *b != 0));
-                    let value = ef.last().ok_or_else(|| CryptoError::InvalidCertificate("Extension without value".into()))?.octet_string("extnValue")?;
+                    let oid = ef
+                        .first()
+                        .ok_or_else(|| CryptoError::InvalidCertificate("empty Extension".into()))?
+                        .oid("extnID")?;
+                    let critical = ef.iter().any(|x| {
+                        x.tag == tag::BOOLEAN && x.content.first().is_some_and(|b| *b != 0)
+                    });
+                    let value = ef
+                        .last()
+                        .ok_or_else(|| {
+                            CryptoError::InvalidCertificate("Extension without value".into())
+                        })?
+                        .octet_string("extnValue")?;
                     extensions.push((oid, critical, value.to_vec()));
                 }
             }
@@ -233,7 +304,8 @@ impl Certificate {
         for (oid, _, v) in &extensions {
             match oid.as_str() {
                 "2.5.29.15" => {
-                    let bits = Tlv::parse_exact(v, "KeyUsage")?.expect(tag::BIT_STRING, "KeyUsage")?;
+                    let bits =
+                        Tlv::parse_exact(v, "KeyUsage")?.expect(tag::BIT_STRING, "KeyUsage")?;
                     let mut u = 0u16;
                     for (i, byte) in bits.content.iter().skip(1).take(2).enumerate() {
                         for b in 0..8 {
@@ -245,8 +317,11 @@ impl Certificate {
                     key_usage = Some(KeyUsage(u));
                 }
                 "2.5.29.19" => {
-                    let bc = Tlv::parse_exact(v, "BasicConstraints")?.sequence("BasicConstraints")?;
-                    is_ca = Some(bc.first().is_some_and(|b| b.tag == tag::BOOLEAN && b.content.first().is_some_and(|x| *x != 0)));
+                    let bc =
+                        Tlv::parse_exact(v, "BasicConstraints")?.sequence("BasicConstraints")?;
+                    is_ca = Some(bc.first().is_some_and(|b| {
+                        b.tag == tag::BOOLEAN && b.content.first().is_some_and(|x| *x != 0)
+                    }));
                 }
                 _ => {}
             }
@@ -281,15 +356,24 @@ impl Certificate {
 
     /// Every certificate of a PEM bundle (or the one DER certificate).
     pub fn parse_all(input: &[u8]) -> Result<Vec<Self>, CryptoError> {
-        let text = std::str::from_utf8(input).ok().filter(|t| t.contains("-----BEGIN"));
+        let text = std::str::from_utf8(input)
+            .ok()
+            .filter(|t| t.contains("-----BEGIN"));
         match text {
             Some(t) => {
                 let mut out = Vec::new();
-                for block in t.split("-----END CERTIFICATE-----").filter(|b| b.contains("-----BEGIN CERTIFICATE-----")) {
-                    out.push(Self::from_pem(&format!("{block}-----END CERTIFICATE-----"))?);
+                for block in t
+                    .split("-----END CERTIFICATE-----")
+                    .filter(|b| b.contains("-----BEGIN CERTIFICATE-----"))
+                {
+                    out.push(Self::from_pem(&format!(
+                        "{block}-----END CERTIFICATE-----"
+                    ))?);
                 }
                 if out.is_empty() {
-                    return Err(CryptoError::InvalidCertificate("no CERTIFICATE block in PEM".into()));
+                    return Err(CryptoError::InvalidCertificate(
+                        "no CERTIFICATE block in PEM".into(),
+                    ));
                 }
                 Ok(out)
             }
@@ -354,7 +438,10 @@ impl Certificate {
     pub fn sm2_public_key(&self) -> Result<&sm2::PublicKey, CryptoError> {
         match &self.public_key {
             PublicKeyInfo::Sm2(k) => Ok(k),
-            other => Err(CryptoError::UnsupportedAlgorithm(format!("certificate key is not SM2 ({})", key_kind(other)))),
+            other => Err(CryptoError::UnsupportedAlgorithm(format!(
+                "certificate key is not SM2 ({})",
+                key_kind(other)
+            ))),
         }
     }
     pub fn is_self_issued(&self) -> bool {
@@ -374,7 +461,12 @@ impl Certificate {
     /// Checks that `issuer`'s key made this certificate's signature (SM2 with SM3 and the
     /// default signer ID; ECDSA P-256 / RSA with SHA-256, -384, -512 or SHA-1).
     pub fn verify_issued_by(&self, issuer: &Certificate) -> Result<(), CryptoError> {
-        verify_with_key(issuer.public_key(), &self.signature_alg, self.tbs_der(), &self.signature_value)
+        verify_with_key(
+            issuer.public_key(),
+            &self.signature_alg,
+            self.tbs_der(),
+            &self.signature_value,
+        )
     }
 }
 
@@ -390,14 +482,21 @@ fn key_kind(k: &PublicKeyInfo) -> String {
 fn parse_public_key(spki: &Tlv<'_>) -> Result<PublicKeyInfo, CryptoError> {
     let f = spki.sequence("SubjectPublicKeyInfo")?;
     let (Some(alg), Some(key)) = (f.first(), f.get(1)) else {
-        return Err(CryptoError::InvalidCertificate("SubjectPublicKeyInfo needs 2 fields".into()));
+        return Err(CryptoError::InvalidCertificate(
+            "SubjectPublicKeyInfo needs 2 fields".into(),
+        ));
     };
     let alg = alg.sequence("AlgorithmIdentifier")?;
-    let oid = alg.first().ok_or_else(|| CryptoError::InvalidCertificate("empty AlgorithmIdentifier".into()))?.oid("algorithm")?;
+    let oid = alg
+        .first()
+        .ok_or_else(|| CryptoError::InvalidCertificate("empty AlgorithmIdentifier".into()))?
+        .oid("algorithm")?;
     let param = alg.get(1).and_then(|p| p.oid("parameters").ok());
     let key = key.bit_string("subjectPublicKey")?;
     Ok(match (oid.as_str(), param.as_deref()) {
-        ("1.2.840.10045.2.1", Some(sm2::OID_SM2_CURVE)) | (sm2::OID_SM2_CURVE, _) => PublicKeyInfo::Sm2(sm2::PublicKey::from_sec1(key)?),
+        ("1.2.840.10045.2.1", Some(sm2::OID_SM2_CURVE)) | (sm2::OID_SM2_CURVE, _) => {
+            PublicKeyInfo::Sm2(sm2::PublicKey::from_sec1(key)?)
+        }
         ("1.2.840.10045.2.1", Some("1.2.840.10045.3.1.7")) => PublicKeyInfo::EcP256(key.to_vec()),
         ("1.2.840.113549.1.1.1", _) => PublicKeyInfo::Rsa(key.to_vec()),
         ("1.2.840.10045.2.1", Some(curve)) => PublicKeyInfo::Other(format!("EC {curve}")),
@@ -407,7 +506,12 @@ fn parse_public_key(spki: &Tlv<'_>) -> Result<PublicKeyInfo, CryptoError> {
 
 /// Verifies `signature` over `message` with `key`, for the signature algorithm `alg_oid`
 /// (certificates, CMS SignerInfos). SM2 uses the default signer ID.
-pub fn verify_with_key(key: &PublicKeyInfo, alg_oid: &str, message: &[u8], signature: &[u8]) -> Result<(), CryptoError> {
+pub fn verify_with_key(
+    key: &PublicKeyInfo,
+    alg_oid: &str,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CryptoError> {
     use sha2::Digest;
     match (key, alg_oid) {
         (PublicKeyInfo::Sm2(k), OID_SM2_WITH_SM3 | sm2::OID_SM2_SIGN | sm2::OID_SM2_CURVE) => {
@@ -416,23 +520,48 @@ pub fn verify_with_key(key: &PublicKeyInfo, alg_oid: &str, message: &[u8], signa
         }
         (PublicKeyInfo::EcP256(point), "1.2.840.10045.4.3.2" | "1.2.840.10045.2.1") => {
             use p256::ecdsa::signature::Verifier;
-            let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| CryptoError::InvalidKey("bad P-256 point".into()))?;
-            let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| CryptoError::BadSignatureEncoding("ECDSA signature is not DER".into()))?;
-            vk.verify(message, &sig).map_err(|_| CryptoError::BadSignature)
+            let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                .map_err(|_| CryptoError::InvalidKey("bad P-256 point".into()))?;
+            let sig = p256::ecdsa::Signature::from_der(signature).map_err(|_| {
+                CryptoError::BadSignatureEncoding("ECDSA signature is not DER".into())
+            })?;
+            vk.verify(message, &sig)
+                .map_err(|_| CryptoError::BadSignature)
         }
         (PublicKeyInfo::Rsa(pkcs1), alg) => {
             use rsa::pkcs1::DecodeRsaPublicKey;
-            let pk = rsa::PublicKey::from_pkcs1_der(pkcs1).map_err(|_| CryptoError::InvalidKey("bad RSA key".into()))?;
+            let pk = rsa::PublicKey::from_pkcs1_der(pkcs1)
+                .map_err(|_| CryptoError::InvalidKey("bad RSA key".into()))?;
             let (scheme, hashed) = match alg {
-                "1.2.840.113549.1.1.11" => (rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), sha2::Sha256::digest(message).to_vec()),
-                "1.2.840.113549.1.1.12" => (rsa::Pkcs1v15Sign::new::<sha2::Sha384>(), sha2::Sha384::digest(message).to_vec()),
-                "1.2.840.113549.1.1.13" => (rsa::Pkcs1v15Sign::new::<sha2::Sha512>(), sha2::Sha512::digest(message).to_vec()),
-                "1.2.840.113549.1.1.5" => (rsa::Pkcs1v15Sign::new::<sha1::Sha1>(), sha1::Sha1::digest(message).to_vec()),
-                other => return Err(CryptoError::UnsupportedAlgorithm(format!("RSA with {other}"))),
+                "1.2.840.113549.1.1.11" => (
+                    rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
+                    sha2::Sha256::digest(message).to_vec(),
+                ),
+                "1.2.840.113549.1.1.12" => (
+                    rsa::Pkcs1v15Sign::new::<sha2::Sha384>(),
+                    sha2::Sha384::digest(message).to_vec(),
+                ),
+                "1.2.840.113549.1.1.13" => (
+                    rsa::Pkcs1v15Sign::new::<sha2::Sha512>(),
+                    sha2::Sha512::digest(message).to_vec(),
+                ),
+                "1.2.840.113549.1.1.5" => (
+                    rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
+                    sha1::Sha1::digest(message).to_vec(),
+                ),
+                other => {
+                    return Err(CryptoError::UnsupportedAlgorithm(format!(
+                        "RSA with {other}"
+                    )));
+                }
             };
-            pk.verify(scheme, &hashed, signature).map_err(|_| CryptoError::BadSignature)
+            pk.verify(scheme, &hashed, signature)
+                .map_err(|_| CryptoError::BadSignature)
         }
-        (k, alg) => Err(CryptoError::UnsupportedAlgorithm(format!("signature algorithm {alg} with a {} key", key_kind(k)))),
+        (k, alg) => Err(CryptoError::UnsupportedAlgorithm(format!(
+            "signature algorithm {alg} with a {} key",
+            key_kind(k)
+        ))),
     }
 }
 
@@ -459,8 +588,11 @@ impl TrustStore {
     pub fn from_files<P: AsRef<Path>>(paths: &[P]) -> Result<Self, CryptoError> {
         let mut s = Self::new();
         for p in paths {
-            let bytes = std::fs::read(p.as_ref()).map_err(|e| CryptoError::Io(format!("{}: {e}", p.as_ref().display())))?;
-            for c in Certificate::parse_all(&bytes).map_err(|e| CryptoError::InvalidCertificate(format!("{}: {e}", p.as_ref().display())))? {
+            let bytes = std::fs::read(p.as_ref())
+                .map_err(|e| CryptoError::Io(format!("{}: {e}", p.as_ref().display())))?;
+            for c in Certificate::parse_all(&bytes).map_err(|e| {
+                CryptoError::InvalidCertificate(format!("{}: {e}", p.as_ref().display()))
+            })? {
                 s.add(c);
             }
         }
@@ -479,7 +611,10 @@ impl TrustStore {
 pub enum ChainStatus {
     /// A path to an anchor was found; every signature on it verifies and every issuer may
     /// issue. `warnings` lists tolerated defects (an issuer without keyCertSign, ...).
-    Trusted { path: Vec<String>, warnings: Vec<String> },
+    Trusted {
+        path: Vec<String>,
+        warnings: Vec<String>,
+    },
     /// The signatures verify as far as the path goes, but it ends at a certificate that is not
     /// a trust anchor (an unknown root).
     UnknownRoot { top: String },
@@ -498,7 +633,11 @@ pub fn verify_chain(leaf: &Certificate, pool: &[Certificate], store: &TrustStore
         if store.anchors.iter().any(|a| a.der == current.der) {
             return ChainStatus::Trusted { path, warnings };
         }
-        let candidates = store.anchors.iter().chain(pool.iter()).filter(|c| c.subject.der == current.issuer.der && c.der != current.der);
+        let candidates = store
+            .anchors
+            .iter()
+            .chain(pool.iter())
+            .filter(|c| c.subject.der == current.issuer.der && c.der != current.der);
         let mut found = None;
         let mut last_err = None;
         for c in candidates {
@@ -519,19 +658,36 @@ pub fn verify_chain(leaf: &Certificate, pool: &[Certificate], store: &TrustStore
             }
             if current.is_self_issued() {
                 return match current.verify_issued_by(&current) {
-                    Ok(()) => ChainStatus::UnknownRoot { top: current.subject_string() },
-                    Err(e) => ChainStatus::Broken { at: current.subject_string(), why: format!("self-signature does not verify ({e})") },
+                    Ok(()) => ChainStatus::UnknownRoot {
+                        top: current.subject_string(),
+                    },
+                    Err(e) => ChainStatus::Broken {
+                        at: current.subject_string(),
+                        why: format!("self-signature does not verify ({e})"),
+                    },
                 };
             }
-            return ChainStatus::UnknownRoot { top: format!("{} (issuer {} not found)", current.subject_string(), current.issuer_string()) };
+            return ChainStatus::UnknownRoot {
+                top: format!(
+                    "{} (issuer {} not found)",
+                    current.subject_string(),
+                    current.issuer_string()
+                ),
+            };
         };
         if issuer.is_ca == Some(false) {
-            return ChainStatus::Broken { at: issuer.subject_string(), why: "issuer is not a CA (basicConstraints cA FALSE)".into() };
+            return ChainStatus::Broken {
+                at: issuer.subject_string(),
+                why: "issuer is not a CA (basicConstraints cA FALSE)".into(),
+            };
         }
         if let Some(ku) = issuer.key_usage
             && !ku.has(KeyUsage::KEY_CERT_SIGN)
         {
-            warnings.push(format!("issuer {} lacks keyCertSign in its keyUsage (RFC 5280 §4.2.1.3)", issuer.subject_string()));
+            warnings.push(format!(
+                "issuer {} lacks keyCertSign in its keyUsage (RFC 5280 §4.2.1.3)",
+                issuer.subject_string()
+            ));
         }
         path.push(issuer.subject_string());
         if store.anchors.iter().any(|a| a.der == issuer.der) {
@@ -539,5 +695,8 @@ pub fn verify_chain(leaf: &Certificate, pool: &[Certificate], store: &TrustStore
         }
         current = issuer;
     }
-    ChainStatus::Broken { at: current.subject_string(), why: "chain longer than 8 certificates".into() }
+    ChainStatus::Broken {
+        at: current.subject_string(),
+        why: "chain longer than 8 certificates".into(),
+    }
 }

@@ -44,11 +44,15 @@ pub fn pem_decode(text: &str, label: &str) -> Result<Vec<u8>, CryptoError> {
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let after = &rest[start + 11..];
-        let end_label = after.find("-----").ok_or_else(|| CryptoError::Pem("unterminated BEGIN line".into()))?;
+        let end_label = after
+            .find("-----")
+            .ok_or_else(|| CryptoError::Pem("unterminated BEGIN line".into()))?;
         let found = &after[..end_label];
         let body_start = &after[end_label + 5..];
         let end_marker = format!("-----END {found}-----");
-        let body_end = body_start.find(&end_marker).ok_or_else(|| CryptoError::Pem(format!("no END line for {found}")))?;
+        let body_end = body_start
+            .find(&end_marker)
+            .ok_or_else(|| CryptoError::Pem(format!("no END line for {found}")))?;
         if found.ends_with(label) {
             let b64: String = body_start[..body_end]
                 .lines()
@@ -56,7 +60,9 @@ pub fn pem_decode(text: &str, label: &str) -> Result<Vec<u8>, CryptoError> {
                 .flat_map(|l| l.chars())
                 .filter(|c| !c.is_whitespace())
                 .collect();
-            return base64::engine::general_purpose::STANDARD.decode(b64).map_err(|e| CryptoError::Pem(e.to_string()));
+            return base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|e| CryptoError::Pem(e.to_string()));
         }
         rest = &body_start[body_end + end_marker.len()..];
     }

@@ -42,7 +42,10 @@ pub trait Signer: Send + Sync {
 
     /// Signs message `msg`: computes Z from the certificate's key and the signer ID, then e.
     fn sign_message(&self, msg: &[u8]) -> Result<Signature, SignerError> {
-        let pk = self.certificate().sm2_public_key().map_err(|_| SignerError::NotSm2)?;
+        let pk = self
+            .certificate()
+            .sm2_public_key()
+            .map_err(|_| SignerError::NotSm2)?;
         let e = sm2::message_digest(pk, self.signer_id(), msg);
         self.sign_digest(&e)
     }
@@ -60,7 +63,9 @@ impl SoftwareSigner {
     pub fn new(key: PrivateKey, cert: Certificate) -> Result<Self, CryptoError> {
         let pk = cert.sm2_public_key()?;
         if *pk != key.public_key() {
-            return Err(CryptoError::InvalidKey("the private key does not belong to the certificate".into()));
+            return Err(CryptoError::InvalidKey(
+                "the private key does not belong to the certificate".into(),
+            ));
         }
         Ok(SoftwareSigner { key, cert })
     }

@@ -56,14 +56,20 @@ pub struct PublicKey(::sm2::PublicKey);
 
 impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "sm2::PublicKey({})", hex::encode(self.to_sec1_uncompressed()))
+        write!(
+            f,
+            "sm2::PublicKey({})",
+            hex::encode(self.to_sec1_uncompressed())
+        )
     }
 }
 
 impl PublicKey {
     /// From a SEC1 point: `04 ‖ x ‖ y` (65 bytes) or compressed (33 bytes).
     pub fn from_sec1(bytes: &[u8]) -> Result<Self, CryptoError> {
-        ::sm2::PublicKey::from_sec1_bytes(bytes).map(PublicKey).map_err(|_| CryptoError::InvalidKey("not a point on the SM2 curve".into()))
+        ::sm2::PublicKey::from_sec1_bytes(bytes)
+            .map(PublicKey)
+            .map_err(|_| CryptoError::InvalidKey("not a point on the SM2 curve".into()))
     }
 
     /// From the 64 bytes `x ‖ y` (as UKeys export them).
@@ -77,14 +83,23 @@ impl PublicKey {
 
     /// From a DER SubjectPublicKeyInfo (id-ecPublicKey + SM2 curve, or the SM2 OID itself).
     pub fn from_spki_der(der: &[u8]) -> Result<Self, CryptoError> {
-        let spki = Tlv::parse_exact(der, "SubjectPublicKeyInfo")?.sequence("SubjectPublicKeyInfo")?;
+        let spki =
+            Tlv::parse_exact(der, "SubjectPublicKeyInfo")?.sequence("SubjectPublicKeyInfo")?;
         let [alg, key] = spki.as_slice() else {
-            return Err(CryptoError::InvalidKey("SubjectPublicKeyInfo needs 2 fields".into()));
+            return Err(CryptoError::InvalidKey(
+                "SubjectPublicKeyInfo needs 2 fields".into(),
+            ));
         };
         let alg = alg.sequence("AlgorithmIdentifier")?;
         let oids: Vec<String> = alg.iter().filter_map(|t| t.oid("oid").ok()).collect();
-        if !oids.iter().any(|o| o == OID_SM2_CURVE || o == "1.2.840.10045.2.1") {
-            return Err(CryptoError::InvalidKey(format!("not an SM2 key (algorithm {})", oids.join(", "))));
+        if !oids
+            .iter()
+            .any(|o| o == OID_SM2_CURVE || o == "1.2.840.10045.2.1")
+        {
+            return Err(CryptoError::InvalidKey(format!(
+                "not an SM2 key (algorithm {})",
+                oids.join(", ")
+            )));
         }
         Self::from_sec1(key.bit_string("subjectPublicKey")?)
     }
@@ -120,7 +135,8 @@ impl PublicKey {
     fn verifying_key(&self) -> Result<::sm2::dsa::VerifyingKey, CryptoError> {
         // The crate's distid only matters for its own message hashing, which we do not use:
         // we always pass e = SM3(Z ‖ M) computed here.
-        ::sm2::dsa::VerifyingKey::new("1234567812345678", self.0).map_err(|_| CryptoError::InvalidKey("unusable SM2 key".into()))
+        ::sm2::dsa::VerifyingKey::new("1234567812345678", self.0)
+            .map_err(|_| CryptoError::InvalidKey("unusable SM2 key".into()))
     }
 }
 
@@ -171,7 +187,11 @@ impl PrivateKey {
     pub fn from_seed(seed: &[u8]) -> Self {
         let mut counter = 0u32;
         loop {
-            let d = super::sm3::sm3_parts(&[b"eseal deterministic test key", seed, &counter.to_be_bytes()]);
+            let d = super::sm3::sm3_parts(&[
+                b"eseal deterministic test key",
+                seed,
+                &counter.to_be_bytes(),
+            ]);
             if let Ok(k) = Self::from_bytes(&d) {
                 return k;
             }
@@ -186,11 +206,21 @@ impl PrivateKey {
         if top.len() >= 3 && top[1].tag == tag::SEQUENCE && top[2].tag == tag::OCTET_STRING {
             let alg = top[1].sequence("AlgorithmIdentifier")?;
             let oids: Vec<String> = alg.iter().filter_map(|t| t.oid("oid").ok()).collect();
-            if !oids.iter().any(|o| o == OID_SM2_CURVE) && !oids.iter().any(|o| o == "1.2.840.10045.2.1") {
-                return Err(CryptoError::InvalidKey(format!("not an SM2 private key (algorithm {})", oids.join(", "))));
+            if !oids.iter().any(|o| o == OID_SM2_CURVE)
+                && !oids.iter().any(|o| o == "1.2.840.10045.2.1")
+            {
+                return Err(CryptoError::InvalidKey(format!(
+                    "not an SM2 private key (algorithm {})",
+                    oids.join(", ")
+                )));
             }
-            if oids.iter().any(|o| o.starts_with("1.2.840.10045.3.") || o.starts_with("1.3.132.")) {
-                return Err(CryptoError::InvalidKey("an ECDSA key of another curve, not SM2".into()));
+            if oids
+                .iter()
+                .any(|o| o.starts_with("1.2.840.10045.3.") || o.starts_with("1.3.132."))
+            {
+                return Err(CryptoError::InvalidKey(
+                    "an ECDSA key of another curve, not SM2".into(),
+                ));
             }
             return Self::from_sec1_der(top[2].octet_string("privateKey")?);
         }
@@ -200,7 +230,10 @@ impl PrivateKey {
     /// SEC1 ECPrivateKey `{ version 1, privateKey OCTET STRING, [0] params, [1] publicKey }`.
     fn from_sec1_der(der: &[u8]) -> Result<Self, CryptoError> {
         let f = Tlv::parse_exact(der, "ECPrivateKey")?.sequence("ECPrivateKey")?;
-        let d = f.get(1).ok_or_else(|| CryptoError::InvalidKey("ECPrivateKey without key".into()))?.octet_string("privateKey")?;
+        let d = f
+            .get(1)
+            .ok_or_else(|| CryptoError::InvalidKey("ECPrivateKey without key".into()))?
+            .octet_string("privateKey")?;
         if let Some(params) = f.iter().find(|t| t.tag == tag::context(0)) {
             let oid = Tlv::parse_exact(params.content, "parameters")?.oid("namedCurve")?;
             if oid != OID_SM2_CURVE {
@@ -209,7 +242,9 @@ impl PrivateKey {
         }
         let mut padded = [0u8; 32];
         if d.len() > 32 {
-            return Err(CryptoError::InvalidKey("private key longer than 32 bytes".into()));
+            return Err(CryptoError::InvalidKey(
+                "private key longer than 32 bytes".into(),
+            ));
         }
         padded[32 - d.len()..].copy_from_slice(d);
         Self::from_bytes(&padded)
@@ -248,8 +283,8 @@ impl PrivateKey {
         let mut ec_seq = crate::asn1::header(tag::SEQUENCE, ec.len());
         ec_seq.extend(ec);
         let alg: [u8; 21] = [
-            0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x08, 0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01,
-            0x82, 0x2D,
+            0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x08, 0x2A,
+            0x81, 0x1C, 0xCF, 0x55, 0x01, 0x82, 0x2D,
         ];
         let mut body = vec![0x02, 0x01, 0x00];
         body.extend(alg);
@@ -269,7 +304,9 @@ impl PrivateKey {
     pub fn sign_digest(&self, e: &[u8; 32]) -> Result<Signature, CryptoError> {
         let sk = ::sm2::dsa::SigningKey::new("1234567812345678", &self.secret)
             .map_err(|_| CryptoError::InvalidKey("unusable SM2 key".into()))?;
-        let sig: ::sm2::dsa::Signature = sk.sign_prehash(e).map_err(|_| CryptoError::SignatureFailed)?;
+        let sig: ::sm2::dsa::Signature = sk
+            .sign_prehash(e)
+            .map_err(|_| CryptoError::SignatureFailed)?;
         let b = sig.to_bytes();
         let mut r = [0u8; 32];
         let mut s = [0u8; 32];
@@ -331,14 +368,19 @@ impl Signature {
     pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
         match Self::parse_lenient(der)? {
             (s, SignatureEncoding::Der) => Ok(s),
-            (_, enc) => Err(CryptoError::BadSignatureEncoding(format!("not DER ({enc:?})"))),
+            (_, enc) => Err(CryptoError::BadSignatureEncoding(format!(
+                "not DER ({enc:?})"
+            ))),
         }
     }
 
     /// Raw 64 bytes `r ‖ s`.
     pub fn from_raw(raw: &[u8]) -> Result<Self, CryptoError> {
         if raw.len() != 64 {
-            return Err(CryptoError::BadSignatureEncoding(format!("raw signature of {} bytes, expected 64", raw.len())));
+            return Err(CryptoError::BadSignatureEncoding(format!(
+                "raw signature of {} bytes, expected 64",
+                raw.len()
+            )));
         }
         let mut r = [0u8; 32];
         let mut s = [0u8; 32];
@@ -358,14 +400,23 @@ impl Signature {
             let r = kids[0].uint_bytes("r")?;
             let s = kids[1].uint_bytes("s")?;
             if r.len() > 32 || s.len() > 32 {
-                return Err(CryptoError::BadSignatureEncoding("r or s longer than 32 bytes".into()));
+                return Err(CryptoError::BadSignatureEncoding(
+                    "r or s longer than 32 bytes".into(),
+                ));
             }
             let minimal = |t: &Tlv<'_>| {
                 let c = t.content;
                 !(c.len() > 1 && c[0] == 0 && c[1] & 0x80 == 0) && c[0] & 0x80 == 0
             };
-            let enc = if minimal(&kids[0]) && minimal(&kids[1]) { SignatureEncoding::Der } else { SignatureEncoding::LenientDer };
-            let mut sig = Signature { r: [0; 32], s: [0; 32] };
+            let enc = if minimal(&kids[0]) && minimal(&kids[1]) {
+                SignatureEncoding::Der
+            } else {
+                SignatureEncoding::LenientDer
+            };
+            let mut sig = Signature {
+                r: [0; 32],
+                s: [0; 32],
+            };
             sig.r[32 - r.len()..].copy_from_slice(r);
             sig.s[32 - s.len()..].copy_from_slice(s);
             return Ok((sig, enc));
@@ -373,7 +424,8 @@ impl Signature {
         if bytes.len() == 64 {
             return Ok((Self::from_raw(bytes)?, SignatureEncoding::Raw));
         }
-        if let Err(crate::asn1::Asn1Error::Truncated { need, .. }) = Tlv::parse_exact(bytes, "SM2Signature")
+        if let Err(crate::asn1::Asn1Error::Truncated { need, .. }) =
+            Tlv::parse_exact(bytes, "SM2Signature")
             && bytes.first() == Some(&tag::SEQUENCE)
         {
             return Err(CryptoError::BadSignatureEncoding(format!(
@@ -381,7 +433,10 @@ impl Signature {
                 bytes.len()
             )));
         }
-        Err(CryptoError::BadSignatureEncoding(format!("neither DER SEQUENCE {{r, s}} nor 64 raw bytes ({} bytes)", bytes.len())))
+        Err(CryptoError::BadSignatureEncoding(format!(
+            "neither DER SEQUENCE {{r, s}} nor 64 raw bytes ({} bytes)",
+            bytes.len()
+        )))
     }
 
     /// DER `SEQUENCE { r, s }` (GB/T 35276).
@@ -414,8 +469,11 @@ impl Signature {
 
 /// Verifies a signature over the digest e = SM3(Z ‖ M) (GB/T 32918.2 §7.1).
 pub fn verify_digest(pk: &PublicKey, e: &[u8; 32], sig: &Signature) -> Result<(), CryptoError> {
-    let s = ::sm2::dsa::Signature::from_scalars(sig.r, sig.s).map_err(|_| CryptoError::BadSignature)?;
-    pk.verifying_key()?.verify_prehash(e, &s).map_err(|_| CryptoError::BadSignature)
+    let s =
+        ::sm2::dsa::Signature::from_scalars(sig.r, sig.s).map_err(|_| CryptoError::BadSignature)?;
+    pk.verifying_key()?
+        .verify_prehash(e, &s)
+        .map_err(|_| CryptoError::BadSignature)
 }
 
 /// Verifies a signature over message `msg` made with signer ID `id`.
@@ -433,17 +491,29 @@ mod tests {
         let sig = k.sign(DEFAULT_ID, b"hello").unwrap();
         verify(&k.public_key(), DEFAULT_ID, b"hello", &sig).unwrap();
         assert!(verify(&k.public_key(), DEFAULT_ID, b"hellO", &sig).is_err());
-        assert!(verify(&k.public_key(), b"other", b"hello", &sig).is_err(), "the ID is part of what is signed");
+        assert!(
+            verify(&k.public_key(), b"other", b"hello", &sig).is_err(),
+            "the ID is part of what is signed"
+        );
         assert_eq!(Signature::from_der(&sig.to_der()).unwrap(), sig);
-        assert_eq!(Signature::parse_lenient(&sig.to_raw()).unwrap(), (sig, SignatureEncoding::Raw));
+        assert_eq!(
+            Signature::parse_lenient(&sig.to_raw()).unwrap(),
+            (sig, SignatureEncoding::Raw)
+        );
         let k2 = PrivateKey::from_der(&k.to_pkcs8_der()).unwrap();
         assert_eq!(k2.to_bytes(), k.to_bytes());
-        assert_eq!(PublicKey::from_spki_der(&k.public_key().to_spki_der()).unwrap(), k.public_key());
+        assert_eq!(
+            PublicKey::from_spki_der(&k.public_key().to_spki_der()).unwrap(),
+            k.public_key()
+        );
     }
 
     #[test]
     fn lenient_integers() {
-        let sig = Signature { r: [0x80; 32], s: [0x01; 32] };
+        let sig = Signature {
+            r: [0x80; 32],
+            s: [0x01; 32],
+        };
         // r without its 00 pad (reads negative in strict DER), s with a superfluous one.
         let mut body = vec![0x02, 0x20];
         body.extend([0x80; 32]);
@@ -451,7 +521,10 @@ mod tests {
         body.extend([0x01; 32]);
         let mut der = crate::asn1::header(0x30, body.len());
         der.extend(body);
-        assert_eq!(Signature::parse_lenient(&der).unwrap(), (sig, SignatureEncoding::LenientDer));
+        assert_eq!(
+            Signature::parse_lenient(&der).unwrap(),
+            (sig, SignatureEncoding::LenientDer)
+        );
         assert!(Signature::from_der(&der).is_err());
         assert!(Signature::parse_lenient(&[1, 2, 3]).is_err());
     }

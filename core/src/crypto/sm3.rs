@@ -1,7 +1,7 @@
 //! SM3 cryptographic hash (GB/T 32905-2016).
 
-pub use ::sm3::Sm3;
 use ::sm3::Digest;
+pub use ::sm3::Sm3;
 
 /// SM3 of `data` (GB/T 32905-2016).
 pub fn sm3(data: &[u8]) -> [u8; 32] {
@@ -38,7 +38,10 @@ mod tests {
     /// GB/T 32905-2016 Appendix A, examples 1 and 2.
     #[test]
     fn standard_examples() {
-        assert_eq!(hex::encode(sm3(b"abc")), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
+        assert_eq!(
+            hex::encode(sm3(b"abc")),
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
         assert_eq!(
             hex::encode(sm3(&b"abcd".repeat(16))),
             "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"

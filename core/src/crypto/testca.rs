@@ -31,7 +31,8 @@ pub struct Identity {
 
 impl Identity {
     pub fn signer(&self) -> SoftwareSigner {
-        SoftwareSigner::new(self.key.clone(), self.cert.clone()).expect("an identity's key matches its certificate")
+        SoftwareSigner::new(self.key.clone(), self.cert.clone())
+            .expect("an identity's key matches its certificate")
     }
 }
 
@@ -50,7 +51,10 @@ pub struct TestCa {
 
 /// Validity of everything the test CA issues by default.
 pub fn default_validity() -> (Time, Time) {
-    (Time::from_ymd_hms(2025, 1, 1, 0, 0, 0).expect("date"), Time::from_ymd_hms(2045, 1, 1, 0, 0, 0).expect("date"))
+    (
+        Time::from_ymd_hms(2025, 1, 1, 0, 0, 0).expect("date"),
+        Time::from_ymd_hms(2045, 1, 1, 0, 0, 0).expect("date"),
+    )
 }
 
 impl TestCa {
@@ -58,34 +62,110 @@ impl TestCa {
     pub fn new(seed: &str) -> Result<Self, CryptoError> {
         let (nb, na) = default_validity();
         let root_key = PrivateKey::from_seed(format!("{seed}/root").as_bytes());
-        let root_name = DistinguishedName::build(&[("C", "CN"), ("O", "eseal 测试 CA"), ("CN", "eseal Test Root CA")])?;
-        let root_cert = build_certificate(&root_name, &root_key, &root_name, &root_key.public_key(), 1, nb, na, CertKind::Ca)?;
-        let root = Identity { key: root_key, cert: root_cert };
-        let mut ca = TestCa { seed: seed.to_owned(), unit: root.clone(), person: root.clone(), server: root.clone(), root };
-        ca.unit = ca.issue("unit", &[("C", "CN"), ("O", "上海市测试局"), ("OU", "办公室"), ("CN", "上海市测试局")], CertKind::Signing, nb, na)?;
-        ca.person = ca.issue("person", &[("C", "CN"), ("O", "上海市测试局"), ("CN", "张三")], CertKind::Signing, nb, na)?;
-        ca.server = ca.issue("server", &[("C", "CN"), ("O", "上海市测试局"), ("CN", "eseal.test")], CertKind::Server, nb, na)?;
+        let root_name = DistinguishedName::build(&[
+            ("C", "CN"),
+            ("O", "eseal 测试 CA"),
+            ("CN", "eseal Test Root CA"),
+        ])?;
+        let root_cert = build_certificate(
+            &root_name,
+            &root_key,
+            &root_name,
+            &root_key.public_key(),
+            1,
+            nb,
+            na,
+            CertKind::Ca,
+        )?;
+        let root = Identity {
+            key: root_key,
+            cert: root_cert,
+        };
+        let mut ca = TestCa {
+            seed: seed.to_owned(),
+            unit: root.clone(),
+            person: root.clone(),
+            server: root.clone(),
+            root,
+        };
+        ca.unit = ca.issue(
+            "unit",
+            &[
+                ("C", "CN"),
+                ("O", "上海市测试局"),
+                ("OU", "办公室"),
+                ("CN", "上海市测试局"),
+            ],
+            CertKind::Signing,
+            nb,
+            na,
+        )?;
+        ca.person = ca.issue(
+            "person",
+            &[("C", "CN"), ("O", "上海市测试局"), ("CN", "张三")],
+            CertKind::Signing,
+            nb,
+            na,
+        )?;
+        ca.server = ca.issue(
+            "server",
+            &[("C", "CN"), ("O", "上海市测试局"), ("CN", "eseal.test")],
+            CertKind::Server,
+            nb,
+            na,
+        )?;
         Ok(ca)
     }
 
     /// Issues a certificate under the root for a key derived from `name` and the CA's seed.
-    pub fn issue(&self, name: &str, subject: &[(&str, &str)], kind: CertKind, not_before: Time, not_after: Time) -> Result<Identity, CryptoError> {
+    pub fn issue(
+        &self,
+        name: &str,
+        subject: &[(&str, &str)],
+        kind: CertKind,
+        not_before: Time,
+        not_after: Time,
+    ) -> Result<Identity, CryptoError> {
         let key = PrivateKey::from_seed(format!("{}/{name}", self.seed).as_bytes());
         let cert = self.issue_for_key(&key.public_key(), subject, kind, not_before, not_after)?;
         Ok(Identity { key, cert })
     }
 
     /// Issues a certificate for a public key held elsewhere (a UKey, a key vault).
-    pub fn issue_for_key(&self, key: &sm2::PublicKey, subject: &[(&str, &str)], kind: CertKind, not_before: Time, not_after: Time) -> Result<Certificate, CryptoError> {
+    pub fn issue_for_key(
+        &self,
+        key: &sm2::PublicKey,
+        subject: &[(&str, &str)],
+        kind: CertKind,
+        not_before: Time,
+        not_after: Time,
+    ) -> Result<Certificate, CryptoError> {
         let subject = DistinguishedName::build(subject)?;
-        let serial = u64::from_be_bytes(sm3(&key.to_sec1_uncompressed())[..8].try_into().expect("8 bytes")) >> 1;
-        build_certificate(self.root.cert.subject(), &self.root.key, &subject, key, serial, not_before, not_after, kind)
+        let serial = u64::from_be_bytes(
+            sm3(&key.to_sec1_uncompressed())[..8]
+                .try_into()
+                .expect("8 bytes"),
+        ) >> 1;
+        build_certificate(
+            self.root.cert.subject(),
+            &self.root.key,
+            &subject,
+            key,
+            serial,
+            not_before,
+            not_after,
+            kind,
+        )
     }
 }
 
 fn time_der(t: Time) -> Vec<u8> {
     // RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime after.
-    if t.to_civil().0 < 2050 { t.to_der_utc() } else { t.to_der_generalized() }
+    if t.to_civil().0 < 2050 {
+        t.to_der_utc()
+    } else {
+        t.to_der_generalized()
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -99,8 +179,12 @@ fn build_certificate(
     not_after: Time,
     kind: CertKind,
 ) -> Result<Certificate, CryptoError> {
-    let alg = wrap(tag::SEQUENCE, &[0x06, 0x08, 0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x83, 0x75]);
-    let spki = der::Encode::to_der(&sm2::spki_for_point(&subject_key.to_sec1_uncompressed())).map_err(|e| CryptoError::InvalidKey(e.to_string()))?;
+    let alg = wrap(
+        tag::SEQUENCE,
+        &[0x06, 0x08, 0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x83, 0x75],
+    );
+    let spki = der::Encode::to_der(&sm2::spki_for_point(&subject_key.to_sec1_uncompressed()))
+        .map_err(|e| CryptoError::InvalidKey(e.to_string()))?;
     let mut serial_bytes = serial.to_be_bytes().to_vec();
     while serial_bytes.len() > 1 && serial_bytes[0] == 0 && serial_bytes[1] & 0x80 == 0 {
         serial_bytes.remove(0);
@@ -116,21 +200,41 @@ fn build_certificate(
         wrap(tag::SEQUENCE, &body)
     };
     let (ku, bc) = match kind {
-        CertKind::Ca => (KeyUsage(KeyUsage::KEY_CERT_SIGN | KeyUsage::CRL_SIGN), wrap(tag::SEQUENCE, &[0x01, 0x01, 0xFF])),
-        CertKind::Signing => (KeyUsage(KeyUsage::DIGITAL_SIGNATURE | KeyUsage::NON_REPUDIATION), wrap(tag::SEQUENCE, &[])),
-        CertKind::Server => (KeyUsage(KeyUsage::DIGITAL_SIGNATURE | KeyUsage::KEY_ENCIPHERMENT), wrap(tag::SEQUENCE, &[])),
+        CertKind::Ca => (
+            KeyUsage(KeyUsage::KEY_CERT_SIGN | KeyUsage::CRL_SIGN),
+            wrap(tag::SEQUENCE, &[0x01, 0x01, 0xFF]),
+        ),
+        CertKind::Signing => (
+            KeyUsage(KeyUsage::DIGITAL_SIGNATURE | KeyUsage::NON_REPUDIATION),
+            wrap(tag::SEQUENCE, &[]),
+        ),
+        CertKind::Server => (
+            KeyUsage(KeyUsage::DIGITAL_SIGNATURE | KeyUsage::KEY_ENCIPHERMENT),
+            wrap(tag::SEQUENCE, &[]),
+        ),
     };
     let mut exts = Vec::new();
     exts.extend(ext(&[0x55, 0x1D, 0x13], true, bc));
     exts.extend(ext(&[0x55, 0x1D, 0x0F], true, ku.to_der()));
-    exts.extend(ext(&[0x55, 0x1D, 0x0E], false, wrap(tag::OCTET_STRING, ski)));
-    exts.extend(ext(&[0x55, 0x1D, 0x23], false, wrap(tag::SEQUENCE, &wrap(tag::context_primitive(0), aki))));
+    exts.extend(ext(
+        &[0x55, 0x1D, 0x0E],
+        false,
+        wrap(tag::OCTET_STRING, ski),
+    ));
+    exts.extend(ext(
+        &[0x55, 0x1D, 0x23],
+        false,
+        wrap(tag::SEQUENCE, &wrap(tag::context_primitive(0), aki)),
+    ));
     let mut tbs = Vec::new();
     tbs.extend(wrap(tag::context(0), &[0x02, 0x01, 0x02]));
     tbs.extend(wrap(tag::INTEGER, &serial_bytes));
     tbs.extend(&alg);
     tbs.extend(&issuer.der);
-    tbs.extend(wrap(tag::SEQUENCE, &[time_der(not_before), time_der(not_after)].concat()));
+    tbs.extend(wrap(
+        tag::SEQUENCE,
+        &[time_der(not_before), time_der(not_after)].concat(),
+    ));
     tbs.extend(&subject.der);
     tbs.extend(spki);
     tbs.extend(wrap(tag::context(3), &wrap(tag::SEQUENCE, &exts)));
@@ -138,7 +242,10 @@ fn build_certificate(
     let sig = issuer_key.sign(sm2::DEFAULT_ID, &tbs)?.to_der();
     let mut bits = vec![0u8];
     bits.extend(sig);
-    let cert = wrap(tag::SEQUENCE, &[tbs, alg, wrap(tag::BIT_STRING, &bits)].concat());
+    let cert = wrap(
+        tag::SEQUENCE,
+        &[tbs, alg, wrap(tag::BIT_STRING, &bits)].concat(),
+    );
     Certificate::from_der(&cert)
 }
 
@@ -151,17 +258,43 @@ mod tests {
     fn chain_and_fields() {
         let ca = TestCa::new("t").unwrap();
         assert_eq!(ca.person.cert.subject().get("CN"), Some("张三"));
-        assert_eq!(ca.person.cert.issuer_string(), "C=CN, O=eseal 测试 CA, CN=eseal Test Root CA");
+        assert_eq!(
+            ca.person.cert.issuer_string(),
+            "C=CN, O=eseal 测试 CA, CN=eseal Test Root CA"
+        );
         ca.person.cert.verify_issued_by(&ca.root.cert).unwrap();
         assert!(ca.person.cert.verify_issued_by(&ca.person.cert).is_err());
         let store = TrustStore::new().with(ca.root.cert.clone());
-        assert!(matches!(verify_chain(&ca.unit.cert, &[], &store), ChainStatus::Trusted { .. }));
-        assert!(matches!(verify_chain(&ca.unit.cert, std::slice::from_ref(&ca.root.cert), &TrustStore::new()), ChainStatus::UnknownRoot { .. }));
+        assert!(matches!(
+            verify_chain(&ca.unit.cert, &[], &store),
+            ChainStatus::Trusted { .. }
+        ));
+        assert!(matches!(
+            verify_chain(
+                &ca.unit.cert,
+                std::slice::from_ref(&ca.root.cert),
+                &TrustStore::new()
+            ),
+            ChainStatus::UnknownRoot { .. }
+        ));
         let other = TestCa::new("other").unwrap();
         // Same root name, other key: the signature does not verify.
-        assert!(matches!(verify_chain(&ca.unit.cert, &[], &TrustStore::new().with(other.root.cert)), ChainStatus::Broken { .. }));
-        assert_eq!(TestCa::new("t").unwrap().person.cert, ca.person.cert, "deterministic");
-        assert!(ca.root.cert.key_usage().unwrap().has(KeyUsage::KEY_CERT_SIGN));
+        assert!(matches!(
+            verify_chain(&ca.unit.cert, &[], &TrustStore::new().with(other.root.cert)),
+            ChainStatus::Broken { .. }
+        ));
+        assert_eq!(
+            TestCa::new("t").unwrap().person.cert,
+            ca.person.cert,
+            "deterministic"
+        );
+        assert!(
+            ca.root
+                .cert
+                .key_usage()
+                .unwrap()
+                .has(KeyUsage::KEY_CERT_SIGN)
+        );
         assert_eq!(ca.root.cert.is_ca(), Some(true));
     }
 }

@@ -26,16 +26,29 @@ impl Time {
         self.0
     }
     pub fn now() -> Self {
-        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let d = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         Time(d.as_secs() as i64)
     }
 
     /// From a civil UTC date and time; `None` when out of range.
     pub fn from_ymd_hms(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<Self> {
-        if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
+        if !(1..=12).contains(&mo)
+            || d == 0
+            || d > days_in_month(y, mo)
+            || h > 23
+            || mi > 59
+            || s > 60
+        {
             return None;
         }
-        Some(Time(days_from_civil(y, mo, d) * 86400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s.min(59))))
+        Some(Time(
+            days_from_civil(y, mo, d) * 86400
+                + i64::from(h) * 3600
+                + i64::from(mi) * 60
+                + i64::from(s.min(59)),
+        ))
     }
 
     /// (year, month, day, hour, minute, second) in UTC.
@@ -43,7 +56,14 @@ impl Time {
         let days = self.0.div_euclid(86400);
         let secs = self.0.rem_euclid(86400);
         let (y, m, d) = civil_from_days(days);
-        (y, m, d, (secs / 3600) as u32, ((secs % 3600) / 60) as u32, (secs % 60) as u32)
+        (
+            y,
+            m,
+            d,
+            (secs / 3600) as u32,
+            ((secs % 3600) / 60) as u32,
+            (secs % 60) as u32,
+        )
     }
 
     pub fn add_seconds(self, s: i64) -> Self {
@@ -90,9 +110,12 @@ impl Time {
     /// A GeneralizedTime or UTCTime element, leniently: fractions, offsets, missing `Z`,
     /// and 12-digit UTCTime text inside a GeneralizedTime tag (Suwell, spec §4 #10).
     pub fn from_asn1(t: &Tlv<'_>) -> Result<(Self, TimeForm), TimeError> {
-        let s = std::str::from_utf8(t.content).map_err(|_| TimeError(format!("{:?}", t.content)))?;
+        let s =
+            std::str::from_utf8(t.content).map_err(|_| TimeError(format!("{:?}", t.content)))?;
         match t.tag {
-            tag::GENERALIZED_TIME | tag::UTC_TIME => Self::parse_asn1_text(s, t.tag == tag::UTC_TIME),
+            tag::GENERALIZED_TIME | tag::UTC_TIME => {
+                Self::parse_asn1_text(s, t.tag == tag::UTC_TIME)
+            }
             _ => Err(TimeError(format!("tag 0x{:02X} is not a time", t.tag))),
         }
     }
@@ -109,14 +132,29 @@ impl Time {
             (false, 14 | 12..) => (digits[..4].parse().map_err(|_| err())?, &digits[4..]),
             _ => return Err(err()),
         };
-        let num = |a: usize| rest_digits.get(a..a + 2).and_then(|v| v.parse::<u32>().ok());
-        let (mo, d, h, mi) = (num(0).ok_or_else(err)?, num(2).ok_or_else(err)?, num(4).ok_or_else(err)?, num(6).ok_or_else(err)?);
+        let num = |a: usize| {
+            rest_digits
+                .get(a..a + 2)
+                .and_then(|v| v.parse::<u32>().ok())
+        };
+        let (mo, d, h, mi) = (
+            num(0).ok_or_else(err)?,
+            num(2).ok_or_else(err)?,
+            num(4).ok_or_else(err)?,
+            num(6).ok_or_else(err)?,
+        );
         let sec = num(8).unwrap_or(0);
         let mut t = Time::from_ymd_hms(y, mo, d, h, mi, sec).ok_or_else(err)?;
-        let mut form = if rest_digits.len() == 10 && rest == "Z" { TimeForm::Canonical } else { TimeForm::NonCanonical };
+        let mut form = if rest_digits.len() == 10 && rest == "Z" {
+            TimeForm::Canonical
+        } else {
+            TimeForm::NonCanonical
+        };
         let mut rest = rest;
         if let Some(frac) = rest.strip_prefix('.').or_else(|| rest.strip_prefix(',')) {
-            let n = frac.find(|c: char| !c.is_ascii_digit()).unwrap_or(frac.len());
+            let n = frac
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(frac.len());
             rest = &frac[n..];
             form = TimeForm::NonCanonical;
         }
@@ -143,7 +181,10 @@ impl Time {
     /// `yyyyMMddHHmmss.SSSZ`, `yyMMddHHmmssZ`. Zone-less text is Beijing time.
     pub fn parse_lenient(text: &str) -> Result<(Self, TimeForm), TimeError> {
         let s = text.trim().trim_end_matches('\0');
-        if s.chars().take(4).all(|c| c.is_ascii_digit()) && s.len() >= 19 && (s.as_bytes()[4] == b'-') {
+        if s.chars().take(4).all(|c| c.is_ascii_digit())
+            && s.len() >= 19
+            && (s.as_bytes()[4] == b'-')
+        {
             // yyyy-MM-dd[ T]HH:mm:ss[.fff][Z|+hh:mm]
             let b = s.as_bytes();
             let num = |a: usize, n: usize| s.get(a..a + n).and_then(|v| v.parse::<i64>().ok());
@@ -168,9 +209,16 @@ impl Time {
             return match rest {
                 "Z" | "+00:00" => Ok((t, TimeForm::NonCanonical)),
                 "" => Ok((t.add_seconds(-8 * 3600), TimeForm::ZoneLess)),
-                off if off.len() == 6 && (off.starts_with('+') || off.starts_with('-')) && &off[3..4] == ":" => {
-                    let secs = off[1..3].parse::<i64>().map_err(|_| err())? * 3600 + off[4..6].parse::<i64>().map_err(|_| err())? * 60;
-                    Ok((t.add_seconds(if off.starts_with('+') { -secs } else { secs }), TimeForm::NonCanonical))
+                off if off.len() == 6
+                    && (off.starts_with('+') || off.starts_with('-'))
+                    && &off[3..4] == ":" =>
+                {
+                    let secs = off[1..3].parse::<i64>().map_err(|_| err())? * 3600
+                        + off[4..6].parse::<i64>().map_err(|_| err())? * 60;
+                    Ok((
+                        t.add_seconds(if off.starts_with('+') { -secs } else { secs }),
+                        TimeForm::NonCanonical,
+                    ))
                 }
                 _ => Err(err()),
             };
@@ -235,19 +283,37 @@ mod tests {
         assert_eq!(t.to_iso(), "2026-11-29T01:02:03Z");
         assert_eq!(t.to_generalized(), "20261129010203Z");
         assert_eq!(Time::from_unix(0).to_iso(), "1970-01-01T00:00:00Z");
-        assert_eq!(Time::from_ymd_hms(2024, 2, 29, 0, 0, 0).unwrap().to_civil().2, 29);
+        assert_eq!(
+            Time::from_ymd_hms(2024, 2, 29, 0, 0, 0)
+                .unwrap()
+                .to_civil()
+                .2,
+            29
+        );
         assert!(Time::from_ymd_hms(2023, 2, 29, 0, 0, 0).is_none());
     }
 
     #[test]
     fn lenient_forms() {
         let t = Time::from_ymd_hms(2020, 1, 25, 7, 31, 56).unwrap();
-        assert_eq!(Time::parse_lenient("2020-01-25T07:31:56.377Z").unwrap().0, t);
-        assert_eq!(Time::parse_lenient("20200125073156Z").unwrap(), (t, TimeForm::Canonical));
+        assert_eq!(
+            Time::parse_lenient("2020-01-25T07:31:56.377Z").unwrap().0,
+            t
+        );
+        assert_eq!(
+            Time::parse_lenient("20200125073156Z").unwrap(),
+            (t, TimeForm::Canonical)
+        );
         assert_eq!(Time::parse_lenient("200125073156Z").unwrap().0, t);
         assert_eq!(Time::parse_lenient("20200125073156.123Z").unwrap().0, t);
-        assert_eq!(Time::parse_lenient("2020-01-25 15:31:56").unwrap(), (t, TimeForm::ZoneLess));
-        assert_eq!(Time::parse_lenient("20200125153156").unwrap(), (t, TimeForm::ZoneLess));
+        assert_eq!(
+            Time::parse_lenient("2020-01-25 15:31:56").unwrap(),
+            (t, TimeForm::ZoneLess)
+        );
+        assert_eq!(
+            Time::parse_lenient("20200125153156").unwrap(),
+            (t, TimeForm::ZoneLess)
+        );
         assert!(Time::parse_lenient("yesterday").is_err());
         assert!(Time::parse_lenient("20201325073156Z").is_err());
     }

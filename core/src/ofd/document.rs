@@ -42,7 +42,11 @@ pub struct Document {
 
 /// Parses an ST_Box "x y w h".
 pub fn parse_box(s: &str) -> Option<[f64; 4]> {
-    let v: Vec<f64> = s.split_whitespace().map(|t| t.parse::<f64>()).collect::<Result<_, _>>().ok()?;
+    let v: Vec<f64> = s
+        .split_whitespace()
+        .map(|t| t.parse::<f64>())
+        .collect::<Result<_, _>>()
+        .ok()?;
     if v.len() != 4 || v.iter().any(|f| !f.is_finite()) {
         return None;
     }
@@ -50,24 +54,38 @@ pub fn parse_box(s: &str) -> Option<[f64; 4]> {
 }
 
 fn area_box(el: &Element) -> Option<[f64; 4]> {
-    el.child("PageArea").or_else(|| el.child("Area")).and_then(|a| a.child_text("PhysicalBox")).and_then(parse_box)
+    el.child("PageArea")
+        .or_else(|| el.child("Area"))
+        .and_then(|a| a.child_text("PhysicalBox"))
+        .and_then(parse_box)
 }
 
 /// Reads OFD.xml's DocBody list.
 pub fn doc_bodies(pkg: &Package) -> Result<Vec<DocBody>, OfdError> {
-    let (name, bytes, _) = pkg.lookup("/OFD.xml").ok_or_else(|| OfdError::MissingPart("/OFD.xml".into()))?;
+    let (name, bytes, _) = pkg
+        .lookup("/OFD.xml")
+        .ok_or_else(|| OfdError::MissingPart("/OFD.xml".into()))?;
     let root = xml::parse(bytes, name)?;
     if root.name != "OFD" {
-        return Err(OfdError::Structure(format!("OFD.xml root is <{}>, not <OFD>", root.name)));
+        return Err(OfdError::Structure(format!(
+            "OFD.xml root is <{}>, not <OFD>",
+            root.name
+        )));
     }
     let mut out = Vec::new();
     for (i, body) in root.children_named("DocBody").enumerate() {
-        let doc_root = body.child_text("DocRoot").ok_or_else(|| OfdError::Structure(format!("DocBody {i} has no DocRoot")))?;
+        let doc_root = body
+            .child_text("DocRoot")
+            .ok_or_else(|| OfdError::Structure(format!("DocBody {i} has no DocRoot")))?;
         let signatures = match body.child_text("Signatures") {
             Some(s) if !s.is_empty() => Some(resolve("", s)?),
             _ => None,
         };
-        out.push(DocBody { index: i, doc_root: resolve("", doc_root)?, signatures });
+        out.push(DocBody {
+            index: i,
+            doc_root: resolve("", doc_root)?,
+            signatures,
+        });
     }
     if out.is_empty() {
         return Err(OfdError::Structure("OFD.xml has no DocBody".into()));
@@ -79,23 +97,46 @@ pub fn doc_bodies(pkg: &Package) -> Result<Vec<DocBody>, OfdError> {
 pub fn read_document(pkg: &Package, path: &str) -> Result<Document, OfdError> {
     let root = xml::parse(pkg.require(path)?, path)?;
     if root.name != "Document" {
-        return Err(OfdError::Structure(format!("{path}: root is <{}>, not <Document>", root.name)));
+        return Err(OfdError::Structure(format!(
+            "{path}: root is <{}>, not <Document>",
+            root.name
+        )));
     }
     let dir = dir_of(path);
     let common = root.child("CommonData");
     let physical_box = common.and_then(area_box).unwrap_or(DEFAULT_BOX);
-    let max_unit_id = common.and_then(|c| c.child_text("MaxUnitID")).and_then(|t| t.parse().ok());
+    let max_unit_id = common
+        .and_then(|c| c.child_text("MaxUnitID"))
+        .and_then(|t| t.parse().ok());
     let mut pages = Vec::new();
     if let Some(list) = root.child("Pages") {
         for p in list.children_named("Page") {
-            let id = p.attr("ID").ok_or_else(|| OfdError::Structure(format!("{path}: a Page has no ID")))?.to_owned();
-            let loc = p.attr("BaseLoc").ok_or_else(|| OfdError::Structure(format!("{path}: page {id} has no BaseLoc")))?;
+            let id = p
+                .attr("ID")
+                .ok_or_else(|| OfdError::Structure(format!("{path}: a Page has no ID")))?
+                .to_owned();
+            let loc = p
+                .attr("BaseLoc")
+                .ok_or_else(|| OfdError::Structure(format!("{path}: page {id} has no BaseLoc")))?;
             let content = resolve(dir, loc)?;
-            let own = pkg.get(&content).and_then(|b| xml::parse(b, &content).ok()).and_then(|e| area_box(&e));
-            pages.push(Page { id, content, physical_box: own.unwrap_or(physical_box) });
+            let own = pkg
+                .get(&content)
+                .and_then(|b| xml::parse(b, &content).ok())
+                .and_then(|e| area_box(&e));
+            pages.push(Page {
+                id,
+                content,
+                physical_box: own.unwrap_or(physical_box),
+            });
         }
     }
-    Ok(Document { path: path.to_owned(), root, pages, physical_box, max_unit_id })
+    Ok(Document {
+        path: path.to_owned(),
+        root,
+        pages,
+        physical_box,
+        max_unit_id,
+    })
 }
 
 /// Files rendering the document uses: OFD.xml, Document.xml, resource files and the media
@@ -105,7 +146,9 @@ pub fn rendered_files(pkg: &Package, body: &DocBody) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     out.insert("/OFD.xml".to_owned());
     out.insert(body.doc_root.clone());
-    let Ok(doc) = read_document(pkg, &body.doc_root) else { return out };
+    let Ok(doc) = read_document(pkg, &body.doc_root) else {
+        return out;
+    };
     let dir = dir_of(&body.doc_root).to_owned();
     let add = |out: &mut BTreeSet<String>, base: &str, loc: &str| -> Option<String> {
         let p = resolve(base, loc).ok()?;
@@ -114,7 +157,11 @@ pub fn rendered_files(pkg: &Package, body: &DocBody) -> BTreeSet<String> {
     };
     let mut res_files = Vec::new();
     if let Some(c) = doc.root.child("CommonData") {
-        for r in c.children.iter().filter(|e| e.name == "PublicRes" || e.name == "DocumentRes") {
+        for r in c
+            .children
+            .iter()
+            .filter(|e| e.name == "PublicRes" || e.name == "DocumentRes")
+        {
             res_files.extend(add(&mut out, &dir, r.text.trim()));
         }
         for t in c.children_named("TemplatePage") {
@@ -125,14 +172,19 @@ pub fn rendered_files(pkg: &Package, body: &DocBody) -> BTreeSet<String> {
     }
     for p in &doc.pages {
         out.insert(p.content.clone());
-        if let Some(page) = pkg.get(&p.content).and_then(|b| xml::parse(b, &p.content).ok()) {
+        if let Some(page) = pkg
+            .get(&p.content)
+            .and_then(|b| xml::parse(b, &p.content).ok())
+        {
             for r in page.children_named("PageRes") {
                 res_files.extend(add(&mut out, dir_of(&p.content), r.text.trim()));
             }
         }
     }
     for res in res_files {
-        let Some(el) = pkg.get(&res).and_then(|b| xml::parse(b, &res).ok()) else { continue };
+        let Some(el) = pkg.get(&res).and_then(|b| xml::parse(b, &res).ok()) else {
+            continue;
+        };
         let res_dir = dir_of(&res).to_owned();
         let media_dir = match el.attr("BaseLoc") {
             Some(b) => resolve(&res_dir, b).unwrap_or(res_dir.clone()),
@@ -145,13 +197,27 @@ pub fn rendered_files(pkg: &Package, body: &DocBody) -> BTreeSet<String> {
             add(&mut out, &media_dir, m.text.trim());
         }
     }
-    for (list, item) in [("Annotations", "Page"), ("Attachments", "Attachment"), ("CustomTags", "CustomTag")] {
-        let Some(loc) = doc.root.child_text(list) else { continue };
-        let Some(path) = add(&mut out, &dir, loc) else { continue };
-        let Some(el) = pkg.get(&path).and_then(|b| xml::parse(b, &path).ok()) else { continue };
+    for (list, item) in [
+        ("Annotations", "Page"),
+        ("Attachments", "Attachment"),
+        ("CustomTags", "CustomTag"),
+    ] {
+        let Some(loc) = doc.root.child_text(list) else {
+            continue;
+        };
+        let Some(path) = add(&mut out, &dir, loc) else {
+            continue;
+        };
+        let Some(el) = pkg.get(&path).and_then(|b| xml::parse(b, &path).ok()) else {
+            continue;
+        };
         let base = dir_of(&path).to_owned();
         for it in el.children_named(item) {
-            let loc = it.child_text("FileLoc").map(str::to_owned).or_else(|| it.attr("FileLoc").map(str::to_owned)).or_else(|| it.attr("BaseLoc").map(str::to_owned));
+            let loc = it
+                .child_text("FileLoc")
+                .map(str::to_owned)
+                .or_else(|| it.attr("FileLoc").map(str::to_owned))
+                .or_else(|| it.attr("BaseLoc").map(str::to_owned));
             if let Some(l) = loc {
                 add(&mut out, &base, &l);
             }

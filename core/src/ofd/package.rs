@@ -26,7 +26,13 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_entries: 20_000, max_entry_size: 128 << 20, max_total_size: 512 << 20, max_ratio: 200, ratio_floor: 1 << 20 }
+        Limits {
+            max_entries: 20_000,
+            max_entry_size: 128 << 20,
+            max_total_size: 512 << 20,
+            max_ratio: 200,
+            ratio_floor: 1 << 20,
+        }
     }
 }
 
@@ -60,7 +66,10 @@ pub fn decode_name(raw: &[u8]) -> String {
 
 /// Checks an entry name: relative, no `..`, no `\`, no NUL, no drive letter.
 fn check_name(name: &str) -> Result<String, OfdError> {
-    let bad = |why: &str| OfdError::UnsafeEntry { name: name.to_owned(), why: why.to_owned() };
+    let bad = |why: &str| OfdError::UnsafeEntry {
+        name: name.to_owned(),
+        why: why.to_owned(),
+    };
     if name.is_empty() {
         return Err(bad("empty name"));
     }
@@ -97,16 +106,23 @@ impl Package {
     }
 
     pub fn from_bytes_with(bytes: Vec<u8>, limits: Limits) -> Result<Self, OfdError> {
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes.as_slice())).map_err(|e| OfdError::Zip(e.to_string()))?;
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes.as_slice()))
+            .map_err(|e| OfdError::Zip(e.to_string()))?;
         if zip.len() > limits.max_entries {
-            return Err(OfdError::Limit(format!("{} entries (limit {})", zip.len(), limits.max_entries)));
+            return Err(OfdError::Limit(format!(
+                "{} entries (limit {})",
+                zip.len(),
+                limits.max_entries
+            )));
         }
         let mut entries = Vec::new();
         let mut dirs = Vec::new();
         let mut by_name = HashMap::new();
         let mut total = 0u64;
         for i in 0..zip.len() {
-            let mut f = zip.by_index(i).map_err(|e| OfdError::Zip(format!("entry {i}: {e}")))?;
+            let mut f = zip
+                .by_index(i)
+                .map_err(|e| OfdError::Zip(format!("entry {i}: {e}")))?;
             let raw_name = decode_name(f.name_raw());
             let name = check_name(&raw_name)?;
             if f.is_dir() || raw_name.ends_with('/') {
@@ -115,38 +131,68 @@ impl Package {
             }
             let size = f.size();
             if size > limits.max_entry_size {
-                return Err(OfdError::Limit(format!("entry {raw_name} is {size} bytes (limit {})", limits.max_entry_size)));
+                return Err(OfdError::Limit(format!(
+                    "entry {raw_name} is {size} bytes (limit {})",
+                    limits.max_entry_size
+                )));
             }
             let comp = f.compressed_size().max(1);
             if size > limits.ratio_floor && size / comp > limits.max_ratio {
-                return Err(OfdError::Limit(format!("entry {raw_name} compression ratio {} exceeds {} (ZIP bomb?)", size / comp, limits.max_ratio)));
+                return Err(OfdError::Limit(format!(
+                    "entry {raw_name} compression ratio {} exceeds {} (ZIP bomb?)",
+                    size / comp,
+                    limits.max_ratio
+                )));
             }
             total = total.saturating_add(size);
             if total > limits.max_total_size {
-                return Err(OfdError::Limit(format!("total uncompressed size exceeds {} bytes", limits.max_total_size)));
+                return Err(OfdError::Limit(format!(
+                    "total uncompressed size exceeds {} bytes",
+                    limits.max_total_size
+                )));
             }
             // Never trust the declared size: read at most one byte beyond it.
             let mut data = Vec::with_capacity(size.min(1 << 20) as usize);
-            (&mut f).take(size + 1).read_to_end(&mut data).map_err(|e| OfdError::Zip(format!("entry {raw_name}: {e}")))?;
+            (&mut f)
+                .take(size + 1)
+                .read_to_end(&mut data)
+                .map_err(|e| OfdError::Zip(format!("entry {raw_name}: {e}")))?;
             if data.len() as u64 != size {
-                return Err(OfdError::Zip(format!("entry {raw_name}: declared {size} bytes, holds more or fewer")));
+                return Err(OfdError::Zip(format!(
+                    "entry {raw_name}: declared {size} bytes, holds more or fewer"
+                )));
             }
             if by_name.insert(name.clone(), entries.len()).is_some() {
                 return Err(OfdError::DuplicateEntry(name));
             }
-            entries.push(Entry { name, data, index: i });
+            entries.push(Entry {
+                name,
+                data,
+                index: i,
+            });
         }
         drop(zip);
-        Ok(Package { raw: bytes, entries, by_name, dirs })
+        Ok(Package {
+            raw: bytes,
+            entries,
+            by_name,
+            dirs,
+        })
     }
 
     /// Reads a package from a file.
     pub fn open(path: &Path) -> Result<Self, OfdError> {
-        let meta = std::fs::metadata(path).map_err(|e| OfdError::Io(format!("{}: {e}", path.display())))?;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| OfdError::Io(format!("{}: {e}", path.display())))?;
         if meta.len() > Limits::default().max_total_size {
-            return Err(OfdError::Limit(format!("{} is {} bytes", path.display(), meta.len())));
+            return Err(OfdError::Limit(format!(
+                "{} is {} bytes",
+                path.display(),
+                meta.len()
+            )));
         }
-        let bytes = std::fs::read(path).map_err(|e| OfdError::Io(format!("{}: {e}", path.display())))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| OfdError::Io(format!("{}: {e}", path.display())))?;
         Self::from_bytes(bytes)
     }
 
@@ -179,12 +225,16 @@ impl Package {
             return Some((&e.name, &e.data, false));
         }
         let lower = key.to_lowercase();
-        self.entries.iter().find(|e| e.name.to_lowercase() == lower).map(|e| (e.name.as_str(), e.data.as_slice(), true))
+        self.entries
+            .iter()
+            .find(|e| e.name.to_lowercase() == lower)
+            .map(|e| (e.name.as_str(), e.data.as_slice(), true))
     }
 
     /// `get` or a [`OfdError::MissingPart`].
     pub fn require(&self, path: &str) -> Result<&[u8], OfdError> {
-        self.get(path).ok_or_else(|| OfdError::MissingPart(format!("/{}", path.trim_start_matches('/'))))
+        self.get(path)
+            .ok_or_else(|| OfdError::MissingPart(format!("/{}", path.trim_start_matches('/'))))
     }
 
     pub fn contains(&self, path: &str) -> bool {
@@ -193,12 +243,18 @@ impl Package {
 
     /// Writes the package with `changes` applied (name → new bytes, or `None` to remove).
     /// Untouched entries are copied raw, in their original order; new ones are appended.
-    pub fn write_with(&self, changes: &BTreeMap<String, Option<Vec<u8>>>, out: &mut (impl Write + std::io::Seek)) -> Result<(), OfdError> {
+    pub fn write_with(
+        &self,
+        changes: &BTreeMap<String, Option<Vec<u8>>>,
+        out: &mut (impl Write + std::io::Seek),
+    ) -> Result<(), OfdError> {
         let zerr = |e: zip::result::ZipError| OfdError::Zip(e.to_string());
         let mut zip = zip::ZipArchive::new(Cursor::new(self.raw.as_slice())).map_err(zerr)?;
         let mut w = zip::ZipWriter::new(out);
-        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-        let mut order: Vec<(usize, Option<&Entry>)> = self.dirs.iter().map(|d| (*d, None)).collect();
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let mut order: Vec<(usize, Option<&Entry>)> =
+            self.dirs.iter().map(|d| (*d, None)).collect();
         order.extend(self.entries.iter().map(|e| (e.index, Some(e))));
         order.sort_by_key(|(i, _)| *i);
         for (i, e) in order {
@@ -230,7 +286,10 @@ impl Package {
     }
 
     /// The package with `changes` applied, as bytes.
-    pub fn to_bytes_with(&self, changes: &BTreeMap<String, Option<Vec<u8>>>) -> Result<Vec<u8>, OfdError> {
+    pub fn to_bytes_with(
+        &self,
+        changes: &BTreeMap<String, Option<Vec<u8>>>,
+    ) -> Result<Vec<u8>, OfdError> {
         let mut c = Cursor::new(Vec::with_capacity(self.raw.len() + 64 * 1024));
         self.write_with(changes, &mut c)?;
         Ok(c.into_inner())
@@ -240,8 +299,14 @@ impl Package {
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
 /// a failure never leaves a half-written document.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OfdError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_else(|| "out.ofd".into());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out.ofd".into());
     let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
     let io = |e: std::io::Error| OfdError::Io(format!("{}: {e}", path.display()));
     let res = (|| {
@@ -263,7 +328,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OfdError> {
 pub fn resolve(base_dir: &str, loc: &str) -> Result<String, OfdError> {
     let loc = loc.trim();
     if loc.is_empty() {
-        return Err(OfdError::BadPath { loc: loc.to_owned(), why: "empty".into() });
+        return Err(OfdError::BadPath {
+            loc: loc.to_owned(),
+            why: "empty".into(),
+        });
     }
     let loc_norm = loc.replace('\\', "/");
     let mut parts: Vec<&str> = Vec::new();
@@ -279,14 +347,20 @@ pub fn resolve(base_dir: &str, loc: &str) -> Result<String, OfdError> {
             "" | "." => {}
             ".." => {
                 if parts.pop().is_none() {
-                    return Err(OfdError::BadPath { loc: loc.to_owned(), why: "escapes the package root".into() });
+                    return Err(OfdError::BadPath {
+                        loc: loc.to_owned(),
+                        why: "escapes the package root".into(),
+                    });
                 }
             }
             p => parts.push(p),
         }
     }
     if parts.is_empty() {
-        return Err(OfdError::BadPath { loc: loc.to_owned(), why: "names the package root".into() });
+        return Err(OfdError::BadPath {
+            loc: loc.to_owned(),
+            why: "names the package root".into(),
+        });
     }
     Ok(format!("/{}", parts.join("/")))
 }
@@ -307,7 +381,8 @@ mod tests {
         let mut c = Cursor::new(Vec::new());
         let mut w = zip::ZipWriter::new(&mut c);
         for (n, d) in files {
-            w.start_file(*n, zip::write::SimpleFileOptions::default()).unwrap();
+            w.start_file(*n, zip::write::SimpleFileOptions::default())
+                .unwrap();
             w.write_all(d).unwrap();
         }
         w.finish().unwrap();
@@ -316,11 +391,26 @@ mod tests {
 
     #[test]
     fn st_loc_rules() {
-        assert_eq!(resolve("/Doc_0/Signs", "Sign_0/Signature.xml").unwrap(), "/Doc_0/Signs/Sign_0/Signature.xml");
-        assert_eq!(resolve("/Doc_0/Signs", "/Doc_0/Signs/Sign_0/Signature.xml").unwrap(), "/Doc_0/Signs/Sign_0/Signature.xml");
-        assert_eq!(resolve("/x", "//Doc_0//Signs/./a").unwrap(), "/Doc_0/Signs/a");
-        assert_eq!(resolve("/Doc_0/Pages", "../Res/a.png").unwrap(), "/Doc_0/Res/a.png");
-        assert_eq!(resolve("", "Doc_0/Document.xml").unwrap(), "/Doc_0/Document.xml");
+        assert_eq!(
+            resolve("/Doc_0/Signs", "Sign_0/Signature.xml").unwrap(),
+            "/Doc_0/Signs/Sign_0/Signature.xml"
+        );
+        assert_eq!(
+            resolve("/Doc_0/Signs", "/Doc_0/Signs/Sign_0/Signature.xml").unwrap(),
+            "/Doc_0/Signs/Sign_0/Signature.xml"
+        );
+        assert_eq!(
+            resolve("/x", "//Doc_0//Signs/./a").unwrap(),
+            "/Doc_0/Signs/a"
+        );
+        assert_eq!(
+            resolve("/Doc_0/Pages", "../Res/a.png").unwrap(),
+            "/Doc_0/Res/a.png"
+        );
+        assert_eq!(
+            resolve("", "Doc_0/Document.xml").unwrap(),
+            "/Doc_0/Document.xml"
+        );
         assert!(resolve("/Doc_0", "../../etc/passwd").is_err());
         assert!(resolve("/Doc_0", "").is_err());
         assert_eq!(dir_of("/Doc_0/Signs/Signatures.xml"), "/Doc_0/Signs");
@@ -329,7 +419,11 @@ mod tests {
 
     #[test]
     fn reads_and_rewrites_raw() {
-        let z = zip_of(&[("OFD.xml", b"<OFD/>"), ("Doc_0/a.xml", b"aaaa"), ("Doc_0/b.xml", b"bbbb")]);
+        let z = zip_of(&[
+            ("OFD.xml", b"<OFD/>"),
+            ("Doc_0/a.xml", b"aaaa"),
+            ("Doc_0/b.xml", b"bbbb"),
+        ]);
         let p = Package::from_bytes(z).unwrap();
         assert_eq!(p.get("/Doc_0/a.xml"), Some(&b"aaaa"[..]));
         assert_eq!(p.lookup("/doc_0/A.xml").map(|l| l.2), Some(true));
@@ -338,7 +432,10 @@ mod tests {
         ch.insert("Doc_0/b.xml".to_owned(), None);
         ch.insert("Doc_0/c.xml".to_owned(), Some(b"c".to_vec()));
         let q = Package::from_bytes(p.to_bytes_with(&ch).unwrap()).unwrap();
-        assert_eq!(q.names().collect::<Vec<_>>(), vec!["OFD.xml", "Doc_0/a.xml", "Doc_0/c.xml"]);
+        assert_eq!(
+            q.names().collect::<Vec<_>>(),
+            vec!["OFD.xml", "Doc_0/a.xml", "Doc_0/c.xml"]
+        );
         assert_eq!(q.get("Doc_0/a.xml"), Some(&b"new"[..]));
     }
 
@@ -352,20 +449,40 @@ mod tests {
             }
         }
         let z = zip_of(&[("a.xml", b"x"), ("./a.xml", b"y")]);
-        assert!(matches!(Package::from_bytes(z), Err(OfdError::DuplicateEntry(_))));
+        assert!(matches!(
+            Package::from_bytes(z),
+            Err(OfdError::DuplicateEntry(_))
+        ));
     }
 
     #[test]
     fn bounds_entries_size_and_ratio() {
         let z = zip_of(&[("a", b"1"), ("b", b"2"), ("c", b"3")]);
-        let l = Limits { max_entries: 2, ..Limits::default() };
-        assert!(matches!(Package::from_bytes_with(z.clone(), l), Err(OfdError::Limit(_))));
-        let l = Limits { max_total_size: 2, ..Limits::default() };
-        assert!(matches!(Package::from_bytes_with(z, l), Err(OfdError::Limit(_))));
+        let l = Limits {
+            max_entries: 2,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            Package::from_bytes_with(z.clone(), l),
+            Err(OfdError::Limit(_))
+        ));
+        let l = Limits {
+            max_total_size: 2,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            Package::from_bytes_with(z, l),
+            Err(OfdError::Limit(_))
+        ));
         let zeros = vec![0u8; 3 << 20];
         let mut c = Cursor::new(Vec::new());
         let mut w = zip::ZipWriter::new(&mut c);
-        w.start_file("bomb", zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated)).unwrap();
+        w.start_file(
+            "bomb",
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated),
+        )
+        .unwrap();
         w.write_all(&zeros).unwrap();
         w.finish().unwrap();
         match Package::from_bytes(c.into_inner()) {

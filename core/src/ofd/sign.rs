@@ -9,9 +9,9 @@ use super::package::{Package, dir_of, resolve, write_atomic};
 use super::signatures::{self, NewSignatureXml, SignatureType, StampAnnot, next_id};
 use super::xml::{self, escape, spans, splice};
 use crate::cms;
+use crate::crypto::Signer;
 use crate::crypto::sm3::sm3;
 use crate::crypto::time::Time;
-use crate::crypto::Signer;
 use crate::ses::{self, Seal};
 use base64::Engine;
 use std::collections::BTreeMap;
@@ -30,10 +30,21 @@ pub enum SignKind<'a> {
 /// the page's top-left corner; sizes default to the seal picture's.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Placement {
-    Stamp { page: usize, x_mm: f64, y_mm: f64, width_mm: Option<f64>, height_mm: Option<f64> },
+    Stamp {
+        page: usize,
+        x_mm: f64,
+        y_mm: f64,
+        width_mm: Option<f64>,
+        height_mm: Option<f64>,
+    },
     /// A cross-page seal at the right edge of `pages` (all when `None`), each page showing
     /// its slice; vertically centred unless `y_mm` is given.
-    CrossPage { pages: Option<Vec<usize>>, y_mm: Option<f64>, width_mm: Option<f64>, height_mm: Option<f64> },
+    CrossPage {
+        pages: Option<Vec<usize>>,
+        y_mm: Option<f64>,
+        width_mm: Option<f64>,
+        height_mm: Option<f64>,
+    },
 }
 
 /// An anti-forgery QR code (PNG) drawn into a page before signing.
@@ -62,7 +73,15 @@ pub struct SignRequest<'a> {
 
 impl<'a> SignRequest<'a> {
     pub fn new(kind: SignKind<'a>, time: Time) -> Self {
-        SignRequest { kind, placements: Vec::new(), qr: None, lock: false, time, doc_index: 0, provider_company: "eseal".into() }
+        SignRequest {
+            kind,
+            placements: Vec::new(),
+            qr: None,
+            lock: false,
+            time,
+            doc_index: 0,
+            provider_company: "eseal".into(),
+        }
     }
 }
 
@@ -77,19 +96,37 @@ fn b64(d: &[u8]) -> String {
 }
 
 /// Signs the OFD file `input` into `output` (temp file + rename).
-pub fn sign_file(input: &Path, output: &Path, signer: &dyn Signer, req: &SignRequest<'_>) -> Result<(), OfdError> {
+pub fn sign_file(
+    input: &Path,
+    output: &Path,
+    signer: &dyn Signer,
+    req: &SignRequest<'_>,
+) -> Result<(), OfdError> {
     let pkg = Package::open(input)?;
     let bytes = sign(&pkg, signer, req)?;
     write_atomic(output, &bytes)
 }
 
 /// Signs `pkg` and returns the new package bytes.
-pub fn sign(pkg: &Package, signer: &dyn Signer, req: &SignRequest<'_>) -> Result<Vec<u8>, OfdError> {
+pub fn sign(
+    pkg: &Package,
+    signer: &dyn Signer,
+    req: &SignRequest<'_>,
+) -> Result<Vec<u8>, OfdError> {
     let bodies = document::doc_bodies(pkg)?;
-    let body = bodies.get(req.doc_index).ok_or_else(|| OfdError::Placement(format!("the package has {} DocBody, not {}", bodies.len(), req.doc_index + 1)))?;
+    let body = bodies.get(req.doc_index).ok_or_else(|| {
+        OfdError::Placement(format!(
+            "the package has {} DocBody, not {}",
+            bodies.len(),
+            req.doc_index + 1
+        ))
+    })?;
     let doc = document::read_document(pkg, &body.doc_root)?;
     if doc.pages.is_empty() {
-        return Err(OfdError::Structure(format!("{} lists no pages", body.doc_root)));
+        return Err(OfdError::Structure(format!(
+            "{} lists no pages",
+            body.doc_root
+        )));
     }
     let mut changes: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
     let doc_dir = dir_of(&body.doc_root).to_owned();
@@ -102,8 +139,14 @@ pub fn sign(pkg: &Package, signer: &dyn Signer, req: &SignRequest<'_>) -> Result
             for e in &list.entries {
                 let Ok(p) = &e.base_loc else { continue };
                 let Some(b) = pkg.get(p) else { continue };
-                let Ok(sx) = signatures::parse_signature(b, p) else { continue };
-                let refs: Vec<String> = sx.references.iter().filter_map(|r| r.path.clone().ok()).collect();
+                let Ok(sx) = signatures::parse_signature(b, p) else {
+                    continue;
+                };
+                let refs: Vec<String> = sx
+                    .references
+                    .iter()
+                    .filter_map(|r| r.path.clone().ok())
+                    .collect();
                 if refs.iter().any(|r| r == lp) {
                     return Err(OfdError::Refused(format!(
                         "signature {} protects {lp} (the document is locked against further signatures); a new signature would break it",
@@ -116,12 +159,26 @@ pub fn sign(pkg: &Package, signer: &dyn Signer, req: &SignRequest<'_>) -> Result
             for e in &list.entries {
                 max = Some(signatures::max_id(max.as_deref(), &e.id).to_owned());
             }
-            let entries: Vec<_> = list.entries.iter().map(|e| (e.id.clone(), e.kind, e.base_loc_raw.clone(), e.relative.clone())).collect();
+            let entries: Vec<_> = list
+                .entries
+                .iter()
+                .map(|e| {
+                    (
+                        e.id.clone(),
+                        e.kind,
+                        e.base_loc_raw.clone(),
+                        e.relative.clone(),
+                    )
+                })
+                .collect();
             (lp.clone(), (entries, protected_by_existing), max)
         }
         None => {
             let lp = format!("{doc_dir}/Signs/Signatures.xml");
-            changes.insert("OFD.xml".into(), Some(add_signatures_pointer(pkg, body.index, &lp)?));
+            changes.insert(
+                "OFD.xml".into(),
+                Some(add_signatures_pointer(pkg, body.index, &lp)?),
+            );
             (lp, (Vec::new(), Vec::new()), None)
         }
     };
@@ -154,7 +211,12 @@ pub fn sign(pkg: &Package, signer: &dyn Signer, req: &SignRequest<'_>) -> Result
         for (page, boundary, clip) in place(&doc, p, default_size)? {
             let id = next_id(max_id.as_deref());
             max_id = Some(id.clone());
-            annots.push(StampAnnot { id, page_ref: doc.pages[page].id.clone(), boundary, clip });
+            annots.push(StampAnnot {
+                id,
+                page_ref: doc.pages[page].id.clone(),
+                boundary,
+                clip,
+            });
         }
     }
 
@@ -167,14 +229,19 @@ pub fn sign(pkg: &Package, signer: &dyn Signer, req: &SignRequest<'_>) -> Result
     for (id, refs) in &protected_by_existing {
         for r in refs {
             if r != &list_path && changes.contains_key(r.trim_start_matches('/')) {
-                return Err(OfdError::Refused(format!("signature {id} protects {r}, which this signature would change (QR code or pointer)")));
+                return Err(OfdError::Refused(format!(
+                    "signature {id} protects {r}, which this signature would change (QR code or pointer)"
+                )));
             }
         }
     }
 
     // 4./5. Seal copy and the list.
     if let SignKind::Seal(seal) = req.kind {
-        changes.insert(seal_path.trim_start_matches('/').to_owned(), Some(seal.der().to_vec()));
+        changes.insert(
+            seal_path.trim_start_matches('/').to_owned(),
+            Some(seal.der().to_vec()),
+        );
     }
     let kind = match req.kind {
         SignKind::Seal(_) => SignatureType::Seal,
@@ -182,7 +249,10 @@ pub fn sign(pkg: &Package, signer: &dyn Signer, req: &SignRequest<'_>) -> Result
     };
     entries.push((sig_id.clone(), kind, xml_path.clone(), None));
     let max = max_id.clone().unwrap_or_else(|| sig_id.clone());
-    changes.insert(list_path.trim_start_matches('/').to_owned(), Some(signatures::write_list(&max, &entries)));
+    changes.insert(
+        list_path.trim_start_matches('/').to_owned(),
+        Some(signatures::write_list(&max, &entries)),
+    );
 
     // 6. Digests of every file of the new package except our own Signature.xml and value
     // (and Signatures.xml unless locking).
@@ -221,7 +291,9 @@ pub fn sign(pkg: &Package, signer: &dyn Signer, req: &SignRequest<'_>) -> Result
 
     // 8.–11. The signature value.
     let value = match req.kind {
-        SignKind::Seal(seal) => ses::sign(seal, signer, &sm3(&sig_xml), &xml_path, req.time)?.to_der().to_vec(),
+        SignKind::Seal(seal) => ses::sign(seal, signer, &sm3(&sig_xml), &xml_path, req.time)?
+            .to_der()
+            .to_vec(),
         // GB/T 35275 SignedData, detached over Signature.xml (ses-ofd-spec §2.8 step 4).
         SignKind::Sign => {
             let oids = cms::Sm2CmsOids::GmT0010;
@@ -236,7 +308,9 @@ pub fn sign(pkg: &Package, signer: &dyn Signer, req: &SignRequest<'_>) -> Result
                 signing_time: Some(req.time),
                 signing_certificate_v2: false,
             };
-            cms::build(&params, &mut |m: &[u8]| -> Result<Vec<u8>, OfdError> { Ok(signer.sign_message(m)?.to_der()) })?
+            cms::build(&params, &mut |m: &[u8]| -> Result<Vec<u8>, OfdError> {
+                Ok(signer.sign_message(m)?.to_der())
+            })?
         }
     };
     changes.insert(xml_path.trim_start_matches('/').to_owned(), Some(sig_xml));
@@ -247,57 +321,111 @@ pub fn sign(pkg: &Package, signer: &dyn Signer, req: &SignRequest<'_>) -> Result
 }
 
 /// Adds `<Signatures>` to DocBody `index` of OFD.xml, after DocRoot/Versions (schema order).
-fn add_signatures_pointer(pkg: &Package, index: usize, list_path: &str) -> Result<Vec<u8>, OfdError> {
-    let (name, bytes, _) = pkg.lookup("/OFD.xml").ok_or_else(|| OfdError::MissingPart("/OFD.xml".into()))?;
+fn add_signatures_pointer(
+    pkg: &Package,
+    index: usize,
+    list_path: &str,
+) -> Result<Vec<u8>, OfdError> {
+    let (name, bytes, _) = pkg
+        .lookup("/OFD.xml")
+        .ok_or_else(|| OfdError::MissingPart("/OFD.xml".into()))?;
     let sp = spans(bytes, name, 3)?;
-    let body = sp.iter().filter(|s| s.path.len() == 2 && s.path[1] == "DocBody").nth(index).ok_or_else(|| OfdError::Structure("DocBody not found".into()))?;
+    let body = sp
+        .iter()
+        .filter(|s| s.path.len() == 2 && s.path[1] == "DocBody")
+        .nth(index)
+        .ok_or_else(|| OfdError::Structure("DocBody not found".into()))?;
     if body.empty {
         return Err(OfdError::Structure("empty DocBody".into()));
     }
-    let prefix = body.qname.find(':').map(|i| &body.qname[..=i]).unwrap_or("");
+    let prefix = body
+        .qname
+        .find(':')
+        .map(|i| &body.qname[..=i])
+        .unwrap_or("");
     let after = sp
         .iter()
-        .filter(|s| s.path.len() == 3 && s.start >= body.inner_start && s.end <= body.inner_end && (s.path[2] == "DocRoot" || s.path[2] == "Versions" || s.path[2] == "DocInfo"))
+        .filter(|s| {
+            s.path.len() == 3
+                && s.start >= body.inner_start
+                && s.end <= body.inner_end
+                && (s.path[2] == "DocRoot" || s.path[2] == "Versions" || s.path[2] == "DocInfo")
+        })
         .map(|s| s.end)
         .max()
         .unwrap_or(body.inner_end);
-    let text = format!("<{prefix}Signatures>{}</{prefix}Signatures>", escape(list_path));
+    let text = format!(
+        "<{prefix}Signatures>{}</{prefix}Signatures>",
+        escape(list_path)
+    );
     Ok(splice(bytes, vec![(after, after, text)]))
 }
 
 /// The (page index, Boundary, Clip) of each stamp annotation a placement makes.
-fn place(doc: &Document, p: &Placement, default: (f64, f64)) -> Result<Vec<(usize, String, Option<String>)>, OfdError> {
+fn place(
+    doc: &Document,
+    p: &Placement,
+    default: (f64, f64),
+) -> Result<Vec<(usize, String, Option<String>)>, OfdError> {
     let page_index = |n: usize| -> Result<usize, OfdError> {
         if n == 0 || n > doc.pages.len() {
-            return Err(OfdError::Placement(format!("page {n} does not exist (the document has {} pages)", doc.pages.len())));
+            return Err(OfdError::Placement(format!(
+                "page {n} does not exist (the document has {} pages)",
+                doc.pages.len()
+            )));
         }
         Ok(n - 1)
     };
     let size_ok = |w: f64, h: f64| -> Result<(), OfdError> {
         if !(w.is_finite() && h.is_finite() && w > 0.0 && h > 0.0 && w <= 1000.0 && h <= 1000.0) {
-            return Err(OfdError::Placement(format!("stamp size {w}×{h} mm is not usable")));
+            return Err(OfdError::Placement(format!(
+                "stamp size {w}×{h} mm is not usable"
+            )));
         }
         Ok(())
     };
     match p {
-        Placement::Stamp { page, x_mm, y_mm, width_mm, height_mm } => {
+        Placement::Stamp {
+            page,
+            x_mm,
+            y_mm,
+            width_mm,
+            height_mm,
+        } => {
             let i = page_index(*page)?;
-            let (w, h) = (width_mm.unwrap_or(default.0), height_mm.unwrap_or(default.1));
+            let (w, h) = (
+                width_mm.unwrap_or(default.0),
+                height_mm.unwrap_or(default.1),
+            );
             size_ok(w, h)?;
             if !x_mm.is_finite() || !y_mm.is_finite() {
                 return Err(OfdError::Placement("position is not a number".into()));
             }
-            Ok(vec![(i, format!("{} {} {} {}", mm(*x_mm), mm(*y_mm), mm(w), mm(h)), None)])
+            Ok(vec![(
+                i,
+                format!("{} {} {} {}", mm(*x_mm), mm(*y_mm), mm(w), mm(h)),
+                None,
+            )])
         }
-        Placement::CrossPage { pages, y_mm, width_mm, height_mm } => {
+        Placement::CrossPage {
+            pages,
+            y_mm,
+            width_mm,
+            height_mm,
+        } => {
             let idx: Vec<usize> = match pages {
                 Some(v) => v.iter().map(|n| page_index(*n)).collect::<Result<_, _>>()?,
                 None => (0..doc.pages.len()).collect(),
             };
             if idx.len() < 2 {
-                return Err(OfdError::Placement("a cross-page seal needs at least two pages".into()));
+                return Err(OfdError::Placement(
+                    "a cross-page seal needs at least two pages".into(),
+                ));
             }
-            let (w, h) = (width_mm.unwrap_or(default.0), height_mm.unwrap_or(default.1));
+            let (w, h) = (
+                width_mm.unwrap_or(default.0),
+                height_mm.unwrap_or(default.1),
+            );
             size_ok(w, h)?;
             let n = idx.len() as f64;
             let slice = w / n;
@@ -308,7 +436,16 @@ fn place(doc: &Document, p: &Placement, default: (f64, f64)) -> Result<Vec<(usiz
                     let b = doc.pages[i].physical_box;
                     let y = y_mm.unwrap_or((b[3] - h) / 2.0);
                     let x = b[0] + b[2] - (k as f64 + 1.0) * slice;
-                    (i, format!("{} {} {} {}", mm(x), mm(y), mm(w), mm(h)), Some(format!("{} 0 {} {}", mm(k as f64 * slice), mm(slice), mm(h))))
+                    (
+                        i,
+                        format!("{} {} {} {}", mm(x), mm(y), mm(w), mm(h)),
+                        Some(format!(
+                            "{} 0 {} {}",
+                            mm(k as f64 * slice),
+                            mm(slice),
+                            mm(h)
+                        )),
+                    )
                 })
                 .collect())
         }
@@ -317,15 +454,28 @@ fn place(doc: &Document, p: &Placement, default: (f64, f64)) -> Result<Vec<(usiz
 
 /// Puts the QR image into DocumentRes (created when absent) and an ImageObject layer into
 /// the page content. IDs come after Document.xml's MaxUnitID, which is raised.
-fn place_qr(pkg: &Package, doc: &Document, qr: &QrCode, k: usize, changes: &mut BTreeMap<String, Option<Vec<u8>>>) -> Result<(), OfdError> {
+fn place_qr(
+    pkg: &Package,
+    doc: &Document,
+    qr: &QrCode,
+    k: usize,
+    changes: &mut BTreeMap<String, Option<Vec<u8>>>,
+) -> Result<(), OfdError> {
     if !qr.png.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Err(OfdError::Placement("the QR code image must be a PNG".into()));
+        return Err(OfdError::Placement(
+            "the QR code image must be a PNG".into(),
+        ));
     }
     if qr.page == 0 || qr.page > doc.pages.len() {
-        return Err(OfdError::Placement(format!("QR code page {} does not exist", qr.page)));
+        return Err(OfdError::Placement(format!(
+            "QR code page {} does not exist",
+            qr.page
+        )));
     }
     if !(qr.size_mm.is_finite() && qr.size_mm > 0.0 && qr.x_mm.is_finite() && qr.y_mm.is_finite()) {
-        return Err(OfdError::Placement("QR code position/size is not usable".into()));
+        return Err(OfdError::Placement(
+            "QR code position/size is not usable".into(),
+        ));
     }
     let page = &doc.pages[qr.page - 1];
     let doc_dir = dir_of(&doc.path).to_owned();
@@ -333,19 +483,46 @@ fn place_qr(pkg: &Package, doc: &Document, qr: &QrCode, k: usize, changes: &mut 
     let (res_id, img_id, layer_id) = (base + 1, base + 2, base + 3);
     let doc_bytes = pkg.require(&doc.path)?;
     let dsp = spans(doc_bytes, &doc.path, 3)?;
-    let prefix = dsp.first().map(|s| s.qname.find(':').map(|i| s.qname[..=i].to_owned()).unwrap_or_default()).unwrap_or_default();
+    let prefix = dsp
+        .first()
+        .map(|s| {
+            s.qname
+                .find(':')
+                .map(|i| s.qname[..=i].to_owned())
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
     let mut doc_edits = Vec::new();
     // MaxUnitID
-    match dsp.iter().find(|s| s.path == ["Document", "CommonData", "MaxUnitID"]) {
+    match dsp
+        .iter()
+        .find(|s| s.path == ["Document", "CommonData", "MaxUnitID"])
+    {
         Some(s) if !s.empty => doc_edits.push((s.inner_start, s.inner_end, layer_id.to_string())),
         _ => {
-            let cd = dsp.iter().find(|s| s.path == ["Document", "CommonData"]).ok_or_else(|| OfdError::Structure("Document.xml has no CommonData".into()))?;
-            doc_edits.push((cd.inner_start, cd.inner_start, format!("<{prefix}MaxUnitID>{layer_id}</{prefix}MaxUnitID>")));
+            let cd = dsp
+                .iter()
+                .find(|s| s.path == ["Document", "CommonData"])
+                .ok_or_else(|| OfdError::Structure("Document.xml has no CommonData".into()))?;
+            doc_edits.push((
+                cd.inner_start,
+                cd.inner_start,
+                format!("<{prefix}MaxUnitID>{layer_id}</{prefix}MaxUnitID>"),
+            ));
         }
     }
     let media = format!("eseal_qr_{k}.png");
-    let mm_el = |p: &str| format!("<{p}MultiMedia ID=\"{res_id}\" Type=\"Image\" Format=\"PNG\"><{p}MediaFile>{media}</{p}MediaFile></{p}MultiMedia>");
-    let existing_res = doc.root.child("CommonData").and_then(|c| c.child_text("DocumentRes")).map(|l| resolve(&doc_dir, l)).transpose()?;
+    let mm_el = |p: &str| {
+        format!(
+            "<{p}MultiMedia ID=\"{res_id}\" Type=\"Image\" Format=\"PNG\"><{p}MediaFile>{media}</{p}MediaFile></{p}MultiMedia>"
+        )
+    };
+    let existing_res = doc
+        .root
+        .child("CommonData")
+        .and_then(|c| c.child_text("DocumentRes"))
+        .map(|l| resolve(&doc_dir, l))
+        .transpose()?;
     match existing_res.filter(|p| pkg.contains(p)) {
         Some(res_path) => {
             let rb = pkg.require(&res_path)?;
@@ -359,44 +536,94 @@ fn place_qr(pkg: &Package, doc: &Document, qr: &QrCode, k: usize, changes: &mut 
             let rp = rel.prefix().to_owned();
             let edit = match rsp.iter().find(|s| s.path == ["Res", "MultiMedias"]) {
                 Some(s) if !s.empty => (s.inner_end, s.inner_end, mm_el(&rp)),
-                Some(s) => (s.start, s.end, format!("<{rp}MultiMedias>{}</{rp}MultiMedias>", mm_el(&rp))),
+                Some(s) => (
+                    s.start,
+                    s.end,
+                    format!("<{rp}MultiMedias>{}</{rp}MultiMedias>", mm_el(&rp)),
+                ),
                 None => {
-                    let root = rsp.first().ok_or_else(|| OfdError::Structure(format!("{res_path} is empty")))?;
-                    (root.inner_end, root.inner_end, format!("<{rp}MultiMedias>{}</{rp}MultiMedias>", mm_el(&rp)))
+                    let root = rsp
+                        .first()
+                        .ok_or_else(|| OfdError::Structure(format!("{res_path} is empty")))?;
+                    (
+                        root.inner_end,
+                        root.inner_end,
+                        format!("<{rp}MultiMedias>{}</{rp}MultiMedias>", mm_el(&rp)),
+                    )
                 }
             };
-            changes.insert(res_path.trim_start_matches('/').to_owned(), Some(splice(rb, vec![edit])));
-            changes.insert(format!("{media_dir}/{media}").trim_start_matches('/').to_owned(), Some(qr.png.clone()));
+            changes.insert(
+                res_path.trim_start_matches('/').to_owned(),
+                Some(splice(rb, vec![edit])),
+            );
+            changes.insert(
+                format!("{media_dir}/{media}")
+                    .trim_start_matches('/')
+                    .to_owned(),
+                Some(qr.png.clone()),
+            );
         }
         None => {
             let res_path = format!("{doc_dir}/DocumentRes.xml");
             if pkg.contains(&res_path) {
-                return Err(OfdError::Structure(format!("{res_path} exists but Document.xml does not name it")));
+                return Err(OfdError::Structure(format!(
+                    "{res_path} exists but Document.xml does not name it"
+                )));
             }
             let res = format!(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Res xmlns:ofd=\"{}\" BaseLoc=\"Res\"><ofd:MultiMedias>{}</ofd:MultiMedias></ofd:Res>",
                 signatures::NS,
                 mm_el("ofd:")
             );
-            changes.insert(res_path.trim_start_matches('/').to_owned(), Some(res.into_bytes()));
-            changes.insert(format!("{doc_dir}/Res/{media}").trim_start_matches('/').to_owned(), Some(qr.png.clone()));
+            changes.insert(
+                res_path.trim_start_matches('/').to_owned(),
+                Some(res.into_bytes()),
+            );
+            changes.insert(
+                format!("{doc_dir}/Res/{media}")
+                    .trim_start_matches('/')
+                    .to_owned(),
+                Some(qr.png.clone()),
+            );
             // Schema order of CommonData: ..., PublicRes*, DocumentRes*, TemplatePage*, DefaultCS?
-            let cd = dsp.iter().find(|s| s.path == ["Document", "CommonData"]).ok_or_else(|| OfdError::Structure("Document.xml has no CommonData".into()))?;
+            let cd = dsp
+                .iter()
+                .find(|s| s.path == ["Document", "CommonData"])
+                .ok_or_else(|| OfdError::Structure("Document.xml has no CommonData".into()))?;
             let at = dsp
                 .iter()
-                .filter(|s| s.path.len() == 3 && s.path[1] == "CommonData" && (s.path[2] == "TemplatePage" || s.path[2] == "DefaultCS"))
+                .filter(|s| {
+                    s.path.len() == 3
+                        && s.path[1] == "CommonData"
+                        && (s.path[2] == "TemplatePage" || s.path[2] == "DefaultCS")
+                })
                 .map(|s| s.start)
                 .min()
                 .unwrap_or(cd.inner_end);
-            doc_edits.push((at, at, format!("<{prefix}DocumentRes>DocumentRes.xml</{prefix}DocumentRes>")));
+            doc_edits.push((
+                at,
+                at,
+                format!("<{prefix}DocumentRes>DocumentRes.xml</{prefix}DocumentRes>"),
+            ));
         }
     }
-    changes.insert(doc.path.trim_start_matches('/').to_owned(), Some(splice(doc_bytes, doc_edits)));
+    changes.insert(
+        doc.path.trim_start_matches('/').to_owned(),
+        Some(splice(doc_bytes, doc_edits)),
+    );
 
     // The page: a new layer drawing the image (CTM maps the unit square to the box).
     let pb = pkg.require(&page.content)?;
     let psp = spans(pb, &page.content, 2)?;
-    let pp = psp.first().map(|s| s.qname.find(':').map(|i| s.qname[..=i].to_owned()).unwrap_or_default()).unwrap_or_default();
+    let pp = psp
+        .first()
+        .map(|s| {
+            s.qname
+                .find(':')
+                .map(|i| s.qname[..=i].to_owned())
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
     let s = mm(qr.size_mm);
     let layer = format!(
         "<{pp}Layer ID=\"{layer_id}\"><{pp}ImageObject ID=\"{img_id}\" ResourceID=\"{res_id}\" Boundary=\"{} {} {s} {s}\" CTM=\"{s} 0 0 {s} 0 0\"/></{pp}Layer>",
@@ -405,13 +632,27 @@ fn place_qr(pkg: &Package, doc: &Document, qr: &QrCode, k: usize, changes: &mut 
     );
     let edit = match psp.iter().find(|s| s.path == ["Page", "Content"]) {
         Some(c) if !c.empty => (c.inner_end, c.inner_end, layer),
-        Some(c) => (c.start, c.end, format!("<{pp}Content>{layer}</{pp}Content>")),
+        Some(c) => (
+            c.start,
+            c.end,
+            format!("<{pp}Content>{layer}</{pp}Content>"),
+        ),
         None => {
-            let root = psp.first().ok_or_else(|| OfdError::Structure(format!("{} is empty", page.content)))?;
-            let at = psp.iter().filter(|s| s.path.len() == 2 && s.path[1] == "Actions").map(|s| s.start).min().unwrap_or(root.inner_end);
+            let root = psp
+                .first()
+                .ok_or_else(|| OfdError::Structure(format!("{} is empty", page.content)))?;
+            let at = psp
+                .iter()
+                .filter(|s| s.path.len() == 2 && s.path[1] == "Actions")
+                .map(|s| s.start)
+                .min()
+                .unwrap_or(root.inner_end);
             (at, at, format!("<{pp}Content>{layer}</{pp}Content>"))
         }
     };
-    changes.insert(page.content.trim_start_matches('/').to_owned(), Some(splice(pb, vec![edit])));
+    changes.insert(
+        page.content.trim_start_matches('/').to_owned(),
+        Some(splice(pb, vec![edit])),
+    );
     Ok(())
 }

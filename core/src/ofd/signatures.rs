@@ -84,7 +84,10 @@ fn res(dir: &str, loc: &str) -> Result<String, String> {
 pub fn read_list(pkg: &Package, path: &str) -> Result<SignatureList, OfdError> {
     let root = xml::parse(pkg.require(path)?, path)?;
     if root.name != "Signatures" {
-        return Err(OfdError::Structure(format!("{path}: root is <{}>, not <Signatures>", root.name)));
+        return Err(OfdError::Structure(format!(
+            "{path}: root is <{}>, not <Signatures>",
+            root.name
+        )));
     }
     let dir = dir_of(path);
     let mut entries = Vec::new();
@@ -95,29 +98,54 @@ pub fn read_list(pkg: &Package, path: &str) -> Result<SignatureList, OfdError> {
             _ => SignatureType::Seal,
         };
         let raw = s.attr("BaseLoc").unwrap_or("").to_owned();
-        entries.push(SignatureEntry { id, kind, base_loc: res(dir, &raw), base_loc_raw: raw, relative: s.attr("Relative").map(str::to_owned) });
+        entries.push(SignatureEntry {
+            id,
+            kind,
+            base_loc: res(dir, &raw),
+            base_loc_raw: raw,
+            relative: s.attr("Relative").map(str::to_owned),
+        });
     }
-    Ok(SignatureList { path: path.to_owned(), max_sign_id: root.child_text("MaxSignId").map(str::to_owned), entries })
+    Ok(SignatureList {
+        path: path.to_owned(),
+        max_sign_id: root.child_text("MaxSignId").map(str::to_owned),
+        entries,
+    })
 }
 
 /// Parses Signature.xml bytes found at `path`.
 pub fn parse_signature(bytes: &[u8], path: &str) -> Result<SignatureXml, OfdError> {
     let root = xml::parse(bytes, path)?;
     if root.name != "Signature" {
-        return Err(OfdError::Structure(format!("{path}: root is <{}>, not <Signature>", root.name)));
+        return Err(OfdError::Structure(format!(
+            "{path}: root is <{}>, not <Signature>",
+            root.name
+        )));
     }
     let dir = dir_of(path);
-    let info = root.child("SignedInfo").ok_or_else(|| OfdError::Structure(format!("{path}: no SignedInfo")))?;
+    let info = root
+        .child("SignedInfo")
+        .ok_or_else(|| OfdError::Structure(format!("{path}: no SignedInfo")))?;
     let provider = info.child("Provider");
     // iOFD writes Provider's fields as child elements.
-    let pfield = |k: &str| provider.and_then(|p| p.attr(k).map(str::to_owned).or_else(|| p.child_text(k).map(str::to_owned)));
+    let pfield = |k: &str| {
+        provider.and_then(|p| {
+            p.attr(k)
+                .map(str::to_owned)
+                .or_else(|| p.child_text(k).map(str::to_owned))
+        })
+    };
     let refs_el = info.child("References");
     let references = refs_el
         .map(|r| {
             r.children_named("Reference")
                 .map(|e| {
                     let f = e.attr("FileRef").unwrap_or("").to_owned();
-                    Reference { path: res(dir, &f), file_ref: f, check_value: e.child_text("CheckValue").unwrap_or("").to_owned() }
+                    Reference {
+                        path: res(dir, &f),
+                        file_ref: f,
+                        check_value: e.child_text("CheckValue").unwrap_or("").to_owned(),
+                    }
                 })
                 .collect()
         })
@@ -131,7 +159,10 @@ pub fn parse_signature(bytes: &[u8], path: &str) -> Result<SignatureXml, OfdErro
             clip: a.attr("Clip").map(str::to_owned),
         })
         .collect();
-    let seal = info.child("Seal").and_then(|s| s.child_text("BaseLoc")).map(|l| res(dir, l));
+    let seal = info
+        .child("Seal")
+        .and_then(|s| s.child_text("BaseLoc"))
+        .map(|l| res(dir, l));
     let sv = root.child_text("SignedValue").unwrap_or("").to_owned();
     Ok(SignatureXml {
         path: path.to_owned(),
@@ -140,7 +171,9 @@ pub fn parse_signature(bytes: &[u8], path: &str) -> Result<SignatureXml, OfdErro
         provider_version: pfield("Version"),
         method: info.child_text("SignatureMethod").map(str::to_owned),
         date_time: info.child_text("SignatureDateTime").map(str::to_owned),
-        check_method: refs_el.and_then(|r| r.attr("CheckMethod")).map(str::to_owned),
+        check_method: refs_el
+            .and_then(|r| r.attr("CheckMethod"))
+            .map(str::to_owned),
         references,
         stamp_annots,
         seal,
@@ -150,14 +183,24 @@ pub fn parse_signature(bytes: &[u8], path: &str) -> Result<SignatureXml, OfdErro
 }
 
 /// Writes Signatures.xml (schema order: MaxSignId, Signature*).
-pub fn write_list(max_sign_id: &str, entries: &[(String, SignatureType, String, Option<String>)]) -> Vec<u8> {
-    let mut s = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signatures xmlns:ofd=\"{NS}\"><ofd:MaxSignId>{}</ofd:MaxSignId>", escape(max_sign_id));
+pub fn write_list(
+    max_sign_id: &str,
+    entries: &[(String, SignatureType, String, Option<String>)],
+) -> Vec<u8> {
+    let mut s = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signatures xmlns:ofd=\"{NS}\"><ofd:MaxSignId>{}</ofd:MaxSignId>",
+        escape(max_sign_id)
+    );
     for (id, kind, loc, relative) in entries {
         let t = match kind {
             SignatureType::Seal => "Seal",
             SignatureType::Sign => "Sign",
         };
-        s.push_str(&format!("<ofd:Signature ID=\"{}\" Type=\"{t}\" BaseLoc=\"{}\"", escape(id), escape(loc)));
+        s.push_str(&format!(
+            "<ofd:Signature ID=\"{}\" Type=\"{t}\" BaseLoc=\"{}\"",
+            escape(id),
+            escape(loc)
+        ));
         if let Some(r) = relative {
             s.push_str(&format!(" Relative=\"{}\"", escape(r)));
         }
@@ -193,24 +236,40 @@ pub fn write_signature(n: &NewSignatureXml<'_>) -> Vec<u8> {
     }
     s.push_str("</ofd:References>");
     for a in n.stamp_annots {
-        s.push_str(&format!("<ofd:StampAnnot ID=\"{}\" PageRef=\"{}\" Boundary=\"{}\"", escape(&a.id), escape(&a.page_ref), escape(&a.boundary)));
+        s.push_str(&format!(
+            "<ofd:StampAnnot ID=\"{}\" PageRef=\"{}\" Boundary=\"{}\"",
+            escape(&a.id),
+            escape(&a.page_ref),
+            escape(&a.boundary)
+        ));
         if let Some(c) = &a.clip {
             s.push_str(&format!(" Clip=\"{}\"", escape(c)));
         }
         s.push_str("/>");
     }
     if let Some(l) = n.seal_loc {
-        s.push_str(&format!("<ofd:Seal><ofd:BaseLoc>{}</ofd:BaseLoc></ofd:Seal>", escape(l)));
+        s.push_str(&format!(
+            "<ofd:Seal><ofd:BaseLoc>{}</ofd:BaseLoc></ofd:Seal>",
+            escape(l)
+        ));
     }
-    s.push_str(&format!("</ofd:SignedInfo><ofd:SignedValue>{}</ofd:SignedValue></ofd:Signature>", escape(n.signed_value_loc)));
+    s.push_str(&format!(
+        "</ofd:SignedInfo><ofd:SignedValue>{}</ofd:SignedValue></ofd:Signature>",
+        escape(n.signed_value_loc)
+    ));
     s.into_bytes()
 }
 
 /// The next ID after `current` (MaxSignId or the largest ID): numeric tail + 1, keeping the
 /// prefix and zero padding (`s006` → `s007`, `2` → `3`, absent → `s001`).
 pub fn next_id(current: Option<&str>) -> String {
-    let Some(cur) = current.filter(|c| !c.is_empty()) else { return "s001".into() };
-    let split = cur.rfind(|c: char| !c.is_ascii_digit()).map(|i| i + cur[i..].chars().next().map_or(1, char::len_utf8)).unwrap_or(0);
+    let Some(cur) = current.filter(|c| !c.is_empty()) else {
+        return "s001".into();
+    };
+    let split = cur
+        .rfind(|c: char| !c.is_ascii_digit())
+        .map(|i| i + cur[i..].chars().next().map_or(1, char::len_utf8))
+        .unwrap_or(0);
     let (prefix, digits) = cur.split_at(split);
     let n: u64 = digits.parse().unwrap_or(0);
     format!("{prefix}{:0width$}", n + 1, width = digits.len())
@@ -218,7 +277,11 @@ pub fn next_id(current: Option<&str>) -> String {
 
 /// The larger of two IDs by numeric tail.
 pub fn max_id<'a>(a: Option<&'a str>, b: &'a str) -> &'a str {
-    let num = |s: &str| s.trim_start_matches(|c: char| !c.is_ascii_digit()).parse::<u64>().unwrap_or(0);
+    let num = |s: &str| {
+        s.trim_start_matches(|c: char| !c.is_ascii_digit())
+            .parse::<u64>()
+            .unwrap_or(0)
+    };
     match a {
         Some(a) if num(a) >= num(b) => a,
         _ => b,
@@ -252,7 +315,10 @@ mod tests {
         // ofdrw's order (Seal, StampAnnot before References) and a relative SignedValue.
         let x = br#"<?xml version="1.0"?><Signature xmlns="http://www.ofdspec.org"><SignedValue>SignedValue.dat</SignedValue><SignedInfo><Seal><BaseLoc>/Doc_0/Signs/Sign_0/Seal.esl</BaseLoc></Seal><StampAnnot ID="2" PageRef="1" Boundary="1 2 3 4"/><References CheckMethod="sm3"><Reference FileRef="//Doc_0/Document.xml"><CheckValue> AAA= </CheckValue></Reference></References><Provider><ProviderName>iOFD</ProviderName></Provider></SignedInfo></Signature>"#;
         let s = parse_signature(x, "/Doc_0/Signs/Sign_0/Signature.xml").unwrap();
-        assert_eq!(s.signed_value.as_deref(), Ok("/Doc_0/Signs/Sign_0/SignedValue.dat"));
+        assert_eq!(
+            s.signed_value.as_deref(),
+            Ok("/Doc_0/Signs/Sign_0/SignedValue.dat")
+        );
         assert_eq!(s.references[0].path.as_deref(), Ok("/Doc_0/Document.xml"));
         assert_eq!(s.references[0].check_value, "AAA=");
         assert_eq!(s.check_method.as_deref(), Some("sm3"));
@@ -263,7 +329,12 @@ mod tests {
     #[test]
     fn written_signature_reads_back() {
         let refs = vec![("/OFD.xml".to_owned(), "abc=".to_owned())];
-        let annots = vec![StampAnnot { id: "s002".into(), page_ref: "1".into(), boundary: "1 2 40 40".into(), clip: Some("0 0 8 40".into()) }];
+        let annots = vec![StampAnnot {
+            id: "s002".into(),
+            page_ref: "1".into(),
+            boundary: "1 2 40 40".into(),
+            clip: Some("0 0 8 40".into()),
+        }];
         let b = write_signature(&NewSignatureXml {
             provider: "eseal",
             version: "0.1",

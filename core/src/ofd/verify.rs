@@ -4,10 +4,10 @@
 //! says: references, the stored seal copy, stamp placement, `Type="Sign"` values and coverage.
 
 use super::OfdError;
-use crate::cms;
 use super::document::{self, DocBody, Document, parse_box};
 use super::package::{Package, dir_of};
 use super::signatures::{self, SignatureEntry, SignatureType, SignatureXml};
+use crate::cms;
 use crate::crypto::sm3::sm3;
 use crate::crypto::time::Time;
 use crate::crypto::{Certificate, sm2};
@@ -34,27 +34,51 @@ pub fn verify_file(path: &Path, opts: &OfdVerifyOptions) -> Result<VerificationR
 }
 
 /// Verifies every signature of every DocBody of `pkg`.
-pub fn verify(pkg: &Package, file_name: &str, opts: &OfdVerifyOptions) -> Result<VerificationReport, OfdError> {
+pub fn verify(
+    pkg: &Package,
+    file_name: &str,
+    opts: &OfdVerifyOptions,
+) -> Result<VerificationReport, OfdError> {
     let bodies = document::doc_bodies(pkg)?;
-    let mut report = VerificationReport { file: file_name.to_owned(), format: "ofd".into(), ..Default::default() };
+    let mut report = VerificationReport {
+        file: file_name.to_owned(),
+        format: "ofd".into(),
+        ..Default::default()
+    };
     let mut covered: BTreeSet<String> = BTreeSet::new();
     let mut signature_files: BTreeSet<String> = BTreeSet::new();
     let mut rendered: BTreeSet<String> = BTreeSet::new();
     for body in &bodies {
         rendered.extend(document::rendered_files(pkg, body));
-        let Some(list_path) = &body.signatures else { continue };
+        let Some(list_path) = &body.signatures else {
+            continue;
+        };
         signature_files.insert(list_path.clone());
         let doc = document::read_document(pkg, &body.doc_root).ok();
         let list = match signatures::read_list(pkg, list_path) {
             Ok(l) => l,
             Err(e) => {
-                report.document_checks.push(Check::failed(K::Structure, list_path.as_str(), format!("signature list unreadable: {e}"), format!("签名列表无法读取：{e}")));
+                report.document_checks.push(Check::failed(
+                    K::Structure,
+                    list_path.as_str(),
+                    format!("signature list unreadable: {e}"),
+                    format!("签名列表无法读取：{e}"),
+                ));
                 continue;
             }
         };
         let ids: BTreeSet<&str> = list.entries.iter().map(|e| e.id.as_str()).collect();
         for entry in &list.entries {
-            let r = verify_one(pkg, body, doc.as_ref(), entry, &ids, opts, &mut covered, &mut signature_files);
+            let r = verify_one(
+                pkg,
+                body,
+                doc.as_ref(),
+                entry,
+                &ids,
+                opts,
+                &mut covered,
+                &mut signature_files,
+            );
             report.signatures.push(r);
         }
     }
@@ -81,7 +105,9 @@ fn method_of(m: Option<&str>) -> Method {
         Some(s) if s == "1.2.156.10197.1.401" || s.eq_ignore_ascii_case("sm3") => Method::Sm3,
         Some("1.2.156.10197.1.401.2") => Method::Sm3WithZ,
         Some(s) if s.eq_ignore_ascii_case("sha1") || s == "1.3.14.3.2.26" => Method::Sha1,
-        Some(s) if s.eq_ignore_ascii_case("sha256") || s == "2.16.840.1.101.3.4.2.1" => Method::Sha256,
+        Some(s) if s.eq_ignore_ascii_case("sha256") || s == "2.16.840.1.101.3.4.2.1" => {
+            Method::Sha256
+        }
         Some(s) => Method::Unsupported(s.to_owned()),
     }
 }
@@ -96,8 +122,16 @@ mod tests {
         assert!(visible_on_page([10.0, 10.0, 40.0, 40.0], None, a4));
         assert!(!visible_on_page([300.0, 10.0, 40.0, 40.0], None, a4));
         // A cross-page slice: the Boundary sticks out, the clipped part is on the page.
-        assert!(visible_on_page([202.0, 40.0, 40.0, 40.0], Some("0 0 8 40"), a4));
-        assert!(!visible_on_page([202.0, 40.0, 40.0, 40.0], Some("10 0 8 40"), a4));
+        assert!(visible_on_page(
+            [202.0, 40.0, 40.0, 40.0],
+            Some("0 0 8 40"),
+            a4
+        ));
+        assert!(!visible_on_page(
+            [202.0, 40.0, 40.0, 40.0],
+            Some("10 0 8 40"),
+            a4
+        ));
         assert!(visible_on_page([1e9, 0.0, 1.0, 1.0], None, None));
     }
 }
@@ -117,28 +151,52 @@ fn verify_one(
         SignatureType::Seal => "seal",
         SignatureType::Sign => "sign",
     };
-    let mut r = SignatureReport { id: entry.id.clone(), kind: kind.into(), ..Default::default() };
+    let mut r = SignatureReport {
+        id: entry.id.clone(),
+        kind: kind.into(),
+        ..Default::default()
+    };
     let _ = body;
     // 1. Locate Signature.xml.
     let xml_path = match &entry.base_loc {
         Ok(p) => p.clone(),
         Err(why) => {
-            r.push(Check::failed(K::Structure, format!("Signature {}/@BaseLoc", entry.id), format!("BaseLoc {:?} is unusable: {why}", entry.base_loc_raw), "签名位置无效"));
+            r.push(Check::failed(
+                K::Structure,
+                format!("Signature {}/@BaseLoc", entry.id),
+                format!("BaseLoc {:?} is unusable: {why}", entry.base_loc_raw),
+                "签名位置无效",
+            ));
             return r;
         }
     };
     signature_files.insert(xml_path.clone());
     let Some((_, xml_bytes, ci)) = pkg.lookup(&xml_path) else {
-        r.push(Check::failed(K::MissingFile, &xml_path, "Signature.xml is missing", "签名描述文件缺失"));
+        r.push(Check::failed(
+            K::MissingFile,
+            &xml_path,
+            "Signature.xml is missing",
+            "签名描述文件缺失",
+        ));
         return r;
     };
     if ci {
-        r.push(Check::warning(K::Conformance, &xml_path, "found only by a case-insensitive name match", "文件名大小写不一致"));
+        r.push(Check::warning(
+            K::Conformance,
+            &xml_path,
+            "found only by a case-insensitive name match",
+            "文件名大小写不一致",
+        ));
     }
     let sx = match signatures::parse_signature(xml_bytes, &xml_path) {
         Ok(s) => s,
         Err(e) => {
-            r.push(Check::failed(K::Structure, &xml_path, e.to_string(), "签名描述文件无法解析"));
+            r.push(Check::failed(
+                K::Structure,
+                &xml_path,
+                e.to_string(),
+                "签名描述文件无法解析",
+            ));
             return r;
         }
     };
@@ -148,7 +206,10 @@ fn verify_one(
         format!(
             "Signature.xml parsed (Provider {}{}, SignatureDateTime {})",
             sx.provider.as_deref().unwrap_or("?"),
-            sx.provider_version.as_deref().map(|v| format!(" {v}")).unwrap_or_default(),
+            sx.provider_version
+                .as_deref()
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default(),
             sx.date_time.as_deref().unwrap_or("-")
         ),
         "签名描述文件结构正确",
@@ -163,13 +224,23 @@ fn verify_one(
     // The signature value (needed first: SM3-with-Z references use the signer key).
     let value: Option<Vec<u8>> = match &sx.signed_value {
         Err(why) => {
-            r.push(Check::failed(K::MissingFile, "SignedValue", format!("SignedValue {:?} is unusable: {why}", sx.signed_value_raw), "签名值位置无效"));
+            r.push(Check::failed(
+                K::MissingFile,
+                "SignedValue",
+                format!("SignedValue {:?} is unusable: {why}", sx.signed_value_raw),
+                "签名值位置无效",
+            ));
             None
         }
         Ok(p) => match pkg.get(p) {
             Some(b) => Some(b.to_vec()),
             None => {
-                r.push(Check::failed(K::MissingFile, p, "signature value missing: the SignedValue file is not in the package", "签名值文件缺失"));
+                r.push(Check::failed(
+                    K::MissingFile,
+                    p,
+                    "signature value missing: the SignedValue file is not in the package",
+                    "签名值文件缺失",
+                ));
                 None
             }
         },
@@ -178,22 +249,42 @@ fn verify_one(
         (SignatureType::Seal, Some(v)) => SesSignature::from_der(v).ok(),
         _ => None,
     };
-    let signer_key_cert: Option<Certificate> = ses_sig.as_ref().and_then(|s| s.signer_certificate().ok());
+    let signer_key_cert: Option<Certificate> =
+        ses_sig.as_ref().and_then(|s| s.signer_certificate().ok());
 
     // 2. References.
-    references(pkg, &sx, &xml_path, signer_key_cert.as_ref(), &mut r, covered);
+    references(
+        pkg,
+        &sx,
+        &xml_path,
+        signer_key_cert.as_ref(),
+        &mut r,
+        covered,
+    );
 
     // 3./4. The signature value.
     if let Some(v) = &value {
-        let sv_path = sx.signed_value.as_ref().map(String::as_str).unwrap_or("SignedValue");
+        let sv_path = sx
+            .signed_value
+            .as_ref()
+            .map(String::as_str)
+            .unwrap_or("SignedValue");
         match entry.kind {
-            SignatureType::Seal if ses_sig.is_none() && cms::content_type(v).is_some() && cms::parse(v).is_ok() => {
+            SignatureType::Seal
+                if ses_sig.is_none() && cms::content_type(v).is_some() && cms::parse(v).is_ok() =>
+            {
                 r.push(Check::warning(K::Conformance, "Signature/@Type", "Type is Seal (or absent) but the value is a GB/T 35275 SignedData: verified as Type=Sign", "类型标为电子签章，签名值却是 GB/T 35275 签名数据，按数字签名验证"));
                 r.kind = "sign".into();
                 verify_sign_value(v, sv_path, xml_bytes, &sx, opts, &mut r);
             }
             SignatureType::Seal => {
-                let mut sr = ses::verify_signature(v, DataCheck::Data(xml_bytes), Some(&xml_path), &entry.id, &opts.ses);
+                let mut sr = ses::verify_signature(
+                    v,
+                    DataCheck::Data(xml_bytes),
+                    Some(&xml_path),
+                    &entry.id,
+                    &opts.ses,
+                );
                 for c in &mut sr.checks {
                     if c.check == K::Structure && c.subject == "SES_Signature" {
                         c.subject = format!("{sv_path} (SES_Signature)");
@@ -208,12 +299,32 @@ fn verify_one(
                 // e. The stored seal copy equals the seal inside the signature.
                 if let (Some(Ok(seal_path)), Some(sig)) = (&sx.seal, &ses_sig) {
                     match pkg.get(seal_path) {
-                        None => r.push(Check::failed(K::MissingFile, seal_path, "the Seal file named by Signature.xml is missing", "印章文件缺失")),
-                        Some(b) if b == sig.seal.der() => r.push(Check::passed(K::SealCopy, seal_path, "equals the seal inside the signature", "印章文件与签章内印章一致")),
-                        Some(_) => r.push(Check::failed(K::SealCopy, seal_path, "differs from the seal inside the signature (replaced seal file)", "印章文件与签章内印章不一致")),
+                        None => r.push(Check::failed(
+                            K::MissingFile,
+                            seal_path,
+                            "the Seal file named by Signature.xml is missing",
+                            "印章文件缺失",
+                        )),
+                        Some(b) if b == sig.seal.der() => r.push(Check::passed(
+                            K::SealCopy,
+                            seal_path,
+                            "equals the seal inside the signature",
+                            "印章文件与签章内印章一致",
+                        )),
+                        Some(_) => r.push(Check::failed(
+                            K::SealCopy,
+                            seal_path,
+                            "differs from the seal inside the signature (replaced seal file)",
+                            "印章文件与签章内印章不一致",
+                        )),
                     }
                 } else if let Some(Err(why)) = &sx.seal {
-                    r.push(Check::failed(K::Structure, "Seal/BaseLoc", why.clone(), "印章位置无效"));
+                    r.push(Check::failed(
+                        K::Structure,
+                        "Seal/BaseLoc",
+                        why.clone(),
+                        "印章位置无效",
+                    ));
                 }
             }
             SignatureType::Sign => verify_sign_value(v, sv_path, xml_bytes, &sx, opts, &mut r),
@@ -225,18 +336,50 @@ fn verify_one(
         let subject = format!("StampAnnot {} (PageRef {})", a.id, a.page_ref);
         let page = doc.and_then(|d| d.pages.iter().position(|p| p.id == a.page_ref));
         match (page, parse_box(&a.boundary)) {
-            (None, _) => r.push(Check::failed(K::StampPlacement, subject, format!("PageRef {} names no page of the document", a.page_ref), "签章所在页面不存在")),
-            (Some(_), None) => r.push(Check::failed(K::StampPlacement, subject, format!("Boundary {:?} is not a box", a.boundary), "签章位置无效")),
-            (Some(i), Some(b)) if !visible_on_page(b, a.clip.as_deref(), doc.map(|d| d.pages[i].physical_box)) => r.push(Check::warning(
+            (None, _) => r.push(Check::failed(
                 K::StampPlacement,
                 subject,
-                format!("the stamp at {} {} mm ({}×{} mm) lies outside page {}", b[0], b[1], b[2], b[3], i + 1),
-                format!("签章位于第 {} 页页面之外", i + 1),
+                format!("PageRef {} names no page of the document", a.page_ref),
+                "签章所在页面不存在",
             )),
+            (Some(_), None) => r.push(Check::failed(
+                K::StampPlacement,
+                subject,
+                format!("Boundary {:?} is not a box", a.boundary),
+                "签章位置无效",
+            )),
+            (Some(i), Some(b))
+                if !visible_on_page(b, a.clip.as_deref(), doc.map(|d| d.pages[i].physical_box)) =>
+            {
+                r.push(Check::warning(
+                    K::StampPlacement,
+                    subject,
+                    format!(
+                        "the stamp at {} {} mm ({}×{} mm) lies outside page {}",
+                        b[0],
+                        b[1],
+                        b[2],
+                        b[3],
+                        i + 1
+                    ),
+                    format!("签章位于第 {} 页页面之外", i + 1),
+                ))
+            }
             (Some(i), Some(b)) => r.push(Check::passed(
                 K::StampPlacement,
                 subject,
-                format!("page {} at {} {} mm, {}×{} mm{}", i + 1, b[0], b[1], b[2], b[3], a.clip.as_deref().map(|c| format!(", clip {c}")).unwrap_or_default()),
+                format!(
+                    "page {} at {} {} mm, {}×{} mm{}",
+                    i + 1,
+                    b[0],
+                    b[1],
+                    b[2],
+                    b[3],
+                    a.clip
+                        .as_deref()
+                        .map(|c| format!(", clip {c}"))
+                        .unwrap_or_default()
+                ),
                 format!("第 {} 页", i + 1),
             )),
         }
@@ -244,9 +387,19 @@ fn verify_one(
     // 5. Relative (OFD 2.0).
     if let Some(base) = &entry.relative {
         if ids.contains(base.as_str()) {
-            r.push(Check::passed(K::Structure, "Signature/@Relative", format!("relative to signature {base} (verified separately)"), "关联签名存在"));
+            r.push(Check::passed(
+                K::Structure,
+                "Signature/@Relative",
+                format!("relative to signature {base} (verified separately)"),
+                "关联签名存在",
+            ));
         } else {
-            r.push(Check::failed(K::Structure, "Signature/@Relative", format!("names signature {base}, which is not in the list"), "关联签名不存在"));
+            r.push(Check::failed(
+                K::Structure,
+                "Signature/@Relative",
+                format!("names signature {base}, which is not in the list"),
+                "关联签名不存在",
+            ));
         }
     }
     r
@@ -266,19 +419,44 @@ fn visible_on_page(b: [f64; 4], clip: Option<&str>, page: Option<[f64; 4]>) -> b
     x < p[0] + p[2] && x + w > p[0] && y < p[1] + p[3] && y + h > p[1] && w > 0.0 && h > 0.0
 }
 
-fn references(pkg: &Package, sx: &SignatureXml, xml_path: &str, signer: Option<&Certificate>, r: &mut SignatureReport, covered: &mut BTreeSet<String>) {
+fn references(
+    pkg: &Package,
+    sx: &SignatureXml,
+    xml_path: &str,
+    signer: Option<&Certificate>,
+    r: &mut SignatureReport,
+    covered: &mut BTreeSet<String>,
+) {
     if sx.references.is_empty() {
-        r.push(Check::failed(K::FileDigest, format!("{xml_path} References"), "the signature protects no file", "签名未保护任何文件"));
+        r.push(Check::failed(
+            K::FileDigest,
+            format!("{xml_path} References"),
+            "the signature protects no file",
+            "签名未保护任何文件",
+        ));
         return;
     }
     let method = method_of(sx.check_method.as_deref());
     if let Method::Unsupported(m) = &method {
-        r.push(Check::indeterminate(K::FileDigest, "References/@CheckMethod", format!("unsupported digest method {m}"), "不支持的摘要算法"));
+        r.push(Check::indeterminate(
+            K::FileDigest,
+            "References/@CheckMethod",
+            format!("unsupported digest method {m}"),
+            "不支持的摘要算法",
+        ));
     }
     if matches!(method, Method::Sm3WithZ) {
-        r.push(Check::warning(K::Conformance, "References/@CheckMethod", "1.2.156.10197.1.401.2: digests are SM3(Z ‖ file) with the signer key", "摘要算法为带公钥的 SM3"));
+        r.push(Check::warning(
+            K::Conformance,
+            "References/@CheckMethod",
+            "1.2.156.10197.1.401.2: digests are SM3(Z ‖ file) with the signer key",
+            "摘要算法为带公钥的 SM3",
+        ));
     }
-    let own: Vec<&str> = [Some(xml_path), sx.signed_value.as_deref().ok()].into_iter().flatten().collect();
+    let own: Vec<&str> = [Some(xml_path), sx.signed_value.as_deref().ok()]
+        .into_iter()
+        .flatten()
+        .collect();
     let mut seen = BTreeSet::new();
     let (mut ok, mut total) = (0usize, 0usize);
     for rf in &sx.references {
@@ -286,24 +464,46 @@ fn references(pkg: &Package, sx: &SignatureXml, xml_path: &str, signer: Option<&
         let path = match &rf.path {
             Ok(p) => p.clone(),
             Err(why) => {
-                r.push(Check::failed(K::FileDigest, format!("FileRef {:?}", rf.file_ref), format!("unusable path: {why}"), "引用路径无效"));
+                r.push(Check::failed(
+                    K::FileDigest,
+                    format!("FileRef {:?}", rf.file_ref),
+                    format!("unusable path: {why}"),
+                    "引用路径无效",
+                ));
                 continue;
             }
         };
         if !seen.insert(path.clone()) {
-            r.push(Check::warning(K::Conformance, &path, "referenced twice", "重复引用"));
+            r.push(Check::warning(
+                K::Conformance,
+                &path,
+                "referenced twice",
+                "重复引用",
+            ));
         }
         if own.contains(&path.as_str()) {
-            r.push(Check::warning(K::Conformance, &path, "a signature cannot protect its own Signature.xml or value", "签名引用了自身文件"));
+            r.push(Check::warning(
+                K::Conformance,
+                &path,
+                "a signature cannot protect its own Signature.xml or value",
+                "签名引用了自身文件",
+            ));
         }
         covered.insert(path.clone());
         let Some(data) = pkg.get(&path) else {
-            r.push(Check::failed(K::MissingFile, &path, "a protected file was removed from the package", "受保护的文件已被删除"));
+            r.push(Check::failed(
+                K::MissingFile,
+                &path,
+                "a protected file was removed from the package",
+                "受保护的文件已被删除",
+            ));
             continue;
         };
         let digest: Option<Vec<u8>> = match &method {
             Method::Sm3 => Some(sm3(data).to_vec()),
-            Method::Sm3WithZ => signer.and_then(|c| c.sm2_public_key().ok()).map(|pk| sm2::message_digest(pk, sm2::DEFAULT_ID, data).to_vec()),
+            Method::Sm3WithZ => signer
+                .and_then(|c| c.sm2_public_key().ok())
+                .map(|pk| sm2::message_digest(pk, sm2::DEFAULT_ID, data).to_vec()),
             Method::Sha1 => {
                 use sha1::Digest;
                 Some(sha1::Sha1::digest(data).to_vec())
@@ -315,44 +515,99 @@ fn references(pkg: &Package, sx: &SignatureXml, xml_path: &str, signer: Option<&
             Method::Unsupported(_) => None,
         };
         let Some(d) = digest else { continue };
-        let stored = base64::engine::general_purpose::STANDARD.decode(rf.check_value.split_whitespace().collect::<String>()).unwrap_or_default();
+        let stored = base64::engine::general_purpose::STANDARD
+            .decode(rf.check_value.split_whitespace().collect::<String>())
+            .unwrap_or_default();
         if stored == d {
             ok += 1;
         } else {
-            r.push(Check::failed(K::FileDigest, &path, format!("changed after signing: digest {} ≠ CheckValue {}", b64(&d), rf.check_value), "文件在签名后被修改"));
+            r.push(Check::failed(
+                K::FileDigest,
+                &path,
+                format!(
+                    "changed after signing: digest {} ≠ CheckValue {}",
+                    b64(&d),
+                    rf.check_value
+                ),
+                "文件在签名后被修改",
+            ));
         }
     }
     if ok > 0 {
-        r.push(Check::passed(K::FileDigest, format!("{xml_path} References"), format!("{ok} of {total} referenced files match their digests"), format!("{ok}/{total} 个受保护文件摘要一致")));
+        r.push(Check::passed(
+            K::FileDigest,
+            format!("{xml_path} References"),
+            format!("{ok} of {total} referenced files match their digests"),
+            format!("{ok}/{total} 个受保护文件摘要一致"),
+        ));
     }
 }
 
 /// messageDigest of a `Type="Sign"` SignerInfo against SM3(Signature.xml).
 fn push_digest_check(r: &mut SignatureReport, subj: &str, d: cms::DigestCheck) {
     match d {
-        cms::DigestCheck::Matches => r.push(Check::passed(K::DataDigest, format!("{subj} messageDigest"), "SM3 of Signature.xml matches", "原文摘要一致")),
-        cms::DigestCheck::Differs => r.push(Check::failed(K::DataDigest, format!("{subj} messageDigest"), "Signature.xml changed: its SM3 differs from messageDigest", "签名描述文件已被修改")),
-        cms::DigestCheck::Missing => r.push(Check::failed(K::DataDigest, subj, "signed attributes without messageDigest", "缺少消息摘要属性")),
+        cms::DigestCheck::Matches => r.push(Check::passed(
+            K::DataDigest,
+            format!("{subj} messageDigest"),
+            "SM3 of Signature.xml matches",
+            "原文摘要一致",
+        )),
+        cms::DigestCheck::Differs => r.push(Check::failed(
+            K::DataDigest,
+            format!("{subj} messageDigest"),
+            "Signature.xml changed: its SM3 differs from messageDigest",
+            "签名描述文件已被修改",
+        )),
+        cms::DigestCheck::Missing => r.push(Check::failed(
+            K::DataDigest,
+            subj,
+            "signed attributes without messageDigest",
+            "缺少消息摘要属性",
+        )),
         cms::DigestCheck::NoSignedAttributes | cms::DigestCheck::Unsupported => {}
     }
 }
 
 /// `Type="Sign"`: GB/T 35275 SignedData, or a bare SM2 signature over Signature.xml.
-fn verify_sign_value(value: &[u8], sv_path: &str, xml: &[u8], sx: &SignatureXml, opts: &OfdVerifyOptions, r: &mut SignatureReport) {
-    let stated_time = sx.date_time.as_deref().and_then(|t| Time::parse_lenient(t).ok()).map(|t| t.0);
+fn verify_sign_value(
+    value: &[u8],
+    sv_path: &str,
+    xml: &[u8],
+    sx: &SignatureXml,
+    opts: &OfdVerifyOptions,
+    r: &mut SignatureReport,
+) {
+    let stated_time = sx
+        .date_time
+        .as_deref()
+        .and_then(|t| Time::parse_lenient(t).ok())
+        .map(|t| t.0);
     if cms::content_type(value).is_some() {
         r.version = "GB/T 35275".into();
         let sd = match cms::parse(value) {
             Ok(sd) => sd,
             Err(e) => {
-                r.push(Check::failed(K::Structure, sv_path, format!("SignedData unreadable: {e}"), "签名数据结构错误"));
+                r.push(Check::failed(
+                    K::Structure,
+                    sv_path,
+                    format!("SignedData unreadable: {e}"),
+                    "签名数据结构错误",
+                ));
                 return;
             }
         };
         r.push(Check::passed(
             K::Structure,
             sv_path,
-            format!("GB/T 35275 SignedData{} with {} signer(s)", if sd.ber { " (BER, indefinite lengths)" } else { "" }, sd.signers.len()),
+            format!(
+                "GB/T 35275 SignedData{} with {} signer(s)",
+                if sd.ber {
+                    " (BER, indefinite lengths)"
+                } else {
+                    ""
+                },
+                sd.signers.len()
+            ),
             "签名数据结构正确",
         ));
         let mut pool = sd.certificates.clone();
@@ -364,15 +619,38 @@ fn verify_sign_value(value: &[u8], sv_path: &str, xml: &[u8], sx: &SignatureXml,
             // Encapsulated content: Signature.xml itself, or (tongz) its SM3 digest.
             if let Some(content) = &sd.content {
                 if content.as_slice() == xml {
-                    r.push(Check::passed(K::DataDigest, &subj, "the encapsulated content is this Signature.xml", "封装内容与签名描述文件一致"));
+                    r.push(Check::passed(
+                        K::DataDigest,
+                        &subj,
+                        "the encapsulated content is this Signature.xml",
+                        "封装内容与签名描述文件一致",
+                    ));
                 } else if content.as_slice() == sm3(xml) {
-                    r.push(Check::passed(K::DataDigest, &subj, "the encapsulated content is SM3 of this Signature.xml", "封装内容为签名描述文件的 SM3 摘要"));
+                    r.push(Check::passed(
+                        K::DataDigest,
+                        &subj,
+                        "the encapsulated content is SM3 of this Signature.xml",
+                        "封装内容为签名描述文件的 SM3 摘要",
+                    ));
                 } else {
-                    r.push(Check::failed(K::DataDigest, &subj, "the encapsulated content is neither this Signature.xml nor its SM3 digest", "封装内容与签名描述文件不一致"));
+                    r.push(Check::failed(
+                        K::DataDigest,
+                        &subj,
+                        "the encapsulated content is neither this Signature.xml nor its SM3 digest",
+                        "封装内容与签名描述文件不一致",
+                    ));
                 }
             }
-            let Some(cert) = si.find_cert(&pool).or_else(|| (pool.len() == 1).then(|| &pool[0])) else {
-                r.push(Check::indeterminate(K::SignerSignature, &subj, "the signer's certificate is neither in the SignedData nor given (--cert)", "缺少签名者证书"));
+            let Some(cert) = si
+                .find_cert(&pool)
+                .or_else(|| (pool.len() == 1).then(|| &pool[0]))
+            else {
+                r.push(Check::indeterminate(
+                    K::SignerSignature,
+                    &subj,
+                    "the signer's certificate is neither in the SignedData nor given (--cert)",
+                    "缺少签名者证书",
+                ));
                 continue;
             };
             r.signer = Some(cert.summary());
@@ -381,8 +659,21 @@ fn verify_sign_value(value: &[u8], sv_path: &str, xml: &[u8], sx: &SignatureXml,
             let content: &[u8] = sd.content.as_deref().unwrap_or(xml);
             let v = cms::verify_signer(si, cert, Some(&sm3(xml)), &[content]);
             match v.signature {
-                Ok(()) => r.push(Check::passed(K::SignerSignature, &subj, format!("{} signature verifies", v.signature_alg), "签名值有效")),
-                Err(e) => r.push(Check::failed(K::SignerSignature, &subj, format!("signature does not verify ({} with signer ID 1234567812345678): {e}", v.signature_alg), "签名值无效")),
+                Ok(()) => r.push(Check::passed(
+                    K::SignerSignature,
+                    &subj,
+                    format!("{} signature verifies", v.signature_alg),
+                    "签名值有效",
+                )),
+                Err(e) => r.push(Check::failed(
+                    K::SignerSignature,
+                    &subj,
+                    format!(
+                        "signature does not verify ({} with signer ID 1234567812345678): {e}",
+                        v.signature_alg
+                    ),
+                    "签名值无效",
+                )),
             }
             let (at, source) = match si.signing_time {
                 Some(t) => (Some(t), "CMS signingTime"),
@@ -390,7 +681,15 @@ fn verify_sign_value(value: &[u8], sv_path: &str, xml: &[u8], sx: &SignatureXml,
             };
             r.signing_time = at.map(|t| t.to_iso());
             r.signing_time_source = Some(source.into());
-            ses::verify::certificate_checks(cert, "signer", "签名者", at, &pool, &opts.ses, &mut r.checks);
+            ses::verify::certificate_checks(
+                cert,
+                "signer",
+                "签名者",
+                at,
+                &pool,
+                &opts.ses,
+                &mut r.checks,
+            );
         }
         return;
     }
@@ -399,16 +698,34 @@ fn verify_sign_value(value: &[u8], sv_path: &str, xml: &[u8], sx: &SignatureXml,
     let sig = match sm2::Signature::parse_lenient(value) {
         Ok((s, _)) => s,
         Err(e) => {
-            r.push(Check::failed(K::Structure, sv_path, format!("neither SignedData nor an SM2 signature: {e}"), "签名值结构错误"));
+            r.push(Check::failed(
+                K::Structure,
+                sv_path,
+                format!("neither SignedData nor an SM2 signature: {e}"),
+                "签名值结构错误",
+            ));
             return;
         }
     };
-    r.push(Check::passed(K::Structure, sv_path, "bare SM2 signature over Signature.xml (no certificate inside)", "裸 SM2 签名值"));
+    r.push(Check::passed(
+        K::Structure,
+        sv_path,
+        "bare SM2 signature over Signature.xml (no certificate inside)",
+        "裸 SM2 签名值",
+    ));
     if opts.sign_certs.is_empty() {
-        r.push(Check::indeterminate(K::SignerSignature, sv_path, "the value holds no certificate; give the signer's certificate (--cert) to verify it", "签名值不含证书，需提供签名者证书"));
+        r.push(Check::indeterminate(
+            K::SignerSignature,
+            sv_path,
+            "the value holds no certificate; give the signer's certificate (--cert) to verify it",
+            "签名值不含证书，需提供签名者证书",
+        ));
         return;
     }
-    let found = opts.sign_certs.iter().find(|c| c.sm2_public_key().is_ok_and(|pk| sm2::verify(pk, sm2::DEFAULT_ID, xml, &sig).is_ok()));
+    let found = opts.sign_certs.iter().find(|c| {
+        c.sm2_public_key()
+            .is_ok_and(|pk| sm2::verify(pk, sm2::DEFAULT_ID, xml, &sig).is_ok())
+    });
     match found {
         Some(cert) => {
             r.signer = Some(cert.summary());
@@ -428,7 +745,13 @@ fn verify_sign_value(value: &[u8], sv_path: &str, xml: &[u8], sx: &SignatureXml,
 
 /// Coverage (ses-ofd-spec §2.8 step 6): rendered files no signature protects, files no
 /// signature knows, and orphan signature directories.
-fn coverage_checks(pkg: &Package, rendered: &BTreeSet<String>, covered: &BTreeSet<String>, signature_files: &BTreeSet<String>, report: &mut VerificationReport) {
+fn coverage_checks(
+    pkg: &Package,
+    rendered: &BTreeSet<String>,
+    covered: &BTreeSet<String>,
+    signature_files: &BTreeSet<String>,
+    report: &mut VerificationReport,
+) {
     if report.signatures.is_empty() {
         return;
     }
@@ -449,7 +772,11 @@ fn coverage_checks(pkg: &Package, rendered: &BTreeSet<String>, covered: &BTreeSe
             "该文件参与显示但未受任何签名保护，可被替换而不影响签名",
         ));
     }
-    let sign_dirs: BTreeSet<&str> = signature_files.iter().map(|p| dir_of(p)).filter(|d| !d.is_empty()).collect();
+    let sign_dirs: BTreeSet<&str> = signature_files
+        .iter()
+        .map(|p| dir_of(p))
+        .filter(|d| !d.is_empty())
+        .collect();
     let mut extra = BTreeMap::new();
     for name in pkg.names() {
         let p = format!("/{name}");
@@ -457,18 +784,32 @@ fn coverage_checks(pkg: &Package, rendered: &BTreeSet<String>, covered: &BTreeSe
             continue;
         }
         let d = dir_of(&p);
-        let looks_like_sig = name.ends_with("Signature.xml") || name.ends_with(".dat") || name.ends_with(".esl");
+        let looks_like_sig =
+            name.ends_with("Signature.xml") || name.ends_with(".dat") || name.ends_with(".esl");
         if looks_like_sig && !sign_dirs.contains(d) {
-            extra.insert(p, ("a signature file that Signatures.xml does not list (orphan signature)", "未登记的签名文件"));
+            extra.insert(
+                p,
+                (
+                    "a signature file that Signatures.xml does not list (orphan signature)",
+                    "未登记的签名文件",
+                ),
+            );
         } else if !sign_dirs.contains(d) {
             extra.insert(p, ("in the package but protected by no signature and not part of the rendered document", "未受签名保护的文件"));
         }
     }
     for (p, (en, zh)) in extra {
-        report.document_checks.push(Check::warning(K::ModifiedAfterSigning, p, en, zh));
+        report
+            .document_checks
+            .push(Check::warning(K::ModifiedAfterSigning, p, en, zh));
     }
     if uncovered_rendered.is_empty() {
-        report.document_checks.push(Check::passed(K::Coverage, "document", "every rendered file is protected by a signature", "所有显示内容均受签名保护"));
+        report.document_checks.push(Check::passed(
+            K::Coverage,
+            "document",
+            "every rendered file is protected by a signature",
+            "所有显示内容均受签名保护",
+        ));
     }
 }
 
@@ -514,7 +855,17 @@ pub fn inspect(pkg: &Package) -> Result<Inspection, OfdError> {
     let mut documents = Vec::new();
     for body in document::doc_bodies(pkg)? {
         let doc = document::read_document(pkg, &body.doc_root)?;
-        let pages = doc.pages.iter().enumerate().map(|(i, p)| PageInspection { index: i + 1, id: p.id.clone(), content: p.content.clone(), physical_box_mm: p.physical_box }).collect();
+        let pages = doc
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PageInspection {
+                index: i + 1,
+                id: p.id.clone(),
+                content: p.content.clone(),
+                physical_box_mm: p.physical_box,
+            })
+            .collect();
         let mut sigs = Vec::new();
         if let Some(lp) = &body.signatures
             && let Ok(list) = signatures::read_list(pkg, lp)
@@ -532,15 +883,37 @@ pub fn inspect(pkg: &Package) -> Result<Inspection, OfdError> {
                     seal_name: None,
                     error: None,
                 };
-                match e.base_loc.as_ref().ok().and_then(|p| pkg.get(p).map(|b| (p, b))).map(|(p, b)| signatures::parse_signature(b, p)) {
+                match e
+                    .base_loc
+                    .as_ref()
+                    .ok()
+                    .and_then(|p| pkg.get(p).map(|b| (p, b)))
+                    .map(|(p, b)| signatures::parse_signature(b, p))
+                {
                     Some(Ok(sx)) => {
                         s.provider = sx.provider.clone();
                         s.date_time = sx.date_time.clone();
                         s.check_method = sx.check_method.clone();
                         s.references = sx.references.len();
-                        s.stamp_annots = sx.stamp_annots.iter().map(|a| format!("{} PageRef {} Boundary {}{}", a.id, a.page_ref, a.boundary, a.clip.as_deref().map(|c| format!(" Clip {c}")).unwrap_or_default())).collect();
+                        s.stamp_annots = sx
+                            .stamp_annots
+                            .iter()
+                            .map(|a| {
+                                format!(
+                                    "{} PageRef {} Boundary {}{}",
+                                    a.id,
+                                    a.page_ref,
+                                    a.boundary,
+                                    a.clip
+                                        .as_deref()
+                                        .map(|c| format!(" Clip {c}"))
+                                        .unwrap_or_default()
+                                )
+                            })
+                            .collect();
                         if let Some(v) = sx.signed_value.ok().and_then(|p| pkg.get(&p)) {
-                            s.seal_name = SesSignature::from_der(v).ok().map(|x| x.seal.name.clone());
+                            s.seal_name =
+                                SesSignature::from_der(v).ok().map(|x| x.seal.name.clone());
                         }
                     }
                     Some(Err(err)) => s.error = Some(err.to_string()),
@@ -549,7 +922,15 @@ pub fn inspect(pkg: &Package) -> Result<Inspection, OfdError> {
                 sigs.push(s);
             }
         }
-        documents.push(DocInspection { doc_root: body.doc_root.clone(), pages, signatures_xml: body.signatures.clone(), signatures: sigs });
+        documents.push(DocInspection {
+            doc_root: body.doc_root.clone(),
+            pages,
+            signatures_xml: body.signatures.clone(),
+            signatures: sigs,
+        });
     }
-    Ok(Inspection { documents, files: pkg.names().count() })
+    Ok(Inspection {
+        documents,
+        files: pkg.names().count(),
+    })
 }

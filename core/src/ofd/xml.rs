@@ -25,7 +25,10 @@ pub struct Element {
 
 impl Element {
     pub fn attr(&self, local: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == local).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == local)
+            .map(|(_, v)| v.as_str())
     }
     pub fn child(&self, local: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name == local)
@@ -64,7 +67,10 @@ fn local(q: &str) -> String {
 
 /// Parses `bytes` (a part named `part` for error messages) into its root element.
 pub fn parse(bytes: &[u8], part: &str) -> Result<Element, OfdError> {
-    let err = |why: String| OfdError::Xml { part: part.to_owned(), why };
+    let err = |why: String| OfdError::Xml {
+        part: part.to_owned(),
+        why,
+    };
     let mut reader = quick_xml::Reader::from_reader(bytes);
     reader.config_mut().trim_text(false);
     let mut stack: Vec<Element> = Vec::new();
@@ -72,7 +78,9 @@ pub fn parse(bytes: &[u8], part: &str) -> Result<Element, OfdError> {
     let mut count = 0usize;
     let mut buf = Vec::new();
     loop {
-        let ev = reader.read_event_into(&mut buf).map_err(|e| err(format!("at byte {}: {e}", reader.buffer_position())))?;
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| err(format!("at byte {}: {e}", reader.buffer_position())))?;
         match ev {
             Event::Start(ref s) | Event::Empty(ref s) => {
                 count += 1;
@@ -86,14 +94,21 @@ pub fn parse(bytes: &[u8], part: &str) -> Result<Element, OfdError> {
                     return Err(err("content after the root element".into()));
                 }
                 let qname = s.name().as_ref().to_owned();
-                let mut el = Element { name: local(s.name().as_ref()), qname, ..Default::default() };
+                let mut el = Element {
+                    name: local(s.name().as_ref()),
+                    qname,
+                    ..Default::default()
+                };
                 for a in s.attributes() {
                     let a = a.map_err(|e| err(format!("attribute: {e}")))?;
                     let key = a.key.as_ref();
                     if key == "xmlns" || key.starts_with("xmlns:") {
                         continue;
                     }
-                    let v = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|e| err(format!("attribute value: {e}")))?.into_owned();
+                    let v = a
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|e| err(format!("attribute value: {e}")))?
+                        .into_owned();
                     el.attrs.push((local(key), v));
                 }
                 if matches!(ev, Event::Empty(_)) {
@@ -106,7 +121,9 @@ pub fn parse(bytes: &[u8], part: &str) -> Result<Element, OfdError> {
                 }
             }
             Event::End(_) => {
-                let el = stack.pop().ok_or_else(|| err("unbalanced end tag".into()))?;
+                let el = stack
+                    .pop()
+                    .ok_or_else(|| err("unbalanced end tag".into()))?;
                 match stack.last_mut() {
                     Some(p) => p.children.push(el),
                     None => root = Some(el),
@@ -124,11 +141,15 @@ pub fn parse(bytes: &[u8], part: &str) -> Result<Element, OfdError> {
             }
             Event::GeneralRef(r) => {
                 if let Some(p) = stack.last_mut() {
-                    match r.resolve_char_ref().map_err(|e| err(format!("character reference: {e}")))? {
+                    match r
+                        .resolve_char_ref()
+                        .map_err(|e| err(format!("character reference: {e}")))?
+                    {
                         Some(c) => p.text.push(c),
                         None => {
                             let text = format!("&{};", &*r);
-                            let s = quick_xml::escape::unescape(&text).map_err(|e| err(format!("entity: {e}")))?;
+                            let s = quick_xml::escape::unescape(&text)
+                                .map_err(|e| err(format!("entity: {e}")))?;
                             p.text.push_str(&s);
                         }
                     }
@@ -161,7 +182,10 @@ mod tests {
         let b = parse(br#"<OFD xmlns="http://www.ofdspec.org"><DocBody><DocRoot> Doc_0/Document.xml </DocRoot></DocBody></OFD>"#, "b").unwrap();
         for e in [&a, &b] {
             assert_eq!(e.name, "OFD");
-            assert_eq!(e.child("DocBody").unwrap().child_text("DocRoot"), Some("Doc_0/Document.xml"));
+            assert_eq!(
+                e.child("DocBody").unwrap().child_text("DocRoot"),
+                Some("Doc_0/Document.xml")
+            );
         }
         assert_eq!(a.prefix(), "ofd:");
         assert_eq!(b.prefix(), "");
@@ -204,7 +228,10 @@ pub struct Span {
 
 /// The spans of every element down to `max_depth` (root = depth 1), in document order.
 pub fn spans(bytes: &[u8], part: &str, max_depth: usize) -> Result<Vec<Span>, OfdError> {
-    let err = |why: String| OfdError::Xml { part: part.to_owned(), why };
+    let err = |why: String| OfdError::Xml {
+        part: part.to_owned(),
+        why,
+    };
     let mut reader = quick_xml::Reader::from_reader(bytes);
     let mut open: Vec<(Span, usize)> = Vec::new();
     let mut names: Vec<String> = Vec::new();
@@ -212,7 +239,9 @@ pub fn spans(bytes: &[u8], part: &str, max_depth: usize) -> Result<Vec<Span>, Of
     let mut buf = Vec::new();
     loop {
         let before = reader.buffer_position() as usize;
-        let ev = reader.read_event_into(&mut buf).map_err(|e| err(e.to_string()))?;
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| err(e.to_string()))?;
         let after = reader.buffer_position() as usize;
         match ev {
             Event::Start(s) => {
@@ -220,7 +249,15 @@ pub fn spans(bytes: &[u8], part: &str, max_depth: usize) -> Result<Vec<Span>, Of
                 if names.len() > MAX_DEPTH {
                     return Err(err("too deep".into()));
                 }
-                let sp = Span { path: names.clone(), qname: s.name().as_ref().to_owned(), start: before, inner_start: after, inner_end: after, end: after, empty: false };
+                let sp = Span {
+                    path: names.clone(),
+                    qname: s.name().as_ref().to_owned(),
+                    start: before,
+                    inner_start: after,
+                    inner_end: after,
+                    end: after,
+                    empty: false,
+                };
                 let idx = out.len();
                 if names.len() <= max_depth {
                     out.push(sp.clone());
@@ -230,7 +267,15 @@ pub fn spans(bytes: &[u8], part: &str, max_depth: usize) -> Result<Vec<Span>, Of
             Event::Empty(s) if names.len() < max_depth => {
                 let mut path = names.clone();
                 path.push(local(s.name().as_ref()));
-                out.push(Span { path, qname: s.name().as_ref().to_owned(), start: before, inner_start: after, inner_end: after, end: after, empty: true });
+                out.push(Span {
+                    path,
+                    qname: s.name().as_ref().to_owned(),
+                    start: before,
+                    inner_start: after,
+                    inner_end: after,
+                    end: after,
+                    empty: true,
+                });
             }
             Event::End(_) => {
                 let (_, idx) = open.pop().ok_or_else(|| err("unbalanced end tag".into()))?;
@@ -278,6 +323,9 @@ mod span_tests {
         let d = s.iter().find(|s| s.path == ["R", "B", "D"]).unwrap();
         assert!(d.empty);
         let edited = splice(x, vec![(b.inner_end, b.inner_end, "<a:E/>".into())]);
-        assert_eq!(edited, b"<a:R><a:B x='1'><a:C>t</a:C><a:D/><a:E/></a:B></a:R>");
+        assert_eq!(
+            edited,
+            b"<a:R><a:B x='1'><a:C>t</a:C><a:D/><a:E/></a:B></a:R>"
+        );
     }
 }

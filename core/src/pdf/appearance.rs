@@ -27,9 +27,13 @@ pub(crate) fn decode_png(bytes: &[u8]) -> Result<Raster, PdfError> {
     if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
         return Err(bad(format!("{w}×{h} pixels is outside 1..{MAX_SIDE}")));
     }
-    let size = reader.output_buffer_size().ok_or_else(|| bad("image too large".into()))?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| bad("image too large".into()))?;
     let mut buf = vec![0; size];
-    let info = reader.next_frame(&mut buf).map_err(|e| bad(e.to_string()))?;
+    let info = reader
+        .next_frame(&mut buf)
+        .map_err(|e| bad(e.to_string()))?;
     let n = (w * h) as usize;
     let (mut rgb, mut alpha) = (Vec::with_capacity(n * 3), Vec::with_capacity(n));
     let px = &buf[..info.buffer_size()];
@@ -49,13 +53,23 @@ pub(crate) fn decode_png(bytes: &[u8]) -> Result<Raster, PdfError> {
     if rgb.len() != n * 3 {
         return Err(bad("unexpected sample count".into()));
     }
-    let alpha = if alpha.len() == n && alpha.iter().any(|&a| a != 255) { Some(alpha) } else { None };
-    Ok(Raster { width: w, height: h, rgb, alpha })
+    let alpha = if alpha.len() == n && alpha.iter().any(|&a| a != 255) {
+        Some(alpha)
+    } else {
+        None
+    };
+    Ok(Raster {
+        width: w,
+        height: h,
+        rgb,
+        alpha,
+    })
 }
 
 fn compressed(dict: Dictionary, content: Vec<u8>) -> Result<Stream, PdfError> {
     let mut s = Stream::new(dict, content);
-    s.compress().map_err(|e| PdfError::Picture(format!("compressing: {e}")))?;
+    s.compress()
+        .map_err(|e| PdfError::Picture(format!("compressing: {e}")))?;
     Ok(s)
 }
 
@@ -82,7 +96,14 @@ pub(crate) fn image_objects(r: &Raster) -> Result<(Stream, Option<Stream>), PdfE
 /// A form XObject of `bbox_w` × `h` that draws `image` scaled to `w` × `h`, shifted left by
 /// `shift` (0 for a whole stamp; the strip's offset for a cross-page strip: the BBox clips).
 /// On a page with `/Rotate r` the form's `/Matrix` turns it by r so it shows upright (§12.5.5).
-pub(crate) fn form(image: lopdf::ObjectId, bbox_w: f64, w: f64, h: f64, shift: f64, rotate: i64) -> Stream {
+pub(crate) fn form(
+    image: lopdf::ObjectId,
+    bbox_w: f64,
+    w: f64,
+    h: f64,
+    shift: f64,
+    rotate: i64,
+) -> Stream {
     let mut xobjects = Dictionary::new();
     xobjects.set("Im0", Object::Reference(image));
     let mut res = Dictionary::new();
@@ -90,7 +111,10 @@ pub(crate) fn form(image: lopdf::ObjectId, bbox_w: f64, w: f64, h: f64, shift: f
     let mut d = Dictionary::new();
     d.set("Type", Object::Name(b"XObject".to_vec()));
     d.set("Subtype", Object::Name(b"Form".to_vec()));
-    d.set("BBox", Object::Array(vec![0.into(), 0.into(), real(bbox_w), real(h)]));
+    d.set(
+        "BBox",
+        Object::Array(vec![0.into(), 0.into(), real(bbox_w), real(h)]),
+    );
     d.set("Resources", Object::Dictionary(res));
     let (c, s) = match rotate.rem_euclid(360) {
         90 => (0, 1),
@@ -99,9 +123,24 @@ pub(crate) fn form(image: lopdf::ObjectId, bbox_w: f64, w: f64, h: f64, shift: f
         _ => (1, 0),
     };
     if (c, s) != (1, 0) {
-        d.set("Matrix", Object::Array(vec![c.into(), s.into(), (-s).into(), c.into(), 0.into(), 0.into()]));
+        d.set(
+            "Matrix",
+            Object::Array(vec![
+                c.into(),
+                s.into(),
+                (-s).into(),
+                c.into(),
+                0.into(),
+                0.into(),
+            ]),
+        );
     }
-    let content = format!("q {} 0 0 {} {} 0 cm /Im0 Do Q", format_real(w), format_real(h), format_real(-shift));
+    let content = format!(
+        "q {} 0 0 {} {} 0 cm /Im0 Do Q",
+        format_real(w),
+        format_real(h),
+        format_real(-shift)
+    );
     Stream::new(d, content.into_bytes())
 }
 
@@ -110,10 +149,17 @@ pub(crate) fn empty_form() -> Stream {
     let mut d = Dictionary::new();
     d.set("Type", Object::Name(b"XObject".to_vec()));
     d.set("Subtype", Object::Name(b"Form".to_vec()));
-    d.set("BBox", Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]));
+    d.set(
+        "BBox",
+        Object::Array(vec![0.into(), 0.into(), 0.into(), 0.into()]),
+    );
     Stream::new(d, Vec::new())
 }
 
 pub(crate) fn real(v: f64) -> Object {
-    if v.fract() == 0.0 && v.abs() < 1e9 { Object::Integer(v as i64) } else { Object::Real(v as f32) }
+    if v.fract() == 0.0 && v.abs() < 1e9 {
+        Object::Integer(v as i64)
+    } else {
+        Object::Real(v as f32)
+    }
 }

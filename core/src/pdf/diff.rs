@@ -46,7 +46,10 @@ fn dict_of(o: &Object) -> Option<&lopdf::Dictionary> {
 }
 
 fn name_is(d: &lopdf::Dictionary, key: &[u8], v: &[u8]) -> bool {
-    d.get(key).and_then(Object::as_name).map(|n| n == v).unwrap_or(false)
+    d.get(key)
+        .and_then(Object::as_name)
+        .map(|n| n == v)
+        .unwrap_or(false)
 }
 
 /// Keys whose values differ between two dictionaries.
@@ -66,11 +69,19 @@ fn changed_keys(a: &lopdf::Dictionary, b: &lopdf::Dictionary) -> BTreeSet<Vec<u8
 }
 
 /// `new` keeps every element of `old` (an array that only grew).
-fn superset(old: Option<&Object>, new: Option<&Object>, old_doc: &Document, new_doc: &Document) -> bool {
+fn superset(
+    old: Option<&Object>,
+    new: Option<&Object>,
+    old_doc: &Document,
+    new_doc: &Document,
+) -> bool {
     let arr = |o: Option<&Object>, d: &Document| -> Option<Vec<Object>> {
         match o {
             None => Some(Vec::new()),
-            Some(o) => d.dereference(o).ok().and_then(|(_, o)| o.as_array().ok().cloned()),
+            Some(o) => d
+                .dereference(o)
+                .ok()
+                .and_then(|(_, o)| o.as_array().ok().cloned()),
         }
     };
     match (arr(old, old_doc), arr(new, new_doc)) {
@@ -81,12 +92,19 @@ fn superset(old: Option<&Object>, new: Option<&Object>, old_doc: &Document, new_
 
 impl<'a> Analyser<'a> {
     pub fn new(pdf: &'a [u8], doc: &'a Document) -> Self {
-        Analyser { pdf, doc, revisions: BTreeMap::new() }
+        Analyser {
+            pdf,
+            doc,
+            revisions: BTreeMap::new(),
+        }
     }
 
     fn revision(&mut self, end: usize) -> Option<&Document> {
         let pdf = self.pdf;
-        self.revisions.entry(end).or_insert_with(|| pdf.get(..end).and_then(|b| Document::load_mem(b).ok())).as_ref()
+        self.revisions
+            .entry(end)
+            .or_insert_with(|| pdf.get(..end).and_then(|b| Document::load_mem(b).ok()))
+            .as_ref()
     }
 
     /// The check on what changed after the revision ending at `end`; `ends` are the ends of
@@ -95,25 +113,48 @@ impl<'a> Analyser<'a> {
     pub fn check(&mut self, end: usize, ends: &[usize], docmdp: Option<i64>) -> Check {
         let subject = format!("changes after byte {end}");
         if end >= self.pdf.len() || self.pdf[end..].iter().all(u8::is_ascii_whitespace) {
-            return Check::passed(K::ModifiedAfterSigning, subject, "no revision after the signature", "签署后文档未被修改");
+            return Check::passed(
+                K::ModifiedAfterSigning,
+                subject,
+                "no revision after the signature",
+                "签署后文档未被修改",
+            );
         }
         let Some(old) = self.revision(end).cloned() else {
-            return Check::indeterminate(K::ModifiedAfterSigning, subject, "the signed revision cannot be read on its own", "无法读取签署时的版本");
+            return Check::indeterminate(
+                K::ModifiedAfterSigning,
+                subject,
+                "the signed revision cannot be read on its own",
+                "无法读取签署时的版本",
+            );
         };
         let new = self.doc;
         let later: Vec<usize> = ends.iter().copied().filter(|e| *e > end).collect();
-        let old_pages: BTreeMap<ObjectId, u32> = old.get_pages().into_iter().map(|(n, id)| (id, n)).collect();
+        let old_pages: BTreeMap<ObjectId, u32> =
+            old.get_pages().into_iter().map(|(n, id)| (id, n)).collect();
         let old_root = old.trailer.get(b"Root").and_then(Object::as_reference).ok();
         let old_info = old.trailer.get(b"Info").and_then(Object::as_reference).ok();
-        let old_metadata = old_root.and_then(|r| old.get_dictionary(r).ok()).and_then(|c| c.get(b"Metadata").ok()).and_then(Object::as_reference_opt);
+        let old_metadata = old_root
+            .and_then(|r| old.get_dictionary(r).ok())
+            .and_then(|c| c.get(b"Metadata").ok())
+            .and_then(Object::as_reference_opt);
         let old_form = old_root
             .and_then(|r| old.get_dictionary(r).ok())
             .and_then(|c| c.get(b"AcroForm").ok())
             .and_then(Object::as_reference_opt);
-        let old_fields_arr = old_form.and_then(|f| old.get_dictionary(f).ok()).and_then(|f| f.get(b"Fields").ok()).and_then(Object::as_reference_opt);
+        let old_fields_arr = old_form
+            .and_then(|f| old.get_dictionary(f).ok())
+            .and_then(|f| f.get(b"Fields").ok())
+            .and_then(Object::as_reference_opt);
         let annots_arrays: BTreeMap<ObjectId, u32> = old_pages
             .iter()
-            .filter_map(|(pid, n)| old.get_dictionary(*pid).ok().and_then(|d| d.get(b"Annots").ok()).and_then(Object::as_reference_opt).map(|a| (a, *n)))
+            .filter_map(|(pid, n)| {
+                old.get_dictionary(*pid)
+                    .ok()
+                    .and_then(|d| d.get(b"Annots").ok())
+                    .and_then(Object::as_reference_opt)
+                    .map(|a| (a, *n))
+            })
             .collect();
 
         let mut failures: Vec<String> = Vec::new();
@@ -127,8 +168,14 @@ impl<'a> Analyser<'a> {
                     None => {}
                     Some(o) if same(o, obj) => {}
                     Some(o) => {
-                        if (annots_arrays.contains_key(id) || Some(*id) == old_fields_arr) && superset(Some(o), Some(obj), &old, new) {
-                            rules.insert(if annots_arrays.contains_key(id) { "annotations" } else { "signature-fields" });
+                        if (annots_arrays.contains_key(id) || Some(*id) == old_fields_arr)
+                            && superset(Some(o), Some(obj), &old, new)
+                        {
+                            rules.insert(if annots_arrays.contains_key(id) {
+                                "annotations"
+                            } else {
+                                "signature-fields"
+                            });
                         } else {
                             failures.push(format!("object {} {} changed", id.0, id.1));
                         }
@@ -147,22 +194,38 @@ impl<'a> Analyser<'a> {
                         continue;
                     };
                     let keys = changed_keys(d_old, d_new);
-                    let only = |allowed: &[&[u8]]| keys.iter().all(|k| allowed.contains(&k.as_slice()));
+                    let only =
+                        |allowed: &[&[u8]]| keys.iter().all(|k| allowed.contains(&k.as_slice()));
                     if let Some(n) = old_pages.get(id) {
-                        if only(&[b"Annots"]) && superset(d_old.get(b"Annots").ok(), d_new.get(b"Annots").ok(), &old, new) {
+                        if only(&[b"Annots"])
+                            && superset(
+                                d_old.get(b"Annots").ok(),
+                                d_new.get(b"Annots").ok(),
+                                &old,
+                                new,
+                            )
+                        {
                             rules.insert("annotations");
                         } else {
                             failures.push(format!("page {n} changed ({}): page content or resources may differ from what was signed", key_list(&keys)));
                         }
                     } else if Some(*id) == old_root {
                         // Signing tools also bump /Version, add /Extensions and XMP /Metadata.
-                        if only(&[b"AcroForm", b"Version", b"Extensions", b"Metadata"]) && form_grew(d_old.get(b"AcroForm").ok(), d_new.get(b"AcroForm").ok(), &old, new) {
+                        if only(&[b"AcroForm", b"Version", b"Extensions", b"Metadata"])
+                            && form_grew(
+                                d_old.get(b"AcroForm").ok(),
+                                d_new.get(b"AcroForm").ok(),
+                                &old,
+                                new,
+                            )
+                        {
                             rules.insert("signature-fields");
                             if keys.iter().any(|k| k.as_slice() != b"AcroForm") {
                                 rules.insert("metadata");
                             }
                         } else {
-                            failures.push(format!("document catalog changed ({})", key_list(&keys)));
+                            failures
+                                .push(format!("document catalog changed ({})", key_list(&keys)));
                         }
                     } else if Some(*id) == old_form {
                         if form_grew(Some(o), Some(obj), &old, new) {
@@ -172,18 +235,36 @@ impl<'a> Analyser<'a> {
                         }
                     } else if Some(*id) == old_info || Some(*id) == old_metadata {
                         rules.insert("metadata");
-                    } else if name_is(d_old, b"FT", b"Sig") && !d_old.has(b"V") && only(&[b"V", b"AP", b"F"]) {
+                    } else if name_is(d_old, b"FT", b"Sig")
+                        && !d_old.has(b"V")
+                        && only(&[b"V", b"AP", b"F"])
+                    {
                         rules.insert("signature-fields");
                     } else {
-                        failures.push(format!("object {} {} changed ({})", id.0, id.1, key_list(&keys)));
+                        failures.push(format!(
+                            "object {} {} changed ({})",
+                            id.0,
+                            id.1,
+                            key_list(&keys)
+                        ));
                     }
                 }
                 None => {
-                    if !name_is(d_new, b"Type", b"Annot") && !d_new.has(b"Subtype") || name_is(d_new, b"Type", b"Sig") || name_is(d_new, b"Type", b"DocTimeStamp") {
+                    if !name_is(d_new, b"Type", b"Annot") && !d_new.has(b"Subtype")
+                        || name_is(d_new, b"Type", b"Sig")
+                        || name_is(d_new, b"Type", b"DocTimeStamp")
+                    {
                         continue;
                     }
-                    let subtype = d_new.get(b"Subtype").and_then(Object::as_name).map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
-                    let is_annot = name_is(d_new, b"Type", b"Annot") || d_new.has(b"Rect") && d_new.has(b"Subtype") && !name_is(d_new, b"Type", b"XObject");
+                    let subtype = d_new
+                        .get(b"Subtype")
+                        .and_then(Object::as_name)
+                        .map(|n| String::from_utf8_lossy(n).into_owned())
+                        .unwrap_or_default();
+                    let is_annot = name_is(d_new, b"Type", b"Annot")
+                        || d_new.has(b"Rect")
+                            && d_new.has(b"Subtype")
+                            && !name_is(d_new, b"Type", b"XObject");
                     if !is_annot {
                         continue;
                     }
@@ -192,7 +273,11 @@ impl<'a> Analyser<'a> {
                         // An invisible field (zero-area /Rect) draws nothing over the page.
                         let area = d_new.get(b"Rect").and_then(Object::as_array).map(|r| {
                             let v: Vec<f32> = r.iter().filter_map(|o| o.as_float().ok()).collect();
-                            if v.len() == 4 { ((v[2] - v[0]) * (v[3] - v[1])).abs() } else { 0.0 }
+                            if v.len() == 4 {
+                                ((v[2] - v[0]) * (v[3] - v[1])).abs()
+                            } else {
+                                0.0
+                            }
                         });
                         if area.unwrap_or(0.0) > 0.0 {
                             new_sig_fields += 1;
@@ -200,8 +285,16 @@ impl<'a> Analyser<'a> {
                         continue;
                     }
                     new_annots += 1;
-                    let covered = later.iter().any(|e| self.revision(*e).is_some_and(|d| d.objects.get(id).is_some_and(|o| same(o, obj))));
-                    let locked_stamp = subtype == "Stamp" && d_new.get(b"F").and_then(Object::as_i64).map(|f| f & 128 != 0).unwrap_or(false);
+                    let covered = later.iter().any(|e| {
+                        self.revision(*e)
+                            .is_some_and(|d| d.objects.get(id).is_some_and(|o| same(o, obj)))
+                    });
+                    let locked_stamp = subtype == "Stamp"
+                        && d_new
+                            .get(b"F")
+                            .and_then(Object::as_i64)
+                            .map(|f| f & 128 != 0)
+                            .unwrap_or(false);
                     if covered {
                         // A later signer vouches for it, but it still draws over what this
                         // signature covered (pyHanko also refuses it for approval signatures).
@@ -222,36 +315,84 @@ impl<'a> Analyser<'a> {
                 failures.push(format!("{new_sig_fields} new visible signature field(s) after a certification signature (rule docmdp: create every field before certifying)"));
             }
             if p == 2 && new_annots > 0 {
-                failures.push("annotations added after a certification with DocMDP P=2 (form filling only)".into());
+                failures.push(
+                    "annotations added after a certification with DocMDP P=2 (form filling only)"
+                        .into(),
+                );
             }
         }
         if !failures.is_empty() {
-            return Check::failed(K::ModifiedAfterSigning, subject, format!("changes after signing break the rules: {}", failures.join("; ")), "签署后文档内容被修改");
+            return Check::failed(
+                K::ModifiedAfterSigning,
+                subject,
+                format!(
+                    "changes after signing break the rules: {}",
+                    failures.join("; ")
+                ),
+                "签署后文档内容被修改",
+            );
         }
         let rules: Vec<&str> = rules.into_iter().collect();
-        let allowed = if rules.is_empty() { "later revisions change nothing".to_string() } else { format!("later revisions only make allowed changes (rules: {})", rules.join(", ")) };
+        let allowed = if rules.is_empty() {
+            "later revisions change nothing".to_string()
+        } else {
+            format!(
+                "later revisions only make allowed changes (rules: {})",
+                rules.join(", ")
+            )
+        };
         if !warnings.is_empty() {
-            return Check::warning(K::ModifiedAfterSigning, subject, format!("{allowed}; {}", warnings.join("; ")), "签署后添加了注释，可能遮盖内容");
+            return Check::warning(
+                K::ModifiedAfterSigning,
+                subject,
+                format!("{allowed}; {}", warnings.join("; ")),
+                "签署后添加了注释，可能遮盖内容",
+            );
         }
-        Check::passed(K::ModifiedAfterSigning, subject, allowed, "签署后仅追加了签名或注释")
+        Check::passed(
+            K::ModifiedAfterSigning,
+            subject,
+            allowed,
+            "签署后仅追加了签名或注释",
+        )
     }
 }
 
 /// The AcroForm only gained fields and signature flags.
-fn form_grew(old: Option<&Object>, new: Option<&Object>, old_doc: &Document, new_doc: &Document) -> bool {
+fn form_grew(
+    old: Option<&Object>,
+    new: Option<&Object>,
+    old_doc: &Document,
+    new_doc: &Document,
+) -> bool {
     let get = |o: Option<&Object>, d: &Document| -> Option<lopdf::Dictionary> {
         match o {
             None => Some(lopdf::Dictionary::new()),
-            Some(o) => d.dereference(o).ok().and_then(|(_, o)| o.as_dict().ok().cloned()),
+            Some(o) => d
+                .dereference(o)
+                .ok()
+                .and_then(|(_, o)| o.as_dict().ok().cloned()),
         }
     };
-    let (Some(a), Some(b)) = (get(old, old_doc), get(new, new_doc)) else { return false };
+    let (Some(a), Some(b)) = (get(old, old_doc), get(new, new_doc)) else {
+        return false;
+    };
     let keys = changed_keys(&a, &b);
-    keys.iter().all(|k| matches!(k.as_slice(), b"Fields" | b"SigFlags" | b"DR" | b"DA")) && superset(a.get(b"Fields").ok(), b.get(b"Fields").ok(), old_doc, new_doc)
+    keys.iter()
+        .all(|k| matches!(k.as_slice(), b"Fields" | b"SigFlags" | b"DR" | b"DA"))
+        && superset(
+            a.get(b"Fields").ok(),
+            b.get(b"Fields").ok(),
+            old_doc,
+            new_doc,
+        )
 }
 
 fn key_list(keys: &BTreeSet<Vec<u8>>) -> String {
-    keys.iter().map(|k| format!("/{}", String::from_utf8_lossy(k))).collect::<Vec<_>>().join(" ")
+    keys.iter()
+        .map(|k| format!("/{}", String::from_utf8_lossy(k)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 trait RefOpt {

@@ -11,7 +11,10 @@ mod verify;
 mod writer;
 
 pub use crate::cms::Sm2CmsOids;
-pub use sign::{Credential, DocMdp, EmptyField, PadesKey, PadesSigner, Placement, QrCode, SES_SUBFILTER, SignRequest, sign, sign_file, sign_update};
+pub use sign::{
+    Credential, DocMdp, EmptyField, PadesKey, PadesSigner, Placement, QrCode, SES_SUBFILTER,
+    SignRequest, sign, sign_file, sign_update,
+};
 pub use verify::{PdfVerifyOptions, verify, verify_file};
 pub use writer::write_atomically;
 

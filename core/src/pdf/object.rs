@@ -37,7 +37,9 @@ pub(crate) fn write_object(out: &mut Vec<u8>, obj: &Object) {
             out.extend_from_slice(&s.content);
             out.extend_from_slice(b"\nendstream");
         }
-        Object::Reference((id, generation)) => out.extend_from_slice(format!("{id} {generation} R").as_bytes()),
+        Object::Reference((id, generation)) => {
+            out.extend_from_slice(format!("{id} {generation} R").as_bytes())
+        }
     }
 }
 
@@ -56,7 +58,11 @@ pub(crate) fn format_real(r: f64) -> String {
     let r = if r.is_finite() { r } else { 0.0 };
     let s = format!("{r:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" || s.is_empty() { "0".into() } else { s.to_owned() }
+    if s == "-0" || s.is_empty() {
+        "0".into()
+    } else {
+        s.to_owned()
+    }
 }
 
 /// §7.3.5: bytes outside `!`..`~`, delimiters and `#` are written as `#xx`.
@@ -104,7 +110,10 @@ pub(crate) fn text_string(s: &str) -> Object {
 /// Decodes a PDF text string (UTF-16BE with BOM, UTF-8 with BOM, or PDFDocEncoding read as Latin-1).
 pub(crate) fn decode_text(b: &[u8]) -> String {
     if b.len() >= 2 && b[0] == 0xFE && b[1] == 0xFF {
-        let units: Vec<u16> = b[2..].chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        let units: Vec<u16> = b[2..]
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
         String::from_utf16_lossy(&units)
     } else if b.starts_with(&[0xEF, 0xBB, 0xBF]) {
         String::from_utf8_lossy(&b[3..]).into_owned()
@@ -127,10 +136,26 @@ mod tests {
     fn writes_pdf_syntax() {
         let mut d = Dictionary::new();
         d.set("Type", Object::Name(b"Sig".to_vec()));
-        d.set("A b", Object::Array(vec![Object::Integer(1), Object::Real(0.5), Object::Reference((3, 0))]));
-        d.set("S", Object::String(b"a(b)\\".to_vec(), StringFormat::Literal));
-        d.set("H", Object::String(vec![0xAB, 0x01], StringFormat::Hexadecimal));
-        assert_eq!(ser(&Object::Dictionary(d)), "<</Type /Sig/A#20b [1 0.5 3 0 R]/S (a\\(b\\)\\\\)/H <AB01>>>");
+        d.set(
+            "A b",
+            Object::Array(vec![
+                Object::Integer(1),
+                Object::Real(0.5),
+                Object::Reference((3, 0)),
+            ]),
+        );
+        d.set(
+            "S",
+            Object::String(b"a(b)\\".to_vec(), StringFormat::Literal),
+        );
+        d.set(
+            "H",
+            Object::String(vec![0xAB, 0x01], StringFormat::Hexadecimal),
+        );
+        assert_eq!(
+            ser(&Object::Dictionary(d)),
+            "<</Type /Sig/A#20b [1 0.5 3 0 R]/S (a\\(b\\)\\\\)/H <AB01>>>"
+        );
         assert_eq!(format_real(-0.00001), "0");
         assert_eq!(format_real(12.0), "12");
         assert_eq!(decode_text(&[0xFE, 0xFF, 0x4E, 0x2D]), "中");

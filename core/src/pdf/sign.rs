@@ -6,9 +6,9 @@
 
 use super::PdfError;
 use super::appearance::{self, real};
-use crate::cms::{self, BuildParams, ContentTypes, Sm2CmsOids};
 use super::object::text_string;
 use super::writer::{Update, find};
+use crate::cms::{self, BuildParams, ContentTypes, Sm2CmsOids};
 use crate::crypto::time::Time;
 use crate::crypto::{Certificate, Signer, sm2};
 use crate::ses::Seal;
@@ -35,10 +35,18 @@ impl PadesSigner {
     /// From a PEM/DER private key (PKCS#8, SEC1 EC or PKCS#1 RSA) and a PEM bundle whose first
     /// certificate is the signer's (the others are included as the chain).
     pub fn from_pem(key: &[u8], certs: &[u8]) -> Result<Self, PdfError> {
-        let all = Certificate::parse_all(certs).map_err(|e| PdfError::Signing(format!("certificate: {e}")))?;
-        let cert = all.first().cloned().ok_or_else(|| PdfError::Signing("no certificate given".into()))?;
+        let all = Certificate::parse_all(certs)
+            .map_err(|e| PdfError::Signing(format!("certificate: {e}")))?;
+        let cert = all
+            .first()
+            .cloned()
+            .ok_or_else(|| PdfError::Signing("no certificate given".into()))?;
         let key = parse_key(key)?;
-        Ok(PadesSigner { key, cert, chain: all.into_iter().skip(1).collect() })
+        Ok(PadesSigner {
+            key,
+            cert,
+            chain: all.into_iter().skip(1).collect(),
+        })
     }
 
     fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, PdfError> {
@@ -51,7 +59,8 @@ impl PadesSigner {
             PadesKey::Rsa(k) => {
                 use sha2::Digest as _;
                 let h = sha2::Sha256::digest(msg);
-                k.sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &h).map_err(|e| PdfError::Signing(format!("RSA: {e}")))
+                k.sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &h)
+                    .map_err(|e| PdfError::Signing(format!("RSA: {e}")))
             }
         }
     }
@@ -72,16 +81,31 @@ fn parse_key(input: &[u8]) -> Result<PadesKey, PdfError> {
     let bad = |m: &str| PdfError::Signing(format!("private key: {m}"));
     let text = String::from_utf8_lossy(input);
     let der = if text.contains("-----BEGIN") {
-        let label = ["PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"].into_iter().find(|l| text.contains(&format!("-----BEGIN {l}-----"))).ok_or_else(|| bad("unknown PEM label"))?;
+        let label = ["PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"]
+            .into_iter()
+            .find(|l| text.contains(&format!("-----BEGIN {l}-----")))
+            .ok_or_else(|| bad("unknown PEM label"))?;
         crate::crypto::pem_decode(&text, label).map_err(|e| bad(&e.to_string()))?
     } else {
         input.to_vec()
     };
-    let top = Reader::new(&der).read("private key").map_err(|e| bad(&e.to_string()))?.sequence("private key").map_err(|e| bad(&e.to_string()))?;
+    let top = Reader::new(&der)
+        .read("private key")
+        .map_err(|e| bad(&e.to_string()))?
+        .sequence("private key")
+        .map_err(|e| bad(&e.to_string()))?;
     // PKCS#8: { version, AlgorithmIdentifier, OCTET STRING }; SEC1: { 1, OCTET STRING d, ... }; PKCS#1: { 0, n, e, ... }
     if let Some(alg) = top.get(1).filter(|t| t.tag == tag::SEQUENCE) {
-        let oid = alg.sequence("alg").ok().and_then(|v| v.first().and_then(|o| o.oid("alg").ok())).unwrap_or_default();
-        let inner = top.get(2).ok_or_else(|| bad("PKCS#8 without key"))?.octet_string("key").map_err(|e| bad(&e.to_string()))?;
+        let oid = alg
+            .sequence("alg")
+            .ok()
+            .and_then(|v| v.first().and_then(|o| o.oid("alg").ok()))
+            .unwrap_or_default();
+        let inner = top
+            .get(2)
+            .ok_or_else(|| bad("PKCS#8 without key"))?
+            .octet_string("key")
+            .map_err(|e| bad(&e.to_string()))?;
         return match oid.as_str() {
             "1.2.840.10045.2.1" => sec1(inner),
             "1.2.840.113549.1.1.1" => rsa_pkcs1(inner),
@@ -96,15 +120,24 @@ fn parse_key(input: &[u8]) -> Result<PadesKey, PdfError> {
 
 fn sec1(der: &[u8]) -> Result<PadesKey, PdfError> {
     let bad = |m: String| PdfError::Signing(format!("EC private key: {m}"));
-    let f = crate::asn1::Reader::new(der).read("ECPrivateKey").and_then(|t| t.sequence("ECPrivateKey")).map_err(|e| bad(e.to_string()))?;
-    let d = f.get(1).ok_or_else(|| bad("no key".into()))?.octet_string("d").map_err(|e| bad(e.to_string()))?;
-    let k = p256::ecdsa::SigningKey::from_slice(d).map_err(|e| bad(format!("not a P-256 key: {e}")))?;
+    let f = crate::asn1::Reader::new(der)
+        .read("ECPrivateKey")
+        .and_then(|t| t.sequence("ECPrivateKey"))
+        .map_err(|e| bad(e.to_string()))?;
+    let d = f
+        .get(1)
+        .ok_or_else(|| bad("no key".into()))?
+        .octet_string("d")
+        .map_err(|e| bad(e.to_string()))?;
+    let k =
+        p256::ecdsa::SigningKey::from_slice(d).map_err(|e| bad(format!("not a P-256 key: {e}")))?;
     Ok(PadesKey::EcdsaP256(k))
 }
 
 fn rsa_pkcs1(der: &[u8]) -> Result<PadesKey, PdfError> {
     use rsa::pkcs1::DecodeRsaPrivateKey;
-    let k = rsa::PrivateKey::from_pkcs1_der(der).map_err(|e| PdfError::Signing(format!("RSA private key: {e}")))?;
+    let k = rsa::PrivateKey::from_pkcs1_der(der)
+        .map_err(|e| PdfError::Signing(format!("RSA private key: {e}")))?;
     Ok(PadesKey::Rsa(Box::new(k)))
 }
 
@@ -113,9 +146,15 @@ pub enum Credential<'a> {
     /// International PAdES baseline B-B, `ETSI.CAdES.detached`.
     Pades(&'a PadesSigner),
     /// GB/T 38540 SES_Signature whose dataHash is SM3 of the byte ranges.
-    Seal { seal: &'a Seal, signer: &'a dyn Signer },
+    Seal {
+        seal: &'a Seal,
+        signer: &'a dyn Signer,
+    },
     /// SM2 CMS SignedData under `adbe.pkcs7.detached`.
-    Sm2Cms { signer: &'a dyn Signer, oids: Sm2CmsOids },
+    Sm2Cms {
+        signer: &'a dyn Signer,
+        oids: Sm2CmsOids,
+    },
 }
 
 /// Where the signature appears. Coordinates in PDF points from the lower-left corner of the
@@ -123,11 +162,23 @@ pub enum Credential<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Placement {
     Invisible,
-    Stamp { page: u32, x: f64, y: f64, width: f64, height: f64 },
+    Stamp {
+        page: u32,
+        x: f64,
+        y: f64,
+        width: f64,
+        height: f64,
+    },
     /// 骑缝章: the picture cut into N vertical strips on the right edge of pages
     /// `first..=last` (default: all), strip i on the i-th page; `centre_y` defaults to the
     /// middle of each page. Each page's own box and rotation are used.
-    CrossPage { first: Option<u32>, last: Option<u32>, width: f64, height: f64, centre_y: Option<f64> },
+    CrossPage {
+        first: Option<u32>,
+        last: Option<u32>,
+        width: f64,
+        height: f64,
+        centre_y: Option<f64>,
+    },
     /// Sign into an existing empty signature field (made earlier, e.g. before certifying);
     /// the picture, if any, fills its rectangle.
     ExistingField(String),
@@ -188,7 +239,20 @@ pub struct SignRequest<'a> {
 
 impl<'a> SignRequest<'a> {
     pub fn new(credential: Credential<'a>, placement: Placement, time: Time) -> Self {
-        SignRequest { credential, placement, picture: None, qr: None, field_name: None, filter: None, subfilter: None, reason: None, location: None, time, certify: None, empty_fields: Vec::new() }
+        SignRequest {
+            credential,
+            placement,
+            picture: None,
+            qr: None,
+            field_name: None,
+            filter: None,
+            subfilter: None,
+            reason: None,
+            location: None,
+            time,
+            certify: None,
+            empty_fields: Vec::new(),
+        }
     }
 }
 
@@ -204,8 +268,13 @@ pub fn sign(pdf: &[u8], requests: &[SignRequest<'_>]) -> Result<Vec<u8>, PdfErro
 
 /// Signs the file at `input` and writes `output` atomically. With one request the original is
 /// held once: the update is written after it without concatenating the two.
-pub fn sign_file(input: &std::path::Path, output: &std::path::Path, requests: &[SignRequest<'_>]) -> Result<(), PdfError> {
-    let pdf = std::fs::read(input).map_err(|e| PdfError::Io(format!("{}: {e}", input.display())))?;
+pub fn sign_file(
+    input: &std::path::Path,
+    output: &std::path::Path,
+    requests: &[SignRequest<'_>],
+) -> Result<(), PdfError> {
+    let pdf =
+        std::fs::read(input).map_err(|e| PdfError::Io(format!("{}: {e}", input.display())))?;
     if let [only] = requests {
         let update = sign_update(&pdf, only)?;
         return super::writer::write_atomically(output, &[&pdf, &update]);
@@ -217,7 +286,11 @@ pub fn sign_file(input: &std::path::Path, output: &std::path::Path, requests: &[
 /// Loads a PDF for signing; refuses encrypted files.
 pub(crate) fn load(pdf: &[u8]) -> Result<Document, PdfError> {
     let doc = Document::load_mem(pdf).map_err(|e| {
-        if super::writer::find(pdf, b"/Encrypt").is_some() { PdfError::Encrypted } else { PdfError::Malformed(e.to_string()) }
+        if super::writer::find(pdf, b"/Encrypt").is_some() {
+            PdfError::Encrypted
+        } else {
+            PdfError::Malformed(e.to_string())
+        }
     })?;
     if doc.trailer.has(b"Encrypt") || doc.was_encrypted() {
         return Err(PdfError::Encrypted);
@@ -232,10 +305,23 @@ pub(crate) fn page_box(doc: &Document, page: ObjectId) -> [f64; 4] {
         for _ in 0..32 {
             let Ok(d) = doc.get_dictionary(id) else { break };
             if let Ok(v) = d.get(key) {
-                let arr = doc.dereference(v).ok().and_then(|(_, o)| o.as_array().ok().cloned()).unwrap_or_default();
-                let n: Vec<f64> = arr.iter().filter_map(|o| doc.dereference(o).ok().and_then(|(_, o)| o.as_float().ok())).map(f64::from).collect();
+                let arr = doc
+                    .dereference(v)
+                    .ok()
+                    .and_then(|(_, o)| o.as_array().ok().cloned())
+                    .unwrap_or_default();
+                let n: Vec<f64> = arr
+                    .iter()
+                    .filter_map(|o| doc.dereference(o).ok().and_then(|(_, o)| o.as_float().ok()))
+                    .map(f64::from)
+                    .collect();
                 if n.len() == 4 {
-                    return [n[0].min(n[2]), n[1].min(n[3]), n[0].max(n[2]), n[1].max(n[3])];
+                    return [
+                        n[0].min(n[2]),
+                        n[1].min(n[3]),
+                        n[0].max(n[2]),
+                        n[1].max(n[3]),
+                    ];
                 }
             }
             match d.get(b"Parent").and_then(Object::as_reference) {
@@ -289,7 +375,10 @@ fn name(n: &str) -> Object {
 
 fn pdf_date(t: Time) -> Object {
     let (y, mo, d, h, mi, s) = t.to_civil();
-    Object::String(format!("D:{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}+00'00'").into_bytes(), StringFormat::Literal)
+    Object::String(
+        format!("D:{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}+00'00'").into_bytes(),
+        StringFormat::Literal,
+    )
 }
 
 const BYTE_RANGE_PLACEHOLDER: &[u8] = b"/ByteRange [0 9999999999 9999999999 9999999999]";
@@ -297,9 +386,25 @@ const BYTE_RANGE_PLACEHOLDER: &[u8] = b"/ByteRange [0 9999999999 9999999999 9999
 /// Field names in the AcroForm (to choose an unused one).
 fn field_names(doc: &Document) -> Vec<String> {
     let mut out = Vec::new();
-    let Ok(catalog) = doc.catalog() else { return out };
-    let Some(form) = catalog.get(b"AcroForm").ok().and_then(|o| doc.dereference(o).ok()).and_then(|(_, o)| o.as_dict().ok()) else { return out };
-    let Some(fields) = form.get(b"Fields").ok().and_then(|o| doc.dereference(o).ok()).and_then(|(_, o)| o.as_array().ok()) else { return out };
+    let Ok(catalog) = doc.catalog() else {
+        return out;
+    };
+    let Some(form) = catalog
+        .get(b"AcroForm")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_dict().ok())
+    else {
+        return out;
+    };
+    let Some(fields) = form
+        .get(b"Fields")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_array().ok())
+    else {
+        return out;
+    };
     let mut stack: Vec<&Object> = fields.iter().collect();
     let mut seen = 0;
     while let Some(f) = stack.pop() {
@@ -307,11 +412,18 @@ fn field_names(doc: &Document) -> Vec<String> {
         if seen > 10_000 {
             break;
         }
-        let Some(d) = doc.dereference(f).ok().and_then(|(_, o)| o.as_dict().ok()) else { continue };
+        let Some(d) = doc.dereference(f).ok().and_then(|(_, o)| o.as_dict().ok()) else {
+            continue;
+        };
         if let Ok(t) = d.get(b"T").and_then(Object::as_str) {
             out.push(super::object::decode_text(t));
         }
-        if let Some(kids) = d.get(b"Kids").ok().and_then(|o| doc.dereference(o).ok()).and_then(|(_, o)| o.as_array().ok()) {
+        if let Some(kids) = d
+            .get(b"Kids")
+            .ok()
+            .and_then(|o| doc.dereference(o).ok())
+            .and_then(|(_, o)| o.as_array().ok())
+        {
             stack.extend(kids.iter());
         }
     }
@@ -319,7 +431,12 @@ fn field_names(doc: &Document) -> Vec<String> {
 }
 
 /// The dry-run and real signing of one request: the `/Contents` DER for `digest`.
-fn contents_for(req: &SignRequest<'_>, field: &str, digest: &[u8], dry_run: bool) -> Result<Vec<u8>, PdfError> {
+fn contents_for(
+    req: &SignRequest<'_>,
+    field: &str,
+    digest: &[u8],
+    dry_run: bool,
+) -> Result<Vec<u8>, PdfError> {
     match &req.credential {
         Credential::Pades(p) => {
             let params = BuildParams {
@@ -337,7 +454,13 @@ fn contents_for(req: &SignRequest<'_>, field: &str, digest: &[u8], dry_run: bool
                 signing_certificate_v2: true,
             };
             let max = p.max_signature_len();
-            cms::build(&params, &mut |m: &[u8]| if dry_run { Ok(vec![0xFF; max]) } else { p.sign(m) })
+            cms::build(&params, &mut |m: &[u8]| {
+                if dry_run {
+                    Ok(vec![0xFF; max])
+                } else {
+                    p.sign(m)
+                }
+            })
         }
         Credential::Sm2Cms { signer, oids } => {
             let params = BuildParams {
@@ -353,9 +476,16 @@ fn contents_for(req: &SignRequest<'_>, field: &str, digest: &[u8], dry_run: bool
             };
             cms::build(&params, &mut |m: &[u8]| -> Result<Vec<u8>, PdfError> {
                 if dry_run {
-                    Ok(sm2::Signature { r: [0xFF; 32], s: [0xFF; 32] }.to_der())
+                    Ok(sm2::Signature {
+                        r: [0xFF; 32],
+                        s: [0xFF; 32],
+                    }
+                    .to_der())
                 } else {
-                    signer.sign_message(m).map(|s| s.to_der()).map_err(|e| PdfError::Signing(e.to_string()))
+                    signer
+                        .sign_message(m)
+                        .map(|s| s.to_der())
+                        .map_err(|e| PdfError::Signing(e.to_string()))
                 }
             })
         }
@@ -368,8 +498,13 @@ fn contents_for(req: &SignRequest<'_>, field: &str, digest: &[u8], dry_run: bool
                 *signer
             };
             // propertyInfo is an IA5String: the field name when it is ASCII.
-            let property = if field.is_ascii() { field.to_owned() } else { "PDF signature field".to_owned() };
-            let ses = crate::ses::sign(seal, s, digest, &property, req.time).map_err(|e| PdfError::Signing(e.to_string()))?;
+            let property = if field.is_ascii() {
+                field.to_owned()
+            } else {
+                "PDF signature field".to_owned()
+            };
+            let ses = crate::ses::sign(seal, s, digest, &property, req.time)
+                .map_err(|e| PdfError::Signing(e.to_string()))?;
             Ok(ses.to_der().to_vec())
         }
     }
@@ -382,7 +517,10 @@ impl Signer for DryRunSigner<'_> {
         self.0
     }
     fn sign_digest(&self, _e: &[u8; 32]) -> Result<sm2::Signature, crate::crypto::SignerError> {
-        Ok(sm2::Signature { r: [0xFF; 32], s: [0xFF; 32] })
+        Ok(sm2::Signature {
+            r: [0xFF; 32],
+            s: [0xFF; 32],
+        })
     }
 }
 
@@ -390,33 +528,58 @@ impl Signer for DryRunSigner<'_> {
 pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfError> {
     let doc = load(base)?;
     let pages = doc.get_pages();
-    let page_id = |n: u32| pages.get(&n).copied().ok_or_else(|| PdfError::Placement(format!("page {n} does not exist (the document has {} pages)", pages.len())));
+    let page_id = |n: u32| {
+        pages.get(&n).copied().ok_or_else(|| {
+            PdfError::Placement(format!(
+                "page {n} does not exist (the document has {} pages)",
+                pages.len()
+            ))
+        })
+    };
     let mut up = Update::new(doc.max_id);
 
     // Field name.
     let existing = field_names(&doc);
     let field = match (&req.placement, &req.field_name) {
         (Placement::ExistingField(n), _) => n.clone(),
-        (_, Some(n)) if existing.contains(n) => return Err(PdfError::Placement(format!("a field named {n} already exists"))),
+        (_, Some(n)) if existing.contains(n) => {
+            return Err(PdfError::Placement(format!(
+                "a field named {n} already exists"
+            )));
+        }
         (_, Some(n)) => n.clone(),
-        (_, None) => (1..).map(|i| format!("Seal{i}")).find(|n| !existing.contains(n)).unwrap_or_else(|| "Seal".into()),
+        (_, None) => (1..)
+            .map(|i| format!("Seal{i}"))
+            .find(|n| !existing.contains(n))
+            .unwrap_or_else(|| "Seal".into()),
     };
 
     // Picture.
     let picture = match (&req.picture, &req.credential) {
         (Some(p), _) => Some(p.clone()),
-        (None, Credential::Seal { seal, .. }) if seal.picture.data.starts_with(b"\x89PNG") => Some(seal.picture.data.clone()),
+        (None, Credential::Seal { seal, .. }) if seal.picture.data.starts_with(b"\x89PNG") => {
+            Some(seal.picture.data.clone())
+        }
         _ => None,
     };
-    let needs_picture = matches!(req.placement, Placement::Stamp { .. } | Placement::CrossPage { .. });
+    let needs_picture = matches!(
+        req.placement,
+        Placement::Stamp { .. } | Placement::CrossPage { .. }
+    );
     let image = match (&picture, &req.placement) {
         (_, Placement::Invisible) => None,
         (Some(png), _) => Some(add_image(&mut up, png)?),
-        (None, _) if needs_picture => return Err(PdfError::Picture("a visible stamp needs a PNG picture".into())),
+        (None, _) if needs_picture => {
+            return Err(PdfError::Picture(
+                "a visible stamp needs a PNG picture".into(),
+            ));
+        }
         _ => None,
     };
     if req.certify.is_some() && !super::verify::find_signatures(&doc).is_empty() {
-        return Err(PdfError::Placement("only the first signature of a document can certify it (DocMDP)".into()));
+        return Err(PdfError::Placement(
+            "only the first signature of a document can certify it (DocMDP)".into(),
+        ));
     }
 
     // Placeholder sized from a dry run of the real structure.
@@ -437,8 +600,19 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
     sig.set("Type", name("Sig"));
     sig.set("Filter", name(&filter));
     sig.set("SubFilter", name(&subfilter));
-    sig.set("ByteRange", Object::Array(vec![0.into(), Object::Integer(9_999_999_999), Object::Integer(9_999_999_999), Object::Integer(9_999_999_999)]));
-    sig.set("Contents", Object::String(vec![0; reserve], StringFormat::Hexadecimal));
+    sig.set(
+        "ByteRange",
+        Object::Array(vec![
+            0.into(),
+            Object::Integer(9_999_999_999),
+            Object::Integer(9_999_999_999),
+            Object::Integer(9_999_999_999),
+        ]),
+    );
+    sig.set(
+        "Contents",
+        Object::String(vec![0; reserve], StringFormat::Hexadecimal),
+    );
     sig.set("M", pdf_date(req.time));
     let signer_cert = match &req.credential {
         Credential::Pades(p) => &p.cert,
@@ -463,7 +637,10 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
         reference.set("Type", name("SigRef"));
         reference.set("TransformMethod", name("DocMDP"));
         reference.set("TransformParams", Object::Dictionary(params));
-        sig.set("Reference", Object::Array(vec![Object::Dictionary(reference)]));
+        sig.set(
+            "Reference",
+            Object::Array(vec![Object::Dictionary(reference)]),
+        );
     }
     let sig_id = up.add(sig);
 
@@ -474,22 +651,43 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
         fill_existing_field(&doc, &mut up, fname, sig_id, image)?;
     } else {
         let (widget_page, rect, ap) = match &req.placement {
-            Placement::Invisible | Placement::ExistingField(_) => (page_id(1)?, [0.0; 4], up.add(appearance::empty_form())),
-            Placement::Stamp { page, x, y, width, height } => {
+            Placement::Invisible | Placement::ExistingField(_) => {
+                (page_id(1)?, [0.0; 4], up.add(appearance::empty_form()))
+            }
+            Placement::Stamp {
+                page,
+                x,
+                y,
+                width,
+                height,
+            } => {
                 check_size(*width, *height)?;
                 let img = image.ok_or_else(|| PdfError::Picture("no picture".into()))?;
                 let pid = page_id(*page)?;
                 let rot = page_rotate(&doc, pid);
-                let rect = display_to_user(page_box(&doc, pid), rot, [*x, *y, x + width, y + height]);
-                (pid, rect, up.add(appearance::form(img, *width, *width, *height, 0.0, rot)))
+                let rect =
+                    display_to_user(page_box(&doc, pid), rot, [*x, *y, x + width, y + height]);
+                (
+                    pid,
+                    rect,
+                    up.add(appearance::form(img, *width, *width, *height, 0.0, rot)),
+                )
             }
-            Placement::CrossPage { first, last, width, height, centre_y } => {
+            Placement::CrossPage {
+                first,
+                last,
+                width,
+                height,
+                centre_y,
+            } => {
                 check_size(*width, *height)?;
                 let img = image.ok_or_else(|| PdfError::Picture("no picture".into()))?;
                 let first = first.unwrap_or(1);
                 let last = last.unwrap_or(pages.len() as u32);
                 if first >= last {
-                    return Err(PdfError::Placement(format!("a cross-page seal needs at least 2 pages (pages {first}..{last})")));
+                    return Err(PdfError::Placement(format!(
+                        "a cross-page seal needs at least 2 pages (pages {first}..{last})"
+                    )));
                 }
                 let n = f64::from(last - first + 1);
                 let strip = width / n;
@@ -499,9 +697,26 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
                     let rot = page_rotate(&doc, pid);
                     let (dw, dh) = display_size(bx, rot);
                     let cy = centre_y.unwrap_or(dh / 2.0);
-                    let r = display_to_user(bx, rot, [dw - strip, cy - height / 2.0, dw, cy + height / 2.0]);
-                    let form = up.add(appearance::form(img, strip, *width, *height, i as f64 * strip, rot));
-                    let a = stamp_annotation(&mut up, pid, r, form, &format!("{field} 骑缝章 {}/{}", i + 1, n as u32));
+                    let r = display_to_user(
+                        bx,
+                        rot,
+                        [dw - strip, cy - height / 2.0, dw, cy + height / 2.0],
+                    );
+                    let form = up.add(appearance::form(
+                        img,
+                        strip,
+                        *width,
+                        *height,
+                        i as f64 * strip,
+                        rot,
+                    ));
+                    let a = stamp_annotation(
+                        &mut up,
+                        pid,
+                        r,
+                        form,
+                        &format!("{field} 骑缝章 {}/{}", i + 1, n as u32),
+                    );
                     annots.push((pid, a));
                 }
                 (page_id(first)?, [0.0; 4], up.add(appearance::empty_form()))
@@ -512,7 +727,10 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
         widget.set("Subtype", name("Widget"));
         widget.set("FT", name("Sig"));
         widget.set("T", text_string(&field));
-        widget.set("Rect", Object::Array(rect.iter().map(|v| real(*v)).collect()));
+        widget.set(
+            "Rect",
+            Object::Array(rect.iter().map(|v| real(*v)).collect()),
+        );
         widget.set("F", Object::Integer(132)); // print + locked (§12.5.3)
         widget.set("P", Object::Reference(widget_page));
         widget.set("V", Object::Reference(sig_id));
@@ -526,16 +744,26 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
     for ef in &req.empty_fields {
         check_size(ef.width, ef.height)?;
         if existing.contains(&ef.name) || ef.name == field {
-            return Err(PdfError::Placement(format!("a field named {} already exists", ef.name)));
+            return Err(PdfError::Placement(format!(
+                "a field named {} already exists",
+                ef.name
+            )));
         }
         let pid = page_id(ef.page)?;
-        let rect = display_to_user(page_box(&doc, pid), page_rotate(&doc, pid), [ef.x, ef.y, ef.x + ef.width, ef.y + ef.height]);
+        let rect = display_to_user(
+            page_box(&doc, pid),
+            page_rotate(&doc, pid),
+            [ef.x, ef.y, ef.x + ef.width, ef.y + ef.height],
+        );
         let mut w = Dictionary::new();
         w.set("Type", name("Annot"));
         w.set("Subtype", name("Widget"));
         w.set("FT", name("Sig"));
         w.set("T", text_string(&ef.name));
-        w.set("Rect", Object::Array(rect.iter().map(|v| real(*v)).collect()));
+        w.set(
+            "Rect",
+            Object::Array(rect.iter().map(|v| real(*v)).collect()),
+        );
         w.set("F", Object::Integer(4));
         w.set("P", Object::Reference(pid));
         let wid = up.add(w);
@@ -549,7 +777,11 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
         let img = add_image(&mut up, &qr.png)?;
         let rot = page_rotate(&doc, pid);
         let form = up.add(appearance::form(img, qr.size, qr.size, qr.size, 0.0, rot));
-        let rect = display_to_user(page_box(&doc, pid), rot, [qr.x, qr.y, qr.x + qr.size, qr.y + qr.size]);
+        let rect = display_to_user(
+            page_box(&doc, pid),
+            rot,
+            [qr.x, qr.y, qr.x + qr.size, qr.y + qr.size],
+        );
         let a = stamp_annotation(&mut up, pid, rect, form, &format!("{field} QR"));
         annots.push((pid, a));
     }
@@ -558,10 +790,17 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
     add_fields(&doc, &mut up, &new_fields)?;
     if req.certify.is_some() {
         // §12.8.4: the catalog's /Perms names the certification signature.
-        let root = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| PdfError::Malformed("trailer has no /Root".into()))?;
+        let root = doc
+            .trailer
+            .get(b"Root")
+            .and_then(Object::as_reference)
+            .map_err(|_| PdfError::Malformed("trailer has no /Root".into()))?;
         let mut catalog = match up.get(root) {
             Some(Object::Dictionary(d)) => d.clone(),
-            _ => doc.get_dictionary(root).map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?.clone(),
+            _ => doc
+                .get_dictionary(root)
+                .map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?
+                .clone(),
         };
         let mut perms = Dictionary::new();
         perms.set("DocMDP", Object::Reference(sig_id));
@@ -572,16 +811,26 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
     // Serialise, then patch ByteRange and Contents in place.
     let appended = up.serialise(base, &doc.trailer)?;
     let mut bytes = appended.bytes;
-    let (start, end) = *appended.spans.get(&sig_id.0).ok_or_else(|| PdfError::Signing("signature object not written".into()))?;
-    let br = start + find(&bytes[start..end], BYTE_RANGE_PLACEHOLDER).ok_or_else(|| PdfError::Signing("ByteRange placeholder not found".into()))?;
-    let ct = start + find(&bytes[start..end], b"/Contents <").ok_or_else(|| PdfError::Signing("Contents placeholder not found".into()))? + b"/Contents ".len();
+    let (start, end) = *appended
+        .spans
+        .get(&sig_id.0)
+        .ok_or_else(|| PdfError::Signing("signature object not written".into()))?;
+    let br = start
+        + find(&bytes[start..end], BYTE_RANGE_PLACEHOLDER)
+            .ok_or_else(|| PdfError::Signing("ByteRange placeholder not found".into()))?;
+    let ct = start
+        + find(&bytes[start..end], b"/Contents <")
+            .ok_or_else(|| PdfError::Signing("Contents placeholder not found".into()))?
+        + b"/Contents ".len();
     let total = base.len() + bytes.len();
     let a = base.len() + ct;
     let b = a + 2 + 2 * reserve;
     let c = total - b;
     let range = format!("/ByteRange [0 {a} {b} {c}]");
     if range.len() > BYTE_RANGE_PLACEHOLDER.len() {
-        return Err(PdfError::Unsupported("file too large for the ByteRange placeholder".into()));
+        return Err(PdfError::Unsupported(
+            "file too large for the ByteRange placeholder".into(),
+        ));
     }
     let mut patch = range.into_bytes();
     patch.resize(BYTE_RANGE_PLACEHOLDER.len(), b' ');
@@ -610,7 +859,10 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
     };
     let der = contents_for(req, &field, &digest, false)?;
     if der.len() > reserve {
-        return Err(PdfError::Signing(format!("the signature ({} bytes) outgrew its placeholder ({reserve} bytes)", der.len())));
+        return Err(PdfError::Signing(format!(
+            "the signature ({} bytes) outgrew its placeholder ({reserve} bytes)",
+            der.len()
+        )));
     }
     let hexed = hex::encode_upper(&der);
     bytes[ct + 1..ct + 1 + hexed.len()].copy_from_slice(hexed.as_bytes());
@@ -619,7 +871,9 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
 
 fn check_size(w: f64, h: f64) -> Result<(), PdfError> {
     if !(w.is_finite() && h.is_finite() && w > 0.0 && h > 0.0 && w < 14_400.0 && h < 14_400.0) {
-        return Err(PdfError::Placement(format!("stamp size {w}×{h} pt is not usable")));
+        return Err(PdfError::Placement(format!(
+            "stamp size {w}×{h} pt is not usable"
+        )));
     }
     Ok(())
 }
@@ -635,7 +889,13 @@ fn add_image(up: &mut Update, png: &[u8]) -> Result<ObjectId, PdfError> {
 }
 
 /// A locked, printable stamp annotation (§12.5.6.12) showing `form`.
-fn stamp_annotation(up: &mut Update, page: ObjectId, r: [f64; 4], form: ObjectId, label: &str) -> ObjectId {
+fn stamp_annotation(
+    up: &mut Update,
+    page: ObjectId,
+    r: [f64; 4],
+    form: ObjectId,
+    label: &str,
+) -> ObjectId {
     let mut a = Dictionary::new();
     a.set("Type", name("Annot"));
     a.set("Subtype", name("Stamp"));
@@ -650,7 +910,11 @@ fn stamp_annotation(up: &mut Update, page: ObjectId, r: [f64; 4], form: ObjectId
 }
 
 /// Appends annotations to their pages' `/Annots` (direct arrays, or indirect array objects).
-fn add_annotations(doc: &Document, up: &mut Update, annots: &[(ObjectId, ObjectId)]) -> Result<(), PdfError> {
+fn add_annotations(
+    doc: &Document,
+    up: &mut Update,
+    annots: &[(ObjectId, ObjectId)],
+) -> Result<(), PdfError> {
     let mut by_page: Vec<(ObjectId, Vec<ObjectId>)> = Vec::new();
     for (p, a) in annots {
         match by_page.iter_mut().find(|(q, _)| q == p) {
@@ -659,11 +923,18 @@ fn add_annotations(doc: &Document, up: &mut Update, annots: &[(ObjectId, ObjectI
         }
     }
     for (pid, new) in by_page {
-        let mut page = doc.get_dictionary(pid).map_err(|e| PdfError::Malformed(format!("page {pid:?}: {e}")))?.clone();
+        let mut page = doc
+            .get_dictionary(pid)
+            .map_err(|e| PdfError::Malformed(format!("page {pid:?}: {e}")))?
+            .clone();
         let refs = new.iter().map(|a| Object::Reference(*a));
         match page.get(b"Annots") {
             Ok(Object::Reference(aid)) => {
-                let mut arr = doc.get_object(*aid).and_then(Object::as_array).map_err(|e| PdfError::Malformed(format!("/Annots: {e}")))?.clone();
+                let mut arr = doc
+                    .get_object(*aid)
+                    .and_then(Object::as_array)
+                    .map_err(|e| PdfError::Malformed(format!("/Annots: {e}")))?
+                    .clone();
                 arr.extend(refs);
                 up.set(*aid, Object::Array(arr));
                 continue;
@@ -682,8 +953,16 @@ fn add_annotations(doc: &Document, up: &mut Update, annots: &[(ObjectId, ObjectI
 
 /// Signs into an existing empty signature field (a merged field and widget): sets `/V` and
 /// draws the picture in its rectangle.
-fn fill_existing_field(doc: &Document, up: &mut Update, fname: &str, sig: ObjectId, image: Option<ObjectId>) -> Result<(), PdfError> {
-    let catalog = doc.catalog().map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?;
+fn fill_existing_field(
+    doc: &Document,
+    up: &mut Update,
+    fname: &str,
+    sig: ObjectId,
+    image: Option<ObjectId>,
+) -> Result<(), PdfError> {
+    let catalog = doc
+        .catalog()
+        .map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?;
     let fields = catalog
         .get(b"AcroForm")
         .ok()
@@ -692,20 +971,55 @@ fn fill_existing_field(doc: &Document, up: &mut Update, fname: &str, sig: Object
         .and_then(|f| f.get(b"Fields").ok())
         .and_then(|o| doc.dereference(o).ok())
         .and_then(|(_, o)| o.as_array().ok())
-        .ok_or_else(|| PdfError::Placement(format!("no field named {fname}: the document has no form")))?;
-    let found = fields.iter().filter_map(|f| f.as_reference().ok()).find(|id| {
-        doc.get_dictionary(*id).ok().and_then(|d| d.get(b"T").ok().and_then(|t| t.as_str().ok()).map(super::object::decode_text)).as_deref() == Some(fname)
-    });
-    let fid = found.ok_or_else(|| PdfError::Placement(format!("no top-level field named {fname}")))?;
-    let mut d = doc.get_dictionary(fid).map_err(|e| PdfError::Malformed(e.to_string()))?.clone();
+        .ok_or_else(|| {
+            PdfError::Placement(format!("no field named {fname}: the document has no form"))
+        })?;
+    let found = fields
+        .iter()
+        .filter_map(|f| f.as_reference().ok())
+        .find(|id| {
+            doc.get_dictionary(*id)
+                .ok()
+                .and_then(|d| {
+                    d.get(b"T")
+                        .ok()
+                        .and_then(|t| t.as_str().ok())
+                        .map(super::object::decode_text)
+                })
+                .as_deref()
+                == Some(fname)
+        });
+    let fid =
+        found.ok_or_else(|| PdfError::Placement(format!("no top-level field named {fname}")))?;
+    let mut d = doc
+        .get_dictionary(fid)
+        .map_err(|e| PdfError::Malformed(e.to_string()))?
+        .clone();
     if d.get(b"FT").and_then(Object::as_name).ok() != Some(b"Sig".as_slice()) {
-        return Err(PdfError::Placement(format!("field {fname} is not a signature field")));
+        return Err(PdfError::Placement(format!(
+            "field {fname} is not a signature field"
+        )));
     }
     if d.has(b"V") {
-        return Err(PdfError::Placement(format!("field {fname} is already signed")));
+        return Err(PdfError::Placement(format!(
+            "field {fname} is already signed"
+        )));
     }
-    let pid = d.get(b"P").and_then(Object::as_reference).map_err(|_| PdfError::Unsupported(format!("field {fname} is not a merged field/widget with /P")))?;
-    let rect: Vec<f64> = d.get(b"Rect").and_then(Object::as_array).map(|a| a.iter().filter_map(|o| o.as_float().ok()).map(f64::from).collect()).unwrap_or_default();
+    let pid = d.get(b"P").and_then(Object::as_reference).map_err(|_| {
+        PdfError::Unsupported(format!(
+            "field {fname} is not a merged field/widget with /P"
+        ))
+    })?;
+    let rect: Vec<f64> = d
+        .get(b"Rect")
+        .and_then(Object::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| o.as_float().ok())
+                .map(f64::from)
+                .collect()
+        })
+        .unwrap_or_default();
     if rect.len() != 4 {
         return Err(PdfError::Malformed(format!("field {fname} has no /Rect")));
     }
@@ -727,17 +1041,33 @@ fn fill_existing_field(doc: &Document, up: &mut Update, fname: &str, sig: Object
 
 /// Adds the fields to the AcroForm's `/Fields` and sets `/SigFlags 3` (§12.7.2).
 fn add_fields(doc: &Document, up: &mut Update, new_fields: &[ObjectId]) -> Result<(), PdfError> {
-    let root = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| PdfError::Malformed("trailer has no /Root".into()))?;
-    let mut catalog = doc.get_dictionary(root).map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?.clone();
+    let root = doc
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(|_| PdfError::Malformed("trailer has no /Root".into()))?;
+    let mut catalog = doc
+        .get_dictionary(root)
+        .map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?
+        .clone();
     let (form_id, mut form) = match catalog.get(b"AcroForm") {
-        Ok(Object::Reference(id)) => (Some(*id), doc.get_dictionary(*id).map_err(|e| PdfError::Malformed(format!("AcroForm: {e}")))?.clone()),
+        Ok(Object::Reference(id)) => (
+            Some(*id),
+            doc.get_dictionary(*id)
+                .map_err(|e| PdfError::Malformed(format!("AcroForm: {e}")))?
+                .clone(),
+        ),
         Ok(Object::Dictionary(d)) => (None, d.clone()),
         _ => (None, Dictionary::new()),
     };
     match form.get(b"Fields") {
         Ok(Object::Reference(fid)) => {
             if !new_fields.is_empty() {
-                let mut arr = doc.get_object(*fid).and_then(Object::as_array).map_err(|e| PdfError::Malformed(format!("/Fields: {e}")))?.clone();
+                let mut arr = doc
+                    .get_object(*fid)
+                    .and_then(Object::as_array)
+                    .map_err(|e| PdfError::Malformed(format!("/Fields: {e}")))?
+                    .clone();
                 arr.extend(new_fields.iter().map(|f| Object::Reference(*f)));
                 up.set(*fid, Object::Array(arr));
             }
@@ -747,9 +1077,15 @@ fn add_fields(doc: &Document, up: &mut Update, new_fields: &[ObjectId]) -> Resul
             arr.extend(new_fields.iter().map(|f| Object::Reference(*f)));
             form.set("Fields", Object::Array(arr));
         }
-        _ => form.set("Fields", Object::Array(new_fields.iter().map(|f| Object::Reference(*f)).collect())),
+        _ => form.set(
+            "Fields",
+            Object::Array(new_fields.iter().map(|f| Object::Reference(*f)).collect()),
+        ),
     }
-    if new_fields.is_empty() && form.get(b"SigFlags").and_then(Object::as_i64).ok() == Some(3) && form_id.is_some() {
+    if new_fields.is_empty()
+        && form.get(b"SigFlags").and_then(Object::as_i64).ok() == Some(3)
+        && form_id.is_some()
+    {
         return Ok(()); // nothing to change
     }
     form.set("SigFlags", Object::Integer(3));

@@ -18,23 +18,40 @@ pub(crate) enum XrefStyle {
 pub(crate) fn last_xref(bytes: &[u8]) -> Result<(usize, XrefStyle), PdfError> {
     let tail_start = bytes.len().saturating_sub(2048);
     let tail = &bytes[tail_start..];
-    let pos = rfind(tail, b"startxref").ok_or_else(|| PdfError::Malformed("no startxref at the end of the file".into()))?;
+    let pos = rfind(tail, b"startxref")
+        .ok_or_else(|| PdfError::Malformed("no startxref at the end of the file".into()))?;
     let rest = &tail[pos + 9..];
-    let digits: Vec<u8> = rest.iter().copied().skip_while(u8::is_ascii_whitespace).take_while(u8::is_ascii_digit).collect();
+    let digits: Vec<u8> = rest
+        .iter()
+        .copied()
+        .skip_while(u8::is_ascii_whitespace)
+        .take_while(u8::is_ascii_digit)
+        .collect();
     let offset: usize = std::str::from_utf8(&digits)
         .ok()
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| PdfError::Malformed("startxref is not followed by an offset".into()))?;
-    let at = bytes.get(offset..).ok_or_else(|| PdfError::Malformed(format!("startxref {offset} is beyond the end of the file")))?;
+    let at = bytes.get(offset..).ok_or_else(|| {
+        PdfError::Malformed(format!("startxref {offset} is beyond the end of the file"))
+    })?;
     let at: &[u8] = &at[at.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
-    Ok((offset, if at.starts_with(b"xref") { XrefStyle::Table } else { XrefStyle::Stream }))
+    Ok((
+        offset,
+        if at.starts_with(b"xref") {
+            XrefStyle::Table
+        } else {
+            XrefStyle::Stream
+        },
+    ))
 }
 
 pub(crate) fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.len() > hay.len() {
         return None;
     }
-    (0..=hay.len() - needle.len()).rev().find(|&i| &hay[i..i + needle.len()] == needle)
+    (0..=hay.len() - needle.len())
+        .rev()
+        .find(|&i| &hay[i..i + needle.len()] == needle)
 }
 
 pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -60,7 +77,10 @@ pub(crate) struct Appended {
 
 impl Update {
     pub fn new(max_id: u32) -> Self {
-        Update { objects: BTreeMap::new(), next_id: max_id + 1 }
+        Update {
+            objects: BTreeMap::new(),
+            next_id: max_id + 1,
+        }
     }
 
     /// Adds a new object and returns its id.
@@ -99,7 +119,12 @@ impl Update {
             out.extend_from_slice(b"\nendobj\n");
             spans.insert(id, (start, out.len()));
         }
-        let old_size = trailer.get(b"Size").ok().and_then(|o| o.as_i64().ok()).unwrap_or(0).max(0) as u32;
+        let old_size = trailer
+            .get(b"Size")
+            .ok()
+            .and_then(|o| o.as_i64().ok())
+            .unwrap_or(0)
+            .max(0) as u32;
         let mut t = Dictionary::new();
         for key in [&b"Root"[..], b"Info", b"ID"] {
             if let Ok(v) = trailer.get(key) {
@@ -115,7 +140,9 @@ impl Update {
                 for run in runs(&offsets) {
                     out.extend_from_slice(format!("{} {}\n", run[0].0, run.len()).as_bytes());
                     for (_, (generation, off)) in run {
-                        out.extend_from_slice(format!("{off:010} {generation:05} n\r\n").as_bytes());
+                        out.extend_from_slice(
+                            format!("{off:010} {generation:05} n\r\n").as_bytes(),
+                        );
                     }
                 }
                 t.set("Size", Object::Integer(i64::from(size)));
@@ -141,7 +168,14 @@ impl Update {
                 }
                 t.set("Type", Object::Name(b"XRef".to_vec()));
                 t.set("Size", Object::Integer(i64::from(size)));
-                t.set("W", Object::Array(vec![Object::Integer(1), Object::Integer(4), Object::Integer(2)]));
+                t.set(
+                    "W",
+                    Object::Array(vec![
+                        Object::Integer(1),
+                        Object::Integer(4),
+                        Object::Integer(2),
+                    ]),
+                );
                 t.set("Index", Object::Array(index));
                 if xref_at > u32::MAX as usize {
                     return Err(PdfError::Unsupported("files over 4 GB".into()));
@@ -172,8 +206,14 @@ fn runs(offsets: &BTreeMap<u32, (u16, usize)>) -> Vec<Vec<(u32, (u16, usize))>> 
 /// so a failure leaves no half-written file.
 pub fn write_atomically(path: &std::path::Path, parts: &[&[u8]]) -> Result<(), PdfError> {
     use std::io::Write;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out.pdf".into());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out.pdf".into());
     static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
@@ -214,7 +254,11 @@ mod tests {
         write_atomically(&target, &[b"abc", b"def"]).unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"abcdef");
         assert!(write_atomically(&dir.join("missing/out.pdf"), &[b"x"]).is_err());
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file left behind");
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary file left behind"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -167,7 +167,13 @@ mod tests {
     #[test]
     fn signature_is_lowercase_md5_of_the_concatenation() {
         // RFC 1321 test suite: MD5("abc") and MD5("message digest").
-        assert_eq!(request_signature("a", "b", "c"), "900150983cd24fb0d6963f7d28e17f72");
-        assert_eq!(request_signature("message", " ", "digest"), "f96b697d7cb7938d525a2f31aaf161d0");
+        assert_eq!(
+            request_signature("a", "b", "c"),
+            "900150983cd24fb0d6963f7d28e17f72"
+        );
+        assert_eq!(
+            request_signature("message", " ", "digest"),
+            "f96b697d7cb7938d525a2f31aaf161d0"
+        );
     }
 }

@@ -2592,12 +2592,26 @@ impl Platform {
 
     /// Sets or changes the login password with an SMS code (1.3.2.1, 2.1.2.3).
     pub fn set_password(&self, sess: &Session, sms_code: &str, new_password: &str) -> Result<()> {
-        self.set_own_secret(sess, "password", sms_code, new_password, validate::check_password, |c, h| c.password_hash = Some(h))
+        self.set_own_secret(
+            sess,
+            "password",
+            sms_code,
+            new_password,
+            validate::check_password,
+            |c, h| c.password_hash = Some(h),
+        )
     }
 
     /// Sets the 6-digit signing password with an SMS code (2.1.2.4).
     pub fn set_signing_password(&self, sess: &Session, sms_code: &str, pin: &str) -> Result<()> {
-        self.set_own_secret(sess, "signing password", sms_code, pin, validate::check_signing_password, |c, h| c.signing_password_hash = Some(h))
+        self.set_own_secret(
+            sess,
+            "signing password",
+            sms_code,
+            pin,
+            validate::check_signing_password,
+            |c, h| c.signing_password_hash = Some(h),
+        )
     }
 
     /// Checks `secret` with `check`, verifies the SMS code sent to the caller's phone, and

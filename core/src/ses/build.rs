@@ -4,12 +4,17 @@
 use super::SesError;
 use super::seal::{CertList, PictureFormat, Seal};
 use super::signature::SesSignature;
-use super::types::{ExtData, SesEsPictrueInfo, SesEsPropertyInfo, SesHeader, SesSealInfo, SesSealV4, SesSignatureV4, TbsSign};
+use super::types::{
+    ExtData, SesEsPictrueInfo, SesEsPropertyInfo, SesHeader, SesSealInfo, SesSealV4,
+    SesSignatureV4, TbsSign,
+};
 use crate::crypto::sm2::OID_SM2_WITH_SM3;
 use crate::crypto::time::Time;
 use crate::crypto::{Certificate, Signer};
 use der::Encode;
-use der::asn1::{BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString, Utf8StringRef};
+use der::asn1::{
+    BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString, Utf8StringRef,
+};
 
 /// Seal types as the platform uses them (GB/T 38540 leaves `type` to the business; GM/T
 /// 0031-2014 §5 names 1 = unit seal, 2 = personal seal).
@@ -33,12 +38,15 @@ pub struct SealBuilder {
 }
 
 fn ia5(s: &str, what: &str) -> Result<Ia5String, SesError> {
-    Ia5String::new(s).map_err(|_| SesError::InvalidInput(format!("{what} must be ASCII (IA5String): {s:?}")))
+    Ia5String::new(s)
+        .map_err(|_| SesError::InvalidInput(format!("{what} must be ASCII (IA5String): {s:?}")))
 }
 
 fn gtime(t: Time, what: &str) -> Result<GeneralizedTime, SesError> {
-    let secs = u64::try_from(t.unix()).map_err(|_| SesError::InvalidInput(format!("{what} before 1970")))?;
-    GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(secs)).map_err(|e| SesError::InvalidInput(format!("{what}: {e}")))
+    let secs = u64::try_from(t.unix())
+        .map_err(|_| SesError::InvalidInput(format!("{what} before 1970")))?;
+    GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(secs))
+        .map_err(|e| SesError::InvalidInput(format!("{what}: {e}")))
 }
 
 fn sm2_with_sm3() -> ObjectIdentifier {
@@ -78,7 +86,13 @@ impl SealBuilder {
         self
     }
     /// The seal picture; `picture_type` may be empty to name it from its bytes.
-    pub fn picture(mut self, picture_type: &str, data: Vec<u8>, width_mm: u32, height_mm: u32) -> Self {
+    pub fn picture(
+        mut self,
+        picture_type: &str,
+        data: Vec<u8>,
+        width_mm: u32,
+        height_mm: u32,
+    ) -> Self {
         self.picture = Some((picture_type.to_owned(), data, width_mm, height_mm));
         self
     }
@@ -102,28 +116,43 @@ impl SealBuilder {
 
     /// Builds the seal; the maker signs the DER of SES_SealInfo (GB/T 38540 §6.2).
     pub fn build(&self, maker: &dyn Signer) -> Result<Seal, SesError> {
-        let (ptype, pdata, w, h) = self.picture.clone().ok_or_else(|| SesError::InvalidInput("a seal needs a picture".into()))?;
+        let (ptype, pdata, w, h) = self
+            .picture
+            .clone()
+            .ok_or_else(|| SesError::InvalidInput("a seal needs a picture".into()))?;
         if pdata.is_empty() {
             return Err(SesError::InvalidInput("the seal picture is empty".into()));
         }
         let sniffed = PictureFormat::sniff(&pdata);
-        let ptype = if ptype.is_empty() { sniffed.name().to_owned() } else { ptype };
+        let ptype = if ptype.is_empty() {
+            sniffed.name().to_owned()
+        } else {
+            ptype
+        };
         if sniffed == PictureFormat::Unknown {
-            return Err(SesError::InvalidInput("the seal picture is not PNG, GIF, JPEG, BMP, SVG or OFD".into()));
+            return Err(SesError::InvalidInput(
+                "the seal picture is not PNG, GIF, JPEG, BMP, SVG or OFD".into(),
+            ));
         }
         if self.name.trim().is_empty() {
             return Err(SesError::InvalidInput("the seal needs a name".into()));
         }
         if self.es_id.is_empty() {
-            return Err(SesError::InvalidInput("the seal needs a seal code (esID)".into()));
+            return Err(SesError::InvalidInput(
+                "the seal needs a seal code (esID)".into(),
+            ));
         }
         if self.signer_certs.is_empty() {
-            return Err(SesError::InvalidInput("the seal needs at least one signer certificate (certList)".into()));
+            return Err(SesError::InvalidInput(
+                "the seal needs at least one signer certificate (certList)".into(),
+            ));
         }
         let created = self.create_date.unwrap_or_else(Time::now);
         let (start, end) = self.valid.unwrap_or((created, created.add_days(365 * 3)));
         if end <= start {
-            return Err(SesError::InvalidInput("validEnd must be after validStart".into()));
+            return Err(SesError::InvalidInput(
+                "validEnd must be after validStart".into(),
+            ));
         }
         let ext_datas = if self.ext_datas.is_empty() {
             None
@@ -131,7 +160,8 @@ impl SealBuilder {
             let mut v = Vec::new();
             for (oid, critical, value) in &self.ext_datas {
                 v.push(ExtData {
-                    extn_id: ObjectIdentifier::new(oid).map_err(|_| SesError::InvalidInput(format!("bad OID {oid}")))?,
+                    extn_id: ObjectIdentifier::new(oid)
+                        .map_err(|_| SesError::InvalidInput(format!("bad OID {oid}")))?,
                     critical: *critical,
                     extn_value: octets(value)?,
                 });
@@ -139,21 +169,37 @@ impl SealBuilder {
             Some(v)
         };
         let info = SesSealInfo {
-            header: SesHeader { id: ia5("ES", "header id")?, version: 4, vid: ia5(&self.vid, "vendor id")? },
+            header: SesHeader {
+                id: ia5("ES", "header id")?,
+                version: 4,
+                vid: ia5(&self.vid, "vendor id")?,
+            },
             es_id: ia5(&self.es_id, "esID")?,
             property: SesEsPropertyInfo {
                 seal_type: self.seal_type,
-                name: Utf8StringRef::new(&self.name).map_err(|e| SesError::InvalidInput(e.to_string()))?,
+                name: Utf8StringRef::new(&self.name)
+                    .map_err(|e| SesError::InvalidInput(e.to_string()))?,
                 cert_list_type: 1,
-                cert_list: self.signer_certs.iter().map(|c| octets(c)).collect::<Result<_, _>>()?,
+                cert_list: self
+                    .signer_certs
+                    .iter()
+                    .map(|c| octets(c))
+                    .collect::<Result<_, _>>()?,
                 create_date: gtime(created, "createDate")?,
                 valid_start: gtime(start, "validStart")?,
                 valid_end: gtime(end, "validEnd")?,
             },
-            picture: SesEsPictrueInfo { picture_type: ia5(&ptype, "picture type")?, data: octets(&pdata)?, width: w, height: h },
+            picture: SesEsPictrueInfo {
+                picture_type: ia5(&ptype, "picture type")?,
+                data: octets(&pdata)?,
+                width: w,
+                height: h,
+            },
             ext_datas,
         };
-        let info_der = info.to_der().map_err(|e| SesError::InvalidInput(e.to_string()))?;
+        let info_der = info
+            .to_der()
+            .map_err(|e| SesError::InvalidInput(e.to_string()))?;
         let sig = maker.sign_message(&info_der)?;
         let seal = SesSealV4 {
             e_seal_info: info,
@@ -161,7 +207,9 @@ impl SealBuilder {
             sign_alg_id: sm2_with_sm3(),
             signed_value: bits(&sig.to_der())?,
         };
-        let der = seal.to_der().map_err(|e| SesError::InvalidInput(e.to_string()))?;
+        let der = seal
+            .to_der()
+            .map_err(|e| SesError::InvalidInput(e.to_string()))?;
         let parsed = Seal::from_der(&der)?;
         debug_assert_eq!(parsed.maker_signed_bytes, info_der);
         Ok(parsed)
@@ -173,14 +221,27 @@ impl SealBuilder {
 ///
 /// Before signing the seal is checked (ses-ofd-spec §2.7): its maker signature, its validity
 /// window holding `time`, and the signer's certificate in its certList.
-pub fn sign(seal: &Seal, signer: &dyn Signer, data_hash: &[u8], property_info: &str, time: Time) -> Result<SesSignature, SesError> {
+pub fn sign(
+    seal: &Seal,
+    signer: &dyn Signer,
+    data_hash: &[u8],
+    property_info: &str,
+    time: Time,
+) -> Result<SesSignature, SesError> {
     use super::seal::SesVersion;
     let version = match seal.version {
         SesVersion::V4 => 4,
         SesVersion::V5 => 5,
-        v => return Err(SesError::SealUnusable(format!("eseal signs with v4 and v5 seals; this seal is {}", v.describe()))),
+        v => {
+            return Err(SesError::SealUnusable(format!(
+                "eseal signs with v4 and v5 seals; this seal is {}",
+                v.describe()
+            )));
+        }
     };
-    super::verify::maker_signature(seal).map_err(|why| SesError::SealUnusable(format!("its maker signature does not verify: {why}")))?;
+    super::verify::maker_signature(seal).map_err(|why| {
+        SesError::SealUnusable(format!("its maker signature does not verify: {why}"))
+    })?;
     if time < seal.valid_start || time > seal.valid_end {
         return Err(SesError::SealUnusable(format!(
             "the seal is valid {} .. {}, not at {}",
@@ -191,7 +252,10 @@ pub fn sign(seal: &Seal, signer: &dyn Signer, data_hash: &[u8], property_info: &
     }
     let cert = signer.certificate();
     if !super::verify::signer_allowed(seal, cert).is_ok_and(|b| b) {
-        return Err(SesError::SealUnusable(format!("the signer certificate ({}) is not in the seal's certList", cert.subject_string())));
+        return Err(SesError::SealUnusable(format!(
+            "the signer certificate ({}) is not in the seal's certList",
+            cert.subject_string()
+        )));
     }
     if !cert.valid_at(time) {
         return Err(SesError::SealUnusable(format!(
@@ -209,7 +273,9 @@ pub fn sign(seal: &Seal, signer: &dyn Signer, data_hash: &[u8], property_info: &
         property_info: ia5(property_info, "propertyInfo")?,
         ext_datas: None,
     };
-    let tbs_der = tbs.to_der().map_err(|e| SesError::InvalidInput(e.to_string()))?;
+    let tbs_der = tbs
+        .to_der()
+        .map_err(|e| SesError::InvalidInput(e.to_string()))?;
     let sig = signer.sign_message(&tbs_der)?;
     let out = SesSignatureV4 {
         to_sign: der::Any::from_der(&tbs_der).map_err(|e| SesError::InvalidInput(e.to_string()))?,
@@ -218,9 +284,14 @@ pub fn sign(seal: &Seal, signer: &dyn Signer, data_hash: &[u8], property_info: &
         signature: bits(&sig.to_der())?,
         time_stamp: None,
     };
-    let der = out.to_der().map_err(|e| SesError::InvalidInput(e.to_string()))?;
+    let der = out
+        .to_der()
+        .map_err(|e| SesError::InvalidInput(e.to_string()))?;
     let parsed = SesSignature::from_der(&der)?;
-    debug_assert!(matches!(parsed.seal.cert_list, CertList::Certs(_) | CertList::Digests(_) | CertList::Ids(_)));
+    debug_assert!(matches!(
+        parsed.seal.cert_list,
+        CertList::Certs(_) | CertList::Digests(_) | CertList::Ids(_)
+    ));
     Ok(parsed)
 }
 

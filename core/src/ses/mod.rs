@@ -23,7 +23,11 @@ pub enum SesError {
     #[error("malformed {what}: {why}")]
     Malformed { what: String, why: String },
     #[error("{what} of {len} bytes exceeds the limit of {max}")]
-    TooLarge { what: &'static str, len: usize, max: usize },
+    TooLarge {
+        what: &'static str,
+        len: usize,
+        max: usize,
+    },
     #[error("ASN.1: {0}")]
     Asn1(#[from] crate::asn1::Asn1Error),
     #[error("invalid input: {0}")]

@@ -88,7 +88,10 @@ impl PictureFormat {
             PictureFormat::Bmp
         } else if head.starts_with(b"PK\x03\x04") {
             PictureFormat::Ofd
-        } else if std::str::from_utf8(head).map(|s| s.contains("<svg") || s.trim_start().starts_with("<?xml")).unwrap_or(false) {
+        } else if std::str::from_utf8(head)
+            .map(|s| s.contains("<svg") || s.trim_start().starts_with("<?xml"))
+            .unwrap_or(false)
+        {
             PictureFormat::Svg
         } else {
             PictureFormat::Unknown
@@ -159,14 +162,21 @@ pub struct Seal {
 }
 
 fn err(what: &str, why: impl std::fmt::Display) -> SesError {
-    SesError::Malformed { what: what.to_owned(), why: why.to_string() }
+    SesError::Malformed {
+        what: what.to_owned(),
+        why: why.to_string(),
+    }
 }
 
 impl Seal {
     /// Parses a seal of any version.
     pub fn from_der(bytes: &[u8]) -> Result<Seal, SesError> {
         if bytes.len() > MAX_SEAL_LEN {
-            return Err(SesError::TooLarge { what: "seal", len: bytes.len(), max: MAX_SEAL_LEN });
+            return Err(SesError::TooLarge {
+                what: "seal",
+                len: bytes.len(),
+                max: MAX_SEAL_LEN,
+            });
         }
         let top = Tlv::parse_exact(bytes, "SESeal")?;
         Self::from_tlv(&top)
@@ -180,7 +190,10 @@ impl Seal {
                 // v1: SESeal ::= SEQUENCE { esealInfo, signInfo SES_SignInfo { cert, alg, signData } }
                 let si = sign_info.sequence("SES_SignInfo")?;
                 let [cert, alg, sig] = si.as_slice() else {
-                    return Err(err("SES_SignInfo", format!("{} fields, expected 3", si.len())));
+                    return Err(err(
+                        "SES_SignInfo",
+                        format!("{} fields, expected 3", si.len()),
+                    ));
                 };
                 let maker_cert = cert.octet_string("SES_SignInfo.cert")?.to_vec();
                 let maker_sign_alg = alg.oid("SES_SignInfo.signatureAlgorithm")?;
@@ -198,7 +211,9 @@ impl Seal {
                 seal.notes = notes;
                 Ok(seal)
             }
-            [info, cert, alg, sig, rest @ ..] if cert.tag == tag::OCTET_STRING && rest.len() <= 1 => {
+            [info, cert, alg, sig, rest @ ..]
+                if cert.tag == tag::OCTET_STRING && rest.len() <= 1 =>
+            {
                 let mut seal = Self::parse_info(info, false, &mut notes)?;
                 seal.version = match seal.header.version {
                     4 if rest.is_empty() => SesVersion::V4,
@@ -211,9 +226,18 @@ impl Seal {
                 };
                 if let Some(ts) = rest.first() {
                     seal.timestamp = Some(match ts.tag {
-                        t if t == tag::context(0) => Tlv::parse_exact(ts.content, "timeStamp")?.bit_string("timeStamp")?.to_vec(),
-                        t if t == tag::context_primitive(0) => ts.content.get(1..).unwrap_or_default().to_vec(),
-                        t => return Err(err("SESeal.timeStamp", format!("unexpected tag 0x{t:02X}"))),
+                        t if t == tag::context(0) => Tlv::parse_exact(ts.content, "timeStamp")?
+                            .bit_string("timeStamp")?
+                            .to_vec(),
+                        t if t == tag::context_primitive(0) => {
+                            ts.content.get(1..).unwrap_or_default().to_vec()
+                        }
+                        t => {
+                            return Err(err(
+                                "SESeal.timeStamp",
+                                format!("unexpected tag 0x{t:02X}"),
+                            ));
+                        }
                     });
                 }
                 seal.der = top.raw.to_vec();
@@ -224,27 +248,47 @@ impl Seal {
                 seal.notes = notes;
                 Ok(seal)
             }
-            _ => Err(err("SESeal", format!("{} fields of this shape are neither a v1 nor a v4 seal", f.len()))),
+            _ => Err(err(
+                "SESeal",
+                format!(
+                    "{} fields of this shape are neither a v1 nor a v4 seal",
+                    f.len()
+                ),
+            )),
         }
     }
 
     fn parse_info(info: &Tlv<'_>, v1: bool, notes: &mut Vec<String>) -> Result<Seal, SesError> {
         let f = info.sequence("SES_SealInfo")?;
         if f.len() < 4 || f.len() > 5 {
-            return Err(err("SES_SealInfo", format!("{} fields, expected 4 or 5", f.len())));
+            return Err(err(
+                "SES_SealInfo",
+                format!("{} fields, expected 4 or 5", f.len()),
+            ));
         }
         let h = f[0].sequence("SES_Header")?;
         let [id, version, vid] = h.as_slice() else {
             return Err(err("SES_Header", format!("{} fields, expected 3", h.len())));
         };
-        let header = Header { id: id.string("SES_Header.id")?, version: version.small_int("SES_Header.version")?, vid: vid.string("SES_Header.vid")? };
+        let header = Header {
+            id: id.string("SES_Header.id")?,
+            version: version.small_int("SES_Header.version")?,
+            vid: vid.string("SES_Header.vid")?,
+        };
         let es_id = f[1].string("SES_SealInfo.esID")?;
         let p = f[2].sequence("SES_ESPropertyInfo")?;
         let mut it = p.iter();
-        let mut next = |what: &'static str| it.next().ok_or_else(|| err("SES_ESPropertyInfo", format!("missing {what}")));
+        let mut next = |what: &'static str| {
+            it.next()
+                .ok_or_else(|| err("SES_ESPropertyInfo", format!("missing {what}")))
+        };
         let seal_type = next("type")?.small_int("SES_ESPropertyInfo.type")?;
         let name = next("name")?.string("SES_ESPropertyInfo.name")?;
-        let cert_list_type = if v1 || p.len() == 6 { None } else { Some(next("certListType")?.small_int("SES_ESPropertyInfo.certListType")?) };
+        let cert_list_type = if v1 || p.len() == 6 {
+            None
+        } else {
+            Some(next("certListType")?.small_int("SES_ESPropertyInfo.certListType")?)
+        };
         let list = next("certList")?;
         let cert_list = parse_cert_list(list, cert_list_type, notes)?;
         let mut time = |what: &'static str| -> Result<Time, SesError> {
@@ -253,10 +297,14 @@ impl Seal {
             match form {
                 TimeForm::Canonical => {}
                 TimeForm::NonCanonical => notes.push(format!("{what} is not in DER form")),
-                TimeForm::ZoneLess => notes.push(format!("{what} has no time zone; read as Beijing time (UTC+8)")),
+                TimeForm::ZoneLess => notes.push(format!(
+                    "{what} has no time zone; read as Beijing time (UTC+8)"
+                )),
             }
             if !v1 && t.tag == tag::UTC_TIME {
-                notes.push(format!("{what} is a UTCTime; GB/T 38540 uses GeneralizedTime"));
+                notes.push(format!(
+                    "{what} is a UTCTime; GB/T 38540 uses GeneralizedTime"
+                ));
             }
             Ok(time)
         };
@@ -265,14 +313,21 @@ impl Seal {
         let valid_end = time("validEnd")?;
         let pic = f[3].sequence("SES_ESPictrueInfo")?;
         let [ptype, pdata, pw, ph] = pic.as_slice() else {
-            return Err(err("SES_ESPictrueInfo", format!("{} fields, expected 4", pic.len())));
+            return Err(err(
+                "SES_ESPictrueInfo",
+                format!("{} fields, expected 4", pic.len()),
+            ));
         };
         let data = pdata.octet_string("SES_ESPictrueInfo.data")?.to_vec();
         let declared_type = ptype.string("SES_ESPictrueInfo.type")?;
         let format = PictureFormat::sniff(&data);
-        let named_right = declared_type.eq_ignore_ascii_case(format.name()) || (format == PictureFormat::Jpeg && declared_type.eq_ignore_ascii_case("jpeg"));
+        let named_right = declared_type.eq_ignore_ascii_case(format.name())
+            || (format == PictureFormat::Jpeg && declared_type.eq_ignore_ascii_case("jpeg"));
         if !named_right {
-            notes.push(format!("picture declared as {declared_type:?} is {}", format.name()));
+            notes.push(format!(
+                "picture declared as {declared_type:?} is {}",
+                format.name()
+            ));
         }
         let picture = Picture {
             declared_type,
@@ -285,19 +340,31 @@ impl Seal {
         if let Some(ext) = f.get(4) {
             for e in ext.sequence("ExtensionDatas")? {
                 let ef = e.sequence("ExtData")?;
-                let oid = ef.first().ok_or_else(|| err("ExtData", "empty"))?.oid("ExtData.extnID")?;
+                let oid = ef
+                    .first()
+                    .ok_or_else(|| err("ExtData", "empty"))?
+                    .oid("ExtData.extnID")?;
                 let critical = match ef.get(1) {
                     Some(b) if b.tag == tag::BOOLEAN => {
                         let v = b.content.first().is_some_and(|x| *x != 0);
                         if !v {
-                            notes.push("ExtData encodes critical FALSE explicitly (not DER)".into());
+                            notes
+                                .push("ExtData encodes critical FALSE explicitly (not DER)".into());
                         }
                         v
                     }
                     _ => false,
                 };
-                let value = ef.last().ok_or_else(|| err("ExtData", "no value"))?.octet_string("ExtData.extnValue")?.to_vec();
-                ext_datas.push(ExtData { oid, critical, value });
+                let value = ef
+                    .last()
+                    .ok_or_else(|| err("ExtData", "no value"))?
+                    .octet_string("ExtData.extnValue")?
+                    .to_vec();
+                ext_datas.push(ExtData {
+                    oid,
+                    critical,
+                    value,
+                });
             }
         }
         Ok(Seal {
@@ -343,7 +410,11 @@ impl Seal {
             seal_type: self.seal_type,
             valid_start: self.valid_start.to_iso(),
             valid_end: self.valid_end.to_iso(),
-            picture_type: format!("{} ({})", self.picture.declared_type, self.picture.format.name()),
+            picture_type: format!(
+                "{} ({})",
+                self.picture.declared_type,
+                self.picture.format.name()
+            ),
             picture_width_mm: self.picture.width_mm,
             picture_height_mm: self.picture.height_mm,
             maker: self.maker_certificate().ok().map(|c| c.summary()),
@@ -352,7 +423,11 @@ impl Seal {
 }
 
 /// A BIT STRING (as the standard says) or an OCTET STRING (seen in v1 files).
-pub(crate) fn bit_or_octets(t: &Tlv<'_>, what: &'static str, notes: &mut Vec<String>) -> Result<Vec<u8>, SesError> {
+pub(crate) fn bit_or_octets(
+    t: &Tlv<'_>,
+    what: &'static str,
+    notes: &mut Vec<String>,
+) -> Result<Vec<u8>, SesError> {
     match t.tag {
         tag::BIT_STRING => {
             let (bytes, unused) = t.bit_string_with_unused(what)?;
@@ -364,20 +439,32 @@ pub(crate) fn bit_or_octets(t: &Tlv<'_>, what: &'static str, notes: &mut Vec<Str
             Ok(bytes.to_vec())
         }
         tag::OCTET_STRING => {
-            notes.push(format!("{what} is an OCTET STRING, the standard says BIT STRING"));
+            notes.push(format!(
+                "{what} is an OCTET STRING, the standard says BIT STRING"
+            ));
             Ok(t.content.to_vec())
         }
-        found => Err(SesError::Asn1(crate::asn1::Asn1Error::UnexpectedTag { what, expected: tag::BIT_STRING, found })),
+        found => Err(SesError::Asn1(crate::asn1::Asn1Error::UnexpectedTag {
+            what,
+            expected: tag::BIT_STRING,
+            found,
+        })),
     }
 }
 
 /// `SES_CertList`: the CHOICE cannot be told by tag; decide by certListType, else by the
 /// element tags (ses-ofd-spec §1.2 notes, §4 #6–#7).
-fn parse_cert_list(list: &Tlv<'_>, list_type: Option<i64>, notes: &mut Vec<String>) -> Result<CertList, SesError> {
+fn parse_cert_list(
+    list: &Tlv<'_>,
+    list_type: Option<i64>,
+    notes: &mut Vec<String>,
+) -> Result<CertList, SesError> {
     let items = list.sequence("SES_CertList")?;
     let by_tag = || -> Result<CertList, SesError> {
         if items.iter().all(|i| i.tag == tag::OCTET_STRING) {
-            Ok(CertList::Certs(items.iter().map(|i| i.content.to_vec()).collect()))
+            Ok(CertList::Certs(
+                items.iter().map(|i| i.content.to_vec()).collect(),
+            ))
         } else if items.iter().all(|i| i.tag == tag::SEQUENCE) {
             let mut d = Vec::new();
             for i in &items {
@@ -385,11 +472,21 @@ fn parse_cert_list(list: &Tlv<'_>, list_type: Option<i64>, notes: &mut Vec<Strin
                 let (Some(t), Some(v)) = (f.first(), f.get(1)) else {
                     return Err(err("CertDigestObj", "needs type and value"));
                 };
-                d.push((t.string("CertDigestObj.type")?, v.octet_string("CertDigestObj.value")?.to_vec()));
+                d.push((
+                    t.string("CertDigestObj.type")?,
+                    v.octet_string("CertDigestObj.value")?.to_vec(),
+                ));
             }
             Ok(CertList::Digests(d))
-        } else if items.iter().all(|i| i.tag == tag::IA5_STRING || i.tag == tag::PRINTABLE_STRING || i.tag == tag::UTF8_STRING) {
-            Ok(CertList::Ids(items.iter().map(|i| String::from_utf8_lossy(i.content).into_owned()).collect()))
+        } else if items.iter().all(|i| {
+            i.tag == tag::IA5_STRING || i.tag == tag::PRINTABLE_STRING || i.tag == tag::UTF8_STRING
+        }) {
+            Ok(CertList::Ids(
+                items
+                    .iter()
+                    .map(|i| String::from_utf8_lossy(i.content).into_owned())
+                    .collect(),
+            ))
         } else {
             Err(err("SES_CertList", "mixed element types"))
         }
@@ -397,7 +494,9 @@ fn parse_cert_list(list: &Tlv<'_>, list_type: Option<i64>, notes: &mut Vec<Strin
     let list = by_tag()?;
     match (list_type, &list) {
         (None, _) | (Some(1), CertList::Certs(_)) | (Some(2), CertList::Digests(_)) => {}
-        (Some(t), _) => notes.push(format!("certListType {t} does not match the list's elements; read by element type")),
+        (Some(t), _) => notes.push(format!(
+            "certListType {t} does not match the list's elements; read by element type"
+        )),
     }
     Ok(list)
 }

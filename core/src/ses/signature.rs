@@ -37,13 +37,20 @@ pub struct SesSignature {
 }
 
 fn err(what: &str, why: impl std::fmt::Display) -> SesError {
-    SesError::Malformed { what: what.to_owned(), why: why.to_string() }
+    SesError::Malformed {
+        what: what.to_owned(),
+        why: why.to_string(),
+    }
 }
 
 impl SesSignature {
     pub fn from_der(bytes: &[u8]) -> Result<Self, SesError> {
         if bytes.len() > MAX_SIGNATURE_LEN {
-            return Err(SesError::TooLarge { what: "signature", len: bytes.len(), max: MAX_SIGNATURE_LEN });
+            return Err(SesError::TooLarge {
+                what: "signature",
+                len: bytes.len(),
+                max: MAX_SIGNATURE_LEN,
+            });
         }
         let top = Tlv::parse_exact(bytes, "SES_Signature")?;
         let f = top.sequence("SES_Signature")?;
@@ -52,8 +59,20 @@ impl SesSignature {
             [tbs, sig] => {
                 // v1: TBS_Sign { version, eseal, timeInfo BIT STRING, dataHash, propertyInfo, cert, alg }
                 let t = tbs.sequence("TBS_Sign")?;
-                let [version, eseal, time_info, data_hash, property_info, cert, alg] = t.as_slice() else {
-                    return Err(err("TBS_Sign (v1)", format!("{} fields, expected 7", t.len())));
+                let [
+                    version,
+                    eseal,
+                    time_info,
+                    data_hash,
+                    property_info,
+                    cert,
+                    alg,
+                ] = t.as_slice()
+                else {
+                    return Err(err(
+                        "TBS_Sign (v1)",
+                        format!("{} fields, expected 7", t.len()),
+                    ));
                 };
                 let seal = Seal::from_tlv(eseal)?;
                 let (time, text) = read_v1_time(time_info, &mut notes)?;
@@ -77,20 +96,39 @@ impl SesSignature {
             [tbs, cert, alg, sig, rest @ ..] if rest.len() <= 1 => {
                 let t = tbs.sequence("TBS_Sign")?;
                 if t.len() < 5 || t.len() > 6 {
-                    return Err(err("TBS_Sign", format!("{} fields, expected 5 or 6", t.len())));
+                    return Err(err(
+                        "TBS_Sign",
+                        format!("{} fields, expected 5 or 6", t.len()),
+                    ));
                 }
                 let seal = Seal::from_tlv(&t[1])?;
-                let (time, form) = Time::from_asn1(&t[2]).map_err(|e| err("TBS_Sign.timeInfo", e))?;
+                let (time, form) =
+                    Time::from_asn1(&t[2]).map_err(|e| err("TBS_Sign.timeInfo", e))?;
                 match form {
                     TimeForm::Canonical => {}
-                    TimeForm::NonCanonical => notes.push("TBS_Sign.timeInfo is not in DER form".into()),
-                    TimeForm::ZoneLess => notes.push("TBS_Sign.timeInfo has no time zone; read as Beijing time (UTC+8)".into()),
+                    TimeForm::NonCanonical => {
+                        notes.push("TBS_Sign.timeInfo is not in DER form".into())
+                    }
+                    TimeForm::ZoneLess => notes.push(
+                        "TBS_Sign.timeInfo has no time zone; read as Beijing time (UTC+8)".into(),
+                    ),
                 }
                 let timestamp = match rest.first() {
                     None => None,
-                    Some(ts) if ts.tag == tag::context(0) => Some(Tlv::parse_exact(ts.content, "timeStamp")?.bit_string("timeStamp")?.to_vec()),
-                    Some(ts) if ts.tag == tag::context_primitive(0) => Some(ts.content.get(1..).unwrap_or_default().to_vec()),
-                    Some(ts) => return Err(err("SES_Signature.timeStamp", format!("unexpected tag 0x{:02X}", ts.tag))),
+                    Some(ts) if ts.tag == tag::context(0) => Some(
+                        Tlv::parse_exact(ts.content, "timeStamp")?
+                            .bit_string("timeStamp")?
+                            .to_vec(),
+                    ),
+                    Some(ts) if ts.tag == tag::context_primitive(0) => {
+                        Some(ts.content.get(1..).unwrap_or_default().to_vec())
+                    }
+                    Some(ts) => {
+                        return Err(err(
+                            "SES_Signature.timeStamp",
+                            format!("unexpected tag 0x{:02X}", ts.tag),
+                        ));
+                    }
                 };
                 let version = match seal.version {
                     SesVersion::V1 => SesVersion::V4Shaped(1),
@@ -113,7 +151,13 @@ impl SesSignature {
                     notes,
                 })
             }
-            _ => Err(err("SES_Signature", format!("{} fields are neither a v1 (2) nor a v4 (4–5) signature", f.len()))),
+            _ => Err(err(
+                "SES_Signature",
+                format!(
+                    "{} fields are neither a v1 (2) nor a v4 (4–5) signature",
+                    f.len()
+                ),
+            )),
         }
     }
 
@@ -141,7 +185,10 @@ fn read_v1_time(t: &Tlv<'_>, notes: &mut Vec<String>) -> Result<(Option<Time>, S
     if let Ok(inner) = Tlv::parse_exact(bytes, "timeInfo")
         && let Ok((time, _)) = Time::from_asn1(&inner)
     {
-        return Ok((Some(time), String::from_utf8_lossy(inner.content).into_owned()));
+        return Ok((
+            Some(time),
+            String::from_utf8_lossy(inner.content).into_owned(),
+        ));
     }
     let text = String::from_utf8_lossy(bytes).into_owned();
     match Time::parse_lenient(&text) {

@@ -7,7 +7,9 @@
 //! EXPLICIT.
 
 use der::Sequence;
-use der::asn1::{BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString, Utf8StringRef};
+use der::asn1::{
+    BitString, GeneralizedTime, Ia5String, ObjectIdentifier, OctetString, Utf8StringRef,
+};
 
 /// ```asn1
 /// SESeal ::= SEQUENCE {

@@ -23,7 +23,11 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        VerifyOptions { trust: TrustStore::new(), now: Time::now(), extra_certs: Vec::new() }
+        VerifyOptions {
+            trust: TrustStore::new(),
+            now: Time::now(),
+            extra_certs: Vec::new(),
+        }
     }
 }
 
@@ -40,8 +44,14 @@ pub enum DataCheck<'a> {
 
 /// Verifies the maker's signature (GB/T 38540 §6.2; v1: GM/T 0031-2014). `Err` says why.
 pub fn maker_signature(seal: &Seal) -> Result<(), String> {
-    let cert = Certificate::from_der(&seal.maker_cert).map_err(|e| format!("maker certificate unreadable: {e}"))?;
-    match verify_with_key(cert.public_key(), &seal.maker_sign_alg, &seal.maker_signed_bytes, &seal.maker_signature) {
+    let cert = Certificate::from_der(&seal.maker_cert)
+        .map_err(|e| format!("maker certificate unreadable: {e}"))?;
+    match verify_with_key(
+        cert.public_key(),
+        &seal.maker_sign_alg,
+        &seal.maker_signed_bytes,
+        &seal.maker_signature,
+    ) {
         Ok(()) => Ok(()),
         Err(e) => {
             // Name the conventions tried: the standard one for this version, and the other
@@ -53,16 +63,28 @@ pub fn maker_signature(seal: &Seal) -> Result<(), String> {
             Err(format!(
                 "{e}; tried {} over {} with signer ID 1234567812345678{}",
                 seal.maker_sign_alg,
-                if seal.version == SesVersion::V1 { "SEQUENCE { SES_SealInfo, cert, alg }" } else { "the encoded SES_SealInfo" },
-                if alt_convention_verifies(seal, &cert) { format!(" — it verifies under {alt} instead") } else { format!(" and {alt}: none verifies") }
+                if seal.version == SesVersion::V1 {
+                    "SEQUENCE { SES_SealInfo, cert, alg }"
+                } else {
+                    "the encoded SES_SealInfo"
+                },
+                if alt_convention_verifies(seal, &cert) {
+                    format!(" — it verifies under {alt} instead")
+                } else {
+                    format!(" and {alt}: none verifies")
+                }
             ))
         }
     }
 }
 
 fn alt_convention_verifies(seal: &Seal, cert: &Certificate) -> bool {
-    let Ok(top) = crate::asn1::Tlv::parse_exact(seal.der(), "SESeal") else { return false };
-    let Ok(f) = top.sequence("SESeal") else { return false };
+    let Ok(top) = crate::asn1::Tlv::parse_exact(seal.der(), "SESeal") else {
+        return false;
+    };
+    let Ok(f) = top.sequence("SESeal") else {
+        return false;
+    };
     let alt = match seal.version {
         SesVersion::V1 => f[0].raw.to_vec(),
         _ if f.len() >= 3 => {
@@ -71,7 +93,13 @@ fn alt_convention_verifies(seal: &Seal, cert: &Certificate) -> bool {
         }
         _ => return false,
     };
-    verify_with_key(cert.public_key(), &seal.maker_sign_alg, &alt, &seal.maker_signature).is_ok()
+    verify_with_key(
+        cert.public_key(),
+        &seal.maker_sign_alg,
+        &alt,
+        &seal.maker_signature,
+    )
+    .is_ok()
 }
 
 /// Whether the seal's certList allows `cert` (GB/T 38540 §6.1: certificates or digests).
@@ -82,7 +110,8 @@ pub fn signer_allowed(seal: &Seal, cert: &Certificate) -> Result<bool, String> {
         CertList::Digests(d) => {
             let mut candidates = vec![sm3(cert.der()).to_vec()];
             if let Ok(pk) = cert.sm2_public_key() {
-                candidates.push(sm3_parts(&[&sm2::z_value(pk, sm2::DEFAULT_ID), cert.der()]).to_vec());
+                candidates
+                    .push(sm3_parts(&[&sm2::z_value(pk, sm2::DEFAULT_ID), cert.der()]).to_vec());
             }
             {
                 use sha2::Digest;
@@ -91,38 +120,74 @@ pub fn signer_allowed(seal: &Seal, cert: &Certificate) -> Result<bool, String> {
             }
             Ok(d.iter().any(|(_, v)| candidates.iter().any(|c| c == v)))
         }
-        CertList::Ids(ids) => Err(format!("the seal lists identifiers ({}) instead of certificates", ids.join(", "))),
+        CertList::Ids(ids) => Err(format!(
+            "the seal lists identifiers ({}) instead of certificates",
+            ids.join(", ")
+        )),
     }
 }
 
 /// Checks of a certificate used at time `at` (signing time) and now: validity then and now,
 /// chain to the trust store, key usage.
-pub fn certificate_checks(cert: &Certificate, role: &str, role_zh: &str, at: Option<Time>, pool: &[Certificate], opts: &VerifyOptions, out: &mut Vec<Check>) {
+pub fn certificate_checks(
+    cert: &Certificate,
+    role: &str,
+    role_zh: &str,
+    at: Option<Time>,
+    pool: &[Certificate],
+    opts: &VerifyOptions,
+    out: &mut Vec<Check>,
+) {
     let subject = format!("{role} certificate ({})", cert.subject_string());
-    let period = format!("{} .. {}", cert.not_before().to_iso(), cert.not_after().to_iso());
+    let period = format!(
+        "{} .. {}",
+        cert.not_before().to_iso(),
+        cert.not_after().to_iso()
+    );
     if let Some(at) = at {
         if cert.valid_at(at) {
-            out.push(Check::passed(K::CertificateValidity, &subject, format!("valid at {} ({period})", at.to_iso()), format!("{role_zh}证书在签署时间有效")));
+            out.push(Check::passed(
+                K::CertificateValidity,
+                &subject,
+                format!("valid at {} ({period})", at.to_iso()),
+                format!("{role_zh}证书在签署时间有效"),
+            ));
         } else {
             out.push(Check::failed(
                 K::CertificateValidity,
                 &subject,
                 format!("not valid at {}: valid {period}", at.to_iso()),
-                format!("{role_zh}证书在签署时间 {} 无效（有效期 {period}）", at.to_iso()),
+                format!(
+                    "{role_zh}证书在签署时间 {} 无效（有效期 {period}）",
+                    at.to_iso()
+                ),
             ));
         }
     }
     if cert.valid_at(opts.now) {
-        out.push(Check::passed(K::CertificateValidityNow, &subject, "valid now", format!("{role_zh}证书当前有效")));
+        out.push(Check::passed(
+            K::CertificateValidityNow,
+            &subject,
+            "valid now",
+            format!("{role_zh}证书当前有效"),
+        ));
     } else if opts.now > cert.not_after() {
         out.push(Check::warning(
             K::CertificateValidityNow,
             &subject,
-            format!("valid when signed, expired now (not after {})", cert.not_after().to_iso()),
+            format!(
+                "valid when signed, expired now (not after {})",
+                cert.not_after().to_iso()
+            ),
             format!("签署时有效，现已过期（截止 {}）", cert.not_after().to_iso()),
         ));
     } else {
-        out.push(Check::warning(K::CertificateValidityNow, &subject, format!("not yet valid now ({period})"), format!("{role_zh}证书尚未生效")));
+        out.push(Check::warning(
+            K::CertificateValidityNow,
+            &subject,
+            format!("not yet valid now ({period})"),
+            format!("{role_zh}证书尚未生效"),
+        ));
     }
     if opts.trust.is_empty() {
         out.push(Check::warning(
@@ -136,9 +201,19 @@ pub fn certificate_checks(cert: &Certificate, role: &str, role_zh: &str, at: Opt
         full_pool.extend(opts.extra_certs.iter().cloned());
         match verify_chain(cert, &full_pool, &opts.trust) {
             ChainStatus::Trusted { path, warnings } => {
-                out.push(Check::passed(K::CertificateChain, &subject, format!("chains to a trust anchor: {}", path.join(" ← ")), "证书链可信"));
+                out.push(Check::passed(
+                    K::CertificateChain,
+                    &subject,
+                    format!("chains to a trust anchor: {}", path.join(" ← ")),
+                    "证书链可信",
+                ));
                 for w in warnings {
-                    out.push(Check::warning(K::CertificateChain, &subject, w.clone(), format!("证书链不规范：{w}")));
+                    out.push(Check::warning(
+                        K::CertificateChain,
+                        &subject,
+                        w.clone(),
+                        format!("证书链不规范：{w}"),
+                    ));
                 }
             }
             ChainStatus::UnknownRoot { top } => out.push(Check::warning(
@@ -157,12 +232,20 @@ pub fn certificate_checks(cert: &Certificate, role: &str, role_zh: &str, at: Opt
     }
     if let Some(ku) = cert.key_usage() {
         if ku.has(KeyUsage::DIGITAL_SIGNATURE) || ku.has(KeyUsage::NON_REPUDIATION) {
-            out.push(Check::passed(K::KeyUsage, &subject, format!("key usage {}", ku.names().join(", ")), "密钥用法允许签名"));
+            out.push(Check::passed(
+                K::KeyUsage,
+                &subject,
+                format!("key usage {}", ku.names().join(", ")),
+                "密钥用法允许签名",
+            ));
         } else {
             out.push(Check::failed(
                 K::KeyUsage,
                 &subject,
-                format!("key usage ({}) allows neither digitalSignature nor nonRepudiation", ku.names().join(", ")),
+                format!(
+                    "key usage ({}) allows neither digitalSignature nor nonRepudiation",
+                    ku.names().join(", ")
+                ),
                 "密钥用法不允许签名",
             ));
         }
@@ -173,48 +256,102 @@ pub fn certificate_checks(cert: &Certificate, role: &str, role_zh: &str, at: Opt
 pub fn seal_checks(seal: &Seal, at: Option<Time>, opts: &VerifyOptions, out: &mut Vec<Check>) {
     let subject = format!("seal {} ({})", seal.es_id, seal.name);
     if seal.header.id == "ES" {
-        out.push(Check::passed(K::SealHeader, "SES_Header.id", "\"ES\"", "印章标识为 ES"));
+        out.push(Check::passed(
+            K::SealHeader,
+            "SES_Header.id",
+            "\"ES\"",
+            "印章标识为 ES",
+        ));
     } else {
-        out.push(Check::failed(K::SealHeader, "SES_Header.id", format!("{:?} instead of \"ES\"", seal.header.id), "印章头标识不是 ES"));
+        out.push(Check::failed(
+            K::SealHeader,
+            "SES_Header.id",
+            format!("{:?} instead of \"ES\"", seal.header.id),
+            "印章头标识不是 ES",
+        ));
     }
     if let SesVersion::V4Shaped(v) = seal.version {
-        out.push(Check::warning(K::SealHeader, "SES_Header.version", format!("unknown version {v}, verified as v4"), format!("未知版本 {v}，按 v4 验证")));
+        out.push(Check::warning(
+            K::SealHeader,
+            "SES_Header.version",
+            format!("unknown version {v}, verified as v4"),
+            format!("未知版本 {v}，按 v4 验证"),
+        ));
     }
     match maker_signature(seal) {
-        Ok(()) => out.push(Check::passed(K::MakerSignature, "SESeal.signedValue", "the maker's signature over the seal info verifies", "制章者签名有效")),
-        Err(why) => out.push(Check::failed(K::MakerSignature, "SESeal.signedValue", format!("the maker's signature does not verify: {why}"), "制章者签名无效")),
+        Ok(()) => out.push(Check::passed(
+            K::MakerSignature,
+            "SESeal.signedValue",
+            "the maker's signature over the seal info verifies",
+            "制章者签名有效",
+        )),
+        Err(why) => out.push(Check::failed(
+            K::MakerSignature,
+            "SESeal.signedValue",
+            format!("the maker's signature does not verify: {why}"),
+            "制章者签名无效",
+        )),
     }
     match at {
         Some(t) if t < seal.valid_start || t > seal.valid_end => out.push(Check::failed(
             K::SealValidity,
             &subject,
-            format!("not valid at {}: valid {} .. {}", t.to_iso(), seal.valid_start.to_iso(), seal.valid_end.to_iso()),
+            format!(
+                "not valid at {}: valid {} .. {}",
+                t.to_iso(),
+                seal.valid_start.to_iso(),
+                seal.valid_end.to_iso()
+            ),
             format!("印章在签署时间 {} 不在有效期内", t.to_iso()),
         )),
         Some(t) => out.push(Check::passed(
             K::SealValidity,
             &subject,
-            format!("valid at {} ({} .. {})", t.to_iso(), seal.valid_start.to_iso(), seal.valid_end.to_iso()),
+            format!(
+                "valid at {} ({} .. {})",
+                t.to_iso(),
+                seal.valid_start.to_iso(),
+                seal.valid_end.to_iso()
+            ),
             "签署时间在印章有效期内",
         )),
-        None if opts.now < seal.valid_start || opts.now > seal.valid_end => out.push(Check::warning(
+        None if opts.now < seal.valid_start || opts.now > seal.valid_end => {
+            out.push(Check::warning(
+                K::SealValidity,
+                &subject,
+                format!(
+                    "not valid now: valid {} .. {}",
+                    seal.valid_start.to_iso(),
+                    seal.valid_end.to_iso()
+                ),
+                "印章当前不在有效期内",
+            ))
+        }
+        None => out.push(Check::passed(
             K::SealValidity,
             &subject,
-            format!("not valid now: valid {} .. {}", seal.valid_start.to_iso(), seal.valid_end.to_iso()),
-            "印章当前不在有效期内",
+            "valid now",
+            "印章当前有效",
         )),
-        None => out.push(Check::passed(K::SealValidity, &subject, "valid now", "印章当前有效")),
     }
     if let Some(ts) = &seal.timestamp {
         out.push(Check::warning(
             K::Timestamp,
             "SESeal.timeStamp",
-            format!("a {}-byte timestamp is present; eseal does not verify GB/T 20520 tokens yet", ts.len()),
+            format!(
+                "a {}-byte timestamp is present; eseal does not verify GB/T 20520 tokens yet",
+                ts.len()
+            ),
             "印章含时间戳，暂未验证",
         ));
     }
     for n in &seal.notes {
-        out.push(Check::warning(K::Conformance, "SESeal", n.clone(), format!("不规范：{n}")));
+        out.push(Check::warning(
+            K::Conformance,
+            "SESeal",
+            n.clone(),
+            format!("不规范：{n}"),
+        ));
     }
     match seal.maker_certificate() {
         Ok(maker) => {
@@ -236,62 +373,128 @@ pub fn seal_checks(seal: &Seal, at: Option<Time>, opts: &VerifyOptions, out: &mu
             }
             certificate_checks(&maker, "maker", "制章者", at, &[], opts, out)
         }
-        Err(e) => out.push(Check::failed(K::Structure, "SESeal.cert", format!("maker certificate unreadable: {e}"), "制章者证书无法解析")),
+        Err(e) => out.push(Check::failed(
+            K::Structure,
+            "SESeal.cert",
+            format!("maker certificate unreadable: {e}"),
+            "制章者证书无法解析",
+        )),
     }
 }
 
 /// Verifies a seal on its own (`eseal seal verify seal.esl`).
 pub fn verify_seal_bytes(der: &[u8], id: &str, opts: &VerifyOptions) -> SignatureReport {
-    let mut r = SignatureReport { id: id.to_owned(), kind: "seal-file".into(), ..Default::default() };
+    let mut r = SignatureReport {
+        id: id.to_owned(),
+        kind: "seal-file".into(),
+        ..Default::default()
+    };
     match Seal::from_der(der) {
         Ok(seal) => {
             r.version = seal.version.label().into();
             r.seal = Some(seal.summary());
-            r.push(Check::passed(K::Structure, "SESeal", format!("{} seal parsed", seal.version.describe()), "印章结构正确"));
+            r.push(Check::passed(
+                K::Structure,
+                "SESeal",
+                format!("{} seal parsed", seal.version.describe()),
+                "印章结构正确",
+            ));
             seal_checks(&seal, None, opts, &mut r.checks);
         }
-        Err(e) => r.push(Check::failed(K::Structure, "SESeal", e.to_string(), format!("印章结构错误：{e}"))),
+        Err(e) => r.push(Check::failed(
+            K::Structure,
+            "SESeal",
+            e.to_string(),
+            format!("印章结构错误：{e}"),
+        )),
     }
     r
 }
 
 /// Verifies an SES_Signature: data digest, signer signature, seal, binding, certificates.
 /// `property_info` is what the container says was signed (the OFD Signature.xml path).
-pub fn verify_signature(der: &[u8], data: DataCheck<'_>, property_info: Option<&str>, id: &str, opts: &VerifyOptions) -> SignatureReport {
-    let mut r = SignatureReport { id: id.to_owned(), kind: "seal".into(), ..Default::default() };
+pub fn verify_signature(
+    der: &[u8],
+    data: DataCheck<'_>,
+    property_info: Option<&str>,
+    id: &str,
+    opts: &VerifyOptions,
+) -> SignatureReport {
+    let mut r = SignatureReport {
+        id: id.to_owned(),
+        kind: "seal".into(),
+        ..Default::default()
+    };
     match SesSignature::from_der(der) {
         Ok(sig) => verify_parsed(&sig, data, property_info, opts, &mut r),
-        Err(e) => r.push(Check::failed(K::Structure, "SES_Signature", e.to_string(), format!("签章结构错误：{e}"))),
+        Err(e) => r.push(Check::failed(
+            K::Structure,
+            "SES_Signature",
+            e.to_string(),
+            format!("签章结构错误：{e}"),
+        )),
     }
     r
 }
 
 /// As [`verify_signature`], for a parsed signature; appends to `r`.
-pub fn verify_parsed(sig: &SesSignature, data: DataCheck<'_>, property_info: Option<&str>, opts: &VerifyOptions, r: &mut SignatureReport) {
+pub fn verify_parsed(
+    sig: &SesSignature,
+    data: DataCheck<'_>,
+    property_info: Option<&str>,
+    opts: &VerifyOptions,
+    r: &mut SignatureReport,
+) {
     r.version = sig.version.label().into();
     r.seal = Some(sig.seal.summary());
     r.signing_time = sig.time_info.map(|t| t.to_iso());
-    r.signing_time_source = Some(if sig.timestamp.is_some() { "TBS_Sign.timeInfo (a timestamp is present but not verified)" } else { "TBS_Sign.timeInfo" }.into());
-    r.push(Check::passed(K::Structure, "SES_Signature", format!("{} signature parsed", sig.version.describe()), "签章结构正确"));
+    r.signing_time_source = Some(
+        if sig.timestamp.is_some() {
+            "TBS_Sign.timeInfo (a timestamp is present but not verified)"
+        } else {
+            "TBS_Sign.timeInfo"
+        }
+        .into(),
+    );
+    r.push(Check::passed(
+        K::Structure,
+        "SES_Signature",
+        format!("{} signature parsed", sig.version.describe()),
+        "签章结构正确",
+    ));
 
     // Data: dataHash against the protected data.
     match data {
-        DataCheck::Hash(h) if h == sig.data_hash.as_slice() => {
-            r.push(Check::passed(K::DataDigest, "TBS_Sign.dataHash", "matches the protected data", "原文摘要一致"))
-        }
+        DataCheck::Hash(h) if h == sig.data_hash.as_slice() => r.push(Check::passed(
+            K::DataDigest,
+            "TBS_Sign.dataHash",
+            "matches the protected data",
+            "原文摘要一致",
+        )),
         DataCheck::Hash(h) => r.push(Check::failed(
             K::DataDigest,
             "TBS_Sign.dataHash",
-            format!("the protected data changed: its digest is {}, the signature holds {}", hex::encode(h), hex::encode(&sig.data_hash)),
+            format!(
+                "the protected data changed: its digest is {}, the signature holds {}",
+                hex::encode(h),
+                hex::encode(&sig.data_hash)
+            ),
             "原文已被修改：摘要不一致",
         )),
         DataCheck::Data(d) => {
             let plain = sm3(d);
-            let with_z = Certificate::from_der(&sig.signer_cert)
-                .ok()
-                .and_then(|c| c.sm2_public_key().ok().map(|pk| sm2::message_digest(pk, sm2::DEFAULT_ID, d)));
+            let with_z = Certificate::from_der(&sig.signer_cert).ok().and_then(|c| {
+                c.sm2_public_key()
+                    .ok()
+                    .map(|pk| sm2::message_digest(pk, sm2::DEFAULT_ID, d))
+            });
             if sig.data_hash == plain {
-                r.push(Check::passed(K::DataDigest, "TBS_Sign.dataHash", "SM3 of the protected data matches", "原文摘要一致"));
+                r.push(Check::passed(
+                    K::DataDigest,
+                    "TBS_Sign.dataHash",
+                    "SM3 of the protected data matches",
+                    "原文摘要一致",
+                ));
             } else if with_z.is_some_and(|z| sig.data_hash == z) {
                 r.push(Check::warning(
                     K::DataDigest,
@@ -303,7 +506,11 @@ pub fn verify_parsed(sig: &SesSignature, data: DataCheck<'_>, property_info: Opt
                 r.push(Check::failed(
                     K::DataDigest,
                     "TBS_Sign.dataHash",
-                    format!("the protected data changed: SM3 is {}, the signature holds {}", hex::encode(plain), hex::encode(&sig.data_hash)),
+                    format!(
+                        "the protected data changed: SM3 is {}, the signature holds {}",
+                        hex::encode(plain),
+                        hex::encode(&sig.data_hash)
+                    ),
                     "原文已被修改：摘要不一致",
                 ));
             }
@@ -321,7 +528,10 @@ pub fn verify_parsed(sig: &SesSignature, data: DataCheck<'_>, property_info: Opt
         r.push(Check::failed(
             K::SealHeader,
             "TBS_Sign.version",
-            format!("signature version {} differs from the seal's header version {}", sig.tbs_version, sig.seal.header.version),
+            format!(
+                "signature version {} differs from the seal's header version {}",
+                sig.tbs_version, sig.seal.header.version
+            ),
             "签章版本与印章版本不一致",
         ));
     }
@@ -330,24 +540,44 @@ pub fn verify_parsed(sig: &SesSignature, data: DataCheck<'_>, property_info: Opt
     let signer = match Certificate::from_der(&sig.signer_cert) {
         Ok(c) => Some(c),
         Err(e) => {
-            r.push(Check::failed(K::Structure, "SES_Signature.cert", format!("signer certificate unreadable: {e}"), "签章者证书无法解析"));
+            r.push(Check::failed(
+                K::Structure,
+                "SES_Signature.cert",
+                format!("signer certificate unreadable: {e}"),
+                "签章者证书无法解析",
+            ));
             None
         }
     };
     if let Some(cert) = &signer {
         r.signer = Some(cert.summary());
-        match verify_with_key(cert.public_key(), &sig.signature_alg, &sig.tbs_der, &sig.signature) {
+        match verify_with_key(
+            cert.public_key(),
+            &sig.signature_alg,
+            &sig.tbs_der,
+            &sig.signature,
+        ) {
             Ok(()) => {
-                let enc = sm2::Signature::parse_lenient(&sig.signature).map(|(_, e)| e).ok();
+                let enc = sm2::Signature::parse_lenient(&sig.signature)
+                    .map(|(_, e)| e)
+                    .ok();
                 let note = match enc {
                     Some(sm2::SignatureEncoding::Raw) => " (value stored as raw r‖s, not DER)",
-                    Some(sm2::SignatureEncoding::LenientDer) => " (value's INTEGERs are not minimal DER)",
+                    Some(sm2::SignatureEncoding::LenientDer) => {
+                        " (value's INTEGERs are not minimal DER)"
+                    }
                     _ => "",
                 };
-                r.push(Check::passed(K::SignerSignature, "SES_Signature.signature", format!("the signer's signature over TBS_Sign verifies{note}"), "签章者签名有效"));
+                r.push(Check::passed(
+                    K::SignerSignature,
+                    "SES_Signature.signature",
+                    format!("the signer's signature over TBS_Sign verifies{note}"),
+                    "签章者签名有效",
+                ));
             }
             Err(e) => {
-                let diagnosis = diagnose_cut_short(cert, &sig.tbs_der, &sig.signature).unwrap_or_default();
+                let diagnosis =
+                    diagnose_cut_short(cert, &sig.tbs_der, &sig.signature).unwrap_or_default();
                 r.push(Check::failed(
                     K::SignerSignature,
                     "SES_Signature.signature",
@@ -360,20 +590,38 @@ pub fn verify_parsed(sig: &SesSignature, data: DataCheck<'_>, property_info: Opt
             }
         }
         match signer_allowed(&sig.seal, cert) {
-            Ok(true) => r.push(Check::passed(K::SignerBinding, "SES_ESPropertyInfo.certList", "the signer certificate is in the seal's certList", "签章者证书与印章绑定")),
+            Ok(true) => r.push(Check::passed(
+                K::SignerBinding,
+                "SES_ESPropertyInfo.certList",
+                "the signer certificate is in the seal's certList",
+                "签章者证书与印章绑定",
+            )),
             Ok(false) => r.push(Check::failed(
                 K::SignerBinding,
                 "SES_ESPropertyInfo.certList",
-                format!("the signer certificate ({}) is not among the seal's allowed signers", cert.subject_string()),
+                format!(
+                    "the signer certificate ({}) is not among the seal's allowed signers",
+                    cert.subject_string()
+                ),
                 "签章者证书不在印章证书列表中",
             )),
-            Err(why) => r.push(Check::indeterminate(K::SignerBinding, "SES_ESPropertyInfo.certList", why, "印章证书列表无法核对签章者")),
+            Err(why) => r.push(Check::indeterminate(
+                K::SignerBinding,
+                "SES_ESPropertyInfo.certList",
+                why,
+                "印章证书列表无法核对签章者",
+            )),
         }
     }
 
     if let (Some(expected), got) = (property_info, &sig.property_info) {
         if normalise_path(expected) == normalise_path(got) {
-            r.push(Check::passed(K::PropertyInfo, "TBS_Sign.propertyInfo", format!("names {got}"), "签章属性一致"));
+            r.push(Check::passed(
+                K::PropertyInfo,
+                "TBS_Sign.propertyInfo",
+                format!("names {got}"),
+                "签章属性一致",
+            ));
         } else {
             r.push(Check::warning(
                 K::PropertyInfo,
@@ -387,18 +635,31 @@ pub fn verify_parsed(sig: &SesSignature, data: DataCheck<'_>, property_info: Opt
         r.push(Check::warning(
             K::Timestamp,
             "SES_Signature.timeStamp",
-            format!("a {}-byte timestamp is present; eseal does not verify GB/T 20520 tokens yet", ts.len()),
+            format!(
+                "a {}-byte timestamp is present; eseal does not verify GB/T 20520 tokens yet",
+                ts.len()
+            ),
             "签章含时间戳，暂未验证",
         ));
     }
     for n in &sig.notes {
-        r.push(Check::warning(K::Conformance, "SES_Signature", n.clone(), format!("不规范：{n}")));
+        r.push(Check::warning(
+            K::Conformance,
+            "SES_Signature",
+            n.clone(),
+            format!("不规范：{n}"),
+        ));
     }
 
     // Seal and certificates at the signing time.
     let at = sig.time_info;
     if at.is_none() {
-        r.push(Check::indeterminate(K::SealValidity, "TBS_Sign.timeInfo", format!("signing time {:?} unreadable", sig.time_info_text), "签署时间无法识别"));
+        r.push(Check::indeterminate(
+            K::SealValidity,
+            "TBS_Sign.timeInfo",
+            format!("signing time {:?} unreadable", sig.time_info_text),
+            "签署时间无法识别",
+        ));
     }
     seal_checks(&sig.seal, at.or(Some(opts.now)), opts, &mut r.checks);
     if let Some(cert) = &signer {
@@ -413,7 +674,10 @@ pub fn verify_parsed(sig: &SesSignature, data: DataCheck<'_>, property_info: Opt
 fn diagnose_cut_short(cert: &Certificate, message: &[u8], value: &[u8]) -> Option<String> {
     let pk = cert.sm2_public_key().ok()?;
     let declared = usize::from(*value.get(1)?) + 2;
-    if value.first() != Some(&0x30) || value.get(1).is_none_or(|l| *l >= 0x80) || declared != value.len() + 1 {
+    if value.first() != Some(&0x30)
+        || value.get(1).is_none_or(|l| *l >= 0x80)
+        || declared != value.len() + 1
+    {
         return None;
     }
     let e = sm2::message_digest(pk, sm2::DEFAULT_ID, message);

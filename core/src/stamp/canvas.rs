@@ -7,7 +7,9 @@
 
 use super::{Picture, Result, Rgba, StampError, check_dpi, mm_to_px};
 use std::fmt::Write as _;
-use tiny_skia::{FillRule, LineCap, LineJoin, Paint, Path, PathSegment, Pixmap, Point, Stroke, Transform};
+use tiny_skia::{
+    FillRule, LineCap, LineJoin, Paint, Path, PathSegment, Pixmap, Point, Stroke, Transform,
+};
 
 #[derive(Debug, Clone, Copy)]
 enum Ink {
@@ -27,7 +29,12 @@ pub struct Drawing {
 
 impl Drawing {
     pub fn new(width_mm: f32, height_mm: f32, color: Rgba) -> Self {
-        Drawing { width_mm, height_mm, color, items: Vec::new() }
+        Drawing {
+            width_mm,
+            height_mm,
+            color,
+            items: Vec::new(),
+        }
     }
 
     /// Fills a path (non-zero winding).
@@ -51,9 +58,12 @@ impl Drawing {
         check_dpi(dpi)?;
         let (w, h) = (mm_to_px(self.width_mm, dpi), mm_to_px(self.height_mm, dpi));
         if w as u64 * h as u64 > super::MAX_OUTPUT_PIXELS {
-            return Err(StampError::BadSize(format!("{w}×{h} pixels is too large; lower the DPI")));
+            return Err(StampError::BadSize(format!(
+                "{w}×{h} pixels is too large; lower the DPI"
+            )));
         }
-        let mut pixmap = Pixmap::new(w, h).ok_or_else(|| StampError::Raster(format!("cannot allocate {w}×{h}")))?;
+        let mut pixmap = Pixmap::new(w, h)
+            .ok_or_else(|| StampError::Raster(format!("cannot allocate {w}×{h}")))?;
         let ts = Transform::from_scale(w as f32 / self.width_mm, h as f32 / self.height_mm);
         let px_per_mm = w as f32 / self.width_mm;
         let mut paint = Paint::default();
@@ -80,7 +90,9 @@ impl Drawing {
     /// Rasterises and encodes as PNG, with the SVG of the same drawing attached.
     pub fn render(&self, dpi: f32) -> Result<Picture> {
         let pixmap = self.rasterize(dpi)?;
-        let png = pixmap.encode_png().map_err(|e| StampError::Raster(format!("PNG encoding: {e}")))?;
+        let png = pixmap
+            .encode_png()
+            .map_err(|e| StampError::Raster(format!("PNG encoding: {e}")))?;
         Ok(Picture {
             png,
             width_px: pixmap.width(),
@@ -96,7 +108,11 @@ impl Drawing {
     pub fn to_svg(&self) -> String {
         let (w, h) = (self.width_mm, self.height_mm);
         let color = self.color.to_hex();
-        let opacity = if self.color.3 == 0xFF { String::new() } else { format!(" opacity=\"{:.3}\"", self.color.3 as f32 / 255.0) };
+        let opacity = if self.color.3 == 0xFF {
+            String::new()
+        } else {
+            format!(" opacity=\"{:.3}\"", self.color.3 as f32 / 255.0)
+        };
         let mut s = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}mm\" height=\"{h}mm\" viewBox=\"0 0 {w} {h}\">\n<g{opacity}>\n"
         );
@@ -104,7 +120,10 @@ impl Drawing {
             let d = svg_path_data(path);
             match ink {
                 Ink::Fill(FillRule::EvenOdd) => {
-                    let _ = writeln!(s, "<path fill=\"{color}\" fill-rule=\"evenodd\" d=\"{d}\"/>");
+                    let _ = writeln!(
+                        s,
+                        "<path fill=\"{color}\" fill-rule=\"evenodd\" d=\"{d}\"/>"
+                    );
                 }
                 Ink::Fill(_) => {
                     let _ = writeln!(s, "<path fill=\"{color}\" d=\"{d}\"/>");
@@ -130,7 +149,11 @@ fn svg_path_data(path: &Path) -> String {
             PathSegment::LineTo(p) => write!(d, "L{:.3} {:.3}", p.x, p.y),
             PathSegment::QuadTo(a, p) => write!(d, "Q{:.3} {:.3} {:.3} {:.3}", a.x, a.y, p.x, p.y),
             PathSegment::CubicTo(a, b, p) => {
-                write!(d, "C{:.3} {:.3} {:.3} {:.3} {:.3} {:.3}", a.x, a.y, b.x, b.y, p.x, p.y)
+                write!(
+                    d,
+                    "C{:.3} {:.3} {:.3} {:.3} {:.3} {:.3}",
+                    a.x, a.y, b.x, b.y, p.x, p.y
+                )
             }
             PathSegment::Close => write!(d, "Z"),
         };
@@ -150,7 +173,12 @@ impl Quad {
 
     /// The box `[x0,x1]×[y0,y1]` mapped through `ts`.
     pub fn transformed(x0: f32, y0: f32, x1: f32, y1: f32, ts: Transform) -> Quad {
-        let mut pts = [Point::from_xy(x0, y0), Point::from_xy(x1, y0), Point::from_xy(x1, y1), Point::from_xy(x0, y1)];
+        let mut pts = [
+            Point::from_xy(x0, y0),
+            Point::from_xy(x1, y0),
+            Point::from_xy(x1, y1),
+            Point::from_xy(x0, y1),
+        ];
         ts.map_points(&mut pts);
         Quad(pts.map(|p| (p.x, p.y)))
     }
@@ -181,12 +209,18 @@ impl Quad {
 
     /// Largest distance of a corner from `(cx, cy)`.
     pub fn max_radius(&self, cx: f32, cy: f32) -> f32 {
-        self.0.iter().map(|&(x, y)| ((x - cx).powi(2) + (y - cy).powi(2)).sqrt()).fold(0.0, f32::max)
+        self.0
+            .iter()
+            .map(|&(x, y)| ((x - cx).powi(2) + (y - cy).powi(2)).sqrt())
+            .fold(0.0, f32::max)
     }
 
     /// Smallest distance of a corner from `(cx, cy)` (for boxes that do not contain it).
     pub fn min_corner_radius(&self, cx: f32, cy: f32) -> f32 {
-        self.0.iter().map(|&(x, y)| ((x - cx).powi(2) + (y - cy).powi(2)).sqrt()).fold(f32::MAX, f32::min)
+        self.0
+            .iter()
+            .map(|&(x, y)| ((x - cx).powi(2) + (y - cy).powi(2)).sqrt())
+            .fold(f32::MAX, f32::min)
     }
 
     /// Whether a point lies inside (or on) the quad.
@@ -211,17 +245,23 @@ impl Quad {
 
 /// A circle path.
 pub fn circle(cx: f32, cy: f32, r: f32) -> Result<Path> {
-    tiny_skia::PathBuilder::from_circle(cx, cy, r).ok_or_else(|| StampError::BadSize(format!("circle of radius {r} mm")))
+    tiny_skia::PathBuilder::from_circle(cx, cy, r)
+        .ok_or_else(|| StampError::BadSize(format!("circle of radius {r} mm")))
 }
 
 /// A closed polygon path.
 pub fn polygon(points: &[(f32, f32)]) -> Result<Path> {
     let mut pb = tiny_skia::PathBuilder::new();
     for (i, &(x, y)) in points.iter().enumerate() {
-        if i == 0 { pb.move_to(x, y) } else { pb.line_to(x, y) }
+        if i == 0 {
+            pb.move_to(x, y)
+        } else {
+            pb.line_to(x, y)
+        }
     }
     pb.close();
-    pb.finish().ok_or_else(|| StampError::BadSize("empty polygon".into()))
+    pb.finish()
+        .ok_or_else(|| StampError::BadSize("empty polygon".into()))
 }
 
 #[cfg(test)]
@@ -232,10 +272,25 @@ mod tests {
     fn quads_overlap_and_separate() {
         let a = Quad::rect(0.0, 0.0, 2.0, 2.0);
         assert!(a.overlaps(&Quad::rect(1.0, 1.0, 3.0, 3.0)));
-        assert!(!a.overlaps(&Quad::rect(2.0, 0.0, 4.0, 2.0)), "touching is not overlapping");
-        let rot = Quad::transformed(-1.0, -1.0, 1.0, 1.0, Transform::from_rotate(45.0).post_translate(3.5, 1.0));
+        assert!(
+            !a.overlaps(&Quad::rect(2.0, 0.0, 4.0, 2.0)),
+            "touching is not overlapping"
+        );
+        let rot = Quad::transformed(
+            -1.0,
+            -1.0,
+            1.0,
+            1.0,
+            Transform::from_rotate(45.0).post_translate(3.5, 1.0),
+        );
         assert!(!a.overlaps(&rot), "a diamond beside the box");
-        let rot2 = Quad::transformed(-1.0, -1.0, 1.0, 1.0, Transform::from_rotate(45.0).post_translate(3.0, 1.0));
+        let rot2 = Quad::transformed(
+            -1.0,
+            -1.0,
+            1.0,
+            1.0,
+            Transform::from_rotate(45.0).post_translate(3.0, 1.0),
+        );
         assert!(a.overlaps(&rot2));
         assert!(a.contains(1.0, 1.0) && !a.contains(3.0, 1.0));
     }

@@ -101,7 +101,10 @@ impl ttf_parser::OutlineBuilder for Outline {
 impl SealFont {
     /// A font from bytes (TTF, OTF or a face of a TTC).
     pub fn from_bytes(data: Vec<u8>, index: u32, label: &str) -> Result<SealFont> {
-        let bad = |reason: String| StampError::BadFont { path: label.to_string(), reason };
+        let bad = |reason: String| StampError::BadFont {
+            path: label.to_string(),
+            reason,
+        };
         let (upem, em_top, name) = {
             let face = ttf_parser::Face::parse(&data, index).map_err(|e| bad(e.to_string()))?;
             let upem = face.units_per_em() as f32;
@@ -111,7 +114,9 @@ impl SealFont {
                 .filter(|n| n.name_id == ttf_parser::name_id::FULL_NAME && n.is_unicode())
                 .find_map(|n| n.to_string())
                 .unwrap_or_else(|| label.to_string());
-            let reference = ['国', '口'].iter().find_map(|&c| face.glyph_index(c).and_then(|g| face.glyph_bounding_box(g)));
+            let reference = ['国', '口']
+                .iter()
+                .find_map(|&c| face.glyph_index(c).and_then(|g| face.glyph_bounding_box(g)));
             let em_top = match reference {
                 Some(b) => (b.y_min as f32 + b.y_max as f32) / 2.0 + upem / 2.0,
                 None => face.ascender() as f32,
@@ -121,12 +126,21 @@ impl SealFont {
         if upem <= 0.0 {
             return Err(bad("units per em is zero".into()));
         }
-        Ok(SealFont { data: Arc::new(data), index, name, upem, em_top })
+        Ok(SealFont {
+            data: Arc::new(data),
+            index,
+            name,
+            upem,
+            em_top,
+        })
     }
 
     /// A font file; `index` selects the face of a collection (.ttc).
     pub fn from_path(path: &FsPath, index: u32) -> Result<SealFont> {
-        let data = std::fs::read(path).map_err(|e| StampError::BadFont { path: path.display().to_string(), reason: e.to_string() })?;
+        let data = std::fs::read(path).map_err(|e| StampError::BadFont {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
         Self::from_bytes(data, index, &path.display().to_string())
     }
 
@@ -136,9 +150,14 @@ impl SealFont {
         let mut db = fontdb::Database::new();
         db.load_system_fonts();
         for fam in families {
-            let query = fontdb::Query { families: &[fontdb::Family::Name(fam)], ..Default::default() };
+            let query = fontdb::Query {
+                families: &[fontdb::Family::Name(fam)],
+                ..Default::default()
+            };
             let Some(id) = db.query(&query) else { continue };
-            let Some((source, index)) = db.face_source(id) else { continue };
+            let Some((source, index)) = db.face_source(id) else {
+                continue;
+            };
             let font = match source {
                 fontdb::Source::File(p) => Self::from_path(&p, index),
                 _ => match db.with_face_data(id, |data, _| data.to_vec()) {
@@ -167,7 +186,9 @@ impl SealFont {
                 let r = match std::env::var("ESEAL_FONT") {
                     Ok(spec) if !spec.is_empty() => {
                         let (path, index) = match spec.rsplit_once('#') {
-                            Some((p, i)) if i.parse::<u32>().is_ok() => (p.to_string(), i.parse().unwrap_or(0)),
+                            Some((p, i)) if i.parse::<u32>().is_ok() => {
+                                (p.to_string(), i.parse().unwrap_or(0))
+                            }
                             _ => (spec.clone(), 0),
                         };
                         Self::from_path(FsPath::new(&path), index)
@@ -185,12 +206,17 @@ impl SealFont {
     }
 
     fn face(&self) -> Result<ttf_parser::Face<'_>> {
-        ttf_parser::Face::parse(&self.data, self.index)
-            .map_err(|e| StampError::BadFont { path: self.name.clone(), reason: e.to_string() })
+        ttf_parser::Face::parse(&self.data, self.index).map_err(|e| StampError::BadFont {
+            path: self.name.clone(),
+            reason: e.to_string(),
+        })
     }
 
     pub fn has_glyph(&self, ch: char) -> bool {
-        self.face().ok().and_then(|f| f.glyph_index(ch)).is_some_and(|g| g.0 != 0)
+        self.face()
+            .ok()
+            .and_then(|f| f.glyph_index(ch))
+            .is_some_and(|g| g.0 != 0)
     }
 
     /// Every character of `text` must be in the font.
@@ -201,14 +227,32 @@ impl SealFont {
     /// The outline of `ch` in em units (see [`Glyph`]).
     pub fn glyph(&self, ch: char) -> Result<Glyph> {
         let face = self.face()?;
-        let missing = || StampError::MissingGlyph { ch, font: self.name.clone() };
-        let gid = face.glyph_index(ch).filter(|g| g.0 != 0).ok_or_else(missing)?;
-        let advance = face.glyph_hor_advance(gid).map(|a| a as f32 / self.upem).unwrap_or(1.0);
-        let mut outline = Outline { pb: PathBuilder::new(), upem: self.upem, top: self.em_top };
+        let missing = || StampError::MissingGlyph {
+            ch,
+            font: self.name.clone(),
+        };
+        let gid = face
+            .glyph_index(ch)
+            .filter(|g| g.0 != 0)
+            .ok_or_else(missing)?;
+        let advance = face
+            .glyph_hor_advance(gid)
+            .map(|a| a as f32 / self.upem)
+            .unwrap_or(1.0);
+        let mut outline = Outline {
+            pb: PathBuilder::new(),
+            upem: self.upem,
+            top: self.em_top,
+        };
         face.outline_glyph(gid, &mut outline).ok_or_else(missing)?;
         let path = outline.pb.finish().ok_or_else(missing)?;
         let ink = path.bounds();
-        Ok(Glyph { ch, path, advance: if advance > 0.0 { advance } else { 1.0 }, ink })
+        Ok(Glyph {
+            ch,
+            path,
+            advance: if advance > 0.0 { advance } else { 1.0 },
+            ink,
+        })
     }
 }
 
@@ -230,17 +274,24 @@ pub(crate) fn draw_glyph(
         .pre_concat(tiny_skia::Transform::from_rotate(rot_deg))
         .pre_translate(-w / 2.0, -h / 2.0)
         .pre_scale(sx, sy);
-    let path = g
-        .path
-        .clone()
-        .transform(ts)
-        .ok_or_else(|| StampError::BadSize(format!("glyph {:?} cannot be placed in a {w}×{h} mm cell", g.ch)))?;
+    let path = g.path.clone().transform(ts).ok_or_else(|| {
+        StampError::BadSize(format!(
+            "glyph {:?} cannot be placed in a {w}×{h} mm cell",
+            g.ch
+        ))
+    })?;
     if bold > 0.0 {
         d.stroke(path.clone(), bold);
     }
     d.fill(path);
     let (ex, ey) = (bold / 2.0 / sx, bold / 2.0 / sy);
-    Ok(super::Quad::transformed(g.ink.left() - ex, g.ink.top() - ey, g.ink.right() + ex, g.ink.bottom() + ey, ts))
+    Ok(super::Quad::transformed(
+        g.ink.left() - ex,
+        g.ink.top() - ey,
+        g.ink.right() + ex,
+        g.ink.bottom() + ey,
+        ts,
+    ))
 }
 
 #[cfg(test)]
@@ -254,7 +305,10 @@ mod tests {
         // The em box is centred on 国's ink, and the ink fills most of the box.
         assert!(((g.ink.top() + g.ink.bottom()) / 2.0 - 0.5).abs() < 1e-3);
         assert!(g.ink.height() > 0.7 && g.ink.height() < 1.0 && (g.advance - 1.0).abs() < 0.05);
-        assert!(matches!(f.glyph('\u{E123}'), Err(StampError::MissingGlyph { .. })));
+        assert!(matches!(
+            f.glyph('\u{E123}'),
+            Err(StampError::MissingGlyph { .. })
+        ));
         assert!(f.check_text("合同专用章").is_ok());
     }
 }

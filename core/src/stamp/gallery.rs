@@ -28,17 +28,34 @@ pub fn pictures(dpi: f32) -> Result<Vec<(String, Picture)>> {
             OfficialStyle::TradeUnion => ("北京示例科技有限公司工会委员会", "工会"),
             OfficialStyle::YouthLeague => ("共青团北京示例科技有限公司", "委员会"),
         };
-        let seal = OfficialSeal::new(style, name).bottom_text(bottom).code("1101080012345").dpi(dpi);
+        let seal = OfficialSeal::new(style, name)
+            .bottom_text(bottom)
+            .code("1101080012345")
+            .dpi(dpi);
         out.push((format!("{}-bottom-code", style.key()), seal.render()?));
     }
     for (stem, shape, name, border) in [
         ("personal-square-2", PersonalShape::Square, "张三", true),
         ("personal-square-3", PersonalShape::Square, "王小明", true),
-        ("personal-square-4-noborder", PersonalShape::Square, "欧阳娜娜", false),
+        (
+            "personal-square-4-noborder",
+            PersonalShape::Square,
+            "欧阳娜娜",
+            false,
+        ),
         ("personal-rect-3", PersonalShape::Rectangle, "王小明", true),
-        ("personal-rect-4-noborder", PersonalShape::Rectangle, "欧阳娜娜", false),
+        (
+            "personal-rect-4-noborder",
+            PersonalShape::Rectangle,
+            "欧阳娜娜",
+            false,
+        ),
     ] {
-        let seal = PersonalSeal { border, dpi, ..PersonalSeal::new(shape, name) };
+        let seal = PersonalSeal {
+            border,
+            dpi,
+            ..PersonalSeal::new(shape, name)
+        };
         out.push((stem.to_string(), seal.render()?));
     }
     Ok(out)
@@ -46,7 +63,10 @@ pub fn pictures(dpi: f32) -> Result<Vec<(String, Picture)>> {
 
 /// Writes the gallery into `dir` (created if needed); returns the files written.
 pub fn write(dir: &Path, dpi: f32) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|source| StampError::Io { path: dir.display().to_string(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| StampError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
     let mut files = Vec::new();
     for (stem, pic) in pictures(dpi)? {
         let png = dir.join(format!("{stem}.png"));

@@ -28,7 +28,9 @@ impl Fit {
             "cover" | "crop" => Ok(Fit::Cover),
             "contain" | "fit" => Ok(Fit::Contain),
             "stretch" => Ok(Fit::Stretch),
-            _ => Err(StampError::BadText(format!("unknown fit {s:?} (cover, contain, stretch)"))),
+            _ => Err(StampError::BadText(format!(
+                "unknown fit {s:?} (cover, contain, stretch)"
+            ))),
         }
     }
 }
@@ -67,11 +69,20 @@ pub const MAX_INPUT_BYTES: usize = 32 * 1024 * 1024;
 /// Decodes jpg/png/gif bytes with the size checks; any other content is refused.
 pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage> {
     if bytes.len() > MAX_INPUT_BYTES {
-        return Err(StampError::NotAnImage(format!("{} bytes is more than the {MAX_INPUT_BYTES} accepted", bytes.len())));
+        return Err(StampError::NotAnImage(format!(
+            "{} bytes is more than the {MAX_INPUT_BYTES} accepted",
+            bytes.len()
+        )));
     }
-    let format = image::guess_format(bytes).map_err(|_| StampError::NotAnImage("unrecognised content".into()))?;
-    if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif) {
-        return Err(StampError::NotAnImage(format!("{format:?} is not one of jpg, png, gif")));
+    let format = image::guess_format(bytes)
+        .map_err(|_| StampError::NotAnImage("unrecognised content".into()))?;
+    if !matches!(
+        format,
+        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif
+    ) {
+        return Err(StampError::NotAnImage(format!(
+            "{format:?} is not one of jpg, png, gif"
+        )));
     }
     let reader = || {
         let mut r = image::ImageReader::with_format(Cursor::new(bytes), format);
@@ -80,15 +91,25 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage> {
         r.limits(limits);
         r
     };
-    let (w, h) = reader().into_dimensions().map_err(|e| StampError::NotAnImage(format!("{format:?} header: {e}")))?;
+    let (w, h) = reader()
+        .into_dimensions()
+        .map_err(|e| StampError::NotAnImage(format!("{format:?} header: {e}")))?;
     if w == 0 || h == 0 {
         return Err(StampError::NotAnImage(format!("{w}×{h} image")));
     }
     if w as u64 * h as u64 > max_pixels {
-        return Err(StampError::TooLarge { width: w, height: h, limit: max_pixels });
+        return Err(StampError::TooLarge {
+            width: w,
+            height: h,
+            limit: max_pixels,
+        });
     }
     reader().decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => StampError::TooLarge { width: w, height: h, limit: max_pixels },
+        image::ImageError::Limits(_) => StampError::TooLarge {
+            width: w,
+            height: h,
+            limit: max_pixels,
+        },
         e => StampError::NotAnImage(format!("{format:?}: {e}")),
     })
 }
@@ -98,9 +119,14 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Picture> {
     check_dpi(opts.dpi)?;
     check_mm("width", opts.width_mm, 5.0, 200.0)?;
     check_mm("height", opts.height_mm, 5.0, 200.0)?;
-    let (tw, th) = (mm_to_px(opts.width_mm, opts.dpi), mm_to_px(opts.height_mm, opts.dpi));
+    let (tw, th) = (
+        mm_to_px(opts.width_mm, opts.dpi),
+        mm_to_px(opts.height_mm, opts.dpi),
+    );
     if tw as u64 * th as u64 > super::MAX_OUTPUT_PIXELS {
-        return Err(StampError::BadSize(format!("{tw}×{th} pixels is too large; lower the DPI")));
+        return Err(StampError::BadSize(format!(
+            "{tw}×{th} pixels is too large; lower the DPI"
+        )));
     }
     let src = decode(bytes, opts.max_input_pixels)?.to_rgba8();
     let filter = imageops::FilterType::CatmullRom;
@@ -110,17 +136,29 @@ pub fn import(bytes: &[u8], opts: &ImportOptions) -> Result<Picture> {
             // Largest centred window of the target aspect, then scale it.
             let (sw, sh) = (src.width() as f64, src.height() as f64);
             let target = tw as f64 / th as f64;
-            let (cw, ch) = if sw / sh > target { ((sh * target).round().max(1.0), sh) } else { (sw, (sw / target).round().max(1.0)) };
+            let (cw, ch) = if sw / sh > target {
+                ((sh * target).round().max(1.0), sh)
+            } else {
+                (sw, (sw / target).round().max(1.0))
+            };
             let (x, y) = (((sw - cw) / 2.0) as u32, ((sh - ch) / 2.0) as u32);
             let crop = imageops::crop_imm(&src, x, y, cw as u32, ch as u32).to_image();
             imageops::resize(&crop, tw, th, filter)
         }
         Fit::Contain => {
             let scale = (tw as f64 / src.width() as f64).min(th as f64 / src.height() as f64);
-            let (rw, rh) = (((src.width() as f64 * scale).round() as u32).clamp(1, tw), ((src.height() as f64 * scale).round() as u32).clamp(1, th));
+            let (rw, rh) = (
+                ((src.width() as f64 * scale).round() as u32).clamp(1, tw),
+                ((src.height() as f64 * scale).round() as u32).clamp(1, th),
+            );
             let scaled = imageops::resize(&src, rw, rh, filter);
             let mut canvas = RgbaImage::new(tw, th);
-            imageops::overlay(&mut canvas, &scaled, ((tw - rw) / 2) as i64, ((th - rh) / 2) as i64);
+            imageops::overlay(
+                &mut canvas,
+                &scaled,
+                ((tw - rw) / 2) as i64,
+                ((th - rh) / 2) as i64,
+            );
             canvas
         }
     };

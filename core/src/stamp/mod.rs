@@ -58,7 +58,10 @@ pub enum StampError {
     #[error("raster: {0}")]
     Raster(String),
     #[error("I/O on {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, StampError>;
@@ -77,7 +80,8 @@ impl Rgba {
     /// `#RRGGBB` or `#RRGGBBAA` (the `#` is optional).
     pub fn parse_hex(s: &str) -> Result<Rgba> {
         let h = s.trim().trim_start_matches('#');
-        let bytes = hex::decode(h).map_err(|_| StampError::BadText(format!("colour {s:?} is not #RRGGBB")))?;
+        let bytes = hex::decode(h)
+            .map_err(|_| StampError::BadText(format!("colour {s:?} is not #RRGGBB")))?;
         match bytes.as_slice() {
             [r, g, b] => Ok(Rgba(*r, *g, *b, 0xFF)),
             [r, g, b, a] => Ok(Rgba(*r, *g, *b, *a)),
@@ -133,7 +137,10 @@ impl Picture {
 
     /// Width and height in whole millimetres, as `SES_ESPictrueInfo` stores them.
     pub fn ses_size_mm(&self) -> (u32, u32) {
-        (self.width_mm.round().max(1.0) as u32, self.height_mm.round().max(1.0) as u32)
+        (
+            self.width_mm.round().max(1.0) as u32,
+            self.height_mm.round().max(1.0) as u32,
+        )
     }
 
     /// Writes the PNG atomically (temporary file + rename).
@@ -162,30 +169,45 @@ pub fn px_to_mm(px: u32, dpi: f32) -> f32 {
 
 pub(crate) fn check_dpi(dpi: f32) -> Result<()> {
     if !(DPI_RANGE.0..=DPI_RANGE.1).contains(&dpi) {
-        return Err(StampError::BadSize(format!("DPI {dpi} outside {}..={}", DPI_RANGE.0, DPI_RANGE.1)));
+        return Err(StampError::BadSize(format!(
+            "DPI {dpi} outside {}..={}",
+            DPI_RANGE.0, DPI_RANGE.1
+        )));
     }
     Ok(())
 }
 
 pub(crate) fn check_mm(what: &str, mm: f32, min: f32, max: f32) -> Result<()> {
     if !(min..=max).contains(&mm) {
-        return Err(StampError::BadSize(format!("{what} {mm} mm outside {min}..={max} mm")));
+        return Err(StampError::BadSize(format!(
+            "{what} {mm} mm outside {min}..={max} mm"
+        )));
     }
     Ok(())
 }
 
 pub(crate) fn encode_png(img: &image::RgbaImage) -> Result<Vec<u8>> {
     let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).map_err(|e| StampError::Raster(format!("PNG encoding: {e}")))?;
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| StampError::Raster(format!("PNG encoding: {e}")))?;
     Ok(out.into_inner())
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, then renames it, so
 /// a failure never leaves a half-written file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| StampError::Io { path: path.display().to_string(), source };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let io = |source| StampError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(|e| {

@@ -41,8 +41,12 @@ pub enum OfficialStyle {
 }
 
 impl OfficialStyle {
-    pub const ALL: [OfficialStyle; 4] =
-        [OfficialStyle::Common, OfficialStyle::PartyDiscipline, OfficialStyle::TradeUnion, OfficialStyle::YouthLeague];
+    pub const ALL: [OfficialStyle; 4] = [
+        OfficialStyle::Common,
+        OfficialStyle::PartyDiscipline,
+        OfficialStyle::TradeUnion,
+        OfficialStyle::YouthLeague,
+    ];
 
     /// Short name used by the CLI and file names.
     pub fn key(self) -> &'static str {
@@ -58,7 +62,9 @@ impl OfficialStyle {
         OfficialStyle::ALL
             .into_iter()
             .find(|st| st.key() == s || st.chinese() == s)
-            .ok_or_else(|| StampError::BadText(format!("unknown style {s:?} (common, party, union, youth)")))
+            .ok_or_else(|| {
+                StampError::BadText(format!("unknown style {s:?} (common, party, union, youth)"))
+            })
     }
 
     pub fn chinese(self) -> &'static str {
@@ -80,13 +86,25 @@ impl OfficialStyle {
         };
         match self {
             OfficialStyle::Common => base,
-            OfficialStyle::PartyDiscipline => {
-                Spec { ring: 1.0, emblem: Emblem::HammerSickle { across: 14.0 }, bottom_top: 7.4, ..base }
-            }
-            OfficialStyle::TradeUnion => Spec { ring: 1.0, thin_line: Some((0.5, 0.1)), ..base },
+            OfficialStyle::PartyDiscipline => Spec {
+                ring: 1.0,
+                emblem: Emblem::HammerSickle { across: 14.0 },
+                bottom_top: 7.4,
+                ..base
+            },
+            OfficialStyle::TradeUnion => Spec {
+                ring: 1.0,
+                thin_line: Some((0.5, 0.1)),
+                ..base
+            },
             OfficialStyle::YouthLeague => Spec {
                 ring: 1.5,
-                emblem: Emblem::StarBars { across: 6.5, bar: 9.5, bar_width: 0.6, gap: 0.8 },
+                emblem: Emblem::StarBars {
+                    across: 6.5,
+                    bar: 9.5,
+                    bar_width: 0.6,
+                    gap: 0.8,
+                },
                 max_arc_deg: 200.0,
                 bottom_top: 3.6,
                 ..base
@@ -109,9 +127,18 @@ struct Spec {
 
 #[derive(Debug, Clone, Copy)]
 enum Emblem {
-    Star { across: f32 },
-    HammerSickle { across: f32 },
-    StarBars { across: f32, bar: f32, bar_width: f32, gap: f32 },
+    Star {
+        across: f32,
+    },
+    HammerSickle {
+        across: f32,
+    },
+    StarBars {
+        across: f32,
+        bar: f32,
+        bar_width: f32,
+        gap: f32,
+    },
 }
 
 const NAME_HEIGHT: f32 = 6.0;
@@ -215,15 +242,30 @@ impl OfficialSeal {
             None => SealFont::system_default()?,
         };
         let name: Vec<char> = clean_text("unit name", &self.unit_name, MAX_NAME_CHARS)?;
-        let code: Option<Vec<char>> = match self.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        let code: Option<Vec<char>> = match self
+            .code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
             Some(c) => Some(clean_text("seal code", c, 30)?),
             None => None,
         };
-        let bottom_lines: Vec<Vec<char>> = match self.bottom_text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let bottom_lines: Vec<Vec<char>> = match self
+            .bottom_text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             Some(t) => {
-                let lines = t.lines().map(|l| clean_text("bottom text", l, 20)).collect::<Result<Vec<_>>>()?;
+                let lines = t
+                    .lines()
+                    .map(|l| clean_text("bottom text", l, 20))
+                    .collect::<Result<Vec<_>>>()?;
                 if lines.len() > 2 {
-                    return Err(StampError::BadText("bottom text has at most two lines".into()));
+                    return Err(StampError::BadText(
+                        "bottom text has at most two lines".into(),
+                    ));
                 }
                 lines
             }
@@ -240,7 +282,10 @@ impl OfficialSeal {
         let mut pb = tiny_skia::PathBuilder::new();
         pb.push_circle(cx, cy, r);
         pb.push_circle(cx, cy, r - ring);
-        d.fill_even_odd(pb.finish().ok_or_else(|| StampError::BadSize("ring".into()))?);
+        d.fill_even_odd(
+            pb.finish()
+                .ok_or_else(|| StampError::BadSize("ring".into()))?,
+        );
         let mut inside = r - ring;
         if let Some((gap, width)) = spec.thin_line {
             let rl = r - ring - gap * k - width * k / 2.0;
@@ -249,7 +294,12 @@ impl OfficialSeal {
         }
 
         // Seal code along the lower arc.
-        let glyphs = |chars: &[char]| chars.iter().map(|&c| font.glyph(c)).collect::<Result<Vec<Glyph>>>();
+        let glyphs = |chars: &[char]| {
+            chars
+                .iter()
+                .map(|&c| font.glyph(c))
+                .collect::<Result<Vec<Glyph>>>()
+        };
         let mut code_boxes = Vec::new();
         let mut code_band = None;
         let mut code_arc = 0.0f32;
@@ -259,7 +309,11 @@ impl OfficialSeal {
             let r_out = inside - CODE_RING_GAP * k;
             let r_in = r_out - h;
             let widths: Vec<f32> = gs.iter().map(|g| g.advance * h).collect();
-            let natural: f32 = widths.iter().map(|w| w * (1.0 + 2.0 * GAP_RATIO)).sum::<f32>() / r_in;
+            let natural: f32 = widths
+                .iter()
+                .map(|w| w * (1.0 + 2.0 * GAP_RATIO))
+                .sum::<f32>()
+                / r_in;
             let max = CODE_MAX_ARC_DEG.to_radians();
             let squeeze = if natural > max { max / natural } else { 1.0 };
             code_arc = natural * squeeze;
@@ -272,7 +326,16 @@ impl OfficialSeal {
                 along += pitch;
                 let rc = r_in + h / 2.0;
                 let (x, y) = (cx + rc * a.sin(), cy - rc * a.cos());
-                code_boxes.push(draw_glyph(&mut d, g, x, y, w * squeeze, h, a.to_degrees() - 180.0, BOLD * h)?);
+                code_boxes.push(draw_glyph(
+                    &mut d,
+                    g,
+                    x,
+                    y,
+                    w * squeeze,
+                    h,
+                    a.to_degrees() - 180.0,
+                    BOLD * h,
+                )?);
             }
             code_band = Some((r_in, r_out));
         }
@@ -312,7 +375,16 @@ impl OfficialSeal {
             along += pitch;
             let rc = r_in + h / 2.0;
             let (x, y) = (cx + rc * a.sin(), cy - rc * a.cos());
-            name_boxes.push(draw_glyph(&mut d, g, x, y, w, h, a.to_degrees(), BOLD * h.min(1.6 * w / g.advance))?);
+            name_boxes.push(draw_glyph(
+                &mut d,
+                g,
+                x,
+                y,
+                w,
+                h,
+                a.to_degrees(),
+                BOLD * h.min(1.6 * w / g.advance),
+            )?);
         }
 
         // Centre emblem.
@@ -328,7 +400,12 @@ impl OfficialSeal {
                 hammer_and_sickle(&mut d, cx, cy, rs)?;
                 Quad::rect(cx - rs, cy - rs, cx + rs, cy + rs)
             }
-            Emblem::StarBars { across, bar, bar_width, gap } => {
+            Emblem::StarBars {
+                across,
+                bar,
+                bar_width,
+                gap,
+            } => {
                 let rs = across * k / 2.0;
                 d.fill(star(cx, cy, rs)?);
                 // The bars end 0.6 mm short of the name band so the arc's ends stay clear.
@@ -337,8 +414,18 @@ impl OfficialSeal {
                 let bw = bar_width * k / 2.0;
                 // The bars sit at the star's centre of area (a little below its geometric centre).
                 let by = cy + rs * 0.1;
-                d.fill(polygon(&[(cx - x1, by - bw), (cx - x0, by - bw), (cx - x0, by + bw), (cx - x1, by + bw)])?);
-                d.fill(polygon(&[(cx + x0, by - bw), (cx + x1, by - bw), (cx + x1, by + bw), (cx + x0, by + bw)])?);
+                d.fill(polygon(&[
+                    (cx - x1, by - bw),
+                    (cx - x0, by - bw),
+                    (cx - x0, by + bw),
+                    (cx - x1, by + bw),
+                ])?);
+                d.fill(polygon(&[
+                    (cx + x0, by - bw),
+                    (cx + x1, by - bw),
+                    (cx + x1, by + bw),
+                    (cx + x0, by + bw),
+                ])?);
                 Quad::rect(cx - x1, cy - rs, cx + x1, (cy + 0.809 * rs).max(by + bw))
             }
         };
@@ -349,7 +436,8 @@ impl OfficialSeal {
         let mut top = cy + spec.bottom_top * k;
         for line in &bottom_lines {
             let gs = glyphs(line)?;
-            let units: f32 = gs.iter().map(|g| g.advance).sum::<f32>() * (1.0 + GAP_RATIO) - GAP_RATIO;
+            let units: f32 =
+                gs.iter().map(|g| g.advance).sum::<f32>() * (1.0 + GAP_RATIO) - GAP_RATIO;
             let mut bh = BOTTOM_HEIGHT * k;
             let mut ratio = WIDTH_RATIO;
             let mut placed = None;
@@ -362,7 +450,13 @@ impl OfficialSeal {
                 let width = units * ratio * bh;
                 if width / 2.0 <= half_chord {
                     let boxes = line_boxes(&gs, cx, top, bh, ratio);
-                    if !boxes.iter().any(|b| name_boxes.iter().chain(&code_boxes).chain([&emblem]).any(|n| n.overlaps(b))) {
+                    if !boxes.iter().any(|b| {
+                        name_boxes
+                            .iter()
+                            .chain(&code_boxes)
+                            .chain([&emblem])
+                            .any(|n| n.overlaps(b))
+                    }) {
                         placed = Some((bh, ratio));
                         break;
                     }
@@ -374,13 +468,25 @@ impl OfficialSeal {
                 }
             }
             let (bh, ratio) = placed.ok_or_else(|| {
-                StampError::BadText(format!("bottom text {:?} does not fit this seal", line.iter().collect::<String>()))
+                StampError::BadText(format!(
+                    "bottom text {:?} does not fit this seal",
+                    line.iter().collect::<String>()
+                ))
             })?;
             let width = units * ratio * bh;
             let mut x = cx - width / 2.0;
             for g in &gs {
                 let w = g.advance * ratio * bh;
-                bottom_boxes.push(draw_glyph(&mut d, g, x + w / 2.0, top + bh / 2.0, w, bh, 0.0, BOLD * bh.min(1.6 * w / g.advance))?);
+                bottom_boxes.push(draw_glyph(
+                    &mut d,
+                    g,
+                    x + w / 2.0,
+                    top + bh / 2.0,
+                    w,
+                    bh,
+                    0.0,
+                    BOLD * bh.min(1.6 * w / g.advance),
+                )?);
                 x += w * (1.0 + GAP_RATIO);
             }
             top += bh + 0.6 * k;
@@ -424,10 +530,15 @@ pub(crate) fn clean_text(what: &str, s: &str, max: usize) -> Result<Vec<char>> {
         return Err(StampError::BadText(format!("{what} is empty")));
     }
     if chars.len() > max {
-        return Err(StampError::BadText(format!("{what} has {} characters; at most {max}", chars.len())));
+        return Err(StampError::BadText(format!(
+            "{what} has {} characters; at most {max}",
+            chars.len()
+        )));
     }
     if let Some(c) = chars.iter().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(StampError::BadText(format!("{what} contains {c:?}; seal text has no spaces or control characters")));
+        return Err(StampError::BadText(format!(
+            "{what} contains {c:?}; seal text has no spaces or control characters"
+        )));
     }
     Ok(chars)
 }

@@ -28,7 +28,9 @@ impl PersonalShape {
         match s {
             "square" | "方形章" => Ok(PersonalShape::Square),
             "rect" | "rectangle" | "长方形章" => Ok(PersonalShape::Rectangle),
-            _ => Err(StampError::BadText(format!("unknown shape {s:?} (square, rect)"))),
+            _ => Err(StampError::BadText(format!(
+                "unknown shape {s:?} (square, rect)"
+            ))),
         }
     }
 }
@@ -61,7 +63,15 @@ const BOLD: f32 = 0.06;
 
 impl PersonalSeal {
     pub fn new(shape: PersonalShape, name: &str) -> Self {
-        PersonalSeal { shape, name: name.to_string(), border: true, size_mm: None, dpi: 300.0, color: Rgba::SEAL_RED, font: None }
+        PersonalSeal {
+            shape,
+            name: name.to_string(),
+            border: true,
+            size_mm: None,
+            dpi: 300.0,
+            color: Rgba::SEAL_RED,
+            font: None,
+        }
     }
 
     pub fn render(&self) -> Result<Picture> {
@@ -84,7 +94,9 @@ impl PersonalSeal {
             },
             PersonalShape::Rectangle => {
                 if name.len() > 10 {
-                    return Err(StampError::BadText("a rectangular seal takes at most 10 characters".into()));
+                    return Err(StampError::BadText(
+                        "a rectangular seal takes at most 10 characters".into(),
+                    ));
                 }
                 name
             }
@@ -97,7 +109,10 @@ impl PersonalSeal {
             None => SealFont::system_default()?,
         };
         let text = self.engraved_text()?;
-        let glyphs = text.iter().map(|&c| font.glyph(c)).collect::<Result<Vec<_>>>()?;
+        let glyphs = text
+            .iter()
+            .map(|&c| font.glyph(c))
+            .collect::<Result<Vec<_>>>()?;
         match self.shape {
             PersonalShape::Square => {
                 let side = self.size_mm.unwrap_or(20.0);
@@ -122,7 +137,12 @@ impl PersonalSeal {
                     let y = inset + row as f32 * (cell + gap) + cell / 2.0;
                     boxes.push(draw_glyph(&mut d, g, x, y, cell, cell, 0.0, BOLD * cell)?);
                 }
-                Ok(PersonalLayout { drawing: d, text, boxes, frame_inner })
+                Ok(PersonalLayout {
+                    drawing: d,
+                    text,
+                    boxes,
+                    frame_inner,
+                })
             }
             PersonalShape::Rectangle => {
                 let h = self.size_mm.unwrap_or(10.0);
@@ -144,10 +164,24 @@ impl PersonalSeal {
                 let mut boxes = Vec::new();
                 for g in &glyphs {
                     let cw = g.advance * 0.9 * ch;
-                    boxes.push(draw_glyph(&mut d, g, x + cw / 2.0, h / 2.0, cw, ch, 0.0, BOLD * ch)?);
+                    boxes.push(draw_glyph(
+                        &mut d,
+                        g,
+                        x + cw / 2.0,
+                        h / 2.0,
+                        cw,
+                        ch,
+                        0.0,
+                        BOLD * ch,
+                    )?);
                     x += cw + gap;
                 }
-                Ok(PersonalLayout { drawing: d, text, boxes, frame_inner })
+                Ok(PersonalLayout {
+                    drawing: d,
+                    text,
+                    boxes,
+                    frame_inner,
+                })
             }
         }
     }
@@ -165,6 +199,9 @@ fn frame(d: &mut Drawing, w: f32, h: f32, bw: f32) -> Result<()> {
         }
         _ => return Err(StampError::BadSize(format!("frame {w}×{h} mm"))),
     }
-    d.fill_even_odd(pb.finish().ok_or_else(|| StampError::BadSize("frame".into()))?);
+    d.fill_even_odd(
+        pb.finish()
+            .ok_or_else(|| StampError::BadSize("frame".into()))?,
+    );
     Ok(())
 }

@@ -55,12 +55,17 @@ impl AntiForgeryQr {
     /// The text encoded in the QR code.
     pub fn content(&self) -> Result<String> {
         if !self.template.contains("{doc_id}") || !self.template.contains("{digest}") {
-            return Err(StampError::Qr("the URL template needs both {doc_id} and {digest}".into()));
+            return Err(StampError::Qr(
+                "the URL template needs both {doc_id} and {digest}".into(),
+            ));
         }
         if self.doc_id.is_empty() || self.digest.is_empty() {
             return Err(StampError::Qr("document id and digest are required".into()));
         }
-        Ok(self.template.replace("{doc_id}", &url_encode(&self.doc_id)).replace("{digest}", &hex::encode(&self.digest)))
+        Ok(self
+            .template
+            .replace("{doc_id}", &url_encode(&self.doc_id))
+            .replace("{digest}", &hex::encode(&self.digest)))
     }
 
     /// The QR code as a picture (error correction M, module edges on whole pixels).
@@ -81,7 +86,9 @@ impl AntiForgeryQr {
         }
         let px = mm_to_px(self.size_mm, self.dpi);
         if px < 2 * modules {
-            return Err(StampError::Qr(format!("{px} pixels cannot show {modules} modules; raise the DPI")));
+            return Err(StampError::Qr(format!(
+                "{px} pixels cannot show {modules} modules; raise the DPI"
+            )));
         }
         let colors = code.to_colors();
         let edge = |i: u32| (i as u64 * px as u64 / modules as u64) as u32;
@@ -118,7 +125,12 @@ impl AntiForgeryQr {
         for my in 0..n {
             for mx in 0..n {
                 if colors[(my * n + mx) as usize] == qrcode::Color::Dark {
-                    let _ = write!(d, "M{} {}h1v1h-1z", mx + self.quiet_zone, my + self.quiet_zone);
+                    let _ = write!(
+                        d,
+                        "M{} {}h1v1h-1z",
+                        mx + self.quiet_zone,
+                        my + self.quiet_zone
+                    );
                 }
             }
         }
@@ -143,8 +155,14 @@ mod tests {
             digest: vec![0xAB, 0x01],
             ..Default::default()
         };
-        assert_eq!(q.content().unwrap(), "https://v.example.cn/v?id=%E5%90%88%E5%90%8C%201&h=ab01");
-        let bad = AntiForgeryQr { template: "https://x/{doc_id}".into(), ..q };
+        assert_eq!(
+            q.content().unwrap(),
+            "https://v.example.cn/v?id=%E5%90%88%E5%90%8C%201&h=ab01"
+        );
+        let bad = AntiForgeryQr {
+            template: "https://x/{doc_id}".into(),
+            ..q
+        };
         assert!(matches!(bad.content(), Err(StampError::Qr(_))));
     }
 }

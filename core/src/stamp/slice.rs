@@ -12,12 +12,16 @@ pub const MAX_SLICES: u32 = 200;
 /// is its share of the picture's.
 pub fn vertical_slices(pic: &Picture, n: u32) -> Result<Vec<Picture>> {
     if n == 0 || n > MAX_SLICES {
-        return Err(StampError::BadSize(format!("{n} slices; 1..={MAX_SLICES} accepted")));
+        return Err(StampError::BadSize(format!(
+            "{n} slices; 1..={MAX_SLICES} accepted"
+        )));
     }
     let img = pic.to_rgba()?;
     let w = img.width();
     if n > w {
-        return Err(StampError::BadSize(format!("{n} slices of a {w}-pixel-wide picture")));
+        return Err(StampError::BadSize(format!(
+            "{n} slices of a {w}-pixel-wide picture"
+        )));
     }
     let edge = |i: u32| ((i as u64 * w as u64 + n as u64 / 2) / n as u64) as u32;
     (0..n)

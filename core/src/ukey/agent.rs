@@ -24,7 +24,10 @@
 //! - `POST /v1/write-seal` `{pin, seal, file?, device?}` — writes a seal (DER) to the key.
 
 use super::seals::{read_seals, seal_file_name, write_seal};
-use super::{KeyIdentity, MatchRule, PinType, SkfConfig, SkfLibrary, Token, TokenLibrary, UkeyError, find_sm2_container};
+use super::{
+    KeyIdentity, MatchRule, PinType, SkfConfig, SkfLibrary, Token, TokenLibrary, UkeyError,
+    find_sm2_container,
+};
 use crate::crypto::sm2;
 use crate::crypto::{Certificate, sm3::sm3};
 use base64::Engine;
@@ -74,7 +77,14 @@ pub struct AgentResponse {
 
 impl AgentResponse {
     fn json(status: u16, v: Value) -> AgentResponse {
-        AgentResponse { status, headers: vec![("Content-Type".into(), "application/json; charset=utf-8".into())], body: v.to_string().into_bytes() }
+        AgentResponse {
+            status,
+            headers: vec![(
+                "Content-Type".into(),
+                "application/json; charset=utf-8".into(),
+            )],
+            body: v.to_string().into_bytes(),
+        }
     }
     fn error(status: u16, code: &str, message: &str) -> AgentResponse {
         Self::json(status, json!({ "error": code, "message": message }))
@@ -140,22 +150,39 @@ impl Agent {
     /// Loads the configured libraries; fails on the first one that does not load.
     pub fn new(cfg: AgentConfig) -> Result<Agent, UkeyError> {
         if cfg.session_secret.len() < 16 {
-            return Err(UkeyError::Invalid("the session secret must have at least 16 characters".into()));
+            return Err(UkeyError::Invalid(
+                "the session secret must have at least 16 characters".into(),
+            ));
         }
-        if !(cfg.portal_origin.starts_with("https://") || cfg.portal_origin.starts_with("http://")) || cfg.portal_origin.ends_with('/') {
-            return Err(UkeyError::Invalid(format!("portal origin {:?} is not scheme://host[:port]", cfg.portal_origin)));
+        if !(cfg.portal_origin.starts_with("https://") || cfg.portal_origin.starts_with("http://"))
+            || cfg.portal_origin.ends_with('/')
+        {
+            return Err(UkeyError::Invalid(format!(
+                "portal origin {:?} is not scheme://host[:port]",
+                cfg.portal_origin
+            )));
         }
-        let libs = cfg.libraries.iter().map(|(p, c)| SkfLibrary::load_with(p, c.clone())).collect::<Result<Vec<_>, _>>()?;
+        let libs = cfg
+            .libraries
+            .iter()
+            .map(|(p, c)| SkfLibrary::load_with(p, c.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Agent { cfg, libs })
     }
 
     fn header<'a>(req: &'a AgentRequest, name: &str) -> Option<&'a str> {
-        req.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        req.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     fn cors(&self, mut r: AgentResponse, origin: Option<&str>) -> AgentResponse {
         if origin == Some(self.cfg.portal_origin.as_str()) {
-            r.headers.push(("Access-Control-Allow-Origin".into(), self.cfg.portal_origin.clone()));
+            r.headers.push((
+                "Access-Control-Allow-Origin".into(),
+                self.cfg.portal_origin.clone(),
+            ));
         }
         r.headers.push(("Vary".into(), "Origin".into()));
         r.headers.push(("Cache-Control".into(), "no-store".into()));
@@ -168,27 +195,51 @@ impl Agent {
         if let Some(o) = origin
             && o != self.cfg.portal_origin
         {
-            return AgentResponse::error(403, "origin_refused", "this origin may not use the UKey agent");
+            return AgentResponse::error(
+                403,
+                "origin_refused",
+                "this origin may not use the UKey agent",
+            );
         }
         let host_ok = Self::header(req, "host").is_some_and(|h| {
             let name = h.rsplit_once(':').map_or(h, |(n, _)| n);
             matches!(name, "127.0.0.1" | "localhost" | "[::1]")
         });
         if !host_ok {
-            return self.cors(AgentResponse::error(403, "host_refused", "the agent answers on a loopback address only"), origin);
+            return self.cors(
+                AgentResponse::error(
+                    403,
+                    "host_refused",
+                    "the agent answers on a loopback address only",
+                ),
+                origin,
+            );
         }
         if req.method == "OPTIONS" {
-            let mut r = AgentResponse { status: 204, headers: vec![], body: vec![] };
+            let mut r = AgentResponse {
+                status: 204,
+                headers: vec![],
+                body: vec![],
+            };
             if origin.is_some() {
-                r.headers.push(("Access-Control-Allow-Methods".into(), "GET, POST".into()));
-                r.headers.push(("Access-Control-Allow-Headers".into(), format!("Content-Type, {SESSION_HEADER}")));
-                r.headers.push(("Access-Control-Max-Age".into(), "600".into()));
+                r.headers
+                    .push(("Access-Control-Allow-Methods".into(), "GET, POST".into()));
+                r.headers.push((
+                    "Access-Control-Allow-Headers".into(),
+                    format!("Content-Type, {SESSION_HEADER}"),
+                ));
+                r.headers
+                    .push(("Access-Control-Max-Age".into(), "600".into()));
             }
             return self.cors(r, origin);
         }
-        let secret_ok = Self::header(req, SESSION_HEADER).is_some_and(|s| ct_eq(s.as_bytes(), self.cfg.session_secret.as_bytes()));
+        let secret_ok = Self::header(req, SESSION_HEADER)
+            .is_some_and(|s| ct_eq(s.as_bytes(), self.cfg.session_secret.as_bytes()));
         if !secret_ok {
-            return self.cors(AgentResponse::error(401, "session_refused", "missing or wrong session secret"), origin);
+            return self.cors(
+                AgentResponse::error(401, "session_refused", "missing or wrong session secret"),
+                origin,
+            );
         }
         let r = self.route(req).unwrap_or_else(|r| r);
         self.cors(r, origin)
@@ -196,15 +247,26 @@ impl Agent {
 
     fn route(&self, req: &AgentRequest) -> Result<AgentResponse, AgentResponse> {
         let (path, query) = req.url.split_once('?').unwrap_or((req.url.as_str(), ""));
-        let q = |k: &str| query.split('&').filter_map(|kv| kv.split_once('=')).find(|(a, _)| *a == k).map(|(_, v)| percent_decode(v));
+        let q = |k: &str| {
+            query
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .find(|(a, _)| *a == k)
+                .map(|(_, v)| percent_decode(v))
+        };
         let body = || -> Result<Value, AgentResponse> {
             if req.body.is_empty() {
                 return Ok(json!({}));
             }
             if req.body.len() > MAX_BODY {
-                return Err(AgentResponse::error(413, "too_large", "request body too large"));
+                return Err(AgentResponse::error(
+                    413,
+                    "too_large",
+                    "request body too large",
+                ));
             }
-            serde_json::from_slice(&req.body).map_err(|_| AgentResponse::error(400, "invalid", "the body is not JSON"))
+            serde_json::from_slice(&req.body)
+                .map_err(|_| AgentResponse::error(400, "invalid", "the body is not JSON"))
         };
         match (req.method.as_str(), path) {
             ("GET", "/v1/keys") => self.keys(),
@@ -212,7 +274,8 @@ impl Agent {
             ("POST", "/v1/verify-pin") => {
                 let b = body()?;
                 let (mut tok, app) = self.open(dev(&b))?;
-                tok.verify_pin(&app, PinType::User, pin(&b)?).map_err(ukey_error)?;
+                tok.verify_pin(&app, PinType::User, pin(&b)?)
+                    .map_err(ukey_error)?;
                 let _ = tok.logout(&app);
                 Ok(AgentResponse::json(200, json!({ "ok": true })))
             }
@@ -220,7 +283,11 @@ impl Agent {
                 let b = body()?;
                 let challenge = bin(&b, "challenge")?;
                 if challenge.is_empty() || challenge.len() > 4096 {
-                    return Err(AgentResponse::error(400, "invalid", "challenge: 1 to 4096 bytes"));
+                    return Err(AgentResponse::error(
+                        400,
+                        "invalid",
+                        "challenge: 1 to 4096 bytes",
+                    ));
                 }
                 self.sign(&b, Some(&challenge), None)
             }
@@ -229,10 +296,16 @@ impl Agent {
                 match (b.get("message"), b.get("digest")) {
                     (Some(_), None) => self.sign(&b, Some(&bin(&b, "message")?), None),
                     (None, Some(_)) => {
-                        let d: [u8; 32] = bin(&b, "digest")?.try_into().map_err(|_| AgentResponse::error(400, "invalid", "digest: 32 bytes (e = SM3(Z‖M))"))?;
+                        let d: [u8; 32] = bin(&b, "digest")?.try_into().map_err(|_| {
+                            AgentResponse::error(400, "invalid", "digest: 32 bytes (e = SM3(Z‖M))")
+                        })?;
                         self.sign(&b, None, Some(d))
                     }
-                    _ => Err(AgentResponse::error(400, "invalid", "give either message or digest")),
+                    _ => Err(AgentResponse::error(
+                        400,
+                        "invalid",
+                        "give either message or digest",
+                    )),
                 }
             }
             ("GET", "/v1/seals") => self.seals(&json!({ "device": q("device") })),
@@ -241,7 +314,8 @@ impl Agent {
                 let b = body()?;
                 let der = bin(&b, "seal")?;
                 let (mut tok, app) = self.open(dev(&b))?;
-                tok.verify_pin(&app, PinType::User, pin(&b)?).map_err(ukey_error)?;
+                tok.verify_pin(&app, PinType::User, pin(&b)?)
+                    .map_err(ukey_error)?;
                 let file = match b.get("file").and_then(Value::as_str) {
                     Some(f) => f.to_string(),
                     None => seal_file_name(&self.cfg.seal_file_prefix, &der),
@@ -249,7 +323,10 @@ impl Agent {
                 let r = write_seal(tok.as_mut(), &app, &file, &der);
                 let _ = tok.logout(&app);
                 r.map_err(ukey_error)?;
-                Ok(AgentResponse::json(200, json!({ "ok": true, "application": app, "file": file })))
+                Ok(AgentResponse::json(
+                    200,
+                    json!({ "ok": true, "application": app, "file": file }),
+                ))
             }
             _ => Err(AgentResponse::error(404, "not_found", "no such endpoint")),
         }
@@ -279,12 +356,21 @@ impl Agent {
                 let tok = lib.connect(n).map_err(ukey_error)?;
                 let app = match &self.cfg.application {
                     Some(a) => a.clone(),
-                    None => tok.applications().map_err(ukey_error)?.into_iter().next().ok_or_else(|| AgentResponse::error(404, "not_found", "the key has no application"))?,
+                    None => tok
+                        .applications()
+                        .map_err(ukey_error)?
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| {
+                            AgentResponse::error(404, "not_found", "the key has no application")
+                        })?,
                 };
                 return Ok((tok, app));
             }
         }
-        Err(ukey_error(UkeyError::NoDevice(device.unwrap_or("any").to_string())))
+        Err(ukey_error(UkeyError::NoDevice(
+            device.unwrap_or("any").to_string(),
+        )))
     }
 
     fn identity(&self, device: Option<&str>) -> Result<AgentResponse, AgentResponse> {
@@ -292,7 +378,9 @@ impl Agent {
         let info = tok.info().map_err(ukey_error)?;
         let con = find_sm2_container(tok.as_mut(), &app).map_err(ukey_error)?;
         let der = tok.certificate(&app, &con, true).map_err(ukey_error)?;
-        let cert = Certificate::from_der(&der).map_err(|e| AgentResponse::error(502, "ukey_error", &format!("signing certificate: {e}")))?;
+        let cert = Certificate::from_der(&der).map_err(|e| {
+            AgentResponse::error(502, "ukey_error", &format!("signing certificate: {e}"))
+        })?;
         let id = KeyIdentity::new(tok.name(), &info, &cert);
         let pin = tok.pin_info(&app, PinType::User).ok();
         Ok(AgentResponse::json(
@@ -309,22 +397,31 @@ impl Agent {
         ))
     }
 
-    fn sign(&self, b: &Value, message: Option<&[u8]>, digest: Option<[u8; 32]>) -> Result<AgentResponse, AgentResponse> {
+    fn sign(
+        &self,
+        b: &Value,
+        message: Option<&[u8]>,
+        digest: Option<[u8; 32]>,
+    ) -> Result<AgentResponse, AgentResponse> {
         let (mut tok, app) = self.open(dev(b))?;
-        tok.verify_pin(&app, PinType::User, pin(b)?).map_err(ukey_error)?;
+        tok.verify_pin(&app, PinType::User, pin(b)?)
+            .map_err(ukey_error)?;
         let result = (|| {
             let con = find_sm2_container(tok.as_mut(), &app)?;
             let der = tok.certificate(&app, &con, true)?;
-            let pk = sm2::PublicKey::from_sec1(&tok.public_key(&app, &con)?).map_err(|e| UkeyError::BadData(e.to_string()))?;
+            let pk = sm2::PublicKey::from_sec1(&tok.public_key(&app, &con)?)
+                .map_err(|e| UkeyError::BadData(e.to_string()))?;
             let e = match (message, digest) {
                 (Some(m), _) => sm2::message_digest(&pk, sm2::DEFAULT_ID, m),
                 (None, Some(d)) => d,
                 (None, None) => return Err(UkeyError::Invalid("nothing to sign".into())),
             };
             let rs = tok.sign_digest(&app, &con, &e)?;
-            let sig = sm2::Signature::from_raw(&rs).map_err(|e| UkeyError::BadData(e.to_string()))?;
+            let sig =
+                sm2::Signature::from_raw(&rs).map_err(|e| UkeyError::BadData(e.to_string()))?;
             let info = tok.info()?;
-            let cert = Certificate::from_der(&der).map_err(|e| UkeyError::BadData(e.to_string()))?;
+            let cert =
+                Certificate::from_der(&der).map_err(|e| UkeyError::BadData(e.to_string()))?;
             let id = KeyIdentity::new(tok.name(), &info, &cert);
             Ok(json!({
                 "certificate": b64().encode(&der),
@@ -336,7 +433,9 @@ impl Agent {
             }))
         })();
         let _ = tok.logout(&app);
-        result.map(|v| AgentResponse::json(200, v)).map_err(ukey_error)
+        result
+            .map(|v| AgentResponse::json(200, v))
+            .map_err(ukey_error)
     }
 
     fn seals(&self, b: &Value) -> Result<AgentResponse, AgentResponse> {
@@ -367,12 +466,18 @@ fn dev(b: &Value) -> Option<&str> {
 }
 
 fn pin(b: &Value) -> Result<&str, AgentResponse> {
-    b.get("pin").and_then(Value::as_str).ok_or_else(|| AgentResponse::error(400, "invalid", "pin is required"))
+    b.get("pin")
+        .and_then(Value::as_str)
+        .ok_or_else(|| AgentResponse::error(400, "invalid", "pin is required"))
 }
 
 fn bin(b: &Value, k: &str) -> Result<Vec<u8>, AgentResponse> {
-    let s = b.get(k).and_then(Value::as_str).ok_or_else(|| AgentResponse::error(400, "invalid", &format!("{k} is required (base64)")))?;
-    b64().decode(s).map_err(|_| AgentResponse::error(400, "invalid", &format!("{k} is not base64")))
+    let s = b.get(k).and_then(Value::as_str).ok_or_else(|| {
+        AgentResponse::error(400, "invalid", &format!("{k} is required (base64)"))
+    })?;
+    b64()
+        .decode(s)
+        .map_err(|_| AgentResponse::error(400, "invalid", &format!("{k} is not base64")))
 }
 
 fn percent_decode(s: &str) -> String {
@@ -382,7 +487,8 @@ fn percent_decode(s: &str) -> String {
     while i < b.len() {
         if b[i] == b'%'
             && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+            && let Ok(v) =
+                u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
         {
             out.push(v);
             i += 3;
@@ -400,7 +506,10 @@ mod tests {
 
     #[test]
     fn percent_decoding() {
-        assert_eq!(percent_decode("eseal-soft-ukey-SN%2D1"), "eseal-soft-ukey-SN-1");
+        assert_eq!(
+            percent_decode("eseal-soft-ukey-SN%2D1"),
+            "eseal-soft-ukey-SN-1"
+        );
         assert_eq!(percent_decode("a+b%"), "a b%");
     }
 
@@ -424,23 +533,67 @@ mod tests {
     }
 
     fn req(method: &str, headers: &[(&str, &str)]) -> AgentRequest {
-        AgentRequest { method: method.into(), url: "/v1/keys".into(), headers: headers.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(), body: vec![] }
+        AgentRequest {
+            method: method.into(),
+            url: "/v1/keys".into(),
+            headers: headers
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+            body: vec![],
+        }
     }
 
     #[test]
     fn refusals_and_cors() {
         let a = agent();
-        let ok = [("Host", "127.0.0.1:1"), ("X-Eseal-Session", "0123456789abcdef0123"), ("Origin", "https://portal.example")];
+        let ok = [
+            ("Host", "127.0.0.1:1"),
+            ("X-Eseal-Session", "0123456789abcdef0123"),
+            ("Origin", "https://portal.example"),
+        ];
         let r = a.handle(&req("GET", &ok));
         assert_eq!(r.status, 200);
-        assert!(r.headers.contains(&("Access-Control-Allow-Origin".into(), "https://portal.example".into())));
-        assert_eq!(a.handle(&req("GET", &[ok[0], ok[1], ("Origin", "https://evil.example")])).status, 403);
+        assert!(r.headers.contains(&(
+            "Access-Control-Allow-Origin".into(),
+            "https://portal.example".into()
+        )));
+        assert_eq!(
+            a.handle(&req(
+                "GET",
+                &[ok[0], ok[1], ("Origin", "https://evil.example")]
+            ))
+            .status,
+            403
+        );
         assert_eq!(a.handle(&req("GET", &[ok[0], ok[2]])).status, 401);
-        assert_eq!(a.handle(&req("GET", &[ok[0], ("X-Eseal-Session", "0123456789abcdef0124"), ok[2]])).status, 401);
-        assert_eq!(a.handle(&req("GET", &[("Host", "evil.example:1"), ok[1], ok[2]])).status, 403);
+        assert_eq!(
+            a.handle(&req(
+                "GET",
+                &[ok[0], ("X-Eseal-Session", "0123456789abcdef0124"), ok[2]]
+            ))
+            .status,
+            401
+        );
+        assert_eq!(
+            a.handle(&req("GET", &[("Host", "evil.example:1"), ok[1], ok[2]]))
+                .status,
+            403
+        );
         let pre = a.handle(&req("OPTIONS", &[ok[0], ok[2]]));
         assert_eq!(pre.status, 204);
-        assert!(pre.headers.iter().any(|(k, v)| k == "Access-Control-Allow-Headers" && v.contains(SESSION_HEADER)));
-        assert_eq!(a.handle(&req("OPTIONS", &[ok[0], ("Origin", "https://evil.example")])).status, 403);
+        assert!(
+            pre.headers
+                .iter()
+                .any(|(k, v)| k == "Access-Control-Allow-Headers" && v.contains(SESSION_HEADER))
+        );
+        assert_eq!(
+            a.handle(&req(
+                "OPTIONS",
+                &[ok[0], ("Origin", "https://evil.example")]
+            ))
+            .status,
+            403
+        );
     }
 }

@@ -51,7 +51,12 @@ pub struct KeyIdentity {
 
 impl KeyIdentity {
     pub fn new(device_name: &str, info: &DeviceInfo, cert: &Certificate) -> KeyIdentity {
-        let ext = |oid: &str| cert.extensions().iter().find(|(o, _, _)| o == oid).map(|(_, _, v)| extension_text(v));
+        let ext = |oid: &str| {
+            cert.extensions()
+                .iter()
+                .find(|(o, _, _)| o == oid)
+                .map(|(_, _, v)| extension_text(v))
+        };
         KeyIdentity {
             device_name: device_name.to_string(),
             device_serial: info.serial.clone(),
@@ -74,7 +79,9 @@ impl KeyIdentity {
             MatchRule::CertUniqueIdElseSerial => self.cert_unique_id.clone().or(serial),
             MatchRule::DeviceSerial => serial,
             MatchRule::CertUniqueId => self.cert_unique_id.clone(),
-            MatchRule::CertUniqueIdAndSerial => Some(format!("{}/{}", self.cert_unique_id.as_ref()?, serial?)),
+            MatchRule::CertUniqueIdAndSerial => {
+                Some(format!("{}/{}", self.cert_unique_id.as_ref()?, serial?))
+            }
             MatchRule::CertThumbprint => Some(self.cert_sm3.clone()),
         }
     }
@@ -109,7 +116,10 @@ fn der_tlv(v: &[u8]) -> Option<(u8, &[u8])> {
     let (len, rest) = match l0 {
         0..=0x7F => (l0 as usize, rest),
         0x81 => (*rest.first()? as usize, &rest[1..]),
-        0x82 => ((usize::from(*rest.first()?) << 8) | usize::from(*rest.get(1)?), rest.get(2..)?),
+        0x82 => (
+            (usize::from(*rest.first()?) << 8) | usize::from(*rest.get(1)?),
+            rest.get(2..)?,
+        ),
         _ => return None,
     };
     (rest.len() == len).then_some((tag, rest))
@@ -147,10 +157,21 @@ mod tests {
     fn rules_pick_the_candidate() {
         let with = id(Some("U-148"), "SN9");
         let without = id(None, "SN9");
-        assert_eq!(with.key_uid(MatchRule::CertUniqueIdElseSerial).as_deref(), Some("U-148"));
-        assert_eq!(without.key_uid(MatchRule::CertUniqueIdElseSerial).as_deref(), Some("SN9"));
+        assert_eq!(
+            with.key_uid(MatchRule::CertUniqueIdElseSerial).as_deref(),
+            Some("U-148")
+        );
+        assert_eq!(
+            without
+                .key_uid(MatchRule::CertUniqueIdElseSerial)
+                .as_deref(),
+            Some("SN9")
+        );
         assert_eq!(without.key_uid(MatchRule::CertUniqueId), None);
-        assert_eq!(with.key_uid(MatchRule::CertUniqueIdAndSerial).as_deref(), Some("U-148/SN9"));
+        assert_eq!(
+            with.key_uid(MatchRule::CertUniqueIdAndSerial).as_deref(),
+            Some("U-148/SN9")
+        );
         assert!(with.matches("SN9", MatchRule::DeviceSerial));
         assert!(!with.matches("SN9", MatchRule::CertUniqueId));
         assert!(!without.matches("U-148/SN9", MatchRule::CertUniqueIdAndSerial));

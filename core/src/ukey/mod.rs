@@ -7,9 +7,9 @@
 pub mod agent;
 pub mod identity;
 pub mod seals;
+mod signer;
 #[allow(unsafe_code)]
 pub mod skf;
-mod signer;
 
 pub use identity::{KeyIdentity, MatchRule};
 pub use signer::UkeySigner;
@@ -46,7 +46,11 @@ pub enum UkeyError {
     #[error("the SKF library does not support {0}")]
     NotSupported(&'static str),
     #[error("{function} failed: {name} (0x{code:08X})")]
-    Skf { function: &'static str, code: u32, name: &'static str },
+    Skf {
+        function: &'static str,
+        code: u32,
+        name: &'static str,
+    },
     #[error("{function} failed with vendor code 0x{code:08X}")]
     Vendor { function: &'static str, code: u32 },
     #[error("the UKey returned malformed data: {0}")]
@@ -175,11 +179,24 @@ pub trait Token: Send {
     /// leaves it) with the device's SM2 algorithm ID; returns the public key (04‖X‖Y).
     fn generate_sm2_key(&mut self, app: &str, container: &str) -> Result<[u8; 65]>;
     /// Stores a certificate (DER) in the container: signing (`sign = true`) or encryption.
-    fn import_certificate(&mut self, app: &str, container: &str, sign: bool, der: &[u8]) -> Result<()>;
+    fn import_certificate(
+        &mut self,
+        app: &str,
+        container: &str,
+        sign: bool,
+        der: &[u8],
+    ) -> Result<()>;
     fn files(&mut self, app: &str) -> Result<Vec<FileInfo>>;
     fn read_file(&mut self, app: &str, name: &str) -> Result<Vec<u8>>;
     /// Creates (or re-creates, when it exists with another size) a file and writes `data`.
-    fn write_file(&mut self, app: &str, name: &str, data: &[u8], read: FileRights, write: FileRights) -> Result<()>;
+    fn write_file(
+        &mut self,
+        app: &str,
+        name: &str,
+        data: &[u8],
+        read: FileRights,
+        write: FileRights,
+    ) -> Result<()>;
     fn delete_file(&mut self, app: &str, name: &str) -> Result<()>;
     fn random(&self, len: usize) -> Result<Vec<u8>>;
 }

@@ -52,7 +52,11 @@ pub fn read_seals(token: &mut dyn Token, app: Option<&str>) -> Result<Vec<SealOn
                 continue;
             }
             if let Ok(seal) = Seal::from_der(&data) {
-                out.push(SealOnKey { application: a.clone(), file: f.name.clone(), seal });
+                out.push(SealOnKey {
+                    application: a.clone(),
+                    file: f.name.clone(),
+                    seal,
+                });
             }
         }
     }
@@ -71,11 +75,17 @@ pub fn write_seal(token: &mut dyn Token, app: &str, file: &str, der: &[u8]) -> R
     token.write_file(app, file, der, FileRights::ANYONE, FileRights::USER)?;
     let back = token.read_file(app, file)?;
     if back != der {
-        return Err(UkeyError::BadData(format!("file {file:?} read back differs from what was written")));
+        return Err(UkeyError::BadData(format!(
+            "file {file:?} read back differs from what was written"
+        )));
     }
     Ok(())
 }
 
 fn existing_size(token: &mut dyn Token, app: &str, file: &str) -> u64 {
-    token.files(app).ok().and_then(|fs| fs.into_iter().find(|f| f.name == file)).map_or(0, |f| u64::from(f.size))
+    token
+        .files(app)
+        .ok()
+        .and_then(|fs| fs.into_iter().find(|f| f.name == file))
+        .map_or(0, |f| u64::from(f.size))
 }

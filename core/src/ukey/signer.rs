@@ -16,7 +16,11 @@ pub struct UkeySigner {
 
 impl std::fmt::Debug for UkeySigner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UkeySigner").field("app", &self.app).field("container", &self.container).field("cert", &self.cert.subject_string()).finish()
+        f.debug_struct("UkeySigner")
+            .field("app", &self.app)
+            .field("container", &self.container)
+            .field("cert", &self.cert.subject_string())
+            .finish()
     }
 }
 
@@ -34,20 +38,35 @@ impl From<UkeyError> for SignerError {
 impl UkeySigner {
     /// Verifies the user PIN of `app`, picks `container` (or the first SM2 container), reads
     /// its signing certificate and checks that it holds the container's public key.
-    pub fn open(mut token: Box<dyn Token>, app: &str, container: Option<&str>, pin: &str) -> Result<UkeySigner, UkeyError> {
+    pub fn open(
+        mut token: Box<dyn Token>,
+        app: &str,
+        container: Option<&str>,
+        pin: &str,
+    ) -> Result<UkeySigner, UkeyError> {
         token.verify_pin(app, PinType::User, pin)?;
         let container = match container {
             Some(c) => c.to_string(),
             None => find_sm2_container(token.as_mut(), app)?,
         };
         let der = token.certificate(app, &container, true)?;
-        let cert = Certificate::from_der(&der).map_err(|e| UkeyError::BadData(format!("signing certificate: {e}")))?;
+        let cert = Certificate::from_der(&der)
+            .map_err(|e| UkeyError::BadData(format!("signing certificate: {e}")))?;
         let pk = token.public_key(app, &container)?;
-        let cert_pk = cert.sm2_public_key().map_err(|e| UkeyError::BadData(format!("signing certificate: {e}")))?;
+        let cert_pk = cert
+            .sm2_public_key()
+            .map_err(|e| UkeyError::BadData(format!("signing certificate: {e}")))?;
         if cert_pk.to_sec1_uncompressed() != pk {
-            return Err(UkeyError::BadData("the container's certificate is not for its signing key".into()));
+            return Err(UkeyError::BadData(
+                "the container's certificate is not for its signing key".into(),
+            ));
         }
-        Ok(UkeySigner { token: Mutex::new(token), app: app.to_string(), container, cert })
+        Ok(UkeySigner {
+            token: Mutex::new(token),
+            app: app.to_string(),
+            container,
+            cert,
+        })
     }
 
     pub fn container(&self) -> &str {

@@ -16,7 +16,10 @@
 //!
 //! Calling convention: `extern "system"` (stdcall on 32-bit Windows, C elsewhere).
 
-use super::{ContainerInfo, ContainerKind, DeviceInfo, FileInfo, FileRights, PinInfo, PinType, Result, Token, TokenLibrary, UkeyError};
+use super::{
+    ContainerInfo, ContainerKind, DeviceInfo, FileInfo, FileRights, PinInfo, PinType, Result,
+    Token, TokenLibrary, UkeyError,
+};
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void};
 use std::path::{Path, PathBuf};
@@ -107,7 +110,11 @@ fn check(function: &'static str, code: u32) -> Result<()> {
         SAR_USER_NOT_LOGGED_IN => Err(UkeyError::NotLoggedIn),
         SAR_NO_ROOM => Err(UkeyError::NoRoom),
         c => match sar_name(c) {
-            Some(name) => Err(UkeyError::Skf { function, code: c, name }),
+            Some(name) => Err(UkeyError::Skf {
+                function,
+                code: c,
+                name,
+            }),
             None => Err(UkeyError::Vendor { function, code: c }),
         },
     }
@@ -142,7 +149,10 @@ pub struct SkfConfig {
 
 impl Default for SkfConfig {
     fn default() -> Self {
-        SkfConfig { ulong_width: UlongWidth::U32, sm2_alg_ids: vec![SGD_SM2_1_SKF, SGD_SM2_1_GMT0006] }
+        SkfConfig {
+            ulong_width: UlongWidth::U32,
+            sm2_alg_ids: vec![SGD_SM2_1_SKF, SGD_SM2_1_GMT0006],
+        }
     }
 }
 
@@ -246,7 +256,9 @@ struct CBuf(Vec<u8>);
 impl CBuf {
     fn new(b: &[u8]) -> Result<CBuf> {
         if b.contains(&0) {
-            return Err(UkeyError::Invalid("a name or PIN contains a NUL byte".into()));
+            return Err(UkeyError::Invalid(
+                "a name or PIN contains a NUL byte".into(),
+            ));
         }
         let mut v = b.to_vec();
         v.push(0);
@@ -268,12 +280,18 @@ impl Drop for CBuf {
 
 /// Multi-string name list: NUL-terminated names, ended by an empty name or the reported size.
 fn parse_name_list(buf: &[u8]) -> Vec<Vec<u8>> {
-    buf.split(|b| *b == 0).take_while(|n| !n.is_empty()).map(<[u8]>::to_vec).collect()
+    buf.split(|b| *b == 0)
+        .take_while(|n| !n.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect()
 }
 
 /// Text field of a structure: up to the first NUL or 0xFF, trailing spaces trimmed.
 fn text(b: &[u8]) -> String {
-    let end = b.iter().position(|c| *c == 0 || *c == 0xFF).unwrap_or(b.len());
+    let end = b
+        .iter()
+        .position(|c| *c == 0 || *c == 0xFF)
+        .unwrap_or(b.len());
     String::from_utf8_lossy(&b[..end]).trim_end().to_string()
 }
 
@@ -336,10 +354,18 @@ impl<U: Ulong> Api<U> {
     /// The two-call size protocol (GM/T 0016 §6.3): ask the size with a null buffer, then
     /// fill; grow on `SAR_BUFFER_TOO_SMALL`; fall back to a large buffer when the library
     /// refuses the null query.
-    fn sized(&self, function: &'static str, mut call: impl FnMut(*mut u8, *mut U) -> U) -> Result<Vec<u8>> {
+    fn sized(
+        &self,
+        function: &'static str,
+        mut call: impl FnMut(*mut u8, *mut U) -> U,
+    ) -> Result<Vec<u8>> {
         let mut size = U::default();
         let first = code(call(std::ptr::null_mut(), &mut size));
-        let mut cap = if first == SAR_OK { size.to_u64() as usize } else { 8192 };
+        let mut cap = if first == SAR_OK {
+            size.to_u64() as usize
+        } else {
+            8192
+        };
         for _ in 0..4 {
             cap = cap.clamp(1, 1 << 20);
             let mut buf = vec![0u8; cap];
@@ -349,7 +375,9 @@ impl<U: Ulong> Api<U> {
             match c {
                 SAR_OK => {
                     if n > cap {
-                        return Err(UkeyError::BadData(format!("{function} reported {n} bytes in a {cap}-byte buffer")));
+                        return Err(UkeyError::BadData(format!(
+                            "{function} reported {n} bytes in a {cap}-byte buffer"
+                        )));
                     }
                     buf.truncate(n);
                     return Ok(buf);
@@ -359,7 +387,9 @@ impl<U: Ulong> Api<U> {
                 c => return check(function, c).map(|_| vec![]),
             }
         }
-        Err(UkeyError::BadData(format!("{function}: buffer size never settled")))
+        Err(UkeyError::BadData(format!(
+            "{function}: buffer size never settled"
+        )))
     }
 
     fn opt<T>(f: Option<T>, name: &'static str) -> Result<T> {
@@ -372,7 +402,9 @@ impl<U: Ulong> Api<U> {
             // Vendors differ on whether the last wrong try reports INCORRECT with 0 or LOCKED:
             // both mean locked.
             SAR_PIN_INCORRECT if retries.to_u64() == 0 => Err(UkeyError::PinLocked),
-            SAR_PIN_INCORRECT => Err(UkeyError::PinIncorrect { retries_left: retries.to_u64() as u32 }),
+            SAR_PIN_INCORRECT => Err(UkeyError::PinIncorrect {
+                retries_left: retries.to_u64() as u32,
+            }),
             c => check(function, c),
         }
     }
@@ -386,7 +418,9 @@ impl<U: Ulong> Ops for Api<U> {
         let f = self.enum_dev;
         // SAFETY: (bPresent = TRUE, buffer of `len` bytes or null, pointer to its size): the
         // SKF_EnumDev prototype; `sized` passes a buffer at least as large as *pulSize.
-        let b = self.sized("SKF_EnumDev", |buf, len| unsafe { f(U::from_u64(1), buf as *mut c_char, len) })?;
+        let b = self.sized("SKF_EnumDev", |buf, len| unsafe {
+            f(U::from_u64(1), buf as *mut c_char, len)
+        })?;
         Ok(parse_name_list(&b))
     }
     fn connect(&self, name: &[u8]) -> Result<usize> {
@@ -396,25 +430,35 @@ impl<U: Ulong> Ops for Api<U> {
         let c = code(unsafe { (self.connect_dev)(n.ptr(), &mut h) });
         check("SKF_ConnectDev", c)?;
         if h.is_null() {
-            return Err(UkeyError::BadData("SKF_ConnectDev returned a null handle".into()));
+            return Err(UkeyError::BadData(
+                "SKF_ConnectDev returned a null handle".into(),
+            ));
         }
         Ok(h as usize)
     }
     fn disconnect(&self, h: usize) -> Result<()> {
         // SAFETY: h is a device handle this library returned and we have not closed.
-        check("SKF_DisConnectDev", code(unsafe { (self.disconnect_dev)(hp(h)) }))
+        check(
+            "SKF_DisConnectDev",
+            code(unsafe { (self.disconnect_dev)(hp(h)) }),
+        )
     }
     fn dev_info(&self, h: usize) -> Result<Vec<u8>> {
         // Oversized: a library built without pack(1) writes 296 (or 328) bytes, not 294/326.
         let mut buf = vec![0u8; 512];
         // SAFETY: the buffer is larger than any DEVINFO layout.
-        check("SKF_GetDevInfo", code(unsafe { (self.get_dev_info)(hp(h), buf.as_mut_ptr()) }))?;
+        check(
+            "SKF_GetDevInfo",
+            code(unsafe { (self.get_dev_info)(hp(h), buf.as_mut_ptr()) }),
+        )?;
         Ok(buf)
     }
     fn enum_apps(&self, h: usize) -> Result<Vec<Vec<u8>>> {
         let f = self.enum_application;
         // SAFETY: SKF_EnumApplication(hDev, buffer or null, size), buffer ≥ *size (see `sized`).
-        let b = self.sized("SKF_EnumApplication", |buf, len| unsafe { f(hp(h), buf as *mut c_char, len) })?;
+        let b = self.sized("SKF_EnumApplication", |buf, len| unsafe {
+            f(hp(h), buf as *mut c_char, len)
+        })?;
         Ok(parse_name_list(&b))
     }
     fn open_app(&self, h: usize, name: &[u8]) -> Result<usize> {
@@ -423,14 +467,20 @@ impl<U: Ulong> Ops for Api<U> {
         // SAFETY: device handle, NUL-terminated name, valid out-pointer.
         let c = code(unsafe { (self.open_application)(hp(h), n.ptr(), &mut a) });
         if c == SAR_APPLICATION_NOT_EXISTS {
-            return Err(UkeyError::NotFound(format!("application {:?}", display_name(name))));
+            return Err(UkeyError::NotFound(format!(
+                "application {:?}",
+                display_name(name)
+            )));
         }
         check("SKF_OpenApplication", c)?;
         Ok(a as usize)
     }
     fn close_app(&self, h: usize) -> Result<()> {
         // SAFETY: an application handle we opened.
-        check("SKF_CloseApplication", code(unsafe { (self.close_application)(hp(h)) }))
+        check(
+            "SKF_CloseApplication",
+            code(unsafe { (self.close_application)(hp(h)) }),
+        )
     }
     fn verify_pin(&self, h: usize, kind: u64, pin: &str) -> Result<()> {
         let p = CBuf::new(pin.as_bytes())?;
@@ -451,8 +501,15 @@ impl<U: Ulong> Ops for Api<U> {
         let f = Self::opt(self.get_pin_info, "SKF_GetPINInfo")?;
         let (mut max, mut left, mut def) = (U::default(), U::default(), U::default());
         // SAFETY: application handle, PIN type, three out-pointers of the library's width.
-        check("SKF_GetPINInfo", code(unsafe { f(hp(h), U::from_u64(kind), &mut max, &mut left, &mut def) }))?;
-        Ok(PinInfo { max_retries: max.to_u64() as u32, retries_left: left.to_u64() as u32, is_default: def.to_u64() & 0xFFFF_FFFF != 0 })
+        check(
+            "SKF_GetPINInfo",
+            code(unsafe { f(hp(h), U::from_u64(kind), &mut max, &mut left, &mut def) }),
+        )?;
+        Ok(PinInfo {
+            max_retries: max.to_u64() as u32,
+            retries_left: left.to_u64() as u32,
+            is_default: def.to_u64() & 0xFFFF_FFFF != 0,
+        })
     }
     fn clear_secure_state(&self, h: usize) -> Result<()> {
         let f = Self::opt(self.clear_secure_state, "SKF_ClearSecureState")?;
@@ -462,7 +519,9 @@ impl<U: Ulong> Ops for Api<U> {
     fn enum_containers(&self, h: usize) -> Result<Vec<Vec<u8>>> {
         let f = self.enum_container;
         // SAFETY: as for SKF_EnumApplication, on an application handle.
-        let b = self.sized("SKF_EnumContainer", |buf, len| unsafe { f(hp(h), buf as *mut c_char, len) })?;
+        let b = self.sized("SKF_EnumContainer", |buf, len| unsafe {
+            f(hp(h), buf as *mut c_char, len)
+        })?;
         Ok(parse_name_list(&b))
     }
     fn open_container(&self, h: usize, name: &[u8]) -> Result<usize> {
@@ -471,14 +530,20 @@ impl<U: Ulong> Ops for Api<U> {
         // SAFETY: application handle, NUL-terminated name, out-pointer.
         let r = code(unsafe { (self.open_container)(hp(h), n.ptr(), &mut c) });
         if r == 0x0A00_0006 {
-            return Err(UkeyError::NotFound(format!("container {:?}", display_name(name))));
+            return Err(UkeyError::NotFound(format!(
+                "container {:?}",
+                display_name(name)
+            )));
         }
         check("SKF_OpenContainer", r)?;
         Ok(c as usize)
     }
     fn close_container(&self, h: usize) -> Result<()> {
         // SAFETY: a container handle we opened.
-        check("SKF_CloseContainer", code(unsafe { (self.close_container)(hp(h)) }))
+        check(
+            "SKF_CloseContainer",
+            code(unsafe { (self.close_container)(hp(h)) }),
+        )
     }
     fn container_type(&self, h: usize) -> Result<u64> {
         let f = Self::opt(self.get_container_type, "SKF_GetContainerType")?;
@@ -490,18 +555,27 @@ impl<U: Ulong> Ops for Api<U> {
     fn export_cert(&self, h: usize, sign: bool) -> Result<Vec<u8>> {
         let f = self.export_certificate;
         // SAFETY: container handle, BOOL, buffer ≥ *size or null, size pointer.
-        self.sized("SKF_ExportCertificate", |buf, len| unsafe { f(hp(h), U::from_u64(sign as u64), buf, len) })
+        self.sized("SKF_ExportCertificate", |buf, len| unsafe {
+            f(hp(h), U::from_u64(sign as u64), buf, len)
+        })
     }
     fn export_pub(&self, h: usize) -> Result<Vec<u8>> {
         let f = self.export_public_key;
         // SAFETY: container handle, BOOL TRUE (signing key), buffer ≥ *size or null, size pointer.
-        self.sized("SKF_ExportPublicKey", |buf, len| unsafe { f(hp(h), U::from_u64(1), buf, len) })
+        self.sized("SKF_ExportPublicKey", |buf, len| unsafe {
+            f(hp(h), U::from_u64(1), buf, len)
+        })
     }
     fn sign(&self, h: usize, e: &[u8; 32]) -> Result<[u8; 128]> {
         // ECCSIGNATUREBLOB is 128 bytes for every width; the buffer is oversized anyway.
         let mut buf = [0u8; 256];
         // SAFETY: container handle, 32 readable bytes, a writable buffer larger than the blob.
-        check("SKF_ECCSignData", code(unsafe { (self.ecc_sign_data)(hp(h), e.as_ptr(), U::from_u64(32), buf.as_mut_ptr()) }))?;
+        check(
+            "SKF_ECCSignData",
+            code(unsafe {
+                (self.ecc_sign_data)(hp(h), e.as_ptr(), U::from_u64(32), buf.as_mut_ptr())
+            }),
+        )?;
         let mut out = [0u8; 128];
         out.copy_from_slice(&buf[..128]);
         Ok(out)
@@ -510,13 +584,18 @@ impl<U: Ulong> Ops for Api<U> {
         let f = Self::opt(self.gen_random, "SKF_GenRandom")?;
         let mut buf = vec![0u8; n];
         // SAFETY: device handle, a writable buffer of exactly n bytes, n.
-        check("SKF_GenRandom", code(unsafe { f(hp(h), buf.as_mut_ptr(), u::<U>(n)?) }))?;
+        check(
+            "SKF_GenRandom",
+            code(unsafe { f(hp(h), buf.as_mut_ptr(), u::<U>(n)?) }),
+        )?;
         Ok(buf)
     }
     fn enum_files(&self, h: usize) -> Result<Vec<Vec<u8>>> {
         let f = Self::opt(self.enum_files, "SKF_EnumFiles")?;
         // SAFETY: as for SKF_EnumApplication, on an application handle.
-        let b = self.sized("SKF_EnumFiles", |buf, len| unsafe { f(hp(h), buf as *mut c_char, len) })?;
+        let b = self.sized("SKF_EnumFiles", |buf, len| unsafe {
+            f(hp(h), buf as *mut c_char, len)
+        })?;
         Ok(parse_name_list(&b))
     }
     fn file_info(&self, h: usize, name: &[u8]) -> Result<Vec<u8>> {
@@ -526,7 +605,10 @@ impl<U: Ulong> Ops for Api<U> {
         // SAFETY: application handle, NUL-terminated name, buffer larger than FILEATTRIBUTE.
         let c = code(unsafe { f(hp(h), n.ptr(), buf.as_mut_ptr()) });
         if c == SAR_FILE_NOT_EXIST {
-            return Err(UkeyError::NotFound(format!("file {:?}", display_name(name))));
+            return Err(UkeyError::NotFound(format!(
+                "file {:?}",
+                display_name(name)
+            )));
         }
         check("SKF_GetFileInfo", c)?;
         Ok(buf)
@@ -535,9 +617,20 @@ impl<U: Ulong> Ops for Api<U> {
         let f = Self::opt(self.create_file, "SKF_CreateFile")?;
         let n = CBuf::new(name)?;
         // SAFETY: application handle, NUL-terminated name, three ULONGs by value.
-        let c = code(unsafe { f(hp(h), n.ptr(), U::from_u64(size.into()), U::from_u64(read.into()), U::from_u64(write.into())) });
+        let c = code(unsafe {
+            f(
+                hp(h),
+                n.ptr(),
+                U::from_u64(size.into()),
+                U::from_u64(read.into()),
+                U::from_u64(write.into()),
+            )
+        });
         if c == SAR_FILE_ALREADY_EXIST {
-            return Err(UkeyError::AlreadyExists(format!("file {:?}", display_name(name))));
+            return Err(UkeyError::AlreadyExists(format!(
+                "file {:?}",
+                display_name(name)
+            )));
         }
         check("SKF_CreateFile", c)
     }
@@ -547,7 +640,10 @@ impl<U: Ulong> Ops for Api<U> {
         // SAFETY: application handle, NUL-terminated name.
         let c = code(unsafe { f(hp(h), n.ptr()) });
         if c == SAR_FILE_NOT_EXIST {
-            return Err(UkeyError::NotFound(format!("file {:?}", display_name(name))));
+            return Err(UkeyError::NotFound(format!(
+                "file {:?}",
+                display_name(name)
+            )));
         }
         check("SKF_DeleteFile", c)
     }
@@ -558,14 +654,28 @@ impl<U: Ulong> Ops for Api<U> {
         let mut len = U::from_u64(size.into());
         // SAFETY: application handle, name, offset and size by value, a buffer of `size`
         // bytes whose capacity is passed in *pulOutLen.
-        let c = code(unsafe { f(hp(h), n.ptr(), U::from_u64(offset.into()), U::from_u64(size.into()), buf.as_mut_ptr(), &mut len) });
+        let c = code(unsafe {
+            f(
+                hp(h),
+                n.ptr(),
+                U::from_u64(offset.into()),
+                U::from_u64(size.into()),
+                buf.as_mut_ptr(),
+                &mut len,
+            )
+        });
         if c == SAR_FILE_NOT_EXIST {
-            return Err(UkeyError::NotFound(format!("file {:?}", display_name(name))));
+            return Err(UkeyError::NotFound(format!(
+                "file {:?}",
+                display_name(name)
+            )));
         }
         check("SKF_ReadFile", c)?;
         let got = len.to_u64() as usize;
         if got > buf.len() {
-            return Err(UkeyError::BadData(format!("SKF_ReadFile reported {got} bytes for a {size}-byte read")));
+            return Err(UkeyError::BadData(format!(
+                "SKF_ReadFile reported {got} bytes for a {size}-byte read"
+            )));
         }
         buf.truncate(got);
         Ok(buf)
@@ -574,11 +684,25 @@ impl<U: Ulong> Ops for Api<U> {
         let f = Self::opt(self.write_file, "SKF_WriteFile")?;
         let n = CBuf::new(name)?;
         // SAFETY: application handle, name, offset, `data.len()` readable bytes and that length.
-        check("SKF_WriteFile", code(unsafe { f(hp(h), n.ptr(), U::from_u64(offset.into()), data.as_ptr(), u::<U>(data.len())?) }))
+        check(
+            "SKF_WriteFile",
+            code(unsafe {
+                f(
+                    hp(h),
+                    n.ptr(),
+                    U::from_u64(offset.into()),
+                    data.as_ptr(),
+                    u::<U>(data.len())?,
+                )
+            }),
+        )
     }
     fn unblock_pin(&self, h: usize, admin: &str, new_user: &str) -> Result<()> {
         let f = Self::opt(self.unblock_pin, "SKF_UnblockPIN")?;
-        let (a, n) = (CBuf::new(admin.as_bytes())?, CBuf::new(new_user.as_bytes())?);
+        let (a, n) = (
+            CBuf::new(admin.as_bytes())?,
+            CBuf::new(new_user.as_bytes())?,
+        );
         let mut retries = U::default();
         // SAFETY: application handle, two NUL-terminated PINs, count out-pointer.
         let c = code(unsafe { f(hp(h), a.ptr(), n.ptr(), &mut retries) });
@@ -589,7 +713,10 @@ impl<U: Ulong> Ops for Api<U> {
         let n = CBuf::new(name)?;
         let mut c: H = std::ptr::null_mut();
         // SAFETY: application handle, NUL-terminated name, out-pointer for the handle.
-        check("SKF_CreateContainer", code(unsafe { f(hp(h), n.ptr(), &mut c) }))?;
+        check(
+            "SKF_CreateContainer",
+            code(unsafe { f(hp(h), n.ptr(), &mut c) }),
+        )?;
         Ok(c as usize)
     }
     fn gen_ecc_key(&self, h: usize, alg_id: u32) -> Result<Vec<u8>> {
@@ -597,14 +724,27 @@ impl<U: Ulong> Ops for Api<U> {
         let mut buf = vec![0u8; 256];
         // SAFETY: container handle, algorithm ID, a buffer larger than ECCPUBLICKEYBLOB of
         // either width.
-        check("SKF_GenECCKeyPair", code(unsafe { f(hp(h), U::from_u64(alg_id.into()), buf.as_mut_ptr()) }))?;
+        check(
+            "SKF_GenECCKeyPair",
+            code(unsafe { f(hp(h), U::from_u64(alg_id.into()), buf.as_mut_ptr()) }),
+        )?;
         buf.truncate(U::SIZE + 128);
         Ok(buf)
     }
     fn import_cert(&self, h: usize, sign: bool, der: &[u8]) -> Result<()> {
         let f = Self::opt(self.import_certificate, "SKF_ImportCertificate")?;
         // SAFETY: container handle, BOOL, `der.len()` readable bytes and that length.
-        check("SKF_ImportCertificate", code(unsafe { f(hp(h), U::from_u64(sign as u64), der.as_ptr(), u::<U>(der.len())?) }))
+        check(
+            "SKF_ImportCertificate",
+            code(unsafe {
+                f(
+                    hp(h),
+                    U::from_u64(sign as u64),
+                    der.as_ptr(),
+                    u::<U>(der.len())?,
+                )
+            }),
+        )
     }
 }
 
@@ -628,7 +768,10 @@ pub struct SkfLibrary {
 
 impl std::fmt::Debug for SkfLibrary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SkfLibrary").field("path", &self.inner.path).field("config", &self.inner.config).finish()
+        f.debug_struct("SkfLibrary")
+            .field("path", &self.inner.path)
+            .field("config", &self.inner.config)
+            .finish()
     }
 }
 
@@ -642,17 +785,32 @@ impl SkfLibrary {
     pub fn load_with(path: impl AsRef<Path>, config: SkfConfig) -> Result<SkfLibrary> {
         let path = path.as_ref().to_path_buf();
         if !path.exists() {
-            return Err(UkeyError::LibraryLoad { path: path.display().to_string(), reason: "no such file".into() });
+            return Err(UkeyError::LibraryLoad {
+                path: path.display().to_string(),
+                reason: "no such file".into(),
+            });
         }
         // SAFETY: loading a library runs its initialisers. The path is one the user or the
         // deployment configured as an SKF driver, which is trusted code by definition (exactly
         // as a vendor's own middleware would load it).
-        let lib = unsafe { libloading::Library::new(&path) }.map_err(|e| UkeyError::LibraryLoad { path: path.display().to_string(), reason: e.to_string() })?;
+        let lib =
+            unsafe { libloading::Library::new(&path) }.map_err(|e| UkeyError::LibraryLoad {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?;
         let ops: Box<dyn Ops> = match config.ulong_width {
             UlongWidth::U32 => Box::new(Api::<u32>::resolve(&lib, &path)?),
             UlongWidth::U64 => Box::new(Api::<u64>::resolve(&lib, &path)?),
         };
-        Ok(SkfLibrary { inner: Arc::new(Lib { path, config, ops, lock: Mutex::new(()), _lib: lib }) })
+        Ok(SkfLibrary {
+            inner: Arc::new(Lib {
+                path,
+                config,
+                ops,
+                lock: Mutex::new(()),
+                _lib: lib,
+            }),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -671,18 +829,33 @@ impl SkfLibrary {
     /// Connects to a device and returns it as an [`SkfToken`].
     pub fn connect_token(&self, device: &str) -> Result<SkfToken> {
         // Connect with the exact bytes the library listed; a name it does not list is absent.
-        let raw = self.call(|o| o.enum_dev())?.into_iter().find(|n| display_name(n) == device).ok_or_else(|| UkeyError::NoDevice(device.to_string()))?;
+        let raw = self
+            .call(|o| o.enum_dev())?
+            .into_iter()
+            .find(|n| display_name(n) == device)
+            .ok_or_else(|| UkeyError::NoDevice(device.to_string()))?;
         let h = self.call(|o| o.connect(&raw)).map_err(|e| match e {
             UkeyError::DeviceRemoved => UkeyError::NoDevice(device.to_string()),
             e => e,
         })?;
-        Ok(SkfToken { lib: self.clone(), name: device.to_string(), dev: h, apps: HashMap::new(), containers: HashMap::new(), raw_names: HashMap::new() })
+        Ok(SkfToken {
+            lib: self.clone(),
+            name: device.to_string(),
+            dev: h,
+            apps: HashMap::new(),
+            containers: HashMap::new(),
+            raw_names: HashMap::new(),
+        })
     }
 }
 
 impl TokenLibrary for SkfLibrary {
     fn enumerate(&self) -> Result<Vec<String>> {
-        Ok(self.call(|o| o.enum_dev())?.iter().map(|n| display_name(n)).collect())
+        Ok(self
+            .call(|o| o.enum_dev())?
+            .iter()
+            .map(|n| display_name(n))
+            .collect())
     }
     fn connect(&self, device: &str) -> Result<Box<dyn Token>> {
         Ok(Box::new(self.connect_token(device)?))
@@ -702,7 +875,10 @@ pub struct SkfToken {
 
 impl SkfToken {
     fn raw(&self, name: &str) -> Vec<u8> {
-        self.raw_names.get(name).cloned().unwrap_or_else(|| name.as_bytes().to_vec())
+        self.raw_names
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| name.as_bytes().to_vec())
     }
     fn remember(&mut self, names: Vec<Vec<u8>>) -> Vec<String> {
         names
@@ -753,11 +929,17 @@ impl SkfToken {
                 136 => " (a 64-bit ULONG library: set ulong_width = u64)",
                 _ => "",
             };
-            return Err(UkeyError::BadData(format!("ECCPUBLICKEYBLOB is {} bytes, expected {}{hint}", b.len(), w + 128)));
+            return Err(UkeyError::BadData(format!(
+                "ECCPUBLICKEYBLOB is {} bytes, expected {}{hint}",
+                b.len(),
+                w + 128
+            )));
         }
         let bits = self.ulong(b, 0);
         if bits != 256 {
-            return Err(UkeyError::BadData(format!("ECCPUBLICKEYBLOB.BitLen is {bits}, not 256")));
+            return Err(UkeyError::BadData(format!(
+                "ECCPUBLICKEYBLOB.BitLen is {bits}, not 256"
+            )));
         }
         let x = right_aligned(&b[w..w + 64], "XCoordinate")?;
         let y = right_aligned(&b[w + 64..w + 128], "YCoordinate")?;
@@ -839,7 +1021,9 @@ fn parse_devinfo(b: &[u8], w: usize, sm2_ids: &[u32]) -> DeviceInfo {
 /// A 64-byte field holding a 32-byte value right-aligned (GM/T 0016 §6.4.5).
 fn right_aligned(field: &[u8], what: &str) -> Result<[u8; 32]> {
     if field[..32].iter().any(|b| *b != 0) {
-        return Err(UkeyError::BadData(format!("{what} is not a right-aligned 256-bit value")));
+        return Err(UkeyError::BadData(format!(
+            "{what} is not a right-aligned 256-bit value"
+        )));
     }
     let mut v = [0u8; 32];
     v.copy_from_slice(&field[32..64]);
@@ -854,12 +1038,21 @@ impl Token for SkfToken {
     fn info(&self) -> Result<DeviceInfo> {
         let dev = self.dev;
         let b = self.lib.call(|o| o.dev_info(dev))?;
-        Ok(parse_devinfo(&b, self.width(), &self.lib.inner.config.sm2_alg_ids))
+        Ok(parse_devinfo(
+            &b,
+            self.width(),
+            &self.lib.inner.config.sm2_alg_ids,
+        ))
     }
 
     fn applications(&self) -> Result<Vec<String>> {
         let dev = self.dev;
-        Ok(self.lib.call(|o| o.enum_apps(dev))?.iter().map(|n| display_name(n)).collect())
+        Ok(self
+            .lib
+            .call(|o| o.enum_apps(dev))?
+            .iter()
+            .map(|n| display_name(n))
+            .collect())
     }
 
     fn pin_info(&mut self, app: &str, kind: PinType) -> Result<PinInfo> {
@@ -874,7 +1067,8 @@ impl Token for SkfToken {
 
     fn change_pin(&mut self, app: &str, kind: PinType, old: &str, new: &str) -> Result<()> {
         let a = self.app(app)?;
-        self.lib.call(|o| o.change_pin(a, Self::kind(kind), old, new))
+        self.lib
+            .call(|o| o.change_pin(a, Self::kind(kind), old, new))
     }
 
     fn unblock_pin(&mut self, app: &str, admin_pin: &str, new_user_pin: &str) -> Result<()> {
@@ -936,8 +1130,11 @@ impl Token for SkfToken {
 
     fn create_container(&mut self, app: &str, container: &str) -> Result<()> {
         let a = self.app(app)?;
-        let h = self.lib.call(|o| o.create_container(a, container.as_bytes()))?;
-        self.containers.insert((app.to_string(), container.to_string()), h);
+        let h = self
+            .lib
+            .call(|o| o.create_container(a, container.as_bytes()))?;
+        self.containers
+            .insert((app.to_string(), container.to_string()), h);
         Ok(())
     }
 
@@ -945,13 +1142,24 @@ impl Token for SkfToken {
         // The device's own SM2 ID: the first configured one its AlgAsymCap has.
         let cap = self.info()?.alg_asym_cap;
         let ids = &self.lib.inner.config.sm2_alg_ids;
-        let alg = ids.iter().copied().find(|id| cap & id == *id).or_else(|| ids.first().copied()).unwrap_or(SGD_SM2_1_SKF);
+        let alg = ids
+            .iter()
+            .copied()
+            .find(|id| cap & id == *id)
+            .or_else(|| ids.first().copied())
+            .unwrap_or(SGD_SM2_1_SKF);
         let h = self.container(app, container)?;
         let blob = self.lib.call(|o| o.gen_ecc_key(h, alg))?;
         self.parse_pub_blob(&blob)
     }
 
-    fn import_certificate(&mut self, app: &str, container: &str, sign: bool, der: &[u8]) -> Result<()> {
+    fn import_certificate(
+        &mut self,
+        app: &str,
+        container: &str,
+        sign: bool,
+        der: &[u8],
+    ) -> Result<()> {
         let h = self.container(app, container)?;
         self.lib.call(|o| o.import_cert(h, sign, der))
     }
@@ -985,18 +1193,30 @@ impl Token for SkfToken {
             let want = (size - off).min(chunk);
             let part = self.lib.call(|o| o.read_chunk(a, &raw, off, want))?;
             if part.is_empty() {
-                return Err(UkeyError::BadData(format!("SKF_ReadFile returned nothing at offset {off} of {size}")));
+                return Err(UkeyError::BadData(format!(
+                    "SKF_ReadFile returned nothing at offset {off} of {size}"
+                )));
             }
             out.extend_from_slice(&part);
         }
         Ok(out)
     }
 
-    fn write_file(&mut self, app: &str, name: &str, data: &[u8], read: FileRights, write: FileRights) -> Result<()> {
+    fn write_file(
+        &mut self,
+        app: &str,
+        name: &str,
+        data: &[u8],
+        read: FileRights,
+        write: FileRights,
+    ) -> Result<()> {
         if name.is_empty() || name.len() > 32 {
-            return Err(UkeyError::Invalid(format!("file name {name:?}: 1 to 32 bytes")));
+            return Err(UkeyError::Invalid(format!(
+                "file name {name:?}: 1 to 32 bytes"
+            )));
         }
-        let size = u32::try_from(data.len()).map_err(|_| UkeyError::Invalid("file too large".into()))?;
+        let size =
+            u32::try_from(data.len()).map_err(|_| UkeyError::Invalid("file too large".into()))?;
         let a = self.app(app)?;
         let raw = self.raw(name);
         // The size is fixed at creation: re-create a file of another size.
@@ -1004,9 +1224,12 @@ impl Token for SkfToken {
             Ok(info) if self.ulong(&info, 32) == size => {}
             Ok(_) => {
                 self.lib.call(|o| o.delete_file(a, &raw))?;
-                self.lib.call(|o| o.create_file(a, &raw, size, read.0, write.0))?;
+                self.lib
+                    .call(|o| o.create_file(a, &raw, size, read.0, write.0))?;
             }
-            Err(UkeyError::NotFound(_)) => self.lib.call(|o| o.create_file(a, &raw, size, read.0, write.0))?,
+            Err(UkeyError::NotFound(_)) => self
+                .lib
+                .call(|o| o.create_file(a, &raw, size, read.0, write.0))?,
             Err(e) => return Err(e),
         }
         let chunk = self.info()?.max_buffer_size.clamp(16, 64 * 1024) as usize;
@@ -1034,10 +1257,17 @@ fn pem_or_der(b: Vec<u8>) -> Result<Vec<u8>> {
     if b.first() == Some(&0x30) {
         return Ok(b);
     }
-    let text = std::str::from_utf8(&b).map_err(|_| UkeyError::BadData("certificate is neither DER nor PEM".into()))?;
-    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect::<Vec<_>>().concat();
+    let text = std::str::from_utf8(&b)
+        .map_err(|_| UkeyError::BadData("certificate is neither DER nor PEM".into()))?;
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .concat();
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(body.trim()).map_err(|_| UkeyError::BadData("certificate is neither DER nor PEM".into()))
+    base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .map_err(|_| UkeyError::BadData("certificate is neither DER nor PEM".into()))
 }
 
 #[cfg(test)]
@@ -1046,9 +1276,18 @@ mod tests {
 
     #[test]
     fn name_lists_parse_leniently() {
-        assert_eq!(parse_name_list(b"a\0bc\0\0"), vec![b"a".to_vec(), b"bc".to_vec()]);
-        assert_eq!(parse_name_list(b"a\0bc\0"), vec![b"a".to_vec(), b"bc".to_vec()]);
-        assert_eq!(parse_name_list(b"a\0bc"), vec![b"a".to_vec(), b"bc".to_vec()]);
+        assert_eq!(
+            parse_name_list(b"a\0bc\0\0"),
+            vec![b"a".to_vec(), b"bc".to_vec()]
+        );
+        assert_eq!(
+            parse_name_list(b"a\0bc\0"),
+            vec![b"a".to_vec(), b"bc".to_vec()]
+        );
+        assert_eq!(
+            parse_name_list(b"a\0bc"),
+            vec![b"a".to_vec(), b"bc".to_vec()]
+        );
         assert!(parse_name_list(b"\0\0").is_empty());
         assert!(parse_name_list(b"").is_empty());
     }
@@ -1063,10 +1302,25 @@ mod tests {
     #[test]
     fn codes_map_to_clear_errors() {
         assert!(matches!(check("f", 0x0A00_0025), Err(UkeyError::PinLocked)));
-        assert!(matches!(check("f", 0x0A00_0031), Err(UkeyError::Skf { name: "SAR_FILE_NOT_EXIST", .. })));
-        assert!(matches!(check("f", 0x0A00_0036), Err(UkeyError::Vendor { code: 0x0A00_0036, .. })));
+        assert!(matches!(
+            check("f", 0x0A00_0031),
+            Err(UkeyError::Skf {
+                name: "SAR_FILE_NOT_EXIST",
+                ..
+            })
+        ));
+        assert!(matches!(
+            check("f", 0x0A00_0036),
+            Err(UkeyError::Vendor {
+                code: 0x0A00_0036,
+                ..
+            })
+        ));
         let e = check("SKF_ReadFile", 0x0A00_0007).unwrap_err().to_string();
-        assert!(e.contains("SKF_ReadFile") && e.contains("SAR_READFILEERR") && e.contains("0x0A000007"), "{e}");
+        assert!(
+            e.contains("SKF_ReadFile") && e.contains("SAR_READFILEERR") && e.contains("0x0A000007"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -1086,7 +1340,10 @@ mod tests {
             b[198 + w..198 + w + 4].copy_from_slice(&0x0002_0200u32.to_le_bytes());
             b[198 + 7 * w..198 + 7 * w + 4].copy_from_slice(&1024u32.to_le_bytes());
             let d = parse_devinfo(&b, w, &SkfConfig::default().sm2_alg_ids);
-            assert_eq!((d.serial.as_str(), d.max_buffer_size, d.sm2), ("SN01", 1024, true));
+            assert_eq!(
+                (d.serial.as_str(), d.max_buffer_size, d.sm2),
+                ("SN01", 1024, true)
+            );
         }
     }
 }

@@ -6,7 +6,10 @@ use std::process::Command;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("core/ has a parent").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("core/ has a parent")
+        .to_path_buf()
 }
 
 /// `../shared/vectors/<sub>` beside the repository (real files from other producers), or
@@ -16,7 +19,10 @@ pub fn shared_vectors(sub: &str) -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("skipping: {} is absent (shared sample files from other producers)", p.display());
+        eprintln!(
+            "skipping: {} is absent (shared sample files from other producers)",
+            p.display()
+        );
         None
     }
 }
@@ -28,18 +34,32 @@ pub fn vectors() -> PathBuf {
 
 /// An outside tool that the tests need: it must be installed (scripts/setup.sh does).
 pub fn tool(name: &str) -> Command {
-    let found = Command::new("sh").arg("-c").arg(format!("command -v {name}")).output().map(|o| o.status.success()).unwrap_or(false);
-    assert!(found, "outside tool `{name}` is missing: run scripts/setup.sh");
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        found,
+        "outside tool `{name}` is missing: run scripts/setup.sh"
+    );
     Command::new(name)
 }
 
 /// The Python of the project's venv (pyHanko, easyofd, ...), made by scripts/setup.sh.
 pub fn venv_python() -> Command {
-    let venv = std::env::var("ESEAL_VENV").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(std::env::var("HOME").expect("HOME")).join(".cache/eseal/venv")
-    });
+    let venv = std::env::var("ESEAL_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").expect("HOME")).join(".cache/eseal/venv")
+        });
     let py = venv.join("bin/python");
-    assert!(py.exists(), "{} is missing: run scripts/setup.sh", py.display());
+    assert!(
+        py.exists(),
+        "{} is missing: run scripts/setup.sh",
+        py.display()
+    );
     Command::new(py)
 }
 
@@ -49,7 +69,11 @@ impl TempDir {
     pub fn new(tag: &str) -> Self {
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!("eseal-test-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+        let p = std::env::temp_dir().join(format!(
+            "eseal-test-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).expect("create temp dir");
         TempDir(p)

@@ -1,9 +1,9 @@
 //! Helpers for the OFD tests: a generated multi-page OFD, PNG pictures, test seals.
 #![allow(dead_code)]
 
+use eseal::crypto::SoftwareSigner;
 use eseal::crypto::testca::TestCa;
 use eseal::crypto::time::Time;
-use eseal::crypto::SoftwareSigner;
 use eseal::ses::{Seal, SealBuilder};
 use std::io::Write;
 
@@ -12,7 +12,11 @@ fn crc32(data: &[u8]) -> u32 {
     for b in data {
         c ^= *b as u32;
         for _ in 0..8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
     }
     !c
@@ -69,7 +73,10 @@ pub fn seal(seed: &str, name: &str, rgb: [u8; 3]) -> (Seal, SoftwareSigner, Test
     let seal = SealBuilder::new(name, &format!("{seed}-0001"))
         .picture("PNG", solid_png(rgb), 40, 40)
         .created(Time::from_ymd_hms(2026, 1, 1, 0, 0, 0).unwrap())
-        .valid(Time::from_ymd_hms(2026, 1, 1, 0, 0, 0).unwrap(), Time::from_ymd_hms(2030, 1, 1, 0, 0, 0).unwrap())
+        .valid(
+            Time::from_ymd_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            Time::from_ymd_hms(2030, 1, 1, 0, 0, 0).unwrap(),
+        )
         .signer_cert(&ca.person.cert)
         .build(&ca.unit.signer())
         .unwrap();

@@ -22,7 +22,11 @@ pub fn built_soft_ukey() -> PathBuf {
             return p;
         }
     }
-    panic!("the software UKey library {} was not built next to {}", name.to_string_lossy(), deps.display());
+    panic!(
+        "the software UKey library {} was not built next to {}",
+        name.to_string_lossy(),
+        deps.display()
+    );
 }
 
 pub fn test_ca() -> TestCa {
@@ -68,13 +72,20 @@ impl SoftUkey {
     pub fn with_state_files(dir: &Path, paths: &[PathBuf]) -> SoftUkey {
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
-        let lib = dir.join(format!("copy{}-{}", N.fetch_add(1, Ordering::SeqCst), libloading::library_filename("eseal_soft_ukey").to_string_lossy()));
+        let lib = dir.join(format!(
+            "copy{}-{}",
+            N.fetch_add(1, Ordering::SeqCst),
+            libloading::library_filename("eseal_soft_ukey").to_string_lossy()
+        ));
         std::fs::copy(built_soft_ukey(), &lib).expect("copy the soft UKey library");
         let mut devices = lib.clone().into_os_string();
         devices.push(".devices");
         let list: String = paths.iter().map(|p| format!("{}\n", p.display())).collect();
         std::fs::write(PathBuf::from(devices), list).expect("write .devices");
-        SoftUkey { dir: dir.to_path_buf(), lib }
+        SoftUkey {
+            dir: dir.to_path_buf(),
+            lib,
+        }
     }
 
     pub fn state_file(&self, serial: &str) -> PathBuf {
