@@ -13,7 +13,7 @@ export ESEAL_XLANG_DIR="$xlang"
 
 echo "== bindings: build (C library, software UKey, eseal command)"
 cargo build --quiet -p eseal-ffi -p eseal-soft-ukey
-cargo build --quiet -p eseal --bin eseal
+cargo build --quiet -p eseal-cli --bin eseal
 export ESEAL_SOFT_UKEY_LIB="$debug/libeseal_soft_ukey.so" ESEAL_BIN="$debug/eseal"
 
 echo "== bindings: C example under valgrind"

@@ -6,4 +6,4 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/eseal/target}"
 scripts/setup.sh
-cargo run --quiet -p eseal -- demo --out "${1:-eseal-demo}"
+cargo run --quiet -p eseal-cli -- demo --out "${1:-eseal-demo}"

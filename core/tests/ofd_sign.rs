@@ -1,5 +1,5 @@
 //! Signing OFDs: several stamps, a cross-page seal, a QR code, signing again with other seals,
-//! locking, refusals, the tamper corpus and the command line's exit codes.
+//! locking, refusals and the tamper corpus.
 
 mod common;
 mod ofd_support;
@@ -221,30 +221,33 @@ fn several_stamps_cross_page_qr_and_three_signatures_all_valid() {
     assert_eq!(r.verdict(), Verdict::ValidWithWarnings, "{}", r.to_text());
 }
 
-/// eseal's own signed document (vectors/ofd/eseal-three-signatures.ofd, written with
-/// ESEAL_WRITE_VECTORS=1) stays valid for the verifier.
+/// The committed three-signature document (`vectors/ofd/eseal-three-signatures.ofd`, rewritten
+/// with ESEAL_WRITE_VECTORS=1) stays valid; the command line's tests verify it too.
 #[test]
 fn committed_eseal_document_stays_valid() {
+    let d = common::vectors().join("ofd");
     if std::env::var_os("ESEAL_WRITE_VECTORS").is_some() {
         let (doc, cas) = triple_signed();
-        let d = common::vectors().join("ofd");
         std::fs::create_dir_all(&d).unwrap();
         std::fs::write(d.join("eseal-three-signatures.ofd"), doc).unwrap();
         let pems: String = cas.iter().map(|c| c.root.cert.to_pem()).collect();
         std::fs::write(d.join("eseal-three-signatures.roots.pem"), pems).unwrap();
     }
-    let d = common::vectors().join("ofd");
-    let o = eseal()
-        .args(["ofd", "verify"])
-        .arg(d.join("eseal-three-signatures.ofd"))
-        .arg("--trust")
-        .arg(d.join("eseal-three-signatures.roots.pem"))
-        .args(["--strict", "--at", "2026-04-01T00:00:00Z"])
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(0), "{out}");
-    assert_eq!(out.matches("signature s0").count(), 3, "{out}");
+    let trust = TrustStore::from_files(&[d.join("eseal-three-signatures.roots.pem")]).unwrap();
+    let o = OfdVerifyOptions {
+        ses: VerifyOptions {
+            trust,
+            now: eseal::crypto::time::Time::from_ymd_hms(2026, 4, 1, 0, 0, 0).unwrap(),
+            extra_certs: Vec::new(),
+        },
+        sign_certs: Vec::new(),
+    };
+    let r = verify(
+        &std::fs::read(d.join("eseal-three-signatures.ofd")).unwrap(),
+        &o,
+    );
+    assert_eq!(r.exit_code(true), 0, "{}", r.to_text());
+    assert_eq!(r.signatures.len(), 3);
 }
 
 #[test]
@@ -524,182 +527,4 @@ fn tamper_corpus_gives_specific_failures() {
         .unwrap();
     }
     // The added page is also reported as rendered but unprotected.
-}
-
-/// The committed corpus (vectors/ofd/tamper, made by the test above with
-/// ESEAL_WRITE_VECTORS=1) keeps its verdicts through the command line.
-#[test]
-fn committed_tamper_corpus_through_the_cli() {
-    let d = common::vectors().join("ofd/tamper");
-    let trust = d.join("trust-root.pem");
-    let run = |f: &str| {
-        let o = eseal()
-            .args(["ofd", "verify"])
-            .arg(d.join(f))
-            .arg("--trust")
-            .arg(&trust)
-            .args(["--at", "2026-04-01T00:00:00Z"])
-            .output()
-            .unwrap();
-        (
-            o.status.code(),
-            String::from_utf8_lossy(&o.stdout).into_owned(),
-        )
-    };
-    let (code, out) = run("signed.ofd");
-    assert_eq!(code, Some(0), "{out}");
-    for (f, needle) in [
-        (
-            "modified-page.ofd",
-            "file_digest /Doc_0/Pages/Page_1/Content.xml",
-        ),
-        (
-            "replaced-seal-esl.ofd",
-            "seal_copy /Doc_0/Signs/Sign_0/Seal.esl",
-        ),
-        ("replaced-signed-value.ofd", "data_digest TBS_Sign.dataHash"),
-        ("added-unsigned-page.ofd", "file_digest /Doc_0/Document.xml"),
-        (
-            "removed-file.ofd",
-            "missing_file /Doc_0/Pages/Page_2/Content.xml",
-        ),
-        (
-            "signature-of-another-document.ofd",
-            "file_digest /Doc_0/Document.xml",
-        ),
-        (
-            "wrong-page-reference.ofd",
-            "stamp_placement StampAnnot s002 (PageRef 999)",
-        ),
-    ] {
-        let (code, out) = run(f);
-        assert_eq!(code, Some(1), "{f}: {out}");
-        assert!(
-            out.lines()
-                .any(|l| l.contains("[FAIL]") && l.contains(needle)),
-            "{f}: {needle} not in\n{out}"
-        );
-    }
-}
-
-#[test]
-fn cli_sign_verify_inspect_and_exit_codes() {
-    let dir = common::TempDir::new("ofd-cli");
-    let p = |n: &str| dir.path().join(n);
-    std::fs::write(p("in.ofd"), sample_ofd(2)).unwrap();
-    let (seal_a, _, ca) = seal("ofd-cli", "命令行测试章", [200, 0, 0]);
-    std::fs::write(p("seal.esl"), seal_a.der()).unwrap();
-    std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
-    std::fs::write(p("qr.png"), solid_png([0, 0, 0])).unwrap();
-    let st = eseal()
-        .args(["ofd", "sign"])
-        .arg(p("in.ofd"))
-        .arg("-o")
-        .arg(p("out.ofd"))
-        .arg("--seal")
-        .arg(p("seal.esl"))
-        .args([
-            "--test-ca",
-            "ofd-cli",
-            "--stamp",
-            "1,20,30",
-            "--stamp",
-            "2,50,60,30,30",
-            "--cross-page",
-            "--time",
-            "2026-03-01T08:00:00Z",
-            "--qr",
-        ])
-        .arg(p("qr.png"))
-        .args(["--qr-at", "2,170,260,20"])
-        .status()
-        .unwrap();
-    assert_eq!(st.code(), Some(0));
-    let verify = |f: &str, extra: &[&str]| {
-        eseal()
-            .args(["ofd", "verify"])
-            .arg(p(f))
-            .args(extra)
-            .output()
-            .unwrap()
-    };
-    let root = p("root.pem");
-    let root = root.to_str().unwrap();
-    let o = verify(
-        "out.ofd",
-        &["--trust", root, "--at", "2026-04-01T00:00:00Z"],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    // --json carries the verdict.
-    let o = verify(
-        "out.ofd",
-        &["--trust", root, "--json", "--at", "2026-04-01T00:00:00Z"],
-    );
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["verdict"], "valid");
-    assert_eq!(v["signatures"][0]["seal"]["name"], "命令行测试章");
-    // Warnings (no trust anchor) fail only under --strict.
-    assert_eq!(
-        verify("out.ofd", &["--at", "2026-04-01T00:00:00Z"])
-            .status
-            .code(),
-        Some(0)
-    );
-    assert_eq!(
-        verify("out.ofd", &["--strict", "--at", "2026-04-01T00:00:00Z"])
-            .status
-            .code(),
-        Some(1)
-    );
-    // Unsigned document: 1. Not an OFD / missing file / bad usage: 2.
-    assert_eq!(verify("in.ofd", &[]).status.code(), Some(1));
-    std::fs::write(p("junk.ofd"), b"not a zip").unwrap();
-    let o = verify("junk.ofd", &[]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("not a readable OFD package"));
-    assert_eq!(verify("absent.ofd", &[]).status.code(), Some(2));
-    assert_eq!(
-        eseal().args(["ofd", "verify"]).status().unwrap().code(),
-        Some(2)
-    );
-    assert_eq!(
-        eseal()
-            .args(["ofd", "sign"])
-            .arg(p("in.ofd"))
-            .arg("-o")
-            .arg(p("x.ofd"))
-            .args(["--test-ca", "x", "--stamp", "1,2"])
-            .arg("--seal")
-            .arg(p("seal.esl"))
-            .status()
-            .unwrap()
-            .code(),
-        Some(2)
-    );
-    assert!(!p("x.ofd").exists());
-    // inspect
-    let o = eseal()
-        .args(["ofd", "inspect", "--json"])
-        .arg(p("out.ofd"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["documents"][0]["pages"].as_array().unwrap().len(), 2);
-    assert_eq!(
-        v["documents"][0]["signatures"][0]["seal_name"],
-        "命令行测试章"
-    );
-    assert_eq!(
-        v["documents"][0]["signatures"][0]["stamp_annots"]
-            .as_array()
-            .unwrap()
-            .len(),
-        4
-    );
 }

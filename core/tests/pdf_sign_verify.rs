@@ -2,138 +2,18 @@
 //! pdftoppm), qpdf, OpenSSL 3 (SM2 parts). Test PDFs, pictures and the P-256 CA are made here.
 
 mod common;
+mod pdf_support;
 
-use common::{TempDir, tool, venv_python};
+use common::{tool, venv_python};
 use eseal::crypto::sm3::sm3;
 use eseal::crypto::testca::TestCa;
 use eseal::crypto::time::Time;
 use eseal::pdf::{self, Credential, PadesSigner, Placement, QrCode, SignRequest, Sm2CmsOids};
 use eseal::report::{CheckKind, Status, Verdict};
 use eseal::ses::{Seal, SealBuilder, VerifyOptions};
-use std::path::{Path, PathBuf};
+use pdf_support::*;
+use std::path::Path;
 use std::process::Command;
-
-/// A PDF with `pages` A4 pages, classic xref table; each page draws a blue square and text.
-fn make_pdf(pages: usize) -> Vec<u8> {
-    eseal::samples::sample_pdf(pages, "Page")
-}
-
-/// A red disc on a transparent background, `n`×`n` pixels, as PNG.
-fn red_disc_png(n: u32) -> Vec<u8> {
-    let mut px = Vec::new();
-    let c = n as f64 / 2.0;
-    for y in 0..n {
-        for x in 0..n {
-            let d = ((x as f64 + 0.5 - c).powi(2) + (y as f64 + 0.5 - c).powi(2)).sqrt();
-            px.extend_from_slice(if d < c - 1.0 {
-                &[230, 0, 0, 255]
-            } else {
-                &[0, 0, 0, 0]
-            });
-        }
-    }
-    encode_png(n, n, png::ColorType::Rgba, &px)
-}
-
-fn encode_png(w: u32, h: u32, ct: png::ColorType, px: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    {
-        let mut e = png::Encoder::new(&mut out, w, h);
-        e.set_color(ct);
-        e.set_depth(png::BitDepth::Eight);
-        let mut wr = e.write_header().unwrap();
-        wr.write_image_data(px).unwrap();
-    }
-    out
-}
-
-/// An opaque black-and-white checker (stands in for a QR code picture).
-fn checker_png(n: u32) -> Vec<u8> {
-    let px: Vec<u8> = (0..n * n)
-        .map(|i| {
-            if ((i % n) / 4 + (i / n) / 4).is_multiple_of(2) {
-                0
-            } else {
-                255
-            }
-        })
-        .collect();
-    encode_png(n, n, png::ColorType::Grayscale, &px)
-}
-
-struct Fixture {
-    dir: TempDir,
-}
-
-impl Fixture {
-    fn new(tag: &str) -> Self {
-        let f = Fixture {
-            dir: TempDir::new(tag),
-        };
-        f.openssl_ca();
-        f
-    }
-    fn p(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-    fn sh(&self, script: &str) -> std::process::Output {
-        Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap()
-    }
-    /// A P-256 CA and signer made with OpenSSL (research §3.1).
-    fn openssl_ca(&self) {
-        tool("openssl");
-        let out = self.sh(
-            "set -e
-            openssl ecparam -name prime256v1 -genkey -noout -out ca.key
-            openssl req -x509 -new -key ca.key -subj '/CN=Test Root/O=eseal-test' -days 3650 -out ca.pem -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign'
-            openssl ecparam -name prime256v1 -genkey -noout -out signer.key
-            openssl req -new -key signer.key -subj '/CN=Test Signer/O=eseal-test' -out signer.csr
-            printf 'keyUsage=critical,digitalSignature,nonRepudiation\n' > ext.cnf
-            openssl x509 -req -in signer.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out signer.pem -extfile ext.cnf 2>/dev/null
-            cat signer.pem ca.pem > chain.pem",
-        );
-        assert!(
-            out.status.success(),
-            "openssl CA: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    fn pades(&self) -> PadesSigner {
-        PadesSigner::from_pem(
-            &std::fs::read(self.p("signer.key")).unwrap(),
-            &std::fs::read(self.p("chain.pem")).unwrap(),
-        )
-        .unwrap()
-    }
-    fn opts(&self) -> VerifyOptions {
-        let trust = eseal::crypto::TrustStore::from_files(&[self.p("ca.pem")]).unwrap();
-        VerifyOptions {
-            trust,
-            ..Default::default()
-        }
-    }
-    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let p = self.p(name);
-        std::fs::write(&p, bytes).unwrap();
-        p
-    }
-}
-
-fn qpdf_check(path: &Path) {
-    let out = tool("qpdf").arg("--check").arg(path).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && text.contains("No syntax or stream encoding errors"),
-        "qpdf --check {}: {text} {}",
-        path.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn pyhanko_validate(f: &Fixture, path: &Path) -> (bool, String) {
     let out = venv_python()
@@ -450,13 +330,6 @@ fn sm2_seal(ca: &TestCa) -> Seal {
         .unwrap()
 }
 
-fn sm2_opts(ca: &TestCa) -> VerifyOptions {
-    VerifyOptions {
-        trust: eseal::crypto::TrustStore::new().with(ca.root.cert.clone()),
-        ..Default::default()
-    }
-}
-
 /// The bytes the ByteRange of the last signature covers, and the DER in its /Contents.
 fn ranges_and_contents(pdf: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let text = String::from_utf8_lossy(pdf);
@@ -645,18 +518,6 @@ fn signed_pades(f: &Fixture) -> Vec<u8> {
     );
     r.picture = Some(red_disc_png(48));
     pdf::sign(&make_pdf(2), &[r]).unwrap()
-}
-
-/// Replaces the last occurrence of `from` by `to` padded with spaces to the same length.
-fn patch_same_length(pdf: &mut [u8], from: &str, to: &str) {
-    assert!(to.len() <= from.len());
-    let at = (0..=pdf.len() - from.len())
-        .rev()
-        .find(|&i| &pdf[i..i + from.len()] == from.as_bytes())
-        .unwrap_or_else(|| panic!("{from} not found"));
-    let mut rep = to.as_bytes().to_vec();
-    rep.resize(from.len(), b' ');
-    pdf[at..at + from.len()].copy_from_slice(&rep);
 }
 
 #[test]
@@ -922,133 +783,7 @@ fn stamps_added_after_a_signature_are_a_warning_not_valid() {
 }
 
 #[test]
-fn cli_signs_and_verifies_with_the_exit_contract() {
-    let f = Fixture::new("cli");
-    let exe = env!("CARGO_BIN_EXE_eseal");
-    f.write("in.pdf", &make_pdf(3));
-    f.write("seal.png", &red_disc_png(64));
-    let out = Command::new(exe)
-        .args([
-            "pdf",
-            "sign",
-            "in.pdf",
-            "-o",
-            "out.pdf",
-            "--format",
-            "pades",
-            "--key",
-            "signer.key",
-            "--cert",
-            "chain.pem",
-            "--picture",
-            "seal.png",
-        ])
-        .args(["--stamp", "1,100,100,80,80", "--stamp", "2,200,200,80,80"])
-        .current_dir(f.dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "sign: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let verify = |file: &str, extra: &[&str]| {
-        Command::new(exe)
-            .args(["pdf", "verify", file])
-            .args(extra)
-            .current_dir(f.dir.path())
-            .output()
-            .unwrap()
-    };
-    let v = verify("out.pdf", &["--trust", "ca.pem", "--json"]);
-    assert_eq!(
-        v.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&v.stdout)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
-    assert_eq!(json["signatures"].as_array().map(Vec::len), Some(2));
-    let mut bad = std::fs::read(f.p("out.pdf")).unwrap();
-    patch_same_length(&mut bad, "- page 2)", "- page 9)");
-    f.write("bad.pdf", &bad);
-    assert_eq!(
-        verify("bad.pdf", &["--trust", "ca.pem"]).status.code(),
-        Some(1)
-    );
-    assert_eq!(verify("missing.pdf", &[]).status.code(), Some(2));
-
-    // Certify with a field for a later signer, then fill it: valid; unknown field: exit 2.
-    let run = |args: &[&str]| {
-        Command::new(exe)
-            .args(["pdf", "sign"])
-            .args(args)
-            .args([
-                "--format",
-                "pades",
-                "--key",
-                "signer.key",
-                "--cert",
-                "chain.pem",
-                "--picture",
-                "seal.png",
-            ])
-            .current_dir(f.dir.path())
-            .output()
-            .unwrap()
-    };
-    let o = run(&[
-        "in.pdf",
-        "-o",
-        "cert.pdf",
-        "--certify",
-        "2",
-        "--empty-field",
-        "Approver,2,300,300,80,80",
-        "--stamp",
-        "1,100,100,80,80",
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = run(&["cert.pdf", "-o", "cert2.pdf", "--field", "Approver"]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(
-        verify("cert2.pdf", &["--trust", "ca.pem"]).status.code(),
-        Some(0)
-    );
-    assert_eq!(
-        run(&["cert.pdf", "-o", "x.pdf", "--field", "Nobody"])
-            .status
-            .code(),
-        Some(2)
-    );
-    assert!(!f.p("x.pdf").exists());
-}
-
-/// A noisy picture (does not compress): makes a seal of several kilobytes.
-fn noisy_seal_png(n: u32) -> Vec<u8> {
-    let mut px = Vec::new();
-    let c = n as f64 / 2.0;
-    let mut x_state = 0x1234_5678u32;
-    for y in 0..n {
-        for x in 0..n {
-            x_state ^= x_state << 13;
-            x_state ^= x_state >> 17;
-            x_state ^= x_state << 5;
-            let d = ((x as f64 + 0.5 - c).powi(2) + (y as f64 + 0.5 - c).powi(2)).sqrt();
-            let v = (x_state & 0x1f) as u8;
-            let p: [u8; 4] = if d < c - 1.0 {
-                [220 + v, v, v, 255]
-            } else {
-                [0, 0, 0, 0]
-            };
-            px.extend_from_slice(&p);
-        }
-    }
-    encode_png(n, n, png::ColorType::Rgba, &px)
-}
-
-#[test]
-fn thirty_pages_two_seals_cross_page_and_qr_from_the_api_and_the_cli() {
+fn thirty_pages_two_seals_cross_page_and_qr() {
     let f = Fixture::new("thirty");
     let ca = TestCa::new("pdf-thirty").unwrap();
     let picture = noisy_seal_png(140);
@@ -1126,64 +861,6 @@ fn thirty_pages_two_seals_cross_page_and_qr_from_the_api_and_the_cli() {
         (591..595).any(|x| is_red(pixel(&img, x as f64, 421.0))),
         "strip 17 of 30 is drawn"
     );
-
-    // The same from the command line (SES, default SubFilter).
-    let exe = env!("CARGO_BIN_EXE_eseal");
-    std::fs::write(f.p("seal.esl"), seal.der()).unwrap();
-    std::fs::write(f.p("person.key"), ca.person.key.to_pkcs8_pem()).unwrap();
-    std::fs::write(f.p("person.pem"), ca.person.cert.to_pem()).unwrap();
-    std::fs::write(f.p("root.pem"), ca.root.cert.to_pem()).unwrap();
-    std::fs::write(f.p("qr.png"), checker_png(40)).unwrap();
-    let o = Command::new(exe)
-        .args([
-            "pdf",
-            "sign",
-            "thirty.pdf",
-            "-o",
-            "cli.pdf",
-            "--format",
-            "ses",
-            "--key",
-            "person.key",
-            "--cert",
-            "person.pem",
-            "--seal",
-            "seal.esl",
-        ])
-        .args([
-            "--cross-page",
-            "113,113",
-            "--qr",
-            "qr.png",
-            "--qr-at",
-            "30,480,40,60",
-            "--stamp",
-            "1,380,120,113,113",
-            "--stamp",
-            "30,100,120,113,113",
-        ])
-        .current_dir(f.dir.path())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v = Command::new(exe)
-        .args(["pdf", "verify", "cli.pdf", "--trust", "root.pem"])
-        .current_dir(f.dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        v.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&v.stdout)
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&v.stdout)
-            .matches("signature Seal")
-            .count(),
-        3
-    );
-    qpdf_check(&f.p("cli.pdf"));
 }
 
 #[test]

@@ -298,7 +298,8 @@ impl Seal {
         PyBytes::new(py, self.inner.der())
     }
     fn save(&self, path: PathBuf) -> PyResult<()> {
-        write_atomic(&path, self.inner.der())
+        eseal::fs::write_atomic(&path, &[self.inner.der()])
+            .map_err(|e| FileError::new_err(e.to_string()))
     }
     fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         json_to_py(py, &common::seal_info(&self.inner))
@@ -339,15 +340,6 @@ impl Seal {
             self.inner.version.label()
         )
     }
-}
-
-fn write_atomic(path: &std::path::Path, data: &[u8]) -> PyResult<()> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, data)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })?;
-    Ok(())
 }
 
 fn json_to_py<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<'py, PyAny>> {

@@ -50,4 +50,6 @@ pub enum OfdError {
     Signer(#[from] crate::crypto::SignerError),
     #[error("CMS: {0}")]
     Cms(#[from] crate::cms::CmsError),
+    #[error("cannot write the signed OFD: {0}")]
+    Write(#[from] crate::fs::WriteError),
 }

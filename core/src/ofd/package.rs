@@ -296,31 +296,6 @@ impl Package {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
-/// a failure never leaves a half-written document.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OfdError> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file_name = path
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out.ofd".into());
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let io = |e: std::io::Error| OfdError::Io(format!("{}: {e}", path.display()));
-    let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res.map_err(io)
-}
-
 /// Resolves an ST_Loc (ses-ofd-spec §2.5): absolute from the root when it starts with `/`,
 /// else relative to `base_dir` (the directory of the XML part holding it, without leading
 /// `/`). Repeated slashes collapse, `.`/`..` resolve; escaping the root is an error.

@@ -5,7 +5,7 @@
 
 use super::OfdError;
 use super::document::{self, Document};
-use super::package::{Package, dir_of, resolve, write_atomic};
+use super::package::{Package, dir_of, resolve};
 use super::signatures::{self, NewSignatureXml, SignatureType, StampAnnot, next_id};
 use super::xml::{self, escape, spans, splice};
 use crate::cms;
@@ -104,7 +104,7 @@ pub fn sign_file(
 ) -> Result<(), OfdError> {
     let pkg = Package::open(input)?;
     let bytes = sign(&pkg, signer, req)?;
-    write_atomic(output, &bytes)
+    Ok(crate::fs::write_atomic(output, &[&bytes])?)
 }
 
 /// Signs `pkg` and returns the new package bytes.

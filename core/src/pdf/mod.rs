@@ -16,7 +16,6 @@ pub use sign::{
     SignRequest, sign, sign_file, sign_update,
 };
 pub use verify::{PdfVerifyOptions, verify, verify_file};
-pub use writer::write_atomically;
 
 /// Errors of the pdf room.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +37,8 @@ pub enum PdfError {
     Cms(String),
     #[error("{0}")]
     Io(String),
+    #[error("cannot write the signed PDF: {0}")]
+    Write(#[from] crate::fs::WriteError),
 }
 
 impl From<crate::cms::CmsError> for PdfError {

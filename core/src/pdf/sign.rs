@@ -277,10 +277,10 @@ pub fn sign_file(
         std::fs::read(input).map_err(|e| PdfError::Io(format!("{}: {e}", input.display())))?;
     if let [only] = requests {
         let update = sign_update(&pdf, only)?;
-        return super::writer::write_atomically(output, &[&pdf, &update]);
+        return Ok(crate::fs::write_atomic(output, &[&pdf, &update])?);
     }
     let out = sign(&pdf, requests)?;
-    super::writer::write_atomically(output, &[&out])
+    Ok(crate::fs::write_atomic(output, &[&out])?)
 }
 
 /// Loads a PDF for signing; refuses encrypted files.

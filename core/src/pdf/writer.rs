@@ -202,36 +202,6 @@ fn runs(offsets: &BTreeMap<u32, (u16, usize)>) -> Vec<Vec<(u32, (u16, usize))>> 
     out
 }
 
-/// Writes `parts` to `path` through a temporary file in the same folder, then renames it,
-/// so a failure leaves no half-written file.
-pub fn write_atomically(path: &std::path::Path, parts: &[&[u8]]) -> Result<(), PdfError> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out.pdf".into());
-    static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        for p in parts {
-            f.write_all(p)?;
-        }
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(PdfError::Io(format!("{}: {e}", path.display())));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,21 +214,5 @@ mod tests {
         assert_eq!(last_xref(stream).unwrap(), (9, XrefStyle::Stream));
         assert!(last_xref(b"%PDF-1.4\nno trailer").is_err());
         assert!(last_xref(b"startxref\n999999\n%%EOF").is_err());
-    }
-
-    #[test]
-    fn atomic_write_leaves_nothing_on_failure() {
-        let dir = std::env::temp_dir().join(format!("eseal-pdf-atomic-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let target = dir.join("out.pdf");
-        write_atomically(&target, &[b"abc", b"def"]).unwrap();
-        assert_eq!(std::fs::read(&target).unwrap(), b"abcdef");
-        assert!(write_atomically(&dir.join("missing/out.pdf"), &[b"x"]).is_err());
-        assert_eq!(
-            std::fs::read_dir(&dir).unwrap().count(),
-            1,
-            "no temporary file left behind"
-        );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

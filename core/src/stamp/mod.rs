@@ -62,6 +62,8 @@ pub enum StampError {
         path: String,
         source: std::io::Error,
     },
+    #[error("cannot write the picture: {0}")]
+    Write(#[from] crate::fs::WriteError),
 }
 
 pub type Result<T> = std::result::Result<T, StampError>;
@@ -145,13 +147,15 @@ impl Picture {
 
     /// Writes the PNG atomically (temporary file + rename).
     pub fn write_png(&self, path: &Path) -> Result<()> {
-        write_atomic(path, &self.png)
+        Ok(crate::fs::write_atomic(path, &[&self.png])?)
     }
 
     /// Writes the SVG atomically, if this picture has one.
     pub fn write_svg(&self, path: &Path) -> Result<bool> {
         match &self.svg {
-            Some(s) => write_atomic(path, s.as_bytes()).map(|_| true),
+            Some(s) => crate::fs::write_atomic(path, &[s.as_bytes()])
+                .map(|_| true)
+                .map_err(StampError::from),
             None => Ok(false),
         }
     }
@@ -191,27 +195,4 @@ pub(crate) fn encode_png(img: &image::RgbaImage) -> Result<Vec<u8>> {
     img.write_to(&mut out, image::ImageFormat::Png)
         .map_err(|e| StampError::Raster(format!("PNG encoding: {e}")))?;
     Ok(out.into_inner())
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder, then renames it, so
-/// a failure never leaves a half-written file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| StampError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(e)
-    })
 }

@@ -83,8 +83,3 @@ pub fn seal(seed: &str, name: &str, rgb: [u8; 3]) -> (Seal, SoftwareSigner, Test
     let signer = ca.person.signer();
     (seal, signer, ca)
 }
-
-/// The eseal binary.
-pub fn eseal() -> std::process::Command {
-    std::process::Command::new(env!("CARGO_BIN_EXE_eseal"))
-}

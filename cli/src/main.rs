@@ -119,33 +119,9 @@ impl<E: std::fmt::Display> From<E> for CliError {
 
 pub type CliResult = Result<i32, CliError>;
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so
-/// a failure never leaves a half-written file.
+/// Writes `bytes` to `path` atomically (`eseal::fs`): a failure leaves no partial file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| CliError(format!("{}: not a file name", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(CliError(format!("{}: {e}", path.display())));
-    }
-    Ok(())
+    eseal::fs::write_atomic(path, &[bytes]).map_err(|e| CliError(e.to_string()))
 }
 
 pub fn run() -> i32 {
@@ -173,4 +149,8 @@ pub fn run() -> i32 {
             2
         }
     }
+}
+
+fn main() {
+    std::process::exit(run());
 }

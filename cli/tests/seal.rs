@@ -1,6 +1,7 @@
 //! The `eseal` command line: seal create / inspect / verify, and the exit-status contract
 //! (0 valid, 1 a check failed, 2 unusable input or usage error).
 
+#[path = "../../core/tests/common/mod.rs"]
 mod common;
 
 use common::TempDir;

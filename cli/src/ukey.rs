@@ -1,7 +1,7 @@
 //! `eseal ukey ...` (software UKey provisioning; list / verify PIN / read and write seals on any
 //! SKF library) and `eseal agent` (the local 证书助手 over HTTP on 127.0.0.1).
 
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, write_atomic};
 use clap::{Args, Subcommand};
 use eseal::crypto::sm2::PrivateKey;
 use eseal::crypto::testca::TestCa;
@@ -280,15 +280,6 @@ pub fn run(c: UkeyCommand) -> CliResult {
             Ok(0)
         }
     }
-}
-
-fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<(), CliError> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, data)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        CliError(e.to_string())
-    })
 }
 
 fn init(a: InitArgs) -> CliResult {

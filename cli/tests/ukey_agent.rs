@@ -1,7 +1,9 @@
 //! The local agent (`eseal agent`) over real HTTP on 127.0.0.1, and the `eseal ukey` CLI, both
 //! against the software UKey cdylib.
 
+#[path = "../../core/tests/common/mod.rs"]
 mod common;
+#[path = "../../core/tests/ukey_support/mod.rs"]
 mod ukey_support;
 
 use base64::Engine;

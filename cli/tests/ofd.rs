@@ -1,0 +1,252 @@
+//! `eseal ofd sign|verify|inspect`: exit statuses, committed vectors, other producers' files.
+
+#[path = "../../core/tests/common/mod.rs"]
+mod common;
+#[path = "../../core/tests/ofd_support/mod.rs"]
+mod ofd_support;
+
+use ofd_support::*;
+
+/// The eseal binary.
+fn eseal() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_eseal"))
+}
+
+/// eseal's own signed document (vectors/ofd/eseal-three-signatures.ofd, written with
+/// ESEAL_WRITE_VECTORS=1 in core's ofd_sign tests) stays valid for the command line.
+#[test]
+fn committed_eseal_document_stays_valid() {
+    let d = common::vectors().join("ofd");
+    let o = eseal()
+        .args(["ofd", "verify"])
+        .arg(d.join("eseal-three-signatures.ofd"))
+        .arg("--trust")
+        .arg(d.join("eseal-three-signatures.roots.pem"))
+        .args(["--strict", "--at", "2026-04-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_eq!(out.matches("signature s0").count(), 3, "{out}");
+}
+
+/// The committed corpus (vectors/ofd/tamper, made by core's ofd_sign tests with
+/// ESEAL_WRITE_VECTORS=1) keeps its verdicts through the command line.
+#[test]
+fn committed_tamper_corpus_through_the_cli() {
+    let d = common::vectors().join("ofd/tamper");
+    let trust = d.join("trust-root.pem");
+    let run = |f: &str| {
+        let o = eseal()
+            .args(["ofd", "verify"])
+            .arg(d.join(f))
+            .arg("--trust")
+            .arg(&trust)
+            .args(["--at", "2026-04-01T00:00:00Z"])
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run("signed.ofd");
+    assert_eq!(code, Some(0), "{out}");
+    for (f, needle) in [
+        (
+            "modified-page.ofd",
+            "file_digest /Doc_0/Pages/Page_1/Content.xml",
+        ),
+        (
+            "replaced-seal-esl.ofd",
+            "seal_copy /Doc_0/Signs/Sign_0/Seal.esl",
+        ),
+        ("replaced-signed-value.ofd", "data_digest TBS_Sign.dataHash"),
+        ("added-unsigned-page.ofd", "file_digest /Doc_0/Document.xml"),
+        (
+            "removed-file.ofd",
+            "missing_file /Doc_0/Pages/Page_2/Content.xml",
+        ),
+        (
+            "signature-of-another-document.ofd",
+            "file_digest /Doc_0/Document.xml",
+        ),
+        (
+            "wrong-page-reference.ofd",
+            "stamp_placement StampAnnot s002 (PageRef 999)",
+        ),
+    ] {
+        let (code, out) = run(f);
+        assert_eq!(code, Some(1), "{f}: {out}");
+        assert!(
+            out.lines()
+                .any(|l| l.contains("[FAIL]") && l.contains(needle)),
+            "{f}: {needle} not in\n{out}"
+        );
+    }
+}
+
+#[test]
+fn cli_sign_verify_inspect_and_exit_codes() {
+    let dir = common::TempDir::new("ofd-cli");
+    let p = |n: &str| dir.path().join(n);
+    std::fs::write(p("in.ofd"), sample_ofd(2)).unwrap();
+    let (seal_a, _, ca) = seal("ofd-cli", "命令行测试章", [200, 0, 0]);
+    std::fs::write(p("seal.esl"), seal_a.der()).unwrap();
+    std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    std::fs::write(p("qr.png"), solid_png([0, 0, 0])).unwrap();
+    let st = eseal()
+        .args(["ofd", "sign"])
+        .arg(p("in.ofd"))
+        .arg("-o")
+        .arg(p("out.ofd"))
+        .arg("--seal")
+        .arg(p("seal.esl"))
+        .args([
+            "--test-ca",
+            "ofd-cli",
+            "--stamp",
+            "1,20,30",
+            "--stamp",
+            "2,50,60,30,30",
+            "--cross-page",
+            "--time",
+            "2026-03-01T08:00:00Z",
+            "--qr",
+        ])
+        .arg(p("qr.png"))
+        .args(["--qr-at", "2,170,260,20"])
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0));
+    let verify = |f: &str, extra: &[&str]| {
+        eseal()
+            .args(["ofd", "verify"])
+            .arg(p(f))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let root = p("root.pem");
+    let root = root.to_str().unwrap();
+    let o = verify(
+        "out.ofd",
+        &["--trust", root, "--at", "2026-04-01T00:00:00Z"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // --json carries the verdict.
+    let o = verify(
+        "out.ofd",
+        &["--trust", root, "--json", "--at", "2026-04-01T00:00:00Z"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verdict"], "valid");
+    assert_eq!(v["signatures"][0]["seal"]["name"], "命令行测试章");
+    // Warnings (no trust anchor) fail only under --strict.
+    assert_eq!(
+        verify("out.ofd", &["--at", "2026-04-01T00:00:00Z"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        verify("out.ofd", &["--strict", "--at", "2026-04-01T00:00:00Z"])
+            .status
+            .code(),
+        Some(1)
+    );
+    // Unsigned document: 1. Not an OFD / missing file / bad usage: 2.
+    assert_eq!(verify("in.ofd", &[]).status.code(), Some(1));
+    std::fs::write(p("junk.ofd"), b"not a zip").unwrap();
+    let o = verify("junk.ofd", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a readable OFD package"));
+    assert_eq!(verify("absent.ofd", &[]).status.code(), Some(2));
+    assert_eq!(
+        eseal().args(["ofd", "verify"]).status().unwrap().code(),
+        Some(2)
+    );
+    assert_eq!(
+        eseal()
+            .args(["ofd", "sign"])
+            .arg(p("in.ofd"))
+            .arg("-o")
+            .arg(p("x.ofd"))
+            .args(["--test-ca", "x", "--stamp", "1,2"])
+            .arg("--seal")
+            .arg(p("seal.esl"))
+            .status()
+            .unwrap()
+            .code(),
+        Some(2)
+    );
+    assert!(!p("x.ofd").exists());
+    // inspect
+    let o = eseal()
+        .args(["ofd", "inspect", "--json"])
+        .arg(p("out.ofd"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["documents"][0]["pages"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        v["documents"][0]["signatures"][0]["seal_name"],
+        "命令行测试章"
+    );
+    assert_eq!(
+        v["documents"][0]["signatures"][0]["stamp_annots"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+}
+
+/// Other producers' files (read in place from ../shared/vectors): the command line gives the
+/// exit status of ses-ofd-spec §3's verdicts, as the library's tests check in detail.
+#[test]
+fn other_producers_files_exit_statuses() {
+    let run = |path: &std::path::Path, extra: &[&str]| {
+        let o = eseal()
+            .args(["ofd", "verify"])
+            .arg(path)
+            .args(extra)
+            .args(["--at", "2026-11-01T00:00:00Z"])
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    if let Some(d) = common::shared_vectors("ofdrw") {
+        for f in ["helloworld.ofd", "Page5.ofd"] {
+            let (code, out) = run(&d.join(f), &[]);
+            assert_eq!(code, Some(1), "{f}: unsigned\n{out}");
+            assert!(out.contains("no signatures"), "{out}");
+        }
+        // A Type="Sign" signature verifies only with the signer's certificate given (--cert).
+        let seal =
+            eseal::ses::Seal::from_der(&std::fs::read(d.join("UserV4.esl")).unwrap()).unwrap();
+        let eseal::ses::CertList::Certs(certs) = &seal.cert_list else {
+            panic!("UserV4.esl lists certificates")
+        };
+        let user = eseal::crypto::Certificate::from_der(&certs[0]).unwrap();
+        let tmp = common::TempDir::new("ofd-cli-vec");
+        let pem = tmp.path().join("user.pem");
+        std::fs::write(&pem, user.to_pem()).unwrap();
+        let ds = d.join("DigitalSign.ofd");
+        assert_eq!(run(&ds, &["--cert", pem.to_str().unwrap()]).0, Some(0));
+        assert_eq!(run(&ds, &[]).0, Some(1));
+    }
+    if let Some(d) = common::shared_vectors("ofdrw-more") {
+        let (code, out) = run(&d.join("n-iofd-v1-tampered.ofd"), &[]);
+        assert_eq!(code, Some(1), "{out}");
+    }
+}

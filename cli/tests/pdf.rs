@@ -1,0 +1,184 @@
+//! `eseal pdf sign|verify` end to end: the exit contract, certification, SES signing with
+//! stamps, a cross-page seal and a QR code on thirty pages.
+
+#[path = "../../core/tests/common/mod.rs"]
+mod common;
+#[path = "../../core/tests/pdf_support/mod.rs"]
+mod pdf_support;
+
+use eseal::crypto::testca::TestCa;
+use eseal::ses::SealBuilder;
+use pdf_support::*;
+use std::process::Command;
+
+#[test]
+fn cli_signs_and_verifies_with_the_exit_contract() {
+    let f = Fixture::new("cli");
+    let exe = env!("CARGO_BIN_EXE_eseal");
+    f.write("in.pdf", &make_pdf(3));
+    f.write("seal.png", &red_disc_png(64));
+    let out = Command::new(exe)
+        .args([
+            "pdf",
+            "sign",
+            "in.pdf",
+            "-o",
+            "out.pdf",
+            "--format",
+            "pades",
+            "--key",
+            "signer.key",
+            "--cert",
+            "chain.pem",
+            "--picture",
+            "seal.png",
+        ])
+        .args(["--stamp", "1,100,100,80,80", "--stamp", "2,200,200,80,80"])
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "sign: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verify = |file: &str, extra: &[&str]| {
+        Command::new(exe)
+            .args(["pdf", "verify", file])
+            .args(extra)
+            .current_dir(f.dir.path())
+            .output()
+            .unwrap()
+    };
+    let v = verify("out.pdf", &["--trust", "ca.pem", "--json"]);
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&v.stdout)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+    assert_eq!(json["signatures"].as_array().map(Vec::len), Some(2));
+    let mut bad = std::fs::read(f.p("out.pdf")).unwrap();
+    patch_same_length(&mut bad, "- page 2)", "- page 9)");
+    f.write("bad.pdf", &bad);
+    assert_eq!(
+        verify("bad.pdf", &["--trust", "ca.pem"]).status.code(),
+        Some(1)
+    );
+    assert_eq!(verify("missing.pdf", &[]).status.code(), Some(2));
+
+    // Certify with a field for a later signer, then fill it: valid; unknown field: exit 2.
+    let run = |args: &[&str]| {
+        Command::new(exe)
+            .args(["pdf", "sign"])
+            .args(args)
+            .args([
+                "--format",
+                "pades",
+                "--key",
+                "signer.key",
+                "--cert",
+                "chain.pem",
+                "--picture",
+                "seal.png",
+            ])
+            .current_dir(f.dir.path())
+            .output()
+            .unwrap()
+    };
+    let o = run(&[
+        "in.pdf",
+        "-o",
+        "cert.pdf",
+        "--certify",
+        "2",
+        "--empty-field",
+        "Approver,2,300,300,80,80",
+        "--stamp",
+        "1,100,100,80,80",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["cert.pdf", "-o", "cert2.pdf", "--field", "Approver"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        verify("cert2.pdf", &["--trust", "ca.pem"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["cert.pdf", "-o", "x.pdf", "--field", "Nobody"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert!(!f.p("x.pdf").exists());
+}
+
+#[test]
+fn thirty_pages_two_seals_cross_page_and_qr() {
+    let f = Fixture::new("cli-thirty");
+    let ca = TestCa::new("pdf-thirty").unwrap();
+    let seal = SealBuilder::new("上海市测试局合同专用章", "310000000000030")
+        .picture("PNG", noisy_seal_png(140), 40, 40)
+        .signer_cert(&ca.person.cert)
+        .build(&ca.unit.signer())
+        .unwrap();
+    f.write("thirty.pdf", &make_pdf(30));
+    // SES, default SubFilter.
+    let exe = env!("CARGO_BIN_EXE_eseal");
+    std::fs::write(f.p("seal.esl"), seal.der()).unwrap();
+    std::fs::write(f.p("person.key"), ca.person.key.to_pkcs8_pem()).unwrap();
+    std::fs::write(f.p("person.pem"), ca.person.cert.to_pem()).unwrap();
+    std::fs::write(f.p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    std::fs::write(f.p("qr.png"), checker_png(40)).unwrap();
+    let o = Command::new(exe)
+        .args([
+            "pdf",
+            "sign",
+            "thirty.pdf",
+            "-o",
+            "cli.pdf",
+            "--format",
+            "ses",
+            "--key",
+            "person.key",
+            "--cert",
+            "person.pem",
+            "--seal",
+            "seal.esl",
+        ])
+        .args([
+            "--cross-page",
+            "113,113",
+            "--qr",
+            "qr.png",
+            "--qr-at",
+            "30,480,40,60",
+            "--stamp",
+            "1,380,120,113,113",
+            "--stamp",
+            "30,100,120,113,113",
+        ])
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = Command::new(exe)
+        .args(["pdf", "verify", "cli.pdf", "--trust", "root.pem"])
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&v.stdout)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&v.stdout)
+            .matches("signature Seal")
+            .count(),
+        3
+    );
+    qpdf_check(&f.p("cli.pdf"));
+}

@@ -1,0 +1,251 @@
+//! Writing output files so that a crash, a kill or a full disk never leaves a partial file at
+//! the output path: the one atomic writer of the crate (and of the CLI and bindings).
+//!
+//! The bytes go to a temporary file with a unique name in the target's directory; the file is
+//! flushed to disk (`fsync`), renamed over the target, and the directory is flushed so the
+//! rename itself survives a power cut. The output path therefore holds either what was there
+//! before or the complete new file. A temporary file left by a process that was killed is
+//! removed by the next write into that directory.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Why an atomic write failed: the path and the operating system's reason.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {source}")]
+pub struct WriteError {
+    /// The output path asked for.
+    pub path: PathBuf,
+    /// What the operating system said.
+    #[source]
+    pub source: io::Error,
+}
+
+// Errors of the rooms that wrap this one are `Clone + Eq` (tests compare them): an I/O error
+// is cloned by kind and message, and compared by path and kind.
+impl Clone for WriteError {
+    fn clone(&self) -> Self {
+        WriteError {
+            path: self.path.clone(),
+            source: io::Error::new(self.source.kind(), self.source.to_string()),
+        }
+    }
+}
+
+impl PartialEq for WriteError {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.source.kind() == other.source.kind()
+    }
+}
+
+impl Eq for WriteError {}
+
+/// Marker in temporary names: `.NAME.eseal-PID-SEQ.tmp`.
+const TMP_MARK: &str = ".eseal-";
+
+/// Writes `parts`, one after the other, to `path` atomically (see the module docs).
+pub fn write_atomic(path: &Path, parts: &[&[u8]]) -> Result<(), WriteError> {
+    let mut f = AtomicFile::create(path)?;
+    for p in parts {
+        f.write_all(p).map_err(|source| WriteError {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    }
+    f.commit()
+}
+
+/// A file being written atomically: write to it, then [`AtomicFile::commit`]. Dropped without
+/// a commit (an error, a panic), it removes its temporary file and the target is untouched.
+pub struct AtomicFile {
+    target: PathBuf,
+    tmp: PathBuf,
+    file: Option<File>,
+}
+
+impl AtomicFile {
+    /// Opens a new temporary file beside `target`.
+    pub fn create(target: &Path) -> Result<Self, WriteError> {
+        let err = |source| WriteError {
+            path: target.to_path_buf(),
+            source,
+        };
+        let name = target.file_name().ok_or_else(|| {
+            err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a file name",
+            ))
+        })?;
+        let dir = parent_dir(target);
+        remove_stale_temporaries(dir);
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let seq = SEQ.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(
+            ".{}{TMP_MARK}{}-{seq}.tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(err)?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            tmp,
+            file: Some(file),
+        })
+    }
+
+    /// The output path.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Flushes the file to disk, renames it over the target and flushes the directory.
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        let err = |source| WriteError {
+            path: self.target.clone(),
+            source,
+        };
+        let file = self.file.take().expect("committed once");
+        file.sync_all().map_err(err)?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.target).map_err(err)?;
+        // The rename is durable once the directory is; not every platform can open one.
+        if let Ok(d) = File::open(parent_dir(&self.target)) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.as_mut().expect("open until committed").write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.as_mut().expect("open until committed").flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Removes `.NAME.eseal-PID-SEQ.tmp` files in `dir` whose process is gone (Linux: no
+/// `/proc/PID`). Best effort: errors are ignored, other files are never touched.
+fn remove_stale_temporaries(dir: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if let Some(pid) = temporary_pid(name)
+            && pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// The process id in a temporary name made by [`AtomicFile::create`].
+fn temporary_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let at = rest.rfind(TMP_MARK)?;
+    let (pid, seq) = rest[at + TMP_MARK.len()..].split_once('-')?;
+    seq.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("eseal-fs-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn names(d: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn writes_parts_and_replaces() {
+        let d = dir("parts");
+        let t = d.join("out.pdf");
+        write_atomic(&t, &[b"abc", b"def"]).unwrap();
+        assert_eq!(std::fs::read(&t).unwrap(), b"abcdef");
+        write_atomic(&t, &[b"x"]).unwrap();
+        assert_eq!(std::fs::read(&t).unwrap(), b"x");
+        assert_eq!(names(&d), ["out.pdf"]);
+    }
+
+    #[test]
+    fn failure_leaves_nothing() {
+        let d = dir("fail");
+        assert!(write_atomic(&d.join("missing/out.pdf"), &[b"x"]).is_err());
+        assert!(write_atomic(Path::new("/"), &[b"x"]).is_err());
+        // Dropped before commit: no output, no temporary.
+        let mut f = AtomicFile::create(&d.join("never.ofd")).unwrap();
+        f.write_all(b"half").unwrap();
+        drop(f);
+        assert!(names(&d).is_empty(), "{:?}", names(&d));
+    }
+
+    #[test]
+    fn stale_temporaries_of_dead_processes_are_removed() {
+        let d = dir("stale");
+        // pid 0 never names a user process; 2^31-1 is above pid_max on Linux.
+        let dead = format!(".a.pdf{TMP_MARK}2147483646-0.tmp");
+        let mine = format!(".b.pdf{TMP_MARK}{}-99.tmp", std::process::id());
+        for n in [
+            &dead,
+            &mine,
+            &".c.pdf.tmp".to_string(),
+            &"user.tmp".to_string(),
+        ] {
+            std::fs::write(d.join(n), b"x").unwrap();
+        }
+        write_atomic(&d.join("out.pdf"), &[b"y"]).unwrap();
+        let left = names(&d);
+        if Path::new("/proc/self").exists() {
+            assert!(!left.contains(&dead), "{left:?}");
+        }
+        assert!(left.contains(&mine) && left.contains(&"user.tmp".to_string()));
+        assert!(left.contains(&".c.pdf.tmp".to_string()));
+    }
+
+    #[test]
+    fn temporary_names_parse() {
+        assert_eq!(temporary_pid(".x.pdf.eseal-123-4.tmp"), Some(123));
+        assert_eq!(temporary_pid(".x.eseal-y.pdf.eseal-7-0.tmp"), Some(7));
+        assert_eq!(temporary_pid(".x.pdf.tmp"), None);
+        assert_eq!(temporary_pid("x.eseal-1-2.tmp"), None);
+    }
+}
