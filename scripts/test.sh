@@ -13,6 +13,8 @@ for part in scripts/test.d/*.sh; do
     # shellcheck source=/dev/null
     source "$part"
 done
+echo "== cargo fmt --check"
+cargo fmt --all --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
