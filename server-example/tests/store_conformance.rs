@@ -50,7 +50,7 @@ fn sqlite_migrates_once_keeps_data_and_refuses_audit_changes() {
     let path = dir.join("p.db");
     {
         let s = SqliteStore::open(&path).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 1);
+        assert_eq!(s.schema_version().unwrap(), 2);
         s.insert(eseal::platform::Kind::Unit, "u", "{}", &[])
             .unwrap();
         s.audit_append(&AuditRow {
@@ -66,7 +66,7 @@ fn sqlite_migrates_once_keeps_data_and_refuses_audit_changes() {
         assert!(s.execute_raw("DELETE FROM audit WHERE seq = 1").is_err());
     }
     let s = SqliteStore::open(&path).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 1);
+    assert_eq!(s.schema_version().unwrap(), 2);
     assert!(s.get(eseal::platform::Kind::Unit, "u").unwrap().is_some());
     assert_eq!(s.audit_rows().unwrap().len(), 1);
     drop(s);
