@@ -62,7 +62,8 @@ fn run() -> Result<(), String> {
     let cfg = Config::load(a.config.as_deref()).map_err(|e| e.to_string())?;
     let state = AppState::open(cfg).map_err(|e| e.to_string())?;
     if a.demo {
-        return Err("--demo: the demo data set is not built yet".into());
+        let d = eseal_server::demo::seed(&state).map_err(|e| e.to_string())?;
+        println!("{d}");
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

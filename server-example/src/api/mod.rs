@@ -21,12 +21,19 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::error::{ApiError, PROBLEM_JSON, Problem};
 use crate::state::AppState;
 
+pub mod apps;
+pub mod audit;
 pub mod auth;
+pub mod documents;
 pub mod health;
 pub mod me;
+pub mod ops;
+pub mod queue;
 pub mod roles;
+pub mod seals;
 pub mod staff;
 pub mod unit;
+pub mod verify;
 pub mod views;
 
 #[derive(OpenApi)]
@@ -81,6 +88,13 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(unit::router())
         .merge(staff::router())
         .merge(roles::router())
+        .merge(seals::router())
+        .merge(documents::router())
+        .merge(verify::router())
+        .merge(queue::router())
+        .merge(apps::router())
+        .merge(audit::router())
+        .merge(ops::router())
         .split_for_parts()
 }
 
@@ -98,6 +112,10 @@ pub fn app(state: AppState) -> Router {
             )
         }),
     )
+    .merge(verify::public_pages())
+    .layer(axum::extract::DefaultBodyLimit::max(
+        state.cfg.limits.json_bytes,
+    ))
     .fallback(|| async { ApiError::not_found("no such endpoint") })
     .layer(axum::middleware::map_response(problem_for_plain_errors))
     .layer(CompressionLayer::new())

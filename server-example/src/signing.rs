@@ -1,0 +1,724 @@
+//! Signing documents with platform seals, and verifying documents.
+//!
+//! - A cloud seal's key lives in the vault; the platform signs each digest after checking the
+//!   signer's rights, credential and the seal's state ([`eseal::platform::Platform::sign_with_seal`]),
+//!   so [`PlatformSigner`] is the `Signer` the PDF and OFD code calls.
+//! - Its certificate is issued by the platform CA for the vault key, and the GB/T 38540 seal
+//!   (picture, validity, the certificate in certList) is made by the CA's seal-maker identity
+//!   — both once per seal, kept in the server store. (Adapter until the platform makes seals
+//!   on receipt itself, platform issue 12.)
+//! - UKey seals are signed in the user's UKey: see [`crate::api::documents`] (deferred).
+
+use std::sync::Mutex;
+
+use base64::Engine;
+use eseal::crypto::time::Time;
+use eseal::crypto::{Certificate, Signer, SignerError, sm2};
+use eseal::platform::{self as p, FileFormat, Session, SignCredential};
+use eseal::report::VerificationReport;
+use eseal::ses;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::documents::{self, DocRecord, SignedVersion};
+use crate::error::{ApiError, ApiResult};
+use crate::kv::{KvEntry, ns};
+use crate::state::Inner;
+
+fn b64() -> base64::engine::GeneralPurpose {
+    base64::engine::general_purpose::STANDARD
+}
+
+fn cached(s: &Inner, id: &str) -> ApiResult<Option<Vec<u8>>> {
+    Ok(match s.db.kv_get(ns::SES_SEAL, id, s.clock.now())? {
+        Some(e) => Some(
+            b64()
+                .decode(&e.body)
+                .map_err(|e| ApiError::internal(e.to_string()))?,
+        ),
+        None => None,
+    })
+}
+
+fn cache(s: &Inner, id: &str, der: &[u8]) -> ApiResult<()> {
+    s.db.kv_insert(
+        ns::SES_SEAL,
+        &KvEntry {
+            id: id.to_owned(),
+            owner: String::new(),
+            body: b64().encode(der),
+            expires: None,
+        },
+        s.clock.now(),
+    )?;
+    Ok(())
+}
+
+fn validity(seal: &p::Seal) -> (Time, Time) {
+    let from = seal.valid_from.unwrap_or(seal.created);
+    let to = seal
+        .valid_to
+        .unwrap_or(from + p::DEFAULT_SEAL_VALIDITY_DAYS * 86400);
+    (Time::from_unix(from), Time::from_unix(to))
+}
+
+/// The certificate of a cloud seal's vault key, issued by the platform CA (kept once made).
+pub fn cloud_cert(s: &Inner, seal: &p::Seal) -> ApiResult<Certificate> {
+    let id = format!("cert:{}", seal.id);
+    if let Some(der) = cached(s, &id)? {
+        return Certificate::from_der(&der).map_err(|e| ApiError::internal(e.to_string()));
+    }
+    let pk_hex = p::Platform::seal_public_key(seal).ok_or_else(|| {
+        ApiError::from(p::PlatformError::InvalidState(
+            "the cloud seal has no key yet (receipt it first)".into(),
+        ))
+    })?;
+    let pk = hex::decode(pk_hex)
+        .ok()
+        .and_then(|b| sm2::PublicKey::from_sec1(&b).ok())
+        .ok_or_else(|| ApiError::internal("cloud seal public key unreadable"))?;
+    let unit = s
+        .platform
+        .store()
+        .get(p::Kind::Unit, &seal.unit)?
+        .and_then(|r| serde_json::from_str::<p::Unit>(&r.body).ok())
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let (from, to) = validity(seal);
+    let cert =
+        s.ca.issue_for_key(
+            &pk,
+            &[("C", "CN"), ("O", &unit), ("CN", &seal.name)],
+            eseal::crypto::testca::CertKind::Signing,
+            from,
+            to,
+        )
+        .map_err(|e| ApiError::internal(format!("issuing the seal certificate: {e}")))?;
+    cache(s, &id, cert.der())?;
+    // Another server may have made one first: use the stored one.
+    let der = cached(s, &id)?.unwrap_or_else(|| cert.der().to_vec());
+    Certificate::from_der(&der).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// The seal picture as PNG (the PDF stamp needs PNG; jpg and gif are converted).
+pub fn seal_png(seal: &p::Seal) -> ApiResult<Vec<u8>> {
+    let data = b64()
+        .decode(&seal.picture_b64)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    if data.starts_with(b"\x89PNG") {
+        return Ok(data);
+    }
+    let pic = eseal::stamp::import::import(
+        &data,
+        &eseal::stamp::import::ImportOptions {
+            width_mm: seal.width_mm as f32,
+            height_mm: seal.height_mm as f32,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| ApiError::bad_request("picture", "印章图片无法使用", e.to_string()))?;
+    Ok(pic.png)
+}
+
+/// The GB/T 38540 seal of a platform seal for a signer certificate, made by the platform CA's
+/// seal-maker identity (kept once made).
+pub fn make_ses_seal(s: &Inner, seal: &p::Seal, signer: &Certificate) -> ApiResult<ses::Seal> {
+    let id = format!(
+        "seal:{}:{}",
+        seal.id,
+        hex::encode(eseal::crypto::sm3::sm3(signer.der()))
+    );
+    if let Some(der) = cached(s, &id)? {
+        return ses::Seal::from_der(&der).map_err(|e| ApiError::internal(e.to_string()));
+    }
+    let (from, to) = validity(seal);
+    let built = ses::SealBuilder::new(&seal.name, &seal.id)
+        .seal_type(i64::from(seal.seal_type.max(1)))
+        .picture("png", seal_png(seal)?, seal.width_mm, seal.height_mm)
+        .created(Time::from_unix(seal.created))
+        .valid(from, to)
+        .signer_cert(signer)
+        .build(&s.ca.unit.signer())
+        .map_err(|e| ApiError::internal(format!("making the seal: {e}")))?;
+    cache(s, &id, built.der())?;
+    let der = cached(s, &id)?.unwrap_or_else(|| built.der().to_vec());
+    ses::Seal::from_der(&der).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// A cloud seal as a [`Signer`]: each digest is signed by the platform (rights, credential,
+/// seal state, vault). The first refusal is kept so the caller reports it as it was.
+pub struct PlatformSigner<'a> {
+    pub s: &'a Inner,
+    pub session: Session,
+    pub seal: String,
+    pub credential: SignCredential,
+    pub cert: Certificate,
+    pub refusal: Mutex<Option<p::PlatformError>>,
+}
+
+impl Signer for PlatformSigner<'_> {
+    fn certificate(&self) -> &Certificate {
+        &self.cert
+    }
+    fn sign_digest(&self, e: &[u8; 32]) -> Result<sm2::Signature, SignerError> {
+        match self
+            .s
+            .platform
+            .sign_with_seal(&self.session, &self.seal, e, &self.credential)
+        {
+            Ok(u) => u
+                .signature
+                .ok_or_else(|| SignerError::Refused("the vault gave no signature".into())),
+            Err(err) => {
+                let msg = err.to_string();
+                if let Ok(mut g) = self.refusal.lock() {
+                    g.get_or_insert(err);
+                }
+                Err(SignerError::Refused(msg))
+            }
+        }
+    }
+}
+
+/// Where a seal goes (mm from the page's top-left corner; pages from 1).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Stamp {
+    pub page: u32,
+    pub x_mm: f64,
+    pub y_mm: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SealUse {
+    pub seal_id: String,
+    /// Stamps of this seal.
+    #[serde(default)]
+    pub stamps: Vec<Stamp>,
+    /// 骑缝章: the seal cut across the right edges of all pages.
+    #[serde(default)]
+    pub cross_page: bool,
+}
+
+/// The anti-forgery QR code: it carries this server's verification URL of the document.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QrPlacement {
+    pub page: u32,
+    pub x_mm: f64,
+    pub y_mm: f64,
+    /// Default 20 mm.
+    pub size_mm: Option<f64>,
+}
+
+/// How the signer proves intent (2.5.1, 2.5.2).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CredentialInput {
+    /// 签署密码 (six digits).
+    SigningPassword { value: String },
+    /// SMS code sent with purpose `sign` (signs one stamp).
+    SmsCode { value: String },
+    /// The UKey session itself (unit or personal UKey sign-in).
+    Ukey,
+}
+
+impl From<CredentialInput> for SignCredential {
+    fn from(c: CredentialInput) -> Self {
+        match c {
+            CredentialInput::SigningPassword { value } => SignCredential::SigningPassword(value),
+            CredentialInput::SmsCode { value } => SignCredential::SmsCode(value),
+            CredentialInput::Ukey => SignCredential::Ukey,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignRequest {
+    pub seals: Vec<SealUse>,
+    pub qr: Option<QrPlacement>,
+    pub credential: CredentialInput,
+}
+
+fn placement_err(field: &str, en: String) -> ApiError {
+    ApiError::bad_request(field, "盖章位置无效", en)
+}
+
+/// Checks the request against the document: pages exist, stamps lie on the page.
+pub fn check_request(d: &DocRecord, r: &SignRequest) -> ApiResult<usize> {
+    if r.seals.is_empty() || r.seals.len() > 20 {
+        return Err(placement_err("seals", "give 1 to 20 seals".into()));
+    }
+    let mut signatures = 0;
+    for (i, u) in r.seals.iter().enumerate() {
+        crate::api::check_id("seal_id", &u.seal_id)?;
+        if u.stamps.is_empty() && !u.cross_page {
+            return Err(placement_err(
+                &format!("seals[{i}].stamps"),
+                "a seal needs a stamp or the cross-page seal".into(),
+            ));
+        }
+        if u.stamps.len() > 50 {
+            return Err(placement_err(
+                &format!("seals[{i}].stamps"),
+                "at most 50 stamps a seal".into(),
+            ));
+        }
+        if u.cross_page && d.pages.len() < 2 {
+            return Err(placement_err(
+                &format!("seals[{i}].cross_page"),
+                "a cross-page seal needs at least two pages".into(),
+            ));
+        }
+        for (j, st) in u.stamps.iter().enumerate() {
+            let f = format!("seals[{i}].stamps[{j}]");
+            let Some(&(w, h)) = d.pages.get((st.page as usize).wrapping_sub(1)) else {
+                return Err(placement_err(
+                    &format!("{f}.page"),
+                    format!("page {} does not exist (1 to {})", st.page, d.pages.len()),
+                ));
+            };
+            if !(st.x_mm.is_finite() && st.y_mm.is_finite())
+                || st.x_mm < 0.0
+                || st.y_mm < 0.0
+                || st.x_mm > w
+                || st.y_mm > h
+            {
+                return Err(placement_err(
+                    &f,
+                    format!(
+                        "({}, {}) mm is outside the page ({w:.1} × {h:.1} mm)",
+                        st.x_mm, st.y_mm
+                    ),
+                ));
+            }
+        }
+        signatures += match d.format {
+            FileFormat::Pdf => u.stamps.len() + usize::from(u.cross_page),
+            FileFormat::Ofd => 1,
+        };
+    }
+    if let Some(q) = &r.qr {
+        let Some(&(w, h)) = d.pages.get((q.page as usize).wrapping_sub(1)) else {
+            return Err(placement_err(
+                "qr.page",
+                format!("page {} does not exist", q.page),
+            ));
+        };
+        let size = q.size_mm.unwrap_or(20.0);
+        if !(q.x_mm.is_finite()
+            && q.y_mm.is_finite()
+            && size.is_finite()
+            && (5.0..=100.0).contains(&size))
+            || q.x_mm < 0.0
+            || q.y_mm < 0.0
+            || q.x_mm > w
+            || q.y_mm > h
+        {
+            return Err(placement_err(
+                "qr",
+                "the QR code must lie on the page, 5 to 100 mm".into(),
+            ));
+        }
+    }
+    if matches!(r.credential, CredentialInput::SmsCode { .. }) && signatures > 1 {
+        return Err(ApiError::bad_request(
+            "credential",
+            "短信验证码只能签署一处印章；多处签署请使用签署密码",
+            "an SMS code is single use and signs one stamp; sign several with the signing password",
+        ));
+    }
+    Ok(signatures)
+}
+
+/// The verification URL a document's QR code carries.
+pub fn verify_url(s: &Inner, doc: &str) -> String {
+    format!("{}/verify/{doc}", s.cfg.public_base())
+}
+
+fn qr_png(s: &Inner, d: &DocRecord, size_mm: f64) -> ApiResult<Vec<u8>> {
+    let qr = eseal::stamp::qr::AntiForgeryQr {
+        template: format!("{}/verify/{{doc_id}}?h={{digest}}", s.cfg.public_base()),
+        doc_id: d.id.clone(),
+        digest: hex::decode(&d.sm3).unwrap_or_default(),
+        size_mm: size_mm as f32,
+        ..Default::default()
+    };
+    Ok(qr
+        .render()
+        .map_err(|e| ApiError::internal(format!("QR code: {e}")))?
+        .png)
+}
+
+fn pt(mm: f64) -> f64 {
+    mm * 72.0 / 25.4
+}
+
+/// The per-document lock: one signing of a document at a time, across server processes.
+pub struct SignLock<'a> {
+    s: &'a Inner,
+    id: String,
+}
+
+impl<'a> SignLock<'a> {
+    pub fn take(s: &'a Inner, doc: &str) -> ApiResult<SignLock<'a>> {
+        let now = s.clock.now();
+        let fresh = s.db.kv_insert(
+            ns::SIGN_LOCK,
+            &KvEntry {
+                id: doc.to_owned(),
+                owner: String::new(),
+                body: String::new(),
+                expires: Some(now + s.cfg.limits.long_request_timeout_secs as i64 + 60),
+            },
+            now,
+        )?;
+        if !fresh {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "signing_in_progress",
+                "The document is being signed",
+                "该文件正在签署中，请稍后再试",
+                "another signing of this document is in progress",
+            ));
+        }
+        Ok(SignLock {
+            s,
+            id: doc.to_owned(),
+        })
+    }
+}
+
+impl Drop for SignLock<'_> {
+    fn drop(&mut self) {
+        let _ = self.s.db.kv_delete(ns::SIGN_LOCK, &self.id);
+    }
+}
+
+/// The outcome of a signing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignOutcome {
+    pub document: String,
+    pub file_record: String,
+    pub signatures: usize,
+    pub size: u64,
+    pub sm3: String,
+    /// The verification URL the QR code carries.
+    pub verify_url: String,
+    /// `valid`, `valid_with_warnings` or `invalid`: the verifier's verdict on the signed file.
+    pub verdict: String,
+}
+
+/// Signs document `d` with cloud seals (blocking). Every signature, or none: the signed file
+/// is written atomically after all signatures are made.
+pub fn sign_document(
+    s: &Inner,
+    session: &Session,
+    d: &mut DocRecord,
+    req: SignRequest,
+) -> ApiResult<SignOutcome> {
+    let count = check_request(d, &req)?;
+    let _lock = SignLock::take(s, &d.id)?;
+    let input = std::fs::read(documents::current_path(s, d))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let credential: SignCredential = req.credential.clone().into();
+    // The seals, their certificates and GB/T 38540 seals.
+    let mut prepared = vec![];
+    for u in &req.seals {
+        let seal = s.platform.seal(session, &u.seal_id)?;
+        if seal.kind != p::SealKind::Cloud {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "ukey_seal",
+                "UKey seals sign in the UKey",
+                "UKey 印章须通过证书助手在 UKey 中签署（见 /sign/prepare）",
+                format!(
+                    "seal {} is a UKey seal: use POST /api/v1/documents/{{id}}/sign/prepare",
+                    seal.id
+                ),
+            ));
+        }
+        let cert = cloud_cert(s, &seal)?;
+        let ses_seal = make_ses_seal(s, &seal, &cert)?;
+        let signer = PlatformSigner {
+            s,
+            session: session.clone(),
+            seal: seal.id.clone(),
+            credential: credential.clone(),
+            cert,
+            refusal: Mutex::new(None),
+        };
+        prepared.push((u, seal, ses_seal, signer));
+    }
+    let now = Time::now();
+    let qr = match &req.qr {
+        Some(q) => Some((q.clone(), qr_png(s, d, q.size_mm.unwrap_or(20.0))?)),
+        None => None,
+    };
+    let signed = match d.format {
+        FileFormat::Pdf => {
+            let mut reqs = vec![];
+            let pngs: Vec<Vec<u8>> = prepared
+                .iter()
+                .map(|(_, seal, _, _)| seal_png(seal))
+                .collect::<ApiResult<_>>()?;
+            for (i, (u, seal, ses_seal, signer)) in prepared.iter().enumerate() {
+                let (w, h) = (f64::from(seal.width_mm), f64::from(seal.height_mm));
+                let mut places = vec![];
+                // The cross-page seal first: its page strips are then covered by the later
+                // signatures instead of drawing over pages signed before them.
+                if u.cross_page {
+                    places.push(eseal::pdf::Placement::CrossPage {
+                        first: None,
+                        last: None,
+                        width: pt(w),
+                        height: pt(h),
+                        centre_y: None,
+                    });
+                }
+                for st in &u.stamps {
+                    let page_h = d.pages[(st.page - 1) as usize].1;
+                    places.push(eseal::pdf::Placement::Stamp {
+                        page: st.page,
+                        x: pt(st.x_mm),
+                        y: pt(page_h - st.y_mm - h),
+                        width: pt(w),
+                        height: pt(h),
+                    });
+                }
+                for pl in places {
+                    let mut r = eseal::pdf::SignRequest::new(
+                        eseal::pdf::Credential::Seal {
+                            seal: ses_seal,
+                            signer,
+                        },
+                        pl,
+                        now,
+                    );
+                    r.picture = Some(pngs[i].clone());
+                    if reqs.is_empty()
+                        && let Some((q, png)) = &qr
+                    {
+                        let page_h = d.pages[(q.page - 1) as usize].1;
+                        let size = q.size_mm.unwrap_or(20.0);
+                        r.qr = Some(eseal::pdf::QrCode {
+                            png: png.clone(),
+                            page: q.page,
+                            x: pt(q.x_mm),
+                            y: pt(page_h - q.y_mm - size),
+                            size: pt(size),
+                        });
+                    }
+                    reqs.push(r);
+                }
+            }
+            eseal::pdf::sign(&input, &reqs)
+                .map_err(|e| sign_error(&prepared_refusal(&prepared), e.to_string()))?
+        }
+        FileFormat::Ofd => {
+            let mut current = input;
+            for (i, (u, seal, ses_seal, signer)) in prepared.iter().enumerate() {
+                let mut r = eseal::ofd::SignRequest::new(eseal::ofd::SignKind::Seal(ses_seal), now);
+                for st in &u.stamps {
+                    r.placements.push(eseal::ofd::Placement::Stamp {
+                        page: st.page as usize,
+                        x_mm: st.x_mm,
+                        y_mm: st.y_mm,
+                        width_mm: Some(f64::from(seal.width_mm)),
+                        height_mm: Some(f64::from(seal.height_mm)),
+                    });
+                }
+                if u.cross_page {
+                    r.placements.push(eseal::ofd::Placement::CrossPage {
+                        pages: None,
+                        y_mm: None,
+                        width_mm: Some(f64::from(seal.width_mm)),
+                        height_mm: Some(f64::from(seal.height_mm)),
+                    });
+                }
+                if i == 0
+                    && let Some((q, png)) = &qr
+                {
+                    r.qr = Some(eseal::ofd::QrCode {
+                        png: png.clone(),
+                        page: q.page as usize,
+                        x_mm: q.x_mm,
+                        y_mm: q.y_mm,
+                        size_mm: q.size_mm.unwrap_or(20.0),
+                    });
+                }
+                let pkg = eseal::ofd::Package::from_bytes(current).map_err(|e| {
+                    ApiError::bad_request("document", "OFD 无法读取", e.to_string())
+                })?;
+                current = eseal::ofd::sign(&pkg, signer, &r)
+                    .map_err(|e| sign_error(&prepared_refusal(&prepared), e.to_string()))?;
+            }
+            current
+        }
+    };
+    finish(
+        s,
+        session,
+        d,
+        signed,
+        &prepared
+            .iter()
+            .map(|x| x.1.name.clone())
+            .collect::<Vec<_>>(),
+        count,
+    )
+}
+
+fn prepared_refusal(
+    prepared: &[(&SealUse, p::Seal, ses::Seal, PlatformSigner<'_>)],
+) -> Option<p::PlatformError> {
+    prepared
+        .iter()
+        .find_map(|x| x.3.refusal.lock().ok().and_then(|mut g| g.take()))
+}
+
+/// A signing error: the platform's refusal when it refused (403, 409, 400 …), else the
+/// document could not be signed as asked (422).
+fn sign_error(refusal: &Option<p::PlatformError>, en: String) -> ApiError {
+    match refusal {
+        Some(p::PlatformError::Forbidden(m)) => p::PlatformError::Forbidden(m.clone()).into(),
+        Some(p::PlatformError::InvalidState(m)) => p::PlatformError::InvalidState(m.clone()).into(),
+        Some(p::PlatformError::VerificationFailed(m)) => {
+            p::PlatformError::VerificationFailed(m.clone()).into()
+        }
+        Some(p::PlatformError::NotFound(m)) => p::PlatformError::NotFound(m.clone()).into(),
+        Some(p::PlatformError::ConcurrentChange(m)) => {
+            p::PlatformError::ConcurrentChange(m.clone()).into()
+        }
+        Some(other) => ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "signing_refused",
+            "Signing refused",
+            "签署被拒绝",
+            other.to_string(),
+        ),
+        None => ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "cannot_sign",
+            "The document cannot be signed as asked",
+            "无法按要求签署该文件",
+            en,
+        ),
+    }
+}
+
+/// Stores a signed file: written atomically, verified, recorded (2.6), the document updated.
+pub fn finish(
+    s: &Inner,
+    session: &Session,
+    d: &mut DocRecord,
+    signed: Vec<u8>,
+    seal_names: &[String],
+    signatures: usize,
+) -> ApiResult<SignOutcome> {
+    let report = verify_bytes(s, &d.name, d.format, signed.clone())?;
+    let path = documents::signed_path(s, d);
+    eseal::fs::write_atomic(&path, &[&signed]).map_err(|e| ApiError::internal(e.to_string()))?;
+    let rec = s.platform.record_file(
+        session,
+        &p::FileInput {
+            name: d.name.clone(),
+            pages: d.pages.len() as u32,
+            seals: seal_names.to_vec(),
+            format: d.format,
+            size: signed.len() as u64,
+            thumbnail: Some(format!("doc:{}", d.id)),
+        },
+    )?;
+    let sm3 = hex::encode(eseal::crypto::sm3::sm3(&signed));
+    d.signed = Some(SignedVersion {
+        file_record: rec.id.clone(),
+        size: signed.len() as u64,
+        sm3: sm3.clone(),
+        time: s.clock.now(),
+        seals: seal_names.to_vec(),
+        signatures: report.signatures.len(),
+    });
+    documents::save(s, d)?;
+    // Previews of the signed version are made anew.
+    for e in std::fs::read_dir(documents::doc_dir(s, &d.id))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if e.file_name().to_string_lossy().starts_with("preview-s-") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    Ok(SignOutcome {
+        document: d.id.clone(),
+        file_record: rec.id,
+        signatures,
+        size: signed.len() as u64,
+        sm3,
+        verify_url: verify_url(s, &d.id),
+        verdict: verdict_name(&report),
+    })
+}
+
+pub fn verdict_name(r: &VerificationReport) -> String {
+    match serde_json::to_value(r.verdict()) {
+        Ok(serde_json::Value::String(v)) => v,
+        _ => String::new(),
+    }
+}
+
+/// Verifies a PDF or OFD with the platform's trust anchors, as `eseal … verify` does.
+pub fn verify_bytes(
+    s: &Inner,
+    name: &str,
+    format: FileFormat,
+    bytes: Vec<u8>,
+) -> ApiResult<VerificationReport> {
+    let opts = ses::VerifyOptions {
+        trust: s.trust.clone(),
+        now: Time::now(),
+        extra_certs: Vec::new(),
+    };
+    match format {
+        FileFormat::Pdf => Ok(eseal::pdf::verify(&bytes, name, &opts)),
+        FileFormat::Ofd => {
+            let pkg = eseal::ofd::Package::from_bytes(bytes).map_err(|e| {
+                ApiError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "unreadable_document",
+                    "The document cannot be read",
+                    "文件已损坏或无法读取",
+                    e.to_string(),
+                )
+            })?;
+            eseal::ofd::verify(
+                &pkg,
+                name,
+                &eseal::ofd::OfdVerifyOptions {
+                    ses: opts,
+                    sign_certs: Vec::new(),
+                },
+            )
+            .map_err(|e| {
+                ApiError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "unreadable_document",
+                    "The document cannot be read",
+                    "文件已损坏或无法读取",
+                    e.to_string(),
+                )
+            })
+        }
+    }
+}
+
+/// The report as `eseal … verify --json` prints it: the report, `verdict` and `exit_code`.
+pub fn report_json(r: &VerificationReport, strict: bool) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    v["verdict"] = serde_json::to_value(r.verdict()).unwrap_or_default();
+    v["exit_code"] = r.exit_code(strict).into();
+    v
+}
