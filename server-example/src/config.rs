@@ -54,6 +54,16 @@ pub struct Config {
     pub operators: Vec<OperatorConfig>,
     /// Path of `pdftoppm` (poppler) for PDF page previews.
     pub pdftoppm: PathBuf,
+    pub dev: DevConfig,
+}
+
+/// Development aids: never turn these on in a deployment.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DevConfig {
+    /// Tell captcha answers at `GET /api/v1/dev/captcha/{id}` (automated tests of the SMS
+    /// sign-in; a person reads the picture).
+    pub captcha_answers: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -119,6 +129,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             operators: vec![],
             pdftoppm: PathBuf::from("pdftoppm"),
+            dev: DevConfig::default(),
         }
     }
 }
@@ -180,9 +191,10 @@ impl Config {
         Ok(c)
     }
 
-    /// `ESEAL_LISTEN`, `ESEAL_DATABASE_URL`, `ESEAL_DATA_DIR`, `ESEAL_PUBLIC_URL`,
+    /// `ESEAL_LISTEN`, `ESEAL_DATABASE_URL`, `ESEAL_DATABASE_SCHEMA`, `ESEAL_DATA_DIR`, `ESEAL_PUBLIC_URL`,
     /// `ESEAL_VAULT_MASTER_KEY`, `ESEAL_CA_SEED`, `ESEAL_TRUST_ANCHORS` (`:`-separated),
-    /// `ESEAL_SMS_SENDER`, `ESEAL_UPLOAD_LIMIT` (bytes), `ESEAL_OPERATOR` (`name:password`).
+    /// `ESEAL_SMS_SENDER`, `ESEAL_UPLOAD_LIMIT` (bytes), `ESEAL_OPERATOR` (`name:password`),
+    /// `ESEAL_DEV_CAPTCHA_ANSWERS` (`1`: development only).
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = get("ESEAL_LISTEN") {
             self.listen = v.parse().map_err(|e| ConfigError::Invalid {
@@ -192,6 +204,12 @@ impl Config {
         }
         if let Some(v) = get("ESEAL_DATABASE_URL") {
             self.database_url = v;
+        }
+        if let Some(v) = get("ESEAL_DATABASE_SCHEMA") {
+            self.database_schema = v;
+        }
+        if let Some(v) = get("ESEAL_DEV_CAPTCHA_ANSWERS") {
+            self.dev.captcha_answers = v == "1" || v == "true";
         }
         if let Some(v) = get("ESEAL_DATA_DIR") {
             self.data_dir = v.into();

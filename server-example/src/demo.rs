@@ -200,7 +200,7 @@ pub fn seed(st: &AppState) -> ApiResult<String> {
     );
     for (name, phone, _, role) in STAFF {
         let r = role
-            .map(|r| crate::api::views::role_zh(r))
+            .map(crate::api::views::role_zh)
             .unwrap_or("公务人员 (seal user)");
         let _ = writeln!(out, "    {phone}  {name}  {r}");
     }

@@ -24,6 +24,8 @@ pub mod ns {
     pub const SIGN_LOCK: &str = "sign_lock";
     /// Messages of the development SMS sender (owner = phone).
     pub const DEV_SMS: &str = "dev_sms";
+    /// Captcha answers, kept only with `dev.captcha_answers` on.
+    pub const DEV_CAPTCHA: &str = "dev_captcha";
 }
 
 /// One entry.

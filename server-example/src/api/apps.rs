@@ -52,6 +52,30 @@ impl From<AppRequest> for AppInput {
     }
 }
 
+fn check_app(b: &AppRequest) -> ApiResult<()> {
+    super::check::text("name", &b.name, 50)?;
+    if let Some(p) = b.phone.as_deref().filter(|p| !p.trim().is_empty()) {
+        super::check::phone("phone", p)?;
+    }
+    if let Some(e) = b.email.as_deref().filter(|e| !e.trim().is_empty()) {
+        super::check::email("email", e)?;
+    }
+    if let Some(k) = b.public_key.as_deref().filter(|k| !k.trim().is_empty()) {
+        eseal::platform::openapi::parse_app_public_key(k)
+            .map_err(|e| crate::error::ApiError::from(e).with_field("public_key"))?;
+    }
+    for ip in &b.ip_whitelist {
+        if ip.trim().parse::<std::net::IpAddr>().is_err() {
+            return Err(crate::error::ApiError::bad_request(
+                "ip_whitelist",
+                "IP 白名单中有无效地址",
+                format!("{ip:?} is not an IP address"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The unit's apps (everyone may view; secrets are not listed).
 #[utoipa::path(get, path = "/api/v1/apps", tag = "apps", responses(
     (status = 200, body = Vec<AppView>),
@@ -82,6 +106,7 @@ async fn create_app(
     auth: Auth,
     ApiJson(b): ApiJson<AppRequest>,
 ) -> ApiResult<(axum::http::StatusCode, Json<AppView>)> {
+    check_app(&b)?;
     st.blocking(move |s| {
         let a = s.platform.create_app(&auth.session, &b.into())?;
         Ok((axum::http::StatusCode::CREATED, Json(a.into())))
@@ -132,6 +157,7 @@ async fn edit_app(
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<AppRequest>,
 ) -> ApiResult<Json<AppView>> {
+    check_app(&b)?;
     st.blocking(move |s| {
         Ok(Json(
             s.platform.edit_app(&auth.session, &id, &b.into())?.into(),

@@ -34,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(session))
         .routes(routes!(dev_sms))
+        .routes(routes!(dev_captcha))
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -94,6 +95,17 @@ async fn captcha(State(st): State<AppState>) -> ApiResult<Json<CaptchaView>> {
     st.blocking(|s| {
         let (id, answer) = s.platform.issue_captcha()?;
         let png = crate::captcha::render(&answer).map_err(ApiError::internal)?;
+        if s.cfg.dev.captcha_answers {
+            s.db.kv_put(
+                ns::DEV_CAPTCHA,
+                &KvEntry {
+                    id: id.clone(),
+                    owner: String::new(),
+                    body: answer.clone(),
+                    expires: Some(s.clock.now() + eseal::platform::CAPTCHA_TTL),
+                },
+            )?;
+        }
         Ok(Json(CaptchaView {
             captcha_id: id,
             image: format!("data:image/png;base64,{}", b64().encode(png)),
@@ -140,6 +152,7 @@ async fn send_sms_code(
     ApiJson(b): ApiJson<SmsCodeRequest>,
 ) -> ApiResult<Response> {
     let p = purpose("purpose", &b.purpose)?;
+    super::check::phone("phone", &b.phone)?;
     if !matches!(p, SmsPurpose::Login | SmsPurpose::ResetPassword) {
         return Err(ApiError::bad_request(
             "purpose",
@@ -491,6 +504,34 @@ async fn dev_sms(
                 .collect();
         v.reverse();
         Ok(Json(v))
+    })
+    .await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DevCaptchaView {
+    pub answer: String,
+}
+
+/// Development only (`dev.captcha_answers`): the answer of a captcha, for automated tests of
+/// the SMS sign-in. 404 when off.
+#[utoipa::path(get, path = "/api/v1/dev/captcha/{id}", tag = "auth", params(("id" = String, Path)), responses(
+    (status = 200, body = DevCaptchaView),
+    (status = 404, body = crate::error::Problem, content_type = "application/problem+json")
+))]
+async fn dev_captcha(
+    State(st): State<AppState>,
+    super::ApiPath(id): super::ApiPath<String>,
+) -> ApiResult<Json<DevCaptchaView>> {
+    if !st.cfg.dev.captcha_answers {
+        return Err(ApiError::not_found(
+            "captcha answers are not told (dev.captcha_answers is off)",
+        ));
+    }
+    st.blocking(move |s| {
+        s.db.kv_get(ns::DEV_CAPTCHA, &id, s.clock.now())?
+            .map(|e| Json(DevCaptchaView { answer: e.body }))
+            .ok_or_else(|| ApiError::not_found("no such captcha"))
     })
     .await
 }

@@ -416,6 +416,10 @@ async fn apply_personal_signature(
     auth: Auth,
     ApiJson(b): ApiJson<PersonalSignatureApplication>,
 ) -> ApiResult<(axum::http::StatusCode, Json<SealView>)> {
+    super::check::text("name", &b.name, 50)?;
+    super::check::text("handler_name", &b.handler_name, 50)?;
+    super::check::phone("handler_phone", &b.handler_phone)?;
+    super::check::id_number("handler_id_number", &b.handler_id_number)?;
     st.blocking(move |s| {
         let sig = s
             .platform

@@ -310,3 +310,28 @@ pub fn check_id(field: &str, v: &str) -> Result<(), ApiError> {
     }
     Ok(())
 }
+
+/// Field checks made before the platform's, so a refusal names the request field at fault
+/// (the platform's own messages name the rule, not the JSON member).
+pub mod check {
+    use eseal::platform::validate;
+
+    use crate::error::{ApiError, ApiResult};
+
+    fn at(field: &str, r: Result<impl Sized, eseal::platform::PlatformError>) -> ApiResult<()> {
+        r.map(|_| ())
+            .map_err(|e| ApiError::from(e).with_field(field))
+    }
+    pub fn phone(field: &str, v: &str) -> ApiResult<()> {
+        at(field, validate::check_phone(v))
+    }
+    pub fn id_number(field: &str, v: &str) -> ApiResult<()> {
+        at(field, validate::check_id_number(v))
+    }
+    pub fn email(field: &str, v: &str) -> ApiResult<()> {
+        at(field, validate::check_email(v))
+    }
+    pub fn text(field: &str, v: &str, max: usize) -> ApiResult<()> {
+        at(field, validate::check_text(field, v, max))
+    }
+}

@@ -147,6 +147,10 @@ async fn apply_seal(
             ));
         }
     };
+    super::check::text("name", &b.name, 50)?;
+    super::check::text("handler_name", &b.handler_name, 50)?;
+    super::check::phone("handler_phone", &b.handler_phone)?;
+    super::check::id_number("handler_id_number", &b.handler_id_number)?;
     let (format, picture) = match (&b.picture, &b.generated) {
         (Some(pic), None) => decode_picture("picture", pic)?,
         (None, Some(g)) => {

@@ -95,6 +95,9 @@ async fn add_staff(
     auth: Auth,
     ApiJson(b): ApiJson<NewStaff>,
 ) -> ApiResult<(axum::http::StatusCode, Json<StaffView>)> {
+    super::check::text("name", &b.name, 50)?;
+    super::check::phone("phone", &b.phone)?;
+    super::check::id_number("id_number", &b.id_number)?;
     st.blocking(move |s| {
         let v = s
             .platform
@@ -143,6 +146,9 @@ async fn edit_staff(
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<EditStaff>,
 ) -> ApiResult<Json<StaffView>> {
+    super::check::text("name", &b.name, 50)?;
+    super::check::phone("phone", &b.phone)?;
+    super::check::id_number("id_number", &b.id_number)?;
     st.blocking(move |s| {
         let v = s.platform.edit_staff(
             &auth.session,
