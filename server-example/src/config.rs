@@ -87,12 +87,8 @@ pub struct Limits {
     pub upload_bytes: u64,
     /// Largest JSON body (bytes).
     pub json_bytes: usize,
-    /// Request timeout (seconds) for everything but uploads and signing.
-    pub request_timeout_secs: u64,
-    /// Timeout of uploads and signings (seconds).
+    /// Longest a request may take (seconds): uploads of the largest files and signings.
     pub long_request_timeout_secs: u64,
-    /// Pages rendered for previews at most (a preview beyond is refused).
-    pub preview_pages: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,9 +143,7 @@ impl Default for Limits {
         Limits {
             upload_bytes: 100 * 1024 * 1024,
             json_bytes: 2 * 1024 * 1024,
-            request_timeout_secs: 30,
             long_request_timeout_secs: 600,
-            preview_pages: 2000,
         }
     }
 }
@@ -354,5 +348,16 @@ mod tests {
         assert!(master_key(&"ab".repeat(32)).is_ok());
         assert!(master_key("abcd").is_err());
         assert!(master_key(&"zz".repeat(32)).is_err());
+    }
+}
+
+#[cfg(test)]
+mod sample_file {
+    #[test]
+    fn the_sample_configuration_parses() {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("eseal-server.sample.toml");
+        let c = super::Config::load(Some(&p)).expect("sample config");
+        assert_eq!(c.listen.port(), 8080);
+        assert_eq!(c.limits.upload_bytes, 100 * 1024 * 1024);
     }
 }

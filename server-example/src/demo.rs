@@ -165,6 +165,15 @@ pub fn seed(st: &AppState) -> ApiResult<String> {
         .create(&ukey_file)
         .map_err(e)?;
     }
+    // Sample documents to upload (README's curl examples).
+    for (name, bytes) in [
+        ("sample.pdf", eseal::samples::sample_pdf(3, "eseal sample")),
+        ("sample.ofd", eseal::samples::sample_ofd(3, "eseal sample")),
+    ] {
+        if !demo_dir.join(name).exists() {
+            eseal::fs::write_atomic(&demo_dir.join(name), &[&bytes]).map_err(e)?;
+        }
+    }
     eseal::fs::write_atomic(
         &demo_dir.join("platform-root.pem"),
         &[s.ca.root.cert.to_pem().as_bytes()],

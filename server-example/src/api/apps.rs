@@ -38,16 +38,16 @@ pub struct AppRequest {
     pub ip_whitelist: Vec<String>,
 }
 
-impl From<AppRequest> for AppInput {
-    fn from(b: AppRequest) -> Self {
-        let opt = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
+impl AppRequest {
+    fn input(&self) -> AppInput {
+        let opt = |s: &Option<String>| s.clone().filter(|v| !v.trim().is_empty());
         AppInput {
-            name: b.name,
-            contact: opt(b.contact),
-            phone: opt(b.phone),
-            email: opt(b.email),
-            public_key_b64: opt(b.public_key),
-            ip_whitelist: b.ip_whitelist,
+            name: self.name.clone(),
+            contact: opt(&self.contact),
+            phone: opt(&self.phone),
+            email: opt(&self.email),
+            public_key_b64: opt(&self.public_key),
+            ip_whitelist: self.ip_whitelist.clone(),
         }
     }
 }
@@ -106,9 +106,11 @@ async fn create_app(
     auth: Auth,
     ApiJson(b): ApiJson<AppRequest>,
 ) -> ApiResult<(axum::http::StatusCode, Json<AppView>)> {
-    check_app(&b)?;
     st.blocking(move |s| {
-        let a = s.platform.create_app(&auth.session, &b.into())?;
+        let a = s
+            .platform
+            .create_app(&auth.session, &b.input())
+            .map_err(|e| super::check::name_field(e, || check_app(&b)))?;
         Ok((axum::http::StatusCode::CREATED, Json(a.into())))
     })
     .await
@@ -157,11 +159,12 @@ async fn edit_app(
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<AppRequest>,
 ) -> ApiResult<Json<AppView>> {
-    check_app(&b)?;
     st.blocking(move |s| {
-        Ok(Json(
-            s.platform.edit_app(&auth.session, &id, &b.into())?.into(),
-        ))
+        let a = s
+            .platform
+            .edit_app(&auth.session, &id, &b.input())
+            .map_err(|e| super::check::name_field(e, || check_app(&b)))?;
+        Ok(Json(a.into()))
     })
     .await
 }

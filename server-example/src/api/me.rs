@@ -416,11 +416,17 @@ async fn apply_personal_signature(
     auth: Auth,
     ApiJson(b): ApiJson<PersonalSignatureApplication>,
 ) -> ApiResult<(axum::http::StatusCode, Json<SealView>)> {
-    super::check::text("name", &b.name, 50)?;
-    super::check::text("handler_name", &b.handler_name, 50)?;
-    super::check::phone("handler_phone", &b.handler_phone)?;
-    super::check::id_number("handler_id_number", &b.handler_id_number)?;
     st.blocking(move |s| {
+        // The matrix first (the picture below is read from the caller's own signature).
+        if !s
+            .platform
+            .may(&auth.session, p::Action::ApplyPersonalUkeySignature)?
+        {
+            return Err(p::PlatformError::Forbidden(
+                "ApplyPersonalUkeySignature needs one of the roles allowed for it".into(),
+            )
+            .into());
+        }
         let sig = s
             .platform
             .personal_signature(&auth.session)?
@@ -432,17 +438,27 @@ async fn apply_personal_signature(
         let (ct, picture) = signature_png(&sig)?;
         let a = SealApplication {
             kind: p::SealKind::PersonalUkey,
-            name: b.name,
+            name: b.name.clone(),
             seal_type: 3,
-            handler_name: b.handler_name,
-            handler_phone: b.handler_phone,
-            handler_id_number: b.handler_id_number,
+            handler_name: b.handler_name.clone(),
+            handler_phone: b.handler_phone.clone(),
+            handler_id_number: b.handler_id_number.clone(),
             picture,
             picture_format: ct.trim_start_matches("image/").replace("jpeg", "jpg"),
             width_mm: 0,
             height_mm: 0,
         };
-        let seal = s.platform.apply_personal_ukey_signature(&auth.session, a)?;
+        let seal = s
+            .platform
+            .apply_personal_ukey_signature(&auth.session, a)
+            .map_err(|e| {
+                super::check::name_field(e, || {
+                    super::check::text("name", &b.name, 50)?;
+                    super::check::text("handler_name", &b.handler_name, 50)?;
+                    super::check::phone("handler_phone", &b.handler_phone)?;
+                    super::check::id_number("handler_id_number", &b.handler_id_number)
+                })
+            })?;
         Ok((
             axum::http::StatusCode::CREATED,
             Json(SealView::new(seal, s.clock.now())),

@@ -311,9 +311,22 @@ pub fn check_id(field: &str, v: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Field checks made before the platform's, so a refusal names the request field at fault
-/// (the platform's own messages name the rule, not the JSON member).
+/// Field checks that name the request field at fault when the platform refused the input
+/// (its messages name the rule, not the JSON member). They run after the platform's refusal,
+/// so the permission matrix is always checked first (403 before 400).
 pub mod check {
+    /// Names the field of an `invalid_input` refusal by re-running the field checks.
+    pub fn name_field(e: impl Into<ApiError>, checks: impl FnOnce() -> ApiResult<()>) -> ApiError {
+        let mut e = e.into();
+        if e.code == "invalid_input"
+            && e.field.is_none()
+            && let Err(f) = checks()
+        {
+            e.field = f.field;
+        }
+        e
+    }
+
     use eseal::platform::validate;
 
     use crate::error::{ApiError, ApiResult};

@@ -147,10 +147,22 @@ async fn apply_seal(
             ));
         }
     };
-    super::check::text("name", &b.name, 50)?;
-    super::check::text("handler_name", &b.handler_name, 50)?;
-    super::check::phone("handler_phone", &b.handler_phone)?;
-    super::check::id_number("handler_id_number", &b.handler_id_number)?;
+    // The matrix before the picture is decoded or drawn.
+    let action = if kind == p::SealKind::Ukey {
+        p::Action::ApplyUkeySeal
+    } else {
+        p::Action::ApplyCloudSeal
+    };
+    let sess = auth.session.clone();
+    if !st
+        .blocking(move |s| Ok(s.platform.may(&sess, action)?))
+        .await?
+    {
+        return Err(p::PlatformError::Forbidden(format!(
+            "{action:?} needs one of the roles allowed for it"
+        ))
+        .into());
+    }
     let (format, picture) = match (&b.picture, &b.generated) {
         (Some(pic), None) => decode_picture("picture", pic)?,
         (None, Some(g)) => {
@@ -179,21 +191,31 @@ async fn apply_seal(
         }
     };
     st.blocking(move |s| {
-        let seal = s.platform.apply_seal(
-            &auth.session,
-            SealApplication {
-                kind,
-                name: b.name,
-                seal_type: b.seal_type,
-                handler_name: b.handler_name,
-                handler_phone: b.handler_phone,
-                handler_id_number: b.handler_id_number,
-                picture,
-                picture_format: format,
-                width_mm: b.width_mm,
-                height_mm: b.height_mm,
-            },
-        )?;
+        let seal = s
+            .platform
+            .apply_seal(
+                &auth.session,
+                SealApplication {
+                    kind,
+                    name: b.name.clone(),
+                    seal_type: b.seal_type,
+                    handler_name: b.handler_name.clone(),
+                    handler_phone: b.handler_phone.clone(),
+                    handler_id_number: b.handler_id_number.clone(),
+                    picture,
+                    picture_format: format,
+                    width_mm: b.width_mm,
+                    height_mm: b.height_mm,
+                },
+            )
+            .map_err(|e| {
+                super::check::name_field(e, || {
+                    super::check::text("name", &b.name, 50)?;
+                    super::check::text("handler_name", &b.handler_name, 50)?;
+                    super::check::phone("handler_phone", &b.handler_phone)?;
+                    super::check::id_number("handler_id_number", &b.handler_id_number)
+                })
+            })?;
         Ok((
             axum::http::StatusCode::CREATED,
             Json(SealView::new(seal, s.clock.now())),

@@ -95,16 +95,22 @@ async fn add_staff(
     auth: Auth,
     ApiJson(b): ApiJson<NewStaff>,
 ) -> ApiResult<(axum::http::StatusCode, Json<StaffView>)> {
-    super::check::text("name", &b.name, 50)?;
-    super::check::phone("phone", &b.phone)?;
-    super::check::id_number("id_number", &b.id_number)?;
     st.blocking(move |s| {
         let v = s
             .platform
-            .add_staff(&auth.session, &b.name, &b.phone, &b.id_number)?;
+            .add_staff(&auth.session, &b.name, &b.phone, &b.id_number)
+            .map_err(|e| {
+                super::check::name_field(e, || staff_fields(&b.name, &b.phone, &b.id_number))
+            })?;
         Ok((axum::http::StatusCode::CREATED, Json(v.into())))
     })
     .await
+}
+
+fn staff_fields(name: &str, phone: &str, id_number: &str) -> ApiResult<()> {
+    super::check::text("name", name, 50)?;
+    super::check::phone("phone", phone)?;
+    super::check::id_number("id_number", id_number)
 }
 
 /// One staff member.
@@ -146,18 +152,20 @@ async fn edit_staff(
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<EditStaff>,
 ) -> ApiResult<Json<StaffView>> {
-    super::check::text("name", &b.name, 50)?;
-    super::check::phone("phone", &b.phone)?;
-    super::check::id_number("id_number", &b.id_number)?;
     st.blocking(move |s| {
-        let v = s.platform.edit_staff(
-            &auth.session,
-            &id,
-            &b.name,
-            &b.phone,
-            &b.id_number,
-            b.resigned,
-        )?;
+        let v = s
+            .platform
+            .edit_staff(
+                &auth.session,
+                &id,
+                &b.name,
+                &b.phone,
+                &b.id_number,
+                b.resigned,
+            )
+            .map_err(|e| {
+                super::check::name_field(e, || staff_fields(&b.name, &b.phone, &b.id_number))
+            })?;
         Ok(Json(v.into()))
     })
     .await

@@ -58,26 +58,32 @@ async fn apply_certificate(
     auth: Auth,
     ApiJson(b): ApiJson<CertApplicationRequest>,
 ) -> ApiResult<Json<CertApplicationView>> {
-    super::check::text("handler_name", &b.handler_name, 50)?;
-    super::check::id_number("handler_id_number", &b.handler_id_number)?;
-    super::check::phone("handler_phone", &b.handler_phone)?;
-    super::check::email("handler_email", &b.handler_email)?;
-    if !b.agreement_accepted {
-        return Err(crate::error::ApiError::bad_request(
-            "agreement_accepted",
-            "须阅读并同意《数字证书订户协议》",
-            "the subscriber agreement must be accepted",
-        ));
-    }
     st.blocking(move |s| {
-        s.platform.apply_unit_cert(
-            &auth.session,
-            &b.handler_name,
-            &b.handler_id_number,
-            &b.handler_phone,
-            &b.handler_email,
-            b.agreement_accepted,
-        )?;
+        s.platform
+            .apply_unit_cert(
+                &auth.session,
+                &b.handler_name,
+                &b.handler_id_number,
+                &b.handler_phone,
+                &b.handler_email,
+                b.agreement_accepted,
+            )
+            .map_err(|e| {
+                super::check::name_field(e, || {
+                    super::check::text("handler_name", &b.handler_name, 50)?;
+                    super::check::id_number("handler_id_number", &b.handler_id_number)?;
+                    super::check::phone("handler_phone", &b.handler_phone)?;
+                    super::check::email("handler_email", &b.handler_email)?;
+                    if !b.agreement_accepted {
+                        return Err(crate::error::ApiError::bad_request(
+                            "agreement_accepted",
+                            "须阅读并同意《数字证书订户协议》",
+                            "the subscriber agreement must be accepted",
+                        ));
+                    }
+                    Ok(())
+                })
+            })?;
         let a = s
             .platform
             .unit_cert_application(&auth.session)?
