@@ -467,3 +467,41 @@ pub fn pdf_preview(s: &Inner, d: &DocRecord, n: u32, signed: bool) -> ApiResult<
     let _ = std::fs::remove_file(&png_path);
     r
 }
+
+/// Removes what a killed process left behind: temporary uploads and previews older than
+/// `age` (no request lives that long, so none is in use — also by another server sharing the
+/// folder), and document folders holding nothing else. Signed files are written by
+/// `eseal::fs`, which removes its own stale temporaries.
+pub fn sweep(docs_dir: &Path, age: std::time::Duration) {
+    let old = |p: &Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|e| e > age)
+    };
+    let Ok(dirs) = std::fs::read_dir(docs_dir) else {
+        return;
+    };
+    for d in dirs.flatten() {
+        let dir = d.path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let mut others = 0;
+        for f in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            let temporary = name.starts_with(".upload-") || name.starts_with(".preview-");
+            if temporary && old(&f.path()) {
+                if std::fs::remove_file(f.path()).is_ok() {
+                    tracing::info!(file = %f.path().display(), "removed a stale temporary file");
+                }
+            } else {
+                others += 1;
+            }
+        }
+        if others == 0 && old(&dir) && dir.file_name().is_some_and(|n| n != ".verify") {
+            let _ = std::fs::remove_dir(&dir);
+        }
+    }
+}

@@ -129,6 +129,10 @@ impl AppState {
         make_dir(&cfg.data_dir)?;
         let docs_dir = cfg.data_dir.join("documents");
         make_dir(&docs_dir)?;
+        crate::documents::sweep(
+            &docs_dir,
+            std::time::Duration::from_secs(cfg.limits.long_request_timeout_secs + 60),
+        );
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let (store, db): (Arc<dyn Store>, Arc<dyn ServerStore>) = match cfg.database()? {
             Database::Sqlite(path) => {
