@@ -247,12 +247,17 @@ fn placement_err(field: &str, en: String) -> ApiError {
 }
 
 /// Checks the request against the document: pages exist, stamps lie on the page.
-pub fn check_request(d: &DocRecord, r: &SignRequest) -> ApiResult<usize> {
-    if r.seals.is_empty() || r.seals.len() > 20 {
+pub fn check_request(
+    d: &DocRecord,
+    seals: &[SealUse],
+    qr: &Option<QrPlacement>,
+    credential: &CredentialInput,
+) -> ApiResult<usize> {
+    if seals.is_empty() || seals.len() > 20 {
         return Err(placement_err("seals", "give 1 to 20 seals".into()));
     }
     let mut signatures = 0;
-    for (i, u) in r.seals.iter().enumerate() {
+    for (i, u) in seals.iter().enumerate() {
         crate::api::check_id("seal_id", &u.seal_id)?;
         if u.stamps.is_empty() && !u.cross_page {
             return Err(placement_err(
@@ -300,7 +305,7 @@ pub fn check_request(d: &DocRecord, r: &SignRequest) -> ApiResult<usize> {
             FileFormat::Ofd => 1,
         };
     }
-    if let Some(q) = &r.qr {
+    if let Some(q) = qr {
         let Some(&(w, h)) = d.pages.get((q.page as usize).wrapping_sub(1)) else {
             return Err(placement_err(
                 "qr.page",
@@ -323,7 +328,7 @@ pub fn check_request(d: &DocRecord, r: &SignRequest) -> ApiResult<usize> {
             ));
         }
     }
-    if matches!(r.credential, CredentialInput::SmsCode { .. }) && signatures > 1 {
+    if matches!(credential, CredentialInput::SmsCode { .. }) && signatures > 1 {
         return Err(ApiError::bad_request(
             "credential",
             "短信验证码只能签署一处印章；多处签署请使用签署密码",
@@ -411,6 +416,145 @@ pub struct SignOutcome {
     pub verdict: String,
 }
 
+/// One seal to apply: where, the platform seal, its GB/T 38540 seal, and who signs.
+pub struct Applied<'a> {
+    pub place: &'a SealUse,
+    pub seal: &'a p::Seal,
+    pub ses: &'a ses::Seal,
+    pub signer: &'a dyn Signer,
+}
+
+/// Applies the seals to `input` in order (one PDF signature per stamp and cross-page seal;
+/// one OFD signature per seal with all its stamps), the QR code with the first. The same
+/// inputs and time give the same bytes to sign, which deferred signing relies on.
+pub fn apply(
+    d: &DocRecord,
+    input: Vec<u8>,
+    applied: &[Applied<'_>],
+    qr: Option<&(QrPlacement, Vec<u8>)>,
+    now: Time,
+) -> Result<Vec<u8>, String> {
+    match d.format {
+        FileFormat::Pdf => {
+            let mut reqs = vec![];
+            for a in applied {
+                let png = seal_png(a.seal).map_err(|e| e.detail)?;
+                let (w, h) = (f64::from(a.seal.width_mm), f64::from(a.seal.height_mm));
+                let mut places = vec![];
+                // The cross-page seal first: its page strips are then covered by the later
+                // signatures instead of drawing over pages signed before them.
+                if a.place.cross_page {
+                    places.push(eseal::pdf::Placement::CrossPage {
+                        first: None,
+                        last: None,
+                        width: pt(w),
+                        height: pt(h),
+                        centre_y: None,
+                    });
+                }
+                for st in &a.place.stamps {
+                    let page_h = d.pages[(st.page - 1) as usize].1;
+                    places.push(eseal::pdf::Placement::Stamp {
+                        page: st.page,
+                        x: pt(st.x_mm),
+                        y: pt(page_h - st.y_mm - h),
+                        width: pt(w),
+                        height: pt(h),
+                    });
+                }
+                for pl in places {
+                    let mut r = eseal::pdf::SignRequest::new(
+                        eseal::pdf::Credential::Seal {
+                            seal: a.ses,
+                            signer: a.signer,
+                        },
+                        pl,
+                        now,
+                    );
+                    r.picture = Some(png.clone());
+                    if reqs.is_empty()
+                        && let Some((q, qpng)) = qr
+                    {
+                        let page_h = d.pages[(q.page - 1) as usize].1;
+                        let size = q.size_mm.unwrap_or(20.0);
+                        r.qr = Some(eseal::pdf::QrCode {
+                            png: qpng.clone(),
+                            page: q.page,
+                            x: pt(q.x_mm),
+                            y: pt(page_h - q.y_mm - size),
+                            size: pt(size),
+                        });
+                    }
+                    reqs.push(r);
+                }
+            }
+            eseal::pdf::sign(&input, &reqs).map_err(|e| e.to_string())
+        }
+        FileFormat::Ofd => {
+            let mut current = input;
+            for (i, a) in applied.iter().enumerate() {
+                let (w, h) = (f64::from(a.seal.width_mm), f64::from(a.seal.height_mm));
+                let mut r = eseal::ofd::SignRequest::new(eseal::ofd::SignKind::Seal(a.ses), now);
+                for st in &a.place.stamps {
+                    r.placements.push(eseal::ofd::Placement::Stamp {
+                        page: st.page as usize,
+                        x_mm: st.x_mm,
+                        y_mm: st.y_mm,
+                        width_mm: Some(w),
+                        height_mm: Some(h),
+                    });
+                }
+                if a.place.cross_page {
+                    r.placements.push(eseal::ofd::Placement::CrossPage {
+                        pages: None,
+                        y_mm: None,
+                        width_mm: Some(w),
+                        height_mm: Some(h),
+                    });
+                }
+                if i == 0
+                    && let Some((q, qpng)) = qr
+                {
+                    r.qr = Some(eseal::ofd::QrCode {
+                        png: qpng.clone(),
+                        page: q.page as usize,
+                        x_mm: q.x_mm,
+                        y_mm: q.y_mm,
+                        size_mm: q.size_mm.unwrap_or(20.0),
+                    });
+                }
+                let pkg = eseal::ofd::Package::from_bytes(current).map_err(|e| e.to_string())?;
+                current = eseal::ofd::sign(&pkg, a.signer, &r).map_err(|e| e.to_string())?;
+            }
+            Ok(current)
+        }
+    }
+}
+
+fn qr_of(
+    s: &Inner,
+    d: &DocRecord,
+    qr: &Option<QrPlacement>,
+) -> ApiResult<Option<(QrPlacement, Vec<u8>)>> {
+    Ok(match qr {
+        Some(q) => Some((q.clone(), qr_png(s, d, q.size_mm.unwrap_or(20.0))?)),
+        None => None,
+    })
+}
+
+fn ukey_seal_refused(seal: &p::Seal) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::CONFLICT,
+        "ukey_seal",
+        "UKey seals sign in the UKey",
+        "UKey 印章须通过证书助手在 UKey 中签署（见 /sign/prepare）",
+        format!(
+            "seal {} is a UKey seal: use POST /api/v1/documents/{{id}}/sign/prepare",
+            seal.id
+        ),
+    )
+}
+
 /// Signs document `d` with cloud seals (blocking). Every signature, or none: the signed file
 /// is written atomically after all signatures are made.
 pub fn sign_document(
@@ -419,7 +563,7 @@ pub fn sign_document(
     d: &mut DocRecord,
     req: SignRequest,
 ) -> ApiResult<SignOutcome> {
-    let count = check_request(d, &req)?;
+    let count = check_request(d, &req.seals, &req.qr, &req.credential)?;
     let _lock = SignLock::take(s, &d.id)?;
     let input = std::fs::read(documents::current_path(s, d))
         .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -429,16 +573,7 @@ pub fn sign_document(
     for u in &req.seals {
         let seal = s.platform.seal(session, &u.seal_id)?;
         if seal.kind != p::SealKind::Cloud {
-            return Err(ApiError::new(
-                axum::http::StatusCode::CONFLICT,
-                "ukey_seal",
-                "UKey seals sign in the UKey",
-                "UKey 印章须通过证书助手在 UKey 中签署（见 /sign/prepare）",
-                format!(
-                    "seal {} is a UKey seal: use POST /api/v1/documents/{{id}}/sign/prepare",
-                    seal.id
-                ),
-            ));
+            return Err(ukey_seal_refused(&seal));
         }
         let cert = cloud_cert(s, &seal)?;
         let ses_seal = make_ses_seal(s, &seal, &cert)?;
@@ -452,123 +587,20 @@ pub fn sign_document(
         };
         prepared.push((u, seal, ses_seal, signer));
     }
-    let now = Time::now();
-    let qr = match &req.qr {
-        Some(q) => Some((q.clone(), qr_png(s, d, q.size_mm.unwrap_or(20.0))?)),
-        None => None,
-    };
-    let signed = match d.format {
-        FileFormat::Pdf => {
-            let mut reqs = vec![];
-            let pngs: Vec<Vec<u8>> = prepared
-                .iter()
-                .map(|(_, seal, _, _)| seal_png(seal))
-                .collect::<ApiResult<_>>()?;
-            for (i, (u, seal, ses_seal, signer)) in prepared.iter().enumerate() {
-                let (w, h) = (f64::from(seal.width_mm), f64::from(seal.height_mm));
-                let mut places = vec![];
-                // The cross-page seal first: its page strips are then covered by the later
-                // signatures instead of drawing over pages signed before them.
-                if u.cross_page {
-                    places.push(eseal::pdf::Placement::CrossPage {
-                        first: None,
-                        last: None,
-                        width: pt(w),
-                        height: pt(h),
-                        centre_y: None,
-                    });
-                }
-                for st in &u.stamps {
-                    let page_h = d.pages[(st.page - 1) as usize].1;
-                    places.push(eseal::pdf::Placement::Stamp {
-                        page: st.page,
-                        x: pt(st.x_mm),
-                        y: pt(page_h - st.y_mm - h),
-                        width: pt(w),
-                        height: pt(h),
-                    });
-                }
-                for pl in places {
-                    let mut r = eseal::pdf::SignRequest::new(
-                        eseal::pdf::Credential::Seal {
-                            seal: ses_seal,
-                            signer,
-                        },
-                        pl,
-                        now,
-                    );
-                    r.picture = Some(pngs[i].clone());
-                    if reqs.is_empty()
-                        && let Some((q, png)) = &qr
-                    {
-                        let page_h = d.pages[(q.page - 1) as usize].1;
-                        let size = q.size_mm.unwrap_or(20.0);
-                        r.qr = Some(eseal::pdf::QrCode {
-                            png: png.clone(),
-                            page: q.page,
-                            x: pt(q.x_mm),
-                            y: pt(page_h - q.y_mm - size),
-                            size: pt(size),
-                        });
-                    }
-                    reqs.push(r);
-                }
-            }
-            eseal::pdf::sign(&input, &reqs)
-                .map_err(|e| sign_error(&prepared_refusal(&prepared), e.to_string()))?
-        }
-        FileFormat::Ofd => {
-            let mut current = input;
-            for (i, (u, seal, ses_seal, signer)) in prepared.iter().enumerate() {
-                let mut r = eseal::ofd::SignRequest::new(eseal::ofd::SignKind::Seal(ses_seal), now);
-                for st in &u.stamps {
-                    r.placements.push(eseal::ofd::Placement::Stamp {
-                        page: st.page as usize,
-                        x_mm: st.x_mm,
-                        y_mm: st.y_mm,
-                        width_mm: Some(f64::from(seal.width_mm)),
-                        height_mm: Some(f64::from(seal.height_mm)),
-                    });
-                }
-                if u.cross_page {
-                    r.placements.push(eseal::ofd::Placement::CrossPage {
-                        pages: None,
-                        y_mm: None,
-                        width_mm: Some(f64::from(seal.width_mm)),
-                        height_mm: Some(f64::from(seal.height_mm)),
-                    });
-                }
-                if i == 0
-                    && let Some((q, png)) = &qr
-                {
-                    r.qr = Some(eseal::ofd::QrCode {
-                        png: png.clone(),
-                        page: q.page as usize,
-                        x_mm: q.x_mm,
-                        y_mm: q.y_mm,
-                        size_mm: q.size_mm.unwrap_or(20.0),
-                    });
-                }
-                let pkg = eseal::ofd::Package::from_bytes(current).map_err(|e| {
-                    ApiError::bad_request("document", "OFD 无法读取", e.to_string())
-                })?;
-                current = eseal::ofd::sign(&pkg, signer, &r)
-                    .map_err(|e| sign_error(&prepared_refusal(&prepared), e.to_string()))?;
-            }
-            current
-        }
-    };
-    finish(
-        s,
-        session,
-        d,
-        signed,
-        &prepared
-            .iter()
-            .map(|x| x.1.name.clone())
-            .collect::<Vec<_>>(),
-        count,
-    )
+    let qr = qr_of(s, d, &req.qr)?;
+    let applied: Vec<Applied<'_>> = prepared
+        .iter()
+        .map(|(u, seal, ses, signer)| Applied {
+            place: u,
+            seal,
+            ses,
+            signer,
+        })
+        .collect();
+    let signed = apply(d, input, &applied, qr.as_ref(), Time::now())
+        .map_err(|e| sign_error(&prepared_refusal(&prepared), e))?;
+    let names: Vec<String> = prepared.iter().map(|x| x.1.name.clone()).collect();
+    finish(s, session, d, signed, &names, count)
 }
 
 fn prepared_refusal(
@@ -721,4 +753,319 @@ pub fn report_json(r: &VerificationReport, strict: bool) -> serde_json::Value {
     v["verdict"] = serde_json::to_value(r.verdict()).unwrap_or_default();
     v["exit_code"] = r.exit_code(strict).into();
     v
+}
+
+// ------------------------------------------------------------------ deferred (UKey) signing
+
+/// Lifetime of a prepared UKey signing.
+pub const PENDING_TTL: i64 = 600;
+
+/// A UKey signing in progress: the request, the digests signed so far by the UKey (through
+/// the agent) and the next one to sign. Signing is replayed from the start each round with
+/// the same time, so the bytes to sign are the same; each round stops at the first digest
+/// that has no signature yet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Pending {
+    doc: String,
+    owner: String,
+    /// SM3 of the document version being signed (a change in between voids the signing).
+    base_sm3: String,
+    seals: Vec<SealUse>,
+    qr: Option<QrPlacement>,
+    /// The UKey's signing certificate (DER, base64).
+    cert: String,
+    time: i64,
+    total: usize,
+    /// (e hex, signature DER base64, seal id), in signing order.
+    known: Vec<(String, String, String)>,
+    next: String,
+    next_seal: String,
+}
+
+struct ReplaySigner<'a> {
+    cert: &'a Certificate,
+    seal: String,
+    known: &'a [(String, String, String)],
+    captured: &'a Mutex<Option<([u8; 32], String)>>,
+}
+
+impl Signer for ReplaySigner<'_> {
+    fn certificate(&self) -> &Certificate {
+        self.cert
+    }
+    fn sign_digest(&self, e: &[u8; 32]) -> Result<sm2::Signature, SignerError> {
+        let eh = hex::encode(e);
+        if let Some((_, sig, _)) = self.known.iter().find(|(k, _, _)| *k == eh) {
+            let der = b64()
+                .decode(sig)
+                .map_err(|_| SignerError::Refused("stored signature unreadable".into()))?;
+            return sm2::Signature::parse_lenient(&der)
+                .map(|(s, _)| s)
+                .map_err(|_| SignerError::Refused("stored signature unreadable".into()));
+        }
+        if let Ok(mut g) = self.captured.lock() {
+            g.get_or_insert((*e, self.seal.clone()));
+        }
+        Err(SignerError::Refused("waiting for the UKey".into()))
+    }
+}
+
+/// A UKey signing waiting for the next signature.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingView {
+    pub signing_id: String,
+    /// The digest e = SM3(Z‖M) to sign in the UKey (base64), e.g. with the agent's
+    /// `POST /v1/sign {"pin": …, "digest": …}`.
+    pub digest: String,
+    /// The seal whose signature this is.
+    pub seal_id: String,
+    pub signatures_done: usize,
+    pub signatures_total: usize,
+    pub expires: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrepareRequest {
+    /// UKey seals (USB KEY 印章 or 公务人员国办签名) and where they go.
+    pub seals: Vec<SealUse>,
+    pub qr: Option<QrPlacement>,
+    /// The UKey's signing certificate (DER, base64), from the agent's `/v1/identity`.
+    pub certificate: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoundView {
+    pub done: bool,
+    /// The next digest to sign (when not done).
+    pub pending: Option<PendingView>,
+    /// The signed document (when done).
+    pub outcome: Option<SignOutcome>,
+}
+
+fn parse_cert(b64s: &str) -> ApiResult<Certificate> {
+    let der = b64().decode(b64s.trim()).map_err(|_| {
+        ApiError::bad_request(
+            "certificate",
+            "证书不是 base64",
+            "certificate is not base64",
+        )
+    })?;
+    Certificate::from_der(&der)
+        .map_err(|e| ApiError::bad_request("certificate", "证书无效", e.to_string()))
+}
+
+/// Replays the signing with the signatures known so far: the finished bytes, or the next
+/// digest to sign (with its seal).
+fn replay(
+    s: &Inner,
+    session: &Session,
+    d: &DocRecord,
+    p: &Pending,
+) -> ApiResult<(Result<Vec<u8>, ([u8; 32], String)>, Vec<String>)> {
+    let cert = parse_cert(&p.cert)?;
+    let input = std::fs::read(documents::current_path(s, d))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    if hex::encode(eseal::crypto::sm3::sm3(&input)) != p.base_sm3 {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "document_changed",
+            "The document changed",
+            "文件在签署过程中已被修改，请重新发起签署",
+            "the document was signed by someone else in between; prepare again",
+        ));
+    }
+    let mut seals = vec![];
+    for u in &p.seals {
+        let seal = s.platform.seal(session, &u.seal_id)?;
+        if seal.kind == p::SealKind::Cloud {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "cloud_seal",
+                "Cloud seals sign on the server",
+                "云端印章请直接签署（POST /sign）",
+                format!(
+                    "seal {} is a cloud seal: use POST /api/v1/documents/{{id}}/sign",
+                    seal.id
+                ),
+            ));
+        }
+        let ses_seal = make_ses_seal(s, &seal, &cert)?;
+        seals.push((u, seal, ses_seal));
+    }
+    let captured = Mutex::new(None);
+    let signers: Vec<ReplaySigner<'_>> = seals
+        .iter()
+        .map(|(_, seal, _)| ReplaySigner {
+            cert: &cert,
+            seal: seal.id.clone(),
+            known: &p.known,
+            captured: &captured,
+        })
+        .collect();
+    let applied: Vec<Applied<'_>> = seals
+        .iter()
+        .zip(&signers)
+        .map(|((u, seal, ses), signer)| Applied {
+            place: u,
+            seal,
+            ses,
+            signer,
+        })
+        .collect();
+    let qr = qr_of(s, d, &p.qr)?;
+    let r = apply(d, input, &applied, qr.as_ref(), Time::from_unix(p.time));
+    let names = seals.iter().map(|x| x.1.name.clone()).collect();
+    let waiting = captured.lock().ok().and_then(|mut g| g.take());
+    match (r, waiting) {
+        (Ok(bytes), _) => Ok((Ok(bytes), names)),
+        (Err(_), Some(w)) => Ok((Err(w), names)),
+        (Err(e), None) => Err(ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "cannot_sign",
+            "The document cannot be signed as asked",
+            "无法按要求签署该文件",
+            e,
+        )),
+    }
+}
+
+fn store_pending(s: &Inner, id: &str, p: &Pending) -> ApiResult<PendingView> {
+    let expires = s.clock.now() + PENDING_TTL;
+    s.db.kv_put(
+        ns::PENDING_SIGNING,
+        &KvEntry {
+            id: id.to_owned(),
+            owner: p.owner.clone(),
+            body: serde_json::to_string(p).map_err(|e| ApiError::internal(e.to_string()))?,
+            expires: Some(expires),
+        },
+    )?;
+    Ok(PendingView {
+        signing_id: id.to_owned(),
+        digest: b64().encode(hex::decode(&p.next).unwrap_or_default()),
+        seal_id: p.next_seal.clone(),
+        signatures_done: p.known.len(),
+        signatures_total: p.total,
+        expires,
+    })
+}
+
+/// Starts a UKey signing of `d`: the first digest for the UKey.
+pub fn prepare(
+    s: &Inner,
+    session: &Session,
+    owner: &str,
+    d: &DocRecord,
+    req: PrepareRequest,
+) -> ApiResult<PendingView> {
+    let total = check_request(d, &req.seals, &req.qr, &CredentialInput::Ukey)?;
+    parse_cert(&req.certificate)?;
+    if !s.platform.may(session, p::Action::SignWithSeal)? {
+        return Err(p::PlatformError::Forbidden(
+            "SignWithSeal needs one of the roles allowed for it".into(),
+        )
+        .into());
+    }
+    for u in &req.seals {
+        let seal = s.platform.seal(session, &u.seal_id)?;
+        let st = seal.effective_status(s.clock.now());
+        if st != p::SealStatus::Valid {
+            return Err(
+                p::PlatformError::InvalidState(format!("seal {} is {st:?}", seal.id)).into(),
+            );
+        }
+    }
+    let input = std::fs::read(documents::current_path(s, d))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut p = Pending {
+        doc: d.id.clone(),
+        owner: owner.to_owned(),
+        base_sm3: hex::encode(eseal::crypto::sm3::sm3(&input)),
+        seals: req.seals,
+        qr: req.qr,
+        cert: req.certificate,
+        time: s.clock.now(),
+        total,
+        known: vec![],
+        next: String::new(),
+        next_seal: String::new(),
+    };
+    match replay(s, session, d, &p)?.0 {
+        Ok(_) => Err(ApiError::internal("a signing without signatures")),
+        Err((e, seal)) => {
+            p.next = hex::encode(e);
+            p.next_seal = seal;
+            store_pending(s, &crate::random_hex(16)?, &p)
+        }
+    }
+}
+
+/// Takes the UKey's signature of the pending digest: the next digest, or the signed document.
+pub fn round(
+    s: &Inner,
+    session: &Session,
+    owner: &str,
+    signing_id: &str,
+    signature_b64: &str,
+) -> ApiResult<RoundView> {
+    crate::api::check_id("id", signing_id)?;
+    let entry =
+        s.db.kv_get(ns::PENDING_SIGNING, signing_id, s.clock.now())?
+            .filter(|e| e.owner == owner)
+            .ok_or_else(|| ApiError::not_found(format!("signing {signing_id}")))?;
+    let mut p: Pending =
+        serde_json::from_str(&entry.body).map_err(|e| ApiError::internal(e.to_string()))?;
+    let cert = parse_cert(&p.cert)?;
+    let bad = |en: &str| ApiError::bad_request("signature", "UKey 签名无效", en.to_owned());
+    let der = b64()
+        .decode(signature_b64.trim())
+        .map_err(|_| bad("the signature is not base64"))?;
+    let (sig, _) = sm2::Signature::parse_lenient(&der).map_err(|_| bad("not an SM2 signature"))?;
+    let e: [u8; 32] = hex::decode(&p.next)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| ApiError::internal("pending digest unreadable"))?;
+    let pk = cert
+        .sm2_public_key()
+        .map_err(|_| bad("the certificate holds no SM2 key"))?;
+    sm2::verify_digest(pk, &e, &sig)
+        .map_err(|_| bad("the signature does not verify with the UKey's certificate"))?;
+    p.known.push((
+        p.next.clone(),
+        b64().encode(sig.to_der()),
+        p.next_seal.clone(),
+    ));
+    let mut d = documents::load(s, &p.doc)?;
+    let (result, names) = replay(s, session, &d, &p)?;
+    match result {
+        Err((e, seal)) => {
+            p.next = hex::encode(e);
+            p.next_seal = seal;
+            Ok(RoundView {
+                done: false,
+                pending: Some(store_pending(s, signing_id, &p)?),
+                outcome: None,
+            })
+        }
+        Ok(signed) => {
+            let _lock = SignLock::take(s, &d.id)?;
+            s.db.kv_delete(ns::PENDING_SIGNING, signing_id)?;
+            // Each signature is a use of its seal: rights, UKey session, seal state (2.5.2).
+            for (eh, _, seal) in &p.known {
+                let e: [u8; 32] = hex::decode(eh)
+                    .ok()
+                    .and_then(|v| v.try_into().ok())
+                    .ok_or_else(|| ApiError::internal("digest unreadable"))?;
+                s.platform
+                    .sign_with_seal(session, seal, &e, &SignCredential::Ukey)?;
+            }
+            let outcome = finish(s, session, &mut d, signed, &names, p.total)?;
+            Ok(RoundView {
+                done: true,
+                pending: None,
+                outcome: Some(outcome),
+            })
+        }
+    }
 }

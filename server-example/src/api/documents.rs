@@ -19,7 +19,7 @@ use crate::auth::Auth;
 use crate::documents::{self, DocRecord};
 use crate::error::{ApiError, ApiResult};
 use crate::kv::ns;
-use crate::signing::{self, SignOutcome, SignRequest};
+use crate::signing::{self, PendingView, PrepareRequest, RoundView, SignOutcome, SignRequest};
 use crate::state::{AppState, Inner};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -30,6 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(signed))
         .routes(routes!(preview))
         .routes(routes!(sign))
+        .routes(routes!(prepare))
+        .routes(routes!(signing_round))
         .routes(routes!(list_files))
         .routes(routes!(get_file, delete_file))
 }
@@ -354,6 +356,73 @@ async fn sign(
             return Err(ApiError::not_found(format!("document {id}")));
         }
         Ok(Json(signing::sign_document(s, &auth.session, &mut d, b)?))
+    })
+    .await
+}
+
+/// Starts signing with UKey seals (2.5.2, deferred): the server prepares the digest, the
+/// page has the agent sign it in the UKey (`POST /v1/sign` with the digest), and
+/// `POST /api/v1/signings/{id}` embeds it — once per signature.
+#[utoipa::path(post, path = "/api/v1/documents/{id}/sign/prepare", tag = "documents", params(("id" = String, Path)), request_body = PrepareRequest, responses(
+    (status = 200, body = PendingView),
+    (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 422, body = crate::error::Problem, content_type = "application/problem+json")
+), security(("session_cookie" = []), ("bearer" = [])))]
+async fn prepare(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(b): ApiJson<PrepareRequest>,
+) -> ApiResult<Json<PendingView>> {
+    st.blocking(move |s| {
+        let d = visible(s, &auth, &id)?;
+        if d.owner != auth.actor_id() {
+            return Err(ApiError::not_found(format!("document {id}")));
+        }
+        Ok(Json(signing::prepare(
+            s,
+            &auth.session,
+            &auth.actor_id(),
+            &d,
+            b,
+        )?))
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureRound {
+    /// The UKey's SM2 signature (DER, base64) of the pending digest.
+    pub signature: String,
+}
+
+/// One round of a UKey signing: the signature of the pending digest; answers the next digest
+/// or, after the last, the signed document.
+#[utoipa::path(post, path = "/api/v1/signings/{id}", tag = "documents", params(("id" = String, Path)), request_body = SignatureRound, responses(
+    (status = 200, body = RoundView),
+    (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, body = crate::error::Problem, content_type = "application/problem+json")
+), security(("session_cookie" = []), ("bearer" = [])))]
+async fn signing_round(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(b): ApiJson<SignatureRound>,
+) -> ApiResult<Json<RoundView>> {
+    st.blocking(move |s| {
+        Ok(Json(signing::round(
+            s,
+            &auth.session,
+            &auth.actor_id(),
+            &id,
+            &b.signature,
+        )?))
     })
     .await
 }
