@@ -855,6 +855,9 @@ fn parse_cert(b64s: &str) -> ApiResult<Certificate> {
         .map_err(|e| ApiError::bad_request("certificate", "证书无效", e.to_string()))
 }
 
+/// The finished document, or the next digest to sign and its seal.
+type Replayed = Result<Vec<u8>, ([u8; 32], String)>;
+
 /// Replays the signing with the signatures known so far: the finished bytes, or the next
 /// digest to sign (with its seal).
 fn replay(
@@ -862,7 +865,7 @@ fn replay(
     session: &Session,
     d: &DocRecord,
     p: &Pending,
-) -> ApiResult<(Result<Vec<u8>, ([u8; 32], String)>, Vec<String>)> {
+) -> ApiResult<(Replayed, Vec<String>)> {
     let cert = parse_cert(&p.cert)?;
     let input = std::fs::read(documents::current_path(s, d))
         .map_err(|e| ApiError::internal(e.to_string()))?;
