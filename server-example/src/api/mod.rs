@@ -79,9 +79,45 @@ impl utoipa::Modify for Security {
     }
 }
 
+/// Every operation may answer an error not listed with it (a body too large, a wrong content
+/// type, the database unavailable …): its `default` response is the problem document.
+struct ProblemDefault;
+
+impl utoipa::Modify for ProblemDefault {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = ResponseBuilder::new()
+            .description("RFC 9457 problem: `code`, `field`, `message_zh`, `message_en`")
+            .content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("default".into())
+                    .or_insert_with(|| RefOr::T(problem.clone()));
+            }
+        }
+    }
+}
+
 /// Every route of the API with its OpenAPI document.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(auth::router())
         .merge(me::router())
@@ -95,7 +131,9 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(apps::router())
         .merge(audit::router())
         .merge(ops::router())
-        .split_for_parts()
+        .split_for_parts();
+    utoipa::Modify::modify(&ProblemDefault, &mut doc);
+    (router, doc)
 }
 
 /// The application: API, OpenAPI document, public verification pages, layers.
