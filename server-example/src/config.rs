@@ -188,7 +188,7 @@ impl Config {
     /// `ESEAL_LISTEN`, `ESEAL_DATABASE_URL`, `ESEAL_DATABASE_SCHEMA`, `ESEAL_DATA_DIR`, `ESEAL_PUBLIC_URL`,
     /// `ESEAL_VAULT_MASTER_KEY`, `ESEAL_CA_SEED`, `ESEAL_TRUST_ANCHORS` (`:`-separated),
     /// `ESEAL_SMS_SENDER`, `ESEAL_UPLOAD_LIMIT` (bytes), `ESEAL_OPERATOR` (`name:password`),
-    /// `ESEAL_DEV_CAPTCHA_ANSWERS` (`1`: development only).
+    /// `ESEAL_SESSION_TTL` (seconds), `ESEAL_DEV_CAPTCHA_ANSWERS` (`1`: development only).
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = get("ESEAL_LISTEN") {
             self.listen = v.parse().map_err(|e| ConfigError::Invalid {
@@ -201,6 +201,12 @@ impl Config {
         }
         if let Some(v) = get("ESEAL_DATABASE_SCHEMA") {
             self.database_schema = v;
+        }
+        if let Some(v) = get("ESEAL_SESSION_TTL") {
+            self.session.ttl_secs = v.parse().map_err(|e| ConfigError::Invalid {
+                key: "ESEAL_SESSION_TTL",
+                why: format!("{v:?}: {e}"),
+            })?;
         }
         if let Some(v) = get("ESEAL_DEV_CAPTCHA_ANSWERS") {
             self.dev.captcha_answers = v == "1" || v == "true";
