@@ -8,7 +8,7 @@ mod common;
 mod ofd_support;
 
 use eseal::crypto::TrustStore;
-use eseal::ofd::{self, OfdVerifyOptions, Package, Placement, SignKind, SignRequest};
+use eseal::ofd::{self, OfdError, OfdVerifyOptions, Package, Placement, SignKind, SignRequest};
 use eseal::report::{CheckKind, Status, Verdict, VerificationReport};
 use eseal::ses::VerifyOptions;
 use ofd_support::rawzip::{self, Builder, Item, build, items, local_header};
@@ -101,7 +101,11 @@ fn duplicate_names_under_any_spelling_are_refused() {
     let signed = &base().signed;
     let gbk = encoding_rs::GBK.encode("Doc_0/Res/印章.png").0.into_owned();
     let cases: Vec<(&str, Item, &str)> = vec![
-        ("same name", Item::deflated(PAGE0, &evil_page()), "duplicate"),
+        (
+            "same name",
+            Item::deflated(PAGE0, &evil_page()),
+            "duplicate",
+        ),
         (
             "double slash",
             Item::deflated("Doc_0//Pages/Page_0/Content.xml", &evil_page()),
@@ -120,12 +124,12 @@ fn duplicate_names_under_any_spelling_are_refused() {
         (
             "absolute name",
             Item::deflated("/Doc_0/Pages/Page_0/Content.xml", &evil_page()),
-            "absolute",
+            "duplicate",
         ),
         (
             "backslashes",
             Item::deflated("Doc_0\\Pages\\Page_0\\Content.xml", &evil_page()),
-            "backslash",
+            "duplicate",
         ),
         (
             "Unicode NFD of an NFC name",
@@ -169,7 +173,14 @@ fn local_header_names_another_file() {
     }
     let evil = Item::deflated("Doc_0/Res/notes.xml", &evil_page());
     let off = b.out.len() as u32;
-    let h = local_header(&evil, PAGE0.as_bytes(), evil.crc, evil.comp.len() as u32, evil.size, 0);
+    let h = local_header(
+        &evil,
+        PAGE0.as_bytes(),
+        evil.crc,
+        evil.comp.len() as u32,
+        evil.size,
+        0,
+    );
     b.raw(&h);
     b.raw(&evil.comp);
     b.central(&evil, off);
@@ -183,7 +194,14 @@ fn local_header_fields_disagree() {
     for (i, it) in v.iter().enumerate() {
         if i == 1 {
             let off = b.out.len() as u32;
-            b.raw(&local_header(it, &it.name, it.crc ^ 1, it.comp.len() as u32, it.size, it.flags));
+            b.raw(&local_header(
+                it,
+                &it.name,
+                it.crc ^ 1,
+                it.comp.len() as u32,
+                it.size,
+                it.flags,
+            ));
             b.raw(&it.comp);
             b.central(it, off);
         } else {
@@ -221,29 +239,49 @@ fn hidden_local_entry_between_entries() {
         b.put(it);
         if i == 0 {
             let evil = Item::deflated(PAGE0, &evil_page());
-            b.raw(&local_header(&evil, &evil.name, evil.crc, evil.comp.len() as u32, evil.size, 0));
+            b.raw(&local_header(
+                &evil,
+                &evil.name,
+                evil.crc,
+                evil.comp.len() as u32,
+                evil.size,
+                0,
+            ));
             b.raw(&evil.comp);
         }
     }
     assert_refused("hidden entry", &b.finish(), "not part of any entry");
 }
 
-/// Another ZIP in front (a polyglot): readers that walk from the start see it.
+/// Another ZIP in front (a polyglot): readers that walk from the start see it. Other bytes
+/// in front (a self-extractor stub) are refused too.
 #[test]
 fn prepended_data_is_refused() {
-    let mut b = Builder::new();
-    b.raw(&sample_ofd(1));
-    for it in items(&base().signed) {
-        b.put(&it);
+    for (case, prefix, why) in [
+        ("prepended zip", sample_ofd(1), "two archives"),
+        (
+            "prepended bytes",
+            vec![0x90u8; 100],
+            "before the first entry",
+        ),
+    ] {
+        let mut b = Builder::new();
+        b.raw(&prefix);
+        for it in items(&base().signed) {
+            b.put(&it);
+        }
+        assert_refused(case, &b.finish(), why);
     }
-    assert_refused("prepended zip", &b.finish(), "before the first entry");
 }
 
 #[test]
 fn data_after_the_end_record_is_refused() {
     let mut bytes = base().signed.clone();
     bytes.extend(sample_ofd(1));
-    assert_refused("appended zip", &bytes, "after the end");
+    assert_refused("appended zip", &bytes, "two archives");
+    let mut bytes = base().signed.clone();
+    bytes.extend([0u8; 7]);
+    assert_refused("appended bytes", &bytes, "end record");
 }
 
 /// A comment holding a second central directory and end record: readers that take the last
@@ -269,7 +307,11 @@ fn second_end_record_in_the_comment_is_refused() {
         }
     }
     let comment = b2.finish()[comment_start..].to_vec();
-    assert_refused("second end record", &b.finish_with(&comment, None), "end record");
+    assert_refused(
+        "second end record",
+        &b.finish_with(&comment, None),
+        "end record",
+    );
 }
 
 #[test]
@@ -290,7 +332,12 @@ fn unicode_path_extra_field_naming_another_file() {
     let mut v = items(&base().signed);
     let mut evil = Item::deflated("Doc_0/Res/x.bin", &evil_page());
     let mut extra = vec![0x75, 0x70];
-    let body: Vec<u8> = [&[1u8][..], &rawzip::crc32(&evil.name).to_le_bytes(), PAGE0.as_bytes()].concat();
+    let body: Vec<u8> = [
+        &[1u8][..],
+        &rawzip::crc32(&evil.name).to_le_bytes(),
+        PAGE0.as_bytes(),
+    ]
+    .concat();
     extra.extend((body.len() as u16).to_le_bytes());
     extra.extend(body);
     evil.local_extra = extra.clone();
@@ -309,7 +356,14 @@ fn deflate_stream_ending_early_is_refused() {
         .iter()
         .position(|it| it.name == b"Doc_0/Pages/Page_1/Content.xml")
         .unwrap();
-    let mut tail = local_header(&evil, &evil.name, evil.crc, evil.comp.len() as u32, evil.size, 0);
+    let mut tail = local_header(
+        &evil,
+        &evil.name,
+        evil.crc,
+        evil.comp.len() as u32,
+        evil.size,
+        0,
+    );
     tail.extend(&evil.comp);
     v[i].comp.extend(tail);
     assert_refused("deflate end", &build(&v), "compressed data");
@@ -393,11 +447,19 @@ fn every_list_entry_is_in_the_report() {
     let bytes = signatures_xml_with(
         r#"<ofd:Signature ID="s101" BaseLoc="Sign_9/Signature.xml"/><ofd:Signature ID="s102" BaseLoc="Sign_8/Signature.xml"/><ofd:Signature ID="s103" BaseLoc=""/>"#,
     );
-    let bytes = rawzip::with_file(&bytes, "Doc_0/Signs/Sign_8/Signature.xml", b"<ofd:Signature");
+    let bytes = rawzip::with_file(
+        &bytes,
+        "Doc_0/Signs/Sign_8/Signature.xml",
+        b"<ofd:Signature",
+    );
     let r = outcome(&bytes).unwrap();
     let ids: Vec<&str> = r.signatures.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["s001", "s101", "s102", "s103"], "{}", r.to_text());
-    assert!(failed(&r, "s101", CheckKind::MissingFile), "{}", r.to_text());
+    assert!(
+        failed(&r, "s101", CheckKind::MissingFile),
+        "{}",
+        r.to_text()
+    );
     assert!(failed(&r, "s102", CheckKind::Structure), "{}", r.to_text());
     assert!(failed(&r, "s103", CheckKind::Structure), "{}", r.to_text());
     assert_eq!(r.verdict(), Verdict::Invalid);
@@ -435,7 +497,48 @@ fn a_stamp_off_its_page_is_refused() {
             width_mm: None,
             height_mm: None,
         }];
-        let r = ofd::sign(&pkg, &signer, &req);
-        assert!(r.is_err(), "stamp at {x},{y} accepted");
+        match ofd::sign(&pkg, &signer, &req) {
+            Err(OfdError::StampOffPage {
+                page: 1, page_box, ..
+            }) => {
+                assert_eq!(page_box, "0 0 210 297")
+            }
+            other => panic!("stamp at {x},{y}: {:?}", other.map(|b| b.len())),
+        }
     }
+    // Touching the page is enough (a stamp half over the edge shows its half).
+    let mut req = SignRequest::new(SignKind::Seal(&seal), t0());
+    req.placements = vec![Placement::Stamp {
+        page: 1,
+        x_mm: 200.0,
+        y_mm: -30.0,
+        width_mm: None,
+        height_mm: None,
+    }];
+    assert!(ofd::sign(&pkg, &signer, &req).is_ok());
+    // A cross-page seal placed below the pages, and a QR code off the page.
+    let pkg2 = Package::from_bytes(sample_ofd(2)).unwrap();
+    let mut req = SignRequest::new(SignKind::Seal(&seal), t0());
+    req.placements = vec![Placement::CrossPage {
+        pages: None,
+        y_mm: Some(500.0),
+        width_mm: None,
+        height_mm: None,
+    }];
+    assert!(matches!(
+        ofd::sign(&pkg2, &signer, &req),
+        Err(OfdError::StampOffPage { .. })
+    ));
+    let mut req = SignRequest::new(SignKind::Seal(&seal), t0());
+    req.qr = Some(ofd::QrCode {
+        png: solid_png([0, 0, 0]),
+        page: 1,
+        x_mm: 1000.0,
+        y_mm: 10.0,
+        size_mm: 20.0,
+    });
+    assert!(matches!(
+        ofd::sign(&pkg, &signer, &req),
+        Err(OfdError::Placement(_))
+    ));
 }

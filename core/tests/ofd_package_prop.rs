@@ -74,7 +74,7 @@ proptest! {
             let again = Package::from_bytes(p.to_bytes_with(&BTreeMap::new()).unwrap()).unwrap();
             prop_assert_eq!(again.names().collect::<Vec<_>>(), p.names().collect::<Vec<_>>());
             for n in p.names() {
-                prop_assert_eq!(again.get(n), p.get(n));
+                prop_assert_eq!(again.read(n).unwrap(), p.read(n).unwrap());
             }
         }
     }

@@ -118,7 +118,14 @@ impl Builder {
     /// The local header and data of `it` at the current position; returns its offset.
     pub fn local(&mut self, it: &Item) -> u32 {
         let off = self.out.len() as u32;
-        let h = local_header(it, &it.name, it.crc, it.comp.len() as u32, it.size, it.flags);
+        let h = local_header(
+            it,
+            &it.name,
+            it.crc,
+            it.comp.len() as u32,
+            it.size,
+            it.flags,
+        );
         self.out.extend(h);
         self.out.extend(&it.comp);
         off
