@@ -542,3 +542,190 @@ fn a_stamp_off_its_page_is_refused() {
         Err(OfdError::Placement(_))
     ));
 }
+
+/// Heap use of the current thread (tests run in parallel threads): a counting allocator.
+/// The one `unsafe` of this test binary: forwarding to the system allocator.
+mod heap {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::cell::Cell;
+
+    pub struct Counting;
+
+    thread_local! {
+        static CURRENT: Cell<isize> = const { Cell::new(0) };
+        static PEAK: Cell<isize> = const { Cell::new(0) };
+    }
+
+    fn track(delta: isize) {
+        let _ = CURRENT.try_with(|c| {
+            let now = c.get() + delta;
+            c.set(now);
+            let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
+        });
+    }
+
+    // SAFETY: every call is forwarded unchanged to `System`; only sizes are counted.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+            track(l.size() as isize);
+            unsafe { System.alloc(l) }
+        }
+        unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+            track(-(l.size() as isize));
+            unsafe { System.dealloc(p, l) }
+        }
+        unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+            track(l.size() as isize);
+            unsafe { System.alloc_zeroed(l) }
+        }
+        unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+            track(new as isize - l.size() as isize);
+            unsafe { System.realloc(p, l, new) }
+        }
+    }
+
+    /// Runs `f` and returns its result with the most heap it held above what was held before.
+    pub fn peak<T>(f: impl FnOnce() -> T) -> (T, usize) {
+        let start = CURRENT.with(|c| c.get());
+        PEAK.with(|p| p.set(start));
+        let v = f();
+        (v, (PEAK.with(|p| p.get()) - start).max(0) as usize)
+    }
+}
+
+#[global_allocator]
+static HEAP: heap::Counting = heap::Counting;
+
+/// A document whose one 1 MiB file is protected by `extra + 1` References (a valid
+/// signature: the Signature.xml is re-signed after the References are added).
+fn many_references(extra: usize) -> Vec<u8> {
+    let mut v = items(&sample_ofd(1));
+    v.push(Item::deflated("Doc_0/Res/big.bin", &vec![7u8; 1 << 20]));
+    let doc = build(&v);
+    let (seal, signer, _) = seal("ofd-hostile", "测试章", [200, 0, 0]);
+    let mut req = SignRequest::new(SignKind::Seal(&seal), t0());
+    req.placements = vec![];
+    let signed = ofd::sign(&Package::from_bytes(doc).unwrap(), &signer, &req).unwrap();
+    let path = "Doc_0/Signs/Sign_0/Signature.xml";
+    let sx = String::from_utf8(rawzip::file(&signed, path)).unwrap();
+    let at = sx
+        .find(r#"<ofd:Reference FileRef="/Doc_0/Res/big.bin">"#)
+        .unwrap();
+    let end = at + sx[at..].find("</ofd:Reference>").unwrap() + "</ofd:Reference>".len();
+    let one = &sx[at..end];
+    let sx = sx.replacen(one, &one.repeat(extra + 1), 1);
+    let value = eseal::ses::sign(
+        &seal,
+        &signer,
+        &eseal::crypto::sm3::sm3(sx.as_bytes()),
+        &format!("/{path}"),
+        t0(),
+    )
+    .unwrap()
+    .to_der()
+    .to_vec();
+    let signed = rawzip::with_file(&signed, path, sx.as_bytes());
+    rawzip::with_file(&signed, "Doc_0/Signs/Sign_0/SignedValue.dat", &value)
+}
+
+/// 5 000 References to one 1 MiB file in a small OFD: the file is hashed once.
+#[test]
+fn a_file_referenced_many_times_is_hashed_once() {
+    let bytes = many_references(5_000);
+    assert!(bytes.len() < 64 << 10, "{}", bytes.len());
+    let pkg = Package::from_bytes(bytes).unwrap();
+    let r = ofd::verify(&pkg, "refs.ofd", &base().opts).unwrap();
+    assert_ne!(r.verdict(), Verdict::Invalid, "{}", r.to_text());
+    let repeated: Vec<&str> = r.signatures[0]
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Warning && c.message.contains("already referenced"))
+        .map(|c| c.message.as_str())
+        .collect();
+    assert_eq!(repeated.len(), 1, "{repeated:?}");
+    assert!(
+        repeated[0].starts_with("5000 References"),
+        "{}",
+        repeated[0]
+    );
+    // Checking every entry once, hashing big.bin once, parsing the XML parts: a few MiB,
+    // not 5 000 MiB.
+    let read = pkg.uncompressed_read();
+    assert!(read < 5 << 20, "{read} uncompressed bytes read");
+}
+
+/// The caps: References per signature, signatures per package, bytes read per package.
+#[test]
+fn reference_signature_and_read_caps() {
+    let bytes = many_references(100);
+    let limits = ofd::Limits {
+        max_references: 100,
+        ..Default::default()
+    };
+    let pkg = Package::from_bytes_with(bytes.clone(), limits).unwrap();
+    let r = ofd::verify(&pkg, "refs.ofd", &base().opts).unwrap();
+    assert!(failed(&r, "s001", CheckKind::FileDigest), "{}", r.to_text());
+    assert!(
+        r.to_text()
+            .contains("106 References, more than a package can hold files (limit 100)"),
+        "{}",
+        r.to_text()
+    );
+
+    let listed = signatures_xml_with(
+        r#"<ofd:Signature ID="s101" BaseLoc="Sign_9/Signature.xml"/><ofd:Signature ID="s102" BaseLoc="Sign_8/Signature.xml"/>"#,
+    );
+    let limits = ofd::Limits {
+        max_signatures: 2,
+        ..Default::default()
+    };
+    let pkg = Package::from_bytes_with(listed, limits).unwrap();
+    match ofd::verify(&pkg, "sigs.ofd", &base().opts) {
+        Err(OfdError::Limit(m)) => assert!(m.contains("3 signatures listed (limit 2)"), "{m}"),
+        other => panic!("{:?}", other.map(|r| r.to_text())),
+    }
+
+    // A budget of once the declared size: checking the entries spends it, hashing exceeds it.
+    let limits = ofd::Limits {
+        read_factor: 1,
+        read_floor: 0,
+        ..Default::default()
+    };
+    let pkg = Package::from_bytes_with(bytes, limits).unwrap();
+    assert!(matches!(
+        ofd::verify(&pkg, "budget.ofd", &base().opts),
+        Err(OfdError::ReadBudget { .. })
+    ));
+}
+
+/// 100 entries of 1 MiB of zeros (allowed by raised limits): signing and verifying hold a few
+/// MiB of heap, not the 100 MiB the entries inflate to.
+#[test]
+fn entries_are_streamed_not_held() {
+    let mut v = items(&sample_ofd(1));
+    let zeros = Item::deflated("z", &vec![0u8; 1 << 20]);
+    for i in 0..100 {
+        v.push(zeros.clone().named(format!("Doc_0/Res/z{i}.bin")));
+    }
+    let doc = build(&v);
+    let limits = ofd::Limits {
+        max_ratio: 1 << 20,
+        ..Default::default()
+    };
+    let (seal, signer, _) = seal("ofd-hostile", "测试章", [200, 0, 0]);
+    let (signed, sign_peak) = heap::peak(|| {
+        let pkg = Package::from_bytes_with(doc.clone(), limits).unwrap();
+        let req = SignRequest::new(SignKind::Seal(&seal), t0());
+        ofd::sign(&pkg, &signer, &req).unwrap()
+    });
+    let (r, verify_peak) = heap::peak(|| {
+        let pkg = Package::from_bytes_with(signed.clone(), limits).unwrap();
+        ofd::verify(&pkg, "zeros.ofd", &base().opts).unwrap()
+    });
+    assert_ne!(r.verdict(), Verdict::Invalid, "{}", r.to_text());
+    let file = doc.len().max(signed.len());
+    for (what, peak) in [("sign", sign_peak), ("verify", verify_peak)] {
+        eprintln!("{what}: peak heap {peak} bytes for a {file}-byte file inflating to 100 MiB");
+        assert!(peak < 3 * file + (4 << 20), "{what}: {peak} bytes of heap");
+    }
+}
