@@ -672,6 +672,18 @@ fn reference_signature_and_read_caps() {
         r.to_text()
     );
 
+    let limits = ofd::Limits {
+        max_stamp_annots: 0,
+        ..Default::default()
+    };
+    let pkg = Package::from_bytes_with(base().signed.clone(), limits).unwrap();
+    let r = ofd::verify(&pkg, "annots.ofd", &base().opts).unwrap();
+    assert!(
+        failed(&r, "s001", CheckKind::StampPlacement),
+        "{}",
+        r.to_text()
+    );
+
     let listed = signatures_xml_with(
         r#"<ofd:Signature ID="s101" BaseLoc="Sign_9/Signature.xml"/><ofd:Signature ID="s102" BaseLoc="Sign_8/Signature.xml"/>"#,
     );
@@ -727,5 +739,44 @@ fn entries_are_streamed_not_held() {
     for (what, peak) in [("sign", sign_peak), ("verify", verify_peak)] {
         eprintln!("{what}: peak heap {peak} bytes for a {file}-byte file inflating to 100 MiB");
         assert!(peak < 3 * file + (4 << 20), "{what}: {peak} bytes of heap");
+    }
+}
+
+/// A page drawing 300 000 objects (10 MB of XML): signing and verifying read the page's area
+/// and resources, not its drawing into a tree (~250 bytes of heap per element).
+#[test]
+fn page_drawings_are_not_kept() {
+    let mut v = items(&sample_ofd(1));
+    let i = v.iter().position(|it| it.name == PAGE0.as_bytes()).unwrap();
+    let objects: String = (0..300_000)
+        .map(|k| format!(r#"<ofd:PathObject ID="{}"/>"#, 1000 + k))
+        .collect();
+    let page = String::from_utf8(v[i].data())
+        .unwrap()
+        .replace("</ofd:Layer>", &format!("{objects}</ofd:Layer>"));
+    v[i] = Item::deflated(PAGE0, page.as_bytes());
+    let doc = build(&v);
+    let (seal, signer, _) = seal("ofd-hostile", "测试章", [200, 0, 0]);
+    let (signed, sign_peak) = heap::peak(|| {
+        let pkg = Package::from_bytes(doc.clone()).unwrap();
+        let req = SignRequest::new(SignKind::Seal(&seal), t0());
+        ofd::sign(&pkg, &signer, &req).unwrap()
+    });
+    let (r, verify_peak) = heap::peak(|| {
+        let pkg = Package::from_bytes(signed.clone()).unwrap();
+        ofd::verify(&pkg, "drawing.ofd", &base().opts).unwrap()
+    });
+    assert_ne!(r.verdict(), Verdict::Invalid, "{}", r.to_text());
+    let file = doc.len().max(signed.len());
+    for (what, peak) in [("sign", sign_peak), ("verify", verify_peak)] {
+        eprintln!(
+            "{what}: peak heap {peak} bytes for a {file}-byte file with a {}-byte page",
+            page.len()
+        );
+        // The page is read whole (it is parsed); its tree is not kept.
+        assert!(
+            peak < 3 * file + 3 * page.len(),
+            "{what}: {peak} bytes of heap"
+        );
     }
 }

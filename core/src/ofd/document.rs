@@ -137,7 +137,8 @@ pub fn read_document(pkg: &Package, path: &str) -> Result<Document, OfdError> {
                 .ok_or_else(|| OfdError::Structure(format!("{path}: page {id} has no BaseLoc")))?;
             let content = resolve(dir, loc)?;
             let page = match pkg.read(&content) {
-                Ok(b) => b.and_then(|b| xml::parse(&b, &content).ok()),
+                // Page → Area → PhysicalBox, Page → PageRes: the drawing is not kept.
+                Ok(b) => b.and_then(|b| xml::parse_to(&b, &content, 3).ok()),
                 // Too large to parse (reported where the page is hashed) — not fatal here.
                 Err(OfdError::Limit(_)) => None,
                 Err(e) => return Err(e),
@@ -178,10 +179,11 @@ pub fn rendered_files(pkg: &Package, doc: &Document) -> Result<BTreeSet<String>,
         out.insert(p.clone());
         Some(p)
     };
-    // A part that is absent, too large or unparsable names no further files.
+    // A part that is absent, too large or unparsable names no further files. Resource
+    // files name media four levels down (Res → MultiMedias → MultiMedia → MediaFile).
     let parse = |path: &str| -> Result<Option<Element>, OfdError> {
         match pkg.read(path) {
-            Ok(b) => Ok(b.and_then(|b| xml::parse(&b, path).ok())),
+            Ok(b) => Ok(b.and_then(|b| xml::parse_to(&b, path, 4).ok())),
             Err(OfdError::Limit(_)) => Ok(None),
             Err(e) => Err(e),
         }

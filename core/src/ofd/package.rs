@@ -56,6 +56,8 @@ pub struct Limits {
     /// References of one signature (a signature cannot protect more files than a package
     /// holds, so this equals `max_entries` by default).
     pub max_references: usize,
+    /// StampAnnots of one signature.
+    pub max_stamp_annots: usize,
 }
 
 impl Default for Limits {
@@ -74,6 +76,7 @@ impl Default for Limits {
             max_read: 2 << 30,
             max_signatures: 1_000,
             max_references: 20_000,
+            max_stamp_annots: 20_000,
         }
     }
 }
@@ -109,6 +112,8 @@ pub struct Package {
     src: Arc<Source>,
     entries: Vec<Entry>,
     by_name: HashMap<String, usize>,
+    /// Lower-cased names (unique: names differing only in case are refused).
+    by_lower: HashMap<String, usize>,
     /// Directory entries (kept on rewrite, never looked up).
     dirs: Vec<RawEntry>,
     limits: Limits,
@@ -252,6 +257,7 @@ impl Package {
         let mut entries = Vec::new();
         let mut dirs = Vec::new();
         let mut by_name = HashMap::new();
+        let mut by_lower = HashMap::new();
         for e in raw {
             let name = check_name(&e.name)?;
             if e.is_dir {
@@ -260,6 +266,7 @@ impl Package {
             }
             // container::read refused every spelling of one name twice.
             by_name.insert(name.clone(), entries.len());
+            by_lower.insert(name.to_lowercase(), entries.len());
             entries.push(Entry { name, raw: e });
         }
         let all: Vec<RawEntry> = entries
@@ -272,6 +279,7 @@ impl Package {
             src: Arc::new(src),
             entries,
             by_name,
+            by_lower,
             dirs,
             limits,
             budget,
@@ -306,11 +314,9 @@ impl Package {
         if let Some(&i) = self.by_name.get(key) {
             return Some((&self.entries[i], false));
         }
-        let lower = key.to_lowercase();
-        self.entries
-            .iter()
-            .find(|e| e.name.to_lowercase() == lower)
-            .map(|e| (e, true))
+        self.by_lower
+            .get(&key.to_lowercase())
+            .map(|&i| (&self.entries[i], true))
     }
 
     /// The bytes of the file at `path` (see [`entry`](Self::entry)), `None` when absent.
@@ -544,7 +550,12 @@ impl<'a, W: Write> ZipOut<'a, W> {
         let comp = enc.finish().map_err(|e| OfdError::Io(e.to_string()))?;
         let mut crc = flate2::Crc::new();
         crc.update(data);
-        let flags: u16 = if name.is_ascii() { 0 } else { 0x0800 };
+        // The UTF-8 flag for UTF-8 names; a replaced GBK name keeps its bytes, unflagged.
+        let flags: u16 = if !name.is_ascii() && std::str::from_utf8(name).is_ok() {
+            0x0800
+        } else {
+            0
+        };
         let r = RawEntry {
             index: 0,
             raw_name: name.to_vec(),
@@ -852,5 +863,24 @@ mod tests {
         let gbk = encoding_rs::GBK.encode("中文目录/数据.txt").0.into_owned();
         assert_eq!(decode_name(&gbk), "中文目录/数据.txt");
         assert_eq!(decode_name("中文".as_bytes()), "中文");
+        // An unflagged GBK entry, replaced: its bytes stay GBK, unflagged, and read back.
+        let mut out = Vec::new();
+        {
+            let mut w = ZipOut::new(&mut out);
+            w.add(&gbk, b"data").unwrap();
+            w.finish().unwrap();
+        }
+        let q = Package::from_bytes(out).unwrap();
+        assert_eq!(
+            q.read("中文目录/数据.txt").unwrap().as_deref(),
+            Some(&b"data"[..])
+        );
+        let mut ch = BTreeMap::new();
+        ch.insert("中文目录/数据.txt".to_owned(), Some(b"new".to_vec()));
+        let r = Package::from_bytes(q.to_bytes_with(&ch).unwrap()).unwrap();
+        assert_eq!(
+            r.read("中文目录/数据.txt").unwrap().as_deref(),
+            Some(&b"new"[..])
+        );
     }
 }

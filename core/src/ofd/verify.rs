@@ -407,9 +407,37 @@ fn verify_one(
     }
 
     // Stamp placement: PageRef names a page, Boundary is a box.
-    for a in &sx.stamp_annots {
+    let cap = pkg.limits().max_stamp_annots;
+    let annots = if sx.stamp_annots.len() > cap {
+        r.push(Check::failed(
+            K::StampPlacement,
+            &xml_path,
+            format!(
+                "{} StampAnnots (limit {cap}): not checked",
+                sx.stamp_annots.len()
+            ),
+            format!(
+                "签章外观数 {} 超过上限 {cap}，未校验",
+                sx.stamp_annots.len()
+            ),
+        ));
+        &[][..]
+    } else {
+        &sx.stamp_annots[..]
+    };
+    let page_of: HashMap<&str, usize> = doc
+        .map(|d| {
+            d.pages
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, p)| (p.id.as_str(), i))
+                .collect()
+        })
+        .unwrap_or_default();
+    for a in annots {
         let subject = format!("StampAnnot {} (PageRef {})", a.id, a.page_ref);
-        let page = doc.and_then(|d| d.pages.iter().position(|p| p.id == a.page_ref));
+        let page = page_of.get(a.page_ref.as_str()).copied();
         match (page, parse_box(&a.boundary)) {
             (None, _) => r.push(Check::failed(
                 K::StampPlacement,
