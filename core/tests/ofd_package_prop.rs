@@ -55,6 +55,9 @@ proptest! {
         }
         if let Ok(p) = Package::from_bytes(z) {
             let _ = eseal::ofd::inspect(&p);
+            // Whatever is accepted is rewritten into a package the same rules accept.
+            let again = Package::from_bytes(p.to_bytes_with(&BTreeMap::new()).unwrap()).unwrap();
+            prop_assert_eq!(again.names().collect::<Vec<_>>(), p.names().collect::<Vec<_>>());
         }
     }
 
