@@ -556,7 +556,11 @@ pub(crate) fn read(src: &Source, limits: ContainerLimits) -> Result<Vec<RawEntry
         if u32_at(&rec, 0) != SIG_EOCD64 {
             return Err(z64("locator does not point at a ZIP64 end record"));
         }
-        if rec_off + 12 + u64_at(&rec, 4) != eocd - 20 {
+        if rec_off
+            .checked_add(12)
+            .and_then(|x| x.checked_add(u64_at(&rec, 4)))
+            != Some(eocd - 20)
+        {
             return Err(z64(
                 "record does not end at the locator (data between them)",
             ));
