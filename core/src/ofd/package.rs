@@ -858,6 +858,28 @@ mod tests {
         assert_eq!(q.read("new-noise").unwrap(), Some(noise));
     }
 
+    /// ZIP64 extra fields (APPNOTE §4.5.3), as writers emit them for large files: read, and
+    /// rewritten into a package that reads back.
+    #[test]
+    fn zip64_entries_read_and_rewrite() {
+        let mut c = Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut c);
+        let big = zip::write::SimpleFileOptions::default().large_file(true);
+        w.start_file("OFD.xml", big).unwrap();
+        w.write_all(b"<OFD/>").unwrap();
+        w.start_file("Doc_0/a.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(b"aaaa").unwrap();
+        w.finish().unwrap();
+        let z = c.into_inner();
+        assert!(z.windows(4).any(|x| x == [1, 0, 16, 0]), "a ZIP64 extra field");
+        let p = Package::from_bytes(z).unwrap();
+        assert_eq!(p.read("OFD.xml").unwrap().as_deref(), Some(&b"<OFD/>"[..]));
+        let q = Package::from_bytes(p.to_bytes_with(&BTreeMap::new()).unwrap()).unwrap();
+        assert_eq!(q.read("OFD.xml").unwrap().as_deref(), Some(&b"<OFD/>"[..]));
+        assert_eq!(q.read("Doc_0/a.xml").unwrap().as_deref(), Some(&b"aaaa"[..]));
+    }
+
     #[test]
     fn gbk_names_without_utf8_flag() {
         let gbk = encoding_rs::GBK.encode("中文目录/数据.txt").0.into_owned();
