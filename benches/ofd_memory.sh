@@ -21,20 +21,34 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# The documents: the same shape as eseal::samples::sample_ofd (an A4 page with a line of
-# text per page, each page its own Content.xml), written by Python's zipfile.
+# The documents, for each page count N:
+#   text-N: an A4 page with a line of text per page, each page its own Content.xml (the shape of
+#           eseal::samples::sample_ofd);
+#   scan-N: the same, each page also drawing its own 48 KiB image (a scanned document: the
+#           package grows by the images, which are hashed but never parsed).
 python3 - "$work" $pages_list <<'PY'
-import sys, zipfile, struct, zlib
+import sys, zipfile, struct, zlib, random
 work, counts = sys.argv[1], [int(x) for x in sys.argv[2:]]
 ns = "http://www.ofdspec.org/2016"
-for n in counts:
-    with zipfile.ZipFile(f"{work}/in-{n}.ofd", "w", zipfile.ZIP_DEFLATED) as z:
+rnd = random.Random(20)
+def write(path, n, scan):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("OFD.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="{ns}" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>bench</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>')
         pages = "".join(f'<ofd:Page ID="{10 + i}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(n))
-        z.writestr("Doc_0/Document.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{ns}"><ofd:CommonData><ofd:MaxUnitID>{100 + 2 * n}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData><ofd:Pages>{pages}</ofd:Pages></ofd:Document>')
+        doc_res = "<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>" if scan else ""
+        z.writestr("Doc_0/Document.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{ns}"><ofd:CommonData><ofd:MaxUnitID>{300000 + 3 * n}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea><ofd:PublicRes>PublicRes.xml</ofd:PublicRes>{doc_res}</ofd:CommonData><ofd:Pages>{pages}</ofd:Pages></ofd:Document>')
         z.writestr("Doc_0/PublicRes.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="{ns}" BaseLoc="Res"><ofd:Fonts><ofd:Font ID="2" FontName="Helvetica" FamilyName="Helvetica"/></ofd:Fonts></ofd:Res>')
+        if scan:
+            media = "".join(f'<ofd:MultiMedia ID="{100000 + i}" Type="Image" Format="PNG"><ofd:MediaFile>scan_{i}.png</ofd:MediaFile></ofd:MultiMedia>' for i in range(n))
+            z.writestr("Doc_0/DocumentRes.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="{ns}" BaseLoc="Res"><ofd:MultiMedias>{media}</ofd:MultiMedias></ofd:Res>')
         for i in range(n):
-            z.writestr(f"Doc_0/Pages/Page_{i}/Content.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{ns}"><ofd:Content><ofd:Layer ID="{200000 + 2 * i}"><ofd:TextObject ID="{200001 + 2 * i}" Boundary="20 20 170 10" Font="2" Size="5"><ofd:FillColor Value="0 0 0"/><ofd:TextCode X="0" Y="5">eseal bench - page {i + 1}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>')
+            image = f'<ofd:ImageObject ID="{200002 + 3 * i}" ResourceID="{100000 + i}" Boundary="0 40 210 257" CTM="210 0 0 257 0 0"/>' if scan else ""
+            z.writestr(f"Doc_0/Pages/Page_{i}/Content.xml", f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{ns}"><ofd:Content><ofd:Layer ID="{200000 + 3 * i}"><ofd:TextObject ID="{200001 + 3 * i}" Boundary="20 20 170 10" Font="2" Size="5"><ofd:FillColor Value="0 0 0"/><ofd:TextCode X="0" Y="5">eseal bench - page {i + 1}</ofd:TextCode></ofd:TextObject>{image}</ofd:Layer></ofd:Content></ofd:Page>')
+            if scan:
+                z.writestr(f"Doc_0/Res/scan_{i}.png", rnd.randbytes(48 << 10), zipfile.ZIP_STORED)
+for n in counts:
+    write(f"{work}/text-{n}.ofd", n, False)
+    write(f"{work}/scan-{n}.ofd", n, True)
 # A 64x64 red PNG for the seal picture.
 raw = b"".join(b"\x00" + b"\xc8\x00\x00\xff" * 64 for _ in range(64))
 def chunk(t, d):
@@ -44,7 +58,7 @@ open(f"{work}/seal.png", "wb").write(png)
 PY
 
 "$ESEAL_BIN" seal create --name "基准测试章" --es-id bench-0001 --picture "$work/seal.png" \
-    --test-ca eseal-bench -o "$work/seal.esl" >/dev/null
+    --test-ca eseal-bench -o "$work/seal.esl" >/dev/null 2>&1
 
 # Runs a command under /usr/bin/time -v; prints "peak_kB seconds exit".
 measure() {
@@ -56,30 +70,72 @@ measure() {
     echo "$rss $secs $code"
 }
 
-sign_verify() { # BIN PAGES TAG -> "sign_rss sign_s verify_rss verify_s verify_exit"
-    local bin="$1" n="$2" tag="$3"
-    read -r s_rss s_s s_code < <(measure "$bin" ofd sign "$work/in-$n.ofd" -o "$work/out-$n-$tag.ofd" \
-        --seal "$work/seal.esl" --test-ca eseal-bench --stamp 1,20,20 --cross-page \
-        --time 2026-03-01T08:00:00Z)
-    [ "$s_code" = 0 ] || { echo "sign failed ($tag, $n pages)" >&2; exit 1; }
-    read -r v_rss v_s v_code < <(measure "$bin" ofd verify "$work/out-$n-$tag.ofd" --at 2026-04-01T00:00:00Z)
+sign_verify() { # BIN DOC TAG [sign options...] -> "sign_rss sign_s verify_rss verify_s verify_exit"
+    local bin="$1" doc="$2" tag="$3"
+    shift 3
+    read -r s_rss s_s s_code < <(measure "$bin" ofd sign "$work/$doc.ofd" -o "$work/out-$doc-$tag.ofd" \
+        --seal "$work/seal.esl" --test-ca eseal-bench --stamp 1,20,20 "$@")
+    [ "$s_code" = 0 ] || { echo "sign failed ($tag, $doc)" >&2; exit 1; }
+    read -r v_rss v_s v_code < <(measure "$bin" ofd verify "$work/out-$doc-$tag.ofd")
     echo "$s_rss $s_s $v_rss $v_s $v_code"
 }
 
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
-printf '%-6s %10s %12s %10s %14s %10s %14s' pages "file (kB)" "sign (MB)" "sign (s)" "verify (MB)" "verify (s)" "zipfile -t (MB)"
-[ -n "${ESEAL_BASELINE_BIN:-}" ] && printf ' %16s %18s' "base sign (MB)" "base verify (MB)"
+printf '%-24s %10s %10s %9s %12s %10s %16s' document "file (kB)" "sign (MB)" "sign (s)" "verify (MB)" "verify (s)" "zipfile -t (MB)"
+[ -n "${ESEAL_BASELINE_BIN:-}" ] && printf ' %15s %17s' "base sign (MB)" "base verify (MB)"
 printf '\n'
-for n in $pages_list; do
-    read -r s_rss s_s v_rss v_s v_code < <(sign_verify "$ESEAL_BIN" "$n" new)
-    out="$work/out-$n-new.ofd"
+row() { # LABEL DOC [sign options...]
+    local label="$1" doc="$2"
+    shift 2
+    read -r s_rss s_s v_rss v_s v_code < <(sign_verify "$ESEAL_BIN" "$doc" new "$@")
+    local out="$work/out-$doc-new.ofd"
     read -r p_rss _ _ < <(measure python3 -m zipfile -t "$out")
-    size_kb=$(( $(stat -c %s "$out") / 1024 ))
-    printf '%-6s %10s %12s %10s %14s %10s %14s' "$n" "$size_kb" "$(mb "$s_rss")" "$s_s" "$(mb "$v_rss")" "$v_s" "$(mb "$p_rss")"
+    printf '%-24s %10s %10s %9s %12s %10s %16s' "$label" "$(( $(stat -c %s "$out") / 1024 ))" \
+        "$(mb "$s_rss")" "$s_s" "$(mb "$v_rss")" "$v_s" "$(mb "$p_rss")"
     if [ -n "${ESEAL_BASELINE_BIN:-}" ]; then
-        read -r b_s_rss _ b_v_rss _ _ < <(sign_verify "$ESEAL_BASELINE_BIN" "$n" base)
-        printf ' %16s %18s' "$(mb "$b_s_rss")" "$(mb "$b_v_rss")"
+        read -r b_s_rss _ b_v_rss _ _ < <(sign_verify "$ESEAL_BASELINE_BIN" "$doc" base "$@")
+        printf ' %15s %17s' "$(mb "$b_s_rss")" "$(mb "$b_v_rss")"
     fi
     printf '   (verify exit %s)\n' "$v_code"
+}
+for n in $pages_list; do
+    row "text, $n pages" "text-$n"
+    # A cross-page seal adds a StampAnnot per page to the signature's own XML.
+    [ "$n" -ge 2 ] && row "text + cross-page, $n" "text-$n" --cross-page
+    row "scan, $n pages" "scan-$n"
+done
+
+# Hostile inputs (issue 11): 5 000 References to one 1 MiB file (the signature no longer
+# matches; what counts is the work), and 500 entries of 1 MiB of zeros in ~0.5 MB.
+python3 - "$work" <<'PY'
+import sys, zipfile
+work = sys.argv[1]
+src = zipfile.ZipFile(f"{work}/out-text-1-new.ofd")
+path = "Doc_0/Signs/Sign_0/Signature.xml"
+with zipfile.ZipFile(f"{work}/refs-5000.ofd", "w", zipfile.ZIP_DEFLATED) as z:
+    for i in src.infolist():
+        data = src.read(i)
+        if i.filename == path:
+            ref = '<ofd:Reference FileRef="/Doc_0/Res/big.bin"><ofd:CheckValue>AAAA</ofd:CheckValue></ofd:Reference>'
+            data = data.replace(b"</ofd:References>", (ref * 5000).encode() + b"</ofd:References>")
+        z.writestr(i.filename, data)
+    z.writestr("Doc_0/Res/big.bin", b"\x07" * (1 << 20))
+with zipfile.ZipFile(f"{work}/zeros-500.ofd", "w", zipfile.ZIP_DEFLATED) as z:
+    for i in src.infolist():
+        z.writestr(i.filename, src.read(i))
+    for k in range(500):
+        z.writestr(f"Doc_0/Res/z{k}.bin", bytes(1 << 20))
+PY
+printf '\n%-24s %10s %12s %10s %6s' "hostile input" "file (kB)" "verify (MB)" "verify (s)" exit
+[ -n "${ESEAL_BASELINE_BIN:-}" ] && printf ' %17s %15s %10s' "base verify (MB)" "base verify (s)" "base exit"
+printf '\n'
+for doc in refs-5000 zeros-500; do
+    read -r v_rss v_s v_code < <(measure "$ESEAL_BIN" ofd verify "$work/$doc.ofd")
+    printf '%-24s %10s %12s %10s %6s' "$doc" "$(( $(stat -c %s "$work/$doc.ofd") / 1024 ))" "$(mb "$v_rss")" "$v_s" "$v_code"
+    if [ -n "${ESEAL_BASELINE_BIN:-}" ]; then
+        read -r b_rss b_s b_code < <(measure "$ESEAL_BASELINE_BIN" ofd verify "$work/$doc.ofd")
+        printf ' %17s %15s %10s' "$(mb "$b_rss")" "$b_s" "$b_code"
+    fi
+    printf '\n'
 done
