@@ -437,7 +437,15 @@ fn two_entries_for_one_signature_count_once() {
             "{loc}: {}",
             r.to_text()
         );
+        assert_ne!(r.verdict(), Verdict::Invalid, "{loc}: {}", r.to_text());
     }
+    // The same file listed again as another Type: one signature, and a failure.
+    let bytes = signatures_xml_with(
+        r#"<ofd:Signature ID="s100" Type="Sign" BaseLoc="Sign_0/Signature.xml"/>"#,
+    );
+    let r = outcome(&bytes).unwrap();
+    assert_eq!(r.signatures.len(), 1, "{}", r.to_text());
+    assert!(failed(&r, "s001", CheckKind::Structure), "{}", r.to_text());
 }
 
 /// Every list entry appears in the report: one whose Signature.xml is missing, unparsable or

@@ -872,12 +872,18 @@ mod tests {
         w.write_all(b"aaaa").unwrap();
         w.finish().unwrap();
         let z = c.into_inner();
-        assert!(z.windows(4).any(|x| x == [1, 0, 16, 0]), "a ZIP64 extra field");
+        assert!(
+            z.windows(4).any(|x| x == [1, 0, 16, 0]),
+            "a ZIP64 extra field"
+        );
         let p = Package::from_bytes(z).unwrap();
         assert_eq!(p.read("OFD.xml").unwrap().as_deref(), Some(&b"<OFD/>"[..]));
         let q = Package::from_bytes(p.to_bytes_with(&BTreeMap::new()).unwrap()).unwrap();
         assert_eq!(q.read("OFD.xml").unwrap().as_deref(), Some(&b"<OFD/>"[..]));
-        assert_eq!(q.read("Doc_0/a.xml").unwrap().as_deref(), Some(&b"aaaa"[..]));
+        assert_eq!(
+            q.read("Doc_0/a.xml").unwrap().as_deref(),
+            Some(&b"aaaa"[..])
+        );
     }
 
     #[test]

@@ -57,8 +57,8 @@ pub fn verify(
     let mut covered: BTreeSet<String> = BTreeSet::new();
     let mut signature_files: BTreeSet<String> = BTreeSet::new();
     let mut rendered: BTreeSet<String> = BTreeSet::new();
-    // Signature.xml (as stored) → its report.
-    let mut by_file: HashMap<String, usize> = HashMap::new();
+    // Signature.xml (as stored) → its report and the Type its first entry gave.
+    let mut by_file: HashMap<String, (usize, SignatureType)> = HashMap::new();
     let mut listed = 0usize;
     for body in &bodies {
         let doc = match document::read_document(pkg, &body.doc_root) {
@@ -105,7 +105,7 @@ pub fn verify(
                 Some((e, _)) => format!("/{}", e.name),
                 None => p.clone(),
             });
-            if let Some(&i) = key.as_ref().and_then(|k| by_file.get(k)) {
+            if let Some(&(i, first_kind)) = key.as_ref().and_then(|k| by_file.get(k)) {
                 let first = &mut report.signatures[i];
                 let k = key.as_deref().unwrap_or_default();
                 let kind = match entry.kind {
@@ -122,7 +122,7 @@ pub fn verify(
                         entry.id, first.id
                     ),
                 );
-                first.push(if first.kind == kind {
+                first.push(if first_kind == entry.kind {
                     Check::warning(K::Structure, list_path.as_str(), en, zh)
                 } else {
                     Check::failed(
@@ -145,7 +145,7 @@ pub fn verify(
                 &mut signature_files,
             )?;
             if let Some(k) = key {
-                by_file.insert(k, report.signatures.len());
+                by_file.insert(k, (report.signatures.len(), entry.kind));
             }
             report.signatures.push(r);
         }
