@@ -93,6 +93,10 @@ pub enum ZipFlaw {
     CaseCollision { first: String, second: String },
     #[error("{name}: a directory entry holding {size} bytes of data")]
     DirectoryWithData { name: String, size: u64 },
+    #[error(
+        "{name}: a symbolic link (readers that extract the package would follow it to another file)"
+    )]
+    Symlink { name: String },
 }
 
 /// Why two entry names are one file.
@@ -662,6 +666,11 @@ pub(crate) fn read(src: &Source, limits: ContainerLimits) -> Result<Vec<RawEntry
         }
         if method != 0 && method != 8 {
             return Err(flaw(ZipFlaw::Method { name, method }));
+        }
+        // Unix (3) or macOS (19) mode bits in the external attributes (APPNOTE §4.4.15).
+        let host = u16_at(h, 4) >> 8;
+        if (host == 3 || host == 19) && (u32_at(h, 38) >> 16) & 0o170000 == 0o120000 {
+            return Err(flaw(ZipFlaw::Symlink { name }));
         }
         entries.push(RawEntry {
             index,

@@ -756,6 +756,19 @@ mod tests {
                 other => panic!("{bad}: {other:?}"),
             }
         }
+        // A symbolic link to another entry.
+        let mut c = Cursor::new(Vec::new());
+        let mut w = zip::ZipWriter::new(&mut c);
+        w.start_file("OFD.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(b"<OFD/>").unwrap();
+        w.add_symlink("a.xml", "OFD.xml", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.finish().unwrap();
+        assert!(matches!(
+            Package::from_bytes(c.into_inner()),
+            Err(OfdError::Container(ZipFlaw::Symlink { .. }))
+        ));
         let z = zip_of(&[("a.xml", b"x"), ("./a.xml", b"y")]);
         assert!(matches!(
             Package::from_bytes(z),
