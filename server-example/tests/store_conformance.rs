@@ -1,4 +1,5 @@
-//! The one conformance suite of `eseal::platform::conformance` over the in-memory, SQLite and
+//! The one conformance suite of `eseal::platform::conformance` (store contract, races) and the
+//! business rules of `core/tests/platform_rules/cases.rs` over the in-memory, SQLite and
 //! PostgreSQL stores.
 //!
 //! PostgreSQL: the URL comes from `ESEAL_PG_URL` when set; otherwise the test starts a
@@ -13,6 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use eseal::platform::conformance::run_all;
+
+#[path = "../../core/tests/platform_rules/cases.rs"]
+mod rules;
 use eseal::platform::{AuditRow, MemoryStore, Store};
 use eseal_server::{PgStore, SqliteStore};
 
@@ -37,10 +41,12 @@ fn memory_store_conforms() {
 fn sqlite_store_conforms() {
     let dir = temp_dir("sqlite");
     let d2 = dir.clone();
-    run_all(&move || {
+    let make = move || {
         let path = d2.join(format!("p{}.db", SEQ.fetch_add(1, Ordering::SeqCst)));
         Arc::new(SqliteStore::open(&path).expect("open sqlite")) as Arc<dyn Store>
-    });
+    };
+    run_all(&make);
+    rules::run_all(&make);
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -196,10 +202,12 @@ fn postgres_store_conforms() {
     );
     let url2 = url.clone();
     let rid = run_id.clone();
-    run_all(&move || {
+    let make = move || {
         let schema = format!("t{}_{}", rid, SEQ.fetch_add(1, Ordering::SeqCst));
         Arc::new(PgStore::connect(&url2, &schema, 4).expect("connect postgres")) as Arc<dyn Store>
-    });
+    };
+    run_all(&make);
+    rules::run_all(&make);
     // migrations run once; the audit table refuses changes; data survives reconnects
     let schema = format!("t{run_id}_reopen");
     let s = PgStore::connect(&url, &schema, 1).unwrap();
