@@ -103,7 +103,10 @@ pub mod validate;
 pub use model::*;
 pub use perm::{Action, Role};
 pub use service::*;
-pub use store::{AuditRow, Kind, MemoryStore, Record, Store, StoreError, UniqueKey};
+pub use store::{
+    AuditQuery, Batch, Found, Index, Kind, MemoryStore, Order, Query, Record, Store, StoreError,
+    UniqueKey, Write,
+};
 
 use std::sync::Mutex;
 
@@ -135,9 +138,49 @@ pub enum PlatformError {
     #[error("audit log broken: {0}")]
     AuditBroken(#[from] audit::ChainError),
     #[error("key vault: {0}")]
-    Vault(String),
+    Vault(#[from] VaultError),
+    #[error("SMS: {0}")]
+    Sms(#[from] SmsError),
+    #[error("random number generator: {0}")]
+    Random(getrandom::Error),
+    #[error("password hashing: {0}")]
+    PasswordHash(argon2::password_hash::Error),
+    #[error("cryptography: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
     #[error("storage: {0}")]
     Store(StoreError),
+}
+
+/// Why the SMS gateway did not send.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SmsError {
+    /// The gateway refused or failed (its own message).
+    #[error("the SMS gateway failed: {0}")]
+    Gateway(String),
+    #[error("the SMS sender is unavailable")]
+    Unavailable,
+}
+
+/// Why the key vault could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("no key {0} in the vault")]
+    UnknownKey(String),
+    /// The key material did not decrypt with the master key (wrong key, or changed).
+    #[error("key {0} does not decrypt with the master key")]
+    Decrypt(String),
+    #[error("the vault master key must be {0} bytes")]
+    BadMasterKey(usize),
+    #[error("key vault: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
+    #[error("key vault storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("random number generator: {0}")]
+    Random(getrandom::Error),
+    #[error("key vault signer: {0}")]
+    Signer(#[from] crate::crypto::SignerError),
+    #[error("key vault unavailable")]
+    Unavailable,
 }
 
 impl From<StoreError> for PlatformError {
@@ -149,6 +192,7 @@ impl From<StoreError> for PlatformError {
             }
             StoreError::DuplicateId { .. } => PlatformError::Duplicate(e.to_string()),
             StoreError::NotFound { .. } => PlatformError::NotFound(e.to_string()),
+            StoreError::CounterLimit { .. } => PlatformError::RateLimited(e.to_string()),
             other => PlatformError::Store(other),
         }
     }
@@ -195,7 +239,7 @@ impl Clock for FixedClock {
 
 /// Sends SMS messages (a gateway in production).
 pub trait SmsSender: Send + Sync {
-    fn send(&self, phone: &str, text: &str) -> Result<(), String>;
+    fn send(&self, phone: &str, text: &str) -> Result<(), SmsError>;
 }
 
 /// Development sender: writes each message to standard error and keeps it for inspection.
@@ -227,27 +271,28 @@ impl DevSmsSender {
 }
 
 impl SmsSender for DevSmsSender {
-    fn send(&self, phone: &str, text: &str) -> Result<(), String> {
+    fn send(&self, phone: &str, text: &str) -> Result<(), SmsError> {
         eprintln!("[sms to {phone}] {text}");
         self.sent
             .lock()
-            .map_err(|_| "poisoned".to_string())?
+            .map_err(|_| SmsError::Unavailable)?
             .push((phone.to_owned(), text.to_owned()));
         Ok(())
     }
 }
 
-/// Server-held keys of cloud seals.
+/// Server-held keys of cloud seals and of units' server certificates. Private keys never
+/// leave it in plaintext: it signs digests.
 pub trait KeyVault: Send + Sync {
-    /// Makes the key of a seal and returns its public key.
-    fn create(&self, key_id: &str) -> Result<sm2::PublicKey, String>;
+    /// Makes the key `key_id` and returns its public key.
+    fn create(&self, key_id: &str) -> Result<sm2::PublicKey, VaultError>;
     /// Signs an SM3 digest `e` (= SM3(Z‖M)) with the key.
-    fn sign_digest(&self, key_id: &str, e: &[u8; 32]) -> Result<sm2::Signature, String>;
+    fn sign_digest(&self, key_id: &str, e: &[u8; 32]) -> Result<sm2::Signature, VaultError>;
     /// Destroys the key (revocation).
-    fn destroy(&self, key_id: &str) -> Result<(), String>;
+    fn destroy(&self, key_id: &str) -> Result<(), VaultError>;
 }
 
-/// In-memory key vault (tests, development).
+/// In-memory key vault (tests, development): keys live in this process only.
 #[derive(Default)]
 pub struct MemoryKeyVault {
     keys: Mutex<std::collections::HashMap<String, sm2::PrivateKey>>,
@@ -260,24 +305,26 @@ impl MemoryKeyVault {
 }
 
 impl KeyVault for MemoryKeyVault {
-    fn create(&self, key_id: &str) -> Result<sm2::PublicKey, String> {
-        let k = sm2::PrivateKey::generate().map_err(|e| e.to_string())?;
+    fn create(&self, key_id: &str) -> Result<sm2::PublicKey, VaultError> {
+        let k = sm2::PrivateKey::generate()?;
         let pk = k.public_key();
         self.keys
             .lock()
-            .map_err(|_| "poisoned".to_string())?
+            .map_err(|_| VaultError::Unavailable)?
             .insert(key_id.to_owned(), k);
         Ok(pk)
     }
-    fn sign_digest(&self, key_id: &str, e: &[u8; 32]) -> Result<sm2::Signature, String> {
-        let g = self.keys.lock().map_err(|_| "poisoned".to_string())?;
-        let k = g.get(key_id).ok_or_else(|| format!("no key {key_id}"))?;
-        k.sign_digest(e).map_err(|e| e.to_string())
+    fn sign_digest(&self, key_id: &str, e: &[u8; 32]) -> Result<sm2::Signature, VaultError> {
+        let g = self.keys.lock().map_err(|_| VaultError::Unavailable)?;
+        let k = g
+            .get(key_id)
+            .ok_or_else(|| VaultError::UnknownKey(key_id.to_owned()))?;
+        Ok(k.sign_digest(e)?)
     }
-    fn destroy(&self, key_id: &str) -> Result<(), String> {
+    fn destroy(&self, key_id: &str) -> Result<(), VaultError> {
         self.keys
             .lock()
-            .map_err(|_| "poisoned".to_string())?
+            .map_err(|_| VaultError::Unavailable)?
             .remove(key_id);
         Ok(())
     }

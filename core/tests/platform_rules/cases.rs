@@ -309,6 +309,7 @@ pub fn staff_rules(st: Arc<dyn Store>) {
     let names = |q: StaffQuery| -> Vec<String> {
         p.search_staff(&f.admin, &q)
             .unwrap()
+            .items
             .into_iter()
             .map(|s| s.name)
             .collect()
@@ -349,6 +350,7 @@ pub fn staff_rules(st: Arc<dyn Store>) {
     assert_eq!(
         p.search_staff(&plain, &StaffQuery::default())
             .unwrap()
+            .items
             .len(),
         4
     );
@@ -375,6 +377,7 @@ pub fn staff_rules(st: Arc<dyn Store>) {
     assert!(
         p.search_staff(&f.admin, &StaffQuery::default())
             .unwrap()
+            .items
             .iter()
             .all(|s| s.id != zl.id)
     );
@@ -484,7 +487,7 @@ pub fn permission_matrix(st: Arc<dyn Store>) {
             !p.may(sess, Action::CreateApp).unwrap(),
             "{role:?} CreateApp"
         );
-        let r = p.read_audit(sess, &AuditFilter::default());
+        let r = p.read_audit(sess, &AuditFilter::default(), 1);
         assert_eq!(
             is_forbidden(&r),
             !p.may(sess, Action::ReadAudit).unwrap(),
@@ -526,7 +529,7 @@ pub fn permission_matrix(st: Arc<dyn Store>) {
             !p.may(sess, Action::SearchStaff).unwrap(),
             "{role:?} SearchStaff"
         );
-        let r = p.list_files(sess, None);
+        let r = p.list_files(sess, &FileQuery::default());
         assert_eq!(
             is_forbidden(&r),
             !p.may(sess, Action::ViewOwnFiles).unwrap(),
@@ -665,7 +668,7 @@ pub fn seal_life_cycle(st: Arc<dyn Store>) {
         status: Some(SealStatus::Rejected),
         ..Default::default()
     };
-    assert_eq!(p.list_seals(&f.admin, &q).unwrap().len(), 1);
+    assert_eq!(p.list_seals(&f.admin, &q).unwrap().items.len(), 1);
     // UKey seal: written to a UKey, no users, no app grants
     let u = f.valid_seal(&f.admin, SealKind::Ukey, "UKey章");
     assert!(u.users.is_empty() && u.public_key.is_none());
@@ -701,7 +704,7 @@ pub fn seal_life_cycle(st: Arc<dyn Store>) {
         status: Some(SealStatus::Expired),
         ..Default::default()
     };
-    assert_eq!(p.list_seals(&f.admin, &q).unwrap().len(), 1);
+    assert_eq!(p.list_seals(&f.admin, &q).unwrap().items.len(), 1);
     assert!(matches!(
         p.sign_with_seal(&f.admin, &u.id, &[2; 32], &SignCredential::Ukey),
         Err(PlatformError::InvalidState(_))
@@ -741,6 +744,7 @@ pub fn seal_visibility_and_users(st: Arc<dyn Store>) {
         let mut v: Vec<String> = p
             .list_seals(s, &SealQuery::default())
             .unwrap()
+            .items
             .into_iter()
             .map(|x| x.name)
             .collect();
@@ -762,12 +766,12 @@ pub fn seal_visibility_and_users(st: Arc<dyn Store>) {
         kind: Some(SealKind::Ukey),
         ..Default::default()
     };
-    assert_eq!(p.list_seals(&f.admin, &q).unwrap().len(), 1);
+    assert_eq!(p.list_seals(&f.admin, &q).unwrap().items.len(), 1);
     let q = SealQuery {
         name: Some("云".into()),
         ..Default::default()
     };
-    assert_eq!(p.list_seals(&f.admin, &q).unwrap().len(), 1);
+    assert_eq!(p.list_seals(&f.admin, &q).unwrap().items.len(), 1);
     // another seal maker cannot manage it; the seal admin can
     assert!(matches!(
         p.freeze_seal(&maker2_s, &made.id),
@@ -904,10 +908,17 @@ pub fn personal_signatures(st: Arc<dyn Store>) {
     assert!(
         p.list_seals(&f.admin, &SealQuery::default())
             .unwrap()
+            .items
             .iter()
             .all(|x| x.id != sig.id)
     );
-    assert_eq!(p.list_seals(&uk, &SealQuery::default()).unwrap().len(), 1);
+    assert_eq!(
+        p.list_seals(&uk, &SealQuery::default())
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
     assert!(
         p.sign_with_seal(&uk, &sig.id, &[4; 32], &SignCredential::Ukey)
             .is_ok()
@@ -1232,11 +1243,14 @@ pub fn open_api_check(st: Arc<dyn Store>) {
         matches!(check_request(p, &h, "1.2.3.4"), Err(PlatformError::RequestRefused(m)) if m.contains("rejected"))
     );
     // refusals are audited
-    let ops_rows = p.store().audit_rows().unwrap();
+    let ops_rows = p
+        .store()
+        .audit_range(eseal::platform::audit::PLATFORM_CHAIN, 1, 1000)
+        .unwrap();
     assert!(
         ops_rows
             .iter()
-            .any(|r| r.body.contains("OpenApiRequest") && r.body.contains("replayed"))
+            .any(|e| e.action == "OpenApiRequest" && e.outcome.reason().contains("replayed"))
     );
 }
 
@@ -1404,7 +1418,17 @@ pub fn grants_and_policies(st: Arc<dyn Store>) {
     else {
         panic!()
     };
-    p.decide(&f.admin, &item2, false).unwrap();
+    // only the named confirmers decide (2.8) — not the unit UKey, not the seal's managers
+    assert!(
+        is_forbidden(&p.decide(&f.admin, &item2, true)),
+        "the unit UKey is not a confirmer of this call"
+    );
+    assert!(is_forbidden(
+        &p.decide_batch(&other, std::slice::from_ref(&item2), true)
+            .unwrap()[0]
+            .1
+    ));
+    p.decide(&c1s, &item2, false).unwrap();
     assert!(
         p.app_sign_approved(&app.id, &item2, &[7; 32], "ip")
             .is_err()
@@ -1692,31 +1716,74 @@ pub fn credentials(st: Arc<dyn Store>) {
 pub fn signed_files(st: Arc<dyn Store>) {
     let f = Fx::new(st);
     let p = &f.p;
-    let (_, a) = f.staff("甲", &[]);
-    let (_, b) = f.staff("乙", &[]);
+    let (sa, a) = f.staff("甲", &[]);
+    let (sb, b) = f.staff("乙", &[]);
+    let seal = f.valid_seal(&f.admin, SealKind::Cloud, "文件章");
+    let ukey_seal = f.valid_seal(&f.admin, SealKind::Ukey, "单位UKey章");
+    p.add_seal_user(&f.admin, &seal.id, &sa.id).unwrap();
+    p.add_seal_user(&f.admin, &seal.id, &sb.id).unwrap();
     let input = |name: &str| FileInput {
         name: name.into(),
         pages: 2,
-        seals: vec!["s".into()],
+        seals: vec![seal.id.clone()],
         format: FileFormat::Pdf,
         size: 1000,
         thumbnail: Some("thumb/1.png".into()),
     };
     let fa = p.record_file(&a, &input("合同甲.pdf")).unwrap();
     p.record_file(&b, &input("合同乙.pdf")).unwrap();
-    p.record_file(&f.admin, &input("单位文件.ofd")).unwrap();
+    let mut unit_file = input("单位文件.ofd");
+    unit_file.seals = vec![ukey_seal.id.clone()];
+    p.record_file(&f.admin, &unit_file).unwrap();
+    // a record names only seals its signer may use (2.2.3)
+    let mut not_mine = input("冒用.pdf");
+    not_mine.seals = vec![ukey_seal.id.clone()];
+    assert!(is_forbidden(&p.record_file(&a, &not_mine)));
+    let mut unknown = input("冒用.pdf");
+    unknown.seals = vec!["no-such-seal".into()];
+    assert!(matches!(
+        p.record_file(&a, &unknown),
+        Err(PlatformError::NotFound(_))
+    ));
     let mut big = input("big.pdf");
     big.size = MAX_FILE_SIZE + 1;
     assert!(p.record_file(&a, &big).is_err());
-    assert_eq!(p.list_files(&a, None).unwrap().len(), 1);
-    assert_eq!(p.list_files(&f.admin, None).unwrap().len(), 3);
     assert_eq!(
-        p.list_files(&f.admin, Some("乙")).unwrap().len(),
+        p.list_files(&a, &FileQuery::default()).unwrap().items.len(),
+        1
+    );
+    assert_eq!(
+        p.list_files(&f.admin, &FileQuery::default())
+            .unwrap()
+            .items
+            .len(),
+        3
+    );
+    assert_eq!(
+        p.list_files(
+            &f.admin,
+            &FileQuery {
+                text: Some("乙".into()),
+                ..Default::default()
+            }
+        )
+        .unwrap()
+        .items
+        .len(),
         1,
         "by signer"
     );
     assert_eq!(
-        p.list_files(&f.admin, Some("合同")).unwrap().len(),
+        p.list_files(
+            &f.admin,
+            &FileQuery {
+                text: Some("合同".into()),
+                ..Default::default()
+            }
+        )
+        .unwrap()
+        .items
+        .len(),
         2,
         "by name"
     );
@@ -1725,9 +1792,29 @@ pub fn signed_files(st: Arc<dyn Store>) {
         Err(PlatformError::NotFound(_))
     ));
     p.delete_file(&a, &fa.id).unwrap();
-    assert!(p.list_files(&a, None).unwrap().is_empty());
-    assert_eq!(p.list_files(&f.admin, None).unwrap().len(), 2);
-    let rec = &p.list_files(&f.admin, Some("单位")).unwrap()[0];
+    assert!(
+        p.list_files(&a, &FileQuery::default())
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(
+        p.list_files(&f.admin, &FileQuery::default())
+            .unwrap()
+            .items
+            .len(),
+        2
+    );
+    let rec = &p
+        .list_files(
+            &f.admin,
+            &FileQuery {
+                text: Some("单位".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .items[0];
     assert_eq!(
         (rec.pages, rec.size, rec.format, rec.thumbnail.as_deref()),
         (2, 1000, FileFormat::Pdf, Some("thumb/1.png"))

@@ -1,5 +1,6 @@
-//! [`Platform`]: the operations of the manual, each checked against the permission matrix and
-//! the object rules, each audited.
+//! [`Platform`]: the operations of the manual, one file per chapter, each checked against the
+//! permission matrix and the object rules, each changing operation written to the store in
+//! ONE batch together with its audit entry ([`Platform::run`]).
 
 use std::sync::Arc;
 
@@ -7,19 +8,19 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::audit::{AuditEntry, AuditFilter, Outcome};
+use super::audit::{AuditEntry, AuditMac, Outcome, PLATFORM_CHAIN};
 use super::model::*;
 use super::perm::{self, Action, Role};
-use super::store::{AuditRow, Kind, Store, StoreError, UniqueKey};
+use super::store::{Batch, Found, Kind, Query, Store, StoreError, Write};
 use super::validate;
-use super::{Clock, KeyVault, PlatformError, SmsSender};
-use crate::crypto::sm2;
+use super::{Clock, KeyVault, PlatformError, SmsSender, VaultError};
 use crate::crypto::sm3::sm3;
-use crate::platform::audit as chain;
+use crate::crypto::{Signer, sm2};
 
 mod apps;
 mod audit;
 mod credentials;
+mod docs;
 mod files;
 mod queue;
 mod roles;
@@ -30,7 +31,8 @@ mod units;
 
 pub use apps::AppInput;
 pub use credentials::SmsLogin;
-pub use files::FileInput;
+pub use docs::Doc;
+pub use files::{FileInput, FileQuery};
 pub use queue::QueueFilter;
 pub use seals::{SealApplication, SealQuery};
 pub use signing::{AppCall, AppSignOutcome, SealUse, SignCredential};
@@ -88,6 +90,14 @@ impl Ctx {
     fn has(&self, r: Role) -> bool {
         self.roles.contains(&r)
     }
+    /// The audit chain of the actor: its unit's, or the platform's for the back office.
+    fn chain(&self) -> &str {
+        if self.unit.is_empty() {
+            PLATFORM_CHAIN
+        } else {
+            &self.unit
+        }
+    }
 }
 
 // ---- tunables (documented in the module docs) ----
@@ -99,10 +109,24 @@ pub const CAPTCHA_TTL: i64 = 300;
 pub const REVOCATION_TOKEN_TTL: i64 = 300;
 pub const MAX_FAILED_LOGINS: u32 = 5;
 pub const LOCKOUT_SECS: i64 = 900;
+/// Wrong signing passwords before signing with the password is locked (2.1.2.4; as the
+/// login password, 1.3.2.2).
+pub const MAX_FAILED_SIGNING_PASSWORDS: u32 = 5;
 pub const QUEUE_PAGE_SIZE: usize = 50;
+/// Page size of the other lists (staff, seals, apps, files, audit).
+pub const PAGE_SIZE: usize = 50;
 pub const MAX_FILE_SIZE: u64 = 30 * 1024 * 1024;
 pub const DEFAULT_SEAL_VALIDITY_DAYS: i64 = 5 * 365;
+/// How long a used 流水号 is remembered (and refused again) under token check.
+pub const SERIAL_RETENTION: i64 = 30 * 86400;
+/// How long a replay nonce of the open API is kept: beyond the ±5-minute window it
+/// cannot be replayed anyway (its timestamp is refused).
+pub const NONCE_RETENTION: i64 = 15 * 60;
+/// Attempts of one operation that lost a compare-and-set race before it reports
+/// [`PlatformError::ConcurrentChange`].
+const RETRIES: usize = 4;
 
+/// One page of a list (pages numbered from 1).
 #[derive(Clone, Debug)]
 pub struct Page<T> {
     pub items: Vec<T>,
@@ -111,17 +135,52 @@ pub struct Page<T> {
     pub pages: usize,
 }
 
+/// What a platform is made of. [`Services::development`] assembles one for tests and demos.
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub sms: Arc<dyn SmsSender>,
+    pub vault: Arc<dyn KeyVault>,
+    /// HMAC-SM3 key of the audit chains (configuration, never stored in the database).
+    pub audit_mac: AuditMac,
+    /// Signs audit checkpoints (its certificate is published with them).
+    pub audit_signer: Arc<dyn Signer>,
+}
+
+impl Services {
+    /// Development services over `store`: in-memory key vault, the development SMS sender,
+    /// keys of the deterministic test CA (`crypto::testca`, seed `seed`).
+    pub fn development(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        sms: Arc<dyn SmsSender>,
+        seed: &str,
+    ) -> Result<Services> {
+        let ca = crate::crypto::testca::TestCa::new(seed)?;
+        Ok(Services {
+            store,
+            clock,
+            sms,
+            vault: Arc::new(super::MemoryKeyVault::new()),
+            audit_mac: AuditMac::new(&sm3(format!("{seed}/audit-mac").as_bytes()))?,
+            audit_signer: Arc::new(ca.server.signer()),
+        })
+    }
+}
+
 /// The platform: rules over a store.
 pub struct Platform {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     sms: Arc<dyn SmsSender>,
     vault: Arc<dyn KeyVault>,
+    mac: AuditMac,
+    audit_signer: Arc<dyn Signer>,
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|e| PlatformError::Vault(format!("CSPRNG: {e}")))?;
+    getrandom::fill(&mut b).map_err(PlatformError::Random)?;
     Ok(b)
 }
 
@@ -157,52 +216,95 @@ fn argon2_hash(pw: &str) -> Result<String> {
     argon2::Argon2::default()
         .hash_password_with_salt(pw.as_bytes(), &salt_bytes)
         .map(|h| h.to_string())
-        .map_err(|e| PlatformError::Vault(format!("argon2: {e}")))
+        .map_err(PlatformError::PasswordHash)
 }
 
 fn argon2_verify(pw: &str, phc: &str) -> bool {
     PasswordVerifier::<str>::verify_password(&argon2::Argon2::default(), pw.as_bytes(), phc).is_ok()
 }
 
-/// Unique keys owned by each document family.
-fn uniques_staff(s: &Staff) -> Vec<UniqueKey> {
-    if s.removed {
-        vec![]
-    } else {
-        vec![
-            UniqueKey::new("staff.phone", s.phone.clone()),
-            UniqueKey::new("staff.id_number", s.id_number.clone()),
-        ]
-    }
+fn to_json<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| PlatformError::Store(StoreError::Backend(e.to_string())))
 }
 
-fn uniques_app(a: &App) -> Vec<UniqueKey> {
-    if a.status == AppStatus::Deleted {
-        vec![UniqueKey::new("app.token", a.access_token.clone())]
-    } else {
-        vec![
-            UniqueKey::new("app.name", a.name.clone()),
-            UniqueKey::new("app.token", a.access_token.clone()),
-        ]
-    }
+fn from_json<T: DeserializeOwned>(kind: Kind, id: &str, body: &str) -> Result<T> {
+    serde_json::from_str(body).map_err(|e| {
+        PlatformError::Store(StoreError::Backend(format!("{} {id}: {e}", kind.as_str())))
+    })
 }
 
-fn key_of_unit_key(serial: &str, device: &str) -> String {
-    format!("{serial}|{device}")
+/// The writes of one operation, committed with its audit entry by [`Platform::run`].
+#[derive(Default)]
+pub(crate) struct Tx {
+    writes: Vec<Write>,
+    /// Vault keys made by the operation, destroyed if the batch is not committed.
+    made_keys: Vec<String>,
+}
+
+impl Tx {
+    fn insert<D: Doc>(&mut self, d: &D) -> Result<()> {
+        self.writes.push(Write::Insert {
+            kind: D::KIND,
+            id: d.id().to_owned(),
+            body: to_json(d)?,
+            unique: d.uniques(),
+            index: d.index(),
+        });
+        Ok(())
+    }
+    /// Compare-and-set of `d` read at `version`.
+    fn update<D: Doc>(&mut self, d: &D, version: u64) -> Result<()> {
+        self.writes.push(Write::Update {
+            kind: D::KIND,
+            id: d.id().to_owned(),
+            expected: version,
+            body: to_json(d)?,
+            unique: d.uniques(),
+            index: d.index(),
+        });
+        Ok(())
+    }
+    /// Insert (`version` None) or compare-and-set.
+    fn put<D: Doc>(&mut self, d: &D, version: Option<u64>) -> Result<()> {
+        match version {
+            None => self.insert(d),
+            Some(v) => self.update(d, v),
+        }
+    }
+    /// The operation depends on `id` staying at `version` (without writing it).
+    fn check(&mut self, kind: Kind, id: &str, version: u64) {
+        self.writes.push(Write::Check {
+            kind,
+            id: id.to_owned(),
+            version,
+        });
+    }
+    #[allow(dead_code)] // used by the login challenges
+    fn delete(&mut self, kind: Kind, id: &str, version: u64) {
+        self.writes.push(Write::Delete {
+            kind,
+            id: id.to_owned(),
+            expected: version,
+        });
+    }
+    fn count(&mut self, name: String, limit: Option<u64>) {
+        self.writes.push(Write::Count {
+            name,
+            delta: 1,
+            limit,
+        });
+    }
 }
 
 impl Platform {
-    pub fn new(
-        store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-        sms: Arc<dyn SmsSender>,
-        vault: Arc<dyn KeyVault>,
-    ) -> Self {
+    pub fn new(s: Services) -> Self {
         Platform {
-            store,
-            clock,
-            sms,
-            vault,
+            store: s.store,
+            clock: s.clock,
+            sms: s.sms,
+            vault: s.vault,
+            mac: s.audit_mac,
+            audit_signer: s.audit_signer,
         }
     }
 
@@ -216,145 +318,279 @@ impl Platform {
 
     // ---------------------------------------------------------------- store helpers
 
-    fn try_get<T: DeserializeOwned>(&self, kind: Kind, id: &str) -> Result<Option<(T, u64)>> {
-        match self.store.get(kind, id)? {
+    fn load<D: Doc>(&self, id: &str) -> Result<Option<(D, u64)>> {
+        match self.store.get(D::KIND, id)? {
             None => Ok(None),
-            Some(r) => {
-                let v = serde_json::from_str(&r.body).map_err(|e| {
-                    PlatformError::Store(StoreError::Backend(format!("{kind:?} {id}: {e}")))
-                })?;
-                Ok(Some((v, r.version)))
-            }
+            Some(r) => Ok(Some((from_json(D::KIND, id, &r.body)?, r.version))),
         }
     }
 
-    fn get<T: DeserializeOwned>(&self, kind: Kind, id: &str) -> Result<(T, u64)> {
-        self.try_get(kind, id)?
-            .ok_or_else(|| PlatformError::NotFound(format!("{} {id}", kind.as_str())))
+    fn must<D: Doc>(&self, id: &str) -> Result<(D, u64)> {
+        self.load(id)?
+            .ok_or_else(|| PlatformError::NotFound(format!("{} {id}", D::KIND.as_str())))
     }
 
-    fn all<T: DeserializeOwned>(&self, kind: Kind) -> Result<Vec<(T, u64)>> {
-        self.store
-            .list(kind)?
+    /// One page of the documents matching `q`.
+    fn find<D: Doc>(&self, q: &Query) -> Result<(Vec<(D, u64)>, u64)> {
+        let Found { records, total } = self.store.query(q)?;
+        let docs = records
             .into_iter()
-            .map(|r| {
-                serde_json::from_str(&r.body)
-                    .map(|v| (v, r.version))
-                    .map_err(|e| {
-                        PlatformError::Store(StoreError::Backend(format!("{kind:?} {}: {e}", r.id)))
-                    })
-            })
-            .collect()
+            .map(|r| Ok((from_json(D::KIND, &r.id, &r.body)?, r.version)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((docs, total))
     }
 
-    fn insert<T: Serialize>(
-        &self,
-        kind: Kind,
-        id: &str,
-        v: &T,
-        uniques: &[UniqueKey],
-    ) -> Result<()> {
-        let body = serde_json::to_string(v)
-            .map_err(|e| PlatformError::Store(StoreError::Backend(e.to_string())))?;
-        Ok(self.store.insert(kind, id, &body, uniques)?)
-    }
-
-    fn put<T: Serialize>(
-        &self,
-        kind: Kind,
-        id: &str,
-        version: u64,
-        v: &T,
-        uniques: &[UniqueKey],
-    ) -> Result<u64> {
-        let body = serde_json::to_string(v)
-            .map_err(|e| PlatformError::Store(StoreError::Backend(e.to_string())))?;
-        Ok(self.store.update(kind, id, version, &body, uniques)?)
-    }
-
-    /// Read-modify-write with retries on conflicts (for changes that cannot lose, e.g. removing
-    /// a departed staff member from seal user lists).
-    fn modify<T: Serialize + DeserializeOwned>(
-        &self,
-        kind: Kind,
-        id: &str,
-        uniques: impl Fn(&T) -> Vec<UniqueKey>,
-        mut f: impl FnMut(&mut T) -> Result<bool>,
-    ) -> Result<()> {
-        for _ in 0..50 {
-            let (mut v, ver): (T, u64) = self.get(kind, id)?;
-            if !f(&mut v)? {
-                return Ok(());
-            }
-            match self.put(kind, id, ver, &v, &uniques(&v)) {
-                Err(PlatformError::ConcurrentChange(_)) => continue,
-                r => return r.map(|_| ()),
+    /// Every document matching `q`, page by page (for rules that must touch all of them,
+    /// e.g. removing a departed person from the seals they use).
+    fn find_all<D: Doc>(&self, q: Query) -> Result<Vec<(D, u64)>> {
+        let mut out = Vec::new();
+        let mut q = q.page(0, super::store::MAX_PAGE);
+        loop {
+            let (page, total) = self.find::<D>(&q)?;
+            let n = page.len() as u64;
+            out.extend(page);
+            q.offset += n;
+            if n == 0 || q.offset >= total {
+                return Ok(out);
             }
         }
-        Err(PlatformError::ConcurrentChange(format!(
-            "{} {id}: too many retries",
-            kind.as_str()
-        )))
     }
 
-    // ---------------------------------------------------------------- audit
+    /// Page `page` (from 1) of `size` items of `q`.
+    fn page<D: Doc>(&self, q: Query, page: usize, size: usize) -> Result<Page<D>> {
+        let page = page.max(1);
+        let q = q.page(
+            ((page - 1) as u64).saturating_mul(size as u64),
+            u32::try_from(size).unwrap_or(u32::MAX),
+        );
+        let (items, total) = self.find::<D>(&q)?;
+        let total = usize::try_from(total).unwrap_or(usize::MAX);
+        Ok(Page {
+            items: items.into_iter().map(|(d, _)| d).collect(),
+            total,
+            page,
+            pages: total.div_ceil(size).max(1),
+        })
+    }
 
-    #[allow(clippy::too_many_arguments)] // one audit entry has this many fields
-    fn append_audit(
+    // ---------------------------------------------------------------- audit and runs
+
+    fn entry(&self, chain: &str, actor: &str, actor_name: &str, action: &str) -> AuditEntry {
+        AuditEntry {
+            chain: if chain.is_empty() {
+                PLATFORM_CHAIN.to_owned()
+            } else {
+                chain.to_owned()
+            },
+            seq: 0,
+            prev: String::new(),
+            time: self.clock.now(),
+            actor: actor.to_owned(),
+            actor_name: actor_name.to_owned(),
+            action: action.to_owned(),
+            object: String::new(),
+            outcome: Outcome::Ok,
+            ip: String::new(),
+            mac: String::new(),
+        }
+    }
+
+    /// Appends one entry on its own (a refusal, a failure).
+    fn audit_only(&self, e: AuditEntry) -> Result<()> {
+        self.store.commit(
+            &Batch {
+                writes: vec![],
+                audit: vec![e],
+            },
+            &self.mac,
+        )?;
+        Ok(())
+    }
+
+    fn outcome_of<T>(r: &Result<T>) -> Outcome {
+        match r {
+            Ok(_) => Outcome::Ok,
+            Err(e @ PlatformError::Forbidden(_)) => Outcome::Denied(e.to_string()),
+            Err(e) => Outcome::Failed(e.to_string()),
+        }
+    }
+
+    /// Commits `tx` and `e` (the operation's audit entry) in one batch. On a lost race the
+    /// caller may run the operation again; vault keys the attempt made are destroyed.
+    fn commit_tx(&self, tx: Tx, e: AuditEntry) -> Result<()> {
+        let r = self.store.commit(
+            &Batch {
+                writes: tx.writes,
+                audit: vec![e],
+            },
+            &self.mac,
+        );
+        if r.is_err() {
+            for k in &tx.made_keys {
+                // Best effort: a key that stays is unusable (no seal names it).
+                let _ = self.vault.destroy(k);
+            }
+        }
+        Ok(r?)
+    }
+
+    fn identity_id(sess: &Session) -> String {
+        match &sess.identity {
+            Identity::UnitKey { key, .. } => key.clone(),
+            Identity::Staff { staff, .. } => staff.clone(),
+            Identity::Operator { name } => format!("ops:{name}"),
+        }
+    }
+
+    /// Resolves the session and checks the matrix; a refusal is audited.
+    fn authorise(&self, sess: &Session, action: Action, object: &str) -> Result<Ctx> {
+        let refuse = |chain: &str, id: &str, name: &str, e: PlatformError| {
+            let mut a = self.entry(chain, id, name, &format!("{action:?}"));
+            a.object = object.to_owned();
+            a.outcome = Outcome::Denied(e.to_string());
+            a.ip = sess.ip.clone();
+            self.audit_only(a)?;
+            Err(e)
+        };
+        let ctx = match self.ctx(sess) {
+            Ok(c) => c,
+            Err(e) => {
+                let unit = match &sess.identity {
+                    Identity::UnitKey { unit, .. } | Identity::Staff { unit, .. } => unit.clone(),
+                    Identity::Operator { .. } => String::new(),
+                };
+                // Only a unit that exists gets the entry in its chain.
+                let chain = if self.load::<Unit>(&unit)?.is_some() {
+                    unit
+                } else {
+                    String::new()
+                };
+                return refuse(&chain, &Self::identity_id(sess), "", e);
+            }
+        };
+        if !perm::allowed_any(&ctx.roles, action) {
+            let e = forbidden(format!("{action:?} needs one of the roles allowed for it"));
+            return refuse(ctx.chain(), &ctx.id, &ctx.name, e);
+        }
+        Ok(ctx)
+    }
+
+    /// Authorises, runs and audits one changing operation: `f` reads and puts its writes in
+    /// the [`Tx`]; the writes and the audit entry are committed in one batch. An attempt that
+    /// lost a compare-and-set race is run again (it then sees the winner's state).
+    fn run<T>(
         &self,
-        unit: &str,
-        actor: &str,
-        actor_name: &str,
+        sess: &Session,
+        action: Action,
+        object: &str,
+        mut f: impl FnMut(&Ctx, &mut Tx) -> Result<T>,
+    ) -> Result<T> {
+        let ctx = self.authorise(sess, action, object)?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut tx = Tx::default();
+            let r = f(&ctx, &mut tx);
+            let mut e = self.entry(ctx.chain(), &ctx.id, &ctx.name, &format!("{action:?}"));
+            e.object = object.to_owned();
+            e.ip = sess.ip.clone();
+            e.outcome = Self::outcome_of(&r);
+            match r {
+                Ok(v) => match self.commit_tx(tx, e.clone()) {
+                    Ok(()) => return Ok(v),
+                    Err(PlatformError::ConcurrentChange(_)) if attempt < RETRIES => continue,
+                    Err(err) => {
+                        e.outcome = Outcome::Failed(err.to_string());
+                        self.audit_only(e)?;
+                        return Err(err);
+                    }
+                },
+                Err(err) => {
+                    for k in &tx.made_keys {
+                        let _ = self.vault.destroy(k);
+                    }
+                    self.audit_only(e)?;
+                    return Err(err);
+                }
+            }
+        }
+    }
+
+    /// A read: authorised, refusals audited, the read itself not (reads are not audited one
+    /// row per read).
+    fn read<T>(
+        &self,
+        sess: &Session,
+        action: Action,
+        object: &str,
+        f: impl FnOnce(&Ctx) -> Result<T>,
+    ) -> Result<T> {
+        let ctx = self.authorise(sess, action, object)?;
+        let r = f(&ctx);
+        if let Err(err @ PlatformError::Forbidden(_)) = &r {
+            let mut e = self.entry(ctx.chain(), &ctx.id, &ctx.name, &format!("{action:?}"));
+            e.object = object.to_owned();
+            e.ip = sess.ip.clone();
+            e.outcome = Outcome::Denied(err.to_string());
+            self.audit_only(e)?;
+        }
+        r
+    }
+
+    /// An operation without a session (logins, SMS codes, app calls): `f` returns the value,
+    /// the unit and the actor it turned out to be; committed with its audit entry like
+    /// [`Platform::run`]. Refusals are audited under `anonymous` (or `anon_actor`).
+    fn run_anon<T>(
+        &self,
         action: &str,
         object: &str,
-        outcome: Outcome,
         ip: &str,
-    ) -> Result<()> {
-        for _ in 0..1000 {
-            let last = self.store.audit_last()?;
-            let (seq, prev) = match &last {
-                Some(r) => (r.seq + 1, r.hash.clone()),
-                None => (1, chain::GENESIS.to_owned()),
-            };
-            let entry = AuditEntry {
-                seq,
-                prev: prev.clone(),
-                time: self.clock.now(),
-                unit: unit.to_owned(),
-                actor: actor.to_owned(),
-                actor_name: actor_name.to_owned(),
-                action: action.to_owned(),
-                object: object.to_owned(),
-                outcome: outcome.clone(),
-                ip: ip.to_owned(),
-            };
-            let body = serde_json::to_string(&entry)
-                .map_err(|e| PlatformError::Store(StoreError::Backend(e.to_string())))?;
-            let row = AuditRow {
-                seq,
-                hash: chain::entry_hash(&prev, &body),
-                body,
-            };
-            match self.store.audit_append(&row) {
-                Err(StoreError::AuditSeqTaken(_)) => continue,
-                r => return Ok(r?),
+        anon: (&str, &str),
+        mut f: impl FnMut(&mut Tx) -> Result<(T, String, String)>,
+    ) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut tx = Tx::default();
+            let r = f(&mut tx);
+            match r {
+                Ok((v, unit, actor)) => {
+                    let mut e = self.entry(&unit, &actor, "", action);
+                    e.object = object.to_owned();
+                    e.ip = ip.to_owned();
+                    match self.commit_tx(tx, e.clone()) {
+                        Ok(()) => return Ok(v),
+                        Err(PlatformError::ConcurrentChange(_)) if attempt < RETRIES => continue,
+                        Err(err) => {
+                            e.outcome = Outcome::Failed(err.to_string());
+                            self.audit_only(e)?;
+                            return Err(err);
+                        }
+                    }
+                }
+                Err(err) => {
+                    // State a refusal must keep (a counted wrong password) was committed by
+                    // the check itself ([`Platform::apply`]); the attempt's writes are dropped.
+                    for k in &tx.made_keys {
+                        let _ = self.vault.destroy(k);
+                    }
+                    let mut e = self.entry(anon.0, anon.1, "", action);
+                    e.object = object.to_owned();
+                    e.ip = ip.to_owned();
+                    e.outcome = Outcome::Denied(err.to_string());
+                    self.audit_only(e)?;
+                    return Err(err);
+                }
             }
         }
-        Err(PlatformError::ConcurrentChange(
-            "audit log: too many concurrent writers".into(),
-        ))
-    }
-
-    fn action_name(a: Action) -> String {
-        format!("{a:?}")
     }
 
     /// Resolves the session to an actor; refuses identities that may no longer act.
     pub fn ctx(&self, sess: &Session) -> Result<Ctx> {
         match &sess.identity {
             Identity::UnitKey { unit, key } => {
-                let (k, _): (UnitKey, u64) = self.get(Kind::UnitKey, key)?;
-                let (u, _): (Unit, u64) = self.get(Kind::Unit, unit)?;
+                let (k, _): (UnitKey, u64) = self.must(key)?;
+                let (u, _): (Unit, u64) = self.must(unit)?;
                 if k.unit != u.id {
                     return Err(PlatformError::LoginRefused(
                         "key does not belong to the unit".into(),
@@ -375,7 +611,7 @@ impl Platform {
                 })
             }
             Identity::Staff { unit, staff, .. } => {
-                let (s, _): (Staff, u64) = self.get(Kind::Staff, staff)?;
+                let (s, _): (Staff, u64) = self.must(staff)?;
                 if &s.unit != unit {
                     return Err(PlatformError::LoginRefused(
                         "staff does not belong to the unit".into(),
@@ -412,117 +648,46 @@ impl Platform {
         Ok(perm::allowed_any(&self.ctx(sess)?.roles, action))
     }
 
-    /// Authorises, runs and audits one operation.
-    fn run<T>(
-        &self,
-        sess: &Session,
-        action: Action,
-        object: &str,
-        f: impl FnOnce(&Ctx) -> Result<T>,
-    ) -> Result<T> {
-        let name = Self::action_name(action);
-        let ctx = match self.ctx(sess) {
-            Ok(c) => c,
-            Err(e) => {
-                let who = match &sess.identity {
-                    Identity::UnitKey { key, .. } => key.clone(),
-                    Identity::Staff { staff, .. } => staff.clone(),
-                    Identity::Operator { name } => format!("ops:{name}"),
-                };
-                self.append_audit(
-                    "",
-                    &who,
-                    "",
-                    &name,
-                    object,
-                    Outcome::Denied(e.to_string()),
-                    &sess.ip,
-                )?;
-                return Err(e);
-            }
-        };
-        if !perm::allowed_any(&ctx.roles, action) {
-            let e = forbidden(format!("{action:?} needs one of the roles allowed for it"));
-            self.append_audit(
-                &ctx.unit,
-                &ctx.id,
-                &ctx.name,
-                &name,
-                object,
-                Outcome::Denied(e.to_string()),
-                &sess.ip,
-            )?;
-            return Err(e);
-        }
-        let r = f(&ctx);
-        let outcome = match &r {
-            Ok(_) => Outcome::Ok,
-            Err(e @ PlatformError::Forbidden(_)) => Outcome::Denied(e.to_string()),
-            Err(e) => Outcome::Failed(e.to_string()),
-        };
-        self.append_audit(
-            &ctx.unit, &ctx.id, &ctx.name, &name, object, outcome, &sess.ip,
-        )?;
-        r
-    }
-
-    fn audit_anon(
-        &self,
-        unit: &str,
-        actor: &str,
-        action: &str,
-        object: &str,
-        r: &std::result::Result<(), String>,
-        ip: &str,
-    ) -> Result<()> {
-        let outcome = match r {
-            Ok(()) => Outcome::Ok,
-            Err(e) => Outcome::Denied(e.clone()),
-        };
-        self.append_audit(unit, actor, "", action, object, outcome, ip)
-    }
-
-    fn audited_login<T>(
-        &self,
-        action: &str,
-        object: &str,
-        ip: &str,
-        r: Result<(T, String, String)>,
-    ) -> Result<T> {
-        match r {
-            Ok((v, unit, actor)) => {
-                self.audit_anon(&unit, &actor, action, object, &Ok(()), ip)?;
-                Ok(v)
-            }
-            Err(e) => {
-                self.audit_anon("", "anonymous", action, object, &Err(e.to_string()), ip)?;
-                Err(e)
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- switches
 
     pub fn switches(&self) -> Result<Switches> {
         Ok(self
-            .try_get::<Switches>(Kind::Settings, "switches")?
+            .load::<Switches>(Switches::ID)?
             .map(|(s, _)| s)
             .unwrap_or_default())
     }
 
     pub fn set_switches(&self, sess: &Session, sw: Switches) -> Result<()> {
-        self.run(sess, Action::SetSwitches, "switches", |_| {
-            match self.store.get(Kind::Settings, "switches")? {
-                None => match self.insert(Kind::Settings, "switches", &sw, &[]) {
-                    Err(PlatformError::Duplicate(_)) => {
-                        Err(PlatformError::ConcurrentChange("switches".into()))
-                    }
-                    r => r,
-                },
-                Some(r) => self
-                    .put(Kind::Settings, "switches", r.version, &sw, &[])
-                    .map(|_| ()),
-            }
+        self.run(sess, Action::SetSwitches, Switches::ID, |_, tx| {
+            let v = self.load::<Switches>(Switches::ID)?.map(|(_, v)| v);
+            tx.put(&sw, v)
         })
+    }
+
+    // ---------------------------------------------------------------- maintenance
+
+    /// Deletes expired short-lived records (captchas, SMS states, revocation confirmations,
+    /// login challenges, open-API nonces, used serial numbers past their retention); returns
+    /// how many. Run it periodically (the reference server does, every minute).
+    pub fn prune_expired(&self) -> Result<u64> {
+        let now = self.clock.now();
+        let mut n = 0;
+        for kind in [
+            Kind::Captcha,
+            Kind::SmsCode,
+            Kind::RevocationToken,
+            Kind::Challenge,
+            Kind::Nonce,
+            Kind::Serial,
+        ] {
+            loop {
+                let k = self.store.prune(kind, now, 1000)?;
+                n += k;
+                if k < 1000 {
+                    break;
+                }
+            }
+        }
+        Ok(n)
     }
 }

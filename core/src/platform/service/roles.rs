@@ -1,12 +1,12 @@
 //! Roles (manual 2.4).
+
+use super::docs::tag;
 use super::*;
 
 impl Platform {
-    // ---------------------------------------------------------------- roles
-
     /// Gives a role to an active staff member of the unit (2.4).
     pub fn grant_role(&self, sess: &Session, staff: &str, role: Role) -> Result<()> {
-        self.run(sess, Action::ManageRoles, staff, |ctx| {
+        self.run(sess, Action::ManageRoles, staff, |ctx, tx| {
             if !Role::ASSIGNABLE.contains(&role) {
                 return Err(forbidden(format!("{role:?} cannot be given to staff")));
             }
@@ -18,39 +18,43 @@ impl Platform {
                 s.roles.push(role);
                 s.roles.sort();
             }
-            self.put(Kind::Staff, staff, v, &s, &uniques_staff(&s))?;
+            tx.update(&s, v)?;
             Ok(())
         })
     }
 
     /// Takes a role away; the unit UKey super administrator cannot be removed from any role.
     pub fn revoke_role(&self, sess: &Session, member: &str, role: Role) -> Result<()> {
-        self.run(sess, Action::ManageRoles, member, |ctx| {
-            if let Some((k, _)) = self.try_get::<UnitKey>(Kind::UnitKey, member)?
+        self.run(sess, Action::ManageRoles, member, |ctx, tx| {
+            if let Some((k, _)) = self.load::<UnitKey>(member)?
                 && k.unit == ctx.unit
             {
                 return Err(forbidden("the unit UKey cannot be removed from a role"));
             }
             let (mut s, v) = self.unit_staff(ctx, member)?;
             s.roles.retain(|r| *r != role);
-            self.put(Kind::Staff, member, v, &s, &uniques_staff(&s))?;
+            tx.update(&s, v)?;
             Ok(())
         })
     }
 
-    /// Members of a role: the unit's UKeys (always) and the staff holding it.
+    /// Members of a role: the unit's UKeys (always) and the serving staff holding it.
     pub fn role_members(&self, sess: &Session, role: Role) -> Result<Vec<String>> {
-        self.run(sess, Action::ManageRoles, &format!("{role:?}"), |ctx| {
+        self.read(sess, Action::ManageRoles, &format!("{role:?}"), |ctx| {
             let mut v: Vec<String> = self
-                .all::<UnitKey>(Kind::UnitKey)?
+                .find_all::<UnitKey>(Query::new(Kind::UnitKey).unit(&ctx.unit))?
                 .into_iter()
-                .filter(|(k, _)| k.unit == ctx.unit && (k.super_admin || role == Role::SystemAdmin))
+                .filter(|(k, _)| k.super_admin || role == Role::SystemAdmin)
                 .map(|(k, _)| k.id)
                 .collect();
+            let holders = Query::new(Kind::Staff)
+                .unit(&ctx.unit)
+                .status("active")
+                .tag(tag("role", &format!("{role:?}")))
+                .order(super::super::store::Order::Name);
             v.extend(
-                self.all::<Staff>(Kind::Staff)?
+                self.find_all::<Staff>(holders)?
                     .into_iter()
-                    .filter(|(s, _)| s.unit == ctx.unit && s.active() && s.roles.contains(&role))
                     .map(|(s, _)| s.id),
             );
             Ok(v)

@@ -1,4 +1,7 @@
-//! Seals and their life cycle (manual 2.2), personal signatures (2.1.2.2, 2.1.2.5), grants to apps (2.2.4).
+//! Seals and their life cycle (manual 2.2), personal signatures (2.1.2.2, 2.1.2.5), grants to
+//! apps (2.2.4).
+
+use super::docs::{seal_status_name, tag};
 use super::*;
 
 /// Application for a seal (2.2.1).
@@ -18,27 +21,36 @@ pub struct SealApplication {
     pub height_mm: u32,
 }
 
+/// The seal list's filters (2.2.6) and page.
 #[derive(Clone, Debug, Default)]
 pub struct SealQuery {
     pub status: Option<SealStatus>,
     pub kind: Option<SealKind>,
+    /// Fragment of the seal name.
     pub name: Option<String>,
+    /// Page from 1 ([`PAGE_SIZE`] a page); 0 is the first.
+    pub page: usize,
 }
-impl Platform {
-    // ---------------------------------------------------------------- seals
 
+/// The store counter of a seal's signatures.
+pub(super) fn sign_counter(seal: &str) -> String {
+    format!("seal-signs:{seal}")
+}
+
+impl Platform {
     pub(super) fn require_cert(&self, unit: &str) -> Result<()> {
-        if self
-            .get::<Unit>(Kind::Unit, unit)?
-            .0
-            .cert_application
-            .is_none()
-        {
+        if self.must::<Unit>(unit)?.0.cert_application.is_none() {
             return Err(state(
                 "the unit must apply for its server certificate first (1.2.1.2)",
             ));
         }
         Ok(())
+    }
+
+    /// The seal with its signature count filled in.
+    pub(super) fn with_count(&self, mut s: Seal) -> Result<Seal> {
+        s.sign_count = self.store.counter(&sign_counter(&s.id))?;
+        Ok(s)
     }
 
     /// Applies for a seal (2.2.1).
@@ -53,21 +65,22 @@ impl Platform {
             }
         };
         let object = a.name.clone();
-        self.run(sess, action, &object, |ctx| {
+        self.run(sess, action, &object, |ctx, tx| {
             if a.kind == SealKind::Ukey && !ctx.is_unit_key() {
                 return Err(forbidden(
                     "UKey seals are applied for with a unit UKey only",
                 ));
             }
             self.require_cert(&ctx.unit)?;
-            self.new_seal(ctx, a, None)
+            self.new_seal(ctx, tx, &a, None)
         })
     }
 
     pub(super) fn new_seal(
         &self,
         ctx: &Ctx,
-        a: SealApplication,
+        tx: &mut Tx,
+        a: &SealApplication,
         owner: Option<String>,
     ) -> Result<Seal> {
         let name = validate::check_text("seal name", &a.name, 50)?;
@@ -140,12 +153,8 @@ impl Platform {
             log: vec![],
             created: now,
         };
-        s.log.push(SealLogEntry {
-            operator: ctx.name.clone(),
-            action: "申请".into(),
-            time: now,
-        });
-        self.insert(Kind::Seal, &s.id, &s, &[])?;
+        Self::log(&mut s, ctx, "申请", now);
+        tx.insert(&s)?;
         Ok(s)
     }
 
@@ -173,8 +182,24 @@ impl Platform {
             || s.owner.as_deref() == Some(ctx.id.as_str())
     }
 
+    /// The tags whose seals the actor sees ([`Platform::may_see`] as a store query).
+    fn visible_tags(ctx: &Ctx) -> Vec<String> {
+        let mut t = vec![
+            tag("user", &ctx.id),
+            tag("manager", &ctx.id),
+            tag("owner", &ctx.id),
+        ];
+        if perm::allowed_any(&ctx.roles, Action::ViewAllSeals) {
+            t.push(tag("unit-seals", &ctx.unit));
+        }
+        if perm::allowed_any(&ctx.roles, Action::ViewCloudSeals) {
+            t.push(tag("unit-cloud", &ctx.unit));
+        }
+        t
+    }
+
     pub(super) fn managed_seal(&self, ctx: &Ctx, id: &str) -> Result<(Seal, u64)> {
-        let (s, v): (Seal, u64) = match self.try_get(Kind::Seal, id)? {
+        let (s, v): (Seal, u64) = match self.load(id)? {
             Some(x) => x,
             None => return Err(PlatformError::NotFound(format!("seal {id}"))),
         };
@@ -195,6 +220,37 @@ impl Platform {
         });
     }
 
+    /// THE seal state transition: `(s, v)` as loaded, `change` checks the state and sets the
+    /// new one, the step is logged (2.2.5) under `log` and the seal is written by
+    /// compare-and-set in `tx`.
+    pub(super) fn seal_step(
+        &self,
+        ctx: &Ctx,
+        tx: &mut Tx,
+        (mut s, v): (Seal, u64),
+        log: &str,
+        change: impl FnOnce(&mut Seal, i64) -> Result<()>,
+    ) -> Result<Seal> {
+        let now = self.clock.now();
+        change(&mut s, now)?;
+        Self::log(&mut s, ctx, log, now);
+        tx.update(&s, v)?;
+        Ok(s)
+    }
+
+    /// [`Platform::seal_step`] on a seal the actor manages.
+    fn managed_step(
+        &self,
+        ctx: &Ctx,
+        tx: &mut Tx,
+        id: &str,
+        log: &str,
+        change: impl FnOnce(&mut Seal, i64) -> Result<()>,
+    ) -> Result<Seal> {
+        let loaded = self.managed_seal(ctx, id)?;
+        self.seal_step(ctx, tx, loaded, log, change)
+    }
+
     /// CA review of a seal or personal signature (back office, 2.2.1): approve → 待回执 with
     /// its validity, or reject → 已否决 with a reason.
     pub fn ca_review(
@@ -204,63 +260,65 @@ impl Platform {
         approve: bool,
         reason: &str,
     ) -> Result<Seal> {
-        self.run(sess, Action::CaReview, seal, |ctx| {
-            let (mut s, v): (Seal, u64) = self.get(Kind::Seal, seal)?;
-            if s.status != SealStatus::PendingReview {
-                return Err(state(format!(
-                    "seal is {:?}, not waiting for review",
-                    s.status
-                )));
-            }
-            let now = self.clock.now();
-            if approve {
-                s.status = SealStatus::AwaitingReceipt;
-                s.valid_from = Some(now);
-                s.valid_to = Some(now + DEFAULT_SEAL_VALIDITY_DAYS * 86400);
-                Self::log(&mut s, ctx, "审核通过", now);
-            } else {
-                s.status = SealStatus::Rejected;
-                s.reject_reason = Some(validate::check_text("reason", reason, 200)?);
-                Self::log(&mut s, ctx, "否决", now);
-            }
-            self.put(Kind::Seal, seal, v, &s, &[])?;
-            Ok(s)
+        self.run(sess, Action::CaReview, seal, |ctx, tx| {
+            let loaded = self.must::<Seal>(seal)?;
+            let log = if approve { "审核通过" } else { "否决" };
+            self.seal_step(ctx, tx, loaded, log, |s, now| {
+                if s.status != SealStatus::PendingReview {
+                    return Err(state(format!(
+                        "seal is {:?}, not waiting for review",
+                        s.status
+                    )));
+                }
+                if approve {
+                    s.status = SealStatus::AwaitingReceipt;
+                    s.valid_from = Some(now);
+                    s.valid_to = Some(now + DEFAULT_SEAL_VALIDITY_DAYS * 86400);
+                } else {
+                    s.status = SealStatus::Rejected;
+                    s.reject_reason = Some(validate::check_text("reason", reason, 200)?);
+                }
+                Ok(())
+            })
         })
     }
 
     /// 回执 (2.2.2): 待回执 → 有效; a cloud seal gets its key in the vault.
     pub fn receipt_seal(&self, sess: &Session, seal: &str) -> Result<Seal> {
-        self.run(sess, Action::ReceiptSeal, seal, |ctx| {
-            let (mut s, v) = self.managed_seal(ctx, seal)?;
+        self.run(sess, Action::ReceiptSeal, seal, |ctx, tx| {
+            let loaded = self.managed_seal(ctx, seal)?;
+            if loaded.0.kind == SealKind::PersonalUkey {
+                return Err(state("use receipt_personal_signature"));
+            }
+            self.receipt_step(ctx, tx, loaded)
+        })
+    }
+
+    fn receipt_step(&self, ctx: &Ctx, tx: &mut Tx, loaded: (Seal, u64)) -> Result<Seal> {
+        let mut made_key = None;
+        let r = self.seal_step(ctx, tx, loaded, "回执", |s, now| {
             if s.status != SealStatus::AwaitingReceipt {
                 return Err(state(format!(
                     "seal is {:?}, not waiting for receipt",
                     s.status
                 )));
             }
-            let now = self.clock.now();
             if s.valid_to.is_some_and(|t| now > t) {
                 return Err(state("seal validity has ended"));
             }
-            let mut key_id = None;
             if s.kind == SealKind::Cloud {
-                let kid = format!("{}:{}", s.id, new_id()?);
-                let pk = self.vault.create(&kid).map_err(PlatformError::Vault)?;
+                let kid = format!("seal:{}:{}", s.id, new_id()?);
+                let pk = self.vault.create(&kid)?;
+                made_key = Some(kid.clone());
                 s.public_key = Some(format!("{kid}|{}", hex::encode(pk.to_sec1_uncompressed())));
-                key_id = Some(kid);
             }
             s.status = SealStatus::Valid;
-            Self::log(&mut s, ctx, "回执", now);
-            match self.put(Kind::Seal, seal, v, &s, &[]) {
-                Ok(_) => Ok(s),
-                Err(e) => {
-                    if let Some(k) = key_id {
-                        let _ = self.vault.destroy(&k);
-                    }
-                    Err(e)
-                }
-            }
-        })
+            Ok(())
+        });
+        if let Some(k) = made_key {
+            tx.made_keys.push(k);
+        }
+        r
     }
 
     pub(super) fn vault_key(s: &Seal) -> Option<&str> {
@@ -280,18 +338,13 @@ impl Platform {
 
     /// Records that a valid UKey seal (or personal UKey signature) was written to the UKey.
     pub fn write_seal_to_ukey(&self, sess: &Session, seal: &str) -> Result<Seal> {
-        let action = Action::WriteSealToUkey;
-        let personal = matches!(self.try_get::<Seal>(Kind::Seal, seal)?, Some((ref s, _)) if s.kind == SealKind::PersonalUkey);
+        let personal = matches!(self.load::<Seal>(seal)?, Some((ref s, _)) if s.kind == SealKind::PersonalUkey);
         let action = if personal {
             Action::ApplyPersonalUkeySignature
         } else {
-            action
+            Action::WriteSealToUkey
         };
-        self.run(sess, action, seal, |ctx| {
-            let (mut s, v) = self.managed_seal(ctx, seal)?;
-            if s.kind == SealKind::Cloud {
-                return Err(state("cloud seals are not written to a UKey"));
-            }
+        self.run(sess, action, seal, |ctx, tx| {
             if matches!(
                 ctx.identity,
                 Identity::Staff {
@@ -301,20 +354,22 @@ impl Platform {
             ) {
                 return Err(forbidden("writing to a UKey needs a UKey session"));
             }
-            let now = self.clock.now();
-            if s.effective_status(now) != SealStatus::Valid {
-                return Err(state(format!("seal is {:?}", s.effective_status(now))));
-            }
-            s.written_to_ukey = true;
-            Self::log(&mut s, ctx, "写入UKey", now);
-            self.put(Kind::Seal, seal, v, &s, &[])?;
-            Ok(s)
+            self.managed_step(ctx, tx, seal, "写入UKey", |s, now| {
+                if s.kind == SealKind::Cloud {
+                    return Err(state("cloud seals are not written to a UKey"));
+                }
+                if s.effective_status(now) != SealStatus::Valid {
+                    return Err(state(format!("seal is {:?}", s.effective_status(now))));
+                }
+                s.written_to_ukey = true;
+                Ok(())
+            })
         })
     }
 
     /// 二次确认 of a revocation: a one-time token for this identity and seal.
     pub fn request_revocation(&self, sess: &Session, seal: &str) -> Result<String> {
-        self.run(sess, Action::RevokeSeal, seal, |ctx| {
+        self.run(sess, Action::RevokeSeal, seal, |ctx, tx| {
             let (s, _) = self.managed_seal(ctx, seal)?;
             if !matches!(s.status, SealStatus::Valid | SealStatus::Frozen) {
                 return Err(state(format!("seal is {:?}", s.status)));
@@ -326,91 +381,106 @@ impl Platform {
                 expires: self.clock.now() + REVOCATION_TOKEN_TTL,
                 used: false,
             };
-            self.insert(Kind::RevocationToken, &t.id, &t, &[])?;
+            tx.insert(&t)?;
             Ok(t.id)
         })
     }
 
-    /// 注销 (2.2.2) with the confirmation token: 有效/冻结 → 已注销; a cloud key is destroyed.
+    /// 注销 (2.2.2) with the confirmation token: 有效/冻结 → 已注销; the token is used up in
+    /// the same batch; a cloud key is destroyed once the revocation is committed.
     pub fn revoke_seal(&self, sess: &Session, seal: &str, token: &str) -> Result<Seal> {
-        self.run(sess, Action::RevokeSeal, seal, |ctx| {
-            let (mut t, tv): (RevocationToken, u64) =
-                self.try_get(Kind::RevocationToken, token)?.ok_or_else(|| {
-                    PlatformError::VerificationFailed("unknown revocation confirmation".into())
-                })?;
-            let now = self.clock.now();
-            if t.used || t.seal != seal || t.actor != ctx.id || now > t.expires {
+        let s = self.run(sess, Action::RevokeSeal, seal, |ctx, tx| {
+            let (mut t, tv): (RevocationToken, u64) = self.load(token)?.ok_or_else(|| {
+                PlatformError::VerificationFailed("unknown revocation confirmation".into())
+            })?;
+            if t.used || t.seal != seal || t.actor != ctx.id || self.clock.now() > t.expires {
                 return Err(PlatformError::VerificationFailed(
                     "revocation confirmation is not valid".into(),
                 ));
             }
-            let (mut s, v) = self.managed_seal(ctx, seal)?;
-            if !matches!(s.status, SealStatus::Valid | SealStatus::Frozen) {
-                return Err(state(format!("seal is {:?}", s.status)));
-            }
             t.used = true;
-            self.put(Kind::RevocationToken, token, tv, &t, &[])?;
-            s.status = SealStatus::Revoked;
-            Self::log(&mut s, ctx, "注销", now);
-            self.put(Kind::Seal, seal, v, &s, &[])?;
-            if let Some(k) = Self::vault_key(&s) {
-                self.vault.destroy(k).map_err(PlatformError::Vault)?;
-            }
-            Ok(s)
-        })
+            tx.update(&t, tv)?;
+            self.managed_step(ctx, tx, seal, "注销", |s, _| {
+                if !matches!(s.status, SealStatus::Valid | SealStatus::Frozen) {
+                    return Err(state(format!("seal is {:?}", s.status)));
+                }
+                s.status = SealStatus::Revoked;
+                Ok(())
+            })
+        })?;
+        if let Some(k) = Self::vault_key(&s) {
+            self.vault.destroy(k)?;
+        }
+        self.with_count(s)
     }
 
     pub fn freeze_seal(&self, sess: &Session, seal: &str) -> Result<Seal> {
-        self.run(sess, Action::FreezeSeal, seal, |ctx| {
-            let (mut s, v) = self.managed_seal(ctx, seal)?;
-            let now = self.clock.now();
-            if s.effective_status(now) != SealStatus::Valid {
-                return Err(state(format!(
-                    "only a valid seal can be frozen (it is {:?})",
-                    s.effective_status(now)
-                )));
-            }
-            s.status = SealStatus::Frozen;
-            Self::log(&mut s, ctx, "冻结", now);
-            self.put(Kind::Seal, seal, v, &s, &[])?;
-            Ok(s)
-        })
+        let s = self.run(sess, Action::FreezeSeal, seal, |ctx, tx| {
+            self.managed_step(ctx, tx, seal, "冻结", |s, now| {
+                if s.effective_status(now) != SealStatus::Valid {
+                    return Err(state(format!(
+                        "only a valid seal can be frozen (it is {:?})",
+                        s.effective_status(now)
+                    )));
+                }
+                s.status = SealStatus::Frozen;
+                Ok(())
+            })
+        })?;
+        self.with_count(s)
     }
 
     pub fn unfreeze_seal(&self, sess: &Session, seal: &str) -> Result<Seal> {
-        self.run(sess, Action::UnfreezeSeal, seal, |ctx| {
-            let (mut s, v) = self.managed_seal(ctx, seal)?;
-            if s.status != SealStatus::Frozen {
-                return Err(state(format!("seal is {:?}, not frozen", s.status)));
-            }
-            let now = self.clock.now();
-            s.status = SealStatus::Valid;
-            Self::log(&mut s, ctx, "解冻", now);
-            self.put(Kind::Seal, seal, v, &s, &[])?;
-            Ok(s)
-        })
+        let s = self.run(sess, Action::UnfreezeSeal, seal, |ctx, tx| {
+            self.managed_step(ctx, tx, seal, "解冻", |s, _| {
+                if s.status != SealStatus::Frozen {
+                    return Err(state(format!("seal is {:?}, not frozen", s.status)));
+                }
+                s.status = SealStatus::Valid;
+                Ok(())
+            })
+        })?;
+        self.with_count(s)
     }
 
-    /// The seal list with the visibility rules of 2.2 and the filters of 2.2.6.
-    pub fn list_seals(&self, sess: &Session, q: &SealQuery) -> Result<Vec<Seal>> {
-        self.run(sess, Action::ViewOwnSeals, "seals", |ctx| {
+    /// The seal list with the visibility rules of 2.2 and the filters of 2.2.6, newest
+    /// first, one page.
+    pub fn list_seals(&self, sess: &Session, q: &SealQuery) -> Result<Page<Seal>> {
+        self.read(sess, Action::ViewOwnSeals, "seals", |ctx| {
             let now = self.clock.now();
-            Ok(self
-                .all::<Seal>(Kind::Seal)?
-                .into_iter()
-                .map(|(s, _)| s)
-                .filter(|s| Self::may_see(ctx, s))
-                .filter(|s| q.status.is_none_or(|st| s.effective_status(now) == st))
-                .filter(|s| q.kind.is_none_or(|k| s.kind == k))
-                .filter(|s| q.name.as_deref().is_none_or(|n| s.name.contains(n)))
-                .collect())
+            let mut sq = Query::new(Kind::Seal).unit(&ctx.unit);
+            sq.tags = Self::visible_tags(ctx);
+            match q.status {
+                None => {}
+                Some(SealStatus::Expired) => {
+                    sq = sq
+                        .status(seal_status_name(SealStatus::Valid))
+                        .status(seal_status_name(SealStatus::Frozen));
+                    sq.until_before = Some(now);
+                }
+                Some(st @ (SealStatus::Valid | SealStatus::Frozen)) => {
+                    sq = sq.status(seal_status_name(st));
+                    sq.until_from = Some(now);
+                }
+                Some(st) => sq = sq.status(seal_status_name(st)),
+            }
+            if let Some(k) = q.kind {
+                sq = sq.category(super::docs::seal_kind_name(k));
+            }
+            sq.text = q.name.clone().filter(|n| !n.is_empty());
+            let page = self.page::<Seal>(sq, q.page, PAGE_SIZE)?;
+            let mut items = Vec::with_capacity(page.items.len());
+            for s in page.items.iter().cloned() {
+                items.push(self.with_count(s)?);
+            }
+            Ok(Page { items, ..page })
         })
     }
 
     pub fn seal(&self, sess: &Session, id: &str) -> Result<Seal> {
-        self.run(sess, Action::ViewOwnSeals, id, |ctx| {
-            match self.try_get::<Seal>(Kind::Seal, id)? {
-                Some((s, _)) if Self::may_see(ctx, &s) => Ok(s),
+        self.read(sess, Action::ViewOwnSeals, id, |ctx| {
+            match self.load::<Seal>(id)? {
+                Some((s, _)) if Self::may_see(ctx, &s) => self.with_count(s),
                 _ => Err(PlatformError::NotFound(format!("seal {id}"))),
             }
         })
@@ -418,47 +488,53 @@ impl Platform {
 
     /// The seal's operation log (2.2.5).
     pub fn seal_log(&self, sess: &Session, id: &str) -> Result<Vec<SealLogEntry>> {
-        self.run(sess, Action::ViewSealLog, id, |ctx| {
+        self.read(sess, Action::ViewSealLog, id, |ctx| {
             Ok(self.managed_seal(ctx, id)?.0.log)
         })
     }
 
     /// Adds a seal user (2.2.3): cloud seals only; an active staff member of the unit.
     pub fn add_seal_user(&self, sess: &Session, seal: &str, staff: &str) -> Result<()> {
-        self.run(sess, Action::SetSealUsers, seal, |ctx| {
-            let (mut s, v) = self.managed_seal(ctx, seal)?;
-            if s.kind != SealKind::Cloud {
-                return Err(state("only cloud seals have users"));
-            }
+        self.run(sess, Action::SetSealUsers, seal, |ctx, tx| {
             let (p, _) = self.unit_staff(ctx, staff)?;
-            if !p.active() {
-                return Err(state("only serving staff can be seal users"));
+            let loaded = self.managed_seal(ctx, seal)?;
+            if loaded.0.users.iter().any(|u| u == staff) {
+                return Ok(());
             }
-            if !s.users.iter().any(|u| u == staff) {
-                s.users.push(staff.to_owned());
-                let now = self.clock.now();
-                Self::log(&mut s, ctx, &format!("添加使用人-{}", p.name), now);
-                self.put(Kind::Seal, seal, v, &s, &[])?;
-            }
-            Ok(())
+            self.seal_step(
+                ctx,
+                tx,
+                loaded,
+                &format!("添加使用人-{}", p.name),
+                |s, _| {
+                    if s.kind != SealKind::Cloud {
+                        return Err(state("only cloud seals have users"));
+                    }
+                    if !p.active() {
+                        return Err(state("only serving staff can be seal users"));
+                    }
+                    s.users.push(staff.to_owned());
+                    Ok(())
+                },
+            )
+            .map(|_| ())
         })
     }
 
     pub fn remove_seal_user(&self, sess: &Session, seal: &str, user: &str) -> Result<()> {
-        self.run(sess, Action::SetSealUsers, seal, |ctx| {
-            let (mut s, v) = self.managed_seal(ctx, seal)?;
-            if s.kind != SealKind::Cloud {
-                return Err(state("only cloud seals have users"));
-            }
-            let n = s.users.len();
-            s.users.retain(|u| u != user);
-            if s.users.len() == n {
-                return Err(PlatformError::NotFound(format!("seal user {user}")));
-            }
-            let now = self.clock.now();
-            Self::log(&mut s, ctx, &format!("删除使用人-{user}"), now);
-            self.put(Kind::Seal, seal, v, &s, &[])?;
-            Ok(())
+        self.run(sess, Action::SetSealUsers, seal, |ctx, tx| {
+            self.managed_step(ctx, tx, seal, &format!("删除使用人-{user}"), |s, _| {
+                if s.kind != SealKind::Cloud {
+                    return Err(state("only cloud seals have users"));
+                }
+                let n = s.users.len();
+                s.users.retain(|u| u != user);
+                if s.users.len() == n {
+                    return Err(PlatformError::NotFound(format!("seal user {user}")));
+                }
+                Ok(())
+            })
+            .map(|_| ())
         })
     }
 
@@ -470,38 +546,40 @@ impl Platform {
         text: &str,
         source: SignatureSource,
     ) -> Result<PersonalSignature> {
-        self.run(sess, Action::SetOwnSignature, "personal signature", |ctx| {
-            let text = validate::check_text("signature text", text, 20)?;
-            if let SignatureSource::Uploaded {
-                format,
-                picture_b64,
-            } = &source
-                && (!["jpg", "jpeg", "png", "gif"].contains(&format.to_ascii_lowercase().as_str())
-                    || picture_b64.is_empty())
-            {
-                return Err(PlatformError::InvalidInput(
-                    "signature picture must be a jpg, jpeg, png or gif".into(),
-                ));
-            }
-            let p = PersonalSignature {
-                id: ctx.id.clone(),
-                text,
-                source: source.clone(),
-                updated: self.clock.now(),
-            };
-            match self.store.get(Kind::PersonalSignature, &ctx.id)? {
-                None => self.insert(Kind::PersonalSignature, &ctx.id, &p, &[])?,
-                Some(r) => {
-                    self.put(Kind::PersonalSignature, &ctx.id, r.version, &p, &[])?;
+        self.run(
+            sess,
+            Action::SetOwnSignature,
+            "personal signature",
+            |ctx, tx| {
+                let text = validate::check_text("signature text", text, 20)?;
+                if let SignatureSource::Uploaded {
+                    format,
+                    picture_b64,
+                } = &source
+                    && (!["jpg", "jpeg", "png", "gif"]
+                        .contains(&format.to_ascii_lowercase().as_str())
+                        || picture_b64.is_empty())
+                {
+                    return Err(PlatformError::InvalidInput(
+                        "signature picture must be a jpg, jpeg, png or gif".into(),
+                    ));
                 }
-            }
-            Ok(p)
-        })
+                let p = PersonalSignature {
+                    id: ctx.id.clone(),
+                    text,
+                    source: source.clone(),
+                    updated: self.clock.now(),
+                };
+                let v = self.load::<PersonalSignature>(&ctx.id)?.map(|(_, v)| v);
+                tx.put(&p, v)?;
+                Ok(p)
+            },
+        )
     }
 
     pub fn personal_signature(&self, sess: &Session) -> Result<Option<PersonalSignature>> {
         let ctx = self.ctx(sess)?;
-        Ok(self.try_get(Kind::PersonalSignature, &ctx.id)?.map(|x| x.0))
+        Ok(self.load::<PersonalSignature>(&ctx.id)?.map(|x| x.0))
     }
 
     /// 申请公务人员国办签名 (2.1.2.5): switch on, personal UKey session, personal signature set.
@@ -511,48 +589,44 @@ impl Platform {
         a: SealApplication,
     ) -> Result<Seal> {
         let object = a.name.clone();
-        self.run(sess, Action::ApplyPersonalUkeySignature, &object, |ctx| {
-            if !self.switches()?.personal_ukey_signature {
-                return Err(state(
-                    "the platform does not allow personal UKey signatures",
-                ));
-            }
-            if !matches!(ctx.identity, Identity::Staff { via_ukey: true, .. }) {
-                return Err(forbidden("apply with a personal UKey session"));
-            }
-            if self.store.get(Kind::PersonalSignature, &ctx.id)?.is_none() {
-                return Err(state("set a personal signature first"));
-            }
-            let mut a = a;
-            a.kind = SealKind::PersonalUkey;
-            self.new_seal(ctx, a, Some(ctx.id.clone()))
-        })
+        self.run(
+            sess,
+            Action::ApplyPersonalUkeySignature,
+            &object,
+            |ctx, tx| {
+                if !self.switches()?.personal_ukey_signature {
+                    return Err(state(
+                        "the platform does not allow personal UKey signatures",
+                    ));
+                }
+                if !matches!(ctx.identity, Identity::Staff { via_ukey: true, .. }) {
+                    return Err(forbidden("apply with a personal UKey session"));
+                }
+                if self.store.get(Kind::PersonalSignature, &ctx.id)?.is_none() {
+                    return Err(state("set a personal signature first"));
+                }
+                let mut a = a.clone();
+                a.kind = SealKind::PersonalUkey;
+                self.new_seal(ctx, tx, &a, Some(ctx.id.clone()))
+            },
+        )
     }
 
     /// Receipt of the owner's personal UKey signature (待回执 → 有效).
     pub fn receipt_personal_signature(&self, sess: &Session, seal: &str) -> Result<Seal> {
-        self.run(sess, Action::ApplyPersonalUkeySignature, seal, |ctx| {
-            let (mut s, v) = self.managed_seal(ctx, seal)?;
-            if s.kind != SealKind::PersonalUkey {
+        self.run(sess, Action::ApplyPersonalUkeySignature, seal, |ctx, tx| {
+            let loaded = self.managed_seal(ctx, seal)?;
+            if loaded.0.kind != SealKind::PersonalUkey {
                 return Err(state("not a personal UKey signature"));
             }
-            if s.status != SealStatus::AwaitingReceipt {
-                return Err(state(format!(
-                    "signature is {:?}, not waiting for receipt",
-                    s.status
-                )));
-            }
-            let now = self.clock.now();
-            s.status = SealStatus::Valid;
-            Self::log(&mut s, ctx, "回执", now);
-            self.put(Kind::Seal, seal, v, &s, &[])?;
-            Ok(s)
+            self.receipt_step(ctx, tx, loaded)
         })
     }
 
-    // ---------------------------------------------------------------- grants and the queue
+    // ---------------------------------------------------------------- grants (2.2.4)
 
-    /// 授权应用 (2.2.4): grants a cloud seal to an app (internal: of the unit; external: by id).
+    /// 授权应用 (2.2.4): grants a cloud seal to an app (internal: of the unit; external: by
+    /// id). The grant and the seal's log entry are one batch.
     pub fn grant_seal_to_app(
         &self,
         sess: &Session,
@@ -560,13 +634,9 @@ impl Platform {
         app: &str,
         external: bool,
     ) -> Result<Grant> {
-        self.run(sess, Action::GrantSealToApp, seal, |ctx| {
-            let (mut s, v) = self.managed_seal(ctx, seal)?;
-            if s.kind != SealKind::Cloud {
-                return Err(state("only cloud seals can be granted to apps"));
-            }
+        self.run(sess, Action::GrantSealToApp, seal, |ctx, tx| {
             let (a, _): (App, u64) = self
-                .try_get(Kind::App, app)?
+                .load(app)?
                 .ok_or_else(|| PlatformError::NotFound(format!("app {app}")))?;
             if a.status == AppStatus::Deleted {
                 return Err(state("app is deleted"));
@@ -587,42 +657,47 @@ impl Platform {
                 policy: ConfirmPolicy::None,
                 calls: 0,
                 call_token: hex::encode(random_bytes::<16>()?),
-                used_serials: vec![],
+                epoch: new_id()?,
                 removed: false,
                 created: self.clock.now(),
             };
-            match self.try_get::<Grant>(Kind::Grant, &g.id)? {
-                None => self.insert(Kind::Grant, &g.id, &g, &[])?,
-                Some((old, gv)) if old.removed => {
-                    self.put(Kind::Grant, &g.id, gv, &g, &[])?;
-                }
+            match self.load::<Grant>(&g.id)? {
+                None => tx.insert(&g)?,
+                Some((old, gv)) if old.removed => tx.update(&g, gv)?,
                 Some(_) => {
                     return Err(PlatformError::Duplicate(format!(
                         "grant of {seal} to {app}"
                     )));
                 }
             }
-            let now = self.clock.now();
-            Self::log(&mut s, ctx, &format!("添加应用-{}", a.name), now);
-            self.put(Kind::Seal, seal, v, &s, &[])?;
+            self.managed_step(
+                ctx,
+                tx,
+                seal,
+                &format!("添加应用-{}", a.name),
+                |s, _| {
+                    if s.kind != SealKind::Cloud {
+                        return Err(state("only cloud seals can be granted to apps"));
+                    }
+                    Ok(())
+                },
+            )?;
             Ok(g)
         })
     }
 
     /// Removes a grant: the app can no longer call the seal, nor use approved queue items.
+    /// The grant and the seal's log entry are one batch.
     pub fn remove_grant(&self, sess: &Session, seal: &str, app: &str) -> Result<()> {
-        self.run(sess, Action::GrantSealToApp, seal, |ctx| {
-            let (mut s, v) = self.managed_seal(ctx, seal)?;
+        self.run(sess, Action::GrantSealToApp, seal, |ctx, tx| {
             let gid = format!("{seal}:{app}");
-            let (mut g, gv): (Grant, u64) = self.get(Kind::Grant, &gid)?;
+            let (mut g, gv): (Grant, u64) = self.must(&gid)?;
             if g.removed {
                 return Err(PlatformError::NotFound(format!("grant {gid}")));
             }
             g.removed = true;
-            self.put(Kind::Grant, &gid, gv, &g, &[])?;
-            let now = self.clock.now();
-            Self::log(&mut s, ctx, &format!("删除应用-{app}"), now);
-            self.put(Kind::Seal, seal, v, &s, &[])?;
+            tx.update(&g, gv)?;
+            self.managed_step(ctx, tx, seal, &format!("删除应用-{app}"), |_, _| Ok(()))?;
             Ok(())
         })
     }
@@ -635,7 +710,7 @@ impl Platform {
         app: &str,
         policy: ConfirmPolicy,
     ) -> Result<()> {
-        self.run(sess, Action::GrantSealToApp, seal, |ctx| {
+        self.run(sess, Action::GrantSealToApp, seal, |ctx, tx| {
             self.managed_seal(ctx, seal)?;
             if let ConfirmPolicy::Manual { confirmers, .. } = &policy {
                 if confirmers.is_empty() {
@@ -651,25 +726,22 @@ impl Platform {
                 }
             }
             let gid = format!("{seal}:{app}");
-            self.modify(
-                Kind::Grant,
-                &gid,
-                |_| vec![],
-                |g: &mut Grant| {
-                    if g.removed {
-                        return Err(PlatformError::NotFound(format!("grant {gid}")));
-                    }
-                    g.policy = policy.clone();
-                    Ok(true)
-                },
-            )
+            let (mut g, gv): (Grant, u64) = self.must(&gid)?;
+            if g.removed {
+                return Err(PlatformError::NotFound(format!("grant {gid}")));
+            }
+            g.policy = policy.clone();
+            tx.update(&g, gv)
         })
     }
 
+    /// A grant with its call count.
     pub fn grant(&self, sess: &Session, seal: &str, app: &str) -> Result<Grant> {
-        self.run(sess, Action::GrantSealToApp, seal, |ctx| {
+        self.read(sess, Action::GrantSealToApp, seal, |ctx| {
             self.managed_seal(ctx, seal)?;
-            Ok(self.get::<Grant>(Kind::Grant, &format!("{seal}:{app}"))?.0)
+            let mut g = self.must::<Grant>(&format!("{seal}:{app}"))?.0;
+            g.calls = self.store.counter(&super::signing::calls_counter(&g))?;
+            Ok(g)
         })
     }
 }

@@ -1,4 +1,6 @@
 //! Signing with a seal (manual 2.5) and app signing calls (2.2.4).
+
+use super::seals::sign_counter;
 use super::*;
 
 /// How a signer proves intent (2.5.1, 2.5.2).
@@ -37,8 +39,80 @@ pub enum AppSignOutcome {
     /// Waiting for manual confirmation in the queue (item id).
     Queued(String),
 }
+
+/// The store counter of a grant's calls (its epoch: a fresh grant counts from 0).
+pub(super) fn calls_counter(g: &Grant) -> String {
+    format!("grant-calls:{}:{}", g.id, g.epoch)
+}
+
 impl Platform {
-    // ---------------------------------------------------------------- signing credentials
+    /// Commits `f`'s writes on their own (no audit entry): state a check must keep even when
+    /// the operation it belongs to fails (a wrong password counted, a code used up).
+    pub(super) fn apply<R>(&self, mut f: impl FnMut(&mut Tx) -> Result<R>) -> Result<R> {
+        for _ in 0..RETRIES {
+            let mut tx = Tx::default();
+            let r = f(&mut tx)?;
+            match self.store.commit(
+                &Batch {
+                    writes: tx.writes,
+                    audit: vec![],
+                },
+                &self.mac,
+            ) {
+                Ok(()) => return Ok(r),
+                Err(StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(PlatformError::ConcurrentChange(
+            "too many concurrent changes".into(),
+        ))
+    }
+
+    /// Checks the signing password; wrong ones are counted and lock password signing for
+    /// [`LOCKOUT_SECS`] after [`MAX_FAILED_SIGNING_PASSWORDS`] (an SMS code still works).
+    fn check_signing_password(&self, staff: &str, pw: &str) -> Result<()> {
+        let now = self.clock.now();
+        self.apply(|tx| {
+            let (mut c, v) = match self.load::<Credential>(staff)? {
+                Some((c, v)) => (c, Some(v)),
+                None => (
+                    Credential {
+                        id: staff.to_owned(),
+                        ..Default::default()
+                    },
+                    None,
+                ),
+            };
+            let Some(h) = c.signing_password_hash.clone() else {
+                return Ok(Err(state("no signing password set; sign with an SMS code")));
+            };
+            if c.signing_locked_until.is_some_and(|t| now < t) {
+                return Ok(Err(PlatformError::VerificationFailed(
+                    "too many wrong signing passwords; try later or sign with an SMS code".into(),
+                )));
+            }
+            let r = if argon2_verify(pw, &h) {
+                if c.failed_signing == 0 && c.signing_locked_until.is_none() {
+                    return Ok(Ok(()));
+                }
+                c.failed_signing = 0;
+                c.signing_locked_until = None;
+                Ok(())
+            } else {
+                c.failed_signing += 1;
+                if c.failed_signing >= MAX_FAILED_SIGNING_PASSWORDS {
+                    c.signing_locked_until = Some(now + LOCKOUT_SECS);
+                    c.failed_signing = 0;
+                }
+                Err(PlatformError::VerificationFailed(
+                    "wrong signing password".into(),
+                ))
+            };
+            tx.put(&c, v)?;
+            Ok(r)
+        })?
+    }
 
     pub(super) fn check_sign_credential(&self, ctx: &Ctx, cred: &SignCredential) -> Result<()> {
         match (&ctx.identity, cred) {
@@ -54,19 +128,7 @@ impl Platform {
                     ..
                 },
                 SignCredential::SigningPassword(pw),
-            ) => {
-                let c = self
-                    .try_get::<Credential>(Kind::Credential, staff)?
-                    .map(|x| x.0)
-                    .unwrap_or_default();
-                match c.signing_password_hash {
-                    None => Err(state("no signing password set; sign with an SMS code")),
-                    Some(h) if argon2_verify(pw, &h) => Ok(()),
-                    Some(_) => Err(PlatformError::VerificationFailed(
-                        "wrong signing password".into(),
-                    )),
-                }
-            }
+            ) => self.check_signing_password(staff, pw),
             (
                 Identity::Staff {
                     staff,
@@ -75,16 +137,58 @@ impl Platform {
                 },
                 SignCredential::SmsCode(code),
             ) => {
-                let (s, _): (Staff, u64) = self.get(Kind::Staff, staff)?;
+                let (s, _): (Staff, u64) = self.must(staff)?;
                 self.verify_sms(&s.phone, SmsPurpose::Sign, code)
             }
             _ => Err(forbidden("UKey sessions sign with the UKey")),
         }
     }
 
+    /// The seal `id` of the actor's unit, if the actor may sign with it (2.2.3, 2.5).
+    pub(super) fn usable_seal(&self, ctx: &Ctx, id: &str) -> Result<(Seal, u64)> {
+        let (s, v): (Seal, u64) = match self.load::<Seal>(id)? {
+            Some(x) if x.0.unit == ctx.unit => x,
+            _ => return Err(PlatformError::NotFound(format!("seal {id}"))),
+        };
+        let may_use = match s.kind {
+            SealKind::Cloud => s.users.iter().any(|u| u == &ctx.id),
+            SealKind::Ukey => ctx.is_unit_key(),
+            SealKind::PersonalUkey => {
+                s.owner.as_deref() == Some(ctx.id.as_str())
+                    && matches!(ctx.identity, Identity::Staff { via_ukey: true, .. })
+            }
+        };
+        if !may_use {
+            return Err(forbidden("not a user of this seal"));
+        }
+        Ok((s, v))
+    }
+
+    /// A use of seal `(s, v)` in `tx`: the seal must be valid now and still be at version `v`
+    /// when the batch commits (a revocation or freeze that commits first wins), and its
+    /// counter grows by one. Concurrent signers of one seal do not conflict with each other.
+    pub(super) fn seal_use(&self, tx: &mut Tx, s: &Seal, v: u64) -> Result<()> {
+        match s.effective_status(self.clock.now()) {
+            SealStatus::Valid => {}
+            SealStatus::Revoked => return Err(state("seal has been revoked")),
+            SealStatus::Frozen => return Err(state("seal is frozen")),
+            SealStatus::Expired => return Err(state("seal has expired")),
+            other => return Err(state(format!("seal is not usable ({other:?})"))),
+        }
+        tx.check(Kind::Seal, &s.id, v);
+        tx.count(sign_counter(&s.id), None);
+        Ok(())
+    }
+
+    /// The vault signs `e` with a cloud seal's key.
+    pub(super) fn vault_sign(&self, s: &Seal, e: &[u8; 32]) -> Result<sm2::Signature> {
+        let k = Self::vault_key(s).ok_or_else(|| state("cloud seal has no key"))?;
+        Ok(self.vault.sign_digest(k, e)?)
+    }
+
     /// Uses a seal for one signature (2.5): permission and object rules, the credential, the
-    /// seal's state; then the use is committed by compare-and-set on the seal. For a cloud seal
-    /// the key vault signs `e` (= SM3(Z‖M)); UKey seals are signed on the UKey by the caller.
+    /// seal's state; then the use is committed. For a cloud seal the key vault signs `e`
+    /// (= SM3(Z‖M)); UKey seals are signed on the UKey by the caller.
     pub fn sign_with_seal(
         &self,
         sess: &Session,
@@ -92,56 +196,30 @@ impl Platform {
         e: &[u8; 32],
         cred: &SignCredential,
     ) -> Result<SealUse> {
-        self.run(sess, Action::SignWithSeal, seal, |ctx| {
-            let (s, v): (Seal, u64) = match self.try_get::<Seal>(Kind::Seal, seal)? {
-                Some(x) if x.0.unit == ctx.unit => x,
-                _ => return Err(PlatformError::NotFound(format!("seal {seal}"))),
-            };
-            let may_use = match s.kind {
-                SealKind::Cloud => s.users.iter().any(|u| u == &ctx.id),
-                SealKind::Ukey => ctx.is_unit_key(),
-                SealKind::PersonalUkey => {
-                    s.owner.as_deref() == Some(ctx.id.as_str())
-                        && matches!(ctx.identity, Identity::Staff { via_ukey: true, .. })
-                }
-            };
-            if !may_use {
-                return Err(forbidden("not a user of this seal"));
-            }
+        let mut checked = false;
+        let u = self.run(sess, Action::SignWithSeal, seal, |ctx, tx| {
+            let (s, v) = self.usable_seal(ctx, seal)?;
             self.require_cert(&ctx.unit)?;
-            self.check_sign_credential(ctx, cred)?;
-            self.commit_seal_use(s, v, e, &ctx.name)
+            if !checked {
+                // Once per call, also when a lost race makes the batch run again.
+                self.check_sign_credential(ctx, cred)?;
+                checked = true;
+            }
+            self.seal_use(tx, &s, v)?;
+            let signature = match s.kind {
+                SealKind::Cloud => Some(self.vault_sign(&s, e)?),
+                _ => None,
+            };
+            Ok(SealUse { seal: s, signature })
+        })?;
+        Ok(SealUse {
+            seal: self.with_count(u.seal)?,
+            signature: u.signature,
         })
     }
 
-    pub(super) fn commit_seal_use(
-        &self,
-        mut s: Seal,
-        v: u64,
-        e: &[u8; 32],
-        _who: &str,
-    ) -> Result<SealUse> {
-        let now = self.clock.now();
-        match s.effective_status(now) {
-            SealStatus::Valid => {}
-            SealStatus::Revoked => return Err(state("seal has been revoked")),
-            SealStatus::Frozen => return Err(state("seal is frozen")),
-            SealStatus::Expired => return Err(state("seal has expired")),
-            other => return Err(state(format!("seal is not usable ({other:?})"))),
-        }
-        let signature = if s.kind == SealKind::Cloud {
-            let k = Self::vault_key(&s).ok_or_else(|| state("cloud seal has no key"))?;
-            Some(self.vault.sign_digest(k, e).map_err(PlatformError::Vault)?)
-        } else {
-            None
-        };
-        s.sign_count += 1;
-        // The commit: fails if the seal changed (e.g. revoked or frozen) since it was read.
-        self.put(Kind::Seal, &s.id.clone(), v, &s, &[])?;
-        Ok(SealUse { seal: s, signature })
-    }
-
-    /// One signing call of an app (after [`crate::platform::openapi::check_request`] authenticated it).
+    /// One signing call of an app (after [`crate::platform::openapi::check_request`]
+    /// authenticated it), audited in the seal's unit.
     pub fn app_sign(
         &self,
         app_id: &str,
@@ -149,24 +227,32 @@ impl Platform {
         call: &AppCall,
         ip: &str,
     ) -> Result<AppSignOutcome> {
-        let r = self.app_sign_inner(app_id, seal, call);
         let unit = self
-            .try_get::<Seal>(Kind::Seal, seal)?
+            .load::<Seal>(seal)?
             .map(|x| x.0.unit)
             .unwrap_or_default();
-        self.audit_app(
-            app_id,
-            &unit,
-            "AppSign",
-            seal,
-            &r.as_ref().map(|_| ()).map_err(|e| e.to_string()),
-            ip,
-        )?;
-        r
+        let actor = format!("app:{app_id}");
+        let (out, notify) = self.run_anon("AppSign", seal, ip, (&unit, &actor), |tx| {
+            let r = self.app_sign_inner(tx, app_id, seal, call)?;
+            Ok((r, unit.clone(), actor.clone()))
+        })?;
+        if let Some((phones, text)) = notify {
+            for p in phones {
+                self.sms.send(&p, &text)?;
+            }
+        }
+        Ok(out)
     }
 
-    fn app_sign_inner(&self, app_id: &str, seal: &str, call: &AppCall) -> Result<AppSignOutcome> {
-        let (app, _): (App, u64) = self.get(Kind::App, app_id)?;
+    #[allow(clippy::type_complexity)] // the outcome and the SMS notices to send
+    fn app_sign_inner(
+        &self,
+        tx: &mut Tx,
+        app_id: &str,
+        seal: &str,
+        call: &AppCall,
+    ) -> Result<(AppSignOutcome, Option<(Vec<String>, String)>)> {
+        let (app, _): (App, u64) = self.must(app_id)?;
         if app.status != AppStatus::Valid {
             return Err(PlatformError::RequestRefused(format!(
                 "app is {:?}",
@@ -174,52 +260,63 @@ impl Platform {
             )));
         }
         let gid = format!("{seal}:{app_id}");
-        let (mut g, gv): (Grant, u64) = self
-            .try_get(Kind::Grant, &gid)?
+        let (g, gv): (Grant, u64) = self
+            .load(&gid)?
             .ok_or_else(|| forbidden("the seal is not granted to this app"))?;
         if g.removed {
             return Err(forbidden("the seal is not granted to this app"));
         }
-        let (s, sv): (Seal, u64) = self.get(Kind::Seal, seal)?;
+        let (s, sv): (Seal, u64) = self.must(seal)?;
         validate::check_text("file name", &call.file_name, 200)?;
         match g.policy.clone() {
-            ConfirmPolicy::None => Ok(AppSignOutcome::Signed(self.app_commit(
-                &mut g,
-                gv,
-                s,
-                sv,
-                &call.digest,
-            )?)),
+            ConfirmPolicy::None => Ok((
+                AppSignOutcome::Signed(self.app_commit(tx, &g, gv, &s, sv, None, &call.digest)?),
+                None,
+            )),
             ConfirmPolicy::SystemCheck {
                 call_limit,
                 token_check,
             } => {
-                if call_limit.is_some_and(|l| g.calls >= l) {
-                    return Err(PlatformError::RateLimited(
-                        "the app's call limit for this seal is used up".into(),
-                    ));
-                }
                 if token_check {
                     let serial = call.serial.as_deref().unwrap_or("");
-                    if serial.is_empty() || call.token.as_deref() != Some(g.call_token.as_str()) {
+                    let token_ok = call.token.as_deref().is_some_and(|t| {
+                        t.len() == g.call_token.len()
+                            && t.bytes()
+                                .zip(g.call_token.bytes())
+                                .fold(0u8, |a, (x, y)| a | (x ^ y))
+                                == 0
+                    });
+                    if serial.is_empty() || !token_ok {
                         return Err(PlatformError::VerificationFailed(
                             "serial number and token required".into(),
                         ));
                     }
-                    if g.used_serials.iter().any(|x| x == serial) {
+                    validate::check_text("serial number", serial, 128)?;
+                    let used = UsedSerial {
+                        id: format!("{}|{}|{serial}", g.id, g.epoch),
+                        grant: g.id.clone(),
+                        expires: self.clock.now().saturating_add(SERIAL_RETENTION),
+                    };
+                    if self.store.get(Kind::Serial, &used.id)?.is_some() {
                         return Err(PlatformError::VerificationFailed(
                             "serial number already used".into(),
                         ));
                     }
-                    g.used_serials.push(serial.to_owned());
+                    // Inserted with the signature: a racing call with the same serial loses.
+                    tx.insert(&used)?;
                 }
-                Ok(AppSignOutcome::Signed(self.app_commit(
-                    &mut g,
-                    gv,
-                    s,
-                    sv,
-                    &call.digest,
-                )?))
+                Ok((
+                    AppSignOutcome::Signed(self.app_commit(
+                        tx,
+                        &g,
+                        gv,
+                        &s,
+                        sv,
+                        call_limit,
+                        &call.digest,
+                    )?),
+                    None,
+                ))
             }
             ConfirmPolicy::Manual {
                 confirmers,
@@ -238,46 +335,61 @@ impl Platform {
                     pages: call.pages,
                     time: self.clock.now(),
                     status: QueueStatus::Pending,
+                    confirmers: confirmers.clone(),
                     decided_by: None,
                     decided_at: None,
                 };
-                self.insert(Kind::QueueItem, &item.id, &item, &[])?;
+                tx.insert(&item)?;
+                let mut notify = None;
                 if sms_notice {
+                    let mut phones = Vec::new();
                     for c in &confirmers {
-                        if let Some((p, _)) = self.try_get::<Staff>(Kind::Staff, c)? {
-                            let text = format!(
-                                "【电子印章平台】应用{}请求使用印章{}签署《{}》，请在签署授权页面确认。",
-                                app.name, s.name, call.file_name
-                            );
-                            self.sms
-                                .send(&p.phone, &text)
-                                .map_err(PlatformError::Vault)?;
+                        if let Some((p, _)) = self.load::<Staff>(c)? {
+                            phones.push(p.phone);
                         }
                     }
+                    let text = format!(
+                        "【电子印章平台】应用{}请求使用印章{}签署《{}》，请在签署授权页面确认。",
+                        app.name, s.name, call.file_name
+                    );
+                    notify = Some((phones, text));
                 }
-                Ok(AppSignOutcome::Queued(item.id))
+                Ok((AppSignOutcome::Queued(item.id), notify))
             }
         }
     }
 
+    /// The signature of an app call: the grant unchanged, its call counter within `limit`,
+    /// the seal used, the vault signs.
+    #[allow(clippy::too_many_arguments)] // the grant and the seal as read, the limit, e
     fn app_commit(
         &self,
-        g: &mut Grant,
+        tx: &mut Tx,
+        g: &Grant,
         gv: u64,
-        s: Seal,
+        s: &Seal,
         sv: u64,
+        limit: Option<u64>,
         e: &[u8; 32],
     ) -> Result<sm2::Signature> {
         if s.kind != SealKind::Cloud {
             return Err(state("only cloud seals sign for apps"));
         }
-        let used = self.commit_seal_use(s, sv, e, "app")?;
-        g.calls += 1;
-        self.put(Kind::Grant, &g.id.clone(), gv, g, &[])?;
-        used.signature.ok_or_else(|| state("no signature"))
+        if let Some(l) = limit
+            && self.store.counter(&calls_counter(g))? >= l
+        {
+            return Err(PlatformError::RateLimited(
+                "the app's call limit for this seal is used up".into(),
+            ));
+        }
+        tx.check(Kind::Grant, &g.id, gv);
+        tx.count(calls_counter(g), limit);
+        self.seal_use(tx, s, sv)?;
+        self.vault_sign(s, e)
     }
 
-    /// Signs an approved queue item (once).
+    /// Signs an approved queue item (once): the item is used up in the same batch as the
+    /// signature is counted, so an approval gives exactly one signature.
     pub fn app_sign_approved(
         &self,
         app_id: &str,
@@ -285,8 +397,13 @@ impl Platform {
         e: &[u8; 32],
         ip: &str,
     ) -> Result<sm2::Signature> {
-        let r = (|| {
-            let (mut q, qv): (QueueItem, u64) = self.get(Kind::QueueItem, item)?;
+        let unit = self
+            .load::<QueueItem>(item)?
+            .map(|x| x.0.unit)
+            .unwrap_or_default();
+        let actor = format!("app:{app_id}");
+        self.run_anon("AppSignApproved", item, ip, (&unit, &actor), |tx| {
+            let (mut q, qv): (QueueItem, u64) = self.must(item)?;
             if q.app != app_id {
                 return Err(PlatformError::NotFound(format!("queue item {item}")));
             }
@@ -296,32 +413,22 @@ impl Platform {
                 QueueStatus::Rejected => return Err(state("the confirmer rejected this call")),
                 QueueStatus::Used => return Err(state("this confirmation was used already")),
             }
-            let (app, _): (App, u64) = self.get(Kind::App, app_id)?;
+            let (app, _): (App, u64) = self.must(app_id)?;
             if app.status != AppStatus::Valid {
                 return Err(PlatformError::RequestRefused(format!(
                     "app is {:?}",
                     app.status
                 )));
             }
-            if self.get::<Grant>(Kind::Grant, &q.grant)?.0.removed {
+            let (g, gv): (Grant, u64) = self.must(&q.grant)?;
+            if g.removed {
                 return Err(forbidden("the seal is no longer granted to this app"));
             }
-            // Exactly once: the approval is consumed first (a signing that then fails, e.g.
-            // because the seal was revoked meanwhile, does not give the approval back).
             q.status = QueueStatus::Used;
-            self.put(Kind::QueueItem, item, qv, &q, &[])?;
-            let (mut g, gv): (Grant, u64) = self.get(Kind::Grant, &q.grant)?;
-            let (s, sv): (Seal, u64) = self.get(Kind::Seal, &q.seal)?;
-            self.app_commit(&mut g, gv, s, sv, e)
-        })();
-        self.audit_app(
-            app_id,
-            "",
-            "AppSignApproved",
-            item,
-            &r.as_ref().map(|_| ()).map_err(|e| e.to_string()),
-            ip,
-        )?;
-        r
+            tx.update(&q, qv)?;
+            let (s, sv): (Seal, u64) = self.must(&q.seal)?;
+            let sig = self.app_commit(tx, &g, gv, &s, sv, None, e)?;
+            Ok((sig, unit.clone(), actor.clone()))
+        })
     }
 }
