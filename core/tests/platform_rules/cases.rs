@@ -18,8 +18,29 @@ use eseal::platform::*;
 /// One case.
 pub type Case = fn(Arc<dyn Store>);
 
+#[path = "fixes.rs"]
+mod fixes;
+
 /// Every case, by name.
 pub const CASES: &[(&str, Case)] = &[
+    ("signing_password_lockout", fixes::signing_password_lockout),
+    (
+        "super_admin_cannot_be_locked_out",
+        fixes::super_admin_cannot_be_locked_out,
+    ),
+    ("grants_are_atomic", fixes::grants_are_atomic),
+    (
+        "open_api_timestamp_extremes",
+        fixes::open_api_timestamp_extremes,
+    ),
+    (
+        "tokens_only_for_secret_viewers",
+        fixes::tokens_only_for_secret_viewers,
+    ),
+    (
+        "short_lived_records_are_pruned",
+        fixes::short_lived_records_are_pruned,
+    ),
     ("unit_keys_and_whitelist", unit_keys_and_whitelist),
     ("cert_application", cert_application),
     ("staff_rules", staff_rules),
