@@ -202,8 +202,9 @@ impl Fx {
             handler_name: "经办人".into(),
             handler_phone: "13900000001".into(),
             handler_id_number: id_number(1),
-            picture: b"\x89PNG fake picture bytes".to_vec(),
+            picture: picture_png(),
             picture_format: "png".into(),
+            generate: None,
             width_mm: 0,
             height_mm: 0,
         }
@@ -268,6 +269,23 @@ impl Fx {
         .expect("services")
         .audit_mac
     }
+}
+
+/// A small real PNG (a red ring), as a seal picture.
+pub fn picture_png() -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(48, 48, |x, y| {
+        let (dx, dy) = (x as i32 - 24, y as i32 - 24);
+        let r2 = dx * dx + dy * dy;
+        if (400..=529).contains(&r2) {
+            image::Rgba([220, 0, 0, 255])
+        } else {
+            image::Rgba([255, 255, 255, 0])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("PNG encodes");
+    out.into_inner()
 }
 
 /// Is `r` a [`PlatformError::Forbidden`]?

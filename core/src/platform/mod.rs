@@ -91,6 +91,7 @@
 //!   drawn by the `stamp` room when needed.
 
 pub mod audit;
+pub mod authority;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod model;
@@ -99,6 +100,7 @@ pub mod perm;
 mod service;
 pub mod store;
 pub mod validate;
+pub mod vault;
 
 pub use model::*;
 pub use perm::{Action, Role};
@@ -147,6 +149,18 @@ pub enum PlatformError {
     PasswordHash(argon2::password_hash::Error),
     #[error("cryptography: {0}")]
     Crypto(#[from] crate::crypto::CryptoError),
+    #[error("certificate authority: {0}")]
+    Ca(#[from] authority::CaError),
+    #[error("seal: {0}")]
+    Ses(#[from] crate::ses::SesError),
+    #[error("seal picture: {0}")]
+    Stamp(#[from] crate::stamp::StampError),
+    #[error("PDF: {0}")]
+    Pdf(#[from] crate::pdf::PdfError),
+    #[error("OFD: {0}")]
+    Ofd(#[from] crate::ofd::OfdError),
+    #[error("UKey: {0}")]
+    Ukey(#[from] crate::ukey::UkeyError),
     #[error("storage: {0}")]
     Store(StoreError),
 }

@@ -172,7 +172,12 @@ pub struct Seal {
     /// Owner of a personal UKey signature.
     pub owner: Option<String>,
     pub written_to_ukey: bool,
-    /// Public key (SEC1 hex) of the server-held key of a cloud seal.
+    /// Id of the made GB/T 38540 seal ([`SealDocument`]): made at receipt for a cloud seal,
+    /// when written to its UKey for a UKey seal.
+    #[serde(default)]
+    pub document: Option<String>,
+    /// `<vault key id>|<SEC1 hex public key>` of the server-held key a cloud seal signs with
+    /// (the unit's server certificate key).
     pub public_key: Option<String>,
     /// Signatures made with the seal (a store counter, filled in when the platform returns a
     /// seal; not kept in this document, so a signature does not rewrite it).

@@ -236,8 +236,33 @@ pub fn cert_application(st: Arc<dyn Store>) {
         p.apply_unit_cert(&ub, "王五", &id_number(5), "13900000001", "a@b.cn", false)
             .is_err()
     );
-    p.apply_unit_cert(&ub, "王五", &id_number(5), "13900000001", "a@b.cn", true)
+    assert_eq!(p.unit_certificate(&ub).unwrap(), None);
+    let cert = p
+        .apply_unit_cert(&ub, "王五", &id_number(5), "13900000001", "a@b.cn", true)
         .unwrap();
+    // the certificate is issued by the platform's CA for a key in the vault (1.2.1.2) and
+    // shown with 颁发对象, 颁发者, 证件号, 序列号, 有效期 (2.1.1.2)
+    assert_eq!(p.unit_certificate(&ub).unwrap().as_ref(), Some(&cert));
+    assert!(cert.subject.contains("单位B") && cert.subject.contains(&code(2)));
+    assert!(cert.issuer.contains("eseal Test Root CA"));
+    assert_eq!(cert.id_number, code(2));
+    assert!(!cert.serial.is_empty() && cert.valid_at(p.now()));
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(&cert.der_b64)
+        .unwrap();
+    let x509 = eseal::crypto::Certificate::from_der(&der).unwrap();
+    let root = eseal::crypto::testca::TestCa::new("conformance")
+        .unwrap()
+        .root
+        .cert;
+    x509.verify_issued_by(&root).unwrap();
+    assert!(
+        matches!(
+            p.apply_unit_cert(&ub, "王五", &id_number(5), "13900000001", "a@b.cn", true),
+            Err(PlatformError::InvalidState(_))
+        ),
+        "one valid certificate per unit"
+    );
     let u = p.unit(&ub).unwrap();
     let app = u.cert_application.unwrap();
     assert_eq!(
@@ -693,14 +718,11 @@ pub fn seal_life_cycle(st: Arc<dyn Store>) {
     // UKey seal: written to a UKey, no users, no app grants
     let u = f.valid_seal(&f.admin, SealKind::Ukey, "UKey章");
     assert!(u.users.is_empty() && u.public_key.is_none());
-    let u = p.write_seal_to_ukey(&f.admin, &u.id).unwrap();
-    assert!(u.written_to_ukey);
-    assert!(
-        p.seal_log(&f.admin, &u.id)
-            .unwrap()
-            .iter()
-            .any(|l| l.action == "写入UKey")
-    );
+    // a UKey seal is made when written to its UKey (core/tests/platform_signing.rs)
+    assert!(matches!(
+        p.seal_der(&f.admin, &u.id),
+        Err(PlatformError::InvalidState(_))
+    ));
     let (st6, _) = f.staff("员工", &[]);
     assert!(matches!(
         p.add_seal_user(&f.admin, &u.id, &st6.id),
@@ -923,8 +945,7 @@ pub fn personal_signatures(st: Arc<dyn Store>) {
     p.ca_review(&f.ops, &sig.id, true, "").unwrap();
     let sig = p.receipt_personal_signature(&uk, &sig.id).unwrap();
     assert_eq!(sig.status, SealStatus::Valid);
-    assert!(is_forbidden(&p.write_seal_to_ukey(&acct, &sig.id)));
-    assert!(p.write_seal_to_ukey(&uk, &sig.id).unwrap().written_to_ukey);
+    assert!(sig.document.is_none(), "made when written to the UKey");
     // the unit UKey does not see personal signatures; the owner does
     assert!(
         p.list_seals(&f.admin, &SealQuery::default())

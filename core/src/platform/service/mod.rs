@@ -9,18 +9,20 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::audit::{AuditEntry, AuditMac, Outcome, PLATFORM_CHAIN};
+use super::authority::{CertificateAuthority, TestCaAuthority};
 use super::model::*;
 use super::perm::{self, Action, Role};
 use super::store::{Batch, Found, Kind, Query, Store, StoreError, Write};
 use super::validate;
 use super::{Clock, KeyVault, PlatformError, SmsSender, VaultError};
 use crate::crypto::sm3::sm3;
-use crate::crypto::{Signer, sm2};
+use crate::crypto::{Signer, TrustStore, sm2};
 
 mod apps;
 mod audit;
 mod credentials;
 mod docs;
+mod documents;
 mod files;
 mod queue;
 mod roles;
@@ -32,6 +34,7 @@ mod units;
 pub use apps::AppInput;
 pub use credentials::SmsLogin;
 pub use docs::Doc;
+pub use documents::{DocumentInput, Layout, SignedDocument};
 pub use files::{FileInput, FileQuery};
 pub use queue::QueueFilter;
 pub use seals::{SealApplication, SealQuery};
@@ -117,6 +120,8 @@ pub const QUEUE_PAGE_SIZE: usize = 50;
 pub const PAGE_SIZE: usize = 50;
 pub const MAX_FILE_SIZE: u64 = 30 * 1024 * 1024;
 pub const DEFAULT_SEAL_VALIDITY_DAYS: i64 = 5 * 365;
+/// Validity of a unit's server certificate: covers the seals made under it.
+pub const UNIT_CERT_VALIDITY_DAYS: i64 = 5 * 365 + 30;
 /// How long a used 流水号 is remembered (and refused again) under token check.
 pub const SERIAL_RETENTION: i64 = 30 * 86400;
 /// How long a replay nonce of the open API is kept: beyond the ±5-minute window it
@@ -145,6 +150,12 @@ pub struct Services {
     pub audit_mac: AuditMac,
     /// Signs audit checkpoints (its certificate is published with them).
     pub audit_signer: Arc<dyn Signer>,
+    /// Issues the units' server certificates (1.2.1.2).
+    pub authority: Arc<dyn CertificateAuthority>,
+    /// The platform's seal maker (电子印章制作者, GB/T 38540 §6.2): signs every seal made.
+    pub seal_maker: Arc<dyn Signer>,
+    /// Trust anchors for the certificates of UKeys (logins, seals written to UKeys).
+    pub trust: TrustStore,
 }
 
 impl Services {
@@ -164,6 +175,9 @@ impl Services {
             vault: Arc::new(super::MemoryKeyVault::new()),
             audit_mac: AuditMac::new(&sm3(format!("{seed}/audit-mac").as_bytes()))?,
             audit_signer: Arc::new(ca.server.signer()),
+            seal_maker: Arc::new(ca.unit.signer()),
+            trust: TrustStore::new().with(ca.root.cert.clone()),
+            authority: Arc::new(TestCaAuthority(ca)),
         })
     }
 }
@@ -176,6 +190,9 @@ pub struct Platform {
     vault: Arc<dyn KeyVault>,
     mac: AuditMac,
     audit_signer: Arc<dyn Signer>,
+    authority: Arc<dyn CertificateAuthority>,
+    seal_maker: Arc<dyn Signer>,
+    trust: TrustStore,
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N]> {
@@ -305,6 +322,9 @@ impl Platform {
             vault: s.vault,
             mac: s.audit_mac,
             audit_signer: s.audit_signer,
+            authority: s.authority,
+            seal_maker: s.seal_maker,
+            trust: s.trust,
         }
     }
 

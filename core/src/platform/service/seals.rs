@@ -3,6 +3,8 @@
 
 use super::docs::{seal_status_name, tag};
 use super::*;
+use crate::ses::SealBuilder;
+use crate::stamp::official::{OfficialSeal, OfficialStyle};
 
 /// Application for a seal (2.2.1).
 #[derive(Clone, Debug)]
@@ -13,13 +15,19 @@ pub struct SealApplication {
     pub handler_name: String,
     pub handler_phone: String,
     pub handler_id_number: String,
+    /// The picture (jpg, jpeg, png or gif), unless `generate` is set.
     pub picture: Vec<u8>,
     /// jpg, jpeg, png or gif.
     pub picture_format: String,
+    /// 自动生成 (2.2.1.1): the picture is drawn by `stamp` in this style from the unit's name.
+    pub generate: Option<OfficialStyle>,
     /// 0 = default 42 mm.
     pub width_mm: u32,
     pub height_mm: u32,
 }
+
+/// Largest picture accepted, in pixels.
+const MAX_PICTURE_PIXELS: u64 = 4096 * 4096;
 
 /// The seal list's filters (2.2.6) and page.
 #[derive(Clone, Debug, Default)]
@@ -87,15 +95,6 @@ impl Platform {
         let handler_name = validate::check_text("handler name", &a.handler_name, 50)?;
         validate::check_phone(&a.handler_phone)?;
         let handler_id_number = validate::check_id_number(&a.handler_id_number)?;
-        let fmt = a.picture_format.to_ascii_lowercase();
-        if !["jpg", "jpeg", "png", "gif"].contains(&fmt.as_str()) {
-            return Err(PlatformError::InvalidInput(
-                "seal picture must be jpg, jpeg, png or gif".into(),
-            ));
-        }
-        if a.picture.is_empty() {
-            return Err(PlatformError::InvalidInput("seal picture is empty".into()));
-        }
         let (w, h) = match (a.width_mm, a.height_mm) {
             (0, 0) => (42, 42),
             (w, h) if (5..=200).contains(&w) && (5..=200).contains(&h) => (w, h),
@@ -103,6 +102,30 @@ impl Platform {
                 return Err(PlatformError::InvalidInput(
                     "seal size must be 5 to 200 mm".into(),
                 ));
+            }
+        };
+        let (picture, fmt) = match a.generate {
+            Some(style) => {
+                let unit = self.must::<Unit>(&ctx.unit)?.0;
+                let p = OfficialSeal::new(style, &unit.name)
+                    .diameter_mm(w as f32)
+                    .dpi(200.0)
+                    .render()?;
+                (p.png, "png".to_owned())
+            }
+            None => {
+                let fmt = a.picture_format.to_ascii_lowercase();
+                if !["jpg", "jpeg", "png", "gif"].contains(&fmt.as_str()) {
+                    return Err(PlatformError::InvalidInput(
+                        "seal picture must be jpg, jpeg, png or gif".into(),
+                    ));
+                }
+                if a.picture.is_empty() {
+                    return Err(PlatformError::InvalidInput("seal picture is empty".into()));
+                }
+                // A picture that does not decode is refused now, not when the seal is made.
+                crate::stamp::import::decode(&a.picture, MAX_PICTURE_PIXELS)?;
+                (a.picture.clone(), fmt)
             }
         };
         let now = self.clock.now();
@@ -118,7 +141,7 @@ impl Platform {
             handler_id_number,
             picture_b64: base64::Engine::encode(
                 &base64::engine::general_purpose::STANDARD,
-                &a.picture,
+                &picture,
             ),
             picture_format: fmt,
             width_mm: w,
@@ -148,6 +171,7 @@ impl Platform {
             },
             owner,
             written_to_ukey: false,
+            document: None,
             public_key: None,
             sign_count: 0,
             log: vec![],
@@ -294,9 +318,22 @@ impl Platform {
         })
     }
 
+    /// 回执: 待回执 → 有效. A cloud seal is made now (GB/T 38540 seal, the unit's server
+    /// certificate in certList, signed by the platform's seal maker); a UKey seal is made
+    /// when it is written to its UKey ([`Platform::write_seal_to_ukey`]).
     fn receipt_step(&self, ctx: &Ctx, tx: &mut Tx, loaded: (Seal, u64)) -> Result<Seal> {
-        let mut made_key = None;
-        let r = self.seal_step(ctx, tx, loaded, "回执", |s, now| {
+        let made = if loaded.0.kind == SealKind::Cloud {
+            let (cert, signer) = self.unit_signer(&ctx.unit)?;
+            let pk = cert.sm2_public_key()?.to_sec1_uncompressed();
+            let doc = self.make_seal(&loaded.0, &cert)?;
+            Some((doc, format!("{}|{}", signer_key(&signer), hex::encode(pk))))
+        } else {
+            None
+        };
+        if let Some((doc, _)) = &made {
+            tx.insert(doc)?;
+        }
+        self.seal_step(ctx, tx, loaded, "回执", |s, now| {
             if s.status != SealStatus::AwaitingReceipt {
                 return Err(state(format!(
                     "seal is {:?}, not waiting for receipt",
@@ -306,19 +343,74 @@ impl Platform {
             if s.valid_to.is_some_and(|t| now > t) {
                 return Err(state("seal validity has ended"));
             }
-            if s.kind == SealKind::Cloud {
-                let kid = format!("seal:{}:{}", s.id, new_id()?);
-                let pk = self.vault.create(&kid)?;
-                made_key = Some(kid.clone());
-                s.public_key = Some(format!("{kid}|{}", hex::encode(pk.to_sec1_uncompressed())));
+            if let Some((doc, key)) = &made {
+                s.document = Some(doc.id.clone());
+                s.public_key = Some(key.clone());
             }
             s.status = SealStatus::Valid;
             Ok(())
-        });
-        if let Some(k) = made_key {
-            tx.made_keys.push(k);
-        }
-        r
+        })
+    }
+
+    /// Makes the GB/T 38540 seal of record `s` for a signer certificate (certList), signed
+    /// by the platform's seal maker (§6.2).
+    fn make_seal(
+        &self,
+        s: &Seal,
+        signer_cert: &crate::crypto::Certificate,
+    ) -> Result<SealDocument> {
+        let unit = self.must::<Unit>(&s.unit)?.0;
+        let picture =
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &s.picture_b64)
+                .map_err(|_| state("the seal picture is unreadable"))?;
+        let ptype = match s.picture_format.as_str() {
+            "jpeg" => "jpg",
+            f => f,
+        };
+        let now = self.clock.now();
+        let from = s.valid_from.unwrap_or(now);
+        let to = s
+            .valid_to
+            .unwrap_or(now + DEFAULT_SEAL_VALIDITY_DAYS * 86400);
+        let es_id = format!("{}{}", unit.credit_code, &s.id[..s.id.len().min(12)]);
+        let seal = SealBuilder::new(&s.name, &es_id)
+            .vendor_id("eseal-platform")
+            .seal_type(i64::from(s.seal_type))
+            .picture(ptype, picture, s.width_mm, s.height_mm)
+            .created(crate::crypto::time::Time::from_unix(now))
+            .valid(
+                crate::crypto::time::Time::from_unix(from),
+                crate::crypto::time::Time::from_unix(to),
+            )
+            .signer_cert(signer_cert)
+            .build(self.seal_maker.as_ref())?;
+        Ok(SealDocument {
+            id: format!("{}:{}", s.id, new_id()?),
+            seal: s.id.clone(),
+            der_b64: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, seal.der()),
+            made: now,
+        })
+    }
+
+    /// The made seal (GB/T 38540 DER) of a seal the actor may see, once made.
+    pub fn seal_der(&self, sess: &Session, id: &str) -> Result<Vec<u8>> {
+        self.read(sess, Action::ViewOwnSeals, id, |ctx| {
+            let s = match self.load::<Seal>(id)? {
+                Some((s, _)) if Self::may_see(ctx, &s) => s,
+                _ => return Err(PlatformError::NotFound(format!("seal {id}"))),
+            };
+            self.seal_der_of(&s)
+        })
+    }
+
+    pub(super) fn seal_der_of(&self, s: &Seal) -> Result<Vec<u8>> {
+        let doc_id = s
+            .document
+            .as_deref()
+            .ok_or_else(|| state("the seal has not been made yet"))?;
+        let d = self.must::<SealDocument>(doc_id)?.0;
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &d.der_b64)
+            .map_err(|_| state("the stored seal is unreadable"))
     }
 
     pub(super) fn vault_key(s: &Seal) -> Option<&str> {
@@ -336,15 +428,25 @@ impl Platform {
             .map(|(_, pk)| pk)
     }
 
-    /// Records that a valid UKey seal (or personal UKey signature) was written to the UKey.
-    pub fn write_seal_to_ukey(&self, sess: &Session, seal: &str) -> Result<Seal> {
+    /// 写入UKey (2.2.2, 2.1.2.5): makes the seal for the UKey's signing certificate (it must
+    /// chain to the platform's trust anchors), writes it to the UKey through the [`Token`]
+    /// (application `app`, user PIN verified by the caller) and reads it back; the made seal
+    /// is stored with the seal record.
+    pub fn write_seal_to_ukey(
+        &self,
+        sess: &Session,
+        seal: &str,
+        token: &mut dyn Token,
+        app: &str,
+    ) -> Result<Seal> {
         let personal = matches!(self.load::<Seal>(seal)?, Some((ref s, _)) if s.kind == SealKind::PersonalUkey);
         let action = if personal {
             Action::ApplyPersonalUkeySignature
         } else {
             Action::WriteSealToUkey
         };
-        self.run(sess, action, seal, |ctx, tx| {
+        let mut written: Option<SealDocument> = None;
+        let s = self.run(sess, action, seal, |ctx, tx| {
             if matches!(
                 ctx.identity,
                 Identity::Staff {
@@ -354,17 +456,56 @@ impl Platform {
             ) {
                 return Err(forbidden("writing to a UKey needs a UKey session"));
             }
-            self.managed_step(ctx, tx, seal, "写入UKey", |s, now| {
-                if s.kind == SealKind::Cloud {
-                    return Err(state("cloud seals are not written to a UKey"));
+            let loaded = self.managed_seal(ctx, seal)?;
+            let now = self.clock.now();
+            if loaded.0.kind == SealKind::Cloud {
+                return Err(state("cloud seals are not written to a UKey"));
+            }
+            if loaded.0.effective_status(now) != SealStatus::Valid {
+                return Err(state(format!(
+                    "seal is {:?}",
+                    loaded.0.effective_status(now)
+                )));
+            }
+            let doc = match &written {
+                Some(d) => d.clone(),
+                None => {
+                    let container = crate::ukey::find_sm2_container(token, app)?;
+                    let cert = crate::crypto::Certificate::from_der(
+                        &token.certificate(app, &container, true)?,
+                    )?;
+                    if !cert.valid_at(crate::crypto::time::Time::from_unix(now)) {
+                        return Err(state("the UKey's certificate is not valid now"));
+                    }
+                    if !matches!(
+                        crate::crypto::cert::verify_chain(&cert, &[], &self.trust),
+                        crate::crypto::cert::ChainStatus::Trusted { .. }
+                    ) {
+                        return Err(PlatformError::VerificationFailed(
+                            "the UKey's certificate does not chain to the platform's trust anchors"
+                                .into(),
+                        ));
+                    }
+                    let doc = self.make_seal(&loaded.0, &cert)?;
+                    let der = base64::Engine::decode(
+                        &base64::engine::general_purpose::STANDARD,
+                        &doc.der_b64,
+                    )
+                    .map_err(|_| state("made seal unreadable"))?;
+                    let file = crate::ukey::seals::seal_file_name("seal", &der);
+                    crate::ukey::seals::write_seal(token, app, &file, &der)?;
+                    written = Some(doc.clone());
+                    doc
                 }
-                if s.effective_status(now) != SealStatus::Valid {
-                    return Err(state(format!("seal is {:?}", s.effective_status(now))));
-                }
+            };
+            tx.insert(&doc)?;
+            self.seal_step(ctx, tx, loaded, "写入UKey", |s, _| {
                 s.written_to_ukey = true;
+                s.document = Some(doc.id.clone());
                 Ok(())
             })
-        })
+        })?;
+        self.with_count(s)
     }
 
     /// 二次确认 of a revocation: a one-time token for this identity and seal.
@@ -387,7 +528,8 @@ impl Platform {
     }
 
     /// 注销 (2.2.2) with the confirmation token: 有效/冻结 → 已注销; the token is used up in
-    /// the same batch; a cloud key is destroyed once the revocation is committed.
+    /// the same batch. A revoked seal signs for nobody (the platform refuses it; verifiers
+    /// learn it from the platform's seal status).
     pub fn revoke_seal(&self, sess: &Session, seal: &str, token: &str) -> Result<Seal> {
         let s = self.run(sess, Action::RevokeSeal, seal, |ctx, tx| {
             let (mut t, tv): (RevocationToken, u64) = self.load(token)?.ok_or_else(|| {
@@ -408,9 +550,6 @@ impl Platform {
                 Ok(())
             })
         })?;
-        if let Some(k) = Self::vault_key(&s) {
-            self.vault.destroy(k)?;
-        }
         self.with_count(s)
     }
 
@@ -745,3 +884,10 @@ impl Platform {
         })
     }
 }
+
+fn signer_key(s: &crate::platform::vault::VaultSigner) -> String {
+    s.key_id().to_owned()
+}
+
+use crate::platform::model::SealDocument;
+use crate::ukey::Token;

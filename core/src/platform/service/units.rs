@@ -1,6 +1,9 @@
 //! Units and their UKeys (manual 1.2.1, 2.1.1, 2.4.7).
 
+use super::super::authority::CertRequest;
+use super::super::vault::VaultSigner;
 use super::*;
+use crate::crypto::Certificate;
 
 impl Platform {
     /// May this unit key log in? Before a main key is set every key of the unit may
@@ -207,7 +210,10 @@ impl Platform {
         })
     }
 
-    /// Server certificate application (1.2.1.2).
+    /// Server certificate application (1.2.1.2): checks the application, makes the unit's
+    /// key in the key vault and has the platform's CA issue its certificate (subject: the
+    /// unit's name, its credit code as serialNumber). A unit applies once; the certificate
+    /// is what its cloud seals sign with.
     pub fn apply_unit_cert(
         &self,
         sess: &Session,
@@ -216,7 +222,7 @@ impl Platform {
         phone: &str,
         email: &str,
         agreement_accepted: bool,
-    ) -> Result<()> {
+    ) -> Result<UnitCertificate> {
         self.run(
             sess,
             Action::ApplyUnitCert,
@@ -231,20 +237,69 @@ impl Platform {
                         "the subscriber agreement must be accepted".into(),
                     ));
                 }
-                let app = CertApplication {
+                let now = self.clock.now();
+                let (mut u, v) = self.must::<Unit>(&ctx.unit)?;
+                if u.certificate.as_ref().is_some_and(|c| c.valid_at(now)) {
+                    return Err(state("the unit has a valid server certificate already"));
+                }
+                let key_id = format!("unit:{}:{}", u.id, new_id()?);
+                let pk = self.vault.create(&key_id)?;
+                tx.made_keys.push(key_id.clone());
+                let cert = self.authority.issue(&CertRequest {
+                    subject: vec![
+                        ("C".into(), "CN".into()),
+                        ("O".into(), u.name.clone()),
+                        ("CN".into(), u.name.clone()),
+                        ("serialNumber".into(), u.credit_code.clone()),
+                    ],
+                    public_key: pk,
+                    not_before: now,
+                    not_after: now.saturating_add(UNIT_CERT_VALIDITY_DAYS * 86400),
+                })?;
+                let shown = UnitCertificate {
+                    der_b64: b64().encode(cert.der()),
+                    vault_key: key_id,
+                    subject: cert.subject_string(),
+                    issuer: cert.issuer_string(),
+                    serial: cert.serial_hex().to_ascii_uppercase(),
+                    id_number: u.credit_code.clone(),
+                    not_before: cert.not_before().unix(),
+                    not_after: cert.not_after().unix(),
+                };
+                u.cert_application = Some(CertApplication {
                     handler_name: name,
                     handler_id_number: idn,
                     handler_phone: phone.to_owned(),
                     handler_email: email.to_owned(),
                     agreement_accepted,
-                    applied: self.clock.now(),
-                };
-                self.change_unit(tx, &ctx.unit, |u| {
-                    u.cert_application = Some(app.clone());
-                    Ok(())
-                })
+                    applied: now,
+                });
+                u.certificate = Some(shown.clone());
+                tx.update(&u, v)?;
+                Ok(shown)
             },
         )
+    }
+
+    /// The unit's server certificate as the portal shows it (2.1.1.2), if issued.
+    pub fn unit_certificate(&self, sess: &Session) -> Result<Option<UnitCertificate>> {
+        self.read(sess, Action::ViewUnitCert, "unit certificate", |ctx| {
+            Ok(self.must::<Unit>(&ctx.unit)?.0.certificate)
+        })
+    }
+
+    /// The unit's server certificate and a signer for its vault key.
+    pub(super) fn unit_signer(&self, unit: &str) -> Result<(Certificate, VaultSigner)> {
+        let u = self.must::<Unit>(unit)?.0;
+        let c = u.certificate.ok_or_else(|| {
+            state("the unit must apply for its server certificate first (1.2.1.2)")
+        })?;
+        let der = b64()
+            .decode(&c.der_b64)
+            .map_err(|_| state("the unit certificate is unreadable"))?;
+        let cert = Certificate::from_der(&der)?;
+        let signer = VaultSigner::new(self.vault.clone(), &c.vault_key, cert.clone());
+        Ok((cert, signer))
     }
 
     /// The unit's certificate application (2.1.1.2).
