@@ -35,13 +35,15 @@
 //!   the life cycle only of seals it manages. Validity is set by the CA review
 //!   (default 5 years from approval). Freezing is allowed from 有效 only; an expired (derived
 //!   已过期) seal cannot be frozen, signed with or receipted. Revocation needs a one-time
-//!   confirmation token valid 5 minutes, issued to the same identity (二次确认). Cloud seal keys
-//!   are made in the [`KeyVault`] at receipt and destroyed at revocation. UKey seals have no
-//!   users and no app grants (2.2.3, 2.2.4); they are written to a UKey once valid.
-//! - **Signing** with a seal is a compare-and-set on the seal (its `sign_count`), so a
-//!   revocation or freeze that commits first makes the signing fail with a clear error, and a
-//!   signing that commits first makes the concurrent revocation fail with
-//!   [`PlatformError::ConcurrentChange`] (the caller retries and then revokes).
+//!   confirmation token valid 5 minutes, issued to the same identity (二次确认). A cloud seal
+//!   is made at receipt (GB/T 38540, the unit's server certificate in certList, signed by
+//!   the platform's seal maker) and signs with the unit's key in the [`KeyVault`]. UKey seals
+//!   have no users and no app grants (2.2.3, 2.2.4); they are made for a UKey's certificate
+//!   when written to it. See `docs/platform-rules.md`.
+//! - **Signing** checks the seal's version in the batch that counts the use (a counter in its
+//!   own row): a revocation or freeze that commits first makes the signing fail with a clear
+//!   error; a signing that commits first is counted and the revocation then goes through;
+//!   two signers of one seal never conflict.
 //! - **Signing credentials**: account users sign with the 6-digit signing password or an SMS
 //!   code (2.5.1); UKey users prove possession of the UKey (their session) (2.5.2).
 //! - **Apps.** Names are unique within the platform among apps not deleted; deleting frees the
@@ -52,12 +54,12 @@
 //! - **Confirmation policies.** System check: the call limit counts calls granted so far; with
 //!   token check each call presents the grant's call token and a serial number (流水号) never
 //!   used before on that grant. Manual: the call enters the queue; when `sms_notice` is on,
-//!   each confirmer with a phone gets an SMS. Only the confirmers of the grant (and unit
-//!   UKeys of the unit) see and decide the item; an approved item can be used for exactly one
-//!   signature.
+//!   each confirmer with a phone gets an SMS. Only the confirmers named on the grant when
+//!   the call was queued see and decide the item; an approved item gives exactly one
+//!   signature (used up in the batch of the signature).
 //! - **Open API check.** `x-qys-timestamp` is milliseconds since the epoch and must be within
 //!   ±5 minutes of the clock; a (token, timestamp, signature) triple is accepted once (replay
-//!   refusal; nonces are kept beyond the window so they never need pruning for correctness);
+//!   refusal; nonces are kept 15 minutes, beyond the window, then pruned);
 //!   the MD5 comparison is case-sensitive to lower-case hex as the manual specifies; the
 //!   optional `x-qys-signature-sign` is a base64 SM2 signature (DER or raw r‖s) of the ASCII
 //!   text of `x-qys-signature` with the default signer ID; an app with a public key REQUIRES
@@ -69,19 +71,16 @@
 //!   image captcha (single use, 5 minutes, case-insensitive). A new code for the same purpose
 //!   replaces the old one.
 //! - **Signed files**: at most 30 MB (2.5.1); deleting hides the record (kept for audit).
-//! - **Audit**: the auditor reads the audit entries of their own unit; the chain covers the
-//!   whole platform (one chain) so removal of any entry is detected.
+//! - **Audit**: one keyed chain per unit ([`audit`]); the auditor reads their own unit's,
+//!   filtered and paged in the store.
 //! - **Queue paging**: 50 items a page, newest first, pages numbered from 1. An approval is
-//!   consumed before the signature is made (exactly once): a signing that then fails, e.g.
-//!   because the seal was revoked meanwhile, does not give the approval back. Removing a
-//!   grant makes its approved items unusable; a removed grant can be granted again (fresh).
-//! - **Races.** Every state change is a compare-and-set on one document; the loser of a race
-//!   gets [`PlatformError::ConcurrentChange`] (or, if it reads after the winner committed,
-//!   [`PlatformError::InvalidState`] naming the state it found). A revocation confirmation
-//!   is consumed when used, also by a revocation that then loses the race (confirm again).
-//! - **Audit writing.** The entry is appended after the operation; if the audit store fails
-//!   the error is returned although the operation took effect (the store is the same
-//!   database, so this means the database is failing).
+//!   used up together with the signature it gives. Removing a grant makes its approved items
+//!   unusable; a removed grant can be granted again (fresh, its call count from 0).
+//! - **Races.** Every operation is one batch of compare-and-set writes; an attempt that lost
+//!   a race runs again on the winner's state and then fails with
+//!   [`PlatformError::InvalidState`] naming what it found (or
+//!   [`PlatformError::ConcurrentChange`] after repeated losses).
+//! - **Audit writing.** The entry is written in the same transaction as the operation.
 //! - **Identities outside this model**: the back office ([`Identity::Operator`]) is
 //!   authenticated by the server; a personal UKey login is named by the ID number of its
 //!   certificate ([`Platform::login_personal_ukey`]); certificate and PIN checks of UKeys
