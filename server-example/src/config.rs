@@ -39,8 +39,11 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Public base URL of this server (QR codes point to `{public_url}/verify/{id}`).
     pub public_url: Option<String>,
-    /// Key-vault master key: 64 hex characters (256 bits); encrypts cloud-seal keys at rest.
+    /// Key-vault master key: 32 hex characters (SM4, 128 bits); encrypts the server-held keys
+    /// (units' server certificates, cloud seals) at rest. Not in the database.
     pub vault_master_key: Option<String>,
+    /// Key of the audit chains' HMAC-SM3: 64 hex characters. Not in the database.
+    pub audit_mac_key: Option<String>,
     /// Seed of the development CA that issues cloud-seal and demo UKey certificates and makes
     /// seals. A deployment replaces it with its CA (see README).
     pub ca_seed: String,
@@ -117,6 +120,7 @@ impl Default for Config {
             data_dir: PathBuf::from("eseal-data"),
             public_url: None,
             vault_master_key: None,
+            audit_mac_key: None,
             ca_seed: "eseal-server-dev".into(),
             trust_anchors: vec![],
             tls: None,
@@ -186,7 +190,7 @@ impl Config {
     }
 
     /// `ESEAL_LISTEN`, `ESEAL_DATABASE_URL`, `ESEAL_DATABASE_SCHEMA`, `ESEAL_DATA_DIR`, `ESEAL_PUBLIC_URL`,
-    /// `ESEAL_VAULT_MASTER_KEY`, `ESEAL_CA_SEED`, `ESEAL_TRUST_ANCHORS` (`:`-separated),
+    /// `ESEAL_VAULT_MASTER_KEY`, `ESEAL_AUDIT_MAC_KEY`, `ESEAL_CA_SEED`, `ESEAL_TRUST_ANCHORS` (`:`-separated),
     /// `ESEAL_SMS_SENDER`, `ESEAL_UPLOAD_LIMIT` (bytes), `ESEAL_OPERATOR` (`name:password`),
     /// `ESEAL_SESSION_TTL` (seconds), `ESEAL_DEV_CAPTCHA_ANSWERS` (`1`: development only).
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
@@ -219,6 +223,9 @@ impl Config {
         }
         if let Some(v) = get("ESEAL_VAULT_MASTER_KEY") {
             self.vault_master_key = Some(v);
+        }
+        if let Some(v) = get("ESEAL_AUDIT_MAC_KEY") {
+            self.audit_mac_key = Some(v);
         }
         if let Some(v) = get("ESEAL_CA_SEED") {
             self.ca_seed = v;
@@ -264,7 +271,10 @@ impl Config {
             });
         }
         if let Some(k) = &self.vault_master_key {
-            master_key(k)?;
+            secret_key("vault_master_key", k, VAULT_KEY_LEN)?;
+        }
+        if let Some(k) = &self.audit_mac_key {
+            secret_key("audit_mac_key", k, AUDIT_KEY_LEN)?;
         }
         if self.limits.upload_bytes == 0 {
             return Err(ConfigError::Invalid {
@@ -308,14 +318,19 @@ impl Config {
     }
 }
 
-/// Decodes the vault master key (64 hex characters).
-pub fn master_key(hex_key: &str) -> Result<[u8; 32], ConfigError> {
-    let bad = |why: &str| ConfigError::Invalid {
-        key: "vault_master_key",
-        why: why.into(),
-    };
-    let v = hex::decode(hex_key.trim()).map_err(|_| bad("not hex"))?;
-    v.try_into().map_err(|_| bad("must be 64 hex characters"))
+/// Bytes of the vault master key (SM4).
+pub const VAULT_KEY_LEN: usize = eseal::platform::vault::MASTER_KEY_LEN;
+/// Bytes of the audit MAC key.
+pub const AUDIT_KEY_LEN: usize = 32;
+
+/// Decodes a secret key given as hex of exactly `len` bytes.
+pub fn secret_key(name: &'static str, hex_key: &str, len: usize) -> Result<Vec<u8>, ConfigError> {
+    let bad = |why: String| ConfigError::Invalid { key: name, why };
+    let v = hex::decode(hex_key.trim()).map_err(|_| bad("not hex".into()))?;
+    if v.len() != len {
+        return Err(bad(format!("must be {} hex characters", 2 * len)));
+    }
+    Ok(v)
 }
 
 #[cfg(test)]
@@ -350,10 +365,10 @@ mod tests {
     }
 
     #[test]
-    fn master_key_is_256_bits_of_hex() {
-        assert!(master_key(&"ab".repeat(32)).is_ok());
-        assert!(master_key("abcd").is_err());
-        assert!(master_key(&"zz".repeat(32)).is_err());
+    fn secret_keys_are_hex_of_their_length() {
+        assert!(secret_key("k", &"ab".repeat(16), 16).is_ok());
+        assert!(secret_key("k", "abcd", 16).is_err());
+        assert!(secret_key("k", &"zz".repeat(16), 16).is_err());
     }
 }
 

@@ -1,14 +1,20 @@
 //! The demo data set of `eseal-server --demo` (the README's first command): a unit with a
 //! software UKey (its super administrator), one staff member per role with passwords, a cloud
-//! seal and a UKey seal (reviewed, receipted), sample PDF and OFD documents. Everything goes
-//! through the platform's rules except setting the demo passwords (no SMS round trip at
-//! seeding). Run on a database that has units already, it only prints the sign-ins again.
+//! seal and a UKey seal (reviewed, receipted, written into the software UKey), sample PDF and
+//! OFD documents. Everything goes through the platform's rules, passwords included (each set
+//! with the SMS code the development sender kept); the seeding runs on a clock two hours in
+//! the past so that its codes do not hold back a person's first SMS. Run on a database that
+//! has units already, it only prints the sign-ins again.
 
 use std::fmt::Write;
 
 use eseal::crypto::sm2::PrivateKey;
 use eseal::crypto::testca::{CertKind, default_validity};
-use eseal::platform::{self as p, Identity, Kind, Role, SealApplication, Session};
+use std::sync::Arc;
+
+use eseal::platform::{
+    self as p, FixedClock, Identity, Kind, Platform, Role, SealApplication, Session,
+};
 
 use crate::documents::{self, DocRecord};
 use crate::error::{ApiError, ApiResult};
@@ -87,27 +93,35 @@ pub fn unit_ukey(s: &Inner) -> ApiResult<(PrivateKey, eseal::crypto::Certificate
     Ok((key, cert))
 }
 
-fn set_passwords(s: &Inner, staff: &str) -> ApiResult<()> {
-    use argon2::password_hash::PasswordHasher;
-    let hash = |pw: &str| -> ApiResult<String> {
-        let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt).map_err(e)?;
-        argon2::Argon2::default()
-            .hash_password_with_salt(pw.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(e)
-    };
-    let c = p::Credential {
-        id: staff.to_owned(),
-        password_hash: Some(hash(PASSWORD)?),
-        signing_password_hash: Some(hash(SIGNING_PASSWORD)?),
-        failed_logins: 0,
-        locked_until: None,
-    };
-    let body = serde_json::to_string(&c).map_err(e)?;
-    s.platform
-        .store()
-        .insert(Kind::Credential, staff, &body, &[])?;
+/// The last 6-digit code the development sender kept for `phone`.
+fn last_code(s: &Inner, phone: &str) -> ApiResult<String> {
+    s.db.kv_list(crate::kv::ns::DEV_SMS, phone, s.clock.now())?
+        .last()
+        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.body).ok())
+        .and_then(|v| {
+            v["text"].as_str().and_then(|t| {
+                t.split(|c: char| !c.is_ascii_digit())
+                    .find(|w| w.len() == 6)
+                    .map(str::to_owned)
+            })
+        })
+        .ok_or_else(|| e(format!("no SMS code for {phone}")))
+}
+
+/// Sets the demo login and signing passwords with SMS codes (1.3.2.1, 2.1.2.4).
+fn set_passwords(
+    s: &Inner,
+    seeder: &Platform,
+    clock: &FixedClock,
+    sess: &Session,
+    phone: &str,
+) -> ApiResult<()> {
+    seeder.send_session_code(sess, p::SmsPurpose::SetPassword)?;
+    seeder.set_password(sess, &last_code(s, phone)?, PASSWORD)?;
+    clock.advance(p::SMS_RESEND_INTERVAL + 1);
+    seeder.send_session_code(sess, p::SmsPurpose::SetPassword)?;
+    seeder.set_signing_password(sess, &last_code(s, phone)?, SIGNING_PASSWORD)?;
+    clock.advance(p::SMS_RESEND_INTERVAL + 1);
     Ok(())
 }
 
@@ -144,7 +158,7 @@ fn add_document(
 /// Seeds the demo (when the database has no unit) and describes how to sign in.
 pub fn seed(st: &AppState) -> ApiResult<String> {
     let s: &Inner = st;
-    let fresh = s.platform.store().list(Kind::Unit)?.is_empty();
+    let fresh = s.store.query(&p::Query::new(Kind::Unit))?.total == 0;
     let demo_dir = s.cfg.data_dir.join("demo");
     std::fs::create_dir_all(&demo_dir).map_err(e)?;
     let (key, cert) = unit_ukey(s)?;
@@ -180,7 +194,7 @@ pub fn seed(st: &AppState) -> ApiResult<String> {
     )
     .map_err(e)?;
     if fresh {
-        seed_platform(s, &cert)?;
+        seed_platform(s, &cert, &ukey_file)?;
     }
     let base = s.cfg.public_base();
     let mut out = String::new();
@@ -230,9 +244,19 @@ pub fn seed(st: &AppState) -> ApiResult<String> {
     Ok(out)
 }
 
-fn seed_platform(s: &Inner, unit_cert: &eseal::crypto::Certificate) -> ApiResult<()> {
+fn seed_platform(
+    s: &Inner,
+    unit_cert: &eseal::crypto::Certificate,
+    ukey_file: &std::path::Path,
+) -> ApiResult<()> {
     let ip = "127.0.0.1";
-    let unit = s.platform.login_unit_key(
+    let clock = Arc::new(FixedClock::new(s.clock.now() - 7200));
+    let sms = Arc::new(crate::state::DevSms {
+        db: s.db.clone(),
+        clock: s.clock.clone(),
+    });
+    let seeder = Platform::new(s.services(clock.clone(), sms).map_err(e)?);
+    let unit = seeder.login_unit_key(
         UNIT_NAME,
         &unit_code(),
         &unit_cert.serial_hex(),
@@ -243,7 +267,7 @@ fn seed_platform(s: &Inner, unit_cert: &eseal::crypto::Certificate) -> ApiResult
     let Identity::UnitKey { unit: unit_id, .. } = unit.identity.clone() else {
         return Err(e("unit login gave no unit identity"));
     };
-    s.platform.apply_unit_cert(
+    seeder.apply_unit_cert(
         &unit,
         "王经办",
         &id_number("19790909", 1),
@@ -253,27 +277,29 @@ fn seed_platform(s: &Inner, unit_cert: &eseal::crypto::Certificate) -> ApiResult
     )?;
     let mut staff_ids = vec![];
     for (i, (name, phone, birth, role)) in STAFF.iter().enumerate() {
-        let st = s
-            .platform
-            .add_staff(&unit, name, phone, &id_number(birth, i as u32 + 10))?;
-        set_passwords(s, &st.id)?;
+        let st = seeder.add_staff(&unit, name, phone, &id_number(birth, i as u32 + 10))?;
+        let sess = Session {
+            identity: Identity::Staff {
+                unit: unit_id.clone(),
+                staff: st.id.clone(),
+                via_ukey: false,
+            },
+            ip: ip.into(),
+        };
+        set_passwords(s, &seeder, &clock, &sess, phone)?;
         if let Some(r) = role {
-            s.platform.grant_role(&unit, &st.id, *r)?;
+            seeder.grant_role(&unit, &st.id, *r)?;
         }
         staff_ids.push(st.id);
     }
     let ops = Session::operator("demo-seeding", ip);
-    let picture = |text: &str, bottom: &str| -> ApiResult<Vec<u8>> {
-        use eseal::stamp::official::{OfficialSeal, OfficialStyle};
-        Ok(OfficialSeal::new(OfficialStyle::Common, text)
-            .bottom_text(bottom)
-            .dpi(300.0)
-            .render()
-            .map_err(e)?
-            .png)
-    };
     let apply = |kind, name: &str, bottom: &str| -> ApiResult<p::Seal> {
-        let seal = s.platform.apply_seal(
+        use eseal::stamp::official::{OfficialSeal, OfficialStyle};
+        let mut pic = OfficialSeal::new(OfficialStyle::Common, UNIT_NAME).dpi(300.0);
+        if !bottom.is_empty() {
+            pic = pic.bottom_text(bottom);
+        }
+        let seal = seeder.apply_seal(
             &unit,
             SealApplication {
                 kind,
@@ -282,29 +308,46 @@ fn seed_platform(s: &Inner, unit_cert: &eseal::crypto::Certificate) -> ApiResult
                 handler_name: "王经办".into(),
                 handler_phone: "13800000000".into(),
                 handler_id_number: id_number("19790909", 1),
-                picture: picture(UNIT_NAME, bottom)?,
+                picture: pic.render().map_err(e)?.png,
                 picture_format: "png".into(),
+                generate: None,
                 width_mm: 42,
                 height_mm: 42,
             },
         )?;
         if seal.status == p::SealStatus::PendingReview {
-            s.platform.ca_review(&ops, &seal.id, true, "")?;
+            seeder.ca_review(&ops, &seal.id, true, "")?;
         }
-        Ok(s.platform.receipt_seal(&unit, &seal.id)?)
+        Ok(seeder.receipt_seal(&unit, &seal.id)?)
     };
     let cloud = apply(p::SealKind::Cloud, "上海市演示局合同专用章", "合同专用章")?;
     // The seal user (孙职员) and the seal administrator sign with the cloud seal.
-    s.platform.add_seal_user(&unit, &cloud.id, &staff_ids[5])?;
-    s.platform.add_seal_user(&unit, &cloud.id, &staff_ids[2])?;
+    seeder.add_seal_user(&unit, &cloud.id, &staff_ids[5])?;
+    seeder.add_seal_user(&unit, &cloud.id, &staff_ids[2])?;
+    // The UKey seal, made for the unit UKey's certificate and written into its software UKey.
     let ukey_seal = apply(p::SealKind::Ukey, "上海市演示局公章", "")?;
-    let written = s.platform.write_seal_to_ukey(&unit, &ukey_seal.id)?;
-    let ses = crate::signing::make_ses_seal(s, &written, unit_cert)?;
-    eseal::fs::write_atomic(
-        &s.cfg.data_dir.join("demo").join("unit-seal.esl"),
-        &[ses.der()],
-    )
-    .map_err(e)?;
+    let mut key = crate::browser_ukey::BrowserUkey::new(unit_cert.der().to_vec());
+    seeder.write_seal_to_ukey(
+        &unit,
+        &ukey_seal.id,
+        &mut key,
+        crate::browser_ukey::APPLICATION,
+    )?;
+    let mut state = eseal_soft_ukey::state::State::load(ukey_file).map_err(e)?;
+    for (name, data) in key.written() {
+        if let Some(app) = state.applications.first_mut() {
+            app.files.retain(|f| &f.name != name);
+            app.files.push(eseal_soft_ukey::state::File {
+                name: name.clone(),
+                read_rights: eseal::ukey::FileRights::ANYONE.0,
+                write_rights: eseal::ukey::FileRights::USER.0,
+                data: hex::encode(data),
+            });
+        }
+        eseal::fs::write_atomic(&s.cfg.data_dir.join("demo").join("unit-seal.esl"), &[data])
+            .map_err(e)?;
+    }
+    state.save(ukey_file).map_err(e)?;
     // Sample documents of the seal user.
     let user = &staff_ids[5];
     add_document(

@@ -30,6 +30,9 @@ pub struct SignedVersion {
     pub time: i64,
     /// Names of the seals used.
     pub seals: Vec<String>,
+    /// Their platform ids (the seal pictures of the verification page).
+    #[serde(default)]
+    pub seal_ids: Vec<String>,
     /// Signatures in the signed file.
     pub signatures: usize,
 }

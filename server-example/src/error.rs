@@ -222,7 +222,57 @@ impl From<PlatformError> for ApiError {
                 en,
             ),
             P::AuditBroken(_) => Self::internal(format!("audit log: {en}")),
-            P::Vault(_) => Self::internal(en),
+            P::Vault(_) | P::Random(_) | P::PasswordHash(_) => Self::internal(en),
+            P::Sms(_) => Self::new(
+                StatusCode::BAD_GATEWAY,
+                "sms_unavailable",
+                "SMS gateway unavailable",
+                "短信服务暂不可用",
+                en,
+            ),
+            P::Ca(_) => Self::new(
+                StatusCode::BAD_GATEWAY,
+                "ca_unavailable",
+                "Certificate authority unavailable",
+                "证书服务暂不可用",
+                en,
+            ),
+            P::Stamp(_) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_input",
+                "Invalid input",
+                "印章图片无法使用",
+                en,
+            )
+            .with_field("picture"),
+            P::Crypto(_) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_input",
+                "Invalid input",
+                "证书或密钥无效",
+                en,
+            ),
+            P::Ukey(_) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "ukey",
+                "UKey operation failed",
+                "UKey 操作失败",
+                en,
+            ),
+            P::Ses(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "seal_unusable",
+                "The seal cannot be used",
+                "印章无法使用",
+                en,
+            ),
+            P::Pdf(_) | P::Ofd(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "cannot_sign",
+                "The document cannot be signed as asked",
+                "无法按要求签署该文件",
+                en,
+            ),
             P::Store(StoreError::Backend(_)) => {
                 let mut a = Self::internal(en);
                 a.status = StatusCode::SERVICE_UNAVAILABLE;

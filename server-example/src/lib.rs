@@ -7,11 +7,13 @@
 //! - [`api`]: the HTTP API, one router per chapter of the manual, its OpenAPI document, and
 //!   the public verification pages; [`auth`]: sessions and the `Auth` extractor.
 //! - [`documents`], [`signing`]: uploads, previews, signing with platform seals (cloud seals
-//!   through the [`vault`], UKey seals through the user's agent), verification.
+//!   through the platform and its key vault, UKey seals through the user's agent),
+//!   verification.
 #![forbid(unsafe_code)]
 
 pub mod api;
 pub mod auth;
+pub mod browser_ukey;
 pub mod captcha;
 pub mod config;
 pub mod demo;
@@ -20,9 +22,9 @@ pub mod error;
 pub mod kv;
 pub mod postgres;
 pub mod signing;
+pub mod sql;
 pub mod sqlite;
 pub mod state;
-pub mod vault;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

@@ -1,20 +1,19 @@
 //! Signing documents with platform seals, and verifying documents.
 //!
-//! - A cloud seal's key lives in the vault; the platform signs each digest after checking the
-//!   signer's rights, credential and the seal's state ([`eseal::platform::Platform::sign_with_seal`]),
-//!   so [`PlatformSigner`] is the `Signer` the PDF and OFD code calls.
-//! - Its certificate is issued by the platform CA for the vault key, and the GB/T 38540 seal
-//!   (picture, validity, the certificate in certList) is made by the CA's seal-maker identity
-//!   — both once per seal, kept in the server store. (Adapter until the platform makes seals
-//!   on receipt itself, platform issue 12.)
-//! - UKey seals are signed in the user's UKey: see [`crate::api::documents`] (deferred).
+//! - Cloud seals sign on the server through [`eseal::platform::Platform::sign_document`]:
+//!   rights, credential and the seal's state are the platform's, the unit's key in the vault
+//!   signs through the same `pdf`/`ofd` code as the command line. Several seals sign one
+//!   after the other, each a platform signing of the result of the one before.
+//! - UKey seals are signed in the user's UKey (deferred): the seal the platform made when it
+//!   was written to the UKey, the digest prepared here, signed by the agent, embedded here;
+//!   each signature is a use of the seal ([`eseal::platform::Platform::sign_with_seal`]).
 
 use std::sync::Mutex;
 
 use base64::Engine;
 use eseal::crypto::time::Time;
 use eseal::crypto::{Certificate, Signer, SignerError, sm2};
-use eseal::platform::{self as p, FileFormat, Session, SignCredential};
+use eseal::platform::{self as p, FileFormat, Layout, Session, SignCredential};
 use eseal::report::VerificationReport;
 use eseal::ses;
 use serde::{Deserialize, Serialize};
@@ -27,157 +26,6 @@ use crate::state::Inner;
 
 fn b64() -> base64::engine::GeneralPurpose {
     base64::engine::general_purpose::STANDARD
-}
-
-fn cached(s: &Inner, id: &str) -> ApiResult<Option<Vec<u8>>> {
-    Ok(match s.db.kv_get(ns::SES_SEAL, id, s.clock.now())? {
-        Some(e) => Some(
-            b64()
-                .decode(&e.body)
-                .map_err(|e| ApiError::internal(e.to_string()))?,
-        ),
-        None => None,
-    })
-}
-
-fn cache(s: &Inner, id: &str, der: &[u8]) -> ApiResult<()> {
-    s.db.kv_insert(
-        ns::SES_SEAL,
-        &KvEntry {
-            id: id.to_owned(),
-            owner: String::new(),
-            body: b64().encode(der),
-            expires: None,
-        },
-        s.clock.now(),
-    )?;
-    Ok(())
-}
-
-fn validity(seal: &p::Seal) -> (Time, Time) {
-    let from = seal.valid_from.unwrap_or(seal.created);
-    let to = seal
-        .valid_to
-        .unwrap_or(from + p::DEFAULT_SEAL_VALIDITY_DAYS * 86400);
-    (Time::from_unix(from), Time::from_unix(to))
-}
-
-/// The certificate of a cloud seal's vault key, issued by the platform CA (kept once made).
-pub fn cloud_cert(s: &Inner, seal: &p::Seal) -> ApiResult<Certificate> {
-    let id = format!("cert:{}", seal.id);
-    if let Some(der) = cached(s, &id)? {
-        return Certificate::from_der(&der).map_err(|e| ApiError::internal(e.to_string()));
-    }
-    let pk_hex = p::Platform::seal_public_key(seal).ok_or_else(|| {
-        ApiError::from(p::PlatformError::InvalidState(
-            "the cloud seal has no key yet (receipt it first)".into(),
-        ))
-    })?;
-    let pk = hex::decode(pk_hex)
-        .ok()
-        .and_then(|b| sm2::PublicKey::from_sec1(&b).ok())
-        .ok_or_else(|| ApiError::internal("cloud seal public key unreadable"))?;
-    let unit = s
-        .platform
-        .store()
-        .get(p::Kind::Unit, &seal.unit)?
-        .and_then(|r| serde_json::from_str::<p::Unit>(&r.body).ok())
-        .map(|u| u.name)
-        .unwrap_or_default();
-    let (from, to) = validity(seal);
-    let cert =
-        s.ca.issue_for_key(
-            &pk,
-            &[("C", "CN"), ("O", &unit), ("CN", &seal.name)],
-            eseal::crypto::testca::CertKind::Signing,
-            from,
-            to,
-        )
-        .map_err(|e| ApiError::internal(format!("issuing the seal certificate: {e}")))?;
-    cache(s, &id, cert.der())?;
-    // Another server may have made one first: use the stored one.
-    let der = cached(s, &id)?.unwrap_or_else(|| cert.der().to_vec());
-    Certificate::from_der(&der).map_err(|e| ApiError::internal(e.to_string()))
-}
-
-/// The seal picture as PNG (the PDF stamp needs PNG; jpg and gif are converted).
-pub fn seal_png(seal: &p::Seal) -> ApiResult<Vec<u8>> {
-    let data = b64()
-        .decode(&seal.picture_b64)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    if data.starts_with(b"\x89PNG") {
-        return Ok(data);
-    }
-    let pic = eseal::stamp::import::import(
-        &data,
-        &eseal::stamp::import::ImportOptions {
-            width_mm: seal.width_mm as f32,
-            height_mm: seal.height_mm as f32,
-            ..Default::default()
-        },
-    )
-    .map_err(|e| ApiError::bad_request("picture", "印章图片无法使用", e.to_string()))?;
-    Ok(pic.png)
-}
-
-/// The GB/T 38540 seal of a platform seal for a signer certificate, made by the platform CA's
-/// seal-maker identity (kept once made).
-pub fn make_ses_seal(s: &Inner, seal: &p::Seal, signer: &Certificate) -> ApiResult<ses::Seal> {
-    let id = format!(
-        "seal:{}:{}",
-        seal.id,
-        hex::encode(eseal::crypto::sm3::sm3(signer.der()))
-    );
-    if let Some(der) = cached(s, &id)? {
-        return ses::Seal::from_der(&der).map_err(|e| ApiError::internal(e.to_string()));
-    }
-    let (from, to) = validity(seal);
-    let built = ses::SealBuilder::new(&seal.name, &seal.id)
-        .seal_type(i64::from(seal.seal_type.max(1)))
-        .picture("png", seal_png(seal)?, seal.width_mm, seal.height_mm)
-        .created(Time::from_unix(seal.created))
-        .valid(from, to)
-        .signer_cert(signer)
-        .build(&s.ca.unit.signer())
-        .map_err(|e| ApiError::internal(format!("making the seal: {e}")))?;
-    cache(s, &id, built.der())?;
-    let der = cached(s, &id)?.unwrap_or_else(|| built.der().to_vec());
-    ses::Seal::from_der(&der).map_err(|e| ApiError::internal(e.to_string()))
-}
-
-/// A cloud seal as a [`Signer`]: each digest is signed by the platform (rights, credential,
-/// seal state, vault). The first refusal is kept so the caller reports it as it was.
-pub struct PlatformSigner<'a> {
-    pub s: &'a Inner,
-    pub session: Session,
-    pub seal: String,
-    pub credential: SignCredential,
-    pub cert: Certificate,
-    pub refusal: Mutex<Option<p::PlatformError>>,
-}
-
-impl Signer for PlatformSigner<'_> {
-    fn certificate(&self) -> &Certificate {
-        &self.cert
-    }
-    fn sign_digest(&self, e: &[u8; 32]) -> Result<sm2::Signature, SignerError> {
-        match self
-            .s
-            .platform
-            .sign_with_seal(&self.session, &self.seal, e, &self.credential)
-        {
-            Ok(u) => u
-                .signature
-                .ok_or_else(|| SignerError::Refused("the vault gave no signature".into())),
-            Err(err) => {
-                let msg = err.to_string();
-                if let Ok(mut g) = self.refusal.lock() {
-                    g.get_or_insert(err);
-                }
-                Err(SignerError::Refused(msg))
-            }
-        }
-    }
 }
 
 /// Where a seal goes (mm from the page's top-left corner; pages from 1).
@@ -416,117 +264,118 @@ pub struct SignOutcome {
     pub verdict: String,
 }
 
-/// One seal to apply: where, the platform seal, its GB/T 38540 seal, and who signs.
-pub struct Applied<'a> {
-    pub place: &'a SealUse,
-    pub seal: &'a p::Seal,
-    pub ses: &'a ses::Seal,
-    pub signer: &'a dyn Signer,
-}
-
-/// Applies the seals to `input` in order (one PDF signature per stamp and cross-page seal;
-/// one OFD signature per seal with all its stamps), the QR code with the first. The same
-/// inputs and time give the same bytes to sign, which deferred signing relies on.
-pub fn apply(
+/// Where one seal goes, in the terms of the document's format (PDF points from the lower
+/// left of the page as displayed; OFD mm from the top left), with the QR code when `qr`.
+pub fn layout(
     d: &DocRecord,
-    input: Vec<u8>,
-    applied: &[Applied<'_>],
+    place: &SealUse,
+    seal: &p::Seal,
     qr: Option<&(QrPlacement, Vec<u8>)>,
-    now: Time,
-) -> Result<Vec<u8>, String> {
+) -> Layout {
+    let (w, h) = (f64::from(seal.width_mm), f64::from(seal.height_mm));
     match d.format {
         FileFormat::Pdf => {
-            let mut reqs = vec![];
-            for a in applied {
-                let png = seal_png(a.seal).map_err(|e| e.detail)?;
-                let (w, h) = (f64::from(a.seal.width_mm), f64::from(a.seal.height_mm));
-                let mut places = vec![];
-                // The cross-page seal first: its page strips are then covered by the later
-                // signatures instead of drawing over pages signed before them.
-                if a.place.cross_page {
-                    places.push(eseal::pdf::Placement::CrossPage {
-                        first: None,
-                        last: None,
-                        width: pt(w),
-                        height: pt(h),
-                        centre_y: None,
-                    });
-                }
-                for st in &a.place.stamps {
-                    let page_h = d.pages[(st.page - 1) as usize].1;
-                    places.push(eseal::pdf::Placement::Stamp {
-                        page: st.page,
-                        x: pt(st.x_mm),
-                        y: pt(page_h - st.y_mm - h),
-                        width: pt(w),
-                        height: pt(h),
-                    });
-                }
-                for pl in places {
-                    let mut r = eseal::pdf::SignRequest::new(
-                        eseal::pdf::Credential::Seal {
-                            seal: a.ses,
-                            signer: a.signer,
-                        },
-                        pl,
-                        now,
-                    );
-                    r.picture = Some(png.clone());
-                    if reqs.is_empty()
-                        && let Some((q, qpng)) = qr
-                    {
-                        let page_h = d.pages[(q.page - 1) as usize].1;
-                        let size = q.size_mm.unwrap_or(20.0);
-                        r.qr = Some(eseal::pdf::QrCode {
-                            png: qpng.clone(),
-                            page: q.page,
-                            x: pt(q.x_mm),
-                            y: pt(page_h - q.y_mm - size),
-                            size: pt(size),
-                        });
-                    }
-                    reqs.push(r);
-                }
+            let mut placements = vec![];
+            // The cross-page seal first: its page strips are then covered by the later
+            // signatures instead of drawing over pages signed before them.
+            if place.cross_page {
+                placements.push(eseal::pdf::Placement::CrossPage {
+                    first: None,
+                    last: None,
+                    width: pt(w),
+                    height: pt(h),
+                    centre_y: None,
+                });
             }
-            eseal::pdf::sign(&input, &reqs).map_err(|e| e.to_string())
+            for st in &place.stamps {
+                let page_h = d.pages[(st.page - 1) as usize].1;
+                placements.push(eseal::pdf::Placement::Stamp {
+                    page: st.page,
+                    x: pt(st.x_mm),
+                    y: pt(page_h - st.y_mm - h),
+                    width: pt(w),
+                    height: pt(h),
+                });
+            }
+            let qr = qr.map(|(q, png)| {
+                let page_h = d.pages[(q.page - 1) as usize].1;
+                let size = q.size_mm.unwrap_or(20.0);
+                eseal::pdf::QrCode {
+                    png: png.clone(),
+                    page: q.page,
+                    x: pt(q.x_mm),
+                    y: pt(page_h - q.y_mm - size),
+                    size: pt(size),
+                }
+            });
+            Layout::Pdf { placements, qr }
         }
         FileFormat::Ofd => {
-            let mut current = input;
-            for (i, a) in applied.iter().enumerate() {
-                let (w, h) = (f64::from(a.seal.width_mm), f64::from(a.seal.height_mm));
-                let mut r = eseal::ofd::SignRequest::new(eseal::ofd::SignKind::Seal(a.ses), now);
-                for st in &a.place.stamps {
-                    r.placements.push(eseal::ofd::Placement::Stamp {
-                        page: st.page as usize,
-                        x_mm: st.x_mm,
-                        y_mm: st.y_mm,
-                        width_mm: Some(w),
-                        height_mm: Some(h),
-                    });
-                }
-                if a.place.cross_page {
-                    r.placements.push(eseal::ofd::Placement::CrossPage {
-                        pages: None,
-                        y_mm: None,
-                        width_mm: Some(w),
-                        height_mm: Some(h),
-                    });
-                }
-                if i == 0
-                    && let Some((q, qpng)) = qr
-                {
-                    r.qr = Some(eseal::ofd::QrCode {
-                        png: qpng.clone(),
-                        page: q.page as usize,
-                        x_mm: q.x_mm,
-                        y_mm: q.y_mm,
-                        size_mm: q.size_mm.unwrap_or(20.0),
-                    });
-                }
-                let pkg = eseal::ofd::Package::from_bytes(current).map_err(|e| e.to_string())?;
-                current = eseal::ofd::sign(&pkg, a.signer, &r).map_err(|e| e.to_string())?;
+            let mut placements = vec![];
+            for st in &place.stamps {
+                placements.push(eseal::ofd::Placement::Stamp {
+                    page: st.page as usize,
+                    x_mm: st.x_mm,
+                    y_mm: st.y_mm,
+                    width_mm: Some(w),
+                    height_mm: Some(h),
+                });
             }
-            Ok(current)
+            if place.cross_page {
+                placements.push(eseal::ofd::Placement::CrossPage {
+                    pages: None,
+                    y_mm: None,
+                    width_mm: Some(w),
+                    height_mm: Some(h),
+                });
+            }
+            let qr = qr.map(|(q, png)| eseal::ofd::QrCode {
+                png: png.clone(),
+                page: q.page as usize,
+                x_mm: q.x_mm,
+                y_mm: q.y_mm,
+                size_mm: q.size_mm.unwrap_or(20.0),
+            });
+            Layout::Ofd { placements, qr }
+        }
+    }
+}
+
+/// Signs `input` with one GB/T 38540 seal and a signer along `layout` (one PDF signature per
+/// placement; one OFD signature with all of them). The same inputs and time give the same
+/// bytes to sign, which deferred signing relies on.
+pub fn apply(
+    input: Vec<u8>,
+    layout: &Layout,
+    seal: &ses::Seal,
+    signer: &dyn Signer,
+    now: Time,
+) -> Result<Vec<u8>, String> {
+    match layout {
+        Layout::Pdf { placements, qr } => {
+            let reqs: Vec<eseal::pdf::SignRequest<'_>> = placements
+                .iter()
+                .enumerate()
+                .map(|(i, pl)| {
+                    let mut r = eseal::pdf::SignRequest::new(
+                        eseal::pdf::Credential::Seal { seal, signer },
+                        pl.clone(),
+                        now,
+                    );
+                    if i == 0 {
+                        r.qr = qr.clone();
+                    }
+                    r
+                })
+                .collect();
+            eseal::pdf::sign(&input, &reqs).map_err(|e| e.to_string())
+        }
+        Layout::Ofd { placements, qr } => {
+            let mut r = eseal::ofd::SignRequest::new(eseal::ofd::SignKind::Seal(seal), now);
+            r.placements = placements.clone();
+            r.qr = qr.clone();
+            let pkg = eseal::ofd::Package::from_bytes(input).map_err(|e| e.to_string())?;
+            eseal::ofd::sign(&pkg, signer, &r).map_err(|e| e.to_string())
         }
     }
 }
@@ -542,21 +391,8 @@ fn qr_of(
     })
 }
 
-fn ukey_seal_refused(seal: &p::Seal) -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::CONFLICT,
-        "ukey_seal",
-        "UKey seals sign in the UKey",
-        "UKey 印章须通过证书助手在 UKey 中签署（见 /sign/prepare）",
-        format!(
-            "seal {} is a UKey seal: use POST /api/v1/documents/{{id}}/sign/prepare",
-            seal.id
-        ),
-    )
-}
-
-/// Signs document `d` with cloud seals (blocking). Every signature, or none: the signed file
-/// is written atomically after all signatures are made.
+/// Signs document `d` with cloud seals (blocking): one platform signing per seal, each of the
+/// result of the one before; the signed file is written atomically after the last.
 pub fn sign_document(
     s: &Inner,
     session: &Session,
@@ -565,112 +401,64 @@ pub fn sign_document(
 ) -> ApiResult<SignOutcome> {
     let count = check_request(d, &req.seals, &req.qr, &req.credential)?;
     let _lock = SignLock::take(s, &d.id)?;
-    let input = std::fs::read(documents::current_path(s, d))
+    let mut bytes = std::fs::read(documents::current_path(s, d))
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let credential: SignCredential = req.credential.clone().into();
-    // The seals, their certificates and GB/T 38540 seals.
-    let mut prepared = vec![];
-    for u in &req.seals {
+    let qr = qr_of(s, d, &req.qr)?;
+    let mut names = vec![];
+    let mut record = String::new();
+    for (i, u) in req.seals.iter().enumerate() {
         let seal = s.platform.seal(session, &u.seal_id)?;
         if seal.kind != p::SealKind::Cloud {
-            return Err(ukey_seal_refused(&seal));
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "ukey_seal",
+                "UKey seals sign in the UKey",
+                "UKey 印章须通过证书助手在 UKey 中签署（见 /sign/prepare）",
+                format!(
+                    "seal {} is a UKey seal: use POST /api/v1/documents/{{id}}/sign/prepare",
+                    seal.id
+                ),
+            ));
         }
-        let cert = cloud_cert(s, &seal)?;
-        let ses_seal = make_ses_seal(s, &seal, &cert)?;
-        let signer = PlatformSigner {
-            s,
-            session: session.clone(),
-            seal: seal.id.clone(),
-            credential: credential.clone(),
-            cert,
-            refusal: Mutex::new(None),
-        };
-        prepared.push((u, seal, ses_seal, signer));
+        let signed = s.platform.sign_document(
+            session,
+            &seal.id,
+            &p::DocumentInput {
+                name: d.name.clone(),
+                bytes,
+                layout: layout(d, u, &seal, if i == 0 { qr.as_ref() } else { None }),
+                thumbnail: Some(format!("doc:{}", d.id)),
+            },
+            &credential,
+        )?;
+        bytes = signed.bytes;
+        record = signed.record.id;
+        names.push((seal.id, seal.name));
     }
-    let qr = qr_of(s, d, &req.qr)?;
-    let applied: Vec<Applied<'_>> = prepared
-        .iter()
-        .map(|(u, seal, ses, signer)| Applied {
-            place: u,
-            seal,
-            ses,
-            signer,
-        })
-        .collect();
-    let signed = apply(d, input, &applied, qr.as_ref(), Time::now())
-        .map_err(|e| sign_error(&prepared_refusal(&prepared), e))?;
-    let names: Vec<String> = prepared.iter().map(|x| x.1.name.clone()).collect();
-    finish(s, session, d, signed, &names, count)
+    store_signed(s, d, bytes, &names, count, record)
 }
 
-fn prepared_refusal(
-    prepared: &[(&SealUse, p::Seal, ses::Seal, PlatformSigner<'_>)],
-) -> Option<p::PlatformError> {
-    prepared
-        .iter()
-        .find_map(|x| x.3.refusal.lock().ok().and_then(|mut g| g.take()))
-}
-
-/// A signing error: the platform's refusal when it refused (403, 409, 400 …), else the
-/// document could not be signed as asked (422).
-fn sign_error(refusal: &Option<p::PlatformError>, en: String) -> ApiError {
-    match refusal {
-        Some(p::PlatformError::Forbidden(m)) => p::PlatformError::Forbidden(m.clone()).into(),
-        Some(p::PlatformError::InvalidState(m)) => p::PlatformError::InvalidState(m.clone()).into(),
-        Some(p::PlatformError::VerificationFailed(m)) => {
-            p::PlatformError::VerificationFailed(m.clone()).into()
-        }
-        Some(p::PlatformError::NotFound(m)) => p::PlatformError::NotFound(m.clone()).into(),
-        Some(p::PlatformError::ConcurrentChange(m)) => {
-            p::PlatformError::ConcurrentChange(m.clone()).into()
-        }
-        Some(other) => ApiError::new(
-            axum::http::StatusCode::CONFLICT,
-            "signing_refused",
-            "Signing refused",
-            "签署被拒绝",
-            other.to_string(),
-        ),
-        None => ApiError::new(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "cannot_sign",
-            "The document cannot be signed as asked",
-            "无法按要求签署该文件",
-            en,
-        ),
-    }
-}
-
-/// Stores a signed file: written atomically, verified, recorded (2.6), the document updated.
-pub fn finish(
+/// Stores a signed file: verified, written atomically, the document updated.
+pub fn store_signed(
     s: &Inner,
-    session: &Session,
     d: &mut DocRecord,
     signed: Vec<u8>,
-    seal_names: &[String],
+    seals: &[(String, String)],
     signatures: usize,
+    file_record: String,
 ) -> ApiResult<SignOutcome> {
     let report = verify_bytes(s, &d.name, d.format, signed.clone())?;
     let path = documents::signed_path(s, d);
     eseal::fs::write_atomic(&path, &[&signed]).map_err(|e| ApiError::internal(e.to_string()))?;
-    let rec = s.platform.record_file(
-        session,
-        &p::FileInput {
-            name: d.name.clone(),
-            pages: d.pages.len() as u32,
-            seals: seal_names.to_vec(),
-            format: d.format,
-            size: signed.len() as u64,
-            thumbnail: Some(format!("doc:{}", d.id)),
-        },
-    )?;
     let sm3 = hex::encode(eseal::crypto::sm3::sm3(&signed));
     d.signed = Some(SignedVersion {
-        file_record: rec.id.clone(),
+        file_record: file_record.clone(),
         size: signed.len() as u64,
         sm3: sm3.clone(),
         time: s.clock.now(),
-        seals: seal_names.to_vec(),
+        seals: seals.iter().map(|(_, n)| n.clone()).collect(),
+        seal_ids: seals.iter().map(|(i, _)| i.clone()).collect(),
         signatures: report.signatures.len(),
     });
     documents::save(s, d)?;
@@ -686,7 +474,7 @@ pub fn finish(
     }
     Ok(SignOutcome {
         document: d.id.clone(),
-        file_record: rec.id,
+        file_record,
         signatures,
         size: signed.len() as u64,
         sm3,
@@ -857,6 +645,8 @@ fn parse_cert(b64s: &str) -> ApiResult<Certificate> {
 
 /// The finished document, or the next digest to sign and its seal.
 type Replayed = Result<Vec<u8>, ([u8; 32], String)>;
+/// (seal id, seal name) of the seals applied.
+type Applied = Vec<(String, String)>;
 
 /// Replays the signing with the signatures known so far: the finished bytes, or the next
 /// digest to sign (with its seal).
@@ -865,7 +655,7 @@ fn replay(
     session: &Session,
     d: &DocRecord,
     p: &Pending,
-) -> ApiResult<(Replayed, Vec<String>)> {
+) -> ApiResult<(Replayed, Applied)> {
     let cert = parse_cert(&p.cert)?;
     let input = std::fs::read(documents::current_path(s, d))
         .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -878,8 +668,11 @@ fn replay(
             "the document was signed by someone else in between; prepare again",
         ));
     }
-    let mut seals = vec![];
-    for u in &p.seals {
+    let qr = qr_of(s, d, &p.qr)?;
+    let captured = Mutex::new(None);
+    let mut bytes = input;
+    let mut names = vec![];
+    for (i, u) in p.seals.iter().enumerate() {
         let seal = s.platform.seal(session, &u.seal_id)?;
         if seal.kind == p::SealKind::Cloud {
             return Err(ApiError::new(
@@ -893,44 +686,45 @@ fn replay(
                 ),
             ));
         }
-        let ses_seal = make_ses_seal(s, &seal, &cert)?;
-        seals.push((u, seal, ses_seal));
-    }
-    let captured = Mutex::new(None);
-    let signers: Vec<ReplaySigner<'_>> = seals
-        .iter()
-        .map(|(_, seal, _)| ReplaySigner {
+        // The seal the platform made when it was written to the UKey.
+        let der = s
+            .platform
+            .seal_der(session, &seal.id)
+            .map_err(|e| match e {
+                p::PlatformError::InvalidState(_) => {
+                    ApiError::from(p::PlatformError::InvalidState(format!(
+                        "seal {} has not been written to a UKey yet",
+                        seal.id
+                    )))
+                }
+                e => e.into(),
+            })?;
+        let ses_seal = ses::Seal::from_der(&der).map_err(|e| ApiError::internal(e.to_string()))?;
+        let signer = ReplaySigner {
             cert: &cert,
             seal: seal.id.clone(),
             known: &p.known,
             captured: &captured,
-        })
-        .collect();
-    let applied: Vec<Applied<'_>> = seals
-        .iter()
-        .zip(&signers)
-        .map(|((u, seal, ses), signer)| Applied {
-            place: u,
-            seal,
-            ses,
-            signer,
-        })
-        .collect();
-    let qr = qr_of(s, d, &p.qr)?;
-    let r = apply(d, input, &applied, qr.as_ref(), Time::from_unix(p.time));
-    let names = seals.iter().map(|x| x.1.name.clone()).collect();
-    let waiting = captured.lock().ok().and_then(|mut g| g.take());
-    match (r, waiting) {
-        (Ok(bytes), _) => Ok((Ok(bytes), names)),
-        (Err(_), Some(w)) => Ok((Err(w), names)),
-        (Err(e), None) => Err(ApiError::new(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "cannot_sign",
-            "The document cannot be signed as asked",
-            "无法按要求签署该文件",
-            e,
-        )),
+        };
+        let lay = layout(d, u, &seal, if i == 0 { qr.as_ref() } else { None });
+        match apply(bytes, &lay, &ses_seal, &signer, Time::from_unix(p.time)) {
+            Ok(b) => bytes = b,
+            Err(e) => {
+                return match captured.lock().ok().and_then(|mut g| g.take()) {
+                    Some(w) => Ok((Err(w), names)),
+                    None => Err(ApiError::new(
+                        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                        "cannot_sign",
+                        "The document cannot be signed as asked",
+                        "无法按要求签署该文件（UKey 证书须为写入印章时的证书）",
+                        e,
+                    )),
+                };
+            }
+        }
+        names.push((seal.id, seal.name));
     }
+    Ok((Ok(bytes), names))
 }
 
 fn store_pending(s: &Inner, id: &str, p: &Pending) -> ApiResult<PendingView> {
@@ -1063,7 +857,18 @@ pub fn round(
                 s.platform
                     .sign_with_seal(session, seal, &e, &SignCredential::Ukey)?;
             }
-            let outcome = finish(s, session, &mut d, signed, &names, p.total)?;
+            let record = s.platform.record_file(
+                session,
+                &p::FileInput {
+                    name: d.name.clone(),
+                    pages: d.pages.len() as u32,
+                    seals: p.seals.iter().map(|u| u.seal_id.clone()).collect(),
+                    format: d.format,
+                    size: signed.len() as u64,
+                    thumbnail: Some(format!("doc:{}", d.id)),
+                },
+            )?;
+            let outcome = store_signed(s, &mut d, signed, &names, p.total, record.id)?;
             Ok(RoundView {
                 done: true,
                 pending: None,

@@ -71,7 +71,7 @@ fn request(api: &Api, action: Action, n: usize) -> Resp {
         A::ViewAppSecret => api.get("/api/v1/apps/missing/secret"),
         A::ResetAppSecret => api.post("/api/v1/apps/missing/secret", json!({})),
         A::ViewAppDetails => api.get("/api/v1/apps/missing"),
-        A::ReadAudit => api.get("/api/v1/audit?limit=1"),
+        A::ReadAudit => api.get("/api/v1/audit?page=1"),
         A::SetOwnAvatar => api.put("/api/v1/me/avatar", png),
         A::SetOwnSignature => api.put("/api/v1/me/signature", json!({"text": "测试", "source": "square"})),
         A::SetOwnPasswords => api.post("/api/v1/me/sms-code", json!({"purpose": "set_password"})),

@@ -1,4 +1,4 @@
-//! 2.10 审计: the unit's audit entries (the hash chain is checked on every read).
+//! 2.10 审计: the unit's audit entries (each entry's MAC is checked when read).
 
 use axum::Json;
 use axum::extract::State;
@@ -8,7 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::ApiQuery;
-use super::views::AuditEntryView;
+use super::views::AuditPage;
 use crate::auth::Auth;
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -31,21 +31,21 @@ pub struct AuditSearch {
     /// Only refusals and failures.
     #[serde(default)]
     pub failures: bool,
-    /// At most this many, newest first (default 500).
-    pub limit: Option<u32>,
+    /// Page from 1 (50 a page, newest first).
+    pub page: Option<u32>,
 }
 
 /// 审计 (2.10): the unit's entries, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditSearch), responses(
-    (status = 200, body = Vec<AuditEntryView>),
+    (status = 200, body = AuditPage),
     (status = 403, body = crate::error::Problem, content_type = "application/problem+json")
 ), security(("session_cookie" = []), ("bearer" = [])))]
 async fn read_audit(
     State(st): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<AuditSearch>,
-) -> ApiResult<Json<Vec<AuditEntryView>>> {
-    let limit = q.limit.unwrap_or(500).clamp(1, 10_000) as usize;
+) -> ApiResult<Json<AuditPage>> {
+    let page = q.page.unwrap_or(1).max(1) as usize;
     st.blocking(move |s| {
         let f = AuditFilter {
             actor: q.actor.filter(|v| !v.is_empty()),
@@ -55,10 +55,8 @@ async fn read_audit(
             to: q.to,
             only_failures: q.failures,
         };
-        let v = s.platform.read_audit(&auth.session, &f)?;
-        Ok(Json(
-            v.into_iter().rev().take(limit).map(Into::into).collect(),
-        ))
+        let v = s.platform.read_audit(&auth.session, &f, page)?;
+        Ok(Json(AuditPage::new(v, Into::into)))
     })
     .await
 }

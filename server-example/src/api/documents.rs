@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::views::FileView;
+use super::views::{FilePage, FileView};
 use super::{ApiJson, ApiPath, ApiQuery, bytes, no_content};
 use crate::auth::Auth;
 use crate::documents::{self, DocRecord};
@@ -432,24 +432,29 @@ async fn signing_round(
 pub struct FileSearch {
     /// File name or signer fragment.
     pub q: Option<String>,
+    /// Page from 1 (50 a page).
+    pub page: Option<u32>,
 }
 
 /// 文件管理 (2.6): signed files (the unit UKey sees the unit's, staff their own).
 #[utoipa::path(get, path = "/api/v1/files", tag = "documents", params(FileSearch), responses(
-    (status = 200, body = Vec<FileView>),
+    (status = 200, body = FilePage),
     (status = 403, body = crate::error::Problem, content_type = "application/problem+json")
 ), security(("session_cookie" = []), ("bearer" = [])))]
 async fn list_files(
     State(st): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<FileSearch>,
-) -> ApiResult<Json<Vec<FileView>>> {
+) -> ApiResult<Json<FilePage>> {
     st.blocking(move |s| {
-        let mut v = s
-            .platform
-            .list_files(&auth.session, q.q.as_deref().filter(|t| !t.is_empty()))?;
-        v.sort_by(|a, b| b.time.cmp(&a.time).then(b.id.cmp(&a.id)));
-        Ok(Json(v.into_iter().map(Into::into).collect()))
+        let v = s.platform.list_files(
+            &auth.session,
+            &p::FileQuery {
+                text: q.q.filter(|t| !t.is_empty()),
+                page: q.page.unwrap_or(1) as usize,
+            },
+        )?;
+        Ok(Json(FilePage::new(v, Into::into)))
     })
     .await
 }
@@ -464,15 +469,8 @@ async fn get_file(
     auth: Auth,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<FileView>> {
-    st.blocking(move |s| {
-        s.platform
-            .list_files(&auth.session, None)?
-            .into_iter()
-            .find(|f| f.id == id)
-            .map(|f| Json(f.into()))
-            .ok_or_else(|| ApiError::not_found(format!("file {id}")))
-    })
-    .await
+    st.blocking(move |s| Ok(Json(s.platform.file(&auth.session, &id)?.into())))
+        .await
 }
 
 /// Deletes a signed-file record (hidden, kept for the audit).

@@ -445,6 +445,7 @@ async fn apply_personal_signature(
             handler_id_number: b.handler_id_number.clone(),
             picture,
             picture_format: ct.trim_start_matches("image/").replace("jpeg", "jpg"),
+            generate: None,
             width_mm: 0,
             height_mm: 0,
         };

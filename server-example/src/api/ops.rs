@@ -36,6 +36,13 @@ fn operator_only(s: &Inner, auth: &Auth, action: p::Action) -> ApiResult<()> {
     }
 }
 
+/// The documents of `kind` whose indexed status is 待审核 (the oldest 1000).
+fn pending(s: &Inner, kind: Kind) -> ApiResult<Vec<eseal::platform::Record>> {
+    let mut q = p::Query::new(kind);
+    q.status = vec!["pending_review".into()];
+    Ok(s.platform.store().query(&q)?.records)
+}
+
 /// The platform switches (anyone signed in may read them: the portal shows or hides features).
 #[utoipa::path(get, path = "/api/v1/ops/switches", tag = "ops", responses(
     (status = 200, body = SwitchesView)
@@ -79,7 +86,7 @@ async fn pending_seals(State(st): State<AppState>, auth: Auth) -> ApiResult<Json
         operator_only(s, &auth, p::Action::CaReview)?;
         let now = s.clock.now();
         let mut v = vec![];
-        for r in s.platform.store().list(Kind::Seal)? {
+        for r in pending(s, Kind::Seal)? {
             let seal: p::Seal = serde_json::from_str(&r.body)
                 .map_err(|e| ApiError::internal(format!("seal {}: {e}", r.id)))?;
             if seal.status == p::SealStatus::PendingReview {
@@ -132,7 +139,7 @@ async fn pending_apps(State(st): State<AppState>, auth: Auth) -> ApiResult<Json<
     st.blocking(move |s| {
         operator_only(s, &auth, p::Action::ReviewApp)?;
         let mut v = vec![];
-        for r in s.platform.store().list(Kind::App)? {
+        for r in pending(s, Kind::App)? {
             let mut a: p::App = serde_json::from_str(&r.body)
                 .map_err(|e| ApiError::internal(format!("app {}: {e}", r.id)))?;
             if a.status == p::AppStatus::PendingReview {

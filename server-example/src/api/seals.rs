@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::me::{PictureUpload, decode_picture};
-use super::views::{GrantView, PolicyView, SealLogView, SealView, parse_enum};
+use super::views::{GrantView, PolicyView, SealLogView, SealPage, SealView, parse_enum};
 use super::{ApiJson, ApiPath, ApiQuery, bytes, no_content};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
@@ -47,19 +47,21 @@ pub struct SealSearch {
     pub kind: Option<String>,
     /// Name fragment.
     pub name: Option<String>,
+    /// Page from 1 (50 a page).
+    pub page: Option<u32>,
 }
 
 /// The seals I may see (2.2: unit UKeys all, seal administrators the cloud seals, users
 /// theirs), filtered (2.2.6).
 #[utoipa::path(get, path = "/api/v1/seals", tag = "seals", params(SealSearch), responses(
-    (status = 200, body = Vec<SealView>),
+    (status = 200, body = SealPage),
     (status = 400, body = crate::error::Problem, content_type = "application/problem+json")
 ), security(("session_cookie" = []), ("bearer" = [])))]
 async fn list_seals(
     State(st): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<SealSearch>,
-) -> ApiResult<Json<Vec<SealView>>> {
+) -> ApiResult<Json<SealPage>> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(parse_enum::<p::SealStatus>(s).ok_or_else(|| {
@@ -79,10 +81,11 @@ async fn list_seals(
                 status,
                 kind,
                 name: q.name.filter(|n| !n.is_empty()),
+                page: q.page.unwrap_or(1) as usize,
             },
         )?;
         let now = s.clock.now();
-        Ok(Json(v.into_iter().map(|x| SealView::new(x, now)).collect()))
+        Ok(Json(SealPage::new(v, |x| SealView::new(x, now))))
     })
     .await
 }
@@ -204,6 +207,7 @@ async fn apply_seal(
                     handler_id_number: b.handler_id_number.clone(),
                     picture,
                     picture_format: format,
+                    generate: None,
                     width_mm: b.width_mm,
                     height_mm: b.height_mm,
                 },
@@ -410,11 +414,17 @@ async fn write_to_ukey(
     let cert = eseal::crypto::Certificate::from_der(&der)
         .map_err(|e| ApiError::bad_request("certificate", "证书无效", e.to_string()))?;
     st.blocking(move |s| {
-        let seal = s.platform.write_seal_to_ukey(&auth.session, &id)?;
-        let ses = crate::signing::make_ses_seal(s, &seal, &cert)?;
+        let mut key = crate::browser_ukey::BrowserUkey::new(cert.der().to_vec());
+        let seal = s.platform.write_seal_to_ukey(
+            &auth.session,
+            &id,
+            &mut key,
+            crate::browser_ukey::APPLICATION,
+        )?;
+        let der = s.platform.seal_der(&auth.session, &id)?;
         Ok(Json(WriteToUkeyView {
             seal: SealView::new(seal, s.clock.now()),
-            seal_der: base64::engine::general_purpose::STANDARD.encode(ses.der()),
+            seal_der: base64::engine::general_purpose::STANDARD.encode(der),
         }))
     })
     .await

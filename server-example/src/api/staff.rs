@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::views::StaffView;
+use super::views::{StaffPage, StaffView};
 use super::{ApiJson, ApiPath, ApiQuery, no_content};
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
@@ -30,11 +30,13 @@ pub struct StaffSearch {
     pub resigned: Option<bool>,
     /// Name or phone fragment.
     pub q: Option<String>,
+    /// Page from 1 (50 a page).
+    pub page: Option<u32>,
 }
 
 /// The unit's staff, searched (2.3.4, 2.3.5).
 #[utoipa::path(get, path = "/api/v1/staff", tag = "staff", params(StaffSearch), responses(
-    (status = 200, body = Vec<StaffView>),
+    (status = 200, body = StaffPage),
     (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 403, body = crate::error::Problem, content_type = "application/problem+json")
 ), security(("session_cookie" = []), ("bearer" = [])))]
@@ -42,7 +44,7 @@ async fn list_staff(
     State(st): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<StaffSearch>,
-) -> ApiResult<Json<Vec<StaffView>>> {
+) -> ApiResult<Json<StaffPage>> {
     let initial = match q.initial.as_deref() {
         None | Some("") => None,
         Some(s) => {
@@ -66,9 +68,10 @@ async fn list_staff(
                 initial,
                 resigned: q.resigned,
                 text: q.q.filter(|t| !t.is_empty()),
+                page: q.page.unwrap_or(1) as usize,
             },
         )?;
-        Ok(Json(v.into_iter().map(Into::into).collect()))
+        Ok(Json(StaffPage::new(v, Into::into)))
     })
     .await
 }

@@ -150,20 +150,30 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The platform seal a signature's seal came from (its esID is the platform seal id).
-fn seal_picture(s: &Inner, es_id: &str) -> Option<String> {
-    let r = s.platform.store().get(Kind::Seal, es_id).ok()??;
-    let seal: p::Seal = serde_json::from_str(&r.body).ok()?;
-    let ct = match seal.picture_format.as_str() {
-        "png" => "image/png",
-        "gif" => "image/gif",
-        _ => "image/jpeg",
-    };
-    // Check it decodes before showing it.
-    base64::engine::general_purpose::STANDARD
-        .decode(&seal.picture_b64)
-        .ok()?;
-    Some(format!("data:{ct};base64,{}", seal.picture_b64))
+/// The pictures of the platform seals a document was signed with, by seal name.
+fn seal_pictures(s: &Inner, d: &DocRecord) -> Vec<(String, String)> {
+    let ids = d
+        .signed
+        .as_ref()
+        .map(|v| v.seal_ids.clone())
+        .unwrap_or_default();
+    ids.iter()
+        .filter_map(|id| s.store.get(Kind::Seal, id).ok().flatten())
+        .filter_map(|r| serde_json::from_str::<p::Seal>(&r.body).ok())
+        .filter(|seal| {
+            base64::engine::general_purpose::STANDARD
+                .decode(&seal.picture_b64)
+                .is_ok()
+        })
+        .map(|seal| {
+            let ct = match seal.picture_format.as_str() {
+                "png" => "image/png",
+                "gif" => "image/gif",
+                _ => "image/jpeg",
+            };
+            (seal.name, format!("data:{ct};base64,{}", seal.picture_b64))
+        })
+        .collect()
 }
 
 fn verdict_zh(v: &str) -> &'static str {
@@ -197,6 +207,7 @@ pub fn render(s: &Inner, d: &DocRecord, r: &VerificationReport, printable: bool)
         verdict_zh(&verdict),
         esc(&verdict)
     ));
+    let pictures = seal_pictures(s, d);
     h.push_str("<table><tr><th>印章 Seal</th><th>签章人 Signer</th><th>单位 Unit</th><th>时间 Time</th><th>结果 Result</th></tr>");
     for sig in &r.signatures {
         let seal_name = sig
@@ -204,10 +215,10 @@ pub fn render(s: &Inner, d: &DocRecord, r: &VerificationReport, printable: bool)
             .as_ref()
             .map(|x| x.name.clone())
             .unwrap_or_default();
-        let pic = sig
-            .seal
-            .as_ref()
-            .and_then(|x| seal_picture(s, &x.es_id))
+        let pic = pictures
+            .iter()
+            .find(|(n, _)| *n == seal_name)
+            .map(|(_, u)| u.clone())
             .map(|u| {
                 format!(
                     "<br><img class=\"seal\" alt=\"{}\" src=\"{u}\">",

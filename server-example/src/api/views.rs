@@ -535,3 +535,38 @@ impl From<p::FileRecord> for FileView {
         }
     }
 }
+
+/// One page of a list (pages from 1, 50 items a page).
+macro_rules! page_view {
+    ($name:ident, $item:ty, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Matches on all pages.
+            pub total: usize,
+            pub page: usize,
+            pub pages: usize,
+        }
+
+        impl $name {
+            pub fn new<T>(p: p::Page<T>, f: impl FnMut(T) -> $item) -> Self {
+                $name {
+                    items: p.items.into_iter().map(f).collect(),
+                    total: p.total,
+                    page: p.page,
+                    pages: p.pages,
+                }
+            }
+        }
+    };
+}
+
+page_view!(StaffPage, StaffView, "A page of staff.");
+page_view!(SealPage, SealView, "A page of seals.");
+page_view!(FilePage, FileView, "A page of signed-file records.");
+page_view!(
+    AuditPage,
+    AuditEntryView,
+    "A page of audit entries, newest first."
+);
