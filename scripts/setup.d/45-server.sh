@@ -1,4 +1,5 @@
-# The reference server's API fuzzing: schemathesis (PyPI) runs against the OpenAPI document of
-# a running eseal-server (scripts/test.d/85-server-api.sh). PDF page previews use poppler's
-# pdftoppm (installed by 60-pdf.sh).
+# The reference server's tests: curl (TLS test, the API fuzzing script) and schemathesis (PyPI),
+# which runs against the OpenAPI document of a running eseal-server
+# (scripts/test.d/85-server-api.sh). PDF page previews use poppler's pdftoppm (60-pdf.sh).
+apt_install curl
 venv_pip_install schemathesis

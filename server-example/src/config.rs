@@ -191,6 +191,7 @@ impl Config {
 
     /// `ESEAL_LISTEN`, `ESEAL_DATABASE_URL`, `ESEAL_DATABASE_SCHEMA`, `ESEAL_DATA_DIR`, `ESEAL_PUBLIC_URL`,
     /// `ESEAL_VAULT_MASTER_KEY`, `ESEAL_AUDIT_MAC_KEY`, `ESEAL_CA_SEED`, `ESEAL_TRUST_ANCHORS` (`:`-separated),
+    /// `ESEAL_TLS_CERT` + `ESEAL_TLS_KEY` (PEM files),
     /// `ESEAL_SMS_SENDER`, `ESEAL_UPLOAD_LIMIT` (bytes), `ESEAL_OPERATOR` (`name:password`),
     /// `ESEAL_SESSION_TTL` (seconds), `ESEAL_DEV_CAPTCHA_ANSWERS` (`1`: development only).
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
@@ -239,6 +240,21 @@ impl Config {
         }
         if let Some(v) = get("ESEAL_SMS_SENDER") {
             self.sms.sender = v;
+        }
+        match (get("ESEAL_TLS_CERT"), get("ESEAL_TLS_KEY")) {
+            (Some(cert), Some(key)) => {
+                self.tls = Some(TlsConfig {
+                    cert: cert.into(),
+                    key: key.into(),
+                })
+            }
+            (None, None) => {}
+            _ => {
+                return Err(ConfigError::Invalid {
+                    key: "ESEAL_TLS_CERT",
+                    why: "give both ESEAL_TLS_CERT and ESEAL_TLS_KEY".into(),
+                });
+            }
         }
         if let Some(v) = get("ESEAL_UPLOAD_LIMIT") {
             self.limits.upload_bytes = v.parse().map_err(|e| ConfigError::Invalid {

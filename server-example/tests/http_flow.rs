@@ -85,10 +85,18 @@ fn module_flow(db: Db) {
     assert_eq!(expect(&r, 401)["code"], "login_refused");
 
     // 1.2.1.2 the unit's certificate application (made by the demo) is visible.
-    assert_eq!(
-        expect(&unit.get("/api/v1/unit/certificate"), 200)["agreement_accepted"],
-        true
+    let cert = expect(&unit.get("/api/v1/unit/certificate"), 200);
+    assert_eq!(cert["application"]["agreement_accepted"], true);
+    // … and the server certificate the platform CA issued (颁发对象, 颁发者, 序列号, 有效性).
+    assert!(
+        cert["certificate"]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("上海市演示局"),
+        "{cert}"
     );
+    assert!(!cert["certificate"]["serial"].as_str().unwrap().is_empty());
+    assert_eq!(cert["certificate"]["valid_now"], true);
     let keys = expect(&unit.get("/api/v1/unit/keys"), 200);
     assert_eq!(keys[0]["super_admin"], true);
     expect(

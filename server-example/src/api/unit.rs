@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::views::{CertApplicationView, UnitKeyView, UnitView};
+use super::views::{UnitCertificateState, UnitCertificateView, UnitKeyView, UnitView};
 use super::{ApiJson, ApiPath, no_content};
 use crate::auth::Auth;
 use crate::error::ApiResult;
@@ -49,7 +49,7 @@ pub struct CertApplicationRequest {
 
 /// 申请数字证书 (1.2.1.2): needed before seals can be applied for or documents signed.
 #[utoipa::path(post, path = "/api/v1/unit/certificate", tag = "unit", request_body = CertApplicationRequest, responses(
-    (status = 200, body = CertApplicationView),
+    (status = 200, body = UnitCertificateState),
     (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 403, body = crate::error::Problem, content_type = "application/problem+json")
 ), security(("session_cookie" = []), ("bearer" = [])))]
@@ -57,7 +57,7 @@ async fn apply_certificate(
     State(st): State<AppState>,
     auth: Auth,
     ApiJson(b): ApiJson<CertApplicationRequest>,
-) -> ApiResult<Json<CertApplicationView>> {
+) -> ApiResult<Json<UnitCertificateState>> {
     st.blocking(move |s| {
         s.platform
             .apply_unit_cert(
@@ -84,32 +84,43 @@ async fn apply_certificate(
                     Ok(())
                 })
             })?;
-        let a = s
-            .platform
-            .unit_cert_application(&auth.session)?
-            .ok_or_else(|| crate::error::ApiError::internal("application not recorded"))?;
-        Ok(Json(a.into()))
+        certificate_state(s, &auth)?
+            .map(Json)
+            .ok_or_else(|| crate::error::ApiError::internal("application not recorded"))
     })
     .await
 }
 
-/// The unit's certificate application (2.1.1.2); 404 when not applied yet.
+fn certificate_state(
+    s: &crate::state::Inner,
+    auth: &Auth,
+) -> ApiResult<Option<UnitCertificateState>> {
+    let Some(a) = s.platform.unit_cert_application(&auth.session)? else {
+        return Ok(None);
+    };
+    let c = s.platform.unit_certificate(&auth.session)?;
+    let now = s.clock.now();
+    Ok(Some(UnitCertificateState {
+        application: a.into(),
+        certificate: c.map(|c| UnitCertificateView::new(c, now)),
+    }))
+}
+
+/// The unit's certificate application and issued certificate (颁发对象、颁发者、证件号、序列号、
+/// 有效期、DN、有效性; 2.1.1.2); 404 when not applied yet.
 #[utoipa::path(get, path = "/api/v1/unit/certificate", tag = "unit", responses(
-    (status = 200, body = CertApplicationView),
+    (status = 200, body = UnitCertificateState),
     (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 404, body = crate::error::Problem, content_type = "application/problem+json")
 ), security(("session_cookie" = []), ("bearer" = [])))]
 async fn get_certificate(
     State(st): State<AppState>,
     auth: Auth,
-) -> ApiResult<Json<CertApplicationView>> {
+) -> ApiResult<Json<UnitCertificateState>> {
     st.blocking(move |s| {
-        s.platform
-            .unit_cert_application(&auth.session)?
-            .map(|a| Json(a.into()))
-            .ok_or_else(|| {
-                crate::error::ApiError::not_found("the unit has not applied for its certificate")
-            })
+        certificate_state(s, &auth)?.map(Json).ok_or_else(|| {
+            crate::error::ApiError::not_found("the unit has not applied for its certificate")
+        })
     })
     .await
 }

@@ -103,6 +103,47 @@ impl From<p::CertApplication> for CertApplicationView {
     }
 }
 
+/// The unit's server certificate as the portal shows it (1.2.1.2, 2.1.1.2).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitCertificateView {
+    /// 颁发对象 (subject DN).
+    pub subject: String,
+    /// 颁发者 (issuer DN).
+    pub issuer: String,
+    /// 证件号: the unified social credit code.
+    pub id_number: String,
+    /// 序列号 (upper-case hex).
+    pub serial: String,
+    pub not_before: i64,
+    pub not_after: i64,
+    /// 有效性: within its validity now.
+    pub valid_now: bool,
+    /// The certificate (DER, base64).
+    pub der: String,
+}
+
+impl UnitCertificateView {
+    pub fn new(c: p::UnitCertificate, now: i64) -> Self {
+        UnitCertificateView {
+            valid_now: c.valid_at(now),
+            subject: c.subject,
+            issuer: c.issuer,
+            id_number: c.id_number,
+            serial: c.serial,
+            not_before: c.not_before,
+            not_after: c.not_after,
+            der: c.der_b64,
+        }
+    }
+}
+
+/// The certificate application and, once issued, the certificate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitCertificateState {
+    pub application: CertApplicationView,
+    pub certificate: Option<UnitCertificateView>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UnitView {
     pub id: String,
