@@ -21,6 +21,7 @@ pub mod documents;
 pub mod error;
 pub mod kv;
 pub mod postgres;
+pub mod report_pdf;
 pub mod signing;
 pub mod sql;
 pub mod sqlite;

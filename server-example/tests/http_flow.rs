@@ -360,6 +360,28 @@ fn module_flow(db: Db) {
         assert!(
             report.text().contains("验证报告") && report.text().contains("data:image/png;base64,")
         );
+        // … and as a PDF (验证报告) that poppler reads back.
+        let pdf = user.get(&format!("/api/v1/documents/{id}/report.pdf"));
+        assert_eq!(pdf.content_type, "application/pdf");
+        assert!(pdf.body.starts_with(b"%PDF-"));
+        let path = srv.data_dir.join(format!("report-{id}.pdf"));
+        std::fs::write(&path, &pdf.body).unwrap();
+        match std::process::Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()
+        {
+            Ok(o) if o.status.success() => {
+                let text = String::from_utf8_lossy(&o.stdout);
+                assert!(
+                    text.contains("电子签章验证报告") && text.contains("演示局测试专用章"),
+                    "{text}"
+                );
+            }
+            r => eprintln!(
+                "pdftotext unavailable ({r:?}): the text of the PDF report is not checked"
+            ),
+        }
         signed_docs.push((id, ct));
     }
     // A wrong signing password is refused and signs nothing.

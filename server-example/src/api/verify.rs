@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(verify_upload))
         .routes(routes!(public_verification))
         .routes(routes!(report_html))
+        .routes(routes!(report_pdf))
 }
 
 /// The public page behind the QR code (no sign-in): `/verify/{id}`.
@@ -126,6 +127,96 @@ async fn report_html(
         Ok(Html(render(s, &d, &r, true)))
     })
     .await
+}
+
+/// The printable verification report (验证报告) of a document's signed version as a PDF: each
+/// seal's picture, signer, unit, time and result.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/report.pdf", tag = "verify", params(("id" = String, Path)), responses(
+    (status = 200, description = "PDF", content_type = "application/pdf"),
+    (status = 404, body = crate::error::Problem, content_type = "application/problem+json")
+), security(("session_cookie" = []), ("bearer" = [])))]
+async fn report_pdf(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Response> {
+    st.blocking(move |s| {
+        let d = super::documents::visible(s, &auth, &id)?;
+        let r = signed_report(s, &d)?;
+        Ok(super::bytes("application/pdf", render_pdf(s, &d, &r)))
+    })
+    .await
+}
+
+/// The same content as [`render`], as a PDF.
+pub fn render_pdf(s: &Inner, d: &DocRecord, r: &VerificationReport) -> Vec<u8> {
+    use crate::report_pdf::{Report, Row};
+    let verdict = signing::verdict_name(r);
+    let pictures = seal_pictures(s, d);
+    let rows = r
+        .signatures
+        .iter()
+        .map(|sig| {
+            let seal = sig
+                .seal
+                .as_ref()
+                .map(|x| x.name.clone())
+                .unwrap_or_default();
+            let subject = sig
+                .signer
+                .as_ref()
+                .map(|c| c.subject.clone())
+                .unwrap_or_default();
+            let attr = |k: &str| {
+                subject
+                    .split(", ")
+                    .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            let v = signing::verdict_name(&VerificationReport {
+                signatures: vec![sig.clone()],
+                ..Default::default()
+            });
+            let failures: Vec<String> = sig.failures().map(|c| c.message_zh.clone()).collect();
+            let picture = pictures
+                .iter()
+                .find(|(n, _)| *n == seal)
+                .and_then(|(_, uri)| uri.strip_prefix("data:image/png;base64,"))
+                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok());
+            Row {
+                signer: attr("CN"),
+                unit: attr("O"),
+                time: sig.signing_time.clone().unwrap_or_default(),
+                result: if failures.is_empty() {
+                    verdict_zh(&v).to_owned()
+                } else {
+                    format!("{}：{}", verdict_zh(&v), failures.join("；"))
+                },
+                ok: v != "invalid",
+                seal,
+                picture,
+            }
+        })
+        .collect();
+    crate::report_pdf::render(&Report {
+        title: "电子签章验证报告".into(),
+        lines: vec![
+            format!("文件 File: {} ({} 页 pages)", d.name, d.pages.len()),
+            format!(
+                "SM3: {}",
+                d.signed.as_ref().map(|x| x.sm3.as_str()).unwrap_or("")
+            ),
+        ],
+        verdict: format!("结论 Result: {} ({verdict})", verdict_zh(&verdict)),
+        ok: verdict != "invalid",
+        rows,
+        footer: format!(
+            "验证时间 Verified at {} (UTC) by {}",
+            eseal::crypto::time::Time::now().to_iso(),
+            s.cfg.public_base()
+        ),
+    })
 }
 
 async fn public_page(State(st): State<AppState>, ApiPath(id): ApiPath<String>) -> Response {
