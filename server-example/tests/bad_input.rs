@@ -262,21 +262,40 @@ fn a_stopped_server_finishes_signing_and_a_killed_one_leaves_no_partial_file() {
     let body = json!({"seals": [{"seal_id": seal, "stamps": [{"page": 1, "x_mm": 100.0, "y_mm": 150.0}], "cross_page": true}],
                       "credential": {"kind": "signing_password", "value": DEMO_SIGNING_PASSWORD}});
 
-    // SIGTERM while a signing runs: the request completes, then the server exits.
-    let d = expect(
-        &user.upload(
-            "/api/v1/documents?name=big.pdf",
-            "application/pdf",
-            big.clone(),
-        ),
-        201,
-    );
-    let id = d["id"].as_str().unwrap().to_owned();
-    let (u, b, i) = (user.clone(), body.clone(), id.clone());
-    let t = std::thread::spawn(move || u.post(&format!("/api/v1/documents/{i}/sign"), b).status);
-    std::thread::sleep(std::time::Duration::from_millis(150));
-    let status = srv.stop();
-    assert_eq!(t.join().unwrap(), 200, "the signing in flight finished");
+    // SIGTERM while a signing runs (seen running through the document's `signing` flag): the
+    // request completes, then the server exits.
+    let mut id = String::new();
+    let mut stopped = None;
+    for _ in 0..5 {
+        let d = expect(
+            &user.upload(
+                "/api/v1/documents?name=big.pdf",
+                "application/pdf",
+                big.clone(),
+            ),
+            201,
+        );
+        id = d["id"].as_str().unwrap().to_owned();
+        let (u, b, i) = (user.clone(), body.clone(), id.clone());
+        let t =
+            std::thread::spawn(move || u.post(&format!("/api/v1/documents/{i}/sign"), b).status);
+        let mut running = false;
+        while !t.is_finished() {
+            if expect(&user.get(&format!("/api/v1/documents/{id}")), 200)["signing"] == true {
+                running = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        if running {
+            let status = srv.stop();
+            assert_eq!(t.join().unwrap(), 200, "the signing in flight finished");
+            stopped = Some(status);
+            break;
+        }
+        assert_eq!(t.join().unwrap(), 200);
+    }
+    let status = stopped.expect("a signing was caught in flight");
     assert!(
         status.is_some_and(|s| s.success()),
         "clean exit: {status:?}"
@@ -295,7 +314,13 @@ fn a_stopped_server_finishes_signing_and_a_killed_one_leaves_no_partial_file() {
     let (u, b, i) = (user.clone(), body.clone(), id2.clone());
     // The client sees the connection die (its thread panics in `Api::send`; ignored).
     let t = std::thread::spawn(move || u.post(&format!("/api/v1/documents/{i}/sign"), b).status);
-    std::thread::sleep(std::time::Duration::from_millis(100));
+    // Killed while the signing runs, when it is seen running (or as soon as it is over).
+    while !t.is_finished() {
+        if expect(&user.get(&format!("/api/v1/documents/{id2}")), 200)["signing"] == true {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let _ = std::process::Command::new("kill")
         .args(["-KILL", &pid.to_string()])
         .status();

@@ -80,8 +80,20 @@ fn cookie_csrf_bearer_expiry_and_sign_out() {
         "unauthenticated"
     );
     // Another session of the same person lives on until it expires (ttl 3 s here).
-    expect(&other.get("/api/v1/session"), 200);
-    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let expires = expect(&other.get("/api/v1/session"), 200)["expires"]
+        .as_i64()
+        .unwrap();
+    // Wait until the clock is past the expiry (seconds, inclusive).
+    loop {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        if now > expires {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
     assert_eq!(
         expect(&other.get("/api/v1/session"), 401)["code"],
         "unauthenticated"

@@ -70,6 +70,8 @@ pub struct DocumentView {
     /// Page previews: `…/pages/{n}/preview` (PDF; OFD pages are drawn by ofd.js in the portal).
     pub preview_url: Option<String>,
     pub signed: Option<SignedView>,
+    /// A signing of this document is running now.
+    pub signing: bool,
 }
 
 pub fn view(s: &Inner, d: &DocRecord) -> DocumentView {
@@ -97,6 +99,12 @@ pub fn view(s: &Inner, d: &DocRecord) -> DocumentView {
         created: d.created,
         original_url: format!("{base}/original"),
         preview_url: (d.format == p::FileFormat::Pdf).then(|| format!("{base}/pages/1/preview")),
+        signing: s
+            .db
+            .kv_get(crate::kv::ns::SIGN_LOCK, &d.id, s.clock.now())
+            .ok()
+            .flatten()
+            .is_some(),
         signed: d.signed.as_ref().map(|v| SignedView {
             file_record: v.file_record.clone(),
             size: v.size,
