@@ -57,6 +57,8 @@ pub struct Config {
     pub operators: Vec<OperatorConfig>,
     /// Path of `pdftoppm` (poppler) for PDF page previews.
     pub pdftoppm: PathBuf,
+    /// A folder of static files (the web portal) served at `/` beside the API.
+    pub web_dir: Option<PathBuf>,
     pub dev: DevConfig,
 }
 
@@ -129,6 +131,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             operators: vec![],
             pdftoppm: PathBuf::from("pdftoppm"),
+            web_dir: None,
             dev: DevConfig::default(),
         }
     }
@@ -191,7 +194,7 @@ impl Config {
 
     /// `ESEAL_LISTEN`, `ESEAL_DATABASE_URL`, `ESEAL_DATABASE_SCHEMA`, `ESEAL_DATA_DIR`, `ESEAL_PUBLIC_URL`,
     /// `ESEAL_VAULT_MASTER_KEY`, `ESEAL_AUDIT_MAC_KEY`, `ESEAL_CA_SEED`, `ESEAL_TRUST_ANCHORS` (`:`-separated),
-    /// `ESEAL_TLS_CERT` + `ESEAL_TLS_KEY` (PEM files),
+    /// `ESEAL_TLS_CERT` + `ESEAL_TLS_KEY` (PEM files), `ESEAL_WEB_DIR`,
     /// `ESEAL_SMS_SENDER`, `ESEAL_UPLOAD_LIMIT` (bytes), `ESEAL_OPERATOR` (`name:password`),
     /// `ESEAL_SESSION_TTL` (seconds), `ESEAL_DEV_CAPTCHA_ANSWERS` (`1`: development only).
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
@@ -237,6 +240,9 @@ impl Config {
                 .filter(|s| !s.is_empty())
                 .map(PathBuf::from)
                 .collect();
+        }
+        if let Some(v) = get("ESEAL_WEB_DIR") {
+            self.web_dir = Some(v.into());
         }
         if let Some(v) = get("ESEAL_SMS_SENDER") {
             self.sms.sender = v;

@@ -141,30 +141,40 @@ pub fn app(state: AppState) -> Router {
     let (api, doc) = routes();
     let doc_json = doc.to_json().unwrap_or_else(|_| "{}".into());
     let timeout = Duration::from_secs(state.cfg.limits.long_request_timeout_secs);
-    api.route(
-        "/api/openapi.json",
-        axum::routing::get(move || async move {
-            (
-                [(header::CONTENT_TYPE, "application/json")],
-                doc_json.clone(),
+    let api = api
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || async move {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    doc_json.clone(),
+                )
+            }),
+        )
+        .merge(verify::public_pages())
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.cfg.limits.json_bytes,
+        ));
+    // Static files (the portal) when configured; unknown API paths stay problems.
+    let api = match &state.cfg.web_dir {
+        Some(dir) => api
+            .route(
+                "/api/{*rest}",
+                axum::routing::any(|| async { ApiError::not_found("no such endpoint") }),
             )
-        }),
-    )
-    .merge(verify::public_pages())
-    .layer(axum::extract::DefaultBodyLimit::max(
-        state.cfg.limits.json_bytes,
-    ))
-    .fallback(|| async { ApiError::not_found("no such endpoint") })
-    .layer(axum::middleware::map_response(problem_for_plain_errors))
-    .layer(CompressionLayer::new())
-    .layer(TimeoutLayer::with_status_code(
-        StatusCode::SERVICE_UNAVAILABLE,
-        timeout,
-    ))
-    .layer(PropagateRequestIdLayer::x_request_id())
-    .layer(TraceLayer::new_for_http())
-    .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-    .with_state(state)
+            .fallback_service(tower_http::services::ServeDir::new(dir)),
+        None => api.fallback(|| async { ApiError::not_found("no such endpoint") }),
+    };
+    api.layer(axum::middleware::map_response(problem_for_plain_errors))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
 }
 
 /// Errors made by axum or tower (unknown route, wrong method, body too large, timeouts) come

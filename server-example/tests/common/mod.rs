@@ -190,6 +190,7 @@ impl Server {
 
     pub fn start_in(db: &Db, data_dir: &Path, extra_env: &[(&str, &str)]) -> Server {
         let port = free_port();
+        std::fs::create_dir_all(data_dir).expect("data dir");
         let log = data_dir.join("server.log");
         let mut c = Command::new(env!("CARGO_BIN_EXE_eseal-server"));
         c.arg("--demo")
