@@ -254,6 +254,7 @@ fn seed_platform(
     let sms = Arc::new(crate::state::DevSms {
         db: s.db.clone(),
         clock: s.clock.clone(),
+        quiet: true,
     });
     let seeder = Platform::new(s.services(clock.clone(), sms).map_err(e)?);
     let unit = seeder.login_unit_key(
