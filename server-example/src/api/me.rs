@@ -454,10 +454,12 @@ async fn apply_personal_signature(
             .apply_personal_ukey_signature(&auth.session, a)
             .map_err(|e| {
                 super::check::name_field(e, || {
-                    super::check::text("name", &b.name, 50)?;
-                    super::check::text("handler_name", &b.handler_name, 50)?;
-                    super::check::phone("handler_phone", &b.handler_phone)?;
-                    super::check::id_number("handler_id_number", &b.handler_id_number)
+                    super::check::seal_application(
+                        &b.name,
+                        &b.handler_name,
+                        &b.handler_phone,
+                        &b.handler_id_number,
+                    )
                 })
             })?;
         Ok((

@@ -395,4 +395,16 @@ pub mod check {
     pub fn text(field: &str, v: &str, max: usize) -> ApiResult<()> {
         at(field, validate::check_text(field, v, max))
     }
+    /// The fields of a seal application (2.2.1, 2.1.2.5).
+    pub fn seal_application(
+        name: &str,
+        handler_name: &str,
+        handler_phone: &str,
+        handler_id_number: &str,
+    ) -> ApiResult<()> {
+        text("name", name, 50)?;
+        text("handler_name", handler_name, 50)?;
+        phone("handler_phone", handler_phone)?;
+        id_number("handler_id_number", handler_id_number)
+    }
 }

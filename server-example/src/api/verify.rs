@@ -153,49 +153,26 @@ pub fn render_pdf(s: &Inner, d: &DocRecord, r: &VerificationReport) -> Vec<u8> {
     use crate::report_pdf::{Report, Row};
     let verdict = signing::verdict_name(r);
     let pictures = seal_pictures(s, d);
-    let rows = r
-        .signatures
-        .iter()
-        .map(|sig| {
-            let seal = sig
-                .seal
-                .as_ref()
-                .map(|x| x.name.clone())
-                .unwrap_or_default();
-            let subject = sig
-                .signer
-                .as_ref()
-                .map(|c| c.subject.clone())
-                .unwrap_or_default();
-            let attr = |k: &str| {
-                subject
-                    .split(", ")
-                    .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
-                    .unwrap_or("")
-                    .to_owned()
-            };
-            let v = signing::verdict_name(&VerificationReport {
-                signatures: vec![sig.clone()],
-                ..Default::default()
-            });
-            let failures: Vec<String> = sig.failures().map(|c| c.message_zh.clone()).collect();
-            let picture = pictures
-                .iter()
-                .find(|(n, _)| *n == seal)
-                .and_then(|(_, uri)| uri.strip_prefix("data:image/png;base64,"))
-                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok());
+    let rows = rows(r, &pictures)
+        .into_iter()
+        .map(|row| {
+            let failures: Vec<String> = row.failures.into_iter().map(|(_, _, zh)| zh).collect();
             Row {
-                signer: attr("CN"),
-                unit: attr("O"),
-                time: sig.signing_time.clone().unwrap_or_default(),
                 result: if failures.is_empty() {
-                    verdict_zh(&v).to_owned()
+                    verdict_zh(&row.verdict).to_owned()
                 } else {
-                    format!("{}：{}", verdict_zh(&v), failures.join("；"))
+                    format!("{}：{}", verdict_zh(&row.verdict), failures.join("；"))
                 },
-                ok: v != "invalid",
-                seal,
-                picture,
+                ok: row.verdict != "invalid",
+                picture: row
+                    .picture_uri
+                    .as_deref()
+                    .and_then(|uri| uri.strip_prefix("data:image/png;base64,"))
+                    .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok()),
+                seal: row.seal,
+                signer: row.signer,
+                unit: row.unit,
+                time: row.time,
             }
         })
         .collect();
@@ -267,6 +244,61 @@ fn seal_pictures(s: &Inner, d: &DocRecord) -> Vec<(String, String)> {
         .collect()
 }
 
+/// One signature as the reports show it.
+struct SignatureRow {
+    seal: String,
+    signer: String,
+    unit: String,
+    time: String,
+    verdict: String,
+    /// The failed checks (subject: message, message_zh).
+    failures: Vec<(String, String, String)>,
+    picture_uri: Option<String>,
+}
+
+fn rows(r: &VerificationReport, pictures: &[(String, String)]) -> Vec<SignatureRow> {
+    r.signatures
+        .iter()
+        .map(|sig| {
+            let seal = sig
+                .seal
+                .as_ref()
+                .map(|x| x.name.clone())
+                .unwrap_or_default();
+            let subject = sig
+                .signer
+                .as_ref()
+                .map(|c| c.subject.clone())
+                .unwrap_or_default();
+            let attr = |k: &str| {
+                subject
+                    .split(", ")
+                    .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            SignatureRow {
+                signer: attr("CN"),
+                unit: attr("O"),
+                time: sig.signing_time.clone().unwrap_or_default(),
+                verdict: signing::verdict_name(&VerificationReport {
+                    signatures: vec![sig.clone()],
+                    ..Default::default()
+                }),
+                failures: sig
+                    .failures()
+                    .map(|c| (c.subject.clone(), c.message.clone(), c.message_zh.clone()))
+                    .collect(),
+                picture_uri: pictures
+                    .iter()
+                    .find(|(n, _)| *n == seal)
+                    .map(|(_, u)| u.clone()),
+                seal,
+            }
+        })
+        .collect()
+}
+
 fn verdict_zh(v: &str) -> &'static str {
     match v {
         "valid" => "有效：签章完整，签章人身份经信任根确认",
@@ -300,51 +332,34 @@ pub fn render(s: &Inner, d: &DocRecord, r: &VerificationReport, printable: bool)
     ));
     let pictures = seal_pictures(s, d);
     h.push_str("<table><tr><th>印章 Seal</th><th>签章人 Signer</th><th>单位 Unit</th><th>时间 Time</th><th>结果 Result</th></tr>");
-    for sig in &r.signatures {
-        let seal_name = sig
-            .seal
+    for row in rows(r, &pictures) {
+        let pic = row
+            .picture_uri
             .as_ref()
-            .map(|x| x.name.clone())
-            .unwrap_or_default();
-        let pic = pictures
-            .iter()
-            .find(|(n, _)| *n == seal_name)
-            .map(|(_, u)| u.clone())
             .map(|u| {
                 format!(
                     "<br><img class=\"seal\" alt=\"{}\" src=\"{u}\">",
-                    esc(&seal_name)
+                    esc(&row.seal)
                 )
             })
             .unwrap_or_default();
-        let subject = sig
-            .signer
-            .as_ref()
-            .map(|c| c.subject.clone())
-            .unwrap_or_default();
-        let attr = |k: &str| {
-            subject
-                .split(", ")
-                .find_map(|kv| kv.strip_prefix(&format!("{k}=")))
-                .unwrap_or("")
-                .to_owned()
-        };
-        let sv = signing::verdict_name(&VerificationReport {
-            signatures: vec![sig.clone()],
-            ..Default::default()
-        });
-        let failures: Vec<String> = sig
-            .failures()
-            .map(|c| format!("{}: {}", c.subject, c.message))
+        let failures: Vec<String> = row
+            .failures
+            .iter()
+            .map(|(subject, en, _)| format!("{subject}: {en}"))
             .collect();
         h.push_str(&format!(
             "<tr><td>{}{pic}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}{}</td></tr>",
-            esc(&seal_name),
-            esc(&attr("CN")),
-            esc(&attr("O")),
-            esc(sig.signing_time.as_deref().unwrap_or("")),
-            if sv == "invalid" { "bad" } else { "ok" },
-            verdict_zh(&sv),
+            esc(&row.seal),
+            esc(&row.signer),
+            esc(&row.unit),
+            esc(&row.time),
+            if row.verdict == "invalid" {
+                "bad"
+            } else {
+                "ok"
+            },
+            verdict_zh(&row.verdict),
             if failures.is_empty() {
                 String::new()
             } else {
