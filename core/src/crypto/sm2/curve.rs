@@ -64,8 +64,8 @@ impl Affine {
         G
     }
 
-    /// From the big-endian coordinates; `None` unless (x, y) lies on the curve,
-    /// y² = x³ - 3x + b (GB/T 32918.1 §6.1 verification of a public key, step c).
+    /// From the big-endian coordinates; `None` unless both are below p and (x, y) lies on
+    /// the curve, y² = x³ - 3x + b (GB/T 32918.1 §6.2.1 b–c; the cofactor is 1, so d holds).
     pub(crate) fn from_xy(x: &[u8; 32], y: &[u8; 32]) -> Option<Self> {
         let x = Fe::from_bytes(x)?;
         let y = Fe::from_bytes(y)?;
@@ -108,17 +108,6 @@ pub(crate) struct Jacobian {
     z: Fe,
 }
 
-impl Jacobian {
-    /// `b` where `mask` is all ones, `a` where it is 0.
-    fn select(a: &Self, b: &Self, mask: u64) -> Self {
-        Jacobian {
-            x: Fe::select(&a.x, &b.x, mask),
-            y: Fe::select(&a.y, &b.y, mask),
-            z: Fe::select(&a.z, &b.z, mask),
-        }
-    }
-}
-
 impl From<&Affine> for Jacobian {
     fn from(p: &Affine) -> Self {
         Jacobian {
@@ -135,6 +124,15 @@ impl Jacobian {
         y: Fe::ONE,
         z: Fe::ZERO,
     };
+
+    /// `b` where `mask` is all ones, `a` where it is 0.
+    fn select(a: &Self, b: &Self, mask: u64) -> Self {
+        Jacobian {
+            x: Fe::select(&a.x, &b.x, mask),
+            y: Fe::select(&a.y, &b.y, mask),
+            z: Fe::select(&a.z, &b.z, mask),
+        }
+    }
 
     pub(crate) fn is_infinity(&self) -> bool {
         self.z.is_zero()
@@ -247,7 +245,7 @@ impl Jacobian {
 
     /// The affine point, `None` for the point at infinity. Constant time in the coordinates
     /// (Fermat inversion); whether the point is infinity is not hidden.
-    pub(crate) fn to_affine(&self) -> Option<Affine> {
+    pub(crate) fn to_affine(self) -> Option<Affine> {
         if self.is_infinity() {
             return None;
         }
@@ -285,10 +283,10 @@ impl Jacobian {
 const P_MINUS_N: [u8; 32] = {
     let mut b = [0u8; 32];
     let v: u128 = 0x8dfc_2093_de39_fad5_ac44_0bf6_c62a_bedc;
-    let le = v.to_be_bytes();
+    let be = v.to_be_bytes();
     let mut i = 0;
     while i < 16 {
-        b[16 + i] = le[i];
+        b[16 + i] = be[i];
         i += 1;
     }
     b
@@ -327,8 +325,8 @@ fn bits(k: &[u64; 4], pos: usize, len: usize) -> u32 {
     (v & ((1 << len) - 1)) as u32
 }
 
-/// Signed 7-bit digits d_i ∈ [-64, 64] with k = Σ d_i·2^(7i) (Booth recoding, GB/T-agnostic),
-/// computed without branches on the scalar.
+/// Signed 7-bit digits d_i ∈ [-64, 64] with k = Σ d_i·2^(7i) (signed-window
+/// recoding), computed without branches on the scalar.
 fn comb_digits(k: &Scalar) -> [i32; WINDOWS] {
     let words = scalar_words(k);
     let mut digits = [0i32; WINDOWS];
@@ -436,7 +434,7 @@ fn batch_to_affine<const N: usize>(points: &[Jacobian; N]) -> [Affine; N] {
     out
 }
 
-/// [k]G in constant time (GB/T 32918.2 §6.1 A4; key generation, GB/T 32918.1 §6.1).
+/// [k]G in constant time (GB/T 32918.2 §6.1 A4; the public key of GB/T 32918.1 §6.1).
 ///
 /// The accumulator holds Σ_{l<i} d_l·2^(7l)·G, whose multiplier has absolute value below
 /// 2^(7i)·64/127 < 2^(7i) ≤ |d_i|·2^(7i), and for the top window a sum ≡ ±d_i·2^(7i) (mod n)
@@ -605,11 +603,11 @@ mod tests {
         for (i, j) in [(0, 0), (0, 63), (1, 0), (5, 17), (36, 0), (36, 63)] {
             let k = Scalar::from((j + 1) as u64) * (0..7 * i).fold(Scalar::ONE, |a, _| a.double());
             assert_eq!(
-                Some(t.get_vartime(i, j as i32 + 1)),
+                Some(t.get_vartime(i, j + 1)),
                 reference(ProjectivePoint::GENERATOR * k),
                 "({i}, {j})"
             );
-            let (p, inf) = t.select(i, -(j as i32 + 1));
+            let (p, inf) = t.select(i, -(j + 1));
             assert_eq!(inf, 0);
             assert_eq!(Some(p), reference(-(ProjectivePoint::GENERATOR * k)));
         }
@@ -640,7 +638,7 @@ mod tests {
         let g = Affine::generator();
         let s = Scalar::from(12345u64);
         let sum = mul_base_add_vartime(&s, &-s, &g);
-        assert!(bool::from(sum.is_infinity()));
+        assert!(sum.is_infinity());
         // P = G, t = s: 2s·G, the doubling case of the final additions.
         let want = reference(ProjectivePoint::GENERATOR * (s + s));
         assert_eq!(mul_base_add_vartime(&s, &s, &g).to_affine(), want);

@@ -95,12 +95,6 @@ impl Fe {
         (self.0[0] | self.0[1] | self.0[2] | self.0[3]) == 0
     }
 
-    /// All ones when zero, else 0, without a branch.
-    pub(crate) fn zero_mask(&self) -> u64 {
-        let v = self.0[0] | self.0[1] | self.0[2] | self.0[3];
-        ((v | v.wrapping_neg()) >> 63).wrapping_sub(1)
-    }
-
     /// `b` where `mask` is all ones, `a` where it is 0.
     #[inline(always)]
     pub(crate) fn select(a: &Fe, b: &Fe, mask: u64) -> Fe {
@@ -370,7 +364,6 @@ mod tests {
         assert_eq!(fa.neg().to_bytes(), bytes(-ra), "neg");
         assert_eq!(fa.double().to_bytes(), bytes(ra.double()), "double");
         assert_eq!(fa.is_zero(), bool::from(ra.is_zero()));
-        assert_eq!(fa.zero_mask() == u64::MAX, fa.is_zero());
         let mask = if a < b { u64::MAX } else { 0 };
         assert_eq!(Fe::select(&fa, &fb, mask), if a < b { fb } else { fa });
     }
