@@ -179,6 +179,15 @@ pub(crate) fn spki_for_point(point: &[u8]) -> spki::SubjectPublicKeyInfoOwned {
     }
 }
 
+/// 32 secret bytes, wiped when dropped.
+struct Zeroizing32([u8; 32]);
+
+impl Drop for Zeroizing32 {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
 /// A secret scalar, wiped when dropped.
 #[derive(Clone)]
 struct SecretScalar(Scalar);
@@ -219,12 +228,17 @@ impl PrivateKey {
         }
     }
 
-    /// From the 32-byte big-endian scalar d (1 ≤ d ≤ n-2, GB/T 32918.1 §6.1).
+    /// From the big-endian scalar d (1 ≤ d ≤ n-2, GB/T 32918.1 §6.1): 32 bytes, or 24 to 31
+    /// with the leading zero bytes left out.
     pub fn from_bytes(d: &[u8]) -> Result<Self, CryptoError> {
         let out_of_range = || CryptoError::InvalidKey("private scalar out of range".into());
-        let bytes: [u8; 32] = d.try_into().map_err(|_| out_of_range())?;
+        if !(24..=32).contains(&d.len()) {
+            return Err(out_of_range());
+        }
+        let mut bytes = Zeroizing32([0u8; 32]);
+        bytes.0[32 - d.len()..].copy_from_slice(d);
         let d = SecretScalar(
-            Option::<Scalar>::from(Scalar::from_repr(bytes.into())).ok_or_else(out_of_range)?,
+            Option::<Scalar>::from(Scalar::from_repr(bytes.0.into())).ok_or_else(out_of_range)?,
         );
         if bool::from(d.0.is_zero()) {
             return Err(out_of_range());
@@ -667,7 +681,16 @@ mod tests {
         let k = PrivateKey::from_bytes(&n_minus(2)).unwrap();
         let sig = k.sign(DEFAULT_ID, b"m").unwrap();
         verify(&k.public_key(), DEFAULT_ID, b"m", &sig).unwrap();
-        assert!(PrivateKey::from_bytes(&[1; 31]).is_err(), "31 bytes");
+        let short = PrivateKey::from_bytes(&[1; 31]).unwrap();
+        let mut padded = [1; 32];
+        padded[0] = 0;
+        assert_eq!(
+            short.to_bytes(),
+            padded,
+            "31 bytes: a leading zero left out"
+        );
+        assert!(PrivateKey::from_bytes(&[1; 23]).is_err(), "23 bytes");
+        assert!(PrivateKey::from_bytes(&[1; 33]).is_err(), "33 bytes");
     }
 
     #[test]
