@@ -1,35 +1,40 @@
 #!/usr/bin/env bash
 # One run, one table: eseal beside its peers on this machine.
 #
-#   primitives  criterion (benches/benches/crypto.rs) beside `openssl speed` (run before and
-#               after criterion, the mean kept) and the RustCrypto sm2 crate
+#   primitives  criterion (benches/benches/crypto.rs) beside `openssl speed` (runs before and
+#               after criterion) and the RustCrypto sm2 crate; each side's best figure is kept
 #   documents   every benches/rows.d/*.sh part, each printing rows (benches/README.md)
 #
 # Prints the table, writes it to benches/RESULTS.md and into README.md between the
 # "benchmark table" markers. Speed is measured here, never asserted in a test.
 # Usage: benches/compare.sh            (a few minutes; run it when the machine is quiet)
-#   ESEAL_OPENSSL_SECONDS=N            seconds per `openssl speed` measurement (default 3)
+#   ESEAL_OPENSSL_SECONDS=N            seconds per `openssl speed` measurement (default 1)
+#   ESEAL_OPENSSL_RUNS=N               runs of each before and after criterion (default 3)
 #   ESEAL_BENCH_NO_WRITE=1             print only, write no file
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/eseal/target}"
-secs="${ESEAL_OPENSSL_SECONDS:-3}"
+secs="${ESEAL_OPENSSL_SECONDS:-1}"
+runs="${ESEAL_OPENSSL_RUNS:-3}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 openssl_run() {
+    for _ in $(seq "$runs"); do openssl_once; done
+}
+openssl_once() {
     openssl speed -seconds "$secs" -bytes 1024 -evp sm3 2>/dev/null | awk '/^sm3/ {print "sm3-1KiB", $2}'
     openssl speed -seconds "$secs" -bytes 1048576 -evp sm3 2>/dev/null | awk '/^sm3/ {print "sm3-1MiB", $2}'
     openssl speed -seconds "$secs" sm2 2>/dev/null | awk '/bits SM2/ {print "sm2-sign", $(NF-1); print "sm2-verify", $NF}'
 }
 
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== openssl speed (first run, ${secs}s each)" >&2
+echo "== openssl speed ($runs runs of ${secs}s each)" >&2
 openssl_run >> "$work/openssl"
 echo "== cargo bench (criterion)" >&2
 cargo bench -p eseal-benches --bench crypto -- --noplot >&2
-echo "== openssl speed (second run)" >&2
+echo "== openssl speed ($runs runs more)" >&2
 openssl_run >> "$work/openssl"
 python3 benches/results.py primitives "$CARGO_TARGET_DIR" "$work/openssl" > "$work/rows.tsv"
 
@@ -43,7 +48,7 @@ load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 {
     echo "Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
     echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; load average $load_start at the start, $load_end at the end"
-    echo "Tools: $(rustc --version | cut -d' ' -f1-2), $(openssl version | cut -d' ' -f1-2); eseal figures are criterion means, OpenSSL's the mean of two runs (before and after)"
+    echo "Tools: $(rustc --version | cut -d' ' -f1-2), $(openssl version | cut -d' ' -f1-2); each side's best: eseal's fastest criterion sample, OpenSSL's best of $((2 * runs)) runs (half before, half after)"
 } > "$work/meta"
 
 if [ "${ESEAL_BENCH_NO_WRITE:-}" = 1 ]; then
