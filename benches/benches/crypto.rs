@@ -2,7 +2,9 @@
 //! run (benches/compare.sh prints the ratios), and the RustCrypto `sm2` crate signing and
 //! verifying the same digest (`sm2-crate/*`), the implementation eseal used before its own.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use eseal::crypto::sm2::{self, PrivateKey};
 use eseal::crypto::sm3::sm3;
 use eseal::crypto::testca::TestCa;
@@ -15,7 +17,8 @@ fn sm3_throughput(c: &mut Criterion) {
         let data = vec![0x5Au8; size];
         g.throughput(Throughput::Bytes(size as u64));
         if size > 1 << 20 {
-            g.sample_size(10);
+            // long iterations: as many samples of equal length as fit, for a fair best sample
+            g.sample_size(20).sampling_mode(SamplingMode::Flat);
         }
         g.bench_with_input(BenchmarkId::from_parameter(name), &data, |b, d| {
             b.iter(|| sm3(black_box(d)))
