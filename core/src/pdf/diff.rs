@@ -513,7 +513,7 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
     /// cause (freed, pointed elsewhere), else by `rule`.
     fn fail_obj(&mut self, rule: &'static str, r: Ref, what: String) {
         let (rule, how) = match self.xref_rule(r) {
-            Some((x, how)) => (x, format!(" ({how})")),
+            Some((x, how)) => (x, format!(": {how}")),
             None => (rule, String::new()),
         };
         self.out.failures.push((rule, format!("{what}{how}")));
@@ -619,11 +619,15 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
                 continue;
             }
             if self.changed(r) {
-                self.fail_obj(
-                    rule,
-                    r,
-                    format!("object {} {} ({label}) was redefined", r.0, r.1),
-                );
+                let subject = format!("object {} {} (reached from {label})", r.0, r.1);
+                match self.xref_rule(r) {
+                    Some((x, how)) => self.fail(x, format!("{subject}: {how}")),
+                    None if self.doc.resolve(self.old, r).ok().flatten().is_none() => self.fail(
+                        rule,
+                        format!("{subject} is new: the signed revision had no such object"),
+                    ),
+                    None => self.fail(rule, format!("{subject} was redefined by the update")),
+                }
             }
             if let Ok(Some(res)) = self.doc.resolve(self.new, r) {
                 self.push_refs(&res.obj, rule, &label);

@@ -227,6 +227,7 @@ fn orphans(doc: &Pdf<'_>, shown: &HashSet<Loc>) -> Vec<SignatureReport> {
             {
                 continue;
             }
+            let res_id = r;
             let mut r = SignatureReport {
                 id: format!("object {} {} (no form field)", r.0, r.1),
                 kind: "orphan".into(),
@@ -235,7 +236,7 @@ fn orphans(doc: &Pdf<'_>, shown: &HashSet<Loc>) -> Vec<SignatureReport> {
             r.push(
                 Check::failed(
                     K::Structure,
-                    format!("object {} {} (revision {})", r.id, "", rev + 1),
+                    format!("object {} {} (revision {})", res_id.0, res_id.1, rev + 1),
                     "a signature dictionary that no signature field of the document reaches (/Root → /AcroForm → /Fields): readers do not show it, so it is not verified and the document fails",
                     "孤立的签名字典：文档的签名域未引用它，阅读器不会显示该签名",
                 )
@@ -322,7 +323,7 @@ fn verify_one(doc: &Pdf<'_>, f: &Field, opts: &VerifyOptions, digests: &mut Dige
             } else {
                 f.name.clone()
             },
-            kind: "cms".into(),
+            kind: "unknown".into(),
             ..Default::default()
         },
         field: f.id,
