@@ -1284,3 +1284,48 @@ fn hybrid_reference_files_are_signed_with_a_table_update() {
     assert!(sig.contains("Signature is Valid."), "pdfsig: {sig}");
     assert!(is_red(pixel(&render(&f, &p, 1), 345.0, 345.0)));
 }
+
+/// Files other tools shape differently: linearized (qpdf --linearize, Annex F: two
+/// cross-reference sections in one revision) and object streams with an xref stream. pyHanko
+/// signs them, eseal verifies and adds a second signature, and both stay valid for both.
+#[test]
+fn linearized_and_object_stream_files_signed_by_pyhanko_then_eseal() {
+    let f = Fixture::new("shapes");
+    f.write("plain.pdf", &make_pdf(3));
+    let signer = f.pades();
+    for (name, args) in [
+        ("lin", &["--linearize"][..]),
+        ("os", &["--object-streams=generate"][..]),
+    ] {
+        let out = tool("qpdf")
+            .args(args)
+            .arg(f.p("plain.pdf"))
+            .arg(f.p(&format!("{name}.pdf")))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        pyhanko_sign(&f, &format!("{name}.pdf"), &format!("{name}-py.pdf"), "Py");
+        let py = std::fs::read(f.p(&format!("{name}-py.pdf"))).unwrap();
+        let r = pdf::verify(&py, name, &f.opts());
+        assert_eq!(r.verdict(), Verdict::Valid, "{name}: {}", r.to_text());
+        let mut req = SignRequest::new(
+            Credential::Pades(&signer),
+            Placement::Stamp {
+                page: 3,
+                x: 100.0,
+                y: 100.0,
+                width: 80.0,
+                height: 80.0,
+            },
+            Time::now(),
+        );
+        req.picture = Some(red_disc_png(32));
+        let both = pdf::sign(&py, &[req]).unwrap();
+        let p = f.write(&format!("{name}-both.pdf"), &both);
+        let r = pdf::verify(&both, name, &f.opts());
+        assert_eq!(r.verdict(), Verdict::Valid, "{name}: {}", r.to_text());
+        assert_eq!(r.signatures.len(), 2);
+        let (ok, text) = pyhanko_validate(&f, &p);
+        assert!(ok && !text.contains("ILLEGAL"), "pyHanko ({name}): {text}");
+    }
+}

@@ -387,8 +387,19 @@ struct Cx<'d, 'a, 's> {
     out: Review,
 }
 
-const FILL_KEYS: &[&[u8]] = &[b"V", b"AS", b"AP", b"RV", b"MK"];
-const SIGN_KEYS: &[&[u8]] = &[b"V", b"AS", b"AP", b"F", b"MK"];
+/// What filling in a field may change (§12.7.3 value, appearance, flags that draw nothing
+/// different; /F only when Hidden and NoView stay as they were).
+const FILL_KEYS: &[&[u8]] = &[
+    b"V", b"AS", b"AP", b"RV", b"MK", b"F", b"Ff", b"Type", b"DA", b"Q",
+];
+/// What signing an empty signature field may change.
+const SIGN_KEYS: &[&[u8]] = &[b"V", b"AS", b"AP", b"F", b"MK", b"Ff", b"Type", b"DA", b"Q"];
+
+/// The changed keys are all `allowed`, and the widget's visibility flags did not change.
+fn only(keys: &[Vec<u8>], allowed: &[&[u8]], old: &Dict, new: &Dict) -> bool {
+    let hidden = |d: &Dict| d.int(b"F").unwrap_or(0) & (2 | 32);
+    keys.iter().all(|k| allowed.contains(&k.as_slice())) && hidden(old) == hidden(new)
+}
 
 impl<'d, 'a, 's> Cx<'d, 'a, 's> {
     fn new(doc: &'d Pdf<'a>, r: usize, sigs: &'s [SignedRevision]) -> Self {
@@ -481,7 +492,7 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
                         );
                     }
                 }
-                b"Metadata" | b"Version" | b"Extensions" => {
+                b"Metadata" | b"Version" | b"Extensions" | b"MarkInfo" => {
                     if differs {
                         self.allow(
                             rule::METADATA,
@@ -897,7 +908,7 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
                 .and_then(|o| o.as_dict().cloned())
                 .unwrap_or_default();
             let keys = cos::changed_keys(self.doc.buf, &od, &nd);
-            let within = |allowed: &[&[u8]]| keys.iter().all(|k| allowed.contains(&k.as_slice()));
+            let within = |allowed: &[&[u8]]| only(&keys, allowed, &od, &nd);
             match kind {
                 Some(WidgetKind::FormFill(f)) if within(FILL_KEYS) => {
                     self.allow(
@@ -1061,7 +1072,7 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
         }
         let od = of.dict.as_dict().cloned().unwrap_or_default();
         let keys = cos::changed_keys(self.doc.buf, &od, &nd);
-        let within = |allowed: &[&[u8]]| keys.iter().all(|k| allowed.contains(&k.as_slice()));
+        let within = |allowed: &[&[u8]]| only(&keys, allowed, &od, &nd);
         if f.is_signature() {
             if !od.has(b"V")
                 && nd.has(b"V")

@@ -253,7 +253,10 @@ fn orphans(doc: &Pdf<'_>, shown: &HashSet<Loc>) -> Vec<SignatureReport> {
 
 /// Digests of byte ranges, each computed once per (ranges, algorithm).
 #[derive(Default)]
-struct Digests(HashMap<([usize; 4], String), Option<Rc<Vec<u8>>>>);
+struct Digests(HashMap<RangeAlg, Option<Rc<Vec<u8>>>>);
+
+/// Byte ranges and a digest algorithm's OID.
+type RangeAlg = ([usize; 4], String);
 
 impl Digests {
     fn get(&mut self, pdf: &[u8], r: [usize; 4], alg: &str) -> Option<Rc<Vec<u8>>> {
@@ -836,5 +839,89 @@ mod tests {
             Some("2026-11-29T01:02:03Z".into())
         );
         assert_eq!(parse_pdf_date("garbage"), None);
+    }
+
+    #[test]
+    fn signatures_sharing_byte_ranges_hash_them_once() {
+        let pdf = vec![7u8; 4096];
+        let mut d = Digests::default();
+        let r = [0, 100, 200, 3896];
+        let a = d.get(&pdf, r, cms::OID_SM3).unwrap();
+        let b = d.get(&pdf, r, cms::OID_SM3).unwrap();
+        assert!(Rc::ptr_eq(&a, &b), "the second signature reuses the digest");
+        let c = d.get(&pdf, [0, 100, 200, 3000], cms::OID_SM3).unwrap();
+        assert_ne!(a, c);
+        assert_eq!(d.0.len(), 2);
+        assert!(d.get(&pdf, [0, 100, 200, 9999], cms::OID_SM3).is_none());
+    }
+
+    /// A revision with an object, its xref table, trailer and %%EOF.
+    fn revision(out: &mut Vec<u8>, objs: &[(u32, &str)], root: u32, prev: Option<usize>) {
+        let mut offs = Vec::new();
+        for (id, body) in objs {
+            offs.push((*id, out.len()));
+            out.extend_from_slice(format!("{id} 0 obj\n{body}\nendobj\n").as_bytes());
+        }
+        let x = out.len();
+        out.extend_from_slice(b"xref\n");
+        for (id, o) in &offs {
+            out.extend_from_slice(format!("{id} 1\n{o:010} 00000 n\r\n").as_bytes());
+        }
+        let prev = prev.map(|p| format!("/Prev {p}")).unwrap_or_default();
+        out.extend_from_slice(
+            format!("trailer\n<</Size 20/Root {root} 0 R{prev}>>\nstartxref\n{x}\n%%EOF\n")
+                .as_bytes(),
+        );
+    }
+
+    #[test]
+    fn unreadable_fields_and_signatures_are_never_skipped() {
+        let mut f = b"%PDF-1.7\n".to_vec();
+        revision(
+            &mut f,
+            &[
+                (
+                    1,
+                    "<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[4 0 R 5 0 R 6 0 R]>>>>",
+                ),
+                (2, "<</Type/Pages/Kids[3 0 R]/Count 1>>"),
+                (3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>"),
+                // /V to nothing, /V to a dictionary with a non-hex /Contents, a stray field.
+                (4, "<</FT/Sig/T(A)/V 9 0 R>>"),
+                (5, "<</FT/Sig/T(B)/V 7 0 R>>"),
+                (7, "<</Type/Sig/ByteRange[0 1 2 3]/Contents<00zz>>>"),
+                // An orphan: a signature dictionary nothing reaches.
+                (8, "<</Type/Sig/ByteRange[0 1 2 3]/Contents<00>>>"),
+            ],
+            1,
+            None,
+        );
+        let r = verify(&f, "f", &VerifyOptions::default());
+        let rules: Vec<(String, Option<&str>)> = r
+            .signatures
+            .iter()
+            .map(|s| (s.id.clone(), s.checks.first().and_then(|c| c.rule)))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                ("A".to_string(), Some(dr::SIGNATURE_UNREADABLE)),
+                ("B".to_string(), Some(dr::SIGNATURE_UNREADABLE)),
+                (
+                    "object 8 0 (no form field)".to_string(),
+                    Some(dr::ORPHAN_SIGNATURE)
+                ),
+            ],
+            "{}",
+            r.to_text()
+        );
+        assert!(
+            r.document_checks
+                .iter()
+                .any(|c| c.rule == Some(dr::FORM_UNREADABLE)),
+            "field 6 does not exist: {}",
+            r.to_text()
+        );
+        assert_eq!(r.exit_code(false), 1);
     }
 }
