@@ -653,6 +653,25 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "content stream redefined as the widget of a new, invisible signature field",
+            rule: "content-changed",
+            make: |_, s, _, _| {
+                let doc = Document::load_mem(s).unwrap();
+                let mut u = Update::new(s);
+                u.put(
+                    CONTENT1,
+                    b"<</Type/Annot/Subtype/Widget/FT/Sig/T(Reuse)/Rect[0 0 0 0]/F 4/P 3 0 R>>",
+                );
+                add_to_page1(&mut u, &doc, CONTENT1);
+                let mut af = dict_of(&doc, ACROFORM);
+                let mut fields = af.get(b"Fields").unwrap().as_array().unwrap().clone();
+                fields.push(Object::Reference((CONTENT1, 0)));
+                af.set("Fields", Object::Array(fields));
+                u.put_obj(ACROFORM, &Object::Dictionary(af));
+                u.finish()
+            },
+        },
+        Case {
             name: "overlay covered by a later signature that is not trusted",
             rule: "overlay-annotation",
             make: |c, s, _, _| {

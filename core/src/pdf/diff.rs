@@ -378,7 +378,10 @@ struct Cx<'d, 'a, 's> {
     sigs: &'s [SignedRevision],
     /// Object numbers the update's own sections list.
     listed: HashSet<u32>,
-    /// Objects judged by the structural rules (catalog, pages, annotations, form).
+    /// Objects a structural rule compared with themselves in the same role (catalog, page tree,
+    /// a page's annotations, the form's fields): the content walk leaves them to that rule.
+    /// Objects in a new role (a new field, widget or annotation) are not in it, so an object
+    /// the signed revision drew as content and the update reuses elsewhere is still caught.
     structural: HashSet<u32>,
     visited: HashSet<u32>,
     /// Objects that must resolve as before: (object, rule if not, what reaches it).
@@ -848,7 +851,9 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
             let in_old = old_list.iter().any(|x| cos::same(self.doc.buf, x, o));
             match o {
                 Obj::Ref(a) => {
-                    self.structural.insert(a.0);
+                    if in_old {
+                        self.structural.insert(a.0);
+                    }
                     self.annotation(page, *a, in_old);
                 }
                 Obj::Dict(d) => {
@@ -998,10 +1003,14 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
                 keys.push(k.to_vec());
             }
         }
+        let redraws = matches!(nd.get(b"NeedAppearances"), Some(Obj::Bool(true)));
         for k in &keys {
             match k.as_slice() {
                 b"Fields" => {}
                 b"SigFlags" => self.allow(rule::SIGNATURE_FIELDS, "AcroForm /SigFlags".into()),
+                // With /NeedAppearances readers draw fields from /V, /DA and /DR: new fonts or
+                // defaults would redraw the signed fields too (§12.7.2 Table 218).
+                b"DR" | b"DA" if redraws => self.fail(rule::FORM_CHANGED, format!("AcroForm /{} changed while /NeedAppearances is set: readers redraw every field with it", String::from_utf8_lossy(k))),
                 b"DR" | b"DA" => self.allow(rule::FORM_DEFAULTS, format!("AcroForm /{}", String::from_utf8_lossy(k))),
                 b"NeedAppearances" if !matches!(nd.get(k), Some(Obj::Bool(true))) => {
                     self.allow(rule::FORM_DEFAULTS, "AcroForm /NeedAppearances cleared".into())
@@ -1041,9 +1050,11 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
         }
         let old_by_id: HashMap<Ref, &Field> = of.fields.iter().map(|f| (f.id, f)).collect();
         for f in &nf.fields {
-            self.structural.insert(f.id.0);
-            for w in &f.widgets {
-                self.structural.insert(w.0);
+            if let Some(o) = old_by_id.get(&f.id) {
+                self.structural.insert(f.id.0);
+                for w in f.widgets.iter().filter(|w| o.widgets.contains(w)) {
+                    self.structural.insert(w.0);
+                }
             }
             match old_by_id.get(&f.id) {
                 Some(o) => self.existing_field(o, f),

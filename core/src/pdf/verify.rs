@@ -137,7 +137,8 @@ pub fn verify(pdf: &[u8], file: &str, opts: &VerifyOptions) -> VerificationRepor
                 field: o.field,
                 name: o.report.id.clone(),
                 revision: o.revision?,
-                vouches: vouches(&o.report),
+                // A document timestamp dates what it covers; it approves nothing.
+                vouches: !o.timestamp && vouches(&o.report),
                 timestamp: o.timestamp,
             })
         })

@@ -574,14 +574,34 @@ fn read_section(buf: &[u8], at: usize) -> Result<Section, XrefError> {
         let mut entries = normalise(entries);
         let mut stream_objects = Vec::new();
         if let Some(x) = trailer.int(b"XRefStm") {
-            // §7.5.8.4: the table's entries first, then the stream's.
+            // §7.5.8.4: a hybrid file's table lists its objects in object streams as free (or
+            // not at all) for older readers; the stream's entries stand for those, the
+            // table's in-use entries for the rest (as readers that know /XRefStm do).
             let x = usize::try_from(x).map_err(|_| section_err(end, "/XRefStm negative"))?;
+            if x == offset {
+                return Err(section_err(x, "/XRefStm names the table itself"));
+            }
             let s = read_section(buf, x)?;
             if !s.is_stream {
                 return Err(section_err(x, "/XRefStm is not a cross-reference stream"));
             }
-            let have: HashSet<u32> = entries.iter().map(|(n, _)| *n).collect();
-            entries.extend(s.entries.into_iter().filter(|(n, _)| !have.contains(n)));
+            let in_use: HashSet<u32> = entries
+                .iter()
+                .filter(|(_, e)| *e != Entry::Free)
+                .map(|(n, _)| *n)
+                .collect();
+            let from_stream: HashSet<u32> = s
+                .entries
+                .iter()
+                .filter(|(n, _)| !in_use.contains(n))
+                .map(|(n, _)| *n)
+                .collect();
+            entries.retain(|(n, _)| !from_stream.contains(n));
+            entries.extend(
+                s.entries
+                    .into_iter()
+                    .filter(|(n, _)| from_stream.contains(n)),
+            );
             entries.sort_by_key(|(n, _)| *n);
             stream_objects.extend(s.stream_objects);
         }
@@ -847,6 +867,43 @@ mod tests {
         assert_eq!(new.len(), old.len());
         f[at..at + new.len()].copy_from_slice(new.as_bytes());
         assert_eq!(Pdf::read(&f).err(), Some(XrefError::PrevLoop(x2)));
+    }
+
+    /// §7.5.8.4: object 2 is free in the table and compressed in the /XRefStm stream.
+    #[test]
+    fn hybrid_files_resolve_through_the_hidden_stream() {
+        let mut f = b"%PDF-1.5\n".to_vec();
+        let o1 = f.len();
+        f.extend_from_slice(b"1 0 obj\n<</Type/Catalog/Font 2 0 R>>\nendobj\n");
+        let o3 = f.len();
+        let body = b"2 0 <</Type/Font/BaseFont/Helvetica>>";
+        f.extend_from_slice(
+            format!(
+                "3 0 obj\n<</Type/ObjStm/N 1/First 4/Length {}>>\nstream\n",
+                body.len()
+            )
+            .as_bytes(),
+        );
+        f.extend_from_slice(body);
+        f.extend_from_slice(b"\nendstream\nendobj\n");
+        let o4 = f.len();
+        let rows = [2u8, 0, 0, 0, 3, 0, 0];
+        f.extend_from_slice(
+            b"4 0 obj\n<</Type/XRef/Size 5/W[1 4 2]/Index[2 1]/Length 7>>\nstream\n",
+        );
+        f.extend_from_slice(&rows);
+        f.extend_from_slice(b"\nendstream\nendobj\n");
+        let x = f.len();
+        f.extend_from_slice(format!("xref\n0 5\n0000000000 65535 f\r\n{o1:010} 00000 n\r\n0000000000 00000 f\r\n{o3:010} 00000 n\r\n{o4:010} 00000 n\r\ntrailer\n<</Size 5/Root 1 0 R/XRefStm {o4}>>\nstartxref\n{x}\n%%EOF\n").as_bytes());
+        let pdf = Pdf::read(&f).unwrap();
+        let font = pdf
+            .resolve(0, (2, 0))
+            .unwrap()
+            .expect("object 2 from the stream");
+        assert_eq!(
+            font.obj.as_dict().and_then(|d| d.name(b"BaseFont")),
+            Some(&b"Helvetica"[..])
+        );
     }
 
     #[test]
