@@ -45,6 +45,7 @@ pub(crate) mod rule {
     pub const SIGNATURE_FIELD_CHANGED: &str = "signature-field-changed";
     pub const DOCMDP: &str = "docmdp";
     pub const FIELD_LOCK: &str = "field-lock";
+    pub const WORK_CAP: &str = "work-cap";
     // Overlays: refused unless a later intact, trusted signature covers them (then warned).
     pub const OVERLAY_ANNOTATION: &str = "overlay-annotation";
     pub const EMPTY_FIELD_APPEARANCE: &str = "empty-field-appearance";
@@ -98,7 +99,14 @@ pub(crate) struct Analyser<'d, 'a> {
     doc: &'d Pdf<'a>,
     sigs: Vec<SignedRevision>,
     reviews: HashMap<usize, Rc<Review>>,
+    /// Objects visited by all reviews so far, and how many they may visit.
+    steps: usize,
+    budget: usize,
 }
+
+/// Most objects the reviews of one file visit (revisions × reachable objects); beyond it the
+/// remaining reviews fail with `work-cap` rather than run without bound.
+pub(crate) const MAX_WALK_STEPS: usize = 5_000_000;
 
 impl<'d, 'a> Analyser<'d, 'a> {
     pub fn new(doc: &'d Pdf<'a>, sigs: Vec<SignedRevision>) -> Self {
@@ -106,6 +114,8 @@ impl<'d, 'a> Analyser<'d, 'a> {
             doc,
             sigs,
             reviews: HashMap::new(),
+            steps: 0,
+            budget: MAX_WALK_STEPS,
         }
     }
 
@@ -113,7 +123,12 @@ impl<'d, 'a> Analyser<'d, 'a> {
         if let Some(v) = self.reviews.get(&r) {
             return v.clone();
         }
-        let v = Rc::new(Cx::new(self.doc, r, &self.sigs).run());
+        let mut cx = Cx::new(self.doc, r, &self.sigs);
+        cx.steps = self.steps;
+        cx.budget = self.budget;
+        let (review, steps) = cx.run();
+        self.steps = steps;
+        let v = Rc::new(review);
         self.reviews.insert(r, v.clone());
         v
     }
@@ -388,6 +403,9 @@ struct Cx<'d, 'a, 's> {
     work: Vec<(Ref, &'static str, Rc<str>)>,
     widgets: HashMap<Ref, WidgetKind>,
     out: Review,
+    steps: usize,
+    budget: usize,
+    capped: bool,
 }
 
 /// What filling in a field may change (§12.7.3 value, appearance, flags that draw nothing
@@ -417,10 +435,21 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
             work: Vec::new(),
             widgets: HashMap::new(),
             out: Review::default(),
+            steps: 0,
+            budget: MAX_WALK_STEPS,
+            capped: false,
         }
     }
 
-    fn run(mut self) -> Review {
+    /// The review, and the steps counted so far.
+    fn run(mut self) -> (Review, usize) {
+        if self.step(1) {
+            self.review();
+        }
+        (self.out, self.steps)
+    }
+
+    fn review(&mut self) {
         self.update_body();
         let doc = self.doc;
         let old_root = doc.trailer_entry(self.old, b"Root").and_then(Obj::as_ref);
@@ -436,11 +465,11 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
                     if reuse { ", reusing the signed AcroForm so the signatures still appear" } else { "" }
                 ),
             );
-            return self.out;
+            return;
         }
         self.info();
         let Some(root) = new_root else {
-            return self.out;
+            return;
         };
         self.structural.insert(root.0);
         let (Some(old_cat), Some(new_cat)) = (self.dict(self.old, root), self.dict(self.new, root))
@@ -450,7 +479,7 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
                 root,
                 "the document catalog cannot be read".into(),
             );
-            return self.out;
+            return;
         };
         self.form();
         let keys: Vec<Vec<u8>> = {
@@ -515,8 +544,31 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
                 }
             }
         }
-        self.run_work();
-        self.out
+        // Only an object that changed can fail the content walk: skip it when every changed
+        // object was judged by the structural rules.
+        if self.changed_outside_structure() {
+            self.run_work();
+        }
+    }
+
+    /// Counts `n` visits; false when over the budget, and then this review fails with
+    /// `work-cap` (every review cut short says so, whichever signature asks for it).
+    fn step(&mut self, n: usize) -> bool {
+        self.steps += n;
+        if self.steps <= self.budget {
+            return true;
+        }
+        if !self.capped {
+            self.capped = true;
+            self.fail(
+                rule::WORK_CAP,
+                format!(
+                    "more than {} objects to compare across the revisions after the signature: this revision is not fully checked",
+                    self.budget
+                ),
+            );
+        }
+        false
     }
 
     fn fail(&mut self, rule: &'static str, what: String) {
@@ -566,6 +618,38 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
             (Ok(None), Ok(None)) => false,
             _ => true,
         }
+    }
+
+    /// Some object the update changes (listed in its xref, or inside an object stream it
+    /// redefines) was not judged by a structural rule.
+    fn changed_outside_structure(&self) -> bool {
+        let doc = self.doc;
+        let mut ids: Vec<u32> = self.listed.iter().copied().collect();
+        for rev in [self.old, self.new] {
+            for &n in &self.listed {
+                if let Some((_, Entry::InUse { offset, .. })) = doc.entry(rev, n) {
+                    ids.extend(doc.object_stream_members(offset));
+                }
+            }
+        }
+        ids.into_iter().any(|n| {
+            if self.structural.contains(&n) {
+                return false;
+            }
+            let generation = |rev: usize| match doc.entry(rev, n) {
+                Some((_, Entry::InUse { generation, .. })) => generation,
+                _ => 0,
+            };
+            let (a, b) = (
+                doc.resolve(self.old, (n, generation(self.old))),
+                doc.resolve(self.new, (n, generation(self.new))),
+            );
+            match (a, b) {
+                (Ok(Some(a)), Ok(Some(b))) => a.loc != b.loc && !cos::same(doc.buf, &a.obj, &b.obj),
+                (Ok(None), Ok(None)) => false,
+                _ => true,
+            }
+        })
     }
 
     /// How the update's cross-reference data changed `r`, when that alone explains it.
@@ -629,6 +713,10 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
     /// Everything reachable from the structural objects must resolve as before.
     fn run_work(&mut self) {
         while let Some((r, rule, label)) = self.work.pop() {
+            if !self.step(1) {
+                self.work.clear();
+                return;
+            }
             if self.structural.contains(&r.0) || !self.visited.insert(r.0) {
                 continue;
             }
@@ -743,6 +831,9 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
         while let Some((id, depth)) = stack.pop() {
             if !seen.insert(id) || depth > 64 {
                 continue;
+            }
+            if !self.step(1) {
+                return;
             }
             self.structural.insert(id.0);
             let Some(new) = self.dict(self.new, id) else {
@@ -971,6 +1062,9 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
         let doc = self.doc;
         let of = form::read(doc, self.old);
         let nf = form::read(doc, self.new);
+        if !self.step(of.fields.len() + nf.fields.len()) {
+            return;
+        }
         for p in &nf.problems {
             if !of.problems.contains(p) {
                 self.fail(rule::FORM_CHANGED, p.clone());
@@ -1264,5 +1358,77 @@ fn rect(d: &Dict) -> String {
                 .join(" ")
         ),
         None => "no /Rect".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xref::testdoc::revision;
+    use super::*;
+
+    /// A one-page document, then `updates` revisions that each redefine an object the page
+    /// draws (so each review walks the page's content).
+    fn document(updates: usize) -> Vec<u8> {
+        let mut f = b"%PDF-1.7\n".to_vec();
+        let mut prev = revision(
+            &mut f,
+            &[
+                (1, "<</Type/Catalog/Pages 2 0 R>>"),
+                (2, "<</Type/Pages/Kids[3 0 R]/Count 1>>"),
+                (
+                    3,
+                    "<</Type/Page/Parent 2 0 R/Resources<</Font<</F1 5 0 R>>>>/Contents 4 0 R>>",
+                ),
+                (4, "<</Length 0>>\nstream\n\nendstream"),
+                (5, "<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>"),
+            ],
+            None,
+        );
+        let bodies: Vec<String> = (0..updates)
+            .map(|k| format!("<</Type/Font/Subtype/Type1/BaseFont/F{k}>>"))
+            .collect();
+        for b in &bodies {
+            prev = revision(&mut f, &[(5, b.as_str())], Some(prev));
+        }
+        f
+    }
+
+    fn rules(checks: &[Check]) -> Vec<&'static str> {
+        checks.iter().filter_map(|c| c.rule).collect()
+    }
+
+    #[test]
+    fn each_update_is_reviewed_and_names_its_revision() {
+        let f = document(2);
+        let doc = Pdf::read(&f).unwrap();
+        let mut a = Analyser::new(&doc, Vec::new());
+        let checks = a.checks(0, (99, 0), None, &FieldLock::None);
+        assert_eq!(rules(&checks), ["content-changed", "content-changed"]);
+        assert!(
+            checks[0].subject.starts_with("revision 2 of 3"),
+            "{}",
+            checks[0].subject
+        );
+        assert!(
+            checks[0]
+                .message
+                .contains("object 5 0 (reached from page 1)"),
+            "{}",
+            checks[0].message
+        );
+    }
+
+    #[test]
+    fn reviews_stop_at_the_work_budget() {
+        let f = document(12);
+        let doc = Pdf::read(&f).unwrap();
+        let mut a = Analyser::new(&doc, Vec::new());
+        a.budget = 20;
+        let checks = a.checks(0, (99, 0), None, &FieldLock::None);
+        let r = rules(&checks);
+        let cut = r.iter().filter(|x| **x == "work-cap").count();
+        // Each of the 12 reviews either found the change or says it was cut short.
+        assert_eq!((r.len(), cut > 0, cut < 12), (12, true, true), "{r:?}");
+        assert!(a.steps > 20 && a.steps < 60, "{}", a.steps);
     }
 }

@@ -856,29 +856,10 @@ mod tests {
         assert!(d.get(&pdf, [0, 100, 200, 9999], cms::OID_SM3).is_none());
     }
 
-    /// A revision with an object, its xref table, trailer and %%EOF.
-    fn revision(out: &mut Vec<u8>, objs: &[(u32, &str)], root: u32, prev: Option<usize>) {
-        let mut offs = Vec::new();
-        for (id, body) in objs {
-            offs.push((*id, out.len()));
-            out.extend_from_slice(format!("{id} 0 obj\n{body}\nendobj\n").as_bytes());
-        }
-        let x = out.len();
-        out.extend_from_slice(b"xref\n");
-        for (id, o) in &offs {
-            out.extend_from_slice(format!("{id} 1\n{o:010} 00000 n\r\n").as_bytes());
-        }
-        let prev = prev.map(|p| format!("/Prev {p}")).unwrap_or_default();
-        out.extend_from_slice(
-            format!("trailer\n<</Size 20/Root {root} 0 R{prev}>>\nstartxref\n{x}\n%%EOF\n")
-                .as_bytes(),
-        );
-    }
-
     #[test]
     fn unreadable_fields_and_signatures_are_never_skipped() {
         let mut f = b"%PDF-1.7\n".to_vec();
-        revision(
+        super::super::xref::testdoc::revision(
             &mut f,
             &[
                 (
@@ -894,7 +875,6 @@ mod tests {
                 // An orphan: a signature dictionary nothing reaches.
                 (8, "<</Type/Sig/ByteRange[0 1 2 3]/Contents<00>>>"),
             ],
-            1,
             None,
         );
         let r = verify(&f, "f", &VerifyOptions::default());

@@ -116,6 +116,9 @@ pub(crate) struct Pdf<'a> {
     pub revisions: Vec<Revision>,
     /// Irregularities that do not stop reading (named by the verifier's rules).
     pub issues: Vec<(&'static str, String)>,
+    /// With many sections: every entry as (object number, section, entry), sorted, so a
+    /// lookup costs O(log n) however many revisions the file has.
+    index: Vec<(u32, u32, Entry)>,
     cache: RefCell<HashMap<Loc, Rc<Loaded>>>,
     objstms: RefCell<HashMap<usize, Rc<Result<ObjStm, String>>>>,
     objstm_bytes: Cell<usize>,
@@ -231,11 +234,23 @@ impl<'a> Pdf<'a> {
                 }
             }
         }
+        let index = if chain.len() > 8 {
+            let mut v: Vec<(u32, u32, Entry)> = chain
+                .iter()
+                .enumerate()
+                .flat_map(|(i, s)| s.entries.iter().map(move |(n, e)| (*n, i as u32, *e)))
+                .collect();
+            v.sort_by_key(|(n, i, _)| (*n, *i));
+            v
+        } else {
+            Vec::new()
+        };
         Ok(Pdf {
             buf,
             sections: chain,
             revisions,
             issues,
+            index,
             cache: RefCell::new(HashMap::new()),
             objstms: RefCell::new(HashMap::new()),
             objstm_bytes: Cell::new(0),
@@ -257,7 +272,19 @@ impl<'a> Pdf<'a> {
 
     /// The cross-reference entry for object number `n` as of `rev`, and the section holding it.
     pub fn entry(&self, rev: usize, n: u32) -> Option<(usize, Entry)> {
-        (0..self.revisions[rev].sections.end).rev().find_map(|i| {
+        let top = self.revisions[rev].sections.end;
+        if !self.index.is_empty() {
+            // The newest entry for `n` in a section before `top`.
+            let at = self
+                .index
+                .partition_point(|(k, i, _)| (*k, *i as usize) < (n, top));
+            return at
+                .checked_sub(1)
+                .map(|j| self.index[j])
+                .filter(|(k, _, _)| *k == n)
+                .map(|(_, i, e)| (i as usize, e));
+        }
+        (0..top).rev().find_map(|i| {
             let e = &self.sections[i].entries;
             e.binary_search_by_key(&n, |(k, _)| *k)
                 .ok()
@@ -353,6 +380,18 @@ impl<'a> Pdf<'a> {
         let res = self.resolve(rev, r).ok()??;
         res.obj.as_dict()?;
         Some((r, res.obj))
+    }
+
+    /// The object numbers an object stream at `at` holds (none when it is not one).
+    pub fn object_stream_members(&self, at: usize) -> Vec<u32> {
+        match cos::parse_indirect(self.buf, at) {
+            Ok(i) if matches!(&i.obj, Obj::Stream(s) if s.dict.is_type(b"ObjStm")) => {}
+            _ => return Vec::new(),
+        }
+        match &*self.objstm(at) {
+            Ok(s) => s.index.iter().map(|(n, _)| *n).collect(),
+            Err(_) => Vec::new(),
+        }
     }
 
     fn load(&self, loc: Loc, keep: bool) -> Rc<Loaded> {
@@ -825,6 +864,30 @@ fn png_unpredict(data: &[u8], row: usize, bpp: usize) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Small hand-written files for the pdf room's unit tests.
+#[cfg(test)]
+pub(crate) mod testdoc {
+    /// Appends a revision: the objects, a table listing them, a trailer with `/Prev` (the
+    /// previous section) and `%%EOF`. Returns the table's offset.
+    pub fn revision(out: &mut Vec<u8>, objs: &[(u32, &str)], prev: Option<usize>) -> usize {
+        let mut offs = Vec::new();
+        for (id, body) in objs {
+            offs.push((*id, out.len()));
+            out.extend_from_slice(format!("{id} 0 obj\n{body}\nendobj\n").as_bytes());
+        }
+        let x = out.len();
+        out.extend_from_slice(b"xref\n");
+        for (id, o) in &offs {
+            out.extend_from_slice(format!("{id} 1\n{o:010} 00000 n\r\n").as_bytes());
+        }
+        let prev = prev.map(|p| format!("/Prev {p}")).unwrap_or_default();
+        out.extend_from_slice(
+            format!("trailer\n<</Size 30/Root 1 0 R{prev}>>\nstartxref\n{x}\n%%EOF\n").as_bytes(),
+        );
+        x
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -904,6 +967,26 @@ mod tests {
             font.obj.as_dict().and_then(|d| d.name(b"BaseFont")),
             Some(&b"Helvetica"[..])
         );
+    }
+
+    #[test]
+    fn many_revisions_are_looked_up_through_the_index() {
+        let mut f = b"%PDF-1.7\n".to_vec();
+        let mut prev = testdoc::revision(&mut f, &[(1, "<</Type/Catalog/V 0>>")], None);
+        let bodies: Vec<String> = (1..=12)
+            .map(|k| format!("<</Type/Catalog/V {k}>>"))
+            .collect();
+        for b in &bodies {
+            prev = testdoc::revision(&mut f, &[(1, b.as_str())], Some(prev));
+        }
+        let pdf = Pdf::read(&f).unwrap();
+        assert_eq!(pdf.revisions.len(), 13);
+        assert!(!pdf.index.is_empty());
+        for rev in 0..13 {
+            let v = pdf.root(rev).unwrap().1.as_dict().and_then(|d| d.int(b"V"));
+            assert_eq!(v, Some(rev as i64));
+        }
+        assert_eq!(pdf.entry(5, 2), None);
     }
 
     #[test]
