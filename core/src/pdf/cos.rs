@@ -456,6 +456,17 @@ pub(crate) struct Indirect {
 /// direct `/Length` when `endstream` follows there, else the first `endstream` after the data
 /// (so an indirect `/Length` never changes where a stream ends; §7.3.8.1).
 pub(crate) fn parse_indirect(buf: &[u8], at: usize) -> Result<Indirect, SyntaxError> {
+    parse_indirect_with(buf, at, None)
+}
+
+/// [`parse_indirect`] with the sorted positions of every `endstream` in `buf`, so that finding
+/// where a stream without a usable `/Length` ends costs a binary search, not a scan (many such
+/// streams would otherwise cost the file's size each).
+pub(crate) fn parse_indirect_with(
+    buf: &[u8],
+    at: usize,
+    endstreams: Option<&[usize]>,
+) -> Result<Indirect, SyntaxError> {
     let mut lx = Lexer::new(buf, at);
     let (Some(Tok::Int(n)), Some(Tok::Int(g)), Some(Tok::Keyword(b"obj"))) =
         (lx.next()?, lx.next()?, lx.next()?)
@@ -486,10 +497,13 @@ pub(crate) fn parse_indirect(buf: &[u8], at: usize) -> Result<Indirect, SyntaxEr
             let end = match by_length {
                 Some(e) => e,
                 None => {
-                    let Some(k) = find(&buf[start..], b"endstream") else {
+                    let next = match endstreams {
+                        Some(all) => all.get(all.partition_point(|p| *p < start)).copied(),
+                        None => find(&buf[start..], b"endstream").map(|k| start + k),
+                    };
+                    let Some(mut e) = next else {
                         return err(start, "stream without endstream");
                     };
-                    let mut e = start + k;
                     if e > start && buf[e - 1] == b'\n' {
                         e -= 1;
                     }

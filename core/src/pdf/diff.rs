@@ -753,7 +753,7 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
                 }
             }
             for o in &s.stream_objects {
-                if let Ok(i) = cos::parse_indirect(doc.buf, *o) {
+                if let Ok(i) = doc.parse_at(*o) {
                     sections.insert(*o, i.end);
                 }
             }
@@ -775,7 +775,7 @@ impl<'d, 'a, 's> Cx<'d, 'a, 's> {
                 let _ = lx.next();
                 continue;
             }
-            match cos::parse_indirect(buf, pos) {
+            match doc.parse_at(pos) {
                 Ok(ind) => {
                     if listed.get(&pos) != Some(&ind.id.0) {
                         self.fail(rule::UNLISTED_OBJECT, format!("object {} {} written at byte {pos} by the update is not in its cross-reference section: readers that rebuild the xref would show it", ind.id.0, ind.id.1));

@@ -26,6 +26,9 @@ const MAX_DECODED: usize = 64 << 20;
 const MAX_OBJSTM_CACHE: usize = 32 << 20;
 /// Parsed objects kept at once.
 const MAX_CACHED_OBJECTS: usize = 1 << 18;
+/// Most cross-reference entries in all sections together (an xref stream can claim millions
+/// from a few compressed bytes).
+const MAX_ENTRIES: usize = 4_000_000;
 
 /// One cross-reference entry (§7.5.4 Table 17, §7.5.8.3 Table 18).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +122,8 @@ pub(crate) struct Pdf<'a> {
     /// With many sections: every entry as (object number, section, entry), sorted, so a
     /// lookup costs O(log n) however many revisions the file has.
     index: Vec<(u32, u32, Entry)>,
+    /// Every `endstream` of the file, found once when first needed.
+    endstreams: std::cell::OnceCell<Vec<usize>>,
     cache: RefCell<HashMap<Loc, Rc<Loaded>>>,
     objstms: RefCell<HashMap<usize, Rc<Result<ObjStm, String>>>>,
     objstm_bytes: Cell<usize>,
@@ -147,6 +152,7 @@ impl<'a> Pdf<'a> {
         let mut chain: Vec<Section> = Vec::new();
         let mut seen = HashSet::new();
         let mut at = start;
+        let mut entries = 0usize;
         loop {
             if !seen.insert(at) {
                 return Err(XrefError::PrevLoop(at));
@@ -155,6 +161,13 @@ impl<'a> Pdf<'a> {
                 return Err(XrefError::TooManySections);
             }
             let s = read_section(buf, at)?;
+            entries += s.entries.len();
+            if entries > MAX_ENTRIES {
+                return Err(section_err(
+                    at,
+                    format!("more than {MAX_ENTRIES} cross-reference entries"),
+                ));
+            }
             let prev = s.trailer.get(b"Prev").cloned();
             chain.push(s);
             match prev {
@@ -251,6 +264,7 @@ impl<'a> Pdf<'a> {
             revisions,
             issues,
             index,
+            endstreams: std::cell::OnceCell::new(),
             cache: RefCell::new(HashMap::new()),
             objstms: RefCell::new(HashMap::new()),
             objstm_bytes: Cell::new(0),
@@ -382,9 +396,24 @@ impl<'a> Pdf<'a> {
         Some((r, res.obj))
     }
 
+    /// The indirect object at `at` (streams without a usable `/Length` end at the next
+    /// `endstream`, found in an index built once).
+    pub fn parse_at(&self, at: usize) -> Result<cos::Indirect, SyntaxError> {
+        let all = self.endstreams.get_or_init(|| {
+            let mut v = Vec::new();
+            let mut from = 0;
+            while let Some(k) = cos::find(&self.buf[from..], b"endstream") {
+                v.push(from + k);
+                from += k + 9;
+            }
+            v
+        });
+        cos::parse_indirect_with(self.buf, at, Some(all))
+    }
+
     /// The object numbers an object stream at `at` holds (none when it is not one).
     pub fn object_stream_members(&self, at: usize) -> Vec<u32> {
-        match cos::parse_indirect(self.buf, at) {
+        match self.parse_at(at) {
             Ok(i) if matches!(&i.obj, Obj::Stream(s) if s.dict.is_type(b"ObjStm")) => {}
             _ => return Vec::new(),
         }
@@ -399,7 +428,8 @@ impl<'a> Pdf<'a> {
             return l.clone();
         }
         let loaded: Loaded = match loc {
-            Loc::At(offset) => cos::parse_indirect(self.buf, offset)
+            Loc::At(offset) => self
+                .parse_at(offset)
                 .map(|i| (i.id, Rc::new(i.obj)))
                 .map_err(|e| e.to_string()),
             Loc::InStream(at, index) => self.load_compressed(at, index),
@@ -451,7 +481,7 @@ impl<'a> Pdf<'a> {
     }
 
     fn parse_objstm(&self, at: usize) -> Result<ObjStm, String> {
-        let ind = cos::parse_indirect(self.buf, at).map_err(|e| e.to_string())?;
+        let ind = self.parse_at(at).map_err(|e| e.to_string())?;
         let Obj::Stream(s) = ind.obj else {
             return Err("an object stream that is not a stream".into());
         };
@@ -687,6 +717,13 @@ fn read_section(buf: &[u8], at: usize) -> Result<Section, XrefError> {
     let mut entries = Vec::new();
     let mut p = 0usize;
     let field = |bytes: &[u8]| bytes.iter().fold(0u64, |a, b| a << 8 | u64::from(*b));
+    let claimed: i64 = index.chunks(2).map(|p| p[1]).sum();
+    if claimed > MAX_ENTRIES as i64 {
+        return Err(section_err(
+            offset,
+            format!("the cross-reference stream claims more than {MAX_ENTRIES} entries"),
+        ));
+    }
     for pair in index.chunks(2) {
         for i in 0..pair[1] as u64 {
             let Some(rec) = data.get(p..p + row) else {
