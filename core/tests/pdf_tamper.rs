@@ -1062,3 +1062,87 @@ fn a_second_seal_with_a_non_hex_contents_is_a_failed_signature_not_a_missing_one
         );
     }
 }
+
+/// A few corpus files kept in `vectors/pdf/tamper/` for other tools (pyHanko accepts the
+/// last two; see vectors/README.md): made from the golden seal, fixed keys and times, so they
+/// reproduce byte for byte. `ESEAL_UPDATE_VECTORS=1 cargo test --test pdf_tamper` rewrites them.
+#[test]
+fn committed_tamper_vectors_reproduce_and_keep_their_rules() {
+    let t = |y, m, d| Time::from_ymd_hms(y, m, d, 0, 0, 0).unwrap();
+    let ca = TestCa::new("eseal-vectors").unwrap();
+    let seal =
+        Seal::from_der(&std::fs::read(common::vectors().join("ses/seal-v4.der")).unwrap()).unwrap();
+    let person = ca.person.signer();
+    let mut r = SignRequest::new(
+        Credential::Seal {
+            seal: &seal,
+            signer: &person,
+        },
+        Placement::Stamp {
+            page: 1,
+            x: 400.0,
+            y: 80.0,
+            width: 60.0,
+            height: 60.0,
+        },
+        t(2026, 6, 1),
+    );
+    r.picture = Some(std::fs::read(common::vectors().join("ses/picture-8x8.png")).unwrap());
+    let signed = pdf::sign(&base_pdf(Style::Table), &[r]).unwrap();
+    let opts = VerifyOptions {
+        trust: eseal::crypto::TrustStore::new().with(ca.root.cert.clone()),
+        now: t(2026, 7, 1),
+        ..Default::default()
+    };
+    let by_name = |name: &str| cases().into_iter().find(|c| c.name == name).unwrap();
+    let kept = [
+        ("signed.pdf", None, signed.clone()),
+        ("shadow-replace.pdf", Some("xref-redirect"), {
+            let c =
+                by_name("shadow replace: xref-only update points the content at the hidden shadow");
+            (c.make)(&Ctx::new("vectors"), &signed, Shape::Ses, Style::Table)
+        }),
+        ("overlay.pdf", Some("overlay-annotation"), {
+            let c = by_name("overlay annotation in an unsigned revision");
+            (c.make)(&Ctx::new("vectors"), &signed, Shape::Ses, Style::Table)
+        }),
+        (
+            "empty-field-appearance.pdf",
+            Some("empty-field-appearance"),
+            {
+                let c = by_name("new empty signature field with a visible appearance");
+                (c.make)(&Ctx::new("vectors"), &signed, Shape::Ses, Style::Table)
+            },
+        ),
+        ("unlisted-object.pdf", Some("unlisted-object"), {
+            let c = by_name("object written by the update but left out of its xref");
+            (c.make)(&Ctx::new("vectors"), &signed, Shape::Ses, Style::Table)
+        }),
+    ];
+    let dir = common::vectors().join("pdf/tamper");
+    let update = std::env::var("ESEAL_UPDATE_VECTORS").is_ok();
+    for (name, rule, bytes) in kept {
+        let path = dir.join(name);
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "{name} no longer reproduces (ESEAL_UPDATE_VECTORS=1 rewrites it)"
+        );
+        let r = pdf::verify(&bytes, name, &opts);
+        match rule {
+            None => assert_eq!(r.exit_code(true), 0, "{}", r.to_text()),
+            Some(rule) => {
+                assert_eq!(r.exit_code(false), 1, "{}", r.to_text());
+                assert!(
+                    has_rule(&r, rule, Status::Failed),
+                    "{name}: {}",
+                    r.to_text()
+                );
+            }
+        }
+    }
+}
