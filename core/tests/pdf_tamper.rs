@@ -1146,3 +1146,34 @@ fn committed_tamper_vectors_reproduce_and_keep_their_rules() {
         }
     }
 }
+
+/// A /Prev loop is named when verifying (in the corpus) and refused when signing, so eseal
+/// never signs over a chain readers disagree on; nothing is written.
+#[test]
+fn signing_refuses_a_prev_loop() {
+    let c = Ctx::new("loop");
+    let signed = c.sign(&base_pdf(Style::Table), Shape::Pades, None);
+    let case = cases()
+        .into_iter()
+        .find(|k| k.rule == "xref-prev-loop")
+        .unwrap();
+    let looped = (case.make)(&c, &signed, Shape::Pades, Style::Table);
+    let input = c.f.write("looped.pdf", &looped);
+    let out = c.f.p("never.pdf");
+    let p = c.f.pades();
+    let err = pdf::sign_file(
+        &input,
+        &out,
+        &[SignRequest::new(
+            Credential::Pades(&p),
+            Placement::Invisible,
+            Time::now(),
+        )],
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, pdf::PdfError::Xref(pdf::XrefError::PrevLoop(_))),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

@@ -905,4 +905,34 @@ mod tests {
         );
         assert_eq!(r.exit_code(false), 1);
     }
+
+    #[test]
+    fn more_signatures_than_the_cap_fail_the_document() {
+        let n = MAX_SIGNATURES + 1;
+        let fields: Vec<String> = (0..n)
+            .map(|i| format!("<</FT/Sig/T(S{i})/V 4 0 R>>"))
+            .collect();
+        let refs: String = (0..n).map(|i| format!("{} 0 R ", 10 + i)).collect();
+        let catalog = format!("<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[{refs}]>>>>");
+        let mut objs: Vec<(u32, &str)> = vec![
+            (1, catalog.as_str()),
+            (2, "<</Type/Pages/Kids[3 0 R]/Count 1>>"),
+            (3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>"),
+            (4, "<</Type/Sig/ByteRange[0 1 2 3]/Contents<00>>>"),
+        ];
+        for (i, f) in fields.iter().enumerate() {
+            objs.push((10 + i as u32, f.as_str()));
+        }
+        let mut f = b"%PDF-1.7\n".to_vec();
+        super::super::xref::testdoc::revision(&mut f, &objs, None);
+        let r = verify(&f, "f", &VerifyOptions::default());
+        assert_eq!(r.signatures.len(), MAX_SIGNATURES);
+        assert!(
+            r.document_checks
+                .iter()
+                .any(|c| c.rule == Some(dr::SIGNATURE_CAP)),
+            "{}",
+            r.to_text()
+        );
+    }
 }
