@@ -250,3 +250,35 @@ fn other_producers_files_exit_statuses() {
         assert_eq!(code, Some(1), "{out}");
     }
 }
+
+/// A package two ZIP readers would read differently (here a second entry for page 1) is
+/// unusable input: exit 2 with the rule that refused it, for verifying and for signing.
+#[test]
+fn shadowed_package_exits_2() {
+    use ofd_support::rawzip::{Item, build, items};
+    let dir = common::TempDir::new("ofd-cli-shadow");
+    let signed = std::fs::read(common::vectors().join("ofd/tamper/signed.ofd")).unwrap();
+    let mut v = items(&signed);
+    let page = "Doc_0/Pages/Page_0/Content.xml";
+    v.push(Item::deflated(
+        page,
+        &ofd_support::rawzip::file(&signed, page),
+    ));
+    let bad = dir.path().join("shadow.ofd");
+    std::fs::write(&bad, build(&v)).unwrap();
+    let o = eseal().args(["ofd", "verify"]).arg(&bad).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("duplicate entry"), "{err}");
+    let out = dir.path().join("out.ofd");
+    let o = eseal()
+        .args(["ofd", "sign"])
+        .arg(&bad)
+        .arg("-o")
+        .arg(&out)
+        .args(["--plain", "--test-ca", "ofd-cli"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists());
+}

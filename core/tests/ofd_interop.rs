@@ -176,7 +176,7 @@ fn ofdjs_parses_and_verifies_our_signatures() {
     );
     // ofd.js notices a changed page (its digest check fails).
     let pkg = Package::from_bytes(std::fs::read(&f).unwrap()).unwrap();
-    let mut page = pkg.get("Doc_0/Pages/Page_2/Content.xml").unwrap().to_vec();
+    let mut page = pkg.read("Doc_0/Pages/Page_2/Content.xml").unwrap().unwrap();
     let i = page.windows(4).position(|w| w == b"Page").unwrap();
     page[i] = b'X';
     let mut ch = std::collections::BTreeMap::new();

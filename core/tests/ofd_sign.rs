@@ -71,9 +71,9 @@ fn stamp(page: usize, x: f64, y: f64) -> Placement {
 fn file(bytes: &[u8], name: &str) -> Vec<u8> {
     Package::from_bytes(bytes.to_vec())
         .unwrap()
-        .get(name)
+        .read(name)
+        .unwrap()
         .unwrap_or_else(|| panic!("{name} missing"))
-        .to_vec()
 }
 
 fn edit(bytes: &[u8], changes: &[(&str, Option<Vec<u8>>)]) -> Vec<u8> {

@@ -378,7 +378,7 @@ fn esl_demo_and_easyofd_samples() {
 fn one_changed_byte_is_named() {
     let Some(d) = dir("ofdrw") else { return };
     let pkg = Package::open(&d.join("V4RideRight.ofd")).unwrap();
-    let mut page = pkg.get("Doc_0/Pages/Page_2/Content.xml").unwrap().to_vec();
+    let mut page = pkg.read("Doc_0/Pages/Page_2/Content.xml").unwrap().unwrap();
     let n = page.len() / 2;
     page[n] ^= 0x01;
     let mut ch = std::collections::BTreeMap::new();

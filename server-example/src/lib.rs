@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod postgres;
+pub mod sql;
 pub mod sqlite;
 
 pub use postgres::PgStore;

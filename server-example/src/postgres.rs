@@ -1,19 +1,29 @@
 //! PostgreSQL implementation of [`eseal::platform::Store`] (deployments that outgrow one
 //! machine).
 //!
-//! A small pool of synchronous `postgres` clients; every call is one READ COMMITTED
+//! A small pool of synchronous `postgres` clients; every commit is one READ COMMITTED
 //! transaction. Compare-and-set is `UPDATE … WHERE version = $expected` (a concurrent writer
-//! waits on the row lock, then finds the version moved and gets `Conflict`); uniqueness is
-//! the primary keys of `docs` and `uniques` (a racing insert gets a unique violation, mapped
-//! to `DuplicateId` / `DuplicateKey`). The schema is created and migrated on connect under an
-//! advisory lock; the audit table refuses UPDATE and DELETE by trigger. All tables live in
-//! one schema (default `eseal`), so several platforms can share a database.
+//! waits on the row lock, then finds the version moved and gets `Conflict`); a version check
+//! is `SELECT … FOR SHARE` (two signers of one seal share the lock, a revocation waits for
+//! them or they see it); counters are upserts in their own rows; uniqueness is the primary
+//! keys of `docs` and `uniques`. Audit entries of one chain are serialised by a transaction
+//! advisory lock on the chain (units do not wait for each other). The schema is created and
+//! migrated on connect under an advisory lock; the audit tables refuse UPDATE and DELETE by
+//! trigger. All tables live in one schema (default `eseal`), so several platforms can share a
+//! database.
 
 use std::sync::{Condvar, Mutex};
 
-use eseal::platform::{AuditRow, Kind, Record, Store, StoreError, UniqueKey};
+use eseal::platform::audit::{AuditEntry, AuditMac, Outcome};
+use eseal::platform::store::link_entry;
+use eseal::platform::{
+    AuditQuery, Batch, Found, Index, Kind, Query, Record, Store, StoreError, UniqueKey, Write,
+};
 use postgres::error::SqlState;
+use postgres::types::ToSql;
 use postgres::{Client, NoTls, Transaction};
+
+use crate::sql::{self, Param};
 
 /// Migrations, applied in order; `schema_migrations` records the applied ones.
 const MIGRATIONS: &[&str] = &[
@@ -42,6 +52,49 @@ const MIGRATIONS: &[&str] = &[
         BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
     CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
         FOR EACH ROW EXECUTE FUNCTION audit_append_only();",
+    // 2: index columns, tags, counters, one audit chain per unit (the single chain of
+    //    version 1 is kept, read-only, as audit_v1)
+    "ALTER TABLE docs ADD COLUMN unit TEXT NOT NULL DEFAULT '',
+        ADD COLUMN owner TEXT NOT NULL DEFAULT '',
+        ADD COLUMN status TEXT NOT NULL DEFAULT '',
+        ADD COLUMN category TEXT NOT NULL DEFAULT '',
+        ADD COLUMN name TEXT NOT NULL DEFAULT '',
+        ADD COLUMN alt_name TEXT NOT NULL DEFAULT '',
+        ADD COLUMN time BIGINT NOT NULL DEFAULT 0,
+        ADD COLUMN until BIGINT;
+    CREATE INDEX docs_unit_time ON docs (kind, unit, time DESC, id COLLATE \"C\" DESC);
+    CREATE INDEX docs_owner_time ON docs (kind, owner, time DESC, id COLLATE \"C\" DESC);
+    CREATE INDEX docs_unit_name ON docs (kind, unit, category COLLATE \"C\", name COLLATE \"C\", id COLLATE \"C\");
+    CREATE INDEX docs_until ON docs (kind, until) WHERE until IS NOT NULL;
+    CREATE TABLE tags (
+        kind TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        id TEXT NOT NULL,
+        time BIGINT NOT NULL,
+        CONSTRAINT tags_pkey PRIMARY KEY (kind, tag, id)
+    );
+    CREATE INDEX tags_time ON tags (kind, tag, time DESC, id COLLATE \"C\" DESC);
+    CREATE INDEX tags_doc ON tags (kind, id);
+    CREATE TABLE counters (name TEXT NOT NULL CONSTRAINT counters_pkey PRIMARY KEY, value BIGINT NOT NULL);
+    ALTER TABLE audit RENAME TO audit_v1;
+    CREATE TABLE audit (
+        chain TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        prev TEXT NOT NULL,
+        time BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        ip TEXT NOT NULL,
+        mac TEXT NOT NULL,
+        CONSTRAINT audit_chain_pkey PRIMARY KEY (chain, seq)
+    );
+    CREATE INDEX audit_time ON audit (chain, time);
+    CREATE TRIGGER audit_chain_no_change BEFORE UPDATE OR DELETE ON audit
+        FOR EACH ROW EXECUTE FUNCTION audit_append_only();",
 ];
 
 pub struct PgStore {
@@ -69,6 +122,30 @@ fn check_schema_name(s: &str) -> Result<(), StoreError> {
     } else {
         Err(StoreError::Backend(format!("bad schema name '{s}'")))
     }
+}
+
+fn u(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn i(v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(be)
+}
+
+/// The parameters of a built query as `postgres` wants them.
+fn pg_params(ps: &[Param]) -> Vec<Box<dyn ToSql + Sync>> {
+    ps.iter()
+        .map(|p| -> Box<dyn ToSql + Sync> {
+            match p {
+                Param::Text(s) => Box::new(s.clone()),
+                Param::Int(v) => Box::new(*v),
+            }
+        })
+        .collect()
+}
+
+fn refs(ps: &[Box<dyn ToSql + Sync>]) -> Vec<&(dyn ToSql + Sync)> {
+    ps.iter().map(|b| b.as_ref()).collect()
 }
 
 impl PgStore {
@@ -102,9 +179,9 @@ impl PgStore {
                     MIGRATIONS.len()
                 )));
             }
-            for (i, m) in MIGRATIONS.iter().enumerate().skip(applied) {
+            for (n, m) in MIGRATIONS.iter().enumerate().skip(applied) {
                 tx.batch_execute(m).map_err(be)?;
-                let v = i32::try_from(i + 1).map_err(be)?;
+                let v = i32::try_from(n + 1).map_err(be)?;
                 tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&v])
                     .map_err(be)?;
             }
@@ -151,6 +228,58 @@ impl PgStore {
     pub fn execute_raw(&self, sql: &str) -> Result<(), StoreError> {
         self.with(|c| c.batch_execute(sql).map_err(be))
     }
+
+    /// Bulk loading (benchmarks, imports): applies `batches` in one transaction each, without
+    /// audit entries.
+    pub fn load(&self, batches: &[Batch]) -> Result<(), StoreError> {
+        self.with(|c| {
+            for b in batches {
+                let mut tx = c.transaction().map_err(be)?;
+                for w in &b.writes {
+                    apply(&mut tx, w)?;
+                }
+                tx.commit().map_err(be)?;
+            }
+            Ok(())
+        })
+    }
+}
+
+fn version_of(
+    tx: &mut Transaction<'_>,
+    kind: Kind,
+    id: &str,
+    share: bool,
+) -> Result<Option<u64>, StoreError> {
+    let q = if share {
+        "SELECT version FROM docs WHERE kind = $1 AND id = $2 FOR SHARE"
+    } else {
+        "SELECT version FROM docs WHERE kind = $1 AND id = $2"
+    };
+    Ok(tx
+        .query_opt(q, &[&kind.as_str(), &id])
+        .map_err(be)?
+        .map(|r| u(r.get(0))))
+}
+
+fn missing_or_conflict(
+    tx: &mut Transaction<'_>,
+    kind: Kind,
+    id: &str,
+    expected: u64,
+) -> StoreError {
+    match version_of(tx, kind, id, false) {
+        Ok(None) => StoreError::NotFound {
+            kind,
+            id: id.to_owned(),
+        },
+        Ok(Some(_)) => StoreError::Conflict {
+            kind,
+            id: id.to_owned(),
+            expected,
+        },
+        Err(e) => e,
+    }
 }
 
 fn put_keys(
@@ -181,37 +310,203 @@ fn put_keys(
     Ok(())
 }
 
-fn version_of(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
+fn set_index(tx: &mut Transaction<'_>, kind: Kind, id: &str, ix: &Index) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE docs SET unit = $3, owner = $4, status = $5, category = $6, name = $7,
+            alt_name = $8, time = $9, until = $10 WHERE kind = $1 AND id = $2",
+        &[
+            &kind.as_str(),
+            &id,
+            &ix.unit,
+            &ix.owner,
+            &ix.status,
+            &ix.category,
+            &ix.name,
+            &ix.alt_name,
+            &ix.time,
+            &ix.until,
+        ],
+    )
+    .map_err(be)?;
+    tx.execute(
+        "DELETE FROM tags WHERE kind = $1 AND id = $2",
+        &[&kind.as_str(), &id],
+    )
+    .map_err(be)?;
+    for t in &ix.tags {
+        tx.execute(
+            "INSERT INTO tags (kind, tag, id, time) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            &[&kind.as_str(), t, &id, &ix.time],
+        )
+        .map_err(be)?;
+    }
+    Ok(())
 }
 
-impl Store for PgStore {
-    fn insert(
-        &self,
-        kind: Kind,
-        id: &str,
-        body: &str,
-        unique: &[UniqueKey],
-    ) -> Result<(), StoreError> {
-        self.with(|c| {
-            let mut tx = c.transaction().map_err(be)?;
+fn delete_doc(tx: &mut Transaction<'_>, kind: Kind, id: &str) -> Result<(), StoreError> {
+    for t in ["docs", "uniques", "tags"] {
+        tx.execute(
+            &format!("DELETE FROM {t} WHERE kind = $1 AND id = $2"),
+            &[&kind.as_str(), &id],
+        )
+        .map_err(be)?;
+    }
+    Ok(())
+}
+
+fn apply(tx: &mut Transaction<'_>, w: &Write) -> Result<(), StoreError> {
+    match w {
+        Write::Insert {
+            kind,
+            id,
+            body,
+            unique,
+            index,
+        } => {
             if let Err(e) = tx.execute(
                 "INSERT INTO docs (kind, id, version, body) VALUES ($1, $2, 1, $3)",
-                &[&kind.as_str(), &id, &body],
+                &[&kind.as_str(), id, body],
             ) {
                 return Err(match unique_violation(&e) {
                     Some(_) => StoreError::DuplicateId {
-                        kind,
-                        id: id.to_owned(),
+                        kind: *kind,
+                        id: id.clone(),
                     },
                     None => be(e),
                 });
             }
-            put_keys(&mut tx, kind, id, unique)?;
-            tx.commit().map_err(be)
-        })
+            put_keys(tx, *kind, id, unique)?;
+            set_index(tx, *kind, id, index)
+        }
+        Write::Update {
+            kind,
+            id,
+            expected,
+            body,
+            unique,
+            index,
+        } => {
+            let n = tx
+                .execute(
+                    "UPDATE docs SET version = version + 1, body = $1
+                     WHERE kind = $2 AND id = $3 AND version = $4",
+                    &[body, &kind.as_str(), id, &i(*expected)?],
+                )
+                .map_err(be)?;
+            if n == 0 {
+                return Err(missing_or_conflict(tx, *kind, id, *expected));
+            }
+            put_keys(tx, *kind, id, unique)?;
+            set_index(tx, *kind, id, index)
+        }
+        Write::Check { kind, id, version } => match version_of(tx, *kind, id, true)? {
+            None => Err(StoreError::NotFound {
+                kind: *kind,
+                id: id.clone(),
+            }),
+            Some(v) if v != *version => Err(StoreError::Conflict {
+                kind: *kind,
+                id: id.clone(),
+                expected: *version,
+            }),
+            Some(_) => Ok(()),
+        },
+        Write::Delete { kind, id, expected } => {
+            let n = tx
+                .execute(
+                    "DELETE FROM docs WHERE kind = $1 AND id = $2 AND version = $3",
+                    &[&kind.as_str(), id, &i(*expected)?],
+                )
+                .map_err(be)?;
+            if n == 0 {
+                return Err(missing_or_conflict(tx, *kind, id, *expected));
+            }
+            delete_doc(tx, *kind, id)
+        }
+        Write::Count { name, delta, limit } => {
+            let value: i64 = tx
+                .query_one(
+                    "INSERT INTO counters (name, value) VALUES ($1, $2)
+                     ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value
+                     RETURNING value",
+                    &[name, &i(*delta)?],
+                )
+                .map_err(be)?
+                .get(0);
+            if let Some(l) = limit
+                && u(value) > *l
+            {
+                return Err(StoreError::CounterLimit {
+                    name: name.clone(),
+                    limit: *l,
+                });
+            }
+            Ok(())
+        }
     }
+}
 
+fn read_entry(r: &postgres::Row) -> AuditEntry {
+    let kind: String = r.get(8);
+    let reason: String = r.get(9);
+    AuditEntry {
+        chain: r.get(0),
+        seq: u(r.get(1)),
+        prev: r.get(2),
+        time: r.get(3),
+        actor: r.get(4),
+        actor_name: r.get(5),
+        action: r.get(6),
+        object: r.get(7),
+        outcome: Outcome::from_parts(&kind, &reason).unwrap_or(Outcome::Failed(format!(
+            "unreadable outcome {kind:?}: {reason}"
+        ))),
+        ip: r.get(10),
+        mac: r.get(11),
+    }
+}
+
+fn append(tx: &mut Transaction<'_>, e: &AuditEntry, mac: &AuditMac) -> Result<(), StoreError> {
+    // One writer per chain at a time (other units' chains are not held).
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(7415002, hashtext($1))",
+        &[&e.chain],
+    )
+    .map_err(be)?;
+    let head = tx
+        .query_opt(
+            "SELECT seq, mac FROM audit WHERE chain = $1 ORDER BY seq DESC LIMIT 1",
+            &[&e.chain],
+        )
+        .map_err(be)?
+        .map(|r| (u(r.get(0)), r.get::<_, String>(1)));
+    let mut e = e.clone();
+    link_entry(&mut e, head.as_ref().map(|(s, m)| (*s, m.as_str())), mac);
+    tx.execute(
+        &format!(
+            "INSERT INTO audit ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            sql::AUDIT_COLUMNS
+        ),
+        &[
+            &e.chain,
+            &i(e.seq)?,
+            &e.prev,
+            &e.time,
+            &e.actor,
+            &e.actor_name,
+            &e.action,
+            &e.object,
+            &e.outcome.kind(),
+            &e.outcome.reason(),
+            &e.ip,
+            &e.mac,
+        ],
+    )
+    .map_err(be)?;
+    Ok(())
+}
+
+impl Store for PgStore {
     fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>, StoreError> {
         self.with(|c| {
             let row = c
@@ -222,58 +517,9 @@ impl Store for PgStore {
                 .map_err(be)?;
             Ok(row.map(|r| Record {
                 id: id.to_owned(),
-                version: version_of(r.get(0)),
+                version: u(r.get(0)),
                 body: r.get(1),
             }))
-        })
-    }
-
-    fn update(
-        &self,
-        kind: Kind,
-        id: &str,
-        expected_version: u64,
-        body: &str,
-        unique: &[UniqueKey],
-    ) -> Result<u64, StoreError> {
-        let expected = i64::try_from(expected_version).map_err(be)?;
-        self.with(|c| {
-            let mut tx = c.transaction().map_err(be)?;
-            let n = tx
-                .execute(
-                    "UPDATE docs SET version = version + 1, body = $1 WHERE kind = $2 AND id = $3 AND version = $4",
-                    &[&body, &kind.as_str(), &id, &expected],
-                )
-                .map_err(be)?;
-            if n == 0 {
-                let exists = tx.query_opt("SELECT 1 FROM docs WHERE kind = $1 AND id = $2", &[&kind.as_str(), &id]).map_err(be)?;
-                return Err(match exists {
-                    None => StoreError::NotFound { kind, id: id.to_owned() },
-                    Some(_) => StoreError::Conflict { kind, id: id.to_owned(), expected: expected_version },
-                });
-            }
-            put_keys(&mut tx, kind, id, unique)?;
-            tx.commit().map_err(be)?;
-            Ok(expected_version + 1)
-        })
-    }
-
-    fn list(&self, kind: Kind) -> Result<Vec<Record>, StoreError> {
-        self.with(|c| {
-            let rows = c
-                .query(
-                    "SELECT id, version, body FROM docs WHERE kind = $1 ORDER BY id COLLATE \"C\"",
-                    &[&kind.as_str()],
-                )
-                .map_err(be)?;
-            Ok(rows
-                .into_iter()
-                .map(|r| Record {
-                    id: r.get(0),
-                    version: version_of(r.get(1)),
-                    body: r.get(2),
-                })
-                .collect())
         })
     }
 
@@ -298,49 +544,128 @@ impl Store for PgStore {
         })
     }
 
-    fn audit_append(&self, row: &AuditRow) -> Result<(), StoreError> {
-        let seq = i64::try_from(row.seq).map_err(be)?;
+    fn query(&self, q: &Query) -> Result<Found, StoreError> {
+        let s = sql::select(q, true);
+        let n = sql::count(q, true);
         self.with(|c| {
-            match c.execute(
-                "INSERT INTO audit (seq, body, hash) VALUES ($1, $2, $3)",
-                &[&seq, &row.body, &row.hash],
-            ) {
-                Ok(_) => Ok(()),
-                Err(e) if unique_violation(&e).is_some() => Err(StoreError::AuditSeqTaken(row.seq)),
-                Err(e) => Err(be(e)),
-            }
-        })
-    }
-
-    fn audit_rows(&self) -> Result<Vec<AuditRow>, StoreError> {
-        self.with(|c| {
-            let rows = c
-                .query("SELECT seq, body, hash FROM audit ORDER BY seq", &[])
-                .map_err(be)?;
-            Ok(rows
+            let ps = pg_params(&s.params);
+            let records = c
+                .query(&s.text, &refs(&ps))
+                .map_err(be)?
                 .into_iter()
-                .map(|r| AuditRow {
-                    seq: version_of(r.get(0)),
-                    body: r.get(1),
-                    hash: r.get(2),
+                .map(|r| Record {
+                    id: r.get(0),
+                    version: u(r.get(1)),
+                    body: r.get(2),
                 })
-                .collect())
+                .collect();
+            let ps = pg_params(&n.params);
+            let total: i64 = c.query_one(&n.text, &refs(&ps)).map_err(be)?.get(0);
+            Ok(Found {
+                records,
+                total: u(total),
+            })
         })
     }
 
-    fn audit_last(&self) -> Result<Option<AuditRow>, StoreError> {
+    fn counter(&self, name: &str) -> Result<u64, StoreError> {
         self.with(|c| {
-            let row = c
-                .query_opt(
-                    "SELECT seq, body, hash FROM audit ORDER BY seq DESC LIMIT 1",
-                    &[],
+            Ok(
+                c.query_opt("SELECT value FROM counters WHERE name = $1", &[&name])
+                    .map_err(be)?
+                    .map_or(0, |r| u(r.get(0))),
+            )
+        })
+    }
+
+    fn commit(&self, batch: &Batch, mac: &AuditMac) -> Result<(), StoreError> {
+        self.with(|c| {
+            let mut tx = c.transaction().map_err(be)?;
+            for w in &batch.writes {
+                apply(&mut tx, w)?;
+            }
+            for e in &batch.audit {
+                append(&mut tx, e, mac)?;
+            }
+            tx.commit().map_err(be)
+        })
+    }
+
+    fn prune(&self, kind: Kind, before: i64, limit: u32) -> Result<u64, StoreError> {
+        self.with(|c| {
+            let mut tx = c.transaction().map_err(be)?;
+            let ids: Vec<String> = tx
+                .query(
+                    "SELECT id FROM docs WHERE kind = $1 AND until IS NOT NULL AND until < $2
+                     LIMIT $3 FOR UPDATE SKIP LOCKED",
+                    &[&kind.as_str(), &before, &i64::from(limit)],
                 )
-                .map_err(be)?;
-            Ok(row.map(|r| AuditRow {
-                seq: version_of(r.get(0)),
-                body: r.get(1),
-                hash: r.get(2),
-            }))
+                .map_err(be)?
+                .into_iter()
+                .map(|r| r.get(0))
+                .collect();
+            for id in &ids {
+                delete_doc(&mut tx, kind, id)?;
+            }
+            tx.commit().map_err(be)?;
+            Ok(ids.len() as u64)
+        })
+    }
+
+    fn audit_query(&self, q: &AuditQuery) -> Result<(Vec<AuditEntry>, u64), StoreError> {
+        let s = sql::audit_select(q, true);
+        let n = sql::audit_count(q, true);
+        self.with(|c| {
+            let ps = pg_params(&s.params);
+            let rows = c
+                .query(&s.text, &refs(&ps))
+                .map_err(be)?
+                .iter()
+                .map(read_entry)
+                .collect();
+            let ps = pg_params(&n.params);
+            let total: i64 = c.query_one(&n.text, &refs(&ps)).map_err(be)?.get(0);
+            Ok((rows, u(total)))
+        })
+    }
+
+    fn audit_range(
+        &self,
+        chain: &str,
+        from: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let from = i(from)?;
+        let limit = i64::from(limit.min(eseal::platform::store::MAX_PAGE));
+        self.with(|c| {
+            Ok(c.query(
+                &format!(
+                    "SELECT {} FROM audit WHERE chain = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
+                    sql::AUDIT_COLUMNS
+                ),
+                &[&chain, &from, &limit],
+            )
+            .map_err(be)?
+            .iter()
+            .map(read_entry)
+            .collect())
+        })
+    }
+
+    fn audit_heads(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        self.with(|c| {
+            Ok(c.query(
+                &format!(
+                    "SELECT DISTINCT ON (chain COLLATE \"C\") {} FROM audit
+                     ORDER BY chain COLLATE \"C\", seq DESC",
+                    sql::AUDIT_COLUMNS
+                ),
+                &[],
+            )
+            .map_err(be)?
+            .iter()
+            .map(read_entry)
+            .collect())
         })
     }
 }

@@ -1,14 +1,20 @@
 //! SQLite implementation of [`eseal::platform::Store`] (the embedded default).
 //!
-//! One connection behind a mutex (SQLite serialises writers anyway); every call is one
+//! One connection behind a mutex (SQLite serialises writers anyway); every commit is one
 //! `BEGIN IMMEDIATE` transaction. The schema is created and migrated on open
-//! (`PRAGMA user_version`). The audit table refuses UPDATE and DELETE by trigger.
+//! (`PRAGMA user_version`). The audit tables refuse UPDATE and DELETE by trigger.
 
 use std::path::Path;
 use std::sync::Mutex;
 
-use eseal::platform::{AuditRow, Kind, Record, Store, StoreError, UniqueKey};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use eseal::platform::audit::{AuditEntry, AuditMac, Outcome};
+use eseal::platform::store::link_entry;
+use eseal::platform::{
+    AuditQuery, Batch, Found, Index, Kind, Query, Record, Store, StoreError, UniqueKey, Write,
+};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use crate::sql::{self, Param};
 
 /// Migrations, applied in order; `user_version` counts the applied ones.
 const MIGRATIONS: &[&str] = &[
@@ -37,6 +43,51 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    // 2: index columns, tags, counters, one audit chain per unit (the single chain of
+    //    version 1 is kept, read-only, as audit_v1)
+    "ALTER TABLE docs ADD COLUMN unit TEXT NOT NULL DEFAULT '';
+    ALTER TABLE docs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    ALTER TABLE docs ADD COLUMN status TEXT NOT NULL DEFAULT '';
+    ALTER TABLE docs ADD COLUMN category TEXT NOT NULL DEFAULT '';
+    ALTER TABLE docs ADD COLUMN name TEXT NOT NULL DEFAULT '';
+    ALTER TABLE docs ADD COLUMN alt_name TEXT NOT NULL DEFAULT '';
+    ALTER TABLE docs ADD COLUMN time INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE docs ADD COLUMN until INTEGER;
+    CREATE INDEX docs_unit_time ON docs (kind, unit, time DESC, id DESC);
+    CREATE INDEX docs_owner_time ON docs (kind, owner, time DESC, id DESC);
+    CREATE INDEX docs_unit_name ON docs (kind, unit, category, name, id);
+    CREATE INDEX docs_until ON docs (kind, until) WHERE until IS NOT NULL;
+    CREATE TABLE tags (
+        kind TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        id TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        PRIMARY KEY (kind, tag, id)
+    );
+    CREATE INDEX tags_time ON tags (kind, tag, time DESC, id DESC);
+    CREATE INDEX tags_doc ON tags (kind, id);
+    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    ALTER TABLE audit RENAME TO audit_v1;
+    CREATE TABLE audit (
+        chain TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        prev TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        actor_name TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        ip TEXT NOT NULL,
+        mac TEXT NOT NULL,
+        PRIMARY KEY (chain, seq)
+    );
+    CREATE INDEX audit_time ON audit (chain, time);
+    CREATE TRIGGER audit_chain_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 ];
 
 pub struct SqliteStore {
@@ -45,6 +96,21 @@ pub struct SqliteStore {
 
 fn be(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("sqlite: {e}"))
+}
+
+fn to_sql(p: &Param) -> rusqlite::types::Value {
+    match p {
+        Param::Text(s) => rusqlite::types::Value::Text(s.clone()),
+        Param::Int(i) => rusqlite::types::Value::Integer(*i),
+    }
+}
+
+fn u(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn i(v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(be)
 }
 
 impl SqliteStore {
@@ -80,9 +146,9 @@ impl SqliteStore {
                 MIGRATIONS.len()
             )));
         }
-        for (i, m) in MIGRATIONS.iter().enumerate().skip(applied) {
+        for (n, m) in MIGRATIONS.iter().enumerate().skip(applied) {
             tx.execute_batch(m).map_err(be)?;
-            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+            tx.execute_batch(&format!("PRAGMA user_version = {}", n + 1))
                 .map_err(be)?;
         }
         tx.commit().map_err(be)?;
@@ -108,37 +174,57 @@ impl SqliteStore {
     pub fn execute_raw(&self, sql: &str) -> Result<(), StoreError> {
         self.lock()?.execute_batch(sql).map_err(be)
     }
+
+    /// Bulk loading (benchmarks, imports): applies `batches` in one transaction each, without
+    /// audit entries.
+    pub fn load(&self, batches: &[Batch]) -> Result<(), StoreError> {
+        let mut c = self.lock()?;
+        for b in batches {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(be)?;
+            for w in &b.writes {
+                apply(&tx, w)?;
+            }
+            tx.commit().map_err(be)?;
+        }
+        Ok(())
+    }
 }
 
-fn check_keys(
-    tx: &rusqlite::Transaction<'_>,
+fn version_of(tx: &Transaction<'_>, kind: Kind, id: &str) -> Result<Option<u64>, StoreError> {
+    tx.query_row(
+        "SELECT version FROM docs WHERE kind = ?1 AND id = ?2",
+        params![kind.as_str(), id],
+        |r| r.get::<_, i64>(0),
+    )
+    .optional()
+    .map(|v| v.map(u))
+    .map_err(be)
+}
+
+fn expect_version(
+    tx: &Transaction<'_>,
     kind: Kind,
     id: &str,
-    unique: &[UniqueKey],
+    expected: u64,
 ) -> Result<(), StoreError> {
-    for k in unique {
-        let owner: Option<(String, String)> = tx
-            .query_row(
-                "SELECT kind, id FROM uniques WHERE ns = ?1 AND key = ?2",
-                params![k.ns, k.key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(be)?;
-        if let Some((ok, oid)) = owner
-            && !(ok == kind.as_str() && oid == id)
-        {
-            return Err(StoreError::DuplicateKey {
-                ns: k.ns.clone(),
-                key: k.key.clone(),
-            });
-        }
+    match version_of(tx, kind, id)? {
+        None => Err(StoreError::NotFound {
+            kind,
+            id: id.to_owned(),
+        }),
+        Some(v) if v != expected => Err(StoreError::Conflict {
+            kind,
+            id: id.to_owned(),
+            expected,
+        }),
+        Some(_) => Ok(()),
     }
-    Ok(())
 }
 
 fn put_keys(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Transaction<'_>,
     kind: Kind,
     id: &str,
     unique: &[UniqueKey],
@@ -149,6 +235,20 @@ fn put_keys(
     )
     .map_err(be)?;
     for k in unique {
+        let owner: Option<(String, String)> = tx
+            .query_row(
+                "SELECT kind, id FROM uniques WHERE ns = ?1 AND key = ?2",
+                params![k.ns, k.key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(be)?;
+        if owner.is_some() {
+            return Err(StoreError::DuplicateKey {
+                ns: k.ns.clone(),
+                key: k.key.clone(),
+            });
+        }
         tx.execute(
             "INSERT INTO uniques (ns, key, kind, id) VALUES (?1, ?2, ?3, ?4)",
             params![k.ns, k.key, kind.as_str(), id],
@@ -158,42 +258,178 @@ fn put_keys(
     Ok(())
 }
 
-impl Store for SqliteStore {
-    fn insert(
-        &self,
-        kind: Kind,
-        id: &str,
-        body: &str,
-        unique: &[UniqueKey],
-    ) -> Result<(), StoreError> {
-        let mut c = self.lock()?;
-        let tx = c
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(be)?;
-        let exists: Option<i64> = tx
-            .query_row(
-                "SELECT 1 FROM docs WHERE kind = ?1 AND id = ?2",
-                params![kind.as_str(), id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(be)?;
-        if exists.is_some() {
-            return Err(StoreError::DuplicateId {
-                kind,
-                id: id.to_owned(),
-            });
-        }
-        check_keys(&tx, kind, id, unique)?;
+fn put_tags(tx: &Transaction<'_>, kind: Kind, id: &str, ix: &Index) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM tags WHERE kind = ?1 AND id = ?2",
+        params![kind.as_str(), id],
+    )
+    .map_err(be)?;
+    for t in &ix.tags {
         tx.execute(
-            "INSERT INTO docs (kind, id, version, body) VALUES (?1, ?2, 1, ?3)",
-            params![kind.as_str(), id, body],
+            "INSERT OR IGNORE INTO tags (kind, tag, id, time) VALUES (?1, ?2, ?3, ?4)",
+            params![kind.as_str(), t, id, ix.time],
         )
         .map_err(be)?;
-        put_keys(&tx, kind, id, unique)?;
-        tx.commit().map_err(be)
     }
+    Ok(())
+}
 
+fn set_index(tx: &Transaction<'_>, kind: Kind, id: &str, ix: &Index) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE docs SET unit = ?3, owner = ?4, status = ?5, category = ?6, name = ?7,
+            alt_name = ?8, time = ?9, until = ?10 WHERE kind = ?1 AND id = ?2",
+        params![
+            kind.as_str(),
+            id,
+            ix.unit,
+            ix.owner,
+            ix.status,
+            ix.category,
+            ix.name,
+            ix.alt_name,
+            ix.time,
+            ix.until
+        ],
+    )
+    .map_err(be)?;
+    put_tags(tx, kind, id, ix)
+}
+
+fn delete_doc(tx: &Transaction<'_>, kind: Kind, id: &str) -> Result<(), StoreError> {
+    for t in ["docs", "uniques", "tags"] {
+        tx.execute(
+            &format!("DELETE FROM {t} WHERE kind = ?1 AND id = ?2"),
+            params![kind.as_str(), id],
+        )
+        .map_err(be)?;
+    }
+    Ok(())
+}
+
+fn apply(tx: &Transaction<'_>, w: &Write) -> Result<(), StoreError> {
+    match w {
+        Write::Insert {
+            kind,
+            id,
+            body,
+            unique,
+            index,
+        } => {
+            if version_of(tx, *kind, id)?.is_some() {
+                return Err(StoreError::DuplicateId {
+                    kind: *kind,
+                    id: id.clone(),
+                });
+            }
+            tx.execute(
+                "INSERT INTO docs (kind, id, version, body) VALUES (?1, ?2, 1, ?3)",
+                params![kind.as_str(), id, body],
+            )
+            .map_err(be)?;
+            put_keys(tx, *kind, id, unique)?;
+            set_index(tx, *kind, id, index)
+        }
+        Write::Update {
+            kind,
+            id,
+            expected,
+            body,
+            unique,
+            index,
+        } => {
+            expect_version(tx, *kind, id, *expected)?;
+            put_keys(tx, *kind, id, unique)?;
+            tx.execute(
+                "UPDATE docs SET version = version + 1, body = ?1 WHERE kind = ?2 AND id = ?3",
+                params![body, kind.as_str(), id],
+            )
+            .map_err(be)?;
+            set_index(tx, *kind, id, index)
+        }
+        Write::Check { kind, id, version } => expect_version(tx, *kind, id, *version),
+        Write::Delete { kind, id, expected } => {
+            expect_version(tx, *kind, id, *expected)?;
+            delete_doc(tx, *kind, id)
+        }
+        Write::Count { name, delta, limit } => {
+            let value: i64 = tx
+                .query_row(
+                    "INSERT INTO counters (name, value) VALUES (?1, ?2)
+                     ON CONFLICT (name) DO UPDATE SET value = value + excluded.value
+                     RETURNING value",
+                    params![name, i(*delta)?],
+                    |r| r.get(0),
+                )
+                .map_err(be)?;
+            if let Some(l) = limit
+                && u(value) > *l
+            {
+                return Err(StoreError::CounterLimit {
+                    name: name.clone(),
+                    limit: *l,
+                });
+            }
+            Ok(())
+        }
+    }
+}
+
+fn read_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    let kind: String = r.get(8)?;
+    let reason: String = r.get(9)?;
+    Ok(AuditEntry {
+        chain: r.get(0)?,
+        seq: u(r.get(1)?),
+        prev: r.get(2)?,
+        time: r.get(3)?,
+        actor: r.get(4)?,
+        actor_name: r.get(5)?,
+        action: r.get(6)?,
+        object: r.get(7)?,
+        outcome: Outcome::from_parts(&kind, &reason).unwrap_or(Outcome::Failed(format!(
+            "unreadable outcome {kind:?}: {reason}"
+        ))),
+        ip: r.get(10)?,
+        mac: r.get(11)?,
+    })
+}
+
+fn append(tx: &Transaction<'_>, e: &AuditEntry, mac: &AuditMac) -> Result<(), StoreError> {
+    let head: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT seq, mac FROM audit WHERE chain = ?1 ORDER BY seq DESC LIMIT 1",
+            params![e.chain],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(be)?;
+    let mut e = e.clone();
+    link_entry(&mut e, head.as_ref().map(|(s, m)| (u(*s), m.as_str())), mac);
+    tx.execute(
+        &format!(
+            "INSERT INTO audit ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            sql::AUDIT_COLUMNS
+        ),
+        params![
+            e.chain,
+            i(e.seq)?,
+            e.prev,
+            e.time,
+            e.actor,
+            e.actor_name,
+            e.action,
+            e.object,
+            e.outcome.kind(),
+            e.outcome.reason(),
+            e.ip,
+            e.mac
+        ],
+    )
+    .map_err(be)?;
+    Ok(())
+}
+
+impl Store for SqliteStore {
     fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>, StoreError> {
         let c = self.lock()?;
         c.query_row(
@@ -202,77 +438,13 @@ impl Store for SqliteStore {
             |r| {
                 Ok(Record {
                     id: id.to_owned(),
-                    version: r.get::<_, i64>(0)? as u64,
+                    version: u(r.get(0)?),
                     body: r.get(1)?,
                 })
             },
         )
         .optional()
         .map_err(be)
-    }
-
-    fn update(
-        &self,
-        kind: Kind,
-        id: &str,
-        expected_version: u64,
-        body: &str,
-        unique: &[UniqueKey],
-    ) -> Result<u64, StoreError> {
-        let mut c = self.lock()?;
-        let tx = c
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(be)?;
-        let v: Option<i64> = tx
-            .query_row(
-                "SELECT version FROM docs WHERE kind = ?1 AND id = ?2",
-                params![kind.as_str(), id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(be)?;
-        match v {
-            None => {
-                return Err(StoreError::NotFound {
-                    kind,
-                    id: id.to_owned(),
-                });
-            }
-            Some(v) if v as u64 != expected_version => {
-                return Err(StoreError::Conflict {
-                    kind,
-                    id: id.to_owned(),
-                    expected: expected_version,
-                });
-            }
-            Some(_) => {}
-        }
-        check_keys(&tx, kind, id, unique)?;
-        put_keys(&tx, kind, id, unique)?;
-        tx.execute(
-            "UPDATE docs SET version = version + 1, body = ?1 WHERE kind = ?2 AND id = ?3",
-            params![body, kind.as_str(), id],
-        )
-        .map_err(be)?;
-        tx.commit().map_err(be)?;
-        Ok(expected_version + 1)
-    }
-
-    fn list(&self, kind: Kind) -> Result<Vec<Record>, StoreError> {
-        let c = self.lock()?;
-        let mut st = c
-            .prepare("SELECT id, version, body FROM docs WHERE kind = ?1 ORDER BY id")
-            .map_err(be)?;
-        let rows = st
-            .query_map(params![kind.as_str()], |r| {
-                Ok(Record {
-                    id: r.get(0)?,
-                    version: r.get::<_, i64>(1)? as u64,
-                    body: r.get(2)?,
-                })
-            })
-            .map_err(be)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(be)
     }
 
     fn find_unique(&self, ns: &str, key: &str) -> Result<Option<(Kind, String)>, StoreError> {
@@ -294,54 +466,147 @@ impl Store for SqliteStore {
         }
     }
 
-    fn audit_append(&self, row: &AuditRow) -> Result<(), StoreError> {
-        let seq = i64::try_from(row.seq).map_err(be)?;
+    fn query(&self, q: &Query) -> Result<Found, StoreError> {
         let c = self.lock()?;
-        match c.execute(
-            "INSERT INTO audit (seq, body, hash) VALUES (?1, ?2, ?3)",
-            params![seq, row.body, row.hash],
-        ) {
-            Ok(_) => Ok(()),
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Err(StoreError::AuditSeqTaken(row.seq))
-            }
-            Err(e) => Err(be(e)),
-        }
-    }
-
-    fn audit_rows(&self) -> Result<Vec<AuditRow>, StoreError> {
-        let c = self.lock()?;
-        let mut st = c
-            .prepare("SELECT seq, body, hash FROM audit ORDER BY seq")
-            .map_err(be)?;
-        let rows = st
-            .query_map([], |r| {
-                Ok(AuditRow {
-                    seq: r.get::<_, i64>(0)? as u64,
-                    body: r.get(1)?,
-                    hash: r.get(2)?,
+        let s = sql::select(q, false);
+        let params: Vec<_> = s.params.iter().map(to_sql).collect();
+        let mut st = c.prepare_cached(&s.text).map_err(be)?;
+        let records = st
+            .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                Ok(Record {
+                    id: r.get(0)?,
+                    version: u(r.get(1)?),
+                    body: r.get(2)?,
                 })
             })
+            .map_err(be)?
+            .collect::<Result<Vec<_>, _>>()
             .map_err(be)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(be)
+        let n = sql::count(q, false);
+        let params: Vec<_> = n.params.iter().map(to_sql).collect();
+        let total: i64 = c
+            .prepare_cached(&n.text)
+            .map_err(be)?
+            .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))
+            .map_err(be)?;
+        Ok(Found {
+            records,
+            total: u(total),
+        })
     }
 
-    fn audit_last(&self) -> Result<Option<AuditRow>, StoreError> {
+    fn counter(&self, name: &str) -> Result<u64, StoreError> {
         let c = self.lock()?;
-        c.query_row(
-            "SELECT seq, body, hash FROM audit ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| {
-                Ok(AuditRow {
-                    seq: r.get::<_, i64>(0)? as u64,
-                    body: r.get(1)?,
-                    hash: r.get(2)?,
-                })
-            },
+        let v: Option<i64> = c
+            .query_row(
+                "SELECT value FROM counters WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(be)?;
+        Ok(v.map_or(0, u))
+    }
+
+    fn commit(&self, batch: &Batch, mac: &AuditMac) -> Result<(), StoreError> {
+        let mut c = self.lock()?;
+        let tx = c
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(be)?;
+        for w in &batch.writes {
+            apply(&tx, w)?;
+        }
+        for e in &batch.audit {
+            append(&tx, e, mac)?;
+        }
+        tx.commit().map_err(be)
+    }
+
+    fn prune(&self, kind: Kind, before: i64, limit: u32) -> Result<u64, StoreError> {
+        let mut c = self.lock()?;
+        let tx = c
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(be)?;
+        let ids: Vec<String> = {
+            let mut st = tx
+                .prepare(
+                    "SELECT id FROM docs WHERE kind = ?1 AND until IS NOT NULL AND until < ?2
+                     LIMIT ?3",
+                )
+                .map_err(be)?;
+            st.query_map(params![kind.as_str(), before, i64::from(limit)], |r| {
+                r.get(0)
+            })
+            .map_err(be)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(be)?
+        };
+        for id in &ids {
+            delete_doc(&tx, kind, id)?;
+        }
+        tx.commit().map_err(be)?;
+        Ok(ids.len() as u64)
+    }
+
+    fn audit_query(&self, q: &AuditQuery) -> Result<(Vec<AuditEntry>, u64), StoreError> {
+        let c = self.lock()?;
+        let s = sql::audit_select(q, false);
+        let params: Vec<_> = s.params.iter().map(to_sql).collect();
+        let rows = c
+            .prepare_cached(&s.text)
+            .map_err(be)?
+            .query_map(rusqlite::params_from_iter(params.iter()), read_entry)
+            .map_err(be)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(be)?;
+        let n = sql::audit_count(q, false);
+        let params: Vec<_> = n.params.iter().map(to_sql).collect();
+        let total: i64 = c
+            .prepare_cached(&n.text)
+            .map_err(be)?
+            .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))
+            .map_err(be)?;
+        Ok((rows, u(total)))
+    }
+
+    fn audit_range(
+        &self,
+        chain: &str,
+        from: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let c = self.lock()?;
+        let mut st = c
+            .prepare_cached(&format!(
+                "SELECT {} FROM audit WHERE chain = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3",
+                sql::AUDIT_COLUMNS
+            ))
+            .map_err(be)?;
+        st.query_map(
+            params![
+                chain,
+                i(from)?,
+                i64::from(limit.min(eseal::platform::store::MAX_PAGE))
+            ],
+            read_entry,
         )
-        .optional()
+        .map_err(be)?
+        .collect::<Result<Vec<_>, _>>()
         .map_err(be)
+    }
+
+    fn audit_heads(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        let c = self.lock()?;
+        let mut st = c
+            .prepare_cached(&format!(
+                "SELECT {} FROM audit a WHERE seq = (SELECT MAX(seq) FROM audit b WHERE b.chain = a.chain)
+                 ORDER BY chain",
+                sql::AUDIT_COLUMNS
+            ))
+            .map_err(be)?;
+        st.query_map([], read_entry)
+            .map_err(be)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(be)
     }
 }

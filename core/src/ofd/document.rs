@@ -28,6 +28,8 @@ pub struct Page {
     pub content: String,
     /// PhysicalBox in mm: x, y, width, height.
     pub physical_box: [f64; 4],
+    /// The page's own resource files (`PageRes`, resolved), read with the page.
+    pub res: Vec<String>,
 }
 
 /// A parsed Document.xml.
@@ -53,6 +55,20 @@ pub fn parse_box(s: &str) -> Option<[f64; 4]> {
     Some([v[0], v[1], v[2], v[3]])
 }
 
+/// Whether the visible part of a stamp (Boundary, narrowed by Clip in its own coordinates,
+/// ses-ofd-spec §2.4) overlaps the page box; `true` when the page box is unknown.
+pub fn visible_on_page(b: [f64; 4], clip: Option<&str>, page: Option<[f64; 4]>) -> bool {
+    let Some(p) = page else { return true };
+    let (mut x, mut y, mut w, mut h) = (b[0], b[1], b[2], b[3]);
+    if let Some(c) = clip.and_then(parse_box) {
+        x += c[0];
+        y += c[1];
+        w = c[2];
+        h = c[3];
+    }
+    x < p[0] + p[2] && x + w > p[0] && y < p[1] + p[3] && y + h > p[1] && w > 0.0 && h > 0.0
+}
+
 fn area_box(el: &Element) -> Option<[f64; 4]> {
     el.child("PageArea")
         .or_else(|| el.child("Area"))
@@ -62,10 +78,10 @@ fn area_box(el: &Element) -> Option<[f64; 4]> {
 
 /// Reads OFD.xml's DocBody list.
 pub fn doc_bodies(pkg: &Package) -> Result<Vec<DocBody>, OfdError> {
-    let (name, bytes, _) = pkg
-        .lookup("/OFD.xml")
+    let (entry, _) = pkg
+        .entry("/OFD.xml")
         .ok_or_else(|| OfdError::MissingPart("/OFD.xml".into()))?;
-    let root = xml::parse(bytes, name)?;
+    let root = xml::parse(&pkg.read_entry(entry)?, &entry.name)?;
     if root.name != "OFD" {
         return Err(OfdError::Structure(format!(
             "OFD.xml root is <{}>, not <OFD>",
@@ -93,9 +109,10 @@ pub fn doc_bodies(pkg: &Package) -> Result<Vec<DocBody>, OfdError> {
     Ok(out)
 }
 
-/// Reads a Document.xml and its page list (order as listed; GB/T 33190 §7.5).
+/// Reads a Document.xml and its page list (order as listed; GB/T 33190 §7.5). Each page's
+/// Content.xml is parsed once, one at a time, for its own PhysicalBox and PageRes.
 pub fn read_document(pkg: &Package, path: &str) -> Result<Document, OfdError> {
-    let root = xml::parse(pkg.require(path)?, path)?;
+    let root = xml::parse(&pkg.require(path)?, path)?;
     if root.name != "Document" {
         return Err(OfdError::Structure(format!(
             "{path}: root is <{}>, not <Document>",
@@ -119,14 +136,24 @@ pub fn read_document(pkg: &Package, path: &str) -> Result<Document, OfdError> {
                 .attr("BaseLoc")
                 .ok_or_else(|| OfdError::Structure(format!("{path}: page {id} has no BaseLoc")))?;
             let content = resolve(dir, loc)?;
-            let own = pkg
-                .get(&content)
-                .and_then(|b| xml::parse(b, &content).ok())
-                .and_then(|e| area_box(&e));
+            let page = match pkg.read(&content) {
+                // Page → Area → PhysicalBox, Page → PageRes: the drawing is not kept.
+                Ok(b) => b.and_then(|b| xml::parse_to(&b, &content, 3).ok()),
+                // Too large to parse (reported where the page is hashed) — not fatal here.
+                Err(OfdError::Limit(_)) => None,
+                Err(e) => return Err(e),
+            };
+            let own = page.as_ref().and_then(area_box);
+            let res = page
+                .iter()
+                .flat_map(|p| p.children_named("PageRes"))
+                .filter_map(|r| resolve(dir_of(&content), r.text.trim()).ok())
+                .collect();
             pages.push(Page {
                 id,
                 content,
                 physical_box: own.unwrap_or(physical_box),
+                res,
             });
         }
     }
@@ -142,18 +169,24 @@ pub fn read_document(pkg: &Package, path: &str) -> Result<Document, OfdError> {
 /// Files rendering the document uses: OFD.xml, Document.xml, resource files and the media
 /// they name, templates, pages, annotations, attachments and custom tags. Paths that name
 /// no file are included too (a verifier reports them).
-pub fn rendered_files(pkg: &Package, body: &DocBody) -> BTreeSet<String> {
+pub fn rendered_files(pkg: &Package, doc: &Document) -> Result<BTreeSet<String>, OfdError> {
     let mut out = BTreeSet::new();
     out.insert("/OFD.xml".to_owned());
-    out.insert(body.doc_root.clone());
-    let Ok(doc) = read_document(pkg, &body.doc_root) else {
-        return out;
-    };
-    let dir = dir_of(&body.doc_root).to_owned();
+    out.insert(doc.path.clone());
+    let dir = dir_of(&doc.path).to_owned();
     let add = |out: &mut BTreeSet<String>, base: &str, loc: &str| -> Option<String> {
         let p = resolve(base, loc).ok()?;
         out.insert(p.clone());
         Some(p)
+    };
+    // A part that is absent, too large or unparsable names no further files. Resource
+    // files name media four levels down (Res → MultiMedias → MultiMedia → MediaFile).
+    let parse = |path: &str| -> Result<Option<Element>, OfdError> {
+        match pkg.read(path) {
+            Ok(b) => Ok(b.and_then(|b| xml::parse_to(&b, path, 4).ok())),
+            Err(OfdError::Limit(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     };
     let mut res_files = Vec::new();
     if let Some(c) = doc.root.child("CommonData") {
@@ -172,17 +205,15 @@ pub fn rendered_files(pkg: &Package, body: &DocBody) -> BTreeSet<String> {
     }
     for p in &doc.pages {
         out.insert(p.content.clone());
-        if let Some(page) = pkg
-            .get(&p.content)
-            .and_then(|b| xml::parse(b, &p.content).ok())
-        {
-            for r in page.children_named("PageRes") {
-                res_files.extend(add(&mut out, dir_of(&p.content), r.text.trim()));
-            }
+        for r in &p.res {
+            out.insert(r.clone());
+            res_files.push(r.clone());
         }
     }
+    res_files.sort();
+    res_files.dedup();
     for res in res_files {
-        let Some(el) = pkg.get(&res).and_then(|b| xml::parse(b, &res).ok()) else {
+        let Some(el) = parse(&res)? else {
             continue;
         };
         let res_dir = dir_of(&res).to_owned();
@@ -208,7 +239,7 @@ pub fn rendered_files(pkg: &Package, body: &DocBody) -> BTreeSet<String> {
         let Some(path) = add(&mut out, &dir, loc) else {
             continue;
         };
-        let Some(el) = pkg.get(&path).and_then(|b| xml::parse(b, &path).ok()) else {
+        let Some(el) = parse(&path)? else {
             continue;
         };
         let base = dir_of(&path).to_owned();
@@ -223,12 +254,31 @@ pub fn rendered_files(pkg: &Package, body: &DocBody) -> BTreeSet<String> {
             }
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stamp_visibility() {
+        let a4 = Some([0.0, 0.0, 210.0, 297.0]);
+        assert!(visible_on_page([10.0, 10.0, 40.0, 40.0], None, a4));
+        assert!(!visible_on_page([300.0, 10.0, 40.0, 40.0], None, a4));
+        // A cross-page slice: the Boundary sticks out, the clipped part is on the page.
+        assert!(visible_on_page(
+            [202.0, 40.0, 40.0, 40.0],
+            Some("0 0 8 40"),
+            a4
+        ));
+        assert!(!visible_on_page(
+            [202.0, 40.0, 40.0, 40.0],
+            Some("10 0 8 40"),
+            a4
+        ));
+        assert!(visible_on_page([1e9, 0.0, 1.0, 1.0], None, None));
+    }
 
     #[test]
     fn boxes() {

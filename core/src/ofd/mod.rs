@@ -1,11 +1,13 @@
 //! OFD (GB/T 33190-2016) signing and verification with GB/T 38540 electronic seals.
 //!
-//! - [`package`]: the ZIP package, read with bounds, rewritten by raw copy + atomic rename.
+//! - [`container`]: the ZIP container read so that every ZIP reader sees the same files.
+//! - [`package`]: the package's files, read with bounds, rewritten by raw copy + atomic rename.
 //! - [`document`]: OFD.xml → DocBody → Document.xml → pages; files rendering uses.
 //! - [`signatures`]: Signatures.xml / Signature.xml (order-insensitive read, schema-order write).
 //! - [`sign`]: `Type="Seal"` (SES_Signature) and `Type="Sign"` signatures, stamps, cross-page seals.
 //! - [`verify`]: every check of ses-ofd-spec §2.8, as a [`crate::report::VerificationReport`].
 
+pub mod container;
 pub mod document;
 pub mod package;
 pub mod sign;
@@ -13,8 +15,9 @@ pub mod signatures;
 pub mod verify;
 pub mod xml;
 
+pub use container::{SameName, ZipFlaw};
 pub use document::{DocBody, Document, Page};
-pub use package::{Limits, Package};
+pub use package::{DigestAlg, Limits, Package};
 pub use sign::{Placement, QrCode, SignKind, SignRequest, sign, sign_file};
 pub use verify::{OfdVerifyOptions, inspect, verify, verify_file};
 
@@ -26,10 +29,17 @@ pub enum OfdError {
     Zip(String),
     #[error("unsafe entry name {name:?} in the package: {why}")]
     UnsafeEntry { name: String, why: String },
-    #[error("duplicate entry {0} in the package")]
-    DuplicateEntry(String),
+    /// The ZIP file is malformed, or two ZIP readers could read it differently.
+    #[error("ambiguous or malformed ZIP package: {0}")]
+    Container(#[from] ZipFlaw),
     #[error("package limit exceeded: {0}")]
     Limit(String),
+    /// More uncompressed bytes than [`Limits`] allow for one package (decompression
+    /// amplification, or work repeated on the same files).
+    #[error(
+        "package limit exceeded: more than {limit} uncompressed bytes read for one package (decompression amplification)"
+    )]
+    ReadBudget { limit: u64 },
     #[error("malformed XML in {part}: {why}")]
     Xml { part: String, why: String },
     #[error("bad path {loc:?}: {why}")]
@@ -42,6 +52,16 @@ pub enum OfdError {
     Refused(String),
     #[error("invalid placement: {0}")]
     Placement(String),
+    /// A stamp that would show nowhere: its box lies entirely outside the page (boxes as
+    /// ST_Box "x y w h" in mm).
+    #[error(
+        "invalid placement: the stamp box {boundary} mm lies entirely off page {page} (page box {page_box} mm)"
+    )]
+    StampOffPage {
+        page: usize,
+        boundary: String,
+        page_box: String,
+    },
     #[error("I/O: {0}")]
     Io(String),
     #[error(transparent)]

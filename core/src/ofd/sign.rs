@@ -4,8 +4,8 @@
 //! content before the digests are taken, so the signature covers it.
 
 use super::OfdError;
-use super::document::{self, Document};
-use super::package::{Package, dir_of, resolve};
+use super::document::{self, Document, visible_on_page};
+use super::package::{DigestAlg, Package, dir_of, resolve};
 use super::signatures::{self, NewSignatureXml, SignatureType, StampAnnot, next_id};
 use super::xml::{self, escape, spans, splice};
 use crate::cms;
@@ -95,7 +95,9 @@ fn b64(d: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(d)
 }
 
-/// Signs the OFD file `input` into `output` (temp file + rename).
+/// Signs the OFD file `input` into `output`, streaming: the input is read at offsets and the
+/// new package written straight into a temporary file renamed over `output` (nothing is
+/// left at `output` when signing fails).
 pub fn sign_file(
     input: &Path,
     output: &Path,
@@ -103,8 +105,13 @@ pub fn sign_file(
     req: &SignRequest<'_>,
 ) -> Result<(), OfdError> {
     let pkg = Package::open(input)?;
-    let bytes = sign(&pkg, signer, req)?;
-    Ok(crate::fs::write_atomic(output, &[&bytes])?)
+    let changes = prepare(&pkg, signer, req)?;
+    let mut f = crate::fs::AtomicFile::create(output)?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, &mut f);
+        pkg.write_with(&changes, &mut w)?;
+    }
+    Ok(f.commit()?)
 }
 
 /// Signs `pkg` and returns the new package bytes.
@@ -113,6 +120,16 @@ pub fn sign(
     signer: &dyn Signer,
     req: &SignRequest<'_>,
 ) -> Result<Vec<u8>, OfdError> {
+    let changes = prepare(pkg, signer, req)?;
+    pkg.to_bytes_with(&changes)
+}
+
+/// The files a signature adds or changes (ses-ofd-spec §2.7 steps 1–11).
+fn prepare(
+    pkg: &Package,
+    signer: &dyn Signer,
+    req: &SignRequest<'_>,
+) -> Result<BTreeMap<String, Option<Vec<u8>>>, OfdError> {
     let bodies = document::doc_bodies(pkg)?;
     let body = bodies.get(req.doc_index).ok_or_else(|| {
         OfdError::Placement(format!(
@@ -138,8 +155,12 @@ pub fn sign(
             let mut protected_by_existing: Vec<(String, Vec<String>)> = Vec::new();
             for e in &list.entries {
                 let Ok(p) = &e.base_loc else { continue };
-                let Some(b) = pkg.get(p) else { continue };
-                let Ok(sx) = signatures::parse_signature(b, p) else {
+                let b = match pkg.read(p) {
+                    Ok(Some(b)) => b,
+                    Ok(None) | Err(OfdError::Limit(_)) => continue,
+                    Err(err) => return Err(err),
+                };
+                let Ok(sx) = signatures::parse_signature(&b, p) else {
                     continue;
                 };
                 let refs: Vec<String> = sx
@@ -268,12 +289,16 @@ pub fn sign(
         if abs == xml_path || abs == value_path || (!req.lock && abs == list_path) {
             continue;
         }
-        let data: &[u8] = match changes.get(&n) {
-            Some(Some(d)) => d,
+        let digest = match changes.get(&n) {
+            Some(Some(d)) => sm3(d).to_vec(),
             Some(None) => continue,
-            None => pkg.get(&n).unwrap_or_default(),
+            None => match pkg.entry(&n) {
+                // Streamed through SM3, never held.
+                Some((e, _)) => pkg.digest(e, DigestAlg::Sm3)?,
+                None => continue,
+            },
         };
-        refs.push((abs, b64(&sm3(data))));
+        refs.push((abs, b64(&digest)));
     }
 
     // 7. Signature.xml, final bytes.
@@ -315,9 +340,8 @@ pub fn sign(
     };
     changes.insert(xml_path.trim_start_matches('/').to_owned(), Some(sig_xml));
     changes.insert(value_path.trim_start_matches('/').to_owned(), Some(value));
-
-    // 12. The new package: untouched entries copied raw.
-    pkg.to_bytes_with(&changes)
+    // 12. The caller writes the new package: untouched entries copied raw.
+    Ok(changes)
 }
 
 /// Adds `<Signatures>` to DocBody `index` of OFD.xml, after DocRoot/Versions (schema order).
@@ -326,10 +350,11 @@ fn add_signatures_pointer(
     index: usize,
     list_path: &str,
 ) -> Result<Vec<u8>, OfdError> {
-    let (name, bytes, _) = pkg
-        .lookup("/OFD.xml")
+    let (entry, _) = pkg
+        .entry("/OFD.xml")
         .ok_or_else(|| OfdError::MissingPart("/OFD.xml".into()))?;
-    let sp = spans(bytes, name, 3)?;
+    let bytes = pkg.read_entry(entry)?;
+    let sp = spans(&bytes, &entry.name, 3)?;
     let body = sp
         .iter()
         .filter(|s| s.path.len() == 2 && s.path[1] == "DocBody")
@@ -358,7 +383,7 @@ fn add_signatures_pointer(
         "<{prefix}Signatures>{}</{prefix}Signatures>",
         escape(list_path)
     );
-    Ok(splice(bytes, vec![(after, after, text)]))
+    Ok(splice(&bytes, vec![(after, after, text)]))
 }
 
 /// The (page index, Boundary, Clip) of each stamp annotation a placement makes.
@@ -384,6 +409,19 @@ fn place(
         }
         Ok(())
     };
+    // A stamp must show on its page: one entirely off it would be signed but never seen.
+    let on_page = |i: usize, b: [f64; 4], clip: Option<&str>| -> Result<(), OfdError> {
+        let pb = doc.pages[i].physical_box;
+        if visible_on_page(b, clip, Some(pb)) {
+            return Ok(());
+        }
+        let fmt = |v: [f64; 4]| format!("{} {} {} {}", mm(v[0]), mm(v[1]), mm(v[2]), mm(v[3]));
+        Err(OfdError::StampOffPage {
+            page: i + 1,
+            boundary: fmt(b),
+            page_box: fmt(pb),
+        })
+    };
     match p {
         Placement::Stamp {
             page,
@@ -401,6 +439,7 @@ fn place(
             if !x_mm.is_finite() || !y_mm.is_finite() {
                 return Err(OfdError::Placement("position is not a number".into()));
             }
+            on_page(i, [*x_mm, *y_mm, w, h], None)?;
             Ok(vec![(
                 i,
                 format!("{} {} {} {}", mm(*x_mm), mm(*y_mm), mm(w), mm(h)),
@@ -427,27 +466,26 @@ fn place(
                 height_mm.unwrap_or(default.1),
             );
             size_ok(w, h)?;
+            if y_mm.is_some_and(|y| !y.is_finite()) {
+                return Err(OfdError::Placement("position is not a number".into()));
+            }
             let n = idx.len() as f64;
             let slice = w / n;
-            Ok(idx
-                .iter()
+            idx.iter()
                 .enumerate()
                 .map(|(k, &i)| {
                     let b = doc.pages[i].physical_box;
                     let y = y_mm.unwrap_or((b[3] - h) / 2.0);
                     let x = b[0] + b[2] - (k as f64 + 1.0) * slice;
-                    (
+                    let clip = format!("{} 0 {} {}", mm(k as f64 * slice), mm(slice), mm(h));
+                    on_page(i, [x, y, w, h], Some(&clip))?;
+                    Ok((
                         i,
                         format!("{} {} {} {}", mm(x), mm(y), mm(w), mm(h)),
-                        Some(format!(
-                            "{} 0 {} {}",
-                            mm(k as f64 * slice),
-                            mm(slice),
-                            mm(h)
-                        )),
-                    )
+                        Some(clip),
+                    ))
                 })
-                .collect())
+                .collect()
         }
     }
 }
@@ -478,11 +516,23 @@ fn place_qr(
         ));
     }
     let page = &doc.pages[qr.page - 1];
+    if !visible_on_page(
+        [qr.x_mm, qr.y_mm, qr.size_mm, qr.size_mm],
+        None,
+        Some(page.physical_box),
+    ) {
+        return Err(OfdError::Placement(format!(
+            "the QR code at {} {} mm lies entirely off page {}",
+            mm(qr.x_mm),
+            mm(qr.y_mm),
+            qr.page
+        )));
+    }
     let doc_dir = dir_of(&doc.path).to_owned();
     let base = doc.max_unit_id.unwrap_or(10_000);
     let (res_id, img_id, layer_id) = (base + 1, base + 2, base + 3);
     let doc_bytes = pkg.require(&doc.path)?;
-    let dsp = spans(doc_bytes, &doc.path, 3)?;
+    let dsp = spans(&doc_bytes, &doc.path, 3)?;
     let prefix = dsp
         .first()
         .map(|s| {
@@ -526,13 +576,13 @@ fn place_qr(
     match existing_res.filter(|p| pkg.contains(p)) {
         Some(res_path) => {
             let rb = pkg.require(&res_path)?;
-            let rel = xml::parse(rb, &res_path)?;
+            let rel = xml::parse(&rb, &res_path)?;
             let res_dir = dir_of(&res_path).to_owned();
             let media_dir = match rel.attr("BaseLoc") {
                 Some(b) => resolve(&res_dir, b)?,
                 None => res_dir.clone(),
             };
-            let rsp = spans(rb, &res_path, 2)?;
+            let rsp = spans(&rb, &res_path, 2)?;
             let rp = rel.prefix().to_owned();
             let edit = match rsp.iter().find(|s| s.path == ["Res", "MultiMedias"]) {
                 Some(s) if !s.empty => (s.inner_end, s.inner_end, mm_el(&rp)),
@@ -554,7 +604,7 @@ fn place_qr(
             };
             changes.insert(
                 res_path.trim_start_matches('/').to_owned(),
-                Some(splice(rb, vec![edit])),
+                Some(splice(&rb, vec![edit])),
             );
             changes.insert(
                 format!("{media_dir}/{media}")
@@ -609,12 +659,12 @@ fn place_qr(
     }
     changes.insert(
         doc.path.trim_start_matches('/').to_owned(),
-        Some(splice(doc_bytes, doc_edits)),
+        Some(splice(&doc_bytes, doc_edits)),
     );
 
     // The page: a new layer drawing the image (CTM maps the unit square to the box).
     let pb = pkg.require(&page.content)?;
-    let psp = spans(pb, &page.content, 2)?;
+    let psp = spans(&pb, &page.content, 2)?;
     let pp = psp
         .first()
         .map(|s| {
@@ -652,7 +702,7 @@ fn place_qr(
     };
     changes.insert(
         page.content.trim_start_matches('/').to_owned(),
-        Some(splice(pb, vec![edit])),
+        Some(splice(&pb, vec![edit])),
     );
     Ok(())
 }

@@ -82,7 +82,7 @@ fn res(dir: &str, loc: &str) -> Result<String, String> {
 
 /// Reads Signatures.xml at `path`.
 pub fn read_list(pkg: &Package, path: &str) -> Result<SignatureList, OfdError> {
-    let root = xml::parse(pkg.require(path)?, path)?;
+    let root = xml::parse(&pkg.require(path)?, path)?;
     if root.name != "Signatures" {
         return Err(OfdError::Structure(format!(
             "{path}: root is <{}>, not <Signatures>",

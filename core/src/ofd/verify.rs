@@ -4,8 +4,8 @@
 //! says: references, the stored seal copy, stamp placement, `Type="Sign"` values and coverage.
 
 use super::OfdError;
-use super::document::{self, DocBody, Document, parse_box};
-use super::package::{Package, dir_of};
+use super::document::{self, DocBody, Document, parse_box, visible_on_page};
+use super::package::{DigestAlg, Package, dir_of};
 use super::signatures::{self, SignatureEntry, SignatureType, SignatureXml};
 use crate::cms;
 use crate::crypto::sm3::sm3;
@@ -15,7 +15,7 @@ use crate::report::{Check, CheckKind as K, SignatureReport, VerificationReport};
 use crate::ses::{self, DataCheck, SesSignature, VerifyOptions};
 use base64::Engine;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// What the OFD verifier trusts, plus certificates for signatures that hold none.
@@ -33,13 +33,22 @@ pub fn verify_file(path: &Path, opts: &OfdVerifyOptions) -> Result<VerificationR
     verify(&pkg, &path.display().to_string(), opts)
 }
 
-/// Verifies every signature of every DocBody of `pkg`.
+/// Errors that end a verification (exit 2): the read budget is spent or the file cannot be
+/// read. Any other error concerns one part and fails the check that needed it.
+fn fatal(e: &OfdError) -> bool {
+    matches!(e, OfdError::ReadBudget { .. } | OfdError::Io(_))
+}
+
+/// Verifies every signature of every DocBody of `pkg`. Every entry of every Signatures.xml
+/// appears in the report, except a second entry naming a Signature.xml already verified:
+/// one signature, reported once with a check naming both entries.
 pub fn verify(
     pkg: &Package,
     file_name: &str,
     opts: &OfdVerifyOptions,
 ) -> Result<VerificationReport, OfdError> {
     let bodies = document::doc_bodies(pkg)?;
+    let limits = *pkg.limits();
     let mut report = VerificationReport {
         file: file_name.to_owned(),
         format: "ofd".into(),
@@ -48,15 +57,29 @@ pub fn verify(
     let mut covered: BTreeSet<String> = BTreeSet::new();
     let mut signature_files: BTreeSet<String> = BTreeSet::new();
     let mut rendered: BTreeSet<String> = BTreeSet::new();
+    // Signature.xml (as stored) → its report and the Type its first entry gave.
+    let mut by_file: HashMap<String, (usize, SignatureType)> = HashMap::new();
+    let mut listed = 0usize;
     for body in &bodies {
-        rendered.extend(document::rendered_files(pkg, body));
+        let doc = match document::read_document(pkg, &body.doc_root) {
+            Ok(d) => Some(d),
+            Err(e) if fatal(&e) => return Err(e),
+            Err(_) => None,
+        };
+        match &doc {
+            Some(d) => rendered.extend(document::rendered_files(pkg, d)?),
+            None => {
+                rendered.insert("/OFD.xml".to_owned());
+                rendered.insert(body.doc_root.clone());
+            }
+        }
         let Some(list_path) = &body.signatures else {
             continue;
         };
         signature_files.insert(list_path.clone());
-        let doc = document::read_document(pkg, &body.doc_root).ok();
         let list = match signatures::read_list(pkg, list_path) {
             Ok(l) => l,
+            Err(e) if fatal(&e) => return Err(e),
             Err(e) => {
                 report.document_checks.push(Check::failed(
                     K::Structure,
@@ -67,8 +90,50 @@ pub fn verify(
                 continue;
             }
         };
+        listed += list.entries.len();
+        if listed > limits.max_signatures {
+            return Err(OfdError::Limit(format!(
+                "{listed} signatures listed (limit {})",
+                limits.max_signatures
+            )));
+        }
         let ids: BTreeSet<&str> = list.entries.iter().map(|e| e.id.as_str()).collect();
         for entry in &list.entries {
+            // The same file under two spellings (`Sign_0/Signature.xml`, `/Doc_0/Signs/...`)
+            // is one signature.
+            let key = entry.base_loc.as_ref().ok().map(|p| match pkg.entry(p) {
+                Some((e, _)) => format!("/{}", e.name),
+                None => p.clone(),
+            });
+            if let Some(&(i, first_kind)) = key.as_ref().and_then(|k| by_file.get(k)) {
+                let first = &mut report.signatures[i];
+                let k = key.as_deref().unwrap_or_default();
+                let kind = match entry.kind {
+                    SignatureType::Seal => "seal",
+                    SignatureType::Sign => "sign",
+                };
+                let (en, zh) = (
+                    format!(
+                        "Signatures.xml lists this signature twice: entry {} (BaseLoc {:?}) names the same {k} as entry {}; one signature, counted once",
+                        entry.id, entry.base_loc_raw, first.id
+                    ),
+                    format!(
+                        "签名列表重复登记同一签名（{} 与 {}），只计一次",
+                        entry.id, first.id
+                    ),
+                );
+                first.push(if first_kind == entry.kind {
+                    Check::warning(K::Structure, list_path.as_str(), en, zh)
+                } else {
+                    Check::failed(
+                        K::Structure,
+                        list_path.as_str(),
+                        format!("{en}, but as Type {kind}"),
+                        zh,
+                    )
+                });
+                continue;
+            }
             let r = verify_one(
                 pkg,
                 body,
@@ -78,7 +143,10 @@ pub fn verify(
                 opts,
                 &mut covered,
                 &mut signature_files,
-            );
+            )?;
+            if let Some(k) = key {
+                by_file.insert(k, (report.signatures.len(), entry.kind));
+            }
             report.signatures.push(r);
         }
     }
@@ -112,30 +180,6 @@ fn method_of(m: Option<&str>) -> Method {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::visible_on_page;
-
-    #[test]
-    fn stamp_visibility() {
-        let a4 = Some([0.0, 0.0, 210.0, 297.0]);
-        assert!(visible_on_page([10.0, 10.0, 40.0, 40.0], None, a4));
-        assert!(!visible_on_page([300.0, 10.0, 40.0, 40.0], None, a4));
-        // A cross-page slice: the Boundary sticks out, the clipped part is on the page.
-        assert!(visible_on_page(
-            [202.0, 40.0, 40.0, 40.0],
-            Some("0 0 8 40"),
-            a4
-        ));
-        assert!(!visible_on_page(
-            [202.0, 40.0, 40.0, 40.0],
-            Some("10 0 8 40"),
-            a4
-        ));
-        assert!(visible_on_page([1e9, 0.0, 1.0, 1.0], None, None));
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn verify_one(
     pkg: &Package,
@@ -146,7 +190,7 @@ fn verify_one(
     opts: &OfdVerifyOptions,
     covered: &mut BTreeSet<String>,
     signature_files: &mut BTreeSet<String>,
-) -> SignatureReport {
+) -> Result<SignatureReport, OfdError> {
     let kind = match entry.kind {
         SignatureType::Seal => "seal",
         SignatureType::Sign => "sign",
@@ -167,19 +211,33 @@ fn verify_one(
                 format!("BaseLoc {:?} is unusable: {why}", entry.base_loc_raw),
                 "签名位置无效",
             ));
-            return r;
+            return Ok(r);
         }
     };
     signature_files.insert(xml_path.clone());
-    let Some((_, xml_bytes, ci)) = pkg.lookup(&xml_path) else {
+    let Some((xml_entry, ci)) = pkg.entry(&xml_path) else {
         r.push(Check::failed(
             K::MissingFile,
             &xml_path,
             "Signature.xml is missing",
             "签名描述文件缺失",
         ));
-        return r;
+        return Ok(r);
     };
+    let xml_bytes = match pkg.read_entry(xml_entry) {
+        Ok(b) => b,
+        Err(e) if fatal(&e) => return Err(e),
+        Err(e) => {
+            r.push(Check::failed(
+                K::Structure,
+                &xml_path,
+                e.to_string(),
+                "签名描述文件无法读取",
+            ));
+            return Ok(r);
+        }
+    };
+    let xml_bytes = xml_bytes.as_slice();
     if ci {
         r.push(Check::warning(
             K::Conformance,
@@ -197,7 +255,7 @@ fn verify_one(
                 e.to_string(),
                 "签名描述文件无法解析",
             ));
-            return r;
+            return Ok(r);
         }
     };
     r.push(Check::passed(
@@ -232,14 +290,24 @@ fn verify_one(
             ));
             None
         }
-        Ok(p) => match pkg.get(p) {
-            Some(b) => Some(b.to_vec()),
-            None => {
+        Ok(p) => match pkg.read(p) {
+            Ok(Some(b)) => Some(b),
+            Ok(None) => {
                 r.push(Check::failed(
                     K::MissingFile,
                     p,
                     "signature value missing: the SignedValue file is not in the package",
                     "签名值文件缺失",
+                ));
+                None
+            }
+            Err(e) if fatal(&e) => return Err(e),
+            Err(e) => {
+                r.push(Check::failed(
+                    K::Structure,
+                    p,
+                    format!("signature value unreadable: {e}"),
+                    "签名值文件无法读取",
                 ));
                 None
             }
@@ -260,7 +328,7 @@ fn verify_one(
         signer_key_cert.as_ref(),
         &mut r,
         covered,
-    );
+    )?;
 
     // 3./4. The signature value.
     if let Some(v) = &value {
@@ -298,20 +366,27 @@ fn verify_one(
                 r.checks.extend(sr.checks);
                 // e. The stored seal copy equals the seal inside the signature.
                 if let (Some(Ok(seal_path)), Some(sig)) = (&sx.seal, &ses_sig) {
-                    match pkg.get(seal_path) {
-                        None => r.push(Check::failed(
+                    match pkg.read(seal_path) {
+                        Err(e) if fatal(&e) => return Err(e),
+                        Err(e) => r.push(Check::failed(
+                            K::SealCopy,
+                            seal_path,
+                            format!("the Seal file is unreadable: {e}"),
+                            "印章文件无法读取",
+                        )),
+                        Ok(None) => r.push(Check::failed(
                             K::MissingFile,
                             seal_path,
                             "the Seal file named by Signature.xml is missing",
                             "印章文件缺失",
                         )),
-                        Some(b) if b == sig.seal.der() => r.push(Check::passed(
+                        Ok(Some(b)) if b == sig.seal.der() => r.push(Check::passed(
                             K::SealCopy,
                             seal_path,
                             "equals the seal inside the signature",
                             "印章文件与签章内印章一致",
                         )),
-                        Some(_) => r.push(Check::failed(
+                        Ok(Some(_)) => r.push(Check::failed(
                             K::SealCopy,
                             seal_path,
                             "differs from the seal inside the signature (replaced seal file)",
@@ -332,9 +407,37 @@ fn verify_one(
     }
 
     // Stamp placement: PageRef names a page, Boundary is a box.
-    for a in &sx.stamp_annots {
+    let cap = pkg.limits().max_stamp_annots;
+    let annots = if sx.stamp_annots.len() > cap {
+        r.push(Check::failed(
+            K::StampPlacement,
+            &xml_path,
+            format!(
+                "{} StampAnnots (limit {cap}): not checked",
+                sx.stamp_annots.len()
+            ),
+            format!(
+                "签章外观数 {} 超过上限 {cap}，未校验",
+                sx.stamp_annots.len()
+            ),
+        ));
+        &[][..]
+    } else {
+        &sx.stamp_annots[..]
+    };
+    let page_of: HashMap<&str, usize> = doc
+        .map(|d| {
+            d.pages
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, p)| (p.id.as_str(), i))
+                .collect()
+        })
+        .unwrap_or_default();
+    for a in annots {
         let subject = format!("StampAnnot {} (PageRef {})", a.id, a.page_ref);
-        let page = doc.and_then(|d| d.pages.iter().position(|p| p.id == a.page_ref));
+        let page = page_of.get(a.page_ref.as_str()).copied();
         match (page, parse_box(&a.boundary)) {
             (None, _) => r.push(Check::failed(
                 K::StampPlacement,
@@ -402,23 +505,13 @@ fn verify_one(
             ));
         }
     }
-    r
+    Ok(r)
 }
 
-/// Whether the visible part of a stamp (Boundary, narrowed by Clip in its own coordinates)
-/// overlaps the page box.
-fn visible_on_page(b: [f64; 4], clip: Option<&str>, page: Option<[f64; 4]>) -> bool {
-    let Some(p) = page else { return true };
-    let (mut x, mut y, mut w, mut h) = (b[0], b[1], b[2], b[3]);
-    if let Some(c) = clip.and_then(parse_box) {
-        x += c[0];
-        y += c[1];
-        w = c[2];
-        h = c[3];
-    }
-    x < p[0] + p[2] && x + w > p[0] && y < p[1] + p[3] && y + h > p[1] && w > 0.0 && h > 0.0
-}
-
+/// Step 2 of ses-ofd-spec §2.8: every Reference's file digested and compared. Each file is
+/// streamed through the digest once per algorithm for the whole package (however many
+/// References name it); more References than [`super::Limits::max_references`] fail the
+/// signature unchecked.
 fn references(
     pkg: &Package,
     sx: &SignatureXml,
@@ -426,15 +519,32 @@ fn references(
     signer: Option<&Certificate>,
     r: &mut SignatureReport,
     covered: &mut BTreeSet<String>,
-) {
+) -> Result<(), OfdError> {
+    let refs_subject = format!("{xml_path} References");
     if sx.references.is_empty() {
         r.push(Check::failed(
             K::FileDigest,
-            format!("{xml_path} References"),
+            refs_subject,
             "the signature protects no file",
             "签名未保护任何文件",
         ));
-        return;
+        return Ok(());
+    }
+    let cap = pkg.limits().max_references;
+    if sx.references.len() > cap {
+        r.push(Check::failed(
+            K::FileDigest,
+            refs_subject,
+            format!(
+                "{} References, more than a package can hold files (limit {cap}): not checked",
+                sx.references.len()
+            ),
+            format!(
+                "受保护文件引用数 {} 超过上限 {cap}，未校验",
+                sx.references.len()
+            ),
+        ));
+        return Ok(());
     }
     let method = method_of(sx.check_method.as_deref());
     if let Method::Unsupported(m) = &method {
@@ -445,24 +555,43 @@ fn references(
             "不支持的摘要算法",
         ));
     }
-    if matches!(method, Method::Sm3WithZ) {
-        r.push(Check::warning(
-            K::Conformance,
-            "References/@CheckMethod",
-            "1.2.156.10197.1.401.2: digests are SM3(Z ‖ file) with the signer key",
-            "摘要算法为带公钥的 SM3",
-        ));
-    }
+    let alg = match &method {
+        Method::Sm3 => Some(DigestAlg::Sm3),
+        Method::Sm3WithZ => {
+            r.push(Check::warning(
+                K::Conformance,
+                "References/@CheckMethod",
+                "1.2.156.10197.1.401.2: digests are SM3(Z ‖ file) with the signer key",
+                "摘要算法为带公钥的 SM3",
+            ));
+            let z = signer
+                .and_then(|c| c.sm2_public_key().ok())
+                .map(|pk| sm2::z_value(pk, sm2::DEFAULT_ID));
+            if z.is_none() {
+                r.push(Check::indeterminate(
+                    K::FileDigest,
+                    "References/@CheckMethod",
+                    "SM3(Z ‖ file) needs the signer's SM2 key, which the signature value does not give",
+                    "缺少签名者公钥，无法计算摘要",
+                ));
+            }
+            z.map(DigestAlg::Sm3WithZ)
+        }
+        Method::Sha1 => Some(DigestAlg::Sha1),
+        Method::Sha256 => Some(DigestAlg::Sha256),
+        Method::Unsupported(_) => None,
+    };
     let own: Vec<&str> = [Some(xml_path), sx.signed_value.as_deref().ok()]
         .into_iter()
         .flatten()
         .collect();
     let mut seen = BTreeSet::new();
+    let mut repeated: Vec<&str> = Vec::new();
     let (mut ok, mut total) = (0usize, 0usize);
     for rf in &sx.references {
         total += 1;
         let path = match &rf.path {
-            Ok(p) => p.clone(),
+            Ok(p) => p.as_str(),
             Err(why) => {
                 r.push(Check::failed(
                     K::FileDigest,
@@ -473,48 +602,41 @@ fn references(
                 continue;
             }
         };
-        if !seen.insert(path.clone()) {
-            r.push(Check::warning(
-                K::Conformance,
-                &path,
-                "referenced twice",
-                "重复引用",
-            ));
+        if !seen.insert(path) {
+            repeated.push(path);
         }
-        if own.contains(&path.as_str()) {
+        if own.contains(&path) {
             r.push(Check::warning(
                 K::Conformance,
-                &path,
+                path,
                 "a signature cannot protect its own Signature.xml or value",
                 "签名引用了自身文件",
             ));
         }
-        covered.insert(path.clone());
-        let Some(data) = pkg.get(&path) else {
+        covered.insert(path.to_owned());
+        let Some((entry, _)) = pkg.entry(path) else {
             r.push(Check::failed(
                 K::MissingFile,
-                &path,
+                path,
                 "a protected file was removed from the package",
                 "受保护的文件已被删除",
             ));
             continue;
         };
-        let digest: Option<Vec<u8>> = match &method {
-            Method::Sm3 => Some(sm3(data).to_vec()),
-            Method::Sm3WithZ => signer
-                .and_then(|c| c.sm2_public_key().ok())
-                .map(|pk| sm2::message_digest(pk, sm2::DEFAULT_ID, data).to_vec()),
-            Method::Sha1 => {
-                use sha1::Digest;
-                Some(sha1::Sha1::digest(data).to_vec())
+        let Some(alg) = alg else { continue };
+        let d = match pkg.digest(entry, alg) {
+            Ok(d) => d,
+            Err(e) if fatal(&e) => return Err(e),
+            Err(e) => {
+                r.push(Check::failed(
+                    K::FileDigest,
+                    path,
+                    format!("unreadable: {e}"),
+                    "受保护的文件无法读取",
+                ));
+                continue;
             }
-            Method::Sha256 => {
-                use sha2::Digest;
-                Some(sha2::Sha256::digest(data).to_vec())
-            }
-            Method::Unsupported(_) => None,
         };
-        let Some(d) = digest else { continue };
         let stored = base64::engine::general_purpose::STANDARD
             .decode(rf.check_value.split_whitespace().collect::<String>())
             .unwrap_or_default();
@@ -523,7 +645,7 @@ fn references(
         } else {
             r.push(Check::failed(
                 K::FileDigest,
-                &path,
+                path,
                 format!(
                     "changed after signing: digest {} ≠ CheckValue {}",
                     b64(&d),
@@ -533,14 +655,26 @@ fn references(
             ));
         }
     }
+    if let Some(first) = repeated.first() {
+        r.push(Check::warning(
+            K::Conformance,
+            *first,
+            format!(
+                "{} References name a file already referenced (first: {first}); each file is checked once",
+                repeated.len()
+            ),
+            format!("{} 个重复引用", repeated.len()),
+        ));
+    }
     if ok > 0 {
         r.push(Check::passed(
             K::FileDigest,
-            format!("{xml_path} References"),
+            refs_subject,
             format!("{ok} of {total} referenced files match their digests"),
             format!("{ok}/{total} 个受保护文件摘要一致"),
         ));
     }
+    Ok(())
 }
 
 /// messageDigest of a `Type="Sign"` SignerInfo against SM3(Signature.xml).
@@ -883,13 +1017,15 @@ pub fn inspect(pkg: &Package) -> Result<Inspection, OfdError> {
                     seal_name: None,
                     error: None,
                 };
-                match e
-                    .base_loc
-                    .as_ref()
-                    .ok()
-                    .and_then(|p| pkg.get(p).map(|b| (p, b)))
-                    .map(|(p, b)| signatures::parse_signature(b, p))
-                {
+                let read = match e.base_loc.as_ref() {
+                    Ok(p) => match pkg.read(p) {
+                        Ok(b) => b.map(|b| signatures::parse_signature(&b, p)),
+                        Err(err) if fatal(&err) => return Err(err),
+                        Err(err) => Some(Err(err)),
+                    },
+                    Err(_) => None,
+                };
+                match read {
                     Some(Ok(sx)) => {
                         s.provider = sx.provider.clone();
                         s.date_time = sx.date_time.clone();
@@ -911,9 +1047,15 @@ pub fn inspect(pkg: &Package) -> Result<Inspection, OfdError> {
                                 )
                             })
                             .collect();
-                        if let Some(v) = sx.signed_value.ok().and_then(|p| pkg.get(&p)) {
-                            s.seal_name =
-                                SesSignature::from_der(v).ok().map(|x| x.seal.name.clone());
+                        if let Ok(p) = &sx.signed_value {
+                            match pkg.read(p) {
+                                Ok(Some(v)) => {
+                                    s.seal_name =
+                                        SesSignature::from_der(&v).ok().map(|x| x.seal.name.clone())
+                                }
+                                Err(err) if fatal(&err) => return Err(err),
+                                _ => {}
+                            }
                         }
                     }
                     Some(Err(err)) => s.error = Some(err.to_string()),

@@ -11,6 +11,10 @@ use quick_xml::events::Event;
 pub const MAX_DEPTH: usize = 256;
 /// Most elements in one part.
 pub const MAX_ELEMENTS: usize = 2_000_000;
+/// Most elements kept in one tree. A kept element costs ~250 bytes of heap against 4 bytes
+/// of XML (`<a/>`); parts read whole (Document.xml, Signature.xml, resource lists) need far
+/// fewer, and page contents are read only to a shallow depth ([`parse_to`]).
+pub const MAX_KEPT_ELEMENTS: usize = 200_000;
 
 /// One element: local name, attributes (local name, unescaped value), children, text.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -67,6 +71,14 @@ fn local(q: &str) -> String {
 
 /// Parses `bytes` (a part named `part` for error messages) into its root element.
 pub fn parse(bytes: &[u8], part: &str) -> Result<Element, OfdError> {
+    parse_to(bytes, part, MAX_DEPTH)
+}
+
+/// As [`parse`], keeping only elements up to `keep_depth` levels (the root is level 1):
+/// deeper ones are checked for well-formedness but not kept (a page's drawing when only its
+/// area and resources are needed).
+pub fn parse_to(bytes: &[u8], part: &str, keep_depth: usize) -> Result<Element, OfdError> {
+    let keep_depth = keep_depth.max(1);
     let err = |why: String| OfdError::Xml {
         part: part.to_owned(),
         why,
@@ -76,6 +88,9 @@ pub fn parse(bytes: &[u8], part: &str) -> Result<Element, OfdError> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     let mut count = 0usize;
+    let mut kept = 0usize;
+    // Open elements below `keep_depth`, not kept.
+    let mut skipped = 0usize;
     let mut buf = Vec::new();
     loop {
         let ev = reader
@@ -87,11 +102,27 @@ pub fn parse(bytes: &[u8], part: &str) -> Result<Element, OfdError> {
                 if count > MAX_ELEMENTS {
                     return Err(err(format!("more than {MAX_ELEMENTS} elements")));
                 }
-                if stack.len() >= MAX_DEPTH {
+                if stack.len() + skipped >= MAX_DEPTH {
                     return Err(err(format!("nesting deeper than {MAX_DEPTH}")));
                 }
                 if root.is_some() && stack.is_empty() {
                     return Err(err("content after the root element".into()));
+                }
+                if skipped > 0 || stack.len() >= keep_depth {
+                    for a in s.attributes() {
+                        a.map_err(|e| err(format!("attribute: {e}")))?;
+                    }
+                    if matches!(ev, Event::Start(_)) {
+                        skipped += 1;
+                    }
+                    buf.clear();
+                    continue;
+                }
+                kept += 1;
+                if kept > MAX_KEPT_ELEMENTS {
+                    return Err(err(format!(
+                        "more than {MAX_KEPT_ELEMENTS} elements to keep"
+                    )));
                 }
                 let qname = s.name().as_ref().to_owned();
                 let mut el = Element {
@@ -120,6 +151,8 @@ pub fn parse(bytes: &[u8], part: &str) -> Result<Element, OfdError> {
                     stack.push(el);
                 }
             }
+            Event::End(_) if skipped > 0 => skipped -= 1,
+            Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) if skipped > 0 => {}
             Event::End(_) => {
                 let el = stack
                     .pop()
@@ -189,6 +222,33 @@ mod tests {
         }
         assert_eq!(a.prefix(), "ofd:");
         assert_eq!(b.prefix(), "");
+    }
+
+    #[test]
+    fn keeps_elements_to_a_depth() {
+        let x = br#"<Page><Area><PhysicalBox>0 0 1 1</PhysicalBox></Area><Content><Layer><Text>t</Text><Path/></Layer></Content><PageRes>r.xml</PageRes></Page>"#;
+        let p = parse_to(x, "p", 2).unwrap();
+        assert_eq!(p.children.len(), 3);
+        assert!(p.child("Area").unwrap().children.is_empty());
+        assert!(p.child("Content").unwrap().children.is_empty());
+        assert_eq!(p.child_text("PageRes"), Some("r.xml"));
+        let p = parse_to(x, "p", 3).unwrap();
+        assert_eq!(
+            p.child("Area").unwrap().child_text("PhysicalBox"),
+            Some("0 0 1 1")
+        );
+        assert!(
+            p.child("Content")
+                .unwrap()
+                .child("Layer")
+                .unwrap()
+                .children
+                .is_empty()
+        );
+        assert_eq!(parse(x, "p").unwrap(), parse_to(x, "p", 99).unwrap());
+        // Skipped parts must still be well-formed.
+        assert!(parse_to(b"<a><b><c></b></c></a>", "p", 1).is_err());
+        assert!(parse_to(b"<a><b><c x='1' x='2'/></b></a>", "p", 1).is_err());
     }
 
     #[test]

@@ -1,21 +1,24 @@
-//! The ONE conformance suite every [`Store`] must pass: the rules of the platform room run
-//! over the store under test, including the full role × action matrix and the races
-//! (two approvals of one queue item, two receipts of one seal, revocation racing signing).
+//! The ONE conformance suite every [`Store`] must pass: the store contract (batches, compare-
+//! and-set, unique keys, queries, counters, pruning, the audit chains) and the races (two
+//! approvals of one queue item, two receipts of one seal, revocation against signing, two
+//! signers of one seal, two units adding the same phone), plus the fixture ([`Fx`]) the
+//! business-rule tests in `core/tests/platform_rules/` build on.
+//!
+//! The races are deterministic: a [`Gate`] around the store stops one operation right before
+//! it commits, lets the other run to its end, then lets the first commit with what it read. A
+//! store that does not enforce the version checks lets both "win" and fails every run.
 //!
 //! Use: `eseal::platform::conformance::run_all(&|| Arc::new(MyStore::fresh()) as Arc<dyn Store>)`
 //! (enable the `conformance` feature). Each case gets a fresh store; failures of all cases
 //! are collected and reported together.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Condvar, Mutex};
 
-use base64::Engine;
-
-use super::audit::{AuditFilter, ChainError, Outcome, verify_chain};
-use super::openapi::{OpenApiHeaders, check_request, request_signature};
-use super::perm::{self, Action, Role};
+use super::audit::{AuditEntry, AuditFilter, AuditMac, ChainError, Outcome};
+use super::openapi::{OpenApiHeaders, request_signature};
+use super::perm::Role;
 use super::*;
-use crate::crypto::sm2;
 
 /// Makes a fresh, empty store.
 pub type MakeStore<'a> = &'a (dyn Fn() -> Arc<dyn Store> + Sync);
@@ -26,21 +29,19 @@ pub type Case = fn(Arc<dyn Store>);
 /// Every case, by name.
 pub const CASES: &[(&str, Case)] = &[
     ("store_contract", store_contract),
-    ("unit_keys_and_whitelist", unit_keys_and_whitelist),
-    ("cert_application", cert_application),
-    ("staff_rules", staff_rules),
-    ("roles", roles),
-    ("permission_matrix", permission_matrix),
-    ("seal_life_cycle", seal_life_cycle),
-    ("seal_visibility_and_users", seal_visibility_and_users),
-    ("personal_signatures", personal_signatures),
-    ("apps", apps),
-    ("open_api_check", open_api_check),
-    ("grants_and_policies", grants_and_policies),
-    ("queue_paging_and_batch", queue_paging_and_batch),
-    ("credentials", credentials),
-    ("signed_files", signed_files),
+    ("store_queries", store_queries),
+    ("store_counters_and_pruning", store_counters_and_pruning),
+    ("store_audit_chains", store_audit_chains),
     ("audit_chain", audit_chain),
+    ("race_two_approvals", race_two_approvals),
+    ("race_two_receipts", race_two_receipts),
+    ("race_revocation_vs_signing", race_revocation_vs_signing),
+    ("race_two_signers", race_two_signers),
+    ("race_same_phone", race_same_phone),
+];
+
+/// The race cases (they must fail on a store that ignores version checks).
+pub const RACES: &[(&str, Case)] = &[
     ("race_two_approvals", race_two_approvals),
     ("race_two_receipts", race_two_receipts),
     ("race_revocation_vs_signing", race_revocation_vs_signing),
@@ -49,8 +50,23 @@ pub const CASES: &[(&str, Case)] = &[
 
 /// Runs every case on fresh stores; panics with the list of failed cases.
 pub fn run_all(make: MakeStore<'_>) {
+    run_cases(CASES, make);
+}
+
+/// Runs `cases`, each on a fresh store from `make`; panics with the list of failed cases.
+pub fn run_cases(cases: &[(&str, Case)], make: MakeStore<'_>) {
+    let failed = failures(cases, make);
+    assert!(
+        failed.is_empty(),
+        "conformance cases failed:\n{}",
+        failed.join("\n")
+    );
+}
+
+/// The cases that fail on stores from `make`, with their messages.
+pub fn failures(cases: &[(&str, Case)], make: MakeStore<'_>) -> Vec<String> {
     let mut failed = Vec::new();
-    for (name, case) in CASES {
+    for (name, case) in cases {
         let store = make();
         if let Err(e) = catch_unwind(AssertUnwindSafe(|| case(store))) {
             let msg = e
@@ -61,83 +77,7 @@ pub fn run_all(make: MakeStore<'_>) {
             failed.push(format!("{name}: {msg}"));
         }
     }
-    assert!(
-        failed.is_empty(),
-        "conformance cases failed:\n{}",
-        failed.join("\n")
-    );
-}
-
-/// The expected matrix, written out independently of `perm`: columns are SuperAdmin,
-/// AppAdmin, StaffAdmin, SystemAdmin, SealAdmin, Auditor, SealMaker, Staff, Operator.
-pub const EXPECTED_MATRIX: &str = "
-SetMainKey                 x..x.....
-ManageKeyWhitelist         x..x.....
-ApplyUnitCert              x..x.....
-ViewUnitCert               x..x.....
-ViewStaff                  x.xx...x.
-SearchStaff                x.xx...x.
-AddStaff                   x.xx.....
-EditStaff                  x.xx.....
-RemoveStaff                x.xx.....
-ManageRoles                x..x.....
-ApplyUkeySeal              x..x.....
-ApplyCloudSeal             x..xx.x..
-ReceiptSeal                x..xx.x..
-WriteSealToUkey            x..x.....
-RevokeSeal                 x..xx.x..
-FreezeSeal                 x..xx.x..
-UnfreezeSeal               x..xx.x..
-ViewAllSeals               x..x.....
-ViewCloudSeals             x..xx....
-ViewOwnSeals               x..xx.xx.
-SetSealUsers               x..xx.x..
-GrantSealToApp             x..xx.x..
-ViewSealLog                x..xx.x..
-SignWithSeal               x..x...x.
-ViewOwnFiles               x..x...x.
-ViewUnitFiles              x..x.....
-DeleteFile                 x..x...x.
-DecideQueueItem            x..x...x.
-ViewApps                   xx.x...x.
-CreateApp                  xx.x.....
-EditApp                    xx.x.....
-DeleteApp                  xx.x.....
-ViewAppSecret              xx.x.....
-ResetAppSecret             xx.x.....
-ViewAppDetails             xx.x.....
-ReadAudit                  x..x.x...
-SetOwnAvatar               x..x...x.
-SetOwnSignature            .......x.
-SetOwnPasswords            .......x.
-ApplyPersonalUkeySignature .......x.
-CaReview                   ........x
-ReviewApp                  ........x
-SetSwitches                ........x
-";
-
-const COLS: [Role; 9] = [
-    Role::SuperAdmin,
-    Role::AppAdmin,
-    Role::StaffAdmin,
-    Role::SystemAdmin,
-    Role::SealAdmin,
-    Role::Auditor,
-    Role::SealMaker,
-    Role::Staff,
-    Role::Operator,
-];
-
-/// `expected(role, action)` from [`EXPECTED_MATRIX`].
-pub fn expected(role: Role, action: Action) -> bool {
-    let col = COLS.iter().position(|r| *r == role).expect("role column");
-    let name = format!("{action:?}");
-    let line = EXPECTED_MATRIX
-        .lines()
-        .find(|l| l.split_whitespace().next() == Some(name.as_str()))
-        .unwrap_or_else(|| panic!("{name} missing from the expected matrix"));
-    let marks = line.split_whitespace().nth(1).expect("marks");
-    marks.as_bytes()[col] == b'x'
+    failed
 }
 
 // ------------------------------------------------------------------ fixture
@@ -171,7 +111,8 @@ pub fn phone(n: u32) -> String {
     format!("139{:08}", n)
 }
 
-fn code(n: u32) -> String {
+/// A unified social credit code for `n` (18 characters).
+pub fn credit_code(n: u32) -> String {
     format!("91310000{:09}X", n)
 }
 
@@ -180,13 +121,18 @@ impl Fx {
         let clock = Arc::new(FixedClock::new(T0));
         let sms = Arc::new(DevSmsSender::new());
         let p = Platform::new(
-            store,
-            clock.clone(),
-            sms.clone(),
-            Arc::new(MemoryKeyVault::new()),
+            Services::development(store, clock.clone(), sms.clone(), "conformance")
+                .expect("development services"),
         );
         let admin = p
-            .login_unit_key("测试单位A", &code(1), "A1", "CN=A", "devA1", "10.0.0.1")
+            .login_unit_key(
+                "测试单位A",
+                &credit_code(1),
+                "A1",
+                "CN=A",
+                "devA1",
+                "10.0.0.1",
+            )
             .expect("unit login");
         p.apply_unit_cert(
             &admin,
@@ -256,8 +202,9 @@ impl Fx {
             handler_name: "经办人".into(),
             handler_phone: "13900000001".into(),
             handler_id_number: id_number(1),
-            picture: b"\x89PNG fake picture bytes".to_vec(),
+            picture: picture_png(),
             picture_format: "png".into(),
+            generate: None,
             width_mm: 0,
             height_mm: 0,
         }
@@ -310,27 +257,98 @@ impl Fx {
     }
 }
 
-fn is_forbidden<T: std::fmt::Debug>(r: &Result<T, PlatformError>) -> bool {
+impl Fx {
+    /// The audit MAC of the fixture's platform.
+    pub fn mac(&self) -> AuditMac {
+        Services::development(
+            self.p.store().clone(),
+            self.clock.clone(),
+            self.sms.clone(),
+            "conformance",
+        )
+        .expect("services")
+        .audit_mac
+    }
+}
+
+/// A small real PNG (a red ring), as a seal picture.
+pub fn picture_png() -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(48, 48, |x, y| {
+        let (dx, dy) = (x as i32 - 24, y as i32 - 24);
+        let r2 = dx * dx + dy * dy;
+        if (400..=529).contains(&r2) {
+            image::Rgba([220, 0, 0, 255])
+        } else {
+            image::Rgba([255, 255, 255, 0])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("PNG encodes");
+    out.into_inner()
+}
+
+/// Is `r` a [`PlatformError::Forbidden`]?
+pub fn is_forbidden<T: std::fmt::Debug>(r: &Result<T, PlatformError>) -> bool {
     matches!(r, Err(PlatformError::Forbidden(_)))
 }
 
-fn b64(b: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(b)
+fn mac() -> AuditMac {
+    AuditMac::new(b"conformance audit key 0123456789").expect("key")
 }
 
-// ------------------------------------------------------------------ cases
+fn ins(kind: Kind, id: &str, body: &str, unique: &[UniqueKey], index: Index) -> Write {
+    Write::Insert {
+        kind,
+        id: id.into(),
+        body: body.into(),
+        unique: unique.to_vec(),
+        index,
+    }
+}
 
-/// The raw store contract: versions, compare-and-set, unique keys, audit append-only.
+fn upd(kind: Kind, id: &str, expected: u64, body: &str, unique: &[UniqueKey]) -> Write {
+    Write::Update {
+        kind,
+        id: id.into(),
+        expected,
+        body: body.into(),
+        unique: unique.to_vec(),
+        index: Index::default(),
+    }
+}
+
+fn commit(st: &dyn Store, writes: Vec<Write>) -> Result<(), StoreError> {
+    st.commit(
+        &Batch {
+            writes,
+            audit: vec![],
+        },
+        &mac(),
+    )
+}
+
+fn ids(f: Found) -> Vec<String> {
+    f.records.into_iter().map(|r| r.id).collect()
+}
+
+/// The raw store contract: versions, compare-and-set, checks, deletes, unique keys, and
+/// batches that apply all or nothing.
 pub fn store_contract(st: Arc<dyn Store>) {
+    let st = st.as_ref();
     let k = |ns: &str, key: &str| UniqueKey::new(ns, key);
-    st.insert(Kind::Staff, "a", "{\"x\":1}", &[k("p", "1")])
-        .unwrap();
+    let ix = Index::default;
+    commit(
+        st,
+        vec![ins(Kind::Staff, "a", "{\"x\":1}", &[k("p", "1")], ix())],
+    )
+    .unwrap();
     assert!(matches!(
-        st.insert(Kind::Staff, "a", "{}", &[]),
+        commit(st, vec![ins(Kind::Staff, "a", "{}", &[], ix())]),
         Err(StoreError::DuplicateId { .. })
     ));
     assert!(matches!(
-        st.insert(Kind::Staff, "b", "{}", &[k("p", "1")]),
+        commit(st, vec![ins(Kind::Staff, "b", "{}", &[k("p", "1")], ix())]),
         Err(StoreError::DuplicateKey { .. })
     ));
     assert!(
@@ -339,17 +357,18 @@ pub fn store_contract(st: Arc<dyn Store>) {
     );
     let r = st.get(Kind::Staff, "a").unwrap().unwrap();
     assert_eq!((r.version, r.body.as_str()), (1, "{\"x\":1}"));
-    assert_eq!(
-        st.update(Kind::Staff, "a", 1, "{\"x\":2}", &[k("p", "2")])
-            .unwrap(),
-        2
-    );
+    commit(
+        st,
+        vec![upd(Kind::Staff, "a", 1, "{\"x\":2}", &[k("p", "2")])],
+    )
+    .unwrap();
+    assert_eq!(st.get(Kind::Staff, "a").unwrap().unwrap().version, 2);
     assert!(matches!(
-        st.update(Kind::Staff, "a", 1, "{}", &[]),
+        commit(st, vec![upd(Kind::Staff, "a", 1, "{}", &[])]),
         Err(StoreError::Conflict { .. })
     ));
     assert!(matches!(
-        st.update(Kind::Staff, "zz", 1, "{}", &[]),
+        commit(st, vec![upd(Kind::Staff, "zz", 1, "{}", &[])]),
         Err(StoreError::NotFound { .. })
     ));
     // the old key was released, the new one taken
@@ -358,9 +377,9 @@ pub fn store_contract(st: Arc<dyn Store>) {
         st.find_unique("p", "2").unwrap(),
         Some((Kind::Staff, "a".to_string()))
     );
-    st.insert(Kind::Staff, "b", "{}", &[k("p", "1")]).unwrap();
+    commit(st, vec![ins(Kind::Staff, "b", "{}", &[k("p", "1")], ix())]).unwrap();
     assert!(matches!(
-        st.update(Kind::Staff, "b", 1, "{}", &[k("p", "2")]),
+        commit(st, vec![upd(Kind::Staff, "b", 1, "{}", &[k("p", "2")])]),
         Err(StoreError::DuplicateKey { .. })
     ));
     assert_eq!(
@@ -373,37 +392,107 @@ pub fn store_contract(st: Arc<dyn Store>) {
         Some((Kind::Staff, "b".to_string())),
         "failed update kept its keys"
     );
-    st.insert(Kind::Seal, "a", "{}", &[]).unwrap();
-    let ids: Vec<String> = st
-        .list(Kind::Staff)
-        .unwrap()
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    assert_eq!(ids, vec!["a", "b"]);
-    assert_eq!(st.list(Kind::Seal).unwrap().len(), 1);
-    assert!(st.audit_last().unwrap().is_none());
-    let row = AuditRow {
-        seq: 1,
-        body: "{}".into(),
-        hash: "h".into(),
+    // All or nothing: a batch whose last write fails leaves no trace of the others, its
+    // counters and its audit entries included.
+    let e = AuditEntry {
+        chain: "u1".into(),
+        seq: 0,
+        prev: String::new(),
+        time: 1,
+        actor: "x".into(),
+        actor_name: "甲".into(),
+        action: "Test".into(),
+        object: "o".into(),
+        outcome: Outcome::Ok,
+        ip: "ip".into(),
+        mac: String::new(),
     };
-    st.audit_append(&row).unwrap();
+    let bad = Batch {
+        writes: vec![
+            ins(Kind::Seal, "s1", "{}", &[k("q", "1")], ix()),
+            upd(Kind::Staff, "a", 2, "{\"x\":3}", &[k("p", "2")]),
+            Write::Count {
+                name: "c".into(),
+                delta: 1,
+                limit: None,
+            },
+            Write::Check {
+                kind: Kind::Staff,
+                id: "b".into(),
+                version: 7,
+            },
+        ],
+        audit: vec![e.clone()],
+    };
     assert!(matches!(
-        st.audit_append(&row),
-        Err(StoreError::AuditSeqTaken(1))
+        st.commit(&bad, &mac()),
+        Err(StoreError::Conflict { .. })
     ));
-    st.audit_append(&AuditRow {
-        seq: 2,
-        body: "{}".into(),
-        hash: "h2".into(),
-    })
+    assert!(st.get(Kind::Seal, "s1").unwrap().is_none());
+    assert_eq!(st.find_unique("q", "1").unwrap(), None);
+    assert_eq!(st.get(Kind::Staff, "a").unwrap().unwrap().version, 2);
+    assert_eq!(st.counter("c").unwrap(), 0);
+    assert!(st.audit_heads().unwrap().is_empty());
+    // the same batch with the right version applies whole
+    let mut good = bad.clone();
+    good.writes[3] = Write::Check {
+        kind: Kind::Staff,
+        id: "b".into(),
+        version: 1,
+    };
+    st.commit(&good, &mac()).unwrap();
+    assert!(st.get(Kind::Seal, "s1").unwrap().is_some());
+    assert_eq!(st.get(Kind::Staff, "a").unwrap().unwrap().version, 3);
+    assert_eq!(
+        st.get(Kind::Staff, "b").unwrap().unwrap().version,
+        1,
+        "a check writes nothing"
+    );
+    assert_eq!(st.counter("c").unwrap(), 1);
+    assert_eq!(st.audit_heads().unwrap().len(), 1);
+    // two unique keys of one document may not be the same key
+    assert!(matches!(
+        commit(
+            st,
+            vec![ins(
+                Kind::Seal,
+                "s2",
+                "{}",
+                &[k("d", "1"), k("d", "1")],
+                ix()
+            )]
+        ),
+        Err(StoreError::DuplicateKey { .. })
+    ));
+    // deletes: compare-and-set, keys released
+    assert!(matches!(
+        commit(
+            st,
+            vec![Write::Delete {
+                kind: Kind::Seal,
+                id: "s1".into(),
+                expected: 5
+            }]
+        ),
+        Err(StoreError::Conflict { .. })
+    ));
+    commit(
+        st,
+        vec![Write::Delete {
+            kind: Kind::Seal,
+            id: "s1".into(),
+            expected: 1,
+        }],
+    )
     .unwrap();
-    assert_eq!(st.audit_last().unwrap().unwrap().seq, 2);
-    assert_eq!(st.audit_rows().unwrap().len(), 2);
+    assert!(st.get(Kind::Seal, "s1").unwrap().is_none());
+    assert_eq!(st.find_unique("q", "1").unwrap(), None);
     // Unicode survives
-    st.insert(Kind::Unit, "u", "{\"n\":\"委办单位\"}", &[])
-        .unwrap();
+    commit(
+        st,
+        vec![ins(Kind::Unit, "u", "{\"n\":\"委办单位\"}", &[], ix())],
+    )
+    .unwrap();
     assert!(
         st.get(Kind::Unit, "u")
             .unwrap()
@@ -413,1625 +502,361 @@ pub fn store_contract(st: Arc<dyn Store>) {
     );
 }
 
-pub fn unit_keys_and_whitelist(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
-    let p = &f.p;
-    assert_eq!(p.ctx(&f.admin).unwrap().roles, vec![Role::SuperAdmin]);
-    let b = p
-        .login_unit_key("测试单位A", &code(1), "A2", "CN=A", "devA2", "10.0.0.2")
-        .unwrap();
-    assert_eq!(
-        p.ctx(&b).unwrap().roles,
-        vec![Role::SystemAdmin],
-        "later keys are not super admin"
-    );
-    // the same key logs in again as the same identity
-    let a2 = p
-        .login_unit_key("测试单位A", &code(1), "A1", "CN=A", "devA1", "10.0.0.1")
-        .unwrap();
-    assert_eq!(a2, f.admin);
-    let Identity::UnitKey { key: main, .. } = &f.admin.identity else {
-        panic!()
-    };
-    p.set_main_key(&f.admin, main).unwrap();
-    let u = p.unit(&f.admin).unwrap();
-    assert_eq!(u.main_key.as_deref(), Some(main.as_str()));
-    assert!(
-        u.whitelist.contains(&"devA1".to_string()),
-        "main key whitelisted automatically"
-    );
-    // now other keys are refused, even known ones
-    assert!(matches!(
-        p.login_unit_key("测试单位A", &code(1), "A3", "CN=A", "devA3", "x"),
-        Err(PlatformError::LoginRefused(_))
-    ));
-    assert!(matches!(p.ctx(&b), Err(PlatformError::LoginRefused(_))));
-    p.whitelist_add(&f.admin, "devA3").unwrap();
-    let c = p
-        .login_unit_key("测试单位A", &code(1), "A3", "CN=A", "devA3", "x")
-        .unwrap();
-    assert_eq!(p.ctx(&c).unwrap().roles, vec![Role::SystemAdmin]);
-    assert!(matches!(
-        p.whitelist_remove(&f.admin, "devA1"),
-        Err(PlatformError::InvalidState(_))
-    ));
-    p.whitelist_remove(&f.admin, "devA3").unwrap();
-    assert!(p.ctx(&c).is_err());
-    // a staff member cannot manage the whitelist
-    let (_, s) = f.staff("李四", &[Role::SealAdmin, Role::StaffAdmin]);
-    assert!(is_forbidden(&p.whitelist_add(&s, "devX")));
-    // another unit: its own super admin; a key of unit A cannot enter unit B
-    let ub = p
-        .login_unit_key("测试单位B", &code(2), "B1", "CN=B", "devB1", "y")
-        .unwrap();
-    assert_eq!(p.ctx(&ub).unwrap().roles, vec![Role::SuperAdmin]);
-    assert!(
-        p.login_unit_key("测试单位B", &code(2), "A1", "CN=A", "devA1", "y")
-            .is_err()
-    );
-    assert!(
-        p.login_unit_key("", &code(3), "C", "CN=C", "d", "y")
-            .is_err()
-    );
-    assert!(
-        p.login_unit_key("C", "short", "C", "CN=C", "d", "y")
-            .is_err()
-    );
-}
-
-pub fn cert_application(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
-    let p = &f.p;
-    let ub = p
-        .login_unit_key("单位B", &code(2), "B1", "CN=B", "devB1", "y")
-        .unwrap();
-    // seals need the certificate application
-    assert!(matches!(
-        p.apply_seal(&ub, f.application(SealKind::Cloud, "章")),
-        Err(PlatformError::InvalidState(_))
-    ));
-    assert!(
-        p.apply_unit_cert(
-            &ub,
-            "王五",
-            "110105194912310021",
-            "13900000001",
-            "a@b.cn",
-            true
-        )
-        .is_err()
-    );
-    assert!(
-        p.apply_unit_cert(&ub, "王五", &id_number(5), "1390000000", "a@b.cn", true)
-            .is_err()
-    );
-    assert!(
-        p.apply_unit_cert(&ub, "王五", &id_number(5), "13900000001", "ab.cn", true)
-            .is_err()
-    );
-    assert!(
-        p.apply_unit_cert(&ub, "王五", &id_number(5), "13900000001", "a@b.cn", false)
-            .is_err()
-    );
-    p.apply_unit_cert(&ub, "王五", &id_number(5), "13900000001", "a@b.cn", true)
-        .unwrap();
-    let u = p.unit(&ub).unwrap();
-    let app = u.cert_application.unwrap();
-    assert_eq!(
-        (app.handler_name.as_str(), app.agreement_accepted),
-        ("王五", true)
-    );
-    p.apply_seal(&ub, f.application(SealKind::Cloud, "章"))
-        .unwrap();
-    assert_eq!(
-        p.unit_cert_application(&ub).unwrap().unwrap().handler_phone,
-        "13900000001"
-    );
-    // avatars: the unit's and a staff member's own
-    p.set_avatar(&ub, "avatars/unit.png").unwrap();
-    assert_eq!(
-        p.unit(&ub).unwrap().avatar.as_deref(),
-        Some("avatars/unit.png")
-    );
-    let (s, sess) = f.staff("头像", &[]);
-    p.set_avatar(&sess, "avatars/me.png").unwrap();
-    assert_eq!(
-        p.staff(&sess, &s.id).unwrap().avatar.as_deref(),
-        Some("avatars/me.png")
-    );
-    assert!(is_forbidden(&p.unit_cert_application(&sess)));
-}
-
-pub fn staff_rules(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
-    let p = &f.p;
-    assert!(matches!(
-        p.add_staff(&f.admin, "张三", "12345678901", &id_number(1)),
-        Err(PlatformError::InvalidInput(_))
-    ));
-    assert!(matches!(
-        p.add_staff(&f.admin, "张三", &phone(1), "110105194912310021"),
-        Err(PlatformError::InvalidInput(_))
-    ));
-    assert!(
-        p.add_staff(&f.admin, " ", &phone(1), &id_number(1))
-            .is_err()
-    );
-    let zs = p
-        .add_staff(&f.admin, "张三", &phone(1), &id_number(1))
-        .unwrap();
-    assert_eq!(zs.initial, 'Z');
-    // unique across the platform: another unit cannot add the same phone or ID number
-    let ub = p
-        .login_unit_key("单位B", &code(2), "B1", "CN=B", "devB1", "y")
-        .unwrap();
-    assert!(matches!(
-        p.add_staff(&ub, "张三", &phone(1), &id_number(2)),
-        Err(PlatformError::Duplicate(_))
-    ));
-    assert!(matches!(
-        p.add_staff(&ub, "张三", &phone(2), &id_number(1)),
-        Err(PlatformError::Duplicate(_))
-    ));
-    let ww = p
-        .add_staff(&f.admin, "王五", &phone(3), &id_number(3))
-        .unwrap();
-    assert!(matches!(
-        p.edit_staff(&f.admin, &ww.id, "王五", &phone(1), &id_number(3), false),
-        Err(PlatformError::Duplicate(_))
-    ));
-    let ww = p
-        .edit_staff(&f.admin, &ww.id, "吴五", &phone(4), &id_number(3), false)
-        .unwrap();
-    assert_eq!((ww.initial, ww.phone.as_str()), ('W', phone(4).as_str()));
-    // the unit UKey cannot be edited as staff
-    let Identity::UnitKey { key, .. } = &f.admin.identity else {
-        panic!()
-    };
-    assert!(is_forbidden(&p.edit_staff(
-        &f.admin,
-        key,
-        "x",
-        &phone(9),
-        &id_number(9),
-        false
-    )));
-    // unit B cannot touch unit A's staff
-    assert!(matches!(
-        p.edit_staff(&ub, &zs.id, "x", &phone(9), &id_number(9), false),
-        Err(PlatformError::NotFound(_))
-    ));
-    // search
-    p.add_staff(&f.admin, "李四", &phone(5), &id_number(5))
-        .unwrap();
-    let names = |q: StaffQuery| -> Vec<String> {
-        p.search_staff(&f.admin, &q)
-            .unwrap()
-            .into_iter()
-            .map(|s| s.name)
-            .collect()
-    };
-    assert_eq!(
-        names(StaffQuery {
-            initial: Some('z'),
-            ..Default::default()
-        }),
-        vec!["张三"]
-    );
-    assert_eq!(
-        names(StaffQuery {
-            text: Some(phone(5)),
-            ..Default::default()
-        }),
-        vec!["李四"]
-    );
-    assert_eq!(
-        names(StaffQuery {
-            text: Some("吴".into()),
-            ..Default::default()
-        }),
-        vec!["吴五"]
-    );
-    p.edit_staff(&f.admin, &ww.id, "吴五", &phone(4), &id_number(3), true)
-        .unwrap();
-    assert_eq!(
-        names(StaffQuery {
-            resigned: Some(true),
-            ..Default::default()
-        }),
-        vec!["吴五"]
-    );
-    assert_eq!(names(StaffQuery::default()).len(), 3);
-    // ordinary staff may view and search but not add, edit, remove
-    let (_, plain) = f.staff("赵六", &[]);
-    assert_eq!(
-        p.search_staff(&plain, &StaffQuery::default())
-            .unwrap()
-            .len(),
-        4
-    );
-    assert!(is_forbidden(&p.add_staff(
-        &plain,
-        "x",
-        &phone(7),
-        &id_number(7)
-    )));
-    assert!(is_forbidden(&p.remove_staff(&plain, &zs.id)));
-    // a staff administrator may
-    let (_, sa) = f.staff("钱七", &[Role::StaffAdmin]);
-    p.add_staff(&sa, "孙八", &phone(8), &id_number(8)).unwrap();
-    // removal: no login, no roles, can be re-added (even elsewhere)
-    let (zl, zl_sess) = f.staff("周九", &[Role::SealAdmin]);
-    p.remove_staff(&sa, &zl.id).unwrap();
-    assert!(matches!(
-        p.ctx(&zl_sess),
-        Err(PlatformError::LoginRefused(_))
-    ));
-    assert!(p.login_password(&zl.phone, "whatever1", "ip").is_err());
-    let again = p.add_staff(&ub, "周九", &zl.phone, &zl.id_number).unwrap();
-    assert!(again.roles.is_empty() && again.id != zl.id);
-    assert!(
-        p.search_staff(&f.admin, &StaffQuery::default())
-            .unwrap()
-            .iter()
-            .all(|s| s.id != zl.id)
-    );
-    // resigned staff cannot act
-    let ss = Session {
-        identity: Identity::Staff {
-            unit: ww.unit.clone(),
-            staff: ww.id.clone(),
-            via_ukey: false,
-        },
-        ip: "i".into(),
-    };
-    assert!(p.ctx(&ss).is_err());
-}
-
-pub fn roles(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
-    let p = &f.p;
-    let (s, sess) = f.staff("张三", &[]);
-    assert!(
-        is_forbidden(&p.grant_role(&f.admin, &s.id, Role::SystemAdmin)),
-        "系统管理员 is UKey only"
-    );
-    assert!(is_forbidden(&p.grant_role(
-        &f.admin,
-        &s.id,
-        Role::SuperAdmin
-    )));
-    p.grant_role(&f.admin, &s.id, Role::Auditor).unwrap();
-    assert!(p.ctx(&sess).unwrap().roles.contains(&Role::Auditor));
-    let members = p.role_members(&f.admin, Role::Auditor).unwrap();
-    let Identity::UnitKey { key, .. } = &f.admin.identity else {
-        panic!()
-    };
-    assert!(
-        members.contains(key) && members.contains(&s.id),
-        "the unit UKey is in every role"
-    );
-    assert!(
-        is_forbidden(&p.revoke_role(&f.admin, key, Role::Auditor)),
-        "the unit UKey cannot be removed"
-    );
-    p.revoke_role(&f.admin, &s.id, Role::Auditor).unwrap();
-    assert!(!p.ctx(&sess).unwrap().roles.contains(&Role::Auditor));
-    // only serving staff get roles; staff cannot assign roles
-    let (r, rs) = f.staff("李四", &[]);
-    assert!(is_forbidden(&p.grant_role(&rs, &s.id, Role::Auditor)));
-    p.edit_staff(&f.admin, &r.id, &r.name, &r.phone, &r.id_number, true)
-        .unwrap();
-    assert!(matches!(
-        p.grant_role(&f.admin, &r.id, Role::Auditor),
-        Err(PlatformError::InvalidState(_))
-    ));
-}
-
-/// The full role × action matrix: static table, resolved identities in the store, and real
-/// operations for a sample of actions.
-pub fn permission_matrix(st: Arc<dyn Store>) {
-    for r in Role::ALL {
-        for a in Action::ALL {
-            assert_eq!(
-                perm::allowed(r, a),
-                expected(r, a),
-                "matrix cell {r:?} × {a:?}"
-            );
-        }
-    }
-    let f = Fx::new(st);
-    let p = &f.p;
-    let sysadmin = p
-        .login_unit_key("测试单位A", &code(1), "A2", "CN=A", "devA2", "10.0.0.2")
-        .unwrap();
-    let mut ids: Vec<(Role, Session)> = vec![
-        (Role::SuperAdmin, f.admin.clone()),
-        (Role::SystemAdmin, sysadmin),
-        (Role::Operator, f.ops.clone()),
-    ];
-    for r in Role::ASSIGNABLE {
-        ids.push((r, f.staff(&format!("员工{r:?}"), &[r]).1));
-    }
-    ids.push((Role::Staff, f.staff("普通", &[]).1));
-    for (role, sess) in &ids {
-        let is_staff = !matches!(role, Role::SuperAdmin | Role::SystemAdmin | Role::Operator);
-        for a in Action::ALL {
-            let want = expected(*role, a) || (is_staff && expected(Role::Staff, a));
-            assert_eq!(p.may(sess, a).unwrap(), want, "{role:?} × {a:?}");
-        }
-    }
-    // Real operations: Forbidden exactly when the matrix says no.
-    for (role, sess) in &ids {
-        let n = f.next();
-        let r = p.add_staff(sess, "测试", &phone(n), &id_number(n));
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::AddStaff).unwrap(),
-            "{role:?} AddStaff {r:?}"
-        );
-        let r = p.create_app(
-            sess,
-            &AppInput {
-                name: format!("app{n}"),
-                ..Default::default()
+/// Queries: every filter, both orders, paging and totals, over the index columns.
+pub fn store_queries(st: Arc<dyn Store>) {
+    let st = st.as_ref();
+    let mut w = Vec::new();
+    for i in 0..30u32 {
+        let unit = if i % 3 == 0 { "u2" } else { "u1" };
+        w.push(ins(
+            Kind::File,
+            &format!("f{i:02}"),
+            "{}",
+            &[],
+            Index {
+                unit: unit.into(),
+                owner: format!("s{}", i % 5),
+                status: if i % 7 == 0 { "deleted" } else { "active" }.into(),
+                category: if i % 2 == 0 { "pdf" } else { "ofd" }.into(),
+                name: format!("合同{i}%_.pdf"),
+                alt_name: format!("签署人{}", i % 4),
+                time: 1000 + i64::from(i % 10),
+                until: (i % 4 == 0).then_some(500 + i64::from(i)),
+                tags: if i % 6 == 0 {
+                    vec!["t:a".into(), "t:b".into()]
+                } else {
+                    vec!["t:c".into()]
+                },
             },
-        );
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::CreateApp).unwrap(),
-            "{role:?} CreateApp"
-        );
-        let r = p.read_audit(sess, &AuditFilter::default());
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::ReadAudit).unwrap(),
-            "{role:?} ReadAudit"
-        );
-        let r = p.apply_seal(sess, f.application(SealKind::Cloud, "矩阵章"));
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::ApplyCloudSeal).unwrap(),
-            "{role:?} ApplyCloudSeal {r:?}"
-        );
-        let r = p.apply_seal(sess, f.application(SealKind::Ukey, "矩阵UKey章"));
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::ApplyUkeySeal).unwrap(),
-            "{role:?} ApplyUkeySeal {r:?}"
-        );
-        let r = p.set_switches(sess, Switches::default());
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::SetSwitches).unwrap(),
-            "{role:?} SetSwitches"
-        );
-        let r = p.list_apps(sess);
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::ViewApps).unwrap(),
-            "{role:?} ViewApps"
-        );
-        let r = p.whitelist_add(sess, "devQ");
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::ManageKeyWhitelist).unwrap(),
-            "{role:?} whitelist"
-        );
-        let r = p.search_staff(sess, &StaffQuery::default());
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::SearchStaff).unwrap(),
-            "{role:?} SearchStaff"
-        );
-        let r = p.list_files(sess, None);
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::ViewOwnFiles).unwrap(),
-            "{role:?} ViewOwnFiles"
-        );
+        ));
     }
-}
-
-pub fn seal_life_cycle(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
-    let p = &f.p;
-    // UKey seals only by unit UKeys; a seal admin applies cloud seals only
-    let (_, sealadmin) = f.staff("印章管理员", &[Role::SealAdmin]);
-    assert!(is_forbidden(&p.apply_seal(
-        &sealadmin,
-        f.application(SealKind::Ukey, "UKey章")
-    )));
-    let mut bad = f.application(SealKind::Cloud, "坏章");
-    bad.picture_format = "bmp".into();
-    assert!(matches!(
-        p.apply_seal(&f.admin, bad),
-        Err(PlatformError::InvalidInput(_))
+    // another kind with the same index values never shows up
+    w.push(ins(
+        Kind::Seal,
+        "x",
+        "{}",
+        &[],
+        Index {
+            unit: "u1".into(),
+            ..Index::default()
+        },
     ));
-    let mut bad = f.application(SealKind::Cloud, "坏章");
-    bad.handler_phone = "123".into();
-    assert!(p.apply_seal(&f.admin, bad).is_err());
-
-    let s = p
-        .apply_seal(&sealadmin, f.application(SealKind::Cloud, "云端章"))
-        .unwrap();
-    assert_eq!(
-        (s.status, s.width_mm, s.height_mm),
-        (SealStatus::PendingReview, 42, 42)
-    );
-    assert!(
-        matches!(
-            p.receipt_seal(&sealadmin, &s.id),
-            Err(PlatformError::InvalidState(_))
-        ),
-        "no receipt before review"
-    );
-    assert!(
-        is_forbidden(&p.ca_review(&f.admin, &s.id, true, "")),
-        "CA review is back office"
-    );
-    let s = p.ca_review(&f.ops, &s.id, true, "").unwrap();
-    assert_eq!(s.status, SealStatus::AwaitingReceipt);
-    assert!(p.ca_review(&f.ops, &s.id, true, "").is_err());
-    let s = p.receipt_seal(&sealadmin, &s.id).unwrap();
-    assert_eq!(s.status, SealStatus::Valid);
-    assert!(s.public_key.is_some(), "cloud key made at receipt");
-    assert!(p.receipt_seal(&sealadmin, &s.id).is_err());
-    // freeze / unfreeze; a frozen seal cannot sign
-    p.freeze_seal(&sealadmin, &s.id).unwrap();
-    assert!(p.freeze_seal(&sealadmin, &s.id).is_err());
-    let me = p.staff(&sealadmin, &p.ctx(&sealadmin).unwrap().id).unwrap();
-    p.send_session_code(&sealadmin, SmsPurpose::Sign).unwrap();
-    let c = f.sms.last_code(&me.phone).unwrap();
-    assert!(matches!(
-        p.sign_with_seal(&sealadmin, &s.id, &[1; 32], &SignCredential::SmsCode(c)),
-        Err(PlatformError::InvalidState(_))
-    ));
-    p.unfreeze_seal(&sealadmin, &s.id).unwrap();
-    assert!(p.unfreeze_seal(&sealadmin, &s.id).is_err());
-    // the applicant is the default user and signs with an SMS code
-    f.clock.advance(61);
-    p.send_session_code(&sealadmin, SmsPurpose::Sign).unwrap();
-    let c = f.sms.last_code(&me.phone).unwrap();
-    let used = p
-        .sign_with_seal(
-            &sealadmin,
-            &s.id,
-            &[1; 32],
-            &SignCredential::SmsCode(c.clone()),
-        )
-        .unwrap();
-    let sig = used.signature.unwrap();
-    let pk = sm2::PublicKey::from_sec1(
-        &hex::decode(Platform::seal_public_key(&used.seal).unwrap()).unwrap(),
-    )
-    .unwrap();
-    sm2::verify_digest(&pk, &[1; 32], &sig).unwrap();
-    assert!(
-        p.sign_with_seal(&sealadmin, &s.id, &[1; 32], &SignCredential::SmsCode(c))
-            .is_err(),
-        "codes are single use"
-    );
-    assert!(is_forbidden(&p.sign_with_seal(
-        &sealadmin,
-        &s.id,
-        &[1; 32],
-        &SignCredential::Ukey
-    )));
-    // revocation needs a confirmation token from the same identity
-    assert!(matches!(
-        p.revoke_seal(&sealadmin, &s.id, "nope"),
-        Err(PlatformError::VerificationFailed(_))
-    ));
-    let t_admin = p.request_revocation(&f.admin, &s.id).unwrap();
-    assert!(
-        p.revoke_seal(&sealadmin, &s.id, &t_admin).is_err(),
-        "token is bound to its requester"
-    );
-    let t = p.request_revocation(&sealadmin, &s.id).unwrap();
-    f.clock.advance(REVOCATION_TOKEN_TTL + 1);
-    assert!(
-        p.revoke_seal(&sealadmin, &s.id, &t).is_err(),
-        "token expires"
-    );
-    let t = p.request_revocation(&sealadmin, &s.id).unwrap();
-    let s = p.revoke_seal(&sealadmin, &s.id, &t).unwrap();
-    assert_eq!(s.status, SealStatus::Revoked);
-    assert!(p.revoke_seal(&sealadmin, &s.id, &t).is_err());
-    assert!(p.freeze_seal(&sealadmin, &s.id).is_err());
-    let log: Vec<String> = p
-        .seal_log(&sealadmin, &s.id)
-        .unwrap()
-        .into_iter()
-        .map(|l| l.action)
+    commit(st, w).unwrap();
+    let all = |q: Query| -> Vec<String> { ids(st.query(&q.page(0, 1000)).unwrap()) };
+    let reference: Vec<(String, Index)> = (0..30u32)
+        .map(|i| {
+            let r = st.get(Kind::File, &format!("f{i:02}")).unwrap();
+            assert!(r.is_some());
+            (format!("f{i:02}"), Index::default())
+        })
         .collect();
-    assert_eq!(log, ["申请", "审核通过", "回执", "冻结", "解冻", "注销"]);
-    // rejection
-    let r = p
-        .apply_seal(&f.admin, f.application(SealKind::Ukey, "被否决章"))
-        .unwrap();
-    assert!(
-        p.ca_review(&f.ops, &r.id, false, "").is_err(),
-        "a rejection has a reason"
-    );
-    let r = p.ca_review(&f.ops, &r.id, false, "图片不清晰").unwrap();
-    assert_eq!(
-        (r.status, r.reject_reason.as_deref()),
-        (SealStatus::Rejected, Some("图片不清晰"))
-    );
-    let q = SealQuery {
-        status: Some(SealStatus::Rejected),
-        ..Default::default()
-    };
-    assert_eq!(p.list_seals(&f.admin, &q).unwrap().len(), 1);
-    // UKey seal: written to a UKey, no users, no app grants
-    let u = f.valid_seal(&f.admin, SealKind::Ukey, "UKey章");
-    assert!(u.users.is_empty() && u.public_key.is_none());
-    let u = p.write_seal_to_ukey(&f.admin, &u.id).unwrap();
-    assert!(u.written_to_ukey);
-    assert!(
-        p.seal_log(&f.admin, &u.id)
-            .unwrap()
-            .iter()
-            .any(|l| l.action == "写入UKey")
-    );
-    let (st6, _) = f.staff("员工", &[]);
-    assert!(matches!(
-        p.add_seal_user(&f.admin, &u.id, &st6.id),
-        Err(PlatformError::InvalidState(_))
-    ));
-    let app = f.app("应用1");
-    assert!(matches!(
-        p.grant_seal_to_app(&f.admin, &u.id, &app.id, false),
-        Err(PlatformError::InvalidState(_))
-    ));
-    assert!(
-        p.sign_with_seal(&f.admin, &u.id, &[2; 32], &SignCredential::Ukey)
-            .unwrap()
-            .signature
-            .is_none()
-    );
-    // expiry is derived from the validity period
-    f.clock.advance(DEFAULT_SEAL_VALIDITY_DAYS * 86400 + 10);
-    let e = p.seal(&f.admin, &u.id).unwrap();
-    assert_eq!(e.effective_status(p.now()), SealStatus::Expired);
-    let q = SealQuery {
-        status: Some(SealStatus::Expired),
-        ..Default::default()
-    };
-    assert_eq!(p.list_seals(&f.admin, &q).unwrap().len(), 1);
-    assert!(matches!(
-        p.sign_with_seal(&f.admin, &u.id, &[2; 32], &SignCredential::Ukey),
-        Err(PlatformError::InvalidState(_))
-    ));
-    assert!(p.freeze_seal(&f.admin, &u.id).is_err());
-    // with the CA review switch off an application goes straight to 待回执
-    p.set_switches(
-        &f.ops,
-        Switches {
-            ca_review: false,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let d = p
-        .apply_seal(&f.admin, f.application(SealKind::Cloud, "直通章"))
-        .unwrap();
-    assert_eq!(d.status, SealStatus::AwaitingReceipt);
-}
-
-pub fn seal_visibility_and_users(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
-    let p = &f.p;
-    let (_, admin_s) = f.staff("管理员", &[Role::SealAdmin]);
-    let (maker, maker_s) = f.staff("制作员", &[Role::SealMaker]);
-    let (_, maker2_s) = f.staff("制作员二", &[Role::SealMaker]);
-    let (plain, plain_s) = f.staff("普通", &[]);
-    let ukey = f.valid_seal(&f.admin, SealKind::Ukey, "UKey章");
-    let cloud = f.valid_seal(&f.admin, SealKind::Cloud, "单位云章");
-    let made = f.valid_seal(&maker_s, SealKind::Cloud, "制作员的章");
-    assert_eq!(
-        made.managers,
-        vec![maker.id.clone()],
-        "the maker is the first manager"
-    );
-    let names = |s: &Session| -> Vec<String> {
-        let mut v: Vec<String> = p
-            .list_seals(s, &SealQuery::default())
-            .unwrap()
-            .into_iter()
-            .map(|x| x.name)
-            .collect();
-        v.sort();
-        v
-    };
-    assert_eq!(names(&f.admin).len(), 3);
-    let mut want = vec!["制作员的章".to_string(), "单位云章".to_string()];
-    want.sort();
-    assert_eq!(names(&admin_s), want);
-    assert_eq!(names(&maker_s), vec!["制作员的章"]);
-    assert!(names(&plain_s).is_empty());
-    assert!(matches!(
-        p.seal(&plain_s, &ukey.id),
-        Err(PlatformError::NotFound(_))
-    ));
-    // filters
-    let q = SealQuery {
-        kind: Some(SealKind::Ukey),
-        ..Default::default()
-    };
-    assert_eq!(p.list_seals(&f.admin, &q).unwrap().len(), 1);
-    let q = SealQuery {
-        name: Some("云".into()),
-        ..Default::default()
-    };
-    assert_eq!(p.list_seals(&f.admin, &q).unwrap().len(), 1);
-    // another seal maker cannot manage it; the seal admin can
-    assert!(matches!(
-        p.freeze_seal(&maker2_s, &made.id),
-        Err(PlatformError::NotFound(_) | PlatformError::Forbidden(_))
-    ));
-    p.freeze_seal(&admin_s, &made.id).unwrap();
-    p.unfreeze_seal(&maker_s, &made.id).unwrap();
-    // users
-    assert!(is_forbidden(&p.sign_with_seal(
-        &plain_s,
-        &cloud.id,
-        &[3; 32],
-        &SignCredential::SmsCode("000000".into())
-    )));
-    p.add_seal_user(&f.admin, &cloud.id, &plain.id).unwrap();
-    assert_eq!(names(&plain_s), vec!["单位云章"]);
-    assert!(is_forbidden(
-        &p.add_seal_user(&plain_s, &cloud.id, &plain.id)
-    ));
-    // signing password
-    p.send_session_code(&plain_s, SmsPurpose::SetPassword)
-        .unwrap();
-    let c = f.sms.last_code(&plain.phone).unwrap();
-    assert!(p.set_signing_password(&plain_s, &c, "12345a").is_err());
-    f.clock.advance(61);
-    p.send_session_code(&plain_s, SmsPurpose::SetPassword)
-        .unwrap();
-    let c = f.sms.last_code(&plain.phone).unwrap();
-    p.set_signing_password(&plain_s, &c, "135790").unwrap();
-    assert!(matches!(
-        p.sign_with_seal(
-            &plain_s,
-            &cloud.id,
-            &[3; 32],
-            &SignCredential::SigningPassword("000000".into())
-        ),
-        Err(PlatformError::VerificationFailed(_))
-    ));
-    let u = p
-        .sign_with_seal(
-            &plain_s,
-            &cloud.id,
-            &[3; 32],
-            &SignCredential::SigningPassword("135790".into()),
-        )
-        .unwrap();
-    assert_eq!(u.seal.sign_count, 1);
-    // removing the user, or the person, removes the right
-    p.remove_seal_user(&f.admin, &cloud.id, &plain.id).unwrap();
-    assert!(is_forbidden(&p.sign_with_seal(
-        &plain_s,
-        &cloud.id,
-        &[3; 32],
-        &SignCredential::SigningPassword("135790".into())
-    )));
-    p.add_seal_user(&f.admin, &cloud.id, &plain.id).unwrap();
-    p.remove_staff(&f.admin, &plain.id).unwrap();
-    assert!(
-        !p.seal(&f.admin, &cloud.id)
-            .unwrap()
-            .users
-            .contains(&plain.id)
-    );
-}
-
-pub fn personal_signatures(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
-    let p = &f.p;
-    let (s, acct) = f.staff("王小明", &[]);
-    let uk = p.login_personal_ukey(&s.id_number, "10.0.2.2").unwrap();
-    assert_eq!(uk, Fx::ukey_session(&s, "10.0.2.2"));
-    let a = f.application(SealKind::PersonalUkey, "王小明");
-    assert!(
-        matches!(
-            p.apply_personal_ukey_signature(&uk, a.clone()),
-            Err(PlatformError::InvalidState(_))
-        ),
-        "switch off"
-    );
-    p.set_switches(
-        &f.ops,
-        Switches {
-            personal_ukey_signature: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    assert!(
-        matches!(
-            p.apply_personal_ukey_signature(&uk, a.clone()),
-            Err(PlatformError::InvalidState(_))
-        ),
-        "needs a signature"
-    );
-    let bad = SignatureSource::Uploaded {
-        format: "bmp".into(),
-        picture_b64: "AA==".into(),
-    };
-    assert!(p.set_personal_signature(&acct, "王小明", bad).is_err());
-    let hand = SignatureSource::Uploaded {
-        format: "png".into(),
-        picture_b64: b64(b"\x89PNG handwriting"),
-    };
-    p.set_personal_signature(&acct, "王小明", hand).unwrap();
-    p.set_personal_signature(&acct, "王小明", SignatureSource::GeneratedSquare)
-        .unwrap();
-    p.set_personal_signature(&acct, "王小明", SignatureSource::GeneratedRect)
-        .unwrap();
-    assert_eq!(
-        p.personal_signature(&acct).unwrap().unwrap().source,
-        SignatureSource::GeneratedRect
-    );
-    assert!(
-        is_forbidden(&p.apply_personal_ukey_signature(&acct, a.clone())),
-        "needs a personal UKey session"
-    );
-    assert!(is_forbidden(&p.set_personal_signature(
-        &f.admin,
-        "单位",
-        SignatureSource::GeneratedSquare
-    )));
-    let sig = p.apply_personal_ukey_signature(&uk, a).unwrap();
-    assert_eq!(
-        (sig.kind, sig.status),
-        (SealKind::PersonalUkey, SealStatus::PendingReview)
-    );
-    assert!(p.receipt_personal_signature(&uk, &sig.id).is_err());
-    p.ca_review(&f.ops, &sig.id, true, "").unwrap();
-    let sig = p.receipt_personal_signature(&uk, &sig.id).unwrap();
-    assert_eq!(sig.status, SealStatus::Valid);
-    assert!(is_forbidden(&p.write_seal_to_ukey(&acct, &sig.id)));
-    assert!(p.write_seal_to_ukey(&uk, &sig.id).unwrap().written_to_ukey);
-    // the unit UKey does not see personal signatures; the owner does
-    assert!(
-        p.list_seals(&f.admin, &SealQuery::default())
-            .unwrap()
-            .iter()
-            .all(|x| x.id != sig.id)
-    );
-    assert_eq!(p.list_seals(&uk, &SealQuery::default()).unwrap().len(), 1);
-    assert!(
-        p.sign_with_seal(&uk, &sig.id, &[4; 32], &SignCredential::Ukey)
-            .is_ok()
-    );
-    assert!(
-        p.sign_with_seal(&acct, &sig.id, &[4; 32], &SignCredential::Ukey)
-            .is_err()
-    );
-}
-
-pub fn apps(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
-    let p = &f.p;
-    let (_, appadmin) = f.staff("应用管理员", &[Role::AppAdmin]);
-    let (_, plain) = f.staff("普通", &[]);
-    let a = p
-        .create_app(
-            &appadmin,
-            &AppInput {
-                name: "业务系统".into(),
-                contact: Some("张".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert_eq!(a.status, AppStatus::Valid);
-    assert!(a.access_token.len() == 32 && a.access_secret.len() == 64);
-    assert!(a.access_secret.bytes().all(|b| b.is_ascii_hexdigit()));
-    assert!(matches!(
-        p.create_app(
-            &f.admin,
-            &AppInput {
-                name: "业务系统".into(),
-                ..Default::default()
-            }
-        ),
-        Err(PlatformError::Duplicate(_))
-    ));
-    assert!(
-        p.create_app(
-            &f.admin,
-            &AppInput {
-                name: "x".into(),
-                phone: Some("1".into()),
-                ..Default::default()
-            }
-        )
-        .is_err()
-    );
-    assert!(
-        p.create_app(
-            &f.admin,
-            &AppInput {
-                name: "x".into(),
-                ip_whitelist: vec!["999.1.1.1".into()],
-                ..Default::default()
-            }
-        )
-        .is_err()
-    );
-    assert!(
-        p.create_app(
-            &f.admin,
-            &AppInput {
-                name: "x".into(),
-                public_key_b64: Some("bm90IGEga2V5".into()),
-                ..Default::default()
-            }
-        )
-        .is_err()
-    );
-    let b = p
-        .create_app(
-            &f.admin,
-            &AppInput {
-                name: "系统二".into(),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert_ne!(a.access_secret, b.access_secret);
-    // ordinary staff see the list, without secrets, and nothing else
-    let list = p.list_apps(&plain).unwrap();
-    assert_eq!(list.len(), 2);
-    assert!(list.iter().all(|x| x.access_secret.is_empty()));
-    assert!(is_forbidden(&p.app_secret(&plain, &a.id)));
-    assert!(is_forbidden(&p.edit_app(
-        &plain,
-        &a.id,
-        &AppInput {
-            name: "y".into(),
-            ..Default::default()
-        }
-    )));
-    let (_, sec) = p.app_secret(&appadmin, &a.id).unwrap();
-    assert_eq!(sec, a.access_secret);
-    let new = p.reset_app_secret(&appadmin, &a.id).unwrap();
-    assert_ne!(new, sec);
-    assert_eq!(p.app_secret(&appadmin, &a.id).unwrap().1, new);
-    assert!(matches!(
-        p.edit_app(
-            &appadmin,
-            &a.id,
-            &AppInput {
-                name: "系统二".into(),
-                ..Default::default()
-            }
-        ),
-        Err(PlatformError::Duplicate(_))
-    ));
-    p.edit_app(
-        &appadmin,
-        &a.id,
-        &AppInput {
-            name: "业务系统改".into(),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    // soft delete: still listed as 已删除, name freed, keys gone
-    p.delete_app(&appadmin, &b.id).unwrap();
-    assert!(p.delete_app(&appadmin, &b.id).is_err());
-    assert!(
-        p.list_apps(&appadmin)
-            .unwrap()
-            .iter()
-            .any(|x| x.id == b.id && x.status == AppStatus::Deleted)
-    );
-    assert!(p.app_secret(&appadmin, &b.id).is_err());
-    p.create_app(
-        &appadmin,
-        &AppInput {
-            name: "系统二".into(),
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    // review switch
-    p.set_switches(
-        &f.ops,
-        Switches {
-            app_review: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let c = p
-        .create_app(
-            &appadmin,
-            &AppInput {
-                name: "待审".into(),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert_eq!(c.status, AppStatus::PendingReview);
-    assert!(matches!(
-        p.app_secret(&appadmin, &c.id),
-        Err(PlatformError::InvalidState(_))
-    ));
-    assert!(is_forbidden(&p.review_app(&appadmin, &c.id, true, "")));
-    assert!(
-        p.review_app(&f.ops, &c.id, false, "").is_err(),
-        "a rejection has a reason"
-    );
-    let c = p.review_app(&f.ops, &c.id, false, "联系人缺失").unwrap();
-    assert_eq!(
-        c.status,
-        AppStatus::Rejected {
-            reason: "联系人缺失".into()
-        }
-    );
-    let c = p
-        .edit_app(
-            &appadmin,
-            &c.id,
-            &AppInput {
-                name: "待审".into(),
-                contact: Some("李".into()),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert_eq!(c.status, AppStatus::PendingReview, "edit resubmits");
-    let c = p.review_app(&f.ops, &c.id, true, "").unwrap();
-    assert_eq!(c.status, AppStatus::Valid);
-    p.app_secret(&appadmin, &c.id).unwrap();
-    // details with the bound seals
-    let seal = f.valid_seal(&f.admin, SealKind::Cloud, "绑定章");
-    p.grant_seal_to_app(&f.admin, &seal.id, &a.id, false)
-        .unwrap();
-    let (d, seals) = p.app_details(&appadmin, &a.id).unwrap();
-    assert!(d.access_secret.is_empty());
-    assert_eq!(
-        seals.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
-        vec!["绑定章"]
-    );
-}
-
-pub fn open_api_check(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
-    let p = &f.p;
-    let app = f.app("开放接口");
-    let now_ms = T0 * 1000;
-    let h = f.headers(&app, now_ms);
-    assert_eq!(h.signature.len(), 32);
-    assert!(
-        h.signature
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
-    );
-    assert_eq!(check_request(p, &h, "1.2.3.4").unwrap().id, app.id);
-    assert!(
-        matches!(check_request(p, &h, "1.2.3.4"), Err(PlatformError::RequestRefused(m)) if m.contains("replay"))
-    );
-    let mut bad = f.headers(&app, now_ms + 1);
-    bad.signature = bad.signature.to_uppercase();
-    assert!(
-        check_request(p, &bad, "1.2.3.4").is_err(),
-        "lower-case hex only"
-    );
-    let mut bad = f.headers(&app, now_ms + 2);
-    let first = if bad.signature.starts_with('0') {
-        "1"
-    } else {
-        "0"
-    };
-    bad.signature.replace_range(0..1, first);
-    assert!(check_request(p, &bad, "1.2.3.4").is_err());
-    assert!(
-        check_request(p, &f.headers(&app, now_ms - 301_000), "1.2.3.4").is_err(),
-        "too old"
-    );
-    assert!(
-        check_request(p, &f.headers(&app, now_ms + 301_000), "1.2.3.4").is_err(),
-        "too new"
-    );
-    check_request(p, &f.headers(&app, now_ms - 299_000), "1.2.3.4").unwrap();
-    let mut unknown = f.headers(&app, now_ms + 3);
-    unknown.access_token = "0".repeat(32);
-    assert!(check_request(p, &unknown, "1.2.3.4").is_err());
-    let mut nots = f.headers(&app, now_ms + 4);
-    nots.timestamp = "abc".into();
-    assert!(check_request(p, &nots, "1.2.3.4").is_err());
-    // IP whitelist
-    let wl = AppInput {
-        name: "开放接口".into(),
-        ip_whitelist: vec!["10.1.1.1".into(), "::1".into()],
-        ..Default::default()
-    };
-    p.edit_app(&f.admin, &app.id, &wl).unwrap();
-    assert!(check_request(p, &f.headers(&app, now_ms + 5), "1.2.3.4").is_err());
-    check_request(p, &f.headers(&app, now_ms + 6), "10.1.1.1").unwrap();
-    check_request(p, &f.headers(&app, now_ms + 7), "::1").unwrap();
-    // SM2 x-qys-signature-sign
-    let key = sm2::PrivateKey::from_seed(b"open api app key");
-    let pk_b64 = b64(&key.public_key().to_sec1_uncompressed());
-    let with_key = AppInput {
-        name: "开放接口".into(),
-        public_key_b64: Some(pk_b64),
-        ..Default::default()
-    };
-    p.edit_app(&f.admin, &app.id, &with_key).unwrap();
-    let mut h = f.headers(&app, now_ms + 8);
-    assert!(
-        check_request(p, &h, "1.2.3.4").is_err(),
-        "signature-sign required"
-    );
-    let sig = key.sign(sm2::DEFAULT_ID, h.signature.as_bytes()).unwrap();
-    h.signature_sign = Some(b64(&sig.to_der()));
-    check_request(p, &h, "1.2.3.4").unwrap();
-    let mut h = f.headers(&app, now_ms + 9);
-    let other = sm2::PrivateKey::from_seed(b"someone else")
-        .sign(sm2::DEFAULT_ID, h.signature.as_bytes())
-        .unwrap();
-    h.signature_sign = Some(b64(&other.to_raw()));
-    assert!(check_request(p, &h, "1.2.3.4").is_err());
-    let mut h = f.headers(&app, now_ms + 10);
-    let raw = key
-        .sign(sm2::DEFAULT_ID, h.signature.as_bytes())
-        .unwrap()
-        .to_raw();
-    h.signature_sign = Some(b64(&raw));
-    check_request(p, &h, "1.2.3.4").unwrap();
-    // GM/T 0018 ECCrefPublicKey form of the same key
-    let pt = key.public_key().to_sec1_uncompressed();
-    let mut eccref = 256u32.to_be_bytes().to_vec();
-    eccref.extend_from_slice(&[0; 32]);
-    eccref.extend_from_slice(&pt[1..33]);
-    eccref.extend_from_slice(&[0; 32]);
-    eccref.extend_from_slice(&pt[33..65]);
-    let parsed = openapi::parse_app_public_key(&b64(&eccref)).unwrap();
-    assert_eq!(parsed.to_sec1_uncompressed(), pt);
-    // deleted, pending and rejected apps are refused
-    let h = f.headers(&app, now_ms + 11);
-    p.delete_app(&f.admin, &app.id).unwrap();
-    assert!(
-        matches!(check_request(p, &h, "1.2.3.4"), Err(PlatformError::RequestRefused(m)) if m.contains("deleted"))
-    );
-    p.set_switches(
-        &f.ops,
-        Switches {
-            app_review: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let pend = f.app("待审核应用");
-    let (tok, sec) = (pend.access_token.clone(), pend.access_secret.clone());
-    let ts = (now_ms + 12).to_string();
-    let h = OpenApiHeaders {
-        signature: request_signature(&tok, &sec, &ts),
-        access_token: tok,
-        timestamp: ts,
-        signature_sign: None,
-    };
-    assert!(
-        matches!(check_request(p, &h, "1.2.3.4"), Err(PlatformError::RequestRefused(m)) if m.contains("review"))
-    );
-    p.review_app(&f.ops, &pend.id, false, "不合规").unwrap();
-    assert!(
-        matches!(check_request(p, &h, "1.2.3.4"), Err(PlatformError::RequestRefused(m)) if m.contains("rejected"))
-    );
-    // refusals are audited
-    let ops_rows = p.store().audit_rows().unwrap();
-    assert!(
-        ops_rows
-            .iter()
-            .any(|r| r.body.contains("OpenApiRequest") && r.body.contains("replayed"))
-    );
-}
-
-pub fn grants_and_policies(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
-    let p = &f.p;
-    let seal = f.valid_seal(&f.admin, SealKind::Cloud, "授权章");
-    let app = f.app("内部应用");
-    assert!(
-        p.app_sign(&app.id, &seal.id, &f.call("a.pdf"), "ip")
-            .is_err(),
-        "not granted"
-    );
-    // external grants take an app of another unit
-    assert!(
-        p.grant_seal_to_app(&f.admin, &seal.id, &app.id, true)
-            .is_err()
-    );
-    let ub = p
-        .login_unit_key("单位B", &code(2), "B1", "CN=B", "devB1", "y")
-        .unwrap();
-    let ext = p
-        .create_app(
-            &ub,
-            &AppInput {
-                name: "外部应用".into(),
-                ..Default::default()
-            },
-        )
-        .unwrap();
-    assert!(
-        p.grant_seal_to_app(&f.admin, &seal.id, &ext.id, false)
-            .is_err()
-    );
-    p.grant_seal_to_app(&f.admin, &seal.id, &ext.id, true)
-        .unwrap();
-    let g = p
-        .grant_seal_to_app(&f.admin, &seal.id, &app.id, false)
-        .unwrap();
-    assert!(matches!(
-        p.grant_seal_to_app(&f.admin, &seal.id, &app.id, false),
-        Err(PlatformError::Duplicate(_))
-    ));
-    assert_eq!(g.policy, ConfirmPolicy::None);
-    // none: signs directly, with the seal's key
-    let AppSignOutcome::Signed(sig) = p
-        .app_sign(&app.id, &seal.id, &f.call("a.pdf"), "ip")
-        .unwrap()
-    else {
-        panic!("signed")
-    };
-    let pk =
-        sm2::PublicKey::from_sec1(&hex::decode(Platform::seal_public_key(&seal).unwrap()).unwrap())
-            .unwrap();
-    sm2::verify_digest(&pk, &[7; 32], &sig).unwrap();
-    assert!(matches!(
-        p.app_sign(&ext.id, &seal.id, &f.call("b.pdf"), "ip")
-            .unwrap(),
-        AppSignOutcome::Signed(_)
-    ));
-    // system check: call limit (1 call made so far)
-    let limit = ConfirmPolicy::SystemCheck {
-        call_limit: Some(2),
-        token_check: false,
-    };
-    p.set_confirm_policy(&f.admin, &seal.id, &app.id, limit)
-        .unwrap();
-    p.app_sign(&app.id, &seal.id, &f.call("c.pdf"), "ip")
-        .unwrap();
-    assert!(matches!(
-        p.app_sign(&app.id, &seal.id, &f.call("d.pdf"), "ip"),
-        Err(PlatformError::RateLimited(_))
-    ));
-    // system check: token + serial
-    let tok = ConfirmPolicy::SystemCheck {
-        call_limit: None,
-        token_check: true,
-    };
-    p.set_confirm_policy(&f.admin, &seal.id, &app.id, tok)
-        .unwrap();
-    let g = p.grant(&f.admin, &seal.id, &app.id).unwrap();
-    assert!(
-        p.app_sign(&app.id, &seal.id, &f.call("e.pdf"), "ip")
-            .is_err()
-    );
-    let mut call = f.call("e.pdf");
-    call.serial = Some("SN-1".into());
-    call.token = Some("wrong".into());
-    assert!(p.app_sign(&app.id, &seal.id, &call, "ip").is_err());
-    call.token = Some(g.call_token.clone());
-    p.app_sign(&app.id, &seal.id, &call, "ip").unwrap();
-    assert!(
-        p.app_sign(&app.id, &seal.id, &call, "ip").is_err(),
-        "serial used once"
-    );
-    call.serial = Some("SN-2".into());
-    p.app_sign(&app.id, &seal.id, &call, "ip").unwrap();
-    // manual confirmation
-    let (c1, c1s) = f.staff("确认人", &[]);
-    let (_, other) = f.staff("旁人", &[]);
-    let empty = ConfirmPolicy::Manual {
-        confirmers: vec![],
-        sms_notice: true,
-    };
-    assert!(
-        p.set_confirm_policy(&f.admin, &seal.id, &app.id, empty)
-            .is_err()
-    );
-    let manual = ConfirmPolicy::Manual {
-        confirmers: vec![c1.id.clone()],
-        sms_notice: true,
-    };
-    p.set_confirm_policy(&f.admin, &seal.id, &app.id, manual)
-        .unwrap();
-    let AppSignOutcome::Queued(item) = p
-        .app_sign(&app.id, &seal.id, &f.call("合同.pdf"), "ip")
-        .unwrap()
-    else {
-        panic!("queued")
-    };
-    assert!(
-        f.sms
-            .sent()
-            .iter()
-            .any(|(ph, t)| ph == &c1.phone && t.contains("合同.pdf")),
-        "SMS notice"
-    );
-    assert!(matches!(
-        p.app_sign_approved(&app.id, &item, &[7; 32], "ip"),
-        Err(PlatformError::InvalidState(_))
-    ));
-    assert!(
-        p.queue(&other, &QueueFilter::default(), 1)
-            .unwrap()
-            .items
-            .is_empty()
-    );
-    assert!(is_forbidden(&p.decide(&other, &item, true)));
-    let page = p.queue(&c1s, &QueueFilter::default(), 1).unwrap();
-    assert_eq!(page.items.len(), 1);
-    let it = &page.items[0];
-    assert_eq!(
+    assert_eq!(reference.len(), 30);
+    // unit + owner + status
+    let q = Query::new(Kind::File)
+        .unit("u1")
+        .owner("s1")
+        .status("active");
+    let got = all(q.clone());
+    let want: Vec<String> = (0..30u32)
+        .rev()
+        .filter(|i| i % 3 != 0 && i % 5 == 1 && i % 7 != 0)
+        .map(|i| format!("f{i:02}"))
+        .collect::<Vec<_>>();
+    let mut want_sorted = want.clone();
+    want_sorted.sort_by_key(|id| {
+        let i: i64 = id[1..].parse().unwrap();
         (
-            it.file_name.as_str(),
-            it.pages,
-            it.app_name.as_str(),
-            it.seal_name.as_str()
-        ),
-        ("合同.pdf", 3, "内部应用", "授权章")
-    );
-    p.decide(&c1s, &item, true).unwrap();
-    assert!(p.decide(&c1s, &item, false).is_err());
-    assert!(
-        p.app_sign_approved(&ext.id, &item, &[7; 32], "ip").is_err(),
-        "other app"
-    );
-    p.app_sign_approved(&app.id, &item, &[7; 32], "ip").unwrap();
-    assert!(
-        p.app_sign_approved(&app.id, &item, &[7; 32], "ip").is_err(),
-        "used once"
-    );
-    let AppSignOutcome::Queued(item2) = p
-        .app_sign(&app.id, &seal.id, &f.call("b.ofd"), "ip")
-        .unwrap()
-    else {
-        panic!()
-    };
-    p.decide(&f.admin, &item2, false).unwrap();
-    assert!(
-        p.app_sign_approved(&app.id, &item2, &[7; 32], "ip")
-            .is_err()
-    );
-    // removing the grant ends the app's access; the seal log records both
-    let AppSignOutcome::Queued(item3) = p
-        .app_sign(&app.id, &seal.id, &f.call("c.ofd"), "ip")
-        .unwrap()
-    else {
-        panic!()
-    };
-    p.decide(&c1s, &item3, true).unwrap();
-    p.remove_grant(&f.admin, &seal.id, &app.id).unwrap();
-    assert!(p.remove_grant(&f.admin, &seal.id, &app.id).is_err());
-    assert!(is_forbidden(&p.app_sign(
-        &app.id,
-        &seal.id,
-        &f.call("z.pdf"),
-        "ip"
-    )));
-    assert!(
-        is_forbidden(&p.app_sign_approved(&app.id, &item3, &[7; 32], "ip")),
-        "approved before removal"
-    );
-    // granted again: a fresh grant
-    let g2 = p
-        .grant_seal_to_app(&f.admin, &seal.id, &app.id, false)
-        .unwrap();
+            std::cmp::Reverse(1000 + i % 10),
+            std::cmp::Reverse(id.clone()),
+        )
+    });
+    assert_eq!(got, want_sorted, "newest first, then id descending");
+    // category (any of), tags (any of), text in name or alt name, LIKE metacharacters literal
+    assert_eq!(all(Query::new(Kind::File).category("pdf")).len(), 15);
     assert_eq!(
-        (g2.calls, &g2.policy, g2.removed),
-        (0, &ConfirmPolicy::None, false)
+        all(Query::new(Kind::File).category("pdf").category("ofd")).len(),
+        30
     );
-    p.remove_grant(&f.admin, &seal.id, &app.id).unwrap();
-    let log: Vec<String> = p
-        .seal_log(&f.admin, &seal.id)
-        .unwrap()
-        .into_iter()
-        .map(|l| l.action)
-        .collect();
-    assert!(
-        log.iter().any(|l| l.starts_with("添加应用"))
-            && log.iter().any(|l| l.starts_with("删除应用"))
-    );
-    // a revoked seal signs for nobody
-    p.set_confirm_policy(&f.admin, &seal.id, &ext.id, ConfirmPolicy::None)
-        .unwrap();
-    let t = p.request_revocation(&f.admin, &seal.id).unwrap();
-    p.revoke_seal(&f.admin, &seal.id, &t).unwrap();
-    assert!(matches!(
-        p.app_sign(&ext.id, &seal.id, &f.call("y.pdf"), "ip"),
-        Err(PlatformError::InvalidState(_))
-    ));
-}
-
-pub fn queue_paging_and_batch(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
-    let p = &f.p;
-    let seal = f.valid_seal(&f.admin, SealKind::Cloud, "队列章");
-    let app = f.app("队列应用");
-    p.grant_seal_to_app(&f.admin, &seal.id, &app.id, false)
-        .unwrap();
-    let (c, cs) = f.staff("确认人", &[]);
-    let manual = ConfirmPolicy::Manual {
-        confirmers: vec![c.id.clone()],
-        sms_notice: false,
-    };
-    p.set_confirm_policy(&f.admin, &seal.id, &app.id, manual)
-        .unwrap();
-    let mut ids = Vec::new();
-    for i in 0..120 {
-        let mut call = f.call(&format!("f{i}"));
-        call.file_type = if i % 3 == 0 {
-            FileFormat::Ofd
-        } else {
-            FileFormat::Pdf
-        };
-        f.clock.advance(1);
-        let AppSignOutcome::Queued(id) = p.app_sign(&app.id, &seal.id, &call, "ip").unwrap() else {
-            panic!()
-        };
-        ids.push(id);
-    }
-    assert!(
-        f.sms.sent().iter().all(|(ph, _)| ph != &c.phone),
-        "no SMS without sms_notice"
-    );
-    let p1 = p.queue(&cs, &QueueFilter::default(), 1).unwrap();
-    assert_eq!((p1.items.len(), p1.total, p1.pages), (50, 120, 3));
-    assert_eq!(p1.items[0].file_name, "f119", "newest first");
-    let p3 = p.queue(&cs, &QueueFilter::default(), 3).unwrap();
-    assert_eq!(p3.items.len(), 20);
-    assert!(
-        p.queue(&cs, &QueueFilter::default(), 4)
-            .unwrap()
-            .items
-            .is_empty()
-    );
-    let ofd = p
-        .queue(
-            &cs,
-            &QueueFilter {
-                file_type: Some(FileFormat::Ofd),
-                ..Default::default()
-            },
-            1,
-        )
-        .unwrap();
-    assert_eq!(ofd.total, 40);
-    let win = p
-        .queue(
-            &cs,
-            &QueueFilter {
-                from: Some(T0 + 11),
-                to: Some(T0 + 20),
-                ..Default::default()
-            },
-            1,
-        )
-        .unwrap();
-    assert_eq!(win.total, 10);
-    // batch: per-item results
-    p.decide(&cs, &ids[0], false).unwrap();
-    let r = p.decide_batch(&cs, &ids[0..5], true).unwrap();
-    assert!(matches!(r[0].1, Err(PlatformError::InvalidState(_))));
-    assert!(r[1..].iter().all(|(_, x)| x.is_ok()));
-    let r = p.decide_batch(&cs, &ids[5..10], false).unwrap();
-    assert!(r.iter().all(|(_, x)| x.is_ok()));
-    let approved = p
-        .queue(
-            &cs,
-            &QueueFilter {
-                status: Some(QueueStatus::Approved),
-                ..Default::default()
-            },
-            1,
-        )
-        .unwrap();
-    let rejected = p
-        .queue(
-            &cs,
-            &QueueFilter {
-                status: Some(QueueStatus::Rejected),
-                ..Default::default()
-            },
-            1,
-        )
-        .unwrap();
-    assert_eq!((approved.total, rejected.total), (4, 6));
-    let r = p.decide_batch(&cs, &["nope".to_string()], true).unwrap();
-    assert!(matches!(r[0].1, Err(PlatformError::NotFound(_))));
-}
-
-pub fn credentials(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
-    let p = &f.p;
-    let (s, sess) = f.staff("张三", &[]);
-    // SMS login needs a solved captcha
-    let (cid, ans) = p.issue_captcha().unwrap();
-    assert!(
-        p.send_sms_code(&s.phone, SmsPurpose::Login, &cid, "wrong", "ip")
-            .is_err()
-    );
-    assert!(
-        p.send_sms_code(&s.phone, SmsPurpose::Login, &cid, &ans, "ip")
-            .is_err(),
-        "captcha single use"
-    );
-    let (cid, ans) = p.issue_captcha().unwrap();
-    p.send_sms_code(&s.phone, SmsPurpose::Login, &cid, &ans.to_uppercase(), "ip")
-        .unwrap();
-    let code = f.sms.last_code(&s.phone).unwrap();
-    assert_eq!(code.len(), 6);
-    assert!(p.login_sms(&s.phone, "000000x", "ip").is_err());
-    let l = p.login_sms(&s.phone, &code, "ip").unwrap();
-    assert!(l.must_set_password);
-    assert_eq!(l.session.identity, sess.identity);
-    assert!(p.login_sms(&s.phone, &code, "ip").is_err(), "single use");
-    // resend interval and hourly limit
-    let (cid, ans) = p.issue_captcha().unwrap();
-    assert!(matches!(
-        p.send_sms_code(&s.phone, SmsPurpose::Login, &cid, &ans, "ip"),
-        Err(PlatformError::RateLimited(_))
-    ));
-    for _ in 0..4 {
-        f.clock.advance(61);
-        let (cid, ans) = p.issue_captcha().unwrap();
-        p.send_sms_code(&s.phone, SmsPurpose::Login, &cid, &ans, "ip")
-            .unwrap();
-    }
-    f.clock.advance(61);
-    let (cid, ans) = p.issue_captcha().unwrap();
-    assert!(
-        matches!(
-            p.send_sms_code(&s.phone, SmsPurpose::Login, &cid, &ans, "ip"),
-            Err(PlatformError::RateLimited(_))
-        ),
-        "5 per hour"
-    );
-    f.clock.advance(3600);
-    // attempts: 5 wrong codes kill the code
-    let (cid, ans) = p.issue_captcha().unwrap();
-    p.send_sms_code(&s.phone, SmsPurpose::Login, &cid, &ans, "ip")
-        .unwrap();
-    let good = f.sms.last_code(&s.phone).unwrap();
-    let wrong = if good == "000000" { "111111" } else { "000000" };
-    for _ in 0..SMS_MAX_ATTEMPTS {
-        assert!(p.login_sms(&s.phone, wrong, "ip").is_err());
-    }
-    assert!(
-        p.login_sms(&s.phone, &good, "ip").is_err(),
-        "killed after too many attempts"
-    );
-    // expiry
-    f.clock.advance(61);
-    let (cid, ans) = p.issue_captcha().unwrap();
-    p.send_sms_code(&s.phone, SmsPurpose::Login, &cid, &ans, "ip")
-        .unwrap();
-    let good = f.sms.last_code(&s.phone).unwrap();
-    f.clock.advance(SMS_CODE_TTL + 1);
-    assert!(p.login_sms(&s.phone, &good, "ip").is_err(), "expired");
-    // captcha expiry; unknown phones get no SMS
-    let (cid, ans) = p.issue_captcha().unwrap();
-    f.clock.advance(CAPTCHA_TTL + 1);
-    assert!(
-        p.send_sms_code(&s.phone, SmsPurpose::Login, &cid, &ans, "ip")
-            .is_err()
-    );
-    let (cid, ans) = p.issue_captcha().unwrap();
-    assert!(
-        p.send_sms_code("13700000000", SmsPurpose::Login, &cid, &ans, "ip")
-            .is_err()
-    );
-    // set a password (complexity), log in with it
-    f.clock.advance(61);
-    p.send_session_code(&sess, SmsPurpose::SetPassword).unwrap();
-    let c = f.sms.last_code(&s.phone).unwrap();
-    assert!(matches!(
-        p.set_password(&sess, &c, "abcdefgh"),
-        Err(PlatformError::InvalidInput(_))
-    ));
-    assert!(matches!(
-        p.set_password(&sess, &c, "short1"),
-        Err(PlatformError::InvalidInput(_))
-    ));
-    p.set_password(&sess, &c, "Passw0rd").unwrap();
-    let cred = p.store().get(Kind::Credential, &s.id).unwrap().unwrap();
-    assert!(cred.body.contains("$argon2id$") && !cred.body.contains("Passw0rd"));
+    assert_eq!(all(Query::new(Kind::File).tag("t:b")).len(), 5);
     assert_eq!(
-        p.login_password(&s.phone, "Passw0rd", "ip")
-            .unwrap()
-            .identity,
-        sess.identity
+        all(Query::new(Kind::File).tag("t:a").tag("t:c")).len(),
+        30,
+        "no duplicates"
     );
-    // lockout after 5 failures
-    for _ in 0..MAX_FAILED_LOGINS {
-        assert!(p.login_password(&s.phone, "wrong-pw1", "ip").is_err());
-    }
-    assert!(
-        p.login_password(&s.phone, "Passw0rd", "ip").is_err(),
-        "locked"
-    );
-    f.clock.advance(LOCKOUT_SECS + 1);
-    p.login_password(&s.phone, "Passw0rd", "ip").unwrap();
-    // reset with captcha + code
-    let (cid, ans) = p.issue_captcha().unwrap();
-    p.send_sms_code(&s.phone, SmsPurpose::ResetPassword, &cid, &ans, "ip")
+    let mut q = Query::new(Kind::File);
+    q.text = Some("合同1".into());
+    assert_eq!(all(q).len(), 11, "合同1, 合同10..19");
+    let mut q = Query::new(Kind::File);
+    q.text = Some("签署人3".into());
+    assert_eq!(all(q).len(), 7);
+    let mut q = Query::new(Kind::File);
+    q.text = Some("%_".into());
+    assert_eq!(all(q).len(), 30, "% and _ are literal");
+    let mut q = Query::new(Kind::File);
+    q.text = Some("9%".into());
+    assert_eq!(all(q).len(), 3, "合同9%, 合同19%, 合同29%");
+    let mut q = Query::new(Kind::File);
+    q.text = Some("_".into());
+    q.unit = Some("u2".into());
+    assert_eq!(all(q).len(), 10);
+    // time range
+    let mut q = Query::new(Kind::File);
+    q.from = Some(1003);
+    q.to = Some(1004);
+    assert_eq!(all(q).len(), 6);
+    // until: set and before / unset or from
+    let mut q = Query::new(Kind::File);
+    q.until_before = Some(510);
+    assert_eq!(all(q), vec!["f08", "f04", "f00"]);
+    let mut q = Query::new(Kind::File);
+    q.until_from = Some(510);
+    assert_eq!(all(q).len(), 27);
+    // paging and totals
+    let f = st
+        .query(&Query::new(Kind::File).unit("u1").page(5, 4))
         .unwrap();
-    let c = f.sms.last_code(&s.phone).unwrap();
-    assert!(p.reset_password(&s.phone, &c, "nodigits", "ip").is_err());
-    p.reset_password(&s.phone, &c, "New#pass9", "ip").unwrap();
-    assert!(p.login_password(&s.phone, "Passw0rd", "ip").is_err());
-    p.login_password(&s.phone, "New#pass9", "ip").unwrap();
-    // the other purposes cannot be sent anonymously
-    let (cid, ans) = p.issue_captcha().unwrap();
-    assert!(
-        p.send_sms_code(&s.phone, SmsPurpose::Sign, &cid, &ans, "ip")
-            .is_err()
+    assert_eq!((f.total, f.records.len()), (20, 4));
+    let whole = all(Query::new(Kind::File).unit("u1"));
+    assert_eq!(ids(f), whole[5..9].to_vec());
+    let f = st
+        .query(&Query::new(Kind::File).unit("u1").page(18, 50))
+        .unwrap();
+    assert_eq!((f.total, f.records.len()), (20, 2));
+    // name order: category, name, id
+    let names = all(Query::new(Kind::File).unit("u2").order(Order::Name));
+    assert_eq!(names.len(), 10);
+    assert_eq!(
+        &names[..2],
+        &["f15", "f21"],
+        "ofd first, then by name: 合同15 < 合同21 < 合同27 < 合同3 < 合同9"
     );
-    // the unit UKey has no passwords
-    assert!(is_forbidden(
-        &p.send_session_code(&f.admin, SmsPurpose::SetPassword)
-    ));
+    let by_id = all(Query::new(Kind::File).order(Order::Id));
+    let mut sorted = by_id.clone();
+    sorted.sort();
+    assert_eq!(by_id, sorted);
+    // the index follows updates
+    commit(
+        st,
+        vec![Write::Update {
+            kind: Kind::File,
+            id: "f01".into(),
+            expected: 1,
+            body: "{}".into(),
+            unique: vec![],
+            index: Index {
+                unit: "u9".into(),
+                tags: vec!["t:z".into()],
+                ..Index::default()
+            },
+        }],
+    )
+    .unwrap();
+    assert_eq!(all(Query::new(Kind::File).unit("u9")), vec!["f01"]);
+    assert_eq!(all(Query::new(Kind::File).tag("t:z")), vec!["f01"]);
+    assert_eq!(
+        all(Query::new(Kind::File).tag("t:c")).len(),
+        24,
+        "old tags gone"
+    );
 }
 
-pub fn signed_files(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
-    let p = &f.p;
-    let (_, a) = f.staff("甲", &[]);
-    let (_, b) = f.staff("乙", &[]);
-    let input = |name: &str| FileInput {
+/// Counters in their own rows, bounded counters, pruning by expiry.
+pub fn store_counters_and_pruning(st: Arc<dyn Store>) {
+    let st = st.as_ref();
+    let count = |name: &str, limit| Write::Count {
         name: name.into(),
-        pages: 2,
-        seals: vec!["s".into()],
-        format: FileFormat::Pdf,
-        size: 1000,
-        thumbnail: Some("thumb/1.png".into()),
+        delta: 1,
+        limit,
     };
-    let fa = p.record_file(&a, &input("合同甲.pdf")).unwrap();
-    p.record_file(&b, &input("合同乙.pdf")).unwrap();
-    p.record_file(&f.admin, &input("单位文件.ofd")).unwrap();
-    let mut big = input("big.pdf");
-    big.size = MAX_FILE_SIZE + 1;
-    assert!(p.record_file(&a, &big).is_err());
-    assert_eq!(p.list_files(&a, None).unwrap().len(), 1);
-    assert_eq!(p.list_files(&f.admin, None).unwrap().len(), 3);
-    assert_eq!(
-        p.list_files(&f.admin, Some("乙")).unwrap().len(),
-        1,
-        "by signer"
-    );
-    assert_eq!(
-        p.list_files(&f.admin, Some("合同")).unwrap().len(),
-        2,
-        "by name"
-    );
+    assert_eq!(st.counter("n").unwrap(), 0);
+    for _ in 0..3 {
+        commit(st, vec![count("n", Some(3))]).unwrap();
+    }
     assert!(matches!(
-        p.delete_file(&b, &fa.id),
-        Err(PlatformError::NotFound(_))
+        commit(st, vec![count("n", Some(3))]),
+        Err(StoreError::CounterLimit { .. })
     ));
-    p.delete_file(&a, &fa.id).unwrap();
-    assert!(p.list_files(&a, None).unwrap().is_empty());
-    assert_eq!(p.list_files(&f.admin, None).unwrap().len(), 2);
-    let rec = &p.list_files(&f.admin, Some("单位")).unwrap()[0];
-    assert_eq!(
-        (rec.pages, rec.size, rec.format, rec.thumbnail.as_deref()),
-        (2, 1000, FileFormat::Pdf, Some("thumb/1.png"))
+    assert_eq!(st.counter("n").unwrap(), 3);
+    commit(st, vec![count("n", None)]).unwrap();
+    assert_eq!(st.counter("n").unwrap(), 4);
+    // concurrent increments of one counter all count
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..10 {
+                    commit(st, vec![count("m", None)]).unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(st.counter("m").unwrap(), 40);
+    // pruning: only documents of the kind whose `until` is before the time
+    let mut w = Vec::new();
+    for i in 0..10 {
+        w.push(ins(
+            Kind::Nonce,
+            &format!("n{i}"),
+            "{}",
+            &[UniqueKey::new("nonce", format!("{i}"))],
+            Index {
+                until: Some(100 + i),
+                ..Index::default()
+            },
+        ));
+    }
+    w.push(ins(Kind::Nonce, "forever", "{}", &[], Index::default()));
+    w.push(ins(
+        Kind::Captcha,
+        "c",
+        "{}",
+        &[],
+        Index {
+            until: Some(0),
+            ..Index::default()
+        },
+    ));
+    commit(st, w).unwrap();
+    assert_eq!(st.prune(Kind::Nonce, 105, 3).unwrap(), 3, "limit");
+    assert_eq!(st.prune(Kind::Nonce, 105, 100).unwrap(), 2);
+    assert_eq!(st.prune(Kind::Nonce, 105, 100).unwrap(), 0);
+    assert!(st.get(Kind::Nonce, "n4").unwrap().is_none());
+    assert!(st.get(Kind::Nonce, "n5").unwrap().is_some());
+    assert!(st.get(Kind::Nonce, "forever").unwrap().is_some());
+    assert!(
+        st.get(Kind::Captcha, "c").unwrap().is_some(),
+        "other kinds stay"
     );
+    assert_eq!(st.find_unique("nonce", "0").unwrap(), None, "keys released");
+    assert!(st.find_unique("nonce", "5").unwrap().is_some());
 }
 
+/// Audit chains: numbered per chain in commit order, linked with the keyed MAC, queried
+/// with filters, read back exactly (every field the MAC covers survives the store).
+pub fn store_audit_chains(st: Arc<dyn Store>) {
+    let st = st.as_ref();
+    let m = mac();
+    let entry = |chain: &str, i: i64, outcome: Outcome| AuditEntry {
+        chain: chain.into(),
+        seq: 0,
+        prev: String::new(),
+        time: 1000 + i,
+        actor: format!("a{}", i % 3),
+        actor_name: format!("张三{}", i % 2),
+        action: if i % 2 == 0 { "Even" } else { "Odd" }.into(),
+        object: format!("对象-{i}-%"),
+        outcome,
+        ip: "10.0.0.1".into(),
+        mac: String::new(),
+    };
+    // two chains, interleaved, two entries in one batch
+    for i in 0..10 {
+        let outcome = if i % 4 == 0 {
+            Outcome::Denied(format!("不行 {i}"))
+        } else {
+            Outcome::Ok
+        };
+        let mut audit = vec![entry("u1", i, outcome)];
+        if i % 2 == 0 {
+            audit.push(entry("u2", i, Outcome::Failed("坏".into())));
+        }
+        st.commit(
+            &Batch {
+                writes: vec![],
+                audit,
+            },
+            &m,
+        )
+        .unwrap();
+    }
+    let u1 = st.audit_range("u1", 1, 100).unwrap();
+    assert_eq!(u1.len(), 10);
+    assert_eq!(
+        u1.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=10).collect::<Vec<_>>()
+    );
+    assert_eq!(u1[0].prev, super::audit::GENESIS);
+    for w in u1.windows(2) {
+        assert_eq!(w[1].prev, w[0].mac, "linked");
+    }
+    for e in &u1 {
+        assert_eq!(m.mac(e), e.mac, "every field read back as written");
+    }
+    super::audit::verify_segment(&m, &u1, None).unwrap();
+    assert_eq!(st.audit_range("u1", 4, 2).unwrap().len(), 2);
+    assert_eq!(st.audit_range("u1", 4, 2).unwrap()[0].seq, 4);
+    assert_eq!(st.audit_range("u2", 1, 100).unwrap().len(), 5);
+    let heads = st.audit_heads().unwrap();
+    assert_eq!(
+        heads
+            .iter()
+            .map(|h| (h.chain.as_str(), h.seq))
+            .collect::<Vec<_>>(),
+        vec![("u1", 10), ("u2", 5)]
+    );
+    // queries, newest first
+    let q = |f: &dyn Fn(&mut AuditQuery)| {
+        let mut q = AuditQuery {
+            chain: "u1".into(),
+            limit: 100,
+            ..Default::default()
+        };
+        f(&mut q);
+        let (v, total) = st.audit_query(&q).unwrap();
+        assert_eq!(total as usize, v.len());
+        v.into_iter().map(|e| e.seq).collect::<Vec<_>>()
+    };
+    assert_eq!(q(&|_| {}), (1..=10).rev().collect::<Vec<_>>());
+    assert_eq!(q(&|q| q.only_failures = true), vec![9, 5, 1]);
+    assert_eq!(q(&|q| q.action = Some("Odd".into())), vec![10, 8, 6, 4, 2]);
+    assert_eq!(q(&|q| q.actor = Some("a1".into())), vec![8, 5, 2]);
+    assert_eq!(q(&|q| q.actor = Some("张三1".into())), vec![10, 8, 6, 4, 2]);
+    assert_eq!(q(&|q| q.object = Some("-1-%".into())), vec![2]);
+    assert_eq!(q(&|q| q.object = Some("%".into())).len(), 10);
+    assert_eq!(
+        q(&|q| {
+            q.from = Some(1003);
+            q.to = Some(1005);
+        }),
+        vec![6, 5, 4]
+    );
+    let (page, total) = st
+        .audit_query(&AuditQuery {
+            chain: "u1".into(),
+            offset: 2,
+            limit: 3,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(total, 10);
+    assert_eq!(
+        page.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![8, 7, 6]
+    );
+    // concurrent writers of one chain: no gaps, no forks
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let m = &m;
+            s.spawn(move || {
+                for i in 0..10 {
+                    st.commit(
+                        &Batch {
+                            writes: vec![],
+                            audit: vec![entry("u3", t * 100 + i, Outcome::Ok)],
+                        },
+                        m,
+                    )
+                    .unwrap();
+                }
+            });
+        }
+    });
+    let u3 = st.audit_range("u3", 1, 1000).unwrap();
+    assert_eq!(u3.len(), 40);
+    super::audit::verify_segment(&m, &u3, None).unwrap();
+}
+
+/// The platform's audit log over the store: per unit, every operation, refusals too, reads
+/// not one row per read; tampering, truncation and rewriting are detected.
 pub fn audit_chain(st: Arc<dyn Store>) {
     let f = Fx::new(st.clone());
     let p = &f.p;
@@ -2039,13 +864,16 @@ pub fn audit_chain(st: Arc<dyn Store>) {
     let (_, plain) = f.staff("普通", &[]);
     let _ = p.add_staff(&plain, "x", &phone(1), &id_number(1)); // denied, audited
     let ub = p
-        .login_unit_key("单位B", &code(2), "B1", "CN=B", "devB1", "10.9.9.9")
+        .login_unit_key("单位B", &credit_code(2), "B1", "CN=B", "devB1", "10.9.9.9")
         .unwrap();
     p.add_staff(&ub, "乙单位人", &phone(2), &id_number(2))
         .unwrap();
-    let all = p.read_audit(&auditor, &AuditFilter::default()).unwrap();
     let unit = p.ctx(&auditor).unwrap().unit;
-    assert!(all.iter().all(|e| e.unit == unit), "own unit only");
+    let all = p
+        .read_audit(&auditor, &AuditFilter::default(), 1)
+        .unwrap()
+        .items;
+    assert!(all.iter().all(|e| e.chain == unit), "own unit only");
     let denied: Vec<_> = all
         .iter()
         .filter(|e| e.action == "AddStaff" && matches!(e.outcome, Outcome::Denied(_)))
@@ -2060,58 +888,265 @@ pub fn audit_chain(st: Arc<dyn Store>) {
         only_failures: true,
         ..Default::default()
     };
-    let failures = p.read_audit(&auditor, &fl).unwrap();
+    let failures = p.read_audit(&auditor, &fl, 1).unwrap().items;
     assert!(!failures.is_empty() && failures.iter().all(|e| e.outcome != Outcome::Ok));
-    let fl = AuditFilter {
-        action: Some("GrantRole".into()),
-        ..Default::default()
-    };
-    assert!(p.read_audit(&auditor, &fl).unwrap().is_empty());
     let fl = AuditFilter {
         action: Some("ManageRoles".into()),
         ..Default::default()
     };
-    assert_eq!(p.read_audit(&auditor, &fl).unwrap().len(), 1);
-    assert!(is_forbidden(&p.read_audit(&plain, &AuditFilter::default())));
-    // the chain
-    let head = p.verify_audit(None).unwrap().unwrap();
-    let rows = st.audit_rows().unwrap();
-    assert_eq!(rows.len() as u64, head.0);
-    verify_chain(&rows, Some((head.0, &head.1))).unwrap();
+    assert_eq!(p.read_audit(&auditor, &fl, 1).unwrap().total, 1);
+    assert!(is_forbidden(&p.read_audit(
+        &plain,
+        &AuditFilter::default(),
+        1
+    )));
+    // reads are not audited one row per read
+    let before = st.audit_heads().unwrap();
+    for _ in 0..5 {
+        p.search_staff(&auditor, &StaffQuery::default()).unwrap();
+        p.read_audit(&auditor, &AuditFilter::default(), 1).unwrap();
+    }
+    assert_eq!(st.audit_heads().unwrap(), before, "reads wrote nothing");
+    // the unit's operations are in its chain, unit B's in B's
+    let ub_unit = p.ctx(&ub).unwrap().unit;
+    let heads = p.verify_audit(None).unwrap();
+    assert!(heads.iter().any(|h| h.chain == unit));
+    assert!(heads.iter().any(|h| h.chain == ub_unit));
+    // a signed checkpoint, then more entries: still verifies against it
+    let cp = p.audit_checkpoint().unwrap();
+    assert_eq!(p.last_audit_checkpoint().unwrap().as_ref(), Some(&cp));
+    p.add_staff(&f.admin, "后来", &phone(3), &id_number(3))
+        .unwrap();
+    p.verify_audit(Some(&cp)).unwrap();
+    // a forged checkpoint is refused
+    let mut forged = cp.clone();
+    forged.checkpoint = forged.checkpoint.replace("\"seq\":", "\"seq\":1");
+    assert!(matches!(
+        p.verify_audit(Some(&forged)),
+        Err(PlatformError::AuditBroken(ChainError::BadCheckpoint))
+    ));
+    // tampering: a copy of the chain with one entry changed, removed, or cut off
+    let rows = st.audit_range(&unit, 1, 1000).unwrap();
+    let m = f.mac();
+    super::audit::verify_segment(&m, &rows, None).unwrap();
     let mut changed = rows.clone();
-    changed[2].body = changed[2].body.replacen("\"time\":", "\"time\": ", 1);
-    assert_ne!(changed[2].body, rows[2].body);
-    assert_eq!(verify_chain(&changed, None), Err(ChainError::Changed(3)));
+    changed[2].object.push('!');
+    assert!(matches!(
+        super::audit::verify_segment(&m, &changed, None),
+        Err(ChainError::Changed { seq: 3, .. })
+    ));
     let mut removed = rows.clone();
     removed.remove(3);
-    assert_eq!(verify_chain(&removed, None), Err(ChainError::Missing(4)));
-    // removing and renumbering still breaks the previous-hash links
+    assert!(matches!(
+        super::audit::verify_segment(&m, &removed, None),
+        Err(ChainError::Missing { seq: 4, .. })
+    ));
+    // a rewrite by someone without the key: renumbered entries fail their MAC
     let mut relinked = rows.clone();
     relinked.remove(3);
     for r in relinked.iter_mut().skip(3) {
         r.seq -= 1;
     }
-    assert!(verify_chain(&relinked, None).is_err());
-    let truncated = &rows[..rows.len() - 1];
+    assert!(super::audit::verify_segment(&m, &relinked, None).is_err());
+    // a chain recomputed WITH the key still loses against the checkpoint: the store below is
+    // a copy of the chains with the last checkpointed entry of the unit rewritten.
+    let copy = Arc::new(MemoryStore::new());
+    let mut rewritten = false;
+    let head_seq = cp_head(&cp, &unit);
+    for chain in st.audit_heads().unwrap() {
+        for mut e in st.audit_range(&chain.chain, 1, 1000).unwrap() {
+            if e.chain == unit && e.seq == head_seq {
+                e.object = "改写".into();
+                rewritten = true;
+            }
+            copy.commit(
+                &Batch {
+                    writes: vec![],
+                    audit: vec![e],
+                },
+                &m,
+            )
+            .unwrap();
+        }
+    }
+    assert!(rewritten);
+    let copy_platform = Platform::new(
+        Services::development(copy.clone(), f.clock.clone(), f.sms.clone(), "conformance").unwrap(),
+    );
+    copy_platform.verify_audit(None).unwrap();
     assert!(matches!(
-        verify_chain(truncated, Some((head.0, &head.1))),
-        Err(ChainError::Truncated { .. })
+        copy_platform.verify_audit(Some(&cp)),
+        Err(PlatformError::AuditBroken(ChainError::Rewritten { .. }))
+    ));
+    // a truncated copy (the unit's last checkpointed entry missing)
+    let cut = Arc::new(MemoryStore::new());
+    for chain in st.audit_heads().unwrap() {
+        for e in st.audit_range(&chain.chain, 1, 1000).unwrap() {
+            if e.chain == unit && e.seq >= head_seq {
+                break;
+            }
+            cut.commit(
+                &Batch {
+                    writes: vec![],
+                    audit: vec![e],
+                },
+                &m,
+            )
+            .unwrap();
+        }
+    }
+    let cut_platform = Platform::new(
+        Services::development(cut, f.clock.clone(), f.sms.clone(), "conformance").unwrap(),
+    );
+    cut_platform.verify_audit(None).unwrap();
+    assert!(matches!(
+        cut_platform.verify_audit(Some(&cp)),
+        Err(PlatformError::AuditBroken(ChainError::Truncated { .. }))
     ));
 }
 
-fn two<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
-    let bar = Barrier::new(2);
-    std::thread::scope(|s| {
-        let ha = s.spawn(|| {
-            bar.wait();
-            a()
-        });
-        let hb = s.spawn(|| {
-            bar.wait();
-            b()
-        });
-        (ha.join().expect("thread a"), hb.join().expect("thread b"))
-    })
+fn cp_head(cp: &super::audit::SignedCheckpoint, chain: &str) -> u64 {
+    let c: super::audit::Checkpoint = serde_json::from_str(&cp.checkpoint).expect("checkpoint");
+    c.heads
+        .iter()
+        .find(|h| h.chain == chain)
+        .map(|h| h.seq)
+        .expect("chain in checkpoint")
+}
+
+// ------------------------------------------------------------------ races
+
+/// A store wrapper that holds the first commit writing a chosen document (after
+/// [`Gate::arm`]) until [`Gate::release`]: the deterministic interleaving of the races.
+pub struct Gate {
+    inner: Arc<dyn Store>,
+    state: Mutex<GateState>,
+    cv: Condvar,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum GateState {
+    Open,
+    Armed(Kind, Option<String>),
+    Holding,
+    Released,
+}
+
+impl Gate {
+    pub fn new(inner: Arc<dyn Store>) -> Arc<Gate> {
+        Arc::new(Gate {
+            inner,
+            state: Mutex::new(GateState::Open),
+            cv: Condvar::new(),
+        })
+    }
+
+    fn set(&self, s: GateState) {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = s;
+        self.cv.notify_all();
+    }
+
+    /// Holds the next commit with a write of `kind` (and `id`, if given).
+    pub fn arm(&self, kind: Kind, id: Option<&str>) {
+        self.set(GateState::Armed(kind, id.map(str::to_owned)));
+    }
+
+    fn wait_for(&self, want: impl Fn(&GateState) -> bool) {
+        let mut g = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while !want(&g) {
+            let (ng, to) = self
+                .cv
+                .wait_timeout(g, std::time::Duration::from_secs(20))
+                .unwrap_or_else(|e| e.into_inner());
+            g = ng;
+            assert!(
+                !to.timed_out(),
+                "the gated operation never reached its commit"
+            );
+        }
+    }
+
+    /// Runs `a` until its gated commit, then `b` to its end, then lets `a` commit.
+    pub fn interleave<A: Send, B>(
+        &self,
+        kind: Kind,
+        id: Option<&str>,
+        a: impl FnOnce() -> A + Send,
+        b: impl FnOnce() -> B,
+    ) -> (A, B) {
+        self.arm(kind, id);
+        std::thread::scope(|s| {
+            let ha = s.spawn(a);
+            self.wait_for(|g| *g == GateState::Holding);
+            let rb = b();
+            self.set(GateState::Released);
+            let ra = ha.join().expect("operation a");
+            self.set(GateState::Open);
+            (ra, rb)
+        })
+    }
+}
+
+fn writes_to(w: &Write, kind: Kind, id: &Option<String>) -> bool {
+    let (k, i) = match w {
+        Write::Insert { kind, id, .. }
+        | Write::Update { kind, id, .. }
+        | Write::Check { kind, id, .. }
+        | Write::Delete { kind, id, .. } => (*kind, id),
+        Write::Count { .. } => return false,
+    };
+    k == kind && id.as_ref().is_none_or(|want| want == i)
+}
+
+impl Store for Gate {
+    fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>, StoreError> {
+        self.inner.get(kind, id)
+    }
+    fn find_unique(&self, ns: &str, key: &str) -> Result<Option<(Kind, String)>, StoreError> {
+        self.inner.find_unique(ns, key)
+    }
+    fn query(&self, q: &Query) -> Result<Found, StoreError> {
+        self.inner.query(q)
+    }
+    fn counter(&self, name: &str) -> Result<u64, StoreError> {
+        self.inner.counter(name)
+    }
+    fn commit(&self, batch: &Batch, mac: &AuditMac) -> Result<(), StoreError> {
+        let hold = {
+            let mut g = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            match &*g {
+                GateState::Armed(kind, id)
+                    if batch.writes.iter().any(|w| writes_to(w, *kind, id)) =>
+                {
+                    *g = GateState::Holding;
+                    true
+                }
+                _ => false,
+            }
+        };
+        if hold {
+            self.cv.notify_all();
+            self.wait_for(|g| *g == GateState::Released);
+        }
+        self.inner.commit(batch, mac)
+    }
+    fn prune(&self, kind: Kind, before: i64, limit: u32) -> Result<u64, StoreError> {
+        self.inner.prune(kind, before, limit)
+    }
+    fn audit_query(&self, q: &AuditQuery) -> Result<(Vec<AuditEntry>, u64), StoreError> {
+        self.inner.audit_query(q)
+    }
+    fn audit_range(
+        &self,
+        chain: &str,
+        from: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit_range(chain, from, limit)
+    }
+    fn audit_heads(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit_heads()
+    }
 }
 
 fn clear_loser(e: &PlatformError) -> bool {
@@ -2121,8 +1156,10 @@ fn clear_loser(e: &PlatformError) -> bool {
     )
 }
 
+/// Two confirmers decide one item: the one held at its commit loses, whatever it read.
 pub fn race_two_approvals(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
+    let gate = Gate::new(st);
+    let f = Fx::new(gate.clone());
     let p = &f.p;
     let seal = f.valid_seal(&f.admin, SealKind::Cloud, "竞争章");
     let app = f.app("竞争应用");
@@ -2136,23 +1173,21 @@ pub fn race_two_approvals(st: Arc<dyn Store>) {
     };
     p.set_confirm_policy(&f.admin, &seal.id, &app.id, manual)
         .unwrap();
-    for i in 0..8 {
+    for i in 0..2 {
         let AppSignOutcome::Queued(item) = p
             .app_sign(&app.id, &seal.id, &f.call(&format!("r{i}")), "ip")
             .unwrap()
         else {
-            panic!()
+            panic!("queued")
         };
-        let (ra, rb) = two(
+        let (ra, rb) = gate.interleave(
+            Kind::QueueItem,
+            Some(&item),
             || p.decide(&s1, &item, true),
-            || p.decide(&s2, &item, i % 2 == 0),
+            || p.decide(&s2, &item, i == 0),
         );
-        assert!(
-            ra.is_ok() ^ rb.is_ok(),
-            "exactly one decision wins: {ra:?} {rb:?}"
-        );
-        let winner = if ra.is_ok() { &c1.id } else { &c2.id };
-        let loser = ra.err().or(rb.err()).unwrap();
+        assert!(rb.is_ok(), "the decision that ran through wins: {rb:?}");
+        let loser = ra.expect_err("the held decision read a pending item but must lose");
         assert!(clear_loser(&loser), "clear error: {loser:?}");
         let q = p
             .queue(&s1, &QueueFilter::default(), 1)
@@ -2161,122 +1196,215 @@ pub fn race_two_approvals(st: Arc<dyn Store>) {
             .into_iter()
             .find(|q| q.id == item)
             .unwrap();
-        assert!(q.status != QueueStatus::Pending);
-        assert_eq!(q.decided_by.as_ref(), Some(winner));
+        assert_eq!(q.decided_by.as_ref(), Some(&c2.id));
+        let _ = &c1;
     }
 }
 
+/// Two receipts of one seal: one wins; the seal has the winner's key, logged once.
 pub fn race_two_receipts(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
+    let gate = Gate::new(st);
+    let f = Fx::new(gate.clone());
     let p = &f.p;
     let (_, sa) = f.staff("印章管理员", &[Role::SealAdmin]);
-    for i in 0..8 {
-        let s = p
-            .apply_seal(
-                &f.admin,
-                f.application(SealKind::Cloud, &format!("回执章{i}")),
-            )
-            .unwrap();
-        p.ca_review(&f.ops, &s.id, true, "").unwrap();
-        let (ra, rb) = two(
-            || p.receipt_seal(&f.admin, &s.id),
-            || p.receipt_seal(&sa, &s.id),
-        );
-        assert!(ra.is_ok() ^ rb.is_ok(), "exactly one receipt wins");
-        let winner = ra.as_ref().or(rb.as_ref()).unwrap().clone();
-        let loser = ra.err().or(rb.err()).unwrap();
-        assert!(clear_loser(&loser), "clear error: {loser:?}");
-        let now = p.seal(&f.admin, &s.id).unwrap();
-        assert_eq!(now.status, SealStatus::Valid);
-        assert_eq!(
-            now.public_key, winner.public_key,
-            "the winner's key is the seal's key"
-        );
-        assert_eq!(now.log.iter().filter(|l| l.action == "回执").count(), 1);
-        // the seal signs with the winner's key
-        let u = p
-            .sign_with_seal(&f.admin, &s.id, &[9; 32], &SignCredential::Ukey)
-            .unwrap();
-        let pk = sm2::PublicKey::from_sec1(
-            &hex::decode(Platform::seal_public_key(&now).unwrap()).unwrap(),
-        )
+    let s = p
+        .apply_seal(&f.admin, f.application(SealKind::Cloud, "回执章"))
         .unwrap();
-        sm2::verify_digest(&pk, &[9; 32], &u.signature.unwrap()).unwrap();
-    }
+    p.ca_review(&f.ops, &s.id, true, "").unwrap();
+    let (ra, rb) = gate.interleave(
+        Kind::Seal,
+        Some(&s.id),
+        || p.receipt_seal(&f.admin, &s.id),
+        || p.receipt_seal(&sa, &s.id),
+    );
+    let winner = rb.expect("the receipt that ran through wins");
+    let loser = ra.expect_err("the held receipt must lose");
+    assert!(clear_loser(&loser), "clear error: {loser:?}");
+    let now = p.seal(&f.admin, &s.id).unwrap();
+    assert_eq!(now.status, SealStatus::Valid);
+    assert_eq!(now.public_key, winner.public_key, "the winner's key");
+    assert_eq!(now.log.iter().filter(|l| l.action == "回执").count(), 1);
+    let u = p
+        .sign_with_seal(&f.admin, &s.id, &[9; 32], &SignCredential::Ukey)
+        .unwrap();
+    let pk = crate::crypto::sm2::PublicKey::from_sec1(
+        &hex::decode(Platform::seal_public_key(&now).unwrap()).unwrap(),
+    )
+    .unwrap();
+    crate::crypto::sm2::verify_digest(&pk, &[9; 32], &u.signature.unwrap()).unwrap();
 }
 
+/// Revocation against signing, both orders: a revocation that commits while a signature is
+/// on its way makes the signature fail; a signature that commits first counts, and the
+/// revocation then goes through.
 pub fn race_revocation_vs_signing(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
+    let gate = Gate::new(st);
+    let f = Fx::new(gate.clone());
     let p = &f.p;
     let (_, sa) = f.staff("印章管理员", &[Role::SealAdmin]);
-    for i in 0..8 {
-        let s = f.valid_seal(&f.admin, SealKind::Cloud, &format!("注销章{i}"));
-        let t = p.request_revocation(&sa, &s.id).unwrap();
-        let (rs, rr) = two(
-            || p.sign_with_seal(&f.admin, &s.id, &[5; 32], &SignCredential::Ukey),
-            || p.revoke_seal(&sa, &s.id, &t),
-        );
-        let after = p.seal(&f.admin, &s.id).unwrap();
-        match (&rs, &rr) {
-            (Ok(u), Ok(_)) => {
-                // signing committed first, the revocation read the signed state afterwards
-                assert_eq!(u.seal.sign_count, 1);
-                assert_eq!((after.status, after.sign_count), (SealStatus::Revoked, 1));
-            }
-            (Ok(_), Err(e)) => {
-                assert!(clear_loser(e), "clear error: {e:?}");
-                assert_eq!((after.status, after.sign_count), (SealStatus::Valid, 1));
-            }
-            (Err(e), Ok(_)) => {
-                assert!(
-                    clear_loser(e) || matches!(e, PlatformError::Vault(_)),
-                    "clear error: {e:?}"
-                );
-                assert_eq!((after.status, after.sign_count), (SealStatus::Revoked, 0));
-            }
-            (Err(a), Err(b)) => panic!("both lost: {a:?} / {b:?}"),
-        }
-        // whatever happened, nothing signs after the revocation
-        if after.status != SealStatus::Revoked {
-            let t = p.request_revocation(&sa, &s.id).unwrap();
-            p.revoke_seal(&sa, &s.id, &t).unwrap();
-        }
-        assert!(
-            p.sign_with_seal(&f.admin, &s.id, &[5; 32], &SignCredential::Ukey)
-                .is_err()
-        );
-    }
+    // signing held, revocation through: the signature is refused
+    let s = f.valid_seal(&f.admin, SealKind::Cloud, "注销章1");
+    let t = p.request_revocation(&sa, &s.id).unwrap();
+    let (rs, rr) = gate.interleave(
+        Kind::Seal,
+        Some(&s.id),
+        || p.sign_with_seal(&f.admin, &s.id, &[5; 32], &SignCredential::Ukey),
+        || p.revoke_seal(&sa, &s.id, &t),
+    );
+    rr.expect("revocation");
+    let e = rs.expect_err("a signature read before the revocation must not commit after it");
+    assert!(clear_loser(&e), "clear error: {e:?}");
+    let after = p.seal(&f.admin, &s.id).unwrap();
+    assert_eq!((after.status, after.sign_count), (SealStatus::Revoked, 0));
+    // revocation held, signing through: both succeed, in that order
+    let s = f.valid_seal(&f.admin, SealKind::Cloud, "注销章2");
+    let t = p.request_revocation(&sa, &s.id).unwrap();
+    let (rr, rs) = gate.interleave(
+        Kind::Seal,
+        Some(&s.id),
+        || p.revoke_seal(&sa, &s.id, &t),
+        || p.sign_with_seal(&f.admin, &s.id, &[5; 32], &SignCredential::Ukey),
+    );
+    assert_eq!(rs.expect("signature").seal.sign_count, 1);
+    rr.expect("the revocation runs again on the signed seal");
+    let after = p.seal(&f.admin, &s.id).unwrap();
+    assert_eq!((after.status, after.sign_count), (SealStatus::Revoked, 1));
+    assert!(
+        p.sign_with_seal(&f.admin, &s.id, &[5; 32], &SignCredential::Ukey)
+            .is_err()
+    );
 }
 
+/// Two signers of one seal: neither fails, both are counted.
+pub fn race_two_signers(st: Arc<dyn Store>) {
+    let gate = Gate::new(st);
+    let f = Fx::new(gate.clone());
+    let p = &f.p;
+    let s = f.valid_seal(&f.admin, SealKind::Cloud, "并发章");
+    let (ra, rb) = gate.interleave(
+        Kind::Seal,
+        Some(&s.id),
+        || p.sign_with_seal(&f.admin, &s.id, &[1; 32], &SignCredential::Ukey),
+        || p.sign_with_seal(&f.admin, &s.id, &[2; 32], &SignCredential::Ukey),
+    );
+    ra.expect("signer a");
+    rb.expect("signer b");
+    assert_eq!(p.seal(&f.admin, &s.id).unwrap().sign_count, 2);
+    // and many at once
+    std::thread::scope(|sc| {
+        for _ in 0..4 {
+            sc.spawn(|| {
+                for _ in 0..5 {
+                    p.sign_with_seal(&f.admin, &s.id, &[3; 32], &SignCredential::Ukey)
+                        .expect("concurrent signers do not conflict");
+                }
+            });
+        }
+    });
+    assert_eq!(p.seal(&f.admin, &s.id).unwrap().sign_count, 22);
+}
+
+/// Two units add the same phone: one person, one unit.
 pub fn race_same_phone(st: Arc<dyn Store>) {
-    let f = Fx::new(st);
+    let gate = Gate::new(st);
+    let f = Fx::new(gate.clone());
     let p = &f.p;
     let ub = p
-        .login_unit_key("单位B", &code(2), "B1", "CN=B", "devB1", "y")
+        .login_unit_key("单位B", &credit_code(2), "B1", "CN=B", "devB1", "y")
         .unwrap();
-    for i in 0..8 {
-        let ph = phone(5000 + i);
-        let (ra, rb) = two(
-            || p.add_staff(&f.admin, "甲", &ph, &id_number(5000 + i)),
-            || p.add_staff(&ub, "乙", &ph, &id_number(6000 + i)),
-        );
-        assert!(
-            ra.is_ok() ^ rb.is_ok(),
-            "one person, one unit: {ra:?} {rb:?}"
-        );
-        assert!(matches!(
-            ra.err().or(rb.err()).unwrap(),
-            PlatformError::Duplicate(_)
-        ));
-    }
-    // concurrent writers keep the audit chain intact
+    let ph = phone(5000);
+    let (ra, rb) = gate.interleave(
+        Kind::Staff,
+        None,
+        || p.add_staff(&f.admin, "甲", &ph, &id_number(5000)),
+        || p.add_staff(&ub, "乙", &ph, &id_number(6000)),
+    );
+    rb.expect("the addition that ran through wins");
+    assert!(
+        matches!(ra, Err(PlatformError::Duplicate(_))),
+        "one person, one unit: {ra:?}"
+    );
     p.verify_audit(None).unwrap();
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn memory_store_conforms() {
-        super::run_all(&|| std::sync::Arc::new(super::MemoryStore::new()));
+        run_all(&|| Arc::new(MemoryStore::new()));
+    }
+
+    /// A store that ignores versions: compare-and-set always "wins", checks pass.
+    struct IgnoresVersions(MemoryStore);
+
+    impl Store for IgnoresVersions {
+        fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>, StoreError> {
+            self.0.get(kind, id)
+        }
+        fn find_unique(&self, ns: &str, key: &str) -> Result<Option<(Kind, String)>, StoreError> {
+            self.0.find_unique(ns, key)
+        }
+        fn query(&self, q: &Query) -> Result<Found, StoreError> {
+            self.0.query(q)
+        }
+        fn counter(&self, name: &str) -> Result<u64, StoreError> {
+            self.0.counter(name)
+        }
+        fn commit(&self, batch: &Batch, mac: &AuditMac) -> Result<(), StoreError> {
+            let mut b = batch.clone();
+            b.writes.retain(|w| !matches!(w, Write::Check { .. }));
+            for w in &mut b.writes {
+                if let Write::Update {
+                    kind, id, expected, ..
+                } = w
+                    && let Some(r) = self.0.get(*kind, id)?
+                {
+                    *expected = r.version;
+                }
+            }
+            self.0.commit(&b, mac)
+        }
+        fn prune(&self, kind: Kind, before: i64, limit: u32) -> Result<u64, StoreError> {
+            self.0.prune(kind, before, limit)
+        }
+        fn audit_query(&self, q: &AuditQuery) -> Result<(Vec<AuditEntry>, u64), StoreError> {
+            self.0.audit_query(q)
+        }
+        fn audit_range(
+            &self,
+            chain: &str,
+            from: u64,
+            limit: u32,
+        ) -> Result<Vec<AuditEntry>, StoreError> {
+            self.0.audit_range(chain, from, limit)
+        }
+        fn audit_heads(&self) -> Result<Vec<AuditEntry>, StoreError> {
+            self.0.audit_heads()
+        }
+    }
+
+    #[test]
+    fn the_races_fail_on_a_store_that_ignores_versions() {
+        for _ in 0..3 {
+            let failed = failures(RACES, &|| {
+                Arc::new(IgnoresVersions(MemoryStore::new())) as Arc<dyn Store>
+            });
+            // Every version-based race fails (same phone is a unique key: that one holds).
+            let names: Vec<&str> = failed
+                .iter()
+                .map(|f| f.split(':').next().unwrap_or(""))
+                .collect();
+            assert_eq!(
+                names,
+                vec![
+                    "race_two_approvals",
+                    "race_two_receipts",
+                    "race_revocation_vs_signing"
+                ],
+                "{failed:?}"
+            );
+        }
     }
 }

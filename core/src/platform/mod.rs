@@ -35,13 +35,15 @@
 //!   the life cycle only of seals it manages. Validity is set by the CA review
 //!   (default 5 years from approval). Freezing is allowed from 有效 only; an expired (derived
 //!   已过期) seal cannot be frozen, signed with or receipted. Revocation needs a one-time
-//!   confirmation token valid 5 minutes, issued to the same identity (二次确认). Cloud seal keys
-//!   are made in the [`KeyVault`] at receipt and destroyed at revocation. UKey seals have no
-//!   users and no app grants (2.2.3, 2.2.4); they are written to a UKey once valid.
-//! - **Signing** with a seal is a compare-and-set on the seal (its `sign_count`), so a
-//!   revocation or freeze that commits first makes the signing fail with a clear error, and a
-//!   signing that commits first makes the concurrent revocation fail with
-//!   [`PlatformError::ConcurrentChange`] (the caller retries and then revokes).
+//!   confirmation token valid 5 minutes, issued to the same identity (二次确认). A cloud seal
+//!   is made at receipt (GB/T 38540, the unit's server certificate in certList, signed by
+//!   the platform's seal maker) and signs with the unit's key in the [`KeyVault`]. UKey seals
+//!   have no users and no app grants (2.2.3, 2.2.4); they are made for a UKey's certificate
+//!   when written to it. See `docs/platform-rules.md`.
+//! - **Signing** checks the seal's version in the batch that counts the use (a counter in its
+//!   own row): a revocation or freeze that commits first makes the signing fail with a clear
+//!   error; a signing that commits first is counted and the revocation then goes through;
+//!   two signers of one seal never conflict.
 //! - **Signing credentials**: account users sign with the 6-digit signing password or an SMS
 //!   code (2.5.1); UKey users prove possession of the UKey (their session) (2.5.2).
 //! - **Apps.** Names are unique within the platform among apps not deleted; deleting frees the
@@ -52,12 +54,12 @@
 //! - **Confirmation policies.** System check: the call limit counts calls granted so far; with
 //!   token check each call presents the grant's call token and a serial number (流水号) never
 //!   used before on that grant. Manual: the call enters the queue; when `sms_notice` is on,
-//!   each confirmer with a phone gets an SMS. Only the confirmers of the grant (and unit
-//!   UKeys of the unit) see and decide the item; an approved item can be used for exactly one
-//!   signature.
+//!   each confirmer with a phone gets an SMS. Only the confirmers named on the grant when
+//!   the call was queued see and decide the item; an approved item gives exactly one
+//!   signature (used up in the batch of the signature).
 //! - **Open API check.** `x-qys-timestamp` is milliseconds since the epoch and must be within
 //!   ±5 minutes of the clock; a (token, timestamp, signature) triple is accepted once (replay
-//!   refusal; nonces are kept beyond the window so they never need pruning for correctness);
+//!   refusal; nonces are kept 15 minutes, beyond the window, then pruned);
 //!   the MD5 comparison is case-sensitive to lower-case hex as the manual specifies; the
 //!   optional `x-qys-signature-sign` is a base64 SM2 signature (DER or raw r‖s) of the ASCII
 //!   text of `x-qys-signature` with the default signer ID; an app with a public key REQUIRES
@@ -69,19 +71,16 @@
 //!   image captcha (single use, 5 minutes, case-insensitive). A new code for the same purpose
 //!   replaces the old one.
 //! - **Signed files**: at most 30 MB (2.5.1); deleting hides the record (kept for audit).
-//! - **Audit**: the auditor reads the audit entries of their own unit; the chain covers the
-//!   whole platform (one chain) so removal of any entry is detected.
+//! - **Audit**: one keyed chain per unit ([`audit`]); the auditor reads their own unit's,
+//!   filtered and paged in the store.
 //! - **Queue paging**: 50 items a page, newest first, pages numbered from 1. An approval is
-//!   consumed before the signature is made (exactly once): a signing that then fails, e.g.
-//!   because the seal was revoked meanwhile, does not give the approval back. Removing a
-//!   grant makes its approved items unusable; a removed grant can be granted again (fresh).
-//! - **Races.** Every state change is a compare-and-set on one document; the loser of a race
-//!   gets [`PlatformError::ConcurrentChange`] (or, if it reads after the winner committed,
-//!   [`PlatformError::InvalidState`] naming the state it found). A revocation confirmation
-//!   is consumed when used, also by a revocation that then loses the race (confirm again).
-//! - **Audit writing.** The entry is appended after the operation; if the audit store fails
-//!   the error is returned although the operation took effect (the store is the same
-//!   database, so this means the database is failing).
+//!   used up together with the signature it gives. Removing a grant makes its approved items
+//!   unusable; a removed grant can be granted again (fresh, its call count from 0).
+//! - **Races.** Every operation is one batch of compare-and-set writes; an attempt that lost
+//!   a race runs again on the winner's state and then fails with
+//!   [`PlatformError::InvalidState`] naming what it found (or
+//!   [`PlatformError::ConcurrentChange`] after repeated losses).
+//! - **Audit writing.** The entry is written in the same transaction as the operation.
 //! - **Identities outside this model**: the back office ([`Identity::Operator`]) is
 //!   authenticated by the server; a personal UKey login is named by the ID number of its
 //!   certificate ([`Platform::login_personal_ukey`]); certificate and PIN checks of UKeys
@@ -91,6 +90,7 @@
 //!   drawn by the `stamp` room when needed.
 
 pub mod audit;
+pub mod authority;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod model;
@@ -99,11 +99,15 @@ pub mod perm;
 mod service;
 pub mod store;
 pub mod validate;
+pub mod vault;
 
 pub use model::*;
 pub use perm::{Action, Role};
 pub use service::*;
-pub use store::{AuditRow, Kind, MemoryStore, Record, Store, StoreError, UniqueKey};
+pub use store::{
+    AuditQuery, Batch, Found, Index, Kind, MemoryStore, Order, Query, Record, Store, StoreError,
+    UniqueKey, Write,
+};
 
 use std::sync::Mutex;
 
@@ -135,9 +139,61 @@ pub enum PlatformError {
     #[error("audit log broken: {0}")]
     AuditBroken(#[from] audit::ChainError),
     #[error("key vault: {0}")]
-    Vault(String),
+    Vault(#[from] VaultError),
+    #[error("SMS: {0}")]
+    Sms(#[from] SmsError),
+    #[error("random number generator: {0}")]
+    Random(getrandom::Error),
+    #[error("password hashing: {0}")]
+    PasswordHash(argon2::password_hash::Error),
+    #[error("cryptography: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
+    #[error("certificate authority: {0}")]
+    Ca(#[from] authority::CaError),
+    #[error("seal: {0}")]
+    Ses(#[from] crate::ses::SesError),
+    #[error("seal picture: {0}")]
+    Stamp(#[from] crate::stamp::StampError),
+    #[error("PDF: {0}")]
+    Pdf(#[from] crate::pdf::PdfError),
+    #[error("OFD: {0}")]
+    Ofd(#[from] crate::ofd::OfdError),
+    #[error("UKey: {0}")]
+    Ukey(#[from] crate::ukey::UkeyError),
     #[error("storage: {0}")]
     Store(StoreError),
+}
+
+/// Why the SMS gateway did not send.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SmsError {
+    /// The gateway refused or failed (its own message).
+    #[error("the SMS gateway failed: {0}")]
+    Gateway(String),
+    #[error("the SMS sender is unavailable")]
+    Unavailable,
+}
+
+/// Why the key vault could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("no key {0} in the vault")]
+    UnknownKey(String),
+    /// The key material did not decrypt with the master key (wrong key, or changed).
+    #[error("key {0} does not decrypt with the master key")]
+    Decrypt(String),
+    #[error("the vault master key must be {0} bytes")]
+    BadMasterKey(usize),
+    #[error("key vault: {0}")]
+    Crypto(#[from] crate::crypto::CryptoError),
+    #[error("key vault storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("random number generator: {0}")]
+    Random(getrandom::Error),
+    #[error("key vault signer: {0}")]
+    Signer(#[from] crate::crypto::SignerError),
+    #[error("key vault unavailable")]
+    Unavailable,
 }
 
 impl From<StoreError> for PlatformError {
@@ -149,6 +205,7 @@ impl From<StoreError> for PlatformError {
             }
             StoreError::DuplicateId { .. } => PlatformError::Duplicate(e.to_string()),
             StoreError::NotFound { .. } => PlatformError::NotFound(e.to_string()),
+            StoreError::CounterLimit { .. } => PlatformError::RateLimited(e.to_string()),
             other => PlatformError::Store(other),
         }
     }
@@ -195,7 +252,7 @@ impl Clock for FixedClock {
 
 /// Sends SMS messages (a gateway in production).
 pub trait SmsSender: Send + Sync {
-    fn send(&self, phone: &str, text: &str) -> Result<(), String>;
+    fn send(&self, phone: &str, text: &str) -> Result<(), SmsError>;
 }
 
 /// Development sender: writes each message to standard error and keeps it for inspection.
@@ -227,27 +284,28 @@ impl DevSmsSender {
 }
 
 impl SmsSender for DevSmsSender {
-    fn send(&self, phone: &str, text: &str) -> Result<(), String> {
+    fn send(&self, phone: &str, text: &str) -> Result<(), SmsError> {
         eprintln!("[sms to {phone}] {text}");
         self.sent
             .lock()
-            .map_err(|_| "poisoned".to_string())?
+            .map_err(|_| SmsError::Unavailable)?
             .push((phone.to_owned(), text.to_owned()));
         Ok(())
     }
 }
 
-/// Server-held keys of cloud seals.
+/// Server-held keys of cloud seals and of units' server certificates. Private keys never
+/// leave it in plaintext: it signs digests.
 pub trait KeyVault: Send + Sync {
-    /// Makes the key of a seal and returns its public key.
-    fn create(&self, key_id: &str) -> Result<sm2::PublicKey, String>;
+    /// Makes the key `key_id` and returns its public key.
+    fn create(&self, key_id: &str) -> Result<sm2::PublicKey, VaultError>;
     /// Signs an SM3 digest `e` (= SM3(Z‖M)) with the key.
-    fn sign_digest(&self, key_id: &str, e: &[u8; 32]) -> Result<sm2::Signature, String>;
+    fn sign_digest(&self, key_id: &str, e: &[u8; 32]) -> Result<sm2::Signature, VaultError>;
     /// Destroys the key (revocation).
-    fn destroy(&self, key_id: &str) -> Result<(), String>;
+    fn destroy(&self, key_id: &str) -> Result<(), VaultError>;
 }
 
-/// In-memory key vault (tests, development).
+/// In-memory key vault (tests, development): keys live in this process only.
 #[derive(Default)]
 pub struct MemoryKeyVault {
     keys: Mutex<std::collections::HashMap<String, sm2::PrivateKey>>,
@@ -260,24 +318,26 @@ impl MemoryKeyVault {
 }
 
 impl KeyVault for MemoryKeyVault {
-    fn create(&self, key_id: &str) -> Result<sm2::PublicKey, String> {
-        let k = sm2::PrivateKey::generate().map_err(|e| e.to_string())?;
+    fn create(&self, key_id: &str) -> Result<sm2::PublicKey, VaultError> {
+        let k = sm2::PrivateKey::generate()?;
         let pk = k.public_key();
         self.keys
             .lock()
-            .map_err(|_| "poisoned".to_string())?
+            .map_err(|_| VaultError::Unavailable)?
             .insert(key_id.to_owned(), k);
         Ok(pk)
     }
-    fn sign_digest(&self, key_id: &str, e: &[u8; 32]) -> Result<sm2::Signature, String> {
-        let g = self.keys.lock().map_err(|_| "poisoned".to_string())?;
-        let k = g.get(key_id).ok_or_else(|| format!("no key {key_id}"))?;
-        k.sign_digest(e).map_err(|e| e.to_string())
+    fn sign_digest(&self, key_id: &str, e: &[u8; 32]) -> Result<sm2::Signature, VaultError> {
+        let g = self.keys.lock().map_err(|_| VaultError::Unavailable)?;
+        let k = g
+            .get(key_id)
+            .ok_or_else(|| VaultError::UnknownKey(key_id.to_owned()))?;
+        Ok(k.sign_digest(e)?)
     }
-    fn destroy(&self, key_id: &str) -> Result<(), String> {
+    fn destroy(&self, key_id: &str) -> Result<(), VaultError> {
         self.keys
             .lock()
-            .map_err(|_| "poisoned".to_string())?
+            .map_err(|_| VaultError::Unavailable)?
             .remove(key_id);
         Ok(())
     }

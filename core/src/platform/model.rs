@@ -17,6 +17,9 @@ pub struct Unit {
     pub whitelist: Vec<String>,
     /// The server certificate application (1.2.1.2).
     pub cert_application: Option<CertApplication>,
+    /// The server certificate issued on that application (1.2.1.2, 2.1.1.2).
+    #[serde(default)]
+    pub certificate: Option<UnitCertificate>,
     pub avatar: Option<String>,
     pub created: i64,
 }
@@ -32,6 +35,34 @@ pub struct CertApplication {
     pub applied: i64,
 }
 
+/// The unit's server certificate (服务端数字证书, 1.2.1.2): issued by the platform's CA for a
+/// key held in the key vault; cloud seals of the unit sign with it. The fields are those the
+/// portal shows (2.1.1.2: 颁发对象, 颁发者, 证件号, 序列号, 有效期, DN).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitCertificate {
+    /// DER, base64.
+    pub der_b64: String,
+    /// The key vault's id of its private key.
+    pub vault_key: String,
+    /// Subject DN (颁发对象).
+    pub subject: String,
+    /// Issuer DN (颁发者).
+    pub issuer: String,
+    /// Serial number, upper-case hex (序列号).
+    pub serial: String,
+    /// 证件号: the unit's unified social credit code.
+    pub id_number: String,
+    pub not_before: i64,
+    pub not_after: i64,
+}
+
+impl UnitCertificate {
+    /// 有效性: within its validity at `now`.
+    pub fn valid_at(&self, now: i64) -> bool {
+        self.not_before <= now && now <= self.not_after
+    }
+}
+
 /// A unit UKey identity, by certificate and device id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitKey {
@@ -44,6 +75,9 @@ pub struct UnitKey {
     pub device_id: String,
     /// The unit's first UKey: the super administrator.
     pub super_admin: bool,
+    /// Its signing certificate (DER, base64) as verified at login.
+    #[serde(default)]
+    pub certificate: Option<String>,
     pub created: i64,
 }
 
@@ -138,8 +172,16 @@ pub struct Seal {
     /// Owner of a personal UKey signature.
     pub owner: Option<String>,
     pub written_to_ukey: bool,
-    /// Public key (SEC1 hex) of the server-held key of a cloud seal.
+    /// Id of the made GB/T 38540 seal ([`SealDocument`]): made at receipt for a cloud seal,
+    /// when written to its UKey for a UKey seal.
+    #[serde(default)]
+    pub document: Option<String>,
+    /// `<vault key id>|<SEC1 hex public key>` of the server-held key a cloud seal signs with
+    /// (the unit's server certificate key).
     pub public_key: Option<String>,
+    /// Signatures made with the seal (a store counter, filled in when the platform returns a
+    /// seal; not kept in this document, so a signature does not rewrite it).
+    #[serde(default)]
     pub sign_count: u64,
     pub log: Vec<SealLogEntry>,
     pub created: i64,
@@ -239,8 +281,10 @@ pub struct Grant {
     pub calls: u64,
     /// The token a system-check call must present (token_check).
     pub call_token: String,
-    /// Serial numbers (流水号) already used under token check.
-    pub used_serials: Vec<String>,
+    /// Changes each time the seal is granted anew: names the grant's call counter, so a
+    /// fresh grant counts from 0 (the count itself is a store counter, not in this document).
+    #[serde(default)]
+    pub epoch: String,
     /// Removed from the seal (授权管理 "删"); may be granted again.
     #[serde(default)]
     pub removed: bool,
@@ -271,6 +315,9 @@ pub struct QueueItem {
     pub pages: u32,
     pub time: i64,
     pub status: QueueStatus,
+    /// The confirmers named on the grant when the call was queued: only they decide (2.8).
+    #[serde(default)]
+    pub confirmers: Vec<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
 }
@@ -307,6 +354,12 @@ pub struct Credential {
     pub signing_password_hash: Option<String>,
     pub failed_logins: u32,
     pub locked_until: Option<i64>,
+    /// Wrong signing passwords in a row (2.1.2.4).
+    #[serde(default)]
+    pub failed_signing: u32,
+    /// Signing with the password is locked until then (an SMS code still works).
+    #[serde(default)]
+    pub signing_locked_until: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -377,6 +430,11 @@ pub struct Switches {
     pub ca_review: bool,
 }
 
+impl Switches {
+    /// The id of the one switches document.
+    pub const ID: &'static str = "switches";
+}
+
 impl Default for Switches {
     fn default() -> Self {
         Switches {
@@ -385,4 +443,46 @@ impl Default for Switches {
             ca_review: true,
         }
     }
+}
+
+/// A short-lived record that only needs to exist until it expires (an open-API nonce).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expiring {
+    pub id: String,
+    pub expires: i64,
+}
+
+/// A 流水号 used under token check (id = `<grant>|<epoch>|<serial>`), refused again until it
+/// expires.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsedSerial {
+    pub id: String,
+    pub grant: String,
+    pub expires: i64,
+}
+
+/// A login challenge: random bytes a UKey signs, single use, short expiry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    pub id: String,
+    /// The bytes to sign (hex).
+    pub challenge: String,
+    pub expires: i64,
+}
+
+/// A made seal (GB/T 38540 DER, base64), apart from its seal record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealDocument {
+    pub id: String,
+    pub seal: String,
+    pub der_b64: String,
+    pub made: i64,
+}
+
+/// A signed audit checkpoint as stored (newest found by `time`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredCheckpoint {
+    pub id: String,
+    pub time: i64,
+    pub signed: super::audit::SignedCheckpoint,
 }

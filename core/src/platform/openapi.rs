@@ -113,8 +113,9 @@ fn check_inner(p: &Platform, h: &OpenApiHeaders, ip: &str) -> Result<App, Platfo
         .timestamp
         .parse()
         .map_err(|_| refuse("x-qys-timestamp is not a number"))?;
-    let now_ms = p.now().saturating_mul(1000);
-    if (now_ms - ts).abs() > TIMESTAMP_WINDOW_MS {
+    // In i128: no value of either clock or header can overflow the difference.
+    let now_ms = i128::from(p.now()) * 1000;
+    if (now_ms - i128::from(ts)).abs() > i128::from(TIMESTAMP_WINDOW_MS) {
         return Err(refuse("x-qys-timestamp is outside the accepted window"));
     }
     let expected = request_signature(&app.access_token, &app.access_secret, &h.timestamp);
@@ -151,10 +152,12 @@ fn check_inner(p: &Platform, h: &OpenApiHeaders, ip: &str) -> Result<App, Platfo
         sm2::verify(&pk, sm2::DEFAULT_ID, h.signature.as_bytes(), &sig)
             .map_err(|_| refuse("x-qys-signature-sign does not verify"))?;
     }
-    if !p.claim_nonce(&format!(
-        "{}|{}|{}",
-        app.access_token, h.timestamp, h.signature
-    ))? {
+    // Kept until its timestamp has left the window for good (then it is refused anyway).
+    let keep_until = p.now().saturating_add(super::NONCE_RETENTION);
+    if !p.claim_nonce(
+        &format!("{}|{}|{}", app.access_token, h.timestamp, h.signature),
+        keep_until,
+    )? {
         return Err(refuse("replayed request"));
     }
     Ok(app)

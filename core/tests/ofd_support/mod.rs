@@ -1,6 +1,8 @@
 //! Helpers for the OFD tests: a generated multi-page OFD, PNG pictures, test seals.
 #![allow(dead_code)]
 
+pub mod rawzip;
+
 use eseal::crypto::SoftwareSigner;
 use eseal::crypto::testca::TestCa;
 use eseal::crypto::time::Time;
