@@ -1,35 +1,60 @@
 #!/usr/bin/env bash
-# Runs eseal's criterion benches and `openssl speed` for the same operations in one run, and
-# prints eseal's figure beside OpenSSL's with the ratio (eseal / OpenSSL; > 1 means faster).
-# Usage: benches/compare.sh   (from anywhere; takes a few minutes)
+# One run, one table: eseal beside its peers on this machine.
+#
+#   primitives  criterion (benches/benches/crypto.rs) beside `openssl speed` (runs before and
+#               after criterion) and the RustCrypto sm2 crate; each side's best figure is kept
+#   documents   every benches/rows.d/*.sh part, each printing rows (benches/README.md)
+#
+# Prints the table, writes it to benches/RESULTS.md and into README.md between the
+# "benchmark table" markers. Speed is measured here, never asserted in a test.
+# Usage: benches/compare.sh            (a few minutes; run it when the machine is quiet)
+#   ESEAL_OPENSSL_SECONDS=N            seconds per `openssl speed` measurement (default 1)
+#   ESEAL_OPENSSL_RUNS=N               runs of each before and after criterion (default 3)
+#   ESEAL_BENCH_NO_WRITE=1             print only, write no file
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-target="${CARGO_TARGET_DIR:-$root/target}"
-secs="${ESEAL_OPENSSL_SECONDS:-3}"
-echo "== openssl speed (each ${secs}s)" >&2
-ossl_sm3="$(openssl speed -seconds "$secs" -bytes 16384 -evp sm3 2>/dev/null | awk '/^sm3/ {print $2}')"
-ossl_sm2="$(openssl speed -seconds "$secs" sm2 2>/dev/null | awk '/bits SM2/ {print $(NF-1), $NF}')"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/eseal/target}"
+secs="${ESEAL_OPENSSL_SECONDS:-1}"
+runs="${ESEAL_OPENSSL_RUNS:-3}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+openssl_run() {
+    for _ in $(seq "$runs"); do openssl_once; done
+}
+openssl_once() {
+    openssl speed -seconds "$secs" -bytes 1024 -evp sm3 2>/dev/null | awk '/^sm3/ {print "sm3-1KiB", $2}'
+    openssl speed -seconds "$secs" -bytes 1048576 -evp sm3 2>/dev/null | awk '/^sm3/ {print "sm3-1MiB", $2}'
+    openssl speed -seconds "$secs" sm2 2>/dev/null | awk '/bits SM2/ {print "sm2-sign", $(NF-1); print "sm2-verify", $NF}'
+}
+
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== openssl speed ($runs runs of ${secs}s each)" >&2
+openssl_run >> "$work/openssl"
 echo "== cargo bench (criterion)" >&2
 cargo bench -p eseal-benches --bench crypto -- --noplot >&2
-python3 - "$target" "$ossl_sm3" "$ossl_sm2" <<'PY'
-import json, sys, os
-target, ossl_sm3, ossl_sm2 = sys.argv[1], sys.argv[2], sys.argv[3].split()
-def mean_ns(*p):
-    with open(os.path.join(target, "criterion", *p, "new", "estimates.json")) as f:
-        return json.load(f)["mean"]["point_estimate"]
-# openssl speed prints throughput in thousands of bytes per second ("12345.67k").
-ossl_sm3_mbs = float(ossl_sm3.rstrip("k")) * 1000 / 1e6
-sign_ps, verify_ps = (float(x) for x in ossl_sm2)
-print(f"{'operation':<28}{'eseal':>16}{'OpenSSL':>16}{'ratio':>9}")
-for name, size in [("1KiB", 1024), ("1MiB", 1 << 20), ("30MiB", 30 << 20)]:
-    mbs = size / mean_ns("sm3", name) * 1e3
-    print(f"{'SM3 ' + name + ' (MB/s)':<28}{mbs:>16.1f}{ossl_sm3_mbs:>16.1f}{mbs / ossl_sm3_mbs:>9.2f}")
-for op, ossl in [("sign", sign_ps), ("verify", verify_ps)]:
-    ps = 1e9 / mean_ns("sm2", op)
-    print(f"{'SM2 ' + op + ' (ops/s)':<28}{ps:>16.0f}{ossl:>16.0f}{ps / ossl:>9.2f}")
-ps = 1e9 / mean_ns("ses_verify_signature")
-# A full check without a trust store verifies two SM2 signatures (maker's and signer's),
-# plus parsing and the other checks: the peer is two OpenSSL SM2 verifications.
-print(f"{'SES_Signature verify (/s)':<28}{ps:>16.0f}{verify_ps / 2:>16.0f}{ps / (verify_ps / 2):>9.2f}   (peer: 2 OpenSSL SM2 verifies)")
-PY
+echo "== openssl speed ($runs runs more)" >&2
+openssl_run >> "$work/openssl"
+python3 benches/results.py primitives "$CARGO_TARGET_DIR" "$work/openssl" > "$work/rows.tsv"
+
+for part in benches/rows.d/*.sh; do
+    [ -e "$part" ] || continue
+    echo "== $part" >&2
+    bash "$part" >> "$work/rows.tsv"
+done
+load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+{
+    echo "Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
+    echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; load average $load_start at the start, $load_end at the end"
+    echo "Tools: $(rustc --version | cut -d' ' -f1-2), $(openssl version | cut -d' ' -f1-2); each side's best: eseal's fastest criterion sample, OpenSSL's best of $((2 * runs)) runs (half before, half after)"
+} > "$work/meta"
+
+if [ "${ESEAL_BENCH_NO_WRITE:-}" = 1 ]; then
+    python3 benches/results.py render "$work/rows.tsv" --meta "$work/meta"
+else
+    python3 benches/results.py render "$work/rows.tsv" --meta "$work/meta" \
+        --out benches/RESULTS.md --readme README.md
+    echo "(written to benches/RESULTS.md and README.md)" >&2
+fi

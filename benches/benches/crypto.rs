@@ -1,7 +1,10 @@
 //! SM3 throughput, SM2 sign and verify, seal verification. Peers: `openssl speed` in the same
-//! run (benches/compare.sh prints the ratios).
+//! run (benches/compare.sh prints the ratios), and the RustCrypto `sm2` crate signing and
+//! verifying the same digest (`sm2-crate/*`), the implementation eseal used before its own.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
 use eseal::crypto::sm2::{self, PrivateKey};
 use eseal::crypto::sm3::sm3;
 use eseal::crypto::testca::TestCa;
@@ -14,7 +17,8 @@ fn sm3_throughput(c: &mut Criterion) {
         let data = vec![0x5Au8; size];
         g.throughput(Throughput::Bytes(size as u64));
         if size > 1 << 20 {
-            g.sample_size(10);
+            // long iterations: as many samples of equal length as fit, for a fair best sample
+            g.sample_size(20).sampling_mode(SamplingMode::Flat);
         }
         g.bench_with_input(BenchmarkId::from_parameter(name), &data, |b, d| {
             b.iter(|| sm3(black_box(d)))
@@ -34,6 +38,20 @@ fn sm2_sign_verify(c: &mut Criterion) {
     });
     g.bench_function("verify", |b| {
         b.iter(|| sm2::verify_digest(&pk, black_box(&e), &sig).unwrap())
+    });
+    g.finish();
+
+    // The same key, digest and signature through the sm2 crate alone, keys built once.
+    use ::sm2::dsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+    let sk = ::sm2::dsa::SigningKey::from_slice("1234567812345678", &key.to_bytes()).unwrap();
+    let vk = sk.verifying_key().clone();
+    let crate_sig = ::sm2::dsa::Signature::from_scalars(sig.r, sig.s).unwrap();
+    let mut g = c.benchmark_group("sm2-crate");
+    g.bench_function("sign", |b| {
+        b.iter(|| -> ::sm2::dsa::Signature { sk.sign_prehash(black_box(&e)).unwrap() })
+    });
+    g.bench_function("verify", |b| {
+        b.iter(|| vk.verify_prehash(black_box(&e), &crate_sig).unwrap())
     });
     g.finish();
 }

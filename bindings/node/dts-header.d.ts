@@ -3,6 +3,8 @@ export interface Check {
   /** e.g. "structure", "maker_signature", "signer_signature", "data_digest", "certificate_chain". */
   check: string
   status: 'passed' | 'warning' | 'indeterminate' | 'failed'
+  /** The named rule that decided it (PDF byte ranges and changes after signing: docs/pdf-changes.md); absent otherwise. */
+  rule?: string
   subject: string
   message: string
   message_zh: string

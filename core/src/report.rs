@@ -77,6 +77,10 @@ pub enum Status {
 pub struct Check {
     pub check: CheckKind,
     pub status: Status,
+    /// The named rule that decided it (PDF byte ranges and changes after signing, see
+    /// `docs/pdf-changes.md`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'static str>,
     /// The file (`/Doc_0/Pages/Page_0/Content.xml`), field (`SESeal.signedValue`) or object checked.
     pub subject: String,
     pub message: String,
@@ -94,10 +98,16 @@ impl Check {
         Check {
             check,
             status,
+            rule: None,
             subject: subject.into(),
             message: message.into(),
             message_zh: message_zh.into(),
         }
+    }
+    /// Names the rule that decided this check.
+    pub fn with_rule(mut self, rule: &'static str) -> Self {
+        self.rule = Some(rule);
+        self
     }
     pub fn passed(
         check: CheckKind,
@@ -322,9 +332,10 @@ fn write_check(out: &mut String, c: &Check) {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
+    let rule = c.rule.map(|r| format!(" [{r}]")).unwrap_or_default();
     let _ = writeln!(
         out,
-        "    [{mark}] {kind} {}: {} / {}",
+        "    [{mark}] {kind}{rule} {}: {} / {}",
         c.subject, c.message, c.message_zh
     );
 }

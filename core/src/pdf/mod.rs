@@ -4,18 +4,22 @@
 //! digest, signature, certificate and changed-after-signing checks.
 
 mod appearance;
+mod cos;
 mod diff;
+mod form;
 mod object;
 mod sign;
 mod verify;
 mod writer;
+mod xref;
 
 pub use crate::cms::Sm2CmsOids;
 pub use sign::{
     Credential, DocMdp, EmptyField, PadesKey, PadesSigner, Placement, QrCode, SES_SUBFILTER,
     SignRequest, sign, sign_file, sign_update,
 };
-pub use verify::{PdfVerifyOptions, verify, verify_file};
+pub use verify::{MAX_SIGNATURES, PdfVerifyOptions, verify, verify_file};
+pub use xref::XrefError;
 
 /// Errors of the pdf room.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +41,8 @@ pub enum PdfError {
     Cms(String),
     #[error("{0}")]
     Io(String),
+    #[error("cross-reference data: {0}")]
+    Xref(#[from] XrefError),
     #[error("cannot write the signed PDF: {0}")]
     Write(#[from] crate::fs::WriteError),
 }

@@ -1,5 +1,6 @@
 //! Signing by incremental update (ISO 32000-1 §12.8.1, §12.7.4.5): a signature field with its
-//! widget, optional stamp annotations (cross-page strips, QR code), the AcroForm with
+//! widgets (the stamp, or one per cross-page strip, plus the QR code: all kids of the one
+//! field, so other validators count them as part of the signature), the AcroForm with
 //! SigFlags 3, and a signature dictionary whose `/ByteRange` covers the whole new revision
 //! except the `/Contents` hex string. The placeholder is sized by a dry run of the real
 //! signature structure and patched in place at exactly its length.
@@ -206,7 +207,7 @@ pub struct EmptyField {
     pub height: f64,
 }
 
-/// An anti-forgery QR code picture (PNG) drawn as a locked stamp in the same revision.
+/// An anti-forgery QR code picture (PNG), drawn by a widget of the same signature field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QrCode {
     pub png: Vec<u8>,
@@ -526,6 +527,9 @@ impl Signer for DryRunSigner<'_> {
 
 /// Builds one incremental update that signs `base`; returns the bytes to append.
 pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfError> {
+    // The revisions as the verifier reads them: a /Prev loop or unreadable xref is refused
+    // here rather than signed over (ISO 32000-1 §7.5.6).
+    let revisions = super::xref::Pdf::read(base)?;
     let doc = load(base)?;
     let pages = doc.get_pages();
     let page_id = |n: u32| {
@@ -576,7 +580,7 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
         }
         _ => None,
     };
-    if req.certify.is_some() && !super::verify::find_signatures(&doc).is_empty() {
+    if req.certify.is_some() && super::verify::signed_field_count(&revisions) > 0 {
         return Err(PdfError::Placement(
             "only the first signature of a document can certify it (DocMDP)".into(),
         ));
@@ -644,15 +648,25 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
     }
     let sig_id = up.add(sig);
 
-    // Annotations to add, per page, and new fields.
+    // Annotations to add, per page, and new fields. Every picture this signature draws (the
+    // stamp, each cross-page strip, the QR code) is a widget of its one signature field
+    // (§12.7.3.1: a field's widgets are its kids), so validators see them as part of the
+    // signature rather than as annotations added over signed pages.
     let mut annots: Vec<(ObjectId, ObjectId)> = Vec::new();
     let mut new_fields: Vec<ObjectId> = Vec::new();
     if let Placement::ExistingField(fname) = &req.placement {
+        if req.qr.is_some() {
+            return Err(PdfError::Placement(
+                "a QR code cannot be added when signing an existing field (it would be a second, unsigned widget); place it with the field's creator".into(),
+            ));
+        }
         fill_existing_field(&doc, &mut up, fname, sig_id, image)?;
     } else {
-        let (widget_page, rect, ap) = match &req.placement {
+        // (page, rectangle in user space, appearance)
+        let mut widgets: Vec<(ObjectId, [f64; 4], ObjectId)> = Vec::new();
+        match &req.placement {
             Placement::Invisible | Placement::ExistingField(_) => {
-                (page_id(1)?, [0.0; 4], up.add(appearance::empty_form()))
+                widgets.push((page_id(1)?, [0.0; 4], up.add(appearance::empty_form())));
             }
             Placement::Stamp {
                 page,
@@ -667,11 +681,8 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
                 let rot = page_rotate(&doc, pid);
                 let rect =
                     display_to_user(page_box(&doc, pid), rot, [*x, *y, x + width, y + height]);
-                (
-                    pid,
-                    rect,
-                    up.add(appearance::form(img, *width, *width, *height, 0.0, rot)),
-                )
+                let ap = up.add(appearance::form(img, *width, *width, *height, 0.0, rot));
+                widgets.push((pid, rect, ap));
             }
             Placement::CrossPage {
                 first,
@@ -710,36 +721,67 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
                         i as f64 * strip,
                         rot,
                     ));
-                    let a = stamp_annotation(
-                        &mut up,
-                        pid,
-                        r,
-                        form,
-                        &format!("{field} 骑缝章 {}/{}", i + 1, n as u32),
-                    );
-                    annots.push((pid, a));
+                    widgets.push((pid, r, form));
                 }
-                (page_id(first)?, [0.0; 4], up.add(appearance::empty_form()))
             }
+        }
+        if let Some(qr) = &req.qr {
+            check_size(qr.size, qr.size)?;
+            let pid = page_id(qr.page)?;
+            let img = add_image(&mut up, &qr.png)?;
+            let rot = page_rotate(&doc, pid);
+            let form = up.add(appearance::form(img, qr.size, qr.size, qr.size, 0.0, rot));
+            let rect = display_to_user(
+                page_box(&doc, pid),
+                rot,
+                [qr.x, qr.y, qr.x + qr.size, qr.y + qr.size],
+            );
+            widgets.push((pid, rect, form));
+        }
+        let widget = |page: ObjectId, rect: [f64; 4], ap: ObjectId| {
+            let mut w = Dictionary::new();
+            w.set("Type", name("Annot"));
+            w.set("Subtype", name("Widget"));
+            w.set(
+                "Rect",
+                Object::Array(rect.iter().map(|v| real(*v)).collect()),
+            );
+            w.set("F", Object::Integer(132)); // print + locked (§12.5.3)
+            w.set("P", Object::Reference(page));
+            let mut apd = Dictionary::new();
+            apd.set("N", Object::Reference(ap));
+            w.set("AP", Object::Dictionary(apd));
+            w
         };
-        let mut widget = Dictionary::new();
-        widget.set("Type", name("Annot"));
-        widget.set("Subtype", name("Widget"));
-        widget.set("FT", name("Sig"));
-        widget.set("T", text_string(&field));
-        widget.set(
-            "Rect",
-            Object::Array(rect.iter().map(|v| real(*v)).collect()),
-        );
-        widget.set("F", Object::Integer(132)); // print + locked (§12.5.3)
-        widget.set("P", Object::Reference(widget_page));
-        widget.set("V", Object::Reference(sig_id));
-        let mut apd = Dictionary::new();
-        apd.set("N", Object::Reference(ap));
-        widget.set("AP", Object::Dictionary(apd));
-        let widget_id = up.add(widget);
-        annots.insert(0, (widget_page, widget_id));
-        new_fields.push(widget_id);
+        let field_id = if let [(page, rect, ap)] = widgets[..] {
+            // One widget: field and widget merged in one dictionary (§12.7.3.1).
+            let mut w = widget(page, rect, ap);
+            w.set("FT", name("Sig"));
+            w.set("T", text_string(&field));
+            w.set("V", Object::Reference(sig_id));
+            let id = up.add(w);
+            annots.push((page, id));
+            id
+        } else {
+            let field_id = up.add(Dictionary::new());
+            let mut kids = Vec::new();
+            for (page, rect, ap) in widgets {
+                let mut w = widget(page, rect, ap);
+                w.set("Parent", Object::Reference(field_id));
+                w.set("V", Object::Reference(sig_id));
+                let id = up.add(w);
+                kids.push(Object::Reference(id));
+                annots.push((page, id));
+            }
+            let mut f = Dictionary::new();
+            f.set("FT", name("Sig"));
+            f.set("T", text_string(&field));
+            f.set("V", Object::Reference(sig_id));
+            f.set("Kids", Object::Array(kids));
+            up.set(field_id, f);
+            field_id
+        };
+        new_fields.push(field_id);
     }
     for ef in &req.empty_fields {
         check_size(ef.width, ef.height)?;
@@ -769,21 +811,6 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
         let wid = up.add(w);
         annots.push((pid, wid));
         new_fields.push(wid);
-    }
-
-    if let Some(qr) = &req.qr {
-        check_size(qr.size, qr.size)?;
-        let pid = page_id(qr.page)?;
-        let img = add_image(&mut up, &qr.png)?;
-        let rot = page_rotate(&doc, pid);
-        let form = up.add(appearance::form(img, qr.size, qr.size, qr.size, 0.0, rot));
-        let rect = display_to_user(
-            page_box(&doc, pid),
-            rot,
-            [qr.x, qr.y, qr.x + qr.size, qr.y + qr.size],
-        );
-        let a = stamp_annotation(&mut up, pid, rect, form, &format!("{field} QR"));
-        annots.push((pid, a));
     }
 
     add_annotations(&doc, &mut up, &annots)?;
@@ -886,27 +913,6 @@ fn add_image(up: &mut Update, png: &[u8]) -> Result<ObjectId, PdfError> {
         img.dict.set("SMask", Object::Reference(mid));
     }
     Ok(up.add(img))
-}
-
-/// A locked, printable stamp annotation (§12.5.6.12) showing `form`.
-fn stamp_annotation(
-    up: &mut Update,
-    page: ObjectId,
-    r: [f64; 4],
-    form: ObjectId,
-    label: &str,
-) -> ObjectId {
-    let mut a = Dictionary::new();
-    a.set("Type", name("Annot"));
-    a.set("Subtype", name("Stamp"));
-    a.set("Rect", Object::Array(r.iter().map(|v| real(*v)).collect()));
-    a.set("F", Object::Integer(4 | 64 | 128)); // print, read-only, locked
-    a.set("P", Object::Reference(page));
-    a.set("Contents", text_string(label));
-    let mut apd = Dictionary::new();
-    apd.set("N", Object::Reference(form));
-    a.set("AP", Object::Dictionary(apd));
-    up.add(a)
 }
 
 /// Appends annotations to their pages' `/Annots` (direct arrays, or indirect array objects).

@@ -1,22 +1,34 @@
-//! Verifying PDF signatures (ISO 32000-1 §12.8.1): for each signature field, the byte ranges
-//! (the whole revision but the `/Contents` string), the digest, the signature (CMS or
-//! GB/T 38540 SES_Signature, decided by content whatever the SubFilter says), the
-//! certificates, and what changed after signing ([`super::diff`]).
+//! Verifying PDF signatures (ISO 32000-1 §12.8.1). The file is read as its revisions
+//! ([`super::xref`]); the signatures are the signature fields the final revision's form
+//! reaches (§12.7.4.5), each checked for its byte ranges (one gap, exactly its `/Contents`
+//! string, ending at the `%%EOF` of the revision that holds it), digest, signature (CMS or
+//! GB/T 38540 SES_Signature, decided by content whatever the SubFilter says), certificates,
+//! and what changed after it ([`super::diff`]). A signature field whose value cannot be read
+//! is a failed signature, and a signature dictionary no field reaches is reported as an
+//! orphan: neither is ever skipped.
+//!
+//! Work is bounded by the input: at most [`MAX_SIGNATURES`] signatures per file; byte ranges
+//! shared by several signatures are hashed once; the file is held once and never copied per
+//! revision.
 
 use super::PdfError;
-use super::diff;
-use super::object::decode_text;
+use super::cos::{self, Obj, Ref};
+use super::diff::{self, FieldLock, SignedRevision};
+use super::form::{self, Field};
+use super::xref::{Entry, Loc, Pdf, XrefError};
 use crate::cms;
 use crate::crypto::Certificate;
-use crate::report::{Check, CheckKind as K, SignatureReport, VerificationReport};
+use crate::report::{Check, CheckKind as K, SignatureReport, Status, VerificationReport};
 use crate::ses::{DataCheck, VerifyOptions};
-use lopdf::{Dictionary, Document, Object, ObjectId};
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 /// Trust store, "now" and extra certificates: the same options as for seals and OFD.
 pub type PdfVerifyOptions = VerifyOptions;
 
-/// Largest number of signatures examined in one file.
-const MAX_SIGNATURES: usize = 256;
+/// Most signatures verified in one file; a file with more fails (documented in
+/// `docs/pdf-changes.md`).
+pub const MAX_SIGNATURES: usize = 256;
 
 /// Verifies every signature in the file at `path`.
 pub fn verify_file(
@@ -27,15 +39,21 @@ pub fn verify_file(
     Ok(verify(&pdf, &path.display().to_string(), opts))
 }
 
-/// A signature found in the document.
-pub(crate) struct FoundSignature {
-    pub field: String,
-    pub dict: Dictionary,
-    #[allow(dead_code)]
-    pub id: Option<ObjectId>,
+/// Rule names of the byte-range and document checks (`docs/pdf-changes.md`).
+mod doc_rule {
+    pub const XREF_UNREADABLE: &str = "xref-unreadable";
+    pub const XREF_PREV_LOOP: &str = "xref-prev-loop";
+    pub const TRAILING_BYTES: &str = "trailing-bytes";
+    pub const FORM_UNREADABLE: &str = "form-unreadable";
+    pub const SIGNATURE_CAP: &str = "signature-cap";
+    pub const SIGNATURE_UNREADABLE: &str = "signature-unreadable";
+    pub const ORPHAN_SIGNATURE: &str = "orphan-signature";
+    pub const BYTE_RANGE_GAP: &str = "byte-range-gap";
+    pub const BYTE_RANGE_END: &str = "byte-range-end";
 }
+use doc_rule as dr;
 
-/// Verifies every signature of `pdf`. A file that cannot be parsed gives a report with a
+/// Verifies every signature of `pdf`. A file that cannot be read gives a report with a
 /// failed structure check (so a truncated or damaged file is never "valid").
 pub fn verify(pdf: &[u8], file: &str, opts: &VerifyOptions) -> VerificationReport {
     let mut report = VerificationReport {
@@ -43,19 +61,28 @@ pub fn verify(pdf: &[u8], file: &str, opts: &VerifyOptions) -> VerificationRepor
         format: "pdf".into(),
         ..Default::default()
     };
-    let doc = match Document::load_mem(pdf) {
+    let doc = match Pdf::read(pdf) {
         Ok(d) => d,
         Err(e) => {
-            report.document_checks.push(Check::failed(
-                K::Structure,
-                "PDF",
-                format!("the file cannot be read as PDF: {e}"),
-                format!("无法解析 PDF 文件：{e}"),
-            ));
+            let rule = if matches!(e, XrefError::PrevLoop(_)) {
+                dr::XREF_PREV_LOOP
+            } else {
+                dr::XREF_UNREADABLE
+            };
+            report.document_checks.push(
+                Check::failed(
+                    K::Structure,
+                    "PDF",
+                    format!("the file cannot be read as PDF: {e}"),
+                    format!("无法解析 PDF 文件：{e}"),
+                )
+                .with_rule(rule),
+            );
             return report;
         }
     };
-    if doc.trailer.has(b"Encrypt") {
+    let last = doc.last();
+    if doc.trailer_entry(last, b"Encrypt").is_some() {
         report.document_checks.push(Check::indeterminate(
             K::Structure,
             "PDF",
@@ -64,256 +91,193 @@ pub fn verify(pdf: &[u8], file: &str, opts: &VerifyOptions) -> VerificationRepor
         ));
         return report;
     }
-    if !pdf.ends_with(b"%%EOF") && !trim_end(pdf).ends_with(b"%%EOF") {
-        report.document_checks.push(Check::failed(
-            K::Structure,
-            "PDF",
-            "the file does not end with %%EOF (truncated?)",
-            "文件未以 %%EOF 结束（可能被截断）",
-        ));
+    document_checks(&doc, &mut report.document_checks);
+    let form = form::read(&doc, last);
+    for p in &form.problems {
+        report.document_checks.push(
+            Check::failed(
+                K::Structure,
+                "AcroForm",
+                p.clone(),
+                "表单域无法读取，其中可能有签名",
+            )
+            .with_rule(dr::FORM_UNREADABLE),
+        );
     }
-    let found = find_signatures(&doc);
-    let ends: Vec<usize> = found
+    let mut fields: Vec<&Field> = form
+        .fields
         .iter()
-        .filter_map(|s| byte_range(&s.dict).ok().map(|r| r[2] + r[3]))
+        .filter(|f| f.is_signature() && f.dict.as_dict().is_some_and(|d| d.has(b"V")))
         .collect();
-    let mut analyser = diff::Analyser::new(pdf, &doc);
-    for s in found {
-        report
-            .signatures
-            .push(verify_one(pdf, &s, opts, &ends, &mut analyser));
+    if fields.len() > MAX_SIGNATURES {
+        report.document_checks.push(
+            Check::failed(
+                K::Structure,
+                "AcroForm",
+                format!(
+                    "{} signature fields; eseal verifies at most {MAX_SIGNATURES} per file",
+                    fields.len()
+                ),
+                format!("签名数量超过上限 {MAX_SIGNATURES}"),
+            )
+            .with_rule(dr::SIGNATURE_CAP),
+        );
+        fields.truncate(MAX_SIGNATURES);
     }
+    let mut digests = Digests::default();
+    let mut found: Vec<One> = fields
+        .iter()
+        .map(|f| verify_one(&doc, f, opts, &mut digests))
+        .collect();
+    let shown: HashSet<Loc> = found.iter().filter_map(|o| o.sig_loc).collect();
+    let sigs: Vec<SignedRevision> = found
+        .iter()
+        .filter_map(|o| {
+            Some(SignedRevision {
+                field: o.field,
+                name: o.report.id.clone(),
+                revision: o.revision?,
+                // A document timestamp dates what it covers; it approves nothing.
+                vouches: !o.timestamp && vouches(&o.report),
+                timestamp: o.timestamp,
+            })
+        })
+        .collect();
+    let mut analyser = diff::Analyser::new(&doc, sigs);
+    for o in &mut found {
+        if let Some(s) = o.revision {
+            let checks = analyser.checks(s, o.field, o.docmdp, &o.lock);
+            o.report.checks.extend(checks);
+        }
+    }
+    report.signatures = found.into_iter().map(|o| o.report).collect();
+    report.signatures.extend(orphans(&doc, &shown));
     report
 }
 
-fn trim_end(b: &[u8]) -> &[u8] {
-    let n = b
-        .iter()
-        .rev()
-        .take_while(|c| c.is_ascii_whitespace())
-        .count();
-    &b[..b.len() - n]
+/// Bytes after the last revision, and irregular revisions.
+fn document_checks(doc: &Pdf<'_>, out: &mut Vec<Check>) {
+    let mut trailing = false;
+    for (rule, msg) in &doc.issues {
+        trailing |= *rule == dr::TRAILING_BYTES;
+        out.push(Check::failed(K::Structure, "PDF", msg.clone(), "文件结构异常").with_rule(rule));
+    }
+    let end = doc.revisions[doc.last()].end_eol;
+    let tail = doc.buf.get(end..).unwrap_or_default();
+    let extra = tail.iter().filter(|c| !cos::is_white(**c)).count();
+    if extra > 0 && !trailing {
+        out.push(
+            Check::failed(
+                K::Structure,
+                "PDF",
+                format!(
+                    "{} bytes after the last revision (its %%EOF at byte {}): data no signature covers and no revision lists",
+                    tail.len(),
+                    end
+                ),
+                "最后一个版本（%%EOF）之后还有数据",
+            )
+            .with_rule(dr::TRAILING_BYTES),
+        );
+    }
 }
 
-/// Signature fields of the AcroForm (with inherited /FT, §12.7.3.1), plus any signature
-/// dictionary that no field names.
-pub(crate) fn find_signatures(doc: &Document) -> Vec<FoundSignature> {
-    let mut out: Vec<FoundSignature> = Vec::new();
-    let mut seen_sig: Vec<ObjectId> = Vec::new();
-    fn deref<'d>(doc: &'d Document, o: &'d Object) -> Option<(Option<ObjectId>, &'d Object)> {
-        doc.dereference(o).ok()
-    }
-    if let Some(fields) = doc
-        .catalog()
-        .ok()
-        .and_then(|c| c.get(b"AcroForm").ok())
-        .and_then(|o| deref(doc, o))
-        .and_then(|(_, o)| o.as_dict().ok())
-        .and_then(|f| f.get(b"Fields").ok())
-        .and_then(|o| deref(doc, o))
-        .and_then(|(_, o)| o.as_array().ok())
-    {
-        // (field object, inherited FT, parent name)
-        let mut stack: Vec<(Object, Option<Vec<u8>>, String)> = fields
-            .iter()
-            .rev()
-            .map(|f| (f.clone(), None, String::new()))
-            .collect();
-        let mut visited = 0;
-        while let Some((f, ft, parent)) = stack.pop() {
-            visited += 1;
-            if visited > 50_000 || out.len() >= MAX_SIGNATURES {
-                break;
-            }
-            let Some((_, Object::Dictionary(d))) = deref(doc, &f) else {
+/// A signature intact and chained to a trust anchor: it may vouch for what it covers.
+fn vouches(r: &SignatureReport) -> bool {
+    let bad = r
+        .checks
+        .iter()
+        .any(|c| matches!(c.status, Status::Failed | Status::Indeterminate));
+    let chains: Vec<&Check> = r
+        .checks
+        .iter()
+        .filter(|c| c.check == K::CertificateChain)
+        .collect();
+    !bad && !chains.is_empty()
+        && chains.iter().all(|c| {
+            chains
+                .iter()
+                .any(|p| p.subject == c.subject && p.status == Status::Passed)
+        })
+}
+
+/// Signature dictionaries that some revision's cross-reference data lists but no signature
+/// field of the document reaches: a reader does not show them, so they are not verified.
+fn orphans(doc: &Pdf<'_>, shown: &HashSet<Loc>) -> Vec<SignatureReport> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, s) in doc.sections.iter().enumerate() {
+        let rev = doc.revision_of_section(i);
+        for (n, e) in &s.entries {
+            let r: Ref = match e {
+                Entry::InUse { generation, .. } => (*n, *generation),
+                Entry::Compressed { .. } => (*n, 0),
+                Entry::Free => continue,
+            };
+            let Ok(Some(res)) = doc.peek(rev, r) else {
                 continue;
             };
-            let ft = d
-                .get(b"FT")
-                .ok()
-                .and_then(|o| o.as_name().ok())
-                .map(<[u8]>::to_vec)
-                .or(ft);
-            let t = d
-                .get(b"T")
-                .ok()
-                .and_then(|o| o.as_str().ok())
-                .map(decode_text);
-            let full = match (&t, parent.is_empty()) {
-                (Some(t), true) => t.clone(),
-                (Some(t), false) => format!("{parent}.{t}"),
-                (None, _) => parent.clone(),
+            if shown.contains(&res.loc) || !seen.insert(res.loc) {
+                continue;
+            }
+            let Obj::Dict(d) = &*res.obj else { continue };
+            let sig_type = d.name(b"Type");
+            if d.get(b"ByteRange").is_none()
+                || d.get(b"Contents").is_none()
+                || !matches!(sig_type, None | Some(b"Sig" | b"DocTimeStamp"))
+            {
+                continue;
+            }
+            let res_id = r;
+            let mut r = SignatureReport {
+                id: format!("object {} {} (no form field)", r.0, r.1),
+                kind: "orphan".into(),
+                ..Default::default()
             };
-            if let Ok(kids) = d
-                .get(b"Kids")
-                .and_then(|o| doc.dereference(o))
-                .and_then(|(_, o)| o.as_array())
-                && !kids.is_empty()
-            {
-                for k in kids.iter().rev() {
-                    stack.push((k.clone(), ft.clone(), full.clone()));
-                }
-                continue;
+            r.push(
+                Check::failed(
+                    K::Structure,
+                    format!("object {} {} (revision {})", res_id.0, res_id.1, rev + 1),
+                    "a signature dictionary that no signature field of the document reaches (/Root → /AcroForm → /Fields): readers do not show it, so it is not verified and the document fails",
+                    "孤立的签名字典：文档的签名域未引用它，阅读器不会显示该签名",
+                )
+                .with_rule(dr::ORPHAN_SIGNATURE),
+            );
+            out.push(r);
+            if out.len() >= MAX_SIGNATURES {
+                return out;
             }
-            if ft.as_deref() != Some(b"Sig") {
-                continue;
-            }
-            if let Ok(v) = d.get(b"V")
-                && let Some((vid, Object::Dictionary(sig))) = deref(doc, v)
-            {
-                if let Some(id) = vid {
-                    if seen_sig.contains(&id) {
-                        continue;
-                    }
-                    seen_sig.push(id);
-                }
-                out.push(FoundSignature {
-                    field: if full.is_empty() {
-                        "(unnamed)".into()
-                    } else {
-                        full
-                    },
-                    dict: sig.clone(),
-                    id: vid,
-                });
-            }
-        }
-    }
-    for (id, o) in &doc.objects {
-        if out.len() >= MAX_SIGNATURES {
-            break;
-        }
-        if let Object::Dictionary(d) = o
-            && d.has(b"ByteRange")
-            && d.has(b"Contents")
-            && !seen_sig.contains(id)
-            && d.get(b"Type")
-                .and_then(Object::as_name)
-                .map(|n| n == b"Sig" || n == b"DocTimeStamp")
-                .unwrap_or(true)
-        {
-            out.push(FoundSignature {
-                field: format!("object {} {} (no form field)", id.0, id.1),
-                dict: d.clone(),
-                id: Some(*id),
-            });
         }
     }
     out
 }
 
-/// `/ByteRange` as four non-negative integers.
-pub(crate) fn byte_range(d: &Dictionary) -> Result<[usize; 4], String> {
-    let arr = d
-        .get(b"ByteRange")
-        .and_then(Object::as_array)
-        .map_err(|_| "no /ByteRange array".to_string())?;
-    if arr.len() != 4 {
-        return Err(format!(
-            "/ByteRange has {} numbers; eseal accepts exactly one gap (4 numbers)",
-            arr.len()
-        ));
-    }
-    let mut v = [0usize; 4];
-    for (i, o) in arr.iter().enumerate() {
-        let n = o
-            .as_i64()
-            .map_err(|_| "/ByteRange holds a non-integer".to_string())?;
-        v[i] = usize::try_from(n).map_err(|_| "/ByteRange holds a negative number".to_string())?;
-    }
-    Ok(v)
-}
+/// Digests of byte ranges, each computed once per (ranges, algorithm).
+#[derive(Default)]
+struct Digests(HashMap<RangeAlg, Option<Rc<Vec<u8>>>>);
 
-/// Checks that the gap is exactly the `/Contents` hex string and that the ranges end at a
-/// revision's `%%EOF`. Returns the DER in the gap and the signed revision's length.
-pub(crate) fn check_ranges(
-    pdf: &[u8],
-    r: [usize; 4],
-    out: &mut Vec<Check>,
-) -> Option<(Vec<u8>, usize)> {
-    let subject = format!("/ByteRange [{} {} {} {}]", r[0], r[1], r[2], r[3]);
-    let fail = |out: &mut Vec<Check>, m: String, zh: &str| {
-        out.push(Check::failed(K::ByteRange, &subject, m, zh.to_string()))
-    };
-    let (a, b, c) = (r[1], r[2], r[3]);
-    let end = b.checked_add(c);
-    if r[0] != 0 || b <= a + 1 || end.is_none_or(|e| e > pdf.len()) {
-        fail(
-            out,
-            format!(
-                "ranges do not fit the file ({} bytes): the first must start at 0 and the second end inside the file",
-                pdf.len()
-            ),
-            "签名范围与文件不符（文件可能被截断）",
-        );
-        return None;
+/// Byte ranges and a digest algorithm's OID.
+type RangeAlg = ([usize; 4], String);
+
+impl Digests {
+    fn get(&mut self, pdf: &[u8], r: [usize; 4], alg: &str) -> Option<Rc<Vec<u8>>> {
+        self.0
+            .entry((r, alg.to_owned()))
+            .or_insert_with(|| range_digest(pdf, r, alg).map(Rc::new))
+            .clone()
     }
-    let end = end.unwrap_or(0);
-    let gap = &pdf[a..b];
-    if gap.first() != Some(&b'<')
-        || gap.last() != Some(&b'>')
-        || !gap[1..gap.len() - 1]
-            .iter()
-            .all(|c| c.is_ascii_hexdigit() || c.is_ascii_whitespace())
-    {
-        fail(
-            out,
-            format!(
-                "the bytes {a}..{b} left out are not one hex string: the signature does not cover its own dictionary"
-            ),
-            "未签名的间隙不止是 /Contents 十六进制串",
-        );
-        return None;
-    }
-    let before = trim_end(&pdf[..a]);
-    if !before.ends_with(b"/Contents") {
-        fail(
-            out,
-            "the hex string left out is not the value of /Contents".into(),
-            "未签名的间隙不是 /Contents 的值",
-        );
-        return None;
-    }
-    let hex_digits: Vec<u8> = gap[1..gap.len() - 1]
-        .iter()
-        .copied()
-        .filter(u8::is_ascii_hexdigit)
-        .collect();
-    let mut der = Vec::with_capacity(hex_digits.len() / 2);
-    for pair in hex_digits.chunks(2) {
-        let s = std::str::from_utf8(pair).unwrap_or("0");
-        let v = if pair.len() == 2 {
-            u8::from_str_radix(s, 16).unwrap_or(0)
-        } else {
-            u8::from_str_radix(s, 16).unwrap_or(0) << 4
-        };
-        der.push(v);
-    }
-    if !trim_end(&pdf[..end]).ends_with(b"%%EOF") {
-        fail(
-            out,
-            format!("the signed bytes end at {end}, not at the end of a revision (%%EOF)"),
-            "签名范围未在某个版本的 %%EOF 处结束",
-        );
-        return None;
-    }
-    let whole = end == pdf.len() || trim_end(&pdf[end..]).is_empty();
-    out.push(Check::passed(
-        K::ByteRange,
-        &subject,
-        if whole { "covers the whole file except the /Contents value".to_string() } else { format!("covers the revision of {end} bytes except the /Contents value; later revisions follow") },
-        if whole { "覆盖除签名值外的整个文件" } else { "覆盖签署时的版本；其后有增量更新" },
-    ));
-    Some((der, end))
 }
 
 /// Digest of `pdf[0..a] ‖ pdf[b..b+c]` with the named algorithm, fed in slices (no copy).
-pub(crate) fn range_digest(pdf: &[u8], r: [usize; 4], alg: &str) -> Option<Vec<u8>> {
-    let parts = [&pdf[r[0]..r[0] + r[1]], &pdf[r[2]..r[2] + r[3]]];
+fn range_digest(pdf: &[u8], r: [usize; 4], alg: &str) -> Option<Vec<u8>> {
+    let parts = [pdf.get(r[0]..r[0] + r[1])?, pdf.get(r[2]..r[2] + r[3])?];
     fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Vec<u8> {
         let mut h = D::new();
         for p in parts {
-            h.update(p);
+            // Fed in 1 MiB chunks: the hash state stays small whatever the file size.
+            for c in p.chunks(1 << 20) {
+                h.update(c);
+            }
         }
         h.finalize().to_vec()
     }
@@ -327,65 +291,117 @@ pub(crate) fn range_digest(pdf: &[u8], r: [usize; 4], alg: &str) -> Option<Vec<u
     })
 }
 
-fn verify_one(
-    pdf: &[u8],
-    s: &FoundSignature,
-    opts: &VerifyOptions,
-    ends: &[usize],
-    analyser: &mut diff::Analyser<'_>,
-) -> SignatureReport {
-    let mut r = SignatureReport {
-        id: s.field.clone(),
-        kind: "cms".into(),
-        ..Default::default()
+/// One verified signature field.
+struct One {
+    report: SignatureReport,
+    field: Ref,
+    /// Where its signature dictionary is.
+    sig_loc: Option<Loc>,
+    /// The revision its byte ranges cover.
+    revision: Option<usize>,
+    docmdp: Option<i64>,
+    lock: FieldLock,
+    timestamp: bool,
+}
+
+fn unreadable(report: &mut SignatureReport, why: String) {
+    report.push(
+        Check::failed(
+            K::Structure,
+            "/V",
+            format!("the signature field's value cannot be read: {why}"),
+            "签名域的签名值无法读取",
+        )
+        .with_rule(dr::SIGNATURE_UNREADABLE),
+    );
+}
+
+fn verify_one(doc: &Pdf<'_>, f: &Field, opts: &VerifyOptions, digests: &mut Digests) -> One {
+    let pdf = doc.buf;
+    let last = doc.last();
+    let fd = f.dict.as_dict().cloned().unwrap_or_default();
+    let mut one = One {
+        report: SignatureReport {
+            id: if f.name.is_empty() {
+                "(unnamed)".into()
+            } else {
+                f.name.clone()
+            },
+            kind: "unknown".into(),
+            ..Default::default()
+        },
+        field: f.id,
+        sig_loc: None,
+        revision: None,
+        docmdp: None,
+        lock: FieldLock::from_dict(
+            fd.get(b"Lock")
+                .map(|l| doc.get(last, l))
+                .as_deref()
+                .and_then(Obj::as_dict),
+        ),
+        timestamp: false,
     };
-    let subfilter = s
-        .dict
-        .get(b"SubFilter")
-        .and_then(Object::as_name)
-        .map(|n| String::from_utf8_lossy(n).into_owned())
-        .unwrap_or_default();
-    let m_time = s
-        .dict
-        .get(b"M")
-        .and_then(Object::as_str)
-        .ok()
-        .and_then(|t| parse_pdf_date(&String::from_utf8_lossy(t)));
-    let range = match byte_range(&s.dict) {
-        Ok(v) => v,
-        Err(e) => {
-            r.push(Check::failed(K::ByteRange, "/ByteRange", e, "签名范围无效"));
-            return r;
+    let r = &mut one.report;
+    // The signature dictionary, the indirect object that holds it, and the key path of its
+    // /Contents inside that object.
+    let (sig, holder, path): (Rc<Obj>, Loc, &[&[u8]]) = match fd.get(b"V") {
+        Some(Obj::Ref(v)) => match doc.resolve(last, *v) {
+            Ok(Some(res)) if res.obj.as_dict().is_some() && !matches!(*res.obj, Obj::Stream(_)) => {
+                (res.obj, res.loc, &[b"Contents"])
+            }
+            Ok(Some(_)) => {
+                unreadable(r, format!("object {} is not a signature dictionary", v.0));
+                return one;
+            }
+            Ok(None) => {
+                unreadable(
+                    r,
+                    format!(
+                        "/V names object {} {}, which does not exist (free or undefined)",
+                        v.0, v.1
+                    ),
+                );
+                return one;
+            }
+            Err(e) => {
+                unreadable(r, e);
+                return one;
+            }
+        },
+        Some(Obj::Dict(d)) => (Rc::new(Obj::Dict(d.clone())), f.loc, &[b"V", b"Contents"]),
+        _ => {
+            unreadable(r, "/V is not a signature dictionary".into());
+            return one;
         }
     };
-    let Some((gap_der, end)) = check_ranges(pdf, range, &mut r.checks) else {
-        return r;
-    };
-    // The dictionary's /Contents must be the string in the gap (a second /Contents key or a
-    // /Contents elsewhere would let the signature say one thing and the file another).
-    let dict_contents = s
-        .dict
-        .get(b"Contents")
-        .and_then(Object::as_str)
-        .map(<[u8]>::to_vec)
+    one.sig_loc = Some(holder);
+    let d = sig.as_dict().cloned().unwrap_or_default();
+    one.timestamp = d.is_type(b"DocTimeStamp");
+    let subfilter = d
+        .name(b"SubFilter")
+        .map(|n| String::from_utf8_lossy(n).into_owned())
         .unwrap_or_default();
-    if dict_contents != gap_der {
-        r.push(Check::failed(
-            K::ByteRange,
-            "/Contents",
-            "the signature dictionary's /Contents is not the hex string in the ByteRange gap",
-            "签名字典的 /Contents 与签名范围间隙中的值不一致",
-        ));
-        return r;
-    }
-    let der = trim_der(&gap_der);
+    let m_time = match d.get(b"M") {
+        Some(Obj::Str(t)) => parse_pdf_date(&String::from_utf8_lossy(t)),
+        _ => None,
+    };
+    let Some((range, revision)) = check_ranges(doc, &d, holder, path, &mut r.checks) else {
+        return one;
+    };
+    one.revision = Some(revision);
+    let contents = match d.get(b"Contents") {
+        Some(Obj::Str(s)) => s.clone(),
+        _ => Vec::new(),
+    };
+    let der = trim_der(&contents);
     if cms::looks_like_signed_data(der) {
-        verify_cms(pdf, range, der, &subfilter, m_time, opts, &mut r);
-    } else if let Some(digest) = range_digest(pdf, range, cms::OID_SM3) {
+        verify_cms(pdf, range, der, &subfilter, m_time, opts, digests, r);
+    } else if let Some(digest) = digests.get(pdf, range, cms::OID_SM3) {
         // GB/T 38540 SES_Signature: dataHash = SM3 of the byte ranges.
-        let ses = crate::ses::verify_signature(der, DataCheck::Hash(&digest), None, &s.field, opts);
+        let ses = crate::ses::verify_signature(der, DataCheck::Hash(&digest), None, &f.name, opts);
         let mut checks = std::mem::take(&mut r.checks);
-        r = ses;
+        *r = ses;
         checks.append(&mut r.checks);
         r.checks = checks;
         if subfilter == "adbe.pkcs7.detached" || subfilter.starts_with("ETSI.") {
@@ -399,34 +415,193 @@ fn verify_one(
             ));
         }
     }
-    let docmdp = docmdp_permission(&s.dict);
-    if let Some(p) = docmdp {
-        r.push(Check::passed(
+    if r.id.is_empty() {
+        r.id = f.name.clone();
+    }
+    one.docmdp = docmdp_permission(doc, &d);
+    if let Some(p) = one.docmdp {
+        one.report.push(Check::passed(
             K::Conformance,
             "/Reference",
             format!("certification signature, DocMDP P={p}"),
             "认证签名（DocMDP）",
         ));
     }
-    r.push(analyser.check(end, ends, docmdp));
-    r
+    one
+}
+
+/// ISO 32000-1 §12.8.1: `/ByteRange [0 a b c]` leaves out exactly the `/Contents` hex string
+/// of this signature dictionary, and `b + c` is the end of the revision that holds it.
+/// Returns the ranges and that revision.
+fn check_ranges(
+    doc: &Pdf<'_>,
+    d: &cos::Dict,
+    holder: Loc,
+    path: &[&[u8]],
+    out: &mut Vec<Check>,
+) -> Option<([usize; 4], usize)> {
+    let pdf = doc.buf;
+    let gap_fail = |out: &mut Vec<Check>, subject: &str, m: String, zh: &str| {
+        out.push(
+            Check::failed(K::ByteRange, subject, m, zh.to_string()).with_rule(dr::BYTE_RANGE_GAP),
+        );
+        None
+    };
+    let nums: Option<Vec<usize>> = d.get(b"ByteRange").and_then(Obj::as_array).map(|a| {
+        a.iter()
+            .map(|o| match o {
+                Obj::Int(i) => usize::try_from(*i).unwrap_or(usize::MAX),
+                _ => usize::MAX,
+            })
+            .collect()
+    });
+    let r: [usize; 4] = match nums.as_deref() {
+        Some(&[a, b, c, e]) if ![a, b, c, e].contains(&usize::MAX) => [a, b, c, e],
+        Some(n) => {
+            return gap_fail(
+                out,
+                "/ByteRange",
+                format!(
+                    "/ByteRange has {} entries or non-integers; eseal accepts exactly one gap (4 non-negative integers)",
+                    n.len()
+                ),
+                "签名范围必须恰好是一个间隙",
+            );
+        }
+        None => {
+            return gap_fail(
+                out,
+                "/ByteRange",
+                "no /ByteRange array".into(),
+                "缺少签名范围",
+            );
+        }
+    };
+    let subject = format!("/ByteRange [{} {} {} {}]", r[0], r[1], r[2], r[3]);
+    if d.count(b"Contents") != 1 || d.count(b"ByteRange") != 1 {
+        return gap_fail(
+            out,
+            &subject,
+            "the signature dictionary writes /Contents or /ByteRange more than once: the signature could say one thing and the file another".into(),
+            "签名字典中 /Contents 或 /ByteRange 重复出现",
+        );
+    }
+    let Loc::At(at) = holder else {
+        return gap_fail(
+            out,
+            &subject,
+            "the signature dictionary is inside an object stream: its /Contents is not in the file's bytes".into(),
+            "签名字典位于对象流中",
+        );
+    };
+    let Some((span, _)) = cos::value_span(pdf, at, path) else {
+        return gap_fail(
+            out,
+            &subject,
+            "the /Contents string cannot be located".into(),
+            "无法定位 /Contents",
+        );
+    };
+    if pdf.get(span.start) != Some(&b'<') || pdf.get(span.start + 1) == Some(&b'<') {
+        return gap_fail(
+            out,
+            &subject,
+            "/Contents is not a hexadecimal string (§12.8.1)".into(),
+            "/Contents 不是十六进制串",
+        );
+    }
+    if r[0] != 0 || r[1] != span.start || r[2] != span.end {
+        return gap_fail(
+            out,
+            &subject,
+            format!(
+                "the bytes left out ({}..{}) are not exactly this signature's /Contents string ({}..{}): the signature does not cover all of its revision",
+                r[1], r[2], span.start, span.end
+            ),
+            "未签名的间隙不恰好是本签名的 /Contents 值",
+        );
+    }
+    let end = r[2].checked_add(r[3]).filter(|e| *e <= pdf.len());
+    let Some(end) = end else {
+        return gap_fail(
+            out,
+            &subject,
+            format!(
+                "the ranges end beyond the file ({} bytes): truncated?",
+                pdf.len()
+            ),
+            "签名范围超出文件（文件可能被截断）",
+        );
+    };
+    let end_fail = |out: &mut Vec<Check>, m: String, zh: &str| {
+        out.push(
+            Check::failed(K::ByteRange, &subject, m, zh.to_string()).with_rule(dr::BYTE_RANGE_END),
+        );
+        None
+    };
+    let Some(k) = doc
+        .revisions
+        .iter()
+        .position(|rv| end == rv.end || end == rv.end_eol)
+    else {
+        return end_fail(
+            out,
+            format!("the signed bytes end at {end}, not at the end (%%EOF) of a revision"),
+            "签名范围未在某个版本的 %%EOF 处结束",
+        );
+    };
+    let rv = &doc.revisions[k];
+    if at < rv.start || at >= rv.end {
+        return end_fail(
+            out,
+            format!(
+                "the signature dictionary (byte {at}) is not in revision {}, whose end its ranges cover",
+                k + 1
+            ),
+            "签名字典不在其签名范围所覆盖的版本中",
+        );
+    }
+    let n = doc.revisions.len();
+    out.push(
+        Check::passed(
+            K::ByteRange,
+            &subject,
+            if k + 1 == n {
+                "covers the whole file except this signature's /Contents value".to_string()
+            } else {
+                format!(
+                    "covers revision {} of {n} ({end} bytes) except this signature's /Contents value; later revisions follow",
+                    k + 1
+                )
+            },
+            if k + 1 == n {
+                "覆盖除签名值外的整个文件"
+            } else {
+                "覆盖签署时的版本；其后有增量更新"
+            },
+        ),
+    );
+    Some((r, k))
 }
 
 /// The P value of a DocMDP transform in the signature's `/Reference` (default 2, §12.8.2.2).
-fn docmdp_permission(d: &Dictionary) -> Option<i64> {
-    let refs = d.get(b"Reference").and_then(Object::as_array).ok()?;
-    refs.iter()
-        .filter_map(|r| r.as_dict().ok())
-        .find(|r| {
-            r.get(b"TransformMethod").and_then(Object::as_name).ok() == Some(b"DocMDP".as_slice())
-        })
-        .map(|r| {
+fn docmdp_permission(doc: &Pdf<'_>, d: &cos::Dict) -> Option<i64> {
+    let last = doc.last();
+    let refs = d.get(b"Reference").map(|r| doc.get(last, r))?;
+    let refs = refs.as_array()?;
+    refs.iter().find_map(|r| {
+        let r = doc.get(last, r);
+        let r = r.as_dict()?;
+        if r.name(b"TransformMethod") != Some(b"DocMDP") {
+            return None;
+        }
+        Some(
             r.get(b"TransformParams")
-                .and_then(Object::as_dict)
-                .ok()
-                .and_then(|p| p.get(b"P").and_then(Object::as_i64).ok())
-                .unwrap_or(2)
-        })
+                .map(|p| doc.get(last, p))
+                .and_then(|p| p.as_dict().and_then(|p| p.int(b"P")))
+                .unwrap_or(2),
+        )
+    })
 }
 
 /// The DER element at the start of the zero-padded `/Contents`.
@@ -437,6 +612,17 @@ fn trim_der(b: &[u8]) -> &[u8] {
     }
 }
 
+/// Number of signature fields with a value in the final revision (signing refuses to certify
+/// a document that already has one).
+pub(crate) fn signed_field_count(doc: &Pdf<'_>) -> usize {
+    form::read(doc, doc.last())
+        .fields
+        .iter()
+        .filter(|f| f.is_signature() && f.dict.as_dict().is_some_and(|d| d.has(b"V")))
+        .count()
+}
+
+#[allow(clippy::too_many_arguments)]
 fn verify_cms(
     pdf: &[u8],
     range: [usize; 4],
@@ -444,6 +630,7 @@ fn verify_cms(
     subfilter: &str,
     m_time: Option<crate::crypto::time::Time>,
     opts: &VerifyOptions,
+    digests: &mut Digests,
     r: &mut SignatureReport,
 ) {
     let parsed = match cms::parse(der) {
@@ -500,8 +687,8 @@ fn verify_cms(
         ));
     }
     // Digest of the byte ranges against messageDigest.
-    let digest = range_digest(pdf, range, &si.digest_alg);
-    match si.check_digest(digest.as_deref()) {
+    let digest = digests.get(pdf, range, &si.digest_alg);
+    match si.check_digest(digest.as_deref().map(Vec::as_slice)) {
         cms::DigestCheck::Unsupported => r.push(Check::indeterminate(
             K::DataDigest,
             "digestAlgorithm",
@@ -547,7 +734,7 @@ fn verify_cms(
         &pdf[range[0]..range[0] + range[1]],
         &pdf[range[2]..range[2] + range[3]],
     ];
-    let v = cms::verify_signer(si, &cert, digest.as_deref(), &ranges);
+    let v = cms::verify_signer(si, &cert, digest.as_deref().map(Vec::as_slice), &ranges);
     let alg = v.signature_alg;
     match v.signature {
         Ok(()) => r.push(Check::passed(
@@ -656,16 +843,96 @@ mod tests {
     }
 
     #[test]
-    fn ranges_must_be_the_contents_gap() {
-        let pdf = b"%PDF-1.7\n<</Contents <3000> /ByteRange [0 21 27 13]>>\n%%EOF\n".to_vec();
-        let a = super::super::writer::find(&pdf, b"<3000>").unwrap_or(0);
-        let b = a + 6;
-        let r = [0, a, b, pdf.len() - b];
-        let mut out = Vec::new();
-        assert!(check_ranges(&pdf, r, &mut out).is_some(), "{out:?}");
-        let mut out = Vec::new();
-        assert!(check_ranges(&pdf, [0, a - 1, b, pdf.len() - b], &mut out).is_none());
-        let mut out = Vec::new();
-        assert!(check_ranges(&pdf, [0, a, b, pdf.len() - b + 5], &mut out).is_none());
+    fn signatures_sharing_byte_ranges_hash_them_once() {
+        let pdf = vec![7u8; 4096];
+        let mut d = Digests::default();
+        let r = [0, 100, 200, 3896];
+        let a = d.get(&pdf, r, cms::OID_SM3).unwrap();
+        let b = d.get(&pdf, r, cms::OID_SM3).unwrap();
+        assert!(Rc::ptr_eq(&a, &b), "the second signature reuses the digest");
+        let c = d.get(&pdf, [0, 100, 200, 3000], cms::OID_SM3).unwrap();
+        assert_ne!(a, c);
+        assert_eq!(d.0.len(), 2);
+        assert!(d.get(&pdf, [0, 100, 200, 9999], cms::OID_SM3).is_none());
+    }
+
+    #[test]
+    fn unreadable_fields_and_signatures_are_never_skipped() {
+        let mut f = b"%PDF-1.7\n".to_vec();
+        super::super::xref::testdoc::revision(
+            &mut f,
+            &[
+                (
+                    1,
+                    "<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[4 0 R 5 0 R 6 0 R]>>>>",
+                ),
+                (2, "<</Type/Pages/Kids[3 0 R]/Count 1>>"),
+                (3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>"),
+                // /V to nothing, /V to a dictionary with a non-hex /Contents, a stray field.
+                (4, "<</FT/Sig/T(A)/V 9 0 R>>"),
+                (5, "<</FT/Sig/T(B)/V 7 0 R>>"),
+                (7, "<</Type/Sig/ByteRange[0 1 2 3]/Contents<00zz>>>"),
+                // An orphan: a signature dictionary nothing reaches.
+                (8, "<</Type/Sig/ByteRange[0 1 2 3]/Contents<00>>>"),
+            ],
+            None,
+        );
+        let r = verify(&f, "f", &VerifyOptions::default());
+        let rules: Vec<(String, Option<&str>)> = r
+            .signatures
+            .iter()
+            .map(|s| (s.id.clone(), s.checks.first().and_then(|c| c.rule)))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                ("A".to_string(), Some(dr::SIGNATURE_UNREADABLE)),
+                ("B".to_string(), Some(dr::SIGNATURE_UNREADABLE)),
+                (
+                    "object 8 0 (no form field)".to_string(),
+                    Some(dr::ORPHAN_SIGNATURE)
+                ),
+            ],
+            "{}",
+            r.to_text()
+        );
+        assert!(
+            r.document_checks
+                .iter()
+                .any(|c| c.rule == Some(dr::FORM_UNREADABLE)),
+            "field 6 does not exist: {}",
+            r.to_text()
+        );
+        assert_eq!(r.exit_code(false), 1);
+    }
+
+    #[test]
+    fn more_signatures_than_the_cap_fail_the_document() {
+        let n = MAX_SIGNATURES + 1;
+        let fields: Vec<String> = (0..n)
+            .map(|i| format!("<</FT/Sig/T(S{i})/V 4 0 R>>"))
+            .collect();
+        let refs: String = (0..n).map(|i| format!("{} 0 R ", 10 + i)).collect();
+        let catalog = format!("<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields[{refs}]>>>>");
+        let mut objs: Vec<(u32, &str)> = vec![
+            (1, catalog.as_str()),
+            (2, "<</Type/Pages/Kids[3 0 R]/Count 1>>"),
+            (3, "<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>"),
+            (4, "<</Type/Sig/ByteRange[0 1 2 3]/Contents<00>>>"),
+        ];
+        for (i, f) in fields.iter().enumerate() {
+            objs.push((10 + i as u32, f.as_str()));
+        }
+        let mut f = b"%PDF-1.7\n".to_vec();
+        super::super::xref::testdoc::revision(&mut f, &objs, None);
+        let r = verify(&f, "f", &VerifyOptions::default());
+        assert_eq!(r.signatures.len(), MAX_SIGNATURES);
+        assert!(
+            r.document_checks
+                .iter()
+                .any(|c| c.rule == Some(dr::SIGNATURE_CAP)),
+            "{}",
+            r.to_text()
+        );
     }
 }

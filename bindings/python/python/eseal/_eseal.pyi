@@ -147,7 +147,8 @@ class Seal:
 class Report:
     """A verification report. ``to_dict()`` has the same shape as ``eseal ... verify --json``:
     ``file``, ``format``, ``signatures`` (each with ``checks``: ``check``, ``status``,
-    ``subject``, ``message``, ``message_zh``), ``document_checks``, ``verdict``,
+    ``rule`` when a named rule decided it, ``subject``, ``message``, ``message_zh``),
+    ``document_checks``, ``verdict``,
     ``exit_code``. A report is true when valid."""
 
     @property

@@ -8,11 +8,17 @@
 //! are sm2p256v1 (GB/T 32918.5). Signatures are read as DER `SEQUENCE { r, s }` (GB/T
 //! 35276), as lenient DER (superfluous or missing `00` pads) or as raw 64-byte `r ‖ s`.
 
+mod curve;
+mod field;
+
 use super::CryptoError;
 use super::sm3::Sm3;
 use crate::asn1::{Tlv, tag};
-use ::sm2::dsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use ::sm2::Scalar;
+use ::sm2::elliptic_curve::ff::PrimeField;
+use ::sm2::elliptic_curve::zeroize::Zeroize;
 use ::sm3::Digest;
+use std::sync::OnceLock;
 
 /// The default signer ID of GM/T 0009-2012 §10: "1234567812345678".
 pub const DEFAULT_ID: &[u8] = b"1234567812345678";
@@ -50,26 +56,60 @@ const fn nib(c: u8) -> u8 {
     }
 }
 
-/// An SM2 public key (a point on sm2p256v1).
-#[derive(Clone, PartialEq, Eq)]
-pub struct PublicKey(::sm2::PublicKey);
+/// An SM2 public key (a point on sm2p256v1), with what verification derives from it kept
+/// once: the affine point in field form and Z for the default signer ID.
+#[derive(Clone)]
+pub struct PublicKey {
+    /// `04 ‖ x ‖ y`
+    sec1: [u8; 65],
+    point: curve::Affine,
+    /// Z_A for [`DEFAULT_ID`], computed on first use (GB/T 32918.2 §5.5).
+    z_default: OnceLock<[u8; 32]>,
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.sec1 == other.sec1
+    }
+}
+impl Eq for PublicKey {}
 
 impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "sm2::PublicKey({})",
-            hex::encode(self.to_sec1_uncompressed())
-        )
+        write!(f, "sm2::PublicKey({})", hex::encode(self.sec1))
     }
 }
 
 impl PublicKey {
+    fn from_point(point: curve::Affine) -> Self {
+        let (x, y) = point.to_xy();
+        let mut sec1 = [4u8; 65];
+        sec1[1..33].copy_from_slice(&x);
+        sec1[33..].copy_from_slice(&y);
+        PublicKey {
+            sec1,
+            point,
+            z_default: OnceLock::new(),
+        }
+    }
+
     /// From a SEC1 point: `04 ‖ x ‖ y` (65 bytes) or compressed (33 bytes).
     pub fn from_sec1(bytes: &[u8]) -> Result<Self, CryptoError> {
-        ::sm2::PublicKey::from_sec1_bytes(bytes)
-            .map(PublicKey)
-            .map_err(|_| CryptoError::InvalidKey("not a point on the SM2 curve".into()))
+        let bad = || CryptoError::InvalidKey("not a point on the SM2 curve".into());
+        // The sm2 crate decodes (and decompresses) and checks the point is on the curve
+        // and not the point at infinity (GB/T 32918.1 §6.2).
+        let pk = ::sm2::PublicKey::from_sec1_bytes(bytes).map_err(|_| bad())?;
+        let enc = pk.to_sec1_bytes();
+        if enc.len() != 65 {
+            return Err(bad());
+        }
+        let (x, y) = (enc[1..33].try_into(), enc[33..].try_into());
+        let (Ok(x), Ok(y)) = (x, y) else {
+            return Err(bad());
+        };
+        curve::Affine::from_xy(&x, &y)
+            .map(Self::from_point)
+            .ok_or_else(bad)
     }
 
     /// From the 64 bytes `x ‖ y` (as UKeys export them).
@@ -112,12 +152,7 @@ impl PublicKey {
 
     /// The uncompressed point `04 ‖ x ‖ y`.
     pub fn to_sec1_uncompressed(&self) -> [u8; 65] {
-        let b = self.0.to_sec1_bytes();
-        let mut out = [0u8; 65];
-        if b.len() == 65 {
-            out.copy_from_slice(&b);
-        }
-        out
+        self.sec1
     }
 
     /// DER SubjectPublicKeyInfo (id-ecPublicKey with the SM2 curve OID).
@@ -130,13 +165,6 @@ impl PublicKey {
     /// PEM `PUBLIC KEY`.
     pub fn to_pem(&self) -> String {
         super::to_pem("PUBLIC KEY", &self.to_spki_der())
-    }
-
-    fn verifying_key(&self) -> Result<::sm2::dsa::VerifyingKey, CryptoError> {
-        // The crate's distid only matters for its own message hashing, which we do not use:
-        // we always pass e = SM3(Z ‖ M) computed here.
-        ::sm2::dsa::VerifyingKey::new("1234567812345678", self.0)
-            .map_err(|_| CryptoError::InvalidKey("unusable SM2 key".into()))
     }
 }
 
@@ -151,11 +179,35 @@ pub(crate) fn spki_for_point(point: &[u8]) -> spki::SubjectPublicKeyInfoOwned {
     }
 }
 
+/// 32 secret bytes, wiped when dropped.
+struct Zeroizing32([u8; 32]);
+
+impl Drop for Zeroizing32 {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// A secret scalar, wiped when dropped.
+#[derive(Clone)]
+struct SecretScalar(Scalar);
+
+impl Drop for SecretScalar {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
 /// An SM2 private key. Kept in software only by the software signer and the test CA;
 /// UKeys and key vaults keep theirs.
+///
+/// What signing needs besides d is computed once here: the public key and (1 + d)^-1.
 #[derive(Clone)]
 pub struct PrivateKey {
-    secret: ::sm2::SecretKey,
+    d: SecretScalar,
+    /// (1 + d)^-1 mod n (GB/T 32918.2 §6.1 A6)
+    d1_inv: SecretScalar,
+    public: PublicKey,
 }
 
 impl std::fmt::Debug for PrivateKey {
@@ -176,11 +228,31 @@ impl PrivateKey {
         }
     }
 
-    /// From the 32-byte big-endian scalar d (1 ≤ d ≤ n-2).
+    /// From the big-endian scalar d (1 ≤ d ≤ n-2, GB/T 32918.1 §6.1): 32 bytes, or 24 to 31
+    /// with the leading zero bytes left out.
     pub fn from_bytes(d: &[u8]) -> Result<Self, CryptoError> {
-        ::sm2::SecretKey::from_slice(d)
-            .map(|secret| PrivateKey { secret })
-            .map_err(|_| CryptoError::InvalidKey("private scalar out of range".into()))
+        let out_of_range = || CryptoError::InvalidKey("private scalar out of range".into());
+        if !(24..=32).contains(&d.len()) {
+            return Err(out_of_range());
+        }
+        let mut bytes = Zeroizing32([0u8; 32]);
+        bytes.0[32 - d.len()..].copy_from_slice(d);
+        let d = SecretScalar(
+            Option::<Scalar>::from(Scalar::from_repr(bytes.0.into())).ok_or_else(out_of_range)?,
+        );
+        if bool::from(d.0.is_zero()) {
+            return Err(out_of_range());
+        }
+        // d = n - 1 has no (1 + d)^-1: not a signing key.
+        let d1_inv = SecretScalar(
+            Option::<Scalar>::from((d.0 + Scalar::ONE).invert()).ok_or_else(out_of_range)?,
+        );
+        let point = curve::mul_base(&d.0).to_affine().ok_or_else(out_of_range)?;
+        Ok(PrivateKey {
+            d,
+            d1_inv,
+            public: PublicKey::from_point(point),
+        })
     }
 
     /// A key derived deterministically from a seed (tests, vectors and the demo only).
@@ -257,12 +329,12 @@ impl PrivateKey {
     }
 
     pub fn public_key(&self) -> PublicKey {
-        PublicKey(self.secret.public_key())
+        self.public.clone()
     }
 
     /// The 32-byte scalar.
     pub fn to_bytes(&self) -> [u8; 32] {
-        self.secret.to_bytes().into()
+        self.d.0.to_repr().into()
     }
 
     /// PKCS#8 DER (id-ecPublicKey, SM2 curve) as OpenSSL 3 writes it.
@@ -299,20 +371,50 @@ impl PrivateKey {
         super::to_pem("PRIVATE KEY", &self.to_pkcs8_der())
     }
 
-    /// Signs the digest e = SM3(Z ‖ M) (GB/T 32918.2 §6.1 A3–A7), with a deterministic nonce
-    /// (RFC 6979 style, as the sm2 crate does).
+    /// Signs the digest e = SM3(Z ‖ M) (GB/T 32918.2 §6.1 A3–A7), with a deterministic nonce:
+    /// k from HMAC-DRBG over SM3 seeded with d and e (RFC 6979 §3.2), the same k, and so the
+    /// same signature, as the `sm2` crate's signer.
     pub fn sign_digest(&self, e: &[u8; 32]) -> Result<Signature, CryptoError> {
-        let sk = ::sm2::dsa::SigningKey::new("1234567812345678", &self.secret)
-            .map_err(|_| CryptoError::InvalidKey("unusable SM2 key".into()))?;
-        let sig: ::sm2::dsa::Signature = sk
-            .sign_prehash(e)
-            .map_err(|_| CryptoError::SignatureFailed)?;
-        let b = sig.to_bytes();
-        let mut r = [0u8; 32];
-        let mut s = [0u8; 32];
-        r.copy_from_slice(&b[..32]);
-        s.copy_from_slice(&b[32..]);
-        Ok(Signature { r, s })
+        let e = curve::reduce(e);
+        let mut kgen = rfc6979::KGenerator::<::sm3::Sm3, ::sm2::U256>::new(
+            &self.d.0.to_repr(),
+            &e.to_repr(),
+            &[],
+            &curve::ORDER,
+        );
+        loop {
+            // A3: k in [1, n-1]
+            let mut k = ::sm2::FieldBytes::default();
+            kgen.fill_next_k(&mut k);
+            let Some(k) = Option::<Scalar>::from(Scalar::from_repr(k)) else {
+                continue;
+            };
+            let k = SecretScalar(k);
+            if let Some(sig) = self.sign_with_nonce(&e, &k.0) {
+                return Ok(sig);
+            }
+            // r = 0, r + k = n or s = 0: back to A3 with the next k.
+        }
+    }
+
+    /// A4–A7 with the nonce k; `None` when the standard says to pick another k.
+    fn sign_with_nonce(&self, e: &Scalar, k: &Scalar) -> Option<Signature> {
+        // A4: (x1, y1) = [k]G
+        let p = curve::mul_base(k).to_affine()?;
+        // A5: r = (e + x1) mod n
+        let r = *e + curve::reduce(&p.to_xy().0);
+        if bool::from(r.is_zero() | (r + k).is_zero()) {
+            return None;
+        }
+        // A6: s = (1 + d)^-1 · (k - r·d) = (1 + d)^-1 · (k + r) - r
+        let s = self.d1_inv.0 * (*k + r) - r;
+        if bool::from(s.is_zero()) {
+            return None;
+        }
+        Some(Signature {
+            r: r.to_repr().into(),
+            s: s.to_repr().into(),
+        })
     }
 
     /// Signs message `msg` with signer ID `id`.
@@ -321,10 +423,18 @@ impl PrivateKey {
     }
 }
 
-/// Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA), GB/T 32918.2 §5.5.
+/// Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA), GB/T 32918.2 §5.5; for the default ID
+/// computed once per key.
 pub fn z_value(pk: &PublicKey, id: &[u8]) -> [u8; 32] {
+    if id == DEFAULT_ID {
+        return *pk.z_default.get_or_init(|| compute_z(pk, id));
+    }
+    compute_z(pk, id)
+}
+
+fn compute_z(pk: &PublicKey, id: &[u8]) -> [u8; 32] {
     let entl = ((id.len() * 8) as u16).to_be_bytes();
-    let p = pk.to_sec1_uncompressed();
+    let p = &pk.sec1;
     let mut h = Sm3::new();
     h.update(entl);
     h.update(id);
@@ -469,11 +579,26 @@ impl Signature {
 
 /// Verifies a signature over the digest e = SM3(Z ‖ M) (GB/T 32918.2 §7.1).
 pub fn verify_digest(pk: &PublicKey, e: &[u8; 32], sig: &Signature) -> Result<(), CryptoError> {
-    let s =
-        ::sm2::dsa::Signature::from_scalars(sig.r, sig.s).map_err(|_| CryptoError::BadSignature)?;
-    pk.verifying_key()?
-        .verify_prehash(e, &s)
-        .map_err(|_| CryptoError::BadSignature)
+    // B1, B2: r, s ∈ [1, n-1]
+    let in_range = |v: &[u8; 32]| {
+        Option::<Scalar>::from(Scalar::from_repr((*v).into())).filter(|x| !bool::from(x.is_zero()))
+    };
+    let (Some(r), Some(s)) = (in_range(&sig.r), in_range(&sig.s)) else {
+        return Err(CryptoError::BadSignature);
+    };
+    // B4: e' as an integer mod n
+    let e = curve::reduce(e);
+    // B5: t = (r' + s') mod n ≠ 0
+    let t = r + s;
+    if bool::from(t.is_zero()) {
+        return Err(CryptoError::BadSignature);
+    }
+    // B6: (x1', y1') = [s']G + [t]P_A; B7: (e' + x1') mod n = r'
+    if curve::mul_base_add_vartime(&s, &t, &pk.point).x_reduced_equals_vartime(&(r - e)) {
+        Ok(())
+    } else {
+        Err(CryptoError::BadSignature)
+    }
 }
 
 /// Verifies a signature over message `msg` made with signer ID `id`.
@@ -506,6 +631,127 @@ mod tests {
             PublicKey::from_spki_der(&k.public_key().to_spki_der()).unwrap(),
             k.public_key()
         );
+    }
+
+    /// GB/T 32918.2-2016 / GB/T 32918.5 Appendix A: with the published d and k, steps A4–A7
+    /// give the published (r, s), and the key gives the published public key.
+    #[test]
+    fn gbt32918_example_with_published_nonce() {
+        let h = |s: &str| -> [u8; 32] { hex::decode(s).unwrap().try_into().unwrap() };
+        let key = PrivateKey::from_bytes(&h(
+            "3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8",
+        ))
+        .unwrap();
+        assert_eq!(
+            hex::encode_upper(&key.public_key().to_sec1_uncompressed()[1..]),
+            "09F9DF311E5421A150DD7D161E4BC5C672179FAD1833FC076BB08FF356F35020\
+             CCEA490CE26775A52DC6EA718CC1AA600AED05FBF35E084A6632F6072DA9AD13"
+        );
+        let e = message_digest(&key.public_key(), DEFAULT_ID, b"message digest");
+        let k = curve::reduce(&h(
+            "59276E27D506861A16680F3AD9C02DCCEF3CC1FA3CDBE4CE6D54B80DEAC1BC21",
+        ));
+        let sig = key.sign_with_nonce(&curve::reduce(&e), &k).unwrap();
+        assert_eq!(
+            hex::encode_upper(sig.r),
+            "F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3"
+        );
+        assert_eq!(
+            hex::encode_upper(sig.s),
+            "B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA"
+        );
+        verify_digest(&key.public_key(), &e, &sig).unwrap();
+    }
+
+    #[test]
+    fn private_scalar_range() {
+        let n_minus = |k: u8| {
+            let mut n =
+                hex::decode("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123")
+                    .unwrap();
+            n[31] -= k;
+            n
+        };
+        assert!(PrivateKey::from_bytes(&[0; 32]).is_err(), "d = 0");
+        assert!(PrivateKey::from_bytes(&n_minus(0)).is_err(), "d = n");
+        assert!(
+            PrivateKey::from_bytes(&n_minus(1)).is_err(),
+            "d = n - 1: 1 + d is not invertible"
+        );
+        let k = PrivateKey::from_bytes(&n_minus(2)).unwrap();
+        let sig = k.sign(DEFAULT_ID, b"m").unwrap();
+        verify(&k.public_key(), DEFAULT_ID, b"m", &sig).unwrap();
+        let short = PrivateKey::from_bytes(&[1; 31]).unwrap();
+        let mut padded = [1; 32];
+        padded[0] = 0;
+        assert_eq!(
+            short.to_bytes(),
+            padded,
+            "31 bytes: a leading zero left out"
+        );
+        assert!(PrivateKey::from_bytes(&[1; 23]).is_err(), "23 bytes");
+        assert!(PrivateKey::from_bytes(&[1; 33]).is_err(), "33 bytes");
+    }
+
+    #[test]
+    fn verification_rejects_out_of_range_values() {
+        let k = PrivateKey::from_seed(b"range");
+        let pk = k.public_key();
+        let e = [7u8; 32];
+        let good = k.sign_digest(&e).unwrap();
+        verify_digest(&pk, &e, &good).unwrap();
+        let n = hex32_n();
+        for (r, s) in [
+            ([0u8; 32], good.s),
+            (good.r, [0u8; 32]),
+            (n, good.s),
+            (good.r, n),
+            ([0xFF; 32], good.s),
+        ] {
+            assert!(verify_digest(&pk, &e, &Signature { r, s }).is_err());
+        }
+        // t = r + s = n
+        let r = curve::reduce(&good.r);
+        let s: [u8; 32] = (-r).to_repr().into();
+        assert!(verify_digest(&pk, &e, &Signature { r: good.r, s }).is_err());
+        // another key, another digest
+        assert!(verify_digest(&PrivateKey::from_seed(b"other").public_key(), &e, &good).is_err());
+        assert!(verify_digest(&pk, &[8; 32], &good).is_err());
+    }
+
+    fn hex32_n() -> [u8; 32] {
+        hex::decode("FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123")
+            .unwrap()
+            .try_into()
+            .unwrap()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// Same key, same digest: the same signature as the `sm2` crate's signer (same RFC
+        /// 6979 nonce), each verifying with the other's verifier.
+        #[test]
+        fn signatures_equal_the_crate_and_cross_verify(seed in proptest::prelude::any::<[u8; 16]>(), e in proptest::prelude::any::<[u8; 32]>()) {
+            use ::sm2::dsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+            let key = PrivateKey::from_seed(&seed);
+            let sk = ::sm2::dsa::SigningKey::from_slice("1234567812345678", &key.to_bytes()).unwrap();
+            let theirs: ::sm2::dsa::Signature = sk.sign_prehash(&e).unwrap();
+            let ours = key.sign_digest(&e).unwrap();
+            proptest::prop_assert_eq!(&ours.to_raw()[..], &theirs.to_bytes()[..]);
+            proptest::prop_assert_eq!(
+                &key.public_key().to_sec1_uncompressed()[..],
+                &sk.verifying_key().to_sec1_bytes()[..]
+            );
+            verify_digest(&key.public_key(), &e, &ours).unwrap();
+            let mut bad = ours;
+            bad.s[31] ^= 1;
+            proptest::prop_assert!(verify_digest(&key.public_key(), &e, &bad).is_err());
+            let theirs_bad = ::sm2::dsa::Signature::from_scalars(bad.r, bad.s);
+            if let Ok(tb) = theirs_bad {
+                proptest::prop_assert!(sk.verifying_key().verify_prehash(&e, &tb).is_err());
+            }
+        }
     }
 
     #[test]
