@@ -1,6 +1,5 @@
 //! The server's own state beside the platform model: sessions, login challenges, uploaded
-//! documents, the GB/T 38540 seals made for platform seals, encrypted cloud-seal keys and
-//! deferred UKey signings. It lives in the same database as the platform store (one table,
+//! documents, deferred UKey signings, signing locks and the development SMS outbox. It lives in the same database as the platform store (one table,
 //! `srv_kv`, keyed by namespace + id), so several server processes on one PostgreSQL share
 //! it: a session made on one server is valid on the other.
 
@@ -14,10 +13,6 @@ pub mod ns {
     pub const CHALLENGE: &str = "challenge";
     /// Uploaded documents (owner = identity id).
     pub const DOCUMENT: &str = "document";
-    /// GB/T 38540 seal (DER, base64) made for a platform seal, by seal id.
-    pub const SES_SEAL: &str = "ses_seal";
-    /// Encrypted cloud-seal keys of the key vault.
-    pub const VAULT: &str = "vault";
     /// Deferred (UKey) signings waiting for the agent's signature.
     pub const PENDING_SIGNING: &str = "pending_signing";
     /// Per-document signing locks (one signing of a document at a time).
