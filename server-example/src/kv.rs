@@ -1,7 +1,8 @@
 //! The server's own state beside the platform model: sessions, login challenges, uploaded
-//! documents, deferred UKey signings, signing locks and the development SMS outbox. It lives in the same database as the platform store (one table,
-//! `srv_kv`, keyed by namespace + id), so several server processes on one PostgreSQL share
-//! it: a session made on one server is valid on the other.
+//! documents, deferred UKey signings, signing locks and the development SMS outbox. It lives
+//! in the same database as the platform store (one table, `srv_kv`, keyed by namespace + id),
+//! so several server processes on one PostgreSQL share it: a session made on one server is
+//! valid on the other.
 
 use eseal::platform::StoreError;
 
