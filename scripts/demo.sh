@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job. Until the reference server exists: the end-to-end demo (test CA, unit seal,
+# A second example (the main job is scripts/serve.sh): the library end to end (test CA, unit seal,
 # signature, verification report), written to ./eseal-demo/.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

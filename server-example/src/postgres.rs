@@ -23,6 +23,7 @@ use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, NoTls, Transaction};
 
+use crate::kv::{KvEntry, ServerStore};
 use crate::sql::{self, Param};
 
 /// Migrations, applied in order; `schema_migrations` records the applied ones.
@@ -95,6 +96,17 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX audit_time ON audit (chain, time);
     CREATE TRIGGER audit_chain_no_change BEFORE UPDATE OR DELETE ON audit
         FOR EACH ROW EXECUTE FUNCTION audit_append_only();",
+    // 3: the server's own state (crate::kv)
+    "CREATE TABLE srv_kv (
+        ns TEXT NOT NULL,
+        id TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        body TEXT NOT NULL,
+        expires BIGINT,
+        CONSTRAINT srv_kv_pkey PRIMARY KEY (ns, id)
+    );
+    CREATE INDEX srv_kv_owner ON srv_kv (ns, owner, id);
+    CREATE INDEX srv_kv_expires ON srv_kv (expires) WHERE expires IS NOT NULL;",
 ];
 
 pub struct PgStore {
@@ -667,5 +679,108 @@ impl Store for PgStore {
             .map(read_entry)
             .collect())
         })
+    }
+}
+
+fn kv_row(r: &postgres::Row) -> KvEntry {
+    KvEntry {
+        id: r.get(0),
+        owner: r.get(1),
+        body: r.get(2),
+        expires: r.get(3),
+    }
+}
+
+const KV_LIVE: &str = "(expires IS NULL OR expires >= $3)";
+
+impl ServerStore for PgStore {
+    fn kv_insert(&self, ns: &str, e: &KvEntry, now: i64) -> Result<bool, StoreError> {
+        self.with(|c| {
+            let mut tx = c.transaction().map_err(be)?;
+            tx.execute(
+                "DELETE FROM srv_kv WHERE ns = $1 AND id = $2 AND expires IS NOT NULL AND expires < $3",
+                &[&ns, &e.id, &now],
+            )
+            .map_err(be)?;
+            let n = tx
+                .execute(
+                    "INSERT INTO srv_kv (ns, id, owner, body, expires) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ns, id) DO NOTHING",
+                    &[&ns, &e.id, &e.owner, &e.body, &e.expires],
+                )
+                .map_err(be)?;
+            tx.commit().map_err(be)?;
+            Ok(n == 1)
+        })
+    }
+
+    fn kv_put(&self, ns: &str, e: &KvEntry) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO srv_kv (ns, id, owner, body, expires) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (ns, id) DO UPDATE SET owner = excluded.owner, body = excluded.body, expires = excluded.expires",
+                &[&ns, &e.id, &e.owner, &e.body, &e.expires],
+            )
+            .map(|_| ())
+            .map_err(be)
+        })
+    }
+
+    fn kv_get(&self, ns: &str, id: &str, now: i64) -> Result<Option<KvEntry>, StoreError> {
+        self.with(|c| {
+            c.query_opt(
+                &format!("SELECT id, owner, body, expires FROM srv_kv WHERE ns = $1 AND id = $2 AND {KV_LIVE}"),
+                &[&ns, &id, &now],
+            )
+            .map(|r| r.as_ref().map(kv_row))
+            .map_err(be)
+        })
+    }
+
+    fn kv_take(&self, ns: &str, id: &str, now: i64) -> Result<Option<KvEntry>, StoreError> {
+        self.with(|c| {
+            // DELETE … RETURNING: two concurrent takers cannot both get the entry.
+            let r = c
+                .query_opt(
+                    "DELETE FROM srv_kv WHERE ns = $1 AND id = $2 RETURNING id, owner, body, expires",
+                    &[&ns, &id],
+                )
+                .map_err(be)?;
+            Ok(r.as_ref()
+                .map(kv_row)
+                .filter(|e| e.expires.is_none_or(|t| t >= now)))
+        })
+    }
+
+    fn kv_delete(&self, ns: &str, id: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute("DELETE FROM srv_kv WHERE ns = $1 AND id = $2", &[&ns, &id])
+                .map(|_| ())
+                .map_err(be)
+        })
+    }
+
+    fn kv_list(&self, ns: &str, owner: &str, now: i64) -> Result<Vec<KvEntry>, StoreError> {
+        self.with(|c| {
+            c.query(
+                &format!("SELECT id, owner, body, expires FROM srv_kv WHERE ns = $1 AND owner = $2 AND {KV_LIVE} ORDER BY id COLLATE \"C\""),
+                &[&ns, &owner, &now],
+            )
+            .map(|rows| rows.iter().map(kv_row).collect())
+            .map_err(be)
+        })
+    }
+
+    fn kv_prune(&self, now: i64) -> Result<u64, StoreError> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM srv_kv WHERE expires IS NOT NULL AND expires < $1",
+                &[&now],
+            )
+            .map_err(be)
+        })
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        self.with(|c| c.batch_execute("SELECT 1").map_err(be))
     }
 }

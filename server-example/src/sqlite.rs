@@ -14,6 +14,7 @@ use eseal::platform::{
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
+use crate::kv::{KvEntry, ServerStore};
 use crate::sql::{self, Param};
 
 /// Migrations, applied in order; `user_version` counts the applied ones.
@@ -88,6 +89,17 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    // 3: the server's own state (crate::kv)
+    "CREATE TABLE srv_kv (
+        ns TEXT NOT NULL,
+        id TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        body TEXT NOT NULL,
+        expires INTEGER,
+        PRIMARY KEY (ns, id)
+    );
+    CREATE INDEX srv_kv_owner ON srv_kv (ns, owner, id);
+    CREATE INDEX srv_kv_expires ON srv_kv (expires) WHERE expires IS NOT NULL;",
 ];
 
 pub struct SqliteStore {
@@ -607,6 +619,121 @@ impl Store for SqliteStore {
         st.query_map([], read_entry)
             .map_err(be)?
             .collect::<Result<Vec<_>, _>>()
+            .map_err(be)
+    }
+}
+
+fn kv_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KvEntry> {
+    Ok(KvEntry {
+        id: r.get(0)?,
+        owner: r.get(1)?,
+        body: r.get(2)?,
+        expires: r.get(3)?,
+    })
+}
+
+const KV_LIVE: &str = "(expires IS NULL OR expires >= ?3)";
+
+impl ServerStore for SqliteStore {
+    fn kv_insert(&self, ns: &str, e: &KvEntry, now: i64) -> Result<bool, StoreError> {
+        let mut c = self.lock()?;
+        let tx = c
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(be)?;
+        tx.execute(
+            "DELETE FROM srv_kv WHERE ns = ?1 AND id = ?2 AND expires IS NOT NULL AND expires < ?3",
+            params![ns, e.id, now],
+        )
+        .map_err(be)?;
+        let n = tx
+            .execute(
+                "INSERT OR IGNORE INTO srv_kv (ns, id, owner, body, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![ns, e.id, e.owner, e.body, e.expires],
+            )
+            .map_err(be)?;
+        tx.commit().map_err(be)?;
+        Ok(n == 1)
+    }
+
+    fn kv_put(&self, ns: &str, e: &KvEntry) -> Result<(), StoreError> {
+        self.lock()?
+            .execute(
+                "INSERT INTO srv_kv (ns, id, owner, body, expires) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (ns, id) DO UPDATE SET owner = excluded.owner, body = excluded.body, expires = excluded.expires",
+                params![ns, e.id, e.owner, e.body, e.expires],
+            )
+            .map(|_| ())
+            .map_err(be)
+    }
+
+    fn kv_get(&self, ns: &str, id: &str, now: i64) -> Result<Option<KvEntry>, StoreError> {
+        self.lock()?
+            .query_row(
+                &format!("SELECT id, owner, body, expires FROM srv_kv WHERE ns = ?1 AND id = ?2 AND {KV_LIVE}"),
+                params![ns, id, now],
+                kv_row,
+            )
+            .optional()
+            .map_err(be)
+    }
+
+    fn kv_take(&self, ns: &str, id: &str, now: i64) -> Result<Option<KvEntry>, StoreError> {
+        let mut c = self.lock()?;
+        let tx = c
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(be)?;
+        let e = tx
+            .query_row(
+                &format!("SELECT id, owner, body, expires FROM srv_kv WHERE ns = ?1 AND id = ?2 AND {KV_LIVE}"),
+                params![ns, id, now],
+                kv_row,
+            )
+            .optional()
+            .map_err(be)?;
+        tx.execute(
+            "DELETE FROM srv_kv WHERE ns = ?1 AND id = ?2",
+            params![ns, id],
+        )
+        .map_err(be)?;
+        tx.commit().map_err(be)?;
+        Ok(e)
+    }
+
+    fn kv_delete(&self, ns: &str, id: &str) -> Result<(), StoreError> {
+        self.lock()?
+            .execute(
+                "DELETE FROM srv_kv WHERE ns = ?1 AND id = ?2",
+                params![ns, id],
+            )
+            .map(|_| ())
+            .map_err(be)
+    }
+
+    fn kv_list(&self, ns: &str, owner: &str, now: i64) -> Result<Vec<KvEntry>, StoreError> {
+        let c = self.lock()?;
+        let mut st = c
+            .prepare(&format!(
+                "SELECT id, owner, body, expires FROM srv_kv WHERE ns = ?1 AND owner = ?2 AND {KV_LIVE} ORDER BY id"
+            ))
+            .map_err(be)?;
+        let rows = st.query_map(params![ns, owner, now], kv_row).map_err(be)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(be)
+    }
+
+    fn kv_prune(&self, now: i64) -> Result<u64, StoreError> {
+        self.lock()?
+            .execute(
+                "DELETE FROM srv_kv WHERE expires IS NOT NULL AND expires < ?1",
+                params![now],
+            )
+            .map(|n| n as u64)
+            .map_err(be)
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        self.lock()?
+            .query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+            .map(|_| ())
             .map_err(be)
     }
 }

@@ -8,8 +8,8 @@
 //! `postgres` user when running as root, and stops it afterwards. With neither, the test
 //! FAILS when CI=true and is skipped (with a message) otherwise.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -21,17 +21,9 @@ use eseal::platform::audit::{AuditEntry, AuditMac, Outcome};
 use eseal::platform::{Batch, Index, Kind, MemoryStore, Store, Write};
 use eseal_server::{PgStore, SqliteStore};
 
-static SEQ: AtomicU32 = AtomicU32::new(0);
+use common::{Cluster, temp_dir};
 
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "eseal-{tag}-{}-{}",
-        std::process::id(),
-        SEQ.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
+static SEQ: AtomicU32 = AtomicU32::new(0);
 
 #[test]
 fn memory_store_conforms() {
@@ -91,7 +83,7 @@ fn sqlite_migrates_once_keeps_data_and_refuses_audit_changes() {
         let c = rusqlite_v1(&path);
         drop(c);
         let s = SqliteStore::open(&path).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 2);
+        assert_eq!(s.schema_version().unwrap(), 3);
         assert!(s.get(Kind::Unit, "old").unwrap().is_some(), "v1 data kept");
         doc_and_entry(&s);
         assert!(
@@ -105,7 +97,7 @@ fn sqlite_migrates_once_keeps_data_and_refuses_audit_changes() {
         );
     }
     let s = SqliteStore::open(&path).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 2);
+    assert_eq!(s.schema_version().unwrap(), 3);
     assert!(s.get(Kind::Unit, "u").unwrap().is_some());
     assert_eq!(s.audit_range("u", 1, 10).unwrap().len(), 1);
     drop(s);
@@ -132,101 +124,6 @@ fn rusqlite_v1(path: &std::path::Path) -> rusqlite::Connection {
     )
     .unwrap();
     c
-}
-
-/// A throwaway PostgreSQL cluster, stopped on drop.
-struct Cluster {
-    dir: PathBuf,
-    bin: PathBuf,
-    url: String,
-}
-
-fn as_postgres(cmd: &str) -> Command {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout.starts_with(b"0"))
-        .unwrap_or(false);
-    if root {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--", cmd]);
-        c
-    } else {
-        Command::new(cmd)
-    }
-}
-
-impl Cluster {
-    fn start() -> Result<Cluster, String> {
-        let bin = std::fs::read_dir("/usr/lib/postgresql")
-            .map_err(|e| format!("no /usr/lib/postgresql ({e}); run scripts/setup.sh"))?
-            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
-            .filter(|b| b.join("initdb").exists())
-            .max()
-            .ok_or("no initdb under /usr/lib/postgresql/*/bin; run scripts/setup.sh")?;
-        let dir = temp_dir("pg");
-        let data = dir.join("data");
-        let _ = Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(&dir)
-            .status();
-        let run = |mut c: Command, what: &str| -> Result<(), String> {
-            let out = c.output().map_err(|e| format!("{what}: {e}"))?;
-            if out.status.success() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{what} failed: {}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                ))
-            }
-        };
-        let mut c = as_postgres(bin.join("initdb").to_str().ok_or("path")?);
-        c.args(["-D"]).arg(&data).args([
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--no-sync",
-        ]);
-        run(c, "initdb")?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
-        let opts = format!(
-            "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
-            dir.display()
-        );
-        let mut c = as_postgres(bin.join("pg_ctl").to_str().ok_or("path")?);
-        c.arg("-D")
-            .arg(&data)
-            .args(["-o", &opts, "-w", "-t", "60", "-l"])
-            .arg(dir.join("log"))
-            .arg("start");
-        run(c, "pg_ctl start")?;
-        Ok(Cluster {
-            dir,
-            bin,
-            url: format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"),
-        })
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        if let Some(ctl) = self.bin.join("pg_ctl").to_str() {
-            let _ = as_postgres(ctl)
-                .arg("-D")
-                .arg(self.dir.join("data"))
-                .args(["-m", "immediate", "-w", "stop"])
-                .output();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 #[test]

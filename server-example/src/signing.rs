@@ -1,0 +1,879 @@
+//! Signing documents with platform seals, and verifying documents.
+//!
+//! - Cloud seals sign on the server through [`eseal::platform::Platform::sign_document`]:
+//!   rights, credential and the seal's state are the platform's, the unit's key in the vault
+//!   signs through the same `pdf`/`ofd` code as the command line. Several seals sign one
+//!   after the other, each a platform signing of the result of the one before.
+//! - UKey seals are signed in the user's UKey (deferred): the seal the platform made when it
+//!   was written to the UKey, the digest prepared here, signed by the agent, embedded here;
+//!   each signature is a use of the seal ([`eseal::platform::Platform::sign_with_seal`]).
+
+use std::sync::Mutex;
+
+use base64::Engine;
+use eseal::crypto::time::Time;
+use eseal::crypto::{Certificate, Signer, SignerError, sm2};
+use eseal::platform::{self as p, FileFormat, Layout, Session, SignCredential};
+use eseal::report::VerificationReport;
+use eseal::ses;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::documents::{self, DocRecord, SignedVersion};
+use crate::error::{ApiError, ApiResult};
+use crate::kv::{KvEntry, ns};
+use crate::state::Inner;
+
+fn b64() -> base64::engine::GeneralPurpose {
+    base64::engine::general_purpose::STANDARD
+}
+
+/// Where a seal goes (mm from the page's top-left corner; pages from 1).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Stamp {
+    pub page: u32,
+    pub x_mm: f64,
+    pub y_mm: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SealUse {
+    pub seal_id: String,
+    /// Stamps of this seal.
+    #[serde(default)]
+    pub stamps: Vec<Stamp>,
+    /// 骑缝章: the seal cut across the right edges of all pages.
+    #[serde(default)]
+    pub cross_page: bool,
+}
+
+/// The anti-forgery QR code: it carries this server's verification URL of the document.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QrPlacement {
+    pub page: u32,
+    pub x_mm: f64,
+    pub y_mm: f64,
+    /// Default 20 mm.
+    pub size_mm: Option<f64>,
+}
+
+/// How the signer proves intent (2.5.1, 2.5.2).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CredentialInput {
+    /// 签署密码 (six digits).
+    SigningPassword { value: String },
+    /// SMS code sent with purpose `sign` (signs one stamp).
+    SmsCode { value: String },
+    /// The UKey session itself (unit or personal UKey sign-in).
+    Ukey,
+}
+
+impl From<CredentialInput> for SignCredential {
+    fn from(c: CredentialInput) -> Self {
+        match c {
+            CredentialInput::SigningPassword { value } => SignCredential::SigningPassword(value),
+            CredentialInput::SmsCode { value } => SignCredential::SmsCode(value),
+            CredentialInput::Ukey => SignCredential::Ukey,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignRequest {
+    pub seals: Vec<SealUse>,
+    pub qr: Option<QrPlacement>,
+    pub credential: CredentialInput,
+}
+
+fn placement_err(field: &str, en: String) -> ApiError {
+    ApiError::bad_request(field, "盖章位置无效", en)
+}
+
+/// Checks the request against the document: pages exist, stamps lie on the page.
+pub fn check_request(
+    d: &DocRecord,
+    seals: &[SealUse],
+    qr: &Option<QrPlacement>,
+    credential: &CredentialInput,
+) -> ApiResult<usize> {
+    if seals.is_empty() || seals.len() > 20 {
+        return Err(placement_err("seals", "give 1 to 20 seals".into()));
+    }
+    let mut signatures = 0;
+    for (i, u) in seals.iter().enumerate() {
+        crate::api::check_id("seal_id", &u.seal_id)?;
+        if u.stamps.is_empty() && !u.cross_page {
+            return Err(placement_err(
+                &format!("seals[{i}].stamps"),
+                "a seal needs a stamp or the cross-page seal".into(),
+            ));
+        }
+        if u.stamps.len() > 50 {
+            return Err(placement_err(
+                &format!("seals[{i}].stamps"),
+                "at most 50 stamps a seal".into(),
+            ));
+        }
+        if u.cross_page && d.pages.len() < 2 {
+            return Err(placement_err(
+                &format!("seals[{i}].cross_page"),
+                "a cross-page seal needs at least two pages".into(),
+            ));
+        }
+        for (j, st) in u.stamps.iter().enumerate() {
+            let f = format!("seals[{i}].stamps[{j}]");
+            let Some(&(w, h)) = d.pages.get((st.page as usize).wrapping_sub(1)) else {
+                return Err(placement_err(
+                    &format!("{f}.page"),
+                    format!("page {} does not exist (1 to {})", st.page, d.pages.len()),
+                ));
+            };
+            if !(st.x_mm.is_finite() && st.y_mm.is_finite())
+                || st.x_mm < 0.0
+                || st.y_mm < 0.0
+                || st.x_mm > w
+                || st.y_mm > h
+            {
+                return Err(placement_err(
+                    &f,
+                    format!(
+                        "({}, {}) mm is outside the page ({w:.1} × {h:.1} mm)",
+                        st.x_mm, st.y_mm
+                    ),
+                ));
+            }
+        }
+        signatures += match d.format {
+            FileFormat::Pdf => u.stamps.len() + usize::from(u.cross_page),
+            FileFormat::Ofd => 1,
+        };
+    }
+    if let Some(q) = qr {
+        let Some(&(w, h)) = d.pages.get((q.page as usize).wrapping_sub(1)) else {
+            return Err(placement_err(
+                "qr.page",
+                format!("page {} does not exist", q.page),
+            ));
+        };
+        let size = q.size_mm.unwrap_or(20.0);
+        if !(q.x_mm.is_finite()
+            && q.y_mm.is_finite()
+            && size.is_finite()
+            && (5.0..=100.0).contains(&size))
+            || q.x_mm < 0.0
+            || q.y_mm < 0.0
+            || q.x_mm > w
+            || q.y_mm > h
+        {
+            return Err(placement_err(
+                "qr",
+                "the QR code must lie on the page, 5 to 100 mm".into(),
+            ));
+        }
+    }
+    if matches!(credential, CredentialInput::SmsCode { .. }) && signatures > 1 {
+        return Err(ApiError::bad_request(
+            "credential",
+            "短信验证码只能签署一处印章；多处签署请使用签署密码",
+            "an SMS code is single use and signs one stamp; sign several with the signing password",
+        ));
+    }
+    Ok(signatures)
+}
+
+/// The verification URL a document's QR code carries.
+pub fn verify_url(s: &Inner, doc: &str) -> String {
+    format!("{}/verify/{doc}", s.cfg.public_base())
+}
+
+fn qr_png(s: &Inner, d: &DocRecord, size_mm: f64) -> ApiResult<Vec<u8>> {
+    let qr = eseal::stamp::qr::AntiForgeryQr {
+        template: format!("{}/verify/{{doc_id}}?h={{digest}}", s.cfg.public_base()),
+        doc_id: d.id.clone(),
+        digest: hex::decode(&d.sm3).unwrap_or_default(),
+        size_mm: size_mm as f32,
+        ..Default::default()
+    };
+    Ok(qr
+        .render()
+        .map_err(|e| ApiError::internal(format!("QR code: {e}")))?
+        .png)
+}
+
+fn pt(mm: f64) -> f64 {
+    mm * 72.0 / 25.4
+}
+
+/// The per-document lock: one signing of a document at a time, across server processes.
+pub struct SignLock<'a> {
+    s: &'a Inner,
+    id: String,
+}
+
+impl<'a> SignLock<'a> {
+    pub fn take(s: &'a Inner, doc: &str) -> ApiResult<SignLock<'a>> {
+        let now = s.clock.now();
+        let fresh = s.db.kv_insert(
+            ns::SIGN_LOCK,
+            &KvEntry {
+                id: doc.to_owned(),
+                owner: String::new(),
+                body: String::new(),
+                expires: Some(now + s.cfg.limits.long_request_timeout_secs as i64 + 60),
+            },
+            now,
+        )?;
+        if !fresh {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "signing_in_progress",
+                "The document is being signed",
+                "该文件正在签署中，请稍后再试",
+                "another signing of this document is in progress",
+            ));
+        }
+        Ok(SignLock {
+            s,
+            id: doc.to_owned(),
+        })
+    }
+}
+
+impl Drop for SignLock<'_> {
+    fn drop(&mut self) {
+        let _ = self.s.db.kv_delete(ns::SIGN_LOCK, &self.id);
+    }
+}
+
+/// The outcome of a signing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignOutcome {
+    pub document: String,
+    pub file_record: String,
+    pub signatures: usize,
+    pub size: u64,
+    pub sm3: String,
+    /// The verification URL the QR code carries.
+    pub verify_url: String,
+    /// `valid`, `valid_with_warnings` or `invalid`: the verifier's verdict on the signed file.
+    pub verdict: String,
+}
+
+/// Where one seal goes, in the terms of the document's format (PDF points from the lower
+/// left of the page as displayed; OFD mm from the top left), with the QR code when `qr`.
+pub fn layout(
+    d: &DocRecord,
+    place: &SealUse,
+    seal: &p::Seal,
+    qr: Option<&(QrPlacement, Vec<u8>)>,
+) -> Layout {
+    let (w, h) = (f64::from(seal.width_mm), f64::from(seal.height_mm));
+    match d.format {
+        FileFormat::Pdf => {
+            let mut placements = vec![];
+            // The cross-page seal first: its page strips are then covered by the later
+            // signatures instead of drawing over pages signed before them.
+            if place.cross_page {
+                placements.push(eseal::pdf::Placement::CrossPage {
+                    first: None,
+                    last: None,
+                    width: pt(w),
+                    height: pt(h),
+                    centre_y: None,
+                });
+            }
+            for st in &place.stamps {
+                let page_h = d.pages[(st.page - 1) as usize].1;
+                placements.push(eseal::pdf::Placement::Stamp {
+                    page: st.page,
+                    x: pt(st.x_mm),
+                    y: pt(page_h - st.y_mm - h),
+                    width: pt(w),
+                    height: pt(h),
+                });
+            }
+            let qr = qr.map(|(q, png)| {
+                let page_h = d.pages[(q.page - 1) as usize].1;
+                let size = q.size_mm.unwrap_or(20.0);
+                eseal::pdf::QrCode {
+                    png: png.clone(),
+                    page: q.page,
+                    x: pt(q.x_mm),
+                    y: pt(page_h - q.y_mm - size),
+                    size: pt(size),
+                }
+            });
+            Layout::Pdf { placements, qr }
+        }
+        FileFormat::Ofd => {
+            let mut placements = vec![];
+            for st in &place.stamps {
+                placements.push(eseal::ofd::Placement::Stamp {
+                    page: st.page as usize,
+                    x_mm: st.x_mm,
+                    y_mm: st.y_mm,
+                    width_mm: Some(w),
+                    height_mm: Some(h),
+                });
+            }
+            if place.cross_page {
+                placements.push(eseal::ofd::Placement::CrossPage {
+                    pages: None,
+                    y_mm: None,
+                    width_mm: Some(w),
+                    height_mm: Some(h),
+                });
+            }
+            let qr = qr.map(|(q, png)| eseal::ofd::QrCode {
+                png: png.clone(),
+                page: q.page as usize,
+                x_mm: q.x_mm,
+                y_mm: q.y_mm,
+                size_mm: q.size_mm.unwrap_or(20.0),
+            });
+            Layout::Ofd { placements, qr }
+        }
+    }
+}
+
+/// Signs `input` with one GB/T 38540 seal and a signer along `layout` (one PDF signature per
+/// placement; one OFD signature with all of them). The same inputs and time give the same
+/// bytes to sign, which deferred signing relies on.
+pub fn apply(
+    input: Vec<u8>,
+    layout: &Layout,
+    seal: &ses::Seal,
+    signer: &dyn Signer,
+    now: Time,
+) -> Result<Vec<u8>, String> {
+    match layout {
+        Layout::Pdf { placements, qr } => {
+            let reqs: Vec<eseal::pdf::SignRequest<'_>> = placements
+                .iter()
+                .enumerate()
+                .map(|(i, pl)| {
+                    let mut r = eseal::pdf::SignRequest::new(
+                        eseal::pdf::Credential::Seal { seal, signer },
+                        pl.clone(),
+                        now,
+                    );
+                    if i == 0 {
+                        r.qr = qr.clone();
+                    }
+                    r
+                })
+                .collect();
+            eseal::pdf::sign(&input, &reqs).map_err(|e| e.to_string())
+        }
+        Layout::Ofd { placements, qr } => {
+            let mut r = eseal::ofd::SignRequest::new(eseal::ofd::SignKind::Seal(seal), now);
+            r.placements = placements.clone();
+            r.qr = qr.clone();
+            let pkg = eseal::ofd::Package::from_bytes(input).map_err(|e| e.to_string())?;
+            eseal::ofd::sign(&pkg, signer, &r).map_err(|e| e.to_string())
+        }
+    }
+}
+
+fn qr_of(
+    s: &Inner,
+    d: &DocRecord,
+    qr: &Option<QrPlacement>,
+) -> ApiResult<Option<(QrPlacement, Vec<u8>)>> {
+    Ok(match qr {
+        Some(q) => Some((q.clone(), qr_png(s, d, q.size_mm.unwrap_or(20.0))?)),
+        None => None,
+    })
+}
+
+/// Signs document `d` with cloud seals (blocking): one platform signing per seal, each of the
+/// result of the one before; the signed file is written atomically after the last.
+pub fn sign_document(
+    s: &Inner,
+    session: &Session,
+    d: &mut DocRecord,
+    req: SignRequest,
+) -> ApiResult<SignOutcome> {
+    let count = check_request(d, &req.seals, &req.qr, &req.credential)?;
+    let _lock = SignLock::take(s, &d.id)?;
+    let mut bytes = std::fs::read(documents::current_path(s, d))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let credential: SignCredential = req.credential.clone().into();
+    let qr = qr_of(s, d, &req.qr)?;
+    let mut names = vec![];
+    let mut record = String::new();
+    for (i, u) in req.seals.iter().enumerate() {
+        let seal = s.platform.seal(session, &u.seal_id)?;
+        if seal.kind != p::SealKind::Cloud {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "ukey_seal",
+                "UKey seals sign in the UKey",
+                "UKey 印章须通过证书助手在 UKey 中签署（见 /sign/prepare）",
+                format!(
+                    "seal {} is a UKey seal: use POST /api/v1/documents/{{id}}/sign/prepare",
+                    seal.id
+                ),
+            ));
+        }
+        let signed = s.platform.sign_document(
+            session,
+            &seal.id,
+            &p::DocumentInput {
+                name: d.name.clone(),
+                bytes,
+                layout: layout(d, u, &seal, if i == 0 { qr.as_ref() } else { None }),
+                thumbnail: Some(format!("doc:{}", d.id)),
+            },
+            &credential,
+        )?;
+        bytes = signed.bytes;
+        record = signed.record.id;
+        names.push((seal.id, seal.name));
+    }
+    store_signed(s, d, bytes, &names, count, record)
+}
+
+/// Stores a signed file: verified, written atomically, the document updated.
+pub fn store_signed(
+    s: &Inner,
+    d: &mut DocRecord,
+    signed: Vec<u8>,
+    seals: &[(String, String)],
+    signatures: usize,
+    file_record: String,
+) -> ApiResult<SignOutcome> {
+    let report = verify_bytes(s, &d.name, d.format, signed.clone())?;
+    let path = documents::signed_path(s, d);
+    eseal::fs::write_atomic(&path, &[&signed]).map_err(|e| ApiError::internal(e.to_string()))?;
+    let sm3 = hex::encode(eseal::crypto::sm3::sm3(&signed));
+    d.signed = Some(SignedVersion {
+        file_record: file_record.clone(),
+        size: signed.len() as u64,
+        sm3: sm3.clone(),
+        time: s.clock.now(),
+        seals: seals.iter().map(|(_, n)| n.clone()).collect(),
+        seal_ids: seals.iter().map(|(i, _)| i.clone()).collect(),
+        signatures: report.signatures.len(),
+    });
+    documents::save(s, d)?;
+    // Previews of the signed version are made anew.
+    for e in std::fs::read_dir(documents::doc_dir(s, &d.id))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if e.file_name().to_string_lossy().starts_with("preview-s-") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    Ok(SignOutcome {
+        document: d.id.clone(),
+        file_record,
+        signatures,
+        size: signed.len() as u64,
+        sm3,
+        verify_url: verify_url(s, &d.id),
+        verdict: verdict_name(&report),
+    })
+}
+
+pub fn verdict_name(r: &VerificationReport) -> String {
+    match serde_json::to_value(r.verdict()) {
+        Ok(serde_json::Value::String(v)) => v,
+        _ => String::new(),
+    }
+}
+
+/// Verifies a PDF or OFD with the platform's trust anchors, as `eseal … verify` does.
+pub fn verify_bytes(
+    s: &Inner,
+    name: &str,
+    format: FileFormat,
+    bytes: Vec<u8>,
+) -> ApiResult<VerificationReport> {
+    let opts = ses::VerifyOptions {
+        trust: s.trust.clone(),
+        now: Time::now(),
+        extra_certs: Vec::new(),
+    };
+    match format {
+        FileFormat::Pdf => Ok(eseal::pdf::verify(&bytes, name, &opts)),
+        FileFormat::Ofd => {
+            let pkg = eseal::ofd::Package::from_bytes(bytes).map_err(|e| {
+                ApiError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "unreadable_document",
+                    "The document cannot be read",
+                    "文件已损坏或无法读取",
+                    e.to_string(),
+                )
+            })?;
+            eseal::ofd::verify(
+                &pkg,
+                name,
+                &eseal::ofd::OfdVerifyOptions {
+                    ses: opts,
+                    sign_certs: Vec::new(),
+                },
+            )
+            .map_err(|e| {
+                ApiError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "unreadable_document",
+                    "The document cannot be read",
+                    "文件已损坏或无法读取",
+                    e.to_string(),
+                )
+            })
+        }
+    }
+}
+
+/// The report as `eseal … verify --json` prints it: the report, `verdict` and `exit_code`.
+pub fn report_json(r: &VerificationReport, strict: bool) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    v["verdict"] = serde_json::to_value(r.verdict()).unwrap_or_default();
+    v["exit_code"] = r.exit_code(strict).into();
+    v
+}
+
+// ------------------------------------------------------------------ deferred (UKey) signing
+
+/// Lifetime of a prepared UKey signing.
+pub const PENDING_TTL: i64 = 600;
+
+/// A UKey signing in progress: the request, the digests signed so far by the UKey (through
+/// the agent) and the next one to sign. Signing is replayed from the start each round with
+/// the same time, so the bytes to sign are the same; each round stops at the first digest
+/// that has no signature yet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Pending {
+    doc: String,
+    owner: String,
+    /// SM3 of the document version being signed (a change in between voids the signing).
+    base_sm3: String,
+    seals: Vec<SealUse>,
+    qr: Option<QrPlacement>,
+    /// The UKey's signing certificate (DER, base64).
+    cert: String,
+    time: i64,
+    total: usize,
+    /// (e hex, signature DER base64, seal id), in signing order.
+    known: Vec<(String, String, String)>,
+    next: String,
+    next_seal: String,
+}
+
+struct ReplaySigner<'a> {
+    cert: &'a Certificate,
+    seal: String,
+    known: &'a [(String, String, String)],
+    captured: &'a Mutex<Option<([u8; 32], String)>>,
+}
+
+impl Signer for ReplaySigner<'_> {
+    fn certificate(&self) -> &Certificate {
+        self.cert
+    }
+    fn sign_digest(&self, e: &[u8; 32]) -> Result<sm2::Signature, SignerError> {
+        let eh = hex::encode(e);
+        if let Some((_, sig, _)) = self.known.iter().find(|(k, _, _)| *k == eh) {
+            let der = b64()
+                .decode(sig)
+                .map_err(|_| SignerError::Refused("stored signature unreadable".into()))?;
+            return sm2::Signature::parse_lenient(&der)
+                .map(|(s, _)| s)
+                .map_err(|_| SignerError::Refused("stored signature unreadable".into()));
+        }
+        if let Ok(mut g) = self.captured.lock() {
+            g.get_or_insert((*e, self.seal.clone()));
+        }
+        Err(SignerError::Refused("waiting for the UKey".into()))
+    }
+}
+
+/// A UKey signing waiting for the next signature.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingView {
+    pub signing_id: String,
+    /// The digest e = SM3(Z‖M) to sign in the UKey (base64), e.g. with the agent's
+    /// `POST /v1/sign {"pin": …, "digest": …}`.
+    pub digest: String,
+    /// The seal whose signature this is.
+    pub seal_id: String,
+    pub signatures_done: usize,
+    pub signatures_total: usize,
+    pub expires: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrepareRequest {
+    /// UKey seals (USB KEY 印章 or 公务人员国办签名) and where they go.
+    pub seals: Vec<SealUse>,
+    pub qr: Option<QrPlacement>,
+    /// The UKey's signing certificate (DER, base64), from the agent's `/v1/identity`.
+    pub certificate: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoundView {
+    pub done: bool,
+    /// The next digest to sign (when not done).
+    pub pending: Option<PendingView>,
+    /// The signed document (when done).
+    pub outcome: Option<SignOutcome>,
+}
+
+fn parse_cert(b64s: &str) -> ApiResult<Certificate> {
+    let der = b64().decode(b64s.trim()).map_err(|_| {
+        ApiError::bad_request(
+            "certificate",
+            "证书不是 base64",
+            "certificate is not base64",
+        )
+    })?;
+    Certificate::from_der(&der)
+        .map_err(|e| ApiError::bad_request("certificate", "证书无效", e.to_string()))
+}
+
+/// The finished document, or the next digest to sign and its seal.
+type Replayed = Result<Vec<u8>, ([u8; 32], String)>;
+/// (seal id, seal name) of the seals applied.
+type Applied = Vec<(String, String)>;
+
+/// Replays the signing with the signatures known so far: the finished bytes, or the next
+/// digest to sign (with its seal).
+fn replay(
+    s: &Inner,
+    session: &Session,
+    d: &DocRecord,
+    p: &Pending,
+) -> ApiResult<(Replayed, Applied)> {
+    let cert = parse_cert(&p.cert)?;
+    let input = std::fs::read(documents::current_path(s, d))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    if hex::encode(eseal::crypto::sm3::sm3(&input)) != p.base_sm3 {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "document_changed",
+            "The document changed",
+            "文件在签署过程中已被修改，请重新发起签署",
+            "the document was signed by someone else in between; prepare again",
+        ));
+    }
+    let qr = qr_of(s, d, &p.qr)?;
+    let captured = Mutex::new(None);
+    let mut bytes = input;
+    let mut names = vec![];
+    for (i, u) in p.seals.iter().enumerate() {
+        let seal = s.platform.seal(session, &u.seal_id)?;
+        if seal.kind == p::SealKind::Cloud {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "cloud_seal",
+                "Cloud seals sign on the server",
+                "云端印章请直接签署（POST /sign）",
+                format!(
+                    "seal {} is a cloud seal: use POST /api/v1/documents/{{id}}/sign",
+                    seal.id
+                ),
+            ));
+        }
+        // The seal the platform made when it was written to the UKey.
+        let der = s
+            .platform
+            .seal_der(session, &seal.id)
+            .map_err(|e| match e {
+                p::PlatformError::InvalidState(_) => {
+                    ApiError::from(p::PlatformError::InvalidState(format!(
+                        "seal {} has not been written to a UKey yet",
+                        seal.id
+                    )))
+                }
+                e => e.into(),
+            })?;
+        let ses_seal = ses::Seal::from_der(&der).map_err(|e| ApiError::internal(e.to_string()))?;
+        let signer = ReplaySigner {
+            cert: &cert,
+            seal: seal.id.clone(),
+            known: &p.known,
+            captured: &captured,
+        };
+        let lay = layout(d, u, &seal, if i == 0 { qr.as_ref() } else { None });
+        match apply(bytes, &lay, &ses_seal, &signer, Time::from_unix(p.time)) {
+            Ok(b) => bytes = b,
+            Err(e) => {
+                return match captured.lock().ok().and_then(|mut g| g.take()) {
+                    Some(w) => Ok((Err(w), names)),
+                    None => Err(ApiError::new(
+                        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                        "cannot_sign",
+                        "The document cannot be signed as asked",
+                        "无法按要求签署该文件（UKey 证书须为写入印章时的证书）",
+                        e,
+                    )),
+                };
+            }
+        }
+        names.push((seal.id, seal.name));
+    }
+    Ok((Ok(bytes), names))
+}
+
+fn store_pending(s: &Inner, id: &str, p: &Pending) -> ApiResult<PendingView> {
+    let expires = s.clock.now() + PENDING_TTL;
+    s.db.kv_put(
+        ns::PENDING_SIGNING,
+        &KvEntry {
+            id: id.to_owned(),
+            owner: p.owner.clone(),
+            body: serde_json::to_string(p).map_err(|e| ApiError::internal(e.to_string()))?,
+            expires: Some(expires),
+        },
+    )?;
+    Ok(PendingView {
+        signing_id: id.to_owned(),
+        digest: b64().encode(hex::decode(&p.next).unwrap_or_default()),
+        seal_id: p.next_seal.clone(),
+        signatures_done: p.known.len(),
+        signatures_total: p.total,
+        expires,
+    })
+}
+
+/// Starts a UKey signing of `d`: the first digest for the UKey.
+pub fn prepare(
+    s: &Inner,
+    session: &Session,
+    owner: &str,
+    d: &DocRecord,
+    req: PrepareRequest,
+) -> ApiResult<PendingView> {
+    let total = check_request(d, &req.seals, &req.qr, &CredentialInput::Ukey)?;
+    parse_cert(&req.certificate)?;
+    if !s.platform.may(session, p::Action::SignWithSeal)? {
+        return Err(p::PlatformError::Forbidden(
+            "SignWithSeal needs one of the roles allowed for it".into(),
+        )
+        .into());
+    }
+    for u in &req.seals {
+        let seal = s.platform.seal(session, &u.seal_id)?;
+        let st = seal.effective_status(s.clock.now());
+        if st != p::SealStatus::Valid {
+            return Err(
+                p::PlatformError::InvalidState(format!("seal {} is {st:?}", seal.id)).into(),
+            );
+        }
+    }
+    let input = std::fs::read(documents::current_path(s, d))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let mut p = Pending {
+        doc: d.id.clone(),
+        owner: owner.to_owned(),
+        base_sm3: hex::encode(eseal::crypto::sm3::sm3(&input)),
+        seals: req.seals,
+        qr: req.qr,
+        cert: req.certificate,
+        time: s.clock.now(),
+        total,
+        known: vec![],
+        next: String::new(),
+        next_seal: String::new(),
+    };
+    match replay(s, session, d, &p)?.0 {
+        Ok(_) => Err(ApiError::internal("a signing without signatures")),
+        Err((e, seal)) => {
+            p.next = hex::encode(e);
+            p.next_seal = seal;
+            store_pending(s, &crate::random_hex(16)?, &p)
+        }
+    }
+}
+
+/// Takes the UKey's signature of the pending digest: the next digest, or the signed document.
+pub fn round(
+    s: &Inner,
+    session: &Session,
+    owner: &str,
+    signing_id: &str,
+    signature_b64: &str,
+) -> ApiResult<RoundView> {
+    crate::api::check_id("id", signing_id)?;
+    let entry =
+        s.db.kv_get(ns::PENDING_SIGNING, signing_id, s.clock.now())?
+            .filter(|e| e.owner == owner)
+            .ok_or_else(|| ApiError::not_found(format!("signing {signing_id}")))?;
+    let mut p: Pending =
+        serde_json::from_str(&entry.body).map_err(|e| ApiError::internal(e.to_string()))?;
+    let cert = parse_cert(&p.cert)?;
+    let bad = |en: &str| ApiError::bad_request("signature", "UKey 签名无效", en.to_owned());
+    let der = b64()
+        .decode(signature_b64.trim())
+        .map_err(|_| bad("the signature is not base64"))?;
+    let (sig, _) = sm2::Signature::parse_lenient(&der).map_err(|_| bad("not an SM2 signature"))?;
+    let e: [u8; 32] = hex::decode(&p.next)
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| ApiError::internal("pending digest unreadable"))?;
+    let pk = cert
+        .sm2_public_key()
+        .map_err(|_| bad("the certificate holds no SM2 key"))?;
+    sm2::verify_digest(pk, &e, &sig)
+        .map_err(|_| bad("the signature does not verify with the UKey's certificate"))?;
+    p.known.push((
+        p.next.clone(),
+        b64().encode(sig.to_der()),
+        p.next_seal.clone(),
+    ));
+    let mut d = documents::load(s, &p.doc)?;
+    let (result, names) = replay(s, session, &d, &p)?;
+    match result {
+        Err((e, seal)) => {
+            p.next = hex::encode(e);
+            p.next_seal = seal;
+            Ok(RoundView {
+                done: false,
+                pending: Some(store_pending(s, signing_id, &p)?),
+                outcome: None,
+            })
+        }
+        Ok(signed) => {
+            let _lock = SignLock::take(s, &d.id)?;
+            s.db.kv_delete(ns::PENDING_SIGNING, signing_id)?;
+            // Each signature is a use of its seal: rights, UKey session, seal state (2.5.2).
+            for (eh, _, seal) in &p.known {
+                let e: [u8; 32] = hex::decode(eh)
+                    .ok()
+                    .and_then(|v| v.try_into().ok())
+                    .ok_or_else(|| ApiError::internal("digest unreadable"))?;
+                s.platform
+                    .sign_with_seal(session, seal, &e, &SignCredential::Ukey)?;
+            }
+            let record = s.platform.record_file(
+                session,
+                &p::FileInput {
+                    name: d.name.clone(),
+                    pages: d.pages.len() as u32,
+                    seals: p.seals.iter().map(|u| u.seal_id.clone()).collect(),
+                    format: d.format,
+                    size: signed.len() as u64,
+                    thumbnail: Some(format!("doc:{}", d.id)),
+                },
+            )?;
+            let outcome = store_signed(s, &mut d, signed, &names, p.total, record.id)?;
+            Ok(RoundView {
+                done: true,
+                pending: None,
+                outcome: Some(outcome),
+            })
+        }
+    }
+}
