@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod fs;
 pub mod ofd;
 pub mod pdf;
+pub mod placement;
 pub mod platform;
 pub mod report;
 pub mod samples;

@@ -45,6 +45,14 @@ pub enum Placement {
         width_mm: Option<f64>,
         height_mm: Option<f64>,
     },
+    /// A cross-page seal laid out by [`crate::placement::CrossPage`]: pages (all, odd, even,
+    /// a range), edge (right, left, top, bottom), position along the edge and page groups
+    /// when slices would be thinner than a minimum. Size defaults to the seal picture's.
+    CrossPageAt {
+        layout: crate::placement::CrossPage,
+        width_mm: Option<f64>,
+        height_mm: Option<f64>,
+    },
 }
 
 /// An anti-forgery QR code (PNG) drawn into a page before signing.
@@ -452,42 +460,63 @@ fn place(
             width_mm,
             height_mm,
         } => {
-            let idx: Vec<usize> = match pages {
-                Some(v) => v.iter().map(|n| page_index(*n)).collect::<Result<_, _>>()?,
-                None => (0..doc.pages.len()).collect(),
+            let layout = crate::placement::CrossPage {
+                pages: match pages {
+                    Some(v) => crate::placement::PageSet::List(v.clone()),
+                    None => crate::placement::PageSet::All,
+                },
+                along_mm: *y_mm,
+                ..Default::default()
             };
-            if idx.len() < 2 {
-                return Err(OfdError::Placement(
-                    "a cross-page seal needs at least two pages".into(),
-                ));
-            }
-            let (w, h) = (
-                width_mm.unwrap_or(default.0),
-                height_mm.unwrap_or(default.1),
-            );
-            size_ok(w, h)?;
-            if y_mm.is_some_and(|y| !y.is_finite()) {
-                return Err(OfdError::Placement("position is not a number".into()));
-            }
-            let n = idx.len() as f64;
-            let slice = w / n;
-            idx.iter()
-                .enumerate()
-                .map(|(k, &i)| {
-                    let b = doc.pages[i].physical_box;
-                    let y = y_mm.unwrap_or((b[3] - h) / 2.0);
-                    let x = b[0] + b[2] - (k as f64 + 1.0) * slice;
-                    let clip = format!("{} 0 {} {}", mm(k as f64 * slice), mm(slice), mm(h));
-                    on_page(i, [x, y, w, h], Some(&clip))?;
-                    Ok((
-                        i,
-                        format!("{} {} {} {}", mm(x), mm(y), mm(w), mm(h)),
-                        Some(clip),
-                    ))
-                })
-                .collect()
+            cross_page(doc, &layout, width_mm, height_mm, default, &size_ok, &on_page)
         }
+        Placement::CrossPageAt {
+            layout,
+            width_mm,
+            height_mm,
+        } => cross_page(doc, layout, width_mm, height_mm, default, &size_ok, &on_page),
     }
+}
+
+type Check<'a> = dyn Fn(f64, f64) -> Result<(), OfdError> + 'a;
+type OnPage<'a> = dyn Fn(usize, [f64; 4], Option<&str>) -> Result<(), OfdError> + 'a;
+
+/// The slices of a cross-page seal as [`crate::placement::cross_page_slices`] lays them out:
+/// Boundary the whole seal, Clip the part on this page.
+fn cross_page(
+    doc: &Document,
+    layout: &crate::placement::CrossPage,
+    width_mm: &Option<f64>,
+    height_mm: &Option<f64>,
+    default: (f64, f64),
+    size_ok: &Check<'_>,
+    on_page: &OnPage<'_>,
+) -> Result<Vec<(usize, String, Option<String>)>, OfdError> {
+    let (w, h) = (
+        width_mm.unwrap_or(default.0),
+        height_mm.unwrap_or(default.1),
+    );
+    size_ok(w, h)?;
+    let slices = crate::placement::cross_page_slices(layout, doc.pages.len(), w, h, &|p| {
+        let b = doc.pages[p - 1].physical_box;
+        (b[2], b[3])
+    })?;
+    slices
+        .into_iter()
+        .map(|s| {
+            let i = s.page - 1;
+            let pb = doc.pages[i].physical_box;
+            let b = [pb[0] + s.seal_box[0], pb[1] + s.seal_box[1], w, h];
+            let c = s.clip;
+            let clip = format!("{} {} {} {}", mm(c[0]), mm(c[1]), mm(c[2]), mm(c[3]));
+            on_page(i, b, Some(&clip))?;
+            Ok((
+                i,
+                format!("{} {} {} {}", mm(b[0]), mm(b[1]), mm(w), mm(h)),
+                Some(clip),
+            ))
+        })
+        .collect()
 }
 
 /// Puts the QR image into DocumentRes (created when absent) and an ImageObject layer into
