@@ -15,6 +15,7 @@ mod ca;
 mod demo;
 mod ofd;
 mod pdf;
+mod place;
 mod seal;
 mod stamp;
 mod ukey;

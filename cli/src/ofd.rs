@@ -73,6 +73,8 @@ pub struct SignArgs {
     /// Signing time (default now).
     #[arg(long)]
     time: Option<String>,
+    #[command(flatten)]
+    place: super::place::PlaceArgs,
 }
 
 pub fn run(c: OfdCommand) -> CliResult {
@@ -219,30 +221,31 @@ fn sign(a: SignArgs) -> CliResult {
         });
     }
     if let Some(p) = &a.cross_page {
-        let pages = if p == "all" {
-            None
-        } else {
-            Some(
-                p.split(',')
-                    .map(|t| {
-                        t.trim().parse::<usize>().map_err(|_| {
-                            CliError(format!("--cross-page {p:?}: page numbers separated by ','"))
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            )
-        };
         let size = a
             .cross_page_size
             .as_deref()
             .map(|s| nums(s, "--cross-page-size", &[2]))
             .transpose()?;
-        req.placements.push(Placement::CrossPage {
-            pages,
-            y_mm: a.cross_page_y,
+        let mut layout = a.place.cross_page(eseal::placement::PageSet::parse(p)?)?;
+        layout.along_mm = layout.along_mm.or(a.cross_page_y);
+        req.placements.push(Placement::CrossPageAt {
+            layout,
             width_mm: size.as_ref().map(|v| v[0]),
             height_mm: size.as_ref().map(|v| v[1]),
         });
+    } else if a.place.has_cross_page_layout() {
+        return Err(CliError("--cross-page-* options need --cross-page".into()));
+    }
+    if let Some((kw, size)) = a.place.keyword()? {
+        let (w, h) = match (size, &seal) {
+            (Some(s), _) => s,
+            (None, Some(s)) => (s.picture.width_mm as f64, s.picture.height_mm as f64),
+            (None, None) => (40.0, 40.0),
+        };
+        let pkg = Package::open(&a.input)?;
+        let found = ofd::keyword_placements(&pkg, &kw, w, h)?;
+        eprintln!("keyword {:?}: {} stamp(s)", kw.text, found.len());
+        req.placements.extend(found);
     }
     if let Some(q) = &a.qr {
         let at = a

@@ -79,7 +79,11 @@ pub struct SignArgs {
     reason: Option<String>,
     #[arg(long)]
     location: Option<String>,
+    #[command(flatten)]
+    place: super::place::PlaceArgs,
 }
+
+const PT_PER_MM: f64 = 72.0 / 25.4;
 
 fn numbers(s: &str, n: usize, what: &str) -> Result<Vec<f64>, CliError> {
     let v: Vec<f64> = s
@@ -134,14 +138,17 @@ fn sign(a: SignArgs) -> CliResult {
     }
     if let Some(cp) = &a.cross_page {
         let v = numbers(cp, 2, "--cross-page")?;
-        placements.push(Placement::CrossPage {
-            first: None,
-            last: None,
+        placements.push(Placement::CrossPageAt {
+            layout: a.place.cross_page(eseal::placement::PageSet::All)?,
             width: v[0],
             height: v[1],
-            centre_y: None,
         });
+    } else if a.place.has_cross_page_layout() {
+        return Err(CliError(
+            "--cross-page-* options need --cross-page W,H".into(),
+        ));
     }
+    let keyword = a.place.keyword()?;
     if let Some(f) = &a.field {
         placements.push(Placement::ExistingField(f.clone()));
     }
@@ -197,6 +204,19 @@ fn sign(a: SignArgs) -> CliResult {
             }
         }
     };
+    if let Some((kw, size)) = &keyword {
+        let (w, h) = match (size, &cred) {
+            (Some(s), _) => *s,
+            (None, Credential::Seal { seal, .. }) => {
+                (seal.picture.width_mm as f64, seal.picture.height_mm as f64)
+            }
+            (None, _) => (40.0, 40.0),
+        };
+        let found = pdf::keyword_placements(&read(&a.input)?, kw, w * PT_PER_MM, h * PT_PER_MM)?;
+        eprintln!("keyword {:?}: {} stamp(s)", kw.text, found.len());
+        placements.retain(|p| *p != Placement::Invisible);
+        placements.extend(found);
+    }
     let time = Time::now();
     let mut requests = Vec::new();
     for (i, p) in placements.into_iter().enumerate() {

@@ -12,6 +12,7 @@
 pub mod asn1;
 pub mod cms;
 pub mod crypto;
+pub mod deferred;
 pub mod fs;
 pub mod ofd;
 pub mod pdf;

@@ -188,16 +188,17 @@ pub fn find_on_page(page: usize, glyphs: &[Glyph], text: &str) -> Vec<TextHit> {
             .zip(&want)
             .all(|(g, c)| same_char(g.ch, *c))
         {
-            let r = have[i..i + want.len()]
-                .iter()
-                .fold([f64::MAX, f64::MAX, f64::MIN, f64::MIN], |a, g| {
+            let r = have[i..i + want.len()].iter().fold(
+                [f64::MAX, f64::MAX, f64::MIN, f64::MIN],
+                |a, g| {
                     [
                         a[0].min(g.rect[0]),
                         a[1].min(g.rect[1]),
                         a[2].max(g.rect[2]),
                         a[3].max(g.rect[3]),
                     ]
-                });
+                },
+            );
             out.push(TextHit { page, rect: r });
             i += want.len();
         } else {
@@ -255,12 +256,7 @@ pub fn stamp_box(kw: &Keyword, hit: &TextHit, w: f64, h: f64) -> [f64; 4] {
         Anchor::Centre => (r[0] + r[2]) / 2.0,
         Anchor::End => r[2],
     };
-    [
-        cx - w / 2.0 + kw.dx_mm,
-        cy - h / 2.0 + kw.dy_mm,
-        w,
-        h,
-    ]
+    [cx - w / 2.0 + kw.dx_mm, cy - h / 2.0 + kw.dy_mm, w, h]
 }
 
 /// The page edge a cross-page seal straddles.
@@ -472,9 +468,15 @@ mod tests {
 
     #[test]
     fn page_sets() {
-        assert_eq!(PageSet::parse("odd").unwrap().resolve(5).unwrap(), [1, 3, 5]);
+        assert_eq!(
+            PageSet::parse("odd").unwrap().resolve(5).unwrap(),
+            [1, 3, 5]
+        );
         assert_eq!(PageSet::parse("even").unwrap().resolve(5).unwrap(), [2, 4]);
-        assert_eq!(PageSet::parse("2-4").unwrap().resolve(5).unwrap(), [2, 3, 4]);
+        assert_eq!(
+            PageSet::parse("2-4").unwrap().resolve(5).unwrap(),
+            [2, 3, 4]
+        );
         assert_eq!(PageSet::parse("3-").unwrap().resolve(5).unwrap(), [3, 4, 5]);
         assert_eq!(PageSet::parse("1,5").unwrap().resolve(5).unwrap(), [1, 5]);
         assert!(PageSet::parse("1,6").unwrap().resolve(5).is_err());

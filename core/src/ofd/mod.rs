@@ -19,7 +19,7 @@ pub mod xml;
 pub use container::{SameName, ZipFlaw};
 pub use document::{DocBody, Document, Page};
 pub use package::{DigestAlg, Limits, Package};
-pub use sign::{Placement, QrCode, SignKind, SignRequest, sign, sign_file};
+pub use sign::{Placement, QrCode, SignKind, SignRequest, finish, prepare, sign, sign_file};
 pub use text::{find_text, keyword_placements};
 pub use verify::{OfdVerifyOptions, inspect, verify, verify_file};
 
@@ -73,6 +73,8 @@ pub enum OfdError {
     Ses(#[from] crate::ses::SesError),
     #[error("signing failed: {0}")]
     Signer(#[from] crate::crypto::SignerError),
+    #[error(transparent)]
+    Deferred(#[from] crate::deferred::DeferredError),
     #[error("CMS: {0}")]
     Cms(#[from] crate::cms::CmsError),
     #[error("cannot write the signed OFD: {0}")]

@@ -113,7 +113,7 @@ pub fn sign_file(
     req: &SignRequest<'_>,
 ) -> Result<(), OfdError> {
     let pkg = Package::open(input)?;
-    let changes = prepare(&pkg, signer, req)?;
+    let changes = changes_for(&pkg, signer, req)?;
     let mut f = crate::fs::AtomicFile::create(output)?;
     {
         let mut w = std::io::BufWriter::with_capacity(256 * 1024, &mut f);
@@ -128,12 +128,39 @@ pub fn sign(
     signer: &dyn Signer,
     req: &SignRequest<'_>,
 ) -> Result<Vec<u8>, OfdError> {
-    let changes = prepare(pkg, signer, req)?;
+    let changes = changes_for(pkg, signer, req)?;
+    pkg.to_bytes_with(&changes)
+}
+
+/// Deferred signing, step 1 (see [`crate::deferred`]): the digest e that the signature of
+/// `req` over the OFD `ofd` needs from the holder of `certificate`.
+pub fn prepare(
+    ofd: &[u8],
+    certificate: &crate::crypto::Certificate,
+    req: &SignRequest<'_>,
+) -> Result<crate::deferred::Pending, OfdError> {
+    let pkg = Package::from_bytes(ofd.to_vec())?;
+    crate::deferred::prepare(ofd, certificate, |s| {
+        changes_for(&pkg, s, req).map(|_| req.time)
+    })
+}
+
+/// Deferred signing, step 2: the signed OFD with `signature` of the prepared digest; the
+/// same `ofd` and request are needed (a swapped file or changed request is refused).
+pub fn finish(
+    ofd: &[u8],
+    pending: &crate::deferred::Pending,
+    signature: &crate::crypto::sm2::Signature,
+    req: &SignRequest<'_>,
+) -> Result<Vec<u8>, OfdError> {
+    pending.check_source(ofd)?;
+    let pkg = Package::from_bytes(ofd.to_vec())?;
+    let changes = crate::deferred::finish(ofd, pending, signature, |s| changes_for(&pkg, s, req))?;
     pkg.to_bytes_with(&changes)
 }
 
 /// The files a signature adds or changes (ses-ofd-spec §2.7 steps 1–11).
-fn prepare(
+fn changes_for(
     pkg: &Package,
     signer: &dyn Signer,
     req: &SignRequest<'_>,
@@ -468,13 +495,17 @@ fn place(
                 along_mm: *y_mm,
                 ..Default::default()
             };
-            cross_page(doc, &layout, width_mm, height_mm, default, &size_ok, &on_page)
+            cross_page(
+                doc, &layout, width_mm, height_mm, default, &size_ok, &on_page,
+            )
         }
         Placement::CrossPageAt {
             layout,
             width_mm,
             height_mm,
-        } => cross_page(doc, layout, width_mm, height_mm, default, &size_ok, &on_page),
+        } => cross_page(
+            doc, layout, width_mm, height_mm, default, &size_ok, &on_page,
+        ),
     }
 }
 

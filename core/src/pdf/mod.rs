@@ -17,7 +17,7 @@ mod xref;
 pub use crate::cms::Sm2CmsOids;
 pub use sign::{
     Credential, DocMdp, EmptyField, PadesKey, PadesSigner, Placement, QrCode, SES_SUBFILTER,
-    SignRequest, sign, sign_file, sign_update,
+    SignRequest, finish, prepare, sign, sign_file, sign_update,
 };
 pub use text::{find_text, keyword_placements};
 pub use verify::{MAX_SIGNATURES, PdfVerifyOptions, verify, verify_file};
@@ -40,6 +40,8 @@ pub enum PdfError {
     /// A keyword not found (or not as often as asked).
     #[error("placement: {0}")]
     Keyword(crate::placement::PlacementError),
+    #[error(transparent)]
+    Deferred(#[from] crate::deferred::DeferredError),
     #[error("signing: {0}")]
     Signing(String),
     #[error("CMS: {0}")]

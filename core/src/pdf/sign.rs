@@ -275,6 +275,42 @@ pub fn sign(pdf: &[u8], requests: &[SignRequest<'_>]) -> Result<Vec<u8>, PdfErro
     Ok(current)
 }
 
+/// Deferred signing, step 1 (see [`crate::deferred`]): the digest e that one SM2 signature
+/// (a seal or SM2 CMS) of `pdf` needs, made by `request` around the signer it is given.
+pub fn prepare<F>(
+    pdf: &[u8],
+    certificate: &Certificate,
+    request: F,
+) -> Result<crate::deferred::Pending, PdfError>
+where
+    F: for<'s> FnOnce(&'s dyn Signer) -> SignRequest<'s>,
+{
+    crate::deferred::prepare(pdf, certificate, |s| {
+        let r = request(s);
+        sign_update(pdf, &r).map(|_| r.time)
+    })
+}
+
+/// Deferred signing, step 2: the signed PDF, with `signature` (of the prepared digest) in
+/// the signature value. The same `pdf` and the same request are needed: a swapped file is
+/// refused by its SM3, a changed request by the digest it would need.
+pub fn finish<F>(
+    pdf: &[u8],
+    pending: &crate::deferred::Pending,
+    signature: &sm2::Signature,
+    request: F,
+) -> Result<Vec<u8>, PdfError>
+where
+    F: for<'s> FnOnce(&'s dyn Signer) -> SignRequest<'s>,
+{
+    let update =
+        crate::deferred::finish(pdf, pending, signature, |s| sign_update(pdf, &request(s)))?;
+    let mut out = Vec::with_capacity(pdf.len() + update.len());
+    out.extend_from_slice(pdf);
+    out.extend_from_slice(&update);
+    Ok(out)
+}
+
 /// Signs the file at `input` and writes `output` atomically. With one request the original is
 /// held once: the update is written after it without concatenating the two.
 pub fn sign_file(

