@@ -125,6 +125,21 @@ impl Pending {
     }
 }
 
+/// A signer that holds only a certificate: what the signing side knows of a UKey or HSM
+/// (requests for deferred signing name it; it never signs).
+pub struct External(pub Certificate);
+
+impl Signer for External {
+    fn certificate(&self) -> &Certificate {
+        &self.0
+    }
+    fn sign_digest(&self, _e: &[u8; 32]) -> Result<Signature, SignerError> {
+        Err(SignerError::Refused(
+            "an external signer signs through deferred signing (prepare, finish)".into(),
+        ))
+    }
+}
+
 /// The signer of both runs: records (prepare) or answers (finish).
 struct Deferred<'a> {
     cert: &'a Certificate,

@@ -265,6 +265,33 @@ impl<'a> SignRequest<'a> {
     }
 }
 
+impl SignRequest<'_> {
+    /// The same request with `signer` in place of the SM2 signer (PAdES keys stay).
+    pub fn with_signer<'b>(&'b self, signer: &'b dyn Signer) -> SignRequest<'b> {
+        SignRequest {
+            credential: match &self.credential {
+                Credential::Pades(p) => Credential::Pades(p),
+                Credential::Seal { seal, .. } => Credential::Seal { seal, signer },
+                Credential::Sm2Cms { oids, .. } => Credential::Sm2Cms {
+                    signer,
+                    oids: *oids,
+                },
+            },
+            placement: self.placement.clone(),
+            picture: self.picture.clone(),
+            qr: self.qr.clone(),
+            field_name: self.field_name.clone(),
+            filter: self.filter.clone(),
+            subfilter: self.subfilter.clone(),
+            reason: self.reason.clone(),
+            location: self.location.clone(),
+            time: self.time,
+            certify: self.certify,
+            empty_fields: self.empty_fields.clone(),
+        }
+    }
+}
+
 /// Signs `pdf` with each request in turn (one incremental update per signature); returns the new file.
 pub fn sign(pdf: &[u8], requests: &[SignRequest<'_>]) -> Result<Vec<u8>, PdfError> {
     let mut current = pdf.to_vec();
@@ -275,36 +302,37 @@ pub fn sign(pdf: &[u8], requests: &[SignRequest<'_>]) -> Result<Vec<u8>, PdfErro
     Ok(current)
 }
 
-/// Deferred signing, step 1 (see [`crate::deferred`]): the digest e that one SM2 signature
-/// (a seal or SM2 CMS) of `pdf` needs, made by `request` around the signer it is given.
-pub fn prepare<F>(
-    pdf: &[u8],
-    certificate: &Certificate,
-    request: F,
-) -> Result<crate::deferred::Pending, PdfError>
-where
-    F: for<'s> FnOnce(&'s dyn Signer) -> SignRequest<'s>,
-{
-    crate::deferred::prepare(pdf, certificate, |s| {
-        let r = request(s);
-        sign_update(pdf, &r).map(|_| r.time)
+/// Deferred signing, step 1 (see [`crate::deferred`]): the digest e that the one SM2
+/// signature of `req` (a seal or SM2 CMS) over `pdf` needs. The request's signer supplies
+/// only its certificate: [`crate::deferred::External`] holds nothing else.
+pub fn prepare(pdf: &[u8], req: &SignRequest<'_>) -> Result<crate::deferred::Pending, PdfError> {
+    let cert = match &req.credential {
+        Credential::Seal { signer, .. } | Credential::Sm2Cms { signer, .. } => {
+            signer.certificate()
+        }
+        Credential::Pades(_) => {
+            return Err(PdfError::Signing(
+                "deferred signing is for SM2 signers (seal, SM2 CMS)".into(),
+            ));
+        }
+    };
+    crate::deferred::prepare(pdf, cert, |s| {
+        sign_update(pdf, &req.with_signer(s)).map(|_| req.time)
     })
 }
 
 /// Deferred signing, step 2: the signed PDF, with `signature` (of the prepared digest) in
 /// the signature value. The same `pdf` and the same request are needed: a swapped file is
 /// refused by its SM3, a changed request by the digest it would need.
-pub fn finish<F>(
+pub fn finish(
     pdf: &[u8],
     pending: &crate::deferred::Pending,
     signature: &sm2::Signature,
-    request: F,
-) -> Result<Vec<u8>, PdfError>
-where
-    F: for<'s> FnOnce(&'s dyn Signer) -> SignRequest<'s>,
-{
-    let update =
-        crate::deferred::finish(pdf, pending, signature, |s| sign_update(pdf, &request(s)))?;
+    req: &SignRequest<'_>,
+) -> Result<Vec<u8>, PdfError> {
+    let update = crate::deferred::finish(pdf, pending, signature, |s| {
+        sign_update(pdf, &req.with_signer(s))
+    })?;
     let mut out = Vec::with_capacity(pdf.len() + update.len());
     out.extend_from_slice(pdf);
     out.extend_from_slice(&update);
