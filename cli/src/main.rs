@@ -11,6 +11,7 @@ use eseal::report::VerificationReport;
 use eseal::ses::VerifyOptions;
 use std::path::{Path, PathBuf};
 
+mod batch;
 mod ca;
 mod demo;
 mod ofd;

@@ -6,7 +6,7 @@ use eseal::crypto::time::Time;
 use eseal::crypto::{Certificate, SoftwareSigner, sm2::PrivateKey};
 use eseal::ofd::{self, OfdVerifyOptions, Package, Placement, QrCode, SignKind, SignRequest};
 use eseal::ses::Seal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
 pub enum OfdCommand {
@@ -31,9 +31,16 @@ pub enum OfdCommand {
 
 #[derive(Args)]
 pub struct SignArgs {
-    input: PathBuf,
+    /// The file to sign; or several files and folders (their *.ofd files), signed on all
+    /// cores into the folder given by --output, with a summary table.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// The signed file; a folder when several files or a folder are signed.
     #[arg(short, long)]
     output: PathBuf,
+    /// Batch: print the summary as JSON (and no progress line).
+    #[arg(long)]
+    json: bool,
     /// The seal (SESeal DER, .esl) for an electronic seal signature.
     #[arg(long)]
     seal: Option<PathBuf>,
@@ -173,6 +180,19 @@ fn page_no(v: f64) -> Result<usize, CliError> {
 }
 
 fn sign(a: SignArgs) -> CliResult {
+    if super::batch::is_batch(&a.inputs) {
+        let files = super::batch::expand(&a.inputs, "ofd")?;
+        let outcomes = super::batch::run(&files, &a.output, a.json, &|i, o| {
+            sign_one(&a, i, o).map(|n| format!("{n} stamp(s)"))
+        })?;
+        return Ok(super::batch::summary(&outcomes, a.json));
+    }
+    sign_one(&a, &a.inputs[0], &a.output)?;
+    eprintln!("wrote {}", a.output.display());
+    Ok(0)
+}
+
+fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError> {
     let signer: SoftwareSigner = match (&a.test_ca, &a.key, &a.cert) {
         (Some(seed), _, _) => eseal::crypto::testca::TestCa::new(seed)?.person.signer(),
         (None, Some(k), Some(c)) => {
@@ -242,9 +262,8 @@ fn sign(a: SignArgs) -> CliResult {
             (None, Some(s)) => (s.picture.width_mm as f64, s.picture.height_mm as f64),
             (None, None) => (40.0, 40.0),
         };
-        let pkg = Package::open(&a.input)?;
+        let pkg = Package::open(input)?;
         let found = ofd::keyword_placements(&pkg, &kw, w, h)?;
-        eprintln!("keyword {:?}: {} stamp(s)", kw.text, found.len());
         req.placements.extend(found);
     }
     if let Some(q) = &a.qr {
@@ -261,7 +280,6 @@ fn sign(a: SignArgs) -> CliResult {
             size_mm: v[3],
         });
     }
-    ofd::sign_file(&a.input, &a.output, &signer, &req)?;
-    eprintln!("wrote {}", a.output.display());
-    Ok(0)
+    ofd::sign_file(input, output, &signer, &req)?;
+    Ok(req.placements.len())
 }

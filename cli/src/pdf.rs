@@ -6,7 +6,7 @@ use eseal::crypto::time::Time;
 use eseal::crypto::{Certificate, SoftwareSigner, sm2::PrivateKey};
 use eseal::pdf::{self, Credential, PadesSigner, Placement, QrCode, SignRequest, Sm2CmsOids};
 use eseal::ses::Seal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
 pub enum PdfCommand {
@@ -34,9 +34,16 @@ pub enum Format {
 
 #[derive(Args)]
 pub struct SignArgs {
-    input: PathBuf,
+    /// The file to sign; or several files and folders (their *.pdf files), signed on all
+    /// cores into the folder given by --output, with a summary table.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// The signed file; a folder when several files or a folder are signed.
     #[arg(short, long)]
     output: PathBuf,
+    /// Batch: print the summary as JSON (and no progress line).
+    #[arg(long)]
+    json: bool,
     #[arg(long, value_enum, default_value = "ses")]
     format: Format,
     /// Signer key (PEM/DER): SM2 for ses/sm2-cms, P-256 or RSA for pades.
@@ -120,6 +127,23 @@ pub fn run(c: PdfCommand) -> CliResult {
 }
 
 fn sign(a: SignArgs) -> CliResult {
+    if super::batch::is_batch(&a.inputs) {
+        let files = super::batch::expand(&a.inputs, "pdf")?;
+        let outcomes = super::batch::run(&files, &a.output, a.json, &|i, o| {
+            sign_one(&a, i, o).map(|n| format!("{n} signature(s)"))
+        })?;
+        return Ok(super::batch::summary(&outcomes, a.json));
+    }
+    let n = sign_one(&a, &a.inputs[0], &a.output)?;
+    println!(
+        "signed {} → {} ({n} signature(s))",
+        a.inputs[0].display(),
+        a.output.display(),
+    );
+    Ok(0)
+}
+
+fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError> {
     let key = read(&a.key)?;
     let cert = read(&a.cert)?;
     let pades;
@@ -212,8 +236,12 @@ fn sign(a: SignArgs) -> CliResult {
             }
             (None, _) => (40.0, 40.0),
         };
-        let found = pdf::keyword_placements(&read(&a.input)?, kw, w * PT_PER_MM, h * PT_PER_MM)?;
-        eprintln!("keyword {:?}: {} stamp(s)", kw.text, found.len());
+        let found = pdf::keyword_placements(
+            &read(&input.to_path_buf())?,
+            kw,
+            w * PT_PER_MM,
+            h * PT_PER_MM,
+        )?;
         placements.retain(|p| *p != Placement::Invisible);
         placements.extend(found);
     }
@@ -259,12 +287,6 @@ fn sign(a: SignArgs) -> CliResult {
         }
         requests.push(r);
     }
-    pdf::sign_file(&a.input, &a.output, &requests)?;
-    println!(
-        "signed {} → {} ({} signature(s))",
-        a.input.display(),
-        a.output.display(),
-        requests.len()
-    );
-    Ok(0)
+    pdf::sign_file(input, output, &requests)?;
+    Ok(requests.len())
 }

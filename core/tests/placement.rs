@@ -77,7 +77,15 @@ c.save()
 fn render(pdf: &Path, page: u32) -> (usize, usize, Vec<u8>) {
     let prefix = pdf.with_extension(format!("p{page}"));
     let st = tool("pdftoppm")
-        .args(["-r", "72", "-f", &page.to_string(), "-l", &page.to_string(), "-singlefile"])
+        .args([
+            "-r",
+            "72",
+            "-f",
+            &page.to_string(),
+            "-l",
+            &page.to_string(),
+            "-singlefile",
+        ])
         .arg(pdf)
         .arg(&prefix)
         .status()
@@ -87,8 +95,14 @@ fn render(pdf: &Path, page: u32) -> (usize, usize, Vec<u8>) {
     // P6\nW H\n255\n
     let mut parts = ppm.splitn(4, |b| b.is_ascii_whitespace());
     let _ = parts.next();
-    let w: usize = std::str::from_utf8(parts.next().unwrap()).unwrap().parse().unwrap();
-    let h: usize = std::str::from_utf8(parts.next().unwrap()).unwrap().parse().unwrap();
+    let w: usize = std::str::from_utf8(parts.next().unwrap())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let h: usize = std::str::from_utf8(parts.next().unwrap())
+        .unwrap()
+        .parse()
+        .unwrap();
     let rest = parts.next().unwrap();
     let data = rest[rest.len() - w * h * 3..].to_vec();
     (w, h, data)
@@ -119,7 +133,10 @@ fn pdf_keywords_from_reportlab_are_found_where_drawn_and_stamped_there() {
     let r = hits[0].rect;
     assert!((r[0] - 100.0 / MM).abs() < 0.5, "{r:?}");
     let baseline_from_top = (841.89 - 600.0) / MM;
-    assert!(r[1] < baseline_from_top && r[3] > baseline_from_top, "{r:?}");
+    assert!(
+        r[1] < baseline_from_top && r[3] > baseline_from_top,
+        "{r:?}"
+    );
     // Six CJK characters of 14 pt.
     assert!((r[2] - r[0] - 6.0 * 14.0 / MM).abs() < 1.0, "{r:?}");
     // Page 3 is shown turned: its user point (120, 400) is displayed at (400, 120) from the
@@ -127,7 +144,10 @@ fn pdf_keywords_from_reportlab_are_found_where_drawn_and_stamped_there() {
     let r3 = hits[2].rect;
     assert!((r3[0] - 400.0 / MM).abs() < 6.0, "{r3:?}");
     assert!((r3[1] - 120.0 / MM).abs() < 6.0, "{r3:?}");
-    assert!(r3[3] - r3[1] > r3[2] - r3[0], "rotated text runs downwards: {r3:?}");
+    assert!(
+        r3[3] - r3[1] > r3[2] - r3[0],
+        "rotated text runs downwards: {r3:?}"
+    );
     // Split over two strings with character spacing, inside a form XObject (TrueType subset).
     let b = pdf::find_text(&pdf, &Keyword::new("乙方（盖章）")).unwrap();
     assert_eq!(b.len(), 1);
@@ -146,7 +166,10 @@ fn pdf_keywords_from_reportlab_are_found_where_drawn_and_stamped_there() {
     };
     assert!(matches!(
         pdf::keyword_placements(&pdf, &fourth, 100.0, 100.0),
-        Err(pdf::PdfError::Keyword(PlacementError::OccurrenceMissing { found: 3, .. }))
+        Err(pdf::PdfError::Keyword(PlacementError::OccurrenceMissing {
+            found: 3,
+            ..
+        }))
     ));
     let only2 = Keyword {
         pages: PageSet::List(vec![2]),
@@ -185,13 +208,20 @@ fn pdf_keywords_from_reportlab_are_found_where_drawn_and_stamped_there() {
         let (cx, cy) = ((h.rect[0] + h.rect[2]) / 2.0, (h.rect[1] + h.rect[3]) / 2.0);
         assert!(red_at(&img, cx * MM, cy * MM), "stamp {i} not on its word");
         // 25 mm away from the centre (beyond the 20 mm radius): no seal there.
-        assert!(!red_at(&img, cx * MM, (cy + 25.0) * MM), "stamp {i} too large");
+        assert!(
+            !red_at(&img, cx * MM, (cy + 25.0) * MM),
+            "stamp {i} too large"
+        );
     }
     // Unsigned, the word's centre is not red.
     std::fs::write(dir.path().join("plain.pdf"), &pdf).unwrap();
     let img = render(&dir.path().join("plain.pdf"), 1);
     let h = &hits[0];
-    assert!(!red_at(&img, (h.rect[0] + h.rect[2]) / 2.0 * MM, (h.rect[1] + h.rect[3]) / 2.0 * MM));
+    assert!(!red_at(
+        &img,
+        (h.rect[0] + h.rect[2]) / 2.0 * MM,
+        (h.rect[1] + h.rect[3]) / 2.0 * MM
+    ));
 
     // Aligned to the end with an offset: the stamp's centre is at the text's end + 10 mm.
     let end = Keyword {
@@ -220,17 +250,26 @@ fn ofd_keywords_are_found_in_real_files_of_other_producers() {
     let r = hits[0].rect;
     // Five characters, DeltaX 9 in a space scaled by 0.3528: 5 × 3.175 mm wide.
     assert!((r[2] - r[0] - 5.0 * 9.0 * 0.3528).abs() < 0.2, "{r:?}");
-    assert!(r[0] > 0.0 && r[2] < 210.0 && r[1] > 0.0 && r[3] < 297.0, "{r:?}");
+    assert!(
+        r[0] > 0.0 && r[2] < 210.0 && r[1] > 0.0 && r[3] < 297.0,
+        "{r:?}"
+    );
     // ofdrw's hello world: "你好呀" at Boundary 31.7 25.4, X 0, Y 3, size 3.
     let hello = shared_vectors("ofdrw").unwrap().join("helloworld.ofd");
     let pkg = Package::open(&hello).unwrap();
     let hits = ofd::find_text(&pkg, &Keyword::new("OFD Reader")).unwrap();
     assert_eq!(hits.len(), 1);
     // "你好呀，" advances 3+3+3+3, then "OFD Reader" at 1.5 each.
-    assert!((hits[0].rect[0] - (31.7 + 12.0)).abs() < 1e-6, "{:?}", hits[0]);
+    assert!(
+        (hits[0].rect[0] - (31.7 + 12.0)).abs() < 1e-6,
+        "{:?}",
+        hits[0]
+    );
     assert!(matches!(
         ofd::keyword_placements(&pkg, &Keyword::new("不存在"), 40.0, 40.0),
-        Err(ofd::OfdError::Keyword(PlacementError::KeywordNotFound { .. }))
+        Err(ofd::OfdError::Keyword(
+            PlacementError::KeywordNotFound { .. }
+        ))
     ));
 
     // Sign the hello world over its keyword and verify; the stamp is centred on the word.

@@ -307,9 +307,7 @@ pub fn sign(pdf: &[u8], requests: &[SignRequest<'_>]) -> Result<Vec<u8>, PdfErro
 /// only its certificate: [`crate::deferred::External`] holds nothing else.
 pub fn prepare(pdf: &[u8], req: &SignRequest<'_>) -> Result<crate::deferred::Pending, PdfError> {
     let cert = match &req.credential {
-        Credential::Seal { signer, .. } | Credential::Sm2Cms { signer, .. } => {
-            signer.certificate()
-        }
+        Credential::Seal { signer, .. } | Credential::Sm2Cms { signer, .. } => signer.certificate(),
         Credential::Pades(_) => {
             return Err(PdfError::Signing(
                 "deferred signing is for SM2 signers (seal, SM2 CMS)".into(),

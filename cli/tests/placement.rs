@@ -1,0 +1,179 @@
+//! `eseal pdf sign` / `ofd sign` with keyword positioning, cross-page layouts and batches of
+//! files (a folder in, a folder out, a summary; one bad file does not stop the others).
+
+#[path = "../../core/tests/common/mod.rs"]
+mod common;
+#[path = "../../core/tests/ofd_support/mod.rs"]
+mod ofd_support;
+#[path = "../../core/tests/pdf_support/mod.rs"]
+mod pdf_support;
+
+use ofd_support::{sample_ofd, seal};
+use std::process::Command;
+
+fn eseal() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_eseal"))
+}
+
+#[test]
+fn ofd_batch_of_a_folder_signs_the_good_files_and_reports_the_bad_one() {
+    let dir = common::TempDir::new("batch-ofd");
+    let p = |n: &str| dir.path().join(n);
+    std::fs::create_dir(p("in")).unwrap();
+    for i in 0..24 {
+        std::fs::write(p(&format!("in/doc{i:02}.ofd")), sample_ofd(2)).unwrap();
+    }
+    std::fs::write(p("in/broken.ofd"), b"not a zip").unwrap();
+    let (s, _, ca) = seal("batch-cli", "批量测试章", [200, 0, 0]);
+    std::fs::write(p("seal.esl"), s.der()).unwrap();
+    std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    let o = eseal()
+        .args(["ofd", "sign"])
+        .arg(p("in"))
+        .arg("-o")
+        .arg(p("out"))
+        .arg("--seal")
+        .arg(p("seal.esl"))
+        .args(["--test-ca", "batch-cli", "--stamp", "1,20,30", "--json"])
+        .args(["--cross-page", "--cross-page-edge", "bottom"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["signed"], 24);
+    assert_eq!(v["failed"], 1);
+    let bad = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["ok"] == false)
+        .unwrap();
+    assert!(bad["file"].as_str().unwrap().ends_with("broken.ofd"));
+    assert!(!p("out/broken.ofd").exists());
+    let outs = std::fs::read_dir(p("out")).unwrap().count();
+    assert_eq!(outs, 24, "only the signed files, no temporaries");
+    for f in ["out/doc00.ofd", "out/doc23.ofd"] {
+        let o = eseal()
+            .args(["ofd", "verify"])
+            .arg(p(f))
+            .arg("--trust")
+            .arg(p("root.pem"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    // Signing into the input folder is refused file by file, nothing overwritten.
+    let o = eseal()
+        .args(["ofd", "sign"])
+        .arg(p("in/doc00.ofd"))
+        .arg(p("in/doc01.ofd"))
+        .arg("-o")
+        .arg(p("in"))
+        .arg("--seal")
+        .arg(p("seal.esl"))
+        .args(["--test-ca", "batch-cli", "--stamp", "1,20,30"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(p("in/doc00.ofd")).unwrap(), sample_ofd(2));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 signed, 2 failed"));
+}
+
+#[test]
+fn keywords_through_the_command_line() {
+    let dir = common::TempDir::new("kw-cli");
+    let p = |n: &str| dir.path().join(n);
+    let (s, _, ca) = seal("kw-cli", "关键字测试章", [200, 0, 0]);
+    std::fs::write(p("seal.esl"), s.der()).unwrap();
+    std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    std::fs::write(p("in.ofd"), sample_ofd(2)).unwrap();
+    let sign = |kw: &str, out: &str| {
+        eseal()
+            .args(["ofd", "sign"])
+            .arg(p("in.ofd"))
+            .arg("-o")
+            .arg(p(out))
+            .arg("--seal")
+            .arg(p("seal.esl"))
+            .args([
+                "--test-ca",
+                "kw-cli",
+                "--keyword",
+                kw,
+                "--keyword-occurrence",
+                "last",
+            ])
+            .args(["--keyword-offset", "-5,0"])
+            .output()
+            .unwrap()
+    };
+    // The sample OFD's title text.
+    let o = sign("eseal test", "kw.ofd");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = eseal()
+        .args(["ofd", "verify"])
+        .arg(p("kw.ofd"))
+        .arg("--trust")
+        .arg(p("root.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = sign("不存在的词", "none.ofd");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("不存在的词"));
+    assert!(!p("none.ofd").exists());
+
+    // PDF, PAdES: the sample's "page 2".
+    let f = pdf_support::Fixture::new("kw-cli-pdf");
+    f.write("in.pdf", &pdf_support::make_pdf(3));
+    f.write("seal.png", &pdf_support::red_disc_png(64));
+    let o = Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args([
+            "pdf", "sign", "in.pdf", "-o", "out.pdf", "--format", "pades",
+        ])
+        .args([
+            "--key",
+            "signer.key",
+            "--cert",
+            "chain.pem",
+            "--picture",
+            "seal.png",
+        ])
+        .args(["--keyword", "page 2", "--keyword-size", "30,30"])
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 signature"));
+    let o = Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args(["pdf", "verify", "out.pdf", "--trust", "ca.pem"])
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
