@@ -237,6 +237,68 @@ fn pdf_keywords_from_reportlab_are_found_where_drawn_and_stamped_there() {
     assert!(((x + width / 2.0) / MM - (hits[0].rect[2] + 10.0)).abs() < 1e-6);
 }
 
+/// A second producer: PyMuPDF's built-in CJK font (china-s), plain and rotated text.
+#[test]
+fn pdf_keywords_from_pymupdf_are_found_and_stamped() {
+    let dir = TempDir::new("kw-mupdf");
+    let path = dir.path().join("mu.pdf");
+    let script = "import sys, pymupdf\nd = pymupdf.open()\np = d.new_page(width=595, height=842)\np.insert_text((150, 300), '合同编号 甲方（盖章）：', fontname='china-s', fontsize=14)\np2 = d.new_page(width=595, height=842)\np2.insert_text((100, 500), '甲方（盖章）', fontname='china-s', fontsize=12, rotate=90)\nd.save(sys.argv[1])\n";
+    let st = venv_python()
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(st.success(), "pymupdf");
+    let pdf = std::fs::read(&path).unwrap();
+    let hits = pdf::find_text(&pdf, &Keyword::new("甲方（盖章）")).unwrap();
+    assert_eq!(
+        hits.iter().map(|h| h.page).collect::<Vec<_>>(),
+        [1, 2],
+        "{hits:?}"
+    );
+    // insert_text's point is the baseline start, from the top-left (PyMuPDF's coordinates).
+    let r = hits[0].rect;
+    let baseline = 300.0 / MM;
+    assert!(r[1] < baseline && r[3] > baseline - 1.0, "{r:?}");
+    assert!(r[0] > 150.0 / MM + 10.0, "after 合同编号: {r:?}");
+    // Rotated by 90°: the word runs upwards from (100, 500).
+    let r2 = hits[1].rect;
+    assert!(r2[3] - r2[1] > r2[2] - r2[0], "{r2:?}");
+    assert!((r2[3] - 500.0 / MM).abs() < 2.0, "{r2:?}");
+    let ca = TestCa::new("kw-mupdf").unwrap();
+    let s = seal(&ca);
+    let signer = ca.person.signer();
+    let size = 30.0 * MM;
+    let reqs: Vec<SignRequest<'_>> =
+        pdf::keyword_placements(&pdf, &Keyword::new("甲方（盖章）"), size, size)
+            .unwrap()
+            .into_iter()
+            .map(|p| {
+                SignRequest::new(
+                    Credential::Seal {
+                        seal: &s,
+                        signer: &signer,
+                    },
+                    p,
+                    Time::now(),
+                )
+            })
+            .collect();
+    let signed = pdf::sign(&pdf, &reqs).unwrap();
+    assert_eq!(
+        pdf::verify(&signed, "mu", &sm2_opts(&ca)).verdict(),
+        Verdict::Valid
+    );
+    let out = dir.path().join("signed.pdf");
+    std::fs::write(&out, &signed).unwrap();
+    for h in &hits {
+        let img = render(&out, h.page as u32);
+        let (cx, cy) = ((h.rect[0] + h.rect[2]) / 2.0, (h.rect[1] + h.rect[3]) / 2.0);
+        assert!(red_at(&img, cx * MM, cy * MM), "page {}", h.page);
+    }
+}
+
 #[test]
 fn ofd_keywords_are_found_in_real_files_of_other_producers() {
     // Suwell's ICBC receipt: the labels are in a template page, with a CTM (0.3528) and DeltaX.
