@@ -3,7 +3,7 @@
 use super::{CliError, CliResult, VerifyArgs};
 use clap::{Args, Subcommand, ValueEnum};
 use eseal::crypto::time::Time;
-use eseal::crypto::{Certificate, SoftwareSigner, sm2::PrivateKey};
+use eseal::crypto::{Certificate, Signer, SoftwareSigner, sm2, sm2::PrivateKey};
 use eseal::pdf::{self, Credential, PadesSigner, Placement, QrCode, SignRequest, Sm2CmsOids};
 use eseal::ses::Seal;
 use std::path::{Path, PathBuf};
@@ -39,16 +39,26 @@ pub struct SignArgs {
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// The signed file; a folder when several files or a folder are signed.
-    #[arg(short, long)]
-    output: PathBuf,
+    #[arg(short, long, required_unless_present = "prepare")]
+    output: Option<PathBuf>,
+    /// Deferred signing, step 1: write the state to this file and print the digest e
+    /// (base64) that the holder of --cert signs (UKey, HSM); no --key needed. One signature.
+    #[arg(long, value_name = "STATE", conflicts_with = "finish")]
+    prepare: Option<PathBuf>,
+    /// Deferred signing, step 2: with the same options as --prepare, embed --signature.
+    #[arg(long, value_name = "STATE", requires = "signature")]
+    finish: Option<PathBuf>,
+    /// The SM2 signature of the prepared digest: DER or raw r‖s, as a file or base64 text.
+    #[arg(long)]
+    signature: Option<String>,
     /// Batch: print the summary as JSON (and no progress line).
     #[arg(long)]
     json: bool,
     #[arg(long, value_enum, default_value = "ses")]
     format: Format,
     /// Signer key (PEM/DER): SM2 for ses/sm2-cms, P-256 or RSA for pades.
-    #[arg(long)]
-    key: PathBuf,
+    #[arg(long, required_unless_present_any = ["prepare", "finish"])]
+    key: Option<PathBuf>,
     /// Signer certificate (PEM; for pades further certificates in the file are the chain).
     #[arg(long)]
     cert: PathBuf,
@@ -127,27 +137,61 @@ pub fn run(c: PdfCommand) -> CliResult {
 }
 
 fn sign(a: SignArgs) -> CliResult {
+    let deferred = a.prepare.is_some() || a.finish.is_some();
     if super::batch::is_batch(&a.inputs) {
+        if deferred {
+            return Err(CliError(
+                "deferred signing (--prepare/--finish) takes one file".into(),
+            ));
+        }
+        let out = a.output.clone().unwrap_or_default();
         let files = super::batch::expand(&a.inputs, "pdf")?;
-        let outcomes = super::batch::run(&files, &a.output, a.json, &|i, o| {
+        let outcomes = super::batch::run(&files, &out, a.json, &|i, o| {
             sign_one(&a, i, o).map(|n| format!("{n} signature(s)"))
         })?;
         return Ok(super::batch::summary(&outcomes, a.json));
     }
-    let n = sign_one(&a, &a.inputs[0], &a.output)?;
-    println!(
-        "signed {} → {} ({n} signature(s))",
-        a.inputs[0].display(),
-        a.output.display(),
-    );
+    let out = a.output.clone().unwrap_or_default();
+    let n = sign_one(&a, &a.inputs[0], &out)?;
+    if a.prepare.is_none() {
+        println!(
+            "signed {} → {} ({n} signature(s))",
+            a.inputs[0].display(),
+            out.display(),
+        );
+    }
     Ok(0)
 }
 
+/// The signature given to --signature: a file or base64 text; DER or raw r‖s.
+fn signature_arg(s: &str) -> Result<sm2::Signature, CliError> {
+    use base64::Engine;
+    let bytes = match std::fs::read(s) {
+        Ok(b) => b,
+        Err(_) => base64::engine::general_purpose::STANDARD
+            .decode(s.trim())
+            .map_err(|_| CliError("--signature: neither a file nor base64".into()))?,
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let bytes = match base64::engine::general_purpose::STANDARD.decode(text.trim()) {
+        Ok(b) if text.is_ascii() => b,
+        _ => bytes,
+    };
+    if bytes.len() == 64 {
+        return Ok(sm2::Signature::from_raw(&bytes)?);
+    }
+    Ok(sm2::Signature::parse_lenient(&bytes)?.0)
+}
+
 fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError> {
-    let key = read(&a.key)?;
+    let deferred = a.prepare.is_some() || a.finish.is_some();
+    let key = match &a.key {
+        Some(k) if !deferred => read(k)?,
+        _ => Vec::new(),
+    };
     let cert = read(&a.cert)?;
     let pades;
-    let sm2_signer;
+    let sm2_signer: Box<dyn Signer>;
     let seal;
     let mut placements: Vec<Placement> = Vec::new();
     for s in &a.stamps {
@@ -203,8 +247,12 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
             Credential::Pades(&pades)
         }
         f => {
-            let k = PrivateKey::parse(&key)?;
-            sm2_signer = SoftwareSigner::new(k, Certificate::parse(&cert)?)?;
+            sm2_signer = if deferred {
+                Box::new(eseal::deferred::External(Certificate::parse(&cert)?))
+            } else {
+                let k = PrivateKey::parse(&key)?;
+                Box::new(SoftwareSigner::new(k, Certificate::parse(&cert)?)?)
+            };
             match f {
                 Format::Ses => {
                     let path = a
@@ -214,15 +262,15 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
                     seal = Seal::from_der(&read(path)?)?;
                     Credential::Seal {
                         seal: &seal,
-                        signer: &sm2_signer,
+                        signer: sm2_signer.as_ref(),
                     }
                 }
                 Format::Sm2CmsGm => Credential::Sm2Cms {
-                    signer: &sm2_signer,
+                    signer: sm2_signer.as_ref(),
                     oids: Sm2CmsOids::GmT0010,
                 },
                 _ => Credential::Sm2Cms {
-                    signer: &sm2_signer,
+                    signer: sm2_signer.as_ref(),
                     oids: Sm2CmsOids::Pkcs7,
                 },
             }
@@ -245,7 +293,14 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
         placements.retain(|p| *p != Placement::Invisible);
         placements.extend(found);
     }
-    let time = Time::now();
+    let pending = match &a.finish {
+        Some(state) => Some(eseal::deferred::Pending::from_json(
+            &String::from_utf8_lossy(&read(state)?),
+        )?),
+        None => None,
+    };
+    // Finishing replays the prepared signing: same time.
+    let time = pending.as_ref().map_or_else(Time::now, |p| p.time);
     let mut requests = Vec::new();
     for (i, p) in placements.into_iter().enumerate() {
         let credential = match &cred {
@@ -286,6 +341,31 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
             });
         }
         requests.push(r);
+    }
+    if deferred {
+        let [req] = &requests[..] else {
+            return Err(CliError(format!(
+                "deferred signing makes one signature at a time; these options make {}",
+                requests.len()
+            )));
+        };
+        let source = read(&input.to_path_buf())?;
+        if let Some(state) = &a.prepare {
+            let p = pdf::prepare(&source, req)?;
+            super::write_atomic(state, p.to_json().as_bytes())?;
+            use base64::Engine;
+            println!(
+                "{}",
+                base64::engine::general_purpose::STANDARD.encode(p.digest)
+            );
+            return Ok(1);
+        }
+        let (Some(p), Some(sig)) = (&pending, &a.signature) else {
+            return Err(CliError("--finish needs --signature".into()));
+        };
+        let signed = pdf::finish(&source, p, &signature_arg(sig)?, req)?;
+        super::write_atomic(output, &signed)?;
+        return Ok(1);
     }
     pdf::sign_file(input, output, &requests)?;
     Ok(requests.len())

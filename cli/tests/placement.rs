@@ -177,3 +177,81 @@ fn keywords_through_the_command_line() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+/// Deferred signing from the command line: --prepare writes the state and prints e, the
+/// UKey (here the test CA's person key) signs e, --finish with the same options writes the
+/// signed PDF; a changed option is refused and writes nothing.
+#[test]
+fn pdf_deferred_signing_through_the_command_line() {
+    use base64::Engine;
+    use eseal::crypto::Signer;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let dir = common::TempDir::new("deferred-cli");
+    let p = |n: &str| dir.path().join(n);
+    let (s, signer, ca) = seal("deferred-cli", "延迟签章测试", [200, 0, 0]);
+    std::fs::write(p("seal.esl"), s.der()).unwrap();
+    std::fs::write(p("person.pem"), ca.person.cert.to_pem()).unwrap();
+    std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    std::fs::write(p("in.pdf"), pdf_support::make_pdf(2)).unwrap();
+    let base = |stamp: &str| {
+        let mut c = eseal();
+        c.args(["pdf", "sign"])
+            .arg(p("in.pdf"))
+            .args(["--format", "ses", "--cert"])
+            .arg(p("person.pem"))
+            .arg("--seal")
+            .arg(p("seal.esl"))
+            .args(["--stamp", stamp]);
+        c
+    };
+    let o = base("1,100,100,113,113")
+        .arg("--prepare")
+        .arg(p("state.json"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let e: [u8; 32] = b64
+        .decode(String::from_utf8_lossy(&o.stdout).trim())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let sig = b64.encode(signer.sign_digest(&e).unwrap().to_der());
+    let finish = |stamp: &str, out: &str| {
+        base(stamp)
+            .arg("--finish")
+            .arg(p("state.json"))
+            .args(["--signature", &sig])
+            .arg("-o")
+            .arg(p(out))
+            .output()
+            .unwrap()
+    };
+    let o = finish("1,100,100,113,113", "out.pdf");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = eseal()
+        .args(["pdf", "verify"])
+        .arg(p("out.pdf"))
+        .arg("--trust")
+        .arg(p("root.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = finish("2,100,100,113,113", "moved.pdf");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!p("moved.pdf").exists());
+}
