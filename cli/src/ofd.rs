@@ -3,7 +3,7 @@
 use super::{CliError, CliResult, VerifyArgs};
 use clap::{Args, Subcommand};
 use eseal::crypto::time::Time;
-use eseal::crypto::{Certificate, SoftwareSigner, sm2::PrivateKey};
+use eseal::crypto::{Certificate, Signer, SoftwareSigner, sm2::PrivateKey};
 use eseal::ofd::{self, OfdVerifyOptions, Package, Placement, QrCode, SignKind, SignRequest};
 use eseal::ses::Seal;
 use std::path::{Path, PathBuf};
@@ -36,8 +36,23 @@ pub struct SignArgs {
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// The signed file; a folder when several files or a folder are signed.
-    #[arg(short, long)]
-    output: PathBuf,
+    #[arg(short, long, required_unless_present = "prepare")]
+    output: Option<PathBuf>,
+    /// Deferred signing, step 1: write the state to this file and print the digest e
+    /// (base64) that the holder of --cert signs (UKey, HSM); no --key needed.
+    #[arg(
+        long,
+        value_name = "STATE",
+        conflicts_with = "finish",
+        requires = "cert"
+    )]
+    prepare: Option<PathBuf>,
+    /// Deferred signing, step 2: with the same options as --prepare, embed --signature.
+    #[arg(long, value_name = "STATE", requires = "signature", requires = "cert")]
+    finish: Option<PathBuf>,
+    /// The SM2 signature of the prepared digest: DER or raw r‖s, as a file or base64 text.
+    #[arg(long)]
+    signature: Option<String>,
     /// Batch: print the summary as JSON (and no progress line).
     #[arg(long)]
     json: bool,
@@ -180,27 +195,40 @@ fn page_no(v: f64) -> Result<usize, CliError> {
 }
 
 fn sign(a: SignArgs) -> CliResult {
+    let out = a.output.clone().unwrap_or_default();
     if super::batch::is_batch(&a.inputs) {
+        if a.prepare.is_some() || a.finish.is_some() {
+            return Err(CliError(
+                "deferred signing (--prepare/--finish) takes one file".into(),
+            ));
+        }
         let files = super::batch::expand(&a.inputs, "ofd")?;
-        let outcomes = super::batch::run(&files, &a.output, a.json, &|i, o| {
+        let outcomes = super::batch::run(&files, &out, a.json, &|i, o| {
             sign_one(&a, i, o).map(|n| format!("{n} stamp(s)"))
         })?;
         return Ok(super::batch::summary(&outcomes, a.json));
     }
-    sign_one(&a, &a.inputs[0], &a.output)?;
-    eprintln!("wrote {}", a.output.display());
+    sign_one(&a, &a.inputs[0], &out)?;
+    if a.prepare.is_none() {
+        eprintln!("wrote {}", out.display());
+    }
     Ok(0)
 }
 
 fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError> {
-    let signer: SoftwareSigner = match (&a.test_ca, &a.key, &a.cert) {
-        (Some(seed), _, _) => eseal::crypto::testca::TestCa::new(seed)?.person.signer(),
+    let deferred = a.prepare.is_some() || a.finish.is_some();
+    let signer: Box<dyn Signer> = match (&a.test_ca, &a.key, &a.cert) {
+        (None, _, Some(c)) if deferred => Box::new(eseal::deferred::External(
+            Certificate::parse(&super::seal::read(c)?)
+                .map_err(|e| CliError(format!("{}: {e}", c.display())))?,
+        )),
+        (Some(seed), _, _) => Box::new(eseal::crypto::testca::TestCa::new(seed)?.person.signer()),
         (None, Some(k), Some(c)) => {
             let key = PrivateKey::parse(&super::seal::read(k)?)
                 .map_err(|e| CliError(format!("{}: {e}", k.display())))?;
             let cert = Certificate::parse(&super::seal::read(c)?)
                 .map_err(|e| CliError(format!("{}: {e}", c.display())))?;
-            SoftwareSigner::new(key, cert)?
+            Box::new(SoftwareSigner::new(key, cert)?)
         }
         _ => return Err(CliError("give --key and --cert, or --test-ca SEED".into())),
     };
@@ -216,7 +244,15 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
             ));
         }
     };
+    let pending = match &a.finish {
+        Some(state) => Some(eseal::deferred::Pending::from_json(
+            &String::from_utf8_lossy(&super::seal::read(state)?),
+        )?),
+        None => None,
+    };
     let time = match &a.time {
+        // Finishing replays the prepared signing: same time.
+        _ if pending.is_some() => pending.as_ref().map_or_else(Time::now, |p| p.time),
         Some(t) => {
             Time::parse_lenient(t)
                 .map_err(|e| CliError(e.to_string()))?
@@ -280,6 +316,26 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
             size_mm: v[3],
         });
     }
-    ofd::sign_file(input, output, &signer, &req)?;
+    if deferred {
+        let source = super::seal::read(input)?;
+        let cert = signer.certificate();
+        if let Some(state) = &a.prepare {
+            let p = ofd::prepare(&source, cert, &req)?;
+            super::write_atomic(state, p.to_json().as_bytes())?;
+            use base64::Engine;
+            println!(
+                "{}",
+                base64::engine::general_purpose::STANDARD.encode(p.digest)
+            );
+            return Ok(req.placements.len());
+        }
+        let (Some(p), Some(sig)) = (&pending, &a.signature) else {
+            return Err(CliError("--finish needs --signature".into()));
+        };
+        let signed = ofd::finish(&source, p, &super::signature_arg(sig)?, &req)?;
+        super::write_atomic(output, &signed)?;
+        return Ok(req.placements.len());
+    }
+    ofd::sign_file(input, output, signer.as_ref(), &req)?;
     Ok(req.placements.len())
 }

@@ -3,7 +3,7 @@
 use super::{CliError, CliResult, VerifyArgs};
 use clap::{Args, Subcommand, ValueEnum};
 use eseal::crypto::time::Time;
-use eseal::crypto::{Certificate, Signer, SoftwareSigner, sm2, sm2::PrivateKey};
+use eseal::crypto::{Certificate, Signer, SoftwareSigner, sm2::PrivateKey};
 use eseal::pdf::{self, Credential, PadesSigner, Placement, QrCode, SignRequest, Sm2CmsOids};
 use eseal::ses::Seal;
 use std::path::{Path, PathBuf};
@@ -161,26 +161,6 @@ fn sign(a: SignArgs) -> CliResult {
         );
     }
     Ok(0)
-}
-
-/// The signature given to --signature: a file or base64 text; DER or raw r‖s.
-fn signature_arg(s: &str) -> Result<sm2::Signature, CliError> {
-    use base64::Engine;
-    let bytes = match std::fs::read(s) {
-        Ok(b) => b,
-        Err(_) => base64::engine::general_purpose::STANDARD
-            .decode(s.trim())
-            .map_err(|_| CliError("--signature: neither a file nor base64".into()))?,
-    };
-    let text = String::from_utf8_lossy(&bytes);
-    let bytes = match base64::engine::general_purpose::STANDARD.decode(text.trim()) {
-        Ok(b) if text.is_ascii() => b,
-        _ => bytes,
-    };
-    if bytes.len() == 64 {
-        return Ok(sm2::Signature::from_raw(&bytes)?);
-    }
-    Ok(sm2::Signature::parse_lenient(&bytes)?.0)
 }
 
 fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError> {
@@ -363,7 +343,7 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
         let (Some(p), Some(sig)) = (&pending, &a.signature) else {
             return Err(CliError("--finish needs --signature".into()));
         };
-        let signed = pdf::finish(&source, p, &signature_arg(sig)?, req)?;
+        let signed = pdf::finish(&source, p, &super::signature_arg(sig)?, req)?;
         super::write_atomic(output, &signed)?;
         return Ok(1);
     }

@@ -255,3 +255,83 @@ fn pdf_deferred_signing_through_the_command_line() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!p("moved.pdf").exists());
 }
+
+/// The same for OFD, a plain signature (Type=Sign) and a seal.
+#[test]
+fn ofd_deferred_signing_through_the_command_line() {
+    use base64::Engine;
+    use eseal::crypto::Signer;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let dir = common::TempDir::new("deferred-cli-ofd");
+    let p = |n: &str| dir.path().join(n);
+    let (s, signer, ca) = seal("deferred-cli-ofd", "延迟签章测试", [200, 0, 0]);
+    std::fs::write(p("seal.esl"), s.der()).unwrap();
+    std::fs::write(p("person.pem"), ca.person.cert.to_pem()).unwrap();
+    std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    std::fs::write(p("in.ofd"), sample_ofd(2)).unwrap();
+    for kind in [["--seal", "seal.esl"], ["--plain", ""]] {
+        let base = || {
+            let mut c = eseal();
+            c.args(["ofd", "sign"])
+                .arg(p("in.ofd"))
+                .arg("--cert")
+                .arg(p("person.pem"))
+                .args(["--stamp", "1,50,50"]);
+            if kind[1].is_empty() {
+                c.arg(kind[0]);
+            } else {
+                c.arg(kind[0]).arg(p(kind[1]));
+            }
+            c
+        };
+        let o = base()
+            .arg("--prepare")
+            .arg(p("state.json"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let e: [u8; 32] = b64
+            .decode(String::from_utf8_lossy(&o.stdout).trim())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let sig = signer.sign_digest(&e).unwrap();
+        // The raw r‖s form, as a file.
+        let mut raw = sig.r.to_vec();
+        raw.extend_from_slice(&sig.s);
+        std::fs::write(p("sig.bin"), &raw).unwrap();
+        let o = base()
+            .arg("--finish")
+            .arg(p("state.json"))
+            .arg("--signature")
+            .arg(p("sig.bin"))
+            .arg("-o")
+            .arg(p("out.ofd"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let o = eseal()
+            .args(["ofd", "verify"])
+            .arg(p("out.ofd"))
+            .arg("--trust")
+            .arg(p("root.pem"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+}
