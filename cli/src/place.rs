@@ -56,9 +56,12 @@ pub fn pair(s: &str, what: &str) -> Result<(f64, f64), CliError> {
     }
 }
 
+/// A keyword search and the stamp size (mm) when given.
+pub type KeywordArg = (Keyword, Option<(f64, f64)>);
+
 impl PlaceArgs {
     /// The keyword search asked for, with the stamp size (mm) when given.
-    pub fn keyword(&self) -> Result<Option<(Keyword, Option<(f64, f64)>)>, CliError> {
+    pub fn keyword(&self) -> Result<Option<KeywordArg>, CliError> {
         let Some(text) = &self.keyword else {
             return Ok(None);
         };

@@ -156,7 +156,7 @@ impl Signer for Deferred<'_> {
             a.push(*e);
         }
         match &self.answer {
-            Some((want, sig)) if want == e => Ok(sig.clone()),
+            Some((want, sig)) if want == e => Ok(*sig),
             Some(_) => Err(SignerError::Refused(
                 DeferredError::RequestChanged.to_string(),
             )),
@@ -208,7 +208,7 @@ pub fn finish<T, E: From<DeferredError>>(
     pending.check_signature(signature)?;
     let signer = Deferred {
         cert: &pending.certificate,
-        answer: Some((pending.digest, signature.clone())),
+        answer: Some((pending.digest, *signature)),
         asked: Mutex::new(Vec::new()),
     };
     let out = sign(&signer);
