@@ -2,4 +2,4 @@
 # Playwright for Python (PyPI) through `executable_path` — Playwright's own browser downloads
 # are not used. fonts-noto-cjk (30-fonts.sh) renders the Chinese pages.
 apt_install chromium
-venv_pip_install playwright
+venv_pip_install playwright pytest
