@@ -87,7 +87,7 @@ def platform():
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, ESEAL_DATA_DIR=str(data), ESEAL_LISTEN=f"127.0.0.1:{port}",
                ESEAL_OPERATOR=":".join(OPERATOR), ESEAL_WEB_DIR=str(WEB), ESEAL_LOG="warn",
-               ESEAL_PUBLIC_URL=base)
+               ESEAL_PUBLIC_URL=base, ESEAL_DEV_CAPTCHA_ANSWERS="1")
     log = open(data / "server.log", "w")
     server = subprocess.Popen([str(bins / "eseal-server"), "--demo"], env=env, stdout=log, stderr=log)
     agent = None
