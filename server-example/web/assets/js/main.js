@@ -37,6 +37,11 @@ const OPS_MENU = [
 
 export const state = { session: null };
 
+// Goes to `hash`, rendering again when it is the current one.
+function navigate(hash) {
+  if (location.hash === hash) route(); else location.hash = hash;
+}
+
 export async function loadSession() {
   try {
     state.session = await get('session');
@@ -59,7 +64,7 @@ async function logout() {
   try { await post('auth/logout'); } catch { /* already gone */ }
   state.session = null;
   setCsrf(null);
-  location.hash = '#/login';
+  navigate('#/login');
 }
 
 function layout(s, items, active) {
@@ -84,7 +89,7 @@ async function route() {
   const s = state.session || await loadSession();
   if (!s || name === 'login' || name === 'forgot') {
     if (s && name === 'login') { location.hash = '#/'; return; }
-    clear(app, name === 'forgot' ? login.forgot() : login.view(async () => { await loadSession(); location.hash = '#/'; }));
+    clear(app, name === 'forgot' ? login.forgot() : login.view(async () => { await loadSession(); navigate('#/'); }));
     return;
   }
   const items = menuFor(s);

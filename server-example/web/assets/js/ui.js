@@ -19,7 +19,11 @@ export function h(tag, attrs, ...children) {
     if (v === null || v === undefined || v === false) continue;
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else if (k === 'class') el.className = v;
-    else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
+    else if (k === 'style' && typeof v === 'object') {
+      for (const [p, x] of Object.entries(v)) {
+        if (p.startsWith('--')) el.style.setProperty(p, x); else el.style[p] = x;
+      }
+    }
     else if (k in el && typeof v !== 'string') el[k] = v;
     else el.setAttribute(k, v === true ? '' : v);
   }
@@ -36,10 +40,13 @@ function append(el, children) {
 
 export function clear(el, ...children) { el.replaceChildren(); append(el, children); return el; }
 
+let fieldSeq = 0;
+
 // A labelled field: the error span after the input carries errors for that `name`.
 export function field(label, input, { hint, required } = {}) {
   const named = input.name ? input : input.querySelector('[name]') || input;
-  const id = named.id || (named.id = 'f-' + (named.name || Math.random().toString(36).slice(2)));
+  fieldSeq += 1;
+  const id = named.id || (named.id = `f-${named.name || 'x'}-${fieldSeq}`);
   return h('div.field', { 'data-field': named.name || '' },
     h('label', { for: id }, required ? h('span.req', '*') : null, label),
     input,

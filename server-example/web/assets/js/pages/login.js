@@ -1,7 +1,7 @@
 // 第一章 用户登录: 账号登录 (password, or SMS code after the image captcha), USBKey 登录
 // (unit or personal UKey through the local agent), the back office, and 找回密码 (1.3.2.3).
 import { post, agent, ApiError } from '../api.js';
-import { h, field, input, form, dialog, toast } from '../ui.js';
+import { h, field, input, form, dialog, toast, showError } from '../ui.js';
 
 // An image captcha with a refresh button; `ref.id` is the current captcha id.
 function captcha() {
@@ -35,8 +35,7 @@ function smsButton(send) {
       }, 1000);
     } catch (e) {
       b.disabled = false;
-      const f = b.closest('form');
-      (await import('../ui.js')).showError(f, e);
+      showError(b.closest('form'), e);
     }
   });
   return b;

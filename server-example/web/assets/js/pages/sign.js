@@ -82,7 +82,8 @@ function editor(job, st, ws) {
   job.stamps.some((s) => s.page === p.number) ? h('span.thumb-mark', { title: '本页有印章' }, '●') : null)));
 
   // The large page with its stamps.
-  const sheet = h('div.sheet', { 'data-page': job.page }, pageImage(d, job.page));
+  // The whole page fits the window (--aspect: width / height).
+  const sheet = h('div.sheet', { 'data-page': job.page, style: { '--aspect': String(pg.width_mm / pg.height_mm) } }, pageImage(d, job.page));
   const scale = () => sheet.clientWidth / pg.width_mm;        // px per mm
   const place = (el, xmm, ymm, wmm, hmm) => {
     const k = scale();
