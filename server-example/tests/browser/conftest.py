@@ -128,7 +128,7 @@ def platform():
 def browser():
     exe = os.environ.get("ESEAL_CHROMIUM", "/usr/bin/chromium")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-dev-shm-usage"])
+        b = p.chromium.launch(executable_path=exe, args=["--no-sandbox", "--disable-dev-shm-usage", "--lang=zh-CN"])
         yield b
         b.close()
 

@@ -13,6 +13,7 @@ PASSWORD = "Demo@2026"
 SEAL_USER = "13800000006"       # 孙职员, user of the cloud seal, signing password 246810
 SEAL_ADMIN = "13800000003"      # 张印章
 AUDITOR = "13800000004"         # 赵审计
+SEAL_MAKER = "13800000005"      # 钱制章
 
 
 def sign_in_password(t, phone, password=PASSWORD):
@@ -78,6 +79,17 @@ def test_password_sign_in_and_keyboard(new_tab):
     t.page.keyboard.press("Enter")
     expect(t.page.locator("#who")).to_contain_text("孙职员")
     expect(t.page.get_by_role("heading", name="个人中心")).to_be_visible()
+    # 个人签名: a generated rectangular seal, then the signing password (SMS code to my phone).
+    t.page.get_by_label("自动生成长方形章").check()
+    t.page.get_by_role("button", name="保存签名").click()
+    expect(t.page.locator(".sig-preview img")).to_be_visible()
+    panel = t.page.locator("section", has_text="设置签署密码")
+    panel.get_by_role("button", name="获取验证码").click()
+    expect(t.page.locator(".toast", has_text="验证码已发送")).to_be_visible()
+    panel.get_by_label("短信验证码").fill(t.platform.last_sms_code(SEAL_USER))
+    panel.get_by_label("签署密码（6 位数字）").fill("246810")
+    panel.get_by_role("button", name="设置签署密码").click()
+    expect(t.page.locator(".toast", has_text="签署密码已设置")).to_be_visible()
     t.shot("me")
     # Logging out returns to the sign-in page.
     t.page.locator("#logout").click()
@@ -89,7 +101,7 @@ def test_sms_sign_in_with_captcha(new_tab):
     t.goto("login")
     with t.page.expect_response("**/api/v1/auth/captcha"):
         t.page.get_by_role("tab", name="验证码登录").click()
-    t.page.get_by_label("手机号").fill(SEAL_USER)
+    t.page.get_by_label("手机号").fill(SEAL_MAKER)
     # A wrong captcha answer: the error appears next to the captcha field.
     t.page.get_by_label("图形验证码").fill("0000")
     with t.page.expect_response("**/api/v1/auth/captcha") as r2:
@@ -99,10 +111,10 @@ def test_sms_sign_in_with_captcha(new_tab):
     t.page.get_by_label("图形验证码").fill(t.platform.captcha_answer(captcha_id))
     t.page.get_by_role("button", name="获取验证码").click()
     expect(t.page.locator(".sms-btn")).to_contain_text("秒后重发")
-    t.page.get_by_label("短信验证码").fill(t.platform.last_sms_code(SEAL_USER))
+    t.page.get_by_label("短信验证码").fill(t.platform.last_sms_code(SEAL_MAKER))
     t.shot("login-sms")
     t.page.get_by_role("button", name="登录").click()
-    expect(t.page.locator("#who")).to_contain_text("孙职员")
+    expect(t.page.locator("#who")).to_contain_text("钱制章")
 
 
 def test_ukey_sign_in_through_the_agent(new_tab):
@@ -223,6 +235,7 @@ def place_and_sign(t, upload_name, shot_prefix=None):
     dlg.get_by_role("button", name="签署").click()
     expect(p.locator(".result-summary")).to_contain_text("验证通过", timeout=60000)
     if shot_prefix:
+        p.wait_for_function("[...document.querySelectorAll('.sign-result img')].every(i => i.complete)", timeout=60000)
         t.shot(shot_prefix + "-done")
     with p.expect_download() as dl:
         p.locator("#download-signed").click()

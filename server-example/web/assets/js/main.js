@@ -46,6 +46,10 @@ export async function loadSession() {
   try {
     state.session = await get('session');
     setCsrf(state.session.csrf);
+    // The unit's name for the top bar (the session names the unit by id).
+    if (state.session.kind !== 'operator') {
+      state.session.unit_name = (await get('me')).unit.name;
+    }
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 401) throw e;
     state.session = null;
@@ -69,7 +73,7 @@ async function logout() {
 
 function layout(s, items, active) {
   const main = h('main#main', { tabindex: '-1' });
-  const who = s.kind === 'unit_key' ? `${s.unit}（单位 UKey）` : s.kind === 'operator' ? `${s.name}（运维后台）` : `${s.name} · ${s.unit}`;
+  const who = s.kind === 'unit_key' ? `${s.unit_name}（单位 UKey）` : s.kind === 'operator' ? `${s.name}（运维后台）` : `${s.name} · ${s.unit_name}`;
   const root = h('div.layout',
     h('header.topbar',
       h('a.brand', { href: '#/' }, h('img', { src: 'assets/logo.svg', alt: '' }), '电子印章公共服务平台'),

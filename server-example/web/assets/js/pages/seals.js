@@ -36,7 +36,7 @@ export async function render(main, ctx) {
 }
 
 function applyDialog(ctx) {
-  const unitName = ctx.session.unit;
+  const unitName = ctx.session.unit_name;
   const preview = h('img.seal-preview', { alt: '印章预览' });
   const previewBox = h('div.preview-box', preview, h('div.hint', '实时预览'));
   let timer;
@@ -55,13 +55,14 @@ function applyDialog(ctx) {
   };
   const isUnitKey = ctx.session.kind === 'unit_key';
   const f = form([
-    field('印章种类', select('kind', [['cloud', '云端印章'], ...(isUnitKey ? [['ukey', 'USB KEY 印章']] : [])]), { required: true }),
-    field('印章名称', input('name', { placeholder: '如：' + unitName + '合同专用章' }), { required: true }),
-    field('印章类型', select('seal_type', [['1', '单位印章（公章、专用章）'], ['2', '个人印章']]), { required: true }),
-    field('经办人名称', input('handler_name'), { required: true }),
-    field('经办人手机号', input('handler_phone', { type: 'tel', maxlength: 11 }), { required: true }),
-    field('经办人身份证号', input('handler_id_number', { maxlength: 18 }), { required: true }),
-    field('印章规格（毫米）', h('div.size-row', input('width_mm', { type: 'number', min: 10, max: 100, value: 42 }), ' × ', input('height_mm', { type: 'number', min: 10, max: 100, value: 42 })), { hint: '公章常用 42 × 42 mm' }),
+    h('div.grid2.tight',
+      field('印章种类', select('kind', [['cloud', '云端印章'], ...(isUnitKey ? [['ukey', 'USB KEY 印章']] : [])]), { required: true }),
+      field('印章名称', input('name', { placeholder: '如：' + unitName + '合同专用章' }), { required: true }),
+      field('印章类型', select('seal_type', [['1', '单位印章（公章、专用章）'], ['2', '个人印章']]), { required: true }),
+      field('经办人名称', input('handler_name'), { required: true }),
+      field('经办人手机号', input('handler_phone', { type: 'tel', maxlength: 11 }), { required: true }),
+      field('经办人身份证号', input('handler_id_number', { maxlength: 18 }), { required: true }),
+      field('印章规格（毫米）', h('div.size-row', input('width_mm', { type: 'number', min: 10, max: 100, value: 42 }), ' × ', input('height_mm', { type: 'number', min: 10, max: 100, value: 42 })), { hint: '公章常用 42 × 42 mm' })),
     h('fieldset.kind', h('legend', '印章图片'),
       h('label', h('input', { type: 'radio', name: 'source', value: 'generated', checked: true }), ' 自动生成'),
       h('label', h('input', { type: 'radio', name: 'source', value: 'uploaded' }), ' 上传图片')),

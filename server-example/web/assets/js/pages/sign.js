@@ -67,7 +67,7 @@ const previewUrl = (d, n, signed) => d.format === 'Pdf' ? `/api/v1/documents/${d
 function pageImage(d, n, signed) {
   const p = d.pages[n - 1];
   const url = previewUrl(d, n, signed);
-  if (url) return h('img.page-img', { src: url, alt: `第 ${n} 页`, draggable: false });
+  if (url) return h('img.page-img', { src: url, alt: `第 ${n} 页`, draggable: false, style: { aspectRatio: `${p.width_mm} / ${p.height_mm}` } });
   // OFD: the page as its outline (size from the document); the stamps are placed in mm.
   return h('div.page-img.ofd-page', { style: { aspectRatio: `${p.width_mm} / ${p.height_mm}` } }, h('span', `OFD 第 ${n} 页`), h('span.muted', `${p.width_mm.toFixed(0)} × ${p.height_mm.toFixed(0)} mm`));
 }
