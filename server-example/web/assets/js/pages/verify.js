@@ -4,6 +4,9 @@
 import { api } from '../api.js';
 import { h, clear, pageHeader, badge, fmtSize } from '../ui.js';
 
+const CHECK_ZH = { passed: '通过', failed: '未通过', warning: '提示', skipped: '未检查' };
+const CHECK_KIND = { passed: 'ok', failed: 'bad', warning: 'warn', skipped: '' };
+const FIELD_ZH = { 'seal.name': '印章名称', 'seal.es_id': '印章编码', signer: '签章者', 'signer.subject': '签章者证书', time: '签章时间', sign_time: '签章时间', page: '页码', kind: '类型' };
 const VERDICT = { valid: ['验证通过', 'ok'], valid_with_warnings: ['验证通过（有提示）', 'warn'], invalid: ['验证未通过', 'bad'] };
 
 export function reportView(name, r) {
@@ -12,9 +15,20 @@ export function reportView(name, r) {
   return h('section.panel.report', { 'data-verdict': r.verdict },
     h('h2', '验证结果：', badge(text, kind)),
     h('p', `${name} · ${sigs.length} 个签名`),
-    sigs.map((s, i) => h('div.sig-card',
-      h('h3', `签名 ${i + 1}`, s.seal?.name || s.seal_name ? ' · ' + (s.seal?.name || s.seal_name) : ''),
-      h('dl.info', Object.entries(flat(s)).slice(0, 40).map(([k, v]) => [h('dt', k), h('dd', v)])))),
+    sigs.map((s, i) => {
+      const { checks = [], ...rest } = s;
+      const f = flat(rest);
+      const key = ['seal.name', 'seal.es_id', 'signer', 'signer.subject', 'time', 'sign_time', 'page', 'kind'].filter((k) => f[k]);
+      return h('div.sig-card',
+        h('h3', `签名 ${i + 1}`, f['seal.name'] ? ' · ' + f['seal.name'] : ''),
+        h('dl.info', key.map((k) => [h('dt', FIELD_ZH[k] || k), h('dd', f[k])])),
+        checks.length ? h('table.table.checks',
+          h('thead', h('tr', h('th', '检查项'), h('th', '结果'), h('th', '说明'))),
+          h('tbody', checks.map((c) => h('tr',
+            h('td', c.check), h('td', badge(CHECK_ZH[c.status] || c.status, CHECK_KIND[c.status] || 'warn')),
+            h('td', c.message_zh || c.message, c.subject ? h('div.muted.small', c.subject) : null))))) : null,
+        h('details', h('summary', '全部字段'), h('dl.info', Object.entries(f).map(([k, v]) => [h('dt', k), h('dd', v)]))));
+    }),
     (r.warnings || []).length ? h('div', h('h3', '提示'), h('ul', r.warnings.map((w) => h('li', typeof w === 'string' ? w : JSON.stringify(w))))) : null,
     h('details', h('summary', '完整报告（JSON）'), h('pre.code', JSON.stringify(r, null, 2))));
 }
