@@ -12,7 +12,10 @@ fn generated_seal_pictures_are_previewed_without_being_stored() {
     let api = srv.api();
     let body = json!({"style": "common", "text": "上海市演示局", "bottom_text": "财务专用章"});
     // Signed-in users only.
-    expect(&api.post("/api/v1/seal-pictures/preview", body.clone()), 401);
+    expect(
+        &api.post("/api/v1/seal-pictures/preview", body.clone()),
+        401,
+    );
     let admin = api.login(SEAL_ADMIN, DEMO_PASSWORD);
     let r = admin.post("/api/v1/seal-pictures/preview", body);
     assert_eq!(r.status, 200, "{}", r.text());
@@ -39,7 +42,10 @@ fn the_demo_queue_waits_for_the_seal_user() {
     let q = expect(&user.get("/api/v1/queue?status=Pending"), 200);
     assert_eq!(q["total"], 2, "{q}");
     let id = q["items"][0]["id"].as_str().unwrap().to_owned();
-    expect(&user.post(&format!("/api/v1/queue/{id}/approve"), json!({})), 200);
+    expect(
+        &user.post(&format!("/api/v1/queue/{id}/approve"), json!({})),
+        200,
+    );
     let q = expect(&user.get("/api/v1/queue?status=Pending"), 200);
     assert_eq!(q["total"], 1);
 }

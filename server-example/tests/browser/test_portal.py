@@ -192,15 +192,16 @@ def test_staff_and_role(new_tab):
     t.shot("roles")
 
 
-def place_and_sign(t, upload_name, shot_prefix=None):
-    """Uploads the demo sample, drags the cloud seal onto pages 1 and 2, adds the cross-page
-    seal and the QR code, signs with the signing password; returns the signed file's path."""
+def place_and_sign(t, upload_name, shot_prefix=None, seal_name="上海市演示局合同专用章", ukey_pin=None):
+    """Uploads the demo sample, drags the seal onto pages 1 and 2, adds the cross-page seal
+    and the QR code, signs (signing password for the cloud seal, the PIN in the agent for a
+    UKey seal); returns the signed file's path."""
     p = t.page
     t.goto("sign")
     p.locator("#upload").set_input_files(str(t.platform.data / "demo" / upload_name))
     sheet = p.locator(".sheet")
     expect(sheet).to_be_visible()
-    seal = p.locator(".seal-drag").first
+    seal = p.locator(".seal-drag", has_text=seal_name)
 
     def drag_to(fx, fy):
         sb = seal.bounding_box()
@@ -223,7 +224,7 @@ def place_and_sign(t, upload_name, shot_prefix=None):
     p.get_by_role("button", name="第 2 页").click()
     drag_to(0.3, 0.5)
     expect(p.locator(".sheet .stamp")).to_have_count(1)
-    p.locator(".seal-item .cross input").first.check()
+    p.locator(".seal-item", has_text=seal_name).locator(".cross input").check()
     p.get_by_label("添加验证二维码").check()
     expect(p.locator(".sheet .slice")).to_have_count(1)
     expect(p.locator(".sheet .qr-box")).to_be_visible()
@@ -231,7 +232,10 @@ def place_and_sign(t, upload_name, shot_prefix=None):
         t.shot(shot_prefix)
     p.locator("#sign-now").click()
     dlg = p.locator("dialog")
-    dlg.get_by_label("签署密码 / 短信验证码").fill("246810")
+    if ukey_pin:
+        dlg.get_by_label("UKey 密码").fill(ukey_pin)
+    else:
+        dlg.get_by_label("签署密码 / 短信验证码").fill("246810")
     dlg.get_by_role("button", name="签署").click()
     expect(p.locator(".result-summary")).to_contain_text("验证通过", timeout=60000)
     if shot_prefix:
@@ -281,6 +285,13 @@ def test_drag_place_and_sign_ofd(new_tab):
     eseal_verify(t.platform, "ofd", signed)
 
 
+def test_ukey_seal_signs_through_the_agent(new_tab):
+    t = new_tab()
+    sign_in_ukey(t)
+    signed = place_and_sign(t, "sample.pdf", seal_name="上海市演示局公章", ukey_pin="123456")
+    eseal_verify(t.platform, "pdf", signed)
+
+
 def test_approve_queued_app_request(new_tab):
     t = new_tab()
     sign_in_password(t, SEAL_USER)
@@ -325,3 +336,22 @@ def test_apps_and_platform_settings(new_tab):
     ops.goto("ops-switches")
     expect(ops.page.get_by_role("button", name="保存设置")).to_be_visible()
     ops.shot("ops-switches")
+
+
+def test_forgot_password(new_tab):
+    t = new_tab()
+    t.goto("login")
+    with t.page.expect_response("**/api/v1/auth/captcha") as r:
+        t.page.get_by_role("link", name="忘记密码?").click()
+    phone = "13800000002"    # 李人事
+    t.page.get_by_label("手机号").fill(phone)
+    t.page.get_by_label("图形验证码").fill(t.platform.captcha_answer(r.value.json()["captcha_id"]))
+    t.page.get_by_role("button", name="获取验证码").click()
+    expect(t.page.locator(".sms-btn")).to_contain_text("秒后重发")
+    t.page.get_by_label("短信验证码").fill(t.platform.last_sms_code(phone))
+    t.page.get_by_label("新密码").fill("Renewed#2026")
+    t.shot("forgot")
+    t.page.get_by_role("button", name="找回密码").click()
+    expect(t.page.get_by_role("heading", name="登录")).to_be_visible()
+    sign_in_password(t, phone, "Renewed#2026")
+    expect(t.page.locator("#who")).to_contain_text("李人事")
