@@ -51,8 +51,17 @@ export async function render(main, ctx) {
 
 function draw(ws, st) {
   if (!st.jobs.length) {
+    const earlier = h('div.earlier');
     clear(ws, h('div.panel.empty-drop', h('p', '请上传要签署的 PDF 或 OFD 文件，可一次选择多个文件。'),
-      h('p.muted', '上传后从右侧拖动印章到页面上，确认后签署。')));
+      h('p.muted', '上传后从右侧拖动印章到页面上，确认后签署。')), earlier);
+    // Documents uploaded before and not signed yet (e.g. by another session).
+    get('documents').then((docs) => {
+      const open = docs.filter((d) => !d.signed && !d.signing);
+      if (!open.length) return;
+      clear(earlier, h('section.panel', h('h2', '已上传、待签署的文件'), h('ul.doc-list', open.map((d) => h('li',
+        h('button.btn.small', { type: 'button', onclick: () => { st.jobs.push(newJob(d)); st.current = st.jobs[st.jobs.length - 1]; draw(ws, st); } }, '签署'),
+        ` ${d.name}（${d.format}，${d.pages.length} 页，${fmtSize(d.size)}）`)))));
+    }).catch(() => {});
     return;
   }
   const job = st.current;
