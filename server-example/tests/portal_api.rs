@@ -49,3 +49,31 @@ fn the_demo_queue_waits_for_the_seal_user() {
     let q = expect(&user.get("/api/v1/queue?status=Pending"), 200);
     assert_eq!(q["total"], 1);
 }
+
+#[test]
+fn ofd_pages_are_previewed_as_svg() {
+    let srv = Server::start(&Db::Sqlite, &[]);
+    let user = srv.api().login(SEAL_USER, DEMO_PASSWORD);
+    let docs = expect(&user.get("/api/v1/documents"), 200);
+    let ofd = docs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["format"] == "Ofd")
+        .expect("the demo's OFD");
+    let url = ofd["preview_url"].as_str().expect("preview_url");
+    let r = user.get(url);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.content_type, "image/svg+xml");
+    let svg = r.text();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("viewBox=\"0 0 210 297\""),
+        "{svg}"
+    );
+    assert!(svg.contains("<text"), "the page's text is drawn: {svg}");
+    let id = ofd["id"].as_str().unwrap();
+    expect(
+        &user.get(&format!("/api/v1/documents/{id}/pages/9/preview")),
+        404,
+    );
+}

@@ -71,14 +71,12 @@ function draw(ws, st) {
   clear(ws, tabs, job.outcome ? resultView(job, st, ws) : editor(job, st, ws));
 }
 
-const previewUrl = (d, n, signed) => d.format === 'Pdf' ? `/api/v1/documents/${d.id}/pages/${n}/preview${signed ? '?signed=true' : ''}` : null;
+// The server's page preview: a PNG of a PDF page, an SVG of an OFD page's text and paths.
+const previewUrl = (d, n, signed) => `/api/v1/documents/${d.id}/pages/${n}/preview${signed ? '?signed=true' : ''}`;
 
 function pageImage(d, n, signed) {
   const p = d.pages[n - 1];
-  const url = previewUrl(d, n, signed);
-  if (url) return h('img.page-img', { src: url, alt: `第 ${n} 页`, draggable: false, style: { aspectRatio: `${p.width_mm} / ${p.height_mm}` } });
-  // OFD: the page as its outline (size from the document); the stamps are placed in mm.
-  return h('div.page-img.ofd-page', { style: { aspectRatio: `${p.width_mm} / ${p.height_mm}` } }, h('span', `OFD 第 ${n} 页`), h('span.muted', `${p.width_mm.toFixed(0)} × ${p.height_mm.toFixed(0)} mm`));
+  return h('img.page-img', { src: previewUrl(d, n, signed), alt: `第 ${n} 页`, draggable: false, style: { aspectRatio: `${p.width_mm} / ${p.height_mm}` } });
 }
 
 function editor(job, st, ws) {
@@ -341,5 +339,5 @@ function resultView(job, st, ws) {
         h('a.btn.primary#download-signed', { href: `/api/v1/documents/${d.id}/signed`, download: d.name.replace(/(\.[^.]+)$/, '.signed$1') }, '下载已签文件'),
         h('a.btn', { href: `/api/v1/documents/${d.id}/report`, target: '_blank', rel: 'noopener' }, '验证报告'),
         h('a.btn', { href: `/api/v1/documents/${d.id}/report.pdf`, target: '_blank', rel: 'noopener' }, '验证报告（PDF）'))),
-    d.format === 'Pdf' ? h('section.panel', h('h2', '已签文件预览'), h('div.signed-pages', d.pages.map((p) => h('figure', pageImage(d, p.number, true), h('figcaption', `第 ${p.number} 页`))))) : null);
+    h('section.panel', h('h2', '已签文件预览'), h('div.signed-pages', d.pages.map((p) => h('figure', pageImage(d, p.number, true), h('figcaption', `第 ${p.number} 页`))))));
 }
