@@ -44,7 +44,21 @@ function myCodeButton(purpose) {
   return b;
 }
 
-async function staffCentre(main, me, reload) {
+// The seals in the inserted UKey, read through the agent (2.1.1.3 当前印章).
+function ukeySealsPanel() {
+  const box = h('div.ukey-seals', '正在读取 UKey 中的印章…');
+  agent.call('GET', '/v1/seals').then((r) => {
+    clear(box, table([
+      ['印章名称', (s) => s.summary?.name || s.file],
+      ['文件', (s) => s.file],
+      ['印章编码', (s) => s.summary?.es_id || '—'],
+      ['有效期', (s) => s.summary ? `${s.summary.valid_start} 至 ${s.summary.valid_end}` : '—'],
+    ], r.seals, { empty: 'UKey 中没有印章' }));
+  }).catch((e) => clear(box, h('p.muted', e.message, ' '), h('button.btn.small', { type: 'button', onclick: agentHelp }, '安装与启动证书助手')));
+  return box;
+}
+
+async function staffCentre(main, me, ctx, reload) {
   const st = me.staff;
   const sig = await get('me/signature').catch((e) => { if (e.status === 404) return null; throw e; });
   const sigPreview = h('div.sig-preview', sig ? h('img', { src: sig.picture_url + '?t=' + sig.updated, alt: '个人签名' }) : '尚未设置个人签名');
@@ -70,6 +84,7 @@ async function staffCentre(main, me, reload) {
       h('dt', '身份证号'), h('dd', st.id_number),
       h('dt', '角色'), h('dd', st.roles.join('、') || '公务人员'))),
     avatarCard(st.avatar, reload),
+    ctx.session.via_ukey ? h('section.panel', h('h2', '当前印章（个人 UKey 中）'), ukeySealsPanel()) : null,
     h('section.panel', h('h2', '个人签名设置'), h('div.row', sigPreview, sigForm)),
     h('div.grid2',
       h('section.panel', h('h2', '设置登录密码'), form([
@@ -91,14 +106,7 @@ async function staffCentre(main, me, reload) {
 async function unitCentre(main, me, session, reload) {
   const cert = await get('unit/certificate').catch((e) => { if (e.status === 404) return null; throw e; });
   const keys = await get('unit/keys').catch(() => []);
-  const ukeySeals = h('div.ukey-seals', '正在读取 UKey 中的印章…');
-  agent.call('GET', '/v1/seals').then((r) => {
-    clear(ukeySeals, table([
-      ['印章名称', (s) => s.summary?.name || s.summary?.seal_name || s.file],
-      ['文件', (s) => s.file],
-      ['印章编码', (s) => s.summary?.es_id || s.summary?.id || '—'],
-    ], r.seals, { empty: 'UKey 中没有印章' }));
-  }).catch((e) => clear(ukeySeals, h('p.muted', e.message, ' '), h('button.btn.small', { type: 'button', onclick: agentHelp }, '安装与启动证书助手')));
+  const ukeySeals = ukeySealsPanel();
   const c = cert?.certificate;
   const certPanel = h('section.panel', h('h2', '数字证书'),
     c ? h('dl.info',
@@ -149,6 +157,6 @@ async function unitCentre(main, me, session, reload) {
 export async function render(main, ctx) {
   const reload = () => render(main, ctx);
   const me = await get('me');
-  if (me.staff) await staffCentre(main, me, reload);
+  if (me.staff) await staffCentre(main, me, ctx, reload);
   else await unitCentre(main, me, ctx.session, reload);
 }

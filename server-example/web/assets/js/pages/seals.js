@@ -175,7 +175,9 @@ async function detail(main, ctx, id) {
     try { await fn(); } catch (e) { toast(e.message, 'err'); } finally { ev.currentTarget && (ev.currentTarget.disabled = false); }
   } }, label);
   const actions = [];
-  if (s.status === 'AwaitingReceipt') actions.push(act('确认回执', async () => { await post(`seals/${id}/receipt`); toast('已回执，印章生效'); reload(); }, '.primary'));
+  // 回执: a 国办签名 (personal UKey) is receipted by its owner in 个人中心's terms (2.1.2.5).
+  const receiptPath = s.kind === 'PersonalUkey' ? `me/personal-ukey-signatures/${id}/receipt` : `seals/${id}/receipt`;
+  if (s.status === 'AwaitingReceipt') actions.push(act('确认回执', async () => { await post(receiptPath); toast('已回执，印章生效'); reload(); }, '.primary'));
   if (s.kind === 'Ukey' && s.status === 'Valid' && !s.written_to_ukey) actions.push(act('写入 UKey', async () => writeToUkey(s, reload), '.primary'));
   if (s.status === 'Valid') actions.push(act('冻结', async () => { if (await confirmBox('冻结印章', `冻结后“${s.name}”暂停使用，可随时解冻。`)) { await post(`seals/${id}/freeze`); toast('已冻结'); reload(); } }));
   if (s.status === 'Frozen') actions.push(act('解冻', async () => { await post(`seals/${id}/unfreeze`); toast('已解冻'); reload(); }));
