@@ -389,7 +389,8 @@ fn pdf_cross_page_seals_on_each_edge_render_at_that_edge() {
         assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
         let path = dir.path().join(format!("{edge:?}.pdf"));
         std::fs::write(&path, &signed).unwrap();
-        // Even pages 2 and 4 carry halves (10 mm deep... 20 mm each); odd pages nothing.
+        qpdf_check(&path);
+        // Even pages 2 and 4 carry halves (20 mm deep each); odd pages nothing.
         for page in 1..=4u32 {
             let img = render(&path, page);
             let (w, h) = (img.0 as f64, img.1 as f64);
