@@ -41,6 +41,7 @@ pub const CASES: &[(&str, Case)] = &[
         "short_lived_records_are_pruned",
         fixes::short_lived_records_are_pruned,
     ),
+    ("ukey_login_is_verified", fixes::ukey_login_is_verified),
     ("unit_keys_and_whitelist", unit_keys_and_whitelist),
     ("cert_application", cert_application),
     ("staff_rules", staff_rules),
@@ -140,8 +141,8 @@ pub fn unit_keys_and_whitelist(st: Arc<dyn Store>) {
     let f = Fx::new(st);
     let p = &f.p;
     assert_eq!(p.ctx(&f.admin).unwrap().roles, vec![Role::SuperAdmin]);
-    let b = p
-        .login_unit_key("测试单位A", &code(1), "A2", "CN=A", "devA2", "10.0.0.2")
+    let b = f
+        .unit_login("测试单位A", &code(1), "A2", "devA2", "10.0.0.2")
         .unwrap();
     assert_eq!(
         p.ctx(&b).unwrap().roles,
@@ -149,8 +150,8 @@ pub fn unit_keys_and_whitelist(st: Arc<dyn Store>) {
         "later keys are not super admin"
     );
     // the same key logs in again as the same identity
-    let a2 = p
-        .login_unit_key("测试单位A", &code(1), "A1", "CN=A", "devA1", "10.0.0.1")
+    let a2 = f
+        .unit_login("测试单位A", &code(1), "A1", "devA1", "10.0.0.1")
         .unwrap();
     assert_eq!(a2, f.admin);
     let Identity::UnitKey { key: main, .. } = &f.admin.identity else {
@@ -165,13 +166,13 @@ pub fn unit_keys_and_whitelist(st: Arc<dyn Store>) {
     );
     // now other keys are refused, even known ones
     assert!(matches!(
-        p.login_unit_key("测试单位A", &code(1), "A3", "CN=A", "devA3", "x"),
+        f.unit_login("测试单位A", &code(1), "A3", "devA3", "x"),
         Err(PlatformError::LoginRefused(_))
     ));
     assert!(matches!(p.ctx(&b), Err(PlatformError::LoginRefused(_))));
     p.whitelist_add(&f.admin, "devA3").unwrap();
-    let c = p
-        .login_unit_key("测试单位A", &code(1), "A3", "CN=A", "devA3", "x")
+    let c = f
+        .unit_login("测试单位A", &code(1), "A3", "devA3", "x")
         .unwrap();
     assert_eq!(p.ctx(&c).unwrap().roles, vec![Role::SystemAdmin]);
     assert!(matches!(
@@ -184,30 +185,22 @@ pub fn unit_keys_and_whitelist(st: Arc<dyn Store>) {
     let (_, s) = f.staff("李四", &[Role::SealAdmin, Role::StaffAdmin]);
     assert!(is_forbidden(&p.whitelist_add(&s, "devX")));
     // another unit: its own super admin; a key of unit A cannot enter unit B
-    let ub = p
-        .login_unit_key("测试单位B", &code(2), "B1", "CN=B", "devB1", "y")
+    let ub = f
+        .unit_login("测试单位B", &code(2), "B1", "devB1", "y")
         .unwrap();
     assert_eq!(p.ctx(&ub).unwrap().roles, vec![Role::SuperAdmin]);
     assert!(
-        p.login_unit_key("测试单位B", &code(2), "A1", "CN=A", "devA1", "y")
+        f.unit_login("测试单位B", &code(2), "A1", "devA1", "y")
             .is_err()
     );
-    assert!(
-        p.login_unit_key("", &code(3), "C", "CN=C", "d", "y")
-            .is_err()
-    );
-    assert!(
-        p.login_unit_key("C", "short", "C", "CN=C", "d", "y")
-            .is_err()
-    );
+    assert!(f.unit_login("", &code(3), "C", "d", "y").is_err());
+    assert!(f.unit_login("C", "short", "C", "d", "y").is_err());
 }
 
 pub fn cert_application(st: Arc<dyn Store>) {
     let f = Fx::new(st);
     let p = &f.p;
-    let ub = p
-        .login_unit_key("单位B", &code(2), "B1", "CN=B", "devB1", "y")
-        .unwrap();
+    let ub = f.unit_login("单位B", &code(2), "B1", "devB1", "y").unwrap();
     // seals need the certificate application
     assert!(matches!(
         p.apply_seal(&ub, f.application(SealKind::Cloud, "章")),
@@ -310,9 +303,7 @@ pub fn staff_rules(st: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(zs.initial, 'Z');
     // unique across the platform: another unit cannot add the same phone or ID number
-    let ub = p
-        .login_unit_key("单位B", &code(2), "B1", "CN=B", "devB1", "y")
-        .unwrap();
+    let ub = f.unit_login("单位B", &code(2), "B1", "devB1", "y").unwrap();
     assert!(matches!(
         p.add_staff(&ub, "张三", &phone(1), &id_number(2)),
         Err(PlatformError::Duplicate(_))
@@ -493,8 +484,8 @@ pub fn permission_matrix(st: Arc<dyn Store>) {
     }
     let f = Fx::new(st);
     let p = &f.p;
-    let sysadmin = p
-        .login_unit_key("测试单位A", &code(1), "A2", "CN=A", "devA2", "10.0.0.2")
+    let sysadmin = f
+        .unit_login("测试单位A", &code(1), "A2", "devA2", "10.0.0.2")
         .unwrap();
     let mut ids: Vec<(Role, Session)> = vec![
         (Role::SuperAdmin, f.admin.clone()),
@@ -884,7 +875,7 @@ pub fn personal_signatures(st: Arc<dyn Store>) {
     let f = Fx::new(st);
     let p = &f.p;
     let (s, acct) = f.staff("王小明", &[]);
-    let uk = p.login_personal_ukey(&s.id_number, "10.0.2.2").unwrap();
+    let uk = f.personal_login(&s.name, &s.id_number, "10.0.2.2").unwrap();
     assert_eq!(uk, Fx::ukey_session(&s, "10.0.2.2"));
     let a = f.application(SealKind::PersonalUkey, "王小明");
     assert!(
@@ -1311,9 +1302,7 @@ pub fn grants_and_policies(st: Arc<dyn Store>) {
         p.grant_seal_to_app(&f.admin, &seal.id, &app.id, true)
             .is_err()
     );
-    let ub = p
-        .login_unit_key("单位B", &code(2), "B1", "CN=B", "devB1", "y")
-        .unwrap();
+    let ub = f.unit_login("单位B", &code(2), "B1", "devB1", "y").unwrap();
     let ext = p
         .create_app(
             &ub,

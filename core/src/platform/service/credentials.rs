@@ -352,9 +352,9 @@ impl Platform {
         })
     }
 
-    /// Personal UKey login (1.2.2) from an ID number the caller has checked in the
-    /// certificate: the serving staff member with that ID number.
-    pub fn login_personal_ukey(&self, id_number: &str, ip: &str) -> Result<Session> {
+    /// Personal UKey login (1.2.2) from the ID number of a certificate
+    /// [`Platform::login_ukey`] verified: the serving staff member with that ID number.
+    pub(super) fn login_personal_ukey(&self, id_number: &str, ip: &str) -> Result<Session> {
         self.run_anon(
             "LoginPersonalUkey",
             id_number,
