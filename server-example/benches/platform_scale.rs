@@ -17,8 +17,8 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use eseal::platform::conformance::{Fx, T0, id_number, phone};
 use eseal::platform::audit::AuditMac;
+use eseal::platform::conformance::{Fx, T0, id_number, phone};
 use eseal::platform::*;
 use eseal_server::{PgStore, SqliteStore};
 

@@ -255,10 +255,7 @@ const APP_ADMIN: Cite = m(
 );
 const AUDITOR: Cite = m("2.4.5", "对应操作权限为：查询系统审计");
 const CA_REVIEW: Cite = m("2.2.1.2", "需 CA 客服审核通过后，方可使用印章");
-const APP_REVIEW: Cite = m(
-    "2.9.5",
-    "需联系运维后台管理员审核应用通过后，才可使用",
-);
+const APP_REVIEW: Cite = m("2.9.5", "需联系运维后台管理员审核应用通过后，才可使用");
 const SWITCHES: Cite = m("2.9.5", "后台管理员在运维后台开启【门户应用审核使用】后");
 
 /// The matrix: for each action, the roles that may perform it, each with the line it comes
@@ -334,7 +331,10 @@ const MATRIX: &[(Action, &[(Role, Cite)])] = &[
     // 2.2.1.1: UKey seals only by unit UKey identities.
     (
         A::ApplyUkeySeal,
-        &[(R::SuperAdmin, UKEY_SEAL_APPLY), (R::SystemAdmin, UKEY_SEAL_APPLY)],
+        &[
+            (R::SuperAdmin, UKEY_SEAL_APPLY),
+            (R::SystemAdmin, UKEY_SEAL_APPLY),
+        ],
     ),
     // 2.2 + 2.4.6: cloud seals by unit UKeys, seal administrators and seal makers.
     (
