@@ -42,6 +42,10 @@ pub const CASES: &[(&str, Case)] = &[
         fixes::short_lived_records_are_pruned,
     ),
     ("ukey_login_is_verified", fixes::ukey_login_is_verified),
+    (
+        "phone_change_is_sms_verified",
+        fixes::phone_change_is_sms_verified,
+    ),
     ("unit_keys_and_whitelist", unit_keys_and_whitelist),
     ("cert_application", cert_application),
     ("staff_rules", staff_rules),

@@ -405,3 +405,63 @@ pub fn ukey_login_is_verified(st: Arc<dyn Store>) {
     assert!(p.prune_expired().unwrap() >= 1);
     refused(p.login_ukey(UkeyKind::Unit, &proof(&c, &key.signer(), &c.bytes), "x"));
 }
+
+/// 修改手机号 (2.1.2): codes to the current and to the new phone; a phone of another account
+/// is refused; the new phone signs in, the old one no longer.
+pub fn phone_change_is_sms_verified(st: Arc<dyn Store>) {
+    let f = Fx::new(st);
+    let p = &f.p;
+    let (me, sess) = f.staff("换号人", &[]);
+    let (other, _) = f.staff("他人", &[]);
+    let new_phone = eseal::platform::conformance::phone(88_888);
+    assert!(matches!(
+        p.send_new_phone_code(&sess, &other.phone),
+        Err(PlatformError::Duplicate(_))
+    ));
+    p.send_session_code(&sess, SmsPurpose::ChangePhone).unwrap();
+    let old_code = f.sms.last_code(&me.phone).unwrap();
+    p.send_new_phone_code(&sess, &new_phone).unwrap();
+    let new_code = f.sms.last_code(&new_phone).unwrap();
+    // a wrong code for either phone changes nothing
+    assert!(
+        p.change_phone(&sess, "000000", &new_phone, &new_code)
+            .is_err()
+    );
+    assert_eq!(p.staff(&f.admin, &me.id).unwrap().phone, me.phone);
+    assert!(
+        p.change_phone(&sess, &old_code, &new_phone, "000000")
+            .is_err()
+    );
+    // (the wrong tries were counted; neither right code was spent)
+    let s = p
+        .change_phone(&sess, &old_code, &new_phone, &new_code)
+        .unwrap();
+    assert_eq!(s.phone, new_phone);
+    // codes are single use
+    assert!(
+        p.change_phone(&sess, &old_code, &new_phone, &new_code)
+            .is_err()
+    );
+    // the account is found by its new phone only
+    f.clock.advance(61);
+    let (cid, ans) = p.issue_captcha().unwrap();
+    p.send_sms_code(&new_phone, SmsPurpose::Login, &cid, &ans, "x")
+        .unwrap();
+    let (cid, ans) = p.issue_captcha().unwrap();
+    assert!(
+        p.send_sms_code(&me.phone, SmsPurpose::Login, &cid, &ans, "x")
+            .is_err()
+    );
+    // another account cannot take it
+    f.clock.advance(61);
+    let (_, other_sess) = f.staff("第三人", &[]);
+    assert!(matches!(
+        p.send_new_phone_code(&other_sess, &new_phone),
+        Err(PlatformError::Duplicate(_))
+    ));
+    // unit UKeys have no phone
+    assert!(
+        p.send_new_phone_code(&f.admin, &eseal::platform::conformance::phone(77_777))
+            .is_err()
+    );
+}
