@@ -135,6 +135,9 @@ pub enum PlatformError {
     ConcurrentChange(String),
     #[error("login refused: {0}")]
     LoginRefused(String),
+    /// A UKey login challenge that is unknown, used or expired: ask for a new one.
+    #[error("the UKey challenge is unknown, used or expired")]
+    ChallengeExpired,
     #[error("verification failed: {0}")]
     VerificationFailed(String),
     #[error("too many requests: {0}")]

@@ -78,7 +78,7 @@ impl Platform {
     /// succeeds or not); unknown, used and expired challenges are refused alike.
     fn take_challenge(&self, id: &str) -> Result<Vec<u8>> {
         let now = self.clock.now();
-        let gone = || refused("the challenge is unknown, used or expired");
+        let gone = || PlatformError::ChallengeExpired;
         let bytes = self.apply(|tx| {
             let Some((c, v)) = self.load::<Challenge>(id)? else {
                 return Ok(None);
