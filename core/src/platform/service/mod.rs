@@ -35,7 +35,7 @@ mod units;
 pub use apps::AppInput;
 pub use credentials::SmsLogin;
 pub use docs::Doc;
-pub use documents::{DocumentInput, Layout, SignedDocument};
+pub use documents::{DocumentInput, Layout, SealLayout, SignedDocument};
 pub use files::{FileInput, FileQuery};
 pub use queue::QueueFilter;
 pub use seals::{SealApplication, SealQuery};
