@@ -13,7 +13,6 @@
 //! (one INSERT per row would take half an hour here). Then `ANALYZE`, as autovacuum or a
 //! deployment's maintenance keeps the statistics. The queries are the platform's own.
 
-#[allow(dead_code)]
 #[path = "../tests/common/mod.rs"]
 mod common;
 
@@ -50,7 +49,7 @@ fn insert<D: Doc>(d: &D) -> Write {
 enum Loader<'a> {
     Commit(&'a dyn Store, &'a AuditMac),
     /// `COPY` into the tables of this PostgreSQL schema.
-    Copy(std::cell::RefCell<postgres::Client>, &'static str),
+    Copy(Box<std::cell::RefCell<postgres::Client>>, &'static str),
 }
 
 /// A CSV field ("" is NULL in PostgreSQL's CSV: text fields are always quoted).
@@ -302,7 +301,7 @@ fn run(db: &str, store: Arc<dyn Store>, bulk: Option<Loader<'_>>, analyze: impl 
             }),
         ),
         (
-            format!("a user's files, last page"),
+            "a user's files, last page".to_owned(),
             time(|| {
                 let q = FileQuery {
                     page: files_each.div_ceil(50),
@@ -390,16 +389,16 @@ fn main() {
         });
         let _ = std::fs::remove_dir_all(&dir);
     }
-    if want("postgres") {
-        if let Some((url, _cluster)) = common::postgres("platform_scale") {
-            let store = PgStore::connect(&url, "scale", 4).expect("postgres");
-            let client = || postgres::Client::connect(&url, postgres::NoTls).expect("client");
-            let bulk = Loader::Copy(std::cell::RefCell::new(client()), "scale");
-            run("PostgreSQL", Arc::new(store), Some(bulk), || {
-                client()
-                    .batch_execute("ANALYZE scale.docs; ANALYZE scale.tags; ANALYZE scale.uniques")
-                    .expect("analyze");
-            });
-        }
+    if want("postgres")
+        && let Some((url, _cluster)) = common::postgres("platform_scale")
+    {
+        let store = PgStore::connect(&url, "scale", 4).expect("postgres");
+        let client = || postgres::Client::connect(&url, postgres::NoTls).expect("client");
+        let bulk = Loader::Copy(Box::new(std::cell::RefCell::new(client())), "scale");
+        run("PostgreSQL", Arc::new(store), Some(bulk), || {
+            client()
+                .batch_execute("ANALYZE scale.docs; ANALYZE scale.tags; ANALYZE scale.uniques")
+                .expect("analyze");
+        });
     }
 }
