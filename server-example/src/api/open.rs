@@ -519,7 +519,12 @@ async fn sign(
             token: req.token.clone(),
             spec: serde_json::to_string(&spec).map_err(|e| ApiError::internal(e.to_string()))?,
         };
-        if d.size > s.cfg.open_api.sync_max_bytes {
+        // A manual policy queues the call at once whatever the size (nothing is signed
+        // before the decision); other large files are signed by a worker.
+        let manual = s.platform.app_seals(&call.app.id)?.iter().any(|a| {
+            a.seal.id == req.seal_id && matches!(a.grant.policy, p::ConfirmPolicy::Manual { .. })
+        });
+        if d.size > s.cfg.open_api.sync_max_bytes && !manual {
             let t = s.platform.create_task(
                 &call.app.id,
                 &req.seal_id,
