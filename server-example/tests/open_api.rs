@@ -84,9 +84,12 @@ fn call_json(api: &Api, app: &App, method: &str, path: &str, v: Value) -> Resp {
 
 /// A webhook receiver: every request's headers and body, answered 200 (or 500 while
 /// `fail` is set).
+/// One request the receiver got: headers (lower-case names) and body.
+type Delivery = (BTreeMap<String, String>, Vec<u8>);
+
 #[derive(Clone, Default)]
 struct Receiver {
-    got: Arc<Mutex<Vec<(BTreeMap<String, String>, Vec<u8>)>>>,
+    got: Arc<Mutex<Vec<Delivery>>>,
     fail: Arc<Mutex<bool>>,
 }
 

@@ -558,11 +558,7 @@ impl Platform {
                 }
                 let now = self.clock.now();
                 t.updated = now;
-                let approved = match &t.queue_item {
-                    Some(item) => Some(item.clone()),
-                    None => None,
-                };
-                let record = match approved {
+                let record = match t.queue_item.clone() {
                     Some(item) => {
                         let (app, s) = self.approved_use(tx, &t.app, &item)?;
                         Some(self.app_signed_file(

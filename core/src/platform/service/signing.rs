@@ -59,7 +59,7 @@ impl<'a> CallMeta<'a> {
 /// confirmation.
 pub(super) enum AppOutcome<S> {
     Signed(S),
-    Queued(QueueItem),
+    Queued(Box<QueueItem>),
 }
 
 #[derive(Clone, Debug)]
@@ -391,7 +391,7 @@ impl Platform {
                     );
                     notify = Some((phones, text));
                 }
-                Ok((AppOutcome::Queued(item), notify))
+                Ok((AppOutcome::Queued(Box::new(item)), notify))
             }
         }
     }
