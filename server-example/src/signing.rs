@@ -380,7 +380,7 @@ pub fn apply(
     }
 }
 
-fn qr_of(
+pub fn qr_of(
     s: &Inner,
     d: &DocRecord,
     qr: &Option<QrPlacement>,

@@ -24,6 +24,7 @@ mod credentials;
 mod docs;
 mod documents;
 mod files;
+mod open;
 mod queue;
 mod roles;
 mod seals;
@@ -34,9 +35,13 @@ mod units;
 
 pub use apps::AppInput;
 pub use credentials::SmsLogin;
-pub use docs::Doc;
+pub use docs::{Doc, format_name, seal_status_name};
 pub use documents::{DocumentInput, Layout, SealLayout, SignedDocument};
 pub use files::{FileInput, FileQuery};
+pub use open::{
+    AppDocCall, AppDocOutcome, AppSeal, DeliveryAttempt, EventStatus, OpenTask, Persist,
+    TaskStatus, Webhook, WebhookEvent,
+};
 pub use queue::QueueFilter;
 pub use seals::{SealApplication, SealQuery};
 pub use signing::{AppCall, AppSignOutcome, SealUse, SignCredential};

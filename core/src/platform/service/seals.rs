@@ -542,20 +542,22 @@ impl Platform {
             }
             t.used = true;
             tx.update(&t, tv)?;
-            self.managed_step(ctx, tx, seal, "注销", |s, _| {
+            let s = self.managed_step(ctx, tx, seal, "注销", |s, _| {
                 if !matches!(s.status, SealStatus::Valid | SealStatus::Frozen) {
                     return Err(state(format!("seal is {:?}", s.status)));
                 }
                 s.status = SealStatus::Revoked;
                 Ok(())
-            })
+            })?;
+            self.emit_seal_event(tx, &s, "seal.revoked")?;
+            Ok(s)
         })?;
         self.with_count(s)
     }
 
     pub fn freeze_seal(&self, sess: &Session, seal: &str) -> Result<Seal> {
         let s = self.run(sess, Action::FreezeSeal, seal, |ctx, tx| {
-            self.managed_step(ctx, tx, seal, "冻结", |s, now| {
+            let s = self.managed_step(ctx, tx, seal, "冻结", |s, now| {
                 if s.effective_status(now) != SealStatus::Valid {
                     return Err(state(format!(
                         "only a valid seal can be frozen (it is {:?})",
@@ -564,20 +566,24 @@ impl Platform {
                 }
                 s.status = SealStatus::Frozen;
                 Ok(())
-            })
+            })?;
+            self.emit_seal_event(tx, &s, "seal.frozen")?;
+            Ok(s)
         })?;
         self.with_count(s)
     }
 
     pub fn unfreeze_seal(&self, sess: &Session, seal: &str) -> Result<Seal> {
         let s = self.run(sess, Action::UnfreezeSeal, seal, |ctx, tx| {
-            self.managed_step(ctx, tx, seal, "解冻", |s, _| {
+            let s = self.managed_step(ctx, tx, seal, "解冻", |s, _| {
                 if s.status != SealStatus::Frozen {
                     return Err(state(format!("seal is {:?}, not frozen", s.status)));
                 }
                 s.status = SealStatus::Valid;
                 Ok(())
-            })
+            })?;
+            self.emit_seal_event(tx, &s, "seal.unfrozen")?;
+            Ok(s)
         })?;
         self.with_count(s)
     }
@@ -836,7 +842,15 @@ impl Platform {
             }
             g.removed = true;
             tx.update(&g, gv)?;
-            self.managed_step(ctx, tx, seal, &format!("删除应用-{app}"), |_, _| Ok(()))?;
+            let s =
+                self.managed_step(ctx, tx, seal, &format!("删除应用-{app}"), |_, _| Ok(()))?;
+            self.emit(
+                tx,
+                app,
+                &s.unit,
+                "grant.removed",
+                serde_json::json!({"seal": s.id, "seal_name": s.name}),
+            )?;
             Ok(())
         })
     }
