@@ -19,7 +19,7 @@ pub use container::{SameName, ZipFlaw};
 pub use document::{DocBody, Document, Page};
 pub use package::{DigestAlg, Limits, Package};
 pub use sign::{Placement, QrCode, SignKind, SignRequest, sign, sign_file};
-pub use verify::{OfdVerifyOptions, inspect, verify, verify_file};
+pub use verify::{inspect, verify, verify_file};
 
 /// Errors of the ofd room.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
