@@ -10,9 +10,9 @@ use eseal::crypto::testca::TestCa;
 use eseal::crypto::time::Time;
 use eseal::report::VerificationReport;
 use eseal::ses::SealBuilder;
-use eseal::validation::{TrustStore, VerifyOptions};
 use eseal::stamp::official::{OfficialSeal, OfficialStyle};
 use eseal::stamp::qr::AntiForgeryQr;
+use eseal::validation::{TrustStore, VerifyOptions};
 use eseal::{ofd, pdf, samples};
 use std::path::PathBuf;
 

@@ -186,7 +186,9 @@ impl Verdict {
         match self {
             Verdict::Valid => "VALID / 有效",
             Verdict::ValidWithWarnings => "VALID with warnings / 有效（有警告）",
-            Verdict::IntactUntrusted => "签章完整，签章人身份未经信任根确认 / INTACT, signer not trusted",
+            Verdict::IntactUntrusted => {
+                "签章完整，签章人身份未经信任根确认 / INTACT, signer not trusted"
+            }
             Verdict::Invalid => "INVALID / 无效",
         }
     }
@@ -446,6 +448,12 @@ impl VerificationReport {
         }
     }
 
+    /// The same report judged with or without `strict`.
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
     /// The verdict over every check of every signature and of the document (see
     /// [`Verdict`]). A file without signatures is [`Verdict::Invalid`].
     pub fn verdict(&self) -> Verdict {
@@ -660,7 +668,10 @@ mod tests {
         r.signatures.push(sig(&[Status::Passed]));
         assert_eq!((r.verdict(), r.exit_code()), (Verdict::Valid, 0));
         r.signatures.push(sig(&[Status::Passed, Status::Warning]));
-        assert_eq!((r.verdict(), r.exit_code()), (Verdict::ValidWithWarnings, 0));
+        assert_eq!(
+            (r.verdict(), r.exit_code()),
+            (Verdict::ValidWithWarnings, 0)
+        );
         r.strict = true;
         assert_eq!((r.verdict(), r.exit_code()), (Verdict::Invalid, 1));
         r.strict = false;

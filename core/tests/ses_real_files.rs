@@ -4,9 +4,11 @@
 mod common;
 
 use eseal::crypto::time::Time;
-use eseal::crypto::{Certificate, TrustStore, sm2::PrivateKey};
+use eseal::crypto::{Certificate, sm2::PrivateKey};
 use eseal::report::{CheckKind, SignatureReport, Status, Verdict};
-use eseal::ses::{self, DataCheck, Seal, SesSignature, SesVersion, VerifyOptions};
+use eseal::ses::{self, DataCheck, Seal, SesSignature, SesVersion};
+use eseal::validation::TrustStore;
+use eseal::validation::VerifyOptions;
 
 fn read(dir: &std::path::Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -22,7 +24,7 @@ fn status(r: &SignatureReport, k: CheckKind) -> Vec<Status> {
 
 fn opts() -> VerifyOptions {
     VerifyOptions {
-        now: Time::from_ymd_hms(2026, 11, 1, 0, 0, 0).unwrap(),
+        at: Time::from_ymd_hms(2026, 11, 1, 0, 0, 0).unwrap(),
         ..Default::default()
     }
 }

@@ -805,15 +805,7 @@ fn verify_sign_value(
             };
             r.signing_time = at.map(|t| t.to_iso());
             r.signing_time_source = Some(source.into());
-            certificate_checks(
-                cert,
-                "signer",
-                "签名者",
-                at,
-                &pool,
-                opts,
-                &mut r.checks,
-            );
+            certificate_checks(cert, "signer", "签名者", at, &pool, opts, &mut r.checks);
         }
         return;
     }

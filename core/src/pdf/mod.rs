@@ -25,7 +25,9 @@ pub use xref::XrefError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PdfError {
-    #[error("the PDF is encrypted; eseal neither signs nor verifies encrypted files, decrypt it first / 文档已加密，请先解密")]
+    #[error(
+        "the PDF is encrypted; eseal neither signs nor verifies encrypted files, decrypt it first / 文档已加密，请先解密"
+    )]
     Encrypted,
     /// Unusable input for verification and signing: empty, or no `%PDF-` header.
     #[error("not a PDF: {0} / 不是 PDF 文件")]

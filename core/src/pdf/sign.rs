@@ -118,8 +118,7 @@ fn parse_key(input: &[u8]) -> Result<PadesKey, PdfError> {
             .and_then(|o| o.oid("alg").ok())
             .unwrap_or_default();
         let curve = alg.get(1).and_then(|o| o.oid("curve").ok());
-        if curve.as_deref() == Some(crate::cms::OID_SM2_CURVE) || oid == crate::cms::OID_SM2_CURVE
-        {
+        if curve.as_deref() == Some(crate::cms::OID_SM2_CURVE) || oid == crate::cms::OID_SM2_CURVE {
             return Err(sm2_refused());
         }
         let inner = top

@@ -76,7 +76,11 @@ use doc_rule as dr;
 /// Verifies every signature of `pdf`. `Err` when the input is unusable: empty, not a PDF,
 /// encrypted. A PDF whose structure cannot be read gives a report with a failed structure
 /// check (so a truncated or damaged file is never "valid").
-pub fn verify(pdf: &[u8], file: &str, opts: &VerifyOptions) -> Result<VerificationReport, PdfError> {
+pub fn verify(
+    pdf: &[u8],
+    file: &str,
+    opts: &VerifyOptions,
+) -> Result<VerificationReport, PdfError> {
     usable(pdf)?;
     let mut report = VerificationReport::new(file, DocumentFormat::Pdf, opts.strict);
     let doc = match Pdf::read(pdf) {
@@ -785,15 +789,7 @@ fn verify_cms(
         .filter(|c| c.der() != cert.der())
         .cloned()
         .collect();
-    certificate_checks(
-        &cert,
-        "signer",
-        "签署者",
-        at,
-        &pool,
-        opts,
-        &mut r.checks,
-    );
+    certificate_checks(&cert, "signer", "签署者", at, &pool, opts, &mut r.checks);
 }
 
 /// `D:YYYYMMDDHHmmSS` with an optional offset (§7.9.4).
@@ -914,7 +910,7 @@ mod tests {
             "field 6 does not exist: {}",
             r.to_text()
         );
-        assert_eq!(r.exit_code(false), 1);
+        assert_eq!(r.exit_code(), 1);
     }
 
     #[test]

@@ -5,11 +5,11 @@
 
 use super::seal::{CertList, Seal, SesVersion};
 use super::signature::SesSignature;
+use crate::crypto::Certificate;
 use crate::crypto::cert::verify_with_key;
 use crate::crypto::sm2;
 use crate::crypto::sm3::{sm3, sm3_parts};
 use crate::crypto::time::Time;
-use crate::crypto::Certificate;
 use crate::report::{Check, CheckKind as K, SignatureKind, SignatureReport};
 use crate::validation::{VerifyOptions, certificate_checks};
 
@@ -174,24 +174,22 @@ pub fn seal_checks(seal: &Seal, at: Option<Time>, opts: &VerifyOptions, out: &mu
         )),
         // A seal on its own is used now: outside its validity period it cannot seal anything
         // (GB/T 38540 §6.2 validStart/validEnd), so the check fails.
-        None if opts.at < seal.valid_start || opts.at > seal.valid_end => {
-            out.push(Check::failed(
-                K::SealValidity,
-                &subject,
-                format!(
-                    "not valid now ({}): valid {} .. {}",
-                    opts.at.to_iso(),
-                    seal.valid_start.to_iso(),
-                    seal.valid_end.to_iso()
-                ),
-                format!(
-                    "印章当前（{}）不在有效期内（{} .. {}）",
-                    opts.at.to_iso(),
-                    seal.valid_start.to_iso(),
-                    seal.valid_end.to_iso()
-                ),
-            ))
-        }
+        None if opts.at < seal.valid_start || opts.at > seal.valid_end => out.push(Check::failed(
+            K::SealValidity,
+            &subject,
+            format!(
+                "not valid now ({}): valid {} .. {}",
+                opts.at.to_iso(),
+                seal.valid_start.to_iso(),
+                seal.valid_end.to_iso()
+            ),
+            format!(
+                "印章当前（{}）不在有效期内（{} .. {}）",
+                opts.at.to_iso(),
+                seal.valid_start.to_iso(),
+                seal.valid_end.to_iso()
+            ),
+        )),
         None => out.push(Check::passed(
             K::SealValidity,
             &subject,

@@ -153,21 +153,38 @@ mod tests {
     use super::*;
     use crate::crypto::testca::TestCa;
     use crate::report::Status;
+    use crate::validation::TrustStore;
 
     fn chain_status(opts: &VerifyOptions, signed_at: Option<Time>) -> Vec<Check> {
         let ca = TestCa::new("checks").unwrap();
         let mut out = Vec::new();
-        certificate_checks(&ca.unit.cert, "signer", "签名者", signed_at, &[], opts, &mut out);
+        certificate_checks(
+            &ca.unit.cert,
+            "signer",
+            "签名者",
+            signed_at,
+            &[],
+            opts,
+            &mut out,
+        );
         out
     }
 
     #[test]
     fn trust_is_decided_by_the_anchors() {
         let ca = TestCa::new("checks").unwrap();
-        let chain = |c: &[Check]| c.iter().find(|c| c.check == K::CertificateChain).unwrap().status;
+        let chain = |c: &[Check]| {
+            c.iter()
+                .find(|c| c.check == K::CertificateChain)
+                .unwrap()
+                .status
+        };
         let trusted = VerifyOptions::trusting(TrustStore::new().with(ca.root.cert.clone()));
         assert_eq!(chain(&chain_status(&trusted, None)), Status::Passed);
-        assert_eq!(chain(&chain_status(&VerifyOptions::default(), None)), Status::Untrusted);
+        assert_eq!(
+            chain(&chain_status(&VerifyOptions::default(), None)),
+            Status::Untrusted
+        );
         let attacker = TestCa::new("attacker").unwrap();
         let elsewhere = VerifyOptions::trusting(TrustStore::new().with(attacker.unit.cert.clone()));
         assert_eq!(chain(&chain_status(&elsewhere, None)), Status::Untrusted);
@@ -194,6 +211,9 @@ mod tests {
         let before = Time::from_unix(c.not_before().unix() - 86_400);
         let v = chain_status(&opts, Some(before));
         assert!(now_check(&v).starts_with("expired now"), "{v:?}");
-        assert!(v.iter().any(|c| c.check == K::CertificateValidity && c.status == Status::Failed));
+        assert!(
+            v.iter()
+                .any(|c| c.check == K::CertificateValidity && c.status == Status::Failed)
+        );
     }
 }
