@@ -349,8 +349,8 @@ fn check_ukey(s: &Inner, b: &UkeyLoginRequest) -> ApiResult<Certificate> {
     if !cert.valid_at(now) {
         return Err(refused("the UKey certificate is not valid now".into()));
     }
-    let chain = eseal::crypto::cert::verify_chain(&cert, &[], &s.trust);
-    if !matches!(chain, eseal::crypto::cert::ChainStatus::Trusted { .. }) {
+    let chain = eseal::validation::verify_chain(&cert, &[], &s.trust);
+    if !matches!(chain, eseal::validation::ChainStatus::Trusted { .. }) {
         return Err(refused(format!(
             "the UKey certificate does not chain to a trust anchor of this platform: {chain:?}"
         )));
