@@ -260,13 +260,24 @@ fn real_signature_files_from_the_cli() {
     let Some(v) = common::shared_vectors("ofdrw") else {
         return;
     };
+    // ofdrw's seal was valid 2020-04-22 .. 2022-04-22: today it cannot seal anything (exit 1,
+    // "not valid now"); as of 2021 it is intact, its maker's root not a trust anchor (exit 3).
     let (code, out, _) = run(args![
         "seal",
         "verify",
         v.join("UserV4.esl").to_str().unwrap(),
         "--json"
     ]);
-    assert_eq!(code, 0, "valid when made, expired now: a warning: {out}");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("not valid now"), "{out}");
+    let (code, out, _) = run(args![
+        "seal",
+        "verify",
+        v.join("UserV4.esl").to_str().unwrap(),
+        "--at",
+        "2021-01-01T00:00:00Z"
+    ]);
+    assert_eq!(code, 3, "{out}");
     let (code, _, _) = run(args![
         "seal",
         "verify",
