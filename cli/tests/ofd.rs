@@ -157,7 +157,12 @@ fn cli_sign_verify_inspect_and_exit_codes() {
         );
         let out = String::from_utf8_lossy(&o.stdout);
         assert_eq!(o.status.code(), Some(3), "{out}");
-        assert!(out.lines().next().unwrap().contains("INTACT, signer not trusted"));
+        assert!(
+            out.lines()
+                .next()
+                .unwrap()
+                .contains("INTACT, signer not trusted")
+        );
         assert!(!out.lines().next().unwrap().contains("有效"));
     }
     // The summary a clerk reads first: signer, unit, seal, time in Beijing time, changes.
@@ -198,7 +203,12 @@ fn cli_sign_verify_inspect_and_exit_codes() {
     assert_eq!(o.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["exit_code"], 2);
-    assert!(v["error"].as_str().unwrap().contains("not a readable OFD package"));
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a readable OFD package")
+    );
     assert_eq!(verify("absent.ofd", &[]).status.code(), Some(2));
     assert_eq!(
         eseal().args(["ofd", "verify"]).status().unwrap().code(),

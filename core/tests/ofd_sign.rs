@@ -204,7 +204,7 @@ fn several_stamps_cross_page_qr_and_three_signatures_all_valid() {
         list.contains("<ofd:MaxSignId>s009</ofd:MaxSignId>"),
         "{list}"
     );
-    // Without trust anchors the chain is a warning only.
+    // Without trust anchors: intact, signers not trusted (exit 3), each signature too.
     let r = verify(
         &doc,
         &VerifyOptions {
@@ -212,7 +212,13 @@ fn several_stamps_cross_page_qr_and_three_signatures_all_valid() {
             ..Default::default()
         },
     );
-    assert_eq!(r.verdict(), Verdict::ValidWithWarnings, "{}", r.to_text());
+    assert_eq!(r.verdict(), Verdict::IntactUntrusted, "{}", r.to_text());
+    assert_eq!(r.exit_code(), 3);
+    assert!(
+        r.signatures
+            .iter()
+            .all(|s| s.verdict() == Verdict::IntactUntrusted)
+    );
 }
 
 /// The committed three-signature document (`vectors/ofd/eseal-three-signatures.ofd`, rewritten

@@ -153,7 +153,7 @@ fn golden_signature_verifies_and_reads_like_the_standard() {
             .any(|c| c.check == CheckKind::CertificateValidityNow
                 && c.message.contains("expired now"))
     );
-    // No anchor of ours: an unknown root is a warning, not tampering.
+    // No anchor of ours: an unknown root is not tampering, but not trust either (exit 3).
     let unknown = VerifyOptions {
         trust: TrustStore::new().with(ca.person.cert.clone()),
         ..opts.clone()
@@ -165,7 +165,7 @@ fn golden_signature_verifies_and_reads_like_the_standard() {
         "golden",
         &unknown,
     );
-    assert_eq!(r.verdict(), Verdict::ValidWithWarnings, "{:#?}", r.checks);
+    assert_eq!(r.verdict(), Verdict::IntactUntrusted, "{:#?}", r.checks);
     assert!(
         r.checks
             .iter()
