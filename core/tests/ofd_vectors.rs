@@ -159,7 +159,11 @@ fn ofdrw_samples() {
     let user = eseal::crypto::Certificate::from_der(&certs[0]).unwrap();
     let r = report(&ds, vec![user.clone()]);
     assert_ne!(r.verdict(), Verdict::Invalid, "{}", r.to_text());
-    assert_eq!(cli_exit(&ds, vec![user.clone()]).0, 3, "intact; its root is no anchor");
+    assert_eq!(
+        cli_exit(&ds, vec![user.clone()]).0,
+        3,
+        "intact; its root is no anchor"
+    );
     assert_eq!(cli_exit(&ds, vec![]).0, 1);
     // A wrong certificate: the signature fails.
     let other = eseal::crypto::testca::TestCa::new("ofd-vectors").unwrap();
