@@ -154,7 +154,7 @@ pub fn verify(
                 name: o.report.id.clone(),
                 revision: o.revision?,
                 // A document timestamp dates what it covers; it approves nothing.
-                vouches: !o.timestamp && vouches(&o.report),
+                vouches: !o.timestamp && o.report.vouches(),
                 timestamp: o.timestamp,
             })
         })
@@ -196,25 +196,6 @@ fn document_checks(doc: &Pdf<'_>, out: &mut Vec<Check>) {
             .with_rule(dr::TRAILING_BYTES),
         );
     }
-}
-
-/// A signature intact and chained to a trust anchor: it may vouch for what it covers.
-fn vouches(r: &SignatureReport) -> bool {
-    let bad = r
-        .checks
-        .iter()
-        .any(|c| matches!(c.status, Status::Failed | Status::Indeterminate));
-    let chains: Vec<&Check> = r
-        .checks
-        .iter()
-        .filter(|c| c.check == K::CertificateChain)
-        .collect();
-    !bad && !chains.is_empty()
-        && chains.iter().all(|c| {
-            chains
-                .iter()
-                .any(|p| p.subject == c.subject && p.status == Status::Passed)
-        })
 }
 
 /// Signature dictionaries that some revision's cross-reference data lists but no signature
