@@ -371,13 +371,11 @@ impl SignatureReport {
     /// covers (a later PDF signature over an overlay). At least one certificate chain was
     /// checked and none failed or reached no anchor.
     pub fn vouches(&self) -> bool {
-        matches!(
-            self.verdict(),
-            Verdict::Valid | Verdict::ValidWithWarnings
-        ) && self
-            .checks
-            .iter()
-            .any(|c| c.check == CheckKind::CertificateChain && c.status == Status::Passed)
+        matches!(self.verdict(), Verdict::Valid | Verdict::ValidWithWarnings)
+            && self
+                .checks
+                .iter()
+                .any(|c| c.check == CheckKind::CertificateChain && c.status == Status::Passed)
     }
     /// The verdict on this signature under `strict`.
     pub fn verdict_under(&self, strict: bool) -> Verdict {

@@ -19,8 +19,7 @@ use super::xref::{Entry, Loc, Pdf, XrefError};
 use crate::cms;
 use crate::crypto::Certificate;
 use crate::report::{
-    Check, CheckKind as K, DocumentFormat, SignatureKind, SignatureReport, Status,
-    VerificationReport,
+    Check, CheckKind as K, DocumentFormat, SignatureKind, SignatureReport, VerificationReport,
 };
 use crate::ses::DataCheck;
 use crate::validation::{VerifyOptions, certificate_checks};
