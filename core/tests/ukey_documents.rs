@@ -6,13 +6,14 @@ mod common;
 mod ukey_support;
 
 use common::TempDir;
-use eseal::crypto::TrustStore;
 use eseal::crypto::time::Time;
 use eseal::report::Verdict;
-use eseal::ses::{SealBuilder, VerifyOptions};
+use eseal::ses::SealBuilder;
 use eseal::stamp::official::{OfficialSeal, OfficialStyle};
 use eseal::ukey::seals::{read_seals, write_seal};
 use eseal::ukey::{PinType, SkfLibrary, TokenLibrary, UkeySigner};
+use eseal::validation::TrustStore;
+use eseal::validation::VerifyOptions;
 use eseal::{ofd, pdf, samples};
 use eseal_soft_ukey::state::Quirks;
 use ukey_support::*;
@@ -55,8 +56,8 @@ fn ukey_seal_signs_ofd_and_pdf() {
     assert_eq!(on_key.der(), seal.der());
     let opts = VerifyOptions {
         trust: TrustStore::new().with(ca.root.cert.clone()),
-        now: when,
-        extra_certs: vec![],
+        at: when,
+        ..Default::default()
     };
 
     let mut req = ofd::SignRequest::new(ofd::SignKind::Seal(&on_key), when);
@@ -82,10 +83,7 @@ fn ukey_seal_signs_ofd_and_pdf() {
     let r = ofd::verify(
         &ofd::Package::from_bytes(signed).unwrap(),
         "ukey.ofd",
-        &ofd::OfdVerifyOptions {
-            ses: opts.clone(),
-            sign_certs: vec![],
-        },
+        &opts,
     )
     .unwrap();
     assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
@@ -106,7 +104,7 @@ fn ukey_seal_signs_ofd_and_pdf() {
     );
     req.picture = Some(picture.png.clone());
     let signed = pdf::sign(&samples::sample_pdf(2, "ukey"), &[req]).unwrap();
-    let r = pdf::verify(&signed, "ukey.pdf", &opts);
+    let r = pdf::verify(&signed, "ukey.pdf", &opts).unwrap();
     assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
     let path = t.path().join("ukey.pdf");
     std::fs::write(&path, &signed).unwrap();

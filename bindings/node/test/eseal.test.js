@@ -40,8 +40,11 @@ test('signData resolves to a signature that verifies; changed data does not', as
   assert.equal(changed.verdict, 'invalid')
   assert.deepEqual(changed.signatures[0].checks.filter((c) => c.status === 'failed').map((c) => c.check), ['data_digest'])
   const loose = await eseal.verifySignature(sig, { data: DATA })
-  assert.equal(loose.verdict, 'valid_with_warnings')
-  assert.equal((await eseal.verifySignature(sig, { data: DATA, strict: true })).exit_code, 1)
+  // Without trust anchors: intact, signer not trusted (exit 3), strict or not.
+  assert.equal(loose.verdict, 'intact_untrusted')
+  assert.equal(loose.exit_code, 3)
+  assert.equal(loose.signatures[0].verdict, 'intact_untrusted')
+  assert.equal((await eseal.verifySignature(sig, { data: DATA, strict: true })).exit_code, 3)
 })
 
 test('signDigest puts the digest in dataHash', async () => {
@@ -78,7 +81,7 @@ test('errors carry a code and the core message', async () => {
 
 test('verifySeal', async () => {
   assert.equal((await eseal.verifySeal(seal, { trust })).verdict, 'valid')
-  assert.equal((await eseal.verifySeal(seal.toBuffer())).verdict, 'valid_with_warnings')
+  assert.equal((await eseal.verifySeal(seal.toBuffer())).verdict, 'intact_untrusted')
   assert.equal((await eseal.verifySeal(Buffer.from('junk'))).verdict, 'invalid')
 })
 
@@ -99,7 +102,7 @@ test('golden vectors and samples from other producers', async () => {
   }
   assert.equal(new eseal.Seal(path.join(shared, 'UserV5.esl')).version, 'v5')
   const v4 = await eseal.verifySeal(fs.readFileSync(path.join(shared, 'UserV4.esl')), { at: '2026-11-01T00:00:00Z' })
-  assert.equal(v4.verdict, 'valid_with_warnings')
+  assert.equal(v4.verdict, 'invalid') // valid 2020-04-22 .. 2022-04-22: not valid now
   assert.equal((await eseal.verifySeal(fs.readFileSync(path.join(shared, 'SESealData.DER')))).verdict, 'invalid')
 })
 
@@ -145,5 +148,7 @@ test('signOfd and signPdf, then verifyOfd and verifyPdf', async () => {
   bad[i] = 'E'.charCodeAt(0)
   assert.equal((await eseal.verifyPdf(bad, { trust })).verdict, 'invalid')
   await assert.rejects(eseal.verifyOfd(Buffer.from('junk')), { code: 'ESEAL_INVALID_INPUT' })
+  // Unusable PDF input is a rejection exactly as for OFD.
+  await assert.rejects(eseal.verifyPdf(Buffer.from('junk')), { code: 'ESEAL_INVALID_INPUT', message: /not a PDF/ })
   await assert.rejects(eseal.signPdf(fs.readFileSync(path.join(plain, 'plain.pdf')), seal, person, { stamp: { page: 1, x: 1, y: 1, width: 50, height: 50 } }), { code: 'ESEAL_INVALID_INPUT', message: /PNG/ })
 })

@@ -43,10 +43,11 @@ def test_sign_and_verify(ca, seal):
     # The digest form: dataHash is SM3(data) (hashlib has SM3 when OpenSSL does).
     if "sm3" in hashlib.algorithms_available:
         assert eseal.verify_signature(sig, digest=hashlib.new("sm3", DATA).digest(), trust=ca.root_cert_pem).valid
-    # Without trust anchors the chain is a warning, and a failure only when strict.
+    # Without trust anchors: intact, signer not trusted (exit 3), strict or not; never valid.
     loose = eseal.verify_signature(sig, data=DATA)
-    assert loose.verdict == "valid_with_warnings" and loose.exit_code == 0
-    assert eseal.verify_signature(sig, data=DATA, strict=True).exit_code == 1
+    assert loose.verdict == "intact_untrusted" and loose.exit_code == 3 and not loose
+    assert loose.to_dict()["signatures"][0]["verdict"] == "intact_untrusted"
+    assert eseal.verify_signature(sig, data=DATA, strict=True).exit_code == 3
 
 
 def test_sign_digest_round_trip(ca, seal):
@@ -105,7 +106,10 @@ def test_errors_are_a_hierarchy_with_core_messages(ca, seal, tmp_path):
 def test_verify_seal(ca, seal):
     r = eseal.verify_seal(seal, trust=ca.root_cert_pem)
     assert r.verdict == "valid", r.to_text()
-    assert eseal.verify_seal(seal.to_bytes()).verdict == "valid_with_warnings"
+    assert eseal.verify_seal(seal.to_bytes()).verdict == "intact_untrusted"
+    # A seal outside its validity period cannot seal anything: "not valid now".
+    late = eseal.verify_seal(seal, trust=ca.root_cert_pem, at="2099-01-01T00:00:00Z")
+    assert late.verdict == "invalid" and "not valid now" in late.to_text()
     assert eseal.verify_seal(b"junk").verdict == "invalid"
 
 
@@ -128,9 +132,11 @@ def test_shared_vectors_from_other_producers():
         pytest.skip(f"{d} is absent (shared sample files from other producers)")
     for name, version in [("UserV1.esl", "v1"), ("UserV4.esl", "v4"), ("UserV5.esl", "v5")]:
         assert eseal.Seal(d / name).version == version
+    # Valid 2020-04-22 .. 2022-04-22: not valid now; as of 2021 intact, its root not trusted.
     r = eseal.verify_seal(d / "UserV4.esl", at="2026-11-01T00:00:00Z")
-    assert r.verdict == "valid_with_warnings"
-    assert any("expired now" in c["message"] for c in r.to_dict()["signatures"][0]["checks"])
+    assert r.verdict == "invalid"
+    assert any("not valid now" in c["message"] for c in r.to_dict()["signatures"][0]["checks"])
+    assert eseal.verify_seal(d / "UserV4.esl", at="2021-01-01T00:00:00Z").verdict == "intact_untrusted"
     bad = eseal.verify_seal(d / "SESealData.DER", at="2026-11-01T00:00:00Z")
     assert bad.verdict == "invalid"
 
@@ -190,5 +196,9 @@ def test_sign_and_verify_ofd_and_pdf(ca, tmp_path):
     assert eseal.verify_pdf(plain / "plain.pdf").verdict == "invalid"  # no signature
     with pytest.raises(eseal.InvalidInput):
         eseal.verify_ofd(b"junk")
+    # Unusable PDF input is an error exactly as for OFD: not a PDF, empty.
+    for junk in (b"junk", b""):
+        with pytest.raises(eseal.InvalidInput, match="not a PDF"):
+            eseal.verify_pdf(junk)
     with pytest.raises(eseal.InvalidInput, match="PNG"):
         eseal.sign_pdf(plain / "plain.pdf", eseal.Seal.create("x", "1", maker=ca.signer("unit"), picture=SVG, signers=[person]), person, page=1, width=50, height=50)

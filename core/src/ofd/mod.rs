@@ -21,7 +21,7 @@ pub use document::{DocBody, Document, Page};
 pub use package::{DigestAlg, Limits, Package};
 pub use sign::{Placement, QrCode, SignKind, SignRequest, finish, prepare, sign, sign_file};
 pub use text::{find_text, keyword_placements};
-pub use verify::{OfdVerifyOptions, inspect, verify, verify_file};
+pub use verify::{inspect, verify, verify_file};
 
 /// Errors of the ofd room.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

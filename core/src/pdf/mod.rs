@@ -20,15 +20,20 @@ pub use sign::{
     SignRequest, finish, prepare, sign, sign_file, sign_update,
 };
 pub use text::{find_text, keyword_placements};
-pub use verify::{MAX_SIGNATURES, PdfVerifyOptions, verify, verify_file};
+pub use verify::{MAX_SIGNATURES, verify, verify_file};
 pub use xref::XrefError;
 
 /// Errors of the pdf room.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PdfError {
-    #[error("the PDF is encrypted; decrypt it before signing / 文档已加密")]
+    #[error(
+        "the PDF is encrypted; eseal neither signs nor verifies encrypted files, decrypt it first / 文档已加密，请先解密"
+    )]
     Encrypted,
+    /// Unusable input for verification and signing: empty, or no `%PDF-` header.
+    #[error("not a PDF: {0} / 不是 PDF 文件")]
+    NotPdf(String),
     #[error("malformed PDF: {0}")]
     Malformed(String),
     #[error("unsupported PDF: {0}")]

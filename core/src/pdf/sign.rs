@@ -42,6 +42,14 @@ impl PadesSigner {
             .first()
             .cloned()
             .ok_or_else(|| PdfError::Signing("no certificate given".into()))?;
+        // PAdES here is ECDSA P-256 or RSA with SHA-256 (ETSI EN 319 142-1): an SM2 key would
+        // make a signature no validator can verify (SM2 needs SM3 and the signer ID).
+        if matches!(
+            cert.public_key(),
+            crate::crypto::cert::PublicKeyInfo::Sm2(_)
+        ) {
+            return Err(sm2_refused());
+        }
         let key = parse_key(key)?;
         Ok(PadesSigner {
             key,
@@ -77,6 +85,13 @@ impl PadesSigner {
     }
 }
 
+/// The refusal of an SM2 key for PAdES.
+fn sm2_refused() -> PdfError {
+    PdfError::Unsupported(
+        "PAdES signs with ECDSA P-256 or RSA; this is an SM2 key: sign with --format ses, sm2-cms or sm2-cms-gm / PAdES 不支持 SM2 密钥，请改用 ses 或 sm2-cms 格式".into(),
+    )
+}
+
 fn parse_key(input: &[u8]) -> Result<PadesKey, PdfError> {
     use crate::asn1::{Reader, tag};
     let bad = |m: &str| PdfError::Signing(format!("private key: {m}"));
@@ -97,11 +112,15 @@ fn parse_key(input: &[u8]) -> Result<PadesKey, PdfError> {
         .map_err(|e| bad(&e.to_string()))?;
     // PKCS#8: { version, AlgorithmIdentifier, OCTET STRING }; SEC1: { 1, OCTET STRING d, ... }; PKCS#1: { 0, n, e, ... }
     if let Some(alg) = top.get(1).filter(|t| t.tag == tag::SEQUENCE) {
+        let alg = alg.sequence("alg").unwrap_or_default();
         let oid = alg
-            .sequence("alg")
-            .ok()
-            .and_then(|v| v.first().and_then(|o| o.oid("alg").ok()))
+            .first()
+            .and_then(|o| o.oid("alg").ok())
             .unwrap_or_default();
+        let curve = alg.get(1).and_then(|o| o.oid("curve").ok());
+        if curve.as_deref() == Some(crate::cms::OID_SM2_CURVE) || oid == crate::cms::OID_SM2_CURVE {
+            return Err(sm2_refused());
+        }
         let inner = top
             .get(2)
             .ok_or_else(|| bad("PKCS#8 without key"))?
@@ -125,6 +144,17 @@ fn sec1(der: &[u8]) -> Result<PadesKey, PdfError> {
         .read("ECPrivateKey")
         .and_then(|t| t.sequence("ECPrivateKey"))
         .map_err(|e| bad(e.to_string()))?;
+    // parameters [0] ECParameters (RFC 5915): the SM2 curve is refused.
+    let sm2_curve = f.iter().skip(2).any(|t| {
+        t.children().all("parameters").is_ok_and(|kids| {
+            kids.first()
+                .and_then(|o| o.oid("curve").ok())
+                .is_some_and(|o| o == crate::cms::OID_SM2_CURVE)
+        })
+    });
+    if sm2_curve {
+        return Err(sm2_refused());
+    }
     let d = f
         .get(1)
         .ok_or_else(|| bad("no key".into()))?

@@ -14,7 +14,7 @@ pub mod verify;
 pub use build::{SealBuilder, seal_type, sign};
 pub use seal::{CertList, Picture, PictureFormat, Seal, SesVersion};
 pub use signature::SesSignature;
-pub use verify::{DataCheck, VerifyOptions, verify_parsed, verify_seal_bytes, verify_signature};
+pub use verify::{DataCheck, verify_parsed, verify_seal_bytes, verify_signature};
 
 /// Errors of the ses room.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

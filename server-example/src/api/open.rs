@@ -733,8 +733,8 @@ async fn verify(
             Some(n) => documents::clean_name(n)?,
             None => "upload".into(),
         };
-        let rep = signing::verify_bytes(s, &name, format, call.body.to_vec())?;
-        Ok(Json(signing::report_json(&rep, false)))
+        let rep = signing::verify_bytes(s, &name, format, call.body.to_vec(), false)?;
+        Ok(Json(signing::report_json(&rep)))
     })
     .await
 }

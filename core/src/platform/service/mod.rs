@@ -16,7 +16,8 @@ use super::store::{Batch, Found, Kind, Query, Store, StoreError, Write};
 use super::validate;
 use super::{Clock, KeyVault, PlatformError, SmsSender, VaultError};
 use crate::crypto::sm3::sm3;
-use crate::crypto::{Signer, TrustStore, sm2};
+use crate::crypto::{Signer, sm2};
+use crate::validation::TrustStore;
 
 mod apps;
 mod audit;

@@ -478,8 +478,8 @@ impl Platform {
                         return Err(state("the UKey's certificate is not valid now"));
                     }
                     if !matches!(
-                        crate::crypto::cert::verify_chain(&cert, &[], &self.trust),
-                        crate::crypto::cert::ChainStatus::Trusted { .. }
+                        crate::validation::verify_chain(&cert, &[], &self.trust),
+                        crate::validation::ChainStatus::Trusted { .. }
                     ) {
                         return Err(PlatformError::VerificationFailed(
                             "the UKey's certificate does not chain to the platform's trust anchors"
