@@ -176,7 +176,7 @@ impl From<eseal::ofd::OfdError> for Error {
         match e {
             O::Ses(s) => s.into(),
             O::Signer(s) => s.into(),
-            O::Io(_) => Error::new(ErrorKind::Io, e.to_string()),
+            O::Io(_) | O::Write(_) => Error::new(ErrorKind::Io, e.to_string()),
             _ => Error::new(ErrorKind::InvalidInput, e.to_string()),
         }
     }
@@ -186,8 +186,11 @@ impl From<eseal::pdf::PdfError> for Error {
     fn from(e: eseal::pdf::PdfError) -> Self {
         use eseal::pdf::PdfError as P;
         match e {
-            P::Io(_) => Error::new(ErrorKind::Io, e.to_string()),
-            P::Signing(_) | P::Cms(_) => Error::new(ErrorKind::Crypto, e.to_string()),
+            P::Ses(s) => s.into(),
+            P::Signer(s) => s.into(),
+            P::Crypto(c) => c.into(),
+            P::Io { .. } | P::Write(_) => Error::new(ErrorKind::Io, e.to_string()),
+            P::Layout(_) => Error::new(ErrorKind::Internal, e.to_string()),
             _ => Error::new(ErrorKind::InvalidInput, e.to_string()),
         }
     }
