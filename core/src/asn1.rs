@@ -1,7 +1,7 @@
 //! A lenient, bounded BER/DER reader over the original bytes.
 //!
 //! Real seals and signatures are not always DER (explicit `critical FALSE`, INTEGERs with
-//! superfluous or missing `00` pads, BER indefinite lengths in CMS; see ses-ofd-spec §4).
+//! superfluous or missing `00` pads, BER indefinite lengths in CMS; all seen in real files).
 //! Signatures are always verified over the bytes as they sit in the file, so parsing keeps a
 //! slice of the original encoding for every element ([`Tlv::raw`]) and never re-encodes.
 //!

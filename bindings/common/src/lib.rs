@@ -451,7 +451,7 @@ pub struct Stamp {
     pub height: f64,
 }
 
-/// Signs an OFD with a seal (ses-ofd-spec §2.7, `eseal::ofd::sign`): returns the new package.
+/// Signs an OFD with a seal (GB/T 33190-2016 ch. 18, `eseal::ofd::sign`): returns the new package.
 pub fn sign_ofd(
     ofd: Vec<u8>,
     seal: &Seal,

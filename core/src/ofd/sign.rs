@@ -1,4 +1,4 @@
-//! Signing an OFD (ses-ofd-spec §2.7): `Type="Seal"` with an SES_Signature over
+//! Signing an OFD (GB/T 33190-2016 ch. 18): `Type="Seal"` with an SES_Signature over
 //! SM3(Signature.xml), or `Type="Sign"` with a GB/T 35275 SignedData; stamps on pages, a
 //! cross-page seal (骑缝章) sliced with `Clip`, an optional QR code image placed into the page
 //! content before the digests are taken, so the signature covers it.
@@ -113,13 +113,13 @@ impl Changes {
     }
 }
 
-/// The package entry name of an absolute OFD path (GB/T 33190 §7.5 ST_Loc from the root).
+/// The package entry name of an absolute OFD path (an ST_Loc from the root, GB/T 33190-2016).
 fn entry_name(abs: &str) -> &str {
     abs.trim_start_matches('/')
 }
 
 /// Where one stamp annotation shows: page index, `Boundary` and the cross-page slice's `Clip`
-/// (GB/T 38540 §C.2 StampAnnot; ST_Box "x y w h" in mm).
+/// (Signature.xml StampAnnot; ST_Box "x y w h" in mm).
 struct StampSpot {
     page: usize,
     boundary: String,
@@ -161,7 +161,7 @@ pub fn sign(
     pkg.to_bytes_with(&changes.0)
 }
 
-/// The files a signature adds or changes (ses-ofd-spec §2.7 steps 1–11).
+/// The files a signature adds or changes (GB/T 33190-2016 ch. 18 files, GB/T 38540 §7 signature).
 fn prepare(pkg: &Package, signer: &dyn Signer, req: &SignRequest<'_>) -> Result<Changes, OfdError> {
     let bodies = document::doc_bodies(pkg)?;
     let body = bodies.get(req.doc_index).ok_or_else(|| {
@@ -342,7 +342,7 @@ fn prepare(pkg: &Package, signer: &dyn Signer, req: &SignRequest<'_>) -> Result<
         SignKind::Seal(seal) => ses::sign(seal, signer, &sm3(&sig_xml), &xml_path, req.time)?
             .to_der()
             .to_vec(),
-        // GB/T 35275 SignedData, detached over Signature.xml (ses-ofd-spec §2.8 step 4).
+        // GB/T 35275 SignedData, detached over Signature.xml.
         SignKind::Sign => {
             let digest = sm3(&sig_xml);
             let params = cms::BuildParams::sm2(

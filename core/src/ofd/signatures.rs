@@ -214,7 +214,7 @@ pub fn write_list(max_sign_id: &str, entries: &[SignatureEntry]) -> Vec<u8> {
     s.into_bytes()
 }
 
-/// What a new Signature.xml says (written in schema order, ses-ofd-spec §2.7 step 7).
+/// What a new Signature.xml says (written in the schema order of GB/T 33190-2016 ch. 18).
 /// One `Reference` to write: a file's absolute path and its base64 SM3 `CheckValue`.
 #[derive(Debug, Clone)]
 pub struct FileDigest {

@@ -1,7 +1,7 @@
 //! A small, bounded XML tree for OFD parts, matched on local names.
 //!
 //! Producers write `http://www.ofdspec.org/2016`, `http://www.ofdspec.org` or no namespace at
-//! all, with or without the `ofd:` prefix (ses-ofd-spec §4 #15): elements and attributes are
+//! all, with or without the `ofd:` prefix (both are seen in real files): elements and attributes are
 //! compared on their local name only. Depth and element count are bounded.
 
 use super::OfdError;

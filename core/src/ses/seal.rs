@@ -1,8 +1,42 @@
 //! Reading seals of every version found in the wild, over their original bytes.
 //!
-//! Version detection is structural (ses-ofd-spec §1.8): a 2-element SEQUENCE whose second
+//! Version detection is structural (the shapes below): a 2-element SEQUENCE whose second
 //! element is a SEQUENCE is v1 (GM/T 0031-2014); 4 or 5 elements with an OCTET STRING second
 //! is the v4 family (GB/T 38540-2020 when header.version = 4, GM/T 0031-2025 when 5).
+//!
+//! v4 is transcribed in [`super::types`] (GB/T 38540-2020 §6). The other two, as read here
+//! (our transcription; tags EXPLICIT, as neither module has an IMPLICIT TAGS header):
+//!
+//! ```asn1
+//! -- v1, GM/T 0031-2014 (the standard GB/T 38540 §6 replaces)
+//! SESeal ::= SEQUENCE {
+//!     esealInfo  SES_SealInfo,            -- shaped as v4's, header.version 1
+//!     signInfo   SES_SignInfo
+//! }
+//! SES_SignInfo ::= SEQUENCE {
+//!     cert                OCTET STRING,   -- maker certificate (DER)
+//!     signatureAlgorithm  OBJECT IDENTIFIER,
+//!     signData            BIT STRING      -- maker's signature over
+//!                                         -- SEQUENCE { esealInfo, cert, signatureAlgorithm }
+//! }
+//! SES_ESPropertyInfo ::= SEQUENCE {       -- v1: no certListType
+//!     type        INTEGER,                -- 1 unit seal, 2 personal seal
+//!     name        UTF8String,
+//!     certList    SEQUENCE OF cert,       -- cert ::= OCTET STRING; seen too: IA5String certID
+//!     createDate  UTCTime,                -- GeneralizedTime is seen too
+//!     validStart  UTCTime,
+//!     validEnd    UTCTime
+//! }
+//!
+//! -- v5, GM/T 0031-2025: v4's SESeal (GB/T 38540 §6.1) with header.version 5 and a time-stamp
+//! SESeal ::= SEQUENCE {
+//!     eSealInfo    SES_SealInfo,          -- maker signs its encoded bytes, as in v4 (§6.2)
+//!     cert         OCTET STRING,
+//!     signAlgID    OBJECT IDENTIFIER,
+//!     signedValue  BIT STRING,
+//!     timeStamp    [0] BIT STRING OPTIONAL
+//! }
+//! ```
 
 use super::SesError;
 use crate::asn1::{Tlv, tag};
@@ -453,7 +487,7 @@ pub(crate) fn bit_or_octets(
 }
 
 /// `SES_CertList`: the CHOICE cannot be told by tag; decide by certListType, else by the
-/// element tags (ses-ofd-spec §1.2 notes, §4 #6–#7).
+/// element tags (certListType 3 with OCTET STRING entries is seen in real files).
 fn parse_cert_list(
     list: &Tlv<'_>,
     list_type: Option<i64>,

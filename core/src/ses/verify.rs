@@ -1,4 +1,4 @@
-//! Verifying seals and electronic signatures, check by check (ses-ofd-spec §2.8 step 3).
+//! Verifying seals and electronic signatures, check by check (GB/T 38540 §6–§7 structures).
 //!
 //! Each check says what it looked at and why it failed. Signatures are verified over the
 //! original bytes; the conventions tried are named in failures.
@@ -355,7 +355,7 @@ pub fn seal_checks(seal: &Seal, at: Option<Time>, opts: &VerifyOptions, out: &mu
     }
     match seal.maker_certificate() {
         Ok(maker) => {
-            // ses-ofd-spec §2.8 g: the maker certificate is checked at the signing time (for a
+            // The maker certificate is checked at the signing time (for a
             // seal on its own: now). A createDate outside its validity is a warning: producers
             // write the application date there (GOMAIN: five days before the certificate).
             if !maker.valid_at(seal.create_date) {
