@@ -127,7 +127,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// An INTEGER read leniently as an unsigned big-endian magnitude (leading zero bytes
-    /// stripped). Real files carry both superfluous and missing `00` pads (spec §4 #3, #4).
+    /// stripped). Real files carry both superfluous and missing `00` pads.
     pub fn uint_bytes(&self, what: &'static str) -> Result<&'a [u8]> {
         let t = self.expect(tag::INTEGER, what)?;
         if t.content.is_empty() {
@@ -195,18 +195,14 @@ impl<'a> Tlv<'a> {
         }
     }
 
-    /// A BIT STRING's bytes; the unused-bits count must be 0 (whole octets, spec §1.1).
+    /// A BIT STRING's bytes; the unused-bits count must be 0 (whole octets, as every GB/T
+    /// 38540 BIT STRING holds).
     pub fn bit_string(&self, what: &'static str) -> Result<&'a [u8]> {
-        let t = self.expect(tag::BIT_STRING, what)?;
-        match t.content.split_first() {
-            Some((0, rest)) => Ok(rest),
-            Some((n, _)) => Err(Asn1Error::Invalid {
+        match self.bit_string_with_unused(what)? {
+            (bytes, 0) => Ok(bytes),
+            (_, n) => Err(Asn1Error::Invalid {
                 what,
                 why: format!("{n} unused bits"),
-            }),
-            None => Err(Asn1Error::Invalid {
-                what,
-                why: "empty BIT STRING".into(),
             }),
         }
     }

@@ -108,7 +108,7 @@ impl Time {
     }
 
     /// A GeneralizedTime or UTCTime element, leniently: fractions, offsets, missing `Z`,
-    /// and 12-digit UTCTime text inside a GeneralizedTime tag (Suwell, spec §4 #10).
+    /// and 12-digit UTCTime text inside a GeneralizedTime tag (Suwell files).
     pub fn from_asn1(t: &Tlv<'_>) -> Result<(Self, TimeForm), TimeError> {
         let s =
             std::str::from_utf8(t.content).map_err(|_| TimeError(format!("{:?}", t.content)))?;

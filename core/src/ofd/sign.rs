@@ -9,7 +9,7 @@ use super::package::{DigestAlg, Package, dir_of, resolve};
 use super::signatures::{
     self, FileDigest, NewSignatureXml, SignatureEntry, SignatureType, StampAnnot, next_id,
 };
-use super::xml::{self, escape, spans, splice};
+use super::xml::{self, Span, escape, spans, splice};
 use crate::cms;
 use crate::crypto::Signer;
 use crate::crypto::sm3::sm3;
@@ -381,11 +381,7 @@ fn add_signatures_pointer(
     if body.empty {
         return Err(OfdError::Structure("empty DocBody".into()));
     }
-    let prefix = body
-        .qname
-        .find(':')
-        .map(|i| &body.qname[..=i])
-        .unwrap_or("");
+    let prefix = body.prefix();
     let after = sp
         .iter()
         .filter(|s| {
@@ -547,15 +543,7 @@ fn place_qr(
     let (res_id, img_id, layer_id) = (base + 1, base + 2, base + 3);
     let doc_bytes = pkg.require(&doc.path)?;
     let dsp = spans(&doc_bytes, &doc.path, 3)?;
-    let prefix = dsp
-        .first()
-        .map(|s| {
-            s.qname
-                .find(':')
-                .map(|i| s.qname[..=i].to_owned())
-                .unwrap_or_default()
-        })
-        .unwrap_or_default();
+    let prefix = dsp.first().map(Span::prefix).unwrap_or_default().to_owned();
     let mut doc_edits = Vec::new();
     // MaxUnitID
     match dsp
@@ -660,15 +648,7 @@ fn place_qr(
     // The page: a new layer drawing the image (CTM maps the unit square to the box).
     let pb = pkg.require(&page.content)?;
     let psp = spans(&pb, &page.content, 2)?;
-    let pp = psp
-        .first()
-        .map(|s| {
-            s.qname
-                .find(':')
-                .map(|i| s.qname[..=i].to_owned())
-                .unwrap_or_default()
-        })
-        .unwrap_or_default();
+    let pp = psp.first().map(Span::prefix).unwrap_or_default();
     let s = mm(qr.size_mm);
     let layer = format!(
         "<{pp}Layer ID=\"{layer_id}\"><{pp}ImageObject ID=\"{img_id}\" ResourceID=\"{res_id}\" Boundary=\"{} {} {s} {s}\" CTM=\"{s} 0 0 {s} 0 0\"/></{pp}Layer>",

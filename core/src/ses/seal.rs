@@ -96,7 +96,7 @@ pub enum CertList {
     Ids(Vec<String>),
 }
 
-/// The picture formats a seal may carry, by magic bytes (spec §4 #8–#9).
+/// The picture formats a seal may carry, by magic bytes (the type field is not always right).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PictureFormat {
     Png,
@@ -188,7 +188,7 @@ pub struct Seal {
     pub maker_signature: Vec<u8>,
     /// v5 optional timestamp.
     pub timestamp: Option<Vec<u8>>,
-    /// The bytes the maker signed (spec §1.4): SES_SealInfo (v4/v5), or
+    /// The bytes the maker signed (GB/T 38540 §6.2): SES_SealInfo (v4/v5), or
     /// SEQUENCE { SES_SealInfo, cert, alg } rebuilt around the original bytes (v1).
     pub maker_signed_bytes: Vec<u8>,
     /// Deviations from the standard seen while reading (explicit FALSE, non-DER times, ...).
@@ -466,7 +466,7 @@ pub(crate) fn bit_or_octets(
         tag::BIT_STRING => {
             let (bytes, unused) = t.bit_string_with_unused(what)?;
             if unused != 0 {
-                // Suwell (spec §4): signature values and digests are whole octets whatever the
+                // Suwell files: signature values and digests are whole octets whatever the
                 // count says; they are read as such and verified over the original bytes.
                 notes.push(format!("{what} declares {unused} unused bits; read as whole octets (GB/T 38540 values are whole octets)"));
             }

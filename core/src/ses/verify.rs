@@ -668,7 +668,7 @@ pub fn verify_parsed(
     }
 }
 
-/// A signature value that is a DER SEQUENCE missing its last octet (Suwell, spec §4 #25): says
+/// A signature value that is a DER SEQUENCE missing its last octet (Suwell files): says
 /// whether some last octet would make it verify, which tells a producer's encoding fault from
 /// a forged or altered signature. The signature stays failed either way.
 fn diagnose_cut_short(cert: &Certificate, message: &[u8], value: &[u8]) -> Option<String> {
