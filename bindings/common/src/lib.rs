@@ -160,6 +160,7 @@ impl From<UkeyError> for Error {
                 (ErrorKind::InvalidInput, None)
             }
             UkeyError::NotFound(_) | UkeyError::NoDevice(_) => (ErrorKind::NotFound, None),
+            UkeyError::Random(_) => (ErrorKind::Crypto, None),
             _ => (ErrorKind::Device, None),
         };
         Error {

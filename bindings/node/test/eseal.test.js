@@ -112,7 +112,9 @@ test('signing runs off the main thread: the event loop keeps turning', async () 
   for (const s of sigs) assert.equal((await eseal.verifySignature(s, { trust })).verdict, 'valid_with_warnings')
 })
 
-test('a UKey signer through the SKF library', async () => {
+// A software UKey (PIN 123456, the test CA's person in application ESEAL) behind its own copy
+// of the SKF library, in a new folder.
+function softUkey () {
   const lib = process.env.ESEAL_SOFT_UKEY_LIB
   const cli = process.env.ESEAL_BIN
   assert.ok(lib && cli, 'ESEAL_SOFT_UKEY_LIB and ESEAL_BIN must name the software UKey library and the eseal command (scripts/test.d/80-bindings.sh sets them)')
@@ -122,6 +124,11 @@ test('a UKey signer through the SKF library', async () => {
   const copy = path.join(dir, path.basename(lib))
   fs.copyFileSync(lib, copy)
   fs.writeFileSync(copy + '.devices', state + '\n')
+  return { dir, state, copy }
+}
+
+test('a UKey signer through the SKF library', async () => {
+  const { dir, copy } = softUkey()
   assert.throws(() => eseal.Signer.fromUkey({ library: copy, pin: '000000', application: 'ESEAL' }), { code: 'ESEAL_PIN_INCORRECT' })
   const s = eseal.Signer.fromUkey({ library: copy, pin: '123456', application: 'ESEAL' })
   assert.equal(s.certificatePem, ca.certPem('person'))
@@ -131,15 +138,7 @@ test('a UKey signer through the SKF library', async () => {
 })
 
 test('signing with a UKey fails with the cause\'s code', async () => {
-  const lib = process.env.ESEAL_SOFT_UKEY_LIB
-  const cli = process.env.ESEAL_BIN
-  assert.ok(lib && cli, 'ESEAL_SOFT_UKEY_LIB and ESEAL_BIN must be set (scripts/test.d/80-bindings.sh sets them)')
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eseal-node-ukey-errors-'))
-  const state = path.join(dir, 'key.json')
-  execFileSync(cli, ['ukey', 'init', '--out', state, '--pin', '123456', '--test-ca', 'xlang'])
-  const copy = path.join(dir, path.basename(lib))
-  fs.copyFileSync(lib, copy)
-  fs.writeFileSync(copy + '.devices', state + '\n')
+  const { dir, state, copy } = softUkey()
   const key = eseal.Signer.fromUkey({ library: copy, pin: '123456', application: 'ESEAL' })
   const png = fs.readFileSync(path.join(REPO, 'vectors', 'ses', 'picture-8x8.png'))
   const plain = path.join(REPO, 'vectors', 'bindings')

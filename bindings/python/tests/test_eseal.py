@@ -2,9 +2,6 @@
 
 import hashlib
 import json
-import os
-import pathlib
-import subprocess
 import threading
 
 import pytest
@@ -152,14 +149,8 @@ def test_signing_releases_the_gil(ca, seal):
         assert eseal.verify_signature(sig, trust=ca.root_cert_pem).verdict == "valid_with_warnings"  # no data given
 
 
-def test_ukey_signer_through_the_skf_library(ca, seal, tmp_path):
-    lib, cli = os.environ.get("ESEAL_SOFT_UKEY_LIB"), os.environ.get("ESEAL_BIN")
-    assert lib and cli, "ESEAL_SOFT_UKEY_LIB and ESEAL_BIN must name the software UKey library and the eseal command (scripts/test.d/80-bindings.sh sets them)"
-    state = tmp_path / "key.json"
-    subprocess.run([cli, "ukey", "init", "--out", str(state), "--pin", "123456", "--test-ca", "xlang"], check=True, capture_output=True)
-    copy = tmp_path / pathlib.Path(lib).name
-    copy.write_bytes(pathlib.Path(lib).read_bytes())
-    (tmp_path / (copy.name + ".devices")).write_text(f"{state}\n")
+def test_ukey_signer_through_the_skf_library(ca, seal, tmp_path, soft_ukey):
+    copy, _ = soft_ukey
     with pytest.raises(eseal.PinIncorrect) as e:
         eseal.Signer.from_ukey(copy, "000000", application="ESEAL")
     assert e.value.retries_left >= 1
@@ -171,16 +162,10 @@ def test_ukey_signer_through_the_skf_library(ca, seal, tmp_path):
     assert eseal.verify_signature(sig, data=DATA, trust=ca.root_cert_pem, strict=True).valid
 
 
-def test_signing_failures_keep_their_cause(ca, tmp_path):
+def test_signing_failures_keep_their_cause(ca, soft_ukey):
     """Signing a PDF or an OFD with a UKey fails with the cause's class: an unusable seal, a
     key pulled out — not a generic crypto error."""
-    lib, cli = os.environ.get("ESEAL_SOFT_UKEY_LIB"), os.environ.get("ESEAL_BIN")
-    assert lib and cli, "ESEAL_SOFT_UKEY_LIB and ESEAL_BIN must be set (scripts/test.d/80-bindings.sh sets them)"
-    state = tmp_path / "key.json"
-    subprocess.run([cli, "ukey", "init", "--out", str(state), "--pin", "123456", "--test-ca", "xlang"], check=True, capture_output=True)
-    copy = tmp_path / pathlib.Path(lib).name
-    copy.write_bytes(pathlib.Path(lib).read_bytes())
-    (tmp_path / (copy.name + ".devices")).write_text(f"{state}\n")
+    copy, state = soft_ukey
     key = eseal.Signer.from_ukey(copy, "123456", application="ESEAL")
     png = REPO / "vectors" / "ses" / "picture-8x8.png"
     plain = REPO / "vectors" / "bindings"
