@@ -365,5 +365,62 @@ fn seed_platform(
         "示例公文.ofd",
         &eseal::samples::sample_ofd(3, "eseal 演示公文"),
     )?;
+    seed_queue(&seeder, &unit, &ops, &cloud.id, &staff_ids[5], ip)
+}
+
+/// 签署授权 (2.8): an app of the unit, granted the cloud seal under manual confirmation by
+/// the seal user (孙职员), with two of its signing requests waiting in the queue.
+fn seed_queue(
+    seeder: &Platform,
+    unit: &Session,
+    ops: &Session,
+    seal: &str,
+    confirmer: &str,
+    ip: &str,
+) -> ApiResult<()> {
+    let app = seeder.create_app(
+        unit,
+        &p::AppInput {
+            name: "演示公文系统".into(),
+            contact: Some("王应用".into()),
+            phone: Some("13800000001".into()),
+            email: None,
+            public_key_b64: None,
+            ip_whitelist: vec![],
+        },
+    )?;
+    if app.status == p::AppStatus::PendingReview {
+        seeder.review_app(ops, &app.id, true, "")?;
+    }
+    seeder.grant_seal_to_app(unit, seal, &app.id, false)?;
+    seeder.set_confirm_policy(
+        unit,
+        seal,
+        &app.id,
+        p::ConfirmPolicy::Manual {
+            confirmers: vec![confirmer.to_owned()],
+            sms_notice: false,
+        },
+    )?;
+    for (i, (name, file_type)) in [
+        ("关于印发年度工作要点的通知.pdf", p::FileFormat::Pdf),
+        ("会议纪要.ofd", p::FileFormat::Ofd),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let call = p::AppCall {
+            file_name: name.into(),
+            file_type,
+            pages: 2,
+            serial: None,
+            token: None,
+            digest: eseal::crypto::sm3::sm3(name.as_bytes()),
+        };
+        let queued = seeder.app_sign(&app.id, seal, &call, ip)?;
+        if !matches!(queued, p::AppSignOutcome::Queued(_)) {
+            return Err(e(format!("demo app request {i} was not queued")));
+        }
+    }
     Ok(())
 }

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod documents;
 pub mod error;
 pub mod kv;
+pub mod ofd_preview;
 pub mod postgres;
 pub mod report_pdf;
 pub mod signing;

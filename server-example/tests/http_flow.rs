@@ -477,10 +477,10 @@ fn module_flow(db: Db) {
     assert_eq!(g["policy"]["kind"], "manual");
     let details = expect(&other.get(&format!("/api/v1/apps/{app_id}")), 200);
     assert!(ids(&details["seals"], "id").contains(&seal_id));
-    // 2.8 the queue of the confirmer (empty until the open API calls; batch answers per item).
+    // 2.8 the queue of the confirmer: the demo app's two requests (batch answers per item).
     assert_eq!(
         expect(&user.get("/api/v1/queue?status=Pending"), 200)["total"],
-        0
+        2
     );
     let b = expect(
         &user.post(

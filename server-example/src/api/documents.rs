@@ -67,7 +67,7 @@ pub struct DocumentView {
     pub pages: Vec<PageView>,
     pub created: i64,
     pub original_url: String,
-    /// Page previews: `…/pages/{n}/preview` (PDF; OFD pages are drawn by ofd.js in the portal).
+    /// Page previews: `…/pages/{n}/preview` (PNG of a PDF page, SVG of an OFD page).
     pub preview_url: Option<String>,
     pub signed: Option<SignedView>,
     /// A signing of this document is running now.
@@ -98,7 +98,7 @@ pub fn view(s: &Inner, d: &DocRecord) -> DocumentView {
             .collect(),
         created: d.created,
         original_url: format!("{base}/original"),
-        preview_url: (d.format == p::FileFormat::Pdf).then(|| format!("{base}/pages/1/preview")),
+        preview_url: Some(format!("{base}/pages/1/preview")),
         signing: s
             .db
             .kv_get(crate::kv::ns::SIGN_LOCK, &d.id, s.clock.now())
@@ -305,12 +305,12 @@ pub struct PreviewQuery {
     pub signed: bool,
 }
 
-/// A page preview (PNG, 60 dpi) of a PDF, rendered by poppler (`pdftoppm`). OFD pages are
-/// drawn in the portal by ofd.js from the original (415 here).
+/// A page preview: of a PDF a PNG (60 dpi) rendered by poppler (`pdftoppm`), of an OFD an
+/// SVG of the page's text and paths (`ofd_preview`).
 #[utoipa::path(get, path = "/api/v1/documents/{id}/pages/{page}/preview", tag = "documents", params(("id" = String, Path), ("page" = u32, Path), PreviewQuery), responses(
-    (status = 200, description = "PNG", content_type = "image/png"),
+    (status = 200, description = "PNG (PDF) or SVG (OFD)", content(("image/png"), ("image/svg+xml"))),
     (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-    (status = 415, body = crate::error::Problem, content_type = "application/problem+json")
+    (status = 422, body = crate::error::Problem, content_type = "application/problem+json")
 ), security(("session_cookie" = []), ("bearer" = [])))]
 async fn preview(
     State(st): State<AppState>,
@@ -323,17 +323,26 @@ async fn preview(
         if page == 0 || page as usize > d.pages.len() {
             return Err(ApiError::not_found(format!("page {page}")));
         }
-        if d.format != p::FileFormat::Pdf {
-            return Err(ApiError::new(
-                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "preview_unsupported",
-                "No server-side preview for OFD",
-                "OFD 页面由门户中的 ofd.js 显示",
-                "OFD pages are rendered in the portal with ofd.js from /original",
-            ));
-        }
         if q.signed && d.signed.is_none() {
             return Err(ApiError::not_found("the document is not signed yet"));
+        }
+        if d.format == p::FileFormat::Ofd {
+            let src = if q.signed {
+                documents::signed_path(s, &d)
+            } else {
+                documents::original_path(s, &d)
+            };
+            let ofd = std::fs::read(src).map_err(|e| ApiError::internal(e.to_string()))?;
+            let svg = crate::ofd_preview::page_svg(ofd, page as usize).map_err(|e| {
+                ApiError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "preview_failed",
+                    "The page could not be drawn",
+                    "无法显示此页",
+                    e,
+                )
+            })?;
+            return Ok(bytes("image/svg+xml", svg.into_bytes()));
         }
         let png = documents::pdf_preview(s, &d, page, q.signed)?;
         Ok(bytes("image/png", png))

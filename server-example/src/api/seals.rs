@@ -22,6 +22,7 @@ use crate::state::AppState;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_seals, apply_seal))
+        .routes(routes!(preview_picture))
         .routes(routes!(get_seal))
         .routes(routes!(seal_picture))
         .routes(routes!(receipt))
@@ -127,6 +128,40 @@ pub struct SealApplicationRequest {
     pub height_mm: u32,
 }
 
+/// Draws a generated seal picture (300 dpi PNG) in one of the four official styles.
+fn render_generated(g: &GeneratedPicture) -> ApiResult<Vec<u8>> {
+    use eseal::stamp::official::{OfficialSeal, OfficialStyle};
+    let style = OfficialStyle::from_key(&g.style)
+        .map_err(|e| ApiError::bad_request("generated.style", "印章样式无效", e.to_string()))?;
+    let mut seal = OfficialSeal::new(style, &g.text);
+    if let Some(t) = &g.bottom_text {
+        seal = seal.bottom_text(t);
+    }
+    if let Some(c) = &g.code {
+        seal = seal.code(c);
+    }
+    let pic = seal
+        .dpi(300.0)
+        .render()
+        .map_err(|e| ApiError::bad_request("generated.text", "无法生成印章图片", e.to_string()))?;
+    Ok(pic.png)
+}
+
+/// The picture a generated seal would have (2.2.1 申请印章: the live preview of the style
+/// while the form is filled in); nothing is stored.
+#[utoipa::path(post, path = "/api/v1/seal-pictures/preview", tag = "seals", request_body = GeneratedPicture, responses(
+    (status = 200, description = "PNG", content_type = "image/png"),
+    (status = 400, body = crate::error::Problem, content_type = "application/problem+json")
+), security(("session_cookie" = []), ("bearer" = [])))]
+async fn preview_picture(
+    State(st): State<AppState>,
+    _auth: Auth,
+    ApiJson(g): ApiJson<GeneratedPicture>,
+) -> ApiResult<Response> {
+    let png = st.blocking(move |_| render_generated(&g)).await?;
+    Ok(bytes("image/png", png))
+}
+
 /// 申请印章 (2.2.1); with CA review on it waits in 待审核.
 #[utoipa::path(post, path = "/api/v1/seals", tag = "seals", request_body = SealApplicationRequest, responses(
     (status = 201, body = SealView),
@@ -168,23 +203,7 @@ async fn apply_seal(
     }
     let (format, picture) = match (&b.picture, &b.generated) {
         (Some(pic), None) => decode_picture("picture", pic)?,
-        (None, Some(g)) => {
-            use eseal::stamp::official::{OfficialSeal, OfficialStyle};
-            let style = OfficialStyle::from_key(&g.style).map_err(|e| {
-                ApiError::bad_request("generated.style", "印章样式无效", e.to_string())
-            })?;
-            let mut seal = OfficialSeal::new(style, &g.text);
-            if let Some(t) = &g.bottom_text {
-                seal = seal.bottom_text(t);
-            }
-            if let Some(c) = &g.code {
-                seal = seal.code(c);
-            }
-            let pic = seal.dpi(300.0).render().map_err(|e| {
-                ApiError::bad_request("generated.text", "无法生成印章图片", e.to_string())
-            })?;
-            ("png".to_owned(), pic.png)
-        }
+        (None, Some(g)) => ("png".to_owned(), render_generated(g)?),
         _ => {
             return Err(ApiError::bad_request(
                 "picture",

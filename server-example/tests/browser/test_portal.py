@@ -1,0 +1,357 @@
+"""One test per flow of the portal (issue 15), in Chromium at 1366×768 (and 1920×1080 for
+the signing screen). Each saves screenshots; see conftest.py for the set-up and the checks
+every test ends with (no console errors, no server errors, no request off the server)."""
+
+import re
+import subprocess
+
+from playwright.sync_api import expect
+
+from conftest import AGENT_SECRET, OPERATOR, bin_dir
+
+PASSWORD = "Demo@2026"
+SEAL_USER = "13800000006"       # 孙职员, user of the cloud seal, signing password 246810
+SEAL_ADMIN = "13800000003"      # 张印章
+AUDITOR = "13800000004"         # 赵审计
+SEAL_MAKER = "13800000005"      # 钱制章
+
+
+def sign_in_password(t, phone, password=PASSWORD):
+    t.goto("login")
+    t.page.get_by_label("手机号").fill(phone)
+    t.page.get_by_label("密码").fill(password)
+    t.page.get_by_role("button", name="登录").click()
+    expect(t.page.locator("#logout")).to_be_visible()
+
+
+def set_agent(t):
+    t.page.get_by_role("link", name="证书助手设置").click()
+    t.page.get_by_label("证书助手地址").fill(t.platform.agent_url)
+    t.page.get_by_label("会话密钥").fill(AGENT_SECRET)
+    t.page.get_by_role("button", name="保存").click()
+
+
+def sign_in_ukey(t, agent_url=None, shot=False):
+    """Signs in with the unit UKey; the agent's address and secret as the settings dialog
+    keeps them (the dialog itself is used in test_ukey_sign_in_through_the_agent)."""
+    t.goto("login")
+    t.page.evaluate("([u, s]) => { localStorage.setItem('eseal.agent.url', u); localStorage.setItem('eseal.agent.secret', s); }",
+                    [agent_url or t.platform.agent_url, AGENT_SECRET])
+    t.page.get_by_role("tab", name="USBKey登录").click()
+    if agent_url:
+        # Not running there: a clear message and the how-to; then the settings dialog.
+        expect(t.page.locator(".agent-status.bad")).to_contain_text("未检测到证书助手")
+        expect(t.page.get_by_role("link", name="如何安装与启动证书助手")).to_be_visible()
+        set_agent(t)
+    expect(t.page.locator(".agent-status.ok")).to_be_visible()
+    t.page.get_by_label("UKey 密码").fill("123456")
+    if shot:
+        t.shot("login-ukey")
+    t.page.get_by_role("button", name="登录").click()
+    expect(t.page.locator("#who")).to_contain_text("单位 UKey")
+
+
+def sign_in_operator(t):
+    t.goto("login")
+    t.page.get_by_role("tab", name="运维后台").click()
+    t.page.get_by_label("账号").fill(OPERATOR[0])
+    t.page.get_by_label("密码").fill(OPERATOR[1])
+    t.page.get_by_role("button", name="登录").click()
+    expect(t.page.locator("#who")).to_contain_text("运维后台")
+
+
+def test_password_sign_in_and_keyboard(new_tab):
+    t = new_tab()
+    t.goto()
+    expect(t.page.get_by_role("heading", name="登录")).to_be_visible()
+    # A wrong password: the error shows in the form, nothing else happens.
+    t.page.get_by_label("手机号").fill(SEAL_USER)
+    t.page.get_by_label("密码").fill("wrong-password-1")
+    t.page.get_by_role("button", name="登录").click()
+    expect(t.page.locator(".form-error, .field.invalid .error")).to_be_visible()
+    t.shot("login")
+    # Keyboard only: the phone field has the focus order phone → password → link → button.
+    t.goto("login")
+    t.page.get_by_label("手机号").focus()
+    t.page.keyboard.type(SEAL_USER)
+    t.page.keyboard.press("Tab")
+    t.page.keyboard.type(PASSWORD)
+    t.page.keyboard.press("Enter")
+    expect(t.page.locator("#who")).to_contain_text("孙职员")
+    expect(t.page.get_by_role("heading", name="个人中心")).to_be_visible()
+    # 个人签名: a generated rectangular seal, then the signing password (SMS code to my phone).
+    t.page.get_by_label("自动生成长方形章").check()
+    t.page.get_by_role("button", name="保存签名").click()
+    expect(t.page.locator(".sig-preview img")).to_be_visible()
+    panel = t.page.locator("section", has_text="设置签署密码")
+    panel.get_by_role("button", name="获取验证码").click()
+    expect(t.page.locator(".toast", has_text="验证码已发送")).to_be_visible()
+    panel.get_by_label("短信验证码").fill(t.platform.last_sms_code(SEAL_USER))
+    panel.get_by_label("签署密码（6 位数字）").fill("246810")
+    panel.get_by_role("button", name="设置签署密码").click()
+    expect(t.page.locator(".toast", has_text="签署密码已设置")).to_be_visible()
+    t.shot("me")
+    # Logging out returns to the sign-in page.
+    t.page.locator("#logout").click()
+    expect(t.page.get_by_role("heading", name="登录")).to_be_visible()
+
+
+def test_sms_sign_in_with_captcha(new_tab):
+    t = new_tab()
+    t.goto("login")
+    with t.page.expect_response("**/api/v1/auth/captcha"):
+        t.page.get_by_role("tab", name="验证码登录").click()
+    t.page.get_by_label("手机号").fill(SEAL_MAKER)
+    # A wrong captcha answer: the error appears next to the captcha field.
+    t.page.get_by_label("图形验证码").fill("0000")
+    with t.page.expect_response("**/api/v1/auth/captcha") as r2:
+        t.page.get_by_role("button", name="获取验证码").click()
+    expect(t.page.locator(".field.invalid .error, .form-error")).to_be_visible()
+    captcha_id = r2.value.json()["captcha_id"]
+    t.page.get_by_label("图形验证码").fill(t.platform.captcha_answer(captcha_id))
+    t.page.get_by_role("button", name="获取验证码").click()
+    expect(t.page.locator(".sms-btn")).to_contain_text("秒后重发")
+    t.page.get_by_label("短信验证码").fill(t.platform.last_sms_code(SEAL_MAKER))
+    t.shot("login-sms")
+    t.page.get_by_role("button", name="登录").click()
+    expect(t.page.locator("#who")).to_contain_text("钱制章")
+
+
+def test_ukey_sign_in_through_the_agent(new_tab):
+    t = new_tab()
+    t.excuse("http://127.0.0.1:9/")
+    sign_in_ukey(t, agent_url="http://127.0.0.1:9", shot=True)
+    expect(t.page.get_by_role("heading", name="个人中心")).to_be_visible()
+    expect(t.page.locator(".ukey-seals")).to_contain_text("上海市演示局公章")
+    t.shot("me-unit")
+
+
+def test_seal_application_review_and_receipt(new_tab):
+    admin = new_tab()
+    sign_in_password(admin, SEAL_ADMIN)
+    admin.goto("seals")
+    expect(admin.page.locator(".seal-card").first).to_be_visible()
+    admin.shot("seals")
+    admin.page.locator("#apply-seal").click()
+    dlg = admin.page.locator("dialog")
+    dlg.get_by_label("印章名称").fill("上海市演示局财务专用章")
+    dlg.get_by_label("经办人名称").fill("张印章")
+    dlg.get_by_label("经办人手机号").fill(SEAL_ADMIN)
+    dlg.get_by_label("经办人身份证号").fill("11010519491231002X")
+    dlg.get_by_label("中间下方文字").fill("财务专用章")
+    # The live preview of the generated picture.
+    expect(dlg.locator("img.seal-preview")).to_have_attribute("src", re.compile(r"^blob:"))
+    admin.shot("seal-apply")
+    dlg.get_by_role("button", name="提交申请").click()
+    expect(admin.page.locator(".seal-detail")).to_contain_text("上海市演示局财务专用章")
+    status = admin.page.locator(".seal-detail h2 .badge").inner_text()
+    if status == "待审核":
+        ops = new_tab()
+        sign_in_operator(ops)
+        ops.goto("ops-seals")
+        row = ops.page.locator("tr", has_text="上海市演示局财务专用章")
+        row.get_by_role("button", name="审核").click()
+        ops.page.locator("dialog").get_by_role("button", name="提交").click()
+        expect(ops.page.locator("td.empty")).to_be_visible()
+        ops.shot("ops-review")
+        admin.page.reload()
+    admin.page.get_by_role("button", name="确认回执").click()
+    expect(admin.page.locator(".seal-detail h2 .badge")).to_have_text("有效")
+    admin.shot("seal-detail")
+    # Freeze, then unfreeze.
+    admin.page.get_by_role("button", name="冻结").click()
+    admin.page.locator("dialog").get_by_role("button", name="确定").click()
+    expect(admin.page.locator(".seal-detail h2 .badge")).to_have_text("冻结")
+    admin.page.get_by_role("button", name="解冻").click()
+    expect(admin.page.locator(".seal-detail h2 .badge")).to_have_text("有效")
+
+
+def test_staff_and_role(new_tab):
+    t = new_tab()
+    sign_in_ukey(t)
+    t.goto("staff")
+    t.page.locator("#add-staff").click()
+    dlg = t.page.locator("dialog")
+    dlg.get_by_label("姓名").fill("周新人")
+    dlg.get_by_label("手机号").fill("13900000077")
+    # A bad ID number: the error is shown next to that field.
+    dlg.get_by_label("身份证号").fill("110105194912310021")
+    dlg.get_by_role("button", name="新增").click()
+    expect(dlg.locator('.field[data-field="id_number"].invalid')).to_be_visible()
+    dlg.get_by_label("身份证号").fill("11010519491231002X")
+    dlg.get_by_role("button", name="新增").click()
+    expect(t.page.locator("tr", has_text="周新人")).to_be_visible()
+    t.page.get_by_role("button", name="Z", exact=True).click()
+    expect(t.page.locator("tr", has_text="周新人")).to_be_visible()
+    t.shot("staff")
+    t.goto("roles")
+    auditors = t.page.locator('section[data-role="Auditor"]')
+    auditors.get_by_label("添加成员").select_option(label="周新人（13900000077）")
+    auditors.get_by_role("button", name="添加").click()
+    expect(t.page.locator('section[data-role="Auditor"] tr', has_text="周新人")).to_be_visible()
+    t.shot("roles")
+
+
+def place_and_sign(t, upload_name, shot_prefix=None, seal_name="上海市演示局合同专用章", ukey_pin=None):
+    """Uploads the demo sample, drags the seal onto pages 1 and 2, adds the cross-page seal
+    and the QR code, signs (signing password for the cloud seal, the PIN in the agent for a
+    UKey seal); returns the signed file's path."""
+    p = t.page
+    t.goto("sign")
+    p.locator("#upload").set_input_files(str(t.platform.data / "demo" / upload_name))
+    sheet = p.locator(".sheet")
+    expect(sheet).to_be_visible()
+    seal = p.locator(".seal-drag", has_text=seal_name)
+
+    def drag_to(fx, fy):
+        sb = seal.bounding_box()
+        pb = sheet.bounding_box()
+        p.mouse.move(sb["x"] + 20, sb["y"] + 20)
+        p.mouse.down()
+        p.mouse.move(pb["x"] + pb["width"] * fx, pb["y"] + pb["height"] * fy, steps=8)
+        p.mouse.up()
+
+    drag_to(0.7, 0.8)
+    expect(p.locator(".sheet .stamp")).to_have_count(1)
+    # Move it a little with the pointer, then with the keyboard.
+    st = p.locator(".sheet .stamp").first.bounding_box()
+    p.mouse.move(st["x"] + st["width"] / 2, st["y"] + st["height"] / 2)
+    p.mouse.down()
+    p.mouse.move(st["x"] + st["width"] / 2 - 30, st["y"] + st["height"] / 2 - 20, steps=5)
+    p.mouse.up()
+    p.locator(".sheet .stamp").first.focus()
+    p.keyboard.press("ArrowLeft")
+    p.get_by_role("button", name="第 2 页").click()
+    drag_to(0.3, 0.5)
+    expect(p.locator(".sheet .stamp")).to_have_count(1)
+    p.locator(".seal-item", has_text=seal_name).locator(".cross input").check()
+    p.get_by_label("添加验证二维码").check()
+    expect(p.locator(".sheet .slice")).to_have_count(1)
+    expect(p.locator(".sheet .qr-box")).to_be_visible()
+    if shot_prefix:
+        t.shot(shot_prefix)
+    p.locator("#sign-now").click()
+    dlg = p.locator("dialog")
+    if ukey_pin:
+        dlg.get_by_label("UKey 密码").fill(ukey_pin)
+    else:
+        dlg.get_by_label("签署密码 / 短信验证码").fill("246810")
+    dlg.get_by_role("button", name="签署").click()
+    expect(p.locator(".result-summary")).to_contain_text("验证通过", timeout=60000)
+    if shot_prefix:
+        p.wait_for_function("[...document.querySelectorAll('.sign-result img')].every(i => i.complete)", timeout=60000)
+        t.shot(shot_prefix + "-done")
+    with p.expect_download() as dl:
+        p.locator("#download-signed").click()
+    out = t.shots / f"{t.name}-{upload_name}.signed"
+    dl.value.save_as(str(out))
+    return out
+
+
+def eseal_verify(platform, kind, path):
+    root = platform.data / "demo" / "platform-root.pem"
+    r = subprocess.run([str(bin_dir() / "eseal"), kind, "verify", str(path), "--trust", str(root), "--json"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    return r.stdout
+
+
+def test_drag_place_and_sign_pdf_then_verify(new_tab):
+    t = new_tab(viewport=(1920, 1080))
+    sign_in_password(t, SEAL_USER)
+    signed = place_and_sign(t, "sample.pdf", shot_prefix="sign")
+    out = eseal_verify(t.platform, "pdf", signed)
+    # Two stamps and the cross-page seal: three signatures at least.
+    assert out.count('"signer"') >= 3 or out.count("signature") >= 3
+    # 文件管理 lists it; 文件验签 accepts it.
+    t.goto("files")
+    expect(t.page.locator("tbody tr").first).to_contain_text("sample.pdf")
+    t.shot("files")
+    t.goto("verify")
+    t.page.locator("#verify-file").set_input_files(str(signed))
+    expect(t.page.locator(".report")).to_have_attribute("data-verdict", re.compile(r"^valid"))
+    t.shot("verify")
+    # The public page behind the QR code.
+    url = t.page.evaluate("fetch('/api/v1/files').then(r => r.json()).then(j => j.items[0].document)")
+    t.page.goto(t.platform.base + "/verify/" + url)
+    expect(t.page.locator("body")).to_contain_text("sample.pdf")
+    t.shot("verify-public")
+
+
+def test_drag_place_and_sign_ofd(new_tab):
+    t = new_tab()
+    sign_in_password(t, SEAL_USER)
+    signed = place_and_sign(t, "sample.ofd", shot_prefix="sign-ofd")
+    eseal_verify(t.platform, "ofd", signed)
+
+
+def test_ukey_seal_signs_through_the_agent(new_tab):
+    t = new_tab()
+    sign_in_ukey(t)
+    signed = place_and_sign(t, "sample.pdf", seal_name="上海市演示局公章", ukey_pin="123456")
+    eseal_verify(t.platform, "pdf", signed)
+
+
+def test_approve_queued_app_request(new_tab):
+    t = new_tab()
+    sign_in_password(t, SEAL_USER)
+    t.goto("queue")
+    rows = t.page.locator("tbody tr", has=t.page.locator("input.pick"))
+    expect(rows).to_have_count(2)
+    t.shot("queue")
+    rows.first.locator("input.pick").check()
+    t.page.locator("#batch-approve").click()
+    t.page.locator("dialog").get_by_role("button", name="确定").click()
+    expect(t.page.locator("tbody tr", has=t.page.locator("input.pick"))).to_have_count(1)
+    t.page.get_by_label("状态").select_option("Approved")
+    t.page.get_by_role("button", name="筛选").click()
+    expect(t.page.locator("tbody")).to_contain_text("已通过")
+
+
+def test_audit_log(new_tab):
+    t = new_tab()
+    sign_in_password(t, AUDITOR)
+    t.goto("audit")
+    expect(t.page.locator("tbody tr").first).to_be_visible()
+    t.page.get_by_label("操作", exact=True).fill("LoginPassword")
+    t.page.get_by_role("button", name="筛选").click()
+    expect(t.page.locator("tbody tr").first).to_contain_text("LoginPassword")
+    with t.page.expect_download() as dl:
+        t.page.locator("#export-audit").click()
+    assert "LoginPassword" in open(dl.value.path(), encoding="utf-8-sig").read()
+    t.shot("audit")
+
+
+def test_apps_and_platform_settings(new_tab):
+    t = new_tab()
+    sign_in_password(t, "13800000001")
+    t.goto("apps")
+    expect(t.page.locator("tbody")).to_contain_text("演示公文系统")
+    row = t.page.locator("tr", has_text="演示公文系统")
+    row.get_by_role("button", name="查看密钥").click()
+    expect(t.page.locator("dialog .secret")).not_to_be_empty()
+    t.shot("apps")
+    ops = new_tab()
+    sign_in_operator(ops)
+    ops.goto("ops-switches")
+    expect(ops.page.get_by_role("button", name="保存设置")).to_be_visible()
+    ops.shot("ops-switches")
+
+
+def test_forgot_password(new_tab):
+    t = new_tab()
+    t.goto("login")
+    with t.page.expect_response("**/api/v1/auth/captcha") as r:
+        t.page.get_by_role("link", name="忘记密码?").click()
+    phone = "13800000002"    # 李人事
+    t.page.get_by_label("手机号").fill(phone)
+    t.page.get_by_label("图形验证码").fill(t.platform.captcha_answer(r.value.json()["captcha_id"]))
+    t.page.get_by_role("button", name="获取验证码").click()
+    expect(t.page.locator(".sms-btn")).to_contain_text("秒后重发")
+    t.page.get_by_label("短信验证码").fill(t.platform.last_sms_code(phone))
+    t.page.get_by_label("新密码").fill("Renewed#2026")
+    t.shot("forgot")
+    t.page.get_by_role("button", name="找回密码").click()
+    expect(t.page.get_by_role("heading", name="登录")).to_be_visible()
+    sign_in_password(t, phone, "Renewed#2026")
+    expect(t.page.locator("#who")).to_contain_text("李人事")

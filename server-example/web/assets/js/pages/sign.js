@@ -1,0 +1,343 @@
+// 2.5 文件签署: upload PDFs / OFDs (several in one go), page thumbnails and a large page view,
+// seals dragged from the side panel onto the page and moved within it, several seals on
+// several pages, the cross-page seal with its slices previewed on the page edges, the QR code,
+// then the credential (signing password, SMS code, or the UKey through the agent), progress,
+// and each signed file's verification summary and download.
+//
+// Positions are mm from the page's top-left corner (the API's terms); the page view converts
+// with its scale (px per mm).
+import { get, post, api, agent, ApiError } from '../api.js';
+import { h, clear, field, input, form, toast, pageHeader, badge, dialog, fmtSize } from '../ui.js';
+
+const VERDICT = { valid: ['验证通过', 'ok'], valid_with_warnings: ['验证通过（有提示）', 'warn'], invalid: ['验证未通过', 'bad'] };
+const QR_MM = 20;
+
+// One document being prepared: its pages and what goes on them.
+function newJob(doc) {
+  return { doc, page: 1, stamps: [], cross: new Set(), qr: null, outcome: null, error: null };
+}
+
+export async function render(main, ctx) {
+  const st = {
+    jobs: [],
+    current: null,
+    seals: (await get('seals?status=Valid')).items.filter((s) => s.kind !== 'PersonalUkey' || s.written_to_ukey),
+    session: ctx.session,
+  };
+  const picker = h('input#upload', { type: 'file', accept: '.pdf,.ofd,application/pdf', multiple: true, class: 'visually-hidden' });
+  const ws = h('div.sign-workspace');
+  picker.addEventListener('change', async () => {
+    for (const f of picker.files) {
+      try {
+        const d = await api('POST', 'documents?name=' + encodeURIComponent(f.name), f, {
+          contentType: f.name.toLowerCase().endsWith('.ofd') ? 'application/ofd' : 'application/pdf',
+        });
+        st.jobs.push(newJob(d));
+        st.current = st.jobs[st.jobs.length - 1];
+      } catch (e) {
+        toast(`${f.name}：${e.message}`, 'err');
+      }
+    }
+    picker.value = '';
+    draw(ws, st);
+  });
+  clear(main,
+    pageHeader('文件签署',
+      h('label.btn.primary', { for: 'upload', tabindex: 0, onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); picker.click(); } } }, '上传文件（PDF / OFD）'),
+      picker),
+    ws);
+  draw(ws, st);
+}
+
+function draw(ws, st) {
+  if (!st.jobs.length) {
+    const earlier = h('div.earlier');
+    clear(ws, h('div.panel.empty-drop', h('p', '请上传要签署的 PDF 或 OFD 文件，可一次选择多个文件。'),
+      h('p.muted', '上传后从右侧拖动印章到页面上，确认后签署。')), earlier);
+    // Documents uploaded before and not signed yet (e.g. by another session).
+    get('documents').then((docs) => {
+      const open = docs.filter((d) => !d.signed && !d.signing);
+      if (!open.length) return;
+      clear(earlier, h('section.panel', h('h2', '已上传、待签署的文件'), h('ul.doc-list', open.map((d) => h('li',
+        h('button.btn.small', { type: 'button', onclick: () => { st.jobs.push(newJob(d)); st.current = st.jobs[st.jobs.length - 1]; draw(ws, st); } }, '签署'),
+        ` ${d.name}（${d.format}，${d.pages.length} 页，${fmtSize(d.size)}）`)))));
+    }).catch(() => {});
+    return;
+  }
+  const job = st.current;
+  const tabs = h('div.doc-tabs', { role: 'tablist' }, st.jobs.map((j) => h('button.doc-tab' + (j === job ? '.active' : ''), {
+    type: 'button', role: 'tab', 'aria-selected': j === job, onclick: () => { st.current = j; draw(ws, st); },
+  }, j.doc.name, j.outcome ? [' ', badge(VERDICT[j.outcome.verdict]?.[0] || j.outcome.verdict, VERDICT[j.outcome.verdict]?.[1])] : j.stamps.length || j.cross.size ? ` (${j.stamps.length + j.cross.size})` : '')));
+  clear(ws, tabs, job.outcome ? resultView(job, st, ws) : editor(job, st, ws));
+}
+
+// The server's page preview: a PNG of a PDF page, an SVG of an OFD page's text and paths.
+const previewUrl = (d, n, signed) => `/api/v1/documents/${d.id}/pages/${n}/preview${signed ? '?signed=true' : ''}`;
+
+function pageImage(d, n, signed) {
+  const p = d.pages[n - 1];
+  return h('img.page-img', { src: previewUrl(d, n, signed), alt: `第 ${n} 页`, draggable: false, style: { aspectRatio: `${p.width_mm} / ${p.height_mm}` } });
+}
+
+function editor(job, st, ws) {
+  const d = job.doc;
+  const pg = d.pages[job.page - 1];
+  const sealOf = (id) => st.seals.find((s) => s.id === id);
+  const thumbs = h('nav.thumbs', { 'aria-label': '页面缩略图' }, d.pages.map((p) => h('button.thumb' + (p.number === job.page ? '.active' : ''), {
+    type: 'button', 'aria-label': `第 ${p.number} 页`, onclick: () => { job.page = p.number; draw(ws, st); },
+  }, pageImage(d, p.number), h('span.thumb-no', String(p.number)),
+  job.stamps.some((s) => s.page === p.number) ? h('span.thumb-mark', { title: '本页有印章' }, '●') : null)));
+
+  // The large page with its stamps.
+  // The whole page fits the window (--aspect: width / height).
+  const sheet = h('div.sheet', { 'data-page': job.page, style: { '--aspect': String(pg.width_mm / pg.height_mm) } }, pageImage(d, job.page));
+  const scale = () => sheet.clientWidth / pg.width_mm;        // px per mm
+  const place = (el, xmm, ymm, wmm, hmm) => {
+    const k = scale();
+    Object.assign(el.style, { left: xmm * k + 'px', top: ymm * k + 'px', width: wmm * k + 'px', height: hmm * k + 'px' });
+  };
+  const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
+  const overlay = () => {
+    sheet.querySelectorAll('.stamp,.slice,.qr-box').forEach((e) => e.remove());
+    job.stamps.filter((s) => s.page === job.page).forEach((s) => {
+      const seal = sealOf(s.seal_id);
+      const el = h('div.stamp', { tabindex: 0, role: 'button', 'aria-label': `${seal.name}，方向键移动，Delete 删除`, 'data-seal': seal.id },
+        h('img', { src: seal.picture_url, alt: '', draggable: false }),
+        h('button.remove', { type: 'button', 'aria-label': '删除此印章', onclick: (e) => { e.stopPropagation(); job.stamps.splice(job.stamps.indexOf(s), 1); draw(ws, st); } }, '×'));
+      place(el, s.x_mm, s.y_mm, seal.width_mm, seal.height_mm);
+      movable(el, sheet, scale, (x, y) => {
+        s.x_mm = clamp(x, 0, pg.width_mm - seal.width_mm);
+        s.y_mm = clamp(y, 0, pg.height_mm - seal.height_mm);
+        place(el, s.x_mm, s.y_mm, seal.width_mm, seal.height_mm);
+      }, () => { job.stamps.splice(job.stamps.indexOf(s), 1); draw(ws, st); });
+      sheet.append(el);
+    });
+    // Cross-page seals: the slice this page carries on its right edge (pages share the seal).
+    const n = d.pages.length;
+    [...job.cross].forEach((id, i) => {
+      const seal = sealOf(id);
+      const w = seal.width_mm / n;
+      const el = h('div.slice', { title: `${seal.name}（骑缝章，第 ${job.page}/${n} 片）` },
+        h('img', { src: seal.picture_url, alt: '', style: { width: seal.width_mm * scale() + 'px', marginLeft: -(job.page - 1) * w * scale() + 'px' } }));
+      place(el, pg.width_mm - w, (pg.height_mm - seal.height_mm) / 2 + i * (seal.height_mm + 4), w, seal.height_mm);
+      sheet.append(el);
+    });
+    if (job.qr && job.qr.page === job.page) {
+      const el = h('div.qr-box', { tabindex: 0, role: 'button', 'aria-label': '验证二维码位置，方向键移动' }, '二维码');
+      place(el, job.qr.x_mm, job.qr.y_mm, QR_MM, QR_MM);
+      movable(el, sheet, scale, (x, y) => {
+        job.qr.x_mm = clamp(x, 0, pg.width_mm - QR_MM);
+        job.qr.y_mm = clamp(y, 0, pg.height_mm - QR_MM);
+        place(el, job.qr.x_mm, job.qr.y_mm, QR_MM, QR_MM);
+      });
+      sheet.append(el);
+    }
+  };
+  new ResizeObserver(overlay).observe(sheet);
+  sheet.querySelector('img')?.addEventListener('load', overlay);
+
+  // Seals panel: drag a seal onto the page (pointer events; Enter puts it in the middle).
+  const drop = (seal, clientX, clientY) => {
+    const r = sheet.getBoundingClientRect();
+    if (clientX < r.left || clientX > r.right || clientY < r.top || clientY > r.bottom) return false;
+    const k = scale();
+    job.stamps.push({
+      seal_id: seal.id, page: job.page,
+      x_mm: clamp((clientX - r.left) / k - seal.width_mm / 2, 0, pg.width_mm - seal.width_mm),
+      y_mm: clamp((clientY - r.top) / k - seal.height_mm / 2, 0, pg.height_mm - seal.height_mm),
+    });
+    draw(ws, st);
+    return true;
+  };
+  const panel = h('aside.seal-panel', { 'aria-label': '可用印章' }, h('h2', '我的印章'),
+    st.seals.length ? st.seals.map((seal) => {
+      const card = h('div.seal-drag', { tabindex: 0, role: 'button', 'data-seal': seal.id, 'aria-label': `${seal.name}：拖到页面上盖章，或按回车盖在页面中央` },
+        h('img', { src: seal.picture_url, alt: '', draggable: false }),
+        h('div', h('div.seal-name', seal.name), h('div.muted', seal.kind === 'Cloud' ? '云端印章' : 'UKey 印章')));
+      dragNew(card, seal, drop);
+      card.addEventListener('keydown', (e) => {
+        if (e.key !== 'Enter' && e.key !== ' ') return;
+        e.preventDefault();
+        const r = sheet.getBoundingClientRect();
+        drop(seal, r.left + r.width / 2, r.top + r.height / 2);
+      });
+      const cross = h('label.cross', h('input', { type: 'checkbox', name: 'cross-' + seal.id, checked: job.cross.has(seal.id), disabled: d.pages.length < 2, onchange: (e) => {
+        if (e.target.checked) job.cross.add(seal.id); else job.cross.delete(seal.id);
+        draw(ws, st);
+      } }), ' 骑缝章');
+      return h('div.seal-item', card, cross);
+    }) : h('p.muted', '没有可用的有效印章（请先申请印章，或请印章管理员将您设为使用人）'),
+    h('h2', '防伪二维码'),
+    h('label.cross', h('input', { type: 'checkbox', name: 'qr', checked: !!job.qr, onchange: (e) => {
+      job.qr = e.target.checked ? { page: job.page, x_mm: 15, y_mm: pg.height_mm - QR_MM - 15 } : null;
+      draw(ws, st);
+    } }), ' 添加验证二维码'),
+    h('p.hint', '扫码可打开本文件的公开验证页。'));
+
+  const count = job.stamps.length + job.cross.size;
+  const bar = h('div.sign-bar',
+    h('span', `已放置 ${job.stamps.length} 个印章`, job.cross.size ? `，${job.cross.size} 个骑缝章` : '', job.qr ? '，二维码' : ''),
+    h('button.btn', { type: 'button', disabled: !count, onclick: () => { job.stamps = []; job.cross.clear(); job.qr = null; draw(ws, st); } }, '清除'),
+    h('button.btn.primary#sign-now', { type: 'button', disabled: !st.jobs.some((j) => !j.outcome && (j.stamps.length || j.cross.size)), onclick: () => confirmSign(st, ws) },
+      st.jobs.filter((j) => !j.outcome && (j.stamps.length || j.cross.size)).length > 1 ? '签署全部文件' : '确认签署'));
+  return h('div.sign-editor',
+    thumbs,
+    h('div.sheet-wrap', h('div.sheet-title', `${d.name} · 第 ${job.page} / ${d.pages.length} 页 · ${fmtSize(d.size)}`), sheet, bar),
+    panel);
+}
+
+// Dragging a new stamp from the panel: a ghost follows the pointer; dropped on the page it
+// becomes a stamp there.
+function dragNew(card, seal, drop) {
+  card.addEventListener('pointerdown', (e) => {
+    if (e.button !== 0) return;
+    e.preventDefault();
+    const img = card.querySelector('img');
+    const ghost = h('img.drag-ghost', { src: img.src, alt: '' });
+    document.body.append(ghost);
+    const move = (ev) => { ghost.style.left = ev.clientX - 40 + 'px'; ghost.style.top = ev.clientY - 40 + 'px'; };
+    move(e);
+    const up = (ev) => {
+      document.removeEventListener('pointermove', move);
+      document.removeEventListener('pointerup', up);
+      ghost.remove();
+      drop(seal, ev.clientX, ev.clientY);
+    };
+    document.addEventListener('pointermove', move);
+    document.addEventListener('pointerup', up);
+  });
+}
+
+// Moving a placed element with the pointer or the arrow keys (1 mm, 5 mm with Shift).
+function movable(el, sheet, scale, moveTo, remove) {
+  el.addEventListener('pointerdown', (e) => {
+    if (e.button !== 0 || e.target.closest('.remove')) return;
+    e.preventDefault();
+    const r = sheet.getBoundingClientRect();
+    const k = scale();
+    const ox = e.clientX - el.offsetLeft - r.left;
+    const oy = e.clientY - el.offsetTop - r.top;
+    el.classList.add('moving');
+    const mv = (ev) => moveTo((ev.clientX - r.left - ox) / k, (ev.clientY - r.top - oy) / k);
+    const up = () => {
+      el.classList.remove('moving');
+      document.removeEventListener('pointermove', mv);
+      document.removeEventListener('pointerup', up);
+    };
+    document.addEventListener('pointermove', mv);
+    document.addEventListener('pointerup', up);
+  });
+  el.addEventListener('keydown', (e) => {
+    const step = e.shiftKey ? 5 : 1;
+    const k = scale();
+    const x = el.offsetLeft / k;
+    const y = el.offsetTop / k;
+    const d = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[e.key];
+    if (d) { e.preventDefault(); moveTo(x + d[0], y + d[1]); } else if ((e.key === 'Delete' || e.key === 'Backspace') && remove) { e.preventDefault(); remove(); }
+  });
+}
+
+// The request for one job's seals of one kind.
+function sealUses(job, st, pick) {
+  const ids = [...new Set([...job.stamps.map((s) => s.seal_id), ...job.cross])].filter((id) => pick(st.seals.find((s) => s.id === id)));
+  const r2 = (v) => Math.round(v * 100) / 100;
+  return ids.map((id) => ({
+    seal_id: id,
+    stamps: job.stamps.filter((s) => s.seal_id === id).map((s) => ({ page: s.page, x_mm: r2(s.x_mm), y_mm: r2(s.y_mm) })),
+    cross_page: job.cross.has(id),
+  }));
+}
+
+function confirmSign(st, ws) {
+  const todo = st.jobs.filter((j) => !j.outcome && (j.stamps.length || j.cross.size));
+  const isCloud = (s) => s && s.kind === 'Cloud';
+  const needCloud = todo.some((j) => sealUses(j, st, isCloud).length);
+  const needUkey = todo.some((j) => sealUses(j, st, (s) => s && !isCloud(s)).length);
+  const viaUkey = st.session.via_ukey;
+  const codeBtn = h('button.btn', { type: 'button', onclick: async () => {
+    try { await post('me/sms-code', { purpose: 'sign' }); toast('验证码已发送'); } catch (e) { toast(e.message, 'err'); }
+  } }, '获取验证码');
+  const progress = h('div.progress.hidden', { role: 'status' }, h('div.bar', h('div.fill')), h('div.progress-text'));
+  const setProgress = (i, n, text) => {
+    progress.classList.remove('hidden');
+    progress.querySelector('.fill').style.width = Math.round((i / n) * 100) + '%';
+    progress.querySelector('.progress-text').textContent = text;
+  };
+  const f = form([
+    h('p', `将签署 ${todo.length} 个文件：`, todo.map((j) => j.doc.name).join('、')),
+    needCloud && !viaUkey ? h('fieldset.kind', h('legend', '签署验证方式'),
+      h('label', h('input', { type: 'radio', name: 'method', value: 'signing_password', checked: true }), ' 签署密码'),
+      h('label', h('input', { type: 'radio', name: 'method', value: 'sms_code' }), ' 短信验证码')) : null,
+    needCloud && !viaUkey ? field('签署密码 / 短信验证码', h('div.code-row', input('value', { type: 'password', inputmode: 'numeric', maxlength: 6, autocomplete: 'off' }), codeBtn), { required: true }) : null,
+    needCloud && viaUkey ? h('p.muted', '云端印章以当前 UKey 登录身份签署。') : null,
+    needUkey ? field('UKey 密码', input('pin', { type: 'password', autocomplete: 'off' }), { required: true, hint: 'UKey 印章在 UKey 中签名（证书助手）' }) : null,
+    progress,
+  ], async (v) => {
+    let n = 0;
+    const total = todo.length;
+    for (const job of todo) {
+      setProgress(n, total, `正在签署 ${job.doc.name}（${n + 1}/${total}）…`);
+      try {
+        job.outcome = await signJob(job, st, v, (t) => setProgress(n + 0.5, total, `${job.doc.name}：${t}`));
+      } catch (e) {
+        if (e.field) e.field = e.field.startsWith('credential') ? 'value' : e.field;
+        progress.classList.add('hidden');
+        throw e;
+      }
+      n += 1;
+    }
+    setProgress(total, total, '签署完成');
+    dlg.close();
+    toast(`已签署 ${total} 个文件`);
+    st.current = todo[0];
+    draw(ws, st);
+  }, { submit: '签署', cls: 'sign-confirm' });
+  const dlg = dialog('确认签署', f);
+}
+
+async function signJob(job, st, v, step) {
+  const d = job.doc;
+  const cloud = sealUses(job, st, (s) => s && s.kind === 'Cloud');
+  const ukey = sealUses(job, st, (s) => s && s.kind !== 'Cloud');
+  const qr = job.qr ? { page: job.qr.page, x_mm: Math.round(job.qr.x_mm * 100) / 100, y_mm: Math.round(job.qr.y_mm * 100) / 100, size_mm: QR_MM } : null;
+  let outcome = null;
+  if (cloud.length) {
+    step('云端印章签署中');
+    const credential = st.session.via_ukey ? { kind: 'ukey' } : { kind: v.method || 'signing_password', value: v.value };
+    outcome = await post(`documents/${d.id}/sign`, { seals: cloud, qr, credential });
+  }
+  if (ukey.length) {
+    step('读取 UKey 证书');
+    const id = await agent.call('GET', '/v1/identity');
+    let r = { pending: await post(`documents/${d.id}/sign/prepare`, { seals: ukey, qr: cloud.length ? null : qr, certificate: id.certificate }) };
+    while (r.pending) {
+      const p = r.pending;
+      step(`UKey 签名 ${p.signatures_done + 1}/${p.signatures_total}`);
+      const s = await agent.call('POST', '/v1/sign', { pin: v.pin, digest: p.digest });
+      r = await post(`signings/${p.signing_id}`, { signature: s.signature });
+    }
+    outcome = r.outcome;
+  }
+  job.doc = await get('documents/' + d.id);
+  return outcome;
+}
+
+function resultView(job, st, ws) {
+  const o = job.outcome;
+  const [text, kind] = VERDICT[o.verdict] || [o.verdict, 'warn'];
+  const d = job.doc;
+  return h('div.sign-result',
+    h('section.panel.result-summary',
+      h('h2', '签署完成 ', badge(text, kind)),
+      h('dl.info',
+        h('dt', '文件'), h('dd', d.name),
+        h('dt', '签名数'), h('dd', String(o.signatures)),
+        h('dt', '文件大小'), h('dd', fmtSize(o.size)),
+        h('dt', 'SM3'), h('dd.mono', o.sm3),
+        h('dt', '验证地址'), h('dd', h('a', { href: o.verify_url, target: '_blank', rel: 'noopener' }, o.verify_url))),
+      h('div.actions.left',
+        h('a.btn.primary#download-signed', { href: `/api/v1/documents/${d.id}/signed`, download: d.name.replace(/(\.[^.]+)$/, '.signed$1') }, '下载已签文件'),
+        h('a.btn', { href: `/api/v1/documents/${d.id}/report`, target: '_blank', rel: 'noopener' }, '验证报告'),
+        h('a.btn', { href: `/api/v1/documents/${d.id}/report.pdf`, target: '_blank', rel: 'noopener' }, '验证报告（PDF）'))),
+    h('section.panel', h('h2', '已签文件预览'), h('div.signed-pages', d.pages.map((p) => h('figure', pageImage(d, p.number, true), h('figcaption', `第 ${p.number} 页`))))));
+}
