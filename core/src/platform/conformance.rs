@@ -211,7 +211,7 @@ impl Fx {
     }
 
     /// A valid seal applied by `by` (reviewed and receipted).
-    pub fn valid_seal(&self, by: &Session, kind: SealKind, name: &str) -> Seal {
+    pub fn valid_seal(&self, by: &Session, kind: SealKind, name: &str) -> SealRecord {
         let s = self
             .p
             .apply_seal(by, self.application(kind, name))

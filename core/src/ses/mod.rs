@@ -12,7 +12,7 @@ pub mod types;
 pub mod verify;
 
 pub use build::{SealBuilder, seal_type, sign};
-pub use seal::{CertList, Picture, PictureFormat, Seal, SesVersion};
+pub use seal::{CertList, PictureFormat, Seal, SealPicture, SesVersion};
 pub use signature::SesSignature;
 pub use verify::{DataCheck, VerifyOptions, verify_parsed, verify_seal_bytes, verify_signature};
 

@@ -146,7 +146,7 @@ impl PictureFormat {
 
 /// `SES_ESPictrueInfo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Picture {
+pub struct SealPicture {
     /// The type the seal declares ("PNG", "png", "ofd", ...).
     pub declared_type: String,
     /// The format the bytes actually have.
@@ -179,7 +179,7 @@ pub struct Seal {
     pub create_date: Time,
     pub valid_start: Time,
     pub valid_end: Time,
-    pub picture: Picture,
+    pub picture: SealPicture,
     pub ext_datas: Vec<ExtData>,
     /// The maker (制章者) certificate, DER.
     pub maker_cert: Vec<u8>,
@@ -363,7 +363,7 @@ impl Seal {
                 format.name()
             ));
         }
-        let picture = Picture {
+        let picture = SealPicture {
             declared_type,
             format,
             data,

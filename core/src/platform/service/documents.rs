@@ -118,7 +118,7 @@ impl Platform {
         })
     }
 
-    fn sign_bytes(&self, s: &Seal, doc: &DocumentInput) -> Result<Vec<u8>> {
+    fn sign_bytes(&self, s: &SealRecord, doc: &DocumentInput) -> Result<Vec<u8>> {
         let seal = ses::Seal::from_der(&self.seal_der_of(s)?)?;
         let (_, signer) = self.unit_signer(&s.unit)?;
         let now = Time::from_unix(self.clock.now());
