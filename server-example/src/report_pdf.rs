@@ -282,7 +282,7 @@ pub fn render(r: &Report) -> Vec<u8> {
             page.images.push((name, obj));
         }
         let fields = [
-            format!("印章 SealRecord: {}", row.seal),
+            format!("印章 Seal: {}", row.seal),
             format!("签章人 Signer: {}", row.signer),
             format!("单位 Unit: {}", row.unit),
             format!("时间 Time: {}", row.time),

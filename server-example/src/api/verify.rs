@@ -331,7 +331,7 @@ pub fn render(s: &Inner, d: &DocRecord, r: &VerificationReport, printable: bool)
         esc(&verdict)
     ));
     let pictures = seal_pictures(s, d);
-    h.push_str("<table><tr><th>印章 SealRecord</th><th>签章人 Signer</th><th>单位 Unit</th><th>时间 Time</th><th>结果 Result</th></tr>");
+    h.push_str("<table><tr><th>印章 Seal</th><th>签章人 Signer</th><th>单位 Unit</th><th>时间 Time</th><th>结果 Result</th></tr>");
     for row in rows(r, &pictures) {
         let pic = row
             .picture_uri
