@@ -252,7 +252,7 @@ fn cli_sign_verify_inspect_and_exit_codes() {
 }
 
 /// Other producers' files (read in place from ../shared/vectors): the command line gives the
-/// exit status of ses-ofd-spec §3's verdicts, as the library's tests check in detail.
+/// exit status of the verdict each file should get, as the library's tests check in detail.
 #[test]
 fn other_producers_files_exit_statuses() {
     let run = |path: &std::path::Path, extra: &[&str]| {

@@ -1,7 +1,7 @@
 //! A lenient, bounded BER/DER reader over the original bytes.
 //!
 //! Real seals and signatures are not always DER (explicit `critical FALSE`, INTEGERs with
-//! superfluous or missing `00` pads, BER indefinite lengths in CMS; see ses-ofd-spec §4).
+//! superfluous or missing `00` pads, BER indefinite lengths in CMS; all seen in real files).
 //! Signatures are always verified over the bytes as they sit in the file, so parsing keeps a
 //! slice of the original encoding for every element ([`Tlv::raw`]) and never re-encodes.
 //!
@@ -127,7 +127,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// An INTEGER read leniently as an unsigned big-endian magnitude (leading zero bytes
-    /// stripped). Real files carry both superfluous and missing `00` pads (spec §4 #3, #4).
+    /// stripped). Real files carry both superfluous and missing `00` pads.
     pub fn uint_bytes(&self, what: &'static str) -> Result<&'a [u8]> {
         let t = self.expect(tag::INTEGER, what)?;
         if t.content.is_empty() {
@@ -195,18 +195,14 @@ impl<'a> Tlv<'a> {
         }
     }
 
-    /// A BIT STRING's bytes; the unused-bits count must be 0 (whole octets, spec §1.1).
+    /// A BIT STRING's bytes; the unused-bits count must be 0 (whole octets, as every GB/T
+    /// 38540 BIT STRING holds).
     pub fn bit_string(&self, what: &'static str) -> Result<&'a [u8]> {
-        let t = self.expect(tag::BIT_STRING, what)?;
-        match t.content.split_first() {
-            Some((0, rest)) => Ok(rest),
-            Some((n, _)) => Err(Asn1Error::Invalid {
+        match self.bit_string_with_unused(what)? {
+            (bytes, 0) => Ok(bytes),
+            (_, n) => Err(Asn1Error::Invalid {
                 what,
                 why: format!("{n} unused bits"),
-            }),
-            None => Err(Asn1Error::Invalid {
-                what,
-                why: "empty BIT STRING".into(),
             }),
         }
     }

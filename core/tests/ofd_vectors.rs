@@ -1,5 +1,5 @@
 //! Every OFD of the shared sample folders (other producers' files, read in place) gets the
-//! verdict of ses-ofd-spec §3, through the library, with the exit status `eseal ofd verify` gives.
+//! verdict each file should get, through the library, with the exit status `eseal ofd verify` gives.
 
 mod common;
 mod ofd_support;

@@ -1,5 +1,5 @@
 //! Seals and signatures from other producers (`../shared/vectors/`, read in place, never
-//! copied). Expected verdicts: ses-ofd-spec §3. Skips with a message when the folder is absent.
+//! copied). Expected verdicts: listed per file below. Skips with a message when the folder is absent.
 
 mod common;
 

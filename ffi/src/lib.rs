@@ -266,12 +266,7 @@ pub unsafe extern "C" fn eseal_test_ca_cert_pem(
     who: *const c_char,
     out: *mut *mut c_char,
 ) -> c_int {
-    guard(|| {
-        let ca = unsafe { handle(ca, "test CA") }?;
-        let id = common::test_ca_identity(&ca.inner, unsafe { text(who, "identity") }?)?;
-        check_out(out, "PEM")?;
-        unsafe { put_string(out, id.cert.to_pem()) }
-    })
+    unsafe { test_ca_pem(ca, who, out, |id| id.cert.to_pem()) }
 }
 
 /// The PKCS#8 PEM private key of a test CA identity.
@@ -281,11 +276,21 @@ pub unsafe extern "C" fn eseal_test_ca_key_pem(
     who: *const c_char,
     out: *mut *mut c_char,
 ) -> c_int {
+    unsafe { test_ca_pem(ca, who, out, |id| id.key.to_pkcs8_pem()) }
+}
+
+/// One PEM of the test CA identity `who`, as `pem` writes it.
+unsafe fn test_ca_pem(
+    ca: *const EsealTestCa,
+    who: *const c_char,
+    out: *mut *mut c_char,
+    pem: impl FnOnce(&eseal::crypto::testca::Identity) -> String,
+) -> c_int {
     guard(|| {
         let ca = unsafe { handle(ca, "test CA") }?;
         let id = common::test_ca_identity(&ca.inner, unsafe { text(who, "identity") }?)?;
         check_out(out, "PEM")?;
-        unsafe { put_string(out, id.key.to_pkcs8_pem()) }
+        unsafe { put_string(out, pem(id)) }
     })
 }
 

@@ -271,7 +271,7 @@ pub struct SignOutcome {
 pub fn layout(
     d: &DocRecord,
     place: &SealUse,
-    seal: &p::Seal,
+    seal: &p::SealRecord,
     qr: Option<&(QrPlacement, Vec<u8>)>,
 ) -> Layout {
     let (w, h) = (f64::from(seal.width_mm), f64::from(seal.height_mm));

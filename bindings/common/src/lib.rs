@@ -161,6 +161,7 @@ impl From<UkeyError> for Error {
                 (ErrorKind::InvalidInput, None)
             }
             UkeyError::NotFound(_) | UkeyError::NoDevice(_) => (ErrorKind::NotFound, None),
+            UkeyError::Random(_) => (ErrorKind::Crypto, None),
             _ => (ErrorKind::Device, None),
         };
         Error {
@@ -177,7 +178,7 @@ impl From<eseal::ofd::OfdError> for Error {
         match e {
             O::Ses(s) => s.into(),
             O::Signer(s) => s.into(),
-            O::Io(_) => Error::new(ErrorKind::Io, e.to_string()),
+            O::Io(_) | O::Write(_) => Error::new(ErrorKind::Io, e.to_string()),
             _ => Error::new(ErrorKind::InvalidInput, e.to_string()),
         }
     }
@@ -187,8 +188,11 @@ impl From<eseal::pdf::PdfError> for Error {
     fn from(e: eseal::pdf::PdfError) -> Self {
         use eseal::pdf::PdfError as P;
         match e {
-            P::Io(_) => Error::new(ErrorKind::Io, e.to_string()),
-            P::Signing(_) | P::Cms(_) => Error::new(ErrorKind::Crypto, e.to_string()),
+            P::Ses(s) => s.into(),
+            P::Signer(s) => s.into(),
+            P::Crypto(c) => c.into(),
+            P::Io { .. } | P::Write(_) => Error::new(ErrorKind::Io, e.to_string()),
+            P::Layout(_) => Error::new(ErrorKind::Internal, e.to_string()),
             _ => Error::new(ErrorKind::InvalidInput, e.to_string()),
         }
     }
@@ -416,7 +420,7 @@ pub struct Stamp {
     pub height: f64,
 }
 
-/// Signs an OFD with a seal (ses-ofd-spec §2.7, `eseal::ofd::sign`): returns the new package.
+/// Signs an OFD with a seal (GB/T 33190-2016 ch. 18, `eseal::ofd::sign`): returns the new package.
 pub fn sign_ofd(
     ofd: Vec<u8>,
     seal: &Seal,

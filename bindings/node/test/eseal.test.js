@@ -115,7 +115,9 @@ test('signing runs off the main thread: the event loop keeps turning', async () 
   for (const s of sigs) assert.equal((await eseal.verifySignature(s, { trust })).verdict, 'valid_with_warnings')
 })
 
-test('a UKey signer through the SKF library', async () => {
+// A software UKey (PIN 123456, the test CA's person in application ESEAL) behind its own copy
+// of the SKF library, in a new folder.
+function softUkey () {
   const lib = process.env.ESEAL_SOFT_UKEY_LIB
   const cli = process.env.ESEAL_BIN
   assert.ok(lib && cli, 'ESEAL_SOFT_UKEY_LIB and ESEAL_BIN must name the software UKey library and the eseal command (scripts/test.d/80-bindings.sh sets them)')
@@ -125,11 +127,37 @@ test('a UKey signer through the SKF library', async () => {
   const copy = path.join(dir, path.basename(lib))
   fs.copyFileSync(lib, copy)
   fs.writeFileSync(copy + '.devices', state + '\n')
+  return { dir, state, copy }
+}
+
+test('a UKey signer through the SKF library', async () => {
+  const { dir, copy } = softUkey()
   assert.throws(() => eseal.Signer.fromUkey({ library: copy, pin: '000000', application: 'ESEAL' }), { code: 'ESEAL_PIN_INCORRECT' })
   const s = eseal.Signer.fromUkey({ library: copy, pin: '123456', application: 'ESEAL' })
   assert.equal(s.certificatePem, ca.certPem('person'))
   const sig = await eseal.signData(seal, s, DATA)
   assert.equal((await eseal.verifySignature(sig, { data: DATA, trust, strict: true })).verdict, 'valid')
+  fs.rmSync(dir, { recursive: true })
+})
+
+test('signing with a UKey fails with the cause\'s code', async () => {
+  const { dir, state, copy } = softUkey()
+  const key = eseal.Signer.fromUkey({ library: copy, pin: '123456', application: 'ESEAL' })
+  const png = fs.readFileSync(path.join(REPO, 'vectors', 'ses', 'picture-8x8.png'))
+  const plain = path.join(REPO, 'vectors', 'bindings')
+  const signBoth = (s) => [
+    () => eseal.signPdf(fs.readFileSync(path.join(plain, 'plain.pdf')), s, key, { stamp: { page: 1, x: 200, y: 40, width: 60, height: 60 } }),
+    () => eseal.signOfd(fs.readFileSync(path.join(plain, 'plain.ofd')), s, key, { stamp: { page: 1, x: 30, y: 40 } })
+  ]
+  // A seal that does not list the key's certificate (GB/T 38540 §8.2): the seal's refusal.
+  const other = eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000050', picture: png, signerCerts: [ca.certPem('unit')] })
+  for (const sign of signBoth(other)) await assert.rejects(sign(), { code: 'ESEAL_SEAL_UNUSABLE' })
+  // The key is pulled out: a device error.
+  const good = eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000050', picture: png, signerCerts: [ca.certPem('person')] })
+  const st = JSON.parse(fs.readFileSync(state, 'utf8'))
+  st.present = false
+  fs.writeFileSync(state, JSON.stringify(st))
+  for (const sign of signBoth(good)) await assert.rejects(sign(), { code: 'ESEAL_DEVICE', message: /removed/ })
   fs.rmSync(dir, { recursive: true })
 })
 

@@ -2,9 +2,6 @@
 
 import hashlib
 import json
-import os
-import pathlib
-import subprocess
 import threading
 
 import pytest
@@ -158,14 +155,8 @@ def test_signing_releases_the_gil(ca, seal):
         assert eseal.verify_signature(sig, trust=ca.root_cert_pem).verdict == "valid_with_warnings"  # no data given
 
 
-def test_ukey_signer_through_the_skf_library(ca, seal, tmp_path):
-    lib, cli = os.environ.get("ESEAL_SOFT_UKEY_LIB"), os.environ.get("ESEAL_BIN")
-    assert lib and cli, "ESEAL_SOFT_UKEY_LIB and ESEAL_BIN must name the software UKey library and the eseal command (scripts/test.d/80-bindings.sh sets them)"
-    state = tmp_path / "key.json"
-    subprocess.run([cli, "ukey", "init", "--out", str(state), "--pin", "123456", "--test-ca", "xlang"], check=True, capture_output=True)
-    copy = tmp_path / pathlib.Path(lib).name
-    copy.write_bytes(pathlib.Path(lib).read_bytes())
-    (tmp_path / (copy.name + ".devices")).write_text(f"{state}\n")
+def test_ukey_signer_through_the_skf_library(ca, seal, tmp_path, soft_ukey):
+    copy, _ = soft_ukey
     with pytest.raises(eseal.PinIncorrect) as e:
         eseal.Signer.from_ukey(copy, "000000", application="ESEAL")
     assert e.value.retries_left >= 1
@@ -175,6 +166,37 @@ def test_ukey_signer_through_the_skf_library(ca, seal, tmp_path):
     assert signer.certificate_pem == ca.cert_pem("person")
     sig = eseal.sign_data(seal, signer, DATA)
     assert eseal.verify_signature(sig, data=DATA, trust=ca.root_cert_pem, strict=True).valid
+
+
+def test_signing_failures_keep_their_cause(ca, soft_ukey):
+    """Signing a PDF or an OFD with a UKey fails with the cause's class: an unusable seal, a
+    key pulled out — not a generic crypto error."""
+    copy, state = soft_ukey
+    key = eseal.Signer.from_ukey(copy, "123456", application="ESEAL")
+    png = REPO / "vectors" / "ses" / "picture-8x8.png"
+    plain = REPO / "vectors" / "bindings"
+
+    def sign_both(seal):
+        for sign in (
+            lambda: eseal.sign_pdf(plain / "plain.pdf", seal, key, page=1, x=200, y=40, width=60, height=60),
+            lambda: eseal.sign_ofd(plain / "plain.ofd", seal, key, page=1, x=30, y=40),
+        ):
+            yield sign
+
+    # A seal that does not list the key's certificate (GB/T 38540 §8.2): the seal's refusal.
+    other = eseal.Seal.create("上海市测试局", "310000000000049", maker=ca.signer("unit"), picture=png, signers=[ca.signer("unit")])
+    for sign in sign_both(other):
+        with pytest.raises(eseal.SealUnusable):
+            sign()
+    seal = eseal.Seal.create("上海市测试局", "310000000000049", maker=ca.signer("unit"), picture=png, signers=[ca.signer("person")])
+    assert eseal.verify_pdf(next(sign_both(seal))(), trust=ca.root_cert_pem).verdict == "valid"
+    # The key is pulled out: a device error, with the code C callers get.
+    st = json.loads(state.read_text())
+    st["present"] = False
+    state.write_text(json.dumps(st))
+    for sign in sign_both(seal):
+        with pytest.raises(eseal.DeviceError, match="removed"):
+            sign()
 
 
 def test_sign_and_verify_ofd_and_pdf(ca, tmp_path):

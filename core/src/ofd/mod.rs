@@ -5,7 +5,7 @@
 //! - [`document`]: OFD.xml → DocBody → Document.xml → pages; files rendering uses.
 //! - [`signatures`]: Signatures.xml / Signature.xml (order-insensitive read, schema-order write).
 //! - [`sign`]: `Type="Seal"` (SES_Signature) and `Type="Sign"` signatures, stamps, cross-page seals.
-//! - [`verify`]: every check of ses-ofd-spec §2.8, as a [`crate::report::VerificationReport`].
+//! - [`verify`]: every check of `docs/ofd-verification.md`, as a [`crate::report::VerificationReport`].
 
 pub mod container;
 pub mod document;

@@ -1,4 +1,4 @@
-//! Verifying OFD signatures (ses-ofd-spec §2.8), check by check, into a
+//! Verifying OFD signatures (GB/T 33190-2016 ch. 18, GB/T 38540; `docs/ofd-verification.md`), check by check, into a
 //! [`VerificationReport`]. The SES-level checks (seal, signer signature, binding,
 //! certificates) are [`crate::ses::verify_signature`]'s; this module adds what the package
 //! says: references, the stored seal copy, stamp placement, `Type="Sign"` values and coverage.
@@ -498,7 +498,7 @@ fn verify_one(
     Ok(r)
 }
 
-/// Step 2 of ses-ofd-spec §2.8: every Reference's file digested and compared. Each file is
+/// Every Reference's file digested and compared. Each file is
 /// streamed through the digest once per algorithm for the whole package (however many
 /// References name it); more References than [`super::Limits::max_references`] fail the
 /// signature unchecked.
@@ -859,7 +859,7 @@ fn verify_sign_value(
     }
 }
 
-/// Coverage (ses-ofd-spec §2.8 step 6): rendered files no signature protects, files no
+/// Coverage (`docs/ofd-verification.md` §4): rendered files no signature protects, files no
 /// signature knows, and orphan signature directories.
 fn coverage_checks(
     pkg: &Package,

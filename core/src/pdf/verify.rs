@@ -35,7 +35,7 @@ pub fn verify_file(
     path: &std::path::Path,
     opts: &VerifyOptions,
 ) -> Result<VerificationReport, PdfError> {
-    let pdf = std::fs::read(path).map_err(|e| PdfError::Io(format!("{}: {e}", path.display())))?;
+    let pdf = std::fs::read(path).map_err(|e| PdfError::read(path, e))?;
     verify(&pdf, &path.display().to_string(), opts)
 }
 

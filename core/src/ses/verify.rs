@@ -1,4 +1,4 @@
-//! Verifying seals and electronic signatures, check by check (ses-ofd-spec §2.8 step 3).
+//! Verifying seals and electronic signatures, check by check (GB/T 38540 §6–§7 structures).
 //!
 //! Each check says what it looked at and why it failed. Signatures are verified over the
 //! original bytes; the conventions tried are named in failures.
@@ -218,7 +218,7 @@ pub fn seal_checks(seal: &Seal, at: Option<Time>, opts: &VerifyOptions, out: &mu
     }
     match seal.maker_certificate() {
         Ok(maker) => {
-            // ses-ofd-spec §2.8 g: the maker certificate is checked at the signing time (for a
+            // The maker certificate is checked at the signing time (for a
             // seal on its own: now). A createDate outside its validity is a warning: producers
             // write the application date there (GOMAIN: five days before the certificate).
             if !maker.valid_at(seal.create_date) {
@@ -531,7 +531,7 @@ pub fn verify_parsed(
     }
 }
 
-/// A signature value that is a DER SEQUENCE missing its last octet (Suwell, spec §4 #25): says
+/// A signature value that is a DER SEQUENCE missing its last octet (Suwell files): says
 /// whether some last octet would make it verify, which tells a producer's encoding fault from
 /// a forged or altered signature. The signature stays failed either way.
 fn diagnose_cut_short(cert: &Certificate, message: &[u8], value: &[u8]) -> Option<String> {

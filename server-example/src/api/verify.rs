@@ -227,7 +227,7 @@ fn seal_pictures(s: &Inner, d: &DocRecord) -> Vec<(String, String)> {
         .unwrap_or_default();
     ids.iter()
         .filter_map(|id| s.store.get(Kind::Seal, id).ok().flatten())
-        .filter_map(|r| serde_json::from_str::<p::Seal>(&r.body).ok())
+        .filter_map(|r| serde_json::from_str::<p::SealRecord>(&r.body).ok())
         .filter(|seal| {
             base64::engine::general_purpose::STANDARD
                 .decode(&seal.picture_b64)

@@ -163,7 +163,12 @@ impl Platform {
         })
     }
 
-    pub(super) fn sign_bytes(&self, s: &Seal, bytes: &[u8], layout: &Layout) -> Result<Vec<u8>> {
+    pub(super) fn sign_bytes(
+        &self,
+        s: &SealRecord,
+        bytes: &[u8],
+        layout: &Layout,
+    ) -> Result<Vec<u8>> {
         let seal = ses::Seal::from_der(&self.seal_der_of(s)?)?;
         let (_, signer) = self.unit_signer(&s.unit)?;
         let now = Time::from_unix(self.clock.now());

@@ -223,7 +223,7 @@ pub enum AppDocOutcome {
 /// A granted seal as an app sees it.
 #[derive(Clone, Debug)]
 pub struct AppSeal {
-    pub seal: Seal,
+    pub seal: SealRecord,
     pub grant: Grant,
     /// Calls left under a system-check call limit.
     pub remaining_calls: Option<u64>,
@@ -285,7 +285,7 @@ impl Platform {
     }
 
     /// Events to every app granted seal `s` (a state change of the seal).
-    pub(super) fn emit_seal_event(&self, tx: &mut Tx, s: &Seal, event: &str) -> Result<()> {
+    pub(super) fn emit_seal_event(&self, tx: &mut Tx, s: &SealRecord, event: &str) -> Result<()> {
         let grants = Query::new(Kind::Grant).unit(&s.unit);
         for (g, _) in self.find_all::<Grant>(grants)? {
             if g.seal == s.id && !g.removed {
@@ -372,7 +372,7 @@ impl Platform {
             token: call.token.as_deref(),
         };
         let unit = self
-            .load::<Seal>(seal)?
+            .load::<SealRecord>(seal)?
             .map(|x| x.0.unit)
             .unwrap_or_default();
         let actor = format!("app:{app_id}");
@@ -422,7 +422,7 @@ impl Platform {
         &self,
         tx: &mut Tx,
         app: &App,
-        s: &Seal,
+        s: &SealRecord,
         doc: &DocumentInput,
         pages: u32,
         signed: &mut Option<(Vec<u8>, FileRecord)>,
@@ -470,7 +470,7 @@ impl Platform {
     ) -> Result<OpenTask> {
         let actor = format!("app:{app_id}");
         let unit = self
-            .load::<Seal>(seal)?
+            .load::<SealRecord>(seal)?
             .map(|x| x.0.unit)
             .unwrap_or_default();
         self.run_anon("AppCreateTask", seal, ip, (&unit, &actor), |tx| {
@@ -658,7 +658,7 @@ impl Platform {
             if g.removed {
                 continue;
             }
-            let Some((seal, _)) = self.load::<Seal>(&g.seal)? else {
+            let Some((seal, _)) = self.load::<SealRecord>(&g.seal)? else {
                 continue;
             };
             g.calls = self.store.counter(&super::signing::calls_counter(&g))?;

@@ -16,7 +16,7 @@ pub enum SignCredential {
 /// by the key vault (UKey seals are signed on the UKey).
 #[derive(Clone, Debug)]
 pub struct SealUse {
-    pub seal: Seal,
+    pub seal: SealRecord,
     pub signature: Option<sm2::Signature>,
 }
 
@@ -103,10 +103,10 @@ impl Platform {
     fn check_signing_password(&self, staff: &str, pw: &str) -> Result<()> {
         let now = self.clock.now();
         self.apply(|tx| {
-            let (mut c, v) = match self.load::<Credential>(staff)? {
+            let (mut c, v) = match self.load::<PasswordRecord>(staff)? {
                 Some((c, v)) => (c, Some(v)),
                 None => (
-                    Credential {
+                    PasswordRecord {
                         id: staff.to_owned(),
                         ..Default::default()
                     },
@@ -174,8 +174,8 @@ impl Platform {
     }
 
     /// The seal `id` of the actor's unit, if the actor may sign with it (2.2.3, 2.5).
-    pub(super) fn usable_seal(&self, ctx: &Ctx, id: &str) -> Result<(Seal, u64)> {
-        let (s, v): (Seal, u64) = match self.load::<Seal>(id)? {
+    pub(super) fn usable_seal(&self, ctx: &Ctx, id: &str) -> Result<(SealRecord, u64)> {
+        let (s, v): (SealRecord, u64) = match self.load::<SealRecord>(id)? {
             Some(x) if x.0.unit == ctx.unit => x,
             _ => return Err(PlatformError::NotFound(format!("seal {id}"))),
         };
@@ -196,7 +196,7 @@ impl Platform {
     /// A use of seal `(s, v)` in `tx`: the seal must be valid now and still be at version `v`
     /// when the batch commits (a revocation or freeze that commits first wins), and its
     /// counter grows by one. Concurrent signers of one seal do not conflict with each other.
-    pub(super) fn seal_use(&self, tx: &mut Tx, s: &Seal, v: u64) -> Result<()> {
+    pub(super) fn seal_use(&self, tx: &mut Tx, s: &SealRecord, v: u64) -> Result<()> {
         match s.effective_status(self.clock.now()) {
             SealStatus::Valid => {}
             SealStatus::Revoked => return Err(state("seal has been revoked")),
@@ -210,7 +210,7 @@ impl Platform {
     }
 
     /// The vault signs `e` with a cloud seal's key.
-    pub(super) fn vault_sign(&self, s: &Seal, e: &[u8; 32]) -> Result<sm2::Signature> {
+    pub(super) fn vault_sign(&self, s: &SealRecord, e: &[u8; 32]) -> Result<sm2::Signature> {
         let k = Self::vault_key(s).ok_or_else(|| state("cloud seal has no key"))?;
         Ok(self.vault.sign_digest(k, e)?)
     }
@@ -257,7 +257,7 @@ impl Platform {
         ip: &str,
     ) -> Result<AppSignOutcome> {
         let unit = self
-            .load::<Seal>(seal)?
+            .load::<SealRecord>(seal)?
             .map(|x| x.0.unit)
             .unwrap_or_default();
         let actor = format!("app:{app_id}");
@@ -297,7 +297,7 @@ impl Platform {
         app_id: &str,
         seal: &str,
         call: &CallMeta<'_>,
-        sign: &mut dyn FnMut(&mut Tx, &App, &Seal) -> Result<S>,
+        sign: &mut dyn FnMut(&mut Tx, &App, &SealRecord) -> Result<S>,
     ) -> Result<(AppOutcome<S>, Option<(Vec<String>, String)>)> {
         let (app, _): (App, u64) = self.must(app_id)?;
         if app.status != AppStatus::Valid {
@@ -313,7 +313,7 @@ impl Platform {
         if g.removed {
             return Err(forbidden("the seal is not granted to this app"));
         }
-        let (s, sv): (Seal, u64) = self.must(seal)?;
+        let (s, sv): (SealRecord, u64) = self.must(seal)?;
         validate::check_text("file name", call.file_name, 200)?;
         match g.policy.clone() {
             ConfirmPolicy::None => {
@@ -403,7 +403,7 @@ impl Platform {
         tx: &mut Tx,
         g: &Grant,
         gv: u64,
-        s: &Seal,
+        s: &SealRecord,
         sv: u64,
         limit: Option<u64>,
     ) -> Result<()> {
@@ -450,7 +450,7 @@ impl Platform {
         tx: &mut Tx,
         app_id: &str,
         item: &str,
-    ) -> Result<(App, Seal)> {
+    ) -> Result<(App, SealRecord)> {
         let (mut q, qv): (QueueItem, u64) = self.must(item)?;
         if q.app != app_id {
             return Err(PlatformError::NotFound(format!("queue item {item}")));
@@ -474,7 +474,7 @@ impl Platform {
         }
         q.status = QueueStatus::Used;
         tx.update(&q, qv)?;
-        let (s, sv): (Seal, u64) = self.must(&q.seal)?;
+        let (s, sv): (SealRecord, u64) = self.must(&q.seal)?;
         self.app_commit(tx, &g, gv, &s, sv, None)?;
         Ok((app, s))
     }
