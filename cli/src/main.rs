@@ -11,10 +11,12 @@ use eseal::report::VerificationReport;
 use eseal::ses::VerifyOptions;
 use std::path::{Path, PathBuf};
 
+mod batch;
 mod ca;
 mod demo;
 mod ofd;
 mod pdf;
+mod place;
 mod seal;
 mod stamp;
 mod ukey;
@@ -118,6 +120,26 @@ impl<E: std::fmt::Display> From<E> for CliError {
 }
 
 pub type CliResult = Result<i32, CliError>;
+
+/// The signature given to --signature: a file or base64 text; DER or raw r‖s.
+pub fn signature_arg(s: &str) -> Result<eseal::crypto::sm2::Signature, CliError> {
+    use base64::Engine;
+    let bytes = match std::fs::read(s) {
+        Ok(b) => b,
+        Err(_) => base64::engine::general_purpose::STANDARD
+            .decode(s.trim())
+            .map_err(|_| CliError("--signature: neither a file nor base64".into()))?,
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let bytes = match base64::engine::general_purpose::STANDARD.decode(text.trim()) {
+        Ok(b) if text.is_ascii() => b,
+        _ => bytes,
+    };
+    if bytes.len() == 64 {
+        return Ok(eseal::crypto::sm2::Signature::from_raw(&bytes)?);
+    }
+    Ok(eseal::crypto::sm2::Signature::parse_lenient(&bytes)?.0)
+}
 
 /// Writes `bytes` to `path` atomically (`eseal::fs`): a failure leaves no partial file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {

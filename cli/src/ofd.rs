@@ -3,10 +3,10 @@
 use super::{CliError, CliResult, VerifyArgs};
 use clap::{Args, Subcommand};
 use eseal::crypto::time::Time;
-use eseal::crypto::{Certificate, SoftwareSigner, sm2::PrivateKey};
+use eseal::crypto::{Certificate, Signer, SoftwareSigner, sm2::PrivateKey};
 use eseal::ofd::{self, OfdVerifyOptions, Package, Placement, QrCode, SignKind, SignRequest};
 use eseal::ses::Seal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
 pub enum OfdCommand {
@@ -31,9 +31,31 @@ pub enum OfdCommand {
 
 #[derive(Args)]
 pub struct SignArgs {
-    input: PathBuf,
-    #[arg(short, long)]
-    output: PathBuf,
+    /// The file to sign; or several files and folders (their *.ofd files), signed on all
+    /// cores into the folder given by --output, with a summary table.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// The signed file; a folder when several files or a folder are signed.
+    #[arg(short, long, required_unless_present = "prepare")]
+    output: Option<PathBuf>,
+    /// Deferred signing, step 1: write the state to this file and print the digest e
+    /// (base64) that the holder of --cert signs (UKey, HSM); no --key needed.
+    #[arg(
+        long,
+        value_name = "STATE",
+        conflicts_with = "finish",
+        requires = "cert"
+    )]
+    prepare: Option<PathBuf>,
+    /// Deferred signing, step 2: with the same options as --prepare, embed --signature.
+    #[arg(long, value_name = "STATE", requires = "signature", requires = "cert")]
+    finish: Option<PathBuf>,
+    /// The SM2 signature of the prepared digest: DER or raw r‖s, as a file or base64 text.
+    #[arg(long)]
+    signature: Option<String>,
+    /// Batch: print the summary as JSON (and no progress line).
+    #[arg(long)]
+    json: bool,
     /// The seal (SESeal DER, .esl) for an electronic seal signature.
     #[arg(long)]
     seal: Option<PathBuf>,
@@ -73,6 +95,8 @@ pub struct SignArgs {
     /// Signing time (default now).
     #[arg(long)]
     time: Option<String>,
+    #[command(flatten)]
+    place: super::place::PlaceArgs,
 }
 
 pub fn run(c: OfdCommand) -> CliResult {
@@ -171,14 +195,40 @@ fn page_no(v: f64) -> Result<usize, CliError> {
 }
 
 fn sign(a: SignArgs) -> CliResult {
-    let signer: SoftwareSigner = match (&a.test_ca, &a.key, &a.cert) {
-        (Some(seed), _, _) => eseal::crypto::testca::TestCa::new(seed)?.person.signer(),
+    let out = a.output.clone().unwrap_or_default();
+    if super::batch::is_batch(&a.inputs) {
+        if a.prepare.is_some() || a.finish.is_some() {
+            return Err(CliError(
+                "deferred signing (--prepare/--finish) takes one file".into(),
+            ));
+        }
+        let files = super::batch::expand(&a.inputs, "ofd")?;
+        let outcomes = super::batch::run(&files, &out, a.json, &|i, o| {
+            sign_one(&a, i, o).map(|n| format!("{n} stamp(s)"))
+        })?;
+        return Ok(super::batch::summary(&outcomes, a.json));
+    }
+    sign_one(&a, &a.inputs[0], &out)?;
+    if a.prepare.is_none() {
+        eprintln!("wrote {}", out.display());
+    }
+    Ok(0)
+}
+
+fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError> {
+    let deferred = a.prepare.is_some() || a.finish.is_some();
+    let signer: Box<dyn Signer> = match (&a.test_ca, &a.key, &a.cert) {
+        (None, _, Some(c)) if deferred => Box::new(eseal::deferred::External(
+            Certificate::parse(&super::seal::read(c)?)
+                .map_err(|e| CliError(format!("{}: {e}", c.display())))?,
+        )),
+        (Some(seed), _, _) => Box::new(eseal::crypto::testca::TestCa::new(seed)?.person.signer()),
         (None, Some(k), Some(c)) => {
             let key = PrivateKey::parse(&super::seal::read(k)?)
                 .map_err(|e| CliError(format!("{}: {e}", k.display())))?;
             let cert = Certificate::parse(&super::seal::read(c)?)
                 .map_err(|e| CliError(format!("{}: {e}", c.display())))?;
-            SoftwareSigner::new(key, cert)?
+            Box::new(SoftwareSigner::new(key, cert)?)
         }
         _ => return Err(CliError("give --key and --cert, or --test-ca SEED".into())),
     };
@@ -194,7 +244,15 @@ fn sign(a: SignArgs) -> CliResult {
             ));
         }
     };
+    let pending = match &a.finish {
+        Some(state) => Some(eseal::deferred::Pending::from_json(
+            &String::from_utf8_lossy(&super::seal::read(state)?),
+        )?),
+        None => None,
+    };
     let time = match &a.time {
+        // Finishing replays the prepared signing: same time.
+        _ if pending.is_some() => pending.as_ref().map_or_else(Time::now, |p| p.time),
         Some(t) => {
             Time::parse_lenient(t)
                 .map_err(|e| CliError(e.to_string()))?
@@ -219,30 +277,30 @@ fn sign(a: SignArgs) -> CliResult {
         });
     }
     if let Some(p) = &a.cross_page {
-        let pages = if p == "all" {
-            None
-        } else {
-            Some(
-                p.split(',')
-                    .map(|t| {
-                        t.trim().parse::<usize>().map_err(|_| {
-                            CliError(format!("--cross-page {p:?}: page numbers separated by ','"))
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            )
-        };
         let size = a
             .cross_page_size
             .as_deref()
             .map(|s| nums(s, "--cross-page-size", &[2]))
             .transpose()?;
-        req.placements.push(Placement::CrossPage {
-            pages,
-            y_mm: a.cross_page_y,
+        let mut layout = a.place.cross_page(eseal::placement::PageSet::parse(p)?)?;
+        layout.along_mm = layout.along_mm.or(a.cross_page_y);
+        req.placements.push(Placement::CrossPageAt {
+            layout,
             width_mm: size.as_ref().map(|v| v[0]),
             height_mm: size.as_ref().map(|v| v[1]),
         });
+    } else if a.place.has_cross_page_layout() {
+        return Err(CliError("--cross-page-* options need --cross-page".into()));
+    }
+    if let Some((kw, size)) = a.place.keyword()? {
+        let (w, h) = match (size, &seal) {
+            (Some(s), _) => s,
+            (None, Some(s)) => (s.picture.width_mm as f64, s.picture.height_mm as f64),
+            (None, None) => (40.0, 40.0),
+        };
+        let pkg = Package::open(input)?;
+        let found = ofd::keyword_placements(&pkg, &kw, w, h)?;
+        req.placements.extend(found);
     }
     if let Some(q) = &a.qr {
         let at = a
@@ -258,7 +316,26 @@ fn sign(a: SignArgs) -> CliResult {
             size_mm: v[3],
         });
     }
-    ofd::sign_file(&a.input, &a.output, &signer, &req)?;
-    eprintln!("wrote {}", a.output.display());
-    Ok(0)
+    if deferred {
+        let source = super::seal::read(input)?;
+        let cert = signer.certificate();
+        if let Some(state) = &a.prepare {
+            let p = ofd::prepare(&source, cert, &req)?;
+            super::write_atomic(state, p.to_json().as_bytes())?;
+            use base64::Engine;
+            println!(
+                "{}",
+                base64::engine::general_purpose::STANDARD.encode(p.digest)
+            );
+            return Ok(req.placements.len());
+        }
+        let (Some(p), Some(sig)) = (&pending, &a.signature) else {
+            return Err(CliError("--finish needs --signature".into()));
+        };
+        let signed = ofd::finish(&source, p, &super::signature_arg(sig)?, &req)?;
+        super::write_atomic(output, &signed)?;
+        return Ok(req.placements.len());
+    }
+    ofd::sign_file(input, output, signer.as_ref(), &req)?;
+    Ok(req.placements.len())
 }

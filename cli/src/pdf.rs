@@ -3,10 +3,10 @@
 use super::{CliError, CliResult, VerifyArgs};
 use clap::{Args, Subcommand, ValueEnum};
 use eseal::crypto::time::Time;
-use eseal::crypto::{Certificate, SoftwareSigner, sm2::PrivateKey};
+use eseal::crypto::{Certificate, Signer, SoftwareSigner, sm2::PrivateKey};
 use eseal::pdf::{self, Credential, PadesSigner, Placement, QrCode, SignRequest, Sm2CmsOids};
 use eseal::ses::Seal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Subcommand)]
 pub enum PdfCommand {
@@ -34,14 +34,31 @@ pub enum Format {
 
 #[derive(Args)]
 pub struct SignArgs {
-    input: PathBuf,
-    #[arg(short, long)]
-    output: PathBuf,
+    /// The file to sign; or several files and folders (their *.pdf files), signed on all
+    /// cores into the folder given by --output, with a summary table.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// The signed file; a folder when several files or a folder are signed.
+    #[arg(short, long, required_unless_present = "prepare")]
+    output: Option<PathBuf>,
+    /// Deferred signing, step 1: write the state to this file and print the digest e
+    /// (base64) that the holder of --cert signs (UKey, HSM); no --key needed. One signature.
+    #[arg(long, value_name = "STATE", conflicts_with = "finish")]
+    prepare: Option<PathBuf>,
+    /// Deferred signing, step 2: with the same options as --prepare, embed --signature.
+    #[arg(long, value_name = "STATE", requires = "signature")]
+    finish: Option<PathBuf>,
+    /// The SM2 signature of the prepared digest: DER or raw r‖s, as a file or base64 text.
+    #[arg(long)]
+    signature: Option<String>,
+    /// Batch: print the summary as JSON (and no progress line).
+    #[arg(long)]
+    json: bool,
     #[arg(long, value_enum, default_value = "ses")]
     format: Format,
     /// Signer key (PEM/DER): SM2 for ses/sm2-cms, P-256 or RSA for pades.
-    #[arg(long)]
-    key: PathBuf,
+    #[arg(long, required_unless_present_any = ["prepare", "finish"])]
+    key: Option<PathBuf>,
     /// Signer certificate (PEM; for pades further certificates in the file are the chain).
     #[arg(long)]
     cert: PathBuf,
@@ -79,7 +96,11 @@ pub struct SignArgs {
     reason: Option<String>,
     #[arg(long)]
     location: Option<String>,
+    #[command(flatten)]
+    place: super::place::PlaceArgs,
 }
+
+const PT_PER_MM: f64 = 72.0 / 25.4;
 
 fn numbers(s: &str, n: usize, what: &str) -> Result<Vec<f64>, CliError> {
     let v: Vec<f64> = s
@@ -116,10 +137,41 @@ pub fn run(c: PdfCommand) -> CliResult {
 }
 
 fn sign(a: SignArgs) -> CliResult {
-    let key = read(&a.key)?;
+    let deferred = a.prepare.is_some() || a.finish.is_some();
+    if super::batch::is_batch(&a.inputs) {
+        if deferred {
+            return Err(CliError(
+                "deferred signing (--prepare/--finish) takes one file".into(),
+            ));
+        }
+        let out = a.output.clone().unwrap_or_default();
+        let files = super::batch::expand(&a.inputs, "pdf")?;
+        let outcomes = super::batch::run(&files, &out, a.json, &|i, o| {
+            sign_one(&a, i, o).map(|n| format!("{n} signature(s)"))
+        })?;
+        return Ok(super::batch::summary(&outcomes, a.json));
+    }
+    let out = a.output.clone().unwrap_or_default();
+    let n = sign_one(&a, &a.inputs[0], &out)?;
+    if a.prepare.is_none() {
+        println!(
+            "signed {} → {} ({n} signature(s))",
+            a.inputs[0].display(),
+            out.display(),
+        );
+    }
+    Ok(0)
+}
+
+fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError> {
+    let deferred = a.prepare.is_some() || a.finish.is_some();
+    let key = match &a.key {
+        Some(k) if !deferred => read(k)?,
+        _ => Vec::new(),
+    };
     let cert = read(&a.cert)?;
     let pades;
-    let sm2_signer;
+    let sm2_signer: Box<dyn Signer>;
     let seal;
     let mut placements: Vec<Placement> = Vec::new();
     for s in &a.stamps {
@@ -134,14 +186,17 @@ fn sign(a: SignArgs) -> CliResult {
     }
     if let Some(cp) = &a.cross_page {
         let v = numbers(cp, 2, "--cross-page")?;
-        placements.push(Placement::CrossPage {
-            first: None,
-            last: None,
+        placements.push(Placement::CrossPageAt {
+            layout: a.place.cross_page(eseal::placement::PageSet::All)?,
             width: v[0],
             height: v[1],
-            centre_y: None,
         });
+    } else if a.place.has_cross_page_layout() {
+        return Err(CliError(
+            "--cross-page-* options need --cross-page W,H".into(),
+        ));
     }
+    let keyword = a.place.keyword()?;
     if let Some(f) = &a.field {
         placements.push(Placement::ExistingField(f.clone()));
     }
@@ -172,8 +227,12 @@ fn sign(a: SignArgs) -> CliResult {
             Credential::Pades(&pades)
         }
         f => {
-            let k = PrivateKey::parse(&key)?;
-            sm2_signer = SoftwareSigner::new(k, Certificate::parse(&cert)?)?;
+            sm2_signer = if deferred {
+                Box::new(eseal::deferred::External(Certificate::parse(&cert)?))
+            } else {
+                let k = PrivateKey::parse(&key)?;
+                Box::new(SoftwareSigner::new(k, Certificate::parse(&cert)?)?)
+            };
             match f {
                 Format::Ses => {
                     let path = a
@@ -183,21 +242,45 @@ fn sign(a: SignArgs) -> CliResult {
                     seal = Seal::from_der(&read(path)?)?;
                     Credential::Seal {
                         seal: &seal,
-                        signer: &sm2_signer,
+                        signer: sm2_signer.as_ref(),
                     }
                 }
                 Format::Sm2CmsGm => Credential::Sm2Cms {
-                    signer: &sm2_signer,
+                    signer: sm2_signer.as_ref(),
                     oids: Sm2CmsOids::GmT0010,
                 },
                 _ => Credential::Sm2Cms {
-                    signer: &sm2_signer,
+                    signer: sm2_signer.as_ref(),
                     oids: Sm2CmsOids::Pkcs7,
                 },
             }
         }
     };
-    let time = Time::now();
+    if let Some((kw, size)) = &keyword {
+        let (w, h) = match (size, &cred) {
+            (Some(s), _) => *s,
+            (None, Credential::Seal { seal, .. }) => {
+                (seal.picture.width_mm as f64, seal.picture.height_mm as f64)
+            }
+            (None, _) => (40.0, 40.0),
+        };
+        let found = pdf::keyword_placements(
+            &read(&input.to_path_buf())?,
+            kw,
+            w * PT_PER_MM,
+            h * PT_PER_MM,
+        )?;
+        placements.retain(|p| *p != Placement::Invisible);
+        placements.extend(found);
+    }
+    let pending = match &a.finish {
+        Some(state) => Some(eseal::deferred::Pending::from_json(
+            &String::from_utf8_lossy(&read(state)?),
+        )?),
+        None => None,
+    };
+    // Finishing replays the prepared signing: same time.
+    let time = pending.as_ref().map_or_else(Time::now, |p| p.time);
     let mut requests = Vec::new();
     for (i, p) in placements.into_iter().enumerate() {
         let credential = match &cred {
@@ -239,12 +322,31 @@ fn sign(a: SignArgs) -> CliResult {
         }
         requests.push(r);
     }
-    pdf::sign_file(&a.input, &a.output, &requests)?;
-    println!(
-        "signed {} → {} ({} signature(s))",
-        a.input.display(),
-        a.output.display(),
-        requests.len()
-    );
-    Ok(0)
+    if deferred {
+        let [req] = &requests[..] else {
+            return Err(CliError(format!(
+                "deferred signing makes one signature at a time; these options make {}",
+                requests.len()
+            )));
+        };
+        let source = read(&input.to_path_buf())?;
+        if let Some(state) = &a.prepare {
+            let p = pdf::prepare(&source, req)?;
+            super::write_atomic(state, p.to_json().as_bytes())?;
+            use base64::Engine;
+            println!(
+                "{}",
+                base64::engine::general_purpose::STANDARD.encode(p.digest)
+            );
+            return Ok(1);
+        }
+        let (Some(p), Some(sig)) = (&pending, &a.signature) else {
+            return Err(CliError("--finish needs --signature".into()));
+        };
+        let signed = pdf::finish(&source, p, &super::signature_arg(sig)?, req)?;
+        super::write_atomic(output, &signed)?;
+        return Ok(1);
+    }
+    pdf::sign_file(input, output, &requests)?;
+    Ok(requests.len())
 }

@@ -28,6 +28,24 @@ pub enum StampCommand {
         #[command(flatten)]
         out: Output,
     },
+    /// Oval seal: 发票专用章 (40×30 mm, taxpayer ID across the centre) or, with --wide, the
+    /// 45×30 mm 财务/合同 oval.
+    Oval {
+        /// Taxpayer or unit name along the upper arc.
+        #[arg(long)]
+        name: String,
+        /// 纳税人识别号 across the centre.
+        #[arg(long)]
+        taxpayer_id: Option<String>,
+        /// Text below: 发票专用章 (default), 财务专用章, 合同专用章, …
+        #[arg(long, default_value = "发票专用章")]
+        bottom: String,
+        /// The 45×30 mm oval instead of the 40×30 mm invoice seal.
+        #[arg(long)]
+        wide: bool,
+        #[command(flatten)]
+        out: Output,
+    },
     /// Personal seal: square (方形章) or rectangular (长方形章).
     Personal {
         #[arg(long)]
@@ -170,6 +188,29 @@ pub fn run(c: StampCommand) -> CliResult {
                 bottom_text: bottom.map(|b| b.replace("\\n", "\n")),
                 code,
                 diameter_mm: diameter,
+                dpi: out.dpi,
+                color: out.color()?,
+                font: out.font()?,
+            };
+            out.write(&seal.render()?)
+        }
+        StampCommand::Oval {
+            name,
+            taxpayer_id,
+            bottom,
+            wide,
+            out,
+        } => {
+            use eseal::stamp::oval::{OvalKind, OvalSeal};
+            let seal = OvalSeal {
+                kind: if wide {
+                    OvalKind::Wide
+                } else {
+                    OvalKind::Invoice
+                },
+                name,
+                middle: taxpayer_id,
+                bottom,
                 dpi: out.dpi,
                 color: out.color()?,
                 font: out.font()?,

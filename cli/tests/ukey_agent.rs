@@ -481,3 +481,101 @@ fn cli_init_list_verify_write_and_read_seals() {
             .contains("cannot load SKF library /nonexistent/libskf.so")
     );
 }
+
+/// Deferred (two-step) signing with the UKey through the agent (issue 16): the signing side
+/// knows only the key's certificate; it prepares the digest e of a PDF seal signature and of
+/// an OFD seal signature, the agent signs e in the software UKey, and finish writes files
+/// that verify. A swapped document is refused at finish.
+#[test]
+fn deferred_signing_of_pdf_and_ofd_through_the_agent() {
+    use eseal::crypto::time::Time;
+    use eseal::deferred::External;
+    use eseal::report::Verdict;
+    let t = TempDir::new("ukey-deferred");
+    let soft = SoftUkey::new(t.path(), &[("AGENT02", Quirks::default())]);
+    let agent = AgentProc::start(&soft.lib);
+    let (st, _, id) = agent.call("GET", "/v1/identity", &OK, None);
+    assert_eq!(st, 200, "{id}");
+    let cert = Certificate::from_der(&unb64(&id["certificate"])).unwrap();
+    let ca = test_ca();
+    let mut png = Vec::new();
+    {
+        let mut e = png::Encoder::new(&mut png, 8, 8);
+        e.set_color(png::ColorType::Rgba);
+        e.set_depth(png::BitDepth::Eight);
+        let mut w = e.write_header().unwrap();
+        w.write_image_data(&[200, 0, 0, 255].repeat(64)).unwrap();
+    }
+    let seal = SealBuilder::new("测试合同章", "310000000000016")
+        .picture("png", png, 40, 40)
+        .signer_cert(&cert)
+        .build(&ca.unit.signer())
+        .unwrap();
+    let ukey_sign = |e: &[u8; 32]| -> sm2::Signature {
+        let (st, _, r) = agent.call(
+            "POST",
+            "/v1/sign",
+            &OK,
+            Some(&json!({ "pin": USER_PIN, "digest": b64(e) })),
+        );
+        assert_eq!(st, 200, "{r}");
+        sm2::Signature::from_der(&unb64(&r["signature"])).unwrap()
+    };
+    let opts = eseal::ses::VerifyOptions {
+        trust: eseal::crypto::TrustStore::new().with(ca.root.cert.clone()),
+        ..Default::default()
+    };
+    let external = External(cert.clone());
+    let time = Time::now();
+
+    // PDF: a seal with a visible stamp.
+    let pdf = eseal::samples::sample_pdf(2, "deferred");
+    let req = eseal::pdf::SignRequest::new(
+        eseal::pdf::Credential::Seal {
+            seal: &seal,
+            signer: &external,
+        },
+        eseal::pdf::Placement::Stamp {
+            page: 1,
+            x: 300.0,
+            y: 300.0,
+            width: 113.0,
+            height: 113.0,
+        },
+        time,
+    );
+    let pending = eseal::pdf::prepare(&pdf, &req).unwrap();
+    let sig = ukey_sign(&pending.digest);
+    let signed = eseal::pdf::finish(&pdf, &pending, &sig, &req).unwrap();
+    let report = eseal::pdf::verify(&signed, "deferred.pdf", &opts);
+    assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
+    let swapped = eseal::samples::sample_pdf(2, "another");
+    assert!(eseal::pdf::finish(&swapped, &pending, &sig, &req).is_err());
+
+    // OFD: a seal with a stamp.
+    let ofd_bytes = eseal::samples::sample_ofd(2, "deferred");
+    let mut req = eseal::ofd::SignRequest::new(eseal::ofd::SignKind::Seal(&seal), time);
+    req.placements.push(eseal::ofd::Placement::Stamp {
+        page: 2,
+        x_mm: 100.0,
+        y_mm: 100.0,
+        width_mm: None,
+        height_mm: None,
+    });
+    let pending = eseal::ofd::prepare(&ofd_bytes, &cert, &req).unwrap();
+    // The state as the browser would carry it.
+    let pending = eseal::deferred::Pending::from_json(&pending.to_json()).unwrap();
+    let sig = ukey_sign(&pending.digest);
+    let signed = eseal::ofd::finish(&ofd_bytes, &pending, &sig, &req).unwrap();
+    let pkg = eseal::ofd::Package::from_bytes(signed).unwrap();
+    let report = eseal::ofd::verify(
+        &pkg,
+        "deferred.ofd",
+        &eseal::ofd::OfdVerifyOptions {
+            ses: opts,
+            sign_certs: Vec::new(),
+        },
+    )
+    .unwrap();
+    assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
+}

@@ -12,9 +12,11 @@
 pub mod asn1;
 pub mod cms;
 pub mod crypto;
+pub mod deferred;
 pub mod fs;
 pub mod ofd;
 pub mod pdf;
+pub mod placement;
 pub mod platform;
 pub mod report;
 pub mod samples;

@@ -670,3 +670,129 @@ fn generated_picture_goes_into_a_ses_seal() {
     assert_eq!(back.picture.data, pic.png);
     assert_eq!((back.picture.width_mm, back.picture.height_mm), (42, 42));
 }
+
+/// Oval seals (发票专用章 40 × 30 mm, 财务/合同 45 × 30 mm): the outline's size and edge in the
+/// bitmap, every character inside the edge, no two boxes overlapping, the name above the
+/// taxpayer ID and the ID above "发票专用章".
+#[test]
+fn oval_seals_have_their_written_dimensions_and_nothing_overlaps() {
+    use eseal::stamp::oval::{OvalKind, OvalSeal};
+    for (seal, (w, h, edge)) in [
+        (
+            OvalSeal::invoice("北京示例有限公司", "91110108MA01234567"),
+            (40.0, 30.0, 1.0),
+        ),
+        (
+            OvalSeal::invoice(
+                "中国共产党某某省某某市某某区某某街道某某社区第一党支部委员会",
+                "310115123456789",
+            ),
+            (40.0, 30.0, 1.0),
+        ),
+        (
+            OvalSeal::invoice("华为", "91440300MA5F00000X"),
+            (40.0, 30.0, 1.0),
+        ),
+        (
+            OvalSeal::wide("北京示例有限公司", "财务专用章"),
+            (45.0, 30.0, 1.2),
+        ),
+        (
+            OvalSeal::wide("上海浦东新区示例智能制造有限公司", "合同专用章"),
+            (45.0, 30.0, 1.2),
+        ),
+    ] {
+        assert_eq!(seal.kind.dimensions(), (w, h, edge));
+        let l = seal.layout().unwrap();
+        assert_eq!(l.axes, (w / 2.0, h / 2.0));
+        let (cx, cy) = l.center;
+        let (ia, ib) = l.inner_axes;
+        let mut all: Vec<(&str, &Quad)> = Vec::new();
+        all.extend(l.name_boxes.iter().map(|q| ("name", q)));
+        all.extend(l.middle_boxes.iter().map(|q| ("middle", q)));
+        all.extend(l.bottom_boxes.iter().map(|q| ("bottom", q)));
+        for (what, q) in &all {
+            for &(x, y) in &q.0 {
+                let r = ((x - cx) / ia).powi(2) + ((y - cy) / ib).powi(2);
+                assert!(
+                    r < 1.0,
+                    "{} {what} corner ({x}, {y}) crosses the edge",
+                    seal.name
+                );
+            }
+        }
+        for i in 0..all.len() {
+            for j in i + 1..all.len() {
+                assert!(
+                    !all[i].1.overlaps(all[j].1),
+                    "{}: {} {i} overlaps {} {j}",
+                    seal.name,
+                    all[i].0,
+                    all[j].0
+                );
+            }
+        }
+        let bottom_of = |qs: &[Quad]| {
+            qs.iter()
+                .flat_map(|q| q.0)
+                .map(|p| p.1)
+                .fold(f32::MIN, f32::max)
+        };
+        let top_of = |qs: &[Quad]| {
+            qs.iter()
+                .flat_map(|q| q.0)
+                .map(|p| p.1)
+                .fold(f32::MAX, f32::min)
+        };
+        if !l.middle_boxes.is_empty() {
+            assert!(
+                bottom_of(&l.name_boxes) < top_of(&l.middle_boxes),
+                "{}",
+                seal.name
+            );
+            assert!(
+                bottom_of(&l.middle_boxes) < top_of(&l.bottom_boxes),
+                "{}",
+                seal.name
+            );
+        } else {
+            assert!(
+                bottom_of(&l.name_boxes) < top_of(&l.bottom_boxes),
+                "{}",
+                seal.name
+            );
+        }
+        // Long names are narrowed, short ones are not.
+        let n = seal.name.chars().count();
+        if n <= 4 {
+            assert!((l.name_width_ratio - 3.0 / 4.2).abs() < 1e-4);
+        }
+        if n >= 16 {
+            assert!(l.name_width_ratio < 3.0 / 4.2);
+        }
+        // The bitmap: the size, the edge red at the ends of both axes, corners transparent.
+        let pic = OvalSeal {
+            dpi: 300.0,
+            ..seal.clone()
+        }
+        .render()
+        .unwrap();
+        let img = pic.to_rgba().unwrap();
+        let px = |mm: f32| (mm / 25.4 * 300.0).round() as u32;
+        assert_eq!((img.width(), img.height()), (px(w), px(h)));
+        let e = px(edge / 2.0);
+        for (x, y) in [
+            (e, img.height() / 2),
+            (img.width() - 1 - e, img.height() / 2),
+            (img.width() / 2, e),
+            (img.width() / 2, img.height() - 1 - e),
+        ] {
+            assert!(is_red(img.get_pixel(x, y)), "{} edge at {x},{y}", seal.name);
+        }
+        assert_eq!(img.get_pixel(2, 2)[3], 0);
+        // Missing glyph: a clear error.
+        let bad = OvalSeal::invoice("北京示例有限公司", "9111\u{E000}");
+        assert!(bad.layout().is_err());
+        let _ = OvalKind::Wide;
+    }
+}

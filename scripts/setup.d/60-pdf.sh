@@ -13,3 +13,6 @@ for f in glob.glob(__import__("sys").prefix + "/lib/python3*/site-packages/oscry
     if t != s:
         open(f, "w").write(t)
 PY
+# PDF producers for the keyword-placement tests (core/tests/placement.rs): reportlab (CID and
+# TrueType CJK fonts) and PyMuPDF (its china-s font); both also come with easyofd.
+venv_pip_install reportlab pymupdf

@@ -12,13 +12,15 @@ pub mod document;
 pub mod package;
 pub mod sign;
 pub mod signatures;
+pub mod text;
 pub mod verify;
 pub mod xml;
 
 pub use container::{SameName, ZipFlaw};
 pub use document::{DocBody, Document, Page};
 pub use package::{DigestAlg, Limits, Package};
-pub use sign::{Placement, QrCode, SignKind, SignRequest, sign, sign_file};
+pub use sign::{Placement, QrCode, SignKind, SignRequest, finish, prepare, sign, sign_file};
+pub use text::{find_text, keyword_placements};
 pub use verify::{OfdVerifyOptions, inspect, verify, verify_file};
 
 /// Errors of the ofd room.
@@ -52,6 +54,9 @@ pub enum OfdError {
     Refused(String),
     #[error("invalid placement: {0}")]
     Placement(String),
+    /// A keyword not found (or not as often as asked).
+    #[error("invalid placement: {0}")]
+    Keyword(crate::placement::PlacementError),
     /// A stamp that would show nowhere: its box lies entirely outside the page (boxes as
     /// ST_Box "x y w h" in mm).
     #[error(
@@ -68,8 +73,20 @@ pub enum OfdError {
     Ses(#[from] crate::ses::SesError),
     #[error("signing failed: {0}")]
     Signer(#[from] crate::crypto::SignerError),
+    #[error(transparent)]
+    Deferred(#[from] crate::deferred::DeferredError),
     #[error("CMS: {0}")]
     Cms(#[from] crate::cms::CmsError),
     #[error("cannot write the signed OFD: {0}")]
     Write(#[from] crate::fs::WriteError),
+}
+
+impl From<crate::placement::PlacementError> for OfdError {
+    fn from(e: crate::placement::PlacementError) -> Self {
+        use crate::placement::PlacementError as P;
+        match e {
+            P::KeywordNotFound { .. } | P::OccurrenceMissing { .. } => OfdError::Keyword(e),
+            e => OfdError::Placement(e.to_string()),
+        }
+    }
 }

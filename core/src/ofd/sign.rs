@@ -45,6 +45,14 @@ pub enum Placement {
         width_mm: Option<f64>,
         height_mm: Option<f64>,
     },
+    /// A cross-page seal laid out by [`crate::placement::CrossPage`]: pages (all, odd, even,
+    /// a range), edge (right, left, top, bottom), position along the edge and page groups
+    /// when slices would be thinner than a minimum. Size defaults to the seal picture's.
+    CrossPageAt {
+        layout: crate::placement::CrossPage,
+        width_mm: Option<f64>,
+        height_mm: Option<f64>,
+    },
 }
 
 /// An anti-forgery QR code (PNG) drawn into a page before signing.
@@ -105,7 +113,7 @@ pub fn sign_file(
     req: &SignRequest<'_>,
 ) -> Result<(), OfdError> {
     let pkg = Package::open(input)?;
-    let changes = prepare(&pkg, signer, req)?;
+    let changes = changes_for(&pkg, signer, req)?;
     let mut f = crate::fs::AtomicFile::create(output)?;
     {
         let mut w = std::io::BufWriter::with_capacity(256 * 1024, &mut f);
@@ -120,12 +128,39 @@ pub fn sign(
     signer: &dyn Signer,
     req: &SignRequest<'_>,
 ) -> Result<Vec<u8>, OfdError> {
-    let changes = prepare(pkg, signer, req)?;
+    let changes = changes_for(pkg, signer, req)?;
+    pkg.to_bytes_with(&changes)
+}
+
+/// Deferred signing, step 1 (see [`crate::deferred`]): the digest e that the signature of
+/// `req` over the OFD `ofd` needs from the holder of `certificate`.
+pub fn prepare(
+    ofd: &[u8],
+    certificate: &crate::crypto::Certificate,
+    req: &SignRequest<'_>,
+) -> Result<crate::deferred::Pending, OfdError> {
+    let pkg = Package::from_bytes(ofd.to_vec())?;
+    crate::deferred::prepare(ofd, certificate, |s| {
+        changes_for(&pkg, s, req).map(|_| req.time)
+    })
+}
+
+/// Deferred signing, step 2: the signed OFD with `signature` of the prepared digest; the
+/// same `ofd` and request are needed (a swapped file or changed request is refused).
+pub fn finish(
+    ofd: &[u8],
+    pending: &crate::deferred::Pending,
+    signature: &crate::crypto::sm2::Signature,
+    req: &SignRequest<'_>,
+) -> Result<Vec<u8>, OfdError> {
+    pending.check_source(ofd)?;
+    let pkg = Package::from_bytes(ofd.to_vec())?;
+    let changes = crate::deferred::finish(ofd, pending, signature, |s| changes_for(&pkg, s, req))?;
     pkg.to_bytes_with(&changes)
 }
 
 /// The files a signature adds or changes (ses-ofd-spec §2.7 steps 1–11).
-fn prepare(
+fn changes_for(
     pkg: &Package,
     signer: &dyn Signer,
     req: &SignRequest<'_>,
@@ -452,42 +487,67 @@ fn place(
             width_mm,
             height_mm,
         } => {
-            let idx: Vec<usize> = match pages {
-                Some(v) => v.iter().map(|n| page_index(*n)).collect::<Result<_, _>>()?,
-                None => (0..doc.pages.len()).collect(),
+            let layout = crate::placement::CrossPage {
+                pages: match pages {
+                    Some(v) => crate::placement::PageSet::List(v.clone()),
+                    None => crate::placement::PageSet::All,
+                },
+                along_mm: *y_mm,
+                ..Default::default()
             };
-            if idx.len() < 2 {
-                return Err(OfdError::Placement(
-                    "a cross-page seal needs at least two pages".into(),
-                ));
-            }
-            let (w, h) = (
-                width_mm.unwrap_or(default.0),
-                height_mm.unwrap_or(default.1),
-            );
-            size_ok(w, h)?;
-            if y_mm.is_some_and(|y| !y.is_finite()) {
-                return Err(OfdError::Placement("position is not a number".into()));
-            }
-            let n = idx.len() as f64;
-            let slice = w / n;
-            idx.iter()
-                .enumerate()
-                .map(|(k, &i)| {
-                    let b = doc.pages[i].physical_box;
-                    let y = y_mm.unwrap_or((b[3] - h) / 2.0);
-                    let x = b[0] + b[2] - (k as f64 + 1.0) * slice;
-                    let clip = format!("{} 0 {} {}", mm(k as f64 * slice), mm(slice), mm(h));
-                    on_page(i, [x, y, w, h], Some(&clip))?;
-                    Ok((
-                        i,
-                        format!("{} {} {} {}", mm(x), mm(y), mm(w), mm(h)),
-                        Some(clip),
-                    ))
-                })
-                .collect()
+            cross_page(
+                doc, &layout, width_mm, height_mm, default, &size_ok, &on_page,
+            )
         }
+        Placement::CrossPageAt {
+            layout,
+            width_mm,
+            height_mm,
+        } => cross_page(
+            doc, layout, width_mm, height_mm, default, &size_ok, &on_page,
+        ),
     }
+}
+
+type Check<'a> = dyn Fn(f64, f64) -> Result<(), OfdError> + 'a;
+type OnPage<'a> = dyn Fn(usize, [f64; 4], Option<&str>) -> Result<(), OfdError> + 'a;
+
+/// The slices of a cross-page seal as [`crate::placement::cross_page_slices`] lays them out:
+/// Boundary the whole seal, Clip the part on this page.
+fn cross_page(
+    doc: &Document,
+    layout: &crate::placement::CrossPage,
+    width_mm: &Option<f64>,
+    height_mm: &Option<f64>,
+    default: (f64, f64),
+    size_ok: &Check<'_>,
+    on_page: &OnPage<'_>,
+) -> Result<Vec<(usize, String, Option<String>)>, OfdError> {
+    let (w, h) = (
+        width_mm.unwrap_or(default.0),
+        height_mm.unwrap_or(default.1),
+    );
+    size_ok(w, h)?;
+    let slices = crate::placement::cross_page_slices(layout, doc.pages.len(), w, h, &|p| {
+        let b = doc.pages[p - 1].physical_box;
+        (b[2], b[3])
+    })?;
+    slices
+        .into_iter()
+        .map(|s| {
+            let i = s.page - 1;
+            let pb = doc.pages[i].physical_box;
+            let b = [pb[0] + s.seal_box[0], pb[1] + s.seal_box[1], w, h];
+            let c = s.clip;
+            let clip = format!("{} {} {} {}", mm(c[0]), mm(c[1]), mm(c[2]), mm(c[3]));
+            on_page(i, b, Some(&clip))?;
+            Ok((
+                i,
+                format!("{} {} {} {}", mm(b[0]), mm(b[1]), mm(w), mm(h)),
+                Some(clip),
+            ))
+        })
+        .collect()
 }
 
 /// Puts the QR image into DocumentRes (created when absent) and an ImageObject layer into

@@ -104,15 +104,16 @@ pub(crate) fn image_objects(r: &Raster) -> Result<(Stream, Option<Stream>), PdfE
     Ok((compressed(d, r.rgb.clone())?, mask))
 }
 
-/// A form XObject of `bbox_w` × `h` that draws `image` scaled to `w` × `h`, shifted left by
-/// `shift` (0 for a whole stamp; the strip's offset for a cross-page strip: the BBox clips).
-/// On a page with `/Rotate r` the form's `/Matrix` turns it by r so it shows upright (§12.5.5).
+/// A form XObject of `bbox` (width, height) that draws `image` scaled to `w` × `h`, shifted
+/// left and down by `shift` ((0, 0) for a whole stamp; the slice's offset from the picture's
+/// lower-left corner for a cross-page slice: the BBox clips). On a page with `/Rotate r` the
+/// form's `/Matrix` turns it by r so it shows upright (§12.5.5).
 pub(crate) fn form(
     image: lopdf::ObjectId,
-    bbox_w: f64,
+    bbox: (f64, f64),
     w: f64,
     h: f64,
-    shift: f64,
+    shift: (f64, f64),
     rotate: i64,
 ) -> Stream {
     let mut xobjects = Dictionary::new();
@@ -124,7 +125,7 @@ pub(crate) fn form(
     d.set("Subtype", Object::Name(b"Form".to_vec()));
     d.set(
         "BBox",
-        Object::Array(vec![0.into(), 0.into(), real(bbox_w), real(h)]),
+        Object::Array(vec![0.into(), 0.into(), real(bbox.0), real(bbox.1)]),
     );
     d.set("Resources", Object::Dictionary(res));
     let (c, s) = match rotate.rem_euclid(360) {
@@ -147,10 +148,11 @@ pub(crate) fn form(
         );
     }
     let content = format!(
-        "q {} 0 0 {} {} 0 cm /Im0 Do Q",
+        "q {} 0 0 {} {} {} cm /Im0 Do Q",
         format_real(w),
         format_real(h),
-        format_real(-shift)
+        format_real(-shift.0),
+        format_real(-shift.1)
     );
     Stream::new(d, content.into_bytes())
 }

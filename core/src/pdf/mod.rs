@@ -9,6 +9,7 @@ mod diff;
 mod form;
 mod object;
 mod sign;
+mod text;
 mod verify;
 mod writer;
 mod xref;
@@ -16,8 +17,9 @@ mod xref;
 pub use crate::cms::Sm2CmsOids;
 pub use sign::{
     Credential, DocMdp, EmptyField, PadesKey, PadesSigner, Placement, QrCode, SES_SUBFILTER,
-    SignRequest, sign, sign_file, sign_update,
+    SignRequest, finish, prepare, sign, sign_file, sign_update,
 };
+pub use text::{find_text, keyword_placements};
 pub use verify::{MAX_SIGNATURES, PdfVerifyOptions, verify, verify_file};
 pub use xref::XrefError;
 
@@ -35,6 +37,11 @@ pub enum PdfError {
     Picture(String),
     #[error("placement: {0}")]
     Placement(String),
+    /// A keyword not found (or not as often as asked).
+    #[error("placement: {0}")]
+    Keyword(crate::placement::PlacementError),
+    #[error(transparent)]
+    Deferred(#[from] crate::deferred::DeferredError),
     #[error("signing: {0}")]
     Signing(String),
     #[error("CMS: {0}")]
@@ -50,5 +57,15 @@ pub enum PdfError {
 impl From<crate::cms::CmsError> for PdfError {
     fn from(e: crate::cms::CmsError) -> Self {
         PdfError::Cms(e.to_string())
+    }
+}
+
+impl From<crate::placement::PlacementError> for PdfError {
+    fn from(e: crate::placement::PlacementError) -> Self {
+        use crate::placement::PlacementError as P;
+        match e {
+            P::KeywordNotFound { .. } | P::OccurrenceMissing { .. } => PdfError::Keyword(e),
+            e => PdfError::Placement(e.to_string()),
+        }
     }
 }

@@ -180,6 +180,14 @@ pub enum Placement {
         height: f64,
         centre_y: Option<f64>,
     },
+    /// A cross-page seal laid out by [`crate::placement::CrossPage`]: pages (all, odd, even,
+    /// a range), edge (right, left, top, bottom), position along the edge (mm from the top
+    /// or left) and page groups when slices would be thinner than a minimum. Size in points.
+    CrossPageAt {
+        layout: crate::placement::CrossPage,
+        width: f64,
+        height: f64,
+    },
     /// Sign into an existing empty signature field (made earlier, e.g. before certifying);
     /// the picture, if any, fills its rectangle.
     ExistingField(String),
@@ -257,6 +265,33 @@ impl<'a> SignRequest<'a> {
     }
 }
 
+impl SignRequest<'_> {
+    /// The same request with `signer` in place of the SM2 signer (PAdES keys stay).
+    pub fn with_signer<'b>(&'b self, signer: &'b dyn Signer) -> SignRequest<'b> {
+        SignRequest {
+            credential: match &self.credential {
+                Credential::Pades(p) => Credential::Pades(p),
+                Credential::Seal { seal, .. } => Credential::Seal { seal, signer },
+                Credential::Sm2Cms { oids, .. } => Credential::Sm2Cms {
+                    signer,
+                    oids: *oids,
+                },
+            },
+            placement: self.placement.clone(),
+            picture: self.picture.clone(),
+            qr: self.qr.clone(),
+            field_name: self.field_name.clone(),
+            filter: self.filter.clone(),
+            subfilter: self.subfilter.clone(),
+            reason: self.reason.clone(),
+            location: self.location.clone(),
+            time: self.time,
+            certify: self.certify,
+            empty_fields: self.empty_fields.clone(),
+        }
+    }
+}
+
 /// Signs `pdf` with each request in turn (one incremental update per signature); returns the new file.
 pub fn sign(pdf: &[u8], requests: &[SignRequest<'_>]) -> Result<Vec<u8>, PdfError> {
     let mut current = pdf.to_vec();
@@ -265,6 +300,41 @@ pub fn sign(pdf: &[u8], requests: &[SignRequest<'_>]) -> Result<Vec<u8>, PdfErro
         current.extend_from_slice(&update);
     }
     Ok(current)
+}
+
+/// Deferred signing, step 1 (see [`crate::deferred`]): the digest e that the one SM2
+/// signature of `req` (a seal or SM2 CMS) over `pdf` needs. The request's signer supplies
+/// only its certificate: [`crate::deferred::External`] holds nothing else.
+pub fn prepare(pdf: &[u8], req: &SignRequest<'_>) -> Result<crate::deferred::Pending, PdfError> {
+    let cert = match &req.credential {
+        Credential::Seal { signer, .. } | Credential::Sm2Cms { signer, .. } => signer.certificate(),
+        Credential::Pades(_) => {
+            return Err(PdfError::Signing(
+                "deferred signing is for SM2 signers (seal, SM2 CMS)".into(),
+            ));
+        }
+    };
+    crate::deferred::prepare(pdf, cert, |s| {
+        sign_update(pdf, &req.with_signer(s)).map(|_| req.time)
+    })
+}
+
+/// Deferred signing, step 2: the signed PDF, with `signature` (of the prepared digest) in
+/// the signature value. The same `pdf` and the same request are needed: a swapped file is
+/// refused by its SM3, a changed request by the digest it would need.
+pub fn finish(
+    pdf: &[u8],
+    pending: &crate::deferred::Pending,
+    signature: &sm2::Signature,
+    req: &SignRequest<'_>,
+) -> Result<Vec<u8>, PdfError> {
+    let update = crate::deferred::finish(pdf, pending, signature, |s| {
+        sign_update(pdf, &req.with_signer(s))
+    })?;
+    let mut out = Vec::with_capacity(pdf.len() + update.len());
+    out.extend_from_slice(pdf);
+    out.extend_from_slice(&update);
+    Ok(out)
 }
 
 /// Signs the file at `input` and writes `output` atomically. With one request the original is
@@ -568,7 +638,7 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
     };
     let needs_picture = matches!(
         req.placement,
-        Placement::Stamp { .. } | Placement::CrossPage { .. }
+        Placement::Stamp { .. } | Placement::CrossPage { .. } | Placement::CrossPageAt { .. }
     );
     let image = match (&picture, &req.placement) {
         (_, Placement::Invisible) => None,
@@ -681,7 +751,14 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
                 let rot = page_rotate(&doc, pid);
                 let rect =
                     display_to_user(page_box(&doc, pid), rot, [*x, *y, x + width, y + height]);
-                let ap = up.add(appearance::form(img, *width, *width, *height, 0.0, rot));
+                let ap = up.add(appearance::form(
+                    img,
+                    (*width, *height),
+                    *width,
+                    *height,
+                    (0.0, 0.0),
+                    rot,
+                ));
                 widgets.push((pid, rect, ap));
             }
             Placement::CrossPage {
@@ -691,8 +768,6 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
                 height,
                 centre_y,
             } => {
-                check_size(*width, *height)?;
-                let img = image.ok_or_else(|| PdfError::Picture("no picture".into()))?;
                 let first = first.unwrap_or(1);
                 let last = last.unwrap_or(pages.len() as u32);
                 if first >= last {
@@ -700,29 +775,38 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
                         "a cross-page seal needs at least 2 pages (pages {first}..{last})"
                     )));
                 }
-                let n = f64::from(last - first + 1);
-                let strip = width / n;
-                for (i, p) in (first..=last).enumerate() {
-                    let pid = page_id(p)?;
-                    let bx = page_box(&doc, pid);
-                    let rot = page_rotate(&doc, pid);
-                    let (dw, dh) = display_size(bx, rot);
-                    let cy = centre_y.unwrap_or(dh / 2.0);
-                    let r = display_to_user(
-                        bx,
-                        rot,
-                        [dw - strip, cy - height / 2.0, dw, cy + height / 2.0],
-                    );
-                    let form = up.add(appearance::form(
-                        img,
-                        strip,
-                        *width,
-                        *height,
-                        i as f64 * strip,
-                        rot,
-                    ));
-                    widgets.push((pid, r, form));
-                }
+                let layout = crate::placement::CrossPage {
+                    pages: crate::placement::PageSet::Range(first as usize, Some(last as usize)),
+                    ..Default::default()
+                };
+                let img = image.ok_or_else(|| PdfError::Picture("no picture".into()))?;
+                cross_page_widgets(
+                    &doc,
+                    &pages,
+                    &mut up,
+                    img,
+                    &layout,
+                    (*width, *height),
+                    *centre_y,
+                    &mut widgets,
+                )?;
+            }
+            Placement::CrossPageAt {
+                layout,
+                width,
+                height,
+            } => {
+                let img = image.ok_or_else(|| PdfError::Picture("no picture".into()))?;
+                cross_page_widgets(
+                    &doc,
+                    &pages,
+                    &mut up,
+                    img,
+                    layout,
+                    (*width, *height),
+                    None,
+                    &mut widgets,
+                )?;
             }
         }
         if let Some(qr) = &req.qr {
@@ -730,7 +814,14 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
             let pid = page_id(qr.page)?;
             let img = add_image(&mut up, &qr.png)?;
             let rot = page_rotate(&doc, pid);
-            let form = up.add(appearance::form(img, qr.size, qr.size, qr.size, 0.0, rot));
+            let form = up.add(appearance::form(
+                img,
+                (qr.size, qr.size),
+                qr.size,
+                qr.size,
+                (0.0, 0.0),
+                rot,
+            ));
             let rect = display_to_user(
                 page_box(&doc, pid),
                 rot,
@@ -896,6 +987,61 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
     Ok(bytes)
 }
 
+const MM_PER_PT: f64 = 25.4 / 72.0;
+
+/// The widgets of a cross-page seal of `size` points: one slice a page as
+/// [`crate::placement::cross_page_slices`] lays them out, each a form whose BBox is the
+/// slice and which draws the whole picture shifted under it. `centre_y` (points from the
+/// bottom of the displayed page) overrides the vertical position of left/right slices.
+#[allow(clippy::too_many_arguments)]
+fn cross_page_widgets(
+    doc: &Document,
+    pages: &std::collections::BTreeMap<u32, ObjectId>,
+    up: &mut Update,
+    img: ObjectId,
+    layout: &crate::placement::CrossPage,
+    size: (f64, f64),
+    centre_y: Option<f64>,
+    widgets: &mut Vec<(ObjectId, [f64; 4], ObjectId)>,
+) -> Result<(), PdfError> {
+    let (width, height) = size;
+    check_size(width, height)?;
+    let geometry = |p: usize| {
+        let pid = pages[&(p as u32)];
+        let bx = page_box(doc, pid);
+        (pid, bx, page_rotate(doc, pid))
+    };
+    let slices = crate::placement::cross_page_slices(
+        layout,
+        pages.len(),
+        width * MM_PER_PT,
+        height * MM_PER_PT,
+        &|p| {
+            let (_, bx, rot) = geometry(p);
+            let (w, h) = display_size(bx, rot);
+            (w * MM_PER_PT, h * MM_PER_PT)
+        },
+    )
+    .map_err(PdfError::from)?;
+    for s in slices {
+        let (pid, bx, rot) = geometry(s.page);
+        let (_, dh) = display_size(bx, rot);
+        let pt = |v: f64| v / MM_PER_PT;
+        let (cw, ch) = (pt(s.clip[2]), pt(s.clip[3]));
+        let x = pt(s.seal_box[0] + s.clip[0]);
+        let mut y = dh - pt(s.seal_box[1] + s.clip[1]) - ch;
+        if let Some(cy) = centre_y {
+            y = cy - ch / 2.0;
+        }
+        let rect = display_to_user(bx, rot, [x, y, x + cw, y + ch]);
+        // The slice's offset from the picture's lower-left corner (PDF y upwards).
+        let shift = (pt(s.clip[0]), height - pt(s.clip[1]) - ch);
+        let form = up.add(appearance::form(img, (cw, ch), width, height, shift, rot));
+        widgets.push((pid, rect, form));
+    }
+    Ok(())
+}
+
 fn check_size(w: f64, h: f64) -> Result<(), PdfError> {
     if !(w.is_finite() && h.is_finite() && w > 0.0 && h > 0.0 && w < 14_400.0 && h < 14_400.0) {
         return Err(PdfError::Placement(format!(
@@ -1033,7 +1179,9 @@ fn fill_existing_field(
     let rot = page_rotate(doc, pid);
     let (w, h) = if rot % 180 == 90 { (rh, rw) } else { (rw, rh) };
     let ap = match image {
-        Some(img) if w > 0.0 && h > 0.0 => up.add(appearance::form(img, w, w, h, 0.0, rot)),
+        Some(img) if w > 0.0 && h > 0.0 => {
+            up.add(appearance::form(img, (w, h), w, h, (0.0, 0.0), rot))
+        }
         _ => up.add(appearance::empty_form()),
     };
     let mut apd = Dictionary::new();

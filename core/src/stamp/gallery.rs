@@ -1,6 +1,7 @@
 //! Every generated style with sample names, written as PNG and SVG for a person to look at.
 
 use super::official::{OfficialSeal, OfficialStyle};
+use super::oval::OvalSeal;
 use super::personal::{PersonalSeal, PersonalShape};
 use super::{Picture, Result, StampError};
 use std::path::{Path, PathBuf};
@@ -57,6 +58,30 @@ pub fn pictures(dpi: f32) -> Result<Vec<(String, Picture)>> {
             ..PersonalSeal::new(shape, name)
         };
         out.push((stem.to_string(), seal.render()?));
+    }
+    for (stem, seal) in [
+        (
+            "oval-invoice-08",
+            OvalSeal::invoice("北京示例有限公司", "91110108MA01234567"),
+        ),
+        (
+            "oval-invoice-16",
+            OvalSeal::invoice("上海浦东新区示例智能制造有限公司", "91310115MA1K2B3C4D"),
+        ),
+        (
+            "oval-invoice-30",
+            OvalSeal::invoice(SAMPLE_NAMES[3], "310115123456789"),
+        ),
+        (
+            "oval-finance-08",
+            OvalSeal::wide("北京示例有限公司", "财务专用章"),
+        ),
+        (
+            "oval-contract-16",
+            OvalSeal::wide("上海浦东新区示例智能制造有限公司", "合同专用章"),
+        ),
+    ] {
+        out.push((stem.to_string(), OvalSeal { dpi, ..seal }.render()?));
     }
     Ok(out)
 }

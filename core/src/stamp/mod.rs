@@ -20,6 +20,7 @@ pub mod font;
 pub mod gallery;
 pub mod import;
 pub mod official;
+pub mod oval;
 pub mod personal;
 pub mod qr;
 pub mod slice;

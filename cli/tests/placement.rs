@@ -1,0 +1,337 @@
+//! `eseal pdf sign` / `ofd sign` with keyword positioning, cross-page layouts and batches of
+//! files (a folder in, a folder out, a summary; one bad file does not stop the others).
+
+#[path = "../../core/tests/common/mod.rs"]
+mod common;
+#[path = "../../core/tests/ofd_support/mod.rs"]
+mod ofd_support;
+#[path = "../../core/tests/pdf_support/mod.rs"]
+mod pdf_support;
+
+use ofd_support::{sample_ofd, seal};
+use std::process::Command;
+
+fn eseal() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_eseal"))
+}
+
+#[test]
+fn ofd_batch_of_a_folder_signs_the_good_files_and_reports_the_bad_one() {
+    let dir = common::TempDir::new("batch-ofd");
+    let p = |n: &str| dir.path().join(n);
+    std::fs::create_dir(p("in")).unwrap();
+    for i in 0..24 {
+        std::fs::write(p(&format!("in/doc{i:02}.ofd")), sample_ofd(2)).unwrap();
+    }
+    std::fs::write(p("in/broken.ofd"), b"not a zip").unwrap();
+    let (s, _, ca) = seal("batch-cli", "批量测试章", [200, 0, 0]);
+    std::fs::write(p("seal.esl"), s.der()).unwrap();
+    std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    let o = eseal()
+        .args(["ofd", "sign"])
+        .arg(p("in"))
+        .arg("-o")
+        .arg(p("out"))
+        .arg("--seal")
+        .arg(p("seal.esl"))
+        .args(["--test-ca", "batch-cli", "--stamp", "1,20,30", "--json"])
+        .args(["--cross-page", "--cross-page-edge", "bottom"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["signed"], 24);
+    assert_eq!(v["failed"], 1);
+    let bad = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["ok"] == false)
+        .unwrap();
+    assert!(bad["file"].as_str().unwrap().ends_with("broken.ofd"));
+    assert!(!p("out/broken.ofd").exists());
+    let outs = std::fs::read_dir(p("out")).unwrap().count();
+    assert_eq!(outs, 24, "only the signed files, no temporaries");
+    for f in ["out/doc00.ofd", "out/doc23.ofd"] {
+        let o = eseal()
+            .args(["ofd", "verify"])
+            .arg(p(f))
+            .arg("--trust")
+            .arg(p("root.pem"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+    // Signing into the input folder is refused file by file, nothing overwritten.
+    let o = eseal()
+        .args(["ofd", "sign"])
+        .arg(p("in/doc00.ofd"))
+        .arg(p("in/doc01.ofd"))
+        .arg("-o")
+        .arg(p("in"))
+        .arg("--seal")
+        .arg(p("seal.esl"))
+        .args(["--test-ca", "batch-cli", "--stamp", "1,20,30"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(p("in/doc00.ofd")).unwrap(), sample_ofd(2));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 signed, 2 failed"));
+}
+
+#[test]
+fn keywords_through_the_command_line() {
+    let dir = common::TempDir::new("kw-cli");
+    let p = |n: &str| dir.path().join(n);
+    let (s, _, ca) = seal("kw-cli", "关键字测试章", [200, 0, 0]);
+    std::fs::write(p("seal.esl"), s.der()).unwrap();
+    std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    std::fs::write(p("in.ofd"), sample_ofd(2)).unwrap();
+    let sign = |kw: &str, out: &str| {
+        eseal()
+            .args(["ofd", "sign"])
+            .arg(p("in.ofd"))
+            .arg("-o")
+            .arg(p(out))
+            .arg("--seal")
+            .arg(p("seal.esl"))
+            .args([
+                "--test-ca",
+                "kw-cli",
+                "--keyword",
+                kw,
+                "--keyword-occurrence",
+                "last",
+            ])
+            .args(["--keyword-offset", "-5,0"])
+            .output()
+            .unwrap()
+    };
+    // The sample OFD's title text.
+    let o = sign("eseal test", "kw.ofd");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = eseal()
+        .args(["ofd", "verify"])
+        .arg(p("kw.ofd"))
+        .arg("--trust")
+        .arg(p("root.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = sign("不存在的词", "none.ofd");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("不存在的词"));
+    assert!(!p("none.ofd").exists());
+
+    // PDF, PAdES: the sample's "page 2".
+    let f = pdf_support::Fixture::new("kw-cli-pdf");
+    f.write("in.pdf", &pdf_support::make_pdf(3));
+    f.write("seal.png", &pdf_support::red_disc_png(64));
+    let o = Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args([
+            "pdf", "sign", "in.pdf", "-o", "out.pdf", "--format", "pades",
+        ])
+        .args([
+            "--key",
+            "signer.key",
+            "--cert",
+            "chain.pem",
+            "--picture",
+            "seal.png",
+        ])
+        .args(["--keyword", "page 2", "--keyword-size", "30,30"])
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 signature"));
+    let o = Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args(["pdf", "verify", "out.pdf", "--trust", "ca.pem"])
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+/// Deferred signing from the command line: --prepare writes the state and prints e, the
+/// UKey (here the test CA's person key) signs e, --finish with the same options writes the
+/// signed PDF; a changed option is refused and writes nothing.
+#[test]
+fn pdf_deferred_signing_through_the_command_line() {
+    use base64::Engine;
+    use eseal::crypto::Signer;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let dir = common::TempDir::new("deferred-cli");
+    let p = |n: &str| dir.path().join(n);
+    let (s, signer, ca) = seal("deferred-cli", "延迟签章测试", [200, 0, 0]);
+    std::fs::write(p("seal.esl"), s.der()).unwrap();
+    std::fs::write(p("person.pem"), ca.person.cert.to_pem()).unwrap();
+    std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    std::fs::write(p("in.pdf"), pdf_support::make_pdf(2)).unwrap();
+    let base = |stamp: &str| {
+        let mut c = eseal();
+        c.args(["pdf", "sign"])
+            .arg(p("in.pdf"))
+            .args(["--format", "ses", "--cert"])
+            .arg(p("person.pem"))
+            .arg("--seal")
+            .arg(p("seal.esl"))
+            .args(["--stamp", stamp]);
+        c
+    };
+    let o = base("1,100,100,113,113")
+        .arg("--prepare")
+        .arg(p("state.json"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let e: [u8; 32] = b64
+        .decode(String::from_utf8_lossy(&o.stdout).trim())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let sig = b64.encode(signer.sign_digest(&e).unwrap().to_der());
+    let finish = |stamp: &str, out: &str| {
+        base(stamp)
+            .arg("--finish")
+            .arg(p("state.json"))
+            .args(["--signature", &sig])
+            .arg("-o")
+            .arg(p(out))
+            .output()
+            .unwrap()
+    };
+    let o = finish("1,100,100,113,113", "out.pdf");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = eseal()
+        .args(["pdf", "verify"])
+        .arg(p("out.pdf"))
+        .arg("--trust")
+        .arg(p("root.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = finish("2,100,100,113,113", "moved.pdf");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!p("moved.pdf").exists());
+}
+
+/// The same for OFD, a plain signature (Type=Sign) and a seal.
+#[test]
+fn ofd_deferred_signing_through_the_command_line() {
+    use base64::Engine;
+    use eseal::crypto::Signer;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let dir = common::TempDir::new("deferred-cli-ofd");
+    let p = |n: &str| dir.path().join(n);
+    let (s, signer, ca) = seal("deferred-cli-ofd", "延迟签章测试", [200, 0, 0]);
+    std::fs::write(p("seal.esl"), s.der()).unwrap();
+    std::fs::write(p("person.pem"), ca.person.cert.to_pem()).unwrap();
+    std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    std::fs::write(p("in.ofd"), sample_ofd(2)).unwrap();
+    for kind in [["--seal", "seal.esl"], ["--plain", ""]] {
+        let base = || {
+            let mut c = eseal();
+            c.args(["ofd", "sign"])
+                .arg(p("in.ofd"))
+                .arg("--cert")
+                .arg(p("person.pem"))
+                .args(["--stamp", "1,50,50"]);
+            if kind[1].is_empty() {
+                c.arg(kind[0]);
+            } else {
+                c.arg(kind[0]).arg(p(kind[1]));
+            }
+            c
+        };
+        let o = base()
+            .arg("--prepare")
+            .arg(p("state.json"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let e: [u8; 32] = b64
+            .decode(String::from_utf8_lossy(&o.stdout).trim())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let sig = signer.sign_digest(&e).unwrap();
+        // The raw r‖s form, as a file.
+        let mut raw = sig.r.to_vec();
+        raw.extend_from_slice(&sig.s);
+        std::fs::write(p("sig.bin"), &raw).unwrap();
+        let o = base()
+            .arg("--finish")
+            .arg(p("state.json"))
+            .arg("--signature")
+            .arg(p("sig.bin"))
+            .arg("-o")
+            .arg(p("out.ofd"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let o = eseal()
+            .args(["ofd", "verify"])
+            .arg(p("out.ofd"))
+            .arg("--trust")
+            .arg(p("root.pem"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+}
