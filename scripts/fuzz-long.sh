@@ -20,7 +20,7 @@ cache="${ESEAL_CACHE:-$HOME/.cache/eseal}/fuzz"
 target_dir="${CARGO_TARGET_DIR:-$HOME/.cache/eseal/target}/fuzz"
 shared="$root/../shared/vectors"
 [ -d "$shared" ] || shared="/work/shared/vectors"
-all=(ses_parse ses_verify certificate cms pdf_verify ofd_package stamp_import)
+all=(ses_parse ses_verify certificate cms pdf_verify ofd_package stamp_import keyword_text)
 targets=("${@:-${all[@]}}")
 
 if ! rustup toolchain list 2>/dev/null | grep -q '^nightly' || ! cargo +nightly fuzz --version >/dev/null 2>&1; then
@@ -35,6 +35,7 @@ seeds() {
         ses_parse | ses_verify | cms) pat='.*\.(der|dat|esl)$' ;;
         certificate) pat='.*\.(der|pem|cer|crt)$' ;;
         pdf_verify) pat='.*\.pdf$' ;;
+        keyword_text) pat='.*\.(pdf|ofd)$' ;;
         ofd_package) pat='.*\.ofd$' ;;
         stamp_import) pat='.*\.(png|jpe?g|gif)$' ;;
     esac

@@ -14,6 +14,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("pdf_verify", pdf_verify),
     ("ofd_package", ofd_package),
     ("stamp_import", stamp_import),
+    ("keyword_text", keyword_text),
 ];
 
 /// Seal and signature parsers (GB/T 38540): errors, never panics.
@@ -95,4 +96,15 @@ pub fn stamp_import(data: &[u8]) {
     };
     let _ = eseal::stamp::import::import(data, &opts);
     let _ = eseal::stamp::import::png_picture(data, 300.0);
+}
+
+/// Keyword text extraction (placement by keyword) over a PDF or an OFD: fonts, ToUnicode
+/// CMaps, content streams and nested forms, OFD text objects.
+pub fn keyword_text(data: &[u8]) {
+    let kw = eseal::placement::Keyword::new("合同");
+    if data.starts_with(b"%PDF") {
+        let _ = eseal::pdf::find_text(data, &kw);
+    } else if let Ok(pkg) = eseal::ofd::Package::from_bytes(data.to_vec()) {
+        let _ = eseal::ofd::find_text(&pkg, &kw);
+    }
 }
