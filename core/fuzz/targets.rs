@@ -5,8 +5,11 @@
 //! unbounded work is a finding.
 #![allow(dead_code)]
 
+/// What a target does with one input.
+pub type Target = fn(&[u8]);
+
 /// Every target, by name (the cargo-fuzz binary and the regression folder share it).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("ses_parse", ses_parse),
     ("ses_verify", ses_verify),
     ("certificate", certificate),
