@@ -250,3 +250,73 @@ fn the_key_vault_keeps_keys_encrypted_at_rest() {
     let sig = s.sign_message(b"hello").unwrap();
     eseal::crypto::sm2::verify(&pk, eseal::crypto::sm2::DEFAULT_ID, b"hello", &sig).unwrap();
 }
+
+/// Several cloud seals on one file (2.5 "可选中多个章进行签署"): one signing, one file record
+/// naming every seal used, each seal's use counted; a seal the signer may not use spoils the
+/// whole signing (no record, no count).
+#[test]
+fn several_cloud_seals_sign_one_file_with_one_record() {
+    let f = Fx::new(Arc::new(MemoryStore::new()));
+    let p = &f.p;
+    let (me, sess) = f.staff("签署人", &[]);
+    let a = f.valid_seal(&f.admin, SealKind::Cloud, "测试单位A合同专用章");
+    let b = f.valid_seal(&f.admin, SealKind::Cloud, "测试单位A财务专用章");
+    let c = f.valid_seal(&f.admin, SealKind::Cloud, "测试单位A人事专用章");
+    p.add_seal_user(&f.admin, &a.id, &me.id).unwrap();
+    p.add_seal_user(&f.admin, &b.id, &me.id).unwrap();
+    p.send_session_code(&sess, SmsPurpose::SetPassword).unwrap();
+    let code = f.sms.last_code(&me.phone).unwrap();
+    p.set_signing_password(&sess, &code, "135790").unwrap();
+    let stamp = |x: f64| Layout::Pdf {
+        placements: vec![pdf::Placement::Stamp {
+            page: 1,
+            x,
+            y: 200.0,
+            width: 119.0,
+            height: 119.0,
+        }],
+        qr: None,
+    };
+    let doc = DocumentInput {
+        name: "多章.pdf".into(),
+        bytes: samples::sample_pdf(2, "several"),
+        layout: stamp(100.0),
+        thumbnail: None,
+    };
+    let uses = |ids: &[&str]| -> Vec<SealLayout> {
+        ids.iter()
+            .enumerate()
+            .map(|(i, id)| SealLayout {
+                seal: id.to_string(),
+                layout: stamp(100.0 + 150.0 * i as f64),
+            })
+            .collect()
+    };
+    let pw = SignCredential::SigningPassword("135790".into());
+    // not a user of c: refused, nothing recorded
+    assert!(matches!(
+        p.sign_document_with(&sess, &uses(&[&a.id, &c.id]), &doc, &pw),
+        Err(PlatformError::Forbidden(_))
+    ));
+    assert_eq!(p.list_files(&sess, &FileQuery::default()).unwrap().total, 0);
+    let signed = p
+        .sign_document_with(&sess, &uses(&[&a.id, &b.id]), &doc, &pw)
+        .unwrap();
+    assert_eq!(signed.record.seals, vec![a.name.clone(), b.name.clone()]);
+    let files = p.list_files(&sess, &FileQuery::default()).unwrap();
+    assert_eq!(files.total, 1, "one record for the signing");
+    assert_eq!(p.seal(&f.admin, &a.id).unwrap().sign_count, 1);
+    assert_eq!(p.seal(&f.admin, &b.id).unwrap().sign_count, 1);
+    assert_eq!(p.seal(&f.admin, &c.id).unwrap().sign_count, 0);
+    let report = pdf::verify(&signed.bytes, "多章.pdf", &opts(p.now()));
+    assert_eq!(report.signatures.len(), 2, "{}", report.to_text());
+    // exit 0 of `eseal pdf verify` (the first signature may warn that the second's stamp,
+    // an allowed later change, draws on its page)
+    assert_eq!(report.exit_code(false), 0, "{}", report.to_text());
+    assert_eq!(
+        report.signatures[1].verdict(),
+        Verdict::Valid,
+        "{}",
+        report.to_text()
+    );
+}

@@ -194,7 +194,7 @@ pub fn seed(st: &AppState) -> ApiResult<String> {
     )
     .map_err(e)?;
     if fresh {
-        seed_platform(s, &cert, &ukey_file)?;
+        seed_platform(s, &key, &cert, &ukey_file)?;
     }
     let base = s.cfg.public_base();
     let mut out = String::new();
@@ -246,6 +246,7 @@ pub fn seed(st: &AppState) -> ApiResult<String> {
 
 fn seed_platform(
     s: &Inner,
+    unit_key: &PrivateKey,
     unit_cert: &eseal::crypto::Certificate,
     ukey_file: &std::path::Path,
 ) -> ApiResult<()> {
@@ -257,14 +258,22 @@ fn seed_platform(
         quiet: true,
     });
     let seeder = Platform::new(s.services(clock.clone(), sms).map_err(e)?);
-    let unit = seeder.login_unit_key(
-        UNIT_NAME,
-        &unit_code(),
-        &unit_cert.serial_hex(),
-        &unit_cert.subject_string(),
-        UKEY_SERIAL,
-        ip,
-    )?;
+    // The unit UKey signs in as it would through the agent: the platform's challenge,
+    // signed with the UKey's key, checked against the platform's trust anchors.
+    let unit = {
+        use eseal::crypto::Signer;
+        let signer =
+            eseal::crypto::SoftwareSigner::new(unit_key.clone(), unit_cert.clone()).map_err(e)?;
+        let c = seeder.ukey_challenge()?;
+        let sig = signer.sign_message(&c.bytes).map_err(e)?;
+        let proof = p::UkeyProof {
+            challenge_id: c.id,
+            certificate: unit_cert.der().to_vec(),
+            signature: sig.to_der(),
+            device_serial: UKEY_SERIAL.into(),
+        };
+        seeder.login_ukey(p::UkeyKind::Unit, &proof, ip)?
+    };
     let Identity::UnitKey { unit: unit_id, .. } = unit.identity.clone() else {
         return Err(e("unit login gave no unit identity"));
     };

@@ -200,6 +200,13 @@ impl From<PlatformError> for ApiError {
                 "登录被拒绝",
                 en,
             ),
+            P::ChallengeExpired => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "challenge_expired",
+                "Unknown or used challenge",
+                "挑战码已失效，请重新登录",
+                en,
+            ),
             P::VerificationFailed(_) => Self::new(
                 StatusCode::BAD_REQUEST,
                 "verification_failed",

@@ -10,8 +10,6 @@ use eseal::platform::StoreError;
 pub mod ns {
     /// Sessions, by SM3 of the session token (the token itself is never stored).
     pub const SESSION: &str = "session";
-    /// UKey login challenges (single use).
-    pub const CHALLENGE: &str = "challenge";
     /// Uploaded documents (owner = identity id).
     pub const DOCUMENT: &str = "document";
     /// Deferred (UKey) signings waiting for the agent's signature.

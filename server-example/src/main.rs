@@ -125,11 +125,19 @@ async fn announce(handle: &axum_server::Handle<SocketAddr>, base: &str) {
     });
 }
 
-/// Removes expired sessions, challenges and other expired server state every minute.
+/// Removes expired server state (sessions, uploads' locks) and the platform's expired
+/// short-lived records (UKey challenges, captchas, SMS codes, revocation confirmations,
+/// open-API nonces, used serial numbers) every minute.
 async fn prune(state: AppState) {
     loop {
         tokio::time::sleep(Duration::from_secs(60)).await;
-        let _ = state.blocking(|s| Ok(s.db.kv_prune(s.clock.now())?)).await;
+        let _ = state
+            .blocking(|s| {
+                s.db.kv_prune(s.clock.now())?;
+                s.platform.prune_expired()?;
+                Ok(())
+            })
+            .await;
     }
 }
 

@@ -401,12 +401,12 @@ pub fn sign_document(
 ) -> ApiResult<SignOutcome> {
     let count = check_request(d, &req.seals, &req.qr, &req.credential)?;
     let _lock = SignLock::take(s, &d.id)?;
-    let mut bytes = std::fs::read(documents::current_path(s, d))
+    let bytes = std::fs::read(documents::current_path(s, d))
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let credential: SignCredential = req.credential.clone().into();
     let qr = qr_of(s, d, &req.qr)?;
     let mut names = vec![];
-    let mut record = String::new();
+    let mut uses = vec![];
     for (i, u) in req.seals.iter().enumerate() {
         let seal = s.platform.seal(session, &u.seal_id)?;
         if seal.kind != p::SealKind::Cloud {
@@ -421,21 +421,33 @@ pub fn sign_document(
                 ),
             ));
         }
-        let signed = s.platform.sign_document(
-            session,
-            &seal.id,
-            &p::DocumentInput {
-                name: d.name.clone(),
-                bytes,
-                layout: layout(d, u, &seal, if i == 0 { qr.as_ref() } else { None }),
-                thumbnail: Some(format!("doc:{}", d.id)),
-            },
-            &credential,
-        )?;
-        bytes = signed.bytes;
-        record = signed.record.id;
+        let layout = layout(d, u, &seal, if i == 0 { qr.as_ref() } else { None });
+        uses.push(p::SealLayout {
+            seal: seal.id.clone(),
+            layout,
+        });
         names.push((seal.id, seal.name));
     }
+    let Some(first) = uses.first() else {
+        return Err(ApiError::bad_request(
+            "seals",
+            "请选择印章",
+            "at least one seal",
+        ));
+    };
+    // Every seal in one platform signing: one file record naming them all (2.6).
+    let signed = s.platform.sign_document_with(
+        session,
+        &uses,
+        &p::DocumentInput {
+            name: d.name.clone(),
+            bytes,
+            layout: first.layout.clone(),
+            thumbnail: Some(format!("doc:{}", d.id)),
+        },
+        &credential,
+    )?;
+    let (bytes, record) = (signed.bytes, signed.record.id);
     store_signed(s, d, bytes, &names, count, record)
 }
 

@@ -220,6 +220,41 @@ fn module_flow(db: Db) {
     );
     assert_eq!(expect(&r, 401)["code"], "login_refused");
 
+    // 修改手机号 (2.1.2): the staff administrator proves the current and the new phone.
+    let sa = api.login(STAFF_ADMIN, DEMO_PASSWORD);
+    let taken = sa.post("/api/v1/me/phone/sms-code", json!({"new_phone": SEAL_USER}));
+    assert_eq!(expect(&taken, 409)["code"], "duplicate");
+    let new_phone = "13800000099";
+    expect(
+        &sa.post("/api/v1/me/sms-code", json!({"purpose": "change_phone"})),
+        204,
+    );
+    let current_code = last_sms_code(&api, STAFF_ADMIN);
+    expect(
+        &sa.post("/api/v1/me/phone/sms-code", json!({"new_phone": new_phone})),
+        204,
+    );
+    let new_code = last_sms_code(&api, new_phone);
+    let wrong = sa.put(
+        "/api/v1/me/phone",
+        json!({"current_code": current_code, "new_phone": new_phone, "new_code": "000000"}),
+    );
+    assert_eq!(wrong.status / 100, 4, "a wrong code is refused");
+    let changed = expect(
+        &sa.put(
+            "/api/v1/me/phone",
+            json!({"current_code": current_code, "new_phone": new_phone, "new_code": new_code}),
+        ),
+        200,
+    );
+    assert_eq!(changed["phone"], new_phone);
+    api.login(new_phone, DEMO_PASSWORD);
+    let r = api.post(
+        "/api/v1/auth/login/password",
+        json!({"phone": STAFF_ADMIN, "password": DEMO_PASSWORD}),
+    );
+    assert_eq!(expect(&r, 401)["code"], "login_refused");
+
     // 2.2.1 the seal maker applies for a cloud seal with a generated picture.
     let seal = expect(
         &maker.post(

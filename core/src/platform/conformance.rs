@@ -19,6 +19,7 @@ use super::audit::{AuditEntry, AuditFilter, AuditMac, ChainError, Outcome};
 use super::openapi::{OpenApiHeaders, request_signature};
 use super::perm::Role;
 use super::*;
+use crate::crypto::time::Time;
 
 /// Makes a fresh, empty store.
 pub type MakeStore<'a> = &'a (dyn Fn() -> Arc<dyn Store> + Sync);
@@ -89,6 +90,8 @@ pub struct Fx {
     /// The super administrator (first unit UKey) of unit A.
     pub admin: Session,
     pub ops: Session,
+    /// The development CA of the platform (seed `conformance`): issues the UKeys' certificates.
+    pub ca: crate::crypto::testca::TestCa,
     n: std::sync::atomic::AtomicU32,
 }
 
@@ -124,16 +127,17 @@ impl Fx {
             Services::development(store, clock.clone(), sms.clone(), "conformance")
                 .expect("development services"),
         );
-        let admin = p
-            .login_unit_key(
-                "测试单位A",
-                &credit_code(1),
-                "A1",
-                "CN=A",
-                "devA1",
-                "10.0.0.1",
-            )
-            .expect("unit login");
+        let ca = crate::crypto::testca::TestCa::new("conformance").expect("test CA");
+        let admin = unit_ukey_login(
+            &p,
+            &ca,
+            "测试单位A",
+            &credit_code(1),
+            "A1",
+            "devA1",
+            "10.0.0.1",
+        )
+        .expect("unit login");
         p.apply_unit_cert(
             &admin,
             "经办人",
@@ -150,8 +154,49 @@ impl Fx {
             sms,
             admin,
             ops,
+            ca,
             n: std::sync::atomic::AtomicU32::new(100),
         }
+    }
+
+    /// A unit UKey login through the platform's challenge: the key `key` (a name for the
+    /// test CA's key derivation) with a certificate naming the unit, device serial `device`.
+    pub fn unit_login(
+        &self,
+        unit: &str,
+        code: &str,
+        key: &str,
+        device: &str,
+        ip: &str,
+    ) -> Result<Session, PlatformError> {
+        unit_ukey_login(&self.p, &self.ca, unit, code, key, device, ip)
+    }
+
+    /// A personal UKey login through the platform's challenge, with a certificate for
+    /// `id_number` (serialNumber) issued by the platform's CA.
+    pub fn personal_login(
+        &self,
+        name: &str,
+        id_number: &str,
+        ip: &str,
+    ) -> Result<Session, PlatformError> {
+        let who = self
+            .ca
+            .issue(
+                &format!("person/{id_number}"),
+                &[("C", "CN"), ("CN", name), ("serialNumber", id_number)],
+                crate::crypto::testca::CertKind::Signing,
+                Time::from_unix(T0 - 86_400),
+                Time::from_unix(T0 + 3 * 365 * 86_400),
+            )
+            .expect("personal certificate");
+        answer_challenge(
+            &self.p,
+            &who.signer(),
+            "personal-key",
+            UkeyKind::Personal,
+            ip,
+        )
     }
 
     pub fn next(&self) -> u32 {
@@ -269,6 +314,52 @@ impl Fx {
         .expect("services")
         .audit_mac
     }
+}
+
+/// Signs a fresh challenge of `p` with `signer` and logs in with it.
+pub fn answer_challenge(
+    p: &Platform,
+    signer: &dyn crate::crypto::Signer,
+    device: &str,
+    kind: UkeyKind,
+    ip: &str,
+) -> Result<Session, PlatformError> {
+    let c = p.ukey_challenge()?;
+    let sig = signer.sign_message(&c.bytes).expect("sign the challenge");
+    let proof = UkeyProof {
+        challenge_id: c.id,
+        certificate: signer.certificate().der().to_vec(),
+        signature: sig.to_der(),
+        device_serial: device.into(),
+    };
+    p.login_ukey(kind, &proof, ip)
+}
+
+/// A unit UKey login of `p` (see [`Fx::unit_login`]).
+pub fn unit_ukey_login(
+    p: &Platform,
+    ca: &crate::crypto::testca::TestCa,
+    unit: &str,
+    code: &str,
+    key: &str,
+    device: &str,
+    ip: &str,
+) -> Result<Session, PlatformError> {
+    let who = ca
+        .issue(
+            &format!("unit-key/{key}"),
+            &[
+                ("C", "CN"),
+                ("O", unit),
+                ("CN", unit),
+                ("serialNumber", code),
+            ],
+            crate::crypto::testca::CertKind::Signing,
+            Time::from_unix(T0 - 86_400),
+            Time::from_unix(T0 + 3 * 365 * 86_400),
+        )
+        .expect("unit UKey certificate");
+    answer_challenge(p, &who.signer(), device, UkeyKind::Unit, ip)
 }
 
 /// A small real PNG (a red ring), as a seal picture.
@@ -863,8 +954,8 @@ pub fn audit_chain(st: Arc<dyn Store>) {
     let (_, auditor) = f.staff("审计员", &[Role::Auditor]);
     let (_, plain) = f.staff("普通", &[]);
     let _ = p.add_staff(&plain, "x", &phone(1), &id_number(1)); // denied, audited
-    let ub = p
-        .login_unit_key("单位B", &credit_code(2), "B1", "CN=B", "devB1", "10.9.9.9")
+    let ub = f
+        .unit_login("单位B", &credit_code(2), "B1", "devB1", "10.9.9.9")
         .unwrap();
     p.add_staff(&ub, "乙单位人", &phone(2), &id_number(2))
         .unwrap();
@@ -1309,8 +1400,8 @@ pub fn race_same_phone(st: Arc<dyn Store>) {
     let gate = Gate::new(st);
     let f = Fx::new(gate.clone());
     let p = &f.p;
-    let ub = p
-        .login_unit_key("单位B", &credit_code(2), "B1", "CN=B", "devB1", "y")
+    let ub = f
+        .unit_login("单位B", &credit_code(2), "B1", "devB1", "y")
         .unwrap();
     let ph = phone(5000);
     let (ra, rb) = gate.interleave(

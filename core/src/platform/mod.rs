@@ -81,10 +81,15 @@
 //!   [`PlatformError::InvalidState`] naming what it found (or
 //!   [`PlatformError::ConcurrentChange`] after repeated losses).
 //! - **Audit writing.** The entry is written in the same transaction as the operation.
+//! - **UKey logins** are verified here ([`Platform::ukey_challenge`],
+//!   [`Platform::login_ukey`]): a single-use challenge of 32 random bytes that expires after
+//!   [`CHALLENGE_TTL`] seconds, signed in the UKey (the PIN is checked by the UKey itself,
+//!   through `eseal agent`); the platform checks the SM2 signature, that the certificate is
+//!   valid and chains to its trust anchors, then the main-key and whitelist rules. A unit
+//!   UKey is named by its certificate (unit, credit code, serial, unique id); a personal
+//!   UKey by the ID number in its certificate's serialNumber.
 //! - **Identities outside this model**: the back office ([`Identity::Operator`]) is
-//!   authenticated by the server; a personal UKey login is named by the ID number of its
-//!   certificate ([`Platform::login_personal_ukey`]); certificate and PIN checks of UKeys
-//!   happen in the `ukey` room before a session is made.
+//!   authenticated by the server.
 //! - **Pictures**: seal and handwritten signature pictures are stored as given (jpg, jpeg,
 //!   png, gif); generated personal signatures record the style and text, the picture is
 //!   drawn by the `stamp` room when needed.
@@ -130,6 +135,9 @@ pub enum PlatformError {
     ConcurrentChange(String),
     #[error("login refused: {0}")]
     LoginRefused(String),
+    /// A UKey login challenge that is unknown, used or expired: ask for a new one.
+    #[error("the UKey challenge is unknown, used or expired")]
+    ChallengeExpired,
     #[error("verification failed: {0}")]
     VerificationFailed(String),
     #[error("too many requests: {0}")]

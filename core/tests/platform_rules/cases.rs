@@ -41,11 +41,17 @@ pub const CASES: &[(&str, Case)] = &[
         "short_lived_records_are_pruned",
         fixes::short_lived_records_are_pruned,
     ),
+    ("ukey_login_is_verified", fixes::ukey_login_is_verified),
+    (
+        "phone_change_is_sms_verified",
+        fixes::phone_change_is_sms_verified,
+    ),
     ("unit_keys_and_whitelist", unit_keys_and_whitelist),
     ("cert_application", cert_application),
     ("staff_rules", staff_rules),
     ("roles", roles),
     ("permission_matrix", permission_matrix),
+    ("matrix_real_operations", matrix_real_operations),
     ("seal_life_cycle", seal_life_cycle),
     ("seal_visibility_and_users", seal_visibility_and_users),
     ("personal_signatures", personal_signatures),
@@ -140,8 +146,8 @@ pub fn unit_keys_and_whitelist(st: Arc<dyn Store>) {
     let f = Fx::new(st);
     let p = &f.p;
     assert_eq!(p.ctx(&f.admin).unwrap().roles, vec![Role::SuperAdmin]);
-    let b = p
-        .login_unit_key("测试单位A", &code(1), "A2", "CN=A", "devA2", "10.0.0.2")
+    let b = f
+        .unit_login("测试单位A", &code(1), "A2", "devA2", "10.0.0.2")
         .unwrap();
     assert_eq!(
         p.ctx(&b).unwrap().roles,
@@ -149,8 +155,8 @@ pub fn unit_keys_and_whitelist(st: Arc<dyn Store>) {
         "later keys are not super admin"
     );
     // the same key logs in again as the same identity
-    let a2 = p
-        .login_unit_key("测试单位A", &code(1), "A1", "CN=A", "devA1", "10.0.0.1")
+    let a2 = f
+        .unit_login("测试单位A", &code(1), "A1", "devA1", "10.0.0.1")
         .unwrap();
     assert_eq!(a2, f.admin);
     let Identity::UnitKey { key: main, .. } = &f.admin.identity else {
@@ -165,13 +171,13 @@ pub fn unit_keys_and_whitelist(st: Arc<dyn Store>) {
     );
     // now other keys are refused, even known ones
     assert!(matches!(
-        p.login_unit_key("测试单位A", &code(1), "A3", "CN=A", "devA3", "x"),
+        f.unit_login("测试单位A", &code(1), "A3", "devA3", "x"),
         Err(PlatformError::LoginRefused(_))
     ));
     assert!(matches!(p.ctx(&b), Err(PlatformError::LoginRefused(_))));
     p.whitelist_add(&f.admin, "devA3").unwrap();
-    let c = p
-        .login_unit_key("测试单位A", &code(1), "A3", "CN=A", "devA3", "x")
+    let c = f
+        .unit_login("测试单位A", &code(1), "A3", "devA3", "x")
         .unwrap();
     assert_eq!(p.ctx(&c).unwrap().roles, vec![Role::SystemAdmin]);
     assert!(matches!(
@@ -184,30 +190,22 @@ pub fn unit_keys_and_whitelist(st: Arc<dyn Store>) {
     let (_, s) = f.staff("李四", &[Role::SealAdmin, Role::StaffAdmin]);
     assert!(is_forbidden(&p.whitelist_add(&s, "devX")));
     // another unit: its own super admin; a key of unit A cannot enter unit B
-    let ub = p
-        .login_unit_key("测试单位B", &code(2), "B1", "CN=B", "devB1", "y")
+    let ub = f
+        .unit_login("测试单位B", &code(2), "B1", "devB1", "y")
         .unwrap();
     assert_eq!(p.ctx(&ub).unwrap().roles, vec![Role::SuperAdmin]);
     assert!(
-        p.login_unit_key("测试单位B", &code(2), "A1", "CN=A", "devA1", "y")
+        f.unit_login("测试单位B", &code(2), "A1", "devA1", "y")
             .is_err()
     );
-    assert!(
-        p.login_unit_key("", &code(3), "C", "CN=C", "d", "y")
-            .is_err()
-    );
-    assert!(
-        p.login_unit_key("C", "short", "C", "CN=C", "d", "y")
-            .is_err()
-    );
+    assert!(f.unit_login("", &code(3), "C", "d", "y").is_err());
+    assert!(f.unit_login("C", "short", "C", "d", "y").is_err());
 }
 
 pub fn cert_application(st: Arc<dyn Store>) {
     let f = Fx::new(st);
     let p = &f.p;
-    let ub = p
-        .login_unit_key("单位B", &code(2), "B1", "CN=B", "devB1", "y")
-        .unwrap();
+    let ub = f.unit_login("单位B", &code(2), "B1", "devB1", "y").unwrap();
     // seals need the certificate application
     assert!(matches!(
         p.apply_seal(&ub, f.application(SealKind::Cloud, "章")),
@@ -310,9 +308,7 @@ pub fn staff_rules(st: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(zs.initial, 'Z');
     // unique across the platform: another unit cannot add the same phone or ID number
-    let ub = p
-        .login_unit_key("单位B", &code(2), "B1", "CN=B", "devB1", "y")
-        .unwrap();
+    let ub = f.unit_login("单位B", &code(2), "B1", "devB1", "y").unwrap();
     assert!(matches!(
         p.add_staff(&ub, "张三", &phone(1), &id_number(2)),
         Err(PlatformError::Duplicate(_))
@@ -493,8 +489,8 @@ pub fn permission_matrix(st: Arc<dyn Store>) {
     }
     let f = Fx::new(st);
     let p = &f.p;
-    let sysadmin = p
-        .login_unit_key("测试单位A", &code(1), "A2", "CN=A", "devA2", "10.0.0.2")
+    let sysadmin = f
+        .unit_login("测试单位A", &code(1), "A2", "devA2", "10.0.0.2")
         .unwrap();
     let mut ids: Vec<(Role, Session)> = vec![
         (Role::SuperAdmin, f.admin.clone()),
@@ -512,76 +508,386 @@ pub fn permission_matrix(st: Arc<dyn Store>) {
             assert_eq!(p.may(sess, a).unwrap(), want, "{role:?} × {a:?}");
         }
     }
-    // Real operations: Forbidden exactly when the matrix says no.
-    for (role, sess) in &ids {
-        let n = f.next();
-        let r = p.add_staff(sess, "测试", &phone(n), &id_number(n));
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::AddStaff).unwrap(),
-            "{role:?} AddStaff {r:?}"
-        );
-        let r = p.create_app(
-            sess,
-            &AppInput {
-                name: format!("app{n}"),
-                ..Default::default()
-            },
-        );
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::CreateApp).unwrap(),
-            "{role:?} CreateApp"
-        );
-        let r = p.read_audit(sess, &AuditFilter::default(), 1);
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::ReadAudit).unwrap(),
-            "{role:?} ReadAudit"
-        );
-        let r = p.apply_seal(sess, f.application(SealKind::Cloud, "矩阵章"));
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::ApplyCloudSeal).unwrap(),
-            "{role:?} ApplyCloudSeal {r:?}"
-        );
-        let r = p.apply_seal(sess, f.application(SealKind::Ukey, "矩阵UKey章"));
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::ApplyUkeySeal).unwrap(),
-            "{role:?} ApplyUkeySeal {r:?}"
-        );
-        let r = p.set_switches(sess, Switches::default());
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::SetSwitches).unwrap(),
-            "{role:?} SetSwitches"
-        );
-        let r = p.list_apps(sess);
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::ViewApps).unwrap(),
-            "{role:?} ViewApps"
-        );
-        let r = p.whitelist_add(sess, "devQ");
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::ManageKeyWhitelist).unwrap(),
-            "{role:?} whitelist"
-        );
-        let r = p.search_staff(sess, &StaffQuery::default());
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::SearchStaff).unwrap(),
-            "{role:?} SearchStaff"
-        );
-        let r = p.list_files(sess, &FileQuery::default());
-        assert_eq!(
-            is_forbidden(&r),
-            !p.may(sess, Action::ViewOwnFiles).unwrap(),
-            "{role:?} ViewOwnFiles"
-        );
+}
+
+/// A UKey that answers nothing (the permission checks come before the token is touched).
+struct NoToken;
+
+impl eseal::ukey::Token for NoToken {
+    fn name(&self) -> &str {
+        "none"
     }
+    fn info(&self) -> eseal::ukey::Result<eseal::ukey::DeviceInfo> {
+        Err(none())
+    }
+    fn applications(&self) -> eseal::ukey::Result<Vec<String>> {
+        Err(none())
+    }
+    fn pin_info(
+        &mut self,
+        _: &str,
+        _: eseal::ukey::PinType,
+    ) -> eseal::ukey::Result<eseal::ukey::PinInfo> {
+        Err(none())
+    }
+    fn verify_pin(&mut self, _: &str, _: eseal::ukey::PinType, _: &str) -> eseal::ukey::Result<()> {
+        Err(none())
+    }
+    fn change_pin(
+        &mut self,
+        _: &str,
+        _: eseal::ukey::PinType,
+        _: &str,
+        _: &str,
+    ) -> eseal::ukey::Result<()> {
+        Err(none())
+    }
+    fn unblock_pin(&mut self, _: &str, _: &str, _: &str) -> eseal::ukey::Result<()> {
+        Err(none())
+    }
+    fn logout(&mut self, _: &str) -> eseal::ukey::Result<()> {
+        Err(none())
+    }
+    fn containers(&mut self, _: &str) -> eseal::ukey::Result<Vec<eseal::ukey::ContainerInfo>> {
+        Err(none())
+    }
+    fn certificate(&mut self, _: &str, _: &str, _: bool) -> eseal::ukey::Result<Vec<u8>> {
+        Err(none())
+    }
+    fn public_key(&mut self, _: &str, _: &str) -> eseal::ukey::Result<[u8; 65]> {
+        Err(none())
+    }
+    fn sign_digest(&mut self, _: &str, _: &str, _: &[u8; 32]) -> eseal::ukey::Result<[u8; 64]> {
+        Err(none())
+    }
+    fn create_container(&mut self, _: &str, _: &str) -> eseal::ukey::Result<()> {
+        Err(none())
+    }
+    fn generate_sm2_key(&mut self, _: &str, _: &str) -> eseal::ukey::Result<[u8; 65]> {
+        Err(none())
+    }
+    fn import_certificate(
+        &mut self,
+        _: &str,
+        _: &str,
+        _: bool,
+        _: &[u8],
+    ) -> eseal::ukey::Result<()> {
+        Err(none())
+    }
+    fn files(&mut self, _: &str) -> eseal::ukey::Result<Vec<eseal::ukey::FileInfo>> {
+        Err(none())
+    }
+    fn read_file(&mut self, _: &str, _: &str) -> eseal::ukey::Result<Vec<u8>> {
+        Err(none())
+    }
+    fn write_file(
+        &mut self,
+        _: &str,
+        _: &str,
+        _: &[u8],
+        _: eseal::ukey::FileRights,
+        _: eseal::ukey::FileRights,
+    ) -> eseal::ukey::Result<()> {
+        Err(none())
+    }
+    fn delete_file(&mut self, _: &str, _: &str) -> eseal::ukey::Result<()> {
+        Err(none())
+    }
+    fn random(&self, _: usize) -> eseal::ukey::Result<Vec<u8>> {
+        Err(none())
+    }
+}
+
+fn none() -> eseal::ukey::UkeyError {
+    eseal::ukey::UkeyError::DeviceRemoved
+}
+
+/// The "real operations" part of the matrix: each of the 43 actions is performed by each of
+/// the 9 identities (a fresh unit each), through the operation that checks it, on objects the
+/// identity could act on if allowed; the result is [`PlatformError::Forbidden`] exactly where
+/// the matrix says no. Visibility actions (ViewAllSeals, ViewCloudSeals, ViewUnitFiles) are
+/// checked by what the lists show.
+pub fn matrix_real_operations(st: Arc<dyn Store>) {
+    let roles: Vec<Role> = Role::ALL.to_vec();
+    // One platform for all identities: each gets its own unit (credit code) and objects.
+    let f = Fx::new(st);
+    let p = &f.p;
+    let mut checked = std::collections::BTreeSet::new();
+    for (n, role) in roles.iter().enumerate() {
+        // a unit of its own for this identity
+        let admin = f
+            .unit_login(
+                &format!("矩阵单位{n}"),
+                &code(900 + n as u32),
+                &format!("M{n}"),
+                &format!("devM{n}"),
+                "10.0.5.1",
+            )
+            .unwrap();
+        p.apply_unit_cert(
+            &admin,
+            "经办人",
+            &id_number(990 + n as u32),
+            "13900000990",
+            "a@b.cn",
+            true,
+        )
+        .unwrap();
+        let (sess, staff_id) = match role {
+            Role::SuperAdmin => (admin.clone(), None),
+            Role::SystemAdmin => (
+                f.unit_login(
+                    &format!("矩阵单位{n}"),
+                    &code(900 + n as u32),
+                    &format!("M{n}b"),
+                    &format!("devM{n}b"),
+                    "10.0.5.2",
+                )
+                .unwrap(),
+                None,
+            ),
+            Role::Operator => (f.ops.clone(), None),
+            r => {
+                let roles: &[Role] = if *r == Role::Staff {
+                    &[]
+                } else {
+                    std::slice::from_ref(r)
+                };
+                let (s, sess) = f.staff_in(&admin, &format!("矩阵{r:?}"), roles);
+                (sess, Some(s))
+            }
+        };
+        let ukey_sess = staff_id
+            .as_ref()
+            .map(|s| Fx::ukey_session(s, "10.0.5.3"))
+            .unwrap_or_else(|| sess.clone());
+        let (target, _) = f.staff_in(&admin, "目标人员", &[]);
+        let other_cloud = f.valid_seal(&admin, SealKind::Cloud, &format!("他人云章{n}"));
+        let ukey_seal = f.valid_seal(&admin, SealKind::Ukey, &format!("矩阵UKey章{n}"));
+        let may_apply = p.may(&sess, Action::ApplyCloudSeal).unwrap();
+        let by = if *role == Role::SealMaker && may_apply {
+            &sess
+        } else {
+            &admin
+        };
+        let seal = f.valid_seal(by, SealKind::Cloud, &format!("矩阵云章{n}"));
+        let pending = p
+            .apply_seal(by, f.application(SealKind::Cloud, &format!("待回执章{n}")))
+            .unwrap();
+        p.ca_review(&f.ops, &pending.id, true, "").unwrap();
+        let in_review = p
+            .apply_seal(
+                &admin,
+                f.application(SealKind::Cloud, &format!("待审核章{n}")),
+            )
+            .unwrap();
+        if let Some(s) = &staff_id {
+            p.add_seal_user(&admin, &seal.id, &s.id).unwrap();
+        }
+        let new_app = |name: String| {
+            p.create_app(
+                &admin,
+                &AppInput {
+                    name,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        };
+        let app = new_app(format!("矩阵应用{n}"));
+        let app2 = new_app(format!("矩阵应用{n}b"));
+        let Identity::UnitKey { key: admin_key, .. } = &admin.identity else {
+            panic!()
+        };
+        let file = p
+            .record_file(
+                &admin,
+                &FileInput {
+                    name: "他人文件.pdf".into(),
+                    pages: 1,
+                    seals: vec![ukey_seal.id.clone()],
+                    format: FileFormat::Pdf,
+                    size: 10,
+                    thumbnail: None,
+                },
+            )
+            .unwrap();
+        let forbidden_of = |a: Action| -> Result<(), PlatformError> {
+            let r: Result<(), PlatformError> = match a {
+                Action::SetMainKey => p.set_main_key(&sess, admin_key).map(drop),
+                Action::ManageKeyWhitelist => p.whitelist_add(&sess, "devQ").map(drop),
+                Action::ApplyUnitCert => p
+                    .apply_unit_cert(
+                        &sess,
+                        "经办人",
+                        &id_number(1),
+                        "13900000001",
+                        "a@b.cn",
+                        true,
+                    )
+                    .map(drop),
+                Action::ViewUnitCert => p.unit_certificate(&sess).map(drop),
+                Action::ViewStaff => p.staff(&sess, &target.id).map(drop),
+                Action::SearchStaff => p.search_staff(&sess, &StaffQuery::default()).map(drop),
+                Action::AddStaff => {
+                    let k = f.next();
+                    p.add_staff(&sess, "新增", &phone(k), &id_number(k))
+                        .map(drop)
+                }
+                Action::EditStaff => p
+                    .edit_staff(
+                        &sess,
+                        &target.id,
+                        "目标人员",
+                        &target.phone,
+                        &target.id_number,
+                        false,
+                    )
+                    .map(drop),
+                Action::RemoveStaff => p.remove_staff(&sess, &target.id).map(drop),
+                Action::ManageRoles => p.role_members(&sess, Role::Auditor).map(drop),
+                Action::ApplyUkeySeal => p
+                    .apply_seal(&sess, f.application(SealKind::Ukey, "矩阵申请UKey章"))
+                    .map(drop),
+                Action::ApplyCloudSeal => p
+                    .apply_seal(&sess, f.application(SealKind::Cloud, "矩阵申请云章"))
+                    .map(drop),
+                Action::ReceiptSeal => p.receipt_seal(&sess, &pending.id).map(drop),
+                Action::WriteSealToUkey => p
+                    .write_seal_to_ukey(&ukey_sess, &ukey_seal.id, &mut NoToken, "ESEAL")
+                    .map(drop),
+                Action::RevokeSeal => p.request_revocation(&sess, &seal.id).map(drop),
+                Action::FreezeSeal => p.freeze_seal(&sess, &seal.id).map(drop),
+                Action::UnfreezeSeal => p.unfreeze_seal(&sess, &seal.id).map(drop),
+                Action::ViewAllSeals | Action::ViewCloudSeals | Action::ViewUnitFiles => {
+                    unreachable!("visibility")
+                }
+                Action::ViewOwnSeals => p.list_seals(&sess, &SealQuery::default()).map(drop),
+                Action::SetSealUsers => p.add_seal_user(&sess, &seal.id, &target.id).map(drop),
+                Action::GrantSealToApp => p
+                    .grant_seal_to_app(&sess, &seal.id, &app.id, false)
+                    .map(drop),
+                Action::ViewSealLog => p.seal_log(&sess, &seal.id).map(drop),
+                Action::SignWithSeal => {
+                    if staff_id.is_some() {
+                        p.sign_with_seal(
+                            &sess,
+                            &seal.id,
+                            &[1; 32],
+                            &SignCredential::SigningPassword("000000".into()),
+                        )
+                        .map(drop)
+                    } else {
+                        p.sign_with_seal(&sess, &ukey_seal.id, &[1; 32], &SignCredential::Ukey)
+                            .map(drop)
+                    }
+                }
+                Action::ViewOwnFiles => p.list_files(&sess, &FileQuery::default()).map(drop),
+                Action::DeleteFile => p.delete_file(&sess, &file.id).map(drop),
+                Action::DecideQueueItem => p.queue(&sess, &QueueFilter::default(), 1).map(drop),
+                Action::ViewApps => p.list_apps(&sess).map(drop),
+                Action::CreateApp => p
+                    .create_app(
+                        &sess,
+                        &AppInput {
+                            name: "矩阵新应用".into(),
+                            ..Default::default()
+                        },
+                    )
+                    .map(drop),
+                Action::EditApp => p
+                    .edit_app(
+                        &sess,
+                        &app.id,
+                        &AppInput {
+                            name: "矩阵改名".into(),
+                            ..Default::default()
+                        },
+                    )
+                    .map(drop),
+                Action::DeleteApp => p.delete_app(&sess, &app2.id).map(drop),
+                Action::ViewAppSecret => p.app_secret(&sess, &app.id).map(drop),
+                Action::ResetAppSecret => p.reset_app_secret(&sess, &app.id).map(drop),
+                Action::ViewAppDetails => p.app_details(&sess, &app.id).map(drop),
+                Action::ReadAudit => p.read_audit(&sess, &AuditFilter::default(), 1).map(drop),
+                Action::SetOwnAvatar => p.set_avatar(&sess, "avatar-1").map(drop),
+                Action::SetOwnSignature => p
+                    .set_personal_signature(&sess, "矩阵", SignatureSource::GeneratedSquare)
+                    .map(drop),
+                Action::SetOwnPasswords => p
+                    .send_session_code(&sess, SmsPurpose::SetPassword)
+                    .map(drop),
+                Action::ApplyPersonalUkeySignature => p
+                    .apply_personal_ukey_signature(
+                        &ukey_sess,
+                        f.application(SealKind::PersonalUkey, "矩阵签名"),
+                    )
+                    .map(drop),
+                Action::CaReview => p.ca_review(&sess, &in_review.id, false, "矩阵").map(drop),
+                Action::ReviewApp => p.review_app(&sess, &app.id, true, "").map(drop),
+                Action::SetSwitches => p.set_switches(&sess, p.switches().unwrap()).map(drop),
+            };
+            r
+        };
+        // Destructive ones last (the main key, removals, revocation).
+        let mut order: Vec<Action> = Action::ALL.to_vec();
+        order.sort_by_key(|a| {
+            matches!(
+                a,
+                Action::SetMainKey | Action::RemoveStaff | Action::DeleteApp | Action::RevokeSeal
+            )
+        });
+        for a in order {
+            let allowed = p.may(&sess, a).unwrap();
+            match a {
+                Action::ViewAllSeals | Action::ViewCloudSeals => {
+                    let seen: Vec<String> = p
+                        .list_seals(&sess, &SealQuery::default())
+                        .map(|pg| pg.items.into_iter().map(|s| s.id).collect())
+                        .unwrap_or_default();
+                    let probe = if a == Action::ViewAllSeals {
+                        &ukey_seal.id
+                    } else {
+                        &other_cloud.id
+                    };
+                    assert_eq!(
+                        seen.contains(probe),
+                        allowed,
+                        "{role:?} × {a:?} (list shows it)"
+                    );
+                }
+                Action::ViewUnitFiles => {
+                    let seen = p
+                        .list_files(&sess, &FileQuery::default())
+                        .map(|pg| pg.items.iter().any(|x| x.id == file.id))
+                        .unwrap_or(false);
+                    assert_eq!(
+                        seen, allowed,
+                        "{role:?} × {a:?} (list shows another's file)"
+                    );
+                }
+                _ => {
+                    let r = forbidden_of(a);
+                    // Object rules that narrow an allowed cell for this fixture's objects:
+                    // only the super administrator or the main key sets the main key (2.4.7,
+                    // docs/platform-rules.md "Super administrator never locked out").
+                    let narrowed = *role == Role::SystemAdmin && a == Action::SetMainKey;
+                    assert_eq!(
+                        is_forbidden(&r),
+                        !allowed || narrowed,
+                        "{role:?} × {a:?}: {r:?}"
+                    );
+                }
+            }
+            assert_eq!(
+                allowed,
+                expected(*role, a) || (staff_id.is_some() && expected(Role::Staff, a))
+            );
+            checked.insert(format!("{a:?}"));
+        }
+    }
+    assert_eq!(checked.len(), Action::ALL.len(), "every action performed");
 }
 
 pub fn seal_life_cycle(st: Arc<dyn Store>) {
@@ -884,7 +1190,7 @@ pub fn personal_signatures(st: Arc<dyn Store>) {
     let f = Fx::new(st);
     let p = &f.p;
     let (s, acct) = f.staff("王小明", &[]);
-    let uk = p.login_personal_ukey(&s.id_number, "10.0.2.2").unwrap();
+    let uk = f.personal_login(&s.name, &s.id_number, "10.0.2.2").unwrap();
     assert_eq!(uk, Fx::ukey_session(&s, "10.0.2.2"));
     let a = f.application(SealKind::PersonalUkey, "王小明");
     assert!(
@@ -1311,9 +1617,7 @@ pub fn grants_and_policies(st: Arc<dyn Store>) {
         p.grant_seal_to_app(&f.admin, &seal.id, &app.id, true)
             .is_err()
     );
-    let ub = p
-        .login_unit_key("单位B", &code(2), "B1", "CN=B", "devB1", "y")
-        .unwrap();
+    let ub = f.unit_login("单位B", &code(2), "B1", "devB1", "y").unwrap();
     let ext = p
         .create_app(
             &ub,

@@ -64,8 +64,8 @@ pub fn signing_password_lockout(st: Arc<dyn Store>) {
 pub fn super_admin_cannot_be_locked_out(st: Arc<dyn Store>) {
     let f = Fx::new(st);
     let p = &f.p;
-    let later = p
-        .login_unit_key("测试单位A", &code(1), "A2", "CN=A", "devA2", "10.0.0.2")
+    let later = f
+        .unit_login("测试单位A", &code(1), "A2", "devA2", "10.0.0.2")
         .unwrap();
     let Identity::UnitKey { key: later_key, .. } = &later.identity else {
         panic!()
@@ -80,8 +80,8 @@ pub fn super_admin_cannot_be_locked_out(st: Arc<dyn Store>) {
     // once the super admin made it the main key, the super admin still logs in and acts
     p.set_main_key(&f.admin, later_key).unwrap();
     p.whitelist_remove(&later, "devA1").unwrap();
-    let again = p
-        .login_unit_key("测试单位A", &code(1), "A1", "CN=A", "devA1", "10.0.0.1")
+    let again = f
+        .unit_login("测试单位A", &code(1), "A1", "devA1", "10.0.0.1")
         .expect("the super administrator is always admitted");
     assert_eq!(p.ctx(&again).unwrap().roles, vec![Role::SuperAdmin]);
     p.set_main_key(&again, admin_key).unwrap();
@@ -303,4 +303,174 @@ pub fn short_lived_records_are_pruned(st: Arc<dyn Store>) {
     f.clock.advance(SERIAL_RETENTION);
     assert_eq!(p.prune_expired().unwrap(), 1);
     assert_eq!(count(Kind::Serial), 0);
+}
+
+/// UKey logins are verified by the platform (1.2.1, 1.2.2): the challenge is single use and
+/// expires; the signature must verify with the certificate's key; the certificate must chain
+/// to the platform's trust anchors and be valid; the whitelist applies after a main key is set.
+pub fn ukey_login_is_verified(st: Arc<dyn Store>) {
+    use eseal::crypto::Signer;
+    use eseal::crypto::testca::{CertKind, TestCa};
+    use eseal::crypto::time::Time;
+    let f = Fx::new(st);
+    let p = &f.p;
+    let unit = |ca: &TestCa, key: &str| {
+        ca.issue(
+            key,
+            &[
+                ("C", "CN"),
+                ("O", "测试单位A"),
+                ("CN", "测试单位A"),
+                ("serialNumber", &code(1)),
+            ],
+            CertKind::Signing,
+            Time::from_unix(T0 - 86_400),
+            Time::from_unix(T0 + 86_400),
+        )
+        .unwrap()
+    };
+    let key = unit(&f.ca, "challenge-key");
+    let proof = |c: &IssuedChallenge, signer: &dyn Signer, msg: &[u8]| UkeyProof {
+        challenge_id: c.id.clone(),
+        certificate: signer.certificate().der().to_vec(),
+        signature: signer.sign_message(msg).unwrap().to_der(),
+        device_serial: "devC".into(),
+    };
+    let refused = |r: Result<Session, PlatformError>| {
+        assert!(
+            matches!(
+                r,
+                Err(PlatformError::LoginRefused(_) | PlatformError::ChallengeExpired)
+            ),
+            "{r:?}"
+        )
+    };
+    // a good answer logs in, once
+    let c = p.ukey_challenge().unwrap();
+    assert_eq!(c.bytes.len(), 32);
+    let good = proof(&c, &key.signer(), &c.bytes);
+    let s = p.login_ukey(UkeyKind::Unit, &good, "10.0.3.1").unwrap();
+    assert_eq!(p.ctx(&s).unwrap().roles, vec![Role::SystemAdmin]);
+    assert!(matches!(
+        p.login_ukey(UkeyKind::Unit, &good, "10.0.3.1"),
+        Err(PlatformError::ChallengeExpired)
+    ));
+    // another message signed, or another key's signature: refused, and the challenge is spent
+    let c = p.ukey_challenge().unwrap();
+    refused(p.login_ukey(UkeyKind::Unit, &proof(&c, &key.signer(), b"other"), "x"));
+    refused(p.login_ukey(UkeyKind::Unit, &proof(&c, &key.signer(), &c.bytes), "x"));
+    let c = p.ukey_challenge().unwrap();
+    let mut forged = proof(&c, &key.signer(), &c.bytes);
+    forged.signature = unit(&f.ca, "thief")
+        .signer()
+        .sign_message(&c.bytes)
+        .unwrap()
+        .to_der();
+    refused(p.login_ukey(UkeyKind::Unit, &forged, "x"));
+    // a certificate of a CA the platform does not trust
+    let stranger = unit(&TestCa::new("stranger").unwrap(), "k");
+    let c = p.ukey_challenge().unwrap();
+    refused(p.login_ukey(
+        UkeyKind::Unit,
+        &proof(&c, &stranger.signer(), &c.bytes),
+        "x",
+    ));
+    // an expired challenge
+    let c = p.ukey_challenge().unwrap();
+    f.clock.advance(CHALLENGE_TTL + 1);
+    refused(p.login_ukey(UkeyKind::Unit, &proof(&c, &key.signer(), &c.bytes), "x"));
+    // an expired certificate (valid until T0 + 1 day)
+    f.clock.set(T0 + 2 * 86_400);
+    let c = p.ukey_challenge().unwrap();
+    refused(p.login_ukey(UkeyKind::Unit, &proof(&c, &key.signer(), &c.bytes), "x"));
+    f.clock.set(T0 + 60);
+    // garbage is bad input, not a panic
+    let c = p.ukey_challenge().unwrap();
+    let mut junk = proof(&c, &key.signer(), &c.bytes);
+    junk.certificate = b"not a certificate".to_vec();
+    assert!(matches!(
+        p.login_ukey(UkeyKind::Unit, &junk, "x"),
+        Err(PlatformError::InvalidInput(_))
+    ));
+    // after a main key is set, an unlisted device is refused even with a good answer
+    let Identity::UnitKey { key: admin_key, .. } = &f.admin.identity else {
+        panic!()
+    };
+    p.set_main_key(&f.admin, admin_key).unwrap();
+    let c = p.ukey_challenge().unwrap();
+    refused(p.login_ukey(UkeyKind::Unit, &proof(&c, &key.signer(), &c.bytes), "x"));
+    // a personal UKey names a serving staff member by ID number
+    let (s, _) = f.staff("王个人", &[]);
+    let sess = f.personal_login(&s.name, &s.id_number, "10.0.3.2").unwrap();
+    assert_eq!(sess, Fx::ukey_session(&s, "10.0.3.2"));
+    refused(f.personal_login(
+        "无此人",
+        &eseal::platform::conformance::id_number(77_777),
+        "y",
+    ));
+    // refusals are audited; spent challenges are pruned
+    let c = p.ukey_challenge().unwrap();
+    f.clock.advance(CHALLENGE_TTL + 1);
+    assert!(p.prune_expired().unwrap() >= 1);
+    refused(p.login_ukey(UkeyKind::Unit, &proof(&c, &key.signer(), &c.bytes), "x"));
+}
+
+/// 修改手机号 (2.1.2): codes to the current and to the new phone; a phone of another account
+/// is refused; the new phone signs in, the old one no longer.
+pub fn phone_change_is_sms_verified(st: Arc<dyn Store>) {
+    let f = Fx::new(st);
+    let p = &f.p;
+    let (me, sess) = f.staff("换号人", &[]);
+    let (other, _) = f.staff("他人", &[]);
+    let new_phone = eseal::platform::conformance::phone(88_888);
+    assert!(matches!(
+        p.send_new_phone_code(&sess, &other.phone),
+        Err(PlatformError::Duplicate(_))
+    ));
+    p.send_session_code(&sess, SmsPurpose::ChangePhone).unwrap();
+    let old_code = f.sms.last_code(&me.phone).unwrap();
+    p.send_new_phone_code(&sess, &new_phone).unwrap();
+    let new_code = f.sms.last_code(&new_phone).unwrap();
+    // a wrong code for either phone changes nothing
+    assert!(
+        p.change_phone(&sess, "000000", &new_phone, &new_code)
+            .is_err()
+    );
+    assert_eq!(p.staff(&f.admin, &me.id).unwrap().phone, me.phone);
+    assert!(
+        p.change_phone(&sess, &old_code, &new_phone, "000000")
+            .is_err()
+    );
+    // (the wrong tries were counted; neither right code was spent)
+    let s = p
+        .change_phone(&sess, &old_code, &new_phone, &new_code)
+        .unwrap();
+    assert_eq!(s.phone, new_phone);
+    // codes are single use
+    assert!(
+        p.change_phone(&sess, &old_code, &new_phone, &new_code)
+            .is_err()
+    );
+    // the account is found by its new phone only
+    f.clock.advance(61);
+    let (cid, ans) = p.issue_captcha().unwrap();
+    p.send_sms_code(&new_phone, SmsPurpose::Login, &cid, &ans, "x")
+        .unwrap();
+    let (cid, ans) = p.issue_captcha().unwrap();
+    assert!(
+        p.send_sms_code(&me.phone, SmsPurpose::Login, &cid, &ans, "x")
+            .is_err()
+    );
+    // another account cannot take it
+    f.clock.advance(61);
+    let (_, other_sess) = f.staff("第三人", &[]);
+    assert!(matches!(
+        p.send_new_phone_code(&other_sess, &new_phone),
+        Err(PlatformError::Duplicate(_))
+    ));
+    // unit UKeys have no phone
+    assert!(
+        p.send_new_phone_code(&f.admin, &eseal::platform::conformance::phone(77_777))
+            .is_err()
+    );
 }

@@ -7,8 +7,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use eseal::crypto::{Certificate, sm2};
-use eseal::platform::{Identity, Session, SmsPurpose};
+use eseal::platform::{Identity, Session, SmsPurpose, UkeyKind, UkeyProof};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -244,9 +243,6 @@ async fn reset_password(
     .await
 }
 
-/// Lifetime of a UKey challenge.
-pub const CHALLENGE_TTL: i64 = 120;
-
 #[derive(Serialize, ToSchema)]
 pub struct ChallengeView {
     pub challenge_id: String,
@@ -255,27 +251,15 @@ pub struct ChallengeView {
     pub expires: i64,
 }
 
-/// A UKey sign-in challenge (single use, 2 minutes).
+/// A UKey sign-in challenge (single use, 2 minutes), issued and kept by the platform.
 #[utoipa::path(post, path = "/api/v1/auth/ukey/challenge", tag = "auth", responses((status = 200, body = ChallengeView)))]
 async fn ukey_challenge(State(st): State<AppState>) -> ApiResult<Json<ChallengeView>> {
     st.blocking(|s| {
-        let id = crate::random_hex(16)?;
-        let challenge = crate::random_hex(32)?;
-        let expires = s.clock.now() + CHALLENGE_TTL;
-        s.db.kv_put(
-            ns::CHALLENGE,
-            &KvEntry {
-                id: id.clone(),
-                owner: String::new(),
-                body: challenge.clone(),
-                expires: Some(expires),
-            },
-        )?;
-        let raw = hex::decode(&challenge).map_err(|e| ApiError::internal(e.to_string()))?;
+        let c = s.platform.ukey_challenge()?;
         Ok(Json(ChallengeView {
-            challenge_id: id,
-            challenge: b64().encode(raw),
-            expires,
+            challenge_id: c.id,
+            challenge: b64().encode(c.bytes),
+            expires: c.expires,
         }))
     })
     .await
@@ -295,70 +279,8 @@ pub struct UkeyLoginRequest {
     pub device_serial: String,
 }
 
-/// OID of the certificate's unique-ID extension (SHECA), see `eseal::ukey::identity`.
-const OID_UNIQUE_ID: &str = eseal::ukey::identity::OID_CERT_UNIQUE_ID;
-
-fn ext_text(cert: &Certificate, oid: &str) -> Option<String> {
-    cert.extensions()
-        .iter()
-        .find(|(o, _, _)| o == oid)
-        .map(|(_, _, v)| eseal::ukey::identity::extension_text(v))
-}
-
-/// Checks the challenge signature and the certificate (chain to the trust anchors, valid now,
-/// SM2): the server-side half of a UKey sign-in.
-/// (Adapter until the platform verifies UKey challenges itself — platform issue 12.)
-fn check_ukey(s: &Inner, b: &UkeyLoginRequest) -> ApiResult<Certificate> {
-    let bad = |f: &str, en: &str| ApiError::bad_request(f, "UKey 签名数据无效", en.to_owned());
-    let challenge =
-        s.db.kv_take(ns::CHALLENGE, &b.challenge_id, s.clock.now())?
-            .ok_or_else(|| {
-                ApiError::new(
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    "challenge_expired",
-                    "Unknown or used challenge",
-                    "挑战码已失效，请重新登录",
-                    "the challenge is unknown, used or expired",
-                )
-            })?;
-    let challenge = hex::decode(&challenge.body).map_err(|e| ApiError::internal(e.to_string()))?;
-    let der = b64()
-        .decode(b.certificate.trim())
-        .map_err(|_| bad("certificate", "certificate is not base64"))?;
-    let cert = Certificate::from_der(&der).map_err(|e| bad("certificate", &e.to_string()))?;
-    let sig_der = b64()
-        .decode(b.signature.trim())
-        .map_err(|_| bad("signature", "signature is not base64"))?;
-    let (sig, _) = sm2::Signature::parse_lenient(&sig_der)
-        .map_err(|_| bad("signature", "not an SM2 signature"))?;
-    let pk = cert
-        .sm2_public_key()
-        .map_err(|_| bad("certificate", "the certificate holds no SM2 key"))?;
-    let refused = |en: String| {
-        ApiError::new(
-            axum::http::StatusCode::UNAUTHORIZED,
-            "login_refused",
-            "Sign-in refused",
-            "UKey 登录被拒绝",
-            en,
-        )
-    };
-    sm2::verify(pk, sm2::DEFAULT_ID, &challenge, &sig)
-        .map_err(|_| refused("the challenge signature does not verify".into()))?;
-    let now = eseal::crypto::time::Time::now();
-    if !cert.valid_at(now) {
-        return Err(refused("the UKey certificate is not valid now".into()));
-    }
-    let chain = eseal::crypto::cert::verify_chain(&cert, &[], &s.trust);
-    if !matches!(chain, eseal::crypto::cert::ChainStatus::Trusted { .. }) {
-        return Err(refused(format!(
-            "the UKey certificate does not chain to a trust anchor of this platform: {chain:?}"
-        )));
-    }
-    Ok(cert)
-}
-
-/// UKey sign-in (1.2.1 unit, 1.2.2 personal): the challenge signed in the UKey.
+/// UKey sign-in (1.2.1 unit, 1.2.2 personal): the challenge signed in the UKey; the platform
+/// checks the signature, the certificate chain and the whitelist (`Platform::login_ukey`).
 #[utoipa::path(post, path = "/api/v1/auth/login/ukey", tag = "auth", request_body = UkeyLoginRequest, responses(
     (status = 200, body = LoginView),
     (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -369,38 +291,30 @@ async fn login_ukey(
     ClientIp(ip): ClientIp,
     ApiJson(b): ApiJson<UkeyLoginRequest>,
 ) -> ApiResult<Response> {
-    if b.kind != "unit" && b.kind != "personal" {
-        return Err(ApiError::bad_request(
-            "kind",
-            "类型须为 unit 或 personal",
-            "kind is unit or personal",
-        ));
-    }
+    let kind = match b.kind.as_str() {
+        "unit" => UkeyKind::Unit,
+        "personal" => UkeyKind::Personal,
+        _ => {
+            return Err(ApiError::bad_request(
+                "kind",
+                "类型须为 unit 或 personal",
+                "kind is unit or personal",
+            ));
+        }
+    };
+    let bad = |f: &str, en: &str| ApiError::bad_request(f, "UKey 签名数据无效", en.to_owned());
+    let proof = UkeyProof {
+        challenge_id: b.challenge_id,
+        certificate: b64()
+            .decode(b.certificate.trim())
+            .map_err(|_| bad("certificate", "certificate is not base64"))?,
+        signature: b64()
+            .decode(b.signature.trim())
+            .map_err(|_| bad("signature", "signature is not base64"))?,
+        device_serial: b.device_serial,
+    };
     st.blocking(move |s| {
-        let cert = check_ukey(s, &b)?;
-        let subject = cert.subject();
-        let sess = if b.kind == "unit" {
-            let name = subject
-                .get("O")
-                .or_else(|| subject.get("CN"))
-                .unwrap_or("")
-                .to_owned();
-            let code = ext_text(&cert, eseal::ukey::identity::OID_ORG_CODE)
-                .or_else(|| subject.get("serialNumber").map(str::to_owned))
-                .unwrap_or_default();
-            let device = ext_text(&cert, OID_UNIQUE_ID).unwrap_or_else(|| b.device_serial.clone());
-            s.platform.login_unit_key(
-                &name,
-                &code,
-                &cert.serial_hex(),
-                &cert.subject_string(),
-                &device,
-                &ip,
-            )?
-        } else {
-            let idn = subject.get("serialNumber").unwrap_or("").to_owned();
-            s.platform.login_personal_ukey(&idn, &ip)?
-        };
+        let sess = s.platform.login_ukey(kind, &proof, &ip)?;
         signed_in(s, &sess, false)
     })
     .await

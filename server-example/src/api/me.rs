@@ -26,6 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(session_code))
         .routes(routes!(set_password))
         .routes(routes!(set_signing_password))
+        .routes(routes!(new_phone_code))
+        .routes(routes!(change_phone))
         .routes(routes!(get_signature, set_signature))
         .routes(routes!(signature_picture))
         .routes(routes!(apply_personal_signature))
@@ -166,7 +168,8 @@ async fn get_avatar(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionCodeRequest {
-    /// `set_password` (login or signing password) or `sign` (signing with an SMS code).
+    /// `set_password` (login or signing password), `sign` (signing with an SMS code) or
+    /// `change_phone` (the current phone's code for 修改手机号).
     pub purpose: String,
 }
 
@@ -185,11 +188,12 @@ async fn session_code(
     let purpose = match b.purpose.as_str() {
         "set_password" => p::SmsPurpose::SetPassword,
         "sign" => p::SmsPurpose::Sign,
+        "change_phone" => p::SmsPurpose::ChangePhone,
         _ => {
             return Err(ApiError::bad_request(
                 "purpose",
-                "用途须为 set_password 或 sign",
-                "purpose is set_password or sign",
+                "用途须为 set_password、sign 或 change_phone",
+                "purpose is set_password, sign or change_phone",
             ));
         }
     };
@@ -251,6 +255,67 @@ async fn set_signing_password(
         s.platform
             .set_signing_password(&auth.session, &b.code, &b.signing_password)?;
         Ok(no_content())
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPhoneCodeRequest {
+    /// The new phone number (11 digits); no other account may hold it.
+    pub new_phone: String,
+}
+
+/// 修改手机号, step 1 (2.1.2): an SMS code to the new phone. The current phone gets its code
+/// from `POST /api/v1/me/sms-code` with purpose `change_phone`.
+#[utoipa::path(post, path = "/api/v1/me/phone/sms-code", tag = "me", request_body = NewPhoneCodeRequest, responses(
+    (status = 204, description = "sent"),
+    (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 429, body = crate::error::Problem, content_type = "application/problem+json")
+), security(("session_cookie" = []), ("bearer" = [])))]
+async fn new_phone_code(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiJson(b): ApiJson<NewPhoneCodeRequest>,
+) -> ApiResult<Response> {
+    st.blocking(move |s| {
+        s.platform
+            .send_new_phone_code(&auth.session, &b.new_phone)?;
+        Ok(no_content())
+    })
+    .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePhoneRequest {
+    /// The code sent to the current phone (purpose `change_phone`).
+    pub current_code: String,
+    pub new_phone: String,
+    /// The code sent to the new phone (`POST /api/v1/me/phone/sms-code`).
+    pub new_code: String,
+}
+
+/// 修改手机号, step 2 (2.1.2): both phones proved by their codes; the account signs in with
+/// the new phone from now on.
+#[utoipa::path(put, path = "/api/v1/me/phone", tag = "me", request_body = ChangePhoneRequest, responses(
+    (status = 200, body = StaffView),
+    (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 409, body = crate::error::Problem, content_type = "application/problem+json")
+), security(("session_cookie" = []), ("bearer" = [])))]
+async fn change_phone(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiJson(b): ApiJson<ChangePhoneRequest>,
+) -> ApiResult<Json<StaffView>> {
+    st.blocking(move |s| {
+        let staff =
+            s.platform
+                .change_phone(&auth.session, &b.current_code, &b.new_phone, &b.new_code)?;
+        Ok(Json(staff.into()))
     })
     .await
 }

@@ -123,6 +123,12 @@ impl Platform {
 
     /// Checks a code; attempts and use are kept whatever the operation then does.
     pub(super) fn verify_sms(&self, phone: &str, purpose: SmsPurpose, code: &str) -> Result<()> {
+        self.check_sms(phone, purpose, code, true)
+    }
+
+    /// Checks a code: a wrong one is counted; a right one is used up when `consume` (an
+    /// operation that needs two codes checks both before it uses either).
+    fn check_sms(&self, phone: &str, purpose: SmsPurpose, code: &str, consume: bool) -> Result<()> {
         let now = self.clock.now();
         let no_code = || PlatformError::VerificationFailed("no code was sent".into());
         self.apply(|tx| {
@@ -143,6 +149,9 @@ impl Platform {
                 )));
             }
             let r = if hash_text(&format!("{phone}:{code}")) == c.code_hash {
+                if !consume {
+                    return Ok(Ok(()));
+                }
                 c.used = true;
                 Ok(())
             } else {
@@ -352,9 +361,55 @@ impl Platform {
         })
     }
 
-    /// Personal UKey login (1.2.2) from an ID number the caller has checked in the
-    /// certificate: the serving staff member with that ID number.
-    pub fn login_personal_ukey(&self, id_number: &str, ip: &str) -> Result<Session> {
+    /// 修改手机号 (2.1.2 个人中心, "手机号: … | 修改手机号"), step 1: a code to the new phone,
+    /// which no serving staff member may hold. The phone is a sign-in credential (1.3.1), so
+    /// changing it is checked like the passwords ([`Action::SetOwnPasswords`]).
+    pub fn send_new_phone_code(&self, sess: &Session, new_phone: &str) -> Result<()> {
+        self.run(sess, Action::SetOwnPasswords, "phone", |ctx, _| {
+            self.unit_staff(ctx, &ctx.id)?;
+            validate::check_phone(new_phone)?;
+            if self.store.find_unique("staff.phone", new_phone)?.is_some() {
+                return Err(PlatformError::Duplicate(
+                    "this phone number belongs to another account".into(),
+                ));
+            }
+            self.send_code(new_phone, SmsPurpose::ChangePhone)
+        })
+    }
+
+    /// 修改手机号, step 2: the code sent to the current phone
+    /// ([`Platform::send_session_code`] with [`SmsPurpose::ChangePhone`]) and the code sent to
+    /// the new one ([`Platform::send_new_phone_code`]) — both phones proved — then the
+    /// account's phone (its unique key: a phone taken meanwhile is [`PlatformError::Duplicate`]) changes in
+    /// one batch.
+    pub fn change_phone(
+        &self,
+        sess: &Session,
+        current_code: &str,
+        new_phone: &str,
+        new_code: &str,
+    ) -> Result<Staff> {
+        let mut verified = false;
+        self.run(sess, Action::SetOwnPasswords, "phone", |ctx, tx| {
+            validate::check_phone(new_phone)?;
+            let (mut s, v) = self.unit_staff(ctx, &ctx.id)?;
+            if !verified {
+                // Both checked before either is used: one wrong code spends neither.
+                self.check_sms(&s.phone, SmsPurpose::ChangePhone, current_code, false)?;
+                self.check_sms(new_phone, SmsPurpose::ChangePhone, new_code, false)?;
+                self.verify_sms(&s.phone, SmsPurpose::ChangePhone, current_code)?;
+                self.verify_sms(new_phone, SmsPurpose::ChangePhone, new_code)?;
+                verified = true;
+            }
+            s.phone = new_phone.to_owned();
+            tx.update(&s, v)?;
+            Ok(s)
+        })
+    }
+
+    /// Personal UKey login (1.2.2) from the ID number of a certificate
+    /// [`Platform::login_ukey`] verified: the serving staff member with that ID number.
+    pub(super) fn login_personal_ukey(&self, id_number: &str, ip: &str) -> Result<Session> {
         self.run_anon(
             "LoginPersonalUkey",
             id_number,

@@ -31,6 +31,13 @@ pub struct DocumentInput {
     pub thumbnail: Option<String>,
 }
 
+/// One seal of a signing and where it goes.
+#[derive(Clone, Debug)]
+pub struct SealLayout {
+    pub seal: String,
+    pub layout: Layout,
+}
+
 /// The signed document and its file record.
 #[derive(Clone, Debug)]
 pub struct SignedDocument {
@@ -59,16 +66,37 @@ fn page_count(layout: &Layout, bytes: &[u8]) -> Result<u32> {
 }
 
 impl Platform {
-    /// Signs a PDF or OFD with a cloud seal (2.5): the seal must be one the actor uses and
-    /// valid, the credential right (signing password, SMS code or UKey session); the unit's
-    /// key in the vault signs through `pdf::sign` / `ofd::sign` (stamps, cross-page seals,
-    /// QR code). The seal's use, the file record (naming the seal actually used) and the audit
-    /// entry are one batch; if the seal was revoked or frozen meanwhile, the signed bytes are
-    /// discarded.
+    /// Signs a PDF or OFD with a cloud seal (2.5): [`Platform::sign_document_with`] with one
+    /// seal.
     pub fn sign_document(
         &self,
         sess: &Session,
         seal: &str,
+        doc: &DocumentInput,
+        cred: &SignCredential,
+    ) -> Result<SignedDocument> {
+        self.sign_document_with(
+            sess,
+            &[SealLayout {
+                seal: seal.to_owned(),
+                layout: doc.layout.clone(),
+            }],
+            doc,
+            cred,
+        )
+    }
+
+    /// Signs a PDF or OFD with one or more cloud seals (2.5, "可选中多个章进行签署"), each
+    /// over the result of the one before with its own layout (`doc.layout` is not used): every
+    /// seal must be one the actor uses and valid, the credential right (signing password, SMS
+    /// code or UKey session), checked once; the unit's key in the vault signs through
+    /// `pdf::sign` / `ofd::sign`. The seals' uses, ONE file record naming every seal used and
+    /// the audit entry are one batch; if a seal was revoked or frozen meanwhile, the signed
+    /// bytes are discarded.
+    pub fn sign_document_with(
+        &self,
+        sess: &Session,
+        seals: &[SealLayout],
         doc: &DocumentInput,
         cred: &SignCredential,
     ) -> Result<SignedDocument> {
@@ -78,51 +106,68 @@ impl Platform {
                 "files are 1 byte to 30 MB".into(),
             ));
         }
+        let Some(first) = seals.first() else {
+            return Err(PlatformError::InvalidInput("no seal to sign with".into()));
+        };
+        let format = match first.layout {
+            Layout::Pdf { .. } => FileFormat::Pdf,
+            Layout::Ofd { .. } => FileFormat::Ofd,
+        };
+        let pages = page_count(&first.layout, &doc.bytes)?;
         let mut checked = false;
         let mut signed: Option<Vec<u8>> = None;
         self.run(sess, Action::SignWithSeal, &doc.name, |ctx, tx| {
-            let (s, v) = self.usable_seal(ctx, seal)?;
-            if s.kind != SealKind::Cloud {
-                return Err(state(
-                    "UKey seals are signed on the UKey (deferred signing in the browser)",
-                ));
+            let mut used = Vec::with_capacity(seals.len());
+            for u in seals {
+                let (s, v) = self.usable_seal(ctx, &u.seal)?;
+                if s.kind != SealKind::Cloud {
+                    return Err(state(
+                        "UKey seals are signed on the UKey (deferred signing in the browser)",
+                    ));
+                }
+                if matches!(u.layout, Layout::Pdf { .. }) != (format == FileFormat::Pdf) {
+                    return Err(PlatformError::InvalidInput(
+                        "every seal's layout is of the document's format".into(),
+                    ));
+                }
+                self.seal_use(tx, &s, v)?;
+                used.push(s);
             }
             if !checked {
                 self.check_sign_credential(ctx, cred)?;
                 checked = true;
             }
-            self.seal_use(tx, &s, v)?;
             let bytes = match &signed {
                 Some(b) => b.clone(),
                 None => {
-                    let b = self.sign_bytes(&s, doc)?;
+                    let mut b = doc.bytes.clone();
+                    for (s, u) in used.iter().zip(seals) {
+                        b = self.sign_bytes(s, &b, &u.layout)?;
+                    }
                     signed = Some(b.clone());
                     b
                 }
             };
-            let format = match doc.layout {
-                Layout::Pdf { .. } => FileFormat::Pdf,
-                Layout::Ofd { .. } => FileFormat::Ofd,
-            };
             let input = FileInput {
                 name: doc.name.clone(),
-                pages: page_count(&doc.layout, &doc.bytes)?,
-                seals: vec![s.id.clone()],
+                pages,
+                seals: used.iter().map(|s| s.id.clone()).collect(),
                 format,
                 size: bytes.len() as u64,
                 thumbnail: doc.thumbnail.clone(),
             };
-            let record = self.file_record(ctx, &input, vec![s.name.clone()])?;
+            let record =
+                self.file_record(ctx, &input, used.iter().map(|s| s.name.clone()).collect())?;
             tx.insert(&record)?;
             Ok(SignedDocument { bytes, record })
         })
     }
 
-    fn sign_bytes(&self, s: &Seal, doc: &DocumentInput) -> Result<Vec<u8>> {
+    fn sign_bytes(&self, s: &Seal, bytes: &[u8], layout: &Layout) -> Result<Vec<u8>> {
         let seal = ses::Seal::from_der(&self.seal_der_of(s)?)?;
         let (_, signer) = self.unit_signer(&s.unit)?;
         let now = Time::from_unix(self.clock.now());
-        match &doc.layout {
+        match layout {
             Layout::Pdf { placements, qr } => {
                 if placements.is_empty() {
                     return Err(PlatformError::InvalidInput("no placement".into()));
@@ -145,13 +190,13 @@ impl Platform {
                         r
                     })
                     .collect();
-                Ok(pdf::sign(&doc.bytes, &reqs)?)
+                Ok(pdf::sign(bytes, &reqs)?)
             }
             Layout::Ofd { placements, qr } => {
                 let mut r = ofd::SignRequest::new(ofd::SignKind::Seal(&seal), now);
                 r.placements = placements.clone();
                 r.qr = qr.clone();
-                let pkg = ofd::Package::from_bytes(doc.bytes.clone())?;
+                let pkg = ofd::Package::from_bytes(bytes.to_vec())?;
                 Ok(ofd::sign(&pkg, &signer, &r)?)
             }
         }

@@ -29,17 +29,19 @@ mod roles;
 mod seals;
 mod signing;
 mod staff;
+mod ukey_login;
 mod units;
 
 pub use apps::AppInput;
 pub use credentials::SmsLogin;
 pub use docs::Doc;
-pub use documents::{DocumentInput, Layout, SignedDocument};
+pub use documents::{DocumentInput, Layout, SealLayout, SignedDocument};
 pub use files::{FileInput, FileQuery};
 pub use queue::QueueFilter;
 pub use seals::{SealApplication, SealQuery};
 pub use signing::{AppCall, AppSignOutcome, SealUse, SignCredential};
 pub use staff::StaffQuery;
+pub use ukey_login::{CHALLENGE_TTL, IssuedChallenge, UkeyKind, UkeyProof};
 
 type Result<T> = std::result::Result<T, PlatformError>;
 
@@ -296,7 +298,6 @@ impl Tx {
             version,
         });
     }
-    #[allow(dead_code)] // used by the login challenges
     fn delete(&mut self, kind: Kind, id: &str, version: u64) {
         self.writes.push(Write::Delete {
             kind,

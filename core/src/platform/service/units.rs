@@ -21,16 +21,18 @@ impl Platform {
         }
     }
 
-    /// Unit UKey login (1.2.1) from certificate fields the caller has checked: the
-    /// certificate names the unit (name, credit code); the first UKey of a new unit creates
-    /// it and becomes its super administrator.
-    pub fn login_unit_key(
+    /// Unit UKey login (1.2.1) from the fields of a certificate [`Platform::login_ukey`]
+    /// verified: the certificate names the unit (name, credit code); the first UKey of a new
+    /// unit creates it and becomes its super administrator.
+    #[allow(clippy::too_many_arguments)] // the fields of one verified certificate
+    pub(super) fn login_unit_key(
         &self,
         unit_name: &str,
         credit_code: &str,
         cert_serial: &str,
         cert_subject: &str,
         device_id: &str,
+        cert_der: &[u8],
         ip: &str,
     ) -> Result<Session> {
         let object = format!("{credit_code}/{device_id}");
@@ -42,7 +44,7 @@ impl Platform {
                 cert_serial,
                 cert_subject,
                 device_id,
-                None,
+                Some(cert_der),
             )?;
             let sess = Session {
                 identity: Identity::UnitKey {
