@@ -144,7 +144,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER doc_counts_insert_delete AFTER INSERT OR DELETE ON docs
         FOR EACH ROW EXECUTE FUNCTION doc_counts_keep();
     CREATE TRIGGER doc_counts_update AFTER UPDATE ON docs FOR EACH ROW
-        WHEN (OLD.kind, OLD.unit, OLD.owner, OLD.status) IS DISTINCT FROM (NEW.kind, NEW.unit, NEW.owner, NEW.status)
+        WHEN (OLD.kind <> NEW.kind OR OLD.unit <> NEW.unit OR OLD.owner <> NEW.owner
+            OR OLD.status <> NEW.status)
         EXECUTE FUNCTION doc_counts_keep();",
 ];
 
@@ -231,7 +232,12 @@ impl PgStore {
                 )));
             }
             for (n, m) in MIGRATIONS.iter().enumerate().skip(applied) {
-                tx.batch_execute(m).map_err(be)?;
+                tx.batch_execute(m).map_err(|e| {
+                    let why = e
+                        .as_db_error()
+                        .map_or(e.to_string(), |d| d.message().to_owned());
+                    be(format!("migration {}: {why}", n + 1))
+                })?;
                 let v = i32::try_from(n + 1).map_err(be)?;
                 tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&v])
                     .map_err(be)?;
