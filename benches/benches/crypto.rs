@@ -8,7 +8,8 @@ use criterion::{
 use eseal::crypto::sm2::{self, PrivateKey};
 use eseal::crypto::sm3::sm3;
 use eseal::crypto::testca::TestCa;
-use eseal::ses::{self, DataCheck, SealBuilder, VerifyOptions};
+use eseal::ses::{self, DataCheck, SealBuilder};
+use eseal::validation::VerifyOptions;
 use std::hint::black_box;
 
 fn sm3_throughput(c: &mut Criterion) {

@@ -151,7 +151,7 @@ export interface VerifyOptions {
   trust?: Array<Buffer | string>
   /** Verify as of this time (RFC 3339) instead of now. */
   at?: string
-  /** Warnings (unknown root, expired now) make `exit_code` 1. */
+  /** Warnings (expired now, non-standard encodings) make `exit_code` 1. */
   strict?: boolean
   /** The signed data (`verifySignature`): its SM3 is checked against dataHash. */
   data?: Buffer

@@ -5,14 +5,14 @@
 
 use super::{CliResult, write_atomic};
 use clap::Args;
-use eseal::crypto::TrustStore;
 use eseal::crypto::sm3::sm3;
 use eseal::crypto::testca::TestCa;
 use eseal::crypto::time::Time;
 use eseal::report::VerificationReport;
-use eseal::ses::{SealBuilder, VerifyOptions};
+use eseal::ses::SealBuilder;
 use eseal::stamp::official::{OfficialSeal, OfficialStyle};
 use eseal::stamp::qr::AntiForgeryQr;
+use eseal::validation::{TrustStore, VerifyOptions};
 use eseal::{ofd, pdf, samples};
 use std::path::PathBuf;
 
@@ -73,9 +73,8 @@ pub fn run(a: DemoArgs) -> CliResult {
     );
     let signer = ca.person.signer();
     let opts = VerifyOptions {
-        trust: TrustStore::new().with(ca.root.cert.clone()),
-        now,
-        extra_certs: Vec::new(),
+        at: now,
+        ..VerifyOptions::trusting(TrustStore::new().with(ca.root.cert.clone()))
     };
 
     println!(
@@ -111,10 +110,7 @@ pub fn run(a: DemoArgs) -> CliResult {
     let ofd_report = ofd::verify(
         &ofd::Package::from_bytes(signed_ofd)?,
         &out.join("document.signed.ofd").display().to_string(),
-        &ofd::OfdVerifyOptions {
-            ses: opts.clone(),
-            sign_certs: Vec::new(),
-        },
+        &opts,
     )?;
     summary(&ofd_report);
 
@@ -167,7 +163,7 @@ pub fn run(a: DemoArgs) -> CliResult {
         &signed_pdf,
         &out.join("document.signed.pdf").display().to_string(),
         &opts,
-    );
+    )?;
     summary(&pdf_report);
 
     println!("5. The OFD report in full:\n");
@@ -186,7 +182,13 @@ pub fn run(a: DemoArgs) -> CliResult {
     println!("  eseal ofd verify {o}/document.signed.ofd --trust {o}/root.pem");
     println!("  eseal pdf verify {o}/document.signed.pdf --trust {o}/root.pem");
     println!("  eseal seal inspect {o}/seal.esl");
-    Ok(ofd_report.exit_code(false).max(pdf_report.exit_code(false)))
+    // A failure (1) outranks "not trusted" (3), which outranks valid (0).
+    let codes = [ofd_report.exit_code(), pdf_report.exit_code()];
+    Ok(if codes.contains(&1) {
+        1
+    } else {
+        codes[0].max(codes[1])
+    })
 }
 
 /// The anti-forgery QR code of a document: the verification URL with its id and digest.

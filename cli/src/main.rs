@@ -1,14 +1,14 @@
 //! Command-line front end: one module a subcommand group, each a thin layer over the library.
 //!
-//! Exit status of every verifying command (DEVELOPERS.md "Contracts"): 0 when every signature
-//! is intact, cryptographically valid and its seal checks pass (warnings allowed unless
-//! `--strict`); 1 when any check fails; 2 for unusable input or usage errors.
+//! Exit status of every verifying command (README "Exit status"): 0 when every signature is
+//! intact, cryptographically valid, its seal checks pass and its certificates chain to a
+//! trust anchor (warnings allowed unless `--strict`); 3 when all of that holds except trust;
+//! 1 when any check fails; 2 for unusable input or usage errors.
 
 use clap::{Args, Parser, Subcommand};
-use eseal::crypto::TrustStore;
 use eseal::crypto::time::Time;
 use eseal::report::VerificationReport;
-use eseal::ses::VerifyOptions;
+use eseal::validation::{TrustStore, VerifyOptions, default_trust_dir};
 use std::path::{Path, PathBuf};
 
 mod batch;
@@ -63,49 +63,93 @@ enum Command {
 /// Options shared by every verifying command.
 #[derive(Args, Debug, Clone)]
 pub struct VerifyArgs {
-    /// A trust anchor (PEM or DER certificate; a PEM file may hold several). Repeatable.
+    /// A trust anchor (PEM or DER certificate; a PEM file may hold several). Repeatable; added
+    /// to the trust directory's anchors.
     #[arg(long = "trust", value_name = "CERT")]
     pub trust: Vec<PathBuf>,
-    /// Treat warnings (unknown root, expired now, non-standard encodings) as failures.
+    /// Do not read the trust directory (ESEAL_TRUST_DIR, default
+    /// $XDG_CONFIG_HOME/eseal/trust or ~/.config/eseal/trust): only --trust anchors count.
+    #[arg(long)]
+    pub no_default_trust: bool,
+    /// Treat warnings (expired now, non-standard encodings) as failures.
     #[arg(long)]
     pub strict: bool,
-    /// Print the report as JSON.
+    /// Print the report as JSON (errors too, on stdout).
     #[arg(long)]
     pub json: bool,
-    /// Verify as of this time instead of now (RFC 3339).
+    /// Verify as of this time instead of now (RFC 3339, e.g. 2026-01-01T00:00:00Z).
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
+    /// Further certificates: intermediates that complete chains, and signer certificates for
+    /// signatures that carry none. Repeatable.
+    #[arg(long = "cert", value_name = "CERT")]
+    pub certs: Vec<PathBuf>,
 }
 
 impl VerifyArgs {
     pub fn options(&self) -> Result<VerifyOptions, CliError> {
-        let trust = TrustStore::from_files(&self.trust)?;
-        let now = match &self.at {
+        let mut trust = TrustStore::new();
+        if !self.no_default_trust
+            && let Some(dir) = default_trust_dir()
+        {
+            trust.add_dir(&dir)?;
+        }
+        for p in &self.trust {
+            trust.add_file(p)?;
+        }
+        let at = match &self.at {
             Some(t) => {
                 Time::parse_lenient(t)
-                    .map_err(|e| CliError(e.to_string()))?
+                    .map_err(|e| CliError(format!("--at {t}: {e}")))?
                     .0
             }
             None => Time::now(),
         };
+        let mut extra_certs = Vec::new();
+        for p in &self.certs {
+            let bytes = std::fs::read(p).map_err(|e| CliError(format!("{}: {e}", p.display())))?;
+            extra_certs.extend(
+                eseal::crypto::Certificate::parse_all(&bytes)
+                    .map_err(|e| CliError(format!("{}: {e}", p.display())))?,
+            );
+        }
         Ok(VerifyOptions {
             trust,
-            now,
-            extra_certs: Vec::new(),
+            at,
+            strict: self.strict,
+            extra_certs,
         })
+    }
+
+    /// Runs a verification and prints its report (or, for unusable input, its error: JSON on
+    /// stdout with `--json`), returning the contract's exit status.
+    pub fn run(
+        &self,
+        verify: impl FnOnce(&VerifyOptions) -> Result<VerificationReport, CliError>,
+    ) -> CliResult {
+        match self.options().and_then(|o| verify(&o)) {
+            Ok(report) => self.emit(&report),
+            Err(CliError(msg)) if self.json => {
+                let v = serde_json::json!({
+                    "verdict": "unusable_input",
+                    "exit_code": 2,
+                    "error": msg,
+                });
+                println!("{}", serde_json::to_string_pretty(&v)?);
+                Ok(2)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Prints the report and returns the contract's exit status.
     pub fn emit(&self, report: &VerificationReport) -> CliResult {
         if self.json {
-            let mut v = serde_json::to_value(report)?;
-            v["verdict"] = serde_json::to_value(report.verdict())?;
-            v["exit_code"] = report.exit_code(self.strict).into();
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            println!("{}", serde_json::to_string_pretty(report)?);
         } else {
             print!("{}", report.to_text());
         }
-        Ok(report.exit_code(self.strict))
+        Ok(report.exit_code())
     }
 }
 

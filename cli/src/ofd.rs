@@ -4,7 +4,7 @@ use super::{CliError, CliResult, VerifyArgs};
 use clap::{Args, Subcommand};
 use eseal::crypto::time::Time;
 use eseal::crypto::{Certificate, Signer, SoftwareSigner, sm2::PrivateKey};
-use eseal::ofd::{self, OfdVerifyOptions, Package, Placement, QrCode, SignKind, SignRequest};
+use eseal::ofd::{self, Package, Placement, QrCode, SignKind, SignRequest};
 use eseal::ses::Seal;
 use std::path::{Path, PathBuf};
 
@@ -12,12 +12,11 @@ use std::path::{Path, PathBuf};
 pub enum OfdCommand {
     /// Sign an OFD with an electronic seal (Type=Seal) or a plain signature (Type=Sign).
     Sign(Box<SignArgs>),
-    /// Verify every signature of an OFD: exit 0 valid, 1 a check failed, 2 unusable input.
+    /// Verify every signature of an OFD: exit 0 valid and trusted, 3 intact but not trusted,
+    /// 1 a check failed, 2 unusable input. `--cert` gives the signer certificate of Type=Sign
+    /// values that hold none (a bare SM2 signature).
     Verify {
         file: PathBuf,
-        /// Signer certificate for Type=Sign values that hold none (a bare SM2 signature). Repeatable.
-        #[arg(long = "cert", value_name = "CERT")]
-        certs: Vec<PathBuf>,
         #[command(flatten)]
         verify: VerifyArgs,
     },
@@ -102,24 +101,8 @@ pub struct SignArgs {
 pub fn run(c: OfdCommand) -> CliResult {
     match c {
         OfdCommand::Sign(a) => sign(*a),
-        OfdCommand::Verify {
-            file,
-            certs,
-            verify,
-        } => {
-            let mut sign_certs = Vec::new();
-            for p in &certs {
-                sign_certs.extend(
-                    Certificate::parse_all(&super::seal::read(p)?)
-                        .map_err(|e| CliError(format!("{}: {e}", p.display())))?,
-                );
-            }
-            let opts = OfdVerifyOptions {
-                ses: verify.options()?,
-                sign_certs,
-            };
-            let report = ofd::verify_file(&file, &opts)?;
-            verify.emit(&report)
+        OfdCommand::Verify { file, verify } => {
+            verify.run(|opts| Ok(ofd::verify_file(&file, opts)?))
         }
         OfdCommand::Inspect { file, json } => {
             let pkg = Package::open(&file)?;

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 pub enum PdfCommand {
     /// Sign a PDF by incremental update: one signature per --stamp (or one cross-page seal).
     Sign(Box<SignArgs>),
-    /// Verify every signature of a PDF (exit 0 valid, 1 not, 2 unusable input).
+    /// Verify every signature of a PDF: exit 0 valid and trusted, 3 intact but not trusted,
+    /// 1 a check failed, 2 unusable input (not a PDF, empty, encrypted).
     Verify {
         file: PathBuf,
         #[command(flatten)]
@@ -128,9 +129,7 @@ fn read(p: &PathBuf) -> Result<Vec<u8>, CliError> {
 pub fn run(c: PdfCommand) -> CliResult {
     match c {
         PdfCommand::Verify { file, verify } => {
-            let opts = verify.options()?;
-            let report = pdf::verify_file(&file, &opts)?;
-            verify.emit(&report)
+            verify.run(|opts| Ok(pdf::verify_file(&file, opts)?))
         }
         PdfCommand::Sign(a) => sign(*a),
     }

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use eseal::crypto::sm2::PrivateKey;
 use eseal::crypto::time::Time;
 use eseal::crypto::{Certificate, SoftwareSigner};
-use eseal::report::VerificationReport;
+use eseal::report::{DocumentFormat, VerificationReport};
 use eseal::ses::{self, CertList, DataCheck, Seal, SealBuilder, SesSignature};
 use std::path::PathBuf;
 
@@ -19,7 +19,9 @@ pub enum SealCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Verify a seal (maker signature, validity, certificates) or an SES_Signature.
+    /// Verify a seal (maker signature, validity now, certificates) or an SES_Signature: exit 0
+    /// valid and trusted, 3 intact but not trusted, 1 a check failed (a seal outside its
+    /// validity period: "not valid now"), 2 unusable input.
     Verify {
         file: PathBuf,
         /// The signed data, for an SES_Signature file (its dataHash is checked against it).
@@ -267,35 +269,35 @@ fn verify_file(
     data: Option<&std::path::Path>,
     args: &VerifyArgs,
 ) -> CliResult {
-    let bytes = read(file)?;
-    let opts = args.options()?;
-    let name = file.display().to_string();
-    let (format, sig) = if Seal::from_der(&bytes).is_ok() {
-        ("seal", ses::verify_seal_bytes(&bytes, &name, &opts))
-    } else if SesSignature::from_der(&bytes).is_ok() {
-        let data_bytes = data.map(read).transpose()?;
-        let check = data_bytes
-            .as_deref()
-            .map(DataCheck::Data)
-            .unwrap_or(DataCheck::NotAvailable);
-        (
-            "ses-signature",
-            ses::verify_signature(&bytes, check, None, &name, &opts),
-        )
-    } else {
-        let e = Seal::from_der(&bytes)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        return Err(CliError(format!(
-            "{name}: not a seal or an SES_Signature ({e})"
-        )));
-    };
-    let report = VerificationReport {
-        file: name,
-        format: format.into(),
-        signatures: vec![sig],
-        document_checks: Vec::new(),
-    };
-    args.emit(&report)
+    args.run(|opts| {
+        let bytes = read(file)?;
+        let name = file.display().to_string();
+        let (format, sig) = if Seal::from_der(&bytes).is_ok() {
+            (
+                DocumentFormat::Seal,
+                ses::verify_seal_bytes(&bytes, &name, opts),
+            )
+        } else if SesSignature::from_der(&bytes).is_ok() {
+            let data_bytes = data.map(read).transpose()?;
+            let check = data_bytes
+                .as_deref()
+                .map(DataCheck::Data)
+                .unwrap_or(DataCheck::NotAvailable);
+            (
+                DocumentFormat::SesSignature,
+                ses::verify_signature(&bytes, check, None, &name, opts),
+            )
+        } else {
+            let e = Seal::from_der(&bytes)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            return Err(CliError(format!(
+                "{name}: not a seal or an SES_Signature ({e})"
+            )));
+        };
+        let mut report = VerificationReport::new(name, format, opts.strict);
+        report.signatures.push(sig);
+        Ok(report)
+    })
 }

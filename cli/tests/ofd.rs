@@ -7,9 +7,11 @@ mod ofd_support;
 
 use ofd_support::*;
 
-/// The eseal binary.
+/// The eseal binary, with no trust directory (the user's own must not change the outcome).
 fn eseal() -> std::process::Command {
-    std::process::Command::new(env!("CARGO_BIN_EXE_eseal"))
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_eseal"));
+    c.env("ESEAL_TRUST_DIR", "");
+    c
 }
 
 /// eseal's own signed document (vectors/ofd/eseal-three-signatures.ofd, written with
@@ -147,15 +149,46 @@ fn cli_sign_verify_inspect_and_exit_codes() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["verdict"], "valid");
     assert_eq!(v["signatures"][0]["seal"]["name"], "命令行测试章");
-    // Warnings (no trust anchor) fail only under --strict.
-    assert_eq!(
-        verify("out.ofd", &["--at", "2026-04-01T00:00:00Z"])
-            .status
-            .code(),
-        Some(0)
+    // No trust anchor: intact, signer not trusted — exit 3, strict or not, never 有效.
+    for extra in [&[][..], &["--strict"][..]] {
+        let o = verify(
+            "out.ofd",
+            &[extra, &["--at", "2026-04-01T00:00:00Z"][..]].concat(),
+        );
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(3), "{out}");
+        assert!(
+            out.lines()
+                .next()
+                .unwrap()
+                .contains("INTACT, signer not trusted")
+        );
+        assert!(!out.lines().next().unwrap().contains("有效"));
+    }
+    // The summary a clerk reads first: signer, unit, seal, time in Beijing time, changes.
+    let o = verify(
+        "out.ofd",
+        &["--trust", root, "--at", "2026-04-01T00:00:00Z"],
     );
+    let out = String::from_utf8_lossy(&o.stdout);
+    let summary = out.split("  Checks / 检查").next().unwrap();
+    for needle in [
+        "signer / 签章人: ",
+        "seal / 印章: 命令行测试章",
+        "北京时间 (UTC ",
+        "document changed after signing / 签署后文档被修改: no / 否",
+    ] {
+        assert!(summary.contains(needle), "{needle}: {summary}");
+    }
+    // Verified as of a time the signer's certificate had expired: still intact and valid at
+    // the signing time, a warning now; with --strict a failure.
+    let later = ["--trust", root, "--at", "2090-01-01T00:00:00Z"];
+    let o = verify("out.ofd", &later);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("valid when signed, expired now"), "{out}");
     assert_eq!(
-        verify("out.ofd", &["--strict", "--at", "2026-04-01T00:00:00Z"])
+        verify("out.ofd", &[&later[..], &["--strict"][..]].concat())
             .status
             .code(),
         Some(1)
@@ -166,6 +199,16 @@ fn cli_sign_verify_inspect_and_exit_codes() {
     let o = verify("junk.ofd", &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a readable OFD package"));
+    let o = verify("junk.ofd", &["--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["exit_code"], 2);
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a readable OFD package")
+    );
     assert_eq!(verify("absent.ofd", &[]).status.code(), Some(2));
     assert_eq!(
         eseal().args(["ofd", "verify"]).status().unwrap().code(),
@@ -209,7 +252,7 @@ fn cli_sign_verify_inspect_and_exit_codes() {
 }
 
 /// Other producers' files (read in place from ../shared/vectors): the command line gives the
-/// exit status of ses-ofd-spec §3's verdicts, as the library's tests check in detail.
+/// exit status of the verdict each file should get, as the library's tests check in detail.
 #[test]
 fn other_producers_files_exit_statuses() {
     let run = |path: &std::path::Path, extra: &[&str]| {
@@ -242,7 +285,8 @@ fn other_producers_files_exit_statuses() {
         let pem = tmp.path().join("user.pem");
         std::fs::write(&pem, user.to_pem()).unwrap();
         let ds = d.join("DigitalSign.ofd");
-        assert_eq!(run(&ds, &["--cert", pem.to_str().unwrap()]).0, Some(0));
+        // Intact with the signer's certificate, whose root is not a trust anchor: exit 3.
+        assert_eq!(run(&ds, &["--cert", pem.to_str().unwrap()]).0, Some(3));
         assert_eq!(run(&ds, &[]).0, Some(1));
     }
     if let Some(d) = common::shared_vectors("ofdrw-more") {

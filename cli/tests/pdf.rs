@@ -44,6 +44,7 @@ fn cli_signs_and_verifies_with_the_exit_contract() {
     );
     let verify = |file: &str, extra: &[&str]| {
         Command::new(exe)
+            .env("ESEAL_TRUST_DIR", "")
             .args(["pdf", "verify", file])
             .args(extra)
             .current_dir(f.dir.path())
@@ -67,6 +68,63 @@ fn cli_signs_and_verifies_with_the_exit_contract() {
         Some(1)
     );
     assert_eq!(verify("missing.pdf", &[]).status.code(), Some(2));
+
+    // No trust anchor: intact, signer not trusted (exit 3), per signature in JSON too.
+    let v = verify("out.pdf", &["--json"]);
+    assert_eq!(v.status.code(), Some(3));
+    let json: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+    assert_eq!(json["verdict"], "intact_untrusted");
+    assert_eq!(json["signatures"][0]["verdict"], "intact_untrusted");
+    assert_eq!(json["format"], "pdf");
+    assert_eq!(json["signatures"][0]["kind"], "pades");
+
+    // Unusable input exits 2 exactly as for OFD: not a PDF, empty, encrypted; with --json
+    // the error is JSON on stdout.
+    f.write("junk.pdf", b"not a pdf at all");
+    f.write("empty.pdf", b"");
+    // The trailer follows the xref table, so growing it moves no offset.
+    let plain = make_pdf(1);
+    let at = plain
+        .windows(24)
+        .rposition(|w| w == b"/Root 1 0 R >>\nstartxref")
+        .expect("the sample's trailer");
+    let encrypted = [
+        &plain[..at],
+        b"/Root 1 0 R /Encrypt << /Filter /Standard /V 2 >> >>",
+        &plain[at + 14..],
+    ]
+    .concat();
+    f.write("encrypted.pdf", &encrypted);
+    for (file, needle) in [
+        ("junk.pdf", "not a PDF"),
+        ("empty.pdf", "empty"),
+        ("encrypted.pdf", "encrypted"),
+    ] {
+        let o = verify(file, &["--trust", "ca.pem"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{file}: {err}");
+        assert!(err.contains(needle), "{file}: {err}");
+        let o = verify(file, &["--json"]);
+        assert_eq!(o.status.code(), Some(2), "{file}");
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["exit_code"], 2);
+        assert!(v["error"].as_str().unwrap().contains(needle), "{v}");
+    }
+
+    // PAdES with an SM2 key is refused before anything is written.
+    let ca = TestCa::new("cli-pades-sm2").unwrap();
+    f.write("sm2.key", ca.person.key.to_pkcs8_pem().as_bytes());
+    f.write("sm2.pem", ca.person.cert.to_pem().as_bytes());
+    let o = Command::new(exe)
+        .args(["pdf", "sign", "in.pdf", "-o", "sm2-pades.pdf"])
+        .args(["--format", "pades", "--key", "sm2.key", "--cert", "sm2.pem"])
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("PAdES") && err.contains("SM2"), "{err}");
+    assert!(!f.p("sm2-pades.pdf").exists());
 
     // Certify with a field for a later signer, then fill it: valid; unknown field: exit 2.
     let run = |args: &[&str]| {

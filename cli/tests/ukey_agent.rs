@@ -521,8 +521,8 @@ fn deferred_signing_of_pdf_and_ofd_through_the_agent() {
         assert_eq!(st, 200, "{r}");
         sm2::Signature::from_der(&unb64(&r["signature"])).unwrap()
     };
-    let opts = eseal::ses::VerifyOptions {
-        trust: eseal::crypto::TrustStore::new().with(ca.root.cert.clone()),
+    let opts = eseal::validation::VerifyOptions {
+        trust: eseal::validation::TrustStore::new().with(ca.root.cert.clone()),
         ..Default::default()
     };
     let external = External(cert.clone());
@@ -547,7 +547,7 @@ fn deferred_signing_of_pdf_and_ofd_through_the_agent() {
     let pending = eseal::pdf::prepare(&pdf, &req).unwrap();
     let sig = ukey_sign(&pending.digest);
     let signed = eseal::pdf::finish(&pdf, &pending, &sig, &req).unwrap();
-    let report = eseal::pdf::verify(&signed, "deferred.pdf", &opts);
+    let report = eseal::pdf::verify(&signed, "deferred.pdf", &opts).unwrap();
     assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
     let swapped = eseal::samples::sample_pdf(2, "another");
     assert!(eseal::pdf::finish(&swapped, &pending, &sig, &req).is_err());
@@ -568,14 +568,6 @@ fn deferred_signing_of_pdf_and_ofd_through_the_agent() {
     let sig = ukey_sign(&pending.digest);
     let signed = eseal::ofd::finish(&ofd_bytes, &pending, &sig, &req).unwrap();
     let pkg = eseal::ofd::Package::from_bytes(signed).unwrap();
-    let report = eseal::ofd::verify(
-        &pkg,
-        "deferred.ofd",
-        &eseal::ofd::OfdVerifyOptions {
-            ses: opts,
-            sign_certs: Vec::new(),
-        },
-    )
-    .unwrap();
+    let report = eseal::ofd::verify(&pkg, "deferred.ofd", &opts).unwrap();
     assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
 }

@@ -1,7 +1,7 @@
 //! A lenient, bounded BER/DER reader over the original bytes.
 //!
 //! Real seals and signatures are not always DER (explicit `critical FALSE`, INTEGERs with
-//! superfluous or missing `00` pads, BER indefinite lengths in CMS; see ses-ofd-spec §4).
+//! superfluous or missing `00` pads, BER indefinite lengths in CMS; all seen in real files).
 //! Signatures are always verified over the bytes as they sit in the file, so parsing keeps a
 //! slice of the original encoding for every element ([`Tlv::raw`]) and never re-encodes.
 //!
@@ -33,8 +33,8 @@ pub enum Asn1Error {
     BadLength { what: &'static str },
     #[error("{what}: {count} trailing bytes after the element")]
     TrailingBytes { what: &'static str, count: usize },
-    #[error("nesting deeper than {MAX_DEPTH}")]
-    TooDeep,
+    #[error("{what}: nesting deeper than {MAX_DEPTH} levels")]
+    TooDeep { what: &'static str },
     #[error("{what}: {why}")]
     Invalid { what: &'static str, why: String },
 }
@@ -77,6 +77,9 @@ pub struct Tlv<'a> {
     pub raw: &'a [u8],
     /// Indefinite length form (BER).
     pub indefinite: bool,
+    /// Nesting level of this element (0 for a top-level element); its children are read one
+    /// level deeper, so a walk over them is bounded by [`MAX_DEPTH`] whatever the caller does.
+    depth: usize,
 }
 
 impl fmt::Debug for Tlv<'_> {
@@ -103,9 +106,18 @@ impl<'a> Tlv<'a> {
         self.tag & 0x20 != 0
     }
 
-    /// A reader over the children of a constructed element.
+    /// A reader over the children of a constructed element, one nesting level deeper.
     pub fn children(&self) -> Reader<'a> {
-        Reader::new(self.content)
+        Reader {
+            input: self.content,
+            pos: 0,
+            depth: self.depth + 1,
+        }
+    }
+
+    /// Nesting level of this element (0 for a top-level element).
+    pub fn depth(&self) -> usize {
+        self.depth
     }
 
     /// Checks the tag.
@@ -127,7 +139,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// An INTEGER read leniently as an unsigned big-endian magnitude (leading zero bytes
-    /// stripped). Real files carry both superfluous and missing `00` pads (spec §4 #3, #4).
+    /// stripped). Real files carry both superfluous and missing `00` pads.
     pub fn uint_bytes(&self, what: &'static str) -> Result<&'a [u8]> {
         let t = self.expect(tag::INTEGER, what)?;
         if t.content.is_empty() {
@@ -195,18 +207,14 @@ impl<'a> Tlv<'a> {
         }
     }
 
-    /// A BIT STRING's bytes; the unused-bits count must be 0 (whole octets, spec §1.1).
+    /// A BIT STRING's bytes; the unused-bits count must be 0 (whole octets, as every GB/T
+    /// 38540 BIT STRING holds).
     pub fn bit_string(&self, what: &'static str) -> Result<&'a [u8]> {
-        let t = self.expect(tag::BIT_STRING, what)?;
-        match t.content.split_first() {
-            Some((0, rest)) => Ok(rest),
-            Some((n, _)) => Err(Asn1Error::Invalid {
+        match self.bit_string_with_unused(what)? {
+            (bytes, 0) => Ok(bytes),
+            (_, n) => Err(Asn1Error::Invalid {
                 what,
                 why: format!("{n} unused bits"),
-            }),
-            None => Err(Asn1Error::Invalid {
-                what,
-                why: "empty BIT STRING".into(),
             }),
         }
     }
@@ -344,7 +352,7 @@ impl<'a> Reader<'a> {
 
 fn read_tlv<'a>(input: &'a [u8], what: &'static str, depth: usize) -> Result<(Tlv<'a>, usize)> {
     if depth > MAX_DEPTH {
-        return Err(Asn1Error::TooDeep);
+        return Err(Asn1Error::TooDeep { what });
     }
     let tag = *input.first().ok_or(Asn1Error::Truncated {
         what,
@@ -398,6 +406,7 @@ fn read_tlv<'a>(input: &'a [u8], what: &'static str, depth: usize) -> Result<(Tl
                     content: &input[hdr..end],
                     raw: &input[..end],
                     indefinite: false,
+                    depth,
                 },
                 end,
             ))
@@ -415,6 +424,7 @@ fn read_tlv<'a>(input: &'a [u8], what: &'static str, depth: usize) -> Result<(Tl
                         content: &input[hdr..pos],
                         raw: &input[..pos + 2],
                         indefinite: true,
+                        depth,
                     };
                     return Ok((t, pos + 2));
                 }
@@ -520,7 +530,65 @@ mod tests {
         for _ in 0..200 {
             deep.extend([0x30, 0x80]);
         }
-        assert!(Tlv::parse_exact(&deep, "x").is_err());
+        assert!(matches!(
+            Tlv::parse_exact(&deep, "x"),
+            Err(Asn1Error::TooDeep { .. })
+        ));
+    }
+
+    /// `levels` definite-length elements with `tag`, each holding the next; innermost `leaf`.
+    fn nested(levels: usize, tag: u8, leaf: &[u8]) -> Vec<u8> {
+        let mut v = leaf.to_vec();
+        for _ in 0..levels {
+            v = [header(tag, v.len()), v].concat();
+        }
+        v
+    }
+
+    /// Walks every constructed element as the parsers do (through `children`).
+    fn walk(t: &Tlv<'_>) -> Result<usize> {
+        let mut deepest = t.depth();
+        if t.is_constructed() {
+            for c in t.children().all("walk")? {
+                deepest = deepest.max(walk(&c)?);
+            }
+        }
+        Ok(deepest)
+    }
+
+    #[test]
+    fn definite_nesting_is_bounded_at_max_depth() {
+        // The outermost element is level 0: MAX_DEPTH + 1 levels is the most that is read.
+        let at_limit = nested(MAX_DEPTH, tag::SEQUENCE, &[0x05, 0x00]);
+        let t = Tlv::parse_exact(&at_limit, "x").unwrap();
+        assert_eq!(walk(&t).unwrap(), MAX_DEPTH);
+        let beyond = nested(MAX_DEPTH + 1, tag::SEQUENCE, &[0x05, 0x00]);
+        let t = Tlv::parse_exact(&beyond, "x").unwrap();
+        assert_eq!(walk(&t), Err(Asn1Error::TooDeep { what: "walk" }));
+        // A constructed OCTET STRING (BER) is collected recursively: same bound, and a
+        // hundred thousand levels are an error, not a stack overflow.
+        let ok = nested(MAX_DEPTH, 0x24, &[0x04, 0x01, 0x78]);
+        let t = Tlv::parse_exact(&ok, "x").unwrap();
+        assert_eq!(octet_string_content(&t, "x").unwrap(), b"x");
+        let t_bad = nested(MAX_DEPTH + 1, 0x24, &[0x04, 0x01, 0x78]);
+        let t = Tlv::parse_exact(&t_bad, "x").unwrap();
+        assert!(matches!(
+            octet_string_content(&t, "x"),
+            Err(Asn1Error::TooDeep { .. })
+        ));
+        let huge = nested(100_000, 0x24, &[0x04, 0x01, 0x78]);
+        let t = Tlv::parse_exact(&huge, "x").unwrap();
+        assert!(matches!(
+            octet_string_content(&t, "x"),
+            Err(Asn1Error::TooDeep { .. })
+        ));
+        // Indefinite lengths at the limit are read, one more level is refused.
+        let indef = |n: usize| [[0x30, 0x80].repeat(n), [0, 0].repeat(n)].concat();
+        assert!(Tlv::parse_exact(&indef(MAX_DEPTH + 1), "x").is_ok());
+        assert!(matches!(
+            Tlv::parse_exact(&indef(MAX_DEPTH + 2), "x"),
+            Err(Asn1Error::TooDeep { .. })
+        ));
     }
 
     #[test]

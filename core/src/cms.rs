@@ -477,6 +477,30 @@ pub struct BuildParams<'a> {
     pub signing_certificate_v2: bool,
 }
 
+impl<'a> BuildParams<'a> {
+    /// A detached SM2 SignedData (GB/T 35275 signedData): SM3 digestAlgorithm, SM2 signature and
+    /// content types of the OID set `oids`, a signingTime, no further certificates. The PDF
+    /// (`adbe.pkcs7.detached` with SM2) and OFD (`Type="Sign"`) signatures share it.
+    pub fn sm2(
+        oids: Sm2CmsOids,
+        message_digest: &'a [u8],
+        signer_cert: &'a Certificate,
+        signing_time: Time,
+    ) -> Self {
+        BuildParams {
+            digest_alg: OID_SM3,
+            message_digest,
+            signer_cert,
+            chain: &[],
+            signature_alg: oids.signature_alg(),
+            signature_alg_null_params: false,
+            content_types: oids.content_types(),
+            signing_time: Some(signing_time),
+            signing_certificate_v2: false,
+        }
+    }
+}
+
 /// Builds ContentInfo(SignedData) for a detached content; `sign` receives the DER of the
 /// signed attributes as SET OF (RFC 5652 §5.4) and returns the signature value.
 pub fn build<E: From<CmsError>>(

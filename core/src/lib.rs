@@ -2,11 +2,14 @@
 //!
 //! Rooms (see `DESIGN.md`), each depending only on those above it:
 //!
-//! 1. [`crypto`] — SM3, SM2 with the signer ID (GM/T 0009), certificates, trust, the [`crypto::Signer`] trait.
-//! 2. [`ses`] — GB/T 38540 (v4), GM/T 0031-2014 (v1) and GM/T 0031-2025 (v5) seals and signatures.
+//! 1. [`crypto`] — SM3, SM2 with the signer ID (GM/T 0009), certificates, the [`crypto::Signer`] trait.
+//! 2. [`validation`] — what a verifier trusts and when: `VerifyOptions`, the trust store and
+//!    trust directory, certificate chains and checks; the one place that decides trust.
+//! 3. [`ses`] — GB/T 38540 (v4), GM/T 0031-2014 (v1) and GM/T 0031-2025 (v5) seals and signatures.
 //!    [`cms`] — CMS SignedData (RFC 5652, GB/T 35275) shared by `ofd` and `pdf`.
-//! 3. [`stamp`] — seal pictures: generated official and personal seals, imports, QR codes, slices.
-//! 5. [`ukey`] — UKeys: the `Token` trait, the GM/T 0016 (SKF) loader, whitelist identity, seals on a key.
+//! 4. [`stamp`] — seal pictures: generated official and personal seals, imports, QR codes, slices.
+//! 5. [`ofd`], [`pdf`] — signing and verifying documents.
+//! 6. [`ukey`] — UKeys: the `Token` trait, the GM/T 0016 (SKF) loader, whitelist identity, seals on a key.
 #![deny(unsafe_code)] // the one exception: ukey::skf, the SKF loader (FFI)
 
 pub mod asn1;
@@ -23,3 +26,4 @@ pub mod samples;
 pub mod ses;
 pub mod stamp;
 pub mod ukey;
+pub mod validation;

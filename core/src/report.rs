@@ -5,8 +5,11 @@
 //! checked (`check`), *where* (`subject`: a file in the package, a field of a structure, a
 //! byte range) and *why* it failed, in English and Chinese.
 //!
-//! Verdicts follow the command-line contract: a signature is valid when nothing failed;
-//! warnings (an unknown root, "valid when signed, expired now") fail only under `strict`.
+//! Verdicts follow the command-line contract (README "Exit status"): **valid** (exit 0) when
+//! every check passed and every certificate chains to a trust anchor; **intact, signer not
+//! trusted** (exit 3) when everything passed except trust (no anchor reached, see
+//! [`crate::validation`]); **invalid** (exit 1) when anything failed. Warnings ("valid when
+//! signed, expired now", non-standard encodings) fail only under `strict`.
 
 use serde::Serialize;
 
@@ -64,9 +67,12 @@ pub enum CheckKind {
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Passed,
-    /// Not a broken signature, but not fully trusted either (unknown root, expired now,
-    /// non-standard encoding); a failure only in strict mode.
+    /// Not a broken signature, but not clean either (expired now, non-standard encoding);
+    /// a failure only in strict mode.
     Warning,
+    /// The certificate chain reaches no trust anchor (an unknown root, or no anchors
+    /// configured): the signature may be intact, but who made it is not confirmed.
+    Untrusted,
     /// The check could not be carried out (missing certificate, unknown algorithm).
     Indeterminate,
     Failed,
@@ -133,6 +139,14 @@ impl Check {
     ) -> Self {
         Self::new(check, Status::Warning, subject, message, zh)
     }
+    pub fn untrusted(
+        check: CheckKind,
+        subject: impl Into<String>,
+        message: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> Self {
+        Self::new(check, Status::Untrusted, subject, message, zh)
+    }
     pub fn indeterminate(
         check: CheckKind,
         subject: impl Into<String>,
@@ -147,28 +161,167 @@ impl Check {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// Intact, cryptographically valid, every certificate chains to a trust anchor.
     Valid,
-    /// Intact and cryptographically valid, with warnings (see [`Status::Warning`]).
+    /// As [`Verdict::Valid`], with warnings (see [`Status::Warning`]); invalid under `strict`.
     ValidWithWarnings,
+    /// Intact and cryptographically valid, but some certificate chains to no trust anchor:
+    /// "签章完整，签章人身份未经信任根确认 / INTACT, signer not trusted" (exit 3).
+    IntactUntrusted,
     Invalid,
 }
 
-fn verdict_of<'a>(checks: impl Iterator<Item = &'a Check>) -> Verdict {
-    let mut v = Verdict::Valid;
+impl Verdict {
+    /// The exit status of the command-line contract: 0 valid, 3 intact but not trusted,
+    /// 1 invalid (2, unusable input, is not a verdict).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Verdict::Valid | Verdict::ValidWithWarnings => 0,
+            Verdict::IntactUntrusted => 3,
+            Verdict::Invalid => 1,
+        }
+    }
+    /// The headline, English / Chinese.
+    pub fn text(self) -> &'static str {
+        match self {
+            Verdict::Valid => "VALID / 有效",
+            Verdict::ValidWithWarnings => "VALID with warnings / 有效（有警告）",
+            Verdict::IntactUntrusted => {
+                "签章完整，签章人身份未经信任根确认 / INTACT, signer not trusted"
+            }
+            Verdict::Invalid => "INVALID / 无效",
+        }
+    }
+    /// The short status word of a signature line.
+    pub fn status_word(self) -> &'static str {
+        match self {
+            Verdict::Valid => "Valid / 有效",
+            Verdict::ValidWithWarnings => "Valid with warnings / 有效（有警告）",
+            Verdict::IntactUntrusted => "Untrusted / 未经信任",
+            Verdict::Invalid => "Invalid / 无效",
+        }
+    }
+}
+
+/// The one place checks become a verdict: any failure (or a check that could not be made)
+/// is invalid; under `strict` a warning is too; then any untrusted chain makes it
+/// "intact, not trusted"; then warnings.
+fn verdict_of<'a>(checks: impl Iterator<Item = &'a Check>, strict: bool) -> Verdict {
+    let (mut warned, mut untrusted) = (false, false);
     for c in checks {
         match c.status {
             Status::Failed | Status::Indeterminate => return Verdict::Invalid,
-            Status::Warning => v = Verdict::ValidWithWarnings,
+            Status::Warning if strict => return Verdict::Invalid,
+            Status::Warning => warned = true,
+            Status::Untrusted => untrusted = true,
             Status::Passed => {}
         }
     }
-    v
+    if untrusted {
+        Verdict::IntactUntrusted
+    } else if warned {
+        Verdict::ValidWithWarnings
+    } else {
+        Verdict::Valid
+    }
+}
+
+/// What a signature is (JSON: the strings of earlier versions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[non_exhaustive]
+pub enum SignatureKind {
+    /// An SES_Signature (GB/T 38540 §7): an electronic seal.
+    #[default]
+    #[serde(rename = "seal")]
+    Seal,
+    /// An OFD `Type="Sign"` plain digital signature.
+    #[serde(rename = "sign")]
+    Sign,
+    /// A CMS SignedData with an international algorithm (`adbe.pkcs7.detached`).
+    #[serde(rename = "cms")]
+    Cms,
+    /// An SM2 CMS SignedData (GB/T 35275 / GM/T 0010).
+    #[serde(rename = "cms-sm2")]
+    CmsSm2,
+    /// PAdES (`ETSI.CAdES.detached`).
+    #[serde(rename = "pades")]
+    Pades,
+    /// A seal file verified on its own.
+    #[serde(rename = "seal-file")]
+    SealFile,
+    /// A PDF signature dictionary no field of the document reaches.
+    #[serde(rename = "orphan")]
+    Orphan,
+    /// A signature whose value could not be read.
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+impl SignatureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureKind::Seal => "seal",
+            SignatureKind::Sign => "sign",
+            SignatureKind::Cms => "cms",
+            SignatureKind::CmsSm2 => "cms-sm2",
+            SignatureKind::Pades => "pades",
+            SignatureKind::SealFile => "seal-file",
+            SignatureKind::Orphan => "orphan",
+            SignatureKind::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for SignatureKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of file was verified (JSON: the strings of earlier versions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+#[non_exhaustive]
+pub enum DocumentFormat {
+    /// A seal file (SESeal) on its own.
+    #[default]
+    #[serde(rename = "seal")]
+    Seal,
+    /// An SES_Signature file on its own.
+    #[serde(rename = "ses-signature")]
+    SesSignature,
+    #[serde(rename = "ofd")]
+    Ofd,
+    #[serde(rename = "pdf")]
+    Pdf,
+}
+
+impl DocumentFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentFormat::Seal => "seal",
+            DocumentFormat::SesSignature => "ses-signature",
+            DocumentFormat::Ofd => "ofd",
+            DocumentFormat::Pdf => "pdf",
+        }
+    }
+}
+
+impl std::fmt::Display for DocumentFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A short description of a certificate for reports.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct CertSummary {
     pub subject: String,
+    /// The subject's common name (CN), for the summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The subject's organisation (O): the unit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
     pub issuer: String,
     pub serial: String,
     pub not_before: String,
@@ -197,8 +350,8 @@ pub struct SealSummary {
 pub struct SignatureReport {
     /// The signature's ID in the document (OFD `Signature/@ID`, PDF field name), or the file.
     pub id: String,
-    /// "seal" (SES_Signature), "sign" (plain digital signature), "cms", "pades", "seal-file".
-    pub kind: String,
+    /// What the signature is ("seal", "sign", "cms", "cms-sm2", "pades", "seal-file", ...).
+    pub kind: SignatureKind,
     /// "v1", "v4", "v5" for SES structures; empty otherwise.
     pub version: String,
     pub signer: Option<CertSummary>,
@@ -210,8 +363,23 @@ pub struct SignatureReport {
 }
 
 impl SignatureReport {
+    /// The verdict on this signature alone (not strict).
     pub fn verdict(&self) -> Verdict {
-        verdict_of(self.checks.iter())
+        verdict_of(self.checks.iter(), false)
+    }
+    /// Intact, valid and trusted (warnings allowed): a signature that may vouch for what it
+    /// covers (a later PDF signature over an overlay). At least one certificate chain was
+    /// checked and none failed or reached no anchor.
+    pub fn vouches(&self) -> bool {
+        matches!(self.verdict(), Verdict::Valid | Verdict::ValidWithWarnings)
+            && self
+                .checks
+                .iter()
+                .any(|c| c.check == CheckKind::CertificateChain && c.status == Status::Passed)
+    }
+    /// The verdict on this signature under `strict`.
+    pub fn verdict_under(&self, strict: bool) -> Verdict {
+        verdict_of(self.checks.iter(), strict)
     }
     pub fn push(&mut self, c: Check) {
         self.checks.push(c);
@@ -223,20 +391,81 @@ impl SignatureReport {
     }
 }
 
-/// The report on a whole file.
+/// The report on a whole file. Its JSON carries the verdict and exit status of the whole file
+/// and a verdict per signature (under the report's strictness).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[serde(into = "ReportJson")]
 pub struct VerificationReport {
     pub file: String,
-    /// "seal", "ses-signature", "ofd", "pdf".
-    pub format: String,
+    /// "seal", "ses-signature", "ofd", "pdf" in JSON.
+    pub format: DocumentFormat,
+    /// Warnings count as failures (`VerifyOptions::strict`, `--strict`).
+    pub strict: bool,
     pub signatures: Vec<SignatureReport>,
     /// Checks on the document as a whole (coverage, changes after signing).
     pub document_checks: Vec<Check>,
 }
 
+/// The JSON shape of a [`VerificationReport`].
+#[derive(Serialize)]
+struct ReportJson {
+    file: String,
+    format: DocumentFormat,
+    strict: bool,
+    verdict: Verdict,
+    exit_code: i32,
+    signatures: Vec<SignatureJson>,
+    document_checks: Vec<Check>,
+}
+
+#[derive(Serialize)]
+struct SignatureJson {
+    #[serde(flatten)]
+    signature: SignatureReport,
+    verdict: Verdict,
+}
+
+impl From<VerificationReport> for ReportJson {
+    fn from(r: VerificationReport) -> Self {
+        let (verdict, exit_code) = (r.verdict(), r.exit_code());
+        ReportJson {
+            file: r.file,
+            format: r.format,
+            strict: r.strict,
+            verdict,
+            exit_code,
+            signatures: r
+                .signatures
+                .into_iter()
+                .map(|s| SignatureJson {
+                    verdict: s.verdict_under(r.strict),
+                    signature: s,
+                })
+                .collect(),
+            document_checks: r.document_checks,
+        }
+    }
+}
+
 impl VerificationReport {
-    /// Valid when every check of every signature and of the document passed; with warnings
-    /// when some only warned. A file without signatures is [`Verdict::Invalid`].
+    /// An empty report on `file`.
+    pub fn new(file: impl Into<String>, format: DocumentFormat, strict: bool) -> Self {
+        VerificationReport {
+            file: file.into(),
+            format,
+            strict,
+            ..Default::default()
+        }
+    }
+
+    /// The same report judged with or without `strict`.
+    pub fn with_strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// The verdict over every check of every signature and of the document (see
+    /// [`Verdict`]). A file without signatures is [`Verdict::Invalid`].
     pub fn verdict(&self) -> Verdict {
         if self.signatures.is_empty() {
             return Verdict::Invalid;
@@ -246,19 +475,47 @@ impl VerificationReport {
                 .iter()
                 .flat_map(|s| s.checks.iter())
                 .chain(self.document_checks.iter()),
+            self.strict,
         )
     }
 
-    /// Exit status of the command-line contract: 0 valid, 1 not (warnings count under `strict`).
-    pub fn exit_code(&self, strict: bool) -> i32 {
-        match self.verdict() {
-            Verdict::Valid => 0,
-            Verdict::ValidWithWarnings if !strict => 0,
-            _ => 1,
-        }
+    /// Exit status of the command-line contract: 0 valid, 3 intact but not trusted, 1 not
+    /// valid (warnings count under `strict`).
+    pub fn exit_code(&self) -> i32 {
+        self.verdict().exit_code()
     }
 
-    /// A human-readable rendering (English with Chinese after each message).
+    /// Whether the document changed in a way no signature allows: a failed digest, byte
+    /// range, coverage or changed-after-signing check. `None` when nothing was checked.
+    pub fn document_changed(&self) -> Option<bool> {
+        let mut seen = false;
+        for c in self
+            .signatures
+            .iter()
+            .flat_map(|s| s.checks.iter())
+            .chain(self.document_checks.iter())
+        {
+            if matches!(
+                c.check,
+                CheckKind::DataDigest
+                    | CheckKind::FileDigest
+                    | CheckKind::MissingFile
+                    | CheckKind::Coverage
+                    | CheckKind::ModifiedAfterSigning
+                    | CheckKind::ByteRange
+            ) {
+                seen = true;
+                if matches!(c.status, Status::Failed | Status::Indeterminate) {
+                    return Some(true);
+                }
+            }
+        }
+        seen.then_some(false)
+    }
+
+    /// A human-readable rendering: the headline, a summary a clerk can read (who signed, for
+    /// which unit, with which seal, when in Beijing time, whether the document changed),
+    /// then every check (English with Chinese after each message).
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut out = String::new();
@@ -267,11 +524,54 @@ impl VerificationReport {
             "{} ({}): {}",
             self.file,
             self.format,
-            verdict_text(self.verdict())
+            self.verdict().text()
         );
         if self.signatures.is_empty() {
             let _ = writeln!(out, "  no signatures found / 未发现签名");
         }
+        let _ = writeln!(out, "  Summary / 摘要");
+        for s in &self.signatures {
+            let _ = writeln!(
+                out,
+                "    signature / 签章 {}: {}",
+                s.id,
+                s.verdict_under(self.strict).status_word()
+            );
+            let name = |c: &CertSummary| c.name.clone().unwrap_or_else(|| c.subject.clone());
+            if let Some(c) = &s.signer {
+                let _ = writeln!(out, "      signer / 签章人: {}", name(c));
+            }
+            let unit = s
+                .signer
+                .as_ref()
+                .and_then(|c| c.organization.clone())
+                .or_else(|| {
+                    s.seal
+                        .as_ref()
+                        .and_then(|x| x.maker.as_ref())
+                        .and_then(|m| m.organization.clone())
+                        .filter(|_| s.signer.is_none())
+                });
+            if let Some(u) = unit {
+                let _ = writeln!(out, "      unit / 单位: {u}");
+            }
+            if let Some(seal) = &s.seal {
+                let _ = writeln!(out, "      seal / 印章: {}", seal.name);
+            }
+            if let Some(t) = &s.signing_time {
+                let _ = writeln!(out, "      signed at / 签署时间: {}", beijing_time(t));
+            }
+        }
+        let changed = match self.document_changed() {
+            Some(true) => "YES / 是",
+            Some(false) => "no / 否",
+            None => "not checked / 未检查",
+        };
+        let _ = writeln!(
+            out,
+            "    document changed after signing / 签署后文档被修改: {changed}"
+        );
+        let _ = writeln!(out, "  Checks / 检查");
         for s in &self.signatures {
             let _ = writeln!(
                 out,
@@ -283,7 +583,7 @@ impl VerificationReport {
                 } else {
                     format!(" {}", s.version)
                 },
-                verdict_text(s.verdict())
+                s.verdict_under(self.strict).text()
             );
             if let Some(seal) = &s.seal {
                 let _ = writeln!(
@@ -320,11 +620,27 @@ impl VerificationReport {
     }
 }
 
+/// "2026-05-01 18:30:00 北京时间 (UTC 2026-05-01T10:30:00Z)" for an ISO 8601 UTC time; the
+/// text as given when it does not parse.
+pub fn beijing_time(iso: &str) -> String {
+    match crate::crypto::time::Time::parse_lenient(iso) {
+        Ok((t, _)) => {
+            let (y, mo, d, h, mi, s) = t.add_seconds(8 * 3600).to_civil();
+            format!(
+                "{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02} 北京时间 (UTC {})",
+                t.to_iso()
+            )
+        }
+        Err(_) => iso.to_owned(),
+    }
+}
+
 fn write_check(out: &mut String, c: &Check) {
     use std::fmt::Write;
     let mark = match c.status {
         Status::Passed => "ok  ",
         Status::Warning => "WARN",
+        Status::Untrusted => "UNTR",
         Status::Indeterminate => "??  ",
         Status::Failed => "FAIL",
     };
@@ -338,14 +654,6 @@ fn write_check(out: &mut String, c: &Check) {
         "    [{mark}] {kind}{rule} {}: {} / {}",
         c.subject, c.message, c.message_zh
     );
-}
-
-fn verdict_text(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Valid => "VALID / 有效",
-        Verdict::ValidWithWarnings => "VALID with warnings / 有效（有警告）",
-        Verdict::Invalid => "INVALID / 无效",
-    }
 }
 
 #[cfg(test)]
@@ -365,28 +673,47 @@ mod tests {
 
     #[test]
     fn verdicts_follow_the_cli_contract() {
-        let mut r = VerificationReport {
-            file: "f".into(),
-            format: "seal".into(),
-            ..Default::default()
-        };
-        assert_eq!(r.exit_code(false), 1, "no signature is not valid");
+        let mut r = VerificationReport::new("f", DocumentFormat::Seal, false);
+        assert_eq!(r.exit_code(), 1, "no signature is not valid");
         r.signatures.push(sig(&[Status::Passed]));
-        assert_eq!(
-            (r.verdict(), r.exit_code(false), r.exit_code(true)),
-            (Verdict::Valid, 0, 0)
-        );
+        assert_eq!((r.verdict(), r.exit_code()), (Verdict::Valid, 0));
         r.signatures.push(sig(&[Status::Passed, Status::Warning]));
         assert_eq!(
-            (r.verdict(), r.exit_code(false), r.exit_code(true)),
-            (Verdict::ValidWithWarnings, 0, 1)
+            (r.verdict(), r.exit_code()),
+            (Verdict::ValidWithWarnings, 0)
         );
+        r.strict = true;
+        assert_eq!((r.verdict(), r.exit_code()), (Verdict::Invalid, 1));
+        r.strict = false;
+        r.signatures.push(sig(&[Status::Untrusted]));
+        assert_eq!((r.verdict(), r.exit_code()), (Verdict::IntactUntrusted, 3));
+        assert!(r.to_text().starts_with(
+            "f (seal): 签章完整，签章人身份未经信任根确认 / INTACT, signer not trusted"
+        ));
+        assert!(!r.to_text().lines().next().unwrap().contains("有效"));
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["verdict"], "intact_untrusted");
+        assert_eq!(json["exit_code"], 3);
+        assert_eq!(json["format"], "seal");
+        assert_eq!(json["signatures"][0]["verdict"], "valid");
+        assert_eq!(json["signatures"][1]["verdict"], "valid_with_warnings");
+        assert_eq!(json["signatures"][2]["verdict"], "intact_untrusted");
+        assert_eq!(json["signatures"][2]["kind"], "seal");
         r.document_checks
             .push(Check::failed(CheckKind::Coverage, "/OFD.xml", "m", "m"));
-        assert_eq!((r.verdict(), r.exit_code(false)), (Verdict::Invalid, 1));
+        assert_eq!((r.verdict(), r.exit_code()), (Verdict::Invalid, 1));
         assert!(r.to_text().contains("FAIL"));
+        assert!(r.to_text().contains("签署后文档被修改: YES / 是"));
         let json = serde_json::to_value(&r).unwrap();
         assert_eq!(json["document_checks"][0]["check"], "coverage");
+    }
+
+    #[test]
+    fn signing_time_is_shown_in_beijing_time_with_utc_beside() {
+        assert_eq!(
+            beijing_time("2026-05-01T20:30:00Z"),
+            "2026-05-02 04:30:00 北京时间 (UTC 2026-05-01T20:30:00Z)"
+        );
     }
 
     #[test]

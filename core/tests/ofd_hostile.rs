@@ -7,10 +7,10 @@
 mod common;
 mod ofd_support;
 
-use eseal::crypto::TrustStore;
-use eseal::ofd::{self, OfdError, OfdVerifyOptions, Package, Placement, SignKind, SignRequest};
+use eseal::ofd::{self, OfdError, Package, Placement, SignKind, SignRequest};
 use eseal::report::{CheckKind, Status, Verdict, VerificationReport};
-use eseal::ses::VerifyOptions;
+use eseal::validation::TrustStore;
+use eseal::validation::VerifyOptions;
 use ofd_support::rawzip::{self, Builder, Item, build, items, local_header};
 use ofd_support::*;
 use std::sync::OnceLock;
@@ -19,7 +19,7 @@ const PAGE0: &str = "Doc_0/Pages/Page_0/Content.xml";
 
 struct Base {
     signed: Vec<u8>,
-    opts: OfdVerifyOptions,
+    opts: VerifyOptions,
 }
 
 /// A two-page document with two non-ASCII resource names, signed by eseal: valid.
@@ -43,13 +43,10 @@ fn base() -> &'static Base {
         let signed = ofd::sign(&pkg, &signer, &req).unwrap();
         let mut trust = TrustStore::new();
         trust.add(ca.root.cert.clone());
-        let opts = OfdVerifyOptions {
-            ses: VerifyOptions {
-                trust,
-                now: t0().add_days(30),
-                extra_certs: Vec::new(),
-            },
-            sign_certs: Vec::new(),
+        let opts = VerifyOptions {
+            trust,
+            at: t0().add_days(30),
+            ..Default::default()
         };
         Base { signed, opts }
     })
@@ -68,7 +65,7 @@ fn refused(case: &str, bytes: &[u8], why: &str) -> Result<(), String> {
         Err(m) => Err(format!("{case}: refused, but not for {why:?}: {m}")),
         Ok(r) => Err(format!(
             "{case}: accepted (exit {}):\n{}",
-            r.exit_code(false),
+            r.exit_code(),
             r.to_text()
         )),
     }

@@ -4,30 +4,27 @@
 mod common;
 mod ofd_support;
 
-use eseal::crypto::TrustStore;
 use eseal::crypto::sm3::sm3;
-use eseal::ofd::{self, OfdVerifyOptions, Package, Placement, QrCode, SignKind, SignRequest};
+use eseal::ofd::{self, Package, Placement, QrCode, SignKind, SignRequest};
 use eseal::report::{CheckKind, Status, Verdict, VerificationReport};
-use eseal::ses::VerifyOptions;
+use eseal::validation::TrustStore;
+use eseal::validation::VerifyOptions;
 use ofd_support::*;
 use std::collections::BTreeMap;
 
-fn opts(trust: &[&eseal::crypto::testca::TestCa]) -> OfdVerifyOptions {
+fn opts(trust: &[&eseal::crypto::testca::TestCa]) -> VerifyOptions {
     let mut store = TrustStore::new();
     for ca in trust {
         store.add(ca.root.cert.clone());
     }
-    OfdVerifyOptions {
-        ses: VerifyOptions {
-            trust: store,
-            now: t0().add_days(30),
-            extra_certs: Vec::new(),
-        },
-        sign_certs: Vec::new(),
+    VerifyOptions {
+        trust: store,
+        at: t0().add_days(30),
+        ..Default::default()
     }
 }
 
-fn verify(bytes: &[u8], o: &OfdVerifyOptions) -> VerificationReport {
+fn verify(bytes: &[u8], o: &VerifyOptions) -> VerificationReport {
     let pkg = Package::from_bytes(bytes.to_vec()).expect("readable package");
     ofd::verify(&pkg, "test.ofd", o).expect("verifiable")
 }
@@ -145,7 +142,7 @@ fn several_stamps_cross_page_qr_and_three_signatures_all_valid() {
     assert_eq!(r.signatures.len(), 3, "{}", r.to_text());
     assert!(failures(&r).is_empty(), "{}", r.to_text());
     assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
-    assert_eq!(r.signatures[2].kind, "sign");
+    assert_eq!(r.signatures[2].kind.as_str(), "sign");
     assert_eq!(r.signatures[2].version, "GB/T 35275");
 
     // Stamps: 2 single + 3 cross-page slices for the first signature.
@@ -207,18 +204,21 @@ fn several_stamps_cross_page_qr_and_three_signatures_all_valid() {
         list.contains("<ofd:MaxSignId>s009</ofd:MaxSignId>"),
         "{list}"
     );
-    // Without trust anchors the chain is a warning only.
+    // Without trust anchors: intact, signers not trusted (exit 3), each signature too.
     let r = verify(
         &doc,
-        &OfdVerifyOptions {
-            ses: VerifyOptions {
-                now: t0(),
-                ..Default::default()
-            },
-            sign_certs: vec![],
+        &VerifyOptions {
+            at: t0(),
+            ..Default::default()
         },
     );
-    assert_eq!(r.verdict(), Verdict::ValidWithWarnings, "{}", r.to_text());
+    assert_eq!(r.verdict(), Verdict::IntactUntrusted, "{}", r.to_text());
+    assert_eq!(r.exit_code(), 3);
+    assert!(
+        r.signatures
+            .iter()
+            .all(|s| s.verdict() == Verdict::IntactUntrusted)
+    );
 }
 
 /// The committed three-signature document (`vectors/ofd/eseal-three-signatures.ofd`, rewritten
@@ -234,19 +234,21 @@ fn committed_eseal_document_stays_valid() {
         std::fs::write(d.join("eseal-three-signatures.roots.pem"), pems).unwrap();
     }
     let trust = TrustStore::from_files(&[d.join("eseal-three-signatures.roots.pem")]).unwrap();
-    let o = OfdVerifyOptions {
-        ses: VerifyOptions {
-            trust,
-            now: eseal::crypto::time::Time::from_ymd_hms(2026, 4, 1, 0, 0, 0).unwrap(),
-            extra_certs: Vec::new(),
-        },
-        sign_certs: Vec::new(),
+    let o = VerifyOptions {
+        trust,
+        at: eseal::crypto::time::Time::from_ymd_hms(2026, 4, 1, 0, 0, 0).unwrap(),
+        ..Default::default()
     };
     let r = verify(
         &std::fs::read(d.join("eseal-three-signatures.ofd")).unwrap(),
         &o,
     );
-    assert_eq!(r.exit_code(true), 0, "{}", r.to_text());
+    assert_eq!(
+        r.clone().with_strict(true).exit_code(),
+        0,
+        "{}",
+        r.to_text()
+    );
     assert_eq!(r.signatures.len(), 3);
 }
 

@@ -5,7 +5,7 @@ use eseal::crypto::testca::TestCa;
 use eseal::crypto::time::Time;
 use eseal::pdf::{self, Credential, Placement, SignRequest, Sm2CmsOids};
 use eseal::report::Verdict;
-use eseal::ses::VerifyOptions;
+use eseal::validation::VerifyOptions;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 
@@ -49,10 +49,13 @@ fn fixture() -> &'static (Vec<u8>, VerifyOptions) {
         );
         let signed = pdf::sign(&plain_pdf(), &[req]).unwrap();
         let opts = VerifyOptions {
-            trust: eseal::crypto::TrustStore::new().with(ca.root.cert.clone()),
+            trust: eseal::validation::TrustStore::new().with(ca.root.cert.clone()),
             ..Default::default()
         };
-        assert_eq!(pdf::verify(&signed, "p", &opts).verdict(), Verdict::Valid);
+        assert_eq!(
+            pdf::verify(&signed, "p", &opts).unwrap().verdict(),
+            Verdict::Valid
+        );
         (signed, opts)
     })
 }
@@ -82,7 +85,7 @@ proptest! {
         prop_assume!(bad[i] != byte && in_signed_range(signed, i));
         bad[i] = byte;
         let end = bad.len() - cut;
-        let r = pdf::verify(&bad[..end], "bad", opts);
+        let r = pdf::verify(&bad[..end], "bad", opts).unwrap();
         prop_assert_ne!(r.verdict(), Verdict::Valid);
     }
 
@@ -90,7 +93,7 @@ proptest! {
     fn arbitrary_bytes_do_not_panic(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let mut v = b"%PDF-1.7\n".to_vec();
         v.extend_from_slice(&data);
-        let r = pdf::verify(&v, "junk", &VerifyOptions::default());
+        let r = pdf::verify(&v, "junk", &VerifyOptions::default()).unwrap();
         prop_assert_ne!(r.verdict(), Verdict::Valid);
     }
 
@@ -103,7 +106,7 @@ proptest! {
         prop_assume!(b > a);
         let mut v = signed[..a].to_vec();
         v.extend_from_slice(&signed[b..]);
-        let r = pdf::verify(&v, "spliced", opts);
+        let r = pdf::verify(&v, "spliced", opts).unwrap();
         prop_assert_ne!(r.verdict(), Verdict::Valid);
     }
 }

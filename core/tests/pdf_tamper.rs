@@ -12,7 +12,8 @@ use eseal::crypto::testca::TestCa;
 use eseal::crypto::time::Time;
 use eseal::pdf::{self, Credential, DocMdp, PadesSigner, Placement, SignRequest, Sm2CmsOids};
 use eseal::report::{Status, VerificationReport};
-use eseal::ses::{Seal, SealBuilder, VerifyOptions};
+use eseal::ses::{Seal, SealBuilder};
+use eseal::validation::VerifyOptions;
 use lopdf::{Document, Object, ObjectId};
 use pdf_support::*;
 
@@ -222,7 +223,7 @@ impl Ctx {
     }
 
     fn verify(&self, pdf: &[u8]) -> VerificationReport {
-        pdf::verify(pdf, "tampered", &self.opts)
+        pdf::verify(pdf, "tampered", &self.opts).unwrap()
     }
 }
 
@@ -859,7 +860,7 @@ fn every_attack_class_fails_with_its_rule_in_every_shape_and_xref_style() {
             let signed = c.sign(&base, shape, None);
             let good = c.verify(&signed);
             assert_eq!(
-                good.exit_code(true),
+                good.clone().with_strict(true).exit_code(),
                 0,
                 "{style:?} {shape:?}: {}",
                 good.to_text()
@@ -879,11 +880,11 @@ fn every_attack_class_fails_with_its_rule_in_every_shape_and_xref_style() {
                 }
                 let r = c.verify(&bad);
                 ran += 1;
-                if r.exit_code(false) != 1 || !has_rule(&r, case.rule, Status::Failed) {
+                if r.exit_code() != 1 || !has_rule(&r, case.rule, Status::Failed) {
                     wrong.push(format!(
                         "{style:?} {shape:?} — {}: exit {}, expected rule {}\n{}",
                         case.name,
-                        r.exit_code(false),
+                        r.exit_code(),
                         case.rule,
                         r.to_text()
                     ));
@@ -959,7 +960,12 @@ fn allowed_changes_stay_allowed_and_are_listed() {
             )
             .unwrap();
             let r = c.verify(&later);
-            assert_eq!(r.exit_code(true), 0, "{style:?} {shape:?}: {}", r.to_text());
+            assert_eq!(
+                r.clone().with_strict(true).exit_code(),
+                0,
+                "{style:?} {shape:?}: {}",
+                r.to_text()
+            );
             let listed = first_sig_rules(&r, Status::Passed);
             for rule in ["form-filling", "dss", "metadata", "later-signature"] {
                 assert!(
@@ -979,10 +985,15 @@ fn docmdp_decides_whether_form_filling_is_allowed() {
         let certified = c.sign(&base_pdf(Style::Table), Shape::Pades, Some(p));
         let r = c.verify(&fill_payee(&certified));
         if ok {
-            assert_eq!(r.exit_code(true), 0, "{p:?}: {}", r.to_text());
+            assert_eq!(
+                r.clone().with_strict(true).exit_code(),
+                0,
+                "{p:?}: {}",
+                r.to_text()
+            );
             assert!(first_sig_rules(&r, Status::Passed).contains(&"form-filling"));
         } else {
-            assert_eq!(r.exit_code(false), 1, "{p:?}: {}", r.to_text());
+            assert_eq!(r.exit_code(), 1, "{p:?}: {}", r.to_text());
             assert!(
                 first_sig_rules(&r, Status::Failed).contains(&"docmdp"),
                 "{}",
@@ -1017,7 +1028,7 @@ fn only_a_trusted_later_signature_launders_an_overlay_into_a_warning() {
         .unwrap();
         let r = c.verify(&later);
         assert_eq!(
-            (r.exit_code(false), r.exit_code(true)),
+            (r.exit_code(), r.clone().with_strict(true).exit_code()),
             (0, 1),
             "{shape:?}: {}",
             r.to_text()
@@ -1034,7 +1045,7 @@ fn only_a_trusted_later_signature_launders_an_overlay_into_a_warning() {
             w[0].message
         );
         // Without the later signature the same overlay fails.
-        assert_eq!(c.verify(&over).exit_code(false), 1);
+        assert_eq!(c.verify(&over).exit_code(), 1);
     }
 }
 
@@ -1051,7 +1062,7 @@ fn a_second_seal_with_a_non_hex_contents_is_a_failed_signature_not_a_missing_one
         twice[at + 5] = b'X';
         let r = c.verify(&twice);
         assert_eq!(r.signatures.len(), 2, "{}", r.to_text());
-        assert_eq!(r.exit_code(false), 1);
+        assert_eq!(r.exit_code(), 1);
         assert!(
             r.signatures[1]
                 .checks
@@ -1090,8 +1101,8 @@ fn committed_tamper_vectors_reproduce_and_keep_their_rules() {
     r.picture = Some(std::fs::read(common::vectors().join("ses/picture-8x8.png")).unwrap());
     let signed = pdf::sign(&base_pdf(Style::Table), &[r]).unwrap();
     let opts = VerifyOptions {
-        trust: eseal::crypto::TrustStore::new().with(ca.root.cert.clone()),
-        now: t(2026, 7, 1),
+        trust: eseal::validation::TrustStore::new().with(ca.root.cert.clone()),
+        at: t(2026, 7, 1),
         ..Default::default()
     };
     let by_name = |name: &str| cases().into_iter().find(|c| c.name == name).unwrap();
@@ -1132,11 +1143,16 @@ fn committed_tamper_vectors_reproduce_and_keep_their_rules() {
             bytes,
             "{name} no longer reproduces (ESEAL_UPDATE_VECTORS=1 rewrites it)"
         );
-        let r = pdf::verify(&bytes, name, &opts);
+        let r = pdf::verify(&bytes, name, &opts).unwrap();
         match rule {
-            None => assert_eq!(r.exit_code(true), 0, "{}", r.to_text()),
+            None => assert_eq!(
+                r.clone().with_strict(true).exit_code(),
+                0,
+                "{}",
+                r.to_text()
+            ),
             Some(rule) => {
-                assert_eq!(r.exit_code(false), 1, "{}", r.to_text());
+                assert_eq!(r.exit_code(), 1, "{}", r.to_text());
                 assert!(
                     has_rule(&r, rule, Status::Failed),
                     "{name}: {}",

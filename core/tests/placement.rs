@@ -11,7 +11,7 @@ use common::{TempDir, shared_vectors, tool, venv_python};
 use eseal::crypto::testca::TestCa;
 use eseal::crypto::time::Time;
 use eseal::crypto::{Signer, SoftwareSigner};
-use eseal::ofd::{self, OfdVerifyOptions, Package, SignKind};
+use eseal::ofd::{self, Package, SignKind};
 use eseal::pdf::{self, Credential, Placement, SignRequest};
 use eseal::placement::{Anchor, CrossPage, Edge, Keyword, Occurrence, PageSet, PlacementError};
 use eseal::report::Verdict;
@@ -198,7 +198,7 @@ fn pdf_keywords_from_reportlab_are_found_where_drawn_and_stamped_there() {
         })
         .collect();
     let signed = pdf::sign(&pdf, &requests).unwrap();
-    let report = pdf::verify(&signed, "kw", &sm2_opts(&ca));
+    let report = pdf::verify(&signed, "kw", &sm2_opts(&ca)).unwrap();
     assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
     let path = dir.path().join("signed.pdf");
     std::fs::write(&path, &signed).unwrap();
@@ -287,7 +287,9 @@ fn pdf_keywords_from_pymupdf_are_found_and_stamped() {
             .collect();
     let signed = pdf::sign(&pdf, &reqs).unwrap();
     assert_eq!(
-        pdf::verify(&signed, "mu", &sm2_opts(&ca)).verdict(),
+        pdf::verify(&signed, "mu", &sm2_opts(&ca))
+            .unwrap()
+            .verdict(),
         Verdict::Valid
     );
     let out = dir.path().join("signed.pdf");
@@ -352,11 +354,7 @@ fn ofd_keywords_are_found_in_real_files_of_other_producers() {
 
 fn verify_ofd(bytes: &[u8], ca: &TestCa) -> eseal::report::VerificationReport {
     let pkg = Package::from_bytes(bytes.to_vec()).unwrap();
-    let opts = OfdVerifyOptions {
-        ses: sm2_opts(ca),
-        sign_certs: Vec::new(),
-    };
-    ofd::verify(&pkg, "t.ofd", &opts).unwrap()
+    ofd::verify(&pkg, "t.ofd", &sm2_opts(ca)).unwrap()
 }
 
 #[test]
@@ -385,7 +383,7 @@ fn pdf_cross_page_seals_on_each_edge_render_at_that_edge() {
             Time::now(),
         );
         let signed = pdf::sign(&pdf, &[req]).unwrap();
-        let report = pdf::verify(&signed, "cp", &sm2_opts(&ca));
+        let report = pdf::verify(&signed, "cp", &sm2_opts(&ca)).unwrap();
         assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
         let path = dir.path().join(format!("{edge:?}.pdf"));
         std::fs::write(&path, &signed).unwrap();
@@ -484,7 +482,7 @@ fn deferred_signing_of_pdf_and_ofd_binds_the_source_and_checks_the_signature() {
         let pending = eseal::deferred::Pending::from_json(&pending.to_json()).unwrap();
         let sig = ukey.sign_digest(&pending.digest).unwrap();
         let signed = pdf::finish(&pdf, &pending, &sig, req).unwrap();
-        let report = pdf::verify(&signed, "deferred", &sm2_opts(&ca));
+        let report = pdf::verify(&signed, "deferred", &sm2_opts(&ca)).unwrap();
         assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
         // A swapped file is refused.
         let other = make_pdf(3);

@@ -4,21 +4,22 @@
 
 use std::sync::Arc;
 
+use eseal::crypto::Signer;
 use eseal::crypto::testca::TestCa;
 use eseal::crypto::time::Time;
-use eseal::crypto::{Signer, TrustStore};
 use eseal::platform::conformance::Fx;
 use eseal::platform::vault::{StoreKeyVault, VaultSigner};
 use eseal::platform::*;
 use eseal::report::Verdict;
-use eseal::ses::VerifyOptions;
+use eseal::validation::TrustStore;
+use eseal::validation::VerifyOptions;
 use eseal::{ofd, pdf, samples};
 
 fn opts(now: i64) -> VerifyOptions {
     VerifyOptions {
         trust: TrustStore::new().with(TestCa::new("conformance").unwrap().root.cert),
-        now: Time::from_unix(now),
-        extra_certs: Vec::new(),
+        at: Time::from_unix(now),
+        ..Default::default()
     }
 }
 
@@ -75,11 +76,11 @@ fn a_cloud_seal_signs_a_pdf_and_an_ofd_that_verify() {
         .unwrap();
     assert_eq!(signed.record.seals, vec![seal.name.clone()]);
     assert_eq!(signed.record.pages, 3);
-    let report = pdf::verify(&signed.bytes, "合同.pdf", &opts(p.now()));
+    let report = pdf::verify(&signed.bytes, "合同.pdf", &opts(p.now())).unwrap();
     assert_eq!(report.signatures.len(), 2, "{}", report.to_text());
     // exit 0 of `eseal pdf verify`; the first signature warns that the second one's stamps
     // (an allowed later change) draw over its pages, as with any two stamped signatures
-    assert_eq!(report.exit_code(false), 0, "{}", report.to_text());
+    assert_eq!(report.exit_code(), 0, "{}", report.to_text());
     assert_eq!(
         report.signatures[1].verdict(),
         Verdict::Valid,
@@ -149,10 +150,7 @@ fn a_cloud_seal_signs_a_pdf_and_an_ofd_that_verify() {
     let report = ofd::verify(
         &ofd::Package::from_bytes(signed.bytes.clone()).unwrap(),
         "公文.ofd",
-        &ofd::OfdVerifyOptions {
-            ses: opts(p.now()),
-            sign_certs: Vec::new(),
-        },
+        &opts(p.now()),
     )
     .unwrap();
     assert_eq!(report.signatures.len(), 1);
@@ -308,11 +306,11 @@ fn several_cloud_seals_sign_one_file_with_one_record() {
     assert_eq!(p.seal(&f.admin, &a.id).unwrap().sign_count, 1);
     assert_eq!(p.seal(&f.admin, &b.id).unwrap().sign_count, 1);
     assert_eq!(p.seal(&f.admin, &c.id).unwrap().sign_count, 0);
-    let report = pdf::verify(&signed.bytes, "多章.pdf", &opts(p.now()));
+    let report = pdf::verify(&signed.bytes, "多章.pdf", &opts(p.now())).unwrap();
     assert_eq!(report.signatures.len(), 2, "{}", report.to_text());
     // exit 0 of `eseal pdf verify` (the first signature may warn that the second's stamp,
     // an allowed later change, draws on its page)
-    assert_eq!(report.exit_code(false), 0, "{}", report.to_text());
+    assert_eq!(report.exit_code(), 0, "{}", report.to_text());
     assert_eq!(
         report.signatures[1].verdict(),
         Verdict::Valid,

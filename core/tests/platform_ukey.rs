@@ -9,14 +9,14 @@ mod ukey_support;
 use std::sync::Arc;
 
 use common::TempDir;
+use eseal::crypto::Signer;
 use eseal::crypto::testca::{CertKind, default_validity};
 use eseal::crypto::time::Time;
-use eseal::crypto::{Signer, TrustStore};
 use eseal::platform::*;
 use eseal::report::Verdict;
-use eseal::ses::VerifyOptions;
 use eseal::ukey::seals::read_seals;
 use eseal::ukey::{PinType, SkfLibrary, TokenLibrary, UkeySigner};
+use eseal::validation::{TrustStore, VerifyOptions};
 use eseal::{ofd, pdf, samples};
 use eseal_soft_ukey::state::{Provision, Quirks};
 use ukey_support::*;
@@ -140,8 +140,9 @@ fn a_platform_made_seal_is_written_to_the_ukey_and_signs_with_it() {
     let when = Time::from_unix(now + 60);
     let opts = VerifyOptions {
         trust: TrustStore::new().with(ca.root.cert.clone()),
-        now: when,
+        at: when,
         extra_certs: vec![],
+        strict: false,
     };
 
     let mut req = ofd::SignRequest::new(ofd::SignKind::Seal(&on_key), when);
@@ -161,10 +162,7 @@ fn a_platform_made_seal_is_written_to_the_ukey_and_signs_with_it() {
     let r = ofd::verify(
         &ofd::Package::from_bytes(signed).unwrap(),
         "platform-ukey.ofd",
-        &ofd::OfdVerifyOptions {
-            ses: opts.clone(),
-            sign_certs: vec![],
-        },
+        &opts,
     )
     .unwrap();
     assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
@@ -184,7 +182,7 @@ fn a_platform_made_seal_is_written_to_the_ukey_and_signs_with_it() {
         when,
     );
     let signed = pdf::sign(&samples::sample_pdf(2, "platform-ukey"), &[req]).unwrap();
-    let r = pdf::verify(&signed, "platform-ukey.pdf", &opts);
+    let r = pdf::verify(&signed, "platform-ukey.pdf", &opts).unwrap();
     assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
 
     // A key whose certificate the platform does not trust gets no seal written.

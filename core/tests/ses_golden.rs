@@ -6,9 +6,11 @@ mod common;
 
 use eseal::crypto::testca::TestCa;
 use eseal::crypto::time::Time;
-use eseal::crypto::{Certificate, TrustStore, sm3::sm3};
+use eseal::crypto::{Certificate, sm3::sm3};
 use eseal::report::{CheckKind, Status, Verdict};
-use eseal::ses::{self, DataCheck, Seal, SealBuilder, SesError, SesSignature, VerifyOptions};
+use eseal::ses::{self, DataCheck, Seal, SealBuilder, SesError, SesSignature};
+use eseal::validation::TrustStore;
+use eseal::validation::VerifyOptions;
 
 pub const DATA: &[u8] = b"eseal golden vector: the protected data";
 pub const PROPERTY: &str = "/Doc_0/Signs/Sign_0/Signature.xml";
@@ -99,8 +101,8 @@ fn golden_signature_verifies_and_reads_like_the_standard() {
     );
     let opts = VerifyOptions {
         trust: TrustStore::new().with(ca.root.cert.clone()),
-        now: t(2027, 1, 1),
-        extra_certs: vec![],
+        at: t(2027, 1, 1),
+        ..Default::default()
     };
     let r = ses::verify_signature(
         sig.to_der(),
@@ -140,7 +142,7 @@ fn golden_signature_verifies_and_reads_like_the_standard() {
     );
     // Ten years on: the certificates expired, the signature stays valid with a warning.
     let later = VerifyOptions {
-        now: t(2050, 1, 1),
+        at: t(2050, 1, 1),
         ..opts.clone()
     };
     let r = ses::verify_signature(sig.to_der(), DataCheck::Data(DATA), None, "golden", &later);
@@ -151,7 +153,7 @@ fn golden_signature_verifies_and_reads_like_the_standard() {
             .any(|c| c.check == CheckKind::CertificateValidityNow
                 && c.message.contains("expired now"))
     );
-    // No anchor of ours: an unknown root is a warning, not tampering.
+    // No anchor of ours: an unknown root is not tampering, but not trust either (exit 3).
     let unknown = VerifyOptions {
         trust: TrustStore::new().with(ca.person.cert.clone()),
         ..opts.clone()
@@ -163,7 +165,7 @@ fn golden_signature_verifies_and_reads_like_the_standard() {
         "golden",
         &unknown,
     );
-    assert_eq!(r.verdict(), Verdict::ValidWithWarnings, "{:#?}", r.checks);
+    assert_eq!(r.verdict(), Verdict::IntactUntrusted, "{:#?}", r.checks);
     assert!(
         r.checks
             .iter()
@@ -188,8 +190,8 @@ fn tampered_signatures_fail_the_right_check() {
     let (ca, seal, sig) = make();
     let opts = VerifyOptions {
         trust: TrustStore::new().with(ca.root.cert.clone()),
-        now: t(2027, 1, 1),
-        extra_certs: vec![],
+        at: t(2027, 1, 1),
+        ..Default::default()
     };
     let der = sig.to_der();
     // Flip a byte of the seal name inside TBS_Sign: signer signature fails, and so does the maker's.

@@ -4,7 +4,8 @@
 mod common;
 
 use eseal::report::Verdict;
-use eseal::ses::{self, DataCheck, Seal, SesSignature, VerifyOptions};
+use eseal::ses::{self, DataCheck, Seal, SesSignature};
+use eseal::validation::VerifyOptions;
 
 use proptest::prelude::*;
 
@@ -15,9 +16,9 @@ fn golden(name: &str) -> Vec<u8> {
 fn trusted() -> VerifyOptions {
     let ca = eseal::crypto::testca::TestCa::new("eseal-vectors").unwrap();
     VerifyOptions {
-        trust: eseal::crypto::TrustStore::new().with(ca.root.cert),
-        now: eseal::crypto::time::Time::from_ymd_hms(2027, 1, 1, 0, 0, 0).unwrap(),
-        extra_certs: vec![],
+        trust: eseal::validation::TrustStore::new().with(ca.root.cert),
+        at: eseal::crypto::time::Time::from_ymd_hms(2027, 1, 1, 0, 0, 0).unwrap(),
+        ..Default::default()
     }
 }
 

@@ -549,10 +549,11 @@ fn sm2_algorithm_id_and_pem_certificate_quirks() {
 /// verifies (PDF/OFD wrap this same signature).
 #[test]
 fn seal_on_the_key_signs_and_verifies_an_ses_signature() {
-    use eseal::crypto::TrustStore;
     use eseal::crypto::time::Time;
     use eseal::report::Verdict;
-    use eseal::ses::{self, DataCheck, VerifyOptions};
+    use eseal::ses::{self, DataCheck};
+    use eseal::validation::TrustStore;
+    use eseal::validation::VerifyOptions;
 
     let t = TempDir::new("ukey-ses");
     let soft = SoftUkey::new(t.path(), &[("SN-SES", Quirks::default())]);
@@ -576,8 +577,8 @@ fn seal_on_the_key_signs_and_verifies_an_ses_signature() {
     let sig = ses::sign(&seal, &signer, &hash, "contract.ofd", when).expect("sign with the UKey");
     let opts = VerifyOptions {
         trust: TrustStore::new().with(ca.root.cert.clone()),
-        now: when,
-        extra_certs: vec![],
+        at: when,
+        ..Default::default()
     };
     let r = ses::verify_signature(
         sig.to_der(),

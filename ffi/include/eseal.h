@@ -194,8 +194,8 @@ int eseal_sign_digest(const struct EsealSeal *seal,
                       uint8_t **out,
                       size_t *out_len);
 
-// New verification options: no trust anchors (chains are reported as unchecked), now, not
-// strict.
+// New verification options: no trust anchors (a chain then reaches no anchor: exit code 3,
+// "intact, signer not trusted"), now, not strict.
 int eseal_verify_options_new(struct EsealVerifyOptions **out);
 
 void eseal_verify_options_free(struct EsealVerifyOptions *o);
@@ -206,11 +206,11 @@ int eseal_verify_options_add_trust(struct EsealVerifyOptions *o, const uint8_t *
 // Verifies as of `time` (RFC 3339) instead of now; NULL restores now.
 int eseal_verify_options_set_time(struct EsealVerifyOptions *o, const char *time);
 
-// Non-zero: warnings (unknown root, expired now) make the exit code 1.
+// Non-zero: warnings (expired now, non-standard encodings) make the exit code 1.
 int eseal_verify_options_set_strict(struct EsealVerifyOptions *o, int strict);
 
 // Verifies a seal on its own (maker signature, validity, certificates). Returns ESEAL_OK
-// whenever a report was made: the verdict is in `*out_exit_code` (0 valid, 1 not) and in the
+// whenever a report was made: the verdict is in `*out_exit_code` (0 valid, 3 intact but not trusted, 1 not) and in the
 // report JSON (`verdict`, `exit_code`, `signatures[].checks`). `options`, `out_json` and
 // `out_exit_code` may be NULL.
 int eseal_verify_seal(const uint8_t *data,

@@ -15,7 +15,7 @@ use eseal::crypto::testca::TestCa;
 use eseal::ses::Seal;
 use eseal_bindings_common::{
     self as common, Error, ErrorKind, SealParams, SharedSigner, Signed, ToSign, UkeyParams,
-    VerifyConfig,
+    VerifyOptions,
 };
 use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char, c_int};
@@ -70,7 +70,7 @@ pub struct EsealSealBuilder {
 
 /// Trust anchors, verification time and strictness.
 pub struct EsealVerifyOptions {
-    inner: VerifyConfig,
+    inner: VerifyOptions,
 }
 
 thread_local! {
@@ -266,12 +266,7 @@ pub unsafe extern "C" fn eseal_test_ca_cert_pem(
     who: *const c_char,
     out: *mut *mut c_char,
 ) -> c_int {
-    guard(|| {
-        let ca = unsafe { handle(ca, "test CA") }?;
-        let id = common::test_ca_identity(&ca.inner, unsafe { text(who, "identity") }?)?;
-        check_out(out, "PEM")?;
-        unsafe { put_string(out, id.cert.to_pem()) }
-    })
+    unsafe { test_ca_pem(ca, who, out, |id| id.cert.to_pem()) }
 }
 
 /// The PKCS#8 PEM private key of a test CA identity.
@@ -281,11 +276,21 @@ pub unsafe extern "C" fn eseal_test_ca_key_pem(
     who: *const c_char,
     out: *mut *mut c_char,
 ) -> c_int {
+    unsafe { test_ca_pem(ca, who, out, |id| id.key.to_pkcs8_pem()) }
+}
+
+/// One PEM of the test CA identity `who`, as `pem` writes it.
+unsafe fn test_ca_pem(
+    ca: *const EsealTestCa,
+    who: *const c_char,
+    out: *mut *mut c_char,
+    pem: impl FnOnce(&eseal::crypto::testca::Identity) -> String,
+) -> c_int {
     guard(|| {
         let ca = unsafe { handle(ca, "test CA") }?;
         let id = common::test_ca_identity(&ca.inner, unsafe { text(who, "identity") }?)?;
         check_out(out, "PEM")?;
-        unsafe { put_string(out, id.key.to_pkcs8_pem()) }
+        unsafe { put_string(out, pem(id)) }
     })
 }
 
@@ -643,8 +648,8 @@ pub unsafe extern "C" fn eseal_sign_digest(
 
 // ---- verification ----
 
-/// New verification options: no trust anchors (chains are reported as unchecked), now, not
-/// strict.
+/// New verification options: no trust anchors (a chain then reaches no anchor: exit code 3,
+/// "intact, signer not trusted"), now, not strict.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_verify_options_new(out: *mut *mut EsealVerifyOptions) -> c_int {
     guard(|| {
@@ -653,7 +658,7 @@ pub unsafe extern "C" fn eseal_verify_options_new(out: *mut *mut EsealVerifyOpti
             put(
                 out,
                 EsealVerifyOptions {
-                    inner: VerifyConfig::default(),
+                    inner: VerifyOptions::default(),
                 },
             )
         };
@@ -675,8 +680,7 @@ pub unsafe extern "C" fn eseal_verify_options_add_trust(
 ) -> c_int {
     guard(|| {
         let o = unsafe { handle_mut(o, "options") }?;
-        o.inner
-            .add_trust(unsafe { bytes(certs, len, "certificates") }?)
+        common::add_trust(&mut o.inner, unsafe { bytes(certs, len, "certificates") }?)
     })
 }
 
@@ -688,14 +692,15 @@ pub unsafe extern "C" fn eseal_verify_options_set_time(
 ) -> c_int {
     guard(|| {
         let o = unsafe { handle_mut(o, "options") }?;
-        o.inner.at = unsafe { opt_text(time, "time") }?
-            .map(common::parse_time)
-            .transpose()?;
+        o.inner.at = match unsafe { opt_text(time, "time") }? {
+            Some(t) => common::parse_time(t)?,
+            None => eseal::crypto::time::Time::now(),
+        };
         Ok(())
     })
 }
 
-/// Non-zero: warnings (unknown root, expired now) make the exit code 1.
+/// Non-zero: warnings (expired now, non-standard encodings) make the exit code 1.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_verify_options_set_strict(
     o: *mut EsealVerifyOptions,
@@ -709,14 +714,13 @@ pub unsafe extern "C" fn eseal_verify_options_set_strict(
 
 unsafe fn emit(
     report: eseal::report::VerificationReport,
-    cfg: &VerifyConfig,
     out_json: *mut *mut c_char,
     out_exit_code: *mut c_int,
 ) -> Result<(), Error> {
-    let json = common::report_json(&report, cfg.strict);
+    let json = common::report_json(&report);
     if !out_exit_code.is_null() {
         // SAFETY: non-NULL, points to an int.
-        unsafe { *out_exit_code = report.exit_code(cfg.strict) };
+        unsafe { *out_exit_code = report.exit_code() };
     }
     if !out_json.is_null() {
         unsafe { put_string(out_json, json.to_string()) }?;
@@ -724,7 +728,7 @@ unsafe fn emit(
     Ok(())
 }
 
-fn config(o: *const EsealVerifyOptions) -> VerifyConfig {
+fn config(o: *const EsealVerifyOptions) -> VerifyOptions {
     // SAFETY: NULL or a live handle.
     unsafe { o.as_ref() }
         .map(|o| o.inner.clone())
@@ -732,7 +736,7 @@ fn config(o: *const EsealVerifyOptions) -> VerifyConfig {
 }
 
 /// Verifies a seal on its own (maker signature, validity, certificates). Returns ESEAL_OK
-/// whenever a report was made: the verdict is in `*out_exit_code` (0 valid, 1 not) and in the
+/// whenever a report was made: the verdict is in `*out_exit_code` (0 valid, 3 intact but not trusted, 1 not) and in the
 /// report JSON (`verdict`, `exit_code`, `signatures[].checks`). `options`, `out_json` and
 /// `out_exit_code` may be NULL.
 #[unsafe(no_mangle)]
@@ -749,7 +753,6 @@ pub unsafe extern "C" fn eseal_verify_seal(
         unsafe {
             emit(
                 common::verify_seal(data, "seal", &cfg),
-                &cfg,
                 out_json,
                 out_exit_code,
             )
@@ -780,7 +783,6 @@ pub unsafe extern "C" fn eseal_verify_signature(
         unsafe {
             emit(
                 common::verify_signature(sig, signed, "signature", &cfg),
-                &cfg,
                 out_json,
                 out_exit_code,
             )
@@ -806,7 +808,6 @@ pub unsafe extern "C" fn eseal_verify_signature_digest(
         unsafe {
             emit(
                 common::verify_signature(sig, Signed::Digest(digest), "signature", &cfg),
-                &cfg,
                 out_json,
                 out_exit_code,
             )
@@ -925,7 +926,7 @@ pub unsafe extern "C" fn eseal_verify_ofd(
         let doc = unsafe { bytes(ofd, len, "OFD") }?;
         let cfg = config(options);
         let report = common::verify_ofd(doc.to_vec(), "document.ofd", &cfg)?;
-        unsafe { emit(report, &cfg, out_json, out_exit_code) }
+        unsafe { emit(report, out_json, out_exit_code) }
     })
 }
 
@@ -943,8 +944,7 @@ pub unsafe extern "C" fn eseal_verify_pdf(
         let cfg = config(options);
         unsafe {
             emit(
-                common::verify_pdf(doc, "document.pdf", &cfg),
-                &cfg,
+                common::verify_pdf(doc, "document.pdf", &cfg)?,
                 out_json,
                 out_exit_code,
             )

@@ -148,7 +148,7 @@ impl Token for BrowserUkey {
     }
     fn random(&self, len: usize) -> Result<Vec<u8>> {
         let mut b = vec![0u8; len];
-        getrandom::fill(&mut b).map_err(|e| UkeyError::Invalid(e.to_string()))?;
+        getrandom::fill(&mut b).map_err(UkeyError::Random)?;
         Ok(b)
     }
 }

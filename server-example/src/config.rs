@@ -59,7 +59,34 @@ pub struct Config {
     pub pdftoppm: PathBuf,
     /// A folder of static files (the web portal) served at `/` beside the API.
     pub web_dir: Option<PathBuf>,
+    pub open_api: OpenApiConfig,
     pub dev: DevConfig,
+}
+
+/// The open API for business systems (`/open/v1`, issue 14).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpenApiConfig {
+    /// Accepted clock difference of a request's timestamp (milliseconds), default ±5 minutes.
+    pub timestamp_window_ms: i64,
+    /// Documents up to this size are signed within the request; larger ones become a task
+    /// (202), default 1 MiB.
+    pub sync_max_bytes: u64,
+    /// How often the worker looks for due tasks and webhook deliveries (milliseconds).
+    pub worker_interval_ms: u64,
+    /// Timeout of one webhook delivery (seconds).
+    pub webhook_timeout_secs: u64,
+}
+
+impl Default for OpenApiConfig {
+    fn default() -> Self {
+        OpenApiConfig {
+            timestamp_window_ms: eseal::platform::openapi::TIMESTAMP_WINDOW_MS,
+            sync_max_bytes: 1024 * 1024,
+            worker_interval_ms: 500,
+            webhook_timeout_secs: 10,
+        }
+    }
 }
 
 /// Development aids: never turn these on in a deployment.
@@ -132,6 +159,7 @@ impl Default for Config {
             operators: vec![],
             pdftoppm: PathBuf::from("pdftoppm"),
             web_dir: None,
+            open_api: OpenApiConfig::default(),
             dev: DevConfig::default(),
         }
     }
@@ -196,7 +224,8 @@ impl Config {
     /// `ESEAL_VAULT_MASTER_KEY`, `ESEAL_AUDIT_MAC_KEY`, `ESEAL_CA_SEED`, `ESEAL_TRUST_ANCHORS` (`:`-separated),
     /// `ESEAL_TLS_CERT` + `ESEAL_TLS_KEY` (PEM files), `ESEAL_WEB_DIR`,
     /// `ESEAL_SMS_SENDER`, `ESEAL_UPLOAD_LIMIT` (bytes), `ESEAL_OPERATOR` (`name:password`),
-    /// `ESEAL_SESSION_TTL` (seconds), `ESEAL_DEV_CAPTCHA_ANSWERS` (`1`: development only).
+    /// `ESEAL_SESSION_TTL` (seconds), `ESEAL_DEV_CAPTCHA_ANSWERS` (`1`: development only),
+    /// `ESEAL_OPEN_SYNC_MAX_BYTES`, `ESEAL_OPEN_WORKER_INTERVAL_MS`.
     pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = get("ESEAL_LISTEN") {
             self.listen = v.parse().map_err(|e| ConfigError::Invalid {
@@ -213,6 +242,18 @@ impl Config {
         if let Some(v) = get("ESEAL_SESSION_TTL") {
             self.session.ttl_secs = v.parse().map_err(|e| ConfigError::Invalid {
                 key: "ESEAL_SESSION_TTL",
+                why: format!("{v:?}: {e}"),
+            })?;
+        }
+        if let Some(v) = get("ESEAL_OPEN_SYNC_MAX_BYTES") {
+            self.open_api.sync_max_bytes = v.parse().map_err(|e| ConfigError::Invalid {
+                key: "ESEAL_OPEN_SYNC_MAX_BYTES",
+                why: format!("{v:?}: {e}"),
+            })?;
+        }
+        if let Some(v) = get("ESEAL_OPEN_WORKER_INTERVAL_MS") {
+            self.open_api.worker_interval_ms = v.parse().map_err(|e| ConfigError::Invalid {
+                key: "ESEAL_OPEN_WORKER_INTERVAL_MS",
                 why: format!("{v:?}: {e}"),
             })?;
         }

@@ -303,7 +303,7 @@ fn seed_platform(
         staff_ids.push(st.id);
     }
     let ops = Session::operator("demo-seeding", ip);
-    let apply = |kind, name: &str, bottom: &str| -> ApiResult<p::Seal> {
+    let apply = |kind, name: &str, bottom: &str| -> ApiResult<p::SealRecord> {
         use eseal::stamp::official::{OfficialSeal, OfficialStyle};
         let mut pic = OfficialSeal::new(OfficialStyle::Common, UNIT_NAME).dpi(300.0);
         if !bottom.is_empty() {

@@ -273,6 +273,10 @@ impl From<PlatformError> for ApiError {
                 "印章无法使用",
                 en,
             ),
+            // The seal's own refusal inside a document signing answers as the seal's.
+            P::Pdf(eseal::pdf::PdfError::Ses(s)) | P::Ofd(eseal::ofd::OfdError::Ses(s)) => {
+                P::Ses(s.clone()).into()
+            }
             P::Pdf(_) | P::Ofd(_) => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "cannot_sign",

@@ -86,6 +86,7 @@ async fn serve(state: AppState) -> Result<(), String> {
     let tls = state.cfg.tls.clone();
     let base = state.cfg.public_base();
     let pruner = tokio::spawn(prune(state.clone()));
+    let worker = tokio::spawn(eseal_server::api::open::worker(state.clone()));
     let app = eseal_server::api::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();
     let h2 = handle.clone();
@@ -111,6 +112,7 @@ async fn serve(state: AppState) -> Result<(), String> {
         }
     };
     pruner.abort();
+    worker.abort();
     r.map_err(|e| format!("listen {listen}: {e}"))
 }
 

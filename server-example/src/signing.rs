@@ -16,6 +16,7 @@ use eseal::crypto::{Certificate, Signer, SignerError, sm2};
 use eseal::platform::{self as p, FileFormat, Layout, Session, SignCredential};
 use eseal::report::VerificationReport;
 use eseal::ses;
+use eseal::validation::VerifyOptions;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -260,7 +261,8 @@ pub struct SignOutcome {
     pub sm3: String,
     /// The verification URL the QR code carries.
     pub verify_url: String,
-    /// `valid`, `valid_with_warnings` or `invalid`: the verifier's verdict on the signed file.
+    /// `valid`, `valid_with_warnings`, `intact_untrusted` (a signer the platform's trust
+    /// anchors do not confirm) or `invalid`: the verifier's verdict on the signed file.
     pub verdict: String,
 }
 
@@ -269,7 +271,7 @@ pub struct SignOutcome {
 pub fn layout(
     d: &DocRecord,
     place: &SealUse,
-    seal: &p::Seal,
+    seal: &p::SealRecord,
     qr: Option<&(QrPlacement, Vec<u8>)>,
 ) -> Layout {
     let (w, h) = (f64::from(seal.width_mm), f64::from(seal.height_mm));
@@ -380,7 +382,7 @@ pub fn apply(
     }
 }
 
-fn qr_of(
+pub fn qr_of(
     s: &Inner,
     d: &DocRecord,
     qr: &Option<QrPlacement>,
@@ -460,7 +462,7 @@ pub fn store_signed(
     signatures: usize,
     file_record: String,
 ) -> ApiResult<SignOutcome> {
-    let report = verify_bytes(s, &d.name, d.format, signed.clone())?;
+    let report = verify_bytes(s, &d.name, d.format, signed.clone(), false)?;
     let path = documents::signed_path(s, d);
     eseal::fs::write_atomic(&path, &[&signed]).map_err(|e| ApiError::internal(e.to_string()))?;
     let sm3 = hex::encode(eseal::crypto::sm3::sm3(&signed));
@@ -508,51 +510,41 @@ pub fn verify_bytes(
     name: &str,
     format: FileFormat,
     bytes: Vec<u8>,
+    strict: bool,
 ) -> ApiResult<VerificationReport> {
-    let opts = ses::VerifyOptions {
+    let opts = VerifyOptions {
         trust: s.trust.clone(),
-        now: Time::now(),
+        at: Time::now(),
+        strict,
         extra_certs: Vec::new(),
     };
+    // Unusable input (not a PDF or OFD, encrypted, empty) is exit 2 on the command line: here
+    // a 422 problem, never a report.
+    let unreadable = |e: String| {
+        ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "unreadable_document",
+            "The document cannot be read",
+            "文件已损坏或无法读取",
+            e,
+        )
+    };
     match format {
-        FileFormat::Pdf => Ok(eseal::pdf::verify(&bytes, name, &opts)),
+        FileFormat::Pdf => {
+            eseal::pdf::verify(&bytes, name, &opts).map_err(|e| unreadable(e.to_string()))
+        }
         FileFormat::Ofd => {
-            let pkg = eseal::ofd::Package::from_bytes(bytes).map_err(|e| {
-                ApiError::new(
-                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                    "unreadable_document",
-                    "The document cannot be read",
-                    "文件已损坏或无法读取",
-                    e.to_string(),
-                )
-            })?;
-            eseal::ofd::verify(
-                &pkg,
-                name,
-                &eseal::ofd::OfdVerifyOptions {
-                    ses: opts,
-                    sign_certs: Vec::new(),
-                },
-            )
-            .map_err(|e| {
-                ApiError::new(
-                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                    "unreadable_document",
-                    "The document cannot be read",
-                    "文件已损坏或无法读取",
-                    e.to_string(),
-                )
-            })
+            let pkg =
+                eseal::ofd::Package::from_bytes(bytes).map_err(|e| unreadable(e.to_string()))?;
+            eseal::ofd::verify(&pkg, name, &opts).map_err(|e| unreadable(e.to_string()))
         }
     }
 }
 
-/// The report as `eseal … verify --json` prints it: the report, `verdict` and `exit_code`.
-pub fn report_json(r: &VerificationReport, strict: bool) -> serde_json::Value {
-    let mut v = serde_json::to_value(r).unwrap_or_default();
-    v["verdict"] = serde_json::to_value(r.verdict()).unwrap_or_default();
-    v["exit_code"] = r.exit_code(strict).into();
-    v
+/// The report as `eseal … verify --json` prints it: with `verdict`, `exit_code` and a verdict
+/// per signature.
+pub fn report_json(r: &VerificationReport) -> serde_json::Value {
+    serde_json::to_value(r).unwrap_or_default()
 }
 
 // ------------------------------------------------------------------ deferred (UKey) signing

@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use eseal::crypto::TrustStore;
 use eseal::crypto::testca::TestCa;
 use eseal::platform::audit::AuditMac;
 use eseal::platform::authority::TestCaAuthority;
 use eseal::platform::vault::StoreKeyVault;
 use eseal::platform::{Clock, Platform, Services, SmsError, SmsSender, Store, SystemClock};
+use eseal::validation::TrustStore;
 
 use crate::config::{AUDIT_KEY_LEN, Config, Database, VAULT_KEY_LEN};
 use crate::error::{ApiError, ApiResult};

@@ -6,10 +6,11 @@
 use eseal::crypto::sm2::PrivateKey;
 use eseal::crypto::testca::TestCa;
 use eseal::crypto::time::Time;
-use eseal::crypto::{Certificate, CryptoError, Signer, SignerError, SoftwareSigner, TrustStore};
-use eseal::report::{Verdict, VerificationReport};
-use eseal::ses::{self, DataCheck, Seal, SealBuilder, SesError, VerifyOptions};
+use eseal::crypto::{Certificate, CryptoError, Signer, SignerError, SoftwareSigner};
+use eseal::report::{DocumentFormat, Verdict, VerificationReport};
+use eseal::ses::{self, DataCheck, Seal, SealBuilder, SesError};
 use eseal::ukey::{SkfConfig, SkfLibrary, TokenLibrary, UkeyError, UkeySigner, UlongWidth};
+pub use eseal::validation::VerifyOptions;
 use std::sync::Arc;
 
 /// What went wrong, as the bindings classify it: C status codes, Python exception classes and
@@ -160,6 +161,7 @@ impl From<UkeyError> for Error {
                 (ErrorKind::InvalidInput, None)
             }
             UkeyError::NotFound(_) | UkeyError::NoDevice(_) => (ErrorKind::NotFound, None),
+            UkeyError::Random(_) => (ErrorKind::Crypto, None),
             _ => (ErrorKind::Device, None),
         };
         Error {
@@ -176,7 +178,7 @@ impl From<eseal::ofd::OfdError> for Error {
         match e {
             O::Ses(s) => s.into(),
             O::Signer(s) => s.into(),
-            O::Io(_) => Error::new(ErrorKind::Io, e.to_string()),
+            O::Io(_) | O::Write(_) => Error::new(ErrorKind::Io, e.to_string()),
             _ => Error::new(ErrorKind::InvalidInput, e.to_string()),
         }
     }
@@ -186,8 +188,11 @@ impl From<eseal::pdf::PdfError> for Error {
     fn from(e: eseal::pdf::PdfError) -> Self {
         use eseal::pdf::PdfError as P;
         match e {
-            P::Io(_) => Error::new(ErrorKind::Io, e.to_string()),
-            P::Signing(_) | P::Cms(_) => Error::new(ErrorKind::Crypto, e.to_string()),
+            P::Ses(s) => s.into(),
+            P::Signer(s) => s.into(),
+            P::Crypto(c) => c.into(),
+            P::Io { .. } | P::Write(_) => Error::new(ErrorKind::Io, e.to_string()),
+            P::Layout(_) => Error::new(ErrorKind::Internal, e.to_string()),
             _ => Error::new(ErrorKind::InvalidInput, e.to_string()),
         }
     }
@@ -370,41 +375,11 @@ pub fn sign(
     Ok(sig.to_der().to_vec())
 }
 
-/// Verification settings: trust anchors, "now", strictness.
-#[derive(Debug, Clone, Default)]
-pub struct VerifyConfig {
-    pub trust: TrustStore,
-    pub at: Option<Time>,
-    /// Warnings count as failures in the exit code.
-    pub strict: bool,
-}
-
-impl VerifyConfig {
-    /// Adds every certificate of a PEM bundle or one DER certificate as a trust anchor.
-    pub fn add_trust(&mut self, certs: &[u8]) -> Result<()> {
-        for c in Certificate::parse_all(certs)? {
-            self.trust.add(c);
-        }
-        Ok(())
-    }
-    fn options(&self) -> VerifyOptions {
-        VerifyOptions {
-            trust: self.trust.clone(),
-            now: self.at.unwrap_or_else(Time::now),
-            extra_certs: Vec::new(),
-        }
-    }
-}
-
 /// Verifies a seal on its own (`eseal seal verify`).
-pub fn verify_seal(der: &[u8], name: &str, cfg: &VerifyConfig) -> VerificationReport {
-    let sig = ses::verify_seal_bytes(der, name, &cfg.options());
-    VerificationReport {
-        file: name.into(),
-        format: "seal".into(),
-        signatures: vec![sig],
-        document_checks: Vec::new(),
-    }
+pub fn verify_seal(der: &[u8], name: &str, opts: &VerifyOptions) -> VerificationReport {
+    let mut r = VerificationReport::new(name, DocumentFormat::Seal, opts.strict);
+    r.signatures.push(ses::verify_seal_bytes(der, name, opts));
+    r
 }
 
 /// What an SES_Signature's `dataHash` is checked against.
@@ -420,20 +395,17 @@ pub fn verify_signature(
     der: &[u8],
     signed: Signed<'_>,
     name: &str,
-    cfg: &VerifyConfig,
+    opts: &VerifyOptions,
 ) -> VerificationReport {
     let check = match signed {
         Signed::Data(d) => DataCheck::Data(d),
         Signed::Digest(h) => DataCheck::Hash(h),
         Signed::NotAvailable => DataCheck::NotAvailable,
     };
-    let sig = ses::verify_signature(der, check, None, name, &cfg.options());
-    VerificationReport {
-        file: name.into(),
-        format: "ses-signature".into(),
-        signatures: vec![sig],
-        document_checks: Vec::new(),
-    }
+    let mut r = VerificationReport::new(name, DocumentFormat::SesSignature, opts.strict);
+    r.signatures
+        .push(ses::verify_signature(der, check, None, name, opts));
+    r
 }
 
 /// Where a stamp shows: page from 1, position and size. OFD: millimetres from the page's
@@ -448,7 +420,7 @@ pub struct Stamp {
     pub height: f64,
 }
 
-/// Signs an OFD with a seal (ses-ofd-spec §2.7, `eseal::ofd::sign`): returns the new package.
+/// Signs an OFD with a seal (GB/T 33190-2016 ch. 18, `eseal::ofd::sign`): returns the new package.
 pub fn sign_ofd(
     ofd: Vec<u8>,
     seal: &Seal,
@@ -480,13 +452,9 @@ pub fn sign_ofd(
 }
 
 /// Verifies every signature of an OFD (`eseal::ofd::verify`). `Err` when it is not an OFD.
-pub fn verify_ofd(ofd: Vec<u8>, name: &str, cfg: &VerifyConfig) -> Result<VerificationReport> {
+pub fn verify_ofd(ofd: Vec<u8>, name: &str, opts: &VerifyOptions) -> Result<VerificationReport> {
     let pkg = eseal::ofd::Package::from_bytes(ofd)?;
-    let opts = eseal::ofd::OfdVerifyOptions {
-        ses: cfg.options(),
-        sign_certs: Vec::new(),
-    };
-    Ok(eseal::ofd::verify(&pkg, name, &opts)?)
+    Ok(eseal::ofd::verify(&pkg, name, opts)?)
 }
 
 /// Signs a PDF with a seal (an SES_Signature under `/SubFilter /GB38540`, `eseal::pdf::sign`)
@@ -517,26 +485,29 @@ pub fn sign_pdf(
     Ok(eseal::pdf::sign(pdf, &[req])?)
 }
 
-/// Verifies every signature of a PDF (`eseal::pdf::verify`); an unreadable file is an
-/// invalid report.
-pub fn verify_pdf(pdf: &[u8], name: &str, cfg: &VerifyConfig) -> VerificationReport {
-    eseal::pdf::verify(pdf, name, &cfg.options())
+/// Verifies every signature of a PDF (`eseal::pdf::verify`). `Err` when the input is
+/// unusable (empty, not a PDF, encrypted), as for OFD; a damaged PDF is an invalid report.
+pub fn verify_pdf(pdf: &[u8], name: &str, opts: &VerifyOptions) -> Result<VerificationReport> {
+    Ok(eseal::pdf::verify(pdf, name, opts)?)
 }
 
-/// The report as the command line prints it with `--json`: the report plus `verdict` and
-/// `exit_code`.
-pub fn report_json(report: &VerificationReport, strict: bool) -> serde_json::Value {
-    let mut v = serde_json::to_value(report).unwrap_or_default();
-    v["verdict"] = verdict_name(report.verdict()).into();
-    v["exit_code"] = report.exit_code(strict).into();
-    v
+/// Adds every certificate of a PEM bundle or one DER certificate as a trust anchor.
+pub fn add_trust(opts: &mut VerifyOptions, certs: &[u8]) -> Result<()> {
+    Ok(opts.trust.add_bytes(certs)?)
 }
 
-/// `valid`, `valid_with_warnings`, `invalid`.
+/// The report as the command line prints it with `--json` (with `verdict`, `exit_code` and a
+/// verdict per signature).
+pub fn report_json(report: &VerificationReport) -> serde_json::Value {
+    serde_json::to_value(report).unwrap_or_default()
+}
+
+/// `valid`, `valid_with_warnings`, `intact_untrusted`, `invalid`.
 pub fn verdict_name(v: Verdict) -> &'static str {
     match v {
         Verdict::Valid => "valid",
         Verdict::ValidWithWarnings => "valid_with_warnings",
+        Verdict::IntactUntrusted => "intact_untrusted",
         Verdict::Invalid => "invalid",
     }
 }
@@ -556,8 +527,8 @@ mod tests {
         .unwrap();
         p.signer_certs.push(ca.person.cert.clone());
         let seal = create_seal(&p, &ca.unit.signer()).unwrap();
-        let mut cfg = VerifyConfig::default();
-        cfg.add_trust(ca.root.cert.to_pem().as_bytes()).unwrap();
+        let mut cfg = VerifyOptions::default();
+        add_trust(&mut cfg, ca.root.cert.to_pem().as_bytes()).unwrap();
         let pdf = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../vectors/bindings/plain.pdf"
@@ -577,8 +548,16 @@ mod tests {
             None,
         )
         .unwrap();
-        let r = verify_pdf(&signed, "p.pdf", &cfg);
+        let r = verify_pdf(&signed, "p.pdf", &cfg).unwrap();
         assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+        let untrusted = verify_pdf(&signed, "p.pdf", &VerifyOptions::default()).unwrap();
+        assert_eq!(untrusted.verdict(), Verdict::IntactUntrusted);
+        assert_eq!(report_json(&untrusted)["verdict"], "intact_untrusted");
+        assert_eq!(report_json(&untrusted)["exit_code"], 3);
+        assert_eq!(
+            verify_pdf(b"junk", "j", &cfg).unwrap_err().kind,
+            ErrorKind::InvalidInput
+        );
         let ofd = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../vectors/bindings/plain.ofd"

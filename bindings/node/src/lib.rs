@@ -4,9 +4,7 @@
 
 use eseal::crypto::testca::TestCa as CoreTestCa;
 use eseal::ses::Seal as CoreSeal;
-use eseal_bindings_common::{
-    self as common, SealParams, SharedSigner, Signed, ToSign, UkeyParams, VerifyConfig,
-};
+use eseal_bindings_common::{self as common, SealParams, SharedSigner, Signed, ToSign, UkeyParams};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
@@ -356,7 +354,7 @@ pub struct VerifyOptions {
     pub trust: Option<Vec<Either<Buffer, String>>>,
     /// Verify as of this time (RFC 3339) instead of now.
     pub at: Option<String>,
-    /// Warnings (unknown root, expired now) make `exit_code` 1.
+    /// Warnings (expired now, non-standard encodings) make `exit_code` 1.
     pub strict: Option<bool>,
     /// The signed data (`verifySignature`): its SM3 is checked against dataHash.
     pub data: Option<Buffer>,
@@ -377,7 +375,7 @@ enum VerifyWhat {
 pub struct VerifyTask {
     bytes: Vec<u8>,
     what: VerifyWhat,
-    cfg: Outcome<VerifyConfig>,
+    cfg: Outcome<common::VerifyOptions>,
 }
 
 /// The report as a plain JS object.
@@ -412,7 +410,10 @@ impl Task for VerifyTask {
         };
         let report = match &self.what {
             VerifyWhat::Seal => common::verify_seal(&self.bytes, "seal", cfg),
-            VerifyWhat::Pdf => common::verify_pdf(&self.bytes, "document.pdf", cfg),
+            VerifyWhat::Pdf => match common::verify_pdf(&self.bytes, "document.pdf", cfg) {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(e)),
+            },
             VerifyWhat::Ofd => {
                 match common::verify_ofd(std::mem::take(&mut self.bytes), "document.ofd", cfg) {
                     Ok(r) => r,
@@ -428,15 +429,15 @@ impl Task for VerifyTask {
                 common::verify_signature(&self.bytes, signed, "signature", cfg)
             }
         };
-        Ok(Ok(common::report_json(&report, cfg.strict)))
+        Ok(Ok(common::report_json(&report)))
     }
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
         settle(env, output).map(Report)
     }
 }
 
-fn verify_config(o: &mut Option<VerifyOptions>) -> Outcome<VerifyConfig> {
-    let mut cfg = VerifyConfig::default();
+fn verify_config(o: &mut Option<VerifyOptions>) -> Outcome<common::VerifyOptions> {
+    let mut cfg = common::VerifyOptions::default();
     if let Some(o) = o {
         for t in o.trust.take().unwrap_or_default() {
             let bytes = match t {
@@ -444,9 +445,11 @@ fn verify_config(o: &mut Option<VerifyOptions>) -> Outcome<VerifyConfig> {
                 Either::B(s) if s.contains("-----BEGIN ") => s.into_bytes(),
                 Either::B(path) => common::read_file(std::path::Path::new(&path))?,
             };
-            cfg.add_trust(&bytes)?;
+            common::add_trust(&mut cfg, &bytes)?;
         }
-        cfg.at = o.at.take().as_deref().map(common::parse_time).transpose()?;
+        if let Some(at) = o.at.take() {
+            cfg.at = common::parse_time(&at)?;
+        }
         cfg.strict = o.strict.unwrap_or(false);
     }
     Ok(cfg)

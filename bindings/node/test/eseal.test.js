@@ -40,8 +40,11 @@ test('signData resolves to a signature that verifies; changed data does not', as
   assert.equal(changed.verdict, 'invalid')
   assert.deepEqual(changed.signatures[0].checks.filter((c) => c.status === 'failed').map((c) => c.check), ['data_digest'])
   const loose = await eseal.verifySignature(sig, { data: DATA })
-  assert.equal(loose.verdict, 'valid_with_warnings')
-  assert.equal((await eseal.verifySignature(sig, { data: DATA, strict: true })).exit_code, 1)
+  // Without trust anchors: intact, signer not trusted (exit 3), strict or not.
+  assert.equal(loose.verdict, 'intact_untrusted')
+  assert.equal(loose.exit_code, 3)
+  assert.equal(loose.signatures[0].verdict, 'intact_untrusted')
+  assert.equal((await eseal.verifySignature(sig, { data: DATA, strict: true })).exit_code, 3)
 })
 
 test('signDigest puts the digest in dataHash', async () => {
@@ -78,7 +81,7 @@ test('errors carry a code and the core message', async () => {
 
 test('verifySeal', async () => {
   assert.equal((await eseal.verifySeal(seal, { trust })).verdict, 'valid')
-  assert.equal((await eseal.verifySeal(seal.toBuffer())).verdict, 'valid_with_warnings')
+  assert.equal((await eseal.verifySeal(seal.toBuffer())).verdict, 'intact_untrusted')
   assert.equal((await eseal.verifySeal(Buffer.from('junk'))).verdict, 'invalid')
 })
 
@@ -99,7 +102,7 @@ test('golden vectors and samples from other producers', async () => {
   }
   assert.equal(new eseal.Seal(path.join(shared, 'UserV5.esl')).version, 'v5')
   const v4 = await eseal.verifySeal(fs.readFileSync(path.join(shared, 'UserV4.esl')), { at: '2026-11-01T00:00:00Z' })
-  assert.equal(v4.verdict, 'valid_with_warnings')
+  assert.equal(v4.verdict, 'invalid') // valid 2020-04-22 .. 2022-04-22: not valid now
   assert.equal((await eseal.verifySeal(fs.readFileSync(path.join(shared, 'SESealData.DER')))).verdict, 'invalid')
 })
 
@@ -112,7 +115,9 @@ test('signing runs off the main thread: the event loop keeps turning', async () 
   for (const s of sigs) assert.equal((await eseal.verifySignature(s, { trust })).verdict, 'valid_with_warnings')
 })
 
-test('a UKey signer through the SKF library', async () => {
+// A software UKey (PIN 123456, the test CA's person in application ESEAL) behind its own copy
+// of the SKF library, in a new folder.
+function softUkey () {
   const lib = process.env.ESEAL_SOFT_UKEY_LIB
   const cli = process.env.ESEAL_BIN
   assert.ok(lib && cli, 'ESEAL_SOFT_UKEY_LIB and ESEAL_BIN must name the software UKey library and the eseal command (scripts/test.d/80-bindings.sh sets them)')
@@ -122,11 +127,37 @@ test('a UKey signer through the SKF library', async () => {
   const copy = path.join(dir, path.basename(lib))
   fs.copyFileSync(lib, copy)
   fs.writeFileSync(copy + '.devices', state + '\n')
+  return { dir, state, copy }
+}
+
+test('a UKey signer through the SKF library', async () => {
+  const { dir, copy } = softUkey()
   assert.throws(() => eseal.Signer.fromUkey({ library: copy, pin: '000000', application: 'ESEAL' }), { code: 'ESEAL_PIN_INCORRECT' })
   const s = eseal.Signer.fromUkey({ library: copy, pin: '123456', application: 'ESEAL' })
   assert.equal(s.certificatePem, ca.certPem('person'))
   const sig = await eseal.signData(seal, s, DATA)
   assert.equal((await eseal.verifySignature(sig, { data: DATA, trust, strict: true })).verdict, 'valid')
+  fs.rmSync(dir, { recursive: true })
+})
+
+test('signing with a UKey fails with the cause\'s code', async () => {
+  const { dir, state, copy } = softUkey()
+  const key = eseal.Signer.fromUkey({ library: copy, pin: '123456', application: 'ESEAL' })
+  const png = fs.readFileSync(path.join(REPO, 'vectors', 'ses', 'picture-8x8.png'))
+  const plain = path.join(REPO, 'vectors', 'bindings')
+  const signBoth = (s) => [
+    () => eseal.signPdf(fs.readFileSync(path.join(plain, 'plain.pdf')), s, key, { stamp: { page: 1, x: 200, y: 40, width: 60, height: 60 } }),
+    () => eseal.signOfd(fs.readFileSync(path.join(plain, 'plain.ofd')), s, key, { stamp: { page: 1, x: 30, y: 40 } })
+  ]
+  // A seal that does not list the key's certificate (GB/T 38540 §8.2): the seal's refusal.
+  const other = eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000050', picture: png, signerCerts: [ca.certPem('unit')] })
+  for (const sign of signBoth(other)) await assert.rejects(sign(), { code: 'ESEAL_SEAL_UNUSABLE' })
+  // The key is pulled out: a device error.
+  const good = eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000050', picture: png, signerCerts: [ca.certPem('person')] })
+  const st = JSON.parse(fs.readFileSync(state, 'utf8'))
+  st.present = false
+  fs.writeFileSync(state, JSON.stringify(st))
+  for (const sign of signBoth(good)) await assert.rejects(sign(), { code: 'ESEAL_DEVICE', message: /removed/ })
   fs.rmSync(dir, { recursive: true })
 })
 
@@ -145,5 +176,7 @@ test('signOfd and signPdf, then verifyOfd and verifyPdf', async () => {
   bad[i] = 'E'.charCodeAt(0)
   assert.equal((await eseal.verifyPdf(bad, { trust })).verdict, 'invalid')
   await assert.rejects(eseal.verifyOfd(Buffer.from('junk')), { code: 'ESEAL_INVALID_INPUT' })
+  // Unusable PDF input is a rejection exactly as for OFD.
+  await assert.rejects(eseal.verifyPdf(Buffer.from('junk')), { code: 'ESEAL_INVALID_INPUT', message: /not a PDF/ })
   await assert.rejects(eseal.signPdf(fs.readFileSync(path.join(plain, 'plain.pdf')), seal, person, { stamp: { page: 1, x: 1, y: 1, width: 50, height: 50 } }), { code: 'ESEAL_INVALID_INPUT', message: /PNG/ })
 })

@@ -5,7 +5,7 @@ use eseal::crypto::testca::TestCa as CoreTestCa;
 use eseal::report::VerificationReport;
 use eseal::ses::Seal as CoreSeal;
 use eseal_bindings_common::{
-    self as common, ErrorKind, SealParams, SharedSigner, Signed, ToSign, UkeyParams, VerifyConfig,
+    self as common, ErrorKind, SealParams, SharedSigner, Signed, ToSign, UkeyParams, VerifyOptions,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTypeError};
@@ -127,8 +127,8 @@ fn trust_config(
     trust: Option<&Bound<'_, PyAny>>,
     at: Option<&str>,
     strict: bool,
-) -> PyResult<VerifyConfig> {
-    let mut cfg = VerifyConfig {
+) -> PyResult<VerifyOptions> {
+    let mut cfg = VerifyOptions {
         strict,
         ..Default::default()
     };
@@ -140,11 +140,11 @@ fn trust_config(
                 vec![t.clone()]
             };
         for item in items {
-            cfg.add_trust(&input(&item, "trust")?).py()?;
+            common::add_trust(&mut cfg, &input(&item, "trust")?).py()?;
         }
     }
     if let Some(at) = at {
-        cfg.at = Some(common::parse_time(at).py()?);
+        cfg.at = common::parse_time(at).py()?;
     }
     Ok(cfg)
 }
@@ -351,29 +351,29 @@ fn json_to_py<'py>(py: Python<'py>, v: &serde_json::Value) -> PyResult<Bound<'py
 #[pyclass(module = "eseal", frozen)]
 struct Report {
     inner: VerificationReport,
-    strict: bool,
 }
 
 #[pymethods]
 impl Report {
-    /// "valid", "valid_with_warnings" or "invalid".
+    /// "valid", "valid_with_warnings", "intact_untrusted" (intact, signer not trusted) or
+    /// "invalid".
     #[getter]
     fn verdict(&self) -> &'static str {
         common::verdict_name(self.inner.verdict())
     }
     #[getter]
     fn exit_code(&self) -> i32 {
-        self.inner.exit_code(self.strict)
+        self.inner.exit_code()
     }
     #[getter]
     fn valid(&self) -> bool {
-        self.inner.exit_code(self.strict) == 0
+        self.inner.exit_code() == 0
     }
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &common::report_json(&self.inner, self.strict))
+        json_to_py(py, &common::report_json(&self.inner))
     }
     fn to_json(&self) -> String {
-        common::report_json(&self.inner, self.strict).to_string()
+        common::report_json(&self.inner).to_string()
     }
     fn to_text(&self) -> String {
         self.inner.to_text()
@@ -471,10 +471,7 @@ fn verify_seal(
     };
     let cfg = trust_config(trust, at, strict)?;
     let report = py.detach(|| common::verify_seal(&der, "seal", &cfg));
-    Ok(Report {
-        inner: report,
-        strict,
-    })
+    Ok(Report { inner: report })
 }
 
 /// Verifies an SES_Signature against the signed `data` or its `digest`.
@@ -504,10 +501,7 @@ fn verify_signature(
         };
         common::verify_signature(&sig, signed, "signature", &cfg)
     });
-    Ok(Report {
-        inner: report,
-        strict,
-    })
+    Ok(Report { inner: report })
 }
 
 fn stamp(page: Option<u32>, x: f64, y: f64, width: f64, height: f64) -> Option<common::Stamp> {
@@ -587,10 +581,7 @@ fn verify_ofd(
     let report = py
         .detach(|| common::verify_ofd(doc, "document.ofd", &cfg))
         .py()?;
-    Ok(Report {
-        inner: report,
-        strict,
-    })
+    Ok(Report { inner: report })
 }
 
 /// Verifies every signature of a PDF.
@@ -605,11 +596,10 @@ fn verify_pdf(
 ) -> PyResult<Report> {
     let doc = input(pdf, "pdf")?;
     let cfg = trust_config(trust, at, strict)?;
-    let report = py.detach(|| common::verify_pdf(&doc, "document.pdf", &cfg));
-    Ok(Report {
-        inner: report,
-        strict,
-    })
+    let report = py
+        .detach(|| common::verify_pdf(&doc, "document.pdf", &cfg))
+        .py()?;
+    Ok(Report { inner: report })
 }
 
 #[pymodule]

@@ -26,3 +26,19 @@ def xlang_dir(tmp_path_factory):
     """Where the three languages leave signatures for each other (ESEAL_XLANG_DIR)."""
     d = os.environ.get("ESEAL_XLANG_DIR")
     return pathlib.Path(d) if d else tmp_path_factory.mktemp("xlang")
+
+
+@pytest.fixture
+def soft_ukey(tmp_path):
+    """A software UKey (PIN 123456, the test CA's person in application ESEAL) behind its own
+    copy of the SKF library: returns (library path, state file)."""
+    import subprocess
+
+    lib, cli = os.environ.get("ESEAL_SOFT_UKEY_LIB"), os.environ.get("ESEAL_BIN")
+    assert lib and cli, "ESEAL_SOFT_UKEY_LIB and ESEAL_BIN must name the software UKey library and the eseal command (scripts/test.d/80-bindings.sh sets them)"
+    state = tmp_path / "key.json"
+    subprocess.run([cli, "ukey", "init", "--out", str(state), "--pin", "123456", "--test-ca", "xlang"], check=True, capture_output=True)
+    copy = tmp_path / pathlib.Path(lib).name
+    copy.write_bytes(pathlib.Path(lib).read_bytes())
+    (tmp_path / (copy.name + ".devices")).write_text(f"{state}\n")
+    return copy, state

@@ -2,9 +2,6 @@
 
 import hashlib
 import json
-import os
-import pathlib
-import subprocess
 import threading
 
 import pytest
@@ -43,10 +40,11 @@ def test_sign_and_verify(ca, seal):
     # The digest form: dataHash is SM3(data) (hashlib has SM3 when OpenSSL does).
     if "sm3" in hashlib.algorithms_available:
         assert eseal.verify_signature(sig, digest=hashlib.new("sm3", DATA).digest(), trust=ca.root_cert_pem).valid
-    # Without trust anchors the chain is a warning, and a failure only when strict.
+    # Without trust anchors: intact, signer not trusted (exit 3), strict or not; never valid.
     loose = eseal.verify_signature(sig, data=DATA)
-    assert loose.verdict == "valid_with_warnings" and loose.exit_code == 0
-    assert eseal.verify_signature(sig, data=DATA, strict=True).exit_code == 1
+    assert loose.verdict == "intact_untrusted" and loose.exit_code == 3 and not loose
+    assert loose.to_dict()["signatures"][0]["verdict"] == "intact_untrusted"
+    assert eseal.verify_signature(sig, data=DATA, strict=True).exit_code == 3
 
 
 def test_sign_digest_round_trip(ca, seal):
@@ -105,7 +103,10 @@ def test_errors_are_a_hierarchy_with_core_messages(ca, seal, tmp_path):
 def test_verify_seal(ca, seal):
     r = eseal.verify_seal(seal, trust=ca.root_cert_pem)
     assert r.verdict == "valid", r.to_text()
-    assert eseal.verify_seal(seal.to_bytes()).verdict == "valid_with_warnings"
+    assert eseal.verify_seal(seal.to_bytes()).verdict == "intact_untrusted"
+    # A seal outside its validity period cannot seal anything: "not valid now".
+    late = eseal.verify_seal(seal, trust=ca.root_cert_pem, at="2099-01-01T00:00:00Z")
+    assert late.verdict == "invalid" and "not valid now" in late.to_text()
     assert eseal.verify_seal(b"junk").verdict == "invalid"
 
 
@@ -128,9 +129,11 @@ def test_shared_vectors_from_other_producers():
         pytest.skip(f"{d} is absent (shared sample files from other producers)")
     for name, version in [("UserV1.esl", "v1"), ("UserV4.esl", "v4"), ("UserV5.esl", "v5")]:
         assert eseal.Seal(d / name).version == version
+    # Valid 2020-04-22 .. 2022-04-22: not valid now; as of 2021 intact, its root not trusted.
     r = eseal.verify_seal(d / "UserV4.esl", at="2026-11-01T00:00:00Z")
-    assert r.verdict == "valid_with_warnings"
-    assert any("expired now" in c["message"] for c in r.to_dict()["signatures"][0]["checks"])
+    assert r.verdict == "invalid"
+    assert any("not valid now" in c["message"] for c in r.to_dict()["signatures"][0]["checks"])
+    assert eseal.verify_seal(d / "UserV4.esl", at="2021-01-01T00:00:00Z").verdict == "intact_untrusted"
     bad = eseal.verify_seal(d / "SESealData.DER", at="2026-11-01T00:00:00Z")
     assert bad.verdict == "invalid"
 
@@ -152,14 +155,8 @@ def test_signing_releases_the_gil(ca, seal):
         assert eseal.verify_signature(sig, trust=ca.root_cert_pem).verdict == "valid_with_warnings"  # no data given
 
 
-def test_ukey_signer_through_the_skf_library(ca, seal, tmp_path):
-    lib, cli = os.environ.get("ESEAL_SOFT_UKEY_LIB"), os.environ.get("ESEAL_BIN")
-    assert lib and cli, "ESEAL_SOFT_UKEY_LIB and ESEAL_BIN must name the software UKey library and the eseal command (scripts/test.d/80-bindings.sh sets them)"
-    state = tmp_path / "key.json"
-    subprocess.run([cli, "ukey", "init", "--out", str(state), "--pin", "123456", "--test-ca", "xlang"], check=True, capture_output=True)
-    copy = tmp_path / pathlib.Path(lib).name
-    copy.write_bytes(pathlib.Path(lib).read_bytes())
-    (tmp_path / (copy.name + ".devices")).write_text(f"{state}\n")
+def test_ukey_signer_through_the_skf_library(ca, seal, tmp_path, soft_ukey):
+    copy, _ = soft_ukey
     with pytest.raises(eseal.PinIncorrect) as e:
         eseal.Signer.from_ukey(copy, "000000", application="ESEAL")
     assert e.value.retries_left >= 1
@@ -169,6 +166,37 @@ def test_ukey_signer_through_the_skf_library(ca, seal, tmp_path):
     assert signer.certificate_pem == ca.cert_pem("person")
     sig = eseal.sign_data(seal, signer, DATA)
     assert eseal.verify_signature(sig, data=DATA, trust=ca.root_cert_pem, strict=True).valid
+
+
+def test_signing_failures_keep_their_cause(ca, soft_ukey):
+    """Signing a PDF or an OFD with a UKey fails with the cause's class: an unusable seal, a
+    key pulled out — not a generic crypto error."""
+    copy, state = soft_ukey
+    key = eseal.Signer.from_ukey(copy, "123456", application="ESEAL")
+    png = REPO / "vectors" / "ses" / "picture-8x8.png"
+    plain = REPO / "vectors" / "bindings"
+
+    def sign_both(seal):
+        for sign in (
+            lambda: eseal.sign_pdf(plain / "plain.pdf", seal, key, page=1, x=200, y=40, width=60, height=60),
+            lambda: eseal.sign_ofd(plain / "plain.ofd", seal, key, page=1, x=30, y=40),
+        ):
+            yield sign
+
+    # A seal that does not list the key's certificate (GB/T 38540 §8.2): the seal's refusal.
+    other = eseal.Seal.create("上海市测试局", "310000000000049", maker=ca.signer("unit"), picture=png, signers=[ca.signer("unit")])
+    for sign in sign_both(other):
+        with pytest.raises(eseal.SealUnusable):
+            sign()
+    seal = eseal.Seal.create("上海市测试局", "310000000000049", maker=ca.signer("unit"), picture=png, signers=[ca.signer("person")])
+    assert eseal.verify_pdf(next(sign_both(seal))(), trust=ca.root_cert_pem).verdict == "valid"
+    # The key is pulled out: a device error, with the code C callers get.
+    st = json.loads(state.read_text())
+    st["present"] = False
+    state.write_text(json.dumps(st))
+    for sign in sign_both(seal):
+        with pytest.raises(eseal.DeviceError, match="removed"):
+            sign()
 
 
 def test_sign_and_verify_ofd_and_pdf(ca, tmp_path):
@@ -190,5 +218,9 @@ def test_sign_and_verify_ofd_and_pdf(ca, tmp_path):
     assert eseal.verify_pdf(plain / "plain.pdf").verdict == "invalid"  # no signature
     with pytest.raises(eseal.InvalidInput):
         eseal.verify_ofd(b"junk")
+    # Unusable PDF input is an error exactly as for OFD: not a PDF, empty.
+    for junk in (b"junk", b""):
+        with pytest.raises(eseal.InvalidInput, match="not a PDF"):
+            eseal.verify_pdf(junk)
     with pytest.raises(eseal.InvalidInput, match="PNG"):
         eseal.sign_pdf(plain / "plain.pdf", eseal.Seal.create("x", "1", maker=ca.signer("unit"), picture=SVG, signers=[person]), person, page=1, width=50, height=50)

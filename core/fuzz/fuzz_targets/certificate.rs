@@ -1,8 +1,5 @@
-//! Certificates, keys and SM2 signature values on arbitrary bytes.
+//! cargo-fuzz target `certificate`: see `targets::certificate` (shared with the stable regression test).
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = eseal::crypto::Certificate::parse(data);
-    let _ = eseal::crypto::sm2::PrivateKey::parse(data);
-    let _ = eseal::crypto::sm2::PublicKey::parse(data);
-    let _ = eseal::crypto::sm2::Signature::parse_lenient(data);
-});
+#[path = "../targets.rs"]
+mod targets;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::certificate(data));

@@ -1,7 +1,5 @@
-//! Seal and signature parsers on arbitrary bytes: errors, never panics or unbounded work.
+//! cargo-fuzz target `ses_parse`: see `targets::ses_parse` (shared with the stable regression test).
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let _ = eseal::ses::Seal::from_der(data);
-    let _ = eseal::ses::SesSignature::from_der(data);
-    let _ = eseal::asn1::Tlv::parse_exact(data, "fuzz");
-});
+#[path = "../targets.rs"]
+mod targets;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::ses_parse(data));

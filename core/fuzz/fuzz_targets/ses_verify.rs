@@ -1,7 +1,5 @@
-//! The whole signature verifier on arbitrary bytes.
+//! cargo-fuzz target `ses_verify`: see `targets::ses_verify` (shared with the stable regression test).
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let opts = eseal::ses::VerifyOptions::default();
-    let _ = eseal::ses::verify_signature(data, eseal::ses::DataCheck::Data(b"x"), Some("/Doc_0/Signs/Sign_0/Signature.xml"), "f", &opts);
-    let _ = eseal::ses::verify_seal_bytes(data, "f", &opts);
-});
+#[path = "../targets.rs"]
+mod targets;
+libfuzzer_sys::fuzz_target!(|data: &[u8]| targets::ses_verify(data));

@@ -6,7 +6,6 @@ use super::time::Time;
 use super::{CryptoError, pem_or_der};
 use crate::asn1::{Tlv, tag};
 use crate::report::CertSummary;
-use std::path::Path;
 
 /// The public key of a certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -451,6 +450,8 @@ impl Certificate {
     pub fn summary(&self) -> CertSummary {
         CertSummary {
             subject: self.subject_string(),
+            name: self.subject.get("CN").map(str::to_owned),
+            organization: self.subject.get("O").map(str::to_owned),
             issuer: self.issuer_string(),
             serial: self.serial_hex(),
             not_before: self.not_before.to_iso(),
@@ -562,141 +563,5 @@ pub fn verify_with_key(
             "signature algorithm {alg} with a {} key",
             key_kind(k)
         ))),
-    }
-}
-
-/// Trust anchors chosen by the caller (`--trust CERT`).
-#[derive(Debug, Clone, Default)]
-pub struct TrustStore {
-    anchors: Vec<Certificate>,
-}
-
-impl TrustStore {
-    pub fn new() -> Self {
-        Self::default()
-    }
-    pub fn add(&mut self, c: Certificate) {
-        if !self.anchors.iter().any(|a| a.der == c.der) {
-            self.anchors.push(c);
-        }
-    }
-    pub fn with(mut self, c: Certificate) -> Self {
-        self.add(c);
-        self
-    }
-    /// Reads PEM bundles or DER certificates from files.
-    pub fn from_files<P: AsRef<Path>>(paths: &[P]) -> Result<Self, CryptoError> {
-        let mut s = Self::new();
-        for p in paths {
-            let bytes = std::fs::read(p.as_ref())
-                .map_err(|e| CryptoError::Io(format!("{}: {e}", p.as_ref().display())))?;
-            for c in Certificate::parse_all(&bytes).map_err(|e| {
-                CryptoError::InvalidCertificate(format!("{}: {e}", p.as_ref().display()))
-            })? {
-                s.add(c);
-            }
-        }
-        Ok(s)
-    }
-    pub fn anchors(&self) -> &[Certificate] {
-        &self.anchors
-    }
-    pub fn is_empty(&self) -> bool {
-        self.anchors.is_empty()
-    }
-}
-
-/// The outcome of a chain check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChainStatus {
-    /// A path to an anchor was found; every signature on it verifies and every issuer may
-    /// issue. `warnings` lists tolerated defects (an issuer without keyCertSign, ...).
-    Trusted {
-        path: Vec<String>,
-        warnings: Vec<String>,
-    },
-    /// The signatures verify as far as the path goes, but it ends at a certificate that is not
-    /// a trust anchor (an unknown root).
-    UnknownRoot { top: String },
-    /// A signature on the path does not verify, or an issuer may not issue.
-    Broken { at: String, why: String },
-}
-
-/// Builds and checks the path from `leaf` to an anchor of `store`, using `pool` (certificates
-/// carried by the document) for intermediates. Validity periods are checked separately
-/// ([`Certificate::valid_at`]) so that "valid when signed, expired now" can be told apart.
-pub fn verify_chain(leaf: &Certificate, pool: &[Certificate], store: &TrustStore) -> ChainStatus {
-    let mut path = vec![leaf.subject_string()];
-    let mut warnings = Vec::new();
-    let mut current = leaf.clone();
-    for _ in 0..8 {
-        if store.anchors.iter().any(|a| a.der == current.der) {
-            return ChainStatus::Trusted { path, warnings };
-        }
-        let candidates = store
-            .anchors
-            .iter()
-            .chain(pool.iter())
-            .filter(|c| c.subject.der == current.issuer.der && c.der != current.der);
-        let mut found = None;
-        let mut last_err = None;
-        for c in candidates {
-            match current.verify_issued_by(c) {
-                Ok(()) => {
-                    found = Some(c.clone());
-                    break;
-                }
-                Err(e) => last_err = Some(e),
-            }
-        }
-        let Some(issuer) = found else {
-            if let Some(e) = last_err {
-                return ChainStatus::Broken {
-                    at: current.subject_string(),
-                    why: format!("the issuer's signature on it does not verify ({e})"),
-                };
-            }
-            if current.is_self_issued() {
-                return match current.verify_issued_by(&current) {
-                    Ok(()) => ChainStatus::UnknownRoot {
-                        top: current.subject_string(),
-                    },
-                    Err(e) => ChainStatus::Broken {
-                        at: current.subject_string(),
-                        why: format!("self-signature does not verify ({e})"),
-                    },
-                };
-            }
-            return ChainStatus::UnknownRoot {
-                top: format!(
-                    "{} (issuer {} not found)",
-                    current.subject_string(),
-                    current.issuer_string()
-                ),
-            };
-        };
-        if issuer.is_ca == Some(false) {
-            return ChainStatus::Broken {
-                at: issuer.subject_string(),
-                why: "issuer is not a CA (basicConstraints cA FALSE)".into(),
-            };
-        }
-        if let Some(ku) = issuer.key_usage
-            && !ku.has(KeyUsage::KEY_CERT_SIGN)
-        {
-            warnings.push(format!(
-                "issuer {} lacks keyCertSign in its keyUsage (RFC 5280 §4.2.1.3)",
-                issuer.subject_string()
-            ));
-        }
-        path.push(issuer.subject_string());
-        if store.anchors.iter().any(|a| a.der == issuer.der) {
-            return ChainStatus::Trusted { path, warnings };
-        }
-        current = issuer;
-    }
-    ChainStatus::Broken {
-        at: current.subject_string(),
-        why: "chain longer than 8 certificates".into(),
     }
 }

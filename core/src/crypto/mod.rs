@@ -7,7 +7,7 @@ pub mod sm3;
 pub mod testca;
 pub mod time;
 
-pub use cert::{Certificate, TrustStore};
+pub use cert::Certificate;
 pub use signer::{Signer, SignerError, SoftwareSigner};
 
 use base64::Engine;

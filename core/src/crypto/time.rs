@@ -1,5 +1,5 @@
 //! Points in time (UTC, whole seconds) and the time formats found in seals, signatures and
-//! OFD files (ses-ofd-spec §1.6, §2.4, §4 #10–#11).
+//! OFD files (GeneralizedTime per GB/T 38540, UTCTime per GM/T 0031-2014, free text in v1 `timeInfo` and OFD `SignatureDateTime`).
 
 use crate::asn1::{Tlv, tag};
 
@@ -14,7 +14,7 @@ pub enum TimeForm {
     Canonical,
     /// Fractions, offsets or other forms that are valid BER but not DER.
     NonCanonical,
-    /// No zone: read as Beijing time (UTC+8), see ses-ofd-spec §5.
+    /// No zone: read as Beijing time (UTC+8), as Chinese producers mean it.
     ZoneLess,
 }
 
@@ -108,7 +108,7 @@ impl Time {
     }
 
     /// A GeneralizedTime or UTCTime element, leniently: fractions, offsets, missing `Z`,
-    /// and 12-digit UTCTime text inside a GeneralizedTime tag (Suwell, spec §4 #10).
+    /// and 12-digit UTCTime text inside a GeneralizedTime tag (Suwell files).
     pub fn from_asn1(t: &Tlv<'_>) -> Result<(Self, TimeForm), TimeError> {
         let s =
             std::str::from_utf8(t.content).map_err(|_| TimeError(format!("{:?}", t.content)))?;

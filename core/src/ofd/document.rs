@@ -1,5 +1,5 @@
 //! The document structure (GB/T 33190 §7.4–7.7): OFD.xml → DocBody → Document.xml → pages,
-//! and the set of files rendering uses (for coverage, ses-ofd-spec §2.8 step 6).
+//! and the set of files rendering uses (for coverage, `docs/ofd-verification.md` §4).
 
 use super::OfdError;
 use super::package::{Package, dir_of, resolve};
@@ -56,7 +56,7 @@ pub fn parse_box(s: &str) -> Option<[f64; 4]> {
 }
 
 /// Whether the visible part of a stamp (Boundary, narrowed by Clip in its own coordinates,
-/// ses-ofd-spec §2.4) overlaps the page box; `true` when the page box is unknown.
+/// GB/T 33190-2016 ch. 18 StampAnnot) overlaps the page box; `true` when the page box is unknown.
 pub fn visible_on_page(b: [f64; 4], clip: Option<&str>, page: Option<[f64; 4]>) -> bool {
     let Some(p) = page else { return true };
     let (mut x, mut y, mut w, mut h) = (b[0], b[1], b[2], b[3]);

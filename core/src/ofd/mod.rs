@@ -5,7 +5,7 @@
 //! - [`document`]: OFD.xml → DocBody → Document.xml → pages; files rendering uses.
 //! - [`signatures`]: Signatures.xml / Signature.xml (order-insensitive read, schema-order write).
 //! - [`sign`]: `Type="Seal"` (SES_Signature) and `Type="Sign"` signatures, stamps, cross-page seals.
-//! - [`verify`]: every check of ses-ofd-spec §2.8, as a [`crate::report::VerificationReport`].
+//! - [`verify`]: every check of `docs/ofd-verification.md`, as a [`crate::report::VerificationReport`].
 
 pub mod container;
 pub mod document;
@@ -21,7 +21,7 @@ pub use document::{DocBody, Document, Page};
 pub use package::{DigestAlg, Limits, Package};
 pub use sign::{Placement, QrCode, SignKind, SignRequest, finish, prepare, sign, sign_file};
 pub use text::{find_text, keyword_placements};
-pub use verify::{OfdVerifyOptions, inspect, verify, verify_file};
+pub use verify::{inspect, verify, verify_file};
 
 /// Errors of the ofd room.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

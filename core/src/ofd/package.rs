@@ -6,7 +6,7 @@
 //! Then bounds: entry count, entry size, total declared size — absolute and relative to the
 //! file (decompression amplification) —, compression ratio, no absolute or `..` names.
 //! Entry names are decoded as UTF-8 when flagged or valid, else as GBK (Chinese producers
-//! without the flag). Paths inside the package are resolved per ST_Loc (ses-ofd-spec §2.5).
+//! without the flag). Paths inside the package are resolved per ST_Loc (GB/T 33190-2016).
 //!
 //! Nothing is held but the central directory: [`Package::open`] reads the file at offsets,
 //! [`Package::read`] inflates one part (bounded by [`Limits::max_part_size`]) for parsing and
@@ -618,7 +618,7 @@ impl<'a, W: Write> ZipOut<'a, W> {
     }
 }
 
-/// Resolves an ST_Loc (ses-ofd-spec §2.5): absolute from the root when it starts with `/`,
+/// Resolves an ST_Loc (GB/T 33190-2016): absolute from the root when it starts with `/`,
 /// else relative to `base_dir` (the directory of the XML part holding it, without leading
 /// `/`). Repeated slashes collapse, `.`/`..` resolve; escaping the root is an error.
 /// Returns the normalised path with a leading `/`.

@@ -1,4 +1,4 @@
-//! Signing an OFD (ses-ofd-spec §2.7): `Type="Seal"` with an SES_Signature over
+//! Signing an OFD (GB/T 33190-2016 ch. 18): `Type="Seal"` with an SES_Signature over
 //! SM3(Signature.xml), or `Type="Sign"` with a GB/T 35275 SignedData; stamps on pages, a
 //! cross-page seal (骑缝章) sliced with `Clip`, an optional QR code image placed into the page
 //! content before the digests are taken, so the signature covers it.
@@ -6,8 +6,10 @@
 use super::OfdError;
 use super::document::{self, Document, visible_on_page};
 use super::package::{DigestAlg, Package, dir_of, resolve};
-use super::signatures::{self, NewSignatureXml, SignatureType, StampAnnot, next_id};
-use super::xml::{self, escape, spans, splice};
+use super::signatures::{
+    self, FileDigest, NewSignatureXml, SignatureEntry, SignatureType, StampAnnot, next_id,
+};
+use super::xml::{self, Span, escape, spans, splice};
 use crate::cms;
 use crate::crypto::Signer;
 use crate::crypto::sm3::sm3;
@@ -103,6 +105,41 @@ fn b64(d: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(d)
 }
 
+/// The files a signature adds or replaces, by package entry name (the absolute OFD path
+/// without its leading '/'), as [`Package::write_with`] takes them.
+#[derive(Default)]
+struct Changes(BTreeMap<String, Option<Vec<u8>>>);
+
+impl Changes {
+    /// Sets the new bytes of the file at the absolute path `abs` (`/Doc_0/Document.xml`).
+    fn put(&mut self, abs: &str, bytes: Vec<u8>) {
+        self.0.insert(entry_name(abs).to_owned(), Some(bytes));
+    }
+    /// Whether the file at the absolute path `abs` is changed.
+    fn touches(&self, abs: &str) -> bool {
+        self.0.contains_key(entry_name(abs))
+    }
+}
+
+/// The package entry name of an absolute OFD path (an ST_Loc from the root, GB/T 33190-2016).
+fn entry_name(abs: &str) -> &str {
+    abs.trim_start_matches('/')
+}
+
+/// Where one stamp annotation shows: page index, `Boundary` and the cross-page slice's `Clip`
+/// (Signature.xml StampAnnot; ST_Box "x y w h" in mm).
+struct StampSpot {
+    page: usize,
+    boundary: String,
+    clip: Option<String>,
+}
+
+/// The files an existing signature protects (its `References`), by signature ID.
+struct Protection {
+    id: String,
+    refs: Vec<String>,
+}
+
 /// Signs the OFD file `input` into `output`, streaming: the input is read at offsets and the
 /// new package written straight into a temporary file renamed over `output` (nothing is
 /// left at `output` when signing fails).
@@ -117,7 +154,7 @@ pub fn sign_file(
     let mut f = crate::fs::AtomicFile::create(output)?;
     {
         let mut w = std::io::BufWriter::with_capacity(256 * 1024, &mut f);
-        pkg.write_with(&changes, &mut w)?;
+        pkg.write_with(&changes.0, &mut w)?;
     }
     Ok(f.commit()?)
 }
@@ -129,7 +166,7 @@ pub fn sign(
     req: &SignRequest<'_>,
 ) -> Result<Vec<u8>, OfdError> {
     let changes = changes_for(pkg, signer, req)?;
-    pkg.to_bytes_with(&changes)
+    pkg.to_bytes_with(&changes.0)
 }
 
 /// Deferred signing, step 1 (see [`crate::deferred`]): the digest e that the signature of
@@ -156,15 +193,15 @@ pub fn finish(
     pending.check_source(ofd)?;
     let pkg = Package::from_bytes(ofd.to_vec())?;
     let changes = crate::deferred::finish(ofd, pending, signature, |s| changes_for(&pkg, s, req))?;
-    pkg.to_bytes_with(&changes)
+    pkg.to_bytes_with(&changes.0)
 }
 
-/// The files a signature adds or changes (ses-ofd-spec §2.7 steps 1–11).
+/// The files a signature adds or changes (GB/T 33190-2016 ch. 18 files, GB/T 38540 §7 signature).
 fn changes_for(
     pkg: &Package,
     signer: &dyn Signer,
     req: &SignRequest<'_>,
-) -> Result<BTreeMap<String, Option<Vec<u8>>>, OfdError> {
+) -> Result<Changes, OfdError> {
     let bodies = document::doc_bodies(pkg)?;
     let body = bodies.get(req.doc_index).ok_or_else(|| {
         OfdError::Placement(format!(
@@ -180,14 +217,14 @@ fn changes_for(
             body.doc_root
         )));
     }
-    let mut changes: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
+    let mut changes = Changes::default();
     let doc_dir = dir_of(&body.doc_root).to_owned();
 
     // 1./2. The signature list; refuse when an existing signature protects it.
-    let (list_path, existing, mut max_id) = match &body.signatures {
+    let (list_path, mut entries, protected_by_existing, mut max_id) = match &body.signatures {
         Some(lp) => {
             let list = signatures::read_list(pkg, lp)?;
-            let mut protected_by_existing: Vec<(String, Vec<String>)> = Vec::new();
+            let mut protected_by_existing: Vec<Protection> = Vec::new();
             for e in &list.entries {
                 let Ok(p) = &e.base_loc else { continue };
                 let b = match pkg.read(p) {
@@ -209,43 +246,30 @@ fn changes_for(
                         e.id
                     )));
                 }
-                protected_by_existing.push((e.id.clone(), refs));
+                protected_by_existing.push(Protection {
+                    id: e.id.clone(),
+                    refs,
+                });
             }
             let mut max = list.max_sign_id.clone();
             for e in &list.entries {
                 max = Some(signatures::max_id(max.as_deref(), &e.id).to_owned());
             }
-            let entries: Vec<_> = list
-                .entries
-                .iter()
-                .map(|e| {
-                    (
-                        e.id.clone(),
-                        e.kind,
-                        e.base_loc_raw.clone(),
-                        e.relative.clone(),
-                    )
-                })
-                .collect();
-            (lp.clone(), (entries, protected_by_existing), max)
+            (lp.clone(), list.entries, protected_by_existing, max)
         }
         None => {
             let lp = format!("{doc_dir}/Signs/Signatures.xml");
-            changes.insert(
-                "OFD.xml".into(),
-                Some(add_signatures_pointer(pkg, body.index, &lp)?),
-            );
-            (lp, (Vec::new(), Vec::new()), None)
+            changes.put("/OFD.xml", add_signatures_pointer(pkg, body.index, &lp)?);
+            (lp, Vec::new(), Vec::new(), None)
         }
     };
-    let (mut entries, protected_by_existing) = existing;
     let signs_dir = dir_of(&list_path).to_owned();
 
     // 3. A new directory and IDs.
     let mut k = 0;
     let sign_dir = loop {
         let d = format!("{signs_dir}/Sign_{k}");
-        let prefix = format!("{}/", d.trim_start_matches('/'));
+        let prefix = format!("{}/", entry_name(&d));
         if !pkg.names().any(|n| n.starts_with(&prefix)) {
             break d;
         }
@@ -264,14 +288,14 @@ fn changes_for(
     };
     let mut annots = Vec::new();
     for p in &req.placements {
-        for (page, boundary, clip) in place(&doc, p, default_size)? {
+        for spot in place(&doc, p, default_size)? {
             let id = next_id(max_id.as_deref());
             max_id = Some(id.clone());
             annots.push(StampAnnot {
                 id,
-                page_ref: doc.pages[page].id.clone(),
-                boundary,
-                clip,
+                page_ref: doc.pages[spot.page].id.clone(),
+                boundary: spot.boundary,
+                clip: spot.clip,
             });
         }
     }
@@ -282,9 +306,9 @@ fn changes_for(
     }
 
     // An earlier signature must not lose a file it protects (other than the list itself).
-    for (id, refs) in &protected_by_existing {
+    for Protection { id, refs } in &protected_by_existing {
         for r in refs {
-            if r != &list_path && changes.contains_key(r.trim_start_matches('/')) {
+            if r != &list_path && changes.touches(r) {
                 return Err(OfdError::Refused(format!(
                     "signature {id} protects {r}, which this signature would change (QR code or pointer)"
                 )));
@@ -294,27 +318,27 @@ fn changes_for(
 
     // 4./5. Seal copy and the list.
     if let SignKind::Seal(seal) = req.kind {
-        changes.insert(
-            seal_path.trim_start_matches('/').to_owned(),
-            Some(seal.der().to_vec()),
-        );
+        changes.put(&seal_path, seal.der().to_vec());
     }
     let kind = match req.kind {
         SignKind::Seal(_) => SignatureType::Seal,
         SignKind::Sign => SignatureType::Sign,
     };
-    entries.push((sig_id.clone(), kind, xml_path.clone(), None));
+    entries.push(SignatureEntry {
+        id: sig_id.clone(),
+        kind,
+        base_loc_raw: xml_path.clone(),
+        base_loc: Ok(xml_path.clone()),
+        relative: None,
+    });
     let max = max_id.clone().unwrap_or_else(|| sig_id.clone());
-    changes.insert(
-        list_path.trim_start_matches('/').to_owned(),
-        Some(signatures::write_list(&max, &entries)),
-    );
+    changes.put(&list_path, signatures::write_list(&max, &entries));
 
     // 6. Digests of every file of the new package except our own Signature.xml and value
     // (and Signatures.xml unless locking).
-    let mut refs: Vec<(String, String)> = Vec::new();
+    let mut refs: Vec<FileDigest> = Vec::new();
     let mut names: Vec<String> = pkg.names().map(str::to_owned).collect();
-    for (n, v) in &changes {
+    for (n, v) in &changes.0 {
         if v.is_some() && !names.contains(n) {
             names.push(n.clone());
         }
@@ -324,7 +348,7 @@ fn changes_for(
         if abs == xml_path || abs == value_path || (!req.lock && abs == list_path) {
             continue;
         }
-        let digest = match changes.get(&n) {
+        let digest = match changes.0.get(&n) {
             Some(Some(d)) => sm3(d).to_vec(),
             Some(None) => continue,
             None => match pkg.entry(&n) {
@@ -333,7 +357,10 @@ fn changes_for(
                 None => continue,
             },
         };
-        refs.push((abs, b64(&digest)));
+        refs.push(FileDigest {
+            path: abs,
+            check_value: b64(&digest),
+        });
     }
 
     // 7. Signature.xml, final bytes.
@@ -354,27 +381,22 @@ fn changes_for(
         SignKind::Seal(seal) => ses::sign(seal, signer, &sm3(&sig_xml), &xml_path, req.time)?
             .to_der()
             .to_vec(),
-        // GB/T 35275 SignedData, detached over Signature.xml (ses-ofd-spec §2.8 step 4).
+        // GB/T 35275 SignedData, detached over Signature.xml.
         SignKind::Sign => {
-            let oids = cms::Sm2CmsOids::GmT0010;
-            let params = cms::BuildParams {
-                digest_alg: cms::OID_SM3,
-                message_digest: &sm3(&sig_xml),
-                signer_cert: signer.certificate(),
-                chain: &[],
-                signature_alg: oids.signature_alg(),
-                signature_alg_null_params: false,
-                content_types: oids.content_types(),
-                signing_time: Some(req.time),
-                signing_certificate_v2: false,
-            };
+            let digest = sm3(&sig_xml);
+            let params = cms::BuildParams::sm2(
+                cms::Sm2CmsOids::GmT0010,
+                &digest,
+                signer.certificate(),
+                req.time,
+            );
             cms::build(&params, &mut |m: &[u8]| -> Result<Vec<u8>, OfdError> {
                 Ok(signer.sign_message(m)?.to_der())
             })?
         }
     };
-    changes.insert(xml_path.trim_start_matches('/').to_owned(), Some(sig_xml));
-    changes.insert(value_path.trim_start_matches('/').to_owned(), Some(value));
+    changes.put(&xml_path, sig_xml);
+    changes.put(&value_path, value);
     // 12. The caller writes the new package: untouched entries copied raw.
     Ok(changes)
 }
@@ -398,11 +420,7 @@ fn add_signatures_pointer(
     if body.empty {
         return Err(OfdError::Structure("empty DocBody".into()));
     }
-    let prefix = body
-        .qname
-        .find(':')
-        .map(|i| &body.qname[..=i])
-        .unwrap_or("");
+    let prefix = body.prefix();
     let after = sp
         .iter()
         .filter(|s| {
@@ -421,12 +439,8 @@ fn add_signatures_pointer(
     Ok(splice(&bytes, vec![(after, after, text)]))
 }
 
-/// The (page index, Boundary, Clip) of each stamp annotation a placement makes.
-fn place(
-    doc: &Document,
-    p: &Placement,
-    default: (f64, f64),
-) -> Result<Vec<(usize, String, Option<String>)>, OfdError> {
+/// Where each stamp annotation a placement makes shows.
+fn place(doc: &Document, p: &Placement, default: (f64, f64)) -> Result<Vec<StampSpot>, OfdError> {
     let page_index = |n: usize| -> Result<usize, OfdError> {
         if n == 0 || n > doc.pages.len() {
             return Err(OfdError::Placement(format!(
@@ -475,11 +489,11 @@ fn place(
                 return Err(OfdError::Placement("position is not a number".into()));
             }
             on_page(i, [*x_mm, *y_mm, w, h], None)?;
-            Ok(vec![(
-                i,
-                format!("{} {} {} {}", mm(*x_mm), mm(*y_mm), mm(w), mm(h)),
-                None,
-            )])
+            Ok(vec![StampSpot {
+                page: i,
+                boundary: format!("{} {} {} {}", mm(*x_mm), mm(*y_mm), mm(w), mm(h)),
+                clip: None,
+            }])
         }
         Placement::CrossPage {
             pages,
@@ -522,7 +536,7 @@ fn cross_page(
     default: (f64, f64),
     size_ok: &Check<'_>,
     on_page: &OnPage<'_>,
-) -> Result<Vec<(usize, String, Option<String>)>, OfdError> {
+) -> Result<Vec<StampSpot>, OfdError> {
     let (w, h) = (
         width_mm.unwrap_or(default.0),
         height_mm.unwrap_or(default.1),
@@ -541,11 +555,11 @@ fn cross_page(
             let c = s.clip;
             let clip = format!("{} {} {} {}", mm(c[0]), mm(c[1]), mm(c[2]), mm(c[3]));
             on_page(i, b, Some(&clip))?;
-            Ok((
-                i,
-                format!("{} {} {} {}", mm(b[0]), mm(b[1]), mm(w), mm(h)),
-                Some(clip),
-            ))
+            Ok(StampSpot {
+                page: i,
+                boundary: format!("{} {} {} {}", mm(b[0]), mm(b[1]), mm(w), mm(h)),
+                clip: Some(clip),
+            })
         })
         .collect()
 }
@@ -557,7 +571,7 @@ fn place_qr(
     doc: &Document,
     qr: &QrCode,
     k: usize,
-    changes: &mut BTreeMap<String, Option<Vec<u8>>>,
+    changes: &mut Changes,
 ) -> Result<(), OfdError> {
     if !qr.png.starts_with(b"\x89PNG\r\n\x1a\n") {
         return Err(OfdError::Placement(
@@ -593,15 +607,7 @@ fn place_qr(
     let (res_id, img_id, layer_id) = (base + 1, base + 2, base + 3);
     let doc_bytes = pkg.require(&doc.path)?;
     let dsp = spans(&doc_bytes, &doc.path, 3)?;
-    let prefix = dsp
-        .first()
-        .map(|s| {
-            s.qname
-                .find(':')
-                .map(|i| s.qname[..=i].to_owned())
-                .unwrap_or_default()
-        })
-        .unwrap_or_default();
+    let prefix = dsp.first().map(Span::prefix).unwrap_or_default().to_owned();
     let mut doc_edits = Vec::new();
     // MaxUnitID
     match dsp
@@ -662,16 +668,8 @@ fn place_qr(
                     )
                 }
             };
-            changes.insert(
-                res_path.trim_start_matches('/').to_owned(),
-                Some(splice(&rb, vec![edit])),
-            );
-            changes.insert(
-                format!("{media_dir}/{media}")
-                    .trim_start_matches('/')
-                    .to_owned(),
-                Some(qr.png.clone()),
-            );
+            changes.put(&res_path, splice(&rb, vec![edit]));
+            changes.put(&format!("{media_dir}/{media}"), qr.png.clone());
         }
         None => {
             let res_path = format!("{doc_dir}/DocumentRes.xml");
@@ -685,16 +683,8 @@ fn place_qr(
                 signatures::NS,
                 mm_el("ofd:")
             );
-            changes.insert(
-                res_path.trim_start_matches('/').to_owned(),
-                Some(res.into_bytes()),
-            );
-            changes.insert(
-                format!("{doc_dir}/Res/{media}")
-                    .trim_start_matches('/')
-                    .to_owned(),
-                Some(qr.png.clone()),
-            );
+            changes.put(&res_path, res.into_bytes());
+            changes.put(&format!("{doc_dir}/Res/{media}"), qr.png.clone());
             // Schema order of CommonData: ..., PublicRes*, DocumentRes*, TemplatePage*, DefaultCS?
             let cd = dsp
                 .iter()
@@ -717,23 +707,12 @@ fn place_qr(
             ));
         }
     }
-    changes.insert(
-        doc.path.trim_start_matches('/').to_owned(),
-        Some(splice(&doc_bytes, doc_edits)),
-    );
+    changes.put(&doc.path, splice(&doc_bytes, doc_edits));
 
     // The page: a new layer drawing the image (CTM maps the unit square to the box).
     let pb = pkg.require(&page.content)?;
     let psp = spans(&pb, &page.content, 2)?;
-    let pp = psp
-        .first()
-        .map(|s| {
-            s.qname
-                .find(':')
-                .map(|i| s.qname[..=i].to_owned())
-                .unwrap_or_default()
-        })
-        .unwrap_or_default();
+    let pp = psp.first().map(Span::prefix).unwrap_or_default();
     let s = mm(qr.size_mm);
     let layer = format!(
         "<{pp}Layer ID=\"{layer_id}\"><{pp}ImageObject ID=\"{img_id}\" ResourceID=\"{res_id}\" Boundary=\"{} {} {s} {s}\" CTM=\"{s} 0 0 {s} 0 0\"/></{pp}Layer>",
@@ -760,9 +739,6 @@ fn place_qr(
             (at, at, format!("<{pp}Content>{layer}</{pp}Content>"))
         }
     };
-    changes.insert(
-        page.content.trim_start_matches('/').to_owned(),
-        Some(splice(&pb, vec![edit])),
-    );
+    changes.put(&page.content, splice(&pb, vec![edit]));
     Ok(())
 }

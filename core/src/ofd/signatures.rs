@@ -183,15 +183,19 @@ pub fn parse_signature(bytes: &[u8], path: &str) -> Result<SignatureXml, OfdErro
 }
 
 /// Writes Signatures.xml (schema order: MaxSignId, Signature*).
-pub fn write_list(
-    max_sign_id: &str,
-    entries: &[(String, SignatureType, String, Option<String>)],
-) -> Vec<u8> {
+pub fn write_list(max_sign_id: &str, entries: &[SignatureEntry]) -> Vec<u8> {
     let mut s = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signatures xmlns:ofd=\"{NS}\"><ofd:MaxSignId>{}</ofd:MaxSignId>",
         escape(max_sign_id)
     );
-    for (id, kind, loc, relative) in entries {
+    for SignatureEntry {
+        id,
+        kind,
+        base_loc_raw: loc,
+        relative,
+        ..
+    } in entries
+    {
         let t = match kind {
             SignatureType::Seal => "Seal",
             SignatureType::Sign => "Sign",
@@ -210,14 +214,20 @@ pub fn write_list(
     s.into_bytes()
 }
 
-/// What a new Signature.xml says (written in schema order, ses-ofd-spec §2.7 step 7).
+/// What a new Signature.xml says (written in the schema order of GB/T 33190-2016 ch. 18).
+/// One `Reference` to write: a file's absolute path and its base64 SM3 `CheckValue`.
+#[derive(Debug, Clone)]
+pub struct FileDigest {
+    pub path: String,
+    pub check_value: String,
+}
+
 pub struct NewSignatureXml<'a> {
     pub provider: &'a str,
     pub version: &'a str,
     pub company: &'a str,
     pub date_time: &'a str,
-    /// (absolute path, base64 SM3)
-    pub references: &'a [(String, String)],
+    pub references: &'a [FileDigest],
     pub stamp_annots: &'a [StampAnnot],
     pub seal_loc: Option<&'a str>,
     pub signed_value_loc: &'a str,
@@ -231,8 +241,8 @@ pub fn write_signature(n: &NewSignatureXml<'_>) -> Vec<u8> {
         escape(n.company),
         escape(n.date_time)
     );
-    for (path, value) in n.references {
-        s.push_str(&format!("<ofd:Reference FileRef=\"{}\"><ofd:CheckValue>{value}</ofd:CheckValue></ofd:Reference>", escape(path)));
+    for FileDigest { path, check_value } in n.references {
+        s.push_str(&format!("<ofd:Reference FileRef=\"{}\"><ofd:CheckValue>{check_value}</ofd:CheckValue></ofd:Reference>", escape(path)));
     }
     s.push_str("</ofd:References>");
     for a in n.stamp_annots {
@@ -328,7 +338,10 @@ mod tests {
 
     #[test]
     fn written_signature_reads_back() {
-        let refs = vec![("/OFD.xml".to_owned(), "abc=".to_owned())];
+        let refs = vec![FileDigest {
+            path: "/OFD.xml".to_owned(),
+            check_value: "abc=".to_owned(),
+        }];
         let annots = vec![StampAnnot {
             id: "s002".into(),
             page_ref: "1".into(),

@@ -1,4 +1,4 @@
-//! Verifying OFD signatures (ses-ofd-spec §2.8), check by check, into a
+//! Verifying OFD signatures (GB/T 33190-2016 ch. 18, GB/T 38540; `docs/ofd-verification.md`), check by check, into a
 //! [`VerificationReport`]. The SES-level checks (seal, signer signature, binding,
 //! certificates) are [`crate::ses::verify_signature`]'s; this module adds what the package
 //! says: references, the stored seal copy, stamp placement, `Type="Sign"` values and coverage.
@@ -11,24 +11,18 @@ use crate::cms;
 use crate::crypto::sm3::sm3;
 use crate::crypto::time::Time;
 use crate::crypto::{Certificate, sm2};
-use crate::report::{Check, CheckKind as K, SignatureReport, VerificationReport};
-use crate::ses::{self, DataCheck, SesSignature, VerifyOptions};
+use crate::report::{
+    Check, CheckKind as K, DocumentFormat, SignatureKind, SignatureReport, VerificationReport,
+};
+use crate::ses::{self, DataCheck, SesSignature};
+use crate::validation::{VerifyOptions, certificate_checks};
 use base64::Engine;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-/// What the OFD verifier trusts, plus certificates for signatures that hold none.
-#[derive(Debug, Clone, Default)]
-pub struct OfdVerifyOptions {
-    pub ses: VerifyOptions,
-    /// Certificates for `Type="Sign"` values that carry no certificate (a bare SM2
-    /// signature, as ofdrw's DigitalSignContainer writes).
-    pub sign_certs: Vec<Certificate>,
-}
-
 /// Verifies an OFD file. `Err` only when the file is not a usable OFD package.
-pub fn verify_file(path: &Path, opts: &OfdVerifyOptions) -> Result<VerificationReport, OfdError> {
+pub fn verify_file(path: &Path, opts: &VerifyOptions) -> Result<VerificationReport, OfdError> {
     let pkg = Package::open(path)?;
     verify(&pkg, &path.display().to_string(), opts)
 }
@@ -45,15 +39,11 @@ fn fatal(e: &OfdError) -> bool {
 pub fn verify(
     pkg: &Package,
     file_name: &str,
-    opts: &OfdVerifyOptions,
+    opts: &VerifyOptions,
 ) -> Result<VerificationReport, OfdError> {
     let bodies = document::doc_bodies(pkg)?;
     let limits = *pkg.limits();
-    let mut report = VerificationReport {
-        file: file_name.to_owned(),
-        format: "ofd".into(),
-        ..Default::default()
-    };
+    let mut report = VerificationReport::new(file_name, DocumentFormat::Ofd, opts.strict);
     let mut covered: BTreeSet<String> = BTreeSet::new();
     let mut signature_files: BTreeSet<String> = BTreeSet::new();
     let mut rendered: BTreeSet<String> = BTreeSet::new();
@@ -187,17 +177,17 @@ fn verify_one(
     doc: Option<&Document>,
     entry: &SignatureEntry,
     ids: &BTreeSet<&str>,
-    opts: &OfdVerifyOptions,
+    opts: &VerifyOptions,
     covered: &mut BTreeSet<String>,
     signature_files: &mut BTreeSet<String>,
 ) -> Result<SignatureReport, OfdError> {
     let kind = match entry.kind {
-        SignatureType::Seal => "seal",
-        SignatureType::Sign => "sign",
+        SignatureType::Seal => SignatureKind::Seal,
+        SignatureType::Sign => SignatureKind::Sign,
     };
     let mut r = SignatureReport {
         id: entry.id.clone(),
-        kind: kind.into(),
+        kind,
         ..Default::default()
     };
     let _ = body;
@@ -342,7 +332,7 @@ fn verify_one(
                 if ses_sig.is_none() && cms::content_type(v).is_some() && cms::parse(v).is_ok() =>
             {
                 r.push(Check::warning(K::Conformance, "Signature/@Type", "Type is Seal (or absent) but the value is a GB/T 35275 SignedData: verified as Type=Sign", "类型标为电子签章，签名值却是 GB/T 35275 签名数据，按数字签名验证"));
-                r.kind = "sign".into();
+                r.kind = SignatureKind::Sign;
                 verify_sign_value(v, sv_path, xml_bytes, &sx, opts, &mut r);
             }
             SignatureType::Seal => {
@@ -351,7 +341,7 @@ fn verify_one(
                     DataCheck::Data(xml_bytes),
                     Some(&xml_path),
                     &entry.id,
-                    &opts.ses,
+                    opts,
                 );
                 for c in &mut sr.checks {
                     if c.check == K::Structure && c.subject == "SES_Signature" {
@@ -508,7 +498,7 @@ fn verify_one(
     Ok(r)
 }
 
-/// Step 2 of ses-ofd-spec §2.8: every Reference's file digested and compared. Each file is
+/// Every Reference's file digested and compared. Each file is
 /// streamed through the digest once per algorithm for the whole package (however many
 /// References name it); more References than [`super::Limits::max_references`] fail the
 /// signature unchecked.
@@ -708,7 +698,7 @@ fn verify_sign_value(
     sv_path: &str,
     xml: &[u8],
     sx: &SignatureXml,
-    opts: &OfdVerifyOptions,
+    opts: &VerifyOptions,
     r: &mut SignatureReport,
 ) {
     let stated_time = sx
@@ -745,7 +735,7 @@ fn verify_sign_value(
             "签名数据结构正确",
         ));
         let mut pool = sd.certificates.clone();
-        pool.extend(opts.sign_certs.iter().cloned());
+        pool.extend(opts.extra_certs.iter().cloned());
         for (i, si) in sd.signers.iter().enumerate() {
             let subj = format!("{sv_path} SignerInfo {i}");
             // Data: messageDigest = SM3(Signature.xml).
@@ -815,15 +805,7 @@ fn verify_sign_value(
             };
             r.signing_time = at.map(|t| t.to_iso());
             r.signing_time_source = Some(source.into());
-            ses::verify::certificate_checks(
-                cert,
-                "signer",
-                "签名者",
-                at,
-                &pool,
-                &opts.ses,
-                &mut r.checks,
-            );
+            certificate_checks(cert, "signer", "签名者", at, &pool, opts, &mut r.checks);
         }
         return;
     }
@@ -847,7 +829,7 @@ fn verify_sign_value(
         "bare SM2 signature over Signature.xml (no certificate inside)",
         "裸 SM2 签名值",
     ));
-    if opts.sign_certs.is_empty() {
+    if opts.extra_certs.is_empty() {
         r.push(Check::indeterminate(
             K::SignerSignature,
             sv_path,
@@ -856,7 +838,7 @@ fn verify_sign_value(
         ));
         return;
     }
-    let found = opts.sign_certs.iter().find(|c| {
+    let found = opts.extra_certs.iter().find(|c| {
         c.sm2_public_key()
             .is_ok_and(|pk| sm2::verify(pk, sm2::DEFAULT_ID, xml, &sig).is_ok())
     });
@@ -866,18 +848,18 @@ fn verify_sign_value(
             r.push(Check::passed(K::SignerSignature, sv_path, format!("SM2 signature over Signature.xml verifies with the given certificate {}", cert.subject_string()), "签名值有效"));
             r.signing_time = stated_time.map(|t| t.to_iso());
             r.signing_time_source = Some("Signature.xml SignatureDateTime (not signed)".into());
-            ses::verify::certificate_checks(cert, "signer", "签名者", stated_time, &[], &opts.ses, &mut r.checks);
+            certificate_checks(cert, "signer", "签名者", stated_time, &[], opts, &mut r.checks);
         }
         None => r.push(Check::failed(
             K::SignerSignature,
             sv_path,
-            format!("the SM2 signature over Signature.xml verifies with none of the {} given certificate(s)", opts.sign_certs.len()),
+            format!("the SM2 signature over Signature.xml verifies with none of the {} given certificate(s)", opts.extra_certs.len()),
             "签名值无效（或 Signature.xml 已被修改）",
         )),
     }
 }
 
-/// Coverage (ses-ofd-spec §2.8 step 6): rendered files no signature protects, files no
+/// Coverage (`docs/ofd-verification.md` §4): rendered files no signature protects, files no
 /// signature knows, and orphan signature directories.
 fn coverage_checks(
     pkg: &Package,

@@ -1,7 +1,7 @@
 //! A small, bounded XML tree for OFD parts, matched on local names.
 //!
 //! Producers write `http://www.ofdspec.org/2016`, `http://www.ofdspec.org` or no namespace at
-//! all, with or without the `ofd:` prefix (ses-ofd-spec §4 #15): elements and attributes are
+//! all, with or without the `ofd:` prefix (both are seen in real files): elements and attributes are
 //! compared on their local name only. Depth and element count are bounded.
 
 use super::OfdError;
@@ -46,10 +46,7 @@ impl Element {
     }
     /// The namespace prefix of this element (`ofd:` or empty).
     pub fn prefix(&self) -> &str {
-        match self.qname.find(':') {
-            Some(i) => &self.qname[..=i],
-            None => "",
-        }
+        qname_prefix(&self.qname)
     }
     /// Every descendant (depth first) with the given local name.
     pub fn descendants<'a>(&'a self, local: &'a str, out: &mut Vec<&'a Element>) {
@@ -269,6 +266,14 @@ mod tests {
     }
 }
 
+/// The namespace prefix of a qualified name with its colon (`ofd:`), or "" when unprefixed.
+pub fn qname_prefix(qname: &str) -> &str {
+    match qname.find(':') {
+        Some(i) => &qname[..=i],
+        None => "",
+    }
+}
+
 /// Where an element sits in the original bytes, for edits that keep every other byte.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Span {
@@ -284,6 +289,13 @@ pub struct Span {
     /// Offset just after the element.
     pub end: usize,
     pub empty: bool,
+}
+
+impl Span {
+    /// This element's namespace prefix with its colon (`ofd:`), or "".
+    pub fn prefix(&self) -> &str {
+        qname_prefix(&self.qname)
+    }
 }
 
 /// The spans of every element down to `max_depth` (root = depth 1), in document order.

@@ -8,6 +8,9 @@ use lopdf::{Dictionary, Object, Stream};
 
 /// Largest picture accepted (pixels per side).
 const MAX_SIDE: u32 = 4096;
+/// Most output bytes one input byte can give: Deflate expands at most ~1032:1 (RFC 1951,
+/// 258 bytes per 2-bit code) and EXPAND turns a 1-bit palette sample into 4 bytes (×32).
+const MAX_INFLATE_RATIO: usize = 1032 * 32;
 
 /// A decoded picture: 8-bit RGB samples and, when not opaque, 8-bit alpha.
 pub(crate) struct Raster {
@@ -30,6 +33,14 @@ pub(crate) fn decode_png(bytes: &[u8]) -> Result<Raster, PdfError> {
     let size = reader
         .output_buffer_size()
         .ok_or_else(|| bad("image too large".into()))?;
+    // Allocation bounded by the input: a header declaring more samples than its file could
+    // hold is refused before the buffer exists.
+    if size > bytes.len().saturating_mul(MAX_INFLATE_RATIO).max(1 << 16) {
+        return Err(bad(format!(
+            "{w}×{h} pixels cannot come out of {} bytes",
+            bytes.len()
+        )));
+    }
     let mut buf = vec![0; size];
     let info = reader
         .next_frame(&mut buf)

@@ -718,8 +718,17 @@ mod tests {
                 "{bad}"
             );
         }
-        let deep = "[".repeat(MAX_DEPTH + 2) + &"]".repeat(MAX_DEPTH + 2);
-        assert!(parse_object(&mut Lexer::new(deep.as_bytes(), 0), 0).is_err());
+        // The outermost object is level 0: MAX_DEPTH + 1 nested arrays or dictionaries are
+        // read, one more is refused, and a hundred thousand are an error, not a stack overflow.
+        let arrays = |n: usize| "[".repeat(n) + &"]".repeat(n);
+        let dicts = |n: usize| "<</A ".repeat(n - 1) + "<<>>" + &">>".repeat(n - 1);
+        for nest in [arrays, dicts] {
+            assert!(parse_object(&mut Lexer::new(nest(MAX_DEPTH + 1).as_bytes(), 0), 0).is_ok());
+            for n in [MAX_DEPTH + 2, 100_000] {
+                let e = parse_object(&mut Lexer::new(nest(n).as_bytes(), 0), 0).unwrap_err();
+                assert_eq!(e.what, "objects nested too deeply");
+            }
+        }
     }
 
     #[test]

@@ -20,15 +20,20 @@ pub use sign::{
     SignRequest, finish, prepare, sign, sign_file, sign_update,
 };
 pub use text::{find_text, keyword_placements};
-pub use verify::{MAX_SIGNATURES, PdfVerifyOptions, verify, verify_file};
+pub use verify::{MAX_SIGNATURES, verify, verify_file};
 pub use xref::XrefError;
 
 /// Errors of the pdf room.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PdfError {
-    #[error("the PDF is encrypted; decrypt it before signing / 文档已加密")]
+    #[error(
+        "the PDF is encrypted; eseal neither signs nor verifies encrypted files, decrypt it first / 文档已加密，请先解密"
+    )]
     Encrypted,
+    /// Unusable input for verification and signing: empty, or no `%PDF-` header.
+    #[error("not a PDF: {0} / 不是 PDF 文件")]
+    NotPdf(String),
     #[error("malformed PDF: {0}")]
     Malformed(String),
     #[error("unsupported PDF: {0}")]
@@ -42,21 +47,40 @@ pub enum PdfError {
     Keyword(crate::placement::PlacementError),
     #[error(transparent)]
     Deferred(#[from] crate::deferred::DeferredError),
-    #[error("signing: {0}")]
-    Signing(String),
+    /// The PAdES key or certificate given cannot be used (unreadable, not EC P-256 or RSA).
+    #[error("signing key: {0}")]
+    Key(String),
+    /// The signer could not sign: wrong or locked PIN, UKey removed, key vault refused.
+    #[error("signing failed: {0}")]
+    Signer(#[from] crate::crypto::SignerError),
+    /// The seal cannot make this signature (GB/T 38540 §8.2 checks before signing).
+    #[error(transparent)]
+    Ses(#[from] crate::ses::SesError),
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::CryptoError),
     #[error("CMS: {0}")]
-    Cms(String),
-    #[error("{0}")]
-    Io(String),
+    Cms(#[from] crate::cms::CmsError),
+    /// The signature dictionary could not be laid out in the update (a bug, not bad input).
+    #[error("signature layout: {0}")]
+    Layout(String),
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("cross-reference data: {0}")]
     Xref(#[from] XrefError),
     #[error("cannot write the signed PDF: {0}")]
     Write(#[from] crate::fs::WriteError),
 }
 
-impl From<crate::cms::CmsError> for PdfError {
-    fn from(e: crate::cms::CmsError) -> Self {
-        PdfError::Cms(e.to_string())
+impl PdfError {
+    /// Reading the file at `path` failed.
+    pub(crate) fn read(path: &std::path::Path, source: std::io::Error) -> Self {
+        PdfError::Io {
+            path: path.to_owned(),
+            source,
+        }
     }
 }
 

@@ -36,12 +36,19 @@ impl PadesSigner {
     /// From a PEM/DER private key (PKCS#8, SEC1 EC or PKCS#1 RSA) and a PEM bundle whose first
     /// certificate is the signer's (the others are included as the chain).
     pub fn from_pem(key: &[u8], certs: &[u8]) -> Result<Self, PdfError> {
-        let all = Certificate::parse_all(certs)
-            .map_err(|e| PdfError::Signing(format!("certificate: {e}")))?;
+        let all = Certificate::parse_all(certs)?;
         let cert = all
             .first()
             .cloned()
-            .ok_or_else(|| PdfError::Signing("no certificate given".into()))?;
+            .ok_or_else(|| PdfError::Key("no certificate given".into()))?;
+        // PAdES here is ECDSA P-256 or RSA with SHA-256 (ETSI EN 319 142-1): an SM2 key would
+        // make a signature no validator can verify (SM2 needs SM3 and the signer ID).
+        if matches!(
+            cert.public_key(),
+            crate::crypto::cert::PublicKeyInfo::Sm2(_)
+        ) {
+            return Err(sm2_refused());
+        }
         let key = parse_key(key)?;
         Ok(PadesSigner {
             key,
@@ -61,7 +68,7 @@ impl PadesSigner {
                 use sha2::Digest as _;
                 let h = sha2::Sha256::digest(msg);
                 k.sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &h)
-                    .map_err(|e| PdfError::Signing(format!("RSA: {e}")))
+                    .map_err(|e| PdfError::Key(format!("RSA signing: {e}")))
             }
         }
     }
@@ -77,9 +84,16 @@ impl PadesSigner {
     }
 }
 
+/// The refusal of an SM2 key for PAdES.
+fn sm2_refused() -> PdfError {
+    PdfError::Unsupported(
+        "PAdES signs with ECDSA P-256 or RSA; this is an SM2 key: sign with --format ses, sm2-cms or sm2-cms-gm / PAdES 不支持 SM2 密钥，请改用 ses 或 sm2-cms 格式".into(),
+    )
+}
+
 fn parse_key(input: &[u8]) -> Result<PadesKey, PdfError> {
     use crate::asn1::{Reader, tag};
-    let bad = |m: &str| PdfError::Signing(format!("private key: {m}"));
+    let bad = |m: &str| PdfError::Key(format!("private key: {m}"));
     let text = String::from_utf8_lossy(input);
     let der = if text.contains("-----BEGIN") {
         let label = ["PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"]
@@ -97,11 +111,15 @@ fn parse_key(input: &[u8]) -> Result<PadesKey, PdfError> {
         .map_err(|e| bad(&e.to_string()))?;
     // PKCS#8: { version, AlgorithmIdentifier, OCTET STRING }; SEC1: { 1, OCTET STRING d, ... }; PKCS#1: { 0, n, e, ... }
     if let Some(alg) = top.get(1).filter(|t| t.tag == tag::SEQUENCE) {
+        let alg = alg.sequence("alg").unwrap_or_default();
         let oid = alg
-            .sequence("alg")
-            .ok()
-            .and_then(|v| v.first().and_then(|o| o.oid("alg").ok()))
+            .first()
+            .and_then(|o| o.oid("alg").ok())
             .unwrap_or_default();
+        let curve = alg.get(1).and_then(|o| o.oid("curve").ok());
+        if curve.as_deref() == Some(crate::cms::OID_SM2_CURVE) || oid == crate::cms::OID_SM2_CURVE {
+            return Err(sm2_refused());
+        }
         let inner = top
             .get(2)
             .ok_or_else(|| bad("PKCS#8 without key"))?
@@ -120,11 +138,22 @@ fn parse_key(input: &[u8]) -> Result<PadesKey, PdfError> {
 }
 
 fn sec1(der: &[u8]) -> Result<PadesKey, PdfError> {
-    let bad = |m: String| PdfError::Signing(format!("EC private key: {m}"));
+    let bad = |m: String| PdfError::Key(format!("EC private key: {m}"));
     let f = crate::asn1::Reader::new(der)
         .read("ECPrivateKey")
         .and_then(|t| t.sequence("ECPrivateKey"))
         .map_err(|e| bad(e.to_string()))?;
+    // parameters [0] ECParameters (RFC 5915): the SM2 curve is refused.
+    let sm2_curve = f.iter().skip(2).any(|t| {
+        t.children().all("parameters").is_ok_and(|kids| {
+            kids.first()
+                .and_then(|o| o.oid("curve").ok())
+                .is_some_and(|o| o == crate::cms::OID_SM2_CURVE)
+        })
+    });
+    if sm2_curve {
+        return Err(sm2_refused());
+    }
     let d = f
         .get(1)
         .ok_or_else(|| bad("no key".into()))?
@@ -138,7 +167,7 @@ fn sec1(der: &[u8]) -> Result<PadesKey, PdfError> {
 fn rsa_pkcs1(der: &[u8]) -> Result<PadesKey, PdfError> {
     use rsa::pkcs1::DecodeRsaPrivateKey;
     let k = rsa::PrivateKey::from_pkcs1_der(der)
-        .map_err(|e| PdfError::Signing(format!("RSA private key: {e}")))?;
+        .map_err(|e| PdfError::Key(format!("RSA private key: {e}")))?;
     Ok(PadesKey::Rsa(Box::new(k)))
 }
 
@@ -309,7 +338,7 @@ pub fn prepare(pdf: &[u8], req: &SignRequest<'_>) -> Result<crate::deferred::Pen
     let cert = match &req.credential {
         Credential::Seal { signer, .. } | Credential::Sm2Cms { signer, .. } => signer.certificate(),
         Credential::Pades(_) => {
-            return Err(PdfError::Signing(
+            return Err(PdfError::Unsupported(
                 "deferred signing is for SM2 signers (seal, SM2 CMS)".into(),
             ));
         }
@@ -344,8 +373,7 @@ pub fn sign_file(
     output: &std::path::Path,
     requests: &[SignRequest<'_>],
 ) -> Result<(), PdfError> {
-    let pdf =
-        std::fs::read(input).map_err(|e| PdfError::Io(format!("{}: {e}", input.display())))?;
+    let pdf = std::fs::read(input).map_err(|e| PdfError::read(input, e))?;
     if let [only] = requests {
         let update = sign_update(&pdf, only)?;
         return Ok(crate::fs::write_atomic(output, &[&pdf, &update])?);
@@ -534,17 +562,7 @@ fn contents_for(
             })
         }
         Credential::Sm2Cms { signer, oids } => {
-            let params = BuildParams {
-                digest_alg: cms::OID_SM3,
-                message_digest: digest,
-                signer_cert: signer.certificate(),
-                chain: &[],
-                signature_alg: oids.signature_alg(),
-                signature_alg_null_params: false,
-                content_types: oids.content_types(),
-                signing_time: Some(req.time),
-                signing_certificate_v2: false,
-            };
+            let params = BuildParams::sm2(*oids, digest, signer.certificate(), req.time);
             cms::build(&params, &mut |m: &[u8]| -> Result<Vec<u8>, PdfError> {
                 if dry_run {
                     Ok(sm2::Signature {
@@ -556,7 +574,7 @@ fn contents_for(
                     signer
                         .sign_message(m)
                         .map(|s| s.to_der())
-                        .map_err(|e| PdfError::Signing(e.to_string()))
+                        .map_err(PdfError::from)
                 }
             })
         }
@@ -574,8 +592,7 @@ fn contents_for(
             } else {
                 "PDF signature field".to_owned()
             };
-            let ses = crate::ses::sign(seal, s, digest, &property, req.time)
-                .map_err(|e| PdfError::Signing(e.to_string()))?;
+            let ses = crate::ses::sign(seal, s, digest, &property, req.time)?;
             Ok(ses.to_der().to_vec())
         }
     }
@@ -932,13 +949,13 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
     let (start, end) = *appended
         .spans
         .get(&sig_id.0)
-        .ok_or_else(|| PdfError::Signing("signature object not written".into()))?;
+        .ok_or_else(|| PdfError::Layout("signature object not written".into()))?;
     let br = start
         + find(&bytes[start..end], BYTE_RANGE_PLACEHOLDER)
-            .ok_or_else(|| PdfError::Signing("ByteRange placeholder not found".into()))?;
+            .ok_or_else(|| PdfError::Layout("ByteRange placeholder not found".into()))?;
     let ct = start
         + find(&bytes[start..end], b"/Contents <")
-            .ok_or_else(|| PdfError::Signing("Contents placeholder not found".into()))?
+            .ok_or_else(|| PdfError::Layout("Contents placeholder not found".into()))?
         + b"/Contents ".len();
     let total = base.len() + bytes.len();
     let a = base.len() + ct;
@@ -977,7 +994,7 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
     };
     let der = contents_for(req, &field, &digest, false)?;
     if der.len() > reserve {
-        return Err(PdfError::Signing(format!(
+        return Err(PdfError::Layout(format!(
             "the signature ({} bytes) outgrew its placeholder ({reserve} bytes)",
             der.len()
         )));

@@ -18,13 +18,13 @@ use super::form::{self, Field};
 use super::xref::{Entry, Loc, Pdf, XrefError};
 use crate::cms;
 use crate::crypto::Certificate;
-use crate::report::{Check, CheckKind as K, SignatureReport, Status, VerificationReport};
-use crate::ses::{DataCheck, VerifyOptions};
+use crate::report::{
+    Check, CheckKind as K, DocumentFormat, SignatureKind, SignatureReport, VerificationReport,
+};
+use crate::ses::DataCheck;
+use crate::validation::{VerifyOptions, certificate_checks};
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
-
-/// Trust store, "now" and extra certificates: the same options as for seals and OFD.
-pub type PdfVerifyOptions = VerifyOptions;
 
 /// Most signatures verified in one file; a file with more fails (documented in
 /// `docs/pdf-changes.md`).
@@ -35,8 +35,27 @@ pub fn verify_file(
     path: &std::path::Path,
     opts: &VerifyOptions,
 ) -> Result<VerificationReport, PdfError> {
-    let pdf = std::fs::read(path).map_err(|e| PdfError::Io(format!("{}: {e}", path.display())))?;
-    Ok(verify(&pdf, &path.display().to_string(), opts))
+    let pdf = std::fs::read(path).map_err(|e| PdfError::read(path, e))?;
+    verify(&pdf, &path.display().to_string(), opts)
+}
+
+/// Where a PDF must begin: ISO 32000-1 §7.5.2 puts `%PDF-` first; readers accept it within
+/// the first 1024 bytes (§7.5.2 note, Adobe implementation note), and so does eseal.
+const HEADER_WINDOW: usize = 1024;
+
+/// Unusable input (exit 2, as for an OFD that is not a ZIP): an empty file, or no `%PDF-`
+/// header where readers look for it.
+fn usable(pdf: &[u8]) -> Result<(), PdfError> {
+    if pdf.is_empty() {
+        return Err(PdfError::NotPdf("the file is empty".into()));
+    }
+    let head = &pdf[..pdf.len().min(HEADER_WINDOW)];
+    if !head.windows(5).any(|w| w == b"%PDF-") {
+        return Err(PdfError::NotPdf(format!(
+            "no %PDF- header in the first {HEADER_WINDOW} bytes"
+        )));
+    }
+    Ok(())
 }
 
 /// Rule names of the byte-range and document checks (`docs/pdf-changes.md`).
@@ -53,14 +72,16 @@ mod doc_rule {
 }
 use doc_rule as dr;
 
-/// Verifies every signature of `pdf`. A file that cannot be read gives a report with a
-/// failed structure check (so a truncated or damaged file is never "valid").
-pub fn verify(pdf: &[u8], file: &str, opts: &VerifyOptions) -> VerificationReport {
-    let mut report = VerificationReport {
-        file: file.to_owned(),
-        format: "pdf".into(),
-        ..Default::default()
-    };
+/// Verifies every signature of `pdf`. `Err` when the input is unusable: empty, not a PDF,
+/// encrypted. A PDF whose structure cannot be read gives a report with a failed structure
+/// check (so a truncated or damaged file is never "valid").
+pub fn verify(
+    pdf: &[u8],
+    file: &str,
+    opts: &VerifyOptions,
+) -> Result<VerificationReport, PdfError> {
+    usable(pdf)?;
+    let mut report = VerificationReport::new(file, DocumentFormat::Pdf, opts.strict);
     let doc = match Pdf::read(pdf) {
         Ok(d) => d,
         Err(e) => {
@@ -78,18 +99,12 @@ pub fn verify(pdf: &[u8], file: &str, opts: &VerifyOptions) -> VerificationRepor
                 )
                 .with_rule(rule),
             );
-            return report;
+            return Ok(report);
         }
     };
     let last = doc.last();
     if doc.trailer_entry(last, b"Encrypt").is_some() {
-        report.document_checks.push(Check::indeterminate(
-            K::Structure,
-            "PDF",
-            "the PDF is encrypted; eseal does not verify encrypted files",
-            "文档已加密，无法验证",
-        ));
-        return report;
+        return Err(PdfError::Encrypted);
     }
     document_checks(&doc, &mut report.document_checks);
     let form = form::read(&doc, last);
@@ -138,7 +153,7 @@ pub fn verify(pdf: &[u8], file: &str, opts: &VerifyOptions) -> VerificationRepor
                 name: o.report.id.clone(),
                 revision: o.revision?,
                 // A document timestamp dates what it covers; it approves nothing.
-                vouches: !o.timestamp && vouches(&o.report),
+                vouches: !o.timestamp && o.report.vouches(),
                 timestamp: o.timestamp,
             })
         })
@@ -152,7 +167,7 @@ pub fn verify(pdf: &[u8], file: &str, opts: &VerifyOptions) -> VerificationRepor
     }
     report.signatures = found.into_iter().map(|o| o.report).collect();
     report.signatures.extend(orphans(&doc, &shown));
-    report
+    Ok(report)
 }
 
 /// Bytes after the last revision, and irregular revisions.
@@ -180,25 +195,6 @@ fn document_checks(doc: &Pdf<'_>, out: &mut Vec<Check>) {
             .with_rule(dr::TRAILING_BYTES),
         );
     }
-}
-
-/// A signature intact and chained to a trust anchor: it may vouch for what it covers.
-fn vouches(r: &SignatureReport) -> bool {
-    let bad = r
-        .checks
-        .iter()
-        .any(|c| matches!(c.status, Status::Failed | Status::Indeterminate));
-    let chains: Vec<&Check> = r
-        .checks
-        .iter()
-        .filter(|c| c.check == K::CertificateChain)
-        .collect();
-    !bad && !chains.is_empty()
-        && chains.iter().all(|c| {
-            chains
-                .iter()
-                .any(|p| p.subject == c.subject && p.status == Status::Passed)
-        })
 }
 
 /// Signature dictionaries that some revision's cross-reference data lists but no signature
@@ -231,7 +227,7 @@ fn orphans(doc: &Pdf<'_>, shown: &HashSet<Loc>) -> Vec<SignatureReport> {
             let res_id = r;
             let mut r = SignatureReport {
                 id: format!("object {} {} (no form field)", r.0, r.1),
-                kind: "orphan".into(),
+                kind: SignatureKind::Orphan,
                 ..Default::default()
             };
             r.push(
@@ -327,7 +323,7 @@ fn verify_one(doc: &Pdf<'_>, f: &Field, opts: &VerifyOptions, digests: &mut Dige
             } else {
                 f.name.clone()
             },
-            kind: "unknown".into(),
+            kind: SignatureKind::Unknown,
             ..Default::default()
         },
         field: f.id,
@@ -653,13 +649,12 @@ fn verify_cms(
         cms::OID_SM2_SM3 | cms::OID_SM2_SIGN | cms::OID_SM2_CURVE
     );
     r.kind = if subfilter == "ETSI.CAdES.detached" {
-        "pades"
+        SignatureKind::Pades
     } else if is_sm2 {
-        "cms-sm2"
+        SignatureKind::CmsSm2
     } else {
-        "cms"
-    }
-    .into();
+        SignatureKind::Cms
+    };
     r.push(Check::passed(
         K::Structure,
         "/Contents",
@@ -750,7 +745,7 @@ fn verify_cms(
             "签名值验证失败",
         )),
     }
-    if r.kind == "pades" && !si.has_signing_cert_v2 {
+    if r.kind == SignatureKind::Pades && !si.has_signing_cert_v2 {
         r.push(Check::warning(
             K::Conformance,
             "signedAttrs",
@@ -774,15 +769,7 @@ fn verify_cms(
         .filter(|c| c.der() != cert.der())
         .cloned()
         .collect();
-    crate::ses::verify::certificate_checks(
-        &cert,
-        "signer",
-        "签署者",
-        at,
-        &pool,
-        opts,
-        &mut r.checks,
-    );
+    certificate_checks(&cert, "signer", "签署者", at, &pool, opts, &mut r.checks);
 }
 
 /// `D:YYYYMMDDHHmmSS` with an optional offset (§7.9.4).
@@ -877,7 +864,7 @@ mod tests {
             ],
             None,
         );
-        let r = verify(&f, "f", &VerifyOptions::default());
+        let r = verify(&f, "f", &VerifyOptions::default()).unwrap();
         let rules: Vec<(String, Option<&str>)> = r
             .signatures
             .iter()
@@ -903,7 +890,7 @@ mod tests {
             "field 6 does not exist: {}",
             r.to_text()
         );
-        assert_eq!(r.exit_code(false), 1);
+        assert_eq!(r.exit_code(), 1);
     }
 
     #[test]
@@ -925,7 +912,7 @@ mod tests {
         }
         let mut f = b"%PDF-1.7\n".to_vec();
         super::super::xref::testdoc::revision(&mut f, &objs, None);
-        let r = verify(&f, "f", &VerifyOptions::default());
+        let r = verify(&f, "f", &VerifyOptions::default()).unwrap();
         assert_eq!(r.signatures.len(), MAX_SIGNATURES);
         assert!(
             r.document_checks

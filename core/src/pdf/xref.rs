@@ -22,6 +22,10 @@ use std::rc::Rc;
 const MAX_SECTIONS: usize = 4096;
 /// Largest decompressed object or cross-reference stream.
 const MAX_DECODED: usize = 64 << 20;
+/// Largest decoded/encoded ratio of a Flate stream decoded above [`RATIO_FLOOR`] bytes
+/// (zlib reaches ~1032:1 on constant data; xref and object streams stay far below 200:1).
+const MAX_RATIO: usize = 200;
+const RATIO_FLOOR: usize = 1 << 20;
 /// Decompressed object streams kept at once.
 const MAX_OBJSTM_CACHE: usize = 32 << 20;
 /// Parsed objects kept at once.
@@ -801,17 +805,19 @@ pub(crate) fn decode(buf: &[u8], s: &Stream) -> Result<Vec<u8>, SyntaxError> {
         None => raw.to_vec(),
         Some(b"FlateDecode") => {
             let mut out = Vec::new();
+            let limit = MAX_DECODED.min(raw.len().saturating_mul(MAX_RATIO).max(RATIO_FLOOR));
             flate2::read::ZlibDecoder::new(raw)
-                .take(MAX_DECODED as u64 + 1)
+                .take(limit as u64 + 1)
                 .read_to_end(&mut out)
                 .map_err(|_| SyntaxError {
                     at,
                     what: "FlateDecode data is corrupt",
                 })?;
-            if out.len() > MAX_DECODED {
+            if out.len() > limit {
                 return Err(SyntaxError {
                     at,
-                    what: "decoded stream too large",
+                    what: "decoded stream too large (over 64 MiB, or over 200 times its \
+                           encoded size above 1 MiB: a decompression bomb?)",
                 });
             }
             out
@@ -928,6 +934,34 @@ pub(crate) mod testdoc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flate_is_bounded_by_ratio_and_size() {
+        use std::io::Write;
+        let deflate = |n: usize| {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+            e.write_all(&vec![0u8; n]).unwrap();
+            e.finish().unwrap()
+        };
+        let stream = |buf: &[u8]| Stream {
+            dict: Dict(vec![(
+                b"Filter".to_vec(),
+                Obj::Name(b"FlateDecode".to_vec()),
+            )]),
+            data: 0..buf.len(),
+        };
+        // Up to the floor whatever the ratio; above it at most MAX_RATIO times the input.
+        let small = deflate(RATIO_FLOOR);
+        assert_eq!(decode(&small, &stream(&small)).unwrap().len(), RATIO_FLOOR);
+        let bomb = deflate(8 << 20);
+        assert!(
+            bomb.len() * MAX_RATIO < 8 << 20,
+            "zlib ratio {}",
+            (8 << 20) / bomb.len()
+        );
+        let e = decode(&bomb, &stream(&bomb)).unwrap_err();
+        assert!(e.what.contains("too large"), "{}", e.what);
+    }
 
     /// A file with one object per revision: revision 2 redefines object 1.
     fn two_revisions() -> Vec<u8> {

@@ -256,7 +256,7 @@ impl Fx {
     }
 
     /// A valid seal applied by `by` (reviewed and receipted).
-    pub fn valid_seal(&self, by: &Session, kind: SealKind, name: &str) -> Seal {
+    pub fn valid_seal(&self, by: &Session, kind: SealKind, name: &str) -> SealRecord {
         let s = self
             .p
             .apply_seal(by, self.application(kind, name))
@@ -1107,10 +1107,69 @@ fn cp_head(cp: &super::audit::SignedCheckpoint, chain: &str) -> u64 {
 
 // ------------------------------------------------------------------ races
 
-/// A store wrapper that holds the first commit writing a chosen document (after
-/// [`Gate::arm`]) until [`Gate::release`]: the deterministic interleaving of the races.
-pub struct Gate {
+/// What a [`CommitHook`] does with a batch: hold, rewrite or fail it, or pass it to the store.
+pub type OnCommit = dyn Fn(&dyn Store, &Batch, &AuditMac) -> Result<(), StoreError> + Send + Sync;
+
+/// A store that passes every call to `inner` except `commit`, which `on_commit` handles: the
+/// race [`Gate`], and the test stores that fail or rewrite commits.
+pub struct CommitHook {
     inner: Arc<dyn Store>,
+    on_commit: Box<OnCommit>,
+}
+
+impl CommitHook {
+    pub fn new(
+        inner: Arc<dyn Store>,
+        on_commit: impl Fn(&dyn Store, &Batch, &AuditMac) -> Result<(), StoreError>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Arc<CommitHook> {
+        Arc::new(CommitHook {
+            inner,
+            on_commit: Box::new(on_commit),
+        })
+    }
+}
+
+impl Store for CommitHook {
+    fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>, StoreError> {
+        self.inner.get(kind, id)
+    }
+    fn find_unique(&self, ns: &str, key: &str) -> Result<Option<(Kind, String)>, StoreError> {
+        self.inner.find_unique(ns, key)
+    }
+    fn query(&self, q: &Query) -> Result<Found, StoreError> {
+        self.inner.query(q)
+    }
+    fn counter(&self, name: &str) -> Result<u64, StoreError> {
+        self.inner.counter(name)
+    }
+    fn commit(&self, batch: &Batch, mac: &AuditMac) -> Result<(), StoreError> {
+        (self.on_commit)(self.inner.as_ref(), batch, mac)
+    }
+    fn prune(&self, kind: Kind, before: i64, limit: u32) -> Result<u64, StoreError> {
+        self.inner.prune(kind, before, limit)
+    }
+    fn audit_query(&self, q: &AuditQuery) -> Result<(Vec<AuditEntry>, u64), StoreError> {
+        self.inner.audit_query(q)
+    }
+    fn audit_range(
+        &self,
+        chain: &str,
+        from: u64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit_range(chain, from, limit)
+    }
+    fn audit_heads(&self) -> Result<Vec<AuditEntry>, StoreError> {
+        self.inner.audit_heads()
+    }
+}
+
+/// Holds the first commit writing a chosen document (after [`Gate::arm`]) until the other
+/// operation has run: the deterministic interleaving of the races.
+pub struct Gate {
     state: Mutex<GateState>,
     cv: Condvar,
 }
@@ -1124,12 +1183,38 @@ enum GateState {
 }
 
 impl Gate {
-    pub fn new(inner: Arc<dyn Store>) -> Arc<Gate> {
-        Arc::new(Gate {
-            inner,
+    /// A gate and the store `inner` behind it.
+    pub fn around(inner: Arc<dyn Store>) -> (Arc<Gate>, Arc<dyn Store>) {
+        let gate = Arc::new(Gate {
             state: Mutex::new(GateState::Open),
             cv: Condvar::new(),
-        })
+        });
+        let g = gate.clone();
+        let store = CommitHook::new(inner, move |inner, batch, mac| {
+            g.hold_if_armed(batch);
+            inner.commit(batch, mac)
+        });
+        (gate, store)
+    }
+
+    /// Holds a batch that writes the armed document until the gate is released.
+    fn hold_if_armed(&self, batch: &Batch) {
+        let hold = {
+            let mut g = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            match &*g {
+                GateState::Armed(kind, id)
+                    if batch.writes.iter().any(|w| writes_to(w, *kind, id)) =>
+                {
+                    *g = GateState::Holding;
+                    true
+                }
+                _ => false,
+            }
+        };
+        if hold {
+            self.cv.notify_all();
+            self.wait_for(|g| *g == GateState::Released);
+        }
     }
 
     fn set(&self, s: GateState) {
@@ -1189,57 +1274,6 @@ fn writes_to(w: &Write, kind: Kind, id: &Option<String>) -> bool {
     k == kind && id.as_ref().is_none_or(|want| want == i)
 }
 
-impl Store for Gate {
-    fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>, StoreError> {
-        self.inner.get(kind, id)
-    }
-    fn find_unique(&self, ns: &str, key: &str) -> Result<Option<(Kind, String)>, StoreError> {
-        self.inner.find_unique(ns, key)
-    }
-    fn query(&self, q: &Query) -> Result<Found, StoreError> {
-        self.inner.query(q)
-    }
-    fn counter(&self, name: &str) -> Result<u64, StoreError> {
-        self.inner.counter(name)
-    }
-    fn commit(&self, batch: &Batch, mac: &AuditMac) -> Result<(), StoreError> {
-        let hold = {
-            let mut g = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            match &*g {
-                GateState::Armed(kind, id)
-                    if batch.writes.iter().any(|w| writes_to(w, *kind, id)) =>
-                {
-                    *g = GateState::Holding;
-                    true
-                }
-                _ => false,
-            }
-        };
-        if hold {
-            self.cv.notify_all();
-            self.wait_for(|g| *g == GateState::Released);
-        }
-        self.inner.commit(batch, mac)
-    }
-    fn prune(&self, kind: Kind, before: i64, limit: u32) -> Result<u64, StoreError> {
-        self.inner.prune(kind, before, limit)
-    }
-    fn audit_query(&self, q: &AuditQuery) -> Result<(Vec<AuditEntry>, u64), StoreError> {
-        self.inner.audit_query(q)
-    }
-    fn audit_range(
-        &self,
-        chain: &str,
-        from: u64,
-        limit: u32,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        self.inner.audit_range(chain, from, limit)
-    }
-    fn audit_heads(&self) -> Result<Vec<AuditEntry>, StoreError> {
-        self.inner.audit_heads()
-    }
-}
-
 fn clear_loser(e: &PlatformError) -> bool {
     matches!(
         e,
@@ -1249,8 +1283,8 @@ fn clear_loser(e: &PlatformError) -> bool {
 
 /// Two confirmers decide one item: the one held at its commit loses, whatever it read.
 pub fn race_two_approvals(st: Arc<dyn Store>) {
-    let gate = Gate::new(st);
-    let f = Fx::new(gate.clone());
+    let (gate, st) = Gate::around(st);
+    let f = Fx::new(st);
     let p = &f.p;
     let seal = f.valid_seal(&f.admin, SealKind::Cloud, "竞争章");
     let app = f.app("竞争应用");
@@ -1294,8 +1328,8 @@ pub fn race_two_approvals(st: Arc<dyn Store>) {
 
 /// Two receipts of one seal: one wins; the seal has the winner's key, logged once.
 pub fn race_two_receipts(st: Arc<dyn Store>) {
-    let gate = Gate::new(st);
-    let f = Fx::new(gate.clone());
+    let (gate, st) = Gate::around(st);
+    let f = Fx::new(st);
     let p = &f.p;
     let (_, sa) = f.staff("印章管理员", &[Role::SealAdmin]);
     let s = p
@@ -1329,8 +1363,8 @@ pub fn race_two_receipts(st: Arc<dyn Store>) {
 /// on its way makes the signature fail; a signature that commits first counts, and the
 /// revocation then goes through.
 pub fn race_revocation_vs_signing(st: Arc<dyn Store>) {
-    let gate = Gate::new(st);
-    let f = Fx::new(gate.clone());
+    let (gate, st) = Gate::around(st);
+    let f = Fx::new(st);
     let p = &f.p;
     let (_, sa) = f.staff("印章管理员", &[Role::SealAdmin]);
     // signing held, revocation through: the signature is refused
@@ -1368,8 +1402,8 @@ pub fn race_revocation_vs_signing(st: Arc<dyn Store>) {
 
 /// Two signers of one seal: neither fails, both are counted.
 pub fn race_two_signers(st: Arc<dyn Store>) {
-    let gate = Gate::new(st);
-    let f = Fx::new(gate.clone());
+    let (gate, st) = Gate::around(st);
+    let f = Fx::new(st);
     let p = &f.p;
     let s = f.valid_seal(&f.admin, SealKind::Cloud, "并发章");
     let (ra, rb) = gate.interleave(
@@ -1397,8 +1431,8 @@ pub fn race_two_signers(st: Arc<dyn Store>) {
 
 /// Two units add the same phone: one person, one unit.
 pub fn race_same_phone(st: Arc<dyn Store>) {
-    let gate = Gate::new(st);
-    let f = Fx::new(gate.clone());
+    let (gate, st) = Gate::around(st);
+    let f = Fx::new(st);
     let p = &f.p;
     let ub = f
         .unit_login("单位B", &credit_code(2), "B1", "devB1", "y")
@@ -1428,60 +1462,27 @@ mod tests {
     }
 
     /// A store that ignores versions: compare-and-set always "wins", checks pass.
-    struct IgnoresVersions(MemoryStore);
-
-    impl Store for IgnoresVersions {
-        fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>, StoreError> {
-            self.0.get(kind, id)
-        }
-        fn find_unique(&self, ns: &str, key: &str) -> Result<Option<(Kind, String)>, StoreError> {
-            self.0.find_unique(ns, key)
-        }
-        fn query(&self, q: &Query) -> Result<Found, StoreError> {
-            self.0.query(q)
-        }
-        fn counter(&self, name: &str) -> Result<u64, StoreError> {
-            self.0.counter(name)
-        }
-        fn commit(&self, batch: &Batch, mac: &AuditMac) -> Result<(), StoreError> {
+    fn ignores_versions() -> Arc<dyn Store> {
+        CommitHook::new(Arc::new(MemoryStore::new()), |inner, batch, mac| {
             let mut b = batch.clone();
             b.writes.retain(|w| !matches!(w, Write::Check { .. }));
             for w in &mut b.writes {
                 if let Write::Update {
                     kind, id, expected, ..
                 } = w
-                    && let Some(r) = self.0.get(*kind, id)?
+                    && let Some(r) = inner.get(*kind, id)?
                 {
                     *expected = r.version;
                 }
             }
-            self.0.commit(&b, mac)
-        }
-        fn prune(&self, kind: Kind, before: i64, limit: u32) -> Result<u64, StoreError> {
-            self.0.prune(kind, before, limit)
-        }
-        fn audit_query(&self, q: &AuditQuery) -> Result<(Vec<AuditEntry>, u64), StoreError> {
-            self.0.audit_query(q)
-        }
-        fn audit_range(
-            &self,
-            chain: &str,
-            from: u64,
-            limit: u32,
-        ) -> Result<Vec<AuditEntry>, StoreError> {
-            self.0.audit_range(chain, from, limit)
-        }
-        fn audit_heads(&self) -> Result<Vec<AuditEntry>, StoreError> {
-            self.0.audit_heads()
-        }
+            inner.commit(&b, mac)
+        })
     }
 
     #[test]
     fn the_races_fail_on_a_store_that_ignores_versions() {
         for _ in 0..3 {
-            let failed = failures(RACES, &|| {
-                Arc::new(IgnoresVersions(MemoryStore::new())) as Arc<dyn Store>
-            });
+            let failed = failures(RACES, &ignores_versions);
             // Every version-based race fails (same phone is a unique key: that one holds).
             let names: Vec<&str> = failed
                 .iter()

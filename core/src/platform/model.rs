@@ -116,7 +116,7 @@ pub enum SealKind {
     PersonalUkey,
 }
 
-/// Stored life-cycle state (2.2.1–2.2.2); 已过期 is derived, see [`Seal::effective_status`].
+/// Stored life-cycle state (2.2.1–2.2.2); 已过期 is derived, see [`SealRecord::effective_status`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SealStatus {
     /// 待审核
@@ -144,7 +144,7 @@ pub struct SealLogEntry {
 
 /// 印章 (2.2).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Seal {
+pub struct SealRecord {
     pub id: String,
     pub unit: String,
     pub kind: SealKind,
@@ -187,7 +187,7 @@ pub struct Seal {
     pub created: i64,
 }
 
-impl Seal {
+impl SealRecord {
     /// Status shown to users: a valid or frozen seal past its validity end is 已过期.
     pub fn effective_status(&self, now: i64) -> SealStatus {
         match self.status {
@@ -348,7 +348,7 @@ pub struct FileRecord {
 
 /// Password material of a staff member (id = staff id).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Credential {
+pub struct PasswordRecord {
     pub id: String,
     pub password_hash: Option<String>,
     pub signing_password_hash: Option<String>,

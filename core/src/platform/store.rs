@@ -55,10 +55,16 @@ pub enum Kind {
     VaultKey,
     /// A signed audit checkpoint.
     Checkpoint,
+    /// An open-API signing task (large file, or waiting for confirmation).
+    OpenTask,
+    /// An app's webhook registration.
+    Webhook,
+    /// A webhook event in the outbox, with its delivery log.
+    WebhookEvent,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 20] = [
+    pub const ALL: [Kind; 23] = [
         Kind::Unit,
         Kind::UnitKey,
         Kind::Staff,
@@ -79,6 +85,9 @@ impl Kind {
         Kind::SealDocument,
         Kind::VaultKey,
         Kind::Checkpoint,
+        Kind::OpenTask,
+        Kind::Webhook,
+        Kind::WebhookEvent,
     ];
 
     /// The kind named by [`Kind::as_str`].
@@ -109,6 +118,9 @@ impl Kind {
             Kind::SealDocument => "seal_document",
             Kind::VaultKey => "vault_key",
             Kind::Checkpoint => "checkpoint",
+            Kind::OpenTask => "open_task",
+            Kind::Webhook => "webhook",
+            Kind::WebhookEvent => "webhook_event",
         }
     }
 }

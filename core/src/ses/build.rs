@@ -219,7 +219,7 @@ impl SealBuilder {
 /// Signs `data_hash` with `seal` (GB/T 38540 §7.1): builds TBS_Sign { 4, seal, time,
 /// dataHash, propertyInfo }, has the signer sign its DER, and returns the SES_Signature.
 ///
-/// Before signing the seal is checked (ses-ofd-spec §2.7): its maker signature, its validity
+/// Before signing the seal is checked: its maker signature, its validity
 /// window holding `time`, and the signer's certificate in its certList.
 pub fn sign(
     seal: &Seal,

@@ -1,7 +1,7 @@
 //! GB/T 38540-2020 (v4), GM/T 0031-2014 (v1) and GM/T 0031-2025 (v5) seals (`SESeal`) and
 //! electronic signatures (`SES_Signature`): build, parse, verify.
 //!
-//! Who signs what (ses-ofd-spec §1.4): the v4/v5 maker signs the encoded SES_SealInfo as it
+//! Who signs what (GB/T 38540 §6.2, §7.1.5; GM/T 0031-2014 for v1): the v4/v5 maker signs the encoded SES_SealInfo as it
 //! sits in the seal; the v1 maker signs SEQUENCE { SES_SealInfo, cert, alg }; the signer
 //! signs the encoded TBS_Sign. Verification always runs over the original bytes.
 
@@ -12,9 +12,9 @@ pub mod types;
 pub mod verify;
 
 pub use build::{SealBuilder, seal_type, sign};
-pub use seal::{CertList, Picture, PictureFormat, Seal, SesVersion};
+pub use seal::{CertList, PictureFormat, Seal, SealPicture, SesVersion};
 pub use signature::SesSignature;
-pub use verify::{DataCheck, VerifyOptions, verify_parsed, verify_seal_bytes, verify_signature};
+pub use verify::{DataCheck, verify_parsed, verify_seal_bytes, verify_signature};
 
 /// Errors of the ses room.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

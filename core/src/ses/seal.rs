@@ -1,8 +1,42 @@
 //! Reading seals of every version found in the wild, over their original bytes.
 //!
-//! Version detection is structural (ses-ofd-spec §1.8): a 2-element SEQUENCE whose second
+//! Version detection is structural (the shapes below): a 2-element SEQUENCE whose second
 //! element is a SEQUENCE is v1 (GM/T 0031-2014); 4 or 5 elements with an OCTET STRING second
 //! is the v4 family (GB/T 38540-2020 when header.version = 4, GM/T 0031-2025 when 5).
+//!
+//! v4 is transcribed in [`super::types`] (GB/T 38540-2020 §6). The other two, as read here
+//! (our transcription; tags EXPLICIT, as neither module has an IMPLICIT TAGS header):
+//!
+//! ```asn1
+//! -- v1, GM/T 0031-2014 (the standard GB/T 38540 §6 replaces)
+//! SESeal ::= SEQUENCE {
+//!     esealInfo  SES_SealInfo,            -- shaped as v4's, header.version 1
+//!     signInfo   SES_SignInfo
+//! }
+//! SES_SignInfo ::= SEQUENCE {
+//!     cert                OCTET STRING,   -- maker certificate (DER)
+//!     signatureAlgorithm  OBJECT IDENTIFIER,
+//!     signData            BIT STRING      -- maker's signature over
+//!                                         -- SEQUENCE { esealInfo, cert, signatureAlgorithm }
+//! }
+//! SES_ESPropertyInfo ::= SEQUENCE {       -- v1: no certListType
+//!     type        INTEGER,                -- 1 unit seal, 2 personal seal
+//!     name        UTF8String,
+//!     certList    SEQUENCE OF cert,       -- cert ::= OCTET STRING; seen too: IA5String certID
+//!     createDate  UTCTime,                -- GeneralizedTime is seen too
+//!     validStart  UTCTime,
+//!     validEnd    UTCTime
+//! }
+//!
+//! -- v5, GM/T 0031-2025: v4's SESeal (GB/T 38540 §6.1) with header.version 5 and a time-stamp
+//! SESeal ::= SEQUENCE {
+//!     eSealInfo    SES_SealInfo,          -- maker signs its encoded bytes, as in v4 (§6.2)
+//!     cert         OCTET STRING,
+//!     signAlgID    OBJECT IDENTIFIER,
+//!     signedValue  BIT STRING,
+//!     timeStamp    [0] BIT STRING OPTIONAL
+//! }
+//! ```
 
 use super::SesError;
 use crate::asn1::{Tlv, tag};
@@ -62,7 +96,7 @@ pub enum CertList {
     Ids(Vec<String>),
 }
 
-/// The picture formats a seal may carry, by magic bytes (spec §4 #8–#9).
+/// The picture formats a seal may carry, by magic bytes (the type field is not always right).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PictureFormat {
     Png,
@@ -112,7 +146,7 @@ impl PictureFormat {
 
 /// `SES_ESPictrueInfo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Picture {
+pub struct SealPicture {
     /// The type the seal declares ("PNG", "png", "ofd", ...).
     pub declared_type: String,
     /// The format the bytes actually have.
@@ -145,7 +179,7 @@ pub struct Seal {
     pub create_date: Time,
     pub valid_start: Time,
     pub valid_end: Time,
-    pub picture: Picture,
+    pub picture: SealPicture,
     pub ext_datas: Vec<ExtData>,
     /// The maker (制章者) certificate, DER.
     pub maker_cert: Vec<u8>,
@@ -154,7 +188,7 @@ pub struct Seal {
     pub maker_signature: Vec<u8>,
     /// v5 optional timestamp.
     pub timestamp: Option<Vec<u8>>,
-    /// The bytes the maker signed (spec §1.4): SES_SealInfo (v4/v5), or
+    /// The bytes the maker signed (GB/T 38540 §6.2): SES_SealInfo (v4/v5), or
     /// SEQUENCE { SES_SealInfo, cert, alg } rebuilt around the original bytes (v1).
     pub maker_signed_bytes: Vec<u8>,
     /// Deviations from the standard seen while reading (explicit FALSE, non-DER times, ...).
@@ -329,7 +363,7 @@ impl Seal {
                 format.name()
             ));
         }
-        let picture = Picture {
+        let picture = SealPicture {
             declared_type,
             format,
             data,
@@ -432,7 +466,7 @@ pub(crate) fn bit_or_octets(
         tag::BIT_STRING => {
             let (bytes, unused) = t.bit_string_with_unused(what)?;
             if unused != 0 {
-                // Suwell (spec §4): signature values and digests are whole octets whatever the
+                // Suwell files: signature values and digests are whole octets whatever the
                 // count says; they are read as such and verified over the original bytes.
                 notes.push(format!("{what} declares {unused} unused bits; read as whole octets (GB/T 38540 values are whole octets)"));
             }
@@ -453,7 +487,7 @@ pub(crate) fn bit_or_octets(
 }
 
 /// `SES_CertList`: the CHOICE cannot be told by tag; decide by certListType, else by the
-/// element tags (ses-ofd-spec §1.2 notes, §4 #6–#7).
+/// element tags (certListType 3 with OCTET STRING entries is seen in real files).
 fn parse_cert_list(
     list: &Tlv<'_>,
     list_type: Option<i64>,

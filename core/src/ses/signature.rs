@@ -3,6 +3,26 @@
 //! v4/v5 (GB/T 38540 §7): `SEQUENCE { TBS_Sign, cert, signatureAlgID, signature, [0] timeStamp? }`;
 //! v1 (GM/T 0031-2014): `SEQUENCE { TBS_Sign, signature }` with the signer certificate and
 //! algorithm inside a 7-field TBS_Sign and a free-form `timeInfo` BIT STRING.
+//!
+//! v4 is transcribed in [`super::types`] (GB/T 38540-2020 §7); v5 (GM/T 0031-2025) has the
+//! same shape with TBS_Sign.version 5. v1, as read here (our transcription, tags EXPLICIT):
+//!
+//! ```asn1
+//! -- v1, GM/T 0031-2014 (the standard GB/T 38540 §7 replaces)
+//! SES_Signature ::= SEQUENCE {
+//!     toSign     TBS_Sign,
+//!     signature  BIT STRING               -- signer's signature over the encoded toSign
+//! }
+//! TBS_Sign ::= SEQUENCE {
+//!     version             INTEGER,        -- the seal's header.version (1)
+//!     eseal               SESeal,         -- the v1 seal, byte for byte
+//!     timeInfo            BIT STRING,     -- "a time-stamp or a UTCTime"; free text in practice
+//!     dataHash            BIT STRING,     -- OCTET STRING is seen too
+//!     propertyInfo        IA5String,
+//!     cert                OCTET STRING,   -- signer certificate (DER): inside TBS_Sign in v1
+//!     signatureAlgorithm  OBJECT IDENTIFIER
+//! }
+//! ```
 
 use super::SesError;
 use super::seal::{Seal, SesVersion, bit_or_octets};
@@ -172,7 +192,7 @@ impl SesSignature {
 }
 
 /// v1 `timeInfo` is a BIT STRING "holding a time-stamp or a UTCTime"; in practice free text
-/// (`yyyy-MM-dd HH:mm:ss`, ISO 8601) or a DER time (ses-ofd-spec §4 #11).
+/// (`yyyy-MM-dd HH:mm:ss`, ISO 8601) or a DER time (all seen in real files).
 fn read_v1_time(t: &Tlv<'_>, notes: &mut Vec<String>) -> Result<(Option<Time>, String), SesError> {
     let bytes = match t.tag {
         tag::BIT_STRING => t.bit_string("TBS_Sign.timeInfo")?,

@@ -1,35 +1,17 @@
-//! Verifying seals and electronic signatures, check by check (ses-ofd-spec §2.8 step 3).
+//! Verifying seals and electronic signatures, check by check (GB/T 38540 §6–§7 structures).
 //!
 //! Each check says what it looked at and why it failed. Signatures are verified over the
 //! original bytes; the conventions tried are named in failures.
 
 use super::seal::{CertList, Seal, SesVersion};
 use super::signature::SesSignature;
-use crate::crypto::cert::{ChainStatus, KeyUsage, verify_chain, verify_with_key};
+use crate::crypto::Certificate;
+use crate::crypto::cert::verify_with_key;
 use crate::crypto::sm2;
 use crate::crypto::sm3::{sm3, sm3_parts};
 use crate::crypto::time::Time;
-use crate::crypto::{Certificate, TrustStore};
-use crate::report::{Check, CheckKind as K, SignatureReport};
-
-/// What the verifier trusts and when "now" is.
-#[derive(Debug, Clone)]
-pub struct VerifyOptions {
-    pub trust: TrustStore,
-    pub now: Time,
-    /// Certificates that may complete chains (intermediates given by the caller).
-    pub extra_certs: Vec<Certificate>,
-}
-
-impl Default for VerifyOptions {
-    fn default() -> Self {
-        VerifyOptions {
-            trust: TrustStore::new(),
-            now: Time::now(),
-            extra_certs: Vec::new(),
-        }
-    }
-}
+use crate::report::{Check, CheckKind as K, SignatureKind, SignatureReport};
+use crate::validation::{VerifyOptions, certificate_checks};
 
 /// What the signature's `dataHash` is checked against.
 #[derive(Debug, Clone, Copy)]
@@ -127,131 +109,6 @@ pub fn signer_allowed(seal: &Seal, cert: &Certificate) -> Result<bool, String> {
     }
 }
 
-/// Checks of a certificate used at time `at` (signing time) and now: validity then and now,
-/// chain to the trust store, key usage.
-pub fn certificate_checks(
-    cert: &Certificate,
-    role: &str,
-    role_zh: &str,
-    at: Option<Time>,
-    pool: &[Certificate],
-    opts: &VerifyOptions,
-    out: &mut Vec<Check>,
-) {
-    let subject = format!("{role} certificate ({})", cert.subject_string());
-    let period = format!(
-        "{} .. {}",
-        cert.not_before().to_iso(),
-        cert.not_after().to_iso()
-    );
-    if let Some(at) = at {
-        if cert.valid_at(at) {
-            out.push(Check::passed(
-                K::CertificateValidity,
-                &subject,
-                format!("valid at {} ({period})", at.to_iso()),
-                format!("{role_zh}证书在签署时间有效"),
-            ));
-        } else {
-            out.push(Check::failed(
-                K::CertificateValidity,
-                &subject,
-                format!("not valid at {}: valid {period}", at.to_iso()),
-                format!(
-                    "{role_zh}证书在签署时间 {} 无效（有效期 {period}）",
-                    at.to_iso()
-                ),
-            ));
-        }
-    }
-    if cert.valid_at(opts.now) {
-        out.push(Check::passed(
-            K::CertificateValidityNow,
-            &subject,
-            "valid now",
-            format!("{role_zh}证书当前有效"),
-        ));
-    } else if opts.now > cert.not_after() {
-        out.push(Check::warning(
-            K::CertificateValidityNow,
-            &subject,
-            format!(
-                "valid when signed, expired now (not after {})",
-                cert.not_after().to_iso()
-            ),
-            format!("签署时有效，现已过期（截止 {}）", cert.not_after().to_iso()),
-        ));
-    } else {
-        out.push(Check::warning(
-            K::CertificateValidityNow,
-            &subject,
-            format!("not yet valid now ({period})"),
-            format!("{role_zh}证书尚未生效"),
-        ));
-    }
-    if opts.trust.is_empty() {
-        out.push(Check::warning(
-            K::CertificateChain,
-            &subject,
-            "no trust anchors given (--trust): the chain was not checked",
-            "未指定信任根（--trust），未验证证书链",
-        ));
-    } else {
-        let mut full_pool: Vec<Certificate> = pool.to_vec();
-        full_pool.extend(opts.extra_certs.iter().cloned());
-        match verify_chain(cert, &full_pool, &opts.trust) {
-            ChainStatus::Trusted { path, warnings } => {
-                out.push(Check::passed(
-                    K::CertificateChain,
-                    &subject,
-                    format!("chains to a trust anchor: {}", path.join(" ← ")),
-                    "证书链可信",
-                ));
-                for w in warnings {
-                    out.push(Check::warning(
-                        K::CertificateChain,
-                        &subject,
-                        w.clone(),
-                        format!("证书链不规范：{w}"),
-                    ));
-                }
-            }
-            ChainStatus::UnknownRoot { top } => out.push(Check::warning(
-                K::CertificateChain,
-                &subject,
-                format!("unknown root: the chain ends at {top}, which is not a trust anchor"),
-                format!("未知根证书：证书链止于 {top}"),
-            )),
-            ChainStatus::Broken { at, why } => out.push(Check::failed(
-                K::CertificateChain,
-                &subject,
-                format!("chain broken at {at}: {why}"),
-                format!("证书链断裂（{at}）：{why}"),
-            )),
-        }
-    }
-    if let Some(ku) = cert.key_usage() {
-        if ku.has(KeyUsage::DIGITAL_SIGNATURE) || ku.has(KeyUsage::NON_REPUDIATION) {
-            out.push(Check::passed(
-                K::KeyUsage,
-                &subject,
-                format!("key usage {}", ku.names().join(", ")),
-                "密钥用法允许签名",
-            ));
-        } else {
-            out.push(Check::failed(
-                K::KeyUsage,
-                &subject,
-                format!(
-                    "key usage ({}) allows neither digitalSignature nor nonRepudiation",
-                    ku.names().join(", ")
-                ),
-                "密钥用法不允许签名",
-            ));
-        }
-    }
-}
-
 /// The checks of a seal (its maker signature, header, validity at `at`, maker certificate).
 pub fn seal_checks(seal: &Seal, at: Option<Time>, opts: &VerifyOptions, out: &mut Vec<Check>) {
     let subject = format!("seal {} ({})", seal.es_id, seal.name);
@@ -315,18 +172,24 @@ pub fn seal_checks(seal: &Seal, at: Option<Time>, opts: &VerifyOptions, out: &mu
             ),
             "签署时间在印章有效期内",
         )),
-        None if opts.now < seal.valid_start || opts.now > seal.valid_end => {
-            out.push(Check::warning(
-                K::SealValidity,
-                &subject,
-                format!(
-                    "not valid now: valid {} .. {}",
-                    seal.valid_start.to_iso(),
-                    seal.valid_end.to_iso()
-                ),
-                "印章当前不在有效期内",
-            ))
-        }
+        // A seal on its own is used now: outside its validity period it cannot seal anything
+        // (GB/T 38540 §6.2 validStart/validEnd), so the check fails.
+        None if opts.at < seal.valid_start || opts.at > seal.valid_end => out.push(Check::failed(
+            K::SealValidity,
+            &subject,
+            format!(
+                "not valid now ({}): valid {} .. {}",
+                opts.at.to_iso(),
+                seal.valid_start.to_iso(),
+                seal.valid_end.to_iso()
+            ),
+            format!(
+                "印章当前（{}）不在有效期内（{} .. {}）",
+                opts.at.to_iso(),
+                seal.valid_start.to_iso(),
+                seal.valid_end.to_iso()
+            ),
+        )),
         None => out.push(Check::passed(
             K::SealValidity,
             &subject,
@@ -355,7 +218,7 @@ pub fn seal_checks(seal: &Seal, at: Option<Time>, opts: &VerifyOptions, out: &mu
     }
     match seal.maker_certificate() {
         Ok(maker) => {
-            // ses-ofd-spec §2.8 g: the maker certificate is checked at the signing time (for a
+            // The maker certificate is checked at the signing time (for a
             // seal on its own: now). A createDate outside its validity is a warning: producers
             // write the application date there (GOMAIN: five days before the certificate).
             if !maker.valid_at(seal.create_date) {
@@ -386,7 +249,7 @@ pub fn seal_checks(seal: &Seal, at: Option<Time>, opts: &VerifyOptions, out: &mu
 pub fn verify_seal_bytes(der: &[u8], id: &str, opts: &VerifyOptions) -> SignatureReport {
     let mut r = SignatureReport {
         id: id.to_owned(),
-        kind: "seal-file".into(),
+        kind: SignatureKind::SealFile,
         ..Default::default()
     };
     match Seal::from_der(der) {
@@ -422,7 +285,7 @@ pub fn verify_signature(
 ) -> SignatureReport {
     let mut r = SignatureReport {
         id: id.to_owned(),
-        kind: "seal".into(),
+        kind: SignatureKind::Seal,
         ..Default::default()
     };
     match SesSignature::from_der(der) {
@@ -661,14 +524,14 @@ pub fn verify_parsed(
             "签署时间无法识别",
         ));
     }
-    seal_checks(&sig.seal, at.or(Some(opts.now)), opts, &mut r.checks);
+    seal_checks(&sig.seal, at.or(Some(opts.at)), opts, &mut r.checks);
     if let Some(cert) = &signer {
         let pool: Vec<Certificate> = sig.seal.maker_certificate().into_iter().collect();
         certificate_checks(cert, "signer", "签章者", at, &pool, opts, &mut r.checks);
     }
 }
 
-/// A signature value that is a DER SEQUENCE missing its last octet (Suwell, spec §4 #25): says
+/// A signature value that is a DER SEQUENCE missing its last octet (Suwell files): says
 /// whether some last octet would make it verify, which tells a producer's encoding fault from
 /// a forged or altered signature. The signature stays failed either way.
 fn diagnose_cut_short(cert: &Certificate, message: &[u8], value: &[u8]) -> Option<String> {

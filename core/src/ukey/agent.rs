@@ -115,7 +115,7 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 /// A fresh random session secret (hex of 32 bytes).
 pub fn new_session_secret() -> Result<String, UkeyError> {
     let mut b = [0u8; 32];
-    getrandom::fill(&mut b).map_err(|e| UkeyError::Invalid(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut b).map_err(UkeyError::Random)?;
     Ok(hex::encode(b))
 }
 
@@ -129,6 +129,7 @@ fn ukey_status(e: &UkeyError) -> (u16, &'static str) {
         UkeyError::NotFound(_) => (404, "not_found"),
         UkeyError::NoRoom => (507, "no_room"),
         UkeyError::Invalid(_) => (400, "invalid"),
+        UkeyError::Random(_) => (500, "internal"),
         _ => (502, "ukey_error"),
     }
 }

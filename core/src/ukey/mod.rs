@@ -55,6 +55,9 @@ pub enum UkeyError {
     Vendor { function: &'static str, code: u32 },
     #[error("the UKey returned malformed data: {0}")]
     BadData(String),
+    /// The host's random number generator failed (session secrets, a software token).
+    #[error("random number generator: {0}")]
+    Random(getrandom::Error),
     #[error("{0}")]
     Invalid(String),
 }

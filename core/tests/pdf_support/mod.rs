@@ -5,7 +5,7 @@
 use super::common::{TempDir, tool};
 use eseal::crypto::testca::TestCa;
 use eseal::pdf::PadesSigner;
-use eseal::ses::VerifyOptions;
+use eseal::validation::VerifyOptions;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -107,7 +107,7 @@ impl Fixture {
         .unwrap()
     }
     pub fn opts(&self) -> VerifyOptions {
-        let trust = eseal::crypto::TrustStore::from_files(&[self.p("ca.pem")]).unwrap();
+        let trust = eseal::validation::TrustStore::from_files(&[self.p("ca.pem")]).unwrap();
         VerifyOptions {
             trust,
             ..Default::default()
@@ -133,7 +133,7 @@ pub fn qpdf_check(path: &Path) {
 
 pub fn sm2_opts(ca: &TestCa) -> VerifyOptions {
     VerifyOptions {
-        trust: eseal::crypto::TrustStore::new().with(ca.root.cert.clone()),
+        trust: eseal::validation::TrustStore::new().with(ca.root.cert.clone()),
         ..Default::default()
     }
 }

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use eseal::platform::audit::{AuditEntry, AuditMac};
-use eseal::platform::conformance::{Fx, T0, credit_code as code, is_forbidden};
+use eseal::platform::conformance::{CommitHook, Fx, T0, credit_code as code, is_forbidden};
 use eseal::platform::openapi::check_request;
 use eseal::platform::perm::Role;
 use eseal::platform::*;
@@ -94,26 +93,9 @@ pub fn super_admin_cannot_be_locked_out(st: Arc<dyn Store>) {
     );
 }
 
-/// A store that fails any commit writing a seal while armed (a database failing mid-way).
-struct FailsSealWrites {
-    inner: Arc<dyn Store>,
-    armed: AtomicBool,
-}
-
-impl Store for FailsSealWrites {
-    fn get(&self, kind: Kind, id: &str) -> Result<Option<Record>, StoreError> {
-        self.inner.get(kind, id)
-    }
-    fn find_unique(&self, ns: &str, key: &str) -> Result<Option<(Kind, String)>, StoreError> {
-        self.inner.find_unique(ns, key)
-    }
-    fn query(&self, q: &Query) -> Result<Found, StoreError> {
-        self.inner.query(q)
-    }
-    fn counter(&self, name: &str) -> Result<u64, StoreError> {
-        self.inner.counter(name)
-    }
-    fn commit(&self, batch: &Batch, mac: &AuditMac) -> Result<(), StoreError> {
+/// A store that fails any commit writing a seal while `armed` (a database failing mid-way).
+fn fails_seal_writes(st: Arc<dyn Store>, armed: Arc<AtomicBool>) -> Arc<dyn Store> {
+    CommitHook::new(st, move |inner, batch, mac| {
         let writes_seal = batch.writes.iter().any(|w| {
             matches!(
                 w,
@@ -123,42 +105,27 @@ impl Store for FailsSealWrites {
                 }
             )
         });
-        if writes_seal && self.armed.load(Ordering::SeqCst) {
+        if writes_seal && armed.load(Ordering::SeqCst) {
             return Err(StoreError::Backend("disk full".into()));
         }
-        self.inner.commit(batch, mac)
-    }
-    fn prune(&self, kind: Kind, before: i64, limit: u32) -> Result<u64, StoreError> {
-        self.inner.prune(kind, before, limit)
-    }
-    fn audit_query(&self, q: &AuditQuery) -> Result<(Vec<AuditEntry>, u64), StoreError> {
-        self.inner.audit_query(q)
-    }
-    fn audit_range(&self, c: &str, from: u64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
-        self.inner.audit_range(c, from, limit)
-    }
-    fn audit_heads(&self) -> Result<Vec<AuditEntry>, StoreError> {
-        self.inner.audit_heads()
-    }
+        inner.commit(batch, mac)
+    })
 }
 
 /// Granting a seal to an app and removing the grant are atomic with the seal's log: a call
 /// that fails leaves no live grant without its log entry, nor a removed one.
 pub fn grants_are_atomic(st: Arc<dyn Store>) {
-    let store = Arc::new(FailsSealWrites {
-        inner: st,
-        armed: AtomicBool::new(false),
-    });
-    let f = Fx::new(store.clone());
+    let armed = Arc::new(AtomicBool::new(false));
+    let f = Fx::new(fails_seal_writes(st, armed.clone()));
     let p = &f.p;
     let seal = f.valid_seal(&f.admin, SealKind::Cloud, "授权章");
     let app = f.app("应用");
-    store.armed.store(true, Ordering::SeqCst);
+    armed.store(true, Ordering::SeqCst);
     assert!(
         p.grant_seal_to_app(&f.admin, &seal.id, &app.id, false)
             .is_err()
     );
-    store.armed.store(false, Ordering::SeqCst);
+    armed.store(false, Ordering::SeqCst);
     assert!(
         matches!(
             p.grant(&f.admin, &seal.id, &app.id),
@@ -170,9 +137,9 @@ pub fn grants_are_atomic(st: Arc<dyn Store>) {
     assert!(is_forbidden(&p.app_sign(&app.id, &seal.id, &call, "ip")));
     p.grant_seal_to_app(&f.admin, &seal.id, &app.id, false)
         .unwrap();
-    store.armed.store(true, Ordering::SeqCst);
+    armed.store(true, Ordering::SeqCst);
     assert!(p.remove_grant(&f.admin, &seal.id, &app.id).is_err());
-    store.armed.store(false, Ordering::SeqCst);
+    armed.store(false, Ordering::SeqCst);
     assert!(
         !p.grant(&f.admin, &seal.id, &app.id).unwrap().removed,
         "still granted"

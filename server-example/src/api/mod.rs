@@ -27,6 +27,7 @@ pub mod auth;
 pub mod documents;
 pub mod health;
 pub mod me;
+pub mod open;
 pub mod ops;
 pub mod queue;
 pub mod roles;
@@ -58,7 +59,8 @@ pub mod views;
         (name = "queue", description = "2.8 签署授权"),
         (name = "apps", description = "2.9 应用中心"),
         (name = "audit", description = "2.10 审计"),
-        (name = "ops", description = "运维后台: CA review, app review, platform switches")
+        (name = "ops", description = "运维后台: CA review, app review, platform switches"),
+        (name = "open", description = "Open API for business systems (2.2.4, 2.8, 2.9; docs/open-api.md): signed requests (ESEAL-HMAC-SM3 or x-qys), cloud-seal signing with confirmation policies, tasks, verification, webhooks")
     )
 )]
 struct ApiDoc;
@@ -71,6 +73,20 @@ impl utoipa::Modify for Security {
         c.add_security_scheme(
             "session_cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::COOKIE))),
+        );
+        c.add_security_scheme(
+            "open_native",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "ESEAL-HMAC-SM3 Credential=<access token>, Timestamp=<ms>, Nonce=<16-64 chars>, Signature=<hex HMAC-SM3(secret, canonical request)>[, Sm2=<base64>] (docs/open-api.md)",
+            ))),
+        );
+        c.add_security_scheme(
+            "open_qys",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "x-qys-signature",
+                "with x-qys-accessToken and x-qys-timestamp: lower-case hex MD5(token + secret + timestamp) (manual 2.9.1)",
+            ))),
         );
         c.add_security_scheme(
             "bearer",
@@ -131,6 +147,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(apps::router())
         .merge(audit::router())
         .merge(ops::router())
+        .merge(open::router())
         .split_for_parts();
     utoipa::Modify::modify(&ProblemDefault, &mut doc);
     (router, doc)
@@ -242,7 +259,7 @@ async fn problem_for_plain_errors(r: Response) -> Response {
 }
 
 /// The field a serde error names (`missing field \`phone\``, `… at line 1 column 5` does not).
-fn serde_field(msg: &str) -> Option<String> {
+pub(crate) fn serde_field(msg: &str) -> Option<String> {
     let start = msg.find('`')?;
     let rest = &msg[start + 1..];
     let end = rest.find('`')?;

@@ -87,7 +87,7 @@ async fn pending_seals(State(st): State<AppState>, auth: Auth) -> ApiResult<Json
         let now = s.clock.now();
         let mut v = vec![];
         for r in pending(s, Kind::Seal)? {
-            let seal: p::Seal = serde_json::from_str(&r.body)
+            let seal: p::SealRecord = serde_json::from_str(&r.body)
                 .map_err(|e| ApiError::internal(format!("seal {}: {e}", r.id)))?;
             if seal.status == p::SealStatus::PendingReview {
                 v.push(SealView::new(seal, now));

@@ -94,9 +94,16 @@ pub struct Decision {
     pub error: Option<crate::error::Problem>,
 }
 
-async fn decide(st: AppState, auth: Auth, id: String, approve: bool) -> ApiResult<Json<Decision>> {
+async fn decide(
+    st: AppState,
+    auth: Auth,
+    id: String,
+    approve: bool,
+    reason: String,
+) -> ApiResult<Json<Decision>> {
     st.blocking(move |s| {
-        s.platform.decide(&auth.session, &id, approve)?;
+        s.platform
+            .decide_with_reason(&auth.session, &id, approve, &reason)?;
         Ok(Json(Decision {
             id,
             ok: true,
@@ -118,11 +125,18 @@ async fn approve(
     auth: Auth,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Decision>> {
-    decide(st, auth, id, true).await
+    decide(st, auth, id, true, String::new()).await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RejectQuery {
+    /// Why (given to the app with its task and webhook event), at most 200 characters.
+    pub reason: Option<String>,
 }
 
 /// 拒绝 one call.
-#[utoipa::path(post, path = "/api/v1/queue/{id}/reject", tag = "queue", params(("id" = String, Path)), responses(
+#[utoipa::path(post, path = "/api/v1/queue/{id}/reject", tag = "queue", params(("id" = String, Path), RejectQuery), responses(
     (status = 200, body = Decision),
     (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
     (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -132,8 +146,9 @@ async fn reject(
     State(st): State<AppState>,
     auth: Auth,
     ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<RejectQuery>,
 ) -> ApiResult<Json<Decision>> {
-    decide(st, auth, id, false).await
+    decide(st, auth, id, false, q.reason.unwrap_or_default()).await
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -77,8 +77,8 @@ async fn verify_upload(
     let r = st
         .blocking(move |s| {
             let bytes = std::fs::read(&got.path).map_err(|e| ApiError::internal(e.to_string()))?;
-            let rep = signing::verify_bytes(s, &name, got.format, bytes)?;
-            Ok(axum::Json(signing::report_json(&rep, q.strict)))
+            let rep = signing::verify_bytes(s, &name, got.format, bytes, q.strict)?;
+            Ok(axum::Json(signing::report_json(&rep)))
         })
         .await;
     let _ = tokio::fs::remove_file(&path).await;
@@ -91,7 +91,7 @@ fn signed_report(s: &Inner, d: &DocRecord) -> ApiResult<VerificationReport> {
     }
     let bytes = std::fs::read(documents::signed_path(s, d))
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    signing::verify_bytes(s, &d.name, d.format, bytes)
+    signing::verify_bytes(s, &d.name, d.format, bytes, false)
 }
 
 /// The verification of a signed document by its id (public: the QR code's URL names it).
@@ -106,7 +106,7 @@ async fn public_verification(
     st.blocking(move |s| {
         let d = documents::load(s, &id)?;
         let r = signed_report(s, &d)?;
-        Ok(axum::Json(signing::report_json(&r, false)))
+        Ok(axum::Json(signing::report_json(&r)))
     })
     .await
 }
@@ -163,7 +163,7 @@ pub fn render_pdf(s: &Inner, d: &DocRecord, r: &VerificationReport) -> Vec<u8> {
                 } else {
                     format!("{}：{}", verdict_zh(&row.verdict), failures.join("；"))
                 },
-                ok: row.verdict != "invalid",
+                ok: trusted(&row.verdict),
                 picture: row
                     .picture_uri
                     .as_deref()
@@ -186,7 +186,7 @@ pub fn render_pdf(s: &Inner, d: &DocRecord, r: &VerificationReport) -> Vec<u8> {
             ),
         ],
         verdict: format!("结论 Result: {} ({verdict})", verdict_zh(&verdict)),
-        ok: verdict != "invalid",
+        ok: trusted(&verdict),
         rows,
         footer: format!(
             "验证时间 Verified at {} (UTC) by {}",
@@ -227,7 +227,7 @@ fn seal_pictures(s: &Inner, d: &DocRecord) -> Vec<(String, String)> {
         .unwrap_or_default();
     ids.iter()
         .filter_map(|id| s.store.get(Kind::Seal, id).ok().flatten())
-        .filter_map(|r| serde_json::from_str::<p::Seal>(&r.body).ok())
+        .filter_map(|r| serde_json::from_str::<p::SealRecord>(&r.body).ok())
         .filter(|seal| {
             base64::engine::general_purpose::STANDARD
                 .decode(&seal.picture_b64)
@@ -281,10 +281,10 @@ fn rows(r: &VerificationReport, pictures: &[(String, String)]) -> Vec<SignatureR
                 signer: attr("CN"),
                 unit: attr("O"),
                 time: sig.signing_time.clone().unwrap_or_default(),
-                verdict: signing::verdict_name(&VerificationReport {
-                    signatures: vec![sig.clone()],
-                    ..Default::default()
-                }),
+                verdict: serde_json::to_value(sig.verdict_under(r.strict))
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
                 failures: sig
                     .failures()
                     .map(|c| (c.subject.clone(), c.message.clone(), c.message_zh.clone()))
@@ -303,8 +303,14 @@ fn verdict_zh(v: &str) -> &'static str {
     match v {
         "valid" => "有效：签章完整，签章人身份经信任根确认",
         "valid_with_warnings" => "有效（有提示）",
+        "intact_untrusted" => "签章完整，签章人身份未经信任根确认",
         _ => "无效：签章未通过验证",
     }
+}
+
+/// Whether a verdict may be shown as 有效 (green): intact, valid and trusted.
+fn trusted(v: &str) -> bool {
+    matches!(v, "valid" | "valid_with_warnings")
 }
 
 /// One HTML rendering for the public page and the printable report.
@@ -354,11 +360,7 @@ pub fn render(s: &Inner, d: &DocRecord, r: &VerificationReport, printable: bool)
             esc(&row.signer),
             esc(&row.unit),
             esc(&row.time),
-            if row.verdict == "invalid" {
-                "bad"
-            } else {
-                "ok"
-            },
+            if trusted(&row.verdict) { "ok" } else { "bad" },
             verdict_zh(&row.verdict),
             if failures.is_empty() {
                 String::new()

@@ -272,7 +272,7 @@ pub struct SealView {
 }
 
 impl SealView {
-    pub fn new(s: p::Seal, now: i64) -> Self {
+    pub fn new(s: p::SealRecord, now: i64) -> Self {
         let st = s.effective_status(now);
         SealView {
             picture_url: format!("/api/v1/seals/{}/picture", s.id),

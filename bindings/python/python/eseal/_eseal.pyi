@@ -202,7 +202,7 @@ def sign_ofd(
     ofd: Input, seal: Seal, signer: Signer, *, page: Optional[int] = None, x: float = 20.0, y: float = 20.0,
     width: float = 0.0, height: float = 0.0, time: Optional[str] = None,
 ) -> bytes:
-    """Signs an OFD with ``seal`` (an SES_Signature over Signature.xml, ses-ofd-spec §2.7) and
+    """Signs an OFD with ``seal`` (an SES_Signature over Signature.xml, GB/T 33190-2016 ch. 18) and
     returns the signed OFD. The stamp goes on ``page`` (from 1; default 1) at ``x``, ``y``
     millimetres from the page's top-left corner, ``width`` × ``height`` mm (0: the seal
     picture's size)."""

@@ -460,9 +460,9 @@ pub fn message_digest(pk: &PublicKey, id: &[u8], msg: &[u8]) -> [u8; 32] {
 pub enum SignatureEncoding {
     /// DER `SEQUENCE { r INTEGER, s INTEGER }`, minimal.
     Der,
-    /// A SEQUENCE with non-minimal or sign-less INTEGERs (Koal, DianJu; spec §4 #3, #4).
+    /// A SEQUENCE with non-minimal or sign-less INTEGERs (Koal, DianJu files).
     LenientDer,
-    /// 64 bytes r ‖ s (UKeys, Koal maker signatures, Suwell; spec §4 #2).
+    /// 64 bytes r ‖ s (UKeys, Koal maker signatures, Suwell).
     Raw,
 }
 

@@ -155,13 +155,13 @@ impl Platform {
     }
 
     /// 应用详情 (2.9.6): the app (keys blanked) and the seals granted to it.
-    pub fn app_details(&self, sess: &Session, id: &str) -> Result<(App, Vec<Seal>)> {
+    pub fn app_details(&self, sess: &Session, id: &str) -> Result<(App, Vec<SealRecord>)> {
         self.read(sess, Action::ViewAppDetails, id, |ctx| {
             let (a, _) = self.unit_app(ctx, id)?;
             let grants = Query::new(Kind::Grant).owner(id).status("active");
             let mut seals = Vec::new();
             for (g, _) in self.find_all::<Grant>(grants)? {
-                if let Some((s, _)) = self.load::<Seal>(&g.seal)? {
+                if let Some((s, _)) = self.load::<SealRecord>(&g.seal)? {
                     seals.push(self.with_count(s)?);
                 }
             }

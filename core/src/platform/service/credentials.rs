@@ -246,7 +246,7 @@ impl Platform {
                 .ok_or_else(|| PlatformError::LoginRefused("no account for this phone".into()))?;
             self.verify_sms(phone, SmsPurpose::Login, code)?;
             let has_pw = self
-                .load::<Credential>(&s.id)?
+                .load::<PasswordRecord>(&s.id)?
                 .is_some_and(|(c, _)| c.password_hash.is_some());
             let l = SmsLogin {
                 session: staff_session(&s, ip, false),
@@ -257,11 +257,11 @@ impl Platform {
     }
 
     /// The credential document of a staff member (a fresh one, not yet stored, if none).
-    fn credential(&self, staff: &str) -> Result<(Credential, Option<u64>)> {
-        Ok(match self.load::<Credential>(staff)? {
+    fn credential(&self, staff: &str) -> Result<(PasswordRecord, Option<u64>)> {
+        Ok(match self.load::<PasswordRecord>(staff)? {
             Some((c, v)) => (c, Some(v)),
             None => (
-                Credential {
+                PasswordRecord {
                     id: staff.to_owned(),
                     ..Default::default()
                 },
@@ -308,7 +308,7 @@ impl Platform {
         sms_code: &str,
         secret: &str,
         check: fn(&str) -> Result<()>,
-        store: fn(&mut Credential, String),
+        store: fn(&mut PasswordRecord, String),
     ) -> Result<()> {
         let mut verified = None;
         self.run(sess, Action::SetOwnPasswords, what, |ctx, tx| {

@@ -147,7 +147,7 @@ impl Doc for Staff {
     }
 }
 
-impl Doc for Seal {
+impl Doc for SealRecord {
     const KIND: Kind = Kind::Seal;
     fn id(&self) -> &str {
         &self.id
@@ -308,7 +308,7 @@ impl Doc for FileRecord {
     }
 }
 
-impl Doc for Credential {
+impl Doc for PasswordRecord {
     const KIND: Kind = Kind::Credential;
     fn id(&self) -> &str {
         &self.id

@@ -45,7 +45,7 @@ pub struct SignedDocument {
     pub record: FileRecord,
 }
 
-fn page_count(layout: &Layout, bytes: &[u8]) -> Result<u32> {
+pub(super) fn page_count(layout: &Layout, bytes: &[u8]) -> Result<u32> {
     let n = match layout {
         Layout::Pdf { .. } => lopdf::Document::load_mem(bytes)
             .map_err(|e| PlatformError::InvalidInput(format!("not a readable PDF: {e}")))?
@@ -163,7 +163,12 @@ impl Platform {
         })
     }
 
-    fn sign_bytes(&self, s: &Seal, bytes: &[u8], layout: &Layout) -> Result<Vec<u8>> {
+    pub(super) fn sign_bytes(
+        &self,
+        s: &SealRecord,
+        bytes: &[u8],
+        layout: &Layout,
+    ) -> Result<Vec<u8>> {
         let seal = ses::Seal::from_der(&self.seal_der_of(s)?)?;
         let (_, signer) = self.unit_signer(&s.unit)?;
         let now = Time::from_unix(self.clock.now());

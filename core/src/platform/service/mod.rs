@@ -16,7 +16,8 @@ use super::store::{Batch, Found, Kind, Query, Store, StoreError, Write};
 use super::validate;
 use super::{Clock, KeyVault, PlatformError, SmsSender, VaultError};
 use crate::crypto::sm3::sm3;
-use crate::crypto::{Signer, TrustStore, sm2};
+use crate::crypto::{Signer, sm2};
+use crate::validation::TrustStore;
 
 mod apps;
 mod audit;
@@ -24,6 +25,7 @@ mod credentials;
 mod docs;
 mod documents;
 mod files;
+mod open;
 mod queue;
 mod roles;
 mod seals;
@@ -34,9 +36,13 @@ mod units;
 
 pub use apps::AppInput;
 pub use credentials::SmsLogin;
-pub use docs::Doc;
+pub use docs::{Doc, format_name, seal_status_name};
 pub use documents::{DocumentInput, Layout, SealLayout, SignedDocument};
 pub use files::{FileInput, FileQuery};
+pub use open::{
+    AppDocCall, AppDocOutcome, AppSeal, DeliveryAttempt, EventStatus, OpenTask, Persist,
+    TaskStatus, Webhook, WebhookEvent,
+};
 pub use queue::QueueFilter;
 pub use seals::{SealApplication, SealQuery};
 pub use signing::{AppCall, AppSignOutcome, SealUse, SignCredential};

@@ -41,6 +41,23 @@ impl Platform {
 
     /// 通过 / 拒绝 one call.
     pub fn decide(&self, sess: &Session, item: &str, approve: bool) -> Result<()> {
+        self.decide_with_reason(sess, item, approve, "")
+    }
+
+    /// 通过 / 拒绝 one call, a rejection with its reason (given to the app): the waiting
+    /// open-API task moves on and the app's events are written in the same batch.
+    pub fn decide_with_reason(
+        &self,
+        sess: &Session,
+        item: &str,
+        approve: bool,
+        reason: &str,
+    ) -> Result<()> {
+        let reason = if reason.is_empty() {
+            String::new()
+        } else {
+            validate::check_text("reason", reason, 200)?
+        };
         self.run(sess, Action::DecideQueueItem, item, |ctx, tx| {
             let (mut q, v): (QueueItem, u64) = self.must(item)?;
             if !Self::may_decide(ctx, &q) {
@@ -56,6 +73,7 @@ impl Platform {
             };
             q.decided_by = Some(ctx.id.clone());
             q.decided_at = Some(self.clock.now());
+            self.queue_decided(tx, &q, &reason)?;
             tx.update(&q, v)
         })
     }

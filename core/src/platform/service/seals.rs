@@ -56,13 +56,13 @@ impl Platform {
     }
 
     /// The seal with its signature count filled in.
-    pub(super) fn with_count(&self, mut s: Seal) -> Result<Seal> {
+    pub(super) fn with_count(&self, mut s: SealRecord) -> Result<SealRecord> {
         s.sign_count = self.store.counter(&sign_counter(&s.id))?;
         Ok(s)
     }
 
     /// Applies for a seal (2.2.1).
-    pub fn apply_seal(&self, sess: &Session, a: SealApplication) -> Result<Seal> {
+    pub fn apply_seal(&self, sess: &Session, a: SealApplication) -> Result<SealRecord> {
         let action = match a.kind {
             SealKind::Ukey => Action::ApplyUkeySeal,
             SealKind::Cloud => Action::ApplyCloudSeal,
@@ -90,7 +90,7 @@ impl Platform {
         tx: &mut Tx,
         a: &SealApplication,
         owner: Option<String>,
-    ) -> Result<Seal> {
+    ) -> Result<SealRecord> {
         let name = validate::check_text("seal name", &a.name, 50)?;
         let handler_name = validate::check_text("handler name", &a.handler_name, 50)?;
         validate::check_phone(&a.handler_phone)?;
@@ -130,7 +130,7 @@ impl Platform {
         };
         let now = self.clock.now();
         let pending = self.switches()?.ca_review;
-        let mut s = Seal {
+        let mut s = SealRecord {
             id: new_id()?,
             unit: ctx.unit.clone(),
             kind: a.kind,
@@ -183,7 +183,7 @@ impl Platform {
     }
 
     /// May this actor run the life cycle of this seal (object rule on top of the matrix)?
-    pub(super) fn may_manage(ctx: &Ctx, s: &Seal) -> bool {
+    pub(super) fn may_manage(ctx: &Ctx, s: &SealRecord) -> bool {
         if s.unit != ctx.unit {
             return false;
         }
@@ -195,7 +195,7 @@ impl Platform {
             || s.managers.iter().any(|m| m == &ctx.id)
     }
 
-    pub(super) fn may_see(ctx: &Ctx, s: &Seal) -> bool {
+    pub(super) fn may_see(ctx: &Ctx, s: &SealRecord) -> bool {
         if s.unit != ctx.unit {
             return false;
         }
@@ -222,8 +222,8 @@ impl Platform {
         t
     }
 
-    pub(super) fn managed_seal(&self, ctx: &Ctx, id: &str) -> Result<(Seal, u64)> {
-        let (s, v): (Seal, u64) = match self.load(id)? {
+    pub(super) fn managed_seal(&self, ctx: &Ctx, id: &str) -> Result<(SealRecord, u64)> {
+        let (s, v): (SealRecord, u64) = match self.load(id)? {
             Some(x) => x,
             None => return Err(PlatformError::NotFound(format!("seal {id}"))),
         };
@@ -236,7 +236,7 @@ impl Platform {
         Ok((s, v))
     }
 
-    pub(super) fn log(s: &mut Seal, ctx: &Ctx, action: &str, now: i64) {
+    pub(super) fn log(s: &mut SealRecord, ctx: &Ctx, action: &str, now: i64) {
         s.log.push(SealLogEntry {
             operator: ctx.name.clone(),
             action: action.to_owned(),
@@ -251,10 +251,10 @@ impl Platform {
         &self,
         ctx: &Ctx,
         tx: &mut Tx,
-        (mut s, v): (Seal, u64),
+        (mut s, v): (SealRecord, u64),
         log: &str,
-        change: impl FnOnce(&mut Seal, i64) -> Result<()>,
-    ) -> Result<Seal> {
+        change: impl FnOnce(&mut SealRecord, i64) -> Result<()>,
+    ) -> Result<SealRecord> {
         let now = self.clock.now();
         change(&mut s, now)?;
         Self::log(&mut s, ctx, log, now);
@@ -269,8 +269,8 @@ impl Platform {
         tx: &mut Tx,
         id: &str,
         log: &str,
-        change: impl FnOnce(&mut Seal, i64) -> Result<()>,
-    ) -> Result<Seal> {
+        change: impl FnOnce(&mut SealRecord, i64) -> Result<()>,
+    ) -> Result<SealRecord> {
         let loaded = self.managed_seal(ctx, id)?;
         self.seal_step(ctx, tx, loaded, log, change)
     }
@@ -283,9 +283,9 @@ impl Platform {
         seal: &str,
         approve: bool,
         reason: &str,
-    ) -> Result<Seal> {
+    ) -> Result<SealRecord> {
         self.run(sess, Action::CaReview, seal, |ctx, tx| {
-            let loaded = self.must::<Seal>(seal)?;
+            let loaded = self.must::<SealRecord>(seal)?;
             let log = if approve { "审核通过" } else { "否决" };
             self.seal_step(ctx, tx, loaded, log, |s, now| {
                 if s.status != SealStatus::PendingReview {
@@ -308,7 +308,7 @@ impl Platform {
     }
 
     /// 回执 (2.2.2): 待回执 → 有效; a cloud seal gets its key in the vault.
-    pub fn receipt_seal(&self, sess: &Session, seal: &str) -> Result<Seal> {
+    pub fn receipt_seal(&self, sess: &Session, seal: &str) -> Result<SealRecord> {
         self.run(sess, Action::ReceiptSeal, seal, |ctx, tx| {
             let loaded = self.managed_seal(ctx, seal)?;
             if loaded.0.kind == SealKind::PersonalUkey {
@@ -321,7 +321,12 @@ impl Platform {
     /// 回执: 待回执 → 有效. A cloud seal is made now (GB/T 38540 seal, the unit's server
     /// certificate in certList, signed by the platform's seal maker); a UKey seal is made
     /// when it is written to its UKey ([`Platform::write_seal_to_ukey`]).
-    fn receipt_step(&self, ctx: &Ctx, tx: &mut Tx, loaded: (Seal, u64)) -> Result<Seal> {
+    fn receipt_step(
+        &self,
+        ctx: &Ctx,
+        tx: &mut Tx,
+        loaded: (SealRecord, u64),
+    ) -> Result<SealRecord> {
         let made = if loaded.0.kind == SealKind::Cloud {
             let (cert, signer) = self.unit_signer(&ctx.unit)?;
             let pk = cert.sm2_public_key()?.to_sec1_uncompressed();
@@ -356,7 +361,7 @@ impl Platform {
     /// by the platform's seal maker (§6.2).
     fn make_seal(
         &self,
-        s: &Seal,
+        s: &SealRecord,
         signer_cert: &crate::crypto::Certificate,
     ) -> Result<SealDocument> {
         let unit = self.must::<Unit>(&s.unit)?.0;
@@ -395,7 +400,7 @@ impl Platform {
     /// The made seal (GB/T 38540 DER) of a seal the actor may see, once made.
     pub fn seal_der(&self, sess: &Session, id: &str) -> Result<Vec<u8>> {
         self.read(sess, Action::ViewOwnSeals, id, |ctx| {
-            let s = match self.load::<Seal>(id)? {
+            let s = match self.load::<SealRecord>(id)? {
                 Some((s, _)) if Self::may_see(ctx, &s) => s,
                 _ => return Err(PlatformError::NotFound(format!("seal {id}"))),
             };
@@ -403,7 +408,7 @@ impl Platform {
         })
     }
 
-    pub(super) fn seal_der_of(&self, s: &Seal) -> Result<Vec<u8>> {
+    pub(super) fn seal_der_of(&self, s: &SealRecord) -> Result<Vec<u8>> {
         let doc_id = s
             .document
             .as_deref()
@@ -413,7 +418,7 @@ impl Platform {
             .map_err(|_| state("the stored seal is unreadable"))
     }
 
-    pub(super) fn vault_key(s: &Seal) -> Option<&str> {
+    pub(super) fn vault_key(s: &SealRecord) -> Option<&str> {
         s.public_key
             .as_deref()
             .and_then(|p| p.split_once('|'))
@@ -421,7 +426,7 @@ impl Platform {
     }
 
     /// Public key of a cloud seal (SEC1 uncompressed hex).
-    pub fn seal_public_key(s: &Seal) -> Option<&str> {
+    pub fn seal_public_key(s: &SealRecord) -> Option<&str> {
         s.public_key
             .as_deref()
             .and_then(|p| p.split_once('|'))
@@ -438,8 +443,8 @@ impl Platform {
         seal: &str,
         token: &mut dyn Token,
         app: &str,
-    ) -> Result<Seal> {
-        let personal = matches!(self.load::<Seal>(seal)?, Some((ref s, _)) if s.kind == SealKind::PersonalUkey);
+    ) -> Result<SealRecord> {
+        let personal = matches!(self.load::<SealRecord>(seal)?, Some((ref s, _)) if s.kind == SealKind::PersonalUkey);
         let action = if personal {
             Action::ApplyPersonalUkeySignature
         } else {
@@ -478,8 +483,8 @@ impl Platform {
                         return Err(state("the UKey's certificate is not valid now"));
                     }
                     if !matches!(
-                        crate::crypto::cert::verify_chain(&cert, &[], &self.trust),
-                        crate::crypto::cert::ChainStatus::Trusted { .. }
+                        crate::validation::verify_chain(&cert, &[], &self.trust),
+                        crate::validation::ChainStatus::Trusted { .. }
                     ) {
                         return Err(PlatformError::VerificationFailed(
                             "the UKey's certificate does not chain to the platform's trust anchors"
@@ -530,7 +535,7 @@ impl Platform {
     /// 注销 (2.2.2) with the confirmation token: 有效/冻结 → 已注销; the token is used up in
     /// the same batch. A revoked seal signs for nobody (the platform refuses it; verifiers
     /// learn it from the platform's seal status).
-    pub fn revoke_seal(&self, sess: &Session, seal: &str, token: &str) -> Result<Seal> {
+    pub fn revoke_seal(&self, sess: &Session, seal: &str, token: &str) -> Result<SealRecord> {
         let s = self.run(sess, Action::RevokeSeal, seal, |ctx, tx| {
             let (mut t, tv): (RevocationToken, u64) = self.load(token)?.ok_or_else(|| {
                 PlatformError::VerificationFailed("unknown revocation confirmation".into())
@@ -542,20 +547,22 @@ impl Platform {
             }
             t.used = true;
             tx.update(&t, tv)?;
-            self.managed_step(ctx, tx, seal, "注销", |s, _| {
+            let s = self.managed_step(ctx, tx, seal, "注销", |s, _| {
                 if !matches!(s.status, SealStatus::Valid | SealStatus::Frozen) {
                     return Err(state(format!("seal is {:?}", s.status)));
                 }
                 s.status = SealStatus::Revoked;
                 Ok(())
-            })
+            })?;
+            self.emit_seal_event(tx, &s, "seal.revoked")?;
+            Ok(s)
         })?;
         self.with_count(s)
     }
 
-    pub fn freeze_seal(&self, sess: &Session, seal: &str) -> Result<Seal> {
+    pub fn freeze_seal(&self, sess: &Session, seal: &str) -> Result<SealRecord> {
         let s = self.run(sess, Action::FreezeSeal, seal, |ctx, tx| {
-            self.managed_step(ctx, tx, seal, "冻结", |s, now| {
+            let s = self.managed_step(ctx, tx, seal, "冻结", |s, now| {
                 if s.effective_status(now) != SealStatus::Valid {
                     return Err(state(format!(
                         "only a valid seal can be frozen (it is {:?})",
@@ -564,27 +571,31 @@ impl Platform {
                 }
                 s.status = SealStatus::Frozen;
                 Ok(())
-            })
+            })?;
+            self.emit_seal_event(tx, &s, "seal.frozen")?;
+            Ok(s)
         })?;
         self.with_count(s)
     }
 
-    pub fn unfreeze_seal(&self, sess: &Session, seal: &str) -> Result<Seal> {
+    pub fn unfreeze_seal(&self, sess: &Session, seal: &str) -> Result<SealRecord> {
         let s = self.run(sess, Action::UnfreezeSeal, seal, |ctx, tx| {
-            self.managed_step(ctx, tx, seal, "解冻", |s, _| {
+            let s = self.managed_step(ctx, tx, seal, "解冻", |s, _| {
                 if s.status != SealStatus::Frozen {
                     return Err(state(format!("seal is {:?}, not frozen", s.status)));
                 }
                 s.status = SealStatus::Valid;
                 Ok(())
-            })
+            })?;
+            self.emit_seal_event(tx, &s, "seal.unfrozen")?;
+            Ok(s)
         })?;
         self.with_count(s)
     }
 
     /// The seal list with the visibility rules of 2.2 and the filters of 2.2.6, newest
     /// first, one page.
-    pub fn list_seals(&self, sess: &Session, q: &SealQuery) -> Result<Page<Seal>> {
+    pub fn list_seals(&self, sess: &Session, q: &SealQuery) -> Result<Page<SealRecord>> {
         self.read(sess, Action::ViewOwnSeals, "seals", |ctx| {
             let now = self.clock.now();
             let mut sq = Query::new(Kind::Seal).unit(&ctx.unit);
@@ -607,7 +618,7 @@ impl Platform {
                 sq = sq.category(super::docs::seal_kind_name(k));
             }
             sq.text = q.name.clone().filter(|n| !n.is_empty());
-            let page = self.page::<Seal>(sq, q.page, PAGE_SIZE)?;
+            let page = self.page::<SealRecord>(sq, q.page, PAGE_SIZE)?;
             let mut items = Vec::with_capacity(page.items.len());
             for s in page.items.iter().cloned() {
                 items.push(self.with_count(s)?);
@@ -616,9 +627,9 @@ impl Platform {
         })
     }
 
-    pub fn seal(&self, sess: &Session, id: &str) -> Result<Seal> {
+    pub fn seal(&self, sess: &Session, id: &str) -> Result<SealRecord> {
         self.read(sess, Action::ViewOwnSeals, id, |ctx| {
-            match self.load::<Seal>(id)? {
+            match self.load::<SealRecord>(id)? {
                 Some((s, _)) if Self::may_see(ctx, &s) => self.with_count(s),
                 _ => Err(PlatformError::NotFound(format!("seal {id}"))),
             }
@@ -726,7 +737,7 @@ impl Platform {
         &self,
         sess: &Session,
         a: SealApplication,
-    ) -> Result<Seal> {
+    ) -> Result<SealRecord> {
         let object = a.name.clone();
         self.run(
             sess,
@@ -752,7 +763,7 @@ impl Platform {
     }
 
     /// Receipt of the owner's personal UKey signature (待回执 → 有效).
-    pub fn receipt_personal_signature(&self, sess: &Session, seal: &str) -> Result<Seal> {
+    pub fn receipt_personal_signature(&self, sess: &Session, seal: &str) -> Result<SealRecord> {
         self.run(sess, Action::ApplyPersonalUkeySignature, seal, |ctx, tx| {
             let loaded = self.managed_seal(ctx, seal)?;
             if loaded.0.kind != SealKind::PersonalUkey {
@@ -836,7 +847,15 @@ impl Platform {
             }
             g.removed = true;
             tx.update(&g, gv)?;
-            self.managed_step(ctx, tx, seal, &format!("删除应用-{app}"), |_, _| Ok(()))?;
+            let s =
+                self.managed_step(ctx, tx, seal, &format!("删除应用-{app}"), |_, _| Ok(()))?;
+            self.emit(
+                tx,
+                app,
+                &s.unit,
+                "grant.removed",
+                serde_json::json!({"seal": s.id, "seal_name": s.name}),
+            )?;
             Ok(())
         })
     }

@@ -16,7 +16,7 @@ pub enum SignCredential {
 /// by the key vault (UKey seals are signed on the UKey).
 #[derive(Clone, Debug)]
 pub struct SealUse {
-    pub seal: Seal,
+    pub seal: SealRecord,
     pub signature: Option<sm2::Signature>,
 }
 
@@ -31,6 +31,35 @@ pub struct AppCall {
     pub token: Option<String>,
     /// e = SM3(Z‖M) to sign.
     pub digest: [u8; 32],
+}
+
+/// What the rules of an app call need to know about it (an [`AppCall`] or a document).
+#[derive(Clone, Debug)]
+pub(super) struct CallMeta<'a> {
+    pub file_name: &'a str,
+    pub file_type: FileFormat,
+    pub pages: u32,
+    pub serial: Option<&'a str>,
+    pub token: Option<&'a str>,
+}
+
+impl<'a> CallMeta<'a> {
+    fn of(c: &'a AppCall) -> Self {
+        CallMeta {
+            file_name: &c.file_name,
+            file_type: c.file_type,
+            pages: c.pages,
+            serial: c.serial.as_deref(),
+            token: c.token.as_deref(),
+        }
+    }
+}
+
+/// An app call's outcome: signed (`S`: a signature or a document), or queued for manual
+/// confirmation.
+pub(super) enum AppOutcome<S> {
+    Signed(S),
+    Queued(Box<QueueItem>),
 }
 
 #[derive(Clone, Debug)]
@@ -74,10 +103,10 @@ impl Platform {
     fn check_signing_password(&self, staff: &str, pw: &str) -> Result<()> {
         let now = self.clock.now();
         self.apply(|tx| {
-            let (mut c, v) = match self.load::<Credential>(staff)? {
+            let (mut c, v) = match self.load::<PasswordRecord>(staff)? {
                 Some((c, v)) => (c, Some(v)),
                 None => (
-                    Credential {
+                    PasswordRecord {
                         id: staff.to_owned(),
                         ..Default::default()
                     },
@@ -145,8 +174,8 @@ impl Platform {
     }
 
     /// The seal `id` of the actor's unit, if the actor may sign with it (2.2.3, 2.5).
-    pub(super) fn usable_seal(&self, ctx: &Ctx, id: &str) -> Result<(Seal, u64)> {
-        let (s, v): (Seal, u64) = match self.load::<Seal>(id)? {
+    pub(super) fn usable_seal(&self, ctx: &Ctx, id: &str) -> Result<(SealRecord, u64)> {
+        let (s, v): (SealRecord, u64) = match self.load::<SealRecord>(id)? {
             Some(x) if x.0.unit == ctx.unit => x,
             _ => return Err(PlatformError::NotFound(format!("seal {id}"))),
         };
@@ -167,7 +196,7 @@ impl Platform {
     /// A use of seal `(s, v)` in `tx`: the seal must be valid now and still be at version `v`
     /// when the batch commits (a revocation or freeze that commits first wins), and its
     /// counter grows by one. Concurrent signers of one seal do not conflict with each other.
-    pub(super) fn seal_use(&self, tx: &mut Tx, s: &Seal, v: u64) -> Result<()> {
+    pub(super) fn seal_use(&self, tx: &mut Tx, s: &SealRecord, v: u64) -> Result<()> {
         match s.effective_status(self.clock.now()) {
             SealStatus::Valid => {}
             SealStatus::Revoked => return Err(state("seal has been revoked")),
@@ -181,7 +210,7 @@ impl Platform {
     }
 
     /// The vault signs `e` with a cloud seal's key.
-    pub(super) fn vault_sign(&self, s: &Seal, e: &[u8; 32]) -> Result<sm2::Signature> {
+    pub(super) fn vault_sign(&self, s: &SealRecord, e: &[u8; 32]) -> Result<sm2::Signature> {
         let k = Self::vault_key(s).ok_or_else(|| state("cloud seal has no key"))?;
         Ok(self.vault.sign_digest(k, e)?)
     }
@@ -228,30 +257,48 @@ impl Platform {
         ip: &str,
     ) -> Result<AppSignOutcome> {
         let unit = self
-            .load::<Seal>(seal)?
+            .load::<SealRecord>(seal)?
             .map(|x| x.0.unit)
             .unwrap_or_default();
         let actor = format!("app:{app_id}");
+        let meta = CallMeta::of(call);
         let (out, notify) = self.run_anon("AppSign", seal, ip, (&unit, &actor), |tx| {
-            let r = self.app_sign_inner(tx, app_id, seal, call)?;
-            Ok((r, unit.clone(), actor.clone()))
+            let (r, notify) = self.app_sign_inner(tx, app_id, seal, &meta, &mut |_, _, s| {
+                self.vault_sign(s, &call.digest)
+            })?;
+            let r = match r {
+                AppOutcome::Signed(sig) => AppSignOutcome::Signed(sig),
+                AppOutcome::Queued(q) => AppSignOutcome::Queued(q.id),
+            };
+            Ok(((r, notify), unit.clone(), actor.clone()))
         })?;
+        self.send_notices(notify)?;
+        Ok(out)
+    }
+
+    /// Sends the SMS notices of a queued call (after its batch committed).
+    pub(super) fn send_notices(&self, notify: Option<(Vec<String>, String)>) -> Result<()> {
         if let Some((phones, text)) = notify {
             for p in phones {
                 self.sms.send(&p, &text)?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
+    /// The rules of one app call in `tx` (2.2.4): the app valid, the seal granted to it, the
+    /// grant's confirmation policy. When the policy lets the call through, `sign` makes the
+    /// signature (or the signed document) in the same batch that counts the call; a manual
+    /// policy queues the call instead. Also returns the SMS notices to send after commit.
     #[allow(clippy::type_complexity)] // the outcome and the SMS notices to send
-    fn app_sign_inner(
+    pub(super) fn app_sign_inner<S>(
         &self,
         tx: &mut Tx,
         app_id: &str,
         seal: &str,
-        call: &AppCall,
-    ) -> Result<(AppSignOutcome, Option<(Vec<String>, String)>)> {
+        call: &CallMeta<'_>,
+        sign: &mut dyn FnMut(&mut Tx, &App, &SealRecord) -> Result<S>,
+    ) -> Result<(AppOutcome<S>, Option<(Vec<String>, String)>)> {
         let (app, _): (App, u64) = self.must(app_id)?;
         if app.status != AppStatus::Valid {
             return Err(PlatformError::RequestRefused(format!(
@@ -266,20 +313,20 @@ impl Platform {
         if g.removed {
             return Err(forbidden("the seal is not granted to this app"));
         }
-        let (s, sv): (Seal, u64) = self.must(seal)?;
-        validate::check_text("file name", &call.file_name, 200)?;
+        let (s, sv): (SealRecord, u64) = self.must(seal)?;
+        validate::check_text("file name", call.file_name, 200)?;
         match g.policy.clone() {
-            ConfirmPolicy::None => Ok((
-                AppSignOutcome::Signed(self.app_commit(tx, &g, gv, &s, sv, None, &call.digest)?),
-                None,
-            )),
+            ConfirmPolicy::None => {
+                self.app_commit(tx, &g, gv, &s, sv, None)?;
+                Ok((AppOutcome::Signed(sign(tx, &app, &s)?), None))
+            }
             ConfirmPolicy::SystemCheck {
                 call_limit,
                 token_check,
             } => {
                 if token_check {
-                    let serial = call.serial.as_deref().unwrap_or("");
-                    let token_ok = call.token.as_deref().is_some_and(|t| {
+                    let serial = call.serial.unwrap_or("");
+                    let token_ok = call.token.is_some_and(|t| {
                         t.len() == g.call_token.len()
                             && t.bytes()
                                 .zip(g.call_token.bytes())
@@ -305,18 +352,8 @@ impl Platform {
                     // Inserted with the signature: a racing call with the same serial loses.
                     tx.insert(&used)?;
                 }
-                Ok((
-                    AppSignOutcome::Signed(self.app_commit(
-                        tx,
-                        &g,
-                        gv,
-                        &s,
-                        sv,
-                        call_limit,
-                        &call.digest,
-                    )?),
-                    None,
-                ))
+                self.app_commit(tx, &g, gv, &s, sv, call_limit)?;
+                Ok((AppOutcome::Signed(sign(tx, &app, &s)?), None))
             }
             ConfirmPolicy::Manual {
                 confirmers,
@@ -330,7 +367,7 @@ impl Platform {
                     seal_name: s.name.clone(),
                     app: app_id.to_owned(),
                     app_name: app.name.clone(),
-                    file_name: call.file_name.clone(),
+                    file_name: call.file_name.to_owned(),
                     file_type: call.file_type,
                     pages: call.pages,
                     time: self.clock.now(),
@@ -354,24 +391,22 @@ impl Platform {
                     );
                     notify = Some((phones, text));
                 }
-                Ok((AppSignOutcome::Queued(item.id), notify))
+                Ok((AppOutcome::Queued(Box::new(item)), notify))
             }
         }
     }
 
-    /// The signature of an app call: the grant unchanged, its call counter within `limit`,
-    /// the seal used, the vault signs.
-    #[allow(clippy::too_many_arguments)] // the grant and the seal as read, the limit, e
+    /// The use of a seal by an app call: the grant unchanged, its call counter within
+    /// `limit`, the seal used (the caller then signs in the same batch).
     fn app_commit(
         &self,
         tx: &mut Tx,
         g: &Grant,
         gv: u64,
-        s: &Seal,
+        s: &SealRecord,
         sv: u64,
         limit: Option<u64>,
-        e: &[u8; 32],
-    ) -> Result<sm2::Signature> {
+    ) -> Result<()> {
         if s.kind != SealKind::Cloud {
             return Err(state("only cloud seals sign for apps"));
         }
@@ -384,8 +419,7 @@ impl Platform {
         }
         tx.check(Kind::Grant, &g.id, gv);
         tx.count(calls_counter(g), limit);
-        self.seal_use(tx, s, sv)?;
-        self.vault_sign(s, e)
+        self.seal_use(tx, s, sv)
     }
 
     /// Signs an approved queue item (once): the item is used up in the same batch as the
@@ -403,32 +437,45 @@ impl Platform {
             .unwrap_or_default();
         let actor = format!("app:{app_id}");
         self.run_anon("AppSignApproved", item, ip, (&unit, &actor), |tx| {
-            let (mut q, qv): (QueueItem, u64) = self.must(item)?;
-            if q.app != app_id {
-                return Err(PlatformError::NotFound(format!("queue item {item}")));
-            }
-            match q.status {
-                QueueStatus::Approved => {}
-                QueueStatus::Pending => return Err(state("waiting for confirmation")),
-                QueueStatus::Rejected => return Err(state("the confirmer rejected this call")),
-                QueueStatus::Used => return Err(state("this confirmation was used already")),
-            }
-            let (app, _): (App, u64) = self.must(app_id)?;
-            if app.status != AppStatus::Valid {
-                return Err(PlatformError::RequestRefused(format!(
-                    "app is {:?}",
-                    app.status
-                )));
-            }
-            let (g, gv): (Grant, u64) = self.must(&q.grant)?;
-            if g.removed {
-                return Err(forbidden("the seal is no longer granted to this app"));
-            }
-            q.status = QueueStatus::Used;
-            tx.update(&q, qv)?;
-            let (s, sv): (Seal, u64) = self.must(&q.seal)?;
-            let sig = self.app_commit(tx, &g, gv, &s, sv, None, e)?;
+            let (_, s) = self.approved_use(tx, app_id, item)?;
+            let sig = self.vault_sign(&s, e)?;
             Ok((sig, unit.clone(), actor.clone()))
         })
+    }
+
+    /// The use of an approved queue item in `tx`: the item becomes used, the grant and seal
+    /// are checked and the use counted; returns the app and the seal to sign with.
+    pub(super) fn approved_use(
+        &self,
+        tx: &mut Tx,
+        app_id: &str,
+        item: &str,
+    ) -> Result<(App, SealRecord)> {
+        let (mut q, qv): (QueueItem, u64) = self.must(item)?;
+        if q.app != app_id {
+            return Err(PlatformError::NotFound(format!("queue item {item}")));
+        }
+        match q.status {
+            QueueStatus::Approved => {}
+            QueueStatus::Pending => return Err(state("waiting for confirmation")),
+            QueueStatus::Rejected => return Err(state("the confirmer rejected this call")),
+            QueueStatus::Used => return Err(state("this confirmation was used already")),
+        }
+        let (app, _): (App, u64) = self.must(app_id)?;
+        if app.status != AppStatus::Valid {
+            return Err(PlatformError::RequestRefused(format!(
+                "app is {:?}",
+                app.status
+            )));
+        }
+        let (g, gv): (Grant, u64) = self.must(&q.grant)?;
+        if g.removed {
+            return Err(forbidden("the seal is no longer granted to this app"));
+        }
+        q.status = QueueStatus::Used;
+        tx.update(&q, qv)?;
+        let (s, sv): (SealRecord, u64) = self.must(&q.seal)?;
+        self.app_commit(tx, &g, gv, &s, sv, None)?;
+        Ok((app, s))
     }
 }

@@ -96,7 +96,7 @@ impl Platform {
                 .unit(&ctx.unit)
                 .tag(tag("user", id))
                 .tag(tag("manager", id));
-            for (mut seal, sv) in self.find_all::<Seal>(seals)? {
+            for (mut seal, sv) in self.find_all::<SealRecord>(seals)? {
                 seal.users.retain(|u| u != id);
                 seal.managers.retain(|u| u != id);
                 tx.update(&seal, sv)?;

@@ -7,9 +7,9 @@
 
 use super::*;
 use crate::crypto::Certificate;
-use crate::crypto::cert::{ChainStatus, verify_chain};
 use crate::crypto::time::Time;
 use crate::ukey::identity::{OID_CERT_UNIQUE_ID, OID_ORG_CODE, extension_text};
+use crate::validation::{ChainStatus, verify_chain};
 
 /// Lifetime of a UKey login challenge, seconds.
 pub const CHALLENGE_TTL: i64 = 120;

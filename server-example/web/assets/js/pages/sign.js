@@ -9,7 +9,7 @@
 import { get, post, api, agent, ApiError } from '../api.js';
 import { h, clear, field, input, form, toast, pageHeader, badge, dialog, fmtSize } from '../ui.js';
 
-const VERDICT = { valid: ['验证通过', 'ok'], valid_with_warnings: ['验证通过（有提示）', 'warn'], invalid: ['验证未通过', 'bad'] };
+const VERDICT = { valid: ['验证通过', 'ok'], valid_with_warnings: ['验证通过（有提示）', 'warn'], intact_untrusted: ['签章完整，签章人身份未经信任根确认', 'warn'], invalid: ['验证未通过', 'bad'] };
 const QR_MM = 20;
 
 // One document being prepared: its pages and what goes on them.

@@ -4,10 +4,10 @@
 import { api } from '../api.js';
 import { h, clear, pageHeader, badge, fmtSize } from '../ui.js';
 
-const CHECK_ZH = { passed: '通过', failed: '未通过', warning: '提示', skipped: '未检查' };
-const CHECK_KIND = { passed: 'ok', failed: 'bad', warning: 'warn', skipped: '' };
+const CHECK_ZH = { passed: '通过', failed: '未通过', warning: '提示', untrusted: '未经信任', indeterminate: '无法判断', skipped: '未检查' };
+const CHECK_KIND = { passed: 'ok', failed: 'bad', warning: 'warn', untrusted: 'warn', indeterminate: 'bad', skipped: '' };
 const FIELD_ZH = { 'seal.name': '印章名称', 'seal.es_id': '印章编码', signer: '签章者', 'signer.subject': '签章者证书', time: '签章时间', sign_time: '签章时间', page: '页码', kind: '类型' };
-const VERDICT = { valid: ['验证通过', 'ok'], valid_with_warnings: ['验证通过（有提示）', 'warn'], invalid: ['验证未通过', 'bad'] };
+const VERDICT = { valid: ['验证通过', 'ok'], valid_with_warnings: ['验证通过（有提示）', 'warn'], intact_untrusted: ['签章完整，签章人身份未经信任根确认', 'warn'], invalid: ['验证未通过', 'bad'] };
 
 export function reportView(name, r) {
   const [text, kind] = VERDICT[r.verdict] || [r.verdict, 'warn'];

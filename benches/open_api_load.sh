@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Load of the open API (issue 14): cloud-seal signing of a one-page PDF and OFD (upload + sign,
+# policy none) and verification, on loopback, on SQLite and on PostgreSQL with one and two
+# server processes. Prints operations/s, p50/p99 latency, errors and the servers' memory at
+# the start and end of each run, beside the peers' published limits. Not a test: nothing is
+# asserted.
+#
+#   benches/open_api_load.sh                # SECS=30 THREADS=8 per case
+#   SECS=600 CASES="sqlite:1:pdf" benches/open_api_load.sh   # the 10-minute memory run
+#
+# PostgreSQL: ESEAL_PG_URL (postgres://…), else a throwaway cluster (initdb, as the tests do).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/eseal/target}
+SECS=${SECS:-30}
+THREADS=${THREADS:-8}
+CASES=${CASES:-"sqlite:1:pdf sqlite:1:ofd sqlite:1:verify pg:1:pdf pg:2:pdf pg:2:ofd pg:2:verify"}
+cargo build --release -q -p eseal-server --bin eseal-server
+cargo build --release -q -p eseal-benches --example open_api_load
+SERVER=$CARGO_TARGET_DIR/release/eseal-server
+LOAD=$CARGO_TARGET_DIR/release/examples/open_api_load
+TMP=$(mktemp -d)
+PIDS=()
+PGCTL=""
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  if [ -n "$PGCTL" ]; then $PGCTL -D "$TMP/pg/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
+
+pg_url() {
+  if [ -n "${ESEAL_PG_URL:-}" ]; then echo "$ESEAL_PG_URL"; return; fi
+  if [ -z "$PGCTL" ]; then
+    local bin; bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    local as=""; [ "$(id -u)" = 0 ] && as="runuser -u postgres --"
+    mkdir -p "$TMP/pg"; [ "$(id -u)" = 0 ] && chown -R postgres:postgres "$TMP/pg"
+    $as "$bin/initdb" -D "$TMP/pg/data" -A trust -U postgres -E UTF8 --no-sync >/dev/null
+    PGPORT=$(free_port)
+    $as "$bin/pg_ctl" -D "$TMP/pg/data" -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $TMP/pg -c max_connections=200" -w -l "$TMP/pg/log" start >/dev/null
+    PGCTL="$as $bin/pg_ctl"
+  fi
+  echo "postgres://postgres@127.0.0.1:$PGPORT/postgres"
+}
+
+# start DB_URL SCHEMA DIR → "PORT PID"
+start() {
+  local port; port=$(free_port)
+  ESEAL_LISTEN=127.0.0.1:$port ESEAL_DATA_DIR=$3 ESEAL_DATABASE_URL=$1 ESEAL_DATABASE_SCHEMA=$2 \
+    ESEAL_LOG=warn "$SERVER" --demo >"$3/out-$port.log" 2>"$3/err-$port.log" &
+  local pid=$!
+  for _ in $(seq 1 300); do
+    grep -q "listening on" "$3/out-$port.log" 2>/dev/null && break
+    sleep 0.2
+  done
+  echo "$port $pid"
+}
+
+echo "# open API load: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), ${SECS}s a case, $THREADS client threads"
+printf '| %-7s | %-7s | %-6s | %9s | %8s | %8s | %6s | %-13s |\n' db servers kind "ops/s" "p50 ms" "p99 ms" errors "RSS MB start→end"
+printf '|%s|\n' "---------|---------|--------|-----------|----------|----------|--------|-----------------"
+n=0
+for case in $CASES; do
+  IFS=: read -r db servers kind <<<"$case"
+  n=$((n + 1))
+  dir="$TMP/case$n"; mkdir -p "$dir"
+  case $db in
+    sqlite) url="sqlite://eseal.db"; servers=1 ;;
+    pg) url=$(pg_url) ;;
+  esac
+  schema="load$n"
+  bases=(); pids=()
+  for _ in $(seq 1 "$servers"); do
+    read -r port pid < <(start "$url" "$schema" "$dir")
+    PIDS+=("$pid"); pids+=("$pid"); bases+=("http://127.0.0.1:$port")
+  done
+  read -r token secret seal < <("$LOAD" setup "${bases[0]}")
+  # Warm-up, then the measured run.
+  "$LOAD" run "$(IFS=,; echo "${bases[*]}")" "$token" "$secret" "$seal" "$kind" 3 "$THREADS" >/dev/null
+  before=$(for p in "${pids[@]}"; do rss_mb "$p"; done | paste -sd+)
+  out=$("$LOAD" run "$(IFS=,; echo "${bases[*]}")" "$token" "$secret" "$seal" "$kind" "$SECS" "$THREADS")
+  after=$(for p in "${pids[@]}"; do rss_mb "$p"; done | paste -sd+)
+  python3 - "$db" "$servers" "$out" "$before" "$after" <<'PY'
+import json, sys
+db, servers, out, before, after = sys.argv[1:]
+r = json.loads(out)
+print(f"| {db:<7} | {servers:<7} | {r['kind']:<6} | {r['per_sec']:9.1f} | {r['p50_ms']:8.1f} | {r['p99_ms']:8.1f} | {r['errors']:6} | {before}→{after} |")
+if r.get("first_error"):
+    print(f"  first error: {r['first_error'][:200]}", file=sys.stderr)
+PY
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 1
+done
+echo
+echo "Peers' published limits (not measured here): e签宝 open API 50 requests/s per app;"
+echo "腾讯电子签 20–300 requests/s per endpoint. Target of issue 14: 500 signed documents/s, p99 < 100 ms."

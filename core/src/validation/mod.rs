@@ -1,0 +1,60 @@
+//! The validation room: what a verifier trusts and when, for every verifier (seal files, SES
+//! signatures, OFD and PDF). One [`VerifyOptions`], one [`TrustStore`], one chain builder
+//! ([`verify_chain`]) and one set of certificate checks ([`certificate_checks`]): trust is
+//! decided here and nowhere else.
+//!
+//! The decision (README "Exit status"): a signature whose certificates all chain to an anchor
+//! of the trust store is *trusted*; one whose chain ends elsewhere (an unknown root, or no
+//! anchors configured) is reported with [`crate::report::Status::Untrusted`], which makes the
+//! verdict "intact, signer not trusted" (exit 3) when nothing else fails. A chain whose
+//! signatures do not verify is a failure.
+
+mod chain;
+mod checks;
+mod trust;
+
+pub use chain::{ChainStatus, verify_chain};
+pub use checks::certificate_checks;
+pub use trust::{TRUST_DIR_ENV, TrustError, TrustStore, default_trust_dir};
+
+use crate::crypto::Certificate;
+use crate::crypto::time::Time;
+
+/// What a verifier trusts, as of when, and how strictly. The same options serve
+/// [`crate::ses::verify_signature`], [`crate::ofd::verify`] and [`crate::pdf::verify`].
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Trust anchors (`--trust`, the trust directory).
+    pub trust: TrustStore,
+    /// The time the verification is made as of (`--at`; default: now). Certificates and
+    /// seals are checked at the signing time *and* at this time.
+    pub at: Time,
+    /// Warnings (expired now, non-standard encodings, a timestamp not checked) count as
+    /// failures (`--strict`).
+    pub strict: bool,
+    /// Certificates given by the caller: intermediates that may complete chains, and signer
+    /// certificates for OFD `Type="Sign"` values that carry none (a bare SM2 signature, as
+    /// ofdrw's DigitalSignContainer writes).
+    pub extra_certs: Vec<Certificate>,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            trust: TrustStore::new(),
+            at: Time::now(),
+            strict: false,
+            extra_certs: Vec::new(),
+        }
+    }
+}
+
+impl VerifyOptions {
+    /// Options trusting `trust` as of now, not strict.
+    pub fn trusting(trust: TrustStore) -> Self {
+        VerifyOptions {
+            trust,
+            ..Default::default()
+        }
+    }
+}
