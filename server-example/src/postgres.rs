@@ -107,6 +107,46 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX srv_kv_owner ON srv_kv (ns, owner, id);
     CREATE INDEX srv_kv_expires ON srv_kv (expires) WHERE expires IS NOT NULL;",
+    // 4: indexes built for the pages of issue 12 (as SQLite's migration 4; see crate::sql)
+    "ALTER TABLE tags ADD COLUMN unit TEXT NOT NULL DEFAULT '',
+        ADD COLUMN status TEXT NOT NULL DEFAULT '',
+        ADD COLUMN category TEXT NOT NULL DEFAULT '';
+    UPDATE tags t SET unit = d.unit, status = d.status, category = d.category
+        FROM docs d WHERE d.kind = t.kind AND d.id = t.id;
+    CREATE INDEX tags_filter ON tags (kind, tag, unit, status, category, time DESC, id COLLATE \"C\" DESC);
+    DROP INDEX docs_unit_name;
+    CREATE INDEX docs_unit_name ON docs (kind, unit, category COLLATE \"C\", name COLLATE \"C\", id COLLATE \"C\")
+        INCLUDE (status, alt_name);
+    CREATE TABLE doc_counts (
+        kind TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        status TEXT NOT NULL,
+        n BIGINT NOT NULL,
+        CONSTRAINT doc_counts_pkey PRIMARY KEY (kind, unit, owner, status)
+    );
+    INSERT INTO doc_counts (kind, unit, owner, status, n)
+        SELECT kind, unit, owner, status, COUNT(*) FROM docs GROUP BY kind, unit, owner, status;
+    CREATE FUNCTION doc_counts_keep() RETURNS trigger LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $$
+    BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            UPDATE doc_counts SET n = n - 1 WHERE kind = OLD.kind AND unit = OLD.unit
+                AND owner = OLD.owner AND status = OLD.status;
+        END IF;
+        IF TG_OP IN ('UPDATE', 'INSERT') THEN
+            INSERT INTO doc_counts (kind, unit, owner, status, n)
+                VALUES (NEW.kind, NEW.unit, NEW.owner, NEW.status, 1)
+                ON CONFLICT (kind, unit, owner, status) DO UPDATE SET n = doc_counts.n + 1;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER doc_counts_insert_delete AFTER INSERT OR DELETE ON docs
+        FOR EACH ROW EXECUTE FUNCTION doc_counts_keep();
+    CREATE TRIGGER doc_counts_update AFTER UPDATE ON docs FOR EACH ROW
+        WHEN (OLD.kind <> NEW.kind OR OLD.unit <> NEW.unit OR OLD.owner <> NEW.owner
+            OR OLD.status <> NEW.status)
+        EXECUTE FUNCTION doc_counts_keep();",
 ];
 
 pub struct PgStore {
@@ -192,7 +232,12 @@ impl PgStore {
                 )));
             }
             for (n, m) in MIGRATIONS.iter().enumerate().skip(applied) {
-                tx.batch_execute(m).map_err(be)?;
+                tx.batch_execute(m).map_err(|e| {
+                    let why = e
+                        .as_db_error()
+                        .map_or(e.to_string(), |d| d.message().to_owned());
+                    be(format!("migration {}: {why}", n + 1))
+                })?;
                 let v = i32::try_from(n + 1).map_err(be)?;
                 tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&v])
                     .map_err(be)?;
@@ -347,8 +392,17 @@ fn set_index(tx: &mut Transaction<'_>, kind: Kind, id: &str, ix: &Index) -> Resu
     .map_err(be)?;
     for t in &ix.tags {
         tx.execute(
-            "INSERT INTO tags (kind, tag, id, time) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            &[&kind.as_str(), t, &id, &ix.time],
+            "INSERT INTO tags (kind, tag, id, time, unit, status, category)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            &[
+                &kind.as_str(),
+                t,
+                &id,
+                &ix.time,
+                &ix.unit,
+                &ix.status,
+                &ix.category,
+            ],
         )
         .map_err(be)?;
     }

@@ -100,6 +100,48 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX srv_kv_owner ON srv_kv (ns, owner, id);
     CREATE INDEX srv_kv_expires ON srv_kv (expires) WHERE expires IS NOT NULL;",
+    // 4: indexes built for the pages of issue 12 (see crate::sql): a tag row carries its
+    //    document's unit, status and category, so the approval queue filters and counts in
+    //    one index; the name index covers status and alt_name, so a staff search scans the
+    //    index, not the documents; doc_counts holds, per kind, unit, owner and status, the
+    //    number of documents, kept by triggers in the writing transaction, so a page's total
+    //    is not a count of a million rows.
+    "ALTER TABLE tags ADD COLUMN unit TEXT NOT NULL DEFAULT '';
+    ALTER TABLE tags ADD COLUMN status TEXT NOT NULL DEFAULT '';
+    ALTER TABLE tags ADD COLUMN category TEXT NOT NULL DEFAULT '';
+    UPDATE tags SET (unit, status, category) =
+        (SELECT d.unit, d.status, d.category FROM docs d WHERE d.kind = tags.kind AND d.id = tags.id);
+    CREATE INDEX tags_filter ON tags (kind, tag, unit, status, category, time DESC, id DESC);
+    DROP INDEX docs_unit_name;
+    CREATE INDEX docs_unit_name ON docs (kind, unit, category, name, id, status, alt_name);
+    CREATE TABLE doc_counts (
+        kind TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        status TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (kind, unit, owner, status)
+    );
+    INSERT INTO doc_counts (kind, unit, owner, status, n)
+        SELECT kind, unit, owner, status, COUNT(*) FROM docs GROUP BY kind, unit, owner, status;
+    CREATE TRIGGER doc_counts_insert AFTER INSERT ON docs BEGIN
+        INSERT INTO doc_counts (kind, unit, owner, status, n)
+            VALUES (NEW.kind, NEW.unit, NEW.owner, NEW.status, 1)
+            ON CONFLICT (kind, unit, owner, status) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER doc_counts_delete AFTER DELETE ON docs BEGIN
+        UPDATE doc_counts SET n = n - 1 WHERE kind = OLD.kind AND unit = OLD.unit
+            AND owner = OLD.owner AND status = OLD.status;
+    END;
+    CREATE TRIGGER doc_counts_update AFTER UPDATE OF kind, unit, owner, status ON docs
+    WHEN OLD.kind IS NOT NEW.kind OR OLD.unit IS NOT NEW.unit OR OLD.owner IS NOT NEW.owner
+        OR OLD.status IS NOT NEW.status BEGIN
+        UPDATE doc_counts SET n = n - 1 WHERE kind = OLD.kind AND unit = OLD.unit
+            AND owner = OLD.owner AND status = OLD.status;
+        INSERT INTO doc_counts (kind, unit, owner, status, n)
+            VALUES (NEW.kind, NEW.unit, NEW.owner, NEW.status, 1)
+            ON CONFLICT (kind, unit, owner, status) DO UPDATE SET n = n + 1;
+    END;",
 ];
 
 pub struct SqliteStore {
@@ -278,8 +320,17 @@ fn put_tags(tx: &Transaction<'_>, kind: Kind, id: &str, ix: &Index) -> Result<()
     .map_err(be)?;
     for t in &ix.tags {
         tx.execute(
-            "INSERT OR IGNORE INTO tags (kind, tag, id, time) VALUES (?1, ?2, ?3, ?4)",
-            params![kind.as_str(), t, id, ix.time],
+            "INSERT OR IGNORE INTO tags (kind, tag, id, time, unit, status, category)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                kind.as_str(),
+                t,
+                id,
+                ix.time,
+                ix.unit,
+                ix.status,
+                ix.category
+            ],
         )
         .map_err(be)?;
     }

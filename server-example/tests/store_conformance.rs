@@ -83,7 +83,7 @@ fn sqlite_migrates_once_keeps_data_and_refuses_audit_changes() {
         let c = rusqlite_v1(&path);
         drop(c);
         let s = SqliteStore::open(&path).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 3);
+        assert_eq!(s.schema_version().unwrap(), 4);
         assert!(s.get(Kind::Unit, "old").unwrap().is_some(), "v1 data kept");
         doc_and_entry(&s);
         assert!(
@@ -97,7 +97,7 @@ fn sqlite_migrates_once_keeps_data_and_refuses_audit_changes() {
         );
     }
     let s = SqliteStore::open(&path).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 3);
+    assert_eq!(s.schema_version().unwrap(), 4);
     assert!(s.get(Kind::Unit, "u").unwrap().is_some());
     assert_eq!(s.audit_range("u", 1, 10).unwrap().len(), 1);
     drop(s);
