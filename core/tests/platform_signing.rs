@@ -156,6 +156,7 @@ fn a_cloud_seal_signs_a_pdf_and_an_ofd_that_verify() {
     assert_eq!(report.signatures.len(), 1);
     assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
     std::fs::write(dir.join("signed.ofd"), &signed.bytes).unwrap();
+    ofdjs_accepts(&dir.join("signed.ofd"));
     // the file list names the seal; the seal counts its uses
     let files = p.list_files(&sess, &FileQuery::default()).unwrap();
     assert_eq!(files.total, 2);
@@ -317,4 +318,49 @@ fn several_cloud_seals_sign_one_file_with_one_record() {
         "{}",
         report.to_text()
     );
+}
+
+/// The outside OFD validator: ofd.js (npm, installed by scripts/setup.d/50-ofd.sh) parses the
+/// platform-signed OFD and its own SM2 check of every signature passes.
+fn ofdjs_accepts(file: &std::path::Path) {
+    let cache = std::env::var("ESEAL_CACHE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/eseal")
+        });
+    let module = cache.join("node/node_modules/ofd.js/lib/ofd.common.js");
+    if !module.exists() {
+        eprintln!(
+            "SKIP ofd.js: {} is missing (scripts/setup.d/50-ofd.sh installs it)",
+            module.display()
+        );
+        return;
+    }
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ofd_interop/ofdjs_parse.js");
+    let out = std::process::Command::new("node")
+        .arg(&script)
+        .arg(&module)
+        .arg(file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| {
+            panic!(
+                "ofd.js output {stdout:?} {}: {e}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    assert_eq!(v["ok"], true, "{v}");
+    let sigs = v["signatures"].as_array().unwrap();
+    assert!(!sigs.is_empty(), "{v}");
+    for s in sigs {
+        assert_eq!(s["verify"], true, "ofd.js's SM2 check of {}: {v}", s["id"]);
+        assert_ne!(
+            s["digest"], false,
+            "ofd.js's digest check of {}: {v}",
+            s["id"]
+        );
+    }
 }
