@@ -116,32 +116,7 @@ fn ofdjs_parses_and_verifies_our_signatures() {
         }]),
     )
     .unwrap();
-    let cache = std::env::var("ESEAL_CACHE")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| {
-            std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/eseal")
-        });
-    let module = cache.join("node/node_modules/ofd.js/lib/ofd.common.js");
-    assert!(
-        module.exists(),
-        "{} is missing: run scripts/setup.sh",
-        module.display()
-    );
-    let script = common::repo_root().join("core/tests/ofd_interop/ofdjs_parse.js");
-    let out = common::tool("node")
-        .arg(&script)
-        .arg(&module)
-        .arg(&f)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
-        .unwrap_or_else(|e| {
-            panic!(
-                "ofd.js output {stdout:?} {}: {e}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
+    let v = ofdjs_report(&f).expect("ofd.js is missing: run scripts/setup.sh");
     assert_eq!(v["ok"], true, "{v}");
     assert_eq!(v["pages"], 3);
     let sigs = v["signatures"].as_array().unwrap();
@@ -182,14 +157,7 @@ fn ofdjs_parses_and_verifies_our_signatures() {
     let mut ch = std::collections::BTreeMap::new();
     ch.insert("Doc_0/Pages/Page_2/Content.xml".to_owned(), Some(page));
     std::fs::write(&f, pkg.to_bytes_with(&ch).unwrap()).unwrap();
-    let out = common::tool("node")
-        .arg(&script)
-        .arg(&module)
-        .arg(&f)
-        .output()
-        .unwrap();
-    let v: serde_json::Value =
-        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
+    let v = ofdjs_report(&f).unwrap();
     assert!(
         v["signatures"]
             .as_array()

@@ -2,6 +2,8 @@
 //! through the key vault, and the library's verifiers (the same as `eseal pdf verify` /
 //! `eseal ofd verify`) and qpdf accept them; the key vault keeps keys encrypted at rest.
 
+mod ofd_support;
+
 use std::sync::Arc;
 
 use eseal::crypto::Signer;
@@ -320,38 +322,12 @@ fn several_cloud_seals_sign_one_file_with_one_record() {
     );
 }
 
-/// The outside OFD validator: ofd.js (npm, installed by scripts/setup.d/50-ofd.sh) parses the
-/// platform-signed OFD and its own SM2 check of every signature passes.
+/// The outside OFD validator: ofd.js parses the platform-signed OFD and its own SM2 check of
+/// every signature passes.
 fn ofdjs_accepts(file: &std::path::Path) {
-    let cache = std::env::var("ESEAL_CACHE")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| {
-            std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/eseal")
-        });
-    let module = cache.join("node/node_modules/ofd.js/lib/ofd.common.js");
-    if !module.exists() {
-        eprintln!(
-            "SKIP ofd.js: {} is missing (scripts/setup.d/50-ofd.sh installs it)",
-            module.display()
-        );
+    let Some(v) = ofd_support::ofdjs_report(file) else {
         return;
-    }
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ofd_interop/ofdjs_parse.js");
-    let out = std::process::Command::new("node")
-        .arg(&script)
-        .arg(&module)
-        .arg(file)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or(""))
-        .unwrap_or_else(|e| {
-            panic!(
-                "ofd.js output {stdout:?} {}: {e}",
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
+    };
     assert_eq!(v["ok"], true, "{v}");
     let sigs = v["signatures"].as_array().unwrap();
     assert!(!sigs.is_empty(), "{v}");

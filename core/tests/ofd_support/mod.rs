@@ -85,3 +85,40 @@ pub fn seal(seed: &str, name: &str, rgb: [u8; 3]) -> (Seal, SoftwareSigner, Test
     let signer = ca.person.signer();
     (seal, signer, ca)
 }
+
+/// Runs ofd.js (npm, installed by scripts/setup.d/50-ofd.sh; an independent reader) on `file`
+/// through tests/ofd_interop/ofdjs_parse.js and returns its JSON line: pages and, per
+/// signature, ofd.js's own SM2 and digest checks and the stamps it found. `None` (with a
+/// message) when ofd.js is not installed.
+pub fn ofdjs_report(file: &std::path::Path) -> Option<serde_json::Value> {
+    let cache = std::env::var("ESEAL_CACHE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/eseal")
+        });
+    let module = cache.join("node/node_modules/ofd.js/lib/ofd.common.js");
+    if !module.exists() {
+        eprintln!(
+            "SKIP ofd.js: {} is missing (scripts/setup.d/50-ofd.sh installs it)",
+            module.display()
+        );
+        return None;
+    }
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ofd_interop/ofdjs_parse.js");
+    let out = std::process::Command::new("node")
+        .arg(&script)
+        .arg(&module)
+        .arg(file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    Some(
+        serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap_or_else(|e| {
+            panic!(
+                "ofd.js output {stdout:?} {}: {e}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        }),
+    )
+}
