@@ -99,27 +99,7 @@ fn a_platform_made_seal_is_written_to_the_ukey_and_signs_with_it() {
         true,
     )
     .unwrap();
-    let seal = p
-        .apply_seal(
-            &admin,
-            SealApplication {
-                kind: SealKind::Ukey,
-                name: format!("{UNIT}公章"),
-                seal_type: 1,
-                handler_name: "经办人".into(),
-                handler_phone: "13900000001".into(),
-                handler_id_number: eseal::platform::conformance::id_number(1),
-                picture: eseal::platform::conformance::picture_png(),
-                picture_format: "png".into(),
-                generate: None,
-                width_mm: 0,
-                height_mm: 0,
-            },
-        )
-        .unwrap();
-    p.ca_review(&Session::operator("ops", "10.0.0.9"), &seal.id, true, "")
-        .unwrap();
-    p.receipt_seal(&admin, &seal.id).unwrap();
+    let seal = receipted_ukey_seal(&p, &admin, "公章");
     let mut tok = lib.connect(&name).unwrap();
     tok.verify_pin(APP, PinType::User, USER_PIN).unwrap();
     let written = p
@@ -214,12 +194,24 @@ fn a_platform_made_seal_is_written_to_the_ukey_and_signs_with_it() {
     let soft2 = SoftUkey::with_state_files(t.path(), &[state2]);
     let lib2 = SkfLibrary::load(&soft2.lib).unwrap();
     let name2 = lib2.enumerate().unwrap().remove(0);
-    let seal2 = p
+    let seal2 = receipted_ukey_seal(&p, &admin, "财务章");
+    let mut tok = lib2.connect(&name2).unwrap();
+    tok.verify_pin(APP, PinType::User, USER_PIN).unwrap();
+    assert!(matches!(
+        p.write_seal_to_ukey(&admin, &seal2.id, tok.as_mut(), APP),
+        Err(PlatformError::VerificationFailed(_))
+    ));
+    assert!(read_seals(tok.as_mut(), Some(APP)).unwrap().is_empty());
+}
+
+/// A UKey seal of the unit applied for, approved by the CA operator and receipted.
+fn receipted_ukey_seal(p: &Platform, admin: &Session, name: &str) -> SealRecord {
+    let seal = p
         .apply_seal(
-            &admin,
+            admin,
             SealApplication {
                 kind: SealKind::Ukey,
-                name: format!("{UNIT}财务章"),
+                name: format!("{UNIT}{name}"),
                 seal_type: 1,
                 handler_name: "经办人".into(),
                 handler_phone: "13900000001".into(),
@@ -232,14 +224,8 @@ fn a_platform_made_seal_is_written_to_the_ukey_and_signs_with_it() {
             },
         )
         .unwrap();
-    p.ca_review(&Session::operator("ops", "10.0.0.9"), &seal2.id, true, "")
+    p.ca_review(&Session::operator("ops", "10.0.0.9"), &seal.id, true, "")
         .unwrap();
-    p.receipt_seal(&admin, &seal2.id).unwrap();
-    let mut tok = lib2.connect(&name2).unwrap();
-    tok.verify_pin(APP, PinType::User, USER_PIN).unwrap();
-    assert!(matches!(
-        p.write_seal_to_ukey(&admin, &seal2.id, tok.as_mut(), APP),
-        Err(PlatformError::VerificationFailed(_))
-    ));
-    assert!(read_seals(tok.as_mut(), Some(APP)).unwrap().is_empty());
+    p.receipt_seal(admin, &seal.id).unwrap();
+    seal
 }
