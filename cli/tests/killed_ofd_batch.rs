@@ -253,9 +253,9 @@ fn run(mut cmd: Command) -> (Option<i32>, String) {
 fn a_full_disk_gives_a_clear_error_and_no_file() {
     let f = Ofd::new("full-disk", 300);
     let disk = f.p("disk");
-    // A 64 KiB file system for a signed OFD of several hundred KiB; without root (no mount),
+    // An 8 KiB file system (two pages, one taken) for a signed OFD of tens of KiB; without root (no mount),
     // the same through RLIMIT_FSIZE with SIGXFSZ ignored (write() then fails with EFBIG).
-    let mount = Mount::tmpfs(&disk, "size=64k");
+    let mount = Mount::tmpfs(&disk, "size=8k");
     let out = disk.join("out.ofd");
     let cmd = if mount.is_some() {
         // Half full already: a small file that must survive.
@@ -268,7 +268,7 @@ fn a_full_disk_gives_a_clear_error_and_no_file() {
         let inner = f.sign(&out);
         let mut c = Command::new("sh");
         c.arg("-c")
-            .arg("trap '' XFSZ; ulimit -f 64; exec \"$@\"")
+            .arg("trap '' XFSZ; ulimit -f 8; exec \"$@\"")
             .arg("sh")
             .arg(inner.get_program())
             .args(inner.get_args());
