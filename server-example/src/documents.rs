@@ -93,9 +93,10 @@ pub fn signed_path(s: &Inner, d: &DocRecord) -> PathBuf {
     }
 }
 
-/// Removes the signed files of `d` other than its current version, and the previews of the
-/// signed version (made anew from the current one). Called with the document's sign lock
-/// held (after a signing, or by the repair).
+/// Removes the signed files of `d` other than its current version, temporary files of a
+/// signed file's atomic write that a killed process left (`.signed-….tmp`), and the previews
+/// of the signed version (made anew from the current one). Called with the document's sign
+/// lock held (after a signing, or by the repair), so no signed file is being written.
 pub fn remove_stale_versions(s: &Inner, d: &DocRecord) {
     let current = d.signed.as_ref().map(|_| signed_path(s, d));
     for e in std::fs::read_dir(doc_dir(s, &d.id))
@@ -104,7 +105,9 @@ pub fn remove_stale_versions(s: &Inner, d: &DocRecord) {
         .flatten()
     {
         let name = e.file_name().to_string_lossy().into_owned();
-        let version = name.starts_with("signed-") || name.starts_with("signed.");
+        let version = name.starts_with("signed-")
+            || name.starts_with("signed.")
+            || (name.starts_with(".signed") && name.ends_with(".tmp"));
         if (version && current.as_ref() != Some(&e.path())) || name.starts_with("preview-s-") {
             if version {
                 tracing::info!(file = %e.path().display(), "removed a signed file no version names");

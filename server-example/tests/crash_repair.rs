@@ -123,8 +123,16 @@ fn killed_at(db: &Db, point: &str, committed: bool) {
         .status();
     let _ = t.join();
     drop(srv);
-    // Left behind: the kept signed file, and the lock.
+    // Left behind: the kept signed file, and the lock. Also the temporary file a write
+    // killed in its middle leaves (planted here: the kill lands between writes).
     assert_eq!(versions(&dir, &id).len(), 1, "{point}: the kept file");
+    std::fs::write(
+        dir.join("documents")
+            .join(&id)
+            .join(".signed-x.pdf.eseal-999999-0.tmp"),
+        b"%PDF-1.7 partial",
+    )
+    .unwrap();
 
     let srv = Server::start_in(db, &dir, &[]);
     let user = srv.api().login(SEAL_USER, DEMO_PASSWORD);
