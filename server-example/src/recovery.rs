@@ -21,9 +21,12 @@
 //! A process is gone when it is this process and no signing of it holds the lock any more (a
 //! store write that failed after step 2), or it ran on this machine and its process id is no
 //! longer that process (`/proc`), or it ran elsewhere and has not refreshed its heartbeat for
-//! [`STALE_AFTER`] seconds.
+//! [`STALE_AFTER`] seconds. Several servers may repair one lock at once: the steps are the
+//! same on each, and the lock is removed only while it is still the one judged stale. (Left
+//! open: a server that checked the lock just before another removed it, and a new signing
+//! kept its file just then, could remove that new file — milliseconds, several servers.)
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
@@ -64,11 +67,13 @@ fn start_time(pid: u32) -> Option<String> {
     after.split_whitespace().nth(19).map(str::to_owned)
 }
 
-/// What this process knows of the locks it holds.
+/// What this process knows of the locks it holds: by document, how many of its threads
+/// hold or are taking the lock (counted from before the lock's row is written, so the repair
+/// never takes a lock being taken for a lock left behind).
 #[derive(Default)]
 pub struct Locks {
     pub instance: String,
-    held: Mutex<HashSet<String>>,
+    held: Mutex<HashMap<String, usize>>,
 }
 
 impl Locks {
@@ -80,16 +85,29 @@ impl Locks {
     }
     pub fn hold(&self, doc: &str) {
         if let Ok(mut h) = self.held.lock() {
-            h.insert(doc.to_owned());
+            *h.entry(doc.to_owned()).or_default() += 1;
         }
     }
     pub fn release(&self, doc: &str) {
-        if let Ok(mut h) = self.held.lock() {
-            h.remove(doc);
+        if let Ok(mut h) = self.held.lock()
+            && let Some(n) = h.get_mut(doc)
+        {
+            *n -= 1;
+            if *n == 0 {
+                h.remove(doc);
+            }
         }
     }
-    fn holds(&self, doc: &str) -> bool {
-        self.held.lock().map(|h| h.contains(doc)).unwrap_or(true)
+    /// Claims `doc` for its repair when no thread of this process holds it: a signing that
+    /// starts meanwhile then finds the lock taken. Released with [`Locks::release`].
+    fn claim(&self, doc: &str) -> bool {
+        match self.held.lock() {
+            Ok(mut h) if !h.contains_key(doc) => {
+                h.insert(doc.to_owned(), 1);
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -145,16 +163,22 @@ pub fn repair(s: &Inner) -> ApiResult<usize> {
             instance: String::new(),
             version: None,
         });
-        let stale = if body.instance == s.locks.instance {
-            !s.locks.holds(&e.id)
-        } else {
-            gone(s, &body.instance)?
-        };
-        if !stale {
+        let stale = body.instance != s.locks.instance && gone(s, &body.instance)?;
+        // Ours and held by no thread of ours: a signing whose store write failed. Claimed in
+        // process, then read again: still the same lock, so no signing finished in between.
+        let abandoned = body.instance == s.locks.instance && s.locks.claim(&e.id);
+        if !(stale || abandoned) {
             continue;
         }
-        repair_one(s, &e, &body)?;
-        n += 1;
+        let r = match s.db.kv_get(ns::SIGN_LOCK, &e.id, s.clock.now()) {
+            Ok(Some(now)) if now.body == e.body => repair_one(s, &e, &body).map(|()| 1),
+            Ok(_) => Ok(0),
+            Err(err) => Err(err.into()),
+        };
+        if abandoned {
+            s.locks.release(&e.id);
+        }
+        n += r?;
     }
     Ok(n)
 }

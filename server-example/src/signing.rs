@@ -350,18 +350,18 @@ impl<'a> SignLock<'a> {
             instance: s.locks.instance.clone(),
             version: None,
         };
-        let fresh = s.db.kv_insert(
-            ns::SIGN_LOCK,
-            &KvEntry {
-                id: doc.to_owned(),
-                owner: String::new(),
-                body: serde_json::to_string(&body)
-                    .map_err(|e| ApiError::internal(e.to_string()))?,
-                expires: None,
-            },
-            s.clock.now(),
-        )?;
-        if !fresh {
+        let entry = KvEntry {
+            id: doc.to_owned(),
+            owner: String::new(),
+            body: serde_json::to_string(&body).map_err(|e| ApiError::internal(e.to_string()))?,
+            expires: None,
+        };
+        // Held from before the row exists: the repair never takes a lock being taken.
+        s.locks.hold(doc);
+        let fresh = s.db.kv_insert(ns::SIGN_LOCK, &entry, s.clock.now());
+        if !matches!(fresh, Ok(true)) {
+            s.locks.release(doc);
+            fresh?;
             return Err(ApiError::new(
                 axum::http::StatusCode::CONFLICT,
                 "signing_in_progress",
@@ -370,7 +370,6 @@ impl<'a> SignLock<'a> {
                 "another signing of this document is in progress",
             ));
         }
-        s.locks.hold(doc);
         Ok(SignLock {
             s,
             id: doc.to_owned(),

@@ -334,5 +334,43 @@ fn a_failed_commit_loses_nothing() {
     assert_eq!(out.verdict, "valid");
     assert_eq!(files(s), n0 + 2);
     assert_eq!(versions(&dir, &doc.id).len(), 1);
+
+    // Locks this process left (a store write failed after the file was kept) are repaired
+    // by the next round: a journaled version whose record is committed is completed …
+    use eseal_server::kv::{KvEntry, ns};
+    use eseal_server::recovery::{LockBody, repair};
+    let lock = |v: &documents::SignedVersion| KvEntry {
+        id: doc.id.clone(),
+        owner: String::new(),
+        body: serde_json::to_string(&LockBody {
+            instance: s.locks.instance.clone(),
+            version: Some(v.clone()),
+        })
+        .unwrap(),
+        expires: None,
+    };
+    let mut d = documents::load(s, &doc.id).unwrap();
+    let current = d.signed.take().unwrap();
+    documents::save(s, &d).unwrap();
+    s.db.kv_put(ns::SIGN_LOCK, &lock(&current)).unwrap();
+    assert_eq!(repair(s).unwrap(), 1);
+    let d = documents::load(s, &doc.id).unwrap();
+    assert_eq!(d.signed.as_ref().unwrap().file_record, current.file_record);
+    assert!(s.db.kv_get(ns::SIGN_LOCK, &doc.id, 0).unwrap().is_none());
+    // … one whose record never committed is rolled back (its file removed).
+    let ghost = documents::SignedVersion {
+        file_record: "neverrecorded0001".into(),
+        ..current.clone()
+    };
+    std::fs::write(documents::signed_file(s, &d, &ghost.file_record), b"%PDF-").unwrap();
+    s.db.kv_put(ns::SIGN_LOCK, &lock(&ghost)).unwrap();
+    assert_eq!(repair(s).unwrap(), 1);
+    let d = documents::load(s, &doc.id).unwrap();
+    assert_eq!(d.signed.as_ref().unwrap().file_record, current.file_record);
+    assert_eq!(
+        versions(&dir, &doc.id),
+        [format!("signed-{}.pdf", current.file_record)]
+    );
+    assert_eq!(repair(s).unwrap(), 0, "nothing left to repair");
     s.platform.verify_audit(None).expect("audit chain");
 }
