@@ -607,9 +607,9 @@ fn task_answer(d: &DocRecord, t: &OpenTask) -> Response {
         .into_response()
 }
 
-/// Runs one platform signing of `d` along `spec`: the document lock, the layout, the signed
-/// file written atomically (before the platform's batch commits) and the document record
-/// updated after. Returns the platform's outcome and the signed version when signed.
+/// Runs one platform signing of `d` along `spec`: the document lock, the layout, and
+/// [`signing::commit_signed`] (the signed file kept before the platform's batch commits, the
+/// document record updated after). Returns the platform's outcome and the signed version.
 fn run_signing<T>(
     s: &Inner,
     app: &str,
@@ -617,7 +617,7 @@ fn run_signing<T>(
     d: &DocRecord,
     f: impl FnOnce(&p::DocumentInput, &mut p::Persist<'_>) -> Result<T, p::PlatformError>,
 ) -> ApiResult<(T, Option<SignedVersion>)> {
-    let _lock = signing::SignLock::take(s, &d.id)?;
+    let mut lock = signing::SignLock::take(s, &d.id)?;
     let seal = s
         .platform
         .app_seals(app)?
@@ -638,37 +638,12 @@ fn run_signing<T>(
         layout: signing::layout(d, &spec.seal, &seal, qr.as_ref()),
         thumbnail: Some(format!("doc:{}", d.id)),
     };
-    let path = documents::signed_path(s, d);
-    let mut version: Option<SignedVersion> = None;
-    let out = f(&doc, &mut |bytes: &[u8], rec: &p::FileRecord| {
-        eseal::fs::write_atomic(&path, &[bytes])
-            .map_err(|e| p::PlatformError::InvalidState(format!("writing the signed file: {e}")))?;
-        version = Some(SignedVersion {
-            file_record: rec.id.clone(),
-            size: bytes.len() as u64,
-            sm3: hex::encode(eseal::crypto::sm3::sm3(bytes)),
-            time: rec.time,
-            seals: vec![seal.name.clone()],
-            seal_ids: vec![seal.id.clone()],
-            signatures: 0,
-        });
-        Ok(())
-    });
-    let out = match out {
-        Ok(o) => o,
-        Err(e) => {
-            if version.is_some() {
-                let _ = std::fs::remove_file(&path);
-            }
-            return Err(e.into());
-        }
-    };
-    if let Some(v) = &version {
-        let mut d = d.clone();
-        d.signed = Some(v.clone());
-        documents::save(s, &d)?;
-    }
-    Ok((out, version))
+    let mut d = d.clone();
+    let seals = [(seal.id.clone(), seal.name.clone())];
+    // The file kept before the batch commits, the document updated after (`recovery`).
+    let (out, version) =
+        signing::commit_signed(s, &mut lock, &mut d, &seals, |persist| f(&doc, persist))?;
+    Ok((out, version.map(|(v, _)| v)))
 }
 
 /// The signed file of the app's document.
