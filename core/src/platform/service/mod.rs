@@ -41,7 +41,7 @@ pub use documents::{DocumentInput, Layout, SealLayout, SignedDocument};
 pub use files::{FileInput, FileQuery};
 pub use open::{
     AppDocCall, AppDocOutcome, AppSeal, DeliveryAttempt, EventStatus, OpenTask, Persist,
-    TaskStatus, Webhook, WebhookEvent,
+    RetryPolicy, TaskStatus, Webhook, WebhookEvent,
 };
 pub use queue::QueueFilter;
 pub use seals::{SealApplication, SealQuery};
