@@ -852,21 +852,88 @@ pub fn webhook_signature(secret: &str, timestamp_ms: i64, body: &str) -> String 
     )
 }
 
-fn deliver(s: &Inner, e: &p::WebhookEvent, url: &str, secret: &str) -> DeliveryAttempt {
-    let body = e.body();
-    let ts = s.clock.now() * 1000;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+/// The roots trusted for `https://` callbacks: `open_api.webhook_ca_file`, else the
+/// system's bundle (`SSL_CERT_FILE`, `/etc/ssl/certs/ca-certificates.crt`); none found means
+/// HTTPS callbacks fail (logged in each delivery) while HTTP ones work.
+fn webhook_roots(s: &Inner) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    let path = match &s.cfg.open_api.webhook_ca_file {
+        Some(p) => p.clone(),
+        None => match std::env::var_os("SSL_CERT_FILE") {
+            Some(p) => p.into(),
+            None => "/etc/ssl/certs/ca-certificates.crt".into(),
+        },
+    };
+    let pem = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(_) if s.cfg.open_api.webhook_ca_file.is_none() => return Ok(vec![]),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let mut roots = vec![];
+    for item in ureq::tls::parse_pem(&pem) {
+        if let ureq::tls::PemItem::Certificate(c) =
+            item.map_err(|e| format!("{}: {e}", path.display()))?
+        {
+            roots.push(c);
+        }
+    }
+    if roots.is_empty() && s.cfg.open_api.webhook_ca_file.is_some() {
+        return Err(format!("{}: no certificate", path.display()));
+    }
+    Ok(roots)
+}
+
+/// The HTTP(S) client of webhook deliveries: TLS by rustls (ring) with [`webhook_roots`],
+/// the configured timeout, no redirects (a callback answers itself). A configured CA file
+/// that cannot be read is logged as an error and trusts nothing: HTTPS deliveries then fail
+/// (each failure in the delivery log), plain HTTP ones go on.
+pub fn webhook_agent(s: &Inner) -> ureq::Agent {
+    let roots = webhook_roots(s).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "open API webhook CA file: HTTPS callbacks will fail");
+        vec![]
+    });
+    let tls = ureq::tls::TlsConfig::builder()
+        .provider(ureq::tls::TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+        .build();
+    ureq::Agent::config_builder()
+        .tls_config(tls)
         .timeout_global(Some(Duration::from_secs(
-            s.cfg.open_api.webhook_timeout_secs,
+            s.cfg.open_api.webhook_timeout_secs.max(1),
         )))
+        .max_redirects(0)
         .http_status_as_error(false)
         .build()
-        .into();
+        .into()
+}
+
+/// The retry policy of deliveries from the configuration.
+fn retry_policy(s: &Inner) -> p::RetryPolicy {
+    let c = &s.cfg.open_api;
+    p::RetryPolicy {
+        first_secs: c.webhook_retry_first_secs,
+        max_secs: c.webhook_retry_max_secs,
+        max_attempts: c.webhook_max_attempts.max(1),
+    }
+}
+
+fn deliver(
+    s: &Inner,
+    agent: &ureq::Agent,
+    e: &p::WebhookEvent,
+    url: &str,
+    secret: &str,
+) -> DeliveryAttempt {
+    let body = e.body();
+    let ts = s.clock.now() * 1000;
     let started = Instant::now();
     let r = agent
         .post(url)
         .header("content-type", "application/json")
         .header("x-eseal-event-id", &e.id)
+        .header("x-eseal-event-seq", &e.seq.to_string())
         .header("x-eseal-event", &e.event)
         .header("x-eseal-timestamp", &ts.to_string())
         .header("x-eseal-signature", &webhook_signature(secret, ts, &body))
@@ -925,16 +992,17 @@ fn run_task(s: &Inner, t: &OpenTask) -> ApiResult<()> {
 }
 
 /// One round of the worker: every due task, then every due webhook event.
-pub fn work_once(s: &Inner) -> ApiResult<(usize, usize)> {
+pub fn work_once(s: &Inner, agent: &ureq::Agent) -> ApiResult<(usize, usize)> {
     let mut tasks = 0;
     while let Some(t) = s.platform.claim_task()? {
         run_task(s, &t)?;
         tasks += 1;
     }
+    let policy = retry_policy(s);
     let mut events = 0;
     while let Some((e, url, secret)) = s.platform.claim_event()? {
-        let a = deliver(s, &e, &url, &secret);
-        s.platform.record_delivery(&e.id, a)?;
+        let a = deliver(s, agent, &e, &url, &secret);
+        s.platform.record_delivery(&e.id, a, &policy)?;
         events += 1;
     }
     Ok((tasks, events))
@@ -944,9 +1012,11 @@ pub fn work_once(s: &Inner) -> ApiResult<(usize, usize)> {
 /// through the store's leases).
 pub async fn worker(state: AppState) {
     let every = Duration::from_millis(state.cfg.open_api.worker_interval_ms.max(10));
+    let agent = webhook_agent(&state);
     loop {
         tokio::time::sleep(every).await;
-        if let Err(e) = state.blocking(work_once).await {
+        let agent = agent.clone();
+        if let Err(e) = state.blocking(move |s| work_once(s, &agent)).await {
             tracing::warn!(error = %e, "open API worker");
         }
     }
