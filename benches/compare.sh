@@ -11,6 +11,7 @@
 #   ESEAL_OPENSSL_SECONDS=N            seconds per `openssl speed` measurement (default 1)
 #   ESEAL_OPENSSL_RUNS=N               runs of each before and after criterion (default 3)
 #   ESEAL_BENCH_NO_WRITE=1             print only, write no file
+#   ESEAL_BENCH_ROWS_ONLY=1            only the benches/rows.d parts (documents), no primitives
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -30,13 +31,16 @@ openssl_once() {
 }
 
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== openssl speed ($runs runs of ${secs}s each)" >&2
-openssl_run >> "$work/openssl"
-echo "== cargo bench (criterion)" >&2
-cargo bench -p eseal-benches --bench crypto -- --noplot >&2
-echo "== openssl speed ($runs runs more)" >&2
-openssl_run >> "$work/openssl"
-python3 benches/results.py primitives "$CARGO_TARGET_DIR" "$work/openssl" > "$work/rows.tsv"
+: > "$work/rows.tsv"
+if [ "${ESEAL_BENCH_ROWS_ONLY:-}" != 1 ]; then
+    echo "== openssl speed ($runs runs of ${secs}s each)" >&2
+    openssl_run >> "$work/openssl"
+    echo "== cargo bench (criterion)" >&2
+    cargo bench -p eseal-benches --bench crypto -- --noplot >&2
+    echo "== openssl speed ($runs runs more)" >&2
+    openssl_run >> "$work/openssl"
+    python3 benches/results.py primitives "$CARGO_TARGET_DIR" "$work/openssl" >> "$work/rows.tsv"
+fi
 
 for part in benches/rows.d/*.sh; do
     [ -e "$part" ] || continue
@@ -48,7 +52,7 @@ load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 {
     echo "Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
     echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores; load average $load_start at the start, $load_end at the end"
-    echo "Tools: $(rustc --version | cut -d' ' -f1-2), $(openssl version | cut -d' ' -f1-2); each side's best: eseal's fastest criterion sample, OpenSSL's best of $((2 * runs)) runs (half before, half after)"
+    echo "Tools: $(rustc --version | cut -d' ' -f1-2), $(openssl version | cut -d' ' -f1-2), $("${ESEAL_VENV:-$HOME/.cache/eseal/venv}/bin/pyhanko" --version 2>/dev/null | cut -d' ' -f1-3 || echo 'no pyHanko'); primitives: each side's best (eseal's fastest criterion sample, OpenSSL's best of $((2 * runs)) runs, half before and half after); documents: whole processes, median of ${ESEAL_DOC_RUNS:-3} runs, peak RSS by getrusage"
 } > "$work/meta"
 
 if [ "${ESEAL_BENCH_NO_WRITE:-}" = 1 ]; then
