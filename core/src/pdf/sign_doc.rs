@@ -119,3 +119,51 @@ fn keeps_bytes(d: &Dict) -> bool {
         || d.has(b"Length2")
         || d.has(b"Length3"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::xref::testdoc::revision;
+
+    #[test]
+    fn structures_keep_their_bytes_images_do_not() {
+        let mut f = b"%PDF-1.7\n".to_vec();
+        let first = revision(
+            &mut f,
+            &[
+                (1, "<</Type/Catalog/Pages 2 0 R>>"),
+                (2, "<</Type/Pages/Kids[3 0 R]/Count 1>>"),
+                (3, "<</Type/Page/Parent 2 0 R/Contents 4 0 R/T <FEFF0041>>>"),
+                (4, "<</Length 5>>\nstream\nBT ET\nendstream"),
+                (5, "<</Subtype/Image/Length 6>>\nstream\nPIXELS\nendstream"),
+                (6, "<</Length1 4/Length 4>>\nstream\nFONT\nendstream"),
+            ],
+            None,
+        );
+        // A newer revision replaces the page tree's count; an older object stays.
+        revision(&mut f, &[(2, "<</Type/Pages/Kids[3 0 R]/Count 1/X 7>>")], Some(first));
+        let pdf = Pdf::read(&f).unwrap();
+        let doc = load_structure(&pdf).unwrap();
+        assert_eq!(doc.max_id, 29, "from /Size 30");
+        assert_eq!(doc.get_pages().len(), 1);
+        let stream = |n| doc.get_object((n, 0)).unwrap().as_stream().unwrap();
+        assert_eq!(stream(4).content, b"BT ET");
+        assert!(stream(5).content.is_empty(), "an image's bytes stay in the file");
+        assert_eq!(stream(5).dict.get(b"Length").unwrap().as_i64().unwrap(), 6);
+        assert!(stream(6).content.is_empty(), "a font program's bytes stay in the file");
+        let pages = doc.get_dictionary((2, 0)).unwrap();
+        assert_eq!(pages.get(b"X").unwrap().as_i64().unwrap(), 7, "the newest revision");
+        let page = doc.get_dictionary((3, 0)).unwrap();
+        assert_eq!(
+            page.get(b"T").unwrap(),
+            &Object::String(vec![0xFE, 0xFF, 0, 0x41], StringFormat::Hexadecimal)
+        );
+
+        // The newest trailer names an encryption dictionary (nothing after it moves).
+        let mut encrypted = String::from_utf8(f).unwrap();
+        let at = encrypted.rfind("/Size 30").unwrap();
+        encrypted.replace_range(at..at + 8, "/Encrypt 9 0 R");
+        let pdf = Pdf::read(encrypted.as_bytes()).unwrap();
+        assert!(matches!(load_structure(&pdf), Err(PdfError::Encrypted)));
+    }
+}

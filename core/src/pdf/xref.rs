@@ -972,6 +972,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn whole_file_searches_find_needles_across_chunk_boundaries() {
+        struct Furthest(Cell<usize>);
+        impl Release for Furthest {
+            fn release(&self, r: std::ops::Range<usize>) {
+                assert!(r.start <= r.end);
+                self.0.set(self.0.get().max(r.end));
+            }
+        }
+        let mut buf = vec![b'x'; 3 * CHUNK + 100];
+        let at = [0, CHUNK - 4, CHUNK + 10, 2 * CHUNK - 9, 3 * CHUNK + 91];
+        for a in at {
+            buf[a..a + 9].copy_from_slice(b"startxref");
+        }
+        let searched = Furthest(Cell::new(0));
+        let found: Vec<usize> = find_all(&buf, b"startxref", &searched).collect();
+        assert_eq!(found, at);
+        assert_eq!(searched.0.get(), buf.len(), "every byte searched is given back");
+        assert_eq!(find_all(b"startxre", b"startxref", &InMemory).count(), 0);
+    }
+
+    #[test]
     fn flate_is_bounded_by_ratio_and_size() {
         use std::io::Write;
         let deflate = |n: usize| {
