@@ -335,9 +335,18 @@ mod tests {
         assert_eq!(m.bytes(), &data[..]);
         m.release(0..m.bytes().len());
         m.release(5..3);
-        assert_eq!(m.bytes(), &data[..], "released pages read the same bytes again");
+        assert_eq!(
+            m.bytes(),
+            &data[..],
+            "released pages read the same bytes again"
+        );
         std::fs::write(d.join("empty"), b"").unwrap();
-        assert!(MappedFile::open(&d.join("empty")).unwrap().bytes().is_empty());
+        assert!(
+            MappedFile::open(&d.join("empty"))
+                .unwrap()
+                .bytes()
+                .is_empty()
+        );
         assert!(MappedFile::open(&d.join("missing")).is_err());
     }
 

@@ -364,13 +364,18 @@ fn pdf_with_image(side: usize) -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1).as_bytes(),
+    );
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
     }
     out.extend_from_slice(
-        format!("trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1)
-            .as_bytes(),
+        format!(
+            "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
     );
     out
 }
@@ -390,23 +395,48 @@ fn streamed_file_signing_equals_signing_in_memory() {
     let input = f.write("in.pdf", &pdf);
     let t = Time::now();
     for (name, cred, opts) in [
-        ("ses", Credential::Seal { seal: &seal, signer: &person }, sm2_opts(&ca)),
+        (
+            "ses",
+            Credential::Seal {
+                seal: &seal,
+                signer: &person,
+            },
+            sm2_opts(&ca),
+        ),
         ("pades", Credential::Pades(&pades), f.opts()),
     ] {
         let mut r = SignRequest::new(
             cred,
-            Placement::Stamp { page: 1, x: 300.0, y: 100.0, width: 100.0, height: 100.0 },
+            Placement::Stamp {
+                page: 1,
+                x: 300.0,
+                y: 100.0,
+                width: 100.0,
+                height: 100.0,
+            },
             t,
         );
         r.picture = Some(red_disc_png(64));
         let out = f.p(&format!("{name}.pdf"));
         pdf::sign_file(&input, &out, std::slice::from_ref(&r)).unwrap();
         let written = std::fs::read(&out).unwrap();
-        assert_eq!(written, pdf::sign(&pdf, &[r]).unwrap(), "{name}: streamed ≠ in memory");
-        assert!(written.starts_with(&pdf), "{name}: the original bytes come first, unchanged");
+        assert_eq!(
+            written,
+            pdf::sign(&pdf, &[r]).unwrap(),
+            "{name}: streamed ≠ in memory"
+        );
+        assert!(
+            written.starts_with(&pdf),
+            "{name}: the original bytes come first, unchanged"
+        );
         qpdf_check(&out);
         let report = pdf::verify_file(&out, &opts).unwrap();
-        assert_eq!(report.verdict(), Verdict::Valid, "{name}: {}", report.to_text());
+        assert_eq!(
+            report.verdict(),
+            Verdict::Valid,
+            "{name}: {}",
+            report.to_text()
+        );
         // Verifying from memory and from the mapped file says the same.
         let again = pdf::verify(&written, &out.display().to_string(), &opts).unwrap();
         assert_eq!(again.verdict(), report.verdict());

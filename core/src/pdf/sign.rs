@@ -382,10 +382,11 @@ pub fn sign_file(
         let pdf = crate::fs::MappedFile::open(input).map_err(|e| PdfError::read(input, e))?;
         let mut out = crate::fs::AtomicFile::create(output)?;
         let update = sign_update_with(pdf.bytes(), &pdf, Some(&mut out), only)?;
-        out.write_all(&update).map_err(|source| crate::fs::WriteError {
-            path: output.to_path_buf(),
-            source,
-        })?;
+        out.write_all(&update)
+            .map_err(|source| crate::fs::WriteError {
+                path: output.to_path_buf(),
+                source,
+            })?;
         return Ok(out.commit()?);
     }
     let pdf = std::fs::read(input).map_err(|e| PdfError::read(input, e))?;

@@ -141,18 +141,32 @@ mod tests {
             None,
         );
         // A newer revision replaces the page tree's count; an older object stays.
-        revision(&mut f, &[(2, "<</Type/Pages/Kids[3 0 R]/Count 1/X 7>>")], Some(first));
+        revision(
+            &mut f,
+            &[(2, "<</Type/Pages/Kids[3 0 R]/Count 1/X 7>>")],
+            Some(first),
+        );
         let pdf = Pdf::read(&f).unwrap();
         let doc = load_structure(&pdf).unwrap();
         assert_eq!(doc.max_id, 29, "from /Size 30");
         assert_eq!(doc.get_pages().len(), 1);
         let stream = |n| doc.get_object((n, 0)).unwrap().as_stream().unwrap();
         assert_eq!(stream(4).content, b"BT ET");
-        assert!(stream(5).content.is_empty(), "an image's bytes stay in the file");
+        assert!(
+            stream(5).content.is_empty(),
+            "an image's bytes stay in the file"
+        );
         assert_eq!(stream(5).dict.get(b"Length").unwrap().as_i64().unwrap(), 6);
-        assert!(stream(6).content.is_empty(), "a font program's bytes stay in the file");
+        assert!(
+            stream(6).content.is_empty(),
+            "a font program's bytes stay in the file"
+        );
         let pages = doc.get_dictionary((2, 0)).unwrap();
-        assert_eq!(pages.get(b"X").unwrap().as_i64().unwrap(), 7, "the newest revision");
+        assert_eq!(
+            pages.get(b"X").unwrap().as_i64().unwrap(),
+            7,
+            "the newest revision"
+        );
         let page = doc.get_dictionary((3, 0)).unwrap();
         assert_eq!(
             page.get(b"T").unwrap(),

@@ -17,8 +17,8 @@ use super::diff::{self, FieldLock, SignedRevision};
 use super::form::{self, Field};
 use super::xref::{Entry, Loc, Pdf, XrefError};
 use crate::cms;
-use crate::fs::{CHUNK, Release};
 use crate::crypto::Certificate;
+use crate::fs::{CHUNK, Release};
 use crate::report::{
     Check, CheckKind as K, DocumentFormat, SignatureKind, SignatureReport, VerificationReport,
 };

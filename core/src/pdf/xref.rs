@@ -414,9 +414,9 @@ impl<'a> Pdf<'a> {
     /// The indirect object at `at` (streams without a usable `/Length` end at the next
     /// `endstream`, found in an index built once).
     pub fn parse_at(&self, at: usize) -> Result<cos::Indirect, SyntaxError> {
-        let all = self.endstreams.get_or_init(|| {
-            find_all(self.buf, b"endstream", self.release).collect()
-        });
+        let all = self
+            .endstreams
+            .get_or_init(|| find_all(self.buf, b"endstream", self.release).collect());
         cos::parse_indirect_with(self.buf, at, Some(all))
     }
 
@@ -576,6 +576,7 @@ fn find_all<'b>(
     needle: &'b [u8],
     release: &'b dyn Release,
 ) -> impl Iterator<Item = usize> + 'b {
+    let finder = memchr::memmem::Finder::new(needle);
     let mut from = 0;
     let mut released = 0;
     std::iter::from_fn(move || {
@@ -586,7 +587,7 @@ fn find_all<'b>(
             }
             // A match may begin up to the chunk's last byte.
             let end = (from + CHUNK + needle.len() - 1).min(buf.len());
-            match cos::find(&buf[from..end], needle) {
+            match finder.find(&buf[from..end]) {
                 Some(k) => {
                     let at = from + k;
                     from = at + needle.len();
@@ -988,7 +989,11 @@ mod tests {
         let searched = Furthest(Cell::new(0));
         let found: Vec<usize> = find_all(&buf, b"startxref", &searched).collect();
         assert_eq!(found, at);
-        assert_eq!(searched.0.get(), buf.len(), "every byte searched is given back");
+        assert_eq!(
+            searched.0.get(),
+            buf.len(),
+            "every byte searched is given back"
+        );
         assert_eq!(find_all(b"startxre", b"startxref", &InMemory).count(), 0);
     }
 
