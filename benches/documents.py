@@ -185,6 +185,18 @@ def setup(eseal, w):
        "seal.png", "--test-ca", "eseal-bench", "-o", "seal.esl")
 
 
+# Why signing can stay above 1.3× the floor. SM3: the criterion rows against `openssl speed`.
+# SHA-256: `eseal pdf verify` of a 100 MB PAdES file (one hash pass, nothing written) took
+# 0.12 s of user time against 0.06 s for `openssl dgst -sha256` of the same file.
+FLOOR_GAP = {
+    "sm3": "eseal's SM3 (the sm3 crate) runs at about OpenSSL's speed, so the gap is the "
+           "pass over the structures, the map's page faults and the output written through "
+           "write() instead of cp's in-kernel copy; small files are dominated by process start",
+    "sha256": "SHA-256 of the sha2 crate (SHA-NI) hashes at about half the speed of OpenSSL's "
+              "assembly on this CPU, and the hash is most of the pass",
+}
+
+
 def ses_sign(eseal, src, dst):
     return [eseal, "pdf", "sign", src, "-o", dst, "--format", "ses", "--key", "sm2ca/person.key",
             "--cert", "sm2ca/person.pem", "--seal", "seal.esl"]
@@ -218,9 +230,13 @@ def main(eseal, w):
         for shape, cmd, alg in [("SES/SM3", ses_sign, "sm3"), ("PAdES/SHA-256", pades_sign, "sha256")]:
             e_s, e_m = measure(cmd(eseal, src, "out.pdf"), w, before=rm("out.pdf"))
             f_s, f_m = measure(floor(alg, src, "copy.pdf"), w, before=rm("copy.pdf"))
+            why = "-"
+            if f_s / e_s < 1 / 1.3:
+                why = (f"not met: the target is within 1.3× of the floor (ratio ≥ 0.77); "
+                       f"{FLOOR_GAP[alg]}")
             row(f"PDF sign {shape}, {real_mb:.0f} MB", "CPU s", "lower", e_s,
                 f"floor: openssl dgst -{alg} + cp + sync", f_s, str(round(1 / 1.3, 2)), e_m, f_m,
-                "target: within 1.3× of the floor (ratio ≥ 0.77)")
+                why)
             sign_mem[(shape, mb)] = e_m
         if have_pyhanko:
             e_s, e_m = measure(pades_sign(eseal, src, "out.pdf"), w, before=rm("out.pdf"))
