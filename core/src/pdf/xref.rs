@@ -13,7 +13,7 @@
 //! are decompressed (bounded).
 
 use super::cos::{self, Dict, Lexer, Obj, Ref, Stream, SyntaxError, Tok};
-use crate::fs::{CHUNK, InMemory, Release};
+use crate::fs::{CHUNK, Release};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -156,7 +156,7 @@ impl<'a> Pdf<'a> {
     /// Reads the cross-reference chain and splits the file into revisions.
     #[cfg(test)]
     pub fn read(buf: &'a [u8]) -> Result<Self, XrefError> {
-        Self::read_with(buf, &InMemory)
+        Self::read_with(buf, &crate::fs::InMemory)
     }
 
     /// [`Pdf::read`] of a buffer whose pages `release` gives back after a whole-file search
@@ -971,6 +971,7 @@ pub(crate) mod testdoc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fs::InMemory;
 
     #[test]
     fn whole_file_searches_find_needles_across_chunk_boundaries() {
