@@ -334,7 +334,7 @@ mod tests {
         let m = MappedFile::open(&p).unwrap();
         assert_eq!(m.bytes(), &data[..]);
         m.release(0..m.bytes().len());
-        m.release(5..3);
+        m.release(5..4000); // no whole page inside: nothing to give back
         assert_eq!(
             m.bytes(),
             &data[..],
