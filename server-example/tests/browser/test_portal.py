@@ -355,3 +355,35 @@ def test_forgot_password(new_tab):
     expect(t.page.get_by_role("heading", name="登录")).to_be_visible()
     sign_in_password(t, phone, "Renewed#2026")
     expect(t.page.locator("#who")).to_contain_text("李人事")
+
+
+def test_change_phone(new_tab):
+    """个人中心 → 修改手机号: a code to the current phone and one to the new phone; a wrong
+    code is refused at the form, then the account signs in with the new number only. Last in
+    the file: 王应用's number changes for good (the SMS resend interval rules out changing
+    it back within the test)."""
+    old, new = "13800000001", "13900000011"
+    t = new_tab()
+    sign_in_password(t, old)
+    t.goto("me")
+    panel = t.page.locator("form.change-phone")
+    panel.get_by_role("button", name="获取验证码").first.click()
+    expect(t.page.locator(".toast")).to_contain_text("验证码已发送到您的手机")
+    panel.get_by_label("当前手机验证码").fill(t.platform.last_sms_code(old))
+    panel.get_by_label("新手机号", exact=True).fill("13800000002")   # 李人事's number: taken
+    panel.get_by_role("button", name="获取验证码").nth(1).click()
+    expect(panel.locator('.field[data-field="new_phone"] .error')).not_to_be_empty()
+    panel.get_by_label("新手机号", exact=True).fill(new)
+    panel.get_by_role("button", name="获取验证码").nth(1).click()
+    expect(t.page.locator(".toast", has_text="新手机号")).to_be_visible()
+    panel.get_by_label("新手机验证码").fill("000000")
+    panel.get_by_role("button", name="修改手机号").click()
+    expect(panel.locator(".error:not(:empty), .form-error")).to_have_count(1)
+    panel.get_by_label("新手机验证码").fill(t.platform.last_sms_code(new))
+    t.shot("me-phone")
+    panel.get_by_role("button", name="修改手机号").click()
+    expect(t.page.locator(".toast", has_text="手机号已修改")).to_be_visible()
+    expect(t.page.locator("dl.info")).to_contain_text(new)
+    t.page.locator("#logout").click()
+    sign_in_password(t, new)
+    expect(t.page.locator("#who")).to_contain_text("王应用")
