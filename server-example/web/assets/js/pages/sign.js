@@ -131,6 +131,9 @@ function editor(job, st, ws) {
   };
   const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
   const overlay = () => {
+    // Drawn again when the page image loads or the window resizes: the focused stamp keeps
+    // the focus.
+    const focused = document.activeElement?.closest?.('.stamp')?.stamp;
     sheet.querySelectorAll('.stamp,.slice,.qr-box,.kw-hit').forEach((e) => e.remove());
     job.stamps.filter((s) => s.page === job.page).forEach((s) => {
       const seal = sealOf(s.seal_id);
@@ -162,7 +165,9 @@ function editor(job, st, ws) {
         s.y_mm = clamp(s.y_mm + (old.h - now.h) / 2, 0, pg.height_mm - now.h);
         show();
       });
+      el.stamp = s;
       sheet.append(el);
+      if (s === focused) el.focus();
     });
     // Keyword placements: the occurrences found, and where the seal will land (centred).
     for (const [id, kw] of job.keywords) {
