@@ -194,6 +194,62 @@ def test_staff_and_role(new_tab):
     t.shot("roles")
 
 
+def id_number(seq):
+    """A valid 18-character 身份证号 (GB 11643 check digit) for test person `seq`."""
+    body = f"11010519900101{seq:03d}"
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(c) * k for c, k in zip(body, w)) % 11]
+
+
+def seed_staff(t, people):
+    """Adds staff through the API with the page's own session (its CSRF token)."""
+    t.page.evaluate("""async (people) => {
+        const s = await (await fetch('/api/v1/session')).json();
+        for (const p of people) {
+            const r = await fetch('/api/v1/staff', { method: 'POST', body: JSON.stringify(p),
+                headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf } });
+            if (!r.ok) throw new Error(r.status + ' ' + await r.text());
+        }
+    }""", people)
+
+
+def test_long_lists_page_by_50_and_search(new_tab):
+    """A unit with many staff: 人员管理 pages by 50 and searches; the role and seal-user
+    pickers search instead of listing everyone (60 staff seeded through the API)."""
+    t = new_tab()
+    p = t.page
+    sign_in_password(t, "13800000002")      # 李人事, staff admin
+    stems, tails = "甲乙丙丁戊己", "子丑寅卯辰巳午未申酉"
+    people = [{"name": "吴" + a + b, "phone": f"137{i:08d}", "id_number": id_number(i)}
+              for i, (a, b) in enumerate((a, b) for a in stems for b in tails)]
+    seed_staff(t, people)
+    t.goto("staff")
+    expect(p.locator("nav.pager")).to_contain_text("第 1 / 2 页")
+    expect(p.locator("tbody tr")).to_have_count(50)
+    p.locator("nav.pager").get_by_role("button", name="下一页").click()
+    expect(p.locator("nav.pager")).to_contain_text("第 2 / 2 页")
+    count2 = p.locator("tbody tr").count()
+    assert 1 <= count2 <= 50
+    p.get_by_label("搜索").fill("吴己酉")
+    p.locator("form.filters").get_by_role("button", name="搜索").click()
+    expect(p.locator("tbody tr")).to_have_count(1)
+    expect(p.locator("tbody")).to_contain_text("13700000059")
+    t.shot("staff-search")
+
+    # The role picker: too many to list, a search finds the one.
+    admin = new_tab()
+    sign_in_ukey(admin)
+    admin.goto("roles")
+    auditors = admin.page.locator('section[data-role="Auditor"]')
+    expect(auditors.locator(".picker-more")).to_contain_text("缩小范围")
+    auditors.get_by_label("搜索人员").fill("吴己酉")
+    expect(auditors.get_by_label("添加成员").locator("option")).to_have_count(1)
+    auditors.get_by_label("添加成员").select_option(label="吴己酉（13700000059）")
+    auditors.get_by_role("button", name="添加").click()
+    expect(auditors.locator("table")).to_contain_text("吴己酉")
+    admin.shot("roles-picker")
+
+
 def place_and_sign(t, upload_name, shot_prefix=None, seal_name="上海市演示局合同专用章", ukey_pin=None):
     """Uploads the demo sample, drags the seal onto pages 1 and 2, adds the cross-page seal
     and the QR code, signs (signing password for the cloud seal, the PIN in the agent for a
