@@ -2,6 +2,7 @@
 the signing screen). Each saves screenshots; see conftest.py for the set-up and the checks
 every test ends with (no console errors, no server errors, no request off the server)."""
 
+import json
 import re
 import subprocess
 
@@ -9,7 +10,7 @@ import pytest
 
 from playwright.sync_api import expect
 
-from conftest import AGENT_SECRET, OPERATOR, bin_dir
+from conftest import AGENT_SECRET, OPERATOR, ROOT, bin_dir
 
 PASSWORD = "Demo@2026"
 SEAL_USER = "13800000006"       # 孙职员, user of the cloud seal, signing password 246810
@@ -364,6 +365,58 @@ def test_approve_queued_app_request(new_tab):
     t.page.get_by_label("状态").select_option("Approved")
     t.page.get_by_role("button", name="筛选").click()
     expect(t.page.locator("tbody")).to_contain_text("已通过")
+
+
+def open_api(platform, token, secret, method, path, body=b"", ctype="application/json"):
+    """One call of the open API, signed as docs/examples/open_api_client.py signs it."""
+    import importlib.util
+    import urllib.request
+    spec = importlib.util.spec_from_file_location("open_api_client", ROOT / "docs/examples/open_api_client.py")
+    client = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(client)
+    req = urllib.request.Request(platform.base + path, data=body if method != "GET" else None, method=method)
+    req.add_header("Authorization", client.authorization(method, path, body, token, secret))
+    if body:
+        req.add_header("Content-Type", ctype)
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return r.status, json.loads(r.read() or b"null")
+
+
+def test_queue_pages_by_50_and_batch_approves_a_page(new_tab):
+    """签署授权 with many requests: 55 more sign calls of the demo app (manual confirmation
+    by 孙职员) through the open API; the queue shows 50 a page, 全选 + 批量通过 approves the
+    page, the rest stay pending."""
+    app = new_tab()
+    sign_in_password(app, "13800000001")    # 王应用, app admin
+    token, secret = app.page.evaluate("""async () => {
+        const apps = await (await fetch('/api/v1/apps')).json();
+        const a = apps.find((x) => x.name === '演示公文系统');
+        const s = await (await fetch('/api/v1/apps/' + a.id + '/secret')).json();
+        return [s.access_token, s.access_secret];
+    }""")
+    _, seals = open_api(app.platform, token, secret, "GET", "/open/v1/seals")
+    seal_id = next(x["id"] for x in seals if x["policy"] == "manual")
+    pdf = (app.platform.data / "demo" / "sample.pdf").read_bytes()
+    for i in range(55):
+        _, d = open_api(app.platform, token, secret, "POST", f"/open/v1/documents?name=batch-{i:02d}.pdf", pdf, "application/pdf")
+        status, _ = open_api(app.platform, token, secret, "POST", f"/open/v1/documents/{d['id']}/sign",
+                             json.dumps({"seal_id": seal_id, "stamps": [{"page": 1, "x_mm": 120, "y_mm": 200}]}).encode())
+        assert status == 202, status
+    t = new_tab()
+    sign_in_password(t, SEAL_USER)
+    t.goto("queue")
+    pending = t.page.locator("tbody tr", has=t.page.locator("input.pick"))
+    expect(pending).to_have_count(50)
+    expect(t.page.locator("nav.pager")).to_contain_text("第 1 / 2 页")
+    before = t.page.evaluate("fetch('/api/v1/queue?status=Pending').then(r => r.json()).then(j => j.total)")
+    t.page.get_by_label("全选").check()
+    t.shot("queue-many")
+    t.page.locator("#batch-approve").click()
+    dlg = t.page.locator("dialog")
+    expect(dlg).to_contain_text("50 个签署请求")
+    dlg.get_by_role("button", name="确定").click()
+    expect(t.page.locator(".toast", has_text="已通过 50 个请求")).to_be_visible(timeout=60000)
+    expect(pending).to_have_count(before - 50)
 
 
 def test_audit_log(new_tab):

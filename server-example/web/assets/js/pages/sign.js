@@ -27,7 +27,7 @@ export async function render(main, ctx) {
   const st = {
     jobs: [],
     current: null,
-    seals: (await get('seals?status=Valid')).items.filter((s) => s.kind !== 'PersonalUkey' || s.written_to_ukey),
+    seals: (await validSeals()).filter((s) => s.kind !== 'PersonalUkey' || s.written_to_ukey),
     session: ctx.session,
   };
   const picker = h('input#upload', { type: 'file', accept: '.pdf,.ofd,application/pdf', multiple: true, class: 'visually-hidden' });
@@ -53,6 +53,17 @@ export async function render(main, ctx) {
       picker),
     ws);
   draw(ws, st);
+}
+
+// The valid seals I may use, every page of them (50 a page; at most 500).
+async function validSeals() {
+  const out = [];
+  for (let page = 1; page <= 10; page += 1) {
+    const r = await get('seals?status=Valid&page=' + page);
+    out.push(...r.items);
+    if (page >= (r.pages || 1)) break;
+  }
+  return out;
 }
 
 function draw(ws, st) {
@@ -222,7 +233,12 @@ function editor(job, st, ws) {
     draw(ws, st);
     return true;
   };
-  const panel = h('aside.seal-panel', { 'aria-label': '可用印章' }, h('h2', '我的印章'),
+  // Many seals: a filter by name above the list.
+  const filter = st.seals.length > 8 ? h('input.seal-filter', { type: 'search', placeholder: '按名称筛选印章', 'aria-label': '筛选印章', value: st.sealFilter || '', oninput: (e) => {
+    st.sealFilter = e.target.value.trim();
+    panel.querySelectorAll('.seal-item').forEach((it) => { it.hidden = !!st.sealFilter && !it.dataset.name.includes(st.sealFilter); });
+  } }) : null;
+  const panel = h('aside.seal-panel', { 'aria-label': '可用印章' }, h('h2', '我的印章'), filter,
     st.seals.length ? st.seals.map((seal) => {
       const card = h('div.seal-drag', { tabindex: 0, role: 'button', 'data-seal': seal.id, 'aria-label': `${seal.name}：拖到页面上盖章，或按回车盖在页面中央` },
         h('img', { src: seal.picture_url, alt: '', draggable: false }),
@@ -238,7 +254,7 @@ function editor(job, st, ws) {
         if (e.target.checked) job.cross.add(seal.id); else job.cross.delete(seal.id);
         draw(ws, st);
       } }), ' 骑缝章');
-      return h('div.seal-item', card, cross);
+      return h('div.seal-item', { 'data-name': seal.name, hidden: !!st.sealFilter && !seal.name.includes(st.sealFilter) }, card, cross);
     }) : h('p.muted', '没有可用的有效印章（请先申请印章，或请印章管理员将您设为使用人）'),
     keywordPanel(job, st, ws),
     h('h2', '防伪二维码'),
