@@ -344,6 +344,25 @@ def test_drag_place_and_sign_ofd(new_tab):
     eseal_verify(t.platform, "ofd", signed)
 
 
+def test_ofd_preview_of_a_real_file(new_tab):
+    """A bank receipt OFD from another producer (../shared/vectors; skipped when absent): the
+    page preview draws its template with the bank's logo (an image resource) and its text."""
+    src = ROOT.parent / "shared" / "vectors" / "itlabers-ofd-go" / "suwell-icbc-receipt.ofd"
+    if not src.exists():
+        pytest.skip(f"{src} absent")
+    t = new_tab()
+    sign_in_password(t, SEAL_USER)
+    t.goto("sign")
+    t.page.locator("#upload").set_input_files(str(src))
+    img = t.page.locator(".sheet img.page-img")
+    expect(img).to_be_visible()
+    t.page.wait_for_function("document.querySelector('.sheet img.page-img')?.naturalWidth > 0", timeout=60000)
+    svg = t.page.evaluate("fetch(document.querySelector('.sheet img.page-img').src).then(r => r.text())")
+    assert "<image " in svg and "data:image/png;base64," in svg
+    assert "中国工商银行上海分行" in svg and "重要提示" in svg
+    t.shot("sign-ofd-real")
+
+
 def test_ukey_seal_signs_through_the_agent(new_tab):
     t = new_tab()
     sign_in_ukey(t)
