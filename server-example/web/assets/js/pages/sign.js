@@ -105,14 +105,10 @@ function stampSize(seal, s) {
   return { w: seal.width_mm * k, h: seal.height_mm * k };
 }
 
-// The occurrences of a text-search answer as {page, x, y, w, h} (mm, top-left origin):
-// `rect` is x0 y0 x1 y1 (core's TextHit).
+// The occurrences of GET /documents/{id}/text-search as {page, x, y, w, h} (mm from the
+// page's top-left corner, in reading order).
 function hitsOf(r) {
-  const list = Array.isArray(r) ? r : r.occurrences || r.items || [];
-  return list.map((o) => {
-    const [x0, y0, x1, y1] = o.rect || o.rect_mm || [o.x_mm, o.y_mm, o.x_mm + o.width_mm, o.y_mm + o.height_mm];
-    return { page: o.page, x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
-  });
+  return r.occurrences.map((o) => ({ page: o.page, x: o.x_mm, y: o.y_mm, w: o.width_mm, h: o.height_mm }));
 }
 
 // Which hits a keyword placement with `occurrence` stamps (reading order).
@@ -369,7 +365,7 @@ function keywordPanel(job, st, ws) {
     try {
       hits = hitsOf(await get(`documents/${job.doc.id}/text-search?q=${encodeURIComponent(q)}`));
     } catch (e) {
-      err.textContent = e.status === 404 && e.code !== 'keyword_not_found' ? '服务器不支持关键字定位' : e.message;
+      err.textContent = e.status === 404 && e.code === 'http_404' ? '服务器不支持关键字定位' : e.message;
       return;
     }
     if (!hits.length) { err.textContent = `文件中没有找到“${q}”`; text.focus(); return; }
