@@ -365,7 +365,7 @@ function keywordPanel(job, st, ws) {
     try {
       hits = hitsOf(await get(`documents/${job.doc.id}/text-search?q=${encodeURIComponent(q)}`));
     } catch (e) {
-      err.textContent = e.status === 404 && e.code === 'http_404' ? '服务器不支持关键字定位' : e.message;
+      err.textContent = e.message;
       return;
     }
     if (!hits.length) { err.textContent = `文件中没有找到“${q}”`; text.focus(); return; }
