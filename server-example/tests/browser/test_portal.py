@@ -520,16 +520,6 @@ def test_change_phone(new_tab):
     expect(t.page.locator("#who")).to_contain_text("王应用")
 
 
-def server_has(t, what):
-    """Whether the server's OpenAPI describes `what` ("text-search": the keyword search of a
-    document; "stamp-size": `size_mm` on a stamp)."""
-    spec = t.platform.get_json("/api/openapi.json")
-    if what == "text-search":
-        return any(p.endswith("/text-search") for p in spec["paths"])
-    stamp = spec.get("components", {}).get("schemas", {}).get("Stamp", {})
-    return "size_mm" in stamp.get("properties", {})
-
-
 def test_resize_and_keyword_placement(new_tab):
     """签章: a stamp resized with + / - (limits 75–125 % of the seal) and with its corner
     handle; the seal placed by keyword (“page 2” of the sample, found and highlighted on page
@@ -573,18 +563,15 @@ def test_resize_and_keyword_placement(new_tab):
     p.locator("#kw-text").fill("没有这句话")
     p.locator("#kw-find").click()
     expect(p.locator(".kw-panel .error")).not_to_be_empty()
-    if not server_has(t, "text-search"):
-        pytest.skip("the server has no GET /documents/{id}/text-search yet (keyword placement)")
     p.locator("#kw-text").fill("page 2")
     p.locator("#kw-occ").select_option("first")
+    p.locator("#kw-size").select_option("0.9")
     p.locator("#kw-find").click()
     expect(p.locator(".sheet")).to_have_attribute("data-page", "2")
     expect(p.locator(".sheet .kw-hit.used")).to_have_count(1)
     expect(p.locator(".sheet .kw-stamp")).to_have_count(1)
     expect(p.locator(".kw-list")).to_contain_text("1 处")
     t.shot("sign-keyword")
-    if not server_has(t, "stamp-size"):
-        pytest.skip("the server has no size_mm on stamps yet (resizing)")
     with p.expect_request("**/api/v1/documents/*/sign") as req:
         p.locator("#sign-now").click()
         dlg = p.locator("dialog")
@@ -593,6 +580,7 @@ def test_resize_and_keyword_placement(new_tab):
     body = req.value.post_data_json
     use = body["seals"][0]
     assert use["keyword"]["text"] == "page 2" and use["keyword"]["occurrence"] == "first"
+    assert use["keyword"]["size_mm"] > 0
     assert use["stamps"][0]["size_mm"] > 0
     expect(p.locator(".result-summary")).to_contain_text("验证通过", timeout=60000)
     with p.expect_download() as dl:

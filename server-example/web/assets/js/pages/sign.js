@@ -186,8 +186,9 @@ function editor(job, st, ws) {
         place(hl, x.x, x.y, x.w, x.h);
         sheet.append(hl);
         if (used) {
+          const { w, h: hh } = stampSize(seal, kw);
           const g = h('div.kw-hit.kw-stamp', h('img', { src: seal.picture_url, alt: '' }));
-          place(g, x.x + x.w / 2 - seal.width_mm / 2, x.y + x.h / 2 - seal.height_mm / 2, seal.width_mm, seal.height_mm);
+          place(g, x.x + x.w / 2 - w / 2, x.y + x.h / 2 - hh / 2, w, hh);
           sheet.append(g);
         }
       });
@@ -355,6 +356,7 @@ function keywordPanel(job, st, ws) {
   const text = h('input', { name: 'keyword', type: 'text', maxlength: 50, placeholder: '如：甲方（盖章）' });
   const sealSel = h('select', { name: 'keyword-seal' }, st.seals.map((s) => h('option', { value: s.id }, s.name)));
   const occ = h('select', { name: 'keyword-occurrence' }, OCCURRENCE.map(([v, t]) => h('option', { value: v }, t)));
+  const size = h('select', { name: 'keyword-scale' }, [0.75, 0.9, 1, 1.1, 1.25].map((k) => h('option', { value: k, selected: k === 1 }, k === 1 ? '原大小' : `${Math.round(k * 100)}%`)));
   const msg = h('div.kw-msg', { role: 'status' });
   const err = h('div.error', { role: 'alert' });
   const find = async () => {
@@ -369,7 +371,7 @@ function keywordPanel(job, st, ws) {
       return;
     }
     if (!hits.length) { err.textContent = `文件中没有找到“${q}”`; text.focus(); return; }
-    job.keywords.set(sealSel.value, { text: q, occurrence: occ.value, hits });
+    job.keywords.set(sealSel.value, { text: q, occurrence: occ.value, scale: Number(size.value), hits });
     const first = chosenHits(job.keywords.get(sealSel.value))[0];
     if (first) job.page = first.page;
     draw(ws, st);
@@ -386,6 +388,7 @@ function keywordPanel(job, st, ws) {
     h('label', { for: 'kw-text' }, '关键字'), Object.assign(text, { id: 'kw-text' }), err,
     h('label', { for: 'kw-seal' }, '印章'), Object.assign(sealSel, { id: 'kw-seal' }),
     h('label', { for: 'kw-occ' }, '盖在'), Object.assign(occ, { id: 'kw-occ' }),
+    h('label', { for: 'kw-size' }, '印章大小'), Object.assign(size, { id: 'kw-size' }),
     h('button.btn.small#kw-find', { type: 'button', onclick: find, disabled: !st.seals.length }, '查找并盖章'),
     msg,
     list.length ? h('ul.kw-list', list) : null);
@@ -408,7 +411,10 @@ function sealUses(job, st, pick) {
       }),
       cross_page: job.cross.has(id),
     };
-    if (kw) use.keyword = { text: kw.text, occurrence: kw.occurrence, pages: 'all', anchor: 'center', offset_mm: { dx: 0, dy: 0 } };
+    if (kw) {
+      use.keyword = { text: kw.text, occurrence: kw.occurrence, pages: 'all', anchor: 'center', offset_mm: { dx: 0, dy: 0 } };
+      if (kw.scale !== 1) use.keyword.size_mm = r2(stampSize(seal, kw).w);
+    }
     return use;
   });
 }
