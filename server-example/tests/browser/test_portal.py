@@ -588,3 +588,17 @@ def test_resize_and_keyword_placement(new_tab):
     out = t.shots / "keyword.signed.pdf"
     dl.value.save_as(str(out))
     eseal_verify(t.platform, "pdf", out)
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)], ids=["1366x768", "1920x1080"])
+def test_every_screen_fits_the_window(new_tab, size):
+    """Each screen of the unit's menu (the unit UKey sees them all) at 1366×768 and at
+    1920×1080: no horizontal scrolling of the main frame, nothing cut off at the right."""
+    t = new_tab(viewport=size)
+    sign_in_ukey(t)
+    for route in ["me", "seals", "staff", "roles", "sign", "files", "verify", "queue", "apps", "audit"]:
+        t.goto(route)
+        expect(t.page.locator(f'nav.sidebar a[href="#/{route}"]')).to_have_attribute("aria-current", "page")
+        expect(t.page.locator("main#main h1")).to_be_visible()
+        t.page.wait_for_function("[...document.images].every(i => i.complete)", timeout=30000)
+        t.fits(f"{route} {size[0]}×{size[1]}")
