@@ -9,6 +9,7 @@ mod diff;
 mod form;
 mod object;
 mod sign;
+mod sign_doc;
 mod text;
 mod verify;
 mod writer;
