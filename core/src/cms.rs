@@ -112,6 +112,26 @@ impl ContentTypes {
     }
 }
 
+/// The digest of the concatenation of `parts` with the digest algorithm `oid`, when eseal can
+/// compute it.
+pub fn digest(oid: &str, parts: &[&[u8]]) -> Option<Vec<u8>> {
+    fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Vec<u8> {
+        let mut d = D::new();
+        for p in parts {
+            d.update(p);
+        }
+        d.finalize().to_vec()
+    }
+    Some(match oid {
+        OID_SHA256 => run::<sha2::Sha256>(parts),
+        OID_SHA384 => run::<sha2::Sha384>(parts),
+        OID_SHA512 => run::<sha2::Sha512>(parts),
+        OID_SHA1 => run::<sha1::Sha1>(parts),
+        OID_SM3 => crate::crypto::sm3::sm3(&parts.concat()).to_vec(),
+        _ => return None,
+    })
+}
+
 /// The name of a digest OID, if eseal can compute it.
 pub fn digest_name(oid: &str) -> Option<&'static str> {
     Some(match oid {
@@ -473,8 +493,11 @@ pub struct BuildParams<'a> {
     pub content_types: ContentTypes,
     /// signingTime attribute (absent for PAdES baseline).
     pub signing_time: Option<Time>,
-    /// ESS signing-certificate-v2 attribute (PAdES).
+    /// ESS signing-certificate-v2 attribute (PAdES, RFC 3161 tokens).
     pub signing_certificate_v2: bool,
+    /// An encapsulated content (eContentType, eContent) instead of a detached `data`: the
+    /// TSTInfo of an RFC 3161 token (§2.4.2). The content-type attribute names it too.
+    pub encapsulated: Option<(&'a str, &'a [u8])>,
 }
 
 impl<'a> BuildParams<'a> {
@@ -497,6 +520,7 @@ impl<'a> BuildParams<'a> {
             content_types: oids.content_types(),
             signing_time: Some(signing_time),
             signing_certificate_v2: false,
+            encapsulated: None,
         }
     }
 }
@@ -511,7 +535,7 @@ pub fn build<E: From<CmsError>>(
         .map_err(|e| CmsError::Certificate(format!("serial: {e}")))?;
     let serial = tlv(tag::INTEGER, &serial);
     let issuer = &p.signer_cert.issuer().der;
-    let data_oid = p.content_types.data();
+    let data_oid = p.encapsulated.map_or(p.content_types.data(), |(t, _)| t);
     let attr = |t: &str, value: &[u8]| tlv(tag::SEQUENCE, &[oid(t), tlv(tag::SET, value)].concat());
     let mut attrs = vec![
         attr(OID_CONTENT_TYPE, &oid(data_oid)),
@@ -544,6 +568,19 @@ pub fn build<E: From<CmsError>>(
 
     let digest_alg = alg_id(p.digest_alg, false);
     let version = tlv(tag::INTEGER, &[1]);
+    // RFC 5652 §5.1: version 3 when eContentType is not id-data.
+    let sd_version = tlv(
+        tag::INTEGER,
+        &[if p.encapsulated.is_some() { 3 } else { 1 }],
+    );
+    let encap = match p.encapsulated {
+        Some((t, content)) => [
+            oid(t),
+            tlv(tag::context(0), &tlv(tag::OCTET_STRING, content)),
+        ]
+        .concat(),
+        None => oid(data_oid),
+    };
     let signer_info = tlv(
         tag::SEQUENCE,
         &[
@@ -563,9 +600,9 @@ pub fn build<E: From<CmsError>>(
     let signed_data = tlv(
         tag::SEQUENCE,
         &[
-            version,
+            sd_version,
             tlv(tag::SET, &digest_alg),
-            tlv(tag::SEQUENCE, &oid(data_oid)),
+            tlv(tag::SEQUENCE, &encap),
             tlv(tag::context(0), &certs),
             tlv(tag::SET, &signer_info),
         ]
@@ -604,6 +641,7 @@ mod tests {
             content_types: oids.content_types(),
             signing_time: t,
             signing_certificate_v2: false,
+            encapsulated: None,
         }
     }
 

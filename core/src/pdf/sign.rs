@@ -84,6 +84,22 @@ impl PadesSigner {
     }
 }
 
+/// A PAdES key is also the key of an international TSA (RFC 3161 tokens with SHA-256).
+impl crate::tsp::TsaSigner for PadesSigner {
+    fn certificate(&self) -> &Certificate {
+        &self.cert
+    }
+    fn algorithms(&self) -> (&'static str, &'static str, bool) {
+        match self.key {
+            PadesKey::EcdsaP256(_) => (cms::OID_SHA256, cms::OID_ECDSA_SHA256, false),
+            PadesKey::Rsa(_) => (cms::OID_SHA256, cms::OID_RSA_SHA256, true),
+        }
+    }
+    fn sign_tsa(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+        self.sign(message).map_err(|e| e.to_string())
+    }
+}
+
 /// The refusal of an SM2 key for PAdES.
 fn sm2_refused() -> PdfError {
     PdfError::Unsupported(
@@ -551,6 +567,7 @@ fn contents_for(
                 content_types: ContentTypes::Pkcs7,
                 signing_time: None,
                 signing_certificate_v2: true,
+                encapsulated: None,
             };
             let max = p.max_signature_len();
             cms::build(&params, &mut |m: &[u8]| {

@@ -1,0 +1,312 @@
+//! RFC 3161 time stamps: eseal's TSA (SM2 from the test CA; ECDSA P-256 from an OpenSSL CA),
+//! its tokens checked by eseal and by `openssl ts -verify`, OpenSSL's TSA tokens checked by
+//! eseal, the HTTP client against a TSA on a local socket, and the refusals.
+
+mod common;
+
+use common::{TempDir, tool};
+use eseal::cms;
+use eseal::crypto::testca::TestCa;
+use eseal::crypto::time::Time;
+use eseal::pdf::PadesSigner;
+use eseal::tsp::{
+    self, FailureInfo, Sm2TsaKey, TimeStampAuthority, TimeStampReq, TimeStampResp, TimeStampToken,
+    TspError,
+};
+use eseal::validation::{ChainStatus, TrustStore, VerifyOptions};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::Command;
+
+fn now() -> Time {
+    Time::from_ymd_hms(2026, 6, 1, 8, 0, 0).unwrap()
+}
+
+fn sm2_tsa(ca: &TestCa) -> TimeStampAuthority {
+    let id = ca.tsa().unwrap();
+    TimeStampAuthority::new(
+        Box::new(Sm2TsaKey(Box::new(id.signer()))),
+        vec![ca.root.cert.clone()],
+    )
+    .unwrap()
+}
+
+fn opts(trust: TrustStore) -> VerifyOptions {
+    VerifyOptions {
+        trust,
+        at: now(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn sm2_token_round_trip_and_checks() {
+    let ca = TestCa::new("tsp").unwrap();
+    let tsa = sm2_tsa(&ca);
+    let data = b"the signature value";
+    let req = TimeStampReq::new(cms::OID_SM3, data).unwrap();
+    let der = req.to_der();
+    assert_eq!(TimeStampReq::from_der(&der).unwrap(), req);
+    let resp = tsa.respond(&der, now());
+    let token = tsp::accept_response(&req, &resp).unwrap();
+    assert_eq!(token.info.gen_time, now());
+    assert_eq!(token.info.policy, tsp::DEFAULT_POLICY);
+    assert_eq!(token.signed_data.signers[0].digest_alg, cms::OID_SM3);
+
+    let trusted = opts(TrustStore::new().with(ca.root.cert.clone()));
+    let v = token.verify(data, &trusted).unwrap();
+    assert!(v.trusted(), "{:?}", v.chain);
+    assert_eq!(v.tsa.subject().get("CN"), Some("eseal Test TSA"));
+    // Another root: the token is intact but its TSA is not trusted.
+    let other = TestCa::new("other").unwrap();
+    let v = token
+        .verify(data, &opts(TrustStore::new().with(other.root.cert)))
+        .unwrap();
+    assert!(matches!(v.chain, ChainStatus::UnknownRoot { .. }));
+    // Other data: the imprint differs.
+    assert_eq!(
+        token.verify(b"other", &trusted).unwrap_err(),
+        TspError::ImprintMismatch
+    );
+    // Another request's nonce.
+    let req2 = TimeStampReq::new(cms::OID_SM3, data).unwrap();
+    assert_eq!(
+        tsp::accept_response(&req2, &resp).unwrap_err(),
+        TspError::NonceMismatch
+    );
+    // A byte of the TSTInfo changed (its genTime): the signature no longer verifies.
+    let mut forged = token.der.clone();
+    let t = now().to_generalized();
+    let at = forged
+        .windows(t.len())
+        .position(|w| w == t.as_bytes())
+        .expect("genTime in the token");
+    forged[at + 3] ^= 1; // 2026 → 2027
+    let f = TimeStampToken::parse(&forged).unwrap();
+    assert!(matches!(
+        f.verify(data, &trusted),
+        Err(TspError::BadSignature(_))
+    ));
+}
+
+#[test]
+fn without_cert_req_the_token_has_no_certificate() {
+    let ca = TestCa::new("tsp-nocert").unwrap();
+    let tsa = sm2_tsa(&ca);
+    let mut req = TimeStampReq::new(cms::OID_SHA256, b"x").unwrap();
+    req.cert_req = false;
+    let token = tsp::accept_response(&req, &tsa.respond(&req.to_der(), now())).unwrap();
+    assert!(token.signed_data.certificates.is_empty());
+    let mut o = opts(TrustStore::new().with(ca.root.cert.clone()));
+    assert_eq!(
+        token.verify(b"x", &o).unwrap_err(),
+        TspError::NoSignerCertificate
+    );
+    o.extra_certs.push(tsa.certificate().clone());
+    assert!(token.verify(b"x", &o).unwrap().trusted());
+}
+
+#[test]
+fn refusals_are_responses_and_non_tsa_keys_are_refused() {
+    let ca = TestCa::new("tsp-refuse").unwrap();
+    let tsa = sm2_tsa(&ca);
+    let rejected = |der: &[u8]| TimeStampResp::from_der(&tsa.respond(der, now())).unwrap();
+    let r = rejected(b"not asn.1");
+    assert_eq!(r.status, tsp::status::REJECTION);
+    assert_eq!(r.fail_info, Some(FailureInfo::BAD_DATA_FORMAT));
+    let mut req = TimeStampReq::new(cms::OID_SHA256, b"x").unwrap();
+    req.imprint.hash_alg = "1.2.3.4".into();
+    assert_eq!(
+        rejected(&req.to_der()).fail_info,
+        Some(FailureInfo::BAD_ALG)
+    );
+    let mut req = TimeStampReq::new(cms::OID_SHA256, b"x").unwrap();
+    req.imprint.hashed.pop();
+    assert_eq!(
+        rejected(&req.to_der()).fail_info,
+        Some(FailureInfo::BAD_DATA_FORMAT)
+    );
+    let mut req = TimeStampReq::new(cms::OID_SHA256, b"x").unwrap();
+    req.policy = Some("1.2.3".into());
+    let r = rejected(&req.to_der());
+    assert_eq!(r.fail_info, Some(FailureInfo::UNACCEPTED_POLICY));
+    let e = r.into_token().unwrap_err();
+    assert!(e.to_string().contains("unacceptedPolicy"), "{e}");
+    // A person's signing certificate is no TSA certificate (RFC 3161 §2.3).
+    let e = TimeStampAuthority::new(Box::new(Sm2TsaKey(Box::new(ca.person.signer()))), vec![])
+        .unwrap_err();
+    assert!(matches!(e, TspError::NotTimeStampingCertificate(_)), "{e}");
+}
+
+/// A P-256 CA and TSA certificate made by OpenSSL; with it, an OpenSSL TSA config.
+fn openssl_tsa(dir: &TempDir) {
+    tool("openssl");
+    let out = sh(
+        dir,
+        "set -e
+        openssl ecparam -name prime256v1 -genkey -noout -out ca.key
+        openssl req -x509 -new -key ca.key -subj '/CN=TSA Root/O=eseal-test' -days 3650 -out ca.pem -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign'
+        openssl ecparam -name prime256v1 -genkey -noout -out tsa.key
+        openssl req -new -key tsa.key -subj '/CN=Test TSA/O=eseal-test' -out tsa.csr
+        printf 'keyUsage=critical,digitalSignature,nonRepudiation\\nextendedKeyUsage=critical,timeStamping\\n' > ext.cnf
+        openssl x509 -req -in tsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out tsa.pem -extfile ext.cnf 2>/dev/null
+        cat tsa.pem ca.pem > chain.pem
+        printf '[tsa]\\ndefault_tsa=tsa_config1\\n[tsa_config1]\\nserial=./serial\\nsigner_cert=./tsa.pem\\ncerts=./ca.pem\\nsigner_key=./tsa.key\\nsigner_digest=sha256\\ndefault_policy=1.2.3.4.1\\ndigests=sha256,sha384,sha512\\naccuracy=secs:1\\ness_cert_id_chain=no\\ness_cert_id_alg=sha256\\n' > ts.cnf
+        echo 01 > serial
+        printf 'the stamped data' > data.bin",
+    );
+    assert!(out.status.success(), "openssl CA: {}", stderr(&out));
+}
+
+fn sh(dir: &TempDir, script: &str) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir.path())
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn p256_tsa(dir: &TempDir) -> TimeStampAuthority {
+    let signer = PadesSigner::from_pem(
+        &std::fs::read(dir.path().join("tsa.key")).unwrap(),
+        &std::fs::read(dir.path().join("chain.pem")).unwrap(),
+    )
+    .unwrap();
+    let chain = signer.chain.clone();
+    TimeStampAuthority::new(Box::new(signer), chain).unwrap()
+}
+
+#[test]
+fn p256_tokens_verify_with_openssl_ts_and_openssl_tokens_with_eseal() {
+    let dir = TempDir::new("tsp-openssl");
+    openssl_tsa(&dir);
+    let tsa = p256_tsa(&dir);
+    let data = std::fs::read(dir.path().join("data.bin")).unwrap();
+
+    // Our request, our TSA, OpenSSL verifies (imprint over data, signature, chain, EKU).
+    let req = TimeStampReq::new(cms::OID_SHA256, &data).unwrap();
+    std::fs::write(dir.path().join("ours.tsq"), req.to_der()).unwrap();
+    let resp = tsa.respond(&req.to_der(), Time::now());
+    std::fs::write(dir.path().join("ours.tsr"), &resp).unwrap();
+    let out = sh(
+        &dir,
+        "openssl ts -verify -data data.bin -in ours.tsr -CAfile ca.pem && openssl ts -verify -queryfile ours.tsq -in ours.tsr -CAfile ca.pem",
+    );
+    assert!(
+        out.status.success() && stderr(&out).matches("Verification: OK").count() == 2,
+        "openssl ts -verify: {}",
+        stderr(&out)
+    );
+    // OpenSSL's own reading of the response.
+    let out = sh(&dir, "openssl ts -reply -in ours.tsr -text");
+    assert!(stderr(&out).contains("Status: Granted"), "{}", stderr(&out));
+
+    // OpenSSL's request (nonce, certReq) answered by our TSA, verified against the query.
+    let out = sh(
+        &dir,
+        "openssl ts -query -data data.bin -sha256 -cert -out theirs.tsq",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let their_req = std::fs::read(dir.path().join("theirs.tsq")).unwrap();
+    let parsed = TimeStampReq::from_der(&their_req).unwrap();
+    assert!(parsed.cert_req && parsed.nonce.is_some());
+    std::fs::write(
+        dir.path().join("answer.tsr"),
+        tsa.respond(&their_req, Time::now()),
+    )
+    .unwrap();
+    let out = sh(
+        &dir,
+        "openssl ts -verify -queryfile theirs.tsq -in answer.tsr -CAfile ca.pem",
+    );
+    assert!(
+        stderr(&out).contains("Verification: OK"),
+        "{}",
+        stderr(&out)
+    );
+
+    // OpenSSL's TSA answers our request; eseal accepts and verifies its token.
+    let out = sh(
+        &dir,
+        "openssl ts -reply -config ts.cnf -section tsa_config1 -queryfile ours.tsq -out openssl.tsr",
+    );
+    assert!(out.status.success(), "openssl ts -reply: {}", stderr(&out));
+    let token = tsp::accept_response(
+        &req,
+        &std::fs::read(dir.path().join("openssl.tsr")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(token.info.policy, "1.2.3.4.1");
+    let trust = TrustStore::from_files(&[dir.path().join("ca.pem")]).unwrap();
+    let o = VerifyOptions {
+        trust,
+        ..Default::default()
+    };
+    let v = token.verify(&data, &o).unwrap();
+    assert!(v.trusted(), "{:?}", v.chain);
+    assert_eq!(v.tsa.subject().get("CN"), Some("Test TSA"));
+    // The token read back from its file, either shape.
+    assert!(tsp::token_from_bytes(&std::fs::read(dir.path().join("openssl.tsr")).unwrap()).is_ok());
+    assert!(tsp::token_from_bytes(&token.der).is_ok());
+}
+
+/// A one-request HTTP server on a local port answering with the TSA.
+fn serve_once(tsa: TimeStampAuthority) -> (String, std::thread::JoinHandle<String>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/tsa", listener.local_addr().unwrap());
+    let h = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut r = BufReader::new(stream.try_clone().unwrap());
+        let mut content_type = String::new();
+        let mut len = 0usize;
+        loop {
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+            let l = line.trim_end().to_ascii_lowercase();
+            if l.is_empty() {
+                break;
+            }
+            if let Some(v) = l.strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap();
+            }
+            if let Some(v) = l.strip_prefix("content-type:") {
+                content_type = v.trim().to_owned();
+            }
+        }
+        let mut body = vec![0; len];
+        r.read_exact(&mut body).unwrap();
+        let answer = tsa.respond(&body, Time::now());
+        let mut w = stream;
+        write!(
+            w,
+            "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            tsp::MEDIA_REPLY,
+            answer.len()
+        )
+        .unwrap();
+        w.write_all(&answer).unwrap();
+        content_type
+    });
+    (url, h)
+}
+
+#[test]
+fn http_client_asks_a_tsa() {
+    let ca = TestCa::new("tsp-http").unwrap();
+    let (url, h) = serve_once(sm2_tsa(&ca));
+    let token = tsp::request(&url, cms::OID_SM3, b"signed bytes").unwrap();
+    assert_eq!(h.join().unwrap(), tsp::MEDIA_QUERY);
+    let o = VerifyOptions::trusting(TrustStore::new().with(ca.root.cert.clone()));
+    assert!(token.verify(b"signed bytes", &o).unwrap().trusted());
+    // Nobody listening: an HTTP error, not a panic.
+    let e = tsp::request("http://127.0.0.1:9/tsa", cms::OID_SM3, b"x").unwrap_err();
+    assert!(matches!(e, TspError::Http(_)), "{e}");
+}
