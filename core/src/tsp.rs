@@ -21,7 +21,8 @@ use crate::asn1::{Asn1Error, Tlv, header, tag};
 use crate::cms::{self, BuildParams, CmsError, ContentTypes};
 use crate::crypto::time::Time;
 use crate::crypto::{Certificate, Signer};
-use crate::validation::{ChainStatus, VerifyOptions, verify_chain};
+use crate::report::{Check, CheckKind as K};
+use crate::validation::{ChainStatus, VerifyOptions, certificate_checks, verify_chain};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// id-ct-TSTInfo (RFC 3161 §2.4.2).
@@ -375,7 +376,7 @@ impl TimeStampResp {
             None => None,
         };
         let fail_info = match si.read_optional(tag::BIT_STRING, "failInfo")? {
-            Some(b) => FailureInfo::from_bits(b.bit_string("failInfo")?),
+            Some(b) => FailureInfo::from_bits(b.bit_string_with_unused("failInfo")?.0),
             None => None,
         };
         let token = match r.read_optional(tag::SEQUENCE, "timeStampToken")? {
@@ -519,20 +520,45 @@ impl TimeStampToken {
             .cloned()
     }
 
-    /// Verifies the token for the stamped `data` (RFC 3161 §2.4.2): the imprint, the
-    /// SignerInfo (messageDigest over the TSTInfo, content-type attribute, signature), the
-    /// TSA certificate (extended key usage timeStamping only and critical, §2.3; genTime
-    /// within its validity) and its chain to the trust anchors of `opts` (`extra_certs`
-    /// complete it). An unknown root is not an error: it is [`VerifiedToken::chain`].
+    /// Verifies the token for the stamped `data` (RFC 3161 §2.4.2): [`Self::verify_token`],
+    /// then genTime within the TSA certificate's validity and its chain to the trust anchors
+    /// of `opts` (`extra_certs` complete it). An unknown root is not an error: it is
+    /// [`VerifiedToken::chain`].
     pub fn verify(&self, data: &[u8], opts: &VerifyOptions) -> Result<VerifiedToken, TspError> {
+        let cert = self.verify_token(data, &opts.extra_certs)?;
+        if !cert.valid_at(self.info.gen_time) {
+            return Err(TspError::OutsideTsaValidity {
+                gen_time: self.info.gen_time.to_iso(),
+            });
+        }
+        let mut pool = self.signed_data.certificates.clone();
+        pool.extend(opts.extra_certs.iter().cloned());
+        let chain = verify_chain(&cert, &pool, &opts.trust);
+        if let ChainStatus::Broken { at, why } = &chain {
+            return Err(TspError::BrokenChain {
+                at: at.clone(),
+                why: why.clone(),
+            });
+        }
+        Ok(VerifiedToken {
+            gen_time: self.info.gen_time,
+            tsa: cert,
+            chain,
+        })
+    }
+
+    /// The token itself for the stamped `data`: the imprint, the SignerInfo (content-type
+    /// attribute, messageDigest over the TSTInfo, signature) and the TSA certificate's
+    /// extended key usage (§2.3). Returns the TSA certificate (found in the token or
+    /// `extra`); its validity and chain are the caller's ([`Self::verify`]).
+    pub fn verify_token(
+        &self,
+        data: &[u8],
+        extra: &[Certificate],
+    ) -> Result<Certificate, TspError> {
         if !self.info.imprint.matches(data)? {
             return Err(TspError::ImprintMismatch);
         }
-        self.verify_signature(opts)
-    }
-
-    /// The checks of [`Self::verify`] but the imprint (for callers that compare it themselves).
-    pub fn verify_signature(&self, opts: &VerifyOptions) -> Result<VerifiedToken, TspError> {
         let sd = &self.signed_data;
         if sd.signers.len() != 1 {
             return Err(malformed(
@@ -542,7 +568,7 @@ impl TimeStampToken {
         }
         let si = &sd.signers[0];
         let cert = self
-            .signer_certificate(&opts.extra_certs)
+            .signer_certificate(extra)
             .ok_or(TspError::NoSignerCertificate)?;
         let content = sd.content.as_deref().unwrap_or_default();
         if si.signed_attrs.is_none() {
@@ -573,25 +599,73 @@ impl TimeStampToken {
         v.signature
             .map_err(|e| TspError::BadSignature(e.to_string()))?;
         check_time_stamping_eku(&cert)?;
-        if !cert.valid_at(self.info.gen_time) {
-            return Err(TspError::OutsideTsaValidity {
-                gen_time: self.info.gen_time.to_iso(),
-            });
+        Ok(cert)
+    }
+}
+
+/// The report checks of a time-stamp token found at `subject` (a field of a signature) over
+/// `data` (what it must imprint, e.g. the signature value): the token (structure, imprint,
+/// signature, TSA extended key usage) and the TSA certificate as any certificate is checked
+/// ([`certificate_checks`]: validity at genTime and now, chain, trust). Returns genTime when
+/// the token verified, so that the caller may use it as the signing time.
+pub fn token_checks(
+    token: &[u8],
+    data: &[u8],
+    what_data: &str,
+    subject: &str,
+    opts: &VerifyOptions,
+    out: &mut Vec<Check>,
+) -> Option<Time> {
+    let parsed = match TimeStampToken::parse(token) {
+        Ok(t) => t,
+        Err(e) => {
+            let head = hex::encode(&token[..token.len().min(8)]);
+            out.push(Check::failed(
+                K::Timestamp,
+                subject,
+                format!(
+                    "not an RFC 3161 time-stamp token ({} bytes, starting {head}): {e}",
+                    token.len()
+                ),
+                "时间戳不是有效的时间戳令牌",
+            ));
+            return None;
         }
-        let mut pool = sd.certificates.clone();
-        pool.extend(opts.extra_certs.iter().cloned());
-        let chain = verify_chain(&cert, &pool, &opts.trust);
-        if let ChainStatus::Broken { at, why } = &chain {
-            return Err(TspError::BrokenChain {
-                at: at.clone(),
-                why: why.clone(),
-            });
+    };
+    match parsed.verify_token(data, &opts.extra_certs) {
+        Ok(tsa) => {
+            let gen_time = parsed.info.gen_time;
+            out.push(Check::passed(
+                K::Timestamp,
+                subject,
+                format!(
+                    "time-stamp token of {} at {}: imprint ({}) over {what_data}, signature verifies, TSA certificate for timeStamping",
+                    tsa.subject_string(),
+                    gen_time.to_iso(),
+                    cms::digest_name(&parsed.info.imprint.hash_alg).unwrap_or("?"),
+                ),
+                format!("时间戳有效（{}）", gen_time.to_iso()),
+            ));
+            certificate_checks(
+                &tsa,
+                "TSA",
+                "时间戳服务",
+                Some(gen_time),
+                &parsed.signed_data.certificates,
+                opts,
+                out,
+            );
+            Some(gen_time)
         }
-        Ok(VerifiedToken {
-            gen_time: self.info.gen_time,
-            tsa: cert,
-            chain,
-        })
+        Err(e) => {
+            out.push(Check::failed(
+                K::Timestamp,
+                subject,
+                format!("the time-stamp token does not verify: {e}"),
+                "时间戳验证失败",
+            ));
+            None
+        }
     }
 }
 
@@ -837,6 +911,36 @@ fn strip_certificates(der: &[u8]) -> Result<Vec<u8>, TspError> {
 
 // ---------------------------------------------------------------------------------------
 // The client
+
+/// Where a signer gets its tokens: a TSA over HTTP ([`HttpTsa`]) or one in the process
+/// ([`TimeStampAuthority`], stamping with the system clock).
+pub trait TimeStamper: Send + Sync {
+    /// A token over `data` with the digest algorithm `hash_alg`, checked against its request.
+    fn time_stamp(&self, hash_alg: &str, data: &[u8]) -> Result<TimeStampToken, TspError>;
+}
+
+/// Bytes reserved for a token where space is laid out before it is known (the `/Contents`
+/// placeholder of a PDF): a token with a 4096-bit RSA TSA certificate and its chain fits.
+pub const TOKEN_RESERVE: usize = 12 * 1024;
+
+/// A TSA reached over HTTP at `url` (`--tsa URL`).
+#[derive(Debug, Clone)]
+pub struct HttpTsa {
+    pub url: String,
+}
+
+impl TimeStamper for HttpTsa {
+    fn time_stamp(&self, hash_alg: &str, data: &[u8]) -> Result<TimeStampToken, TspError> {
+        request(&self.url, hash_alg, data)
+    }
+}
+
+impl TimeStamper for TimeStampAuthority {
+    fn time_stamp(&self, hash_alg: &str, data: &[u8]) -> Result<TimeStampToken, TspError> {
+        let req = TimeStampReq::new(hash_alg, data)?;
+        accept_response(&req, &self.respond(&req.to_der(), Time::now()))
+    }
+}
 
 /// Asks the TSA at `url` for a token over `data` (HTTP POST `application/timestamp-query`,
 /// RFC 3161 §3.4), with a nonce and certReq, and checks that the answer is a token for this

@@ -56,12 +56,15 @@ fn sm2_token_round_trip_and_checks() {
     let v = token.verify(data, &trusted).unwrap();
     assert!(v.trusted(), "{:?}", v.chain);
     assert_eq!(v.tsa.subject().get("CN"), Some("eseal Test TSA"));
-    // Another root: the token is intact but its TSA is not trusted.
-    let other = TestCa::new("other").unwrap();
-    let v = token
-        .verify(data, &opts(TrustStore::new().with(other.root.cert)))
-        .unwrap();
+    // No anchors: the token is intact but its TSA is not trusted.
+    let v = token.verify(data, &opts(TrustStore::new())).unwrap();
     assert!(matches!(v.chain, ChainStatus::UnknownRoot { .. }));
+    // An attacker's root of the same name: the chain is broken.
+    let other = TestCa::new("other").unwrap();
+    assert!(matches!(
+        token.verify(data, &opts(TrustStore::new().with(other.root.cert))),
+        Err(TspError::BrokenChain { .. })
+    ));
     // Other data: the imprint differs.
     assert_eq!(
         token.verify(b"other", &trusted).unwrap_err(),
@@ -309,4 +312,186 @@ fn http_client_asks_a_tsa() {
     // Nobody listening: an HTTP error, not a panic.
     let e = tsp::request("http://127.0.0.1:9/tsa", cms::OID_SM3, b"x").unwrap_err();
     assert!(matches!(e, TspError::Http(_)), "{e}");
+}
+
+// ---------------------------------------------------------------------------------------
+// SES_Signature.timeStamp (GB/T 38540 §7.1.6) in OFD and PDF
+
+mod ofd_support;
+
+use eseal::report::{CheckKind, SignatureReport, Status, Verdict};
+
+/// The TSA of the test CA answering as of a fixed time (the stamp a real TSA would give
+/// then).
+struct TsaAt(TimeStampAuthority, Time);
+
+impl tsp::TimeStamper for TsaAt {
+    fn time_stamp(&self, hash_alg: &str, data: &[u8]) -> Result<TimeStampToken, TspError> {
+        let req = TimeStampReq::new(hash_alg, data)?;
+        tsp::accept_response(&req, &self.0.respond(&req.to_der(), self.1))
+    }
+}
+
+fn checks(s: &SignatureReport, kind: CheckKind) -> Vec<(Status, String)> {
+    s.checks
+        .iter()
+        .filter(|c| c.check == kind)
+        .map(|c| (c.status, c.message.clone()))
+        .collect()
+}
+
+fn ofd_sealed(seed: &str, tsa: Option<&dyn tsp::TimeStamper>) -> (Vec<u8>, TestCa) {
+    use eseal::ofd::{self, Package, SignKind, SignRequest};
+    let (seal, signer, ca) = ofd_support::seal(seed, "合同专用章", [200, 0, 0]);
+    let pkg = Package::from_bytes(ofd_support::sample_ofd(1)).unwrap();
+    let mut req = SignRequest::new(SignKind::Seal(&seal), ofd_support::t0());
+    req.time_stamper = tsa;
+    (ofd::sign(&pkg, &signer, &req).unwrap(), ca)
+}
+
+fn ofd_report(bytes: &[u8], ca: &TestCa, at: Time) -> SignatureReport {
+    let pkg = eseal::ofd::Package::from_bytes(bytes.to_vec()).unwrap();
+    let o = VerifyOptions {
+        trust: TrustStore::new().with(ca.root.cert.clone()),
+        at,
+        ..Default::default()
+    };
+    let r = eseal::ofd::verify(&pkg, "t.ofd", &o).unwrap();
+    assert_eq!(r.signatures.len(), 1);
+    r.signatures[0].clone()
+}
+
+#[test]
+fn ofd_seal_with_timestamp_uses_the_tsa_time() {
+    let ca = TestCa::new("tsp-ofd").unwrap();
+    let stamp_time = ofd_support::t0().add_seconds(60);
+    let tsa = TsaAt(sm2_tsa(&ca), stamp_time);
+    let (bytes, ca) = ofd_sealed("tsp-ofd", Some(&tsa));
+    let s = ofd_report(&bytes, &ca, ofd_support::t0().add_days(30));
+    assert_eq!(s.verdict(), Verdict::Valid, "{:#?}", s.checks);
+    let ts = checks(&s, CheckKind::Timestamp);
+    assert_eq!(ts.len(), 1, "{ts:?}");
+    assert_eq!(ts[0].0, Status::Passed);
+    assert!(ts[0].1.contains("eseal Test TSA"), "{}", ts[0].1);
+    assert_eq!(s.signing_time.as_deref(), Some(&*stamp_time.to_iso()));
+    assert!(
+        s.signing_time_source
+            .as_deref()
+            .is_some_and(|t| t.starts_with("SES_Signature.timeStamp")),
+        "{:?}",
+        s.signing_time_source
+    );
+    // The TSA's certificate is checked like any: its chain passed.
+    assert!(
+        s.checks
+            .iter()
+            .any(|c| c.subject.starts_with("TSA certificate")
+                && c.check == CheckKind::CertificateChain
+                && c.status == Status::Passed),
+        "{:#?}",
+        s.checks
+    );
+
+    // Without a TSA: the claimed time, said so.
+    let (plain, ca2) = ofd_sealed("tsp-ofd", None);
+    let s = ofd_report(&plain, &ca2, ofd_support::t0().add_days(30));
+    assert!(checks(&s, CheckKind::Timestamp).is_empty());
+    assert!(s.signing_time_source.unwrap().contains("claimed"));
+}
+
+#[test]
+fn ofd_timestamp_outside_the_seal_validity_or_for_other_data_fails() {
+    // The seal is valid 2026..2030; a TSA that says 2031 puts the signing after it: the seal
+    // was not valid when the document was sealed, whatever the signer claims.
+    let ca = TestCa::new("tsp-ofd2").unwrap();
+    let late = Time::from_ymd_hms(2031, 1, 1, 0, 0, 0).unwrap();
+    let (bytes, ca) = ofd_sealed("tsp-ofd2", Some(&TsaAt(sm2_tsa(&ca), late)));
+    let s = ofd_report(&bytes, &ca, late);
+    assert_eq!(s.verdict(), Verdict::Invalid);
+    assert!(
+        s.checks
+            .iter()
+            .any(|c| c.check == CheckKind::SealValidity && c.status == Status::Failed),
+        "{:#?}",
+        s.checks
+    );
+    // The claimed time (t0) is long before the stamp: no warning for that direction; a TSA
+    // time before the claimed time is warned about.
+    let early = ofd_support::t0().add_days(-1);
+    let ca3 = TestCa::new("tsp-ofd3").unwrap();
+    let (bytes, ca3) = ofd_sealed("tsp-ofd3", Some(&TsaAt(sm2_tsa(&ca3), early)));
+    let s = ofd_report(&bytes, &ca3, ofd_support::t0().add_days(30));
+    assert!(
+        checks(&s, CheckKind::Timestamp)
+            .iter()
+            .any(|(st, m)| *st == Status::Warning && m.contains("is after the timestamp")),
+        "{:#?}",
+        s.checks
+    );
+
+    // A token from another signature's value: the imprint does not match.
+    let ca4 = TestCa::new("tsp-ofd4").unwrap();
+    let (bytes, ca4) = ofd_sealed("tsp-ofd4", Some(&TsaAt(sm2_tsa(&ca4), ofd_support::t0())));
+    let pkg = eseal::ofd::Package::from_bytes(bytes.clone()).unwrap();
+    let name = pkg
+        .names()
+        .find(|n| n.ends_with("SignedValue.dat"))
+        .expect("SignedValue.dat")
+        .to_owned();
+    let value = pkg.read(&name).unwrap().unwrap();
+    // The same SES_Signature with a token over other data in its timeStamp.
+    use eseal::asn1::{Tlv, header, tag};
+    let fields = Tlv::parse_exact(&value, "sig")
+        .unwrap()
+        .sequence("sig")
+        .unwrap();
+    assert_eq!(fields.len(), 5, "four fields and the timeStamp");
+    let other =
+        tsp::TimeStamper::time_stamp(&sm2_tsa(&ca4), cms::OID_SM3, b"another signature value")
+            .unwrap()
+            .der;
+    let bits = [header(tag::BIT_STRING, other.len() + 1), vec![0], other].concat();
+    let mut body: Vec<u8> = fields[..4].iter().flat_map(|f| f.raw.to_vec()).collect();
+    body.extend(header(tag::context(0), bits.len()));
+    body.extend(bits);
+    let forged = [header(tag::SEQUENCE, body.len()), body].concat();
+    let swapped = pkg
+        .to_bytes_with(&[(name.clone(), Some(forged))].into_iter().collect())
+        .unwrap();
+    let s = ofd_report(&swapped, &ca4, ofd_support::t0().add_days(30));
+    let ts = checks(&s, CheckKind::Timestamp);
+    assert!(
+        ts.iter()
+            .any(|(st, m)| *st == Status::Failed && m.contains("messageImprint")),
+        "{ts:?}"
+    );
+    assert_eq!(s.verdict(), Verdict::Invalid);
+}
+
+#[test]
+fn pdf_ses_signature_with_timestamp() {
+    use eseal::pdf::{self, Credential, Placement, SignRequest};
+    let (seal, signer, ca) = ofd_support::seal("tsp-pdf", "合同专用章", [200, 0, 0]);
+    let tsa = TsaAt(sm2_tsa(&ca), ofd_support::t0().add_seconds(5));
+    let mut req = SignRequest::new(
+        Credential::Seal {
+            seal: &seal,
+            signer: &signer,
+        },
+        Placement::Invisible,
+        ofd_support::t0(),
+    );
+    req.time_stamper = Some(&tsa);
+    let signed = pdf::sign(&eseal::samples::sample_pdf(1, "tsp"), &[req]).unwrap();
+    let o = VerifyOptions {
+        trust: TrustStore::new().with(ca.root.cert.clone()),
+        at: ofd_support::t0().add_days(30),
+        ..Default::default()
+    };
+    let r = pdf::verify(&signed, "t.pdf", &o).unwrap();
+    let s = &r.signatures[0];
+    assert_eq!(s.verdict(), Verdict::Valid, "{:#?}", s.checks);
+    let ts = checks(s, CheckKind::Timestamp);
+    assert_eq!(ts.len(), 1, "{ts:?}");
+    assert_eq!(ts[0].0, Status::Passed, "{ts:?}");
 }

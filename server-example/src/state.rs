@@ -49,6 +49,8 @@ pub struct Inner {
     pub trust: TrustStore,
     /// Where uploaded and signed documents live.
     pub docs_dir: PathBuf,
+    /// The time-stamp authority of `POST /tsa` (the CA's time-stamping certificate).
+    pub tsa: eseal::tsp::TimeStampAuthority,
     vault_key: Vec<u8>,
     audit_key: Vec<u8>,
 }
@@ -246,6 +248,11 @@ impl AppState {
             &vault_key,
             &audit_key,
         )?);
+        let tsa = eseal::tsp::TimeStampAuthority::new(
+            Box::new(eseal::tsp::Sm2TsaKey(Box::new(ca.tsa()?.signer()))),
+            vec![ca.root.cert.clone()],
+        )
+        .map_err(|e| StartError::Services(format!("time-stamp authority: {e}")))?;
         Ok(AppState(Arc::new(Inner {
             cfg,
             platform,
@@ -255,6 +262,7 @@ impl AppState {
             ca,
             trust,
             docs_dir,
+            tsa,
             vault_key,
             audit_key,
         })))

@@ -289,6 +289,9 @@ pub struct SignRequest<'a> {
     pub certify: Option<DocMdp>,
     /// Empty signature fields to create in this revision (create them before certifying).
     pub empty_fields: Vec<EmptyField>,
+    /// A TSA: a GB/T 38540 SES signature gets `SES_Signature.timeStamp` over its signature
+    /// value (GB/T 38540 §7.1.6).
+    pub time_stamper: Option<&'a dyn crate::tsp::TimeStamper>,
 }
 
 impl<'a> SignRequest<'a> {
@@ -306,6 +309,7 @@ impl<'a> SignRequest<'a> {
             time,
             certify: None,
             empty_fields: Vec::new(),
+            time_stamper: None,
         }
     }
 }
@@ -333,6 +337,7 @@ impl SignRequest<'_> {
             time: self.time,
             certify: self.certify,
             empty_fields: self.empty_fields.clone(),
+            time_stamper: self.time_stamper,
         }
     }
 }
@@ -610,7 +615,14 @@ fn contents_for(
                 "PDF signature field".to_owned()
             };
             let ses = crate::ses::sign(seal, s, digest, &property, req.time)?;
-            Ok(ses.to_der().to_vec())
+            match req.time_stamper {
+                // The token is not known before signing: its room is reserved.
+                Some(_) if dry_run => {
+                    Ok([ses.to_der(), &[0u8; crate::tsp::TOKEN_RESERVE][..]].concat())
+                }
+                Some(tsa) => Ok(crate::ses::add_timestamp(&ses, tsa)?.to_der().to_vec()),
+                None => Ok(ses.to_der().to_vec()),
+            }
         }
     }
 }
