@@ -14,7 +14,6 @@ use eseal::tsp::{
     TspError,
 };
 use eseal::validation::{ChainStatus, TrustStore, VerifyOptions};
-use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Command;
 
 fn now() -> Time {
@@ -261,52 +260,12 @@ fn p256_tokens_verify_with_openssl_ts_and_openssl_tokens_with_eseal() {
     assert!(tsp::token_from_bytes(&token.der).is_ok());
 }
 
-/// A one-request HTTP server on a local port answering with the TSA.
-fn serve_once(tsa: TimeStampAuthority) -> (String, std::thread::JoinHandle<String>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/tsa", listener.local_addr().unwrap());
-    let h = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut r = BufReader::new(stream.try_clone().unwrap());
-        let mut content_type = String::new();
-        let mut len = 0usize;
-        loop {
-            let mut line = String::new();
-            r.read_line(&mut line).unwrap();
-            let l = line.trim_end().to_ascii_lowercase();
-            if l.is_empty() {
-                break;
-            }
-            if let Some(v) = l.strip_prefix("content-length:") {
-                len = v.trim().parse().unwrap();
-            }
-            if let Some(v) = l.strip_prefix("content-type:") {
-                content_type = v.trim().to_owned();
-            }
-        }
-        let mut body = vec![0; len];
-        r.read_exact(&mut body).unwrap();
-        let answer = tsa.respond(&body, Time::now());
-        let mut w = stream;
-        write!(
-            w,
-            "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            tsp::MEDIA_REPLY,
-            answer.len()
-        )
-        .unwrap();
-        w.write_all(&answer).unwrap();
-        content_type
-    });
-    (url, h)
-}
-
 #[test]
 fn http_client_asks_a_tsa() {
     let ca = TestCa::new("tsp-http").unwrap();
-    let (url, h) = serve_once(sm2_tsa(&ca));
+    let (url, h) = common::serve_tsa(sm2_tsa(&ca), None);
     let token = tsp::request(&url, cms::OID_SM3, b"signed bytes").unwrap();
-    assert_eq!(h.join().unwrap(), tsp::MEDIA_QUERY);
+    assert_eq!(h.recv().unwrap(), tsp::MEDIA_QUERY);
     let o = VerifyOptions::trusting(TrustStore::new().with(ca.root.cert.clone()));
     assert!(token.verify(b"signed bytes", &o).unwrap().trusted());
     // Nobody listening: an HTTP error, not a panic.
@@ -494,4 +453,147 @@ fn pdf_ses_signature_with_timestamp() {
     let ts = checks(s, CheckKind::Timestamp);
     assert_eq!(ts.len(), 1, "{ts:?}");
     assert_eq!(ts[0].0, Status::Passed, "{ts:?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// PAdES B-T: the signature-time-stamp attribute, checked by pyHanko and by eseal
+
+mod pdf_support;
+
+/// The P-256 TSA of the PAdES fixture's OpenSSL CA (one root for signer and TSA).
+fn fixture_tsa(f: &pdf_support::Fixture) -> TimeStampAuthority {
+    let out = f.sh(
+        "set -e
+        openssl ecparam -name prime256v1 -genkey -noout -out tsa.key
+        openssl req -new -key tsa.key -subj '/CN=Fixture TSA/O=eseal-test' -out tsa.csr
+        printf 'keyUsage=critical,digitalSignature\\nextendedKeyUsage=critical,timeStamping\\n' > tsa-ext.cnf
+        openssl x509 -req -in tsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out tsa.pem -extfile tsa-ext.cnf 2>/dev/null
+        cat tsa.pem ca.pem > tsa-chain.pem",
+    );
+    assert!(out.status.success(), "TSA cert: {}", stderr(&out));
+    fixture_tsa_again(f)
+}
+
+fn pyhanko(f: &pdf_support::Fixture, args: &[&str]) -> (bool, String) {
+    let out = common::venv_python()
+        .args(["-m", "pyhanko", "sign"])
+        .args(args)
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    (out.status.success(), stderr(&out))
+}
+
+#[test]
+fn pades_b_t_made_by_eseal_and_by_pyhanko_verify_in_both() {
+    use eseal::pdf::{self, Credential, Placement, SignRequest};
+    let f = pdf_support::Fixture::new("tsp-pades");
+    let tsa = fixture_tsa(&f);
+    let signer = f.pades();
+    let mut req = SignRequest::new(
+        Credential::Pades(&signer),
+        Placement::Invisible,
+        Time::now(),
+    );
+    req.time_stamper = Some(&tsa);
+    let signed = pdf::sign(&pdf_support::make_pdf(1), &[req]).unwrap();
+    f.write("ours.pdf", &signed);
+
+    // eseal: the token verifies and gives the signing time.
+    let r = pdf::verify(&signed, "ours.pdf", &f.opts()).unwrap();
+    let s = &r.signatures[0];
+    assert_eq!(s.verdict(), Verdict::Valid, "{}", r.to_text());
+    let ts = checks(s, CheckKind::Timestamp);
+    assert_eq!(ts.len(), 1, "{ts:?}");
+    assert_eq!(ts[0].0, Status::Passed, "{ts:?}");
+    assert_eq!(
+        s.signing_time_source.as_deref(),
+        Some("signature-time-stamp token (verified)")
+    );
+
+    // pyHanko: intact, trusted, and timestamped (its summary names the TSA's token).
+    let (ok, text) = pyhanko(
+        &f,
+        &[
+            "validate",
+            "--pretty-print",
+            "--trust",
+            "ca.pem",
+            "--trust-replace",
+            "ours.pdf",
+        ],
+    );
+    assert!(ok, "pyHanko: {text}");
+    assert!(
+        text.contains("Signature timestamp token:")
+            && text.contains("The timestamp token is cryptographically sound.")
+            && text.contains(
+                "TSA certificate subject: \"Organization: eseal-test, Common Name: Fixture TSA\""
+            )
+            && text.contains("The TSA certificate is trusted."),
+        "pyHanko does not accept the signature timestamp: {text}"
+    );
+    assert!(
+        !text.contains("INVALID") && !text.contains("UNTRUSTED"),
+        "pyHanko: {text}"
+    );
+    let (_, summary) = pyhanko(
+        &f,
+        &[
+            "validate",
+            "--executive-summary",
+            "--trust",
+            "ca.pem",
+            "--trust-replace",
+            "ours.pdf",
+        ],
+    );
+    assert!(summary.trim_end().ends_with(":VALID"), "pyHanko: {summary}");
+    if std::env::var_os("ESEAL_SHOW_PYHANKO").is_some() {
+        eprintln!("{text}");
+    }
+
+    // pyHanko signs PAdES B-T with eseal's TSA over HTTP; eseal verifies its token.
+    let (url, _requests) = common::serve_tsa(fixture_tsa_again(&f), None);
+    f.write("plain.pdf", &pdf_support::make_pdf(1));
+    let (ok, text) = pyhanko(
+        &f,
+        &[
+            "addsig",
+            "--field",
+            "Sig1",
+            "--use-pades",
+            "--timestamp-url",
+            &url,
+            "pemder",
+            "--key",
+            "signer.key",
+            "--cert",
+            "signer.pem",
+            "--chain",
+            "ca.pem",
+            "--no-pass",
+            "plain.pdf",
+            "theirs.pdf",
+        ],
+    );
+    assert!(ok, "pyHanko addsig: {text}");
+    let theirs = std::fs::read(f.p("theirs.pdf")).unwrap();
+    let r = pdf::verify(&theirs, "theirs.pdf", &f.opts()).unwrap();
+    let s = &r.signatures[0];
+    assert_eq!(s.verdict(), Verdict::Valid, "{}", r.to_text());
+    let ts = checks(s, CheckKind::Timestamp);
+    assert_eq!(ts.len(), 1, "{ts:?}");
+    assert_eq!(ts[0].0, Status::Passed, "{ts:?}");
+}
+
+/// The fixture's TSA from its files (made by [`fixture_tsa`]).
+fn fixture_tsa_again(f: &pdf_support::Fixture) -> TimeStampAuthority {
+    let signer = PadesSigner::from_pem(
+        &std::fs::read(f.p("tsa.key")).unwrap(),
+        &std::fs::read(f.p("tsa-chain.pem")).unwrap(),
+    )
+    .unwrap();
+    let chain = signer.chain.clone();
+    TimeStampAuthority::new(Box::new(signer), chain).unwrap()
 }

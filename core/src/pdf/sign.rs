@@ -290,7 +290,7 @@ pub struct SignRequest<'a> {
     /// Empty signature fields to create in this revision (create them before certifying).
     pub empty_fields: Vec<EmptyField>,
     /// A TSA: a GB/T 38540 SES signature gets `SES_Signature.timeStamp` over its signature
-    /// value (GB/T 38540 §7.1.6).
+    /// value (GB/T 38540 §7.1.6); a PAdES signature the signature-time-stamp attribute (B-T).
     pub time_stamper: Option<&'a dyn crate::tsp::TimeStamper>,
 }
 
@@ -575,13 +575,19 @@ fn contents_for(
                 encapsulated: None,
             };
             let max = p.max_signature_len();
-            cms::build(&params, &mut |m: &[u8]| {
+            let der = cms::build(&params, &mut |m: &[u8]| {
                 if dry_run {
                     Ok(vec![0xFF; max])
                 } else {
                     p.sign(m)
                 }
-            })
+            })?;
+            match req.time_stamper {
+                None => Ok(der),
+                // The token is not known before signing: its room is reserved.
+                Some(_) if dry_run => Ok([der, vec![0; crate::tsp::TOKEN_RESERVE]].concat()),
+                Some(tsa) => signature_time_stamp(&der, tsa),
+            }
         }
         Credential::Sm2Cms { signer, oids } => {
             let params = BuildParams::sm2(*oids, digest, signer.certificate(), req.time);
@@ -625,6 +631,21 @@ fn contents_for(
             }
         }
     }
+}
+
+/// PAdES B-T (ETSI EN 319 142-1 §5.3): the signature-time-stamp unsigned attribute, a token
+/// from `tsa` over the SignerInfo's signature value with SHA-256 (RFC 3161 Appendix A).
+fn signature_time_stamp(
+    der: &[u8],
+    tsa: &dyn crate::tsp::TimeStamper,
+) -> Result<Vec<u8>, PdfError> {
+    let parsed = cms::parse(der)?;
+    let token = tsa.time_stamp(cms::OID_SHA256, &parsed.signers[0].signature)?;
+    Ok(cms::add_unsigned_attribute(
+        der,
+        cms::OID_SIGNATURE_TIME_STAMP,
+        &token.der,
+    )?)
 }
 
 /// Gives the longest SM2 signature without signing: sizes the placeholder.

@@ -753,10 +753,24 @@ fn verify_cms(
             "PAdES 缺少 signingCertificateV2 属性",
         ));
     }
-    let at = si.signing_time.or(m_time);
+    // PAdES B-T: a signature-time-stamp token over the signature value; its time, when it
+    // verifies, is the signing time.
+    let stamped = si.signature_timestamp.as_ref().and_then(|ts| {
+        crate::tsp::token_checks(
+            ts,
+            &si.signature,
+            "the signature value",
+            "signature-time-stamp",
+            opts,
+            &mut r.checks,
+        )
+    });
+    let at = stamped.or(si.signing_time).or(m_time);
     r.signing_time = at.map(|t| t.to_iso());
     r.signing_time_source = Some(
-        if si.signing_time.is_some() {
+        if stamped.is_some() {
+            "signature-time-stamp token (verified)"
+        } else if si.signing_time.is_some() {
             "CMS signingTime (claimed)"
         } else {
             "/M (claimed)"
