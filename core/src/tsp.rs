@@ -559,6 +559,11 @@ impl TimeStampToken {
         if !self.info.imprint.matches(data)? {
             return Err(TspError::ImprintMismatch);
         }
+        self.verify_signature(extra)
+    }
+
+    /// [`Self::verify_token`] without the imprint (the caller compares it).
+    pub fn verify_signature(&self, extra: &[Certificate]) -> Result<Certificate, TspError> {
         let sd = &self.signed_data;
         if sd.signers.len() != 1 {
             return Err(malformed(
@@ -616,6 +621,27 @@ pub fn token_checks(
     opts: &VerifyOptions,
     out: &mut Vec<Check>,
 ) -> Option<Time> {
+    token_checks_digest(
+        token,
+        &mut |alg| cms::digest(alg, &[data]),
+        what_data,
+        subject,
+        opts,
+        out,
+    )
+}
+
+/// As [`token_checks`], for stamped data known by its digest: `digest(alg)` is the digest of
+/// the stamped data with the token's hash algorithm (`None` when it cannot be computed): a
+/// PDF document timestamp's byte ranges.
+pub fn token_checks_digest(
+    token: &[u8],
+    digest: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+    what_data: &str,
+    subject: &str,
+    opts: &VerifyOptions,
+    out: &mut Vec<Check>,
+) -> Option<Time> {
     let parsed = match TimeStampToken::parse(token) {
         Ok(t) => t,
         Err(e) => {
@@ -632,7 +658,13 @@ pub fn token_checks(
             return None;
         }
     };
-    match parsed.verify_token(data, &opts.extra_certs) {
+    let imprint = &parsed.info.imprint;
+    let checked = match digest(&imprint.hash_alg) {
+        None => Err(TspError::UnsupportedDigest(imprint.hash_alg.clone())),
+        Some(d) if d != imprint.hashed => Err(TspError::ImprintMismatch),
+        Some(_) => parsed.verify_signature(&opts.extra_certs),
+    };
+    match checked {
         Ok(tsa) => {
             let gen_time = parsed.info.gen_time;
             out.push(Check::passed(

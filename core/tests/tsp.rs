@@ -585,6 +585,36 @@ fn pades_b_t_made_by_eseal_and_by_pyhanko_verify_in_both() {
     let ts = checks(s, CheckKind::Timestamp);
     assert_eq!(ts.len(), 1, "{ts:?}");
     assert_eq!(ts[0].0, Status::Passed, "{ts:?}");
+
+    // pyHanko adds a document timestamp (ETSI.RFC3161) from eseal's TSA; eseal verifies it as
+    // a token over the byte ranges of the new revision.
+    let (ok, text) = pyhanko(
+        &f,
+        &[
+            "timestamp",
+            "--timestamp-url",
+            &url,
+            "theirs.pdf",
+            "dts.pdf",
+        ],
+    );
+    assert!(ok, "pyHanko timestamp: {text}");
+    let dts = std::fs::read(f.p("dts.pdf")).unwrap();
+    let r = pdf::verify(&dts, "dts.pdf", &f.opts()).unwrap();
+    assert_eq!(r.signatures.len(), 2, "{}", r.to_text());
+    assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+    let d = &r.signatures[1];
+    assert_eq!(d.kind.as_str(), "document-timestamp");
+    let ts = checks(d, CheckKind::Timestamp);
+    assert_eq!(ts.len(), 1, "{ts:?}");
+    assert_eq!(ts[0].0, Status::Passed, "{ts:?}");
+    assert!(ts[0].1.contains("over the byte ranges"), "{ts:?}");
+    // A byte of the timestamped revision changed: the imprint no longer matches.
+    let mut bad = dts.clone();
+    let at = dts.len() - 200;
+    bad[at] ^= 0x01;
+    let r = pdf::verify(&bad, "bad.pdf", &f.opts()).unwrap();
+    assert_ne!(r.verdict(), Verdict::Valid, "{}", r.to_text());
 }
 
 /// The fixture's TSA from its files (made by [`fixture_tsa`]).

@@ -391,7 +391,20 @@ fn verify_one(doc: &Pdf<'_>, f: &Field, opts: &VerifyOptions, digests: &mut Dige
         _ => Vec::new(),
     };
     let der = trim_der(&contents);
-    if cms::looks_like_signed_data(der) {
+    if one.timestamp || subfilter == "ETSI.RFC3161" {
+        // A document timestamp (ISO 32000-2 §12.8.5, PAdES B-LTA): a token over the ranges.
+        r.kind = SignatureKind::DocumentTimestamp;
+        let stamped = crate::tsp::token_checks_digest(
+            der,
+            &mut |alg| digests.get(pdf, range, alg).map(|d| d.to_vec()),
+            "the byte ranges",
+            "/Contents (document timestamp)",
+            opts,
+            &mut r.checks,
+        );
+        r.signing_time = stamped.map(|t| t.to_iso());
+        r.signing_time_source = Some("document timestamp token".into());
+    } else if cms::looks_like_signed_data(der) {
         verify_cms(pdf, range, der, &subfilter, m_time, opts, digests, r);
     } else if let Some(digest) = digests.get(pdf, range, cms::OID_SM3) {
         // GB/T 38540 SES_Signature: dataHash = SM3 of the byte ranges.
