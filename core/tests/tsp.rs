@@ -592,6 +592,9 @@ fn pades_b_t_made_by_eseal_and_by_pyhanko_verify_in_both() {
         &f,
         &[
             "timestamp",
+            "--trust",
+            "ca.pem",
+            "--trust-replace",
             "--timestamp-url",
             &url,
             "theirs.pdf",
