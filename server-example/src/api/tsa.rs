@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use eseal::crypto::time::Time;
+use eseal::platform::Clock;
 use eseal::tsp::{MEDIA_QUERY, MEDIA_REPLY};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -46,7 +47,7 @@ async fn time_stamp(
         ));
     }
     let reply = st
-        .blocking(move |s| Ok(s.tsa.respond(&body, Time::from_unix(s.now()))))
+        .blocking(move |s| Ok(s.tsa.respond(&body, Time::from_unix(s.clock.now()))))
         .await?;
     Ok(([(header::CONTENT_TYPE, MEDIA_REPLY)], reply).into_response())
 }
