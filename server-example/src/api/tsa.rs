@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use eseal::crypto::time::Time;
-use eseal::platform::Clock;
 use eseal::tsp::{MEDIA_QUERY, MEDIA_REPLY};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
