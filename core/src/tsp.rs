@@ -379,10 +379,9 @@ impl TimeStampResp {
             Some(b) => FailureInfo::from_bits(b.bit_string_with_unused("failInfo")?.0),
             None => None,
         };
-        let token = match r.read_optional(tag::SEQUENCE, "timeStampToken")? {
-            Some(t) => Some(t.raw.to_vec()),
-            None => None,
-        };
+        let token = r
+            .read_optional(tag::SEQUENCE, "timeStampToken")?
+            .map(|t| t.raw.to_vec());
         Ok(TimeStampResp {
             status: u32::try_from(status).map_err(|_| malformed("status", "negative"))?,
             status_text,
