@@ -25,5 +25,6 @@ pub mod report;
 pub mod samples;
 pub mod ses;
 pub mod stamp;
+pub mod tsp;
 pub mod ukey;
 pub mod validation;

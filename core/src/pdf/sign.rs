@@ -85,6 +85,22 @@ impl PadesSigner {
     }
 }
 
+/// A PAdES key is also the key of an international TSA (RFC 3161 tokens with SHA-256).
+impl crate::tsp::TsaSigner for PadesSigner {
+    fn certificate(&self) -> &Certificate {
+        &self.cert
+    }
+    fn algorithms(&self) -> (&'static str, &'static str, bool) {
+        match self.key {
+            PadesKey::EcdsaP256(_) => (cms::OID_SHA256, cms::OID_ECDSA_SHA256, false),
+            PadesKey::Rsa(_) => (cms::OID_SHA256, cms::OID_RSA_SHA256, true),
+        }
+    }
+    fn sign_tsa(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+        self.sign(message).map_err(|e| e.to_string())
+    }
+}
+
 /// The refusal of an SM2 key for PAdES.
 fn sm2_refused() -> PdfError {
     PdfError::Unsupported(
@@ -274,6 +290,9 @@ pub struct SignRequest<'a> {
     pub certify: Option<DocMdp>,
     /// Empty signature fields to create in this revision (create them before certifying).
     pub empty_fields: Vec<EmptyField>,
+    /// A TSA: a GB/T 38540 SES signature gets `SES_Signature.timeStamp` over its signature
+    /// value (GB/T 38540 §7.1.6); a PAdES signature the signature-time-stamp attribute (B-T).
+    pub time_stamper: Option<&'a dyn crate::tsp::TimeStamper>,
 }
 
 impl<'a> SignRequest<'a> {
@@ -291,6 +310,7 @@ impl<'a> SignRequest<'a> {
             time,
             certify: None,
             empty_fields: Vec::new(),
+            time_stamper: None,
         }
     }
 }
@@ -318,6 +338,7 @@ impl SignRequest<'_> {
             time: self.time,
             certify: self.certify,
             empty_fields: self.empty_fields.clone(),
+            time_stamper: self.time_stamper,
         }
     }
 }
@@ -563,15 +584,22 @@ fn contents_for(
                 content_types: ContentTypes::Pkcs7,
                 signing_time: None,
                 signing_certificate_v2: true,
+                encapsulated: None,
             };
             let max = p.max_signature_len();
-            cms::build(&params, &mut |m: &[u8]| {
+            let der = cms::build(&params, &mut |m: &[u8]| {
                 if dry_run {
                     Ok(vec![0xFF; max])
                 } else {
                     p.sign(m)
                 }
-            })
+            })?;
+            match req.time_stamper {
+                None => Ok(der),
+                // The token is not known before signing: its room is reserved.
+                Some(_) if dry_run => Ok([der, vec![0; crate::tsp::TOKEN_RESERVE]].concat()),
+                Some(tsa) => signature_time_stamp(&der, tsa),
+            }
         }
         Credential::Sm2Cms { signer, oids } => {
             let params = BuildParams::sm2(*oids, digest, signer.certificate(), req.time);
@@ -605,9 +633,31 @@ fn contents_for(
                 "PDF signature field".to_owned()
             };
             let ses = crate::ses::sign(seal, s, digest, &property, req.time)?;
-            Ok(ses.to_der().to_vec())
+            match req.time_stamper {
+                // The token is not known before signing: its room is reserved.
+                Some(_) if dry_run => {
+                    Ok([ses.to_der(), &[0u8; crate::tsp::TOKEN_RESERVE][..]].concat())
+                }
+                Some(tsa) => Ok(crate::ses::add_timestamp(&ses, tsa)?.to_der().to_vec()),
+                None => Ok(ses.to_der().to_vec()),
+            }
         }
     }
+}
+
+/// PAdES B-T (ETSI EN 319 142-1 §5.3): the signature-time-stamp unsigned attribute, a token
+/// from `tsa` over the SignerInfo's signature value with SHA-256 (RFC 3161 Appendix A).
+fn signature_time_stamp(
+    der: &[u8],
+    tsa: &dyn crate::tsp::TimeStamper,
+) -> Result<Vec<u8>, PdfError> {
+    let parsed = cms::parse(der)?;
+    let token = tsa.time_stamp(cms::OID_SHA256, &parsed.signers[0].signature)?;
+    Ok(cms::add_unsigned_attribute(
+        der,
+        cms::OID_SIGNATURE_TIME_STAMP,
+        &token.der,
+    )?)
 }
 
 /// Gives the longest SM2 signature without signing: sizes the placeholder.

@@ -425,7 +425,20 @@ fn verify_one(doc: &Pdf<'_>, f: &Field, opts: &VerifyOptions, digests: &mut Dige
         _ => Vec::new(),
     };
     let der = trim_der(&contents);
-    if cms::looks_like_signed_data(der) {
+    if one.timestamp || subfilter == "ETSI.RFC3161" {
+        // A document timestamp (ISO 32000-2 §12.8.5, PAdES B-LTA): a token over the ranges.
+        r.kind = SignatureKind::DocumentTimestamp;
+        let stamped = crate::tsp::token_checks_digest(
+            der,
+            &mut |alg| digests.get(pdf, range, alg).map(|d| d.to_vec()),
+            "the byte ranges",
+            "/Contents (document timestamp)",
+            opts,
+            &mut r.checks,
+        );
+        r.signing_time = stamped.map(|t| t.to_iso());
+        r.signing_time_source = Some("document timestamp token".into());
+    } else if cms::looks_like_signed_data(der) {
         verify_cms(pdf, range, der, &subfilter, m_time, opts, digests, r);
     } else if let Some(digest) = digests.get(pdf, range, cms::OID_SM3) {
         // GB/T 38540 SES_Signature: dataHash = SM3 of the byte ranges.
@@ -787,10 +800,24 @@ fn verify_cms(
             "PAdES 缺少 signingCertificateV2 属性",
         ));
     }
-    let at = si.signing_time.or(m_time);
+    // PAdES B-T: a signature-time-stamp token over the signature value; its time, when it
+    // verifies, is the signing time.
+    let stamped = si.signature_timestamp.as_ref().and_then(|ts| {
+        crate::tsp::token_checks(
+            ts,
+            &si.signature,
+            "the signature value",
+            "signature-time-stamp",
+            opts,
+            &mut r.checks,
+        )
+    });
+    let at = stamped.or(si.signing_time).or(m_time);
     r.signing_time = at.map(|t| t.to_iso());
     r.signing_time_source = Some(
-        if si.signing_time.is_some() {
+        if stamped.is_some() {
+            "signature-time-stamp token (verified)"
+        } else if si.signing_time.is_some() {
             "CMS signingTime (claimed)"
         } else {
             "/M (claimed)"
