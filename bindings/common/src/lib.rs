@@ -610,6 +610,47 @@ pub fn verify_pdf(pdf: &[u8], name: &str, opts: &VerifyOptions) -> Result<Verifi
     Ok(eseal::pdf::verify(pdf, name, opts)?)
 }
 
+/// Which trust directory a verification reads (every `*.pem`, `*.crt`, `*.cer`, `*.der`).
+#[derive(Debug, Clone, Copy)]
+pub enum TrustDir<'a> {
+    /// The command line's: `$ESEAL_TRUST_DIR`, else `~/.config/eseal/trust` (absent: none).
+    Default,
+    None,
+    Path(&'a std::path::Path),
+}
+
+impl From<eseal::validation::TrustError> for Error {
+    fn from(e: eseal::validation::TrustError) -> Self {
+        use eseal::validation::TrustError as T;
+        let kind = match e {
+            T::Read { .. } => ErrorKind::Io,
+            _ => ErrorKind::InvalidInput,
+        };
+        Error::new(kind, e.to_string())
+    }
+}
+
+/// Adds the certificates of a trust directory as trust anchors.
+pub fn add_trust_dir(opts: &mut VerifyOptions, dir: TrustDir<'_>) -> Result<()> {
+    let dir = match dir {
+        TrustDir::Default => eseal::validation::default_trust_dir(),
+        TrustDir::None => None,
+        TrustDir::Path(p) => {
+            if !p.is_dir() {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    format!("trust directory {}: not a directory", p.display()),
+                ));
+            }
+            Some(p.to_owned())
+        }
+    };
+    if let Some(d) = dir {
+        opts.trust.add_dir(&d)?;
+    }
+    Ok(())
+}
+
 /// Adds every certificate of a PEM bundle or one DER certificate as a trust anchor.
 pub fn add_trust(opts: &mut VerifyOptions, certs: &[u8]) -> Result<()> {
     Ok(opts.trust.add_bytes(certs)?)
