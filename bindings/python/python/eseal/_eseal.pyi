@@ -1,28 +1,29 @@
 """Type stubs of the eseal extension module (the Rust core, through pyo3).
 
-Inputs typed ``Input`` take ``bytes``/``bytearray`` (the content itself) or a ``str`` /
+Inputs typed ``_Input`` take ``bytes``/``bytearray`` (the content itself) or a ``str`` /
 ``os.PathLike`` (a file to read); a ``str`` holding a PEM block is the PEM text itself. Times are text: RFC 3339 (``2026-06-01T00:00:00Z``) or
 ``YYYY-MM-DD HH:MM:SS`` (Beijing time). Signing and verification release the GIL.
 """
 
 import os
 from types import TracebackType
-from typing import Any, Literal, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Literal, Optional, Sequence, Tuple, Type, Union, final
 
 from .types import ReportDict, Verdict
 
-Input = Union[bytes, bytearray, memoryview, str, os.PathLike[str]]
-Trust = Optional[Union[Input, Sequence[Input]]]
-TrustDir = Optional[Union[str, os.PathLike[str], Literal[False]]]
+_Input = Union[bytes, bytearray, memoryview, str, os.PathLike[str]]
+_Trust = Optional[Union[_Input, Sequence[_Input]]]
+_TrustDir = Optional[Union[str, os.PathLike[str], Literal[False]]]
 
 __version__: str
 
+@final
 class TestCa:
     """The deterministic test CA (tests and demos only): keys and certificates follow from
     ``seed``. Identities: ``"root"``, ``"unit"`` (makes seals), ``"person"`` (signs
     documents), ``"server"``."""
 
-    def __init__(self, seed: str) -> None: ...
+    def __new__(cls, seed: str) -> TestCa: ...
     def signer(self, who: str) -> Signer:
         """A software signer for one identity."""
     def cert_pem(self, who: str) -> str:
@@ -33,11 +34,12 @@ class TestCa:
     def root_cert_pem(self) -> str:
         """The root certificate, PEM: pass it as ``trust=`` when verifying."""
 
+@final
 class Signer:
     """Something that makes SM2 signatures for one certificate: a software key or a UKey."""
 
     @staticmethod
-    def from_pem(key: Input, cert: Input) -> Signer:
+    def from_pem(key: _Input, cert: _Input) -> Signer:
         """A software signer from an SM2 private key (PKCS#8 or SEC1, PEM or DER) and its
         certificate (PEM or DER). Raises ``InvalidInput`` when they do not belong together."""
     @staticmethod
@@ -74,10 +76,11 @@ class Signer:
         tb: Optional[TracebackType],
     ) -> bool: ...
 
+@final
 class Seal:
     """A seal (SESeal: GM/T 0031-2014 v1, GB/T 38540 v4, GM/T 0031-2025 v5)."""
 
-    def __init__(self, data: Input) -> None:
+    def __new__(cls, data: _Input) -> Seal:
         """Parses a seal from its DER bytes or a file. Raises ``InvalidInput``."""
     @staticmethod
     def create(
@@ -85,8 +88,8 @@ class Seal:
         es_id: str,
         *,
         maker: Signer,
-        picture: Input,
-        signers: Sequence[Union[Signer, Input]] = (),
+        picture: _Input,
+        signers: Sequence[Union[Signer, _Input]] = ...,
         width_mm: int = 40,
         height_mm: int = 40,
         seal_type: int = 1,
@@ -121,12 +124,13 @@ class Seal:
     def valid_end(self) -> str: ...
     @property
     def picture(self) -> bytes: ...
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, other: object, /) -> bool:
         """Equal when the DER bytes are."""
     def __hash__(self) -> int: ...
     def __reduce__(self) -> Tuple[Type[Seal], Tuple[bytes]]:
         """Pickles as the DER bytes."""
 
+@final
 class Report:
     """A verification report. ``to_dict()`` has the same shape as ``eseal ... verify --json``:
     ``file``, ``format``, ``signatures`` (each with ``checks``: ``check``, ``status``,
@@ -151,19 +155,19 @@ class Report:
         """The human-readable report (English with Chinese), as the command line prints it."""
     def __bool__(self) -> bool: ...
 
-def sign_data(seal: Seal, signer: Signer, data: Input, *, property_info: str = "", time: Optional[str] = None) -> bytes:
+def sign_data(seal: Seal, signer: Signer, data: _Input, *, property_info: str = "", time: Optional[str] = None) -> bytes:
     """Signs ``data`` with ``seal`` (GB/T 38540 §7.1, dataHash = SM3(data)) and returns the
     DER SES_Signature. The seal is checked first: ``SealUnusable`` when the signer is not in
     its certList or ``time`` (default now) is outside its validity."""
 
-def sign_digest(seal: Seal, signer: Signer, digest: Input, *, property_info: str = "", time: Optional[str] = None) -> bytes:
+def sign_digest(seal: Seal, signer: Signer, digest: _Input, *, property_info: str = "", time: Optional[str] = None) -> bytes:
     """As ``sign_data``, over a digest the caller computed (it becomes dataHash as is)."""
 
 def verify_seal(
-    seal: Union[Seal, Input],
+    seal: Union[Seal, _Input],
     *,
-    trust: Trust = None,
-    trust_dir: TrustDir = None,
+    trust: _Trust = None,
+    trust_dir: _TrustDir = None,
     at: Optional[str] = None,
     strict: bool = False,
 ) -> Report:
@@ -174,12 +178,12 @@ def verify_seal(
     ``intact_untrusted``. ``at``: verify as of that time instead of now."""
 
 def verify_signature(
-    signature: Input,
+    signature: _Input,
     *,
-    data: Optional[Input] = None,
-    digest: Optional[Input] = None,
-    trust: Trust = None,
-    trust_dir: TrustDir = None,
+    data: Optional[_Input] = None,
+    digest: Optional[_Input] = None,
+    trust: _Trust = None,
+    trust_dir: _TrustDir = None,
     at: Optional[str] = None,
     strict: bool = False,
 ) -> Report:
@@ -188,7 +192,7 @@ def verify_signature(
     certificates."""
 
 def sign_ofd(
-    ofd: Input, seal: Seal, signer: Signer, *, page: int = 1, x: Optional[float] = None, y: Optional[float] = None,
+    ofd: _Input, seal: Seal, signer: Signer, *, page: int = 1, x: Optional[float] = None, y: Optional[float] = None,
     width: float = 0.0, height: float = 0.0, time: Optional[str] = None,
 ) -> bytes:
     """Signs an OFD with ``seal`` (an SES_Signature over Signature.xml, GB/T 33190-2016 ch. 18) and
@@ -197,7 +201,7 @@ def sign_ofd(
     picture's size). Page 0 or less raises ``InvalidInput``."""
 
 def sign_pdf(
-    pdf: Input, seal: Seal, signer: Signer, *, page: int = 1, x: Optional[float] = None, y: Optional[float] = None,
+    pdf: _Input, seal: Seal, signer: Signer, *, page: int = 1, x: Optional[float] = None, y: Optional[float] = None,
     width: float = 0.0, height: float = 0.0, invisible: bool = False, time: Optional[str] = None,
 ) -> bytes:
     """Signs a PDF with ``seal`` (GB/T 38540 SES_Signature, an incremental update) and returns
@@ -206,12 +210,12 @@ def sign_pdf(
     or converted (JPEG, GIF; white made transparent); an SVG or OFD picture needs
     ``invisible=True``, which makes a signature without a stamp."""
 
-def verify_ofd(ofd: Input, *, trust: Trust = None, trust_dir: TrustDir = None, at: Optional[str] = None, strict: bool = False) -> Report:
+def verify_ofd(ofd: _Input, *, trust: _Trust = None, trust_dir: _TrustDir = None, at: Optional[str] = None, strict: bool = False) -> Report:
     """Verifies every signature of an OFD (digests of the files each protects, the
     SES_Signature, the seal, certificates, coverage). ``InvalidInput`` when it is not an OFD.
     The report's ``file`` is the path given (``document.ofd`` for bytes)."""
 
-def verify_pdf(pdf: Input, *, trust: Trust = None, trust_dir: TrustDir = None, at: Optional[str] = None, strict: bool = False) -> Report:
+def verify_pdf(pdf: _Input, *, trust: _Trust = None, trust_dir: _TrustDir = None, at: Optional[str] = None, strict: bool = False) -> Report:
     """Verifies every signature of a PDF (byte range, digest, signature, seal, certificates,
     changes after signing). ``InvalidInput`` when it is not a PDF, as for OFD. The report's
     ``file`` is the path given (``document.pdf`` for bytes)."""
