@@ -419,7 +419,7 @@ pub fn sign_digest(
 pub struct VerifyOptions {
     /// Trust anchors: one or an array of PEM bundles, DER certificates (Buffers) or paths.
     #[napi(ts_type = "Buffer | string | Array<Buffer | string>")]
-    pub trust: Option<Either<Vec<Either<Buffer, String>>, Either<Buffer, String>>>,
+    pub trust: Option<Either<Vec<Doc>, Doc>>,
     /// A directory of trust anchors (`*.pem`, `*.crt`, `*.cer`, `*.der`). Default: the
     /// command line's (`$ESEAL_TRUST_DIR`, else `~/.config/eseal/trust`); `false`: none.
     #[napi(ts_type = "string | false")]
