@@ -13,7 +13,10 @@ venv="${ESEAL_VENV:-$ESEAL_CACHE/venv}"
 nodetools="$ESEAL_CACHE/node/node_modules"
 napi="$nodetools/.bin/napi"
 debug="$CARGO_TARGET_DIR/debug"
-release="$CARGO_TARGET_DIR/release"
+# napi builds with an explicit --target; the wheel and the C library use the same one, so the
+# three share target/<triple>/release and the core is compiled once.
+triple="$(rustc -vV | sed -n 's/^host: //p')"
+release="$CARGO_TARGET_DIR/$triple/release"
 xlang="$(mktemp -d)"
 trap 'rm -rf "$xlang"' EXIT
 export ESEAL_XLANG_DIR="$xlang/x" ESEAL_TRUST_DIR=""  # no machine trust directory in the tests
@@ -28,11 +31,11 @@ cargo build --quiet -p eseal-soft-ukey -p eseal-cli
 export ESEAL_SOFT_UKEY_LIB="$debug/libeseal_soft_ukey.so" ESEAL_BIN="$debug/eseal"
 
 step "release builds: Python wheel (abi3, stripped) and sdist, Node addon, C library"
-"$venv/bin/maturin" build --quiet --release --strip --manifest-path bindings/python/Cargo.toml --out "$dist" >/dev/null
+"$venv/bin/maturin" build --quiet --release --strip --target "$triple" --manifest-path bindings/python/Cargo.toml --out "$dist" >/dev/null
 "$venv/bin/maturin" sdist --manifest-path bindings/python/Cargo.toml --out "$dist" >/dev/null
 (cd bindings/node && "$napi" build --platform --release --strip >/dev/null 2>&1 \
     || "$napi" build --platform --release --strip)
-cargo build --quiet --release -p eseal-ffi
+cargo build --quiet --release --target "$triple" -p eseal-ffi
 git -C "$root" diff --exit-code --stat -- bindings/node/index.d.ts \
     || { echo "bindings/node/index.d.ts changed when rebuilt from the Rust source: commit it"; exit 1; }
 wheel="$(ls "$dist"/eseal-*.whl)"
@@ -73,7 +76,7 @@ sed -n '/^```python$/,/^```$/p' bindings/python/README.md | sed '1d;$d' >"$readm
 
 step "Python: the sdist in a fresh venv (built from source), then the suite"
 python3 -m venv "$xlang/venv-sdist"
-"$xlang/venv-sdist/bin/python" -m pip install --quiet --disable-pip-version-check "$dist"/eseal-*.tar.gz pytest
+MATURIN_PEP517_ARGS="--target $triple" "$xlang/venv-sdist/bin/python" -m pip install --quiet --disable-pip-version-check "$dist"/eseal-*.tar.gz pytest
 (cd bindings/python/tests && "$xlang/venv-sdist/bin/python" -m pytest -q -p no:cacheprovider -x .)
 
 step "Node: npm pack (main package + linux-x64-gnu), install in a fresh folder, run the tests"
