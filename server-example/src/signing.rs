@@ -36,6 +36,88 @@ pub struct Stamp {
     pub page: u32,
     pub x_mm: f64,
     pub y_mm: f64,
+    /// The stamp's width (mm): the seal's own size when absent, else within 75 % to 125 %
+    /// of it, the height in proportion (`eseal::platform::STAMP_SCALE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_mm: Option<f64>,
+}
+
+/// Which occurrence(s) of the keyword get a stamp: `"all"`, `"first"`, `"last"` or the n-th
+/// (from 1) in reading order over the chosen pages.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum OccurrenceInput {
+    Nth(u32),
+    Word(String),
+}
+
+/// Where the stamp sits on the found text.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AnchorInput {
+    /// The stamp's centre on the text's centre.
+    #[serde(alias = "centre")]
+    Center,
+    /// The stamp's centre on the end of the text (where the blank after "甲方（盖章）" begins).
+    End,
+}
+
+/// An offset of the stamp from its anchor (mm; x to the right, y downwards).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OffsetMm {
+    #[serde(default)]
+    pub dx: f64,
+    #[serde(default)]
+    pub dy: f64,
+}
+
+/// Keyword placement (关键字盖章): stamps of the seal over where a text is written. A
+/// keyword that does not occur is a 422 `keyword_not_found` naming it, and nothing is signed.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeywordPlacement {
+    /// The text, 1 to 100 characters; white space is ignored and full-width forms match
+    /// their ASCII counterparts ("甲方(盖章)" finds "甲方（盖章）").
+    pub text: String,
+    /// Default `"all"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrence: Option<OccurrenceInput>,
+    /// Pages searched: `all` (default), `odd`, `even`, `N`, `N-M`, `N-` or `N,M,…`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<String>,
+    /// Default `center`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<AnchorInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset_mm: Option<OffsetMm>,
+    /// The stamps' width (mm), as for a [`Stamp`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_mm: Option<f64>,
+}
+
+impl KeywordPlacement {
+    /// The core's keyword search this asks for.
+    pub fn keyword(&self) -> Result<eseal::placement::Keyword, p::PlatformError> {
+        use eseal::placement::{Anchor, Keyword, Occurrence, PageSet};
+        let occurrence = match &self.occurrence {
+            None => Occurrence::All,
+            Some(OccurrenceInput::Nth(n)) => format!("{n}").parse()?,
+            Some(OccurrenceInput::Word(w)) => w.parse()?,
+        };
+        let (dx_mm, dy_mm) = self.offset_mm.as_ref().map_or((0.0, 0.0), |o| (o.dx, o.dy));
+        Ok(Keyword {
+            text: self.text.clone(),
+            occurrence,
+            pages: PageSet::parse(self.pages.as_deref().unwrap_or("all"))?,
+            anchor: match self.anchor {
+                Some(AnchorInput::End) => Anchor::End,
+                _ => Anchor::Centre,
+            },
+            dx_mm,
+            dy_mm,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -48,6 +130,9 @@ pub struct SealUse {
     /// 骑缝章: the seal cut across the right edges of all pages.
     #[serde(default)]
     pub cross_page: bool,
+    /// Stamps placed by keyword (in addition to `stamps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<KeywordPlacement>,
 }
 
 /// The anti-forgery QR code: it carries this server's verification URL of the document.
@@ -108,10 +193,10 @@ pub fn check_request(
     let mut signatures = 0;
     for (i, u) in seals.iter().enumerate() {
         crate::api::check_id("seal_id", &u.seal_id)?;
-        if u.stamps.is_empty() && !u.cross_page {
+        if u.stamps.is_empty() && !u.cross_page && u.keyword.is_none() {
             return Err(placement_err(
                 &format!("seals[{i}].stamps"),
-                "a seal needs a stamp or the cross-page seal".into(),
+                "a seal needs a stamp, a keyword or the cross-page seal".into(),
             ));
         }
         if u.stamps.len() > 50 {
@@ -187,6 +272,44 @@ pub fn check_request(
     Ok(signatures)
 }
 
+/// The request as it will be signed: each keyword placement turned into stamps over the
+/// text's occurrences in `bytes` (the version to sign), and every stamp size checked against
+/// its seal (`seals[i]` is the record of `uses[i]`). Keyword logic is the core's
+/// ([`p::keyword_stamps`]); a keyword not found is 422 `keyword_not_found` naming it.
+pub fn resolve(
+    d: &DocRecord,
+    bytes: &[u8],
+    uses: &[SealUse],
+    seals: &[p::SealRecord],
+) -> ApiResult<Vec<SealUse>> {
+    let mut out = Vec::with_capacity(uses.len());
+    for (i, (u, seal)) in uses.iter().zip(seals).enumerate() {
+        let mut u = u.clone();
+        for (j, st) in u.stamps.iter().enumerate() {
+            p::stamp_size(seal, st.size_mm).map_err(|e| {
+                ApiError::from(e).with_field(&format!("seals[{i}].stamps[{j}].size_mm"))
+            })?;
+        }
+        if let Some(k) = u.keyword.take() {
+            let field = format!("seals[{i}].keyword");
+            let at = |e: p::PlatformError| ApiError::from(e).with_field(&field);
+            let kw = k.keyword().map_err(at)?;
+            let size = p::stamp_size(seal, k.size_mm)
+                .map_err(|e| ApiError::from(e).with_field(&format!("{field}.size_mm")))?;
+            for hit in p::keyword_stamps(d.format, bytes, &kw, size, &d.pages).map_err(at)? {
+                u.stamps.push(Stamp {
+                    page: hit.page as u32,
+                    x_mm: hit.x_mm,
+                    y_mm: hit.y_mm,
+                    size_mm: k.size_mm,
+                });
+            }
+        }
+        out.push(u);
+    }
+    Ok(out)
+}
+
 /// The verification URL a document's QR code carries.
 pub fn verify_url(s: &Inner, doc: &str) -> String {
     format!("{}/verify/{doc}", s.cfg.public_base())
@@ -210,26 +333,35 @@ fn pt(mm: f64) -> f64 {
     mm * 72.0 / 25.4
 }
 
-/// The per-document lock: one signing of a document at a time, across server processes.
+/// The per-document lock: one signing of a document at a time, across server processes. It
+/// is also the signing's journal ([`crate::recovery`]): a lock left by a process that is gone
+/// is repaired, never just expired.
 pub struct SignLock<'a> {
     s: &'a Inner,
     id: String,
+    body: crate::recovery::LockBody,
+    /// Left in place for the repair (a store write failed after the signed file was kept).
+    keep: bool,
 }
 
 impl<'a> SignLock<'a> {
     pub fn take(s: &'a Inner, doc: &str) -> ApiResult<SignLock<'a>> {
-        let now = s.clock.now();
-        let fresh = s.db.kv_insert(
-            ns::SIGN_LOCK,
-            &KvEntry {
-                id: doc.to_owned(),
-                owner: String::new(),
-                body: String::new(),
-                expires: Some(now + s.cfg.limits.long_request_timeout_secs as i64 + 60),
-            },
-            now,
-        )?;
-        if !fresh {
+        let body = crate::recovery::LockBody {
+            instance: s.locks.instance.clone(),
+            version: None,
+        };
+        let entry = KvEntry {
+            id: doc.to_owned(),
+            owner: String::new(),
+            body: serde_json::to_string(&body).map_err(|e| ApiError::internal(e.to_string()))?,
+            expires: None,
+        };
+        // Held from before the row exists: the repair never takes a lock being taken.
+        s.locks.hold(doc);
+        let fresh = s.db.kv_insert(ns::SIGN_LOCK, &entry, s.clock.now());
+        if !matches!(fresh, Ok(true)) {
+            s.locks.release(doc);
+            fresh?;
             return Err(ApiError::new(
                 axum::http::StatusCode::CONFLICT,
                 "signing_in_progress",
@@ -241,14 +373,147 @@ impl<'a> SignLock<'a> {
         Ok(SignLock {
             s,
             id: doc.to_owned(),
+            body,
+            keep: false,
         })
+    }
+
+    /// Step 3 of a signing: the version about to be committed, written into the lock.
+    fn journal(&mut self, v: &SignedVersion) -> Result<(), p::PlatformError> {
+        self.body.version = Some(v.clone());
+        let body = serde_json::to_string(&self.body)
+            .map_err(|e| p::PlatformError::InvalidState(e.to_string()))?;
+        self.s
+            .db
+            .kv_put(
+                ns::SIGN_LOCK,
+                &KvEntry {
+                    id: self.id.clone(),
+                    owner: String::new(),
+                    body,
+                    expires: None,
+                },
+            )
+            .map_err(p::PlatformError::Store)
     }
 }
 
 impl Drop for SignLock<'_> {
     fn drop(&mut self) {
-        let _ = self.s.db.kv_delete(ns::SIGN_LOCK, &self.id);
+        if !self.keep {
+            let _ = self.s.db.kv_delete(ns::SIGN_LOCK, &self.id);
+        }
+        self.s.locks.release(&self.id);
     }
+}
+
+/// Runs the platform signing `commit` of `d` (under `lock`) so that nothing is lost
+/// ([`crate::recovery`]): `commit` gives the signed bytes and their file record to the
+/// persist hook before its batch commits, which verifies them, keeps the file under the
+/// record's name and journals the version; after the commit the document points at it
+/// (returned with the verifier's verdict on the signed file). A
+/// failed commit removes the file; a store failure that leaves the outcome unknown leaves
+/// the lock to the repair. `seals` are the (id, name) of the seals applied.
+pub fn commit_signed<T>(
+    s: &Inner,
+    lock: &mut SignLock<'_>,
+    d: &mut DocRecord,
+    seals: &[(String, String)],
+    commit: impl FnOnce(&mut p::Persist<'_>) -> Result<T, p::PlatformError>,
+) -> ApiResult<(T, Option<(SignedVersion, String)>)> {
+    let mut kept: Option<(SignedVersion, String)> = None;
+    let mut failure: Option<ApiError> = None;
+    let out = {
+        let doc: &DocRecord = d;
+        let lock = &mut *lock;
+        let kept = &mut kept;
+        let failure = &mut failure;
+        commit(&mut |bytes: &[u8], rec: &p::FileRecord| {
+            // Never record a file that does not verify.
+            let report =
+                verify_bytes(s, &doc.name, doc.format, bytes.to_vec(), false).map_err(|e| {
+                    let msg = e.detail.clone();
+                    *failure = Some(e);
+                    p::PlatformError::InvalidState(msg)
+                })?;
+            let v = SignedVersion {
+                file_record: rec.id.clone(),
+                size: bytes.len() as u64,
+                sm3: hex::encode(eseal::crypto::sm3::sm3(bytes)),
+                time: rec.time,
+                seals: seals.iter().map(|(_, n)| n.clone()).collect(),
+                seal_ids: seals.iter().map(|(i, _)| i.clone()).collect(),
+                signatures: report.signatures.len(),
+            };
+            let path = documents::signed_file(s, doc, &rec.id);
+            eseal::fs::write_atomic(&path, &[bytes]).map_err(|e| {
+                let msg = format!("writing the signed file: {e}");
+                // A full disk or an unwritable folder: nothing is recorded, nothing left.
+                let full = e.source.raw_os_error() == Some(28);
+                *failure = Some(ApiError::new(
+                    if full {
+                        axum::http::StatusCode::INSUFFICIENT_STORAGE
+                    } else {
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE
+                    },
+                    "storage_unavailable",
+                    "The signed file cannot be stored",
+                    "签署文件无法保存（存储空间不足或不可写），未签署",
+                    msg.clone(),
+                ));
+                p::PlatformError::InvalidState(msg)
+            })?;
+            *kept = Some((v.clone(), verdict_name(&report)));
+            crate::recovery::pause_point("file");
+            lock.journal(&v)?;
+            crate::recovery::pause_point("journal");
+            Ok(())
+        })
+    };
+    match (out, kept) {
+        (Ok(t), Some((v, verdict))) => {
+            crate::recovery::pause_point("commit");
+            if let Err(e) = point_at(s, d, &v) {
+                lock.keep = true;
+                return Err(e);
+            }
+            Ok((t, Some((v, verdict))))
+        }
+        // Nothing signed (an app call queued for confirmation).
+        (Ok(t), None) => Ok((t, None)),
+        (Err(e), None) => Err(failure.unwrap_or_else(|| e.into())),
+        (Err(e), Some((v, _))) => {
+            // Did the batch commit after all (a store error after COMMIT)?
+            match s.platform.committed_file(&v.file_record) {
+                Ok(Some(_)) => {
+                    if point_at(s, d, &v).is_err() {
+                        lock.keep = true;
+                    }
+                }
+                Ok(None) => {
+                    let _ = std::fs::remove_file(documents::signed_file(s, d, &v.file_record));
+                }
+                Err(_) => lock.keep = true,
+            }
+            Err(failure.unwrap_or_else(|| e.into()))
+        }
+    }
+}
+
+/// The version a signing that must sign made.
+fn signed<T>(r: (T, Option<(SignedVersion, String)>)) -> ApiResult<(T, SignedVersion, String)> {
+    match r {
+        (t, Some((v, verdict))) => Ok((t, v, verdict)),
+        (_, None) => Err(ApiError::internal("signed without a signed file")),
+    }
+}
+
+/// Step 5: the document points at its new version; the superseded file is removed.
+fn point_at(s: &Inner, d: &mut DocRecord, v: &SignedVersion) -> ApiResult<()> {
+    d.signed = Some(v.clone());
+    documents::save(s, d)?;
+    documents::remove_stale_versions(s, d);
+    Ok(())
 }
 
 /// The outcome of a signing.
@@ -264,6 +529,11 @@ pub struct SignOutcome {
     /// `valid`, `valid_with_warnings`, `intact_untrusted` (a signer the platform's trust
     /// anchors do not confirm) or `invalid`: the verifier's verdict on the signed file.
     pub verdict: String,
+}
+
+/// A stamp's size (mm), checked by [`resolve`] before.
+fn stamp_size(seal: &p::SealRecord, st: &Stamp) -> (f64, f64) {
+    p::stamp_size(seal, st.size_mm).unwrap_or((f64::from(seal.width_mm), f64::from(seal.height_mm)))
 }
 
 /// Where one seal goes, in the terms of the document's format (PDF points from the lower
@@ -290,13 +560,14 @@ pub fn layout(
                 });
             }
             for st in &place.stamps {
+                let (sw, sh) = stamp_size(seal, st);
                 let page_h = d.pages[(st.page - 1) as usize].1;
                 placements.push(eseal::pdf::Placement::Stamp {
                     page: st.page,
                     x: pt(st.x_mm),
-                    y: pt(page_h - st.y_mm - h),
-                    width: pt(w),
-                    height: pt(h),
+                    y: pt(page_h - st.y_mm - sh),
+                    width: pt(sw),
+                    height: pt(sh),
                 });
             }
             let qr = qr.map(|(q, png)| {
@@ -315,12 +586,13 @@ pub fn layout(
         FileFormat::Ofd => {
             let mut placements = vec![];
             for st in &place.stamps {
+                let (sw, sh) = stamp_size(seal, st);
                 placements.push(eseal::ofd::Placement::Stamp {
                     page: st.page as usize,
                     x_mm: st.x_mm,
                     y_mm: st.y_mm,
-                    width_mm: Some(w),
-                    height_mm: Some(h),
+                    width_mm: Some(sw),
+                    height_mm: Some(sh),
                 });
             }
             if place.cross_page {
@@ -401,15 +673,12 @@ pub fn sign_document(
     d: &mut DocRecord,
     req: SignRequest,
 ) -> ApiResult<SignOutcome> {
-    let count = check_request(d, &req.seals, &req.qr, &req.credential)?;
-    let _lock = SignLock::take(s, &d.id)?;
+    check_request(d, &req.seals, &req.qr, &req.credential)?;
+    let mut lock = SignLock::take(s, &d.id)?;
     let bytes = std::fs::read(documents::current_path(s, d))
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let credential: SignCredential = req.credential.clone().into();
-    let qr = qr_of(s, d, &req.qr)?;
-    let mut names = vec![];
-    let mut uses = vec![];
-    for (i, u) in req.seals.iter().enumerate() {
+    let mut records = Vec::with_capacity(req.seals.len());
+    for u in &req.seals {
         let seal = s.platform.seal(session, &u.seal_id)?;
         if seal.kind != p::SealKind::Cloud {
             return Err(ApiError::new(
@@ -423,6 +692,15 @@ pub fn sign_document(
                 ),
             ));
         }
+        records.push(seal);
+    }
+    let seals = resolve(d, &bytes, &req.seals, &records)?;
+    let count = check_request(d, &seals, &req.qr, &req.credential)?;
+    let credential: SignCredential = req.credential.clone().into();
+    let qr = qr_of(s, d, &req.qr)?;
+    let mut names = vec![];
+    let mut uses = vec![];
+    for (i, (u, seal)) in seals.iter().zip(records).enumerate() {
         let layout = layout(d, u, &seal, if i == 0 { qr.as_ref() } else { None });
         uses.push(p::SealLayout {
             seal: seal.id.clone(),
@@ -437,64 +715,37 @@ pub fn sign_document(
             "at least one seal",
         ));
     };
+    let input = p::DocumentInput {
+        name: d.name.clone(),
+        bytes,
+        layout: first.layout.clone(),
+        thumbnail: Some(format!("doc:{}", d.id)),
+    };
     // Every seal in one platform signing: one file record naming them all (2.6).
-    let signed = s.platform.sign_document_with(
-        session,
-        &uses,
-        &p::DocumentInput {
-            name: d.name.clone(),
-            bytes,
-            layout: first.layout.clone(),
-            thumbnail: Some(format!("doc:{}", d.id)),
-        },
-        &credential,
-    )?;
-    let (bytes, record) = (signed.bytes, signed.record.id);
-    store_signed(s, d, bytes, &names, count, record)
+    let (_, v, verdict) = signed(commit_signed(s, &mut lock, d, &names, |persist| {
+        s.platform
+            .sign_document_persisted(session, &uses, &input, &credential, persist)
+    })?)?;
+    Ok(outcome(s, d, &v, count, verdict))
 }
 
-/// Stores a signed file: verified, written atomically, the document updated.
-pub fn store_signed(
+/// The answer to a finished signing of `d` (version `v`).
+pub fn outcome(
     s: &Inner,
-    d: &mut DocRecord,
-    signed: Vec<u8>,
-    seals: &[(String, String)],
+    d: &DocRecord,
+    v: &SignedVersion,
     signatures: usize,
-    file_record: String,
-) -> ApiResult<SignOutcome> {
-    let report = verify_bytes(s, &d.name, d.format, signed.clone(), false)?;
-    let path = documents::signed_path(s, d);
-    eseal::fs::write_atomic(&path, &[&signed]).map_err(|e| ApiError::internal(e.to_string()))?;
-    let sm3 = hex::encode(eseal::crypto::sm3::sm3(&signed));
-    d.signed = Some(SignedVersion {
-        file_record: file_record.clone(),
-        size: signed.len() as u64,
-        sm3: sm3.clone(),
-        time: s.clock.now(),
-        seals: seals.iter().map(|(_, n)| n.clone()).collect(),
-        seal_ids: seals.iter().map(|(i, _)| i.clone()).collect(),
-        signatures: report.signatures.len(),
-    });
-    documents::save(s, d)?;
-    // Previews of the signed version are made anew.
-    for e in std::fs::read_dir(documents::doc_dir(s, &d.id))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        if e.file_name().to_string_lossy().starts_with("preview-s-") {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
-    Ok(SignOutcome {
+    verdict: String,
+) -> SignOutcome {
+    SignOutcome {
         document: d.id.clone(),
-        file_record,
+        file_record: v.file_record.clone(),
         signatures,
-        size: signed.len() as u64,
-        sm3,
+        size: v.size,
+        sm3: v.sm3.clone(),
         verify_url: verify_url(s, &d.id),
-        verdict: verdict_name(&report),
-    })
+        verdict,
+    }
 }
 
 pub fn verdict_name(r: &VerificationReport) -> String {
@@ -760,7 +1011,7 @@ pub fn prepare(
     d: &DocRecord,
     req: PrepareRequest,
 ) -> ApiResult<PendingView> {
-    let total = check_request(d, &req.seals, &req.qr, &CredentialInput::Ukey)?;
+    check_request(d, &req.seals, &req.qr, &CredentialInput::Ukey)?;
     parse_cert(&req.certificate)?;
     if !s.platform.may(session, p::Action::SignWithSeal)? {
         return Err(p::PlatformError::Forbidden(
@@ -768,6 +1019,7 @@ pub fn prepare(
         )
         .into());
     }
+    let mut records = Vec::with_capacity(req.seals.len());
     for u in &req.seals {
         let seal = s.platform.seal(session, &u.seal_id)?;
         let st = seal.effective_status(s.clock.now());
@@ -776,14 +1028,18 @@ pub fn prepare(
                 p::PlatformError::InvalidState(format!("seal {} is {st:?}", seal.id)).into(),
             );
         }
+        records.push(seal);
     }
     let input = std::fs::read(documents::current_path(s, d))
         .map_err(|e| ApiError::internal(e.to_string()))?;
+    // Keywords are found once, here: the rounds replay the stamps they gave.
+    let seals = resolve(d, &input, &req.seals, &records)?;
+    let total = check_request(d, &seals, &req.qr, &CredentialInput::Ukey)?;
     let mut p = Pending {
         doc: d.id.clone(),
         owner: owner.to_owned(),
         base_sm3: hex::encode(eseal::crypto::sm3::sm3(&input)),
-        seals: req.seals,
+        seals,
         qr: req.qr,
         cert: req.certificate,
         time: s.clock.now(),
@@ -850,7 +1106,7 @@ pub fn round(
             })
         }
         Ok(signed) => {
-            let _lock = SignLock::take(s, &d.id)?;
+            let mut lock = SignLock::take(s, &d.id)?;
             s.db.kv_delete(ns::PENDING_SIGNING, signing_id)?;
             // Each signature is a use of its seal: rights, UKey session, seal state (2.5.2).
             for (eh, _, seal) in &p.known {
@@ -861,18 +1117,20 @@ pub fn round(
                 s.platform
                     .sign_with_seal(session, seal, &e, &SignCredential::Ukey)?;
             }
-            let record = s.platform.record_file(
-                session,
-                &p::FileInput {
-                    name: d.name.clone(),
-                    pages: d.pages.len() as u32,
-                    seals: p.seals.iter().map(|u| u.seal_id.clone()).collect(),
-                    format: d.format,
-                    size: signed.len() as u64,
-                    thumbnail: Some(format!("doc:{}", d.id)),
-                },
-            )?;
-            let outcome = store_signed(s, &mut d, signed, &names, p.total, record.id)?;
+            let input = p::FileInput {
+                name: d.name.clone(),
+                pages: d.pages.len() as u32,
+                seals: p.seals.iter().map(|u| u.seal_id.clone()).collect(),
+                format: d.format,
+                size: signed.len() as u64,
+                thumbnail: Some(format!("doc:{}", d.id)),
+            };
+            let (_, v, verdict) =
+                self::signed(commit_signed(s, &mut lock, &mut d, &names, |persist| {
+                    s.platform
+                        .record_file_persisted(session, &input, &mut |rec| persist(&signed, rec))
+                })?)?;
+            let outcome = outcome(s, &d, &v, p.total, verdict);
             Ok(RoundView {
                 done: true,
                 pending: None,

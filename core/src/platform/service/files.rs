@@ -62,16 +62,42 @@ impl Platform {
     /// Records a file signed outside the platform (2.6): each seal must be one the signer
     /// may use (2.2.3) — a record names only seals that could have signed it.
     pub fn record_file(&self, sess: &Session, f: &FileInput) -> Result<FileRecord> {
+        self.record_file_persisted(sess, f, &mut |_| Ok(()))
+    }
+
+    /// [`Platform::record_file`], giving the record to `persist` once before the batch that
+    /// commits it (the caller keeps the signed file first, as with
+    /// [`Platform::sign_document_persisted`]).
+    pub fn record_file_persisted(
+        &self,
+        sess: &Session,
+        f: &FileInput,
+        persist: &mut dyn FnMut(&FileRecord) -> Result<()>,
+    ) -> Result<FileRecord> {
+        let mut made: Option<FileRecord> = None;
         self.run(sess, Action::SignWithSeal, &f.name, |ctx, tx| {
             let mut names = Vec::new();
             for id in &f.seals {
                 let (s, _) = self.usable_seal(ctx, id)?;
                 names.push(s.name);
             }
-            let r = self.file_record(ctx, f, names)?;
+            if made.is_none() {
+                let r = self.file_record(ctx, f, names)?;
+                persist(&r)?;
+                made = Some(r);
+            }
+            let Some(r) = made.clone() else {
+                return Err(state("file record missing"));
+            };
             tx.insert(&r)?;
             Ok(r)
         })
+    }
+
+    /// Whether file record `id` is committed (maintenance, no session): the server's repair
+    /// of a signing cut short asks it to decide between completing and rolling back.
+    pub fn committed_file(&self, id: &str) -> Result<Option<FileRecord>> {
+        Ok(self.load::<FileRecord>(id)?.map(|(f, _)| f))
     }
 
     fn may_see_file(ctx: &Ctx, f: &FileRecord) -> bool {
