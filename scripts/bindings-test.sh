@@ -33,8 +33,11 @@ export ESEAL_SOFT_UKEY_LIB="$debug/libeseal_soft_ukey.so" ESEAL_BIN="$debug/esea
 step "release builds: Python wheel (abi3, stripped) and sdist, Node addon, C library"
 "$venv/bin/maturin" build --quiet --release --strip --target "$triple" --manifest-path bindings/python/Cargo.toml --out "$dist" >/dev/null
 "$venv/bin/maturin" sdist --manifest-path bindings/python/Cargo.toml --out "$dist" >/dev/null
-(cd bindings/node && "$napi" build --platform --release --strip >/dev/null 2>&1 \
-    || "$napi" build --platform --release --strip)
+# No `napi build --strip`: it sets the release profile's strip for every crate, so the core
+# would be compiled again; the addon is stripped afterwards instead.
+(cd bindings/node && "$napi" build --platform --release >/dev/null 2>&1 \
+    || "$napi" build --platform --release)
+strip --strip-unneeded bindings/node/eseal.linux-x64-gnu.node
 cargo build --quiet --release --target "$triple" -p eseal-ffi
 git -C "$root" diff --exit-code --stat -- bindings/node/index.d.ts \
     || { echo "bindings/node/index.d.ts changed when rebuilt from the Rust source: commit it"; exit 1; }
