@@ -21,7 +21,7 @@ target_dir="${CARGO_TARGET_DIR:-$HOME/.cache/eseal/target}/fuzz"
 shared="$root/../shared/vectors"
 [ -d "$shared" ] || shared="/work/shared/vectors"
 # Release build with debug assertions (integer overflow is a finding) and without ASan: the
-# parsers are safe Rust (`#![deny(unsafe_code)]`, the one exception, the SKF loader, is not
+# parsers are safe Rust (`#![deny(unsafe_code)]`; the exceptions, the SKF loader and fs::MappedFile, are not
 # reachable from any target), so ASan would only halve the executions per second and lengthen
 # the build.
 flags=(--fuzz-dir core/fuzz --target-dir "$target_dir" -O -a --sanitizer none)
