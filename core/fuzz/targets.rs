@@ -18,6 +18,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("ofd_package", ofd_package),
     ("stamp_import", stamp_import),
     ("keyword_text", keyword_text),
+    ("open_auth", open_auth),
 ];
 
 /// Seal and signature parsers (GB/T 38540): errors, never panics.
@@ -114,5 +115,24 @@ pub fn keyword_text(data: &[u8]) {
         let _ = eseal::pdf::find_text(data, &kw);
     } else if let Ok(pkg) = eseal::ofd::Package::from_bytes(data.to_vec()) {
         let _ = eseal::ofd::find_text(&pkg, &kw);
+    }
+}
+
+/// The open API's native `Authorization` header (`ESEAL-HMAC-SM3 Credential=…, …`), as the
+/// server reads it from every app request, and the canonical request built from its fields.
+pub fn open_auth(data: &[u8]) {
+    let Ok(header) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(a) = eseal::platform::openapi::NativeAuth::parse(header) {
+        assert!((16..=64).contains(&a.nonce.len()));
+        let _ = eseal::platform::openapi::canonical_request(
+            "post",
+            "/open/v1/documents",
+            &a.signature,
+            &a.token,
+            &a.timestamp,
+            &a.nonce,
+        );
     }
 }

@@ -48,8 +48,9 @@ const TMP_MARK: &str = ".eseal-";
 /// Writes `parts`, one after the other, to `path` atomically (see the module docs).
 pub fn write_atomic(path: &Path, parts: &[&[u8]]) -> Result<(), WriteError> {
     let mut f = AtomicFile::create(path)?;
+    let file = f.file.as_mut().expect("open until committed");
     for p in parts {
-        f.write_all(p).map_err(|source| WriteError {
+        file.write_all(p).map_err(|source| WriteError {
             path: path.to_path_buf(),
             source,
         })?;
@@ -122,12 +123,22 @@ impl AtomicFile {
     }
 }
 
+/// A write error names the output path (a full disk in the middle of a streamed signing
+/// reaches the user through the writer's own error type): "PATH: No space left on device".
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.as_mut().expect("open until committed").write(buf)
+        let r = self.file.as_mut().expect("open until committed").write(buf);
+        r.map_err(|e| self.named(e))
     }
     fn flush(&mut self) -> io::Result<()> {
-        self.file.as_mut().expect("open until committed").flush()
+        let r = self.file.as_mut().expect("open until committed").flush();
+        r.map_err(|e| self.named(e))
+    }
+}
+
+impl AtomicFile {
+    fn named(&self, e: io::Error) -> io::Error {
+        io::Error::new(e.kind(), format!("{}: {e}", self.target.display()))
     }
 }
 

@@ -134,6 +134,8 @@ pub struct Limits {
     pub json_bytes: usize,
     /// Longest a request may take (seconds): uploads of the largest files and signings.
     pub long_request_timeout_secs: u64,
+    /// Longest a client may take to send a request's head (seconds; slowloris), default 30.
+    pub header_read_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -192,6 +194,7 @@ impl Default for Limits {
             upload_bytes: 100 * 1024 * 1024,
             json_bytes: 2 * 1024 * 1024,
             long_request_timeout_secs: 600,
+            header_read_timeout_secs: 30,
         }
     }
 }

@@ -85,6 +85,9 @@ async fn serve(state: AppState) -> Result<(), String> {
     let listen = state.cfg.listen;
     let tls = state.cfg.tls.clone();
     let base = state.cfg.public_base();
+    // A client that sends its request head slowly (slowloris) is cut off; the body is bounded
+    // by the request timeout (`limits.long_request_timeout_secs`).
+    let head_timeout = Duration::from_secs(state.cfg.limits.header_read_timeout_secs);
     let pruner = tokio::spawn(prune(state.clone()));
     let worker = tokio::spawn(eseal_server::api::open::worker(state.clone()));
     let app = eseal_server::api::app(state).into_make_service_with_connect_info::<SocketAddr>();
@@ -101,12 +104,20 @@ async fn serve(state: AppState) -> Result<(), String> {
             let conf = axum_server::tls_rustls::RustlsConfig::from_pem_file(&t.cert, &t.key)
                 .await
                 .map_err(|e| format!("TLS certificate/key: {e}"))?;
-            let server = axum_server::bind_rustls(listen, conf).handle(handle.clone());
+            let mut server = axum_server::bind_rustls(listen, conf).handle(handle.clone());
+            server
+                .http_builder()
+                .http1()
+                .header_read_timeout(head_timeout);
             announce(&handle, &base).await;
             server.serve(app).await
         }
         None => {
-            let server = axum_server::bind(listen).handle(handle.clone());
+            let mut server = axum_server::bind(listen).handle(handle.clone());
+            server
+                .http_builder()
+                .http1()
+                .header_read_timeout(head_timeout);
             announce(&handle, &base).await;
             server.serve(app).await
         }

@@ -149,9 +149,22 @@ const MIGRATIONS: &[&str] = &[
         EXECUTE FUNCTION doc_counts_keep();",
 ];
 
+/// A fixed number of connection slots. A slot whose connection broke (the database restarted
+/// or went away) is empty until its next use connects again: a request while the database is
+/// down fails with `StoreError::Backend` (503 over HTTP) and the store recovers by itself.
 pub struct PgStore {
-    pool: Mutex<Vec<Client>>,
+    pool: Mutex<Vec<Option<Client>>>,
     ready: Condvar,
+    url: String,
+    schema: String,
+}
+
+/// A new connection using `schema`.
+fn open_client(url: &str, schema: &str) -> Result<Client, StoreError> {
+    let mut c = Client::connect(url, NoTls).map_err(be)?;
+    c.batch_execute(&format!("SET search_path TO {schema}"))
+        .map_err(be)?;
+    Ok(c)
 }
 
 fn be(e: impl std::fmt::Display) -> StoreError {
@@ -244,17 +257,18 @@ impl PgStore {
             }
             tx.commit().map_err(be)?;
         }
-        let mut clients = vec![first];
+        first
+            .batch_execute(&format!("SET search_path TO {schema}"))
+            .map_err(be)?;
+        let mut clients = vec![Some(first)];
         for _ in 1..pool_size.max(1) {
-            clients.push(Client::connect(url, NoTls).map_err(be)?);
-        }
-        for c in &mut clients {
-            c.batch_execute(&format!("SET search_path TO {schema}"))
-                .map_err(be)?;
+            clients.push(Some(open_client(url, schema)?));
         }
         Ok(PgStore {
             pool: Mutex::new(clients),
             ready: Condvar::new(),
+            url: url.to_owned(),
+            schema: schema.to_owned(),
         })
     }
 
@@ -264,7 +278,7 @@ impl PgStore {
         f: impl FnOnce(&mut Client) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let poisoned = || StoreError::Backend("postgres pool lock poisoned".into());
-        let mut client = {
+        let slot = {
             let mut g = self.pool.lock().map_err(|_| poisoned())?;
             loop {
                 if let Some(c) = g.pop() {
@@ -273,10 +287,16 @@ impl PgStore {
                 g = self.ready.wait(g).map_err(|_| poisoned())?;
             }
         };
-        let r = f(&mut client);
-        if !client.is_closed() {
-            self.pool.lock().map_err(|_| poisoned())?.push(client);
-        }
+        let slot = slot.filter(|c| !c.is_closed());
+        let (r, slot) = match slot.map_or_else(|| open_client(&self.url, &self.schema), Ok) {
+            Ok(mut client) => {
+                let r = f(&mut client);
+                (r, Some(client).filter(|c| !c.is_closed()))
+            }
+            Err(e) => (Err(e), None),
+        };
+        // The slot goes back, empty when its connection broke: the pool keeps its size.
+        self.pool.lock().map_err(|_| poisoned())?.push(slot);
         self.ready.notify_one();
         r
     }

@@ -31,6 +31,8 @@ pub struct Cluster {
     /// libpq key=value form.
     pub url: String,
     pub port: u16,
+    /// The server options `pg_ctl start` was given (for a restart).
+    opts: String,
 }
 
 fn as_postgres(cmd: &str) -> Command {
@@ -105,7 +107,39 @@ impl Cluster {
             bin,
             url: format!("host=127.0.0.1 port={port} user=postgres dbname=postgres"),
             port,
+            opts,
         })
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> Result<(), String> {
+        let ctl = self.bin.join("pg_ctl");
+        let out = as_postgres(ctl.to_str().ok_or("path")?)
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(args)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "pg_ctl {args:?}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+
+    /// Stops the server now (`pg_ctl stop -m fast`: open connections are cut), for fault tests.
+    pub fn stop_now(&self) -> Result<(), String> {
+        self.pg_ctl(&["-m", "fast", "-w", "stop"])
+    }
+
+    /// Starts the stopped server again on the same port.
+    pub fn start_again(&self) -> Result<(), String> {
+        let log = self.dir.join("log");
+        let log = log.to_str().ok_or("path")?;
+        self.pg_ctl(&["-o", &self.opts, "-w", "-t", "60", "-l", log, "start"])
     }
 }
 
