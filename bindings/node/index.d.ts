@@ -66,9 +66,9 @@ export interface EsealError extends Error {
   /** With `ESEAL_PIN_INCORRECT`: tries left before the PIN locks. */
   retriesLeft?: number
 }
-
 /** A document, signature or seal: its bytes, or the path of a file to read. */
 export type Doc = Buffer | string
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every

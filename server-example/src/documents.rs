@@ -226,6 +226,10 @@ pub async fn receive(
     declared: Option<FileFormat>,
     limit: u64,
 ) -> ApiResult<Received> {
+    // A declared Content-Length over the limit is refused before a byte is read.
+    if axum::body::HttpBody::size_hint(&body).lower() > limit {
+        return Err(too_large(limit));
+    }
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| ApiError::internal(format!("{}: {e}", dir.display())))?;
@@ -235,6 +239,16 @@ pub async fn receive(
         let _ = tokio::fs::remove_file(&path).await;
     }
     r
+}
+
+fn too_large(limit: u64) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        "Upload too large",
+        format!("文件超过 {} MB 的上限", limit / (1024 * 1024)),
+        format!("uploads are at most {limit} bytes"),
+    )
 }
 
 async fn receive_into(
@@ -262,13 +276,7 @@ async fn receive_into(
         })?;
         size += chunk.len() as u64;
         if size > limit {
-            return Err(ApiError::new(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                "Upload too large",
-                format!("文件超过 {} MB 的上限", limit / (1024 * 1024)),
-                format!("uploads are at most {limit} bytes"),
-            ));
+            return Err(too_large(limit));
         }
         if head.len() < 1024 {
             let n = (1024 - head.len()).min(chunk.len());
