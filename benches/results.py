@@ -3,6 +3,11 @@
 
   results.py primitives TARGET_DIR OPENSSL_FILE   rows for SM3 / SM2 from criterion + openssl
   results.py render ROWS_TSV [--meta FILE] [--out RESULTS.md] [--readme README.md]
+                    [--block primitives|documents]
+
+RESULTS.md holds one block per kind of row, each from its own run (its time and load above
+its table); `render` replaces its block and leaves the other, and the README's benchmark
+section shows them all.
 
 Rows are tab-separated, one per line (see benches/README.md, "Adding rows"):
 
@@ -96,7 +101,7 @@ def fmt_num(v):
     return f"{x:.3g}"
 
 
-def render(rows_file, meta, out, readme):
+def render(rows_file, meta, out, readme, block):
     rows = []
     with open(rows_file) as f:
         for line in f:
@@ -139,25 +144,57 @@ def render(rows_file, meta, out, readme):
     if meta:
         with open(meta) as f:
             meta_lines = [f"- {line.rstrip()}" for line in f if line.strip()]
+    body = "\n".join([f"## {TITLES[block]}", ""] + meta_lines + [""] + md_table +
+                     ([""] + ["Notes:", ""] + md_notes if md_notes else []))
     if out:
+        text = open(out).read() if os.path.exists(out) else ""
+        text = set_block(text, block, body, HEADER)
         with open(out, "w") as f:
-            f.write("# Benchmark results\n\n")
-            f.write("Written by `benches/compare.sh` (method and how to add rows: "
-                    "`benches/README.md`). Ratio > 1 means eseal is ahead of the peer.\n\n")
-            f.write("\n".join(meta_lines) + "\n\n")
-            f.write("\n".join(md_table) + "\n")
-            if md_notes:
-                f.write("\nNotes:\n\n" + "\n".join(md_notes) + "\n")
-    if readme:
+            f.write(text)
+    if readme and out:
+        # The README shows every block of RESULTS.md, as they are now.
         begin, end = "<!-- benchmark table: begin -->", "<!-- benchmark table: end -->"
         with open(readme) as f:
             text = f.read()
         if begin in text and end in text:
-            block = "\n".join([begin, ""] + meta_lines + [""] + md_table +
-                              ([""] + md_notes if md_notes else []) + ["", end])
-            text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+            results = open(out).read()
+            shown = "\n\n".join(b for b in (get_block(results, k) for k in TITLES) if b)
+            shown = shown.replace("\n## ", "\n### ").replace("## ", "### ", 1)
+            text = (text[:text.index(begin)] + begin + "\n\n" + shown + "\n\n" +
+                    text[text.index(end):])
             with open(readme, "w") as f:
                 f.write(text)
+
+
+HEADER = ("# Benchmark results\n\nWritten by `benches/compare.sh` (method and how to add rows: "
+          "`benches/README.md`). Ratio > 1 means eseal is ahead of the peer. Each block is one "
+          "run: eseal and its peers measured together, the run's time and load average above "
+          "its table.\n")
+TITLES = {"primitives": "Primitives (SM3, SM2)",
+          "documents": "Documents (PDF, OFD, batch)"}
+
+
+def markers(block):
+    return f"<!-- {block}: begin -->", f"<!-- {block}: end -->"
+
+
+def get_block(text, block):
+    b, e = markers(block)
+    if b in text and e in text:
+        return text[text.index(b) + len(b):text.index(e)].strip()
+    return ""
+
+
+def set_block(text, block, body, header):
+    """`text` (a RESULTS.md) with `block` replaced by `body`, or added in TITLES' order."""
+    blocks = {k: get_block(text, k) for k in TITLES}
+    blocks[block] = body
+    parts = [header]
+    for k in TITLES:
+        if blocks[k]:
+            b, e = markers(k)
+            parts.append(f"{b}\n{blocks[k]}\n{e}\n")
+    return "\n".join(parts)
 
 
 def main(argv):
@@ -165,7 +202,8 @@ def main(argv):
         primitives(argv[2], argv[3])
     elif len(argv) >= 3 and argv[1] == "render":
         opts = dict(zip(argv[3::2], argv[4::2]))
-        render(argv[2], opts.get("--meta"), opts.get("--out"), opts.get("--readme"))
+        render(argv[2], opts.get("--meta"), opts.get("--out"), opts.get("--readme"),
+               opts.get("--block", "primitives"))
     else:
         sys.exit(__doc__)
 

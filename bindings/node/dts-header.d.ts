@@ -9,9 +9,12 @@ export interface Check {
   message: string
   message_zh: string
 }
+/** `intact_untrusted`: intact, but the signer does not chain to a trust anchor. */
+export type Verdict = 'valid' | 'valid_with_warnings' | 'intact_untrusted' | 'invalid'
 /** The report on one signature (or a seal verified alone). */
 export interface SignatureReport {
   id: string
+  verdict: Verdict
   kind: string
   version: string
   signer: Record<string, string> | null
@@ -26,8 +29,8 @@ export interface Report {
   format: string
   signatures: SignatureReport[]
   document_checks: Check[]
-  verdict: 'valid' | 'valid_with_warnings' | 'invalid'
-  /** 0 valid, 1 not (warnings count under `strict`). */
+  verdict: Verdict
+  /** 0 valid, 1 not (warnings count under `strict`), 3 intact but not trusted. */
   exit_code: number
 }
 /** A seal described. */
@@ -45,8 +48,23 @@ export interface SealInfo {
   maker: Record<string, string> | null
   [key: string]: unknown
 }
-/** Errors thrown or rejected by eseal carry `code`: ESEAL_INVALID_INPUT, ESEAL_IO, ESEAL_SEAL_UNUSABLE,
- * ESEAL_PIN_INCORRECT, ESEAL_PIN_LOCKED, ESEAL_NOT_LOGGED_IN, ESEAL_DEVICE, ESEAL_NOT_FOUND, ESEAL_CRYPTO, ESEAL_INTERNAL. */
+/** The `code` of every error eseal throws or rejects with (C: the `ESEAL_ERR_*` status of the same name). */
+export type EsealErrorCode =
+  | 'ESEAL_INVALID_INPUT'
+  | 'ESEAL_IO'
+  | 'ESEAL_SEAL_UNUSABLE'
+  | 'ESEAL_PIN_INCORRECT'
+  | 'ESEAL_PIN_LOCKED'
+  | 'ESEAL_NOT_LOGGED_IN'
+  | 'ESEAL_DEVICE'
+  | 'ESEAL_NOT_FOUND'
+  | 'ESEAL_CRYPTO'
+  | 'ESEAL_INTERNAL'
+/** An error thrown or rejected by eseal. */
 export interface EsealError extends Error {
-  code: string
+  code: EsealErrorCode
+  /** With `ESEAL_PIN_INCORRECT`: tries left before the PIN locks. */
+  retriesLeft?: number
 }
+/** A document, signature or seal: its bytes, or the path of a file to read. */
+export type Doc = Buffer | string

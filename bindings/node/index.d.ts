@@ -1,4 +1,74 @@
-dts-header.d.ts
+/** One check of a verification: what was checked, where, and why it failed (English and Chinese). */
+export interface Check {
+  /** e.g. "structure", "maker_signature", "signer_signature", "data_digest", "certificate_chain". */
+  check: string
+  status: 'passed' | 'warning' | 'indeterminate' | 'failed'
+  /** The named rule that decided it (PDF byte ranges and changes after signing: docs/pdf-changes.md); absent otherwise. */
+  rule?: string
+  subject: string
+  message: string
+  message_zh: string
+}
+/** `intact_untrusted`: intact, but the signer does not chain to a trust anchor. */
+export type Verdict = 'valid' | 'valid_with_warnings' | 'intact_untrusted' | 'invalid'
+/** The report on one signature (or a seal verified alone). */
+export interface SignatureReport {
+  id: string
+  verdict: Verdict
+  kind: string
+  version: string
+  signer: Record<string, string> | null
+  seal: SealInfo | null
+  signing_time: string | null
+  signing_time_source: string | null
+  checks: Check[]
+}
+/** A verification report: the `--json` shape of the eseal command line. */
+export interface Report {
+  file: string
+  format: string
+  signatures: SignatureReport[]
+  document_checks: Check[]
+  verdict: Verdict
+  /** 0 valid, 1 not (warnings count under `strict`), 3 intact but not trusted. */
+  exit_code: number
+}
+/** A seal described. */
+export interface SealInfo {
+  version: string
+  vendor_id: string
+  es_id: string
+  name: string
+  seal_type: number
+  valid_start: string
+  valid_end: string
+  picture_type: string
+  picture_width_mm: number
+  picture_height_mm: number
+  maker: Record<string, string> | null
+  [key: string]: unknown
+}
+/** The `code` of every error eseal throws or rejects with (C: the `ESEAL_ERR_*` status of the same name). */
+export type EsealErrorCode =
+  | 'ESEAL_INVALID_INPUT'
+  | 'ESEAL_IO'
+  | 'ESEAL_SEAL_UNUSABLE'
+  | 'ESEAL_PIN_INCORRECT'
+  | 'ESEAL_PIN_LOCKED'
+  | 'ESEAL_NOT_LOGGED_IN'
+  | 'ESEAL_DEVICE'
+  | 'ESEAL_NOT_FOUND'
+  | 'ESEAL_CRYPTO'
+  | 'ESEAL_INTERNAL'
+/** An error thrown or rejected by eseal. */
+export interface EsealError extends Error {
+  code: EsealErrorCode
+  /** With `ESEAL_PIN_INCORRECT`: tries left before the PIN locks. */
+  retriesLeft?: number
+}
+
+/** A document, signature or seal: its bytes, or the path of a file to read. */
+export type Doc = Buffer | string
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -11,8 +81,10 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 export declare class Seal {
   /** Parses a seal from its DER bytes (a Buffer) or a file path. */
   constructor(data: Buffer | string)
-  /** Makes a GB/T 38540 (v4) seal; `maker` (制章者) signs it. */
-  static create(maker: Signer, options: SealOptions): Seal
+  /** Makes a GB/T 38540 (v4) seal off the main thread; `maker` (制章者) signs it. */
+  static create(maker: Signer, options: SealOptions): Promise<Seal>
+  /** As `create`, blocking the event loop (scripts). */
+  static createSync(maker: Signer, options: SealOptions): Seal
   /** The seal's DER bytes. */
   toBuffer(): Buffer
   /** The seal described (version, es_id, name, validity, picture, maker, size). */
@@ -35,10 +107,13 @@ export declare class Signer {
    */
   static fromPem(key: Buffer | string, cert: Buffer | string): Signer
   /**
-   * A UKey container as a signer (verifies the user PIN). Errors: `ESEAL_PIN_INCORRECT`,
+   * A UKey container as a signer: loads the SKF library, connects and verifies the user
+   * PIN off the main thread. Rejects with `ESEAL_PIN_INCORRECT` (and `retriesLeft`),
    * `ESEAL_PIN_LOCKED`, `ESEAL_NOT_FOUND`, `ESEAL_DEVICE`.
    */
-  static fromUkey(options: UkeyOptions): Signer
+  static fromUkey(options: UkeyOptions): Promise<Signer>
+  /** As `fromUkey`, blocking the event loop (scripts). */
+  static fromUkeySync(options: UkeyOptions): Signer
   /** The signer's certificate, PEM. */
   get certificatePem(): string
   /** The certificate's subject. */
@@ -66,8 +141,8 @@ export interface SealOptions {
   name: string
   /** The seal code (esID, ASCII). */
   esId: string
-  /** PNG, GIF, JPEG, BMP, SVG or OFD bytes. */
-  picture: Buffer
+  /** PNG, GIF, JPEG, BMP, SVG or OFD: bytes or a file path. */
+  picture: Buffer | string
   /**
    * Certificates (DER Buffers or PEM strings) allowed to sign with the seal (certList),
    * e.g. `signer.certificatePem`.
@@ -100,8 +175,8 @@ export interface SignDocumentOptions {
   time?: string
 }
 
-/** Signs an OFD with `seal`; resolves to the signed OFD. */
-export declare function signOfd(ofd: Buffer, seal: Seal, signer: Signer, options?: SignDocumentOptions | undefined | null): Promise<Buffer>
+/** Signs an OFD (a Buffer or a path) with `seal`; resolves to the signed OFD. */
+export declare function signOfd(ofd: Doc, seal: Seal, signer: Signer, options?: SignDocumentOptions | undefined | null): Promise<Buffer>
 
 /** Options of `signData` / `signDigest`. */
 export interface SignOptions {
@@ -111,21 +186,27 @@ export interface SignOptions {
   time?: string
 }
 
-/** Signs a PDF with `seal` (incremental update); resolves to the whole signed PDF. */
-export declare function signPdf(pdf: Buffer, seal: Seal, signer: Signer, options?: SignDocumentOptions | undefined | null): Promise<Buffer>
+/**
+ * Signs a PDF (a Buffer or a path) with `seal` (incremental update); resolves to the whole
+ * signed PDF.
+ */
+export declare function signPdf(pdf: Doc, seal: Seal, signer: Signer, options?: SignDocumentOptions | undefined | null): Promise<Buffer>
 
 /**
- * Where a stamp shows. OFD: millimetres from the page's top-left corner (width/height 0 or
- * absent: the seal picture's size). PDF: points from the lower-left corner (no size:
- * invisible; a visible PDF stamp needs a PNG seal picture).
+ * Where a stamp shows, as in every binding: `page` from 1 (default 1); OFD: millimetres
+ * from the page's top-left corner; PDF: points from the lower-left corner (default 20 mm
+ * from the corner: 20 / 56.69); width and height absent or 0: the seal picture's size.
+ * `invisible` (PDF only): no stamp. The seal picture of a PDF stamp is drawn as is (PNG) or
+ * converted (JPEG, GIF).
  */
 export interface StampOptions {
   /** Page from 1. */
-  page: number
-  x: number
-  y: number
+  page?: number
+  x?: number
+  y?: number
   width?: number
   height?: number
+  invisible?: boolean
 }
 
 /** Where a UKey signer lives. */
@@ -142,13 +223,21 @@ export interface UkeyOptions {
   ulong64?: boolean
 }
 
-/** Verifies every signature of an OFD; rejects with `ESEAL_INVALID_INPUT` when it is not one. */
-export declare function verifyOfd(ofd: Buffer, options?: VerifyOptions | undefined | null): Promise<Report>
+/**
+ * Verifies every signature of an OFD (a Buffer or a path); rejects with
+ * `ESEAL_INVALID_INPUT` when it is not one. The report's `file` is the path given.
+ */
+export declare function verifyOfd(ofd: Doc, options?: VerifyOptions | undefined | null): Promise<Report>
 
-/** Options of `verifySeal` / `verifySignature`. */
+/** Options of the verifiers. */
 export interface VerifyOptions {
-  /** Trust anchors: PEM bundles or DER certificates (Buffers or PEM strings). */
-  trust?: Array<Buffer | string>
+  /** Trust anchors: one or an array of PEM bundles, DER certificates (Buffers) or paths. */
+  trust?: Buffer | string | Array<Buffer | string>
+  /**
+   * A directory of trust anchors (`*.pem`, `*.crt`, `*.cer`, `*.der`). Default: the
+   * command line's (`$ESEAL_TRUST_DIR`, else `~/.config/eseal/trust`); `false`: none.
+   */
+  trustDir?: string | false
   /** Verify as of this time (RFC 3339) instead of now. */
   at?: string
   /** Warnings (expired now, non-standard encodings) make `exit_code` 1. */
@@ -159,18 +248,24 @@ export interface VerifyOptions {
   digest?: Buffer
 }
 
-/** Verifies every signature of a PDF. */
-export declare function verifyPdf(pdf: Buffer, options?: VerifyOptions | undefined | null): Promise<Report>
+/**
+ * Verifies every signature of a PDF (a Buffer or a path); rejects with
+ * `ESEAL_INVALID_INPUT` when it is not one, as for OFD. The report's `file` is the path given.
+ */
+export declare function verifyPdf(pdf: Doc, options?: VerifyOptions | undefined | null): Promise<Report>
 
 /**
  * Verifies a seal on its own (maker signature, header, validity, maker certificate).
  * Resolves to the report (the `--json` shape of the command line, with `verdict` and
  * `exit_code`); an unreadable seal is an invalid report, not a rejection.
  */
-export declare function verifySeal(seal: Buffer | Seal, options?: VerifyOptions | undefined | null): Promise<Report>
+export declare function verifySeal(seal: Seal | Doc, options?: VerifyOptions | undefined | null): Promise<Report>
 
-/** Verifies an SES_Signature against `options.data` (SM3) or `options.digest`. */
-export declare function verifySignature(signature: Buffer, options?: VerifyOptions | undefined | null): Promise<Report>
+/**
+ * Verifies an SES_Signature (a Buffer or a path) against `options.data` (SM3) or
+ * `options.digest`.
+ */
+export declare function verifySignature(signature: Doc, options?: VerifyOptions | undefined | null): Promise<Report>
 
 /** The library version. */
 export declare function version(): string

@@ -94,6 +94,10 @@ pub struct SignArgs {
     /// Signing time (default now).
     #[arg(long)]
     time: Option<String>,
+    /// A time-stamp authority (RFC 3161 over HTTP): the seal's SES_Signature gets a
+    /// timeStamp over its signature value (GB/T 38540 §7.1.6). Not with --prepare/--finish.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["prepare", "finish"])]
+    tsa: Option<String>,
     #[command(flatten)]
     place: super::place::PlaceArgs,
 }
@@ -247,8 +251,10 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
         Some(s) => SignKind::Seal(s),
         None => SignKind::Sign,
     };
+    let tsa = a.tsa.clone().map(|url| eseal::tsp::HttpTsa { url });
     let mut req = SignRequest::new(kind, time);
     req.lock = a.lock;
+    req.time_stamper = tsa.as_ref().map(|t| t as &dyn eseal::tsp::TimeStamper);
     for s in &a.stamps {
         let v = nums(s, "--stamp", &[3, 5])?;
         req.placements.push(Placement::Stamp {

@@ -66,6 +66,11 @@ pub struct SignArgs {
     /// The seal (.esl, GB/T 38540) for --format ses.
     #[arg(long)]
     seal: Option<PathBuf>,
+    /// A time-stamp authority (RFC 3161 over HTTP): a seal's SES_Signature gets a timeStamp
+    /// over its signature value (GB/T 38540 §7.1.6), a PAdES signature the
+    /// signature-time-stamp attribute (B-T). Not with --prepare/--finish.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["prepare", "finish"])]
+    tsa: Option<String>,
     /// Stamp picture (PNG); for ses the seal's own PNG picture by default.
     #[arg(long)]
     picture: Option<PathBuf>,
@@ -280,6 +285,12 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
     };
     // Finishing replays the prepared signing: same time.
     let time = pending.as_ref().map_or_else(Time::now, |p| p.time);
+    if a.tsa.is_some() && matches!(cred, Credential::Sm2Cms { .. }) {
+        return Err(CliError(
+            "--tsa stamps GB/T 38540 seals (--format ses) and PAdES (B-T), not SM2 CMS".into(),
+        ));
+    }
+    let tsa = a.tsa.clone().map(|url| eseal::tsp::HttpTsa { url });
     let mut requests = Vec::new();
     for (i, p) in placements.into_iter().enumerate() {
         let credential = match &cred {
@@ -294,6 +305,7 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
             },
         };
         let mut r = SignRequest::new(credential, p, time);
+        r.time_stamper = tsa.as_ref().map(|t| t as &dyn eseal::tsp::TimeStamper);
         r.picture = picture.clone();
         r.subfilter = a.subfilter.clone();
         r.filter = a.filter.clone();

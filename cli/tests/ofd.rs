@@ -326,3 +326,80 @@ fn shadowed_package_exits_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!out.exists());
 }
+
+/// `--tsa URL`: the seal's SES_Signature gets a timeStamp from the TSA; verification uses
+/// its time and says so. An unreachable TSA writes nothing.
+#[test]
+fn sign_with_tsa_and_verify_the_timestamp() {
+    use eseal::tsp::{Sm2TsaKey, TimeStampAuthority};
+    let dir = common::TempDir::new("ofd-cli-tsa");
+    let p = |n: &str| dir.path().join(n);
+    std::fs::write(p("in.ofd"), sample_ofd(1)).unwrap();
+    let (seal_a, _, ca) = seal("ofd-cli-tsa", "命令行测试章", [200, 0, 0]);
+    std::fs::write(p("seal.esl"), seal_a.der()).unwrap();
+    std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    let tsa = TimeStampAuthority::new(
+        Box::new(Sm2TsaKey(Box::new(ca.tsa().unwrap().signer()))),
+        vec![ca.root.cert.clone()],
+    )
+    .unwrap();
+    let stamped = t0().add_seconds(42);
+    let (url, h) = common::serve_tsa(tsa, Some(stamped));
+    let sign = |out: &str, url: &str| {
+        eseal()
+            .args(["ofd", "sign"])
+            .arg(p("in.ofd"))
+            .arg("-o")
+            .arg(p(out))
+            .arg("--seal")
+            .arg(p("seal.esl"))
+            .args(["--test-ca", "ofd-cli-tsa", "--stamp", "1,20,30"])
+            .args(["--time", "2026-03-01T08:00:00Z", "--tsa", url])
+            .output()
+            .unwrap()
+    };
+    let o = sign("out.ofd", &url);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(h.recv().unwrap(), "application/timestamp-query");
+    let o = eseal()
+        .args(["ofd", "verify"])
+        .arg(p("out.ofd"))
+        .arg("--trust")
+        .arg(p("root.pem"))
+        .args(["--json", "--at", "2026-04-01T00:00:00Z"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verdict"], "valid", "{v:#}");
+    let s = &v["signatures"][0];
+    assert_eq!(s["signing_time"], stamped.to_iso());
+    assert!(
+        s["signing_time_source"]
+            .as_str()
+            .unwrap()
+            .starts_with("SES_Signature.timeStamp"),
+        "{s:#}"
+    );
+    assert!(
+        s["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["check"] == "timestamp" && c["status"] == "passed"),
+        "{s:#}"
+    );
+    // Nobody answers: an error, and no file.
+    let o = sign("none.ofd", "http://127.0.0.1:9/tsa");
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("time stamp"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!p("none.ofd").exists());
+}

@@ -33,6 +33,8 @@ pub const OID_CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
 pub const OID_MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
 pub const OID_SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
 pub const OID_SIGNING_CERT_V2: &str = "1.2.840.113549.1.9.16.2.47";
+/// id-aa-signatureTimeStampToken, an unsigned attribute (RFC 3161 Appendix A; PAdES B-T).
+pub const OID_SIGNATURE_TIME_STAMP: &str = "1.2.840.113549.1.9.16.2.14";
 /// Digest algorithms.
 pub const OID_SHA256: &str = "2.16.840.1.101.3.4.2.1";
 pub const OID_SHA384: &str = "2.16.840.1.101.3.4.2.2";
@@ -112,6 +114,26 @@ impl ContentTypes {
     }
 }
 
+/// The digest of the concatenation of `parts` with the digest algorithm `oid`, when eseal can
+/// compute it.
+pub fn digest(oid: &str, parts: &[&[u8]]) -> Option<Vec<u8>> {
+    fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Vec<u8> {
+        let mut d = D::new();
+        for p in parts {
+            d.update(p);
+        }
+        d.finalize().to_vec()
+    }
+    Some(match oid {
+        OID_SHA256 => run::<sha2::Sha256>(parts),
+        OID_SHA384 => run::<sha2::Sha384>(parts),
+        OID_SHA512 => run::<sha2::Sha512>(parts),
+        OID_SHA1 => run::<sha1::Sha1>(parts),
+        OID_SM3 => crate::crypto::sm3::sm3(&parts.concat()).to_vec(),
+        _ => return None,
+    })
+}
+
 /// The name of a digest OID, if eseal can compute it.
 pub fn digest_name(oid: &str) -> Option<&'static str> {
     Some(match oid {
@@ -162,6 +184,9 @@ pub struct SignerInfo {
     pub has_signing_cert_v2: bool,
     pub signature_alg: String,
     pub signature: Vec<u8>,
+    /// The signature-time-stamp unsigned attribute: a token over `signature` (RFC 3161
+    /// Appendix A), the first when there are several.
+    pub signature_timestamp: Option<Vec<u8>>,
 }
 
 /// The contentType of `bytes` when they read as one ContentInfo-shaped element (a SEQUENCE
@@ -276,6 +301,7 @@ fn parse_signer_info(si: &Tlv<'_>) -> Result<SignerInfo, CmsError> {
         has_signing_cert_v2: false,
         signature_alg: String::new(),
         signature: Vec::new(),
+        signature_timestamp: None,
     };
     if let Some(a) = f.read_optional(tag::context(0), "signedAttrs")? {
         // RFC 5652 §5.4: the signature covers the attributes with the SET OF tag.
@@ -309,6 +335,16 @@ fn parse_signer_info(si: &Tlv<'_>) -> Result<SignerInfo, CmsError> {
     }
     out.signature_alg = alg_oid(&f.read("signatureAlgorithm")?, "signatureAlgorithm")?;
     out.signature = octet_string_content(&f.read("signature")?, "signature")?;
+    if let Some(u) = f.read_optional(tag::context(1), "unsignedAttrs")? {
+        for attr in u.children().all("Attribute")? {
+            let mut ar = attr.expect(tag::SEQUENCE, "Attribute")?.children();
+            let oid = ar.read("attrType")?.oid("attrType")?;
+            let values = ar.read("attrValues")?.children().all("attrValues")?;
+            if oid == OID_SIGNATURE_TIME_STAMP && out.signature_timestamp.is_none() {
+                out.signature_timestamp = values.first().map(|v| v.raw.to_vec());
+            }
+        }
+    }
     Ok(out)
 }
 
@@ -473,8 +509,11 @@ pub struct BuildParams<'a> {
     pub content_types: ContentTypes,
     /// signingTime attribute (absent for PAdES baseline).
     pub signing_time: Option<Time>,
-    /// ESS signing-certificate-v2 attribute (PAdES).
+    /// ESS signing-certificate-v2 attribute (PAdES, RFC 3161 tokens).
     pub signing_certificate_v2: bool,
+    /// An encapsulated content (eContentType, eContent) instead of a detached `data`: the
+    /// TSTInfo of an RFC 3161 token (§2.4.2). The content-type attribute names it too.
+    pub encapsulated: Option<(&'a str, &'a [u8])>,
 }
 
 impl<'a> BuildParams<'a> {
@@ -497,6 +536,7 @@ impl<'a> BuildParams<'a> {
             content_types: oids.content_types(),
             signing_time: Some(signing_time),
             signing_certificate_v2: false,
+            encapsulated: None,
         }
     }
 }
@@ -511,7 +551,7 @@ pub fn build<E: From<CmsError>>(
         .map_err(|e| CmsError::Certificate(format!("serial: {e}")))?;
     let serial = tlv(tag::INTEGER, &serial);
     let issuer = &p.signer_cert.issuer().der;
-    let data_oid = p.content_types.data();
+    let data_oid = p.encapsulated.map_or(p.content_types.data(), |(t, _)| t);
     let attr = |t: &str, value: &[u8]| tlv(tag::SEQUENCE, &[oid(t), tlv(tag::SET, value)].concat());
     let mut attrs = vec![
         attr(OID_CONTENT_TYPE, &oid(data_oid)),
@@ -544,6 +584,19 @@ pub fn build<E: From<CmsError>>(
 
     let digest_alg = alg_id(p.digest_alg, false);
     let version = tlv(tag::INTEGER, &[1]);
+    // RFC 5652 §5.1: version 3 when eContentType is not id-data.
+    let sd_version = tlv(
+        tag::INTEGER,
+        &[if p.encapsulated.is_some() { 3 } else { 1 }],
+    );
+    let encap = match p.encapsulated {
+        Some((t, content)) => [
+            oid(t),
+            tlv(tag::context(0), &tlv(tag::OCTET_STRING, content)),
+        ]
+        .concat(),
+        None => oid(data_oid),
+    };
     let signer_info = tlv(
         tag::SEQUENCE,
         &[
@@ -563,9 +616,9 @@ pub fn build<E: From<CmsError>>(
     let signed_data = tlv(
         tag::SEQUENCE,
         &[
-            version,
+            sd_version,
             tlv(tag::SET, &digest_alg),
-            tlv(tag::SEQUENCE, &oid(data_oid)),
+            tlv(tag::SEQUENCE, &encap),
             tlv(tag::context(0), &certs),
             tlv(tag::SET, &signer_info),
         ]
@@ -576,6 +629,59 @@ pub fn build<E: From<CmsError>>(
         &[
             oid(p.content_types.signed_data()),
             tlv(tag::context(0), &signed_data),
+        ]
+        .concat(),
+    ))
+}
+
+/// `der` (a ContentInfo(SignedData) this module built, one SignerInfo) with the unsigned
+/// attribute `attr_oid` = `value` added to its SignerInfo (RFC 5652 §5.3 unsignedAttrs
+/// `[1] IMPLICIT SET OF Attribute`): the signature-time-stamp of PAdES B-T.
+pub fn add_unsigned_attribute(
+    der: &[u8],
+    attr_oid: &str,
+    value: &[u8],
+) -> Result<Vec<u8>, CmsError> {
+    let ci = Tlv::parse_exact(der, "ContentInfo")?.sequence("ContentInfo")?;
+    let (Some(ct), Some(wrapper)) = (ci.first(), ci.get(1)) else {
+        return Err(CmsError::Malformed("ContentInfo without content".into()));
+    };
+    let sd = wrapper
+        .children()
+        .read("SignedData")?
+        .sequence("SignedData")?;
+    let Some((infos, head)) = sd.split_last() else {
+        return Err(CmsError::Malformed("empty SignedData".into()));
+    };
+    let signers = infos
+        .expect(tag::SET, "signerInfos")?
+        .children()
+        .all("SignerInfo")?;
+    if signers.len() != 1 {
+        return Err(CmsError::Malformed(format!(
+            "{} SignerInfos; one expected",
+            signers.len()
+        )));
+    }
+    let fields = signers[0].sequence("SignerInfo")?;
+    if fields.iter().any(|f| f.tag == tag::context(1)) {
+        return Err(CmsError::Malformed(
+            "the SignerInfo already has unsigned attributes".into(),
+        ));
+    }
+    let attr = tlv(
+        tag::SEQUENCE,
+        &[oid(attr_oid), tlv(tag::SET, value)].concat(),
+    );
+    let mut si: Vec<u8> = fields.iter().flat_map(|f| f.raw.iter().copied()).collect();
+    si.extend(tlv(tag::context(1), &attr));
+    let mut body: Vec<u8> = head.iter().flat_map(|f| f.raw.iter().copied()).collect();
+    body.extend(tlv(tag::SET, &tlv(tag::SEQUENCE, &si)));
+    Ok(tlv(
+        tag::SEQUENCE,
+        &[
+            ct.raw.to_vec(),
+            tlv(tag::context(0), &tlv(tag::SEQUENCE, &body)),
         ]
         .concat(),
     ))
@@ -604,6 +710,7 @@ mod tests {
             content_types: oids.content_types(),
             signing_time: t,
             signing_certificate_v2: false,
+            encapsulated: None,
         }
     }
 

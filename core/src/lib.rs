@@ -10,7 +10,7 @@
 //! 4. [`stamp`] — seal pictures: generated official and personal seals, imports, QR codes, slices.
 //! 5. [`ofd`], [`pdf`] — signing and verifying documents.
 //! 6. [`ukey`] — UKeys: the `Token` trait, the GM/T 0016 (SKF) loader, whitelist identity, seals on a key.
-#![deny(unsafe_code)] // the one exception: ukey::skf, the SKF loader (FFI)
+#![deny(unsafe_code)] // the exceptions: ukey::skf, the SKF loader (FFI); fs::MappedFile (memory map)
 
 pub mod asn1;
 pub mod cms;
@@ -25,5 +25,6 @@ pub mod report;
 pub mod samples;
 pub mod ses;
 pub mod stamp;
+pub mod tsp;
 pub mod ukey;
 pub mod validation;

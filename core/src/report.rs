@@ -249,6 +249,10 @@ pub enum SignatureKind {
     /// A seal file verified on its own.
     #[serde(rename = "seal-file")]
     SealFile,
+    /// A PDF document timestamp (`/Type /DocTimeStamp`, `ETSI.RFC3161`): an RFC 3161 token
+    /// over the byte ranges (PAdES B-LTA).
+    #[serde(rename = "document-timestamp")]
+    DocumentTimestamp,
     /// A PDF signature dictionary no field of the document reaches.
     #[serde(rename = "orphan")]
     Orphan,
@@ -266,6 +270,7 @@ impl SignatureKind {
             SignatureKind::CmsSm2 => "cms-sm2",
             SignatureKind::Pades => "pades",
             SignatureKind::SealFile => "seal-file",
+            SignatureKind::DocumentTimestamp => "document-timestamp",
             SignatureKind::Orphan => "orphan",
             SignatureKind::Unknown => "unknown",
         }

@@ -331,6 +331,119 @@ fn encrypted_pdf_is_refused_and_nothing_is_written() {
     assert!(!f.p("never.pdf").exists());
 }
 
+/// A one-page PDF drawing a `side`×`side` RGB image of noise (3·side² bytes): large enough
+/// that the streamed signer hashes and copies it in several chunks.
+fn pdf_with_image(side: usize) -> Vec<u8> {
+    let mut noise = vec![0u8; side * side * 3];
+    let mut x = 0x2545_f491_u32;
+    for b in noise.iter_mut() {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        *b = x as u8;
+    }
+    let content = b"BT /F1 12 Tf 50 800 Td (streamed) Tj ET q 400 0 0 400 50 200 cm /Im0 Do Q";
+    let objects: Vec<Vec<u8>> = vec![
+        b"<</Type/Catalog/Pages 2 0 R>>".to_vec(),
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>".to_vec(),
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</Font<</F1<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>>>/XObject<</Im0 5 0 R>>>>/Contents 4 0 R>>".to_vec(),
+        [format!("<</Length {}>>\nstream\n", content.len()).as_bytes(), content, b"\nendstream"].concat(),
+        [
+            format!("<</Type/XObject/Subtype/Image/Width {side}/Height {side}/ColorSpace/DeviceRGB/BitsPerComponent 8/Length {}>>\nstream\n", noise.len()).as_bytes(),
+            &noise,
+            b"\nendstream",
+        ]
+        .concat(),
+    ];
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f\r\n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// `sign_file` maps the input and hashes it while copying it (issue 20); the file it writes is
+/// byte for byte the one `sign` builds in memory (both signatures are deterministic, RFC 6979),
+/// and it verifies in eseal and qpdf.
+#[test]
+fn streamed_file_signing_equals_signing_in_memory() {
+    let f = Fixture::new("streamed");
+    let ca = TestCa::new("pdf-streamed").unwrap();
+    let seal = sm2_seal(&ca);
+    let person = ca.person.signer();
+    let pades = f.pades();
+    // 1100² · 3 = 3.6 MB: the image spans four 1 MiB chunks.
+    let pdf = pdf_with_image(1100);
+    let input = f.write("in.pdf", &pdf);
+    let t = Time::now();
+    for (name, cred, opts) in [
+        (
+            "ses",
+            Credential::Seal {
+                seal: &seal,
+                signer: &person,
+            },
+            sm2_opts(&ca),
+        ),
+        ("pades", Credential::Pades(&pades), f.opts()),
+    ] {
+        let mut r = SignRequest::new(
+            cred,
+            Placement::Stamp {
+                page: 1,
+                x: 300.0,
+                y: 100.0,
+                width: 100.0,
+                height: 100.0,
+            },
+            t,
+        );
+        r.picture = Some(red_disc_png(64));
+        let out = f.p(&format!("{name}.pdf"));
+        pdf::sign_file(&input, &out, std::slice::from_ref(&r)).unwrap();
+        let written = std::fs::read(&out).unwrap();
+        assert_eq!(
+            written,
+            pdf::sign(&pdf, &[r]).unwrap(),
+            "{name}: streamed ≠ in memory"
+        );
+        assert!(
+            written.starts_with(&pdf),
+            "{name}: the original bytes come first, unchanged"
+        );
+        qpdf_check(&out);
+        let report = pdf::verify_file(&out, &opts).unwrap();
+        assert_eq!(
+            report.verdict(),
+            Verdict::Valid,
+            "{name}: {}",
+            report.to_text()
+        );
+        // Verifying from memory and from the mapped file says the same.
+        let again = pdf::verify(&written, &out.display().to_string(), &opts).unwrap();
+        assert_eq!(again.verdict(), report.verdict());
+        assert_eq!(again.signatures.len(), 1);
+    }
+}
+
 fn sm2_seal(ca: &TestCa) -> Seal {
     SealBuilder::new("上海市测试局", "310000000000009")
         .picture("PNG", red_disc_png(64), 40, 40)

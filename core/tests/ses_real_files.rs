@@ -60,6 +60,21 @@ fn ofdrw_v1_v4_v5_seals_parse_and_maker_signatures_verify() {
         Some(&[1u8, 2, 3][..]),
         "the dummy timestamp 010203"
     );
+    // ofdrw's dummy is no token: the timestamp check fails and says what it found.
+    let r = ses::verify_seal_bytes(&read(&dir, "UserV5_ts.esl"), "UserV5_ts.esl", &opts());
+    let ts_check = r
+        .checks
+        .iter()
+        .find(|c| c.check == CheckKind::Timestamp)
+        .expect("a timestamp check");
+    assert_eq!(ts_check.status, Status::Failed);
+    assert!(
+        ts_check
+            .message
+            .contains("not an RFC 3161 time-stamp token (3 bytes, starting 010203)"),
+        "{}",
+        ts_check.message
+    );
     // v4 seal made in 2020 with certificates valid 2020–2022: on its own it is not valid now
     // (a seal outside its validity period seals nothing); its certificate expired now.
     let r = ses::verify_seal_bytes(&read(&dir, "UserV4.esl"), "UserV4.esl", &opts());

@@ -2,8 +2,8 @@
  * eseal from C: make a seal with the test CA, sign data with it, verify the signature and the
  * seal, and see a bad input and a changed document fail.
  *
- *   cc -I ffi/include ffi/examples/seal_and_verify.c -L "$TARGET/debug" -leseal_ffi \
- *      -Wl,-rpath,"$TARGET/debug" -o seal_and_verify
+ *   ffi/install.sh "$HOME/.local"        # header, libeseal_ffi.{so,a}, eseal.pc
+ *   cc ffi/examples/seal_and_verify.c $(pkg-config --cflags --libs eseal) -o seal_and_verify
  *   ./seal_and_verify OUTDIR              # writes OUTDIR/c.{seal,sig,data} and OUTDIR/root.pem
  *   ./seal_and_verify --verify-from OUTDIR python node   # verifies OUTDIR/<lang>.sig
  *
@@ -22,8 +22,8 @@ static int passed = 0;
     do {                                                                                \
         int rc_ = (call);                                                               \
         if (rc_ != ESEAL_OK) {                                                          \
-            fprintf(stderr, "%s:%d: %s -> %d: %s\n", __FILE__, __LINE__, #call, rc_,    \
-                    eseal_last_error_message());                                        \
+            fprintf(stderr, "%s:%d: %s -> %s: %s\n", __FILE__, __LINE__, #call,         \
+                    eseal_error_name(rc_), eseal_last_error_message());                 \
             exit(2);                                                                    \
         }                                                                               \
     } while (0)
@@ -217,8 +217,14 @@ int main(int argc, char **argv) {
     }
     uint8_t *signed_ofd = NULL, *signed_pdf = NULL;
     size_t signed_ofd_len = 0, signed_pdf_len = 0;
-    EsealStamp ofd_stamp = {1, 30.0, 40.0, 0.0, 0.0};  /* mm from the top-left; the picture's size */
-    EsealStamp pdf_stamp = {1, 200.0, 40.0, 60.0, 60.0}; /* points from the lower-left */
+    EsealStamp ofd_stamp = {1, 30.0, 40.0, 0.0, 0.0, 0};  /* mm from the top-left; the picture's size */
+    EsealStamp pdf_stamp = {1, 200.0, 40.0, 60.0, 60.0, 0}; /* points from the lower-left */
+    EsealStamp page0 = {0, 200.0, 40.0, 60.0, 60.0, 0};
+    uint8_t *none = NULL;
+    size_t none_len = 0;
+    rc = eseal_sign_pdf(pdf, pdf_len, seal, person, &page0, NULL, &none, &none_len);
+    expect(rc == ESEAL_ERR_INVALID_INPUT && none == NULL && strstr(eseal_last_error_message(), "from 1") != NULL,
+           "page 0 is refused (ESEAL_ERR_INVALID_INPUT)");
     CHECK(eseal_sign_ofd(ofd, ofd_len, seal, person, &ofd_stamp, NULL, &signed_ofd, &signed_ofd_len));
     CHECK(eseal_sign_pdf(pdf, pdf_len, seal, person, &pdf_stamp, NULL, &signed_pdf, &signed_pdf_len));
     CHECK(eseal_verify_ofd(signed_ofd, signed_ofd_len, opts, &report, &exit_code));
@@ -249,6 +255,11 @@ int main(int argc, char **argv) {
     size_t nosig_len = 0;
     rc = eseal_sign_data(seal, maker, (const uint8_t *)data, strlen(data), NULL, NULL, &nosig, &nosig_len);
     expect(rc == ESEAL_ERR_SEAL_UNUSABLE && nosig == NULL, "a signer outside the certList is refused (ESEAL_ERR_SEAL_UNUSABLE)");
+    expect(strcmp(eseal_error_name(rc), "ESEAL_ERR_SEAL_UNUSABLE") == 0, "eseal_error_name names the code");
+    /* The header's version is the library's. */
+    char version[32];
+    snprintf(version, sizeof version, "%d.%d.%d", ESEAL_VERSION_MAJOR, ESEAL_VERSION_MINOR, ESEAL_VERSION_PATCH);
+    expect(strcmp(version, eseal_version()) == 0, "ESEAL_VERSION_* match eseal_version()");
 
     /* Files for the other languages' tests. */
     expect(write_file(dir, "c.seal", seal_der, seal_len) == 0 && write_file(dir, "c.sig", sig, sig_len) == 0 &&

@@ -41,8 +41,19 @@
 // A bug in eseal (a caught panic).
 #define ESEAL_ERR_INTERNAL 10
 
+// The library's version (the header's, checked against the crate's by a test): compare with
+// `eseal_version()` at run time.
+#define ESEAL_VERSION_MAJOR 0
+
+#define ESEAL_VERSION_MINOR 1
+
+#define ESEAL_VERSION_PATCH 0
+
 // `flags` of `eseal_signer_from_ukey`: the SKF library uses 64-bit `ULONG`.
 #define ESEAL_UKEY_ULONG64 1
+
+// `EsealStamp.flags`: no visible stamp (PDF only).
+#define ESEAL_STAMP_INVISIBLE 1
 
 // A parsed seal (SESeal, v1/v4/v5).
 typedef struct EsealSeal EsealSeal;
@@ -59,15 +70,17 @@ typedef struct EsealTestCa EsealTestCa;
 // Trust anchors, verification time and strictness.
 typedef struct EsealVerifyOptions EsealVerifyOptions;
 
-// Where a stamp shows: page from 1; OFD: millimetres from the page's top-left corner (width
-// and height 0: the seal picture's size); PDF: points from the lower-left corner (width or
-// height 0: an invisible signature).
+// Where a stamp shows, as in every binding: page from 1 (0 is refused); OFD: millimetres
+// from the page's top-left corner; PDF: points from the lower-left corner; width and height
+// 0: the seal picture's size. A NULL stamp: page 1, 20 mm from the corner, in both formats.
+// `flags` `ESEAL_STAMP_INVISIBLE`: an invisible PDF signature (refused for OFD).
 typedef struct EsealStamp {
   uint32_t page;
   double x;
   double y;
   double width;
   double height;
+  uint32_t flags;
 } EsealStamp;
 
 #ifdef __cplusplus
@@ -76,6 +89,10 @@ extern "C" {
 
 // The library version (static string, not to be freed).
 const char *eseal_version(void);
+
+// The name of a status code as a static string (do not free): "ESEAL_OK", the
+// `ESEAL_ERR_*` macro's name, or "ESEAL_ERR_UNKNOWN".
+const char *eseal_error_name(int code);
 
 // The message of the last failed call on this thread ("" after a success). Valid until the
 // next eseal call on this thread; do not free it.
@@ -239,7 +256,7 @@ int eseal_verify_signature_digest(const uint8_t *signature,
                                   int *out_exit_code);
 
 // Signs an OFD with `seal` (an SES_Signature over Signature.xml, stamped where `stamp` says;
-// NULL: page 1 at 20 mm, 20 mm). Returns the signed OFD (free with `eseal_bytes_free`).
+// NULL: page 1 at 20 mm, 20 mm, the picture's size). Returns the signed OFD (free with `eseal_bytes_free`).
 int eseal_sign_ofd(const uint8_t *ofd,
                    size_t len,
                    const struct EsealSeal *seal,
@@ -249,8 +266,9 @@ int eseal_sign_ofd(const uint8_t *ofd,
                    uint8_t **out,
                    size_t *out_len);
 
-// Signs a PDF with `seal` (GB/T 38540 SES_Signature in an incremental update; `stamp` NULL:
-// invisible). Returns the whole signed PDF (free with `eseal_bytes_free`).
+// Signs a PDF with `seal` (GB/T 38540 SES_Signature in an incremental update), stamped where
+// `stamp` says (NULL: page 1, 20 mm from the lower-left corner, the picture's size; a PNG,
+// JPEG or GIF seal picture; `ESEAL_STAMP_INVISIBLE` for none). Returns the whole signed PDF (free with `eseal_bytes_free`).
 int eseal_sign_pdf(const uint8_t *pdf,
                    size_t len,
                    const struct EsealSeal *seal,

@@ -45,6 +45,12 @@ pub const ESEAL_ERR_CRYPTO: c_int = 9;
 /// A bug in eseal (a caught panic).
 pub const ESEAL_ERR_INTERNAL: c_int = 10;
 
+/// The library's version (the header's, checked against the crate's by a test): compare with
+/// `eseal_version()` at run time.
+pub const ESEAL_VERSION_MAJOR: c_int = 0;
+pub const ESEAL_VERSION_MINOR: c_int = 1;
+pub const ESEAL_VERSION_PATCH: c_int = 0;
+
 /// `flags` of `eseal_signer_from_ukey`: the SKF library uses 64-bit `ULONG`.
 pub const ESEAL_UKEY_ULONG64: u32 = 1;
 
@@ -186,6 +192,32 @@ unsafe fn free<T>(p: *mut T) {
 #[unsafe(no_mangle)]
 pub extern "C" fn eseal_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr() as *const c_char
+}
+
+/// The name of a status code as a static string (do not free): "ESEAL_OK", the
+/// `ESEAL_ERR_*` macro's name, or "ESEAL_ERR_UNKNOWN".
+#[unsafe(no_mangle)]
+pub extern "C" fn eseal_error_name(code: c_int) -> *const c_char {
+    static NAMES: std::sync::OnceLock<Vec<CString>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let mut v = vec![CString::new("ESEAL_OK").unwrap_or_default()];
+        v.extend(
+            ErrorKind::ALL
+                .iter()
+                .map(|k| CString::new(k.c_name()).unwrap_or_default()),
+        );
+        v.push(CString::new("ESEAL_ERR_UNKNOWN").unwrap_or_default());
+        v
+    });
+    let i = if code == ESEAL_OK {
+        0
+    } else {
+        ErrorKind::ALL
+            .iter()
+            .position(|k| k.code() == code)
+            .map_or(names.len() - 1, |i| i + 1)
+    };
+    names[i].as_ptr()
 }
 
 /// The message of the last failed call on this thread ("" after a success). Valid until the
@@ -817,9 +849,10 @@ pub unsafe extern "C" fn eseal_verify_signature_digest(
 
 // ---- documents ----
 
-/// Where a stamp shows: page from 1; OFD: millimetres from the page's top-left corner (width
-/// and height 0: the seal picture's size); PDF: points from the lower-left corner (width or
-/// height 0: an invisible signature).
+/// Where a stamp shows, as in every binding: page from 1 (0 is refused); OFD: millimetres
+/// from the page's top-left corner; PDF: points from the lower-left corner; width and height
+/// 0: the seal picture's size. A NULL stamp: page 1, 20 mm from the corner, in both formats.
+/// `flags` `ESEAL_STAMP_INVISIBLE`: an invisible PDF signature (refused for OFD).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct EsealStamp {
@@ -828,17 +861,25 @@ pub struct EsealStamp {
     pub y: f64,
     pub width: f64,
     pub height: f64,
+    pub flags: u32,
 }
 
-fn stamp(p: *const EsealStamp) -> Option<common::Stamp> {
+/// `EsealStamp.flags`: no visible stamp (PDF only).
+pub const ESEAL_STAMP_INVISIBLE: u32 = 1;
+
+fn stamp(p: *const EsealStamp) -> Result<Option<common::Stamp>, Error> {
     // SAFETY: NULL or a pointer to an EsealStamp.
-    unsafe { p.as_ref() }.map(|s| common::Stamp {
-        page: s.page,
-        x: s.x,
-        y: s.y,
-        width: s.width,
-        height: s.height,
-    })
+    let Some(s) = (unsafe { p.as_ref() }) else {
+        return Ok(None);
+    };
+    Ok(Some(common::Stamp {
+        page: common::page_number(s.page.into())?,
+        x: common::length(s.x, "x")?,
+        y: common::length(s.y, "y")?,
+        width: common::length(s.width, "width")?,
+        height: common::length(s.height, "height")?,
+        invisible: s.flags & ESEAL_STAMP_INVISIBLE != 0,
+    }))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -862,16 +903,11 @@ unsafe fn sign_document(
             .transpose()?;
         check_out(out, "bytes")?;
         check_out(out_len, "length")?;
+        let at = stamp(at)?;
         let signed = if pdf {
-            common::sign_pdf(doc, &seal.inner, signer.inner.as_ref(), stamp(at), time)?
+            common::sign_pdf(doc, &seal.inner, signer.inner.as_ref(), at, time)?
         } else {
-            common::sign_ofd(
-                doc.to_vec(),
-                &seal.inner,
-                signer.inner.as_ref(),
-                stamp(at),
-                time,
-            )?
+            common::sign_ofd(doc.to_vec(), &seal.inner, signer.inner.as_ref(), at, time)?
         };
         unsafe { put_bytes(out, out_len, signed) };
         Ok(())
@@ -879,7 +915,7 @@ unsafe fn sign_document(
 }
 
 /// Signs an OFD with `seal` (an SES_Signature over Signature.xml, stamped where `stamp` says;
-/// NULL: page 1 at 20 mm, 20 mm). Returns the signed OFD (free with `eseal_bytes_free`).
+/// NULL: page 1 at 20 mm, 20 mm, the picture's size). Returns the signed OFD (free with `eseal_bytes_free`).
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn eseal_sign_ofd(
@@ -895,8 +931,9 @@ pub unsafe extern "C" fn eseal_sign_ofd(
     unsafe { sign_document(false, ofd, len, seal, signer, stamp, time, out, out_len) }
 }
 
-/// Signs a PDF with `seal` (GB/T 38540 SES_Signature in an incremental update; `stamp` NULL:
-/// invisible). Returns the whole signed PDF (free with `eseal_bytes_free`).
+/// Signs a PDF with `seal` (GB/T 38540 SES_Signature in an incremental update), stamped where
+/// `stamp` says (NULL: page 1, 20 mm from the lower-left corner, the picture's size; a PNG,
+/// JPEG or GIF seal picture; `ESEAL_STAMP_INVISIBLE` for none). Returns the whole signed PDF (free with `eseal_bytes_free`).
 #[unsafe(no_mangle)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn eseal_sign_pdf(
@@ -990,6 +1027,30 @@ mod tests {
         );
         assert!(last().contains("nobody"));
         unsafe { eseal_test_ca_free(ca) };
+    }
+
+    #[test]
+    fn version_macros_match_the_crate() {
+        let v = format!("{ESEAL_VERSION_MAJOR}.{ESEAL_VERSION_MINOR}.{ESEAL_VERSION_PATCH}");
+        assert_eq!(
+            v,
+            env!("CARGO_PKG_VERSION"),
+            "update ESEAL_VERSION_* in ffi/src/lib.rs"
+        );
+    }
+
+    #[test]
+    fn error_names_are_the_macros() {
+        let name = |c| {
+            unsafe { CStr::from_ptr(eseal_error_name(c)) }
+                .to_str()
+                .unwrap()
+        };
+        assert_eq!(name(ESEAL_OK), "ESEAL_OK");
+        assert_eq!(name(ESEAL_ERR_SEAL_UNUSABLE), "ESEAL_ERR_SEAL_UNUSABLE");
+        assert_eq!(name(ESEAL_ERR_INTERNAL), "ESEAL_ERR_INTERNAL");
+        assert_eq!(name(99), "ESEAL_ERR_UNKNOWN");
+        assert_eq!(name(-1), "ESEAL_ERR_UNKNOWN");
     }
 
     #[test]

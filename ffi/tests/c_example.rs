@@ -21,6 +21,15 @@ fn c_example_builds_and_runs() {
         "{} has no libeseal_ffi.so",
         lib.display()
     );
+    // The library's SONAME (ffi/build.rs) is versioned: the loader looks for that name.
+    let soname = lib.join(format!(
+        "libeseal_ffi.so.{}.{}",
+        env!("CARGO_PKG_VERSION_MAJOR"),
+        env!("CARGO_PKG_VERSION_MINOR")
+    ));
+    if !soname.exists() {
+        let _ = std::os::unix::fs::symlink("libeseal_ffi.so", &soname);
+    }
     let out = std::env::temp_dir().join(format!("eseal-ffi-example-{}", std::process::id()));
     std::fs::create_dir_all(&out).unwrap();
     let exe = out.join("seal_and_verify");

@@ -1,8 +1,11 @@
-# Bindings (issue 6): valgrind for the C example, maturin + pytest in the project venv for the
-# Python wheel, the napi-rs CLI under $ESEAL_CACHE/node for the Node addon.
-apt_install valgrind
-venv_pip_install maturin pytest
-if [ ! -x "$ESEAL_CACHE/node/node_modules/.bin/napi" ]; then
-    echo "setup: npm install @napi-rs/cli"
-    npm install --silent --no-fund --no-audit --prefix "$ESEAL_CACHE/node" @napi-rs/cli@3 >/dev/null
+# Bindings (issues 6, 17): valgrind for the C example, pkg-config for the installed C library,
+# maturin + pytest + mypy (stubtest, --strict sample) in the project venv for the Python
+# wheel, the napi-rs CLI, TypeScript and Node's types under $ESEAL_CACHE/node for the addon and
+# the `tsc --strict` check.
+apt_install valgrind pkg-config
+venv_pip_install maturin pytest mypy
+if [ ! -x "$ESEAL_CACHE/node/node_modules/.bin/napi" ] || [ ! -x "$ESEAL_CACHE/node/node_modules/.bin/tsc" ] \
+    || [ ! -d "$ESEAL_CACHE/node/node_modules/@types/node" ]; then
+    echo "setup: npm install @napi-rs/cli typescript @types/node"
+    npm install --silent --no-fund --no-audit --prefix "$ESEAL_CACHE/node" @napi-rs/cli@3 typescript@^6 @types/node@20 >/dev/null
 fi

@@ -6,7 +6,8 @@
 //!   after the other, each a platform signing of the result of the one before.
 //! - UKey seals are signed in the user's UKey (deferred): the seal the platform made when it
 //!   was written to the UKey, the digest prepared here, signed by the agent, embedded here;
-//!   each signature is a use of the seal ([`eseal::platform::Platform::sign_with_seal`]).
+//!   each signature is a use of the seal, committed with the file record
+//!   ([`eseal::platform::Platform::record_file_persisted`]).
 
 use std::sync::Mutex;
 
@@ -1108,15 +1109,9 @@ pub fn round(
         Ok(signed) => {
             let mut lock = SignLock::take(s, &d.id)?;
             s.db.kv_delete(ns::PENDING_SIGNING, signing_id)?;
-            // Each signature is a use of its seal: rights, UKey session, seal state (2.5.2).
-            for (eh, _, seal) in &p.known {
-                let e: [u8; 32] = hex::decode(eh)
-                    .ok()
-                    .and_then(|v| v.try_into().ok())
-                    .ok_or_else(|| ApiError::internal("digest unreadable"))?;
-                s.platform
-                    .sign_with_seal(session, seal, &e, &SignCredential::Ukey)?;
-            }
+            // Each signature is a use of its seal (rights, UKey session, seal state, 2.5.2),
+            // committed with the file record.
+            let uses: Vec<String> = p.known.iter().map(|(_, _, seal)| seal.clone()).collect();
             let input = p::FileInput {
                 name: d.name.clone(),
                 pages: d.pages.len() as u32,
@@ -1128,7 +1123,9 @@ pub fn round(
             let (_, v, verdict) =
                 self::signed(commit_signed(s, &mut lock, &mut d, &names, |persist| {
                     s.platform
-                        .record_file_persisted(session, &input, &mut |rec| persist(&signed, rec))
+                        .record_file_persisted(session, &input, &uses, &mut |rec| {
+                            persist(&signed, rec)
+                        })
                 })?)?;
             let outcome = outcome(s, &d, &v, p.total, verdict);
             Ok(RoundView {

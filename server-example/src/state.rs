@@ -52,6 +52,8 @@ pub struct Inner {
     pub trust: TrustStore,
     /// Where uploaded and signed documents live.
     pub docs_dir: PathBuf,
+    /// The time-stamp authority of `POST /tsa` (the CA's time-stamping certificate).
+    pub tsa: eseal::tsp::TimeStampAuthority,
     /// This process and the sign locks it holds (`recovery`).
     pub locks: crate::recovery::Locks,
     vault_key: Vec<u8>,
@@ -261,6 +263,11 @@ impl AppState {
             &vault_key,
             &audit_key,
         )?);
+        let tsa = eseal::tsp::TimeStampAuthority::new(
+            Box::new(eseal::tsp::Sm2TsaKey(Box::new(ca.tsa()?.signer()))),
+            vec![ca.root.cert.clone()],
+        )
+        .map_err(|e| StartError::Services(format!("time-stamp authority: {e}")))?;
         let state = AppState(Arc::new(Inner {
             cfg,
             platform,
@@ -270,6 +277,7 @@ impl AppState {
             ca,
             trust,
             docs_dir,
+            tsa,
             locks: crate::recovery::Locks::new(),
             vault_key,
             audit_key,

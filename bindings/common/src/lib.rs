@@ -39,6 +39,30 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in code order.
+    pub const ALL: [ErrorKind; 10] = [
+        ErrorKind::InvalidInput,
+        ErrorKind::Io,
+        ErrorKind::SealUnusable,
+        ErrorKind::PinIncorrect,
+        ErrorKind::PinLocked,
+        ErrorKind::NotLoggedIn,
+        ErrorKind::Device,
+        ErrorKind::NotFound,
+        ErrorKind::Crypto,
+        ErrorKind::Internal,
+    ];
+
+    /// The kind of a C status code (`None` for 0 and unknown codes).
+    pub fn from_code(code: i32) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The C macro's name (`ESEAL_ERR_*`): the Node code with `ERR_` after the prefix.
+    pub fn c_name(self) -> String {
+        self.name().replacen("ESEAL_", "ESEAL_ERR_", 1)
+    }
+
     /// The C status code (`ESEAL_ERR_*`); 0 is success.
     pub fn code(self) -> i32 {
         match self {
@@ -408,16 +432,65 @@ pub fn verify_signature(
     r
 }
 
-/// Where a stamp shows: page from 1, position and size. OFD: millimetres from the page's
-/// top-left corner (size: the seal picture's when 0). PDF: points from the lower-left corner
-/// (size 0: invisible signature).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Where a stamp shows, the same rule in every binding and both formats: page from 1
+/// (default 1); OFD in millimetres from the page's top-left corner, PDF in points from the
+/// lower-left corner (default 20 mm = 56.69 pt from each edge); width and height 0: the seal
+/// picture's physical size. A PDF signature can instead be invisible (`invisible`); an OFD
+/// seal always shows (GB/T 38540 §8.3: the stamp is the seal's appearance).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stamp {
     pub page: u32,
     pub x: f64,
     pub y: f64,
     pub width: f64,
     pub height: f64,
+    /// PDF only: no visible stamp (the signature field has an empty rectangle).
+    pub invisible: bool,
+}
+
+/// The default position: 20 mm from the top-left (OFD) or lower-left (PDF) corner.
+pub const DEFAULT_OFFSET_MM: f64 = 20.0;
+
+/// Points per millimetre (PDF user space: 1/72 inch).
+pub const PT_PER_MM: f64 = 72.0 / 25.4;
+
+impl Stamp {
+    /// The default stamp of a format: page 1, 20 mm from the corner, the picture's size.
+    pub fn default_for(pdf: bool) -> Self {
+        let offset = if pdf {
+            DEFAULT_OFFSET_MM * PT_PER_MM
+        } else {
+            DEFAULT_OFFSET_MM
+        };
+        Stamp {
+            page: 1,
+            x: offset,
+            y: offset,
+            width: 0.0,
+            height: 0.0,
+            invisible: false,
+        }
+    }
+}
+
+/// A page number given by a caller (any integer type of the binding): 1 or more.
+pub fn page_number(page: i64) -> Result<u32> {
+    if page < 1 {
+        return Err(Error::invalid(format!(
+            "page {page}: pages are numbered from 1"
+        )));
+    }
+    u32::try_from(page).map_err(|_| Error::invalid(format!("page {page} is out of range")))
+}
+
+/// A position or size given by a caller: a finite number, not negative.
+pub fn length(value: f64, what: &str) -> Result<f64> {
+    if !value.is_finite() || value < 0.0 {
+        return Err(Error::invalid(format!(
+            "{what} {value}: give a finite number, 0 or more"
+        )));
+    }
+    Ok(value)
 }
 
 /// Signs an OFD with a seal (GB/T 33190-2016 ch. 18, `eseal::ofd::sign`): returns the new package.
@@ -433,13 +506,12 @@ pub fn sign_ofd(
         eseal::ofd::SignKind::Seal(seal),
         time.unwrap_or_else(Time::now),
     );
-    let s = stamp.unwrap_or(Stamp {
-        page: 1,
-        x: 20.0,
-        y: 20.0,
-        width: 0.0,
-        height: 0.0,
-    });
+    let s = stamp.unwrap_or(Stamp::default_for(false));
+    if s.invisible {
+        return Err(Error::invalid(
+            "an OFD seal always shows its stamp (GB/T 38540 §8.3): invisible is for PDF only",
+        ));
+    }
     let size = |v: f64| if v > 0.0 { Some(v) } else { None };
     req.placements.push(eseal::ofd::Placement::Stamp {
         page: s.page.max(1) as usize,
@@ -457,8 +529,44 @@ pub fn verify_ofd(ofd: Vec<u8>, name: &str, opts: &VerifyOptions) -> Result<Veri
     Ok(eseal::ofd::verify(&pkg, name, opts)?)
 }
 
+/// The seal's picture as the PNG a visible PDF stamp draws: PNG as is; JPEG and GIF
+/// converted (`stamp::import`, near-white made transparent, at the seal's size); other
+/// formats (SVG, OFD) are refused with the way out.
+pub fn pdf_stamp_picture(seal: &Seal) -> Result<Vec<u8>> {
+    use eseal::stamp::import::{Fit, ImportOptions, import};
+    let pic = &seal.picture;
+    if pic.data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Ok(pic.data.clone());
+    }
+    let is_jpeg = pic.data.starts_with(&[0xFF, 0xD8, 0xFF]);
+    let is_gif = pic.data.starts_with(b"GIF8");
+    if !(is_jpeg || is_gif) {
+        return Err(Error::invalid(format!(
+            "a visible PDF stamp needs a PNG, JPEG or GIF seal picture; this seal's is {} \
+             (sign invisibly, or make the seal with a raster picture)",
+            pic.declared_type
+        )));
+    }
+    let mm = |v: i64| {
+        if (5..=200).contains(&v) {
+            v as f32
+        } else {
+            40.0
+        }
+    };
+    let opts = ImportOptions {
+        width_mm: mm(pic.width_mm),
+        height_mm: mm(pic.height_mm),
+        fit: Fit::Stretch,
+        ..ImportOptions::default()
+    };
+    import(&pic.data, &opts)
+        .map(|p| p.png)
+        .map_err(|e| Error::invalid(format!("seal picture: {e}")))
+}
+
 /// Signs a PDF with a seal (an SES_Signature under `/SubFilter /GB38540`, `eseal::pdf::sign`)
-/// as an incremental update: returns the whole new file.
+/// as an incremental update: returns the whole new file. The stamp defaults as [`Stamp`] says.
 pub fn sign_pdf(
     pdf: &[u8],
     seal: &Seal,
@@ -467,21 +575,32 @@ pub fn sign_pdf(
     time: Option<Time>,
 ) -> Result<Vec<u8>> {
     use eseal::pdf::{Credential, Placement, SignRequest};
-    let placement = match stamp {
-        Some(s) if s.width > 0.0 && s.height > 0.0 => Placement::Stamp {
+    let s = stamp.unwrap_or(Stamp::default_for(true));
+    let (placement, picture) = if s.invisible {
+        (Placement::Invisible, None)
+    } else {
+        let mm = |v: f64, declared: i64| {
+            if v > 0.0 {
+                v
+            } else {
+                declared.max(1) as f64 * PT_PER_MM
+            }
+        };
+        let placement = Placement::Stamp {
             page: s.page.max(1),
             x: s.x,
             y: s.y,
-            width: s.width,
-            height: s.height,
-        },
-        _ => Placement::Invisible,
+            width: mm(s.width, seal.picture.width_mm),
+            height: mm(s.height, seal.picture.height_mm),
+        };
+        (placement, Some(pdf_stamp_picture(seal)?))
     };
-    let req = SignRequest::new(
+    let mut req = SignRequest::new(
         Credential::Seal { seal, signer },
         placement,
         time.unwrap_or_else(Time::now),
     );
+    req.picture = picture;
     Ok(eseal::pdf::sign(pdf, &[req])?)
 }
 
@@ -489,6 +608,47 @@ pub fn sign_pdf(
 /// unusable (empty, not a PDF, encrypted), as for OFD; a damaged PDF is an invalid report.
 pub fn verify_pdf(pdf: &[u8], name: &str, opts: &VerifyOptions) -> Result<VerificationReport> {
     Ok(eseal::pdf::verify(pdf, name, opts)?)
+}
+
+/// Which trust directory a verification reads (every `*.pem`, `*.crt`, `*.cer`, `*.der`).
+#[derive(Debug, Clone, Copy)]
+pub enum TrustDir<'a> {
+    /// The command line's: `$ESEAL_TRUST_DIR`, else `~/.config/eseal/trust` (absent: none).
+    Default,
+    None,
+    Path(&'a std::path::Path),
+}
+
+impl From<eseal::validation::TrustError> for Error {
+    fn from(e: eseal::validation::TrustError) -> Self {
+        use eseal::validation::TrustError as T;
+        let kind = match e {
+            T::Read { .. } => ErrorKind::Io,
+            _ => ErrorKind::InvalidInput,
+        };
+        Error::new(kind, e.to_string())
+    }
+}
+
+/// Adds the certificates of a trust directory as trust anchors.
+pub fn add_trust_dir(opts: &mut VerifyOptions, dir: TrustDir<'_>) -> Result<()> {
+    let dir = match dir {
+        TrustDir::Default => eseal::validation::default_trust_dir(),
+        TrustDir::None => None,
+        TrustDir::Path(p) => {
+            if !p.is_dir() {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    format!("trust directory {}: not a directory", p.display()),
+                ));
+            }
+            Some(p.to_owned())
+        }
+    };
+    if let Some(d) = dir {
+        opts.trust.add_dir(&d)?;
+    }
+    Ok(())
 }
 
 /// Adds every certificate of a PEM bundle or one DER certificate as a trust anchor.
@@ -539,11 +699,9 @@ mod tests {
             &seal,
             &ca.person.signer(),
             Some(Stamp {
-                page: 1,
-                x: 20.0,
-                y: 20.0,
                 width: 60.0,
                 height: 60.0,
+                ..Stamp::default_for(true)
             }),
             None,
         )
@@ -580,5 +738,24 @@ mod tests {
         let e: Error = SignerError::PinIncorrect { retries_left: 4 }.into();
         assert_eq!((e.kind, e.retries_left), (ErrorKind::PinIncorrect, Some(4)));
         assert!(e.message.contains('4'));
+    }
+
+    #[test]
+    fn codes_and_names_round_trip() {
+        for k in ErrorKind::ALL {
+            assert_eq!(ErrorKind::from_code(k.code()), Some(k));
+            assert!(k.c_name().starts_with("ESEAL_ERR_") && k.name().starts_with("ESEAL_"));
+        }
+        assert_eq!(ErrorKind::from_code(0), None);
+        assert_eq!(ErrorKind::SealUnusable.c_name(), "ESEAL_ERR_SEAL_UNUSABLE");
+    }
+
+    #[test]
+    fn bad_pages_and_lengths_are_invalid_input() {
+        assert_eq!(page_number(1).unwrap(), 1);
+        for p in [0, -1, i64::from(u32::MAX) + 1] {
+            assert_eq!(page_number(p).unwrap_err().kind, ErrorKind::InvalidInput);
+        }
+        assert!(length(f64::NAN, "x").is_err() && length(-1.0, "x").is_err());
     }
 }

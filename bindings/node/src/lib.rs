@@ -32,21 +32,26 @@ impl<T, E: Into<common::Error>> IntoJs<T> for std::result::Result<T, E> {
 
 /// A Buffer is the content; a string is a file to read, unless it holds a PEM block.
 fn input(v: Either<Buffer, String>, what: &str) -> JsResult<Vec<u8>> {
+    read_input(v, what).map(|(b, _)| b).map_err(js_error)
+}
+
+/// As [`input`], with the path when a file was read (a report's `file` is the path given),
+/// for the work done off the main thread.
+fn read_input(v: Either<Buffer, String>, what: &str) -> Outcome<(Vec<u8>, Option<String>)> {
     match v {
-        Either::A(b) => Ok(b.to_vec()),
-        Either::B(s) if s.contains("-----BEGIN ") => Ok(s.into_bytes()),
-        Either::B(path) => common::read_file(std::path::Path::new(&path)).map_err(|e| {
-            js_error(common::Error {
+        Either::A(b) => Ok((b.to_vec(), None)),
+        Either::B(s) if s.contains("-----BEGIN ") => Ok((s.into_bytes(), None)),
+        Either::B(path) => common::read_file(std::path::Path::new(&path))
+            .map(|b| (b, Some(path.clone())))
+            .map_err(|e| common::Error {
                 message: format!("{what}: {}", e.message),
                 ..e
-            })
-        }),
+            }),
     }
 }
 
-fn time(t: Option<String>) -> JsResult<Option<eseal::crypto::time::Time>> {
-    t.as_deref().map(common::parse_time).transpose().js()
-}
+/// A document or signature: a Buffer or a file path.
+type Doc = Either<Buffer, String>;
 
 /// The deterministic test CA (tests and demos only). Identities: "root", "unit" (makes
 /// seals), "person" (signs documents), "server".
@@ -127,21 +132,18 @@ impl Signer {
         let s = common::software_signer(&input(key, "key")?, &input(cert, "cert")?).js()?;
         Ok(Signer { inner: Arc::new(s) })
     }
-    /// A UKey container as a signer (verifies the user PIN). Errors: `ESEAL_PIN_INCORRECT`,
+    /// A UKey container as a signer: loads the SKF library, connects and verifies the user
+    /// PIN off the main thread. Rejects with `ESEAL_PIN_INCORRECT` (and `retriesLeft`),
     /// `ESEAL_PIN_LOCKED`, `ESEAL_NOT_FOUND`, `ESEAL_DEVICE`.
-    #[napi(factory)]
-    pub fn from_ukey(options: UkeyOptions) -> Result<Signer, String> {
-        let p = UkeyParams {
-            library: options.library.into(),
-            device: options.device,
-            application: options.application,
-            container: options.container,
-            pin: options.pin,
-            ulong64: options.ulong64.unwrap_or(false),
-        };
-        Ok(Signer {
-            inner: Arc::new(common::ukey_signer(&p).js()?),
-        })
+    #[napi(ts_return_type = "Promise<Signer>")]
+    pub fn from_ukey(options: UkeyOptions) -> AsyncTask<UkeyTask> {
+        AsyncTask::new(UkeyTask(ukey_params(options)))
+    }
+    /// As `fromUkey`, blocking the event loop (scripts).
+    #[napi]
+    pub fn from_ukey_sync(env: Env, options: UkeyOptions) -> napi::Result<Signer> {
+        settle(env, common::ukey_signer(&ukey_params(options)))
+            .map(|s| Signer { inner: Arc::new(s) })
     }
     /// The signer's certificate, PEM.
     #[napi(getter)]
@@ -155,14 +157,38 @@ impl Signer {
     }
 }
 
+fn ukey_params(o: UkeyOptions) -> UkeyParams {
+    UkeyParams {
+        library: o.library.into(),
+        device: o.device,
+        application: o.application,
+        container: o.container,
+        pin: o.pin,
+        ulong64: o.ulong64.unwrap_or(false),
+    }
+}
+
+pub struct UkeyTask(UkeyParams);
+
+impl Task for UkeyTask {
+    type Output = Outcome<eseal::ukey::UkeySigner>;
+    type JsValue = Signer;
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(common::ukey_signer(&self.0))
+    }
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Signer> {
+        settle(env, output).map(|s| Signer { inner: Arc::new(s) })
+    }
+}
+
 /// What a new seal holds.
 #[napi(object)]
 pub struct SealOptions {
     pub name: String,
     /// The seal code (esID, ASCII).
     pub es_id: String,
-    /// PNG, GIF, JPEG, BMP, SVG or OFD bytes.
-    pub picture: Buffer,
+    /// PNG, GIF, JPEG, BMP, SVG or OFD: bytes or a file path.
+    pub picture: Either<Buffer, String>,
     /// Certificates (DER Buffers or PEM strings) allowed to sign with the seal (certList),
     /// e.g. `signer.certificatePem`.
     pub signer_certs: Option<Vec<Either<Buffer, String>>>,
@@ -174,6 +200,43 @@ pub struct SealOptions {
     pub valid_from: Option<String>,
     pub valid_to: Option<String>,
     pub vendor_id: Option<String>,
+}
+
+fn seal_params(options: SealOptions) -> Outcome<SealParams> {
+    let mut p = SealParams::new(&options.name, &options.es_id);
+    p.picture = read_input(options.picture, "picture")?.0;
+    p.width_mm = options.width_mm.unwrap_or(40);
+    p.height_mm = options.height_mm.unwrap_or(40);
+    p.seal_type = options.seal_type.unwrap_or(1);
+    let t = |v: Option<String>| v.as_deref().map(common::parse_time).transpose();
+    p.valid_from = t(options.valid_from)?;
+    p.valid_to = t(options.valid_to)?;
+    p.vendor_id = options.vendor_id;
+    for c in options.signer_certs.unwrap_or_default() {
+        let der = read_input(c, "signerCerts")?.0;
+        p.signer_certs
+            .push(eseal::crypto::Certificate::parse(&der)?);
+    }
+    Ok(p)
+}
+
+pub struct CreateSealTask {
+    params: Outcome<SealParams>,
+    maker: SharedSigner,
+}
+
+impl Task for CreateSealTask {
+    type Output = Outcome<CoreSeal>;
+    type JsValue = Seal;
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(match &self.params {
+            Ok(p) => common::create_seal(p, self.maker.as_ref()),
+            Err(e) => Err(e.clone()),
+        })
+    }
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Seal> {
+        settle(env, output).map(|s| Seal { inner: Arc::new(s) })
+    }
 }
 
 /// A seal (SESeal v1, v4 or v5).
@@ -191,26 +254,21 @@ impl Seal {
             inner: Arc::new(CoreSeal::from_der(&input(data, "seal")?).js()?),
         })
     }
-    /// Makes a GB/T 38540 (v4) seal; `maker` (制章者) signs it.
-    #[napi(factory)]
-    pub fn create(maker: &Signer, options: SealOptions) -> Result<Seal, String> {
-        let mut p = SealParams::new(&options.name, &options.es_id);
-        p.picture = options.picture.to_vec();
-        p.width_mm = options.width_mm.unwrap_or(40);
-        p.height_mm = options.height_mm.unwrap_or(40);
-        p.seal_type = options.seal_type.unwrap_or(1);
-        p.valid_from = time(options.valid_from)?;
-        p.valid_to = time(options.valid_to)?;
-        p.vendor_id = options.vendor_id;
-        for c in options.signer_certs.unwrap_or_default() {
-            p.signer_certs
-                .push(eseal::crypto::Certificate::parse(&input(c, "signerCerts")?).js()?);
-        }
-        let seal = common::create_seal(&p, maker.inner.as_ref()).js()?;
-        Ok(Seal {
-            inner: Arc::new(seal),
+    /// Makes a GB/T 38540 (v4) seal off the main thread; `maker` (制章者) signs it.
+    #[napi(ts_return_type = "Promise<Seal>")]
+    pub fn create(maker: &Signer, options: SealOptions) -> AsyncTask<CreateSealTask> {
+        AsyncTask::new(CreateSealTask {
+            params: seal_params(options),
+            maker: maker.inner.clone(),
         })
     }
+    /// As `create`, blocking the event loop (scripts).
+    #[napi]
+    pub fn create_sync(env: Env, maker: &Signer, options: SealOptions) -> napi::Result<Seal> {
+        let made = seal_params(options).and_then(|p| common::create_seal(&p, maker.inner.as_ref()));
+        settle(env, made).map(|s| Seal { inner: Arc::new(s) })
+    }
+
     /// The seal's DER bytes.
     #[napi]
     pub fn to_buffer(&self) -> Buffer {
@@ -265,9 +323,18 @@ pub struct SignOptions {
 type Outcome<T> = std::result::Result<T, common::Error>;
 
 fn settle<T>(env: Env, outcome: Outcome<T>) -> napi::Result<T> {
-    // Reject with an Error whose `code` is the eseal kind: build it here, on the main thread,
-    // and hand it back as the retained rejection value.
-    outcome.map_err(|e| napi::Error::from(JsError::from(js_error(e)).into_unknown(env)))
+    // Throw or reject with an Error whose `code` is the eseal kind (and `retriesLeft` for a
+    // wrong PIN): build it here, on the main thread, and hand it back as the retained value.
+    outcome.map_err(|e| {
+        let retries = e.retries_left;
+        let error = JsError::from(js_error(e)).into_unknown(env);
+        if let Some(n) = retries
+            && let Ok(mut obj) = error.coerce_to_object()
+        {
+            let _ = obj.set_named_property("retriesLeft", n);
+        }
+        napi::Error::from(error)
+    })
 }
 
 pub struct SignTask {
@@ -347,11 +414,16 @@ pub fn sign_digest(
     sign_task(seal, signer, digest.to_vec(), true, options)
 }
 
-/// Options of `verifySeal` / `verifySignature`.
+/// Options of the verifiers.
 #[napi(object)]
 pub struct VerifyOptions {
-    /// Trust anchors: PEM bundles or DER certificates (Buffers or PEM strings).
-    pub trust: Option<Vec<Either<Buffer, String>>>,
+    /// Trust anchors: one or an array of PEM bundles, DER certificates (Buffers) or paths.
+    #[napi(ts_type = "Buffer | string | Array<Buffer | string>")]
+    pub trust: Option<Either<Vec<Doc>, Doc>>,
+    /// A directory of trust anchors (`*.pem`, `*.crt`, `*.cer`, `*.der`). Default: the
+    /// command line's (`$ESEAL_TRUST_DIR`, else `~/.config/eseal/trust`); `false`: none.
+    #[napi(ts_type = "string | false")]
+    pub trust_dir: Option<Either<String, bool>>,
     /// Verify as of this time (RFC 3339) instead of now.
     pub at: Option<String>,
     /// Warnings (expired now, non-standard encodings) make `exit_code` 1.
@@ -373,7 +445,7 @@ enum VerifyWhat {
 }
 
 pub struct VerifyTask {
-    bytes: Vec<u8>,
+    input: Option<Doc>,
     what: VerifyWhat,
     cfg: Outcome<common::VerifyOptions>,
 }
@@ -400,36 +472,43 @@ impl ToNapiValue for Report {
     }
 }
 
-impl Task for VerifyTask {
-    type Output = Outcome<serde_json::Value>;
-    type JsValue = Report;
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        let cfg = match &self.cfg {
-            Ok(c) => c,
-            Err(e) => return Ok(Err(e.clone())),
+impl VerifyTask {
+    fn run(&mut self) -> Outcome<serde_json::Value> {
+        let cfg = self.cfg.as_ref().map_err(Clone::clone)?;
+        let input = self
+            .input
+            .take()
+            .ok_or_else(|| common::Error::new(common::ErrorKind::Internal, "verified twice"))?;
+        let (default, what) = match &self.what {
+            VerifyWhat::Seal => ("seal", "seal"),
+            VerifyWhat::Pdf => ("document.pdf", "pdf"),
+            VerifyWhat::Ofd => ("document.ofd", "ofd"),
+            VerifyWhat::Signature { .. } => ("signature", "signature"),
         };
+        let (bytes, path) = read_input(input, what)?;
+        let name = path.unwrap_or_else(|| default.to_owned());
         let report = match &self.what {
-            VerifyWhat::Seal => common::verify_seal(&self.bytes, "seal", cfg),
-            VerifyWhat::Pdf => match common::verify_pdf(&self.bytes, "document.pdf", cfg) {
-                Ok(r) => r,
-                Err(e) => return Ok(Err(e)),
-            },
-            VerifyWhat::Ofd => {
-                match common::verify_ofd(std::mem::take(&mut self.bytes), "document.ofd", cfg) {
-                    Ok(r) => r,
-                    Err(e) => return Ok(Err(e)),
-                }
-            }
+            VerifyWhat::Seal => common::verify_seal(&bytes, &name, cfg),
+            VerifyWhat::Pdf => common::verify_pdf(&bytes, &name, cfg)?,
+            VerifyWhat::Ofd => common::verify_ofd(bytes, &name, cfg)?,
             VerifyWhat::Signature { data, digest } => {
                 let signed = match (data, digest) {
                     (Some(d), _) => Signed::Data(d),
                     (_, Some(h)) => Signed::Digest(h),
                     _ => Signed::NotAvailable,
                 };
-                common::verify_signature(&self.bytes, signed, "signature", cfg)
+                common::verify_signature(&bytes, signed, &name, cfg)
             }
         };
-        Ok(Ok(common::report_json(&report)))
+        Ok(common::report_json(&report))
+    }
+}
+
+impl Task for VerifyTask {
+    type Output = Outcome<serde_json::Value>;
+    type JsValue = Report;
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(self.run())
     }
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
         settle(env, output).map(Report)
@@ -438,14 +517,27 @@ impl Task for VerifyTask {
 
 fn verify_config(o: &mut Option<VerifyOptions>) -> Outcome<common::VerifyOptions> {
     let mut cfg = common::VerifyOptions::default();
+    let dir = o.as_mut().and_then(|o| o.trust_dir.take());
+    match &dir {
+        None => common::add_trust_dir(&mut cfg, common::TrustDir::Default)?,
+        Some(Either::B(false)) => {}
+        Some(Either::B(true)) => {
+            return Err(common::Error::invalid(
+                "trustDir: a path, or false for none",
+            ));
+        }
+        Some(Either::A(path)) => {
+            common::add_trust_dir(&mut cfg, common::TrustDir::Path(std::path::Path::new(path)))?
+        }
+    }
     if let Some(o) = o {
-        for t in o.trust.take().unwrap_or_default() {
-            let bytes = match t {
-                Either::A(b) => b.to_vec(),
-                Either::B(s) if s.contains("-----BEGIN ") => s.into_bytes(),
-                Either::B(path) => common::read_file(std::path::Path::new(&path))?,
-            };
-            common::add_trust(&mut cfg, &bytes)?;
+        let trust = match o.trust.take() {
+            None => Vec::new(),
+            Some(Either::A(many)) => many,
+            Some(Either::B(one)) => vec![one],
+        };
+        for t in trust {
+            common::add_trust(&mut cfg, &read_input(t, "trust")?.0)?;
         }
         if let Some(at) = o.at.take() {
             cfg.at = common::parse_time(&at)?;
@@ -455,57 +547,76 @@ fn verify_config(o: &mut Option<VerifyOptions>) -> Outcome<common::VerifyOptions
     Ok(cfg)
 }
 
+fn verify_task(
+    input: Doc,
+    what: VerifyWhat,
+    mut options: Option<VerifyOptions>,
+) -> AsyncTask<VerifyTask> {
+    let cfg = verify_config(&mut options);
+    AsyncTask::new(VerifyTask {
+        input: Some(input),
+        what,
+        cfg,
+    })
+}
+
 /// Verifies a seal on its own (maker signature, header, validity, maker certificate).
 /// Resolves to the report (the `--json` shape of the command line, with `verdict` and
 /// `exit_code`); an unreadable seal is an invalid report, not a rejection.
 #[napi(ts_return_type = "Promise<Report>")]
 pub fn verify_seal(
-    seal: Either<Buffer, &Seal>,
-    mut options: Option<VerifyOptions>,
+    seal: Either<&Seal, Doc>,
+    options: Option<VerifyOptions>,
 ) -> AsyncTask<VerifyTask> {
-    let bytes = match seal {
-        Either::A(b) => b.to_vec(),
-        Either::B(s) => s.inner.der().to_vec(),
+    let input = match seal {
+        Either::A(s) => Either::A(Buffer::from(s.inner.der().to_vec())),
+        Either::B(d) => d,
     };
-    let cfg = verify_config(&mut options);
-    AsyncTask::new(VerifyTask {
-        bytes,
-        what: VerifyWhat::Seal,
-        cfg,
-    })
+    verify_task(input, VerifyWhat::Seal, options)
 }
 
-/// Verifies an SES_Signature against `options.data` (SM3) or `options.digest`.
+/// Verifies an SES_Signature (a Buffer or a path) against `options.data` (SM3) or
+/// `options.digest`.
 #[napi(ts_return_type = "Promise<Report>")]
 pub fn verify_signature(
-    signature: Buffer,
+    signature: Doc,
     mut options: Option<VerifyOptions>,
 ) -> AsyncTask<VerifyTask> {
-    let mut cfg = verify_config(&mut options);
     let (data, digest) = options
-        .map(|o| (o.data.map(|b| b.to_vec()), o.digest.map(|b| b.to_vec())))
+        .as_mut()
+        .map(|o| {
+            (
+                o.data.take().map(|b| b.to_vec()),
+                o.digest.take().map(|b| b.to_vec()),
+            )
+        })
         .unwrap_or((None, None));
-    if data.is_some() && digest.is_some() {
-        cfg = Err(common::Error::invalid("give data or digest, not both"));
+    let both = data.is_some() && digest.is_some();
+    let mut task = verify_task(signature, VerifyWhat::Signature { data, digest }, options);
+    if both {
+        task = AsyncTask::new(VerifyTask {
+            input: None,
+            what: VerifyWhat::Seal,
+            cfg: Err(common::Error::invalid("give data or digest, not both")),
+        });
     }
-    AsyncTask::new(VerifyTask {
-        bytes: signature.to_vec(),
-        what: VerifyWhat::Signature { data, digest },
-        cfg,
-    })
+    task
 }
 
-/// Where a stamp shows. OFD: millimetres from the page's top-left corner (width/height 0 or
-/// absent: the seal picture's size). PDF: points from the lower-left corner (no size:
-/// invisible; a visible PDF stamp needs a PNG seal picture).
+/// Where a stamp shows, as in every binding: `page` from 1 (default 1); OFD: millimetres
+/// from the page's top-left corner; PDF: points from the lower-left corner (default 20 mm
+/// from the corner: 20 / 56.69); width and height absent or 0: the seal picture's size.
+/// `invisible` (PDF only): no stamp. The seal picture of a PDF stamp is drawn as is (PNG) or
+/// converted (JPEG, GIF).
 #[napi(object)]
 pub struct StampOptions {
     /// Page from 1.
-    pub page: u32,
-    pub x: f64,
-    pub y: f64,
+    pub page: Option<i64>,
+    pub x: Option<f64>,
+    pub y: Option<f64>,
     pub width: Option<f64>,
     pub height: Option<f64>,
+    pub invisible: Option<bool>,
 }
 
 /// Options of `signOfd` / `signPdf`.
@@ -518,72 +629,76 @@ pub struct SignDocumentOptions {
 
 pub struct SignDocumentTask {
     pdf: bool,
-    doc: Vec<u8>,
+    doc: Option<Doc>,
     seal: Arc<CoreSeal>,
     signer: SharedSigner,
-    stamp: Option<common::Stamp>,
+    stamp: Outcome<common::Stamp>,
     time: Outcome<Option<eseal::crypto::time::Time>>,
+}
+
+impl SignDocumentTask {
+    fn run(&mut self) -> Outcome<Vec<u8>> {
+        let time = self.time.clone()?;
+        let stamp = self.stamp.clone()?;
+        let doc = self
+            .doc
+            .take()
+            .ok_or_else(|| common::Error::new(common::ErrorKind::Internal, "signed twice"))?;
+        let (doc, _) = read_input(doc, if self.pdf { "pdf" } else { "ofd" })?;
+        if self.pdf {
+            common::sign_pdf(&doc, &self.seal, self.signer.as_ref(), Some(stamp), time)
+        } else {
+            common::sign_ofd(doc, &self.seal, self.signer.as_ref(), Some(stamp), time)
+        }
+    }
 }
 
 impl Task for SignDocumentTask {
     type Output = Outcome<Vec<u8>>;
     type JsValue = Buffer;
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        let time = match &self.time {
-            Ok(t) => *t,
-            Err(e) => return Ok(Err(e.clone())),
-        };
-        Ok(if self.pdf {
-            common::sign_pdf(
-                &self.doc,
-                &self.seal,
-                self.signer.as_ref(),
-                self.stamp,
-                time,
-            )
-        } else {
-            common::sign_ofd(
-                std::mem::take(&mut self.doc),
-                &self.seal,
-                self.signer.as_ref(),
-                self.stamp,
-                time,
-            )
-        })
+        Ok(self.run())
     }
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Buffer> {
         settle(env, output).map(Buffer::from)
     }
 }
 
+fn stamp(pdf: bool, o: Option<StampOptions>) -> Outcome<common::Stamp> {
+    let d = common::Stamp::default_for(pdf);
+    let Some(o) = o else { return Ok(d) };
+    Ok(common::Stamp {
+        page: o.page.map(common::page_number).transpose()?.unwrap_or(1),
+        x: common::length(o.x.unwrap_or(d.x), "x")?,
+        y: common::length(o.y.unwrap_or(d.y), "y")?,
+        width: common::length(o.width.unwrap_or(0.0), "width")?,
+        height: common::length(o.height.unwrap_or(0.0), "height")?,
+        invisible: o.invisible.unwrap_or(false),
+    })
+}
+
 fn sign_document(
     pdf: bool,
-    doc: Buffer,
+    doc: Doc,
     seal: &Seal,
     signer: &Signer,
     options: Option<SignDocumentOptions>,
 ) -> AsyncTask<SignDocumentTask> {
-    let (stamp, t) = options.map(|o| (o.stamp, o.time)).unwrap_or((None, None));
+    let (st, t) = options.map(|o| (o.stamp, o.time)).unwrap_or((None, None));
     AsyncTask::new(SignDocumentTask {
         pdf,
-        doc: doc.to_vec(),
+        doc: Some(doc),
         seal: seal.inner.clone(),
         signer: signer.inner.clone(),
-        stamp: stamp.map(|s| common::Stamp {
-            page: s.page,
-            x: s.x,
-            y: s.y,
-            width: s.width.unwrap_or(0.0),
-            height: s.height.unwrap_or(0.0),
-        }),
+        stamp: stamp(pdf, st),
         time: t.as_deref().map(common::parse_time).transpose(),
     })
 }
 
-/// Signs an OFD with `seal`; resolves to the signed OFD.
+/// Signs an OFD (a Buffer or a path) with `seal`; resolves to the signed OFD.
 #[napi(ts_return_type = "Promise<Buffer>")]
 pub fn sign_ofd(
-    ofd: Buffer,
+    ofd: Doc,
     seal: &Seal,
     signer: &Signer,
     options: Option<SignDocumentOptions>,
@@ -591,10 +706,11 @@ pub fn sign_ofd(
     sign_document(false, ofd, seal, signer, options)
 }
 
-/// Signs a PDF with `seal` (incremental update); resolves to the whole signed PDF.
+/// Signs a PDF (a Buffer or a path) with `seal` (incremental update); resolves to the whole
+/// signed PDF.
 #[napi(ts_return_type = "Promise<Buffer>")]
 pub fn sign_pdf(
-    pdf: Buffer,
+    pdf: Doc,
     seal: &Seal,
     signer: &Signer,
     options: Option<SignDocumentOptions>,
@@ -602,26 +718,18 @@ pub fn sign_pdf(
     sign_document(true, pdf, seal, signer, options)
 }
 
-/// Verifies every signature of an OFD; rejects with `ESEAL_INVALID_INPUT` when it is not one.
+/// Verifies every signature of an OFD (a Buffer or a path); rejects with
+/// `ESEAL_INVALID_INPUT` when it is not one. The report's `file` is the path given.
 #[napi(ts_return_type = "Promise<Report>")]
-pub fn verify_ofd(ofd: Buffer, mut options: Option<VerifyOptions>) -> AsyncTask<VerifyTask> {
-    let cfg = verify_config(&mut options);
-    AsyncTask::new(VerifyTask {
-        bytes: ofd.to_vec(),
-        what: VerifyWhat::Ofd,
-        cfg,
-    })
+pub fn verify_ofd(ofd: Doc, options: Option<VerifyOptions>) -> AsyncTask<VerifyTask> {
+    verify_task(ofd, VerifyWhat::Ofd, options)
 }
 
-/// Verifies every signature of a PDF.
+/// Verifies every signature of a PDF (a Buffer or a path); rejects with
+/// `ESEAL_INVALID_INPUT` when it is not one, as for OFD. The report's `file` is the path given.
 #[napi(ts_return_type = "Promise<Report>")]
-pub fn verify_pdf(pdf: Buffer, mut options: Option<VerifyOptions>) -> AsyncTask<VerifyTask> {
-    let cfg = verify_config(&mut options);
-    AsyncTask::new(VerifyTask {
-        bytes: pdf.to_vec(),
-        what: VerifyWhat::Pdf,
-        cfg,
-    })
+pub fn verify_pdf(pdf: Doc, options: Option<VerifyOptions>) -> AsyncTask<VerifyTask> {
+    verify_task(pdf, VerifyWhat::Pdf, options)
 }
 
 /// The library version.

@@ -6,14 +6,14 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { execFileSync } = require('node:child_process')
-const eseal = require('..')
+const eseal = require(process.env.ESEAL_NODE_PACKAGE || '..')
 
 const REPO = path.resolve(__dirname, '..', '..', '..')
 const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="40mm" height="40mm"><circle cx="20" cy="20" r="18" fill="none" stroke="red"/></svg>')
 const DATA = Buffer.from('eseal from Node: the protected data')
 const ca = new eseal.TestCa('xlang')
 const person = ca.signer('person')
-const seal = eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000044', picture: SVG, signerCerts: [person.certificatePem] })
+const seal = eseal.Seal.createSync(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000044', picture: SVG, signerCerts: [person.certificatePem] })
 const trust = [ca.rootCertPem]
 
 test('a seal is made, read back and described', () => {
@@ -132,8 +132,10 @@ function softUkey () {
 
 test('a UKey signer through the SKF library', async () => {
   const { dir, copy } = softUkey()
-  assert.throws(() => eseal.Signer.fromUkey({ library: copy, pin: '000000', application: 'ESEAL' }), { code: 'ESEAL_PIN_INCORRECT' })
-  const s = eseal.Signer.fromUkey({ library: copy, pin: '123456', application: 'ESEAL' })
+  await assert.rejects(eseal.Signer.fromUkey({ library: copy, pin: '000000', application: 'ESEAL' }), (e) => e.code === 'ESEAL_PIN_INCORRECT' && e.retriesLeft >= 1)
+  assert.throws(() => eseal.Signer.fromUkeySync({ library: copy, pin: '000000', application: 'ESEAL' }), (e) => e.code === 'ESEAL_PIN_INCORRECT' && typeof e.retriesLeft === 'number')
+  await assert.rejects(eseal.Signer.fromUkey({ library: path.join(dir, 'absent.so'), pin: '123456', application: 'ESEAL' }), { code: 'ESEAL_DEVICE' })
+  const s = await eseal.Signer.fromUkey({ library: copy, pin: '123456', application: 'ESEAL' })
   assert.equal(s.certificatePem, ca.certPem('person'))
   const sig = await eseal.signData(seal, s, DATA)
   assert.equal((await eseal.verifySignature(sig, { data: DATA, trust, strict: true })).verdict, 'valid')
@@ -142,7 +144,7 @@ test('a UKey signer through the SKF library', async () => {
 
 test('signing with a UKey fails with the cause\'s code', async () => {
   const { dir, state, copy } = softUkey()
-  const key = eseal.Signer.fromUkey({ library: copy, pin: '123456', application: 'ESEAL' })
+  const key = await eseal.Signer.fromUkey({ library: copy, pin: '123456', application: 'ESEAL' })
   const png = fs.readFileSync(path.join(REPO, 'vectors', 'ses', 'picture-8x8.png'))
   const plain = path.join(REPO, 'vectors', 'bindings')
   const signBoth = (s) => [
@@ -150,10 +152,10 @@ test('signing with a UKey fails with the cause\'s code', async () => {
     () => eseal.signOfd(fs.readFileSync(path.join(plain, 'plain.ofd')), s, key, { stamp: { page: 1, x: 30, y: 40 } })
   ]
   // A seal that does not list the key's certificate (GB/T 38540 §8.2): the seal's refusal.
-  const other = eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000050', picture: png, signerCerts: [ca.certPem('unit')] })
+  const other = await eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000050', picture: png, signerCerts: [ca.certPem('unit')] })
   for (const sign of signBoth(other)) await assert.rejects(sign(), { code: 'ESEAL_SEAL_UNUSABLE' })
   // The key is pulled out: a device error.
-  const good = eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000050', picture: png, signerCerts: [ca.certPem('person')] })
+  const good = await eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000050', picture: png, signerCerts: [ca.certPem('person')] })
   const st = JSON.parse(fs.readFileSync(state, 'utf8'))
   st.present = false
   fs.writeFileSync(state, JSON.stringify(st))
@@ -163,7 +165,7 @@ test('signing with a UKey fails with the cause\'s code', async () => {
 
 test('signOfd and signPdf, then verifyOfd and verifyPdf', async () => {
   const png = fs.readFileSync(path.join(REPO, 'vectors', 'ses', 'picture-8x8.png'))
-  const pngSeal = eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000048', picture: png, signerCerts: [person.certificatePem] })
+  const pngSeal = await eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000048', picture: png, signerCerts: [person.certificatePem] })
   const plain = path.join(REPO, 'vectors', 'bindings')
   const ofd = await eseal.signOfd(fs.readFileSync(path.join(plain, 'plain.ofd')), pngSeal, person, { stamp: { page: 1, x: 30, y: 40 } })
   const r = await eseal.verifyOfd(ofd, { trust })
@@ -179,4 +181,61 @@ test('signOfd and signPdf, then verifyOfd and verifyPdf', async () => {
   // Unusable PDF input is a rejection exactly as for OFD.
   await assert.rejects(eseal.verifyPdf(Buffer.from('junk')), { code: 'ESEAL_INVALID_INPUT', message: /not a PDF/ })
   await assert.rejects(eseal.signPdf(fs.readFileSync(path.join(plain, 'plain.pdf')), seal, person, { stamp: { page: 1, x: 1, y: 1, width: 50, height: 50 } }), { code: 'ESEAL_INVALID_INPUT', message: /PNG/ })
+})
+
+test('arguments: pages from 1, paths or Buffers, one stamp rule for PDF and OFD, JPEG pictures', async () => {
+  const plain = path.join(REPO, 'vectors', 'bindings')
+  const jpegSeal = await eseal.Seal.create(ca.signer('unit'), { name: '上海市测试局', esId: '310000000000051', picture: path.join(plain, 'seal.jpg'), signerCerts: person.certificatePem ? [person.certificatePem] : [] })
+  for (const page of [0, -1, 2 ** 32]) {
+    await assert.rejects(eseal.signPdf(path.join(plain, 'plain.pdf'), jpegSeal, person, { stamp: { page } }), { code: 'ESEAL_INVALID_INPUT', message: /page/ })
+    await assert.rejects(eseal.signOfd(path.join(plain, 'plain.ofd'), jpegSeal, person, { stamp: { page } }), { code: 'ESEAL_INVALID_INPUT', message: /page/ })
+  }
+  // A position without a page: page 1 in both formats, visible (the JPEG picture converted).
+  const pdf = await eseal.signPdf(path.join(plain, 'plain.pdf'), jpegSeal, person, { stamp: { x: 150, y: 30 } })
+  const r = await eseal.verifyPdf(pdf, { trust: ca.rootCertPem })
+  assert.equal(r.verdict, 'valid')
+  assert.match(pdf.toString('latin1'), /\/Subtype\s*\/Image/)
+  const invisible = await eseal.signPdf(fs.readFileSync(path.join(plain, 'plain.pdf')), jpegSeal, person, { stamp: { invisible: true } })
+  assert.doesNotMatch(invisible.subarray(fs.statSync(path.join(plain, 'plain.pdf')).size).toString('latin1'), /\/Subtype\s*\/Image/)
+  const ofd = await eseal.signOfd(path.join(plain, 'plain.ofd'), jpegSeal, person, { stamp: { x: 30, y: 40 } })
+  assert.equal((await eseal.verifyOfd(ofd, { trust: ca.rootCertPem })).verdict, 'valid')
+  await assert.rejects(eseal.signOfd(path.join(plain, 'plain.ofd'), jpegSeal, person, { stamp: { invisible: true } }), { code: 'ESEAL_INVALID_INPUT' })
+  // An SVG seal cannot be drawn in a PDF: the way out is named.
+  await assert.rejects(eseal.signPdf(path.join(plain, 'plain.pdf'), seal, person), { code: 'ESEAL_INVALID_INPUT', message: /invisibl/ })
+  // Wrong types are ESEAL_INVALID_INPUT too, never napi's InvalidArg.
+  assert.throws(() => new eseal.Seal(42), { code: 'ESEAL_INVALID_INPUT' })
+  assert.throws(() => eseal.signPdf(42, seal, person), { code: 'ESEAL_INVALID_INPUT' })
+  await assert.rejects(eseal.signPdf(path.join(plain, 'absent.pdf'), seal, person), { code: 'ESEAL_IO' })
+})
+
+test('junk PDF and junk OFD reject alike; a report names the path given', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eseal-node-junk-'))
+  for (const name of ['junk.pdf', 'junk.ofd']) fs.writeFileSync(path.join(dir, name), 'junk')
+  await assert.rejects(eseal.verifyPdf(path.join(dir, 'junk.pdf')), { code: 'ESEAL_INVALID_INPUT' })
+  await assert.rejects(eseal.verifyOfd(path.join(dir, 'junk.ofd')), { code: 'ESEAL_INVALID_INPUT' })
+  const plain = path.join(REPO, 'vectors', 'bindings', 'plain.pdf')
+  assert.equal((await eseal.verifyPdf(plain)).file, plain)
+  assert.equal((await eseal.verifyPdf(fs.readFileSync(plain))).file, 'document.pdf')
+  fs.rmSync(dir, { recursive: true })
+})
+
+test('trust: one value, an array, or a trust directory', async () => {
+  const sig = await eseal.signData(seal, person, DATA)
+  assert.equal((await eseal.verifySignature(sig, { data: DATA, trust: ca.rootCertPem })).verdict, 'valid')
+  assert.equal((await eseal.verifySignature(sig, { data: DATA, trust: [ca.rootCertPem] })).verdict, 'valid')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'eseal-node-trust-'))
+  fs.writeFileSync(path.join(dir, 'root.pem'), ca.rootCertPem)
+  assert.equal((await eseal.verifySignature(sig, { data: DATA, trustDir: dir })).verdict, 'valid')
+  assert.equal((await eseal.verifySignature(sig, { data: DATA, trustDir: false })).verdict, 'intact_untrusted')
+  await assert.rejects(eseal.verifySignature(sig, { data: DATA, trustDir: path.join(dir, 'absent') }), { code: 'ESEAL_IO' })
+  fs.rmSync(dir, { recursive: true })
+})
+
+test('objects print usefully', () => {
+  const util = require('node:util')
+  const shown = util.inspect(seal)
+  assert.match(shown, /^Seal \{/)
+  assert.match(shown, /esId: '310000000000044'/)
+  assert.match(util.inspect(person), /Signer \{ subject: '.*张三/)
+  assert.ok(seal instanceof eseal.Seal)
 })

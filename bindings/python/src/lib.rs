@@ -7,84 +7,45 @@ use eseal::ses::Seal as CoreSeal;
 use eseal_bindings_common::{
     self as common, ErrorKind, SealParams, SharedSigner, Signed, ToSign, UkeyParams, VerifyOptions,
 };
-use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyTypeError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-create_exception!(
-    eseal,
-    Error,
-    PyException,
-    "Base class of every error eseal raises."
-);
-create_exception!(
-    eseal,
-    InvalidInput,
-    Error,
-    "Malformed or unacceptable input (bad DER/PEM, a key for another certificate, ...)."
-);
-create_exception!(
-    eseal,
-    FileError,
-    Error,
-    "A file could not be read or written by the core."
-);
-create_exception!(
-    eseal,
-    SealUnusable,
-    Error,
-    "The seal cannot sign: broken maker signature, outside its validity, signer not in its certList."
-);
-create_exception!(
-    eseal,
-    PinIncorrect,
-    Error,
-    "Wrong UKey PIN; `retries_left` says how many tries remain."
-);
-create_exception!(eseal, PinLocked, Error, "The UKey PIN is locked.");
-create_exception!(eseal, NotLoggedIn, Error, "The UKey is not logged in.");
-create_exception!(
-    eseal,
-    DeviceError,
-    Error,
-    "The UKey or its SKF library failed."
-);
-create_exception!(
-    eseal,
-    NotFound,
-    Error,
-    "A UKey device, container or file is not there."
-);
-create_exception!(
-    eseal,
-    CryptoError,
-    Error,
-    "Signing failed in the cryptography."
-);
-create_exception!(eseal, InternalError, Error, "A bug in eseal.");
+/// The Python class of an error kind, defined in `eseal/errors.py` (where the hierarchy also
+/// subclasses `ValueError`, `OSError` or `LookupError` as each kind's nature is).
+fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::InvalidInput => "InvalidInput",
+        ErrorKind::Io => "FileError",
+        ErrorKind::SealUnusable => "SealUnusable",
+        ErrorKind::PinIncorrect => "PinIncorrect",
+        ErrorKind::PinLocked => "PinLocked",
+        ErrorKind::NotLoggedIn => "NotLoggedIn",
+        ErrorKind::Device => "DeviceError",
+        ErrorKind::NotFound => "NotFound",
+        ErrorKind::Crypto => "CryptoError",
+        ErrorKind::Internal => "InternalError",
+    }
+}
 
 fn to_py(e: common::Error) -> PyErr {
-    let err = match e.kind {
-        ErrorKind::InvalidInput => InvalidInput::new_err(e.message),
-        ErrorKind::Io => FileError::new_err(e.message),
-        ErrorKind::SealUnusable => SealUnusable::new_err(e.message),
-        ErrorKind::PinIncorrect => PinIncorrect::new_err(e.message),
-        ErrorKind::PinLocked => PinLocked::new_err(e.message),
-        ErrorKind::NotLoggedIn => NotLoggedIn::new_err(e.message),
-        ErrorKind::Device => DeviceError::new_err(e.message),
-        ErrorKind::NotFound => NotFound::new_err(e.message),
-        ErrorKind::Crypto => CryptoError::new_err(e.message),
-        ErrorKind::Internal => InternalError::new_err(e.message),
-    };
-    if let Some(n) = e.retries_left {
-        Python::attach(|py| {
-            let _ = err.value(py).setattr("retries_left", n);
-        });
-    }
-    err
+    Python::attach(|py| {
+        let make = || -> PyResult<PyErr> {
+            let class = py.import("eseal.errors")?.getattr(class_name(e.kind))?;
+            let value = class.call1((e.message.clone(),))?;
+            if let Some(n) = e.retries_left {
+                value.setattr("retries_left", n)?;
+            }
+            Ok(PyErr::from_value(value))
+        };
+        make().unwrap_or_else(|err| err)
+    })
+}
+
+fn invalid(message: impl Into<String>) -> PyErr {
+    to_py(common::Error::invalid(message))
 }
 
 trait IntoPy<T> {
@@ -100,19 +61,35 @@ impl<T, E: Into<common::Error>> IntoPy<T> for Result<T, E> {
 /// Bytes from `bytes`, `bytearray` or `memoryview`; a `str` or `os.PathLike` is a file to
 /// read, except a `str` holding a PEM block (`-----BEGIN`), which is the content itself.
 fn input(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
+    input_named(obj, what).map(|(bytes, _)| bytes)
+}
+
+/// As [`input`], with the path when a file was read (a report's `file` is the path given).
+fn input_named(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<(Vec<u8>, Option<String>)> {
     if let Ok(s) = obj.extract::<String>()
         && s.contains("-----BEGIN ")
     {
-        return Ok(s.as_bytes().to_vec());
+        return Ok((s.as_bytes().to_vec(), None));
     }
+    if obj.is_instance_of::<pyo3::types::PyString>() || obj.hasattr("__fspath__").unwrap_or(false) {
+        let path: PathBuf = obj.extract()?;
+        let bytes = std::fs::read(&path)?;
+        let shown = obj
+            .py()
+            .import("os")?
+            .call_method1("fsdecode", (obj,))?
+            .extract::<String>()?;
+        return Ok((bytes, Some(shown)));
+    }
+    input_bytes(obj, what).map(|b| (b, None))
+}
+
+fn input_bytes(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(b.as_bytes().to_vec());
     }
     if let Ok(b) = obj.cast::<PyByteArray>() {
         return Ok(b.to_vec());
-    }
-    if let Ok(path) = obj.extract::<PathBuf>() {
-        return Ok(std::fs::read(&path)?);
     }
     if let Ok(v) = obj.extract::<Vec<u8>>() {
         return Ok(v);
@@ -123,8 +100,11 @@ fn input(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
     )))
 }
 
+/// Verification options: trust anchors (one or a list), the trust directory (`None`: the
+/// default one, `False`: none, else a path), the time and strictness.
 fn trust_config(
     trust: Option<&Bound<'_, PyAny>>,
+    trust_dir: Option<&Bound<'_, PyAny>>,
     at: Option<&str>,
     strict: bool,
 ) -> PyResult<VerifyOptions> {
@@ -132,6 +112,20 @@ fn trust_config(
         strict,
         ..Default::default()
     };
+    match trust_dir {
+        None => common::add_trust_dir(&mut cfg, common::TrustDir::Default).py()?,
+        Some(d) if d.is_instance_of::<pyo3::types::PyBool>() => {
+            if d.extract::<bool>()? {
+                return Err(PyTypeError::new_err(
+                    "trust_dir: a path, None (the default directory) or False (none)",
+                ));
+            }
+        }
+        Some(d) => {
+            let dir: PathBuf = d.extract()?;
+            common::add_trust_dir(&mut cfg, common::TrustDir::Path(&dir)).py()?;
+        }
+    }
     if let Some(t) = trust {
         let items: Vec<Bound<'_, PyAny>> =
             if t.cast::<PyList>().is_ok() || t.cast::<pyo3::types::PyTuple>().is_ok() {
@@ -165,9 +159,7 @@ impl TestCa {
     }
     fn signer(&self, who: &str) -> PyResult<Signer> {
         let id = common::test_ca_identity(&self.inner, who).py()?;
-        Ok(Signer {
-            inner: Arc::new(id.signer()),
-        })
+        Ok(Signer::new(Arc::new(id.signer())))
     }
     fn cert_pem(&self, who: &str) -> PyResult<String> {
         Ok(common::test_ca_identity(&self.inner, who)
@@ -187,10 +179,27 @@ impl TestCa {
     }
 }
 
-/// A signer: a software key or a UKey container.
+/// A signer: a software key or a UKey container. A context manager: leaving the `with`
+/// block closes it (a UKey logs out and its session ends when the last user lets go).
 #[pyclass(module = "eseal", frozen)]
 struct Signer {
-    inner: SharedSigner,
+    inner: std::sync::RwLock<Option<SharedSigner>>,
+}
+
+impl Signer {
+    fn new(s: SharedSigner) -> Self {
+        Signer {
+            inner: std::sync::RwLock::new(Some(s)),
+        }
+    }
+    /// The signer, or `InvalidInput` once closed.
+    fn shared(&self) -> PyResult<SharedSigner> {
+        self.inner
+            .read()
+            .map_err(|_| invalid("signer lock poisoned"))?
+            .clone()
+            .ok_or_else(|| invalid("the signer is closed"))
+    }
 }
 
 #[pymethods]
@@ -198,7 +207,7 @@ impl Signer {
     #[staticmethod]
     fn from_pem(key: &Bound<'_, PyAny>, cert: &Bound<'_, PyAny>) -> PyResult<Signer> {
         let s = common::software_signer(&input(key, "key")?, &input(cert, "cert")?).py()?;
-        Ok(Signer { inner: Arc::new(s) })
+        Ok(Signer::new(Arc::new(s)))
     }
     #[staticmethod]
     #[pyo3(signature = (library, pin, *, application, device=None, container=None, ulong64=false))]
@@ -220,21 +229,41 @@ impl Signer {
             ulong64,
         };
         let s = py.detach(|| common::ukey_signer(&p)).py()?;
-        Ok(Signer { inner: Arc::new(s) })
+        Ok(Signer::new(Arc::new(s)))
     }
     #[getter]
-    fn certificate_pem(&self) -> String {
-        self.inner.certificate().to_pem()
+    fn certificate_pem(&self) -> PyResult<String> {
+        Ok(self.shared()?.certificate().to_pem())
     }
     #[getter]
-    fn subject(&self) -> String {
-        self.inner.certificate().subject_string()
+    fn subject(&self) -> PyResult<String> {
+        Ok(self.shared()?.certificate().subject_string())
+    }
+    /// Lets go of the key (a UKey session closes when no signature in progress holds it).
+    fn close(&self) -> PyResult<()> {
+        self.inner
+            .write()
+            .map_err(|_| invalid("signer lock poisoned"))?
+            .take();
+        Ok(())
+    }
+    #[getter]
+    fn closed(&self) -> bool {
+        self.inner.read().map(|s| s.is_none()).unwrap_or(true)
+    }
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        self.close()?;
+        Ok(false)
     }
     fn __repr__(&self) -> String {
-        format!(
-            "<eseal.Signer {}>",
-            self.inner.certificate().subject_string()
-        )
+        match self.shared() {
+            Ok(s) => format!("<eseal.Signer {}>", s.certificate().subject_string()),
+            Err(_) => "<eseal.Signer closed>".into(),
+        }
     }
 }
 
@@ -281,13 +310,13 @@ impl Seal {
         for s in signers {
             if let Ok(signer) = s.cast::<Signer>() {
                 p.signer_certs
-                    .push(signer.get().inner.certificate().clone());
+                    .push(signer.get().shared()?.certificate().clone());
             } else {
                 p.signer_certs
                     .push(eseal::crypto::Certificate::parse(&input(&s, "signers")?).py()?);
             }
         }
-        let maker = maker.inner.clone();
+        let maker = maker.shared()?;
         let seal = py.detach(|| common::create_seal(&p, maker.as_ref())).py()?;
         Ok(Seal {
             inner: Arc::new(seal),
@@ -299,7 +328,7 @@ impl Seal {
     }
     fn save(&self, path: PathBuf) -> PyResult<()> {
         eseal::fs::write_atomic(&path, &[self.inner.der()])
-            .map_err(|e| FileError::new_err(e.to_string()))
+            .map_err(|e| to_py(common::Error::new(ErrorKind::Io, e.to_string())))
     }
     fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         json_to_py(py, &common::seal_info(&self.inner))
@@ -331,6 +360,28 @@ impl Seal {
     #[getter]
     fn picture<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         PyBytes::new(py, &self.inner.picture.data)
+    }
+    /// Seals are equal when their DER bytes are.
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Seal>()
+            .is_ok_and(|o| o.get().inner.der() == self.inner.der())
+    }
+    fn __hash__(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.inner.der().hash(&mut h);
+        h.finish()
+    }
+    /// Pickles as its DER bytes.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let py = slf.py();
+        Ok((
+            py.get_type::<Seal>().into_any(),
+            (PyBytes::new(py, slf.get().inner.der()),),
+        ))
     }
     fn __repr__(&self) -> String {
         format!(
@@ -400,7 +451,7 @@ fn sign_common(
     time: Option<&str>,
 ) -> PyResult<Py<PyBytes>> {
     let time = time.map(common::parse_time).transpose().py()?;
-    let (seal, signer) = (seal.inner.clone(), signer.inner.clone());
+    let (seal, signer) = (seal.inner.clone(), signer.shared()?);
     let der = py
         .detach(|| {
             let what = if digest {
@@ -457,154 +508,172 @@ fn sign_digest(
 
 /// Verifies a seal on its own.
 #[pyfunction]
-#[pyo3(signature = (seal, *, trust=None, at=None, strict=false))]
+#[pyo3(signature = (seal, *, trust=None, trust_dir=None, at=None, strict=false))]
 fn verify_seal(
     py: Python<'_>,
     seal: &Bound<'_, PyAny>,
     trust: Option<&Bound<'_, PyAny>>,
+    trust_dir: Option<&Bound<'_, PyAny>>,
     at: Option<&str>,
     strict: bool,
 ) -> PyResult<Report> {
-    let der = match seal.cast::<Seal>() {
-        Ok(s) => s.get().inner.der().to_vec(),
-        Err(_) => input(seal, "seal")?,
+    let (der, name) = match seal.cast::<Seal>() {
+        Ok(s) => (s.get().inner.der().to_vec(), None),
+        Err(_) => input_named(seal, "seal")?,
     };
-    let cfg = trust_config(trust, at, strict)?;
-    let report = py.detach(|| common::verify_seal(&der, "seal", &cfg));
+    let cfg = trust_config(trust, trust_dir, at, strict)?;
+    let name = name.unwrap_or_else(|| "seal".into());
+    let report = py.detach(|| common::verify_seal(&der, &name, &cfg));
     Ok(Report { inner: report })
 }
 
 /// Verifies an SES_Signature against the signed `data` or its `digest`.
 #[pyfunction]
-#[pyo3(signature = (signature, *, data=None, digest=None, trust=None, at=None, strict=false))]
+#[pyo3(signature = (signature, *, data=None, digest=None, trust=None, trust_dir=None, at=None, strict=false))]
+#[allow(clippy::too_many_arguments)]
 fn verify_signature(
     py: Python<'_>,
     signature: &Bound<'_, PyAny>,
     data: Option<&Bound<'_, PyAny>>,
     digest: Option<&Bound<'_, PyAny>>,
     trust: Option<&Bound<'_, PyAny>>,
+    trust_dir: Option<&Bound<'_, PyAny>>,
     at: Option<&str>,
     strict: bool,
 ) -> PyResult<Report> {
-    let sig = input(signature, "signature")?;
+    let (sig, name) = input_named(signature, "signature")?;
     let data = data.map(|d| input(d, "data")).transpose()?;
     let digest = digest.map(|d| input(d, "digest")).transpose()?;
     if data.is_some() && digest.is_some() {
-        return Err(InvalidInput::new_err("give data or digest, not both"));
+        return Err(invalid("give data or digest, not both"));
     }
-    let cfg = trust_config(trust, at, strict)?;
+    let cfg = trust_config(trust, trust_dir, at, strict)?;
+    let name = name.unwrap_or_else(|| "signature".into());
     let report = py.detach(|| {
         let signed = match (&data, &digest) {
             (Some(d), _) => Signed::Data(d),
             (_, Some(h)) => Signed::Digest(h),
             _ => Signed::NotAvailable,
         };
-        common::verify_signature(&sig, signed, "signature", &cfg)
+        common::verify_signature(&sig, signed, &name, &cfg)
     });
     Ok(Report { inner: report })
 }
 
-fn stamp(page: Option<u32>, x: f64, y: f64, width: f64, height: f64) -> Option<common::Stamp> {
-    page.map(|page| common::Stamp {
-        page,
-        x,
-        y,
-        width,
-        height,
+/// The stamp of `sign_ofd` / `sign_pdf` from keyword arguments: the rule of
+/// [`common::Stamp`] (page 1 and 20 mm from the corner by default; 0 size: the picture's).
+#[allow(clippy::too_many_arguments)]
+fn stamp(
+    pdf: bool,
+    page: i64,
+    x: Option<f64>,
+    y: Option<f64>,
+    width: f64,
+    height: f64,
+    invisible: bool,
+) -> PyResult<common::Stamp> {
+    let d = common::Stamp::default_for(pdf);
+    Ok(common::Stamp {
+        page: common::page_number(page).py()?,
+        x: common::length(x.unwrap_or(d.x), "x").py()?,
+        y: common::length(y.unwrap_or(d.y), "y").py()?,
+        width: common::length(width, "width").py()?,
+        height: common::length(height, "height").py()?,
+        invisible,
     })
 }
 
 /// Signs an OFD with `seal`: returns the signed OFD's bytes.
 #[pyfunction]
-#[pyo3(signature = (ofd, seal, signer, *, page=None, x=20.0, y=20.0, width=0.0, height=0.0, time=None))]
+#[pyo3(signature = (ofd, seal, signer, *, page=1, x=None, y=None, width=0.0, height=0.0, time=None))]
 #[allow(clippy::too_many_arguments)]
 fn sign_ofd(
     py: Python<'_>,
     ofd: &Bound<'_, PyAny>,
     seal: &Seal,
     signer: &Signer,
-    page: Option<u32>,
-    x: f64,
-    y: f64,
+    page: i64,
+    x: Option<f64>,
+    y: Option<f64>,
     width: f64,
     height: f64,
     time: Option<&str>,
 ) -> PyResult<Py<PyBytes>> {
     let doc = input(ofd, "ofd")?;
     let time = time.map(common::parse_time).transpose().py()?;
-    let (seal, signer) = (seal.inner.clone(), signer.inner.clone());
-    let st = stamp(page, x, y, width, height);
+    let st = stamp(false, page, x, y, width, height, false)?;
+    let (seal, signer) = (seal.inner.clone(), signer.shared()?);
     let out = py
-        .detach(|| common::sign_ofd(doc, &seal, signer.as_ref(), st, time))
+        .detach(|| common::sign_ofd(doc, &seal, signer.as_ref(), Some(st), time))
         .py()?;
     Ok(PyBytes::new(py, &out).unbind())
 }
 
 /// Signs a PDF with `seal` (incremental update): returns the whole signed PDF.
 #[pyfunction]
-#[pyo3(signature = (pdf, seal, signer, *, page=None, x=0.0, y=0.0, width=0.0, height=0.0, time=None))]
+#[pyo3(signature = (pdf, seal, signer, *, page=1, x=None, y=None, width=0.0, height=0.0, invisible=false, time=None))]
 #[allow(clippy::too_many_arguments)]
 fn sign_pdf(
     py: Python<'_>,
     pdf: &Bound<'_, PyAny>,
     seal: &Seal,
     signer: &Signer,
-    page: Option<u32>,
-    x: f64,
-    y: f64,
+    page: i64,
+    x: Option<f64>,
+    y: Option<f64>,
     width: f64,
     height: f64,
+    invisible: bool,
     time: Option<&str>,
 ) -> PyResult<Py<PyBytes>> {
     let doc = input(pdf, "pdf")?;
     let time = time.map(common::parse_time).transpose().py()?;
-    let (seal, signer) = (seal.inner.clone(), signer.inner.clone());
-    let st = stamp(page, x, y, width, height);
+    let st = stamp(true, page, x, y, width, height, invisible)?;
+    let (seal, signer) = (seal.inner.clone(), signer.shared()?);
     let out = py
-        .detach(|| common::sign_pdf(&doc, &seal, signer.as_ref(), st, time))
+        .detach(|| common::sign_pdf(&doc, &seal, signer.as_ref(), Some(st), time))
         .py()?;
     Ok(PyBytes::new(py, &out).unbind())
 }
 
 /// Verifies every signature of an OFD. Raises `InvalidInput` when it is not an OFD package.
 #[pyfunction]
-#[pyo3(signature = (ofd, *, trust=None, at=None, strict=false))]
+#[pyo3(signature = (ofd, *, trust=None, trust_dir=None, at=None, strict=false))]
 fn verify_ofd(
     py: Python<'_>,
     ofd: &Bound<'_, PyAny>,
     trust: Option<&Bound<'_, PyAny>>,
+    trust_dir: Option<&Bound<'_, PyAny>>,
     at: Option<&str>,
     strict: bool,
 ) -> PyResult<Report> {
-    let doc = input(ofd, "ofd")?;
-    let cfg = trust_config(trust, at, strict)?;
-    let report = py
-        .detach(|| common::verify_ofd(doc, "document.ofd", &cfg))
-        .py()?;
+    let (doc, name) = input_named(ofd, "ofd")?;
+    let cfg = trust_config(trust, trust_dir, at, strict)?;
+    let name = name.unwrap_or_else(|| "document.ofd".into());
+    let report = py.detach(|| common::verify_ofd(doc, &name, &cfg)).py()?;
     Ok(Report { inner: report })
 }
 
-/// Verifies every signature of a PDF.
+/// Verifies every signature of a PDF. Raises `InvalidInput` when it is not a PDF.
 #[pyfunction]
-#[pyo3(signature = (pdf, *, trust=None, at=None, strict=false))]
+#[pyo3(signature = (pdf, *, trust=None, trust_dir=None, at=None, strict=false))]
 fn verify_pdf(
     py: Python<'_>,
     pdf: &Bound<'_, PyAny>,
     trust: Option<&Bound<'_, PyAny>>,
+    trust_dir: Option<&Bound<'_, PyAny>>,
     at: Option<&str>,
     strict: bool,
 ) -> PyResult<Report> {
-    let doc = input(pdf, "pdf")?;
-    let cfg = trust_config(trust, at, strict)?;
-    let report = py
-        .detach(|| common::verify_pdf(&doc, "document.pdf", &cfg))
-        .py()?;
+    let (doc, name) = input_named(pdf, "pdf")?;
+    let cfg = trust_config(trust, trust_dir, at, strict)?;
+    let name = name.unwrap_or_else(|| "document.pdf".into());
+    let report = py.detach(|| common::verify_pdf(&doc, &name, &cfg)).py()?;
     Ok(Report { inner: report })
 }
 
 #[pymodule]
 fn _eseal(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<TestCa>()?;
     m.add_class::<Signer>()?;
@@ -618,16 +687,5 @@ fn _eseal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sign_pdf, m)?)?;
     m.add_function(wrap_pyfunction!(verify_ofd, m)?)?;
     m.add_function(wrap_pyfunction!(verify_pdf, m)?)?;
-    m.add("Error", py.get_type::<Error>())?;
-    m.add("InvalidInput", py.get_type::<InvalidInput>())?;
-    m.add("FileError", py.get_type::<FileError>())?;
-    m.add("SealUnusable", py.get_type::<SealUnusable>())?;
-    m.add("PinIncorrect", py.get_type::<PinIncorrect>())?;
-    m.add("PinLocked", py.get_type::<PinLocked>())?;
-    m.add("NotLoggedIn", py.get_type::<NotLoggedIn>())?;
-    m.add("DeviceError", py.get_type::<DeviceError>())?;
-    m.add("NotFound", py.get_type::<NotFound>())?;
-    m.add("CryptoError", py.get_type::<CryptoError>())?;
-    m.add("InternalError", py.get_type::<InternalError>())?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 """The Python binding: seals, signers, signing and verification through the Rust core."""
 
 import hashlib
+import pathlib
 import json
 import threading
 
@@ -224,3 +225,136 @@ def test_sign_and_verify_ofd_and_pdf(ca, tmp_path):
             eseal.verify_pdf(junk)
     with pytest.raises(eseal.InvalidInput, match="PNG"):
         eseal.sign_pdf(plain / "plain.pdf", eseal.Seal.create("x", "1", maker=ca.signer("unit"), picture=SVG, signers=[person]), person, page=1, width=50, height=50)
+
+
+JPEG = REPO / "vectors" / "bindings" / "seal.jpg"
+PLAIN = REPO / "vectors" / "bindings"
+
+
+def test_exceptions_subclass_the_builtin_of_their_nature(ca, seal, tmp_path):
+    assert issubclass(eseal.InvalidInput, ValueError) and issubclass(eseal.InvalidInput, eseal.Error)
+    assert issubclass(eseal.FileError, OSError) and issubclass(eseal.DeviceError, OSError)
+    assert issubclass(eseal.NotFound, LookupError)
+    with pytest.raises(ValueError) as e:
+        eseal.Seal(b"junk")
+    assert e.value.code == "ESEAL_INVALID_INPUT"
+    assert eseal.SealUnusable.code == "ESEAL_SEAL_UNUSABLE"
+
+
+def test_bad_arguments_raise_invalid_input(ca, tmp_path):
+    jpeg_seal = eseal.Seal.create("上海市测试局", "310000000000052", maker=ca.signer("unit"), picture=JPEG, signers=[ca.signer("person")])
+    person = ca.signer("person")
+    for page in (0, -1, 2**33):
+        with pytest.raises(eseal.InvalidInput, match="page"):
+            eseal.sign_pdf(PLAIN / "plain.pdf", jpeg_seal, person, page=page)
+        with pytest.raises(eseal.InvalidInput, match="page"):
+            eseal.sign_ofd(PLAIN / "plain.ofd", jpeg_seal, person, page=page)
+    with pytest.raises(eseal.InvalidInput):
+        eseal.sign_pdf(PLAIN / "plain.pdf", jpeg_seal, person, x=float("nan"))
+    with pytest.raises(eseal.InvalidInput):
+        eseal.sign_ofd(PLAIN / "plain.ofd", jpeg_seal, person, width=-5)
+
+
+def test_one_stamp_rule_for_pdf_and_ofd_and_jpeg_pictures(ca):
+    """A position without a page is page 1 in both formats; a JPEG seal picture is converted
+    for the PDF stamp; invisible is a PDF-only choice."""
+    seal = eseal.Seal.create("上海市测试局", "310000000000053", maker=ca.signer("unit"), picture=JPEG, signers=[ca.signer("person")])
+    person = ca.signer("person")
+    plain_pdf = (PLAIN / "plain.pdf").read_bytes()
+    pdf = eseal.sign_pdf(plain_pdf, seal, person, x=150, y=30)
+    assert eseal.verify_pdf(pdf, trust=ca.root_cert_pem).verdict == "valid"
+    assert b"/Subtype /Image" in pdf[len(plain_pdf):] or b"/Subtype/Image" in pdf[len(plain_pdf):]
+    invisible = eseal.sign_pdf(plain_pdf, seal, person, invisible=True)
+    assert b"/Image" not in invisible[len(plain_pdf):]
+    assert eseal.verify_pdf(invisible, trust=ca.root_cert_pem).verdict == "valid"
+    ofd = eseal.sign_ofd(PLAIN / "plain.ofd", seal, person, x=30, y=40)
+    assert eseal.verify_ofd(ofd, trust=ca.root_cert_pem).verdict == "valid"
+    # The default stamp of both: page 1, 20 mm from the corner.
+    assert eseal.verify_pdf(eseal.sign_pdf(plain_pdf, seal, person), trust=ca.root_cert_pem).verdict == "valid"
+    # An SVG seal cannot be drawn in a PDF: the error names the way out.
+    svg_seal = eseal.Seal.create("x", "1", maker=ca.signer("unit"), picture=SVG, signers=[person])
+    with pytest.raises(eseal.InvalidInput, match="invisibl"):
+        eseal.sign_pdf(plain_pdf, svg_seal, person)
+
+
+def test_junk_pdf_and_ofd_alike_and_report_names_the_path(tmp_path):
+    for name in ("junk.pdf", "junk.ofd"):
+        (tmp_path / name).write_bytes(b"junk")
+    with pytest.raises(eseal.InvalidInput):
+        eseal.verify_pdf(tmp_path / "junk.pdf")
+    with pytest.raises(eseal.InvalidInput):
+        eseal.verify_ofd(tmp_path / "junk.ofd")
+    assert eseal.verify_pdf(PLAIN / "plain.pdf").to_dict()["file"] == str(PLAIN / "plain.pdf")
+    assert eseal.verify_pdf(str(PLAIN / "plain.pdf")).to_dict()["file"] == str(PLAIN / "plain.pdf")
+    assert eseal.verify_pdf((PLAIN / "plain.pdf").read_bytes()).to_dict()["file"] == "document.pdf"
+
+
+def test_seal_equality_and_pickle(seal):
+    import pickle
+
+    again = eseal.Seal(seal.to_bytes())
+    assert again == seal and hash(again) == hash(seal) and again != seal.to_bytes()
+    assert len({seal, again}) == 1
+    assert pickle.loads(pickle.dumps(seal)) == seal
+
+
+def test_signer_is_a_context_manager(ca, seal, soft_ukey):
+    copy, _ = soft_ukey
+    with eseal.Signer.from_ukey(copy, "123456", application="ESEAL") as key:
+        assert not key.closed
+        eseal.sign_data(seal, key, DATA)
+    assert key.closed
+    with pytest.raises(eseal.InvalidInput, match="closed"):
+        eseal.sign_data(seal, key, DATA)
+    assert "closed" in repr(key)
+
+
+def test_trust_one_list_or_directory(ca, seal, tmp_path):
+    sig = eseal.sign_data(seal, ca.signer("person"), DATA)
+    assert eseal.verify_signature(sig, data=DATA, trust=ca.root_cert_pem).verdict == "valid"
+    assert eseal.verify_signature(sig, data=DATA, trust=(ca.root_cert_pem,)).verdict == "valid"
+    (tmp_path / "root.pem").write_text(ca.root_cert_pem)
+    assert eseal.verify_signature(sig, data=DATA, trust_dir=tmp_path).verdict == "valid"
+    assert eseal.verify_signature(sig, data=DATA, trust_dir=False).verdict == "intact_untrusted"
+    with pytest.raises(eseal.FileError):
+        eseal.verify_signature(sig, data=DATA, trust_dir=tmp_path / "absent")
+
+
+def test_async_helpers(ca, seal):
+    import asyncio
+
+    async def main():
+        sigs = await asyncio.gather(*(eseal.sign_data_async(seal, ca.signer("person"), DATA + bytes([i])) for i in range(3)))
+        reports = [await eseal.verify_signature_async(s, trust=ca.root_cert_pem) for s in sigs]
+        return [r.verdict for r in reports]
+
+    assert asyncio.run(main()) == ["valid_with_warnings"] * 3
+
+
+def test_typed_usage_is_mypy_strict_clean(tmp_path):
+    """A sample program type-checks under mypy --strict against the stubs."""
+    import shutil
+    import subprocess
+    import sys
+
+    mypy = shutil.which("mypy") or str(pathlib.Path(sys.executable).parent / "mypy")
+    if not pathlib.Path(mypy).exists():
+        pytest.skip("mypy is not installed")
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import eseal\n"
+        "ca = eseal.TestCa('t')\n"
+        "seal = eseal.Seal.create('n', '1', maker=ca.signer('unit'), picture=b'x', signers=[ca.signer('person')])\n"
+        "report = eseal.verify_pdf('a.pdf', trust=ca.root_cert_pem, trust_dir=False)\n"
+        "verdict: eseal.Verdict = report.verdict\n"
+        "d: eseal.ReportDict = report.to_dict()\n"
+        "first: str = d['signatures'][0]['checks'][0]['message_zh']\n"
+        "try:\n"
+        "    eseal.sign_pdf(b'', seal, ca.signer('person'), page=1, invisible=True)\n"
+        "except eseal.PinIncorrect as e:\n"
+        "    left: int = e.retries_left\n"
+        "with eseal.Signer.from_pem(b'', b'') as s:\n"
+        "    sub: str = s.subject\n"
+    )
+    r = subprocess.run([mypy, "--strict", "--no-incremental", str(sample)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -20,6 +20,9 @@ pub enum CertKind {
     Signing,
     /// A TLS/server certificate (digitalSignature, keyEncipherment).
     Server,
+    /// A time-stamping authority (digitalSignature, nonRepudiation; extended key usage
+    /// id-kp-timeStamping only, critical: RFC 3161 §2.3).
+    TimeStamping,
 }
 
 /// One issued identity: key and certificate.
@@ -131,6 +134,22 @@ impl TestCa {
         Ok(Identity { key, cert })
     }
 
+    /// The time-stamping authority's identity (SM2), `CN=eseal Test TSA`.
+    pub fn tsa(&self) -> Result<Identity, CryptoError> {
+        let (nb, na) = default_validity();
+        self.issue(
+            "tsa",
+            &[
+                ("C", "CN"),
+                ("O", "eseal 测试 CA"),
+                ("CN", "eseal Test TSA"),
+            ],
+            CertKind::TimeStamping,
+            nb,
+            na,
+        )
+    }
+
     /// Issues a certificate for a public key held elsewhere (a UKey, a key vault).
     pub fn issue_for_key(
         &self,
@@ -204,7 +223,7 @@ fn build_certificate(
             KeyUsage(KeyUsage::KEY_CERT_SIGN | KeyUsage::CRL_SIGN),
             wrap(tag::SEQUENCE, &[0x01, 0x01, 0xFF]),
         ),
-        CertKind::Signing => (
+        CertKind::Signing | CertKind::TimeStamping => (
             KeyUsage(KeyUsage::DIGITAL_SIGNATURE | KeyUsage::NON_REPUDIATION),
             wrap(tag::SEQUENCE, &[]),
         ),
@@ -226,6 +245,17 @@ fn build_certificate(
         false,
         wrap(tag::SEQUENCE, &wrap(tag::context_primitive(0), aki)),
     ));
+    if kind == CertKind::TimeStamping {
+        // extKeyUsage 2.5.29.37 = SEQUENCE { id-kp-timeStamping 1.3.6.1.5.5.7.3.8 }, critical.
+        exts.extend(ext(
+            &[0x55, 0x1D, 0x25],
+            true,
+            wrap(
+                tag::SEQUENCE,
+                &wrap(tag::OID, &[0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08]),
+            ),
+        ));
+    }
     let mut tbs = Vec::new();
     tbs.extend(wrap(tag::context(0), &[0x02, 0x01, 0x02]));
     tbs.extend(wrap(tag::INTEGER, &serial_bytes));

@@ -79,6 +79,9 @@ pub struct SignRequest<'a> {
     /// Which DocBody (0 = the first).
     pub doc_index: usize,
     pub provider_company: String,
+    /// A TSA: an electronic seal (`Type="Seal"`) gets `SES_Signature.timeStamp`
+    /// (GB/T 38540 §7.1.6) over its signature value.
+    pub time_stamper: Option<&'a dyn crate::tsp::TimeStamper>,
 }
 
 impl<'a> SignRequest<'a> {
@@ -91,6 +94,7 @@ impl<'a> SignRequest<'a> {
             time,
             doc_index: 0,
             provider_company: "eseal".into(),
+            time_stamper: None,
         }
     }
 }
@@ -378,9 +382,15 @@ fn changes_for(
 
     // 8.–11. The signature value.
     let value = match req.kind {
-        SignKind::Seal(seal) => ses::sign(seal, signer, &sm3(&sig_xml), &xml_path, req.time)?
+        SignKind::Seal(seal) => {
+            let sig = ses::sign(seal, signer, &sm3(&sig_xml), &xml_path, req.time)?;
+            match req.time_stamper {
+                Some(tsa) => ses::add_timestamp(&sig, tsa)?,
+                None => sig,
+            }
             .to_der()
-            .to_vec(),
+            .to_vec()
+        }
         // GB/T 35275 SignedData, detached over Signature.xml.
         SignKind::Sign => {
             let digest = sm3(&sig_xml);

@@ -9,6 +9,7 @@ mod diff;
 mod form;
 mod object;
 mod sign;
+mod sign_doc;
 mod text;
 mod verify;
 mod writer;
@@ -60,6 +61,9 @@ pub enum PdfError {
     Crypto(#[from] crate::crypto::CryptoError),
     #[error("CMS: {0}")]
     Cms(#[from] crate::cms::CmsError),
+    /// The TSA could not be reached or refused (`--tsa`).
+    #[error("time stamp: {0}")]
+    TimeStamp(#[from] crate::tsp::TspError),
     /// The signature dictionary could not be laid out in the update (a bug, not bad input).
     #[error("signature layout: {0}")]
     Layout(String),

@@ -14,6 +14,7 @@ use crate::crypto::time::Time;
 use crate::crypto::{Certificate, Signer, sm2};
 use crate::ses::Seal;
 use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
+use std::io::Write as _;
 
 /// Default SubFilter for a raw GB/T 38540 SES_Signature: distinct, so ordinary readers call
 /// the signature unknown rather than broken (GM/T 0112's own name is not verified here).
@@ -81,6 +82,22 @@ impl PadesSigner {
                 k.size()
             }
         }
+    }
+}
+
+/// A PAdES key is also the key of an international TSA (RFC 3161 tokens with SHA-256).
+impl crate::tsp::TsaSigner for PadesSigner {
+    fn certificate(&self) -> &Certificate {
+        &self.cert
+    }
+    fn algorithms(&self) -> (&'static str, &'static str, bool) {
+        match self.key {
+            PadesKey::EcdsaP256(_) => (cms::OID_SHA256, cms::OID_ECDSA_SHA256, false),
+            PadesKey::Rsa(_) => (cms::OID_SHA256, cms::OID_RSA_SHA256, true),
+        }
+    }
+    fn sign_tsa(&self, message: &[u8]) -> Result<Vec<u8>, String> {
+        self.sign(message).map_err(|e| e.to_string())
     }
 }
 
@@ -273,6 +290,9 @@ pub struct SignRequest<'a> {
     pub certify: Option<DocMdp>,
     /// Empty signature fields to create in this revision (create them before certifying).
     pub empty_fields: Vec<EmptyField>,
+    /// A TSA: a GB/T 38540 SES signature gets `SES_Signature.timeStamp` over its signature
+    /// value (GB/T 38540 §7.1.6); a PAdES signature the signature-time-stamp attribute (B-T).
+    pub time_stamper: Option<&'a dyn crate::tsp::TimeStamper>,
 }
 
 impl<'a> SignRequest<'a> {
@@ -290,6 +310,7 @@ impl<'a> SignRequest<'a> {
             time,
             certify: None,
             empty_fields: Vec::new(),
+            time_stamper: None,
         }
     }
 }
@@ -317,6 +338,7 @@ impl SignRequest<'_> {
             time: self.time,
             certify: self.certify,
             empty_fields: self.empty_fields.clone(),
+            time_stamper: self.time_stamper,
         }
     }
 }
@@ -366,18 +388,29 @@ pub fn finish(
     Ok(out)
 }
 
-/// Signs the file at `input` and writes `output` atomically. With one request the original is
-/// held once: the update is written after it without concatenating the two.
+/// Signs the file at `input` and writes `output` atomically.
+///
+/// With one request (one signature) the input is memory-mapped and read once: each chunk is
+/// hashed and copied to the output together, then the update follows; only the document's
+/// structures are parsed, so memory stays small whatever the file's size. Several requests
+/// (one revision each, each covering the ones before) are signed in memory.
 pub fn sign_file(
     input: &std::path::Path,
     output: &std::path::Path,
     requests: &[SignRequest<'_>],
 ) -> Result<(), PdfError> {
-    let pdf = std::fs::read(input).map_err(|e| PdfError::read(input, e))?;
     if let [only] = requests {
-        let update = sign_update(&pdf, only)?;
-        return Ok(crate::fs::write_atomic(output, &[&pdf, &update])?);
+        let pdf = crate::fs::MappedFile::open(input).map_err(|e| PdfError::read(input, e))?;
+        let mut out = crate::fs::AtomicFile::create(output)?;
+        let update = sign_update_with(pdf.bytes(), &pdf, Some(&mut out), only)?;
+        out.write_all(&update)
+            .map_err(|source| crate::fs::WriteError {
+                path: output.to_path_buf(),
+                source,
+            })?;
+        return Ok(out.commit()?);
     }
+    let pdf = std::fs::read(input).map_err(|e| PdfError::read(input, e))?;
     let out = sign(&pdf, requests)?;
     Ok(crate::fs::write_atomic(output, &[&out])?)
 }
@@ -551,15 +584,22 @@ fn contents_for(
                 content_types: ContentTypes::Pkcs7,
                 signing_time: None,
                 signing_certificate_v2: true,
+                encapsulated: None,
             };
             let max = p.max_signature_len();
-            cms::build(&params, &mut |m: &[u8]| {
+            let der = cms::build(&params, &mut |m: &[u8]| {
                 if dry_run {
                     Ok(vec![0xFF; max])
                 } else {
                     p.sign(m)
                 }
-            })
+            })?;
+            match req.time_stamper {
+                None => Ok(der),
+                // The token is not known before signing: its room is reserved.
+                Some(_) if dry_run => Ok([der, vec![0; crate::tsp::TOKEN_RESERVE]].concat()),
+                Some(tsa) => signature_time_stamp(&der, tsa),
+            }
         }
         Credential::Sm2Cms { signer, oids } => {
             let params = BuildParams::sm2(*oids, digest, signer.certificate(), req.time);
@@ -593,9 +633,31 @@ fn contents_for(
                 "PDF signature field".to_owned()
             };
             let ses = crate::ses::sign(seal, s, digest, &property, req.time)?;
-            Ok(ses.to_der().to_vec())
+            match req.time_stamper {
+                // The token is not known before signing: its room is reserved.
+                Some(_) if dry_run => {
+                    Ok([ses.to_der(), &[0u8; crate::tsp::TOKEN_RESERVE][..]].concat())
+                }
+                Some(tsa) => Ok(crate::ses::add_timestamp(&ses, tsa)?.to_der().to_vec()),
+                None => Ok(ses.to_der().to_vec()),
+            }
         }
     }
+}
+
+/// PAdES B-T (ETSI EN 319 142-1 §5.3): the signature-time-stamp unsigned attribute, a token
+/// from `tsa` over the SignerInfo's signature value with SHA-256 (RFC 3161 Appendix A).
+fn signature_time_stamp(
+    der: &[u8],
+    tsa: &dyn crate::tsp::TimeStamper,
+) -> Result<Vec<u8>, PdfError> {
+    let parsed = cms::parse(der)?;
+    let token = tsa.time_stamp(cms::OID_SHA256, &parsed.signers[0].signature)?;
+    Ok(cms::add_unsigned_attribute(
+        der,
+        cms::OID_SIGNATURE_TIME_STAMP,
+        &token.der,
+    )?)
 }
 
 /// Gives the longest SM2 signature without signing: sizes the placeholder.
@@ -614,10 +676,24 @@ impl Signer for DryRunSigner<'_> {
 
 /// Builds one incremental update that signs `base`; returns the bytes to append.
 pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfError> {
+    sign_update_with(base, &crate::fs::InMemory, None, req)
+}
+
+/// [`sign_update`] in one pass over `base`: when `copy` is given, `base` is written to it
+/// while it is hashed, chunk by chunk, each chunk given back to `release` once done (a
+/// mapped file), so the whole input is read once and never held. The caller then writes
+/// the returned update after it.
+fn sign_update_with(
+    base: &[u8],
+    release: &dyn crate::fs::Release,
+    mut copy: Option<&mut crate::fs::AtomicFile>,
+    req: &SignRequest<'_>,
+) -> Result<Vec<u8>, PdfError> {
     // The revisions as the verifier reads them: a /Prev loop or unreadable xref is refused
-    // here rather than signed over (ISO 32000-1 §7.5.6).
-    let revisions = super::xref::Pdf::read(base)?;
-    let doc = load(base)?;
+    // here rather than signed over (ISO 32000-1 §7.5.6). The document edited is read
+    // through them: only its structures, never the bytes of its images.
+    let revisions = super::xref::Pdf::read_with(base, release)?;
+    let doc = super::sign_doc::load_structure(&revisions)?;
     let pages = doc.get_pages();
     let page_id = |n: u32| {
         pages.get(&n).copied().ok_or_else(|| {
@@ -973,11 +1049,26 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
 
     let digest = {
         let (r1, r2) = (&bytes[..ct], &bytes[ct + 2 + 2 * reserve..]);
+        let mut hash_base = |h: &mut dyn FnMut(&[u8])| -> Result<(), PdfError> {
+            for (i, chunk) in base.chunks(crate::fs::CHUNK).enumerate() {
+                h(chunk);
+                if let Some(out) = copy.as_mut() {
+                    out.write_all(chunk)
+                        .map_err(|source| crate::fs::WriteError {
+                            path: out.target().to_path_buf(),
+                            source,
+                        })?;
+                }
+                let at = i * crate::fs::CHUNK;
+                release.release(at..at + chunk.len());
+            }
+            Ok(())
+        };
         match req.credential {
             Credential::Pades(_) => {
                 use sha2::Digest as _;
                 let mut h = sha2::Sha256::new();
-                h.update(base);
+                hash_base(&mut |c| h.update(c))?;
                 h.update(r1);
                 h.update(r2);
                 h.finalize().to_vec()
@@ -985,7 +1076,7 @@ pub fn sign_update(base: &[u8], req: &SignRequest<'_>) -> Result<Vec<u8>, PdfErr
             _ => {
                 use sm3::Digest as _;
                 let mut h = crate::crypto::sm3::Sm3::new();
-                h.update(base);
+                hash_base(&mut |c| h.update(c))?;
                 h.update(r1);
                 h.update(r2);
                 h.finalize().to_vec()

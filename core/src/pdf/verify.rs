@@ -18,6 +18,7 @@ use super::form::{self, Field};
 use super::xref::{Entry, Loc, Pdf, XrefError};
 use crate::cms;
 use crate::crypto::Certificate;
+use crate::fs::{CHUNK, Release};
 use crate::report::{
     Check, CheckKind as K, DocumentFormat, SignatureKind, SignatureReport, VerificationReport,
 };
@@ -35,8 +36,9 @@ pub fn verify_file(
     path: &std::path::Path,
     opts: &VerifyOptions,
 ) -> Result<VerificationReport, PdfError> {
-    let pdf = std::fs::read(path).map_err(|e| PdfError::read(path, e))?;
-    verify(&pdf, &path.display().to_string(), opts)
+    // Mapped, not read: only the structures parsed and the chunk being hashed are in memory.
+    let pdf = crate::fs::MappedFile::open(path).map_err(|e| PdfError::read(path, e))?;
+    verify_with(pdf.bytes(), &pdf, &path.display().to_string(), opts)
 }
 
 /// Where a PDF must begin: ISO 32000-1 §7.5.2 puts `%PDF-` first; readers accept it within
@@ -80,9 +82,19 @@ pub fn verify(
     file: &str,
     opts: &VerifyOptions,
 ) -> Result<VerificationReport, PdfError> {
+    verify_with(pdf, &crate::fs::InMemory, file, opts)
+}
+
+/// [`verify`] of bytes whose pages `release` gives back once read (a mapped file).
+fn verify_with(
+    pdf: &[u8],
+    release: &dyn Release,
+    file: &str,
+    opts: &VerifyOptions,
+) -> Result<VerificationReport, PdfError> {
     usable(pdf)?;
     let mut report = VerificationReport::new(file, DocumentFormat::Pdf, opts.strict);
-    let doc = match Pdf::read(pdf) {
+    let doc = match Pdf::read_with(pdf, release) {
         Ok(d) => d,
         Err(e) => {
             let rule = if matches!(e, XrefError::PrevLoop(_)) {
@@ -139,7 +151,7 @@ pub fn verify(
         );
         fields.truncate(MAX_SIGNATURES);
     }
-    let mut digests = Digests::default();
+    let mut digests = Digests::new(release);
     let mut found: Vec<One> = fields
         .iter()
         .map(|f| verify_one(&doc, f, opts, &mut digests))
@@ -248,41 +260,63 @@ fn orphans(doc: &Pdf<'_>, shown: &HashSet<Loc>) -> Vec<SignatureReport> {
     out
 }
 
-/// Digests of byte ranges, each computed once per (ranges, algorithm).
-#[derive(Default)]
-struct Digests(HashMap<RangeAlg, Option<Rc<Vec<u8>>>>);
+/// Digests of byte ranges, each computed once per (ranges, algorithm); the bytes hashed are
+/// given back to `release` chunk by chunk.
+struct Digests<'a> {
+    done: HashMap<RangeAlg, Option<Rc<Vec<u8>>>>,
+    release: &'a dyn Release,
+}
 
 /// Byte ranges and a digest algorithm's OID.
 type RangeAlg = ([usize; 4], String);
 
-impl Digests {
+impl<'a> Digests<'a> {
+    fn new(release: &'a dyn Release) -> Self {
+        Digests {
+            done: HashMap::new(),
+            release,
+        }
+    }
+
     fn get(&mut self, pdf: &[u8], r: [usize; 4], alg: &str) -> Option<Rc<Vec<u8>>> {
-        self.0
+        let release = self.release;
+        self.done
             .entry((r, alg.to_owned()))
-            .or_insert_with(|| range_digest(pdf, r, alg).map(Rc::new))
+            .or_insert_with(|| range_digest(pdf, r, alg, release).map(Rc::new))
             .clone()
     }
 }
 
-/// Digest of `pdf[0..a] ‖ pdf[b..b+c]` with the named algorithm, fed in slices (no copy).
-fn range_digest(pdf: &[u8], r: [usize; 4], alg: &str) -> Option<Vec<u8>> {
-    let parts = [pdf.get(r[0]..r[0] + r[1])?, pdf.get(r[2]..r[2] + r[3])?];
-    fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Vec<u8> {
+/// Digest of `pdf[a..a+b] ‖ pdf[c..c+d]` with the named algorithm, fed in slices (no copy).
+fn range_digest(pdf: &[u8], r: [usize; 4], alg: &str, release: &dyn Release) -> Option<Vec<u8>> {
+    let ranges = [r[0]..r[0].checked_add(r[1])?, r[2]..r[2].checked_add(r[3])?];
+    pdf.get(ranges[0].clone())?;
+    pdf.get(ranges[1].clone())?;
+    fn run<D: sha2::Digest>(
+        pdf: &[u8],
+        ranges: &[std::ops::Range<usize>],
+        release: &dyn Release,
+    ) -> Vec<u8> {
         let mut h = D::new();
-        for p in parts {
-            // Fed in 1 MiB chunks: the hash state stays small whatever the file size.
-            for c in p.chunks(1 << 20) {
-                h.update(c);
+        for range in ranges {
+            // Fed in chunks, each given back once hashed: memory stays small whatever the
+            // file size.
+            let mut at = range.start;
+            while at < range.end {
+                let end = range.end.min(at + CHUNK);
+                h.update(&pdf[at..end]);
+                release.release(at..end);
+                at = end;
             }
         }
         h.finalize().to_vec()
     }
     Some(match alg {
-        cms::OID_SHA256 => run::<sha2::Sha256>(&parts),
-        cms::OID_SHA384 => run::<sha2::Sha384>(&parts),
-        cms::OID_SHA512 => run::<sha2::Sha512>(&parts),
-        cms::OID_SHA1 => run::<sha1::Sha1>(&parts),
-        cms::OID_SM3 => run::<crate::crypto::sm3::Sm3>(&parts),
+        cms::OID_SHA256 => run::<sha2::Sha256>(pdf, &ranges, release),
+        cms::OID_SHA384 => run::<sha2::Sha384>(pdf, &ranges, release),
+        cms::OID_SHA512 => run::<sha2::Sha512>(pdf, &ranges, release),
+        cms::OID_SHA1 => run::<sha1::Sha1>(pdf, &ranges, release),
+        cms::OID_SM3 => run::<crate::crypto::sm3::Sm3>(pdf, &ranges, release),
         _ => return None,
     })
 }
@@ -312,7 +346,7 @@ fn unreadable(report: &mut SignatureReport, why: String) {
     );
 }
 
-fn verify_one(doc: &Pdf<'_>, f: &Field, opts: &VerifyOptions, digests: &mut Digests) -> One {
+fn verify_one(doc: &Pdf<'_>, f: &Field, opts: &VerifyOptions, digests: &mut Digests<'_>) -> One {
     let pdf = doc.buf;
     let last = doc.last();
     let fd = f.dict.as_dict().cloned().unwrap_or_default();
@@ -391,7 +425,20 @@ fn verify_one(doc: &Pdf<'_>, f: &Field, opts: &VerifyOptions, digests: &mut Dige
         _ => Vec::new(),
     };
     let der = trim_der(&contents);
-    if cms::looks_like_signed_data(der) {
+    if one.timestamp || subfilter == "ETSI.RFC3161" {
+        // A document timestamp (ISO 32000-2 §12.8.5, PAdES B-LTA): a token over the ranges.
+        r.kind = SignatureKind::DocumentTimestamp;
+        let stamped = crate::tsp::token_checks_digest(
+            der,
+            &mut |alg| digests.get(pdf, range, alg).map(|d| d.to_vec()),
+            "the byte ranges",
+            "/Contents (document timestamp)",
+            opts,
+            &mut r.checks,
+        );
+        r.signing_time = stamped.map(|t| t.to_iso());
+        r.signing_time_source = Some("document timestamp token".into());
+    } else if cms::looks_like_signed_data(der) {
         verify_cms(pdf, range, der, &subfilter, m_time, opts, digests, r);
     } else if let Some(digest) = digests.get(pdf, range, cms::OID_SM3) {
         // GB/T 38540 SES_Signature: dataHash = SM3 of the byte ranges.
@@ -626,7 +673,7 @@ fn verify_cms(
     subfilter: &str,
     m_time: Option<crate::crypto::time::Time>,
     opts: &VerifyOptions,
-    digests: &mut Digests,
+    digests: &mut Digests<'_>,
     r: &mut SignatureReport,
 ) {
     let parsed = match cms::parse(der) {
@@ -753,10 +800,24 @@ fn verify_cms(
             "PAdES 缺少 signingCertificateV2 属性",
         ));
     }
-    let at = si.signing_time.or(m_time);
+    // PAdES B-T: a signature-time-stamp token over the signature value; its time, when it
+    // verifies, is the signing time.
+    let stamped = si.signature_timestamp.as_ref().and_then(|ts| {
+        crate::tsp::token_checks(
+            ts,
+            &si.signature,
+            "the signature value",
+            "signature-time-stamp",
+            opts,
+            &mut r.checks,
+        )
+    });
+    let at = stamped.or(si.signing_time).or(m_time);
     r.signing_time = at.map(|t| t.to_iso());
     r.signing_time_source = Some(
-        if si.signing_time.is_some() {
+        if stamped.is_some() {
+            "signature-time-stamp token (verified)"
+        } else if si.signing_time.is_some() {
             "CMS signingTime (claimed)"
         } else {
             "/M (claimed)"
@@ -832,14 +893,14 @@ mod tests {
     #[test]
     fn signatures_sharing_byte_ranges_hash_them_once() {
         let pdf = vec![7u8; 4096];
-        let mut d = Digests::default();
+        let mut d = Digests::new(&crate::fs::InMemory);
         let r = [0, 100, 200, 3896];
         let a = d.get(&pdf, r, cms::OID_SM3).unwrap();
         let b = d.get(&pdf, r, cms::OID_SM3).unwrap();
         assert!(Rc::ptr_eq(&a, &b), "the second signature reuses the digest");
         let c = d.get(&pdf, [0, 100, 200, 3000], cms::OID_SM3).unwrap();
         assert_ne!(a, c);
-        assert_eq!(d.0.len(), 2);
+        assert_eq!(d.done.len(), 2);
         assert!(d.get(&pdf, [0, 100, 200, 9999], cms::OID_SM3).is_none());
     }
 

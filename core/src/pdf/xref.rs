@@ -13,6 +13,7 @@
 //! are decompressed (bounded).
 
 use super::cos::{self, Dict, Lexer, Obj, Ref, Stream, SyntaxError, Tok};
+use crate::fs::{CHUNK, Release};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -117,6 +118,8 @@ struct ObjStm {
 /// A PDF file read as its revisions.
 pub(crate) struct Pdf<'a> {
     pub buf: &'a [u8],
+    /// Gives back the memory of bytes read once (a memory-mapped file drops its pages).
+    pub release: &'a dyn Release,
     /// Oldest first.
     pub sections: Vec<Section>,
     /// Oldest first; the last is the document a reader shows.
@@ -151,7 +154,14 @@ impl std::ops::Deref for Got<'_> {
 
 impl<'a> Pdf<'a> {
     /// Reads the cross-reference chain and splits the file into revisions.
+    #[cfg(test)]
     pub fn read(buf: &'a [u8]) -> Result<Self, XrefError> {
+        Self::read_with(buf, &crate::fs::InMemory)
+    }
+
+    /// [`Pdf::read`] of a buffer whose pages `release` gives back after a whole-file search
+    /// (a memory-mapped file: memory stays bounded whatever the file's size).
+    pub fn read_with(buf: &'a [u8], release: &'a dyn Release) -> Result<Self, XrefError> {
         let start = last_startxref(buf).ok_or(XrefError::NoStartxref)?;
         let mut chain: Vec<Section> = Vec::new();
         let mut seen = HashSet::new();
@@ -187,7 +197,7 @@ impl<'a> Pdf<'a> {
         }
         // Which %%EOF ends the revision of each section: the first `startxref X %%EOF` after
         // the section that names it.
-        let eofs = startxref_eofs(buf);
+        let eofs = startxref_eofs(buf, release);
         let named = |s: &Section| {
             eofs.iter()
                 .find(|(pos, x, _, _)| *x == s.offset && *pos >= s.end)
@@ -264,6 +274,7 @@ impl<'a> Pdf<'a> {
         };
         Ok(Pdf {
             buf,
+            release,
             sections: chain,
             revisions,
             issues,
@@ -403,15 +414,9 @@ impl<'a> Pdf<'a> {
     /// The indirect object at `at` (streams without a usable `/Length` end at the next
     /// `endstream`, found in an index built once).
     pub fn parse_at(&self, at: usize) -> Result<cos::Indirect, SyntaxError> {
-        let all = self.endstreams.get_or_init(|| {
-            let mut v = Vec::new();
-            let mut from = 0;
-            while let Some(k) = cos::find(&self.buf[from..], b"endstream") {
-                v.push(from + k);
-                from += k + 9;
-            }
-            v
-        });
+        let all = self
+            .endstreams
+            .get_or_init(|| find_all(self.buf, b"endstream", self.release).collect());
         cos::parse_indirect_with(self.buf, at, Some(all))
     }
 
@@ -528,13 +533,10 @@ fn last_startxref(buf: &[u8]) -> Option<usize> {
 }
 
 /// Every `startxref X %%EOF` of the file: (position, X, end of `%%EOF`, end after its EOL).
-fn startxref_eofs(buf: &[u8]) -> Vec<(usize, usize, usize, usize)> {
+fn startxref_eofs(buf: &[u8], release: &dyn Release) -> Vec<(usize, usize, usize, usize)> {
     let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(k) = cos::find(&buf[from..], b"startxref") {
-        let pos = from + k;
-        from = pos + 9;
-        let mut i = from;
+    for pos in find_all(buf, b"startxref", release) {
+        let mut i = pos + 9;
         while buf.get(i).is_some_and(|c| cos::is_white(*c)) {
             i += 1;
         }
@@ -565,6 +567,41 @@ fn startxref_eofs(buf: &[u8]) -> Vec<(usize, usize, usize, usize)> {
         out.push((pos, x, end, eol));
     }
     out
+}
+
+/// Every position of `needle` in `buf`, searched a chunk at a time; each chunk searched is
+/// given back to `release` once searched.
+fn find_all<'b>(
+    buf: &'b [u8],
+    needle: &'b [u8],
+    release: &'b dyn Release,
+) -> impl Iterator<Item = usize> + 'b {
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut from = 0;
+    let mut released = 0;
+    std::iter::from_fn(move || {
+        loop {
+            if from >= buf.len() {
+                release.release(released..buf.len());
+                return None;
+            }
+            // A match may begin up to the chunk's last byte.
+            let end = (from + CHUNK + needle.len() - 1).min(buf.len());
+            match finder.find(&buf[from..end]) {
+                Some(k) => {
+                    let at = from + k;
+                    from = at + needle.len();
+                    return Some(at);
+                }
+                None if end == buf.len() => from = end,
+                None => from = end + 1 - needle.len(),
+            }
+            if from >= released + CHUNK {
+                release.release(released..from);
+                released = from;
+            }
+        }
+    })
 }
 
 fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -934,6 +971,32 @@ pub(crate) mod testdoc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fs::InMemory;
+
+    #[test]
+    fn whole_file_searches_find_needles_across_chunk_boundaries() {
+        struct Furthest(Cell<usize>);
+        impl Release for Furthest {
+            fn release(&self, r: std::ops::Range<usize>) {
+                assert!(r.start <= r.end);
+                self.0.set(self.0.get().max(r.end));
+            }
+        }
+        let mut buf = vec![b'x'; 3 * CHUNK + 100];
+        let at = [0, CHUNK - 4, CHUNK + 10, 2 * CHUNK - 9, 3 * CHUNK + 91];
+        for a in at {
+            buf[a..a + 9].copy_from_slice(b"startxref");
+        }
+        let searched = Furthest(Cell::new(0));
+        let found: Vec<usize> = find_all(&buf, b"startxref", &searched).collect();
+        assert_eq!(found, at);
+        assert_eq!(
+            searched.0.get(),
+            buf.len(),
+            "every byte searched is given back"
+        );
+        assert_eq!(find_all(b"startxre", b"startxref", &InMemory).count(), 0);
+    }
 
     #[test]
     fn flate_is_bounded_by_ratio_and_size() {

@@ -295,4 +295,37 @@ pub fn sign(
     Ok(parsed)
 }
 
+/// Adds `SES_Signature.timeStamp` (GB/T 38540 §7.1.6) to a v4/v5 signature: a token from
+/// `tsa` whose imprint is SM3 of the signature value (the DER SM2 signature, the BIT STRING's
+/// content, as ofdrw feeds it), written `[0] EXPLICIT BIT STRING` as ofdrw does. The
+/// timestamp lies outside TBS_Sign, so the signer's signature is unchanged.
+pub fn add_timestamp(
+    sig: &SesSignature,
+    tsa: &dyn crate::tsp::TimeStamper,
+) -> Result<SesSignature, SesError> {
+    use crate::asn1::{Tlv, header, tag};
+    if sig.timestamp.is_some() {
+        return Err(SesError::InvalidInput(
+            "the signature already has a timeStamp".into(),
+        ));
+    }
+    let token = tsa.time_stamp(crate::cms::OID_SM3, &sig.signature)?;
+    let fields = Tlv::parse_exact(sig.to_der(), "SES_Signature")?.sequence("SES_Signature")?;
+    if fields.len() != 4 {
+        return Err(SesError::InvalidInput(format!(
+            "a v4/v5 SES_Signature has 4 fields before timeStamp, this one {}",
+            fields.len()
+        )));
+    }
+    let mut bits = header(tag::BIT_STRING, token.der.len() + 1);
+    bits.push(0);
+    bits.extend_from_slice(&token.der);
+    let mut body: Vec<u8> = fields.iter().flat_map(|f| f.raw.iter().copied()).collect();
+    body.extend(header(tag::context(0), bits.len()));
+    body.extend(bits);
+    let mut der = header(tag::SEQUENCE, body.len());
+    der.extend(body);
+    SesSignature::from_der(&der)
+}
+
 use der::Decode;

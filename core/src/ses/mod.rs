@@ -11,7 +11,7 @@ pub mod signature;
 pub mod types;
 pub mod verify;
 
-pub use build::{SealBuilder, seal_type, sign};
+pub use build::{SealBuilder, add_timestamp, seal_type, sign};
 pub use seal::{CertList, PictureFormat, Seal, SealPicture, SesVersion};
 pub use signature::SesSignature;
 pub use verify::{DataCheck, verify_parsed, verify_seal_bytes, verify_signature};
@@ -38,4 +38,6 @@ pub enum SesError {
     Crypto(#[from] crate::crypto::CryptoError),
     #[error("signing failed: {0}")]
     Signer(#[from] crate::crypto::SignerError),
+    #[error("time stamp: {0}")]
+    TimeStamp(#[from] crate::tsp::TspError),
 }

@@ -198,15 +198,16 @@ pub fn seal_checks(seal: &Seal, at: Option<Time>, opts: &VerifyOptions, out: &mu
         )),
     }
     if let Some(ts) = &seal.timestamp {
-        out.push(Check::warning(
-            K::Timestamp,
+        // GM/T 0031-2025 (v5) seals may carry one; read as a token over the maker's
+        // signature value, as SES_Signature.timeStamp is over the signer's.
+        crate::tsp::token_checks(
+            ts,
+            &seal.maker_signature,
+            "the maker's signature value",
             "SESeal.timeStamp",
-            format!(
-                "a {}-byte timestamp is present; eseal does not verify GB/T 20520 tokens yet",
-                ts.len()
-            ),
-            "印章含时间戳，暂未验证",
-        ));
+            opts,
+            out,
+        );
     }
     for n in &seal.notes {
         out.push(Check::warning(
@@ -311,14 +312,7 @@ pub fn verify_parsed(
     r.version = sig.version.label().into();
     r.seal = Some(sig.seal.summary());
     r.signing_time = sig.time_info.map(|t| t.to_iso());
-    r.signing_time_source = Some(
-        if sig.timestamp.is_some() {
-            "TBS_Sign.timeInfo (a timestamp is present but not verified)"
-        } else {
-            "TBS_Sign.timeInfo"
-        }
-        .into(),
-    );
+    r.signing_time_source = Some("TBS_Sign.timeInfo (claimed by the signer)".into());
     r.push(Check::passed(
         K::Structure,
         "SES_Signature",
@@ -494,16 +488,24 @@ pub fn verify_parsed(
             ));
         }
     }
-    if let Some(ts) = &sig.timestamp {
-        r.push(Check::warning(
-            K::Timestamp,
+    // Trusted time (GB/T 38540 §7.1.6): a token over the signature value.
+    let stamped = sig.timestamp.as_ref().and_then(|ts| {
+        crate::tsp::token_checks(
+            ts,
+            &sig.signature,
+            "the signature value",
             "SES_Signature.timeStamp",
-            format!(
-                "a {}-byte timestamp is present; eseal does not verify GB/T 20520 tokens yet",
-                ts.len()
-            ),
-            "签章含时间戳，暂未验证",
+            opts,
+            &mut r.checks,
+        )
+    });
+    if let Some(t) = stamped {
+        r.signing_time = Some(t.to_iso());
+        r.signing_time_source = Some(format!(
+            "SES_Signature.timeStamp (verified token; the signer claims {})",
+            sig.time_info_text
         ));
+        claimed_time_check(sig.time_info, t, &mut r.checks);
     }
     for n in &sig.notes {
         r.push(Check::warning(
@@ -514,8 +516,8 @@ pub fn verify_parsed(
         ));
     }
 
-    // Seal and certificates at the signing time.
-    let at = sig.time_info;
+    // Seal and certificates at the signing time: the timestamp's when it verified.
+    let at = stamped.or(sig.time_info);
     if at.is_none() {
         r.push(Check::indeterminate(
             K::SealValidity,
@@ -528,6 +530,27 @@ pub fn verify_parsed(
     if let Some(cert) = &signer {
         let pool: Vec<Certificate> = sig.seal.maker_certificate().into_iter().collect();
         certificate_checks(cert, "signer", "签章者", at, &pool, opts, &mut r.checks);
+    }
+}
+
+/// The signer's claimed time against a verified timestamp over the signature: the signature
+/// existed when it was stamped, so a claimed time after the stamp (beyond the clock skew
+/// allowed) is false.
+fn claimed_time_check(claimed: Option<Time>, stamped: Time, out: &mut Vec<Check>) {
+    const SKEW: i64 = 300;
+    if let Some(c) = claimed
+        && c.unix() > stamped.unix() + SKEW
+    {
+        out.push(Check::warning(
+            K::Timestamp,
+            "TBS_Sign.timeInfo",
+            format!(
+                "the claimed signing time {} is after the timestamp {}: the timestamp's time is used",
+                c.to_iso(),
+                stamped.to_iso()
+            ),
+            "声称的签署时间晚于时间戳时间，以时间戳为准",
+        ));
     }
 }
 

@@ -87,3 +87,55 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// An HTTP server on a local port answering time-stamp queries with `tsa` (as of `at`,
+/// default now) until the test process ends; its URL, and the content type of each request
+/// as it comes.
+pub fn serve_tsa(
+    tsa: eseal::tsp::TimeStampAuthority,
+    at: Option<eseal::crypto::time::Time>,
+) -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/tsa", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let mut r = BufReader::new(stream.try_clone().unwrap());
+            let mut content_type = String::new();
+            let mut len = 0usize;
+            loop {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let l = line.trim_end().to_ascii_lowercase();
+                if l.is_empty() {
+                    break;
+                }
+                if let Some(v) = l.strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+                if let Some(v) = l.strip_prefix("content-type:") {
+                    content_type = v.trim().to_owned();
+                }
+            }
+            let mut body = vec![0; len];
+            if r.read_exact(&mut body).is_err() {
+                continue;
+            }
+            let answer = tsa.respond(&body, at.unwrap_or_else(eseal::crypto::time::Time::now));
+            let mut w = stream;
+            let _ = write!(
+                w,
+                "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                eseal::tsp::MEDIA_REPLY,
+                answer.len()
+            );
+            let _ = w.write_all(&answer);
+            let _ = tx.send(content_type);
+        }
+    });
+    (url, rx)
+}

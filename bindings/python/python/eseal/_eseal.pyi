@@ -1,62 +1,29 @@
 """Type stubs of the eseal extension module (the Rust core, through pyo3).
 
-Inputs typed ``Input`` take ``bytes``/``bytearray`` (the content itself) or a ``str`` /
+Inputs typed ``_Input`` take ``bytes``/``bytearray`` (the content itself) or a ``str`` /
 ``os.PathLike`` (a file to read); a ``str`` holding a PEM block is the PEM text itself. Times are text: RFC 3339 (``2026-06-01T00:00:00Z``) or
 ``YYYY-MM-DD HH:MM:SS`` (Beijing time). Signing and verification release the GIL.
 """
 
 import os
-from typing import Any, Optional, Sequence, Union
+from types import TracebackType
+from typing import Any, Literal, Optional, Sequence, Tuple, Type, Union, final
 
-Input = Union[bytes, bytearray, memoryview, str, os.PathLike[str]]
+from .types import ReportDict, Verdict
+
+_Input = Union[bytes, bytearray, memoryview, str, os.PathLike[str]]
+_Trust = Optional[Union[_Input, Sequence[_Input]]]
+_TrustDir = Optional[Union[str, os.PathLike[str], Literal[False]]]
 
 __version__: str
 
-class Error(Exception):
-    """Base class of every error eseal raises; the message is the core's."""
-
-class InvalidInput(Error):
-    """Malformed or unacceptable input: bad DER/PEM, a key for another certificate, an empty
-    seal name, a time that cannot be read."""
-
-class FileError(Error):
-    """A file could not be read or written by the core (files named as inputs raise the
-    usual ``OSError``/``FileNotFoundError``)."""
-
-class SealUnusable(Error):
-    """The seal cannot sign: its maker signature is broken, the signing time is outside its
-    validity, or the signer's certificate is not in its certList."""
-
-class PinIncorrect(Error):
-    """Wrong UKey PIN."""
-
-    retries_left: int
-    """How many tries remain before the PIN locks."""
-
-class PinLocked(Error):
-    """The UKey PIN is locked (unblock it with the administrator PIN)."""
-
-class NotLoggedIn(Error):
-    """The UKey is not logged in."""
-
-class DeviceError(Error):
-    """The UKey or its SKF library failed (cannot load it, device error)."""
-
-class NotFound(Error):
-    """A UKey device, application, container or file is not there."""
-
-class CryptoError(Error):
-    """Signing failed in the cryptography (random numbers, the SM2 primitive)."""
-
-class InternalError(Error):
-    """A bug in eseal."""
-
+@final
 class TestCa:
     """The deterministic test CA (tests and demos only): keys and certificates follow from
     ``seed``. Identities: ``"root"``, ``"unit"`` (makes seals), ``"person"`` (signs
     documents), ``"server"``."""
 
-    def __init__(self, seed: str) -> None: ...
+    def __new__(cls, seed: str) -> TestCa: ...
     def signer(self, who: str) -> Signer:
         """A software signer for one identity."""
     def cert_pem(self, who: str) -> str:
@@ -67,11 +34,12 @@ class TestCa:
     def root_cert_pem(self) -> str:
         """The root certificate, PEM: pass it as ``trust=`` when verifying."""
 
+@final
 class Signer:
     """Something that makes SM2 signatures for one certificate: a software key or a UKey."""
 
     @staticmethod
-    def from_pem(key: Input, cert: Input) -> Signer:
+    def from_pem(key: _Input, cert: _Input) -> Signer:
         """A software signer from an SM2 private key (PKCS#8 or SEC1, PEM or DER) and its
         certificate (PEM or DER). Raises ``InvalidInput`` when they do not belong together."""
     @staticmethod
@@ -95,11 +63,24 @@ class Signer:
     @property
     def subject(self) -> str:
         """The certificate's subject, e.g. ``C=CN, O=上海市测试局, CN=张三``."""
+    @property
+    def closed(self) -> bool: ...
+    def close(self) -> None:
+        """Lets go of the key; later use raises ``InvalidInput``. A UKey session ends when no
+        signature in progress still holds it."""
+    def __enter__(self) -> Signer: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> bool: ...
 
+@final
 class Seal:
     """A seal (SESeal: GM/T 0031-2014 v1, GB/T 38540 v4, GM/T 0031-2025 v5)."""
 
-    def __init__(self, data: Input) -> None:
+    def __new__(cls, data: _Input) -> Seal:
         """Parses a seal from its DER bytes or a file. Raises ``InvalidInput``."""
     @staticmethod
     def create(
@@ -107,8 +88,8 @@ class Seal:
         es_id: str,
         *,
         maker: Signer,
-        picture: Input,
-        signers: Sequence[Union[Signer, Input]] = (),
+        picture: _Input,
+        signers: Sequence[Union[Signer, _Input]] = ...,
         width_mm: int = 40,
         height_mm: int = 40,
         seal_type: int = 1,
@@ -143,7 +124,13 @@ class Seal:
     def valid_end(self) -> str: ...
     @property
     def picture(self) -> bytes: ...
+    def __eq__(self, other: object, /) -> bool:
+        """Equal when the DER bytes are."""
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> Tuple[Type[Seal], Tuple[bytes]]:
+        """Pickles as the DER bytes."""
 
+@final
 class Report:
     """A verification report. ``to_dict()`` has the same shape as ``eseal ... verify --json``:
     ``file``, ``format``, ``signatures`` (each with ``checks``: ``check``, ``status``,
@@ -152,45 +139,51 @@ class Report:
     ``exit_code``. A report is true when valid."""
 
     @property
-    def verdict(self) -> str:
-        """``"valid"``, ``"valid_with_warnings"`` or ``"invalid"``."""
+    def verdict(self) -> Verdict:
+        """``"valid"``, ``"valid_with_warnings"``, ``"intact_untrusted"`` (intact, signer not
+        trusted) or ``"invalid"``."""
     @property
     def exit_code(self) -> int:
-        """0 valid, 1 not (warnings count when verified with ``strict=True``)."""
+        """0 valid, 1 not (warnings count when verified with ``strict=True``), 3 intact but
+        not trusted."""
     @property
     def valid(self) -> bool:
         """``exit_code == 0``."""
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> ReportDict: ...
     def to_json(self) -> str: ...
     def to_text(self) -> str:
         """The human-readable report (English with Chinese), as the command line prints it."""
     def __bool__(self) -> bool: ...
 
-def sign_data(seal: Seal, signer: Signer, data: Input, *, property_info: str = "", time: Optional[str] = None) -> bytes:
+def sign_data(seal: Seal, signer: Signer, data: _Input, *, property_info: str = "", time: Optional[str] = None) -> bytes:
     """Signs ``data`` with ``seal`` (GB/T 38540 §7.1, dataHash = SM3(data)) and returns the
     DER SES_Signature. The seal is checked first: ``SealUnusable`` when the signer is not in
     its certList or ``time`` (default now) is outside its validity."""
 
-def sign_digest(seal: Seal, signer: Signer, digest: Input, *, property_info: str = "", time: Optional[str] = None) -> bytes:
+def sign_digest(seal: Seal, signer: Signer, digest: _Input, *, property_info: str = "", time: Optional[str] = None) -> bytes:
     """As ``sign_data``, over a digest the caller computed (it becomes dataHash as is)."""
 
 def verify_seal(
-    seal: Union[Seal, Input],
+    seal: Union[Seal, _Input],
     *,
-    trust: Optional[Union[Input, Sequence[Input]]] = None,
+    trust: _Trust = None,
+    trust_dir: _TrustDir = None,
     at: Optional[str] = None,
     strict: bool = False,
 ) -> Report:
     """Verifies a seal on its own: maker signature, header, validity, maker certificate.
-    ``trust``: trust anchors (PEM bundles or DER certificates); without them the chain is a
-    warning. ``at``: verify as of that time instead of now."""
+    ``trust``: trust anchors (PEM bundles or DER certificates, one or a list);
+    ``trust_dir``: a directory of them (default: the command line's, ``$ESEAL_TRUST_DIR`` or
+    ``~/.config/eseal/trust``; ``False``: none). Without anchors the verdict is at best
+    ``intact_untrusted``. ``at``: verify as of that time instead of now."""
 
 def verify_signature(
-    signature: Input,
+    signature: _Input,
     *,
-    data: Optional[Input] = None,
-    digest: Optional[Input] = None,
-    trust: Optional[Union[Input, Sequence[Input]]] = None,
+    data: Optional[_Input] = None,
+    digest: Optional[_Input] = None,
+    trust: _Trust = None,
+    trust_dir: _TrustDir = None,
     at: Optional[str] = None,
     strict: bool = False,
 ) -> Report:
@@ -199,27 +192,30 @@ def verify_signature(
     certificates."""
 
 def sign_ofd(
-    ofd: Input, seal: Seal, signer: Signer, *, page: Optional[int] = None, x: float = 20.0, y: float = 20.0,
+    ofd: _Input, seal: Seal, signer: Signer, *, page: int = 1, x: Optional[float] = None, y: Optional[float] = None,
     width: float = 0.0, height: float = 0.0, time: Optional[str] = None,
 ) -> bytes:
     """Signs an OFD with ``seal`` (an SES_Signature over Signature.xml, GB/T 33190-2016 ch. 18) and
-    returns the signed OFD. The stamp goes on ``page`` (from 1; default 1) at ``x``, ``y``
-    millimetres from the page's top-left corner, ``width`` × ``height`` mm (0: the seal
-    picture's size)."""
+    returns the signed OFD. The stamp goes on ``page`` (from 1) at ``x``, ``y`` millimetres
+    from the page's top-left corner (default 20, 20), ``width`` × ``height`` mm (0: the seal
+    picture's size). Page 0 or less raises ``InvalidInput``."""
 
 def sign_pdf(
-    pdf: Input, seal: Seal, signer: Signer, *, page: Optional[int] = None, x: float = 0.0, y: float = 0.0,
-    width: float = 0.0, height: float = 0.0, time: Optional[str] = None,
+    pdf: _Input, seal: Seal, signer: Signer, *, page: int = 1, x: Optional[float] = None, y: Optional[float] = None,
+    width: float = 0.0, height: float = 0.0, invisible: bool = False, time: Optional[str] = None,
 ) -> bytes:
     """Signs a PDF with ``seal`` (GB/T 38540 SES_Signature, an incremental update) and returns
-    the whole signed file. With ``page`` and a non-zero size the stamp shows there (PDF points
-    from the lower-left corner; the seal picture must be PNG); otherwise the signature is
-    invisible."""
+    the whole signed file. The stamp rule is ``sign_ofd``'s in PDF points from the page's
+    lower-left corner (default 56.69, 56.69 = 20 mm); the seal picture is drawn as is (PNG)
+    or converted (JPEG, GIF; white made transparent); an SVG or OFD picture needs
+    ``invisible=True``, which makes a signature without a stamp."""
 
-def verify_ofd(ofd: Input, *, trust: Optional[Union[Input, Sequence[Input]]] = None, at: Optional[str] = None, strict: bool = False) -> Report:
+def verify_ofd(ofd: _Input, *, trust: _Trust = None, trust_dir: _TrustDir = None, at: Optional[str] = None, strict: bool = False) -> Report:
     """Verifies every signature of an OFD (digests of the files each protects, the
-    SES_Signature, the seal, certificates, coverage). ``InvalidInput`` when it is not an OFD."""
+    SES_Signature, the seal, certificates, coverage). ``InvalidInput`` when it is not an OFD.
+    The report's ``file`` is the path given (``document.ofd`` for bytes)."""
 
-def verify_pdf(pdf: Input, *, trust: Optional[Union[Input, Sequence[Input]]] = None, at: Optional[str] = None, strict: bool = False) -> Report:
+def verify_pdf(pdf: _Input, *, trust: _Trust = None, trust_dir: _TrustDir = None, at: Optional[str] = None, strict: bool = False) -> Report:
     """Verifies every signature of a PDF (byte range, digest, signature, seal, certificates,
-    changes after signing). An unreadable file is an invalid report."""
+    changes after signing). ``InvalidInput`` when it is not a PDF, as for OFD. The report's
+    ``file`` is the path given (``document.pdf`` for bytes)."""
