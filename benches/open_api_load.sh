@@ -20,6 +20,7 @@ cargo build --release -q -p eseal-benches --example open_api_load
 SERVER=$CARGO_TARGET_DIR/release/eseal-server
 LOAD=$CARGO_TARGET_DIR/release/examples/open_api_load
 TMP=$(mktemp -d)
+chmod 755 "$TMP"   # the throwaway PostgreSQL runs as the postgres user
 PIDS=()
 PGCTL=""
 cleanup() {
