@@ -351,6 +351,8 @@ fn pdf_batch_of_200_signed_then_verified_and_one_bad_file_does_not_stop_it() {
     let (s, _, ca) = seal("batch-pdf-200", "批量验证章", [200, 0, 0]);
     std::fs::write(p("seal.esl"), s.der()).unwrap();
     std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    std::fs::write(p("person.key"), ca.person.key.to_pkcs8_pem()).unwrap();
+    std::fs::write(p("person.pem"), ca.person.cert.to_pem()).unwrap();
     let t = std::time::Instant::now();
     let o = eseal()
         .args(["pdf", "sign"])
@@ -359,7 +361,11 @@ fn pdf_batch_of_200_signed_then_verified_and_one_bad_file_does_not_stop_it() {
         .arg(p("out"))
         .arg("--seal")
         .arg(p("seal.esl"))
-        .args(["--test-ca", "batch-pdf-200", "--stamp", "1,100,100,113,113"])
+        .arg("--key")
+        .arg(p("person.key"))
+        .arg("--cert")
+        .arg(p("person.pem"))
+        .args(["--format", "ses", "--stamp", "1,100,100,113,113"])
         .output()
         .unwrap();
     let signing = t.elapsed();
