@@ -292,6 +292,23 @@ impl From<PlatformError> for ApiError {
                 a
             }
             P::Store(_) => Self::internal(en),
+            P::Placement(
+                eseal::placement::PlacementError::KeywordNotFound { .. }
+                | eseal::placement::PlacementError::OccurrenceMissing { .. },
+            ) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "keyword_not_found",
+                "Keyword not found",
+                "文件中未找到关键字，未签署",
+                en,
+            ),
+            P::Placement(_) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_placement",
+                "Invalid placement",
+                "盖章位置无效",
+                en,
+            ),
         }
     }
 }

@@ -36,6 +36,88 @@ pub struct Stamp {
     pub page: u32,
     pub x_mm: f64,
     pub y_mm: f64,
+    /// The stamp's width (mm): the seal's own size when absent, else within 75 % to 125 %
+    /// of it, the height in proportion (`eseal::platform::STAMP_SCALE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_mm: Option<f64>,
+}
+
+/// Which occurrence(s) of the keyword get a stamp: `"all"`, `"first"`, `"last"` or the n-th
+/// (from 1) in reading order over the chosen pages.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum OccurrenceInput {
+    Nth(u32),
+    Word(String),
+}
+
+/// Where the stamp sits on the found text.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AnchorInput {
+    /// The stamp's centre on the text's centre.
+    #[serde(alias = "centre")]
+    Center,
+    /// The stamp's centre on the end of the text (where the blank after "甲方（盖章）" begins).
+    End,
+}
+
+/// An offset of the stamp from its anchor (mm; x to the right, y downwards).
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OffsetMm {
+    #[serde(default)]
+    pub dx: f64,
+    #[serde(default)]
+    pub dy: f64,
+}
+
+/// Keyword placement (关键字盖章): stamps of the seal over where a text is written. A
+/// keyword that does not occur is a 422 `keyword_not_found` naming it, and nothing is signed.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeywordPlacement {
+    /// The text, 1 to 100 characters; white space is ignored and full-width forms match
+    /// their ASCII counterparts ("甲方(盖章)" finds "甲方（盖章）").
+    pub text: String,
+    /// Default `"all"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrence: Option<OccurrenceInput>,
+    /// Pages searched: `all` (default), `odd`, `even`, `N`, `N-M`, `N-` or `N,M,…`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<String>,
+    /// Default `center`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<AnchorInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset_mm: Option<OffsetMm>,
+    /// The stamps' width (mm), as for a [`Stamp`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_mm: Option<f64>,
+}
+
+impl KeywordPlacement {
+    /// The core's keyword search this asks for.
+    pub fn keyword(&self) -> Result<eseal::placement::Keyword, p::PlatformError> {
+        use eseal::placement::{Anchor, Keyword, Occurrence, PageSet};
+        let occurrence = match &self.occurrence {
+            None => Occurrence::All,
+            Some(OccurrenceInput::Nth(n)) => format!("{n}").parse()?,
+            Some(OccurrenceInput::Word(w)) => w.parse()?,
+        };
+        let (dx_mm, dy_mm) = self.offset_mm.as_ref().map_or((0.0, 0.0), |o| (o.dx, o.dy));
+        Ok(Keyword {
+            text: self.text.clone(),
+            occurrence,
+            pages: PageSet::parse(self.pages.as_deref().unwrap_or("all"))?,
+            anchor: match self.anchor {
+                Some(AnchorInput::End) => Anchor::End,
+                _ => Anchor::Centre,
+            },
+            dx_mm,
+            dy_mm,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
@@ -48,6 +130,9 @@ pub struct SealUse {
     /// 骑缝章: the seal cut across the right edges of all pages.
     #[serde(default)]
     pub cross_page: bool,
+    /// Stamps placed by keyword (in addition to `stamps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<KeywordPlacement>,
 }
 
 /// The anti-forgery QR code: it carries this server's verification URL of the document.
@@ -108,10 +193,10 @@ pub fn check_request(
     let mut signatures = 0;
     for (i, u) in seals.iter().enumerate() {
         crate::api::check_id("seal_id", &u.seal_id)?;
-        if u.stamps.is_empty() && !u.cross_page {
+        if u.stamps.is_empty() && !u.cross_page && u.keyword.is_none() {
             return Err(placement_err(
                 &format!("seals[{i}].stamps"),
-                "a seal needs a stamp or the cross-page seal".into(),
+                "a seal needs a stamp, a keyword or the cross-page seal".into(),
             ));
         }
         if u.stamps.len() > 50 {
@@ -185,6 +270,44 @@ pub fn check_request(
         ));
     }
     Ok(signatures)
+}
+
+/// The request as it will be signed: each keyword placement turned into stamps over the
+/// text's occurrences in `bytes` (the version to sign), and every stamp size checked against
+/// its seal (`seals[i]` is the record of `uses[i]`). Keyword logic is the core's
+/// ([`p::keyword_stamps`]); a keyword not found is 422 `keyword_not_found` naming it.
+pub fn resolve(
+    d: &DocRecord,
+    bytes: &[u8],
+    uses: &[SealUse],
+    seals: &[p::SealRecord],
+) -> ApiResult<Vec<SealUse>> {
+    let mut out = Vec::with_capacity(uses.len());
+    for (i, (u, seal)) in uses.iter().zip(seals).enumerate() {
+        let mut u = u.clone();
+        for (j, st) in u.stamps.iter().enumerate() {
+            p::stamp_size(seal, st.size_mm).map_err(|e| {
+                ApiError::from(e).with_field(&format!("seals[{i}].stamps[{j}].size_mm"))
+            })?;
+        }
+        if let Some(k) = u.keyword.take() {
+            let field = format!("seals[{i}].keyword");
+            let at = |e: p::PlatformError| ApiError::from(e).with_field(&field);
+            let kw = k.keyword().map_err(at)?;
+            let size = p::stamp_size(seal, k.size_mm)
+                .map_err(|e| ApiError::from(e).with_field(&format!("{field}.size_mm")))?;
+            for hit in p::keyword_stamps(d.format, bytes, &kw, size, &d.pages).map_err(at)? {
+                u.stamps.push(Stamp {
+                    page: hit.page as u32,
+                    x_mm: hit.x_mm,
+                    y_mm: hit.y_mm,
+                    size_mm: k.size_mm,
+                });
+            }
+        }
+        out.push(u);
+    }
+    Ok(out)
 }
 
 /// The verification URL a document's QR code carries.
@@ -266,6 +389,11 @@ pub struct SignOutcome {
     pub verdict: String,
 }
 
+/// A stamp's size (mm), checked by [`resolve`] before.
+fn stamp_size(seal: &p::SealRecord, st: &Stamp) -> (f64, f64) {
+    p::stamp_size(seal, st.size_mm).unwrap_or((f64::from(seal.width_mm), f64::from(seal.height_mm)))
+}
+
 /// Where one seal goes, in the terms of the document's format (PDF points from the lower
 /// left of the page as displayed; OFD mm from the top left), with the QR code when `qr`.
 pub fn layout(
@@ -290,13 +418,14 @@ pub fn layout(
                 });
             }
             for st in &place.stamps {
+                let (sw, sh) = stamp_size(seal, st);
                 let page_h = d.pages[(st.page - 1) as usize].1;
                 placements.push(eseal::pdf::Placement::Stamp {
                     page: st.page,
                     x: pt(st.x_mm),
-                    y: pt(page_h - st.y_mm - h),
-                    width: pt(w),
-                    height: pt(h),
+                    y: pt(page_h - st.y_mm - sh),
+                    width: pt(sw),
+                    height: pt(sh),
                 });
             }
             let qr = qr.map(|(q, png)| {
@@ -315,12 +444,13 @@ pub fn layout(
         FileFormat::Ofd => {
             let mut placements = vec![];
             for st in &place.stamps {
+                let (sw, sh) = stamp_size(seal, st);
                 placements.push(eseal::ofd::Placement::Stamp {
                     page: st.page as usize,
                     x_mm: st.x_mm,
                     y_mm: st.y_mm,
-                    width_mm: Some(w),
-                    height_mm: Some(h),
+                    width_mm: Some(sw),
+                    height_mm: Some(sh),
                 });
             }
             if place.cross_page {
@@ -401,15 +531,12 @@ pub fn sign_document(
     d: &mut DocRecord,
     req: SignRequest,
 ) -> ApiResult<SignOutcome> {
-    let count = check_request(d, &req.seals, &req.qr, &req.credential)?;
+    check_request(d, &req.seals, &req.qr, &req.credential)?;
     let _lock = SignLock::take(s, &d.id)?;
     let bytes = std::fs::read(documents::current_path(s, d))
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let credential: SignCredential = req.credential.clone().into();
-    let qr = qr_of(s, d, &req.qr)?;
-    let mut names = vec![];
-    let mut uses = vec![];
-    for (i, u) in req.seals.iter().enumerate() {
+    let mut records = Vec::with_capacity(req.seals.len());
+    for u in &req.seals {
         let seal = s.platform.seal(session, &u.seal_id)?;
         if seal.kind != p::SealKind::Cloud {
             return Err(ApiError::new(
@@ -423,6 +550,15 @@ pub fn sign_document(
                 ),
             ));
         }
+        records.push(seal);
+    }
+    let seals = resolve(d, &bytes, &req.seals, &records)?;
+    let count = check_request(d, &seals, &req.qr, &req.credential)?;
+    let credential: SignCredential = req.credential.clone().into();
+    let qr = qr_of(s, d, &req.qr)?;
+    let mut names = vec![];
+    let mut uses = vec![];
+    for (i, (u, seal)) in seals.iter().zip(records).enumerate() {
         let layout = layout(d, u, &seal, if i == 0 { qr.as_ref() } else { None });
         uses.push(p::SealLayout {
             seal: seal.id.clone(),
@@ -760,7 +896,7 @@ pub fn prepare(
     d: &DocRecord,
     req: PrepareRequest,
 ) -> ApiResult<PendingView> {
-    let total = check_request(d, &req.seals, &req.qr, &CredentialInput::Ukey)?;
+    check_request(d, &req.seals, &req.qr, &CredentialInput::Ukey)?;
     parse_cert(&req.certificate)?;
     if !s.platform.may(session, p::Action::SignWithSeal)? {
         return Err(p::PlatformError::Forbidden(
@@ -768,6 +904,7 @@ pub fn prepare(
         )
         .into());
     }
+    let mut records = Vec::with_capacity(req.seals.len());
     for u in &req.seals {
         let seal = s.platform.seal(session, &u.seal_id)?;
         let st = seal.effective_status(s.clock.now());
@@ -776,14 +913,18 @@ pub fn prepare(
                 p::PlatformError::InvalidState(format!("seal {} is {st:?}", seal.id)).into(),
             );
         }
+        records.push(seal);
     }
     let input = std::fs::read(documents::current_path(s, d))
         .map_err(|e| ApiError::internal(e.to_string()))?;
+    // Keywords are found once, here: the rounds replay the stamps they gave.
+    let seals = resolve(d, &input, &req.seals, &records)?;
+    let total = check_request(d, &seals, &req.qr, &CredentialInput::Ukey)?;
     let mut p = Pending {
         doc: d.id.clone(),
         owner: owner.to_owned(),
         base_sm3: hex::encode(eseal::crypto::sm3::sm3(&input)),
-        seals: req.seals,
+        seals,
         qr: req.qr,
         cert: req.certificate,
         time: s.clock.now(),

@@ -170,6 +170,10 @@ pub enum PlatformError {
     Ukey(#[from] crate::ukey::UkeyError),
     #[error("storage: {0}")]
     Store(StoreError),
+    /// A keyword placement that cannot be resolved: the keyword does not occur (as often as
+    /// asked), or the pages or occurrence asked for are not usable.
+    #[error("placement: {0}")]
+    Placement(#[from] crate::placement::PlacementError),
 }
 
 /// Why the SMS gateway did not send.

@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(original))
         .routes(routes!(signed))
         .routes(routes!(preview))
+        .routes(routes!(text_search))
         .routes(routes!(sign))
         .routes(routes!(prepare))
         .routes(routes!(signing_round))
@@ -350,8 +351,86 @@ async fn preview(
     .await
 }
 
-/// Signs the document with one or more cloud seals (stamps by page and position, cross-page
-/// seal, QR code with this server's verification URL) and the signing credential. UKey seals
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct TextSearchQuery {
+    /// The text to find (1 to 100 characters; white space ignored, full-width forms match
+    /// their ASCII counterparts), as for a keyword placement.
+    pub q: String,
+    /// Pages searched: `all` (default), `odd`, `even`, `N`, `N-M`, `N-` or `N,M,…`.
+    pub pages: Option<String>,
+}
+
+/// One place where the text is written: page (from 1) and box in mm from the top-left
+/// corner of the page as displayed (the stamps' coordinates).
+#[derive(Serialize, ToSchema)]
+pub struct TextOccurrence {
+    pub page: u32,
+    pub x_mm: f64,
+    pub y_mm: f64,
+    pub width_mm: f64,
+    pub height_mm: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TextSearchResult {
+    /// In reading order: page by page, then as the page's content writes them.
+    pub occurrences: Vec<TextOccurrence>,
+}
+
+/// Where a text is written in the document's newest version (signed if signed): the portal
+/// previews where keyword stamps will land. No occurrence is an empty list, not an error.
+#[utoipa::path(get, path = "/api/v1/documents/{id}/text-search", tag = "documents", params(("id" = String, Path), TextSearchQuery), responses(
+    (status = 200, body = TextSearchResult),
+    (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+    (status = 422, body = crate::error::Problem, content_type = "application/problem+json")
+), security(("session_cookie" = []), ("bearer" = [])))]
+async fn text_search(
+    State(st): State<AppState>,
+    auth: Auth,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<TextSearchQuery>,
+) -> ApiResult<Json<TextSearchResult>> {
+    st.blocking(move |s| {
+        let d = visible(s, &auth, &id)?;
+        let text = q.q.trim();
+        if text.is_empty() || text.chars().count() > 100 {
+            return Err(ApiError::bad_request(
+                "q",
+                "请输入 1 至 100 个字的关键字",
+                "q: 1 to 100 characters",
+            ));
+        }
+        let kw = eseal::placement::Keyword {
+            pages: eseal::placement::PageSet::parse(q.pages.as_deref().unwrap_or("all"))
+                .map_err(|e| ApiError::from(p::PlatformError::from(e)).with_field("pages"))?,
+            ..eseal::placement::Keyword::new(text)
+        };
+        let bytes = std::fs::read(documents::current_path(s, &d))
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let hits = p::find_text(d.format, &bytes, &kw).map_err(|e| match e {
+            p::PlatformError::Placement(_) => ApiError::from(e).with_field("pages"),
+            e => e.into(),
+        })?;
+        Ok(Json(TextSearchResult {
+            occurrences: hits
+                .into_iter()
+                .map(|h| TextOccurrence {
+                    page: h.page as u32,
+                    x_mm: h.rect[0],
+                    y_mm: h.rect[1],
+                    width_mm: h.rect[2] - h.rect[0],
+                    height_mm: h.rect[3] - h.rect[1],
+                })
+                .collect(),
+        }))
+    })
+    .await
+}
+
+/// Signs the document with one or more cloud seals (stamps by page and position or by keyword,
+/// cross-page seal, QR code with this server's verification URL) and the signing credential. UKey seals
 /// sign through the agent instead.
 #[utoipa::path(post, path = "/api/v1/documents/{id}/sign", tag = "documents", params(("id" = String, Path)), request_body = SignRequest, responses(
     (status = 200, body = SignOutcome),

@@ -458,6 +458,9 @@ pub struct OpenSignRequest {
     /// 骑缝章 across the right edges of all pages.
     #[serde(default)]
     pub cross_page: bool,
+    /// Stamps placed by keyword (in addition to `stamps`); not found is 422
+    /// `keyword_not_found`, nothing signed.
+    pub keyword: Option<signing::KeywordPlacement>,
     pub qr: Option<QrPlacement>,
     /// 流水号 (system check with token check): never used twice on the grant.
     pub serial: Option<String>,
@@ -479,6 +482,7 @@ pub struct OpenSignRequest {
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, body = crate::error::Problem, content_type = "application/problem+json")
     ), security(("open_native" = []), ("open_qys" = [])))]
 async fn sign(
@@ -498,11 +502,37 @@ async fn sign(
                 "upload the document again to sign it anew",
             ));
         }
-        let seal_use = SealUse {
+        let asked = SealUse {
             seal_id: req.seal_id.clone(),
             stamps: req.stamps.clone(),
             cross_page: req.cross_page,
+            keyword: req.keyword.clone(),
         };
+        signing::check_request(
+            &d,
+            std::slice::from_ref(&asked),
+            &req.qr,
+            &signing::CredentialInput::Ukey,
+        )?;
+        // Keywords become stamps now: a task signs later what was found here.
+        let app_seals = s.platform.app_seals(&call.app.id)?;
+        let granted = app_seals
+            .iter()
+            .find(|a| a.seal.id == req.seal_id)
+            .ok_or_else(|| {
+                ApiError::from(p::PlatformError::Forbidden(
+                    "the seal is not granted to this app".into(),
+                ))
+            })?;
+        let original = std::fs::read(documents::original_path(s, &d))
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let seal_use = signing::resolve(
+            &d,
+            &original,
+            std::slice::from_ref(&asked),
+            std::slice::from_ref(&granted.seal),
+        )?
+        .remove(0);
         signing::check_request(
             &d,
             std::slice::from_ref(&seal_use),
@@ -521,9 +551,7 @@ async fn sign(
         };
         // A manual policy queues the call at once whatever the size (nothing is signed
         // before the decision); other large files are signed by a worker.
-        let manual = s.platform.app_seals(&call.app.id)?.iter().any(|a| {
-            a.seal.id == req.seal_id && matches!(a.grant.policy, p::ConfirmPolicy::Manual { .. })
-        });
+        let manual = matches!(granted.grant.policy, p::ConfirmPolicy::Manual { .. });
         if d.size > s.cfg.open_api.sync_max_bytes && !manual {
             let t = s.platform.create_task(
                 &call.app.id,

@@ -3,7 +3,107 @@
 
 use super::*;
 use crate::crypto::time::Time;
+use crate::placement::{Keyword, PlacementError, TextHit};
 use crate::{ofd, pdf, ses};
+
+/// How far a stamp may be resized from the size its seal was made at (the picture written
+/// into the GB/T 38540 seal): from 75 % to 125 % of its width, the height following so the
+/// picture keeps its shape. A seal shown much smaller or larger than made is not the seal.
+pub const STAMP_SCALE: (f64, f64) = (0.75, 1.25);
+
+/// The size (mm) a stamp of `seal` is drawn at: the seal's own, or `width_mm` within
+/// [`STAMP_SCALE`] with the height in proportion.
+pub fn stamp_size(seal: &SealRecord, width_mm: Option<f64>) -> Result<(f64, f64)> {
+    let (w, h) = (f64::from(seal.width_mm), f64::from(seal.height_mm));
+    let Some(want) = width_mm else {
+        return Ok((w, h));
+    };
+    let (lo, hi) = (w * STAMP_SCALE.0, w * STAMP_SCALE.1);
+    if !want.is_finite() || want < lo - 1e-9 || want > hi + 1e-9 {
+        return Err(PlatformError::InvalidInput(format!(
+            "size_mm: the stamp of seal {} is {lo:.1} to {hi:.1} mm wide (its size {w} × {h} mm ±25 %)",
+            seal.id
+        )));
+    }
+    Ok((want, h * want / w))
+}
+
+fn keyword_error(e: PlacementError) -> PlatformError {
+    PlatformError::Placement(e)
+}
+
+/// Every occurrence of `kw.text` on the pages `kw` names of a PDF or OFD (the first
+/// document of an OFD), in page order then content order; boxes in mm from the top-left of
+/// the page as displayed.
+pub fn find_text(format: FileFormat, bytes: &[u8], kw: &Keyword) -> Result<Vec<TextHit>> {
+    match format {
+        FileFormat::Pdf => pdf::find_text(bytes, kw).map_err(|e| match e {
+            pdf::PdfError::Keyword(k) => keyword_error(k),
+            pdf::PdfError::Placement(m) => keyword_error(PlacementError::Invalid(m)),
+            e => e.into(),
+        }),
+        FileFormat::Ofd => {
+            let pkg = ofd::Package::from_bytes(bytes.to_vec())?;
+            ofd::find_text(&pkg, kw).map_err(|e| match e {
+                ofd::OfdError::Keyword(k) => keyword_error(k),
+                ofd::OfdError::Placement(m) => keyword_error(PlacementError::Invalid(m)),
+                e => e.into(),
+            })
+        }
+    }
+}
+
+/// A stamp placed by keyword: its page (from 1) and top-left corner (mm, page as displayed).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KeywordStamp {
+    pub page: usize,
+    pub x_mm: f64,
+    pub y_mm: f64,
+}
+
+/// Where `w` × `h` mm stamps go for keyword placement `kw` ("seal where this text is
+/// written", [`crate::placement`]): over each occurrence it asks for, moved inside its page
+/// when the text sits so near an edge that the stamp would stick out (`pages` holds the
+/// page sizes in mm as displayed). A keyword that does not occur is
+/// [`PlatformError::Placement`] naming it: never a silently unplaced stamp.
+pub fn keyword_stamps(
+    format: FileFormat,
+    bytes: &[u8],
+    kw: &Keyword,
+    (w, h): (f64, f64),
+    pages: &[(f64, f64)],
+) -> Result<Vec<KeywordStamp>> {
+    if kw.text.trim().is_empty() || kw.text.chars().count() > 100 {
+        return Err(PlatformError::InvalidInput(
+            "keyword.text: 1 to 100 characters".into(),
+        ));
+    }
+    if !(kw.dx_mm.is_finite() && kw.dy_mm.is_finite())
+        || kw.dx_mm.abs() > 500.0
+        || kw.dy_mm.abs() > 500.0
+    {
+        return Err(PlatformError::InvalidInput(
+            "keyword.offset_mm: within ±500 mm".into(),
+        ));
+    }
+    let hits =
+        crate::placement::select(kw, find_text(format, bytes, kw)?).map_err(keyword_error)?;
+    Ok(hits
+        .iter()
+        .map(|hit| {
+            let b = crate::placement::stamp_box(kw, hit, w, h);
+            let (pw, ph) = pages
+                .get(hit.page.wrapping_sub(1))
+                .copied()
+                .unwrap_or((f64::MAX, f64::MAX));
+            KeywordStamp {
+                page: hit.page,
+                x_mm: b[0].min(pw - w).max(0.0),
+                y_mm: b[1].min(ph - h).max(0.0),
+            }
+        })
+        .collect())
+}
 
 /// Where the seal goes and the optional anti-forgery QR code, in the terms of the format.
 #[derive(Clone, Debug)]

@@ -37,7 +37,10 @@ mod units;
 pub use apps::AppInput;
 pub use credentials::SmsLogin;
 pub use docs::{Doc, format_name, seal_status_name};
-pub use documents::{DocumentInput, Layout, SealLayout, SignedDocument};
+pub use documents::{
+    DocumentInput, KeywordStamp, Layout, STAMP_SCALE, SealLayout, SignedDocument, find_text,
+    keyword_stamps, stamp_size,
+};
 pub use files::{FileInput, FileQuery};
 pub use open::{
     AppDocCall, AppDocOutcome, AppSeal, DeliveryAttempt, EventStatus, OpenTask, Persist,
