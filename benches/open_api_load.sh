@@ -60,8 +60,8 @@ start() {
 }
 
 echo "# open API load: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), ${SECS}s a case, $THREADS client threads"
-printf '| %-7s | %-7s | %-6s | %9s | %8s | %8s | %6s | %-13s |\n' db servers kind "ops/s" "p50 ms" "p99 ms" errors "RSS MB start→end"
-printf '|%s|\n' "---------|---------|--------|-----------|----------|----------|--------|-----------------"
+printf '| %-7s | %-7s | %-6s | %9s | %8s | %8s | %6s | %-13s | %s |\n' db servers kind "ops/s" "p50 ms" "p99 ms" errors "RSS MB start→end" "load avg start→end"
+printf '|%s|\n' "---------|---------|--------|-----------|----------|----------|--------|-----------------|------"
 n=0
 for case in $CASES; do
   IFS=: read -r db servers kind <<<"$case"
@@ -81,16 +81,29 @@ for case in $CASES; do
   # Warm-up, then the measured run.
   "$LOAD" run "$(IFS=,; echo "${bases[*]}")" "$token" "$secret" "$seal" "$kind" 3 "$THREADS" >/dev/null
   before=$(for p in "${pids[@]}"; do rss_mb "$p"; done | paste -sd+)
-  out=$("$LOAD" run "$(IFS=,; echo "${bases[*]}")" "$token" "$secret" "$seal" "$kind" "$SECS" "$THREADS")
+  load0=$(cut -d' ' -f1 /proc/loadavg)
+  "$LOAD" run "$(IFS=,; echo "${bases[*]}")" "$token" "$secret" "$seal" "$kind" "$SECS" "$THREADS" >"$dir/out.json" &
+  lp=$!
+  # Memory over the run: the servers' summed RSS every RSS_EVERY seconds.
+  series=""
+  while kill -0 "$lp" 2>/dev/null; do
+    sleep "${RSS_EVERY:-5}"
+    kill -0 "$lp" 2>/dev/null || break
+    series="$series $(for p in "${pids[@]}"; do rss_mb "$p"; done | paste -sd+ | bc 2>/dev/null || echo '?')"
+  done
+  wait "$lp"
+  out=$(cat "$dir/out.json")
   after=$(for p in "${pids[@]}"; do rss_mb "$p"; done | paste -sd+)
-  python3 - "$db" "$servers" "$out" "$before" "$after" <<'PY'
+  load1=$(cut -d' ' -f1 /proc/loadavg)
+  python3 - "$db" "$servers" "$out" "$before" "$after" "$load0→$load1" <<'PY'
 import json, sys
-db, servers, out, before, after = sys.argv[1:]
+db, servers, out, before, after, load = sys.argv[1:]
 r = json.loads(out)
-print(f"| {db:<7} | {servers:<7} | {r['kind']:<6} | {r['per_sec']:9.1f} | {r['p50_ms']:8.1f} | {r['p99_ms']:8.1f} | {r['errors']:6} | {before}→{after} |")
+print(f"| {db:<7} | {servers:<7} | {r['kind']:<6} | {r['per_sec']:9.1f} | {r['p50_ms']:8.1f} | {r['p99_ms']:8.1f} | {r['errors']:6} | {before}→{after} | {load} |")
 if r.get("first_error"):
     print(f"  first error: {r['first_error'][:200]}", file=sys.stderr)
 PY
+  echo "  RSS MB every ${RSS_EVERY:-5} s ($db, $servers, $kind):$series" >&2
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   sleep 1
 done

@@ -1,8 +1,10 @@
 // A business system's client of the eseal open API (docs/open-api.md), Node 18+ only.
 //
 //   node open_api_client.mjs BASE TOKEN SECRET METHOD PATH [BODY_FILE [CONTENT_TYPE]]
+//   node open_api_client.mjs verify-webhook SECRET X-ESEAL-TIMESTAMP X-ESEAL-SIGNATURE BODY_FILE
 //
-// signs the request with the native scheme (ESEAL-HMAC-SM3), sends it, prints the answer.
+// signs the request with the native scheme (ESEAL-HMAC-SM3), sends it, prints the answer;
+// or checks the signature of a webhook delivery (exit 0 when it is right).
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 
@@ -32,7 +34,12 @@ export function verifyWebhook(secret, timestampMs, body, signatureHeader) {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === "verify-webhook") {
+  const [secret, ts, sig, file] = process.argv.slice(3);
+  const ok = verifyWebhook(secret, ts, readFileSync(file), sig);
+  console.log(ok ? "ok" : "bad signature");
+  process.exit(ok ? 0 : 1);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const [base, token, secret, method, path, file, ctype] = process.argv.slice(2);
   const body = file ? readFileSync(file) : Buffer.alloc(0);
   const headers = { Authorization: authorization(method, path, body, token, secret) };

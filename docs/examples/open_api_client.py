@@ -2,8 +2,10 @@
 """A business system's client of the eseal open API (docs/open-api.md), standard library only.
 
     open_api_client.py BASE TOKEN SECRET METHOD PATH [BODY_FILE [CONTENT_TYPE]]
+    open_api_client.py verify-webhook SECRET X-ESEAL-TIMESTAMP X-ESEAL-SIGNATURE BODY_FILE
 
-signs the request with the native scheme (ESEAL-HMAC-SM3), sends it and prints the answer.
+signs the request with the native scheme (ESEAL-HMAC-SM3), sends it and prints the answer;
+or checks the signature of a webhook delivery (exit 0 when it is right).
 Needs Python's hashlib with SM3 (OpenSSL 1.1.1 or later).
 """
 import hashlib
@@ -49,6 +51,11 @@ def verify_webhook(secret, timestamp_ms, body, signature_header):
 
 
 def main(argv):
+    if len(argv) == 6 and argv[1] == "verify-webhook":
+        secret, ts, sig, body_file = argv[2:6]
+        ok = verify_webhook(secret, ts, open(body_file, "rb").read(), sig)
+        print("ok" if ok else "bad signature")
+        return 0 if ok else 1
     if len(argv) < 6:
         sys.exit(__doc__)
     base, token, secret, method, path = argv[1:6]

@@ -76,6 +76,15 @@ pub struct OpenApiConfig {
     pub worker_interval_ms: u64,
     /// Timeout of one webhook delivery (seconds).
     pub webhook_timeout_secs: u64,
+    /// First retry of a failed delivery after this many seconds, doubled after each failure.
+    pub webhook_retry_first_secs: i64,
+    /// Longest delay between two attempts (seconds).
+    pub webhook_retry_max_secs: i64,
+    /// Failed attempts in a row before an event is given up (until redelivered by hand).
+    pub webhook_max_attempts: u32,
+    /// PEM file of the roots trusted for `https://` callbacks (default: the system's bundle,
+    /// `SSL_CERT_FILE` or `/etc/ssl/certs/ca-certificates.crt`).
+    pub webhook_ca_file: Option<PathBuf>,
 }
 
 impl Default for OpenApiConfig {
@@ -85,6 +94,10 @@ impl Default for OpenApiConfig {
             sync_max_bytes: 1024 * 1024,
             worker_interval_ms: 500,
             webhook_timeout_secs: 10,
+            webhook_retry_first_secs: eseal::platform::RetryPolicy::default().first_secs,
+            webhook_retry_max_secs: eseal::platform::RetryPolicy::default().max_secs,
+            webhook_max_attempts: eseal::platform::RetryPolicy::default().max_attempts,
+            webhook_ca_file: None,
         }
     }
 }
@@ -256,6 +269,34 @@ impl Config {
                 key: "ESEAL_OPEN_WORKER_INTERVAL_MS",
                 why: format!("{v:?}: {e}"),
             })?;
+        }
+        if let Some(v) = get("ESEAL_OPEN_WEBHOOK_TIMEOUT_SECS") {
+            self.open_api.webhook_timeout_secs = v.parse().map_err(|e| ConfigError::Invalid {
+                key: "ESEAL_OPEN_WEBHOOK_TIMEOUT_SECS",
+                why: format!("{v:?}: {e}"),
+            })?;
+        }
+        if let Some(v) = get("ESEAL_OPEN_WEBHOOK_RETRY_FIRST_SECS") {
+            self.open_api.webhook_retry_first_secs =
+                v.parse().map_err(|e| ConfigError::Invalid {
+                    key: "ESEAL_OPEN_WEBHOOK_RETRY_FIRST_SECS",
+                    why: format!("{v:?}: {e}"),
+                })?;
+        }
+        if let Some(v) = get("ESEAL_OPEN_WEBHOOK_RETRY_MAX_SECS") {
+            self.open_api.webhook_retry_max_secs = v.parse().map_err(|e| ConfigError::Invalid {
+                key: "ESEAL_OPEN_WEBHOOK_RETRY_MAX_SECS",
+                why: format!("{v:?}: {e}"),
+            })?;
+        }
+        if let Some(v) = get("ESEAL_OPEN_WEBHOOK_MAX_ATTEMPTS") {
+            self.open_api.webhook_max_attempts = v.parse().map_err(|e| ConfigError::Invalid {
+                key: "ESEAL_OPEN_WEBHOOK_MAX_ATTEMPTS",
+                why: format!("{v:?}: {e}"),
+            })?;
+        }
+        if let Some(v) = get("ESEAL_OPEN_WEBHOOK_CA_FILE") {
+            self.open_api.webhook_ca_file = Some(v.into());
         }
         if let Some(v) = get("ESEAL_DEV_CAPTCHA_ANSWERS") {
             self.dev.captcha_answers = v == "1" || v == "true";

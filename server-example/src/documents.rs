@@ -70,8 +70,51 @@ pub fn original_path(s: &Inner, d: &DocRecord) -> PathBuf {
     doc_dir(s, &d.id).join(format!("original.{}", d.ext()))
 }
 
+/// The signed file of version `record` (its file record): `signed-<record>.<ext>`. A new
+/// version is written beside the current one, never over it (see [`crate::recovery`]).
+pub fn signed_file(s: &Inner, d: &DocRecord, record: &str) -> PathBuf {
+    doc_dir(s, &d.id).join(format!("signed-{record}.{}", d.ext()))
+}
+
+/// The current signed version's file (`signed.<ext>` for documents signed before versions
+/// were named by their record).
 pub fn signed_path(s: &Inner, d: &DocRecord) -> PathBuf {
-    doc_dir(s, &d.id).join(format!("signed.{}", d.ext()))
+    let legacy = doc_dir(s, &d.id).join(format!("signed.{}", d.ext()));
+    match &d.signed {
+        Some(v) => {
+            let p = signed_file(s, d, &v.file_record);
+            if !p.exists() && legacy.exists() {
+                legacy
+            } else {
+                p
+            }
+        }
+        None => legacy,
+    }
+}
+
+/// Removes the signed files of `d` other than its current version, temporary files of a
+/// signed file's atomic write that a killed process left (`.signed-….tmp`), and the previews
+/// of the signed version (made anew from the current one). Called with the document's sign
+/// lock held (after a signing, or by the repair), so no signed file is being written.
+pub fn remove_stale_versions(s: &Inner, d: &DocRecord) {
+    let current = d.signed.as_ref().map(|_| signed_path(s, d));
+    for e in std::fs::read_dir(doc_dir(s, &d.id))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let version = name.starts_with("signed-")
+            || name.starts_with("signed.")
+            || (name.starts_with(".signed") && name.ends_with(".tmp"));
+        if (version && current.as_ref() != Some(&e.path())) || name.starts_with("preview-s-") {
+            if version {
+                tracing::info!(file = %e.path().display(), "removed a signed file no version names");
+            }
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// The newest version: signed if signed, else the original.

@@ -14,8 +14,11 @@ pub mod ns {
     pub const DOCUMENT: &str = "document";
     /// Deferred (UKey) signings waiting for the agent's signature.
     pub const PENDING_SIGNING: &str = "pending_signing";
-    /// Per-document signing locks (one signing of a document at a time).
+    /// Per-document signing locks (one signing of a document at a time), each the journal of
+    /// its signing (`recovery::LockBody`); owner "" so that the repair lists them all.
     pub const SIGN_LOCK: &str = "sign_lock";
+    /// Heartbeats of the server processes (`recovery::heartbeat`).
+    pub const INSTANCE: &str = "instance";
     /// Messages of the development SMS sender (owner = phone).
     pub const DEV_SMS: &str = "dev_sms";
     /// Captcha answers, kept only with `dev.captcha_answers` on.

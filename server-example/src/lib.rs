@@ -22,6 +22,7 @@ pub mod error;
 pub mod kv;
 pub mod ofd_preview;
 pub mod postgres;
+pub mod recovery;
 pub mod report_pdf;
 pub mod signing;
 pub mod sql;

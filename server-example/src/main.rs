@@ -127,19 +127,25 @@ async fn announce(handle: &axum_server::Handle<SocketAddr>, base: &str) {
     });
 }
 
-/// Removes expired server state (sessions, uploads' locks) and the platform's expired
-/// short-lived records (UKey challenges, captchas, SMS codes, revocation confirmations,
-/// open-API nonces, used serial numbers) every minute.
+/// Every minute: refreshes this process's heartbeat, completes or rolls back signings cut
+/// short (`recovery`), and removes expired server state (sessions, pending UKey signings) and
+/// the platform's expired short-lived records (UKey challenges, captchas, SMS codes,
+/// revocation confirmations, open-API nonces, used serial numbers).
 async fn prune(state: AppState) {
     loop {
         tokio::time::sleep(Duration::from_secs(60)).await;
-        let _ = state
+        let r = state
             .blocking(|s| {
+                eseal_server::recovery::heartbeat(s)?;
+                eseal_server::recovery::repair(s)?;
                 s.db.kv_prune(s.clock.now())?;
                 s.platform.prune_expired()?;
                 Ok(())
             })
             .await;
+        if let Err(e) = r {
+            tracing::warn!(error = %e.detail, "maintenance round failed; next in a minute");
+        }
     }
 }
 

@@ -6,7 +6,8 @@
 //!   after the other, each a platform signing of the result of the one before.
 //! - UKey seals are signed in the user's UKey (deferred): the seal the platform made when it
 //!   was written to the UKey, the digest prepared here, signed by the agent, embedded here;
-//!   each signature is a use of the seal ([`eseal::platform::Platform::sign_with_seal`]).
+//!   each signature is a use of the seal, committed with the file record
+//!   ([`eseal::platform::Platform::record_file_persisted`]).
 
 use std::sync::Mutex;
 
@@ -333,26 +334,35 @@ fn pt(mm: f64) -> f64 {
     mm * 72.0 / 25.4
 }
 
-/// The per-document lock: one signing of a document at a time, across server processes.
+/// The per-document lock: one signing of a document at a time, across server processes. It
+/// is also the signing's journal ([`crate::recovery`]): a lock left by a process that is gone
+/// is repaired, never just expired.
 pub struct SignLock<'a> {
     s: &'a Inner,
     id: String,
+    body: crate::recovery::LockBody,
+    /// Left in place for the repair (a store write failed after the signed file was kept).
+    keep: bool,
 }
 
 impl<'a> SignLock<'a> {
     pub fn take(s: &'a Inner, doc: &str) -> ApiResult<SignLock<'a>> {
-        let now = s.clock.now();
-        let fresh = s.db.kv_insert(
-            ns::SIGN_LOCK,
-            &KvEntry {
-                id: doc.to_owned(),
-                owner: String::new(),
-                body: String::new(),
-                expires: Some(now + s.cfg.limits.long_request_timeout_secs as i64 + 60),
-            },
-            now,
-        )?;
-        if !fresh {
+        let body = crate::recovery::LockBody {
+            instance: s.locks.instance.clone(),
+            version: None,
+        };
+        let entry = KvEntry {
+            id: doc.to_owned(),
+            owner: String::new(),
+            body: serde_json::to_string(&body).map_err(|e| ApiError::internal(e.to_string()))?,
+            expires: None,
+        };
+        // Held from before the row exists: the repair never takes a lock being taken.
+        s.locks.hold(doc);
+        let fresh = s.db.kv_insert(ns::SIGN_LOCK, &entry, s.clock.now());
+        if !matches!(fresh, Ok(true)) {
+            s.locks.release(doc);
+            fresh?;
             return Err(ApiError::new(
                 axum::http::StatusCode::CONFLICT,
                 "signing_in_progress",
@@ -364,14 +374,147 @@ impl<'a> SignLock<'a> {
         Ok(SignLock {
             s,
             id: doc.to_owned(),
+            body,
+            keep: false,
         })
+    }
+
+    /// Step 3 of a signing: the version about to be committed, written into the lock.
+    fn journal(&mut self, v: &SignedVersion) -> Result<(), p::PlatformError> {
+        self.body.version = Some(v.clone());
+        let body = serde_json::to_string(&self.body)
+            .map_err(|e| p::PlatformError::InvalidState(e.to_string()))?;
+        self.s
+            .db
+            .kv_put(
+                ns::SIGN_LOCK,
+                &KvEntry {
+                    id: self.id.clone(),
+                    owner: String::new(),
+                    body,
+                    expires: None,
+                },
+            )
+            .map_err(p::PlatformError::Store)
     }
 }
 
 impl Drop for SignLock<'_> {
     fn drop(&mut self) {
-        let _ = self.s.db.kv_delete(ns::SIGN_LOCK, &self.id);
+        if !self.keep {
+            let _ = self.s.db.kv_delete(ns::SIGN_LOCK, &self.id);
+        }
+        self.s.locks.release(&self.id);
     }
+}
+
+/// Runs the platform signing `commit` of `d` (under `lock`) so that nothing is lost
+/// ([`crate::recovery`]): `commit` gives the signed bytes and their file record to the
+/// persist hook before its batch commits, which verifies them, keeps the file under the
+/// record's name and journals the version; after the commit the document points at it
+/// (returned with the verifier's verdict on the signed file). A
+/// failed commit removes the file; a store failure that leaves the outcome unknown leaves
+/// the lock to the repair. `seals` are the (id, name) of the seals applied.
+pub fn commit_signed<T>(
+    s: &Inner,
+    lock: &mut SignLock<'_>,
+    d: &mut DocRecord,
+    seals: &[(String, String)],
+    commit: impl FnOnce(&mut p::Persist<'_>) -> Result<T, p::PlatformError>,
+) -> ApiResult<(T, Option<(SignedVersion, String)>)> {
+    let mut kept: Option<(SignedVersion, String)> = None;
+    let mut failure: Option<ApiError> = None;
+    let out = {
+        let doc: &DocRecord = d;
+        let lock = &mut *lock;
+        let kept = &mut kept;
+        let failure = &mut failure;
+        commit(&mut |bytes: &[u8], rec: &p::FileRecord| {
+            // Never record a file that does not verify.
+            let report =
+                verify_bytes(s, &doc.name, doc.format, bytes.to_vec(), false).map_err(|e| {
+                    let msg = e.detail.clone();
+                    *failure = Some(e);
+                    p::PlatformError::InvalidState(msg)
+                })?;
+            let v = SignedVersion {
+                file_record: rec.id.clone(),
+                size: bytes.len() as u64,
+                sm3: hex::encode(eseal::crypto::sm3::sm3(bytes)),
+                time: rec.time,
+                seals: seals.iter().map(|(_, n)| n.clone()).collect(),
+                seal_ids: seals.iter().map(|(i, _)| i.clone()).collect(),
+                signatures: report.signatures.len(),
+            };
+            let path = documents::signed_file(s, doc, &rec.id);
+            eseal::fs::write_atomic(&path, &[bytes]).map_err(|e| {
+                let msg = format!("writing the signed file: {e}");
+                // A full disk or an unwritable folder: nothing is recorded, nothing left.
+                let full = e.source.raw_os_error() == Some(28);
+                *failure = Some(ApiError::new(
+                    if full {
+                        axum::http::StatusCode::INSUFFICIENT_STORAGE
+                    } else {
+                        axum::http::StatusCode::SERVICE_UNAVAILABLE
+                    },
+                    "storage_unavailable",
+                    "The signed file cannot be stored",
+                    "签署文件无法保存（存储空间不足或不可写），未签署",
+                    msg.clone(),
+                ));
+                p::PlatformError::InvalidState(msg)
+            })?;
+            *kept = Some((v.clone(), verdict_name(&report)));
+            crate::recovery::pause_point("file");
+            lock.journal(&v)?;
+            crate::recovery::pause_point("journal");
+            Ok(())
+        })
+    };
+    match (out, kept) {
+        (Ok(t), Some((v, verdict))) => {
+            crate::recovery::pause_point("commit");
+            if let Err(e) = point_at(s, d, &v) {
+                lock.keep = true;
+                return Err(e);
+            }
+            Ok((t, Some((v, verdict))))
+        }
+        // Nothing signed (an app call queued for confirmation).
+        (Ok(t), None) => Ok((t, None)),
+        (Err(e), None) => Err(failure.unwrap_or_else(|| e.into())),
+        (Err(e), Some((v, _))) => {
+            // Did the batch commit after all (a store error after COMMIT)?
+            match s.platform.committed_file(&v.file_record) {
+                Ok(Some(_)) => {
+                    if point_at(s, d, &v).is_err() {
+                        lock.keep = true;
+                    }
+                }
+                Ok(None) => {
+                    let _ = std::fs::remove_file(documents::signed_file(s, d, &v.file_record));
+                }
+                Err(_) => lock.keep = true,
+            }
+            Err(failure.unwrap_or_else(|| e.into()))
+        }
+    }
+}
+
+/// The version a signing that must sign made.
+fn signed<T>(r: (T, Option<(SignedVersion, String)>)) -> ApiResult<(T, SignedVersion, String)> {
+    match r {
+        (t, Some((v, verdict))) => Ok((t, v, verdict)),
+        (_, None) => Err(ApiError::internal("signed without a signed file")),
+    }
+}
+
+/// Step 5: the document points at its new version; the superseded file is removed.
+fn point_at(s: &Inner, d: &mut DocRecord, v: &SignedVersion) -> ApiResult<()> {
+    d.signed = Some(v.clone());
+    documents::save(s, d)?;
+    documents::remove_stale_versions(s, d);
+    Ok(())
 }
 
 /// The outcome of a signing.
@@ -532,7 +675,7 @@ pub fn sign_document(
     req: SignRequest,
 ) -> ApiResult<SignOutcome> {
     check_request(d, &req.seals, &req.qr, &req.credential)?;
-    let _lock = SignLock::take(s, &d.id)?;
+    let mut lock = SignLock::take(s, &d.id)?;
     let bytes = std::fs::read(documents::current_path(s, d))
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let mut records = Vec::with_capacity(req.seals.len());
@@ -573,64 +716,37 @@ pub fn sign_document(
             "at least one seal",
         ));
     };
+    let input = p::DocumentInput {
+        name: d.name.clone(),
+        bytes,
+        layout: first.layout.clone(),
+        thumbnail: Some(format!("doc:{}", d.id)),
+    };
     // Every seal in one platform signing: one file record naming them all (2.6).
-    let signed = s.platform.sign_document_with(
-        session,
-        &uses,
-        &p::DocumentInput {
-            name: d.name.clone(),
-            bytes,
-            layout: first.layout.clone(),
-            thumbnail: Some(format!("doc:{}", d.id)),
-        },
-        &credential,
-    )?;
-    let (bytes, record) = (signed.bytes, signed.record.id);
-    store_signed(s, d, bytes, &names, count, record)
+    let (_, v, verdict) = signed(commit_signed(s, &mut lock, d, &names, |persist| {
+        s.platform
+            .sign_document_persisted(session, &uses, &input, &credential, persist)
+    })?)?;
+    Ok(outcome(s, d, &v, count, verdict))
 }
 
-/// Stores a signed file: verified, written atomically, the document updated.
-pub fn store_signed(
+/// The answer to a finished signing of `d` (version `v`).
+pub fn outcome(
     s: &Inner,
-    d: &mut DocRecord,
-    signed: Vec<u8>,
-    seals: &[(String, String)],
+    d: &DocRecord,
+    v: &SignedVersion,
     signatures: usize,
-    file_record: String,
-) -> ApiResult<SignOutcome> {
-    let report = verify_bytes(s, &d.name, d.format, signed.clone(), false)?;
-    let path = documents::signed_path(s, d);
-    eseal::fs::write_atomic(&path, &[&signed]).map_err(|e| ApiError::internal(e.to_string()))?;
-    let sm3 = hex::encode(eseal::crypto::sm3::sm3(&signed));
-    d.signed = Some(SignedVersion {
-        file_record: file_record.clone(),
-        size: signed.len() as u64,
-        sm3: sm3.clone(),
-        time: s.clock.now(),
-        seals: seals.iter().map(|(_, n)| n.clone()).collect(),
-        seal_ids: seals.iter().map(|(i, _)| i.clone()).collect(),
-        signatures: report.signatures.len(),
-    });
-    documents::save(s, d)?;
-    // Previews of the signed version are made anew.
-    for e in std::fs::read_dir(documents::doc_dir(s, &d.id))
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        if e.file_name().to_string_lossy().starts_with("preview-s-") {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
-    Ok(SignOutcome {
+    verdict: String,
+) -> SignOutcome {
+    SignOutcome {
         document: d.id.clone(),
-        file_record,
+        file_record: v.file_record.clone(),
         signatures,
-        size: signed.len() as u64,
-        sm3,
+        size: v.size,
+        sm3: v.sm3.clone(),
         verify_url: verify_url(s, &d.id),
-        verdict: verdict_name(&report),
-    })
+        verdict,
+    }
 }
 
 pub fn verdict_name(r: &VerificationReport) -> String {
@@ -991,29 +1107,27 @@ pub fn round(
             })
         }
         Ok(signed) => {
-            let _lock = SignLock::take(s, &d.id)?;
+            let mut lock = SignLock::take(s, &d.id)?;
             s.db.kv_delete(ns::PENDING_SIGNING, signing_id)?;
-            // Each signature is a use of its seal: rights, UKey session, seal state (2.5.2).
-            for (eh, _, seal) in &p.known {
-                let e: [u8; 32] = hex::decode(eh)
-                    .ok()
-                    .and_then(|v| v.try_into().ok())
-                    .ok_or_else(|| ApiError::internal("digest unreadable"))?;
-                s.platform
-                    .sign_with_seal(session, seal, &e, &SignCredential::Ukey)?;
-            }
-            let record = s.platform.record_file(
-                session,
-                &p::FileInput {
-                    name: d.name.clone(),
-                    pages: d.pages.len() as u32,
-                    seals: p.seals.iter().map(|u| u.seal_id.clone()).collect(),
-                    format: d.format,
-                    size: signed.len() as u64,
-                    thumbnail: Some(format!("doc:{}", d.id)),
-                },
-            )?;
-            let outcome = store_signed(s, &mut d, signed, &names, p.total, record.id)?;
+            // Each signature is a use of its seal (rights, UKey session, seal state, 2.5.2),
+            // committed with the file record.
+            let uses: Vec<String> = p.known.iter().map(|(_, _, seal)| seal.clone()).collect();
+            let input = p::FileInput {
+                name: d.name.clone(),
+                pages: d.pages.len() as u32,
+                seals: p.seals.iter().map(|u| u.seal_id.clone()).collect(),
+                format: d.format,
+                size: signed.len() as u64,
+                thumbnail: Some(format!("doc:{}", d.id)),
+            };
+            let (_, v, verdict) =
+                self::signed(commit_signed(s, &mut lock, &mut d, &names, |persist| {
+                    s.platform
+                        .record_file_persisted(session, &input, &uses, &mut |rec| {
+                            persist(&signed, rec)
+                        })
+                })?)?;
+            let outcome = outcome(s, &d, &v, p.total, verdict);
             Ok(RoundView {
                 done: true,
                 pending: None,

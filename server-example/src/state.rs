@@ -35,6 +35,9 @@ pub enum StartError {
     KeyFile { path: PathBuf, why: String },
     #[error("platform services: {0}")]
     Services(String),
+    /// The repair of signings cut short failed (the store answered with an error).
+    #[error("repairing signings cut short: {0}")]
+    Repair(String),
 }
 
 pub struct Inner {
@@ -49,6 +52,8 @@ pub struct Inner {
     pub trust: TrustStore,
     /// Where uploaded and signed documents live.
     pub docs_dir: PathBuf,
+    /// This process and the sign locks it holds (`recovery`).
+    pub locks: crate::recovery::Locks,
     vault_key: Vec<u8>,
     audit_key: Vec<u8>,
 }
@@ -192,6 +197,15 @@ fn services(
 impl AppState {
     /// Opens (creating and migrating) the database and the data directory.
     pub fn open(cfg: Config) -> Result<AppState, StartError> {
+        Self::open_wrapped(cfg, |s| s)
+    }
+
+    /// [`AppState::open`] with the platform's store passed through `wrap` (failure injection
+    /// in tests: `eseal::platform::conformance::CommitHook`).
+    pub fn open_wrapped(
+        cfg: Config,
+        wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+    ) -> Result<AppState, StartError> {
         make_dir(&cfg.data_dir)?;
         let docs_dir = cfg.data_dir.join("documents");
         make_dir(&docs_dir)?;
@@ -214,6 +228,7 @@ impl AppState {
                 (s.clone(), s)
             }
         };
+        let store = wrap(store);
         let vault_key = secret(
             &cfg,
             &cfg.vault_master_key,
@@ -246,7 +261,7 @@ impl AppState {
             &vault_key,
             &audit_key,
         )?);
-        Ok(AppState(Arc::new(Inner {
+        let state = AppState(Arc::new(Inner {
             cfg,
             platform,
             store,
@@ -255,9 +270,18 @@ impl AppState {
             ca,
             trust,
             docs_dir,
+            locks: crate::recovery::Locks::new(),
             vault_key,
             audit_key,
-        })))
+        }));
+        // Signings a killed process left are completed or rolled back before serving.
+        crate::recovery::heartbeat(&state).map_err(|e| StartError::Repair(e.detail.clone()))?;
+        match crate::recovery::repair(&state) {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(signings = n, "repaired signings cut short"),
+            Err(e) => return Err(StartError::Repair(e.detail)),
+        }
+        Ok(state)
     }
 
     /// Runs blocking work (platform rules, SQLite, signing) on the blocking pool.

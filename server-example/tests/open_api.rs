@@ -82,57 +82,110 @@ fn call_json(api: &Api, app: &App, method: &str, path: &str, v: Value) -> Resp {
     )
 }
 
-/// A webhook receiver: every request's headers and body, answered 200 (or 500 while
-/// `fail` is set).
 /// One request the receiver got: headers (lower-case names) and body.
 type Delivery = (BTreeMap<String, String>, Vec<u8>);
 
-#[derive(Clone, Default)]
+/// How the receiver answers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    /// 200 (the delivery is kept).
+    Ok,
+    /// 500 (not kept: the platform must deliver it again).
+    Fail,
+    /// Kept, then 200 after this long (longer than the server's timeout: the platform sees
+    /// no answer and delivers it again, the receiver sees it twice with the same id).
+    Slow(Duration),
+}
+
+/// A webhook receiver over HTTP or HTTPS (rustls): every request's headers and body.
+#[derive(Clone)]
 struct Receiver {
     got: Arc<Mutex<Vec<Delivery>>>,
-    fail: Arc<Mutex<bool>>,
+    mode: Arc<Mutex<Mode>>,
 }
 
 impl Receiver {
     fn start() -> (Receiver, String) {
-        let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/hook", l.local_addr().unwrap());
-        let r = Receiver::default();
+        Self::start_on(TcpListener::bind("127.0.0.1:0").unwrap(), None)
+    }
+
+    /// Serves on `l`, over TLS with `tls`.
+    fn start_on(l: TcpListener, tls: Option<Arc<rustls::ServerConfig>>) -> (Receiver, String) {
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}/hook", l.local_addr().unwrap());
+        let r = Receiver {
+            got: Arc::default(),
+            mode: Arc::new(Mutex::new(Mode::Ok)),
+        };
         let r2 = r.clone();
         std::thread::spawn(move || {
             for s in l.incoming().flatten() {
-                let mut rd = BufReader::new(s.try_clone().unwrap());
-                let mut headers = BTreeMap::new();
-                let mut line = String::new();
-                rd.read_line(&mut line).unwrap_or(0);
-                loop {
-                    line.clear();
-                    if rd.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
-                        break;
-                    }
-                    if let Some((k, v)) = line.trim().split_once(':') {
-                        headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
+                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+                match &tls {
+                    None => r2.serve(&mut { s }),
+                    Some(cfg) => {
+                        let Ok(conn) = rustls::ServerConnection::new(cfg.clone()) else {
+                            continue;
+                        };
+                        let mut st = rustls::StreamOwned::new(conn, s);
+                        r2.serve(&mut st);
+                        st.conn.send_close_notify();
+                        let _ = st.flush();
                     }
                 }
-                let n: usize = headers
-                    .get("content-length")
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(0);
-                let mut body = vec![0; n];
-                let _ = rd.read_exact(&mut body);
-                let fail = *r2.fail.lock().unwrap();
-                if !fail {
-                    r2.got.lock().unwrap().push((headers, body));
-                }
-                let status = if fail { "500 Oops" } else { "200 OK" };
-                let mut s = s;
-                let _ = write!(
-                    s,
-                    "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                );
             }
         });
         (r, url)
+    }
+
+    fn set(&self, m: Mode) {
+        *self.mode.lock().unwrap() = m;
+    }
+
+    fn serve(&self, s: &mut (impl Read + Write)) {
+        let mut headers = BTreeMap::new();
+        let mut body;
+        {
+            let mut rd = BufReader::new(&mut *s);
+            let mut line = String::new();
+            if rd.read_line(&mut line).unwrap_or(0) == 0 {
+                return; // e.g. a TLS handshake the client refused
+            }
+            loop {
+                line.clear();
+                if rd.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = line.trim().split_once(':') {
+                    headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
+                }
+            }
+            let n: usize = headers
+                .get("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            body = vec![0; n];
+            if rd.read_exact(&mut body).is_err() {
+                return;
+            }
+        }
+        let mode = *self.mode.lock().unwrap();
+        if mode != Mode::Fail {
+            self.got.lock().unwrap().push((headers, body));
+        }
+        if let Mode::Slow(d) = mode {
+            std::thread::sleep(d);
+        }
+        let status = if mode == Mode::Fail {
+            "500 Oops"
+        } else {
+            "200 OK"
+        };
+        let _ = write!(
+            s,
+            "HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+        );
+        let _ = s.flush();
     }
 
     /// Deliveries so far: (event id, event, body JSON), each signature checked.
@@ -154,6 +207,7 @@ impl Receiver {
                 );
                 let v: Value = serde_json::from_slice(body).unwrap();
                 assert_eq!(v["id"], h["x-eseal-event-id"].as_str());
+                assert_eq!(v["seq"].to_string(), h["x-eseal-event-seq"]);
                 (h["x-eseal-event-id"].clone(), h["x-eseal-event"].clone(), v)
             })
             .collect()
@@ -241,6 +295,33 @@ fn wait_task(api: &Api, app: &App, task: &str, want: &str) -> Value {
             "task {task} is {v}, not {want}"
         );
         std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// "actor reason" of the refused open API requests in the platform's audit chain, read
+/// from the database (no HTTP route shows that chain).
+fn platform_refusals(db: &Db, data_dir: &std::path::Path) -> Vec<String> {
+    let sql = "SELECT actor || ' ' || reason FROM audit \
+               WHERE chain = 'platform' AND action = 'OpenApiRequest' AND outcome <> 'ok'";
+    match db {
+        Db::Sqlite => {
+            let c = rusqlite::Connection::open(data_dir.join("eseal.db")).unwrap();
+            let mut st = c.prepare(sql).unwrap();
+            st.query_map([], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        }
+        Db::Postgres { url, schema } => {
+            let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            c.batch_execute(&format!("SET search_path TO \"{schema}\""))
+                .unwrap();
+            c.query(sql, &[])
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<_, String>(0))
+                .collect()
+        }
     }
 }
 
@@ -333,6 +414,59 @@ fn open_flow(db: Db) {
     ]);
     expect(&qys.get("/open/v1/seals"), 200);
     assert_eq!(code(qys.get("/open/v1/seals")), "replay");
+    // An IP whitelist without the caller.
+    let admin = api.login(APP_ADMIN, DEMO_PASSWORD);
+    let ip_app = setup(&api, "白名单应用").0;
+    expect(
+        &admin.put(
+            &format!("/api/v1/apps/{}", ip_app.id),
+            json!({"name": "白名单应用", "ip_whitelist": ["10.9.8.7"]}),
+        ),
+        200,
+    );
+    assert_eq!(
+        code(call(&api, &ip_app, "GET", "/open/v1/seals", None, vec![])),
+        "ip_not_allowed"
+    );
+
+    // Every refusal is audited with its code and reason: a known app's in its unit's chain
+    // (read by the unit's auditor, 2.10), an unknown or missing token in the platform's.
+    let auditor = api.login(AUDITOR, DEMO_PASSWORD);
+    let denied = expect(
+        &auditor.get("/api/v1/audit?action=OpenApiRequest&failures=true"),
+        200,
+    );
+    let unit_refusals: Vec<String> = denied["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e["actor"], e["reason"]))
+        .collect();
+    for (who, c, n) in [
+        (&app, "bad_signature", 2),
+        (&app, "outside_window", 1),
+        (&app, "replay", 2),
+        (&ip_app, "ip_not_allowed", 1),
+    ] {
+        let found = unit_refusals
+            .iter()
+            .filter(|r| r.contains(&format!("app:{}", who.id)) && r.contains(&format!("{c}: ")))
+            .count();
+        assert_eq!(found, n, "{c} audited {found} times: {unit_refusals:?}");
+    }
+    let platform = platform_refusals(&db, &srv.data_dir);
+    for c in ["missing_credentials", "unknown_token"] {
+        assert!(
+            platform.iter().any(|r| r.contains(&format!("{c}: "))),
+            "{c} not in the platform's audit chain: {platform:?}"
+        );
+    }
+    assert!(
+        platform
+            .iter()
+            .any(|r| r.contains(&format!("token:{}", unknown.token))),
+        "the unknown token is named: {platform:?}"
+    );
 
     // The webhook, then a synchronous PDF and OFD signing (policy none), fetched and verified.
     let (recv, url) = Receiver::start();
@@ -623,7 +757,7 @@ fn open_flow(db: Db) {
         std::thread::sleep(Duration::from_millis(100));
     }
     // A failing receiver: the attempt is logged and retried later.
-    *recv.fail.lock().unwrap() = true;
+    recv.set(Mode::Fail);
     expect(
         &seals.post(&format!("/api/v1/seals/{seal}/freeze"), json!({})),
         200,
@@ -680,12 +814,13 @@ fn open_api_on_postgres() {
     drop(cluster);
 }
 
-/// The Python and Node clients of docs/examples sign requests the server accepts.
+/// The Python and Node clients of docs/examples sign requests the server accepts, and
+/// verify the signature of a real webhook delivery.
 #[test]
 fn python_and_node_clients_are_accepted() {
-    let srv = Server::start(&Db::Sqlite, &[]);
+    let srv = Server::start(&Db::Sqlite, &[FAST_WORKER]);
     let api = srv.api();
-    let (app, seal, _) = setup(&api, "脚本客户端");
+    let (app, seal, seals) = setup(&api, "脚本客户端");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for (cmd, script) in [
         ("python3", "docs/examples/open_api_client.py"),
@@ -707,6 +842,56 @@ fn python_and_node_clients_are_accepted() {
         );
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v[0]["id"], seal.as_str(), "{cmd}");
+    }
+    // Their webhook verifiers accept a real delivery and refuse it altered.
+    let (recv, url) = Receiver::start();
+    expect(
+        &call_json(&api, &app, "PUT", "/open/v1/webhook", json!({ "url": url })),
+        200,
+    );
+    expect(
+        &seals.post(&format!("/api/v1/seals/{seal}/freeze"), json!({})),
+        200,
+    );
+    recv.wait_for(&app.secret, "seal.frozen", 1);
+    let (h, body) = recv.got.lock().unwrap()[0].clone();
+    let dir = temp_dir("clients");
+    let (good, bad) = (dir.join("body.json"), dir.join("altered.json"));
+    std::fs::write(&good, &body).unwrap();
+    std::fs::write(&bad, [&body[..], b" "].concat()).unwrap();
+    for (cmd, script) in [
+        ("python3", "docs/examples/open_api_client.py"),
+        ("node", "docs/examples/open_api_client.mjs"),
+    ] {
+        let verify = |file: &std::path::Path, secret: &str| {
+            std::process::Command::new(cmd)
+                .arg(root.join(script))
+                .args([
+                    "verify-webhook",
+                    secret,
+                    &h["x-eseal-timestamp"],
+                    &h["x-eseal-signature"],
+                ])
+                .arg(file)
+                .output()
+        };
+        let Ok(out) = verify(&good, &app.secret) else {
+            continue;
+        };
+        assert!(
+            out.status.success(),
+            "{cmd} refused a real delivery: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !verify(&bad, &app.secret).unwrap().status.success(),
+            "{cmd} accepted an altered body"
+        );
+        assert!(
+            !verify(&good, &"0".repeat(64)).unwrap().status.success(),
+            "{cmd} accepted another secret"
+        );
     }
 }
 
@@ -834,4 +1019,387 @@ fn two_servers_share_the_open_api() {
     ids.dedup();
     assert_eq!(ids.len(), n, "an event was delivered twice");
     drop((a, b, cluster));
+}
+
+// ------------------------------------------------------------------ webhook faults (issue 21)
+
+/// Retries after 1 s, then every 2 s; a delivery gets 1 s to be answered.
+const FAST_RETRIES: [(&str, &str); 4] = [
+    FAST_WORKER,
+    ("ESEAL_OPEN_WEBHOOK_RETRY_FIRST_SECS", "1"),
+    ("ESEAL_OPEN_WEBHOOK_RETRY_MAX_SECS", "2"),
+    ("ESEAL_OPEN_WEBHOOK_TIMEOUT_SECS", "1"),
+];
+
+/// The app's event log (first page) once `ready` holds for it.
+fn wait_log(api: &Api, app: &App, what: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let t = Instant::now();
+    loop {
+        let log = expect(&call(api, app, "GET", "/open/v1/events", None, vec![]), 200);
+        let items = log["items"].as_array().unwrap().clone();
+        if ready(&items) {
+            return items;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(90),
+            "{what}: {}",
+            serde_json::to_string_pretty(&items).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn attempts(e: &Value) -> &Vec<Value> {
+    e["deliveries"].as_array().unwrap()
+}
+
+/// A free port with nothing listening on it (a receiver that is down).
+fn down_address() -> std::net::SocketAddr {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+/// The receiver down, then answering 500, then too slow, then well: every event is retried
+/// with a growing delay, none is lost, and what arrives twice (the slow answers) carries the
+/// same event id and body; the app's events are numbered 1, 2, 3 in the order written.
+fn webhook_faults(db: Db) {
+    let mut env = FAST_RETRIES.to_vec();
+    env.push(("ESEAL_OPEN_WEBHOOK_MAX_ATTEMPTS", "40"));
+    let srv = Server::start(&db, &env);
+    let api = srv.api();
+    let (app, seal, seals) = setup(&api, "故障回调");
+    let addr = down_address();
+    expect(
+        &call_json(
+            &api,
+            &app,
+            "PUT",
+            "/open/v1/webhook",
+            json!({ "url": format!("http://{addr}/hook") }),
+        ),
+        200,
+    );
+    for a in ["freeze", "unfreeze", "freeze"] {
+        expect(
+            &seals.post(&format!("/api/v1/seals/{seal}/{a}"), json!({})),
+            200,
+        );
+    }
+    let unanswered = |e: &Value| attempts(e).iter().filter(|d| d["status"].is_null()).count();
+    wait_log(&api, &app, "two refused connections each", |l| {
+        l.len() == 3
+            && l.iter()
+                .all(|e| unanswered(e) >= 2 && e["status"] == "pending")
+    });
+    let (recv, _) = Receiver::start_on(TcpListener::bind(addr).unwrap(), None);
+    recv.set(Mode::Fail);
+    wait_log(&api, &app, "a 500 each", |l| {
+        l.iter()
+            .all(|e| attempts(e).iter().any(|d| d["status"] == 500))
+    });
+    recv.set(Mode::Slow(Duration::from_millis(2500)));
+    let timed_out = |e: &Value| {
+        let a = attempts(e);
+        let first_500 = a.iter().position(|d| d["status"] == 500).unwrap_or(a.len());
+        a[first_500..].iter().any(|d| d["status"].is_null())
+    };
+    wait_log(&api, &app, "a timeout each", |l| l.iter().all(timed_out));
+    recv.set(Mode::Ok);
+    let log = wait_log(&api, &app, "all delivered", |l| {
+        l.iter().all(|e| e["status"] == "delivered")
+    });
+
+    // None lost; at least once, with the same id and body each time.
+    let got = recv.events(&app.secret);
+    let mut bodies: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for (id, _, v) in &got {
+        bodies.entry(id.clone()).or_default().push(v.clone());
+    }
+    let logged: std::collections::BTreeSet<String> = log
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        bodies
+            .keys()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>(),
+        logged,
+        "an event was lost"
+    );
+    for (id, b) in &bodies {
+        assert!(b.windows(2).all(|w| w[0] == w[1]), "{id} changed: {b:?}");
+    }
+    assert!(
+        bodies.values().any(|b| b.len() >= 2),
+        "the slow answers were delivered again: {bodies:?}"
+    );
+    // Backoff: attempt k+1 comes at least min(2^(k-1), 2) s after attempt k.
+    for e in &log {
+        let times: Vec<i64> = attempts(e)
+            .iter()
+            .map(|d| d["time"].as_i64().unwrap())
+            .collect();
+        assert!(times.len() >= 5, "{e}");
+        for (k, w) in times.windows(2).enumerate() {
+            let delay = (1i64 << k.min(20)).min(2);
+            assert!(
+                w[1] - w[0] >= delay,
+                "attempt {} too early: {times:?}",
+                k + 2
+            );
+        }
+    }
+    // Numbered in the order written.
+    let mut by_seq: Vec<(u64, String)> = got
+        .iter()
+        .map(|(_, ev, v)| (v["seq"].as_u64().unwrap(), ev.clone()))
+        .collect();
+    by_seq.sort();
+    by_seq.dedup();
+    assert_eq!(
+        by_seq,
+        vec![
+            (1, "seal.frozen".to_owned()),
+            (2, "seal.unfrozen".to_owned()),
+            (3, "seal.frozen".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn webhook_faults_on_sqlite() {
+    webhook_faults(Db::Sqlite);
+}
+
+#[test]
+fn webhook_faults_on_postgres() {
+    let Some((url, cluster)) = postgres("webhook_faults_on_postgres") else {
+        return;
+    };
+    webhook_faults(Db::Postgres {
+        url: pg_server_url(&cluster, &url),
+        schema: unique_schema("hookfault"),
+    });
+    drop(cluster);
+}
+
+/// An event given up after the last attempt stays given up; a redelivery by hand gets the
+/// whole series of attempts again (not one), and delivers once the receiver is back.
+#[test]
+fn given_up_event_is_redelivered() {
+    let mut env = FAST_RETRIES.to_vec();
+    env.push(("ESEAL_OPEN_WEBHOOK_MAX_ATTEMPTS", "2"));
+    let srv = Server::start(&Db::Sqlite, &env);
+    let api = srv.api();
+    let (app, seal, seals) = setup(&api, "放弃重投");
+    let addr = down_address();
+    expect(
+        &call_json(
+            &api,
+            &app,
+            "PUT",
+            "/open/v1/webhook",
+            json!({ "url": format!("http://{addr}/hook") }),
+        ),
+        200,
+    );
+    expect(
+        &seals.post(&format!("/api/v1/seals/{seal}/freeze"), json!({})),
+        200,
+    );
+    let log = wait_log(&api, &app, "given up", |l| {
+        l.len() == 1 && l[0]["status"] == "failed"
+    });
+    assert_eq!(attempts(&log[0]).len(), 2);
+    std::thread::sleep(Duration::from_secs(3));
+    let id = log[0]["id"].as_str().unwrap().to_owned();
+    let redeliver = || {
+        expect(
+            &call(
+                &api,
+                &app,
+                "POST",
+                &format!("/open/v1/events/{id}/redeliver"),
+                None,
+                vec![],
+            ),
+            200,
+        )
+    };
+    redeliver();
+    let log = wait_log(&api, &app, "given up again", |l| {
+        l[0]["status"] == "failed" && attempts(&l[0]).len() >= 4
+    });
+    assert_eq!(attempts(&log[0]).len(), 4, "two more attempts, not one");
+    let (recv, _) = Receiver::start_on(TcpListener::bind(addr).unwrap(), None);
+    redeliver();
+    let got = recv.wait_for(&app.secret, "seal.frozen", 1);
+    assert_eq!(got[0].0, id);
+    wait_log(&api, &app, "delivered", |l| l[0]["status"] == "delivered");
+}
+
+fn openssl(args: &[&str], dir: &std::path::Path) -> bool {
+    std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn tls_receiver(dir: &std::path::Path, cert: &str, key: &str) -> (Receiver, String) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(dir.join(cert))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(dir.join(key)).unwrap();
+    let cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    Receiver::start_on(
+        TcpListener::bind("127.0.0.1:0").unwrap(),
+        Some(Arc::new(cfg)),
+    )
+}
+
+/// HTTPS callbacks: a receiver whose certificate chains to the configured CA gets the
+/// events; one with a certificate from elsewhere gets nothing and the attempts log why.
+#[test]
+fn webhooks_over_https() {
+    let dir = temp_dir("hooktls");
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let ok = openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-days",
+                "1",
+                "-subj",
+                "/CN=eseal test webhook CA",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+            ],
+        ]
+        .concat(),
+        &dir,
+    );
+    if !ok {
+        assert!(
+            std::env::var("CI").is_err(),
+            "openssl is needed under CI (scripts/setup.sh)"
+        );
+        eprintln!("SKIP webhooks_over_https: no openssl");
+        return;
+    }
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    let leaf = [
+        &["req", "-new"][..],
+        &ec,
+        &[
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+        ],
+    ]
+    .concat();
+    assert!(openssl(&leaf, &dir));
+    assert!(openssl(
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "leaf.ext",
+            "-out",
+            "leaf.pem",
+        ],
+        &dir
+    ));
+    let other = [
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            "other.key",
+            "-out",
+            "other.pem",
+        ],
+    ]
+    .concat();
+    assert!(openssl(&other, &dir));
+
+    let ca = dir.join("ca.pem");
+    let mut env = FAST_RETRIES.to_vec();
+    env.push(("ESEAL_OPEN_WEBHOOK_CA_FILE", ca.to_str().unwrap()));
+    let srv = Server::start(&Db::Sqlite, &env);
+    let api = srv.api();
+    let (trusted, seal, seals) = setup(&api, "HTTPS 回调");
+    let (untrusted, _, _) = setup(&api, "不可信回调");
+    let (good, good_url) = tls_receiver(&dir, "leaf.pem", "leaf.key");
+    let (bad, bad_url) = tls_receiver(&dir, "other.pem", "other.key");
+    assert!(good_url.starts_with("https://127.0.0.1:"));
+    for (app, url) in [(&trusted, &good_url), (&untrusted, &bad_url)] {
+        expect(
+            &call_json(&api, app, "PUT", "/open/v1/webhook", json!({ "url": url })),
+            200,
+        );
+    }
+    expect(
+        &seals.post(&format!("/api/v1/seals/{seal}/freeze"), json!({})),
+        200,
+    );
+    good.wait_for(&trusted.secret, "seal.frozen", 1);
+    let log = wait_log(&api, &untrusted, "a refused certificate", |l| {
+        l.len() == 1 && !attempts(&l[0]).is_empty()
+    });
+    let err = attempts(&log[0])[0]["error"].as_str().unwrap_or("");
+    assert!(
+        err.to_lowercase().contains("certificate") || err.contains("UnknownIssuer"),
+        "{err}"
+    );
+    assert_eq!(log[0]["status"], "pending");
+    assert!(bad.got.lock().unwrap().is_empty());
 }

@@ -154,7 +154,7 @@ fn ukey_flow(db: Db) {
             .iter()
             .filter(|e| e["outcome"] == "Ok")
             .count()
-            >= 3,
+            >= 2,
         "{audit}"
     );
 }

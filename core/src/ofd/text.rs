@@ -11,7 +11,7 @@ use super::xml::{self, Element};
 use crate::placement::{self, Glyph, Keyword, TextHit};
 
 /// Expands a DeltaX/DeltaY list: numbers, and `g n v` for n copies of v.
-fn deltas(s: Option<&str>) -> Vec<f64> {
+pub fn deltas(s: Option<&str>) -> Vec<f64> {
     let mut out = Vec::new();
     let Some(s) = s else { return out };
     let mut it = s.split_whitespace();

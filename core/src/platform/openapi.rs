@@ -300,9 +300,16 @@ fn audit_check(
     source_ip: &str,
     r: Result<App, CheckError>,
 ) -> Result<App, CheckError> {
-    let (app, unit) = match &r {
-        Ok(a) => (a.id.clone(), a.unit.clone()),
-        Err(_) => (
+    // A refusal of a known app goes to its unit's chain (its auditor sees who tried what,
+    // 2.10); one of an unknown or missing token to the platform's chain.
+    let known = match &r {
+        Ok(a) => Some(a.clone()),
+        Err(_) if token.is_empty() => None,
+        Err(_) => p.app_by_token(token)?,
+    };
+    let (app, unit) = match known {
+        Some(a) => (a.id, a.unit),
+        None => (
             format!("token:{}", token.chars().take(64).collect::<String>()),
             String::new(),
         ),

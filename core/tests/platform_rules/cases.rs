@@ -1590,11 +1590,8 @@ pub fn open_api_check(st: Arc<dyn Store>) {
     assert!(
         matches!(check_request(p, &h, "1.2.3.4"), Err(PlatformError::RequestRefused(m)) if m.contains("rejected"))
     );
-    // refusals are audited
-    let ops_rows = p
-        .store()
-        .audit_range(eseal::platform::audit::PLATFORM_CHAIN, 1, 1000)
-        .unwrap();
+    // refusals are audited; one of a known app in its unit's chain (2.10)
+    let ops_rows = p.store().audit_range(&app.unit, 1, 1000).unwrap();
     assert!(
         ops_rows
             .iter()

@@ -307,7 +307,7 @@ pub struct PreviewQuery {
 }
 
 /// A page preview: of a PDF a PNG (60 dpi) rendered by poppler (`pdftoppm`), of an OFD an
-/// SVG of the page's text and paths (`ofd_preview`).
+/// SVG of the page (templates, text, paths and images: `ofd_preview`).
 #[utoipa::path(get, path = "/api/v1/documents/{id}/pages/{page}/preview", tag = "documents", params(("id" = String, Path), ("page" = u32, Path), PreviewQuery), responses(
     (status = 200, description = "PNG (PDF) or SVG (OFD)", content(("image/png"), ("image/svg+xml"))),
     (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),

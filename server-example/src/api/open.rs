@@ -607,9 +607,9 @@ fn task_answer(d: &DocRecord, t: &OpenTask) -> Response {
         .into_response()
 }
 
-/// Runs one platform signing of `d` along `spec`: the document lock, the layout, the signed
-/// file written atomically (before the platform's batch commits) and the document record
-/// updated after. Returns the platform's outcome and the signed version when signed.
+/// Runs one platform signing of `d` along `spec`: the document lock, the layout, and
+/// [`signing::commit_signed`] (the signed file kept before the platform's batch commits, the
+/// document record updated after). Returns the platform's outcome and the signed version.
 fn run_signing<T>(
     s: &Inner,
     app: &str,
@@ -617,7 +617,7 @@ fn run_signing<T>(
     d: &DocRecord,
     f: impl FnOnce(&p::DocumentInput, &mut p::Persist<'_>) -> Result<T, p::PlatformError>,
 ) -> ApiResult<(T, Option<SignedVersion>)> {
-    let _lock = signing::SignLock::take(s, &d.id)?;
+    let mut lock = signing::SignLock::take(s, &d.id)?;
     let seal = s
         .platform
         .app_seals(app)?
@@ -638,37 +638,12 @@ fn run_signing<T>(
         layout: signing::layout(d, &spec.seal, &seal, qr.as_ref()),
         thumbnail: Some(format!("doc:{}", d.id)),
     };
-    let path = documents::signed_path(s, d);
-    let mut version: Option<SignedVersion> = None;
-    let out = f(&doc, &mut |bytes: &[u8], rec: &p::FileRecord| {
-        eseal::fs::write_atomic(&path, &[bytes])
-            .map_err(|e| p::PlatformError::InvalidState(format!("writing the signed file: {e}")))?;
-        version = Some(SignedVersion {
-            file_record: rec.id.clone(),
-            size: bytes.len() as u64,
-            sm3: hex::encode(eseal::crypto::sm3::sm3(bytes)),
-            time: rec.time,
-            seals: vec![seal.name.clone()],
-            seal_ids: vec![seal.id.clone()],
-            signatures: 0,
-        });
-        Ok(())
-    });
-    let out = match out {
-        Ok(o) => o,
-        Err(e) => {
-            if version.is_some() {
-                let _ = std::fs::remove_file(&path);
-            }
-            return Err(e.into());
-        }
-    };
-    if let Some(v) = &version {
-        let mut d = d.clone();
-        d.signed = Some(v.clone());
-        documents::save(s, &d)?;
-    }
-    Ok((out, version))
+    let mut d = d.clone();
+    let seals = [(seal.id.clone(), seal.name.clone())];
+    // The file kept before the batch commits, the document updated after (`recovery`).
+    let (out, version) =
+        signing::commit_signed(s, &mut lock, &mut d, &seals, |persist| f(&doc, persist))?;
+    Ok((out, version.map(|(v, _)| v)))
 }
 
 /// The signed file of the app's document.
@@ -877,21 +852,88 @@ pub fn webhook_signature(secret: &str, timestamp_ms: i64, body: &str) -> String 
     )
 }
 
-fn deliver(s: &Inner, e: &p::WebhookEvent, url: &str, secret: &str) -> DeliveryAttempt {
-    let body = e.body();
-    let ts = s.clock.now() * 1000;
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+/// The roots trusted for `https://` callbacks: `open_api.webhook_ca_file`, else the
+/// system's bundle (`SSL_CERT_FILE`, `/etc/ssl/certs/ca-certificates.crt`); none found means
+/// HTTPS callbacks fail (logged in each delivery) while HTTP ones work.
+fn webhook_roots(s: &Inner) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    let path = match &s.cfg.open_api.webhook_ca_file {
+        Some(p) => p.clone(),
+        None => match std::env::var_os("SSL_CERT_FILE") {
+            Some(p) => p.into(),
+            None => "/etc/ssl/certs/ca-certificates.crt".into(),
+        },
+    };
+    let pem = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(_) if s.cfg.open_api.webhook_ca_file.is_none() => return Ok(vec![]),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let mut roots = vec![];
+    for item in ureq::tls::parse_pem(&pem) {
+        if let ureq::tls::PemItem::Certificate(c) =
+            item.map_err(|e| format!("{}: {e}", path.display()))?
+        {
+            roots.push(c);
+        }
+    }
+    if roots.is_empty() && s.cfg.open_api.webhook_ca_file.is_some() {
+        return Err(format!("{}: no certificate", path.display()));
+    }
+    Ok(roots)
+}
+
+/// The HTTP(S) client of webhook deliveries: TLS by rustls (ring) with [`webhook_roots`],
+/// the configured timeout, no redirects (a callback answers itself). A configured CA file
+/// that cannot be read is logged as an error and trusts nothing: HTTPS deliveries then fail
+/// (each failure in the delivery log), plain HTTP ones go on.
+pub fn webhook_agent(s: &Inner) -> ureq::Agent {
+    let roots = webhook_roots(s).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "open API webhook CA file: HTTPS callbacks will fail");
+        vec![]
+    });
+    let tls = ureq::tls::TlsConfig::builder()
+        .provider(ureq::tls::TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+        .build();
+    ureq::Agent::config_builder()
+        .tls_config(tls)
         .timeout_global(Some(Duration::from_secs(
-            s.cfg.open_api.webhook_timeout_secs,
+            s.cfg.open_api.webhook_timeout_secs.max(1),
         )))
+        .max_redirects(0)
         .http_status_as_error(false)
         .build()
-        .into();
+        .into()
+}
+
+/// The retry policy of deliveries from the configuration.
+fn retry_policy(s: &Inner) -> p::RetryPolicy {
+    let c = &s.cfg.open_api;
+    p::RetryPolicy {
+        first_secs: c.webhook_retry_first_secs,
+        max_secs: c.webhook_retry_max_secs,
+        max_attempts: c.webhook_max_attempts.max(1),
+    }
+}
+
+fn deliver(
+    s: &Inner,
+    agent: &ureq::Agent,
+    e: &p::WebhookEvent,
+    url: &str,
+    secret: &str,
+) -> DeliveryAttempt {
+    let body = e.body();
+    let ts = s.clock.now() * 1000;
     let started = Instant::now();
     let r = agent
         .post(url)
         .header("content-type", "application/json")
         .header("x-eseal-event-id", &e.id)
+        .header("x-eseal-event-seq", &e.seq.to_string())
         .header("x-eseal-event", &e.event)
         .header("x-eseal-timestamp", &ts.to_string())
         .header("x-eseal-signature", &webhook_signature(secret, ts, &body))
@@ -950,16 +992,17 @@ fn run_task(s: &Inner, t: &OpenTask) -> ApiResult<()> {
 }
 
 /// One round of the worker: every due task, then every due webhook event.
-pub fn work_once(s: &Inner) -> ApiResult<(usize, usize)> {
+pub fn work_once(s: &Inner, agent: &ureq::Agent) -> ApiResult<(usize, usize)> {
     let mut tasks = 0;
     while let Some(t) = s.platform.claim_task()? {
         run_task(s, &t)?;
         tasks += 1;
     }
+    let policy = retry_policy(s);
     let mut events = 0;
     while let Some((e, url, secret)) = s.platform.claim_event()? {
-        let a = deliver(s, &e, &url, &secret);
-        s.platform.record_delivery(&e.id, a)?;
+        let a = deliver(s, agent, &e, &url, &secret);
+        s.platform.record_delivery(&e.id, a, &policy)?;
         events += 1;
     }
     Ok((tasks, events))
@@ -969,9 +1012,11 @@ pub fn work_once(s: &Inner) -> ApiResult<(usize, usize)> {
 /// through the store's leases).
 pub async fn worker(state: AppState) {
     let every = Duration::from_millis(state.cfg.open_api.worker_interval_ms.max(10));
+    let agent = webhook_agent(&state);
     loop {
         tokio::time::sleep(every).await;
-        if let Err(e) = state.blocking(work_once).await {
+        let agent = agent.clone();
+        if let Err(e) = state.blocking(move |s| work_once(s, &agent)).await {
             tracing::warn!(error = %e, "open API worker");
         }
     }

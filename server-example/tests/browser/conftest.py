@@ -177,7 +177,26 @@ class Tab:
         excuses the requests and console errors for that address."""
         self.excused.append(url_prefix)
 
+    def fits(self, screen):
+        """Nothing wider than the window: no horizontal scrolling of the main frame, and no
+        element reaching past the window's right edge outside a scrolling box (cut off)."""
+        over = self.page.evaluate("""() => {
+            const W = document.documentElement.clientWidth;
+            const out = [];
+            if (document.documentElement.scrollWidth > W + 1) out.push('page scrolls: ' + document.documentElement.scrollWidth + ' > ' + W);
+            const scrolls = (e) => { for (let a = e.parentElement; a; a = a.parentElement) {
+                const o = getComputedStyle(a).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; } return false; };
+            for (const e of document.body.querySelectorAll('*')) {
+                const r = e.getBoundingClientRect();
+                if (r.width && r.height && r.right > W + 1 && getComputedStyle(e).position !== 'fixed' && !scrolls(e))
+                    out.push(e.tagName.toLowerCase() + '.' + [...e.classList].join('.') + ' right=' + Math.round(r.right));
+            }
+            return out.slice(0, 5);
+        }""")
+        assert not over, f"{screen} at {self.page.viewport_size}: {over}"
+
     def shot(self, screen):
+        self.fits(screen)
         path = self.shots / f"{self.name}-{screen}.png"
         self.page.screenshot(path=str(path))
         if os.environ.get("ESEAL_PORTAL_DOC_SHOTS") == "1":

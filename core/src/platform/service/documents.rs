@@ -200,6 +200,22 @@ impl Platform {
         doc: &DocumentInput,
         cred: &SignCredential,
     ) -> Result<SignedDocument> {
+        self.sign_document_persisted(sess, seals, doc, cred, &mut |_, _| Ok(()))
+    }
+
+    /// [`Platform::sign_document_with`], giving the signed bytes and their file record to
+    /// `persist` once, after signing and before the batch that records them commits: the
+    /// caller keeps the file first, so a crash or a failed commit leaves at most a file
+    /// without a record (which the caller removes), never a record without its file. An
+    /// error of `persist` aborts the signing (nothing committed).
+    pub fn sign_document_persisted(
+        &self,
+        sess: &Session,
+        seals: &[SealLayout],
+        doc: &DocumentInput,
+        cred: &SignCredential,
+        persist: &mut Persist<'_>,
+    ) -> Result<SignedDocument> {
         let size = doc.bytes.len() as u64;
         if size == 0 || size > MAX_FILE_SIZE {
             return Err(PlatformError::InvalidInput(
@@ -215,7 +231,7 @@ impl Platform {
         };
         let pages = page_count(&first.layout, &doc.bytes)?;
         let mut checked = false;
-        let mut signed: Option<Vec<u8>> = None;
+        let mut signed: Option<(Vec<u8>, FileRecord)> = None;
         self.run(sess, Action::SignWithSeal, &doc.name, |ctx, tx| {
             let mut used = Vec::with_capacity(seals.len());
             for u in seals {
@@ -237,27 +253,29 @@ impl Platform {
                 self.check_sign_credential(ctx, cred)?;
                 checked = true;
             }
-            let bytes = match &signed {
-                Some(b) => b.clone(),
-                None => {
-                    let mut b = doc.bytes.clone();
-                    for (s, u) in used.iter().zip(seals) {
-                        b = self.sign_bytes(s, &b, &u.layout)?;
-                    }
-                    signed = Some(b.clone());
-                    b
+            // Signed and persisted once; a batch run again after a lost race (a concurrent
+            // seal use) records the same bytes under the same record.
+            if signed.is_none() {
+                let mut b = doc.bytes.clone();
+                for (s, u) in used.iter().zip(seals) {
+                    b = self.sign_bytes(s, &b, &u.layout)?;
                 }
+                let input = FileInput {
+                    name: doc.name.clone(),
+                    pages,
+                    seals: used.iter().map(|s| s.id.clone()).collect(),
+                    format,
+                    size: b.len() as u64,
+                    thumbnail: doc.thumbnail.clone(),
+                };
+                let record =
+                    self.file_record(ctx, &input, used.iter().map(|s| s.name.clone()).collect())?;
+                persist(&b, &record)?;
+                signed = Some((b, record));
+            }
+            let Some((bytes, record)) = signed.clone() else {
+                return Err(state("signed bytes missing"));
             };
-            let input = FileInput {
-                name: doc.name.clone(),
-                pages,
-                seals: used.iter().map(|s| s.id.clone()).collect(),
-                format,
-                size: bytes.len() as u64,
-                thumbnail: doc.thumbnail.clone(),
-            };
-            let record =
-                self.file_record(ctx, &input, used.iter().map(|s| s.name.clone()).collect())?;
             tx.insert(&record)?;
             Ok(SignedDocument { bytes, record })
         })

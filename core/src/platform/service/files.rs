@@ -62,16 +62,58 @@ impl Platform {
     /// Records a file signed outside the platform (2.6): each seal must be one the signer
     /// may use (2.2.3) — a record names only seals that could have signed it.
     pub fn record_file(&self, sess: &Session, f: &FileInput) -> Result<FileRecord> {
+        self.record_file_persisted(sess, f, &[], &mut |_| Ok(()))
+    }
+
+    /// [`Platform::record_file`] of a file signed in a UKey (2.5.2), with the seal uses of
+    /// its signatures (`uses`: a seal id per signature, each a use as
+    /// [`Platform::sign_with_seal`] makes with [`SignCredential::Ukey`]) in the same batch,
+    /// and the record given to `persist` once before that batch commits (the caller keeps the
+    /// signed file first, as with [`Platform::sign_document_persisted`]): uses, record and
+    /// audit entry commit together or not at all.
+    pub fn record_file_persisted(
+        &self,
+        sess: &Session,
+        f: &FileInput,
+        uses: &[String],
+        persist: &mut dyn FnMut(&FileRecord) -> Result<()>,
+    ) -> Result<FileRecord> {
+        let mut made: Option<FileRecord> = None;
+        let mut checked = false;
         self.run(sess, Action::SignWithSeal, &f.name, |ctx, tx| {
+            if !uses.is_empty() {
+                self.require_cert(&ctx.unit)?;
+                if !checked {
+                    self.check_sign_credential(ctx, &SignCredential::Ukey)?;
+                    checked = true;
+                }
+                for id in uses {
+                    let (s, v) = self.usable_seal(ctx, id)?;
+                    self.seal_use(tx, &s, v)?;
+                }
+            }
             let mut names = Vec::new();
             for id in &f.seals {
                 let (s, _) = self.usable_seal(ctx, id)?;
                 names.push(s.name);
             }
-            let r = self.file_record(ctx, f, names)?;
+            if made.is_none() {
+                let r = self.file_record(ctx, f, names)?;
+                persist(&r)?;
+                made = Some(r);
+            }
+            let Some(r) = made.clone() else {
+                return Err(state("file record missing"));
+            };
             tx.insert(&r)?;
             Ok(r)
         })
+    }
+
+    /// Whether file record `id` is committed (maintenance, no session): the server's repair
+    /// of a signing cut short asks it to decide between completing and rolling back.
+    pub fn committed_file(&self, id: &str) -> Result<Option<FileRecord>> {
+        Ok(self.load::<FileRecord>(id)?.map(|(f, _)| f))
     }
 
     fn may_see_file(ctx: &Ctx, f: &FileRecord) -> bool {

@@ -44,7 +44,7 @@ pub use documents::{
 pub use files::{FileInput, FileQuery};
 pub use open::{
     AppDocCall, AppDocOutcome, AppSeal, DeliveryAttempt, EventStatus, OpenTask, Persist,
-    TaskStatus, Webhook, WebhookEvent,
+    RetryPolicy, TaskStatus, Webhook, WebhookEvent,
 };
 pub use queue::QueueFilter;
 pub use seals::{SealApplication, SealQuery};

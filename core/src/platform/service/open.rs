@@ -27,6 +27,37 @@ pub const MAX_DELIVERY_ATTEMPTS: u32 = 12;
 pub const FIRST_BACKOFF: i64 = 5;
 pub const MAX_BACKOFF: i64 = 3600;
 
+/// How failed webhook deliveries are retried: after `first_secs`, doubled after each failed
+/// attempt up to `max_secs`, given up after `max_attempts` failures in a row (counted from
+/// the last success or manual redelivery).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub first_secs: i64,
+    pub max_secs: i64,
+    pub max_attempts: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            first_secs: FIRST_BACKOFF,
+            max_secs: MAX_BACKOFF,
+            max_attempts: MAX_DELIVERY_ATTEMPTS,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay after the `failed`-th failed attempt in a row (from 1).
+    pub fn backoff(&self, failed: u32) -> i64 {
+        let shift = failed.saturating_sub(1).min(20);
+        self.first_secs
+            .max(1)
+            .saturating_mul(1i64 << shift)
+            .min(self.max_secs.max(1))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
@@ -108,6 +139,10 @@ pub struct Webhook {
     pub unit: String,
     pub url: String,
     pub updated: i64,
+    /// The sequence number of the app's last event (each event takes the next one in the
+    /// batch that writes it, so the app's events are numbered 1, 2, 3 … in commit order).
+    #[serde(default)]
+    pub next_seq: u64,
 }
 
 impl Doc for Webhook {
@@ -159,6 +194,10 @@ pub struct DeliveryAttempt {
 pub struct WebhookEvent {
     /// Also the idempotency key the receiver sees (`X-Eseal-Event-Id`).
     pub id: String,
+    /// The app's event number (`X-Eseal-Event-Seq`): deliveries may arrive out of order
+    /// (retries, several workers), the receiver orders by it.
+    #[serde(default)]
+    pub seq: u64,
     pub unit: String,
     pub app: String,
     /// `task.completed`, `task.rejected`, `task.failed`, `approval.decided`, `seal.frozen`,
@@ -168,6 +207,10 @@ pub struct WebhookEvent {
     pub created: i64,
     pub status: EventStatus,
     pub deliveries: Vec<DeliveryAttempt>,
+    /// Failed attempts in a row since the last success or manual redelivery (the retry
+    /// policy gives up after [`RetryPolicy::max_attempts`] of them).
+    #[serde(default)]
+    pub failures: u32,
     /// Next attempt (or the lease of the worker delivering it).
     pub due: i64,
 }
@@ -190,10 +233,11 @@ impl Doc for WebhookEvent {
 }
 
 impl WebhookEvent {
-    /// The JSON body delivered: `{id, event, created, data}`.
+    /// The JSON body delivered: `{id, seq, event, created, data}`.
     pub fn body(&self) -> String {
         serde_json::json!({
             "id": self.id,
+            "seq": self.seq,
             "event": self.event,
             "created": self.created,
             "data": self.data,
@@ -233,11 +277,6 @@ pub struct AppSeal {
 /// them to its documents folder): a crash leaves at most an unreferenced file.
 pub type Persist<'a> = dyn FnMut(&[u8], &FileRecord) -> Result<()> + 'a;
 
-fn backoff(failed_attempts: u32) -> i64 {
-    let shift = failed_attempts.saturating_sub(1).min(20);
-    FIRST_BACKOFF.saturating_mul(1i64 << shift).min(MAX_BACKOFF)
-}
-
 fn file_format(layout: &Layout) -> FileFormat {
     match layout {
         Layout::Pdf { .. } => FileFormat::Pdf,
@@ -267,12 +306,24 @@ impl Platform {
         event: &str,
         data: serde_json::Value,
     ) -> Result<()> {
-        if self.load::<Webhook>(app)?.is_none() {
+        let Some((mut hook, mut version)) = self.load::<Webhook>(app)? else {
             return Ok(());
+        };
+        // An earlier event of this batch advanced the app's sequence: go on from it.
+        let pending = tx
+            .writes
+            .iter()
+            .position(|w| matches!(w, Write::Update { kind: Kind::Webhook, id, .. } if id == app));
+        if let Some(Write::Update { body, expected, .. }) = pending.map(|i| tx.writes.remove(i)) {
+            hook = from_json(Kind::Webhook, app, &body)?;
+            version = expected;
         }
+        hook.next_seq += 1;
+        tx.update(&hook, version)?;
         let now = self.clock.now();
         tx.insert(&WebhookEvent {
             id: new_id()?,
+            seq: hook.next_seq,
             unit: unit.to_owned(),
             app: app.to_owned(),
             event: event.to_owned(),
@@ -280,6 +331,7 @@ impl Platform {
             created: now,
             status: EventStatus::Pending,
             deliveries: vec![],
+            failures: 0,
             due: now,
         })
     }
@@ -701,6 +753,7 @@ impl Platform {
                         unit: app.unit.clone(),
                         url: u,
                         updated: self.clock.now(),
+                        next_seq: old.as_ref().map_or(0, |x| x.0.next_seq),
                     };
                     tx.put(&w, old.map(|x| x.1))?;
                 }
@@ -733,6 +786,7 @@ impl Platform {
                 _ => return Err(PlatformError::NotFound(format!("event {event}"))),
             };
             e.status = EventStatus::Pending;
+            e.failures = 0;
             e.due = self.clock.now();
             tx.update(&e, v)?;
             Ok(e)
@@ -776,25 +830,29 @@ impl Platform {
     }
 
     /// Records one delivery attempt: delivered on a 2xx answer, else due again after the
-    /// backoff, given up after [`MAX_DELIVERY_ATTEMPTS`].
-    pub fn record_delivery(&self, event: &str, attempt: DeliveryAttempt) -> Result<WebhookEvent> {
+    /// policy's backoff, given up (`failed`, until redelivered by hand) after
+    /// `policy.max_attempts` failures in a row.
+    pub fn record_delivery(
+        &self,
+        event: &str,
+        attempt: DeliveryAttempt,
+        policy: &RetryPolicy,
+    ) -> Result<WebhookEvent> {
         self.apply(|tx| {
             let (mut e, v): (WebhookEvent, u64) = self.must(event)?;
             let ok = attempt.status.is_some_and(|s| (200..300).contains(&s));
             e.deliveries.push(attempt.clone());
-            let failed = e
-                .deliveries
-                .iter()
-                .rev()
-                .take_while(|d| !d.status.is_some_and(|s| (200..300).contains(&s)))
-                .count() as u32;
             if ok {
                 e.status = EventStatus::Delivered;
-            } else if failed >= MAX_DELIVERY_ATTEMPTS {
-                e.status = EventStatus::Failed;
+                e.failures = 0;
             } else {
-                e.status = EventStatus::Pending;
-                e.due = self.clock.now() + backoff(failed);
+                e.failures += 1;
+                if e.failures >= policy.max_attempts {
+                    e.status = EventStatus::Failed;
+                } else {
+                    e.status = EventStatus::Pending;
+                    e.due = self.clock.now() + policy.backoff(e.failures);
+                }
             }
             tx.update(&e, v)?;
             Ok(e)
@@ -808,10 +866,11 @@ mod tests {
 
     #[test]
     fn backoff_doubles_from_five_seconds_up_to_an_hour() {
+        let p = RetryPolicy::default();
         assert_eq!(
-            (1..=4).map(backoff).collect::<Vec<_>>(),
+            (1..=4).map(|n| p.backoff(n)).collect::<Vec<_>>(),
             vec![5, 10, 20, 40]
         );
-        assert_eq!(backoff(30), MAX_BACKOFF);
+        assert_eq!(p.backoff(30), MAX_BACKOFF);
     }
 }

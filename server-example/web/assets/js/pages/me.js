@@ -2,7 +2,7 @@
 // whitelist 1.2.1.1 / 2.4.7) and staff (avatar, personal signature, login and signing
 // passwords, 国办签名 application).
 import { get, post, put, del, agent, ApiError } from '../api.js';
-import { h, clear, field, input, select, form, toast, table, fmtTime, fileBase64, pageHeader, badge, dialog, confirmBox } from '../ui.js';
+import { h, clear, field, input, select, form, showError, toast, table, fmtTime, fileBase64, pageHeader, badge, dialog, confirmBox } from '../ui.js';
 import { agentHelp } from './login.js';
 
 function pictureFormat(file) {
@@ -95,12 +95,43 @@ async function staffCentre(main, me, ctx, reload) {
         field('短信验证码', h('div.code-row', input('code', { inputmode: 'numeric', maxlength: 6 }), myCodeButton('set_password')), { required: true }),
         field('签署密码（6 位数字）', input('signing_password', { type: 'password', inputmode: 'numeric', maxlength: 6, autocomplete: 'off' }), { required: true }),
       ], async (v, f) => { await put('me/signing-password', v); toast('签署密码已设置'); f.reset(); }, { submit: '设置签署密码', cls: 'set-signing-password' }))),
+    phonePanel(st, reload),
     h('section.panel', h('h2', '申请国办签名（个人 UKey）'), form([
       field('印章名称', input('name', { value: st.name }), { required: true }),
       field('经办人姓名', input('handler_name', { value: st.name }), { required: true }),
       field('经办人手机号', input('handler_phone', { value: st.phone }), { required: true }),
       field('经办人身份证号', input('handler_id_number', { value: st.id_number }), { required: true }),
     ], async (v) => { await post('me/personal-ukey-signatures', v); toast('申请已提交，等待 CA 审核'); }, { submit: '提交申请' })));
+}
+
+// 修改手机号 (2.1.2): a code to the current phone and one to the new phone; both are checked
+// by PUT /me/phone, after which the account signs in with the new number.
+function phonePanel(st, reload) {
+  let f;
+  const newCode = h('button.btn', { type: 'button' }, '获取验证码');
+  newCode.onclick = async () => {
+    const phone = f.elements.new_phone.value.trim();
+    newCode.disabled = true;
+    try {
+      await post('me/phone/sms-code', { new_phone: phone });
+      toast('验证码已发送到新手机号');
+      setTimeout(() => { newCode.disabled = false; }, 60000);
+    } catch (e) {
+      newCode.disabled = false;
+      showError(f, Object.assign(e, { field: 'new_phone' }));
+    }
+  };
+  f = form([
+    h('p.muted', `当前手机号：${st.phone}。修改后请用新手机号登录。`),
+    field('当前手机验证码', h('div.code-row', input('current_code', { inputmode: 'numeric', maxlength: 6, autocomplete: 'one-time-code' }), myCodeButton('change_phone')), { required: true }),
+    field('新手机号', input('new_phone', { type: 'tel', inputmode: 'numeric', maxlength: 11, autocomplete: 'tel' }), { required: true }),
+    field('新手机验证码', h('div.code-row', input('new_code', { inputmode: 'numeric', maxlength: 6, autocomplete: 'off' }), newCode), { required: true }),
+  ], async (v) => {
+    await put('me/phone', v);
+    toast('手机号已修改');
+    reload();
+  }, { submit: '修改手机号', cls: 'change-phone' });
+  return h('section.panel', h('h2', '修改手机号'), f);
 }
 
 async function unitCentre(main, me, session, reload) {

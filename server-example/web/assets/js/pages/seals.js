@@ -4,6 +4,7 @@
 // app grants with their confirmation policy (2.2.4) and the seal log (2.2.5).
 import { get, post, put, del, agent, qs, api, ApiError } from '../api.js';
 import { h, clear, field, input, select, form, toast, table, pager, fmtTime, fileBase64, pageHeader, badge, dialog, confirmBox, values } from '../ui.js';
+import { staffPicker, nameOf } from '../people.js';
 
 const STATUS = [['', '全部状态'], ['PendingReview', '待审核'], ['AwaitingReceipt', '待回执'], ['Valid', '有效'], ['Frozen', '已冻结'], ['Expired', '已过期'], ['Revoked', '已撤销'], ['Rejected', '已驳回']];
 const KIND = [['', '全部类型'], ['Cloud', '云端印章'], ['Ukey', 'UKey 印章'], ['PersonalUkey', '个人 UKey 签名']];
@@ -137,7 +138,7 @@ function writeToUkey(s, reload) {
   }, { submit: '写入', cls: 'write-ukey' }));
 }
 
-function policyForm(seal, app, grant, staffList, reload) {
+function policyForm(seal, app, grant, reload) {
   const pol = grant.policy || { kind: 'none' };
   const f = form([
     h('fieldset.kind', h('legend', '签署确认方式'),
@@ -145,8 +146,7 @@ function policyForm(seal, app, grant, staffList, reload) {
         h('label', h('input', { type: 'radio', name: 'kind', value: k, checked: pol.kind === k }), ' ' + t))),
     field('调用次数上限（系统校验）', input('call_limit', { type: 'number', min: 1, value: pol.call_limit ?? '' }), { hint: '留空为不限' }),
     field('', h('label', h('input', { type: 'checkbox', name: 'token_check', checked: !!pol.token_check }), ' 校验调用令牌（系统校验）')),
-    field('确认人（人工确认，可多选）', h('select', { name: 'confirmers', multiple: true, size: 4 },
-      staffList.map((st) => h('option', { value: st.id, selected: (pol.confirmers || []).includes(st.id) }, `${st.name}（${st.phone}）`)))),
+    field('确认人（人工确认，可多选）', staffPicker('confirmers', { multiple: true, selected: pol.confirmers || [] })),
     field('', h('label', h('input', { type: 'checkbox', name: 'sms_notice', checked: !!pol.sms_notice }), ' 短信通知确认人（人工确认）')),
   ], async (v, fm) => {
     let body;
@@ -163,13 +163,10 @@ function policyForm(seal, app, grant, staffList, reload) {
 async function detail(main, ctx, id) {
   const reload = () => detail(main, ctx, id);
   const s = await get('seals/' + id);
-  const [log, apps, staff] = await Promise.all([
+  const [log, apps] = await Promise.all([
     get(`seals/${id}/log`).catch(() => null),
     get('apps').catch(() => null),
-    get('staff?page=1').catch(() => null),
   ]);
-  const staffList = staff?.items || [];
-  const staffName = (sid) => staffList.find((x) => x.id === sid)?.name || sid;
   const act = (label, fn, cls = '') => h('button.btn' + cls, { type: 'button', onclick: async (ev) => {
     ev.currentTarget.disabled = true;
     try { await fn(); } catch (e) { toast(e.message, 'err'); } finally { ev.currentTarget && (ev.currentTarget.disabled = false); }
@@ -190,7 +187,7 @@ async function detail(main, ctx, id) {
     clear(grants,
       granted.length ? granted.map(([a, g]) => h('details.grant',
         h('summary', `${a.name}（已调用 ${g.calls} 次，${{ none: '无需确认', system_check: '系统校验', manual: '人工确认' }[g.policy.kind]}）`),
-        policyForm(s, a, g, staffList, reload),
+        policyForm(s, a, g, reload),
         act('取消授权', async () => { if (await confirmBox('取消授权', `取消“${a.name}”使用本印章的授权？`, { danger: true })) { await del(`seals/${id}/grants/${a.id}`); reload(); } }, '.danger.small'))) : h('p.muted', '尚未授权任何应用'),
       form([field('授权给应用', select('app_id', rows.filter(([, g]) => !g || g.removed).map(([a]) => [a.id, a.name])))],
         async (v) => { if (!v.app_id) throw new ApiError(400, { field: 'app_id', message_zh: '请选择应用' }); await post(`seals/${id}/grants`, { app_id: v.app_id }); toast('已授权'); reload(); }, { submit: '授权', cls: 'grant' }));
@@ -212,8 +209,8 @@ async function detail(main, ctx, id) {
           h('dt', '申请时间'), h('dd', fmtTime(s.created))),
         h('div.actions.left', actions))),
     s.kind === 'Cloud' ? h('section.panel', h('h2', '印章使用人'),
-      table([['姓名', (u) => staffName(u)], ['操作', (u) => act('移除', async () => { await del(`seals/${id}/users/${u}`); reload(); }, '.small')]], s.users, { empty: '尚未设置使用人' }),
-      form([field('添加使用人', select('staff_id', staffList.filter((x) => !x.resigned && !s.users.includes(x.id)).map((x) => [x.id, `${x.name}（${x.phone}）`])))],
+      table([['姓名', (u) => nameOf(u)], ['操作', (u) => act('移除', async () => { await del(`seals/${id}/users/${u}`); reload(); }, '.small')]], s.users, { empty: '尚未设置使用人' }),
+      form([field('添加使用人', staffPicker('staff_id', { exclude: s.users }))],
         async (v) => { await post(`seals/${id}/users`, v); toast('已添加使用人'); reload(); }, { submit: '添加', cls: 'add-user' })) : null,
     s.kind === 'Cloud' && apps ? h('section.panel', h('h2', '授权应用'), grants) : null,
     log ? h('section.panel', h('h2', '操作日志'), table([

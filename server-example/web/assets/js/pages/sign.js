@@ -11,17 +11,23 @@ import { h, clear, field, input, form, toast, pageHeader, badge, dialog, fmtSize
 
 const VERDICT = { valid: ['验证通过', 'ok'], valid_with_warnings: ['验证通过（有提示）', 'warn'], intact_untrusted: ['签章完整，签章人身份未经信任根确认', 'warn'], invalid: ['验证未通过', 'bad'] };
 const QR_MM = 20;
+// A stamp may be resized within ±25 % of the seal's own size (the server's limit for
+// `size_mm`, the stamp's width; the height follows the picture's proportions).
+const SCALE_MIN = 0.75;
+const SCALE_MAX = 1.25;
+const OCCURRENCE = [['all', '全部'], ['first', '第一处'], ['last', '最后一处']];
 
 // One document being prepared: its pages and what goes on them.
 function newJob(doc) {
-  return { doc, page: 1, stamps: [], cross: new Set(), qr: null, outcome: null, error: null };
+  // keywords: seal id → {text, occurrence, hits}: the seal is stamped where the text is.
+  return { doc, page: 1, stamps: [], cross: new Set(), keywords: new Map(), qr: null, outcome: null, error: null };
 }
 
 export async function render(main, ctx) {
   const st = {
     jobs: [],
     current: null,
-    seals: (await get('seals?status=Valid')).items.filter((s) => s.kind !== 'PersonalUkey' || s.written_to_ukey),
+    seals: (await validSeals()).filter((s) => s.kind !== 'PersonalUkey' || s.written_to_ukey),
     session: ctx.session,
   };
   const picker = h('input#upload', { type: 'file', accept: '.pdf,.ofd,application/pdf', multiple: true, class: 'visually-hidden' });
@@ -49,6 +55,17 @@ export async function render(main, ctx) {
   draw(ws, st);
 }
 
+// The valid seals I may use, every page of them (50 a page; at most 500).
+async function validSeals() {
+  const out = [];
+  for (let page = 1; page <= 10; page += 1) {
+    const r = await get('seals?status=Valid&page=' + page);
+    out.push(...r.items);
+    if (page >= (r.pages || 1)) break;
+  }
+  return out;
+}
+
 function draw(ws, st) {
   if (!st.jobs.length) {
     const earlier = h('div.earlier');
@@ -67,7 +84,7 @@ function draw(ws, st) {
   const job = st.current;
   const tabs = h('div.doc-tabs', { role: 'tablist' }, st.jobs.map((j) => h('button.doc-tab' + (j === job ? '.active' : ''), {
     type: 'button', role: 'tab', 'aria-selected': j === job, onclick: () => { st.current = j; draw(ws, st); },
-  }, j.doc.name, j.outcome ? [' ', badge(VERDICT[j.outcome.verdict]?.[0] || j.outcome.verdict, VERDICT[j.outcome.verdict]?.[1])] : j.stamps.length || j.cross.size ? ` (${j.stamps.length + j.cross.size})` : '')));
+  }, j.doc.name, j.outcome ? [' ', badge(VERDICT[j.outcome.verdict]?.[0] || j.outcome.verdict, VERDICT[j.outcome.verdict]?.[1])] : pending(j) ? ` (${pending(j)})` : '')));
   clear(ws, tabs, job.outcome ? resultView(job, st, ws) : editor(job, st, ws));
 }
 
@@ -79,6 +96,28 @@ function pageImage(d, n, signed) {
   return h('img.page-img', { src: previewUrl(d, n, signed), alt: `第 ${n} 页`, draggable: false, style: { aspectRatio: `${p.width_mm} / ${p.height_mm}` } });
 }
 
+// How many stamps, cross-page seals and keyword placements a job has.
+const pending = (j) => j.stamps.length + j.cross.size + j.keywords.size;
+
+// A stamp's size in mm: the seal's own, times the stamp's scale.
+function stampSize(seal, s) {
+  const k = s.scale || 1;
+  return { w: seal.width_mm * k, h: seal.height_mm * k };
+}
+
+// The occurrences of GET /documents/{id}/text-search as {page, x, y, w, h} (mm from the
+// page's top-left corner, in reading order).
+function hitsOf(r) {
+  return r.occurrences.map((o) => ({ page: o.page, x: o.x_mm, y: o.y_mm, w: o.width_mm, h: o.height_mm }));
+}
+
+// Which hits a keyword placement with `occurrence` stamps (reading order).
+function chosenHits(kw) {
+  if (kw.occurrence === 'first') return kw.hits.slice(0, 1);
+  if (kw.occurrence === 'last') return kw.hits.slice(-1);
+  return kw.hits;
+}
+
 function editor(job, st, ws) {
   const d = job.doc;
   const pg = d.pages[job.page - 1];
@@ -86,7 +125,8 @@ function editor(job, st, ws) {
   const thumbs = h('nav.thumbs', { 'aria-label': '页面缩略图' }, d.pages.map((p) => h('button.thumb' + (p.number === job.page ? '.active' : ''), {
     type: 'button', 'aria-label': `第 ${p.number} 页`, onclick: () => { job.page = p.number; draw(ws, st); },
   }, pageImage(d, p.number), h('span.thumb-no', String(p.number)),
-  job.stamps.some((s) => s.page === p.number) ? h('span.thumb-mark', { title: '本页有印章' }, '●') : null)));
+  job.stamps.some((s) => s.page === p.number) || [...job.keywords.values()].some((k) => chosenHits(k).some((x) => x.page === p.number))
+    ? h('span.thumb-mark', { title: '本页有印章' }, '●') : null)));
 
   // The large page with its stamps.
   // The whole page fits the window (--aspect: width / height).
@@ -98,20 +138,61 @@ function editor(job, st, ws) {
   };
   const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
   const overlay = () => {
-    sheet.querySelectorAll('.stamp,.slice,.qr-box').forEach((e) => e.remove());
+    // Drawn again when the page image loads or the window resizes: the focused stamp keeps
+    // the focus.
+    const focused = document.activeElement?.closest?.('.stamp')?.stamp;
+    sheet.querySelectorAll('.stamp,.slice,.qr-box,.kw-hit').forEach((e) => e.remove());
     job.stamps.filter((s) => s.page === job.page).forEach((s) => {
       const seal = sealOf(s.seal_id);
-      const el = h('div.stamp', { tabindex: 0, role: 'button', 'aria-label': `${seal.name}，方向键移动，Delete 删除`, 'data-seal': seal.id },
+      const size = h('span.stamp-size');
+      const el = h('div.stamp', { tabindex: 0, role: 'button', 'aria-label': `${seal.name}，方向键移动，+ / - 调整大小，Delete 删除`, 'data-seal': seal.id },
         h('img', { src: seal.picture_url, alt: '', draggable: false }),
-        h('button.remove', { type: 'button', 'aria-label': '删除此印章', onclick: (e) => { e.stopPropagation(); job.stamps.splice(job.stamps.indexOf(s), 1); draw(ws, st); } }, '×'));
-      place(el, s.x_mm, s.y_mm, seal.width_mm, seal.height_mm);
+        h('button.remove', { type: 'button', 'aria-label': '删除此印章', onclick: (e) => { e.stopPropagation(); job.stamps.splice(job.stamps.indexOf(s), 1); draw(ws, st); } }, '×'),
+        h('span.resize', { 'aria-hidden': 'true', title: '拖动调整大小' }), size);
+      const show = () => {
+        const { w, h: hh } = stampSize(seal, s);
+        place(el, s.x_mm, s.y_mm, w, hh);
+        size.textContent = `${Math.round(w)}×${Math.round(hh)} mm`;
+        el.dataset.scale = String(s.scale || 1);
+      };
+      show();
       movable(el, sheet, scale, (x, y) => {
-        s.x_mm = clamp(x, 0, pg.width_mm - seal.width_mm);
-        s.y_mm = clamp(y, 0, pg.height_mm - seal.height_mm);
-        place(el, s.x_mm, s.y_mm, seal.width_mm, seal.height_mm);
+        const { w, h: hh } = stampSize(seal, s);
+        s.x_mm = clamp(x, 0, pg.width_mm - w);
+        s.y_mm = clamp(y, 0, pg.height_mm - hh);
+        show();
       }, () => { job.stamps.splice(job.stamps.indexOf(s), 1); draw(ws, st); });
+      // Resizing about the stamp's centre, within the limits and the page.
+      resizable(el, sheet, scale, seal, () => s.scale || 1, (k) => {
+        const old = stampSize(seal, s);
+        const fit = Math.min(pg.width_mm / seal.width_mm, pg.height_mm / seal.height_mm);
+        s.scale = Math.round(clamp(k, SCALE_MIN, Math.min(SCALE_MAX, fit)) * 100) / 100;
+        const now = stampSize(seal, s);
+        s.x_mm = clamp(s.x_mm + (old.w - now.w) / 2, 0, pg.width_mm - now.w);
+        s.y_mm = clamp(s.y_mm + (old.h - now.h) / 2, 0, pg.height_mm - now.h);
+        show();
+      });
+      el.stamp = s;
       sheet.append(el);
+      if (s === focused) el.focus();
     });
+    // Keyword placements: the occurrences found, and where the seal will land (centred).
+    for (const [id, kw] of job.keywords) {
+      const seal = sealOf(id);
+      const chosen = chosenHits(kw);
+      kw.hits.filter((x) => x.page === job.page).forEach((x) => {
+        const used = chosen.includes(x);
+        const hl = h('div.kw-hit' + (used ? '.used' : ''), { title: `“${kw.text}”${used ? `：在此盖 ${seal.name}` : ''}` });
+        place(hl, x.x, x.y, x.w, x.h);
+        sheet.append(hl);
+        if (used) {
+          const { w, h: hh } = stampSize(seal, kw);
+          const g = h('div.kw-hit.kw-stamp', h('img', { src: seal.picture_url, alt: '' }));
+          place(g, x.x + x.w / 2 - w / 2, x.y + x.h / 2 - hh / 2, w, hh);
+          sheet.append(g);
+        }
+      });
+    }
     // Cross-page seals: the slice this page carries on its right edge (pages share the seal).
     const n = d.pages.length;
     [...job.cross].forEach((id, i) => {
@@ -142,14 +223,19 @@ function editor(job, st, ws) {
     if (clientX < r.left || clientX > r.right || clientY < r.top || clientY > r.bottom) return false;
     const k = scale();
     job.stamps.push({
-      seal_id: seal.id, page: job.page,
+      seal_id: seal.id, page: job.page, scale: 1,
       x_mm: clamp((clientX - r.left) / k - seal.width_mm / 2, 0, pg.width_mm - seal.width_mm),
       y_mm: clamp((clientY - r.top) / k - seal.height_mm / 2, 0, pg.height_mm - seal.height_mm),
     });
     draw(ws, st);
     return true;
   };
-  const panel = h('aside.seal-panel', { 'aria-label': '可用印章' }, h('h2', '我的印章'),
+  // Many seals: a filter by name above the list.
+  const filter = st.seals.length > 8 ? h('input.seal-filter', { type: 'search', placeholder: '按名称筛选印章', 'aria-label': '筛选印章', value: st.sealFilter || '', oninput: (e) => {
+    st.sealFilter = e.target.value.trim();
+    panel.querySelectorAll('.seal-item').forEach((it) => { it.hidden = !!st.sealFilter && !it.dataset.name.includes(st.sealFilter); });
+  } }) : null;
+  const panel = h('aside.seal-panel', { 'aria-label': '可用印章' }, h('h2', '我的印章'), filter,
     st.seals.length ? st.seals.map((seal) => {
       const card = h('div.seal-drag', { tabindex: 0, role: 'button', 'data-seal': seal.id, 'aria-label': `${seal.name}：拖到页面上盖章，或按回车盖在页面中央` },
         h('img', { src: seal.picture_url, alt: '', draggable: false }),
@@ -165,8 +251,9 @@ function editor(job, st, ws) {
         if (e.target.checked) job.cross.add(seal.id); else job.cross.delete(seal.id);
         draw(ws, st);
       } }), ' 骑缝章');
-      return h('div.seal-item', card, cross);
+      return h('div.seal-item', { 'data-name': seal.name, hidden: !!st.sealFilter && !seal.name.includes(st.sealFilter) }, card, cross);
     }) : h('p.muted', '没有可用的有效印章（请先申请印章，或请印章管理员将您设为使用人）'),
+    keywordPanel(job, st, ws),
     h('h2', '防伪二维码'),
     h('label.cross', h('input', { type: 'checkbox', name: 'qr', checked: !!job.qr, onchange: (e) => {
       job.qr = e.target.checked ? { page: job.page, x_mm: 15, y_mm: pg.height_mm - QR_MM - 15 } : null;
@@ -174,12 +261,12 @@ function editor(job, st, ws) {
     } }), ' 添加验证二维码'),
     h('p.hint', '扫码可打开本文件的公开验证页。'));
 
-  const count = job.stamps.length + job.cross.size;
+  const kwStamps = [...job.keywords.values()].reduce((n, k) => n + chosenHits(k).length, 0);
   const bar = h('div.sign-bar',
-    h('span', `已放置 ${job.stamps.length} 个印章`, job.cross.size ? `，${job.cross.size} 个骑缝章` : '', job.qr ? '，二维码' : ''),
-    h('button.btn', { type: 'button', disabled: !count, onclick: () => { job.stamps = []; job.cross.clear(); job.qr = null; draw(ws, st); } }, '清除'),
-    h('button.btn.primary#sign-now', { type: 'button', disabled: !st.jobs.some((j) => !j.outcome && (j.stamps.length || j.cross.size)), onclick: () => confirmSign(st, ws) },
-      st.jobs.filter((j) => !j.outcome && (j.stamps.length || j.cross.size)).length > 1 ? '签署全部文件' : '确认签署'));
+    h('span', `已放置 ${job.stamps.length} 个印章`, job.cross.size ? `，${job.cross.size} 个骑缝章` : '', kwStamps ? `，关键字处 ${kwStamps} 个` : '', job.qr ? '，二维码' : ''),
+    h('button.btn', { type: 'button', disabled: !pending(job), onclick: () => { job.stamps = []; job.cross.clear(); job.keywords.clear(); job.qr = null; draw(ws, st); } }, '清除'),
+    h('button.btn.primary#sign-now', { type: 'button', disabled: !st.jobs.some((j) => !j.outcome && pending(j)), onclick: () => confirmSign(st, ws) },
+      st.jobs.filter((j) => !j.outcome && pending(j)).length > 1 ? '签署全部文件' : '确认签署'));
   return h('div.sign-editor',
     thumbs,
     h('div.sheet-wrap', h('div.sheet-title', `${d.name} · 第 ${job.page} / ${d.pages.length} 页 · ${fmtSize(d.size)}`), sheet, bar),
@@ -237,19 +324,103 @@ function movable(el, sheet, scale, moveTo, remove) {
   });
 }
 
+// Resizing a stamp: the corner handle with the pointer (proportional), or + / - on the
+// focused stamp (5 %). `set(scale)` applies the limits.
+function resizable(el, sheet, scale, seal, current, set) {
+  el.querySelector('.resize').addEventListener('pointerdown', (e) => {
+    if (e.button !== 0) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const k = scale();
+    const x0 = e.clientX;
+    const s0 = current();
+    el.classList.add('moving');
+    const mv = (ev) => set(s0 + (ev.clientX - x0) / k / seal.width_mm);
+    const up = () => {
+      el.classList.remove('moving');
+      document.removeEventListener('pointermove', mv);
+      document.removeEventListener('pointerup', up);
+    };
+    document.addEventListener('pointermove', mv);
+    document.addEventListener('pointerup', up);
+  });
+  el.addEventListener('keydown', (e) => {
+    const d = { '+': 0.05, '=': 0.05, '-': -0.05, _: -0.05 }[e.key];
+    if (d) { e.preventDefault(); set(current() + d); }
+  });
+}
+
+// 关键字盖章: a seal stamped wherever a text is found (e.g. “甲方（盖章）”); the
+// occurrences are shown on the pages before signing.
+function keywordPanel(job, st, ws) {
+  const text = h('input', { name: 'keyword', type: 'text', maxlength: 50, placeholder: '如：甲方（盖章）' });
+  const sealSel = h('select', { name: 'keyword-seal' }, st.seals.map((s) => h('option', { value: s.id }, s.name)));
+  const occ = h('select', { name: 'keyword-occurrence' }, OCCURRENCE.map(([v, t]) => h('option', { value: v }, t)));
+  const size = h('select', { name: 'keyword-scale' }, [0.75, 0.9, 1, 1.1, 1.25].map((k) => h('option', { value: k, selected: k === 1 }, k === 1 ? '原大小' : `${Math.round(k * 100)}%`)));
+  const msg = h('div.kw-msg', { role: 'status' });
+  const err = h('div.error', { role: 'alert' });
+  const find = async () => {
+    err.textContent = '';
+    const q = text.value.trim();
+    if (!q) { err.textContent = '请输入关键字'; text.focus(); return; }
+    let hits;
+    try {
+      hits = hitsOf(await get(`documents/${job.doc.id}/text-search?q=${encodeURIComponent(q)}`));
+    } catch (e) {
+      err.textContent = e.message;
+      return;
+    }
+    if (!hits.length) { err.textContent = `文件中没有找到“${q}”`; text.focus(); return; }
+    job.keywords.set(sealSel.value, { text: q, occurrence: occ.value, scale: Number(size.value), hits });
+    const first = chosenHits(job.keywords.get(sealSel.value))[0];
+    if (first) job.page = first.page;
+    draw(ws, st);
+  };
+  text.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); find(); } });
+  const list = [...job.keywords].map(([id, k]) => {
+    const seal = st.seals.find((s) => s.id === id);
+    const n = chosenHits(k).length;
+    return h('li', `“${k.text}” · ${seal?.name || id} · ${n} 处（共找到 ${k.hits.length} 处，第 ${[...new Set(chosenHits(k).map((x) => x.page))].join('、')} 页）`,
+      h('button.btn.small.ghost', { type: 'button', 'aria-label': `取消“${k.text}”处盖章`, onclick: () => { job.keywords.delete(id); draw(ws, st); } }, '取消'));
+  });
+  return h('div.kw-panel',
+    h('h2', '关键字盖章'),
+    h('label', { for: 'kw-text' }, '关键字'), Object.assign(text, { id: 'kw-text' }), err,
+    h('label', { for: 'kw-seal' }, '印章'), Object.assign(sealSel, { id: 'kw-seal' }),
+    h('label', { for: 'kw-occ' }, '盖在'), Object.assign(occ, { id: 'kw-occ' }),
+    h('label', { for: 'kw-size' }, '印章大小'), Object.assign(size, { id: 'kw-size' }),
+    h('button.btn.small#kw-find', { type: 'button', onclick: find, disabled: !st.seals.length }, '查找并盖章'),
+    msg,
+    list.length ? h('ul.kw-list', list) : null);
+}
+
 // The request for one job's seals of one kind.
 function sealUses(job, st, pick) {
-  const ids = [...new Set([...job.stamps.map((s) => s.seal_id), ...job.cross])].filter((id) => pick(st.seals.find((s) => s.id === id)));
+  const ids = [...new Set([...job.stamps.map((s) => s.seal_id), ...job.cross, ...job.keywords.keys()])].filter((id) => pick(st.seals.find((s) => s.id === id)));
   const r2 = (v) => Math.round(v * 100) / 100;
-  return ids.map((id) => ({
-    seal_id: id,
-    stamps: job.stamps.filter((s) => s.seal_id === id).map((s) => ({ page: s.page, x_mm: r2(s.x_mm), y_mm: r2(s.y_mm) })),
-    cross_page: job.cross.has(id),
-  }));
+  return ids.map((id) => {
+    const seal = st.seals.find((s) => s.id === id);
+    const kw = job.keywords.get(id);
+    const use = {
+      seal_id: id,
+      stamps: job.stamps.filter((s) => s.seal_id === id).map((s) => {
+        const stamp = { page: s.page, x_mm: r2(s.x_mm), y_mm: r2(s.y_mm) };
+        // The seal's own size unless resized.
+        if ((s.scale || 1) !== 1) stamp.size_mm = r2(stampSize(seal, s).w);
+        return stamp;
+      }),
+      cross_page: job.cross.has(id),
+    };
+    if (kw) {
+      use.keyword = { text: kw.text, occurrence: kw.occurrence, pages: 'all', anchor: 'center', offset_mm: { dx: 0, dy: 0 } };
+      if (kw.scale !== 1) use.keyword.size_mm = r2(stampSize(seal, kw).w);
+    }
+    return use;
+  });
 }
 
 function confirmSign(st, ws) {
-  const todo = st.jobs.filter((j) => !j.outcome && (j.stamps.length || j.cross.size));
+  const todo = st.jobs.filter((j) => !j.outcome && pending(j));
   const isCloud = (s) => s && s.kind === 'Cloud';
   const needCloud = todo.some((j) => sealUses(j, st, isCloud).length);
   const needUkey = todo.some((j) => sealUses(j, st, (s) => s && !isCloud(s)).length);

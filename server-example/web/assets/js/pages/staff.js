@@ -2,6 +2,7 @@
 // 2.4 权限管理 (members of each assignable role; 系统管理员 for unit UKeys).
 import { get, post, put, del, qs } from '../api.js';
 import { h, clear, field, input, form, toast, table, pager, fmtTime, pageHeader, badge, dialog, confirmBox } from '../ui.js';
+import { staffPicker, nameOf } from '../people.js';
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('');
 const ROLE_ZH = { AppAdmin: '应用管理员', StaffAdmin: '公务人员管理员', SystemAdmin: '系统管理员', SealAdmin: '印章管理员', Auditor: '审计员', SealMaker: '印章制作员', SuperAdmin: '超级管理员', Staff: '公务人员' };
@@ -72,18 +73,17 @@ export const list = {
 export const roles = {
   async render(main, ctx) {
     const reload = () => roles.render(main, ctx);
-    const [rs, staff, keys] = await Promise.all([get('roles'), get('staff?page=1'), get('unit/keys').catch(() => [])]);
-    const people = staff.items.filter((s) => !s.resigned);
-    const nameOf = (id) => people.find((s) => s.id === id)?.name || keys.find((k) => k.id === id)?.cert_subject || id;
+    const [rs, keys] = await Promise.all([get('roles'), get('unit/keys').catch(() => [])]);
+    // A member is a staff id, or for the unit-key roles a UKey's id.
+    const memberName = (id) => keys.find((k) => k.id === id)?.cert_subject || nameOf(id);
     clear(main, pageHeader('权限管理'),
       rs.map((r) => h('section.panel.role', { 'data-role': r.role },
         h('h2', r.name_zh),
-        table([['成员', (m) => nameOf(m)], ['操作', (m) => h('button.btn.small', { type: 'button', onclick: async () => {
+        table([['成员', (m) => memberName(m)], ['操作', (m) => h('button.btn.small', { type: 'button', onclick: async () => {
           await del(`roles/${r.role}/members/${m}`); toast('已移除'); reload();
         } }, '移除')]], r.members, { empty: '暂无成员' }),
-        form([field('添加成员', h('select', { name: 'staff_id' },
-          (r.assignable ? people.map((s) => [s.id, `${s.name}（${s.phone}）`]) : keys.map((k) => [k.id, k.cert_subject]))
-            .filter(([id]) => !r.members.includes(id)).map(([v, t]) => h('option', { value: v }, t))))],
+        form([field('添加成员', r.assignable ? staffPicker('staff_id', { exclude: r.members })
+          : h('select', { name: 'staff_id' }, keys.filter((k) => !r.members.includes(k.id)).map((k) => h('option', { value: k.id }, k.cert_subject))))],
         async (v) => { await post(`roles/${r.role}/members`, v); toast('已添加'); reload(); }, { submit: '添加', cls: 'add-member' }))));
   },
 };
