@@ -142,6 +142,25 @@ impl VerifyArgs {
         }
     }
 
+    /// Verifies one file like [`VerifyArgs::run`], or — several files or a folder (its
+    /// `*.ext` files) — all of them on all cores with a progress bar and a summary table
+    /// (`batch::verify`); the exit status is then the worst.
+    pub fn run_files(
+        &self,
+        files: &[PathBuf],
+        ext: &str,
+        verify_one: &(
+             dyn Fn(&std::path::Path, &VerifyOptions) -> Result<VerificationReport, CliError> + Sync
+         ),
+    ) -> CliResult {
+        if !batch::is_batch(files) {
+            return self.run(|opts| verify_one(&files[0], opts));
+        }
+        let files = batch::expand(files, ext)?;
+        let opts = self.options()?;
+        Ok(batch::verify(&files, self.json, &|f| verify_one(f, &opts)))
+    }
+
     /// Prints the report and returns the contract's exit status.
     pub fn emit(&self, report: &VerificationReport) -> CliResult {
         if self.json {

@@ -46,11 +46,25 @@ pub enum StampCommand {
         #[command(flatten)]
         out: Output,
     },
-    /// Personal seal: square (方形章) or rectangular (长方形章).
+    /// Square unit seal: 方形财务专用章 (22 or 25 mm), the text in columns read right to left.
+    Square {
+        /// Unit name.
+        #[arg(long)]
+        name: String,
+        /// Text after the name.
+        #[arg(long, default_value = "财务专用章")]
+        bottom: String,
+        /// Side in mm (22 or 25 are the written sizes; 15–40 accepted).
+        #[arg(long, default_value_t = 22.0)]
+        size: f32,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Personal seal: square (方形章), rectangular (长方形章) or the rectangular 法人章.
     Personal {
         #[arg(long)]
         name: String,
-        /// square | rect
+        /// square | rect | legal (法人章: the name and 印)
         #[arg(long, default_value = "square")]
         shape: String,
         /// Leave out the frame.
@@ -108,6 +122,8 @@ pub enum StampCommand {
         #[arg(long)]
         out_dir: PathBuf,
     },
+    /// List the installed font families that can draw a seal (for --font).
+    Fonts,
     /// Write every style with sample names into DIR.
     Gallery {
         dir: PathBuf,
@@ -120,10 +136,11 @@ pub enum StampCommand {
 pub struct Output {
     #[arg(long, default_value_t = 300.0)]
     dpi: f32,
-    /// Font file (TTF/OTF/TTC); default: the system's Song face (or ESEAL_FONT).
+    /// Font: an installed family name (`eseal stamp fonts` lists them) or a font file
+    /// (TTF/OTF/TTC); default: the system's Song face (or ESEAL_FONT).
     #[arg(long)]
-    font: Option<PathBuf>,
-    /// Face index inside a .ttc.
+    font: Option<String>,
+    /// Face index inside a .ttc file.
     #[arg(long, default_value_t = 0)]
     font_index: u32,
     /// Seal colour, #RRGGBB.
@@ -141,7 +158,10 @@ impl Output {
     fn font(&self) -> Result<Option<SealFont>, eseal::stamp::StampError> {
         self.font
             .as_deref()
-            .map(|p| SealFont::from_path(p, self.font_index))
+            .map(|f| match self.font_index {
+                0 => SealFont::from_spec(f),
+                i => SealFont::from_path(Path::new(f), i),
+            })
             .transpose()
     }
     fn color(&self) -> Result<eseal::stamp::Rgba, eseal::stamp::StampError> {
@@ -216,6 +236,28 @@ pub fn run(c: StampCommand) -> CliResult {
                 font: out.font()?,
             };
             out.write(&seal.render()?)
+        }
+        StampCommand::Square {
+            name,
+            bottom,
+            size,
+            out,
+        } => {
+            let seal = eseal::stamp::square::SquareSeal {
+                name,
+                bottom,
+                size_mm: size,
+                dpi: out.dpi,
+                color: out.color()?,
+                font: out.font()?,
+            };
+            out.write(&seal.render()?)
+        }
+        StampCommand::Fonts => {
+            for f in SealFont::installed_families() {
+                println!("{f}");
+            }
+            Ok(0)
         }
         StampCommand::Personal {
             name,

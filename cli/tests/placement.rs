@@ -335,3 +335,119 @@ fn ofd_deferred_signing_through_the_command_line() {
         );
     }
 }
+
+/// A folder of 200 PDFs signed in one batch, then verified in one batch: every file valid
+/// (exit 0); after one signed file is altered and a broken one added, the batch still
+/// reports every file, the summary counts each kind and the exit status is the worst (1).
+#[test]
+fn pdf_batch_of_200_signed_then_verified_and_one_bad_file_does_not_stop_it() {
+    let dir = common::TempDir::new("batch-pdf-200");
+    let p = |n: &str| dir.path().join(n);
+    std::fs::create_dir(p("in")).unwrap();
+    let pdf = pdf_support::make_pdf(1);
+    for i in 0..200 {
+        std::fs::write(p(&format!("in/doc{i:03}.pdf")), &pdf).unwrap();
+    }
+    let (s, _, ca) = seal("batch-pdf-200", "批量验证章", [200, 0, 0]);
+    std::fs::write(p("seal.esl"), s.der()).unwrap();
+    std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    std::fs::write(p("person.key"), ca.person.key.to_pkcs8_pem()).unwrap();
+    std::fs::write(p("person.pem"), ca.person.cert.to_pem()).unwrap();
+    let t = std::time::Instant::now();
+    let o = eseal()
+        .args(["pdf", "sign"])
+        .arg(p("in"))
+        .arg("-o")
+        .arg(p("out"))
+        .arg("--seal")
+        .arg(p("seal.esl"))
+        .arg("--key")
+        .arg(p("person.key"))
+        .arg("--cert")
+        .arg(p("person.pem"))
+        .args(["--format", "ses", "--stamp", "1,100,100,113,113"])
+        .output()
+        .unwrap();
+    let signing = t.elapsed();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("200 signed, 0 failed"));
+    let verify = |json: bool| {
+        let mut c = eseal();
+        c.args(["pdf", "verify"])
+            .arg(p("out"))
+            .arg("--no-default-trust")
+            .arg("--trust")
+            .arg(p("root.pem"));
+        if json {
+            c.arg("--json");
+        }
+        c.output().unwrap()
+    };
+    let t = std::time::Instant::now();
+    let o = verify(true);
+    let verifying = t.elapsed();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["valid"].as_u64(), v["failed"].as_u64()),
+        (Some(200), Some(0))
+    );
+    assert_eq!(v["files"].as_array().unwrap().len(), 200);
+    assert!(
+        o.stderr.is_empty(),
+        "no progress output when not a terminal"
+    );
+    eprintln!("200 PDFs: signed in {signing:?}, verified in {verifying:?}");
+
+    // Alter the signed bytes of one file (inside the signature's covered range), add a file
+    // that is no PDF: the other 199 are still reported valid.
+    let victim = p("out/doc100.pdf");
+    let mut bytes = std::fs::read(&victim).unwrap();
+    let at = bytes.windows(6).position(|w| w == b"page 1").unwrap();
+    bytes[at + 5] = b'7'; // the page's own text, same length: covered, no longer the same
+
+    std::fs::write(&victim, &bytes).unwrap();
+    std::fs::write(p("out/zz-broken.pdf"), b"not a pdf").unwrap();
+    let o = verify(false);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("199 valid, 0 intact but untrusted, 1 failed, 1 unusable, 201 in all"),
+        "{out}"
+    );
+    let line = |name: &str| out.lines().find(|l| l.contains(name)).unwrap().to_string();
+    assert!(line("doc100.pdf").contains("FAILED"), "{out}");
+    assert!(line("zz-broken.pdf").contains("unusable"), "{out}");
+    assert!(line("doc199.pdf").contains("valid"), "{out}");
+    let v: serde_json::Value = serde_json::from_slice(&verify(true).stdout).unwrap();
+    assert_eq!(v["exit_code"], 1);
+    assert_eq!(
+        (v["unusable"].as_u64(), v["failed"].as_u64()),
+        (Some(1), Some(1))
+    );
+    // Without the trust anchor every intact file is 3 and the worst is still the failure.
+    let o = eseal()
+        .args(["pdf", "verify"])
+        .arg(p("out/doc001.pdf"))
+        .arg(p("out/doc002.pdf"))
+        .arg("--no-default-trust")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+}

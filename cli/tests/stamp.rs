@@ -124,3 +124,92 @@ fn cli_writes_every_kind() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a supported image"));
     assert!(!t.path().join("bad.png").exists());
 }
+
+/// The square 财务专用章 and the rectangular 法人章 from the command line, a font chosen by
+/// its installed family name, the list of families, and a family that is not installed
+/// refused (exit 2, naming what is installed, nothing written).
+#[test]
+fn cli_square_legal_and_font_families() {
+    let t = common::TempDir::new("stamp-cli-square");
+    let exe = env!("CARGO_BIN_EXE_eseal");
+    let run = |args: &[&str]| std::process::Command::new(exe).args(args).output().unwrap();
+    let p = |n: &str| t.path().join(n).display().to_string();
+    let ok = |o: std::process::Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let out = ok(run(&[
+        "stamp",
+        "square",
+        "--name",
+        "北京示例有限公司",
+        "--size",
+        "25",
+        "--dpi",
+        "100",
+        "-o",
+        &p("sq.png"),
+    ]));
+    assert!(out.contains("25.0×25.0 mm"), "{out}");
+    let img = image::open(p("sq.png")).unwrap();
+    assert_eq!((img.width(), img.height()), (98, 98));
+    let out = ok(run(&[
+        "stamp",
+        "personal",
+        "--shape",
+        "legal",
+        "--name",
+        "王小明",
+        "--dpi",
+        "100",
+        "-o",
+        &p("legal.png"),
+    ]));
+    assert!(out.contains("×10.0 mm"), "{out}");
+    let fonts = ok(run(&["stamp", "fonts"]));
+    assert!(fonts.lines().any(|l| l == "WenQuanYi Zen Hei"), "{fonts}");
+    ok(run(&[
+        "stamp",
+        "square",
+        "--name",
+        "华为",
+        "--font",
+        "WenQuanYi Zen Hei",
+        "--dpi",
+        "100",
+        "-o",
+        &p("wqy.png"),
+    ]));
+    ok(run(&[
+        "stamp",
+        "square",
+        "--name",
+        "华为",
+        "--dpi",
+        "100",
+        "-o",
+        &p("song.png"),
+    ]));
+    assert_ne!(
+        std::fs::read(p("wqy.png")).unwrap(),
+        std::fs::read(p("song.png")).unwrap(),
+        "another face draws other outlines"
+    );
+    let o = run(&[
+        "stamp",
+        "square",
+        "--name",
+        "华为",
+        "--font",
+        "No Such Family",
+        "-o",
+        &p("none.png"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("No Such Family") && err.contains("UMing"),
+        "{err}"
+    );
+    assert!(!std::path::Path::new(&p("none.png")).exists());
+}

@@ -533,3 +533,216 @@ fn deferred_signing_of_pdf_and_ofd_binds_the_source_and_checks_the_signature() {
         ));
     }
 }
+
+/// A contract written as a flat ODT: 甲方（盖章） on page 1 (after a title) and on page 2 (a
+/// page break before it), 乙方（盖章） once; the Asian font is AR PL UMing (30-fonts.sh).
+const CONTRACT_FODT: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">
+ <office:font-face-decls>
+  <style:font-face style:name="AR PL UMing CN" svg:font-family="'AR PL UMing CN'"/>
+ </office:font-face-decls>
+ <office:automatic-styles>
+  <style:style style:name="P1" style:family="paragraph">
+   <style:text-properties style:font-name-asian="AR PL UMing CN" fo:font-size="14pt" style:font-size-asian="14pt"/>
+  </style:style>
+  <style:style style:name="P2" style:family="paragraph">
+   <style:paragraph-properties fo:break-before="page"/>
+   <style:text-properties style:font-name-asian="AR PL UMing CN" fo:font-size="12pt" style:font-size-asian="12pt"/>
+  </style:style>
+  <style:style style:name="P3" style:family="paragraph">
+   <style:text-properties style:font-name-asian="AR PL UMing CN" fo:font-size="12pt" style:font-size-asian="12pt"/>
+  </style:style>
+ </office:automatic-styles>
+ <office:body>
+  <office:text>
+   <text:p text:style-name="P1">采购合同</text:p>
+   <text:p text:style-name="P1">甲方（盖章）：北京示例有限公司</text:p>
+   <text:p text:style-name="P1">乙方（盖章）：上海示例有限公司</text:p>
+   <text:p text:style-name="P2">附件一</text:p>
+   <text:p text:style-name="P3">甲方（盖章）：北京示例有限公司</text:p>
+  </office:text>
+ </office:body>
+</office:document>
+"#;
+
+/// Poppler's own boxes (pt from the top-left) of the words starting with `prefix`, by page:
+/// `pdftotext -bbox` is an outside reading of where the text is.
+fn poppler_words(pdf: &Path, prefix: &str) -> Vec<(usize, [f64; 4])> {
+    let out = tool("pdftotext")
+        .arg("-bbox")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let html = String::from_utf8(out.stdout).unwrap();
+    let mut page = 0;
+    let mut words = Vec::new();
+    for line in html.lines() {
+        let line = line.trim();
+        if line.starts_with("<page ") {
+            page += 1;
+        }
+        if let Some(rest) = line.strip_prefix("<word ") {
+            let attr = |name: &str| -> f64 {
+                let at = rest.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                rest[at..].split('"').next().unwrap().parse().unwrap()
+            };
+            let text = rest.split('>').nth(1).unwrap_or("");
+            if text.starts_with(prefix) {
+                words.push((
+                    page,
+                    [attr("xMin"), attr("yMin"), attr("xMax"), attr("yMax")],
+                ));
+            }
+        }
+    }
+    words
+}
+
+/// A third producer: LibreOffice Writer (headless `soffice --convert-to pdf` of an ODT). Its
+/// PDF shows the CJK text in a TrueType subset with a one-byte encoding and a ToUnicode map.
+/// The keyword is found on both pages where poppler (`pdftotext -bbox`) sees the words, a
+/// stamp lands on each (pdftoppm pixels), the result verifies, and a missing word is an error.
+#[test]
+fn pdf_keywords_from_libreoffice_are_found_where_poppler_sees_them_and_stamped() {
+    let dir = TempDir::new("kw-lo");
+    let fodt = dir.path().join("contract.fodt");
+    std::fs::write(&fodt, CONTRACT_FODT).unwrap();
+    let st = tool("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            dir.path().join("profile").display()
+        ))
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&fodt)
+        .status()
+        .unwrap();
+    assert!(st.success(), "soffice");
+    let path = dir.path().join("contract.pdf");
+    let pdf = std::fs::read(&path).unwrap();
+    let info = tool("pdfinfo").arg(&path).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).to_string();
+    assert!(info.contains("LibreOffice"), "the producer: {info}");
+    let kw = Keyword::new("甲方（盖章）");
+    let hits = pdf::find_text(&pdf, &kw).unwrap();
+    assert_eq!(
+        hits.iter().map(|h| h.page).collect::<Vec<_>>(),
+        [1, 2],
+        "{hits:?}"
+    );
+    let words = poppler_words(&path, "甲方（盖章）");
+    assert_eq!(words.len(), 2, "{words:?}");
+    for (h, (page, w)) in hits.iter().zip(&words) {
+        assert_eq!(h.page, *page);
+        let r = h.rect.map(|v| v * MM);
+        // Same left edge; the keyword is 6 of the word's 15 characters.
+        assert!(
+            (r[0] - w[0]).abs() < 1.5,
+            "page {page}: {r:?} vs poppler {w:?}"
+        );
+        let share = (r[2] - r[0]) / (w[2] - w[0]);
+        assert!((share - 6.0 / 15.0).abs() < 0.05, "page {page}: {share}");
+        let mid = (w[1] + w[3]) / 2.0;
+        assert!(r[1] < mid && mid < r[3], "page {page}: {r:?} vs {w:?}");
+    }
+    let b = pdf::find_text(&pdf, &Keyword::new("乙方（盖章）")).unwrap();
+    assert_eq!(b.len(), 1);
+    assert!(b[0].rect[1] > hits[0].rect[3] - 0.5, "乙方 below 甲方");
+    assert!(matches!(
+        pdf::keyword_placements(&pdf, &Keyword::new("丙方"), 40.0, 40.0),
+        Err(pdf::PdfError::Keyword(
+            PlacementError::KeywordNotFound { .. }
+        ))
+    ));
+
+    let ca = TestCa::new("kw-lo").unwrap();
+    let s = seal(&ca);
+    let signer = ca.person.signer();
+    let size = 30.0 * MM;
+    let reqs: Vec<SignRequest<'_>> = pdf::keyword_placements(&pdf, &kw, size, size)
+        .unwrap()
+        .into_iter()
+        .map(|p| {
+            SignRequest::new(
+                Credential::Seal {
+                    seal: &s,
+                    signer: &signer,
+                },
+                p,
+                Time::now(),
+            )
+        })
+        .collect();
+    let signed = pdf::sign(&pdf, &reqs).unwrap();
+    assert_eq!(
+        pdf::verify(&signed, "lo", &sm2_opts(&ca))
+            .unwrap()
+            .verdict(),
+        Verdict::Valid
+    );
+    let out = dir.path().join("signed.pdf");
+    std::fs::write(&out, &signed).unwrap();
+    for (h, (_, w)) in hits.iter().zip(&words) {
+        let img = render(&out, h.page as u32);
+        let (cx, cy) = ((h.rect[0] + h.rect[2]) / 2.0, (h.rect[1] + h.rect[3]) / 2.0);
+        assert!(red_at(&img, cx * MM, cy * MM), "page {}", h.page);
+        // Poppler's word start is under the stamp too; the end of the line is not.
+        assert!(
+            red_at(&img, w[0] + 2.0, (w[1] + w[3]) / 2.0),
+            "page {}",
+            h.page
+        );
+        assert!(
+            !red_at(&img, w[2] - 2.0, (w[1] + w[3]) / 2.0),
+            "page {}",
+            h.page
+        );
+    }
+}
+
+/// Tax invoices (ofdrw's signed 增值税电子普通发票 samples): the labels are in the template
+/// page, 销售方 written downwards (DeltaY), 开票人 across with uneven DeltaX. The words are
+/// found at the places the XML gives, and a placement by 开票人 is centred on it.
+#[test]
+fn ofd_tax_invoice_words_are_found_in_the_template() {
+    let Some(dir) = shared_vectors("ofdrw") else {
+        return;
+    };
+    for file in ["signedFile.ofd", "v4signed.ofd"] {
+        let pkg = Package::open(&dir.join(file)).unwrap();
+        let seller = ofd::find_text(&pkg, &Keyword::new("销售方")).unwrap();
+        assert!(!seller.is_empty(), "{file}");
+        let drawer = ofd::find_text(&pkg, &Keyword::new("开票人")).unwrap();
+        assert_eq!(drawer.len(), 1, "{file}: {drawer:?}");
+        if file == "signedFile.ofd" {
+            // 销售方: Boundary 6.6 106.3, X 0.25, Y 3.15, DeltaY 6.35 6.35, size 3.175.
+            let r = seller[0].rect;
+            assert!(r[3] - r[1] > 2.0 * (r[2] - r[0]), "{file}: vertical {r:?}");
+            assert!(
+                (r[0] - 6.85).abs() < 0.2 && (r[2] - 10.025).abs() < 0.2,
+                "{r:?}"
+            );
+            assert!(r[1] < 106.3 + 3.15 && r[3] > 106.3 + 3.15 + 12.7, "{r:?}");
+            // 开票人: Boundary 105.5 125.5, X 0.2, DeltaX 4.85 4.85, size 3.175.
+            let r = drawer[0].rect;
+            assert!((r[0] - 105.7).abs() < 0.2, "{r:?}");
+            assert!((r[2] - (105.7 + 9.7 + 3.175)).abs() < 0.2, "{r:?}");
+            assert!(r[1] < 125.5 + 2.734 && r[3] > 125.5 + 2.0, "{r:?}");
+            let placed =
+                ofd::keyword_placements(&pkg, &Keyword::new("开票人"), 40.0, 30.0).unwrap();
+            let ofd::Placement::Stamp { x_mm, y_mm, .. } = placed[0] else {
+                panic!()
+            };
+            assert!((x_mm + 20.0 - (r[0] + r[2]) / 2.0).abs() < 1e-6);
+            assert!((y_mm + 15.0 - (r[1] + r[3]) / 2.0).abs() < 1e-6);
+        }
+    }
+}

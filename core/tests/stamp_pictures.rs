@@ -796,3 +796,231 @@ fn oval_seals_have_their_written_dimensions_and_nothing_overlaps() {
         let _ = OvalKind::Wide;
     }
 }
+
+/// The round seals at their other written diameters (38, 40, 45, 50, 58, 60 mm): the pixel
+/// size, the 普通公章's written ring width measured on the bitmap, and nothing overlapping or
+/// touching the ring in any style with and without the bottom line and the code.
+#[test]
+fn round_seals_at_the_written_diameters() {
+    for d in [38.0f32, 40.0, 45.0, 50.0, 58.0, 60.0] {
+        for style in OfficialStyle::ALL {
+            for name in [NAMES[0], NAMES[1], NAMES[2]] {
+                for extras in [false, true] {
+                    let mut seal = OfficialSeal::new(style, name).diameter_mm(d).dpi(DPI);
+                    if extras {
+                        seal = seal.bottom_text("合同专用章").code("1101080012345");
+                    }
+                    let what = format!("{style:?} {d} mm {name} extras={extras}");
+                    let l = seal.layout().unwrap_or_else(|e| panic!("{what}: {e}"));
+                    let boxes = all_boxes(&l);
+                    for (i, (ka, a)) in boxes.iter().enumerate() {
+                        assert!(!a.overlaps(&l.emblem), "{what}: {ka} {i} on the emblem");
+                        assert!(
+                            a.max_radius(l.center.0, l.center.1) < l.ring_inner_radius,
+                            "{what}: {ka} {i} touches the ring"
+                        );
+                        for (kb, b) in boxes.iter().skip(i + 1) {
+                            assert!(!a.overlaps(b), "{what}: {ka} {i} overlaps {kb}");
+                        }
+                    }
+                }
+            }
+        }
+        // The 普通公章's ring: 1.0 mm at 38 and 40 mm, 1.5 mm at 58 mm (written widths).
+        let l = OfficialSeal::new(OfficialStyle::Common, NAMES[1])
+            .diameter_mm(d)
+            .layout()
+            .unwrap();
+        let ring = l.outer_radius - l.ring_inner_radius;
+        match d as u32 {
+            38 | 40 => assert!((ring - 1.0).abs() < 1e-4, "{d}: {ring}"),
+            58 => assert!((ring - 1.5).abs() < 1e-4, "{d}: {ring}"),
+            _ => assert!(ring > 1.2 && ring < 1.6, "{d}: {ring}"),
+        }
+        let pic = l.drawing.render(300.0).unwrap();
+        assert_eq!(pic.width_px, mm_to_px(d, 300.0));
+        let img = pic.to_rgba().unwrap();
+        // Across the ring on the horizontal through the centre: red pixels ≈ the ring width.
+        let y = img.height() / 2;
+        let red = (0..img.width() / 4)
+            .skip_while(|&x| !is_red(img.get_pixel(x, y)))
+            .take_while(|&x| is_red(img.get_pixel(x, y)))
+            .count() as f32;
+        let want = ring / 25.4 * 300.0;
+        assert!(
+            (red - want).abs() <= 2.0,
+            "{d} mm: {red} px of ring, want {want}"
+        );
+    }
+}
+
+/// 方形财务专用章 at 22 and 25 mm: the frame in the bitmap, the text read in columns from the
+/// right, every character inside the frame, no two touching, cells as square as the count
+/// allows.
+#[test]
+fn square_finance_seals() {
+    use eseal::stamp::square::SquareSeal;
+    for (side, name) in [
+        (22.0f32, "华为"),
+        (22.0, "北京示例有限公司"),
+        (25.0, "上海浦东新区示例智能制造有限公司"),
+        (22.0, "中国共产党某某省某某市某某区某某街道"),
+    ] {
+        let seal = SquareSeal {
+            size_mm: side,
+            dpi: DPI,
+            ..SquareSeal::finance(name)
+        };
+        let l = seal.layout().unwrap();
+        let what = format!("{side} mm {name}");
+        let text: String = l.text.iter().collect();
+        assert_eq!(text, format!("{name}财务专用章"));
+        assert_eq!(l.boxes.len(), l.text.len());
+        assert_eq!(l.columns.iter().sum::<usize>(), l.text.len());
+        let (lo, hi) = (
+            *l.columns.iter().min().unwrap(),
+            *l.columns.iter().max().unwrap(),
+        );
+        assert!(hi - lo <= 1, "{what}: uneven columns {:?}", l.columns);
+        assert!(
+            (l.columns.len() as i32 - hi as i32).abs() <= 1,
+            "{what}: not square {:?}",
+            l.columns
+        );
+        let centre = |q: &Quad| {
+            (
+                q.0.iter().map(|p| p.0).sum::<f32>() / 4.0,
+                q.0.iter().map(|p| p.1).sum::<f32>() / 4.0,
+            )
+        };
+        // Reading order: down each column, columns from right to left.
+        let mut i = 0;
+        let mut last_x = f32::MAX;
+        for &k in &l.columns {
+            let col: Vec<_> = l.boxes[i..i + k].iter().map(centre).collect();
+            assert!(col.windows(2).all(|w| w[0].1 < w[1].1), "{what}: column");
+            assert!(col[0].0 < last_x, "{what}: columns right to left");
+            last_x = col[0].0;
+            i += k;
+        }
+        for (a, qa) in l.boxes.iter().enumerate() {
+            assert!(
+                qa.0.iter().all(|&(x, y)| l.frame_inner.contains(x, y)),
+                "{what}: glyph {a} outside the frame"
+            );
+            for (b, qb) in l.boxes.iter().enumerate().skip(a + 1) {
+                assert!(!qa.overlaps(qb), "{what}: {a} overlaps {b}");
+            }
+        }
+        let pic = l.drawing.render(300.0).unwrap();
+        assert_eq!(
+            (pic.width_px, pic.height_px),
+            (mm_to_px(side, 300.0), mm_to_px(side, 300.0))
+        );
+        let img = pic.to_rgba().unwrap();
+        let bw = (0.05 * side / 25.4 * 300.0) as u32;
+        let mid = img.width() / 2;
+        for (x, y) in [
+            (bw / 2, mid),
+            (mid, bw / 2),
+            (img.width() - 1 - bw / 2, mid),
+        ] {
+            assert!(is_red(img.get_pixel(x, y)), "{what}: frame at {x},{y}");
+        }
+    }
+    assert!(matches!(
+        SquareSeal {
+            size_mm: 50.0,
+            ..SquareSeal::finance("北京示例有限公司")
+        }
+        .layout(),
+        Err(StampError::BadSize(_))
+    ));
+    assert!(matches!(
+        SquareSeal::finance(&"章".repeat(26)).layout(),
+        Err(StampError::BadText(_))
+    ));
+}
+
+/// Name seals at the shops' sizes (18, 20, 22, 25 mm) with 2-, 3- and 4-character names, and
+/// the rectangular 法人章 (name + 印).
+#[test]
+fn personal_seals_in_every_size_and_the_legal_rect() {
+    for side in [18.0f32, 20.0, 22.0, 25.0] {
+        for name in ["张三", "王小明", "欧阳娜娜"] {
+            let l = PersonalSeal {
+                size_mm: Some(side),
+                dpi: DPI,
+                ..PersonalSeal::new(PersonalShape::Square, name)
+            }
+            .layout()
+            .unwrap();
+            assert_eq!((l.drawing.width_mm, l.drawing.height_mm), (side, side));
+            let f = l.frame_inner.unwrap();
+            for (i, a) in l.boxes.iter().enumerate() {
+                assert!(a.0.iter().all(|&(x, y)| f.contains(x, y)), "{side} {name}");
+                for b in &l.boxes[i + 1..] {
+                    assert!(!a.overlaps(b), "{side} {name}");
+                }
+            }
+        }
+    }
+    for (name, engraved) in [
+        ("王小明", "王小明印"),
+        ("欧阳娜娜", "欧阳娜娜印"),
+        ("张三印", "张三印"),
+    ] {
+        let l = PersonalSeal {
+            dpi: DPI,
+            ..PersonalSeal::new(PersonalShape::LegalRect, name)
+        }
+        .layout()
+        .unwrap();
+        assert_eq!(l.text.iter().collect::<String>(), engraved);
+        assert_eq!(l.drawing.height_mm, 10.0);
+        let f = l.frame_inner.unwrap();
+        assert!(l.boxes.windows(2).all(|w| !w[0].overlaps(&w[1])));
+        assert!(
+            l.boxes
+                .iter()
+                .all(|q| q.0.iter().all(|&(x, y)| f.contains(x, y)))
+        );
+    }
+    assert_eq!(
+        PersonalShape::from_key("法人章").unwrap(),
+        PersonalShape::LegalRect
+    );
+}
+
+/// A font chosen among the installed ones by family name; a missing family names the ones
+/// there are; a glyph the chosen font lacks is named in the error.
+#[test]
+fn fonts_are_chosen_by_family_and_missing_glyphs_are_named() {
+    let families = SealFont::installed_families();
+    assert!(
+        families.iter().any(|f| f.contains("UMing"))
+            && families.iter().any(|f| f.contains("WenQuanYi")),
+        "{families:?}"
+    );
+    let f = SealFont::from_spec("WenQuanYi Zen Hei").unwrap();
+    let default = SealFont::system_default().unwrap();
+    assert!(
+        f.name().contains("WenQuanYi") || f.name().contains("文泉"),
+        "{f:?}"
+    );
+    assert_ne!(f.name(), default.name(), "not the default Song face");
+    let name = f.name().to_string();
+    let e = SealFont::from_spec("No Such Font").unwrap_err().to_string();
+    assert!(e.contains("No Such Font") && e.contains("UMing"), "{e}");
+    let seal = eseal::stamp::square::SquareSeal {
+        font: Some(f),
+        ..eseal::stamp::square::SquareSeal::finance("北京\u{2A6D6}有限公司")
+    };
+    match seal.layout() {
+        Err(StampError::MissingGlyph { ch, font }) => {
+            assert_eq!(ch, '\u{2A6D6}');
+            assert_eq!(font, name);
+        }
+        other => panic!("{other:?}"),
+    }
+}

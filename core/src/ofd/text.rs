@@ -63,6 +63,9 @@ fn text_object(el: &Element, out: &mut Vec<Glyph>) {
         y = tc.attr("Y").and_then(|v| v.parse().ok()).unwrap_or(y);
         let (dx, dy) = (deltas(tc.attr("DeltaX")), deltas(tc.attr("DeltaY")));
         let (mut cx, mut cy) = (x, y);
+        // Text written downwards (tax invoices' 销售方, 购买方): DeltaY without DeltaX. §11.3
+        // says an absent DeltaX is no offset in x, so the characters stay in one column.
+        let vertical = dx.is_empty() && !dy.is_empty();
         let chars: Vec<char> = tc.text.chars().collect();
         for (i, ch) in chars.iter().enumerate() {
             // A character's advance: its DeltaX, else the font size (CJK are square).
@@ -80,7 +83,10 @@ fn text_object(el: &Element, out: &mut Vec<Glyph>) {
                     [r[0].min(*x), r[1].min(*y), r[2].max(*x), r[3].max(*y)]
                 });
             out.push(Glyph { ch: *ch, rect });
-            cx += dx.get(i).copied().unwrap_or(size);
+            cx += dx
+                .get(i)
+                .copied()
+                .unwrap_or(if vertical { 0.0 } else { size });
             cy += dy.get(i).copied().unwrap_or(0.0);
         }
     }

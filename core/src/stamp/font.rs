@@ -2,8 +2,10 @@
 //!
 //! The State Council's rules on seals (国发〔1999〕25号, art. 13) ask for simplified characters
 //! in 宋体 (Song/Ming face) on official seals, so the default is the first Song face found on
-//! the system ([`SONG_FAMILIES`]), then any CJK face. `ESEAL_FONT=/path/to/font.ttc[#index]` or
-//! [`SealFont::from_path`] selects a font explicitly. The project's set-up installs AR PL UMing
+//! the system ([`SONG_FAMILIES`]), then any CJK face. `ESEAL_FONT=/path/to/font.ttc[#index]`
+//! (or an installed family name), [`SealFont::from_spec`], [`SealFont::family`] or
+//! [`SealFont::from_path`] select a font explicitly; [`SealFont::installed_families`] lists the
+//! choice. The project's set-up installs AR PL UMing
 //! (Song) and WenQuanYi Zen Hei (`scripts/setup.d/30-fonts.sh`).
 //!
 //! A character the font lacks is an error ([`StampError::MissingGlyph`]); nothing is ever drawn
@@ -177,6 +179,54 @@ impl SealFont {
         )))
     }
 
+    /// The family names of the installed faces that can draw a seal (they have 国), sorted,
+    /// each once: the choice offered to a user.
+    pub fn installed_families() -> Vec<String> {
+        let mut db = fontdb::Database::new();
+        db.load_system_fonts();
+        let mut names: Vec<String> = db
+            .faces()
+            .filter(|f| {
+                db.with_face_data(f.id, |data, index| {
+                    ttf_parser::Face::parse(data, index)
+                        .ok()
+                        .and_then(|face| face.glyph_index('国'))
+                        .is_some_and(|g| g.0 != 0)
+                })
+                .unwrap_or(false)
+            })
+            .filter_map(|f| f.families.first().map(|(name, _)| name.clone()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// An installed family by name (see [`SealFont::installed_families`]); the error names the
+    /// families there are.
+    pub fn family(name: &str) -> Result<SealFont> {
+        Self::system(&[name]).map_err(|_| {
+            StampError::NoFont(format!(
+                "the font family {name:?} is not installed (or has no CJK characters); installed: {}",
+                Self::installed_families().join(", ")
+            ))
+        })
+    }
+
+    /// A font given by the user: a file (`.ttf`, `.otf`, `.ttc`, optionally `#index` for a face
+    /// of a collection) when `spec` names one that exists, else an installed family name.
+    pub fn from_spec(spec: &str) -> Result<SealFont> {
+        let (path, index) = match spec.rsplit_once('#') {
+            Some((p, i)) if i.parse::<u32>().is_ok() => (p, i.parse().unwrap_or(0)),
+            _ => (spec, 0),
+        };
+        if FsPath::new(path).is_file() {
+            Self::from_path(FsPath::new(path), index)
+        } else {
+            Self::family(spec)
+        }
+    }
+
     /// The default seal font: `ESEAL_FONT` (path, optionally `#index`) if set, else the first of
     /// [`SONG_FAMILIES`] on the system. Loaded once per process.
     pub fn system_default() -> Result<SealFont> {
@@ -184,15 +234,7 @@ impl SealFont {
         DEFAULT
             .get_or_init(|| {
                 let r = match std::env::var("ESEAL_FONT") {
-                    Ok(spec) if !spec.is_empty() => {
-                        let (path, index) = match spec.rsplit_once('#') {
-                            Some((p, i)) if i.parse::<u32>().is_ok() => {
-                                (p.to_string(), i.parse().unwrap_or(0))
-                            }
-                            _ => (spec.clone(), 0),
-                        };
-                        Self::from_path(FsPath::new(&path), index)
-                    }
+                    Ok(spec) if !spec.is_empty() => Self::from_spec(&spec),
                     _ => Self::system(SONG_FAMILIES),
                 };
                 r.map_err(|e| e.to_string())

@@ -3,6 +3,7 @@
 use super::official::{OfficialSeal, OfficialStyle};
 use super::oval::OvalSeal;
 use super::personal::{PersonalSeal, PersonalShape};
+use super::square::SquareSeal;
 use super::{Picture, Result, StampError};
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,23 @@ pub fn pictures(dpi: f32) -> Result<Vec<(String, Picture)>> {
             .dpi(dpi);
         out.push((format!("{}-bottom-code", style.key()), seal.render()?));
     }
+    // The written round sizes other than 42 mm (see `official`'s table).
+    for (d, name, bottom) in [
+        (38.0, "北京示例商贸中心", None),
+        (40.0, "北京示例科技有限公司", Some("合同专用章")),
+        (45.0, "北京市示例区人民政府办公室", None),
+        (50.0, "北京示例科技集团股份有限公司", None),
+        (58.0, "北京示例科技有限公司", Some("合同专用章")),
+        (60.0, "北京示例科技集团股份有限公司", None),
+    ] {
+        let mut seal = OfficialSeal::new(OfficialStyle::Common, name)
+            .diameter_mm(d)
+            .dpi(dpi);
+        if let Some(b) = bottom {
+            seal = seal.bottom_text(b);
+        }
+        out.push((format!("common-{d:.0}mm"), seal.render()?));
+    }
     for (stem, shape, name, border) in [
         ("personal-square-2", PersonalShape::Square, "张三", true),
         ("personal-square-3", PersonalShape::Square, "王小明", true),
@@ -58,6 +76,43 @@ pub fn pictures(dpi: f32) -> Result<Vec<(String, Picture)>> {
             ..PersonalSeal::new(shape, name)
         };
         out.push((stem.to_string(), seal.render()?));
+    }
+    // Name seals in the shops' sizes, 2-, 3- and 4-character names; the rectangular 法人章.
+    for (side, name) in [
+        (18.0, "张三"),
+        (20.0, "王小明"),
+        (22.0, "欧阳娜娜"),
+        (25.0, "李四"),
+    ] {
+        let seal = PersonalSeal {
+            size_mm: Some(side),
+            dpi,
+            ..PersonalSeal::new(PersonalShape::Square, name)
+        };
+        let n = name.chars().count();
+        out.push((format!("personal-square-{side:.0}mm-{n}"), seal.render()?));
+    }
+    for name in ["王小明", "欧阳娜娜"] {
+        let seal = PersonalSeal {
+            dpi,
+            ..PersonalSeal::new(PersonalShape::LegalRect, name)
+        };
+        let n = name.chars().count();
+        out.push((format!("legal-rect-{n}"), seal.render()?));
+    }
+    // 方形财务专用章 at its two written sizes.
+    for (side, name) in [
+        (22.0, "北京示例有限公司"),
+        (25.0, "上海浦东新区示例智能制造有限公司"),
+        (22.0, "华为"),
+    ] {
+        let seal = SquareSeal {
+            size_mm: side,
+            dpi,
+            ..SquareSeal::finance(name)
+        };
+        let n = name.chars().count();
+        out.push((format!("square-finance-{side:.0}mm-{n:02}"), seal.render()?));
     }
     for (stem, seal) in [
         (

@@ -4,9 +4,13 @@
 //! - [`official`] — generated round official seals (普通公章, 党纪委公章, 工会公章, 共青团章), the
 //!   four "自动生成" styles of the platform manual; every dimension follows a written rule
 //!   (see the module docs).
-//! - [`personal`] — personal signatures: square seal (方形章) and rectangular seal (长方形章).
+//! - [`oval`] — oval seals: 发票专用章 (40 × 30 mm, taxpayer ID) and 45 × 30 mm 财务/合同 ovals.
+//! - [`square`] — square unit seals: 方形财务专用章 (22 or 25 mm).
+//! - [`personal`] — personal signatures: square seal (方形章), rectangular seal (长方形章) and
+//!   the rectangular 法人章.
 //! - [`import`] — uploaded pictures (jpg/jpeg/png/gif) cropped to the physical size, white made
 //!   transparent.
+//! - [`style`] — the generated unit-seal styles by key (what a seal application offers).
 //! - [`qr`] — anti-forgery QR codes pointing to the verification page.
 //! - [`slice`] — cross-page seals (骑缝章): a picture cut into N vertical slices.
 //! - [`font`] — CJK glyph outlines from a system font (fontdb) or a given file.
@@ -24,6 +28,8 @@ pub mod oval;
 pub mod personal;
 pub mod qr;
 pub mod slice;
+pub mod square;
+pub mod style;
 
 pub use canvas::{Drawing, Quad};
 pub use font::SealFont;

@@ -10,8 +10,8 @@
 //!
 //! | dimension | rule |
 //! | --- | --- |
-//! | diameter | 42 mm (4.2 cm: enterprises, Party committees, trade unions); any 20–80 mm accepted |
-//! | outer ring | 普通公章 1.2 mm (圆边宽 0.12 cm); 党纪委 1.0 mm; 工会 1.0 mm thick ring **plus** a 0.1 mm thin inner line 0.5 mm inside it (外粗内细双边); 共青团 1.5 mm (圆边宽 0.15 cm) |
+//! | diameter | 42 mm (4.2 cm: enterprises, Party committees, trade unions); any 20–80 mm accepted. The other written diameters: 38 mm (个体、私营企业; 有限责任公司的专用章), 40 mm (有限责任公司; 专用章), 45 mm and 50 mm (larger organs' seals), 58 mm (工商企业合同专用章, 圆边宽 0.15 cm), 60 mm |
+//! | outer ring | 普通公章 1.2 mm at 42 mm (圆边宽 0.12 cm), 1.0 mm at 38 and 40 mm (0.1 cm), 1.5 mm at 58 mm (0.15 cm), linear between those sizes and scaled beyond them; 党纪委 1.0 mm; 工会 1.0 mm thick ring **plus** a 0.1 mm thin inner line 0.5 mm inside it (外粗内细双边); 共青团 1.5 mm (圆边宽 0.15 cm) |
 //! | centre emblem | 普通公章 and 工会: solid five-pointed star, tip up, 14 mm across the tips (星尖直径 1.4 cm; the 1978 union rule gives 1.4 cm too); 党纪委: hammer and sickle (镰刀锤头) in a 14 mm circle; 共青团: solid star 6.5 mm (6 mm at 40 mm, 7 mm at 44 mm) with a single horizontal bar on each side (9–10 mm long, "星两旁刊单横线") |
 //! | unit name | on the upper arc, 自左而右环行: reading left to right, clockwise, each character upright with its foot towards the centre; 宋体 |
 //! | name band | starts 0.8 mm inside the ring (inside the thin line for 工会); characters 6.0 mm high (radially) |
@@ -278,7 +278,10 @@ impl OfficialSeal {
         let mut d = Drawing::new(self.diameter_mm, self.diameter_mm, self.color);
 
         // Ring(s): an even-odd annulus so the ring's outer edge is exactly the seal's edge.
-        let ring = spec.ring * k;
+        let ring = match self.style {
+            OfficialStyle::Common => common_ring_mm(self.diameter_mm),
+            _ => spec.ring * k,
+        };
         let mut pb = tiny_skia::PathBuilder::new();
         pb.push_circle(cx, cy, r);
         pb.push_circle(cx, cy, r - ring);
@@ -509,6 +512,26 @@ impl OfficialSeal {
     }
 }
 
+/// The 普通公章's written ring widths (diameter, width) in mm.
+const COMMON_RINGS: [(f32, f32); 4] = [(38.0, 1.0), (40.0, 1.0), (42.0, 1.2), (58.0, 1.5)];
+
+/// The 普通公章's ring at `diameter`: [`COMMON_RINGS`], linear between its sizes, scaled with
+/// the diameter outside them.
+fn common_ring_mm(diameter: f32) -> f32 {
+    let (first, last) = (COMMON_RINGS[0], COMMON_RINGS[COMMON_RINGS.len() - 1]);
+    if diameter <= first.0 {
+        return first.1 * diameter / first.0;
+    }
+    if diameter >= last.0 {
+        return last.1 * diameter / last.0;
+    }
+    COMMON_RINGS
+        .windows(2)
+        .find(|w| diameter <= w[1].0)
+        .map(|w| w[0].1 + (w[1].1 - w[0].1) * (diameter - w[0].0) / (w[1].0 - w[0].0))
+        .unwrap_or(last.1)
+}
+
 /// Boxes (cells) of a horizontal line, for the fitting loop.
 fn line_boxes(gs: &[Glyph], cx: f32, top: f32, h: f32, ratio: f32) -> Vec<Quad> {
     let units: f32 = gs.iter().map(|g| g.advance).sum::<f32>() * (1.0 + GAP_RATIO) - GAP_RATIO;
@@ -614,6 +637,16 @@ mod tests {
             assert_eq!(OfficialStyle::from_key(s.chinese()).unwrap(), s);
         }
         assert!(OfficialStyle::from_key("round").is_err());
+    }
+
+    #[test]
+    fn common_ring_follows_the_written_widths() {
+        for (d, w) in COMMON_RINGS {
+            assert!((common_ring_mm(d) - w).abs() < 1e-5, "{d} mm");
+        }
+        assert!((common_ring_mm(60.0) - 1.5 * 60.0 / 58.0).abs() < 1e-5);
+        assert!((common_ring_mm(50.0) - 1.35).abs() < 1e-5);
+        assert!((common_ring_mm(20.0) - 20.0 / 38.0).abs() < 1e-5);
     }
 
     #[test]

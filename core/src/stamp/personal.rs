@@ -1,18 +1,21 @@
-//! Personal signature seals: the manual's 方形章 (square) and 长方形章 (rectangular).
+//! Personal signature seals: the manual's 方形章 (square) and 长方形章 (rectangular), and the
+//! rectangular 法人章 (法定代表人名章) that goes with a square 财务专用章 as a bank's 预留印鉴.
 //!
 //! # Conventions followed
 //!
 //! | dimension | rule |
 //! | --- | --- |
-//! | square size | 20 mm × 20 mm by default (personal name seals are 15–25 mm); any 8–60 mm |
-//! | square layout | four characters in 2 × 2, read in the traditional order: right column top to bottom, then left column. A two-character name gets 之印 (张三之印), a three-character name gets 印 (王小明印), four characters are used as they are |
+//! | square size | 20 mm × 20 mm by default; the seal shops' name-seal sizes are 18, 20, 22 and 25 mm square (法人章 18 or 20 mm); any 8–60 mm |
+//! | square layout | four characters in 2 × 2, read in the traditional order: right column top to bottom, then left column (the grid of [`super::square`]). A two-character name gets 之印 (张三之印), a three-character name gets 印 (王小明印), four characters are used as they are |
 //! | rectangle | the name in one line, left to right; height 10 mm by default, width from the name |
+//! | 法人章 (rectangular) | the rectangle with 印 after the name (王小明印) unless it already ends in 印 |
 //! | border | optional frame 5 % of the square's side (8 % of the rectangle's height) wide; a margin of the same width inside it |
 //! | characters | fill their cell (gap between cells 4 % of the side); stroked by 6 % of the cell height so the impression is heavy like a carved seal |
 
 use super::canvas::{Drawing, Quad};
 use super::font::{SealFont, draw_glyph};
 use super::official::clean_text;
+use super::square::{BOLD, column_counts, frame, grid};
 use super::{Picture, Result, Rgba, StampError, check_mm};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +24,8 @@ pub enum PersonalShape {
     Square,
     /// 长方形章: the name in one line.
     Rectangle,
+    /// 法人章, rectangular: the name and 印 in one line.
+    LegalRect,
 }
 
 impl PersonalShape {
@@ -28,8 +33,9 @@ impl PersonalShape {
         match s {
             "square" | "方形章" => Ok(PersonalShape::Square),
             "rect" | "rectangle" | "长方形章" => Ok(PersonalShape::Rectangle),
+            "legal" | "法人章" => Ok(PersonalShape::LegalRect),
             _ => Err(StampError::BadText(format!(
-                "unknown shape {s:?} (square, rect)"
+                "unknown shape {s:?} (square, rect, legal)"
             ))),
         }
     }
@@ -58,8 +64,6 @@ pub struct PersonalLayout {
     /// Inner edge of the frame, if any.
     pub frame_inner: Option<Quad>,
 }
-
-const BOLD: f32 = 0.06;
 
 impl PersonalSeal {
     pub fn new(shape: PersonalShape, name: &str) -> Self {
@@ -92,7 +96,11 @@ impl PersonalSeal {
                     )));
                 }
             },
-            PersonalShape::Rectangle => {
+            PersonalShape::Rectangle | PersonalShape::LegalRect => {
+                let mut name = name;
+                if self.shape == PersonalShape::LegalRect && name.last() != Some(&'印') {
+                    name.push('印');
+                }
                 if name.len() > 10 {
                     return Err(StampError::BadText(
                         "a rectangular seal takes at most 10 characters".into(),
@@ -126,17 +134,8 @@ impl PersonalSeal {
                     frame_inner = Some(Quad::rect(bw, bw, side - bw, side - bw));
                     inset += bw;
                 }
-                let gap = 0.04 * side;
-                let cell = (side - 2.0 * inset - gap) / 2.0;
-                let mut boxes = Vec::new();
-                // Right column top to bottom, then the left column.
-                for (i, g) in glyphs.iter().enumerate() {
-                    let col = 1 - i / 2;
-                    let row = i % 2;
-                    let x = inset + col as f32 * (cell + gap) + cell / 2.0;
-                    let y = inset + row as f32 * (cell + gap) + cell / 2.0;
-                    boxes.push(draw_glyph(&mut d, g, x, y, cell, cell, 0.0, BOLD * cell)?);
-                }
+                let area = Quad::rect(inset, inset, side - inset, side - inset);
+                let boxes = grid(&mut d, &glyphs, &area, &column_counts(4, 2), 0.04 * side)?;
                 Ok(PersonalLayout {
                     drawing: d,
                     text,
@@ -144,7 +143,7 @@ impl PersonalSeal {
                     frame_inner,
                 })
             }
-            PersonalShape::Rectangle => {
+            PersonalShape::Rectangle | PersonalShape::LegalRect => {
                 let h = self.size_mm.unwrap_or(10.0);
                 check_mm("rectangular seal height", h, 5.0, 40.0)?;
                 let bw = 0.08 * h;
@@ -185,23 +184,4 @@ impl PersonalSeal {
             }
         }
     }
-}
-
-/// A rectangular frame `bw` wide along the picture's edge.
-fn frame(d: &mut Drawing, w: f32, h: f32, bw: f32) -> Result<()> {
-    let mut pb = tiny_skia::PathBuilder::new();
-    let outer = tiny_skia::Rect::from_ltrb(0.0, 0.0, w, h);
-    let inner = tiny_skia::Rect::from_ltrb(bw, bw, w - bw, h - bw);
-    match (outer, inner) {
-        (Some(o), Some(i)) => {
-            pb.push_rect(o);
-            pb.push_rect(i);
-        }
-        _ => return Err(StampError::BadSize(format!("frame {w}×{h} mm"))),
-    }
-    d.fill_even_odd(
-        pb.finish()
-            .ok_or_else(|| StampError::BadSize("frame".into()))?,
-    );
-    Ok(())
 }

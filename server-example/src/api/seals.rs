@@ -91,17 +91,21 @@ async fn list_seals(
     .await
 }
 
-/// A generated seal picture (2.2.1: 党纪委公章、普通公章、工会公章、共青团章).
+/// A generated seal picture (2.2.1: 党纪委公章、普通公章、工会公章、共青团章, and the
+/// 发票专用章 / 财务专用章 ovals and the square 财务专用章).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GeneratedPicture {
-    /// `common` (普通公章), `party` (党纪委公章), `union` (工会公章), `youth` (共青团章).
+    /// `common` (普通公章), `party` (党纪委公章), `union` (工会公章), `youth` (共青团章),
+    /// `invoice` (发票专用章, 40 × 30 mm; `code` is the 纳税人识别号), `oval` (45 × 30 mm
+    /// 财务/合同专用章), `square-finance` (方形财务专用章, 22 mm).
     pub style: String,
     /// The unit name around the ring.
     pub text: String,
     /// Text under the star (e.g. 合同专用章).
     pub bottom_text: Option<String>,
-    /// The seal's code along the bottom edge.
+    /// The seal's code along the bottom edge (round seals), or the 纳税人识别号 across the
+    /// centre (ovals; required for `invoice`).
     pub code: Option<String>,
 }
 
@@ -128,20 +132,20 @@ pub struct SealApplicationRequest {
     pub height_mm: u32,
 }
 
-/// Draws a generated seal picture (300 dpi PNG) in one of the four official styles.
+/// Draws a generated seal picture (300 dpi PNG) in one of the generated styles
+/// (`eseal::stamp::style::SealStyle`: the four round official styles, the ovals, the square
+/// 财务专用章).
 fn render_generated(g: &GeneratedPicture) -> ApiResult<Vec<u8>> {
-    use eseal::stamp::official::{OfficialSeal, OfficialStyle};
-    let style = OfficialStyle::from_key(&g.style)
+    use eseal::stamp::style::{SealStyle, UnitSeal};
+    let style = SealStyle::from_key(&g.style)
         .map_err(|e| ApiError::bad_request("generated.style", "印章样式无效", e.to_string()))?;
-    let mut seal = OfficialSeal::new(style, &g.text);
-    if let Some(t) = &g.bottom_text {
-        seal = seal.bottom_text(t);
-    }
-    if let Some(c) = &g.code {
-        seal = seal.code(c);
-    }
+    let seal = UnitSeal {
+        bottom: g.bottom_text.clone(),
+        code: g.code.clone(),
+        dpi: 300.0,
+        ..UnitSeal::new(style, &g.text)
+    };
     let pic = seal
-        .dpi(300.0)
         .render()
         .map_err(|e| ApiError::bad_request("generated.text", "无法生成印章图片", e.to_string()))?;
     Ok(pic.png)

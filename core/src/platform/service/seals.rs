@@ -4,7 +4,7 @@
 use super::docs::{seal_status_name, tag};
 use super::*;
 use crate::ses::SealBuilder;
-use crate::stamp::official::{OfficialSeal, OfficialStyle};
+use crate::stamp::style::{SealStyle, UnitSeal};
 
 /// Application for a seal (2.2.1).
 #[derive(Clone, Debug)]
@@ -19,9 +19,10 @@ pub struct SealApplication {
     pub picture: Vec<u8>,
     /// jpg, jpeg, png or gif.
     pub picture_format: String,
-    /// 自动生成 (2.2.1.1): the picture is drawn by `stamp` in this style from the unit's name.
-    pub generate: Option<OfficialStyle>,
-    /// 0 = default 42 mm.
+    /// 自动生成 (2.2.1.1): the picture is drawn by `stamp` in this style from the unit's name
+    /// (the invoice seal takes the unit's 统一社会信用代码 as its 纳税人识别号).
+    pub generate: Option<SealStyle>,
+    /// 0 = the style's size (42 mm for an uploaded picture); the ovals have fixed sizes.
     pub width_mm: u32,
     pub height_mm: u32,
 }
@@ -95,9 +96,13 @@ impl Platform {
         let handler_name = validate::check_text("handler name", &a.handler_name, 50)?;
         validate::check_phone(&a.handler_phone)?;
         let handler_id_number = validate::check_id_number(&a.handler_id_number)?;
-        let (w, h) = match (a.width_mm, a.height_mm) {
-            (0, 0) => (42, 42),
-            (w, h) if (5..=200).contains(&w) && (5..=200).contains(&h) => (w, h),
+        let (w, h) = match (a.width_mm, a.height_mm, a.generate) {
+            (0, 0, Some(style)) => {
+                let (w, h) = style.default_size_mm();
+                (w.round() as u32, h.round() as u32)
+            }
+            (0, 0, None) => (42, 42),
+            (w, h, _) if (5..=200).contains(&w) && (5..=200).contains(&h) => (w, h),
             _ => {
                 return Err(PlatformError::InvalidInput(
                     "seal size must be 5 to 200 mm".into(),
@@ -107,10 +112,16 @@ impl Platform {
         let (picture, fmt) = match a.generate {
             Some(style) => {
                 let unit = self.must::<Unit>(&ctx.unit)?.0;
-                let p = OfficialSeal::new(style, &unit.name)
-                    .diameter_mm(w as f32)
-                    .dpi(200.0)
-                    .render()?;
+                let mut seal = UnitSeal::new(style, &unit.name);
+                seal.dpi = 200.0;
+                match style {
+                    SealStyle::Official(_) | SealStyle::SquareFinance => {
+                        seal.size_mm = Some(w as f32)
+                    }
+                    SealStyle::InvoiceOval => seal.code = Some(unit.credit_code.clone()),
+                    SealStyle::WideOval => {}
+                }
+                let p = seal.render()?;
                 (p.png, "png".to_owned())
             }
             None => {

@@ -9,7 +9,7 @@ import { staffPicker, nameOf } from '../people.js';
 const STATUS = [['', '全部状态'], ['PendingReview', '待审核'], ['AwaitingReceipt', '待回执'], ['Valid', '有效'], ['Frozen', '已冻结'], ['Expired', '已过期'], ['Revoked', '已撤销'], ['Rejected', '已驳回']];
 const KIND = [['', '全部类型'], ['Cloud', '云端印章'], ['Ukey', 'UKey 印章'], ['PersonalUkey', '个人 UKey 签名']];
 const KIND_ZH = { Cloud: '云端印章', Ukey: 'UKey 印章', PersonalUkey: '个人签名' };
-const STYLES = [['common', '普通公章'], ['party', '党纪委公章'], ['union', '工会公章'], ['youth', '共青团章']];
+const STYLES = [['common', '普通公章'], ['party', '党纪委公章'], ['union', '工会公章'], ['youth', '共青团章'], ['invoice', '发票专用章（椭圆）'], ['oval', '财务/合同专用章（椭圆）'], ['square-finance', '方形财务专用章']];
 const statusKind = (s) => ({ Valid: 'ok', Frozen: 'warn', PendingReview: 'info', AwaitingReceipt: 'info' }[s] || 'bad');
 
 export async function render(main, ctx) {
@@ -72,7 +72,7 @@ function applyDialog(ctx) {
         field('样式', select('style', STYLES)),
         field('环绕文字（单位名称）', input('ring_text', { value: unitName })),
         field('中间下方文字', input('bottom_text', { placeholder: '如：合同专用章' })),
-        field('印章编码（底部）', input('code', { placeholder: '可不填' }))),
+        field('印章编码（底部）/ 纳税人识别号（发票专用章）', input('code', { placeholder: '可不填；发票专用章必填' }))),
       previewBox)),
     h('div.uploaded.hidden', field('印章图片（PNG/JPG/GIF）', input('picture', { type: 'file', accept: '.png,.jpg,.jpeg,.gif' }), { hint: '白色背景会变为透明' })),
   ], async (v) => {
