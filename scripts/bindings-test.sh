@@ -39,7 +39,7 @@ step "release builds: Python wheel (abi3, stripped) and sdist, Node addon, C lib
     || "$napi" build --platform --release)
 strip --strip-unneeded bindings/node/eseal.linux-x64-gnu.node
 cargo build --quiet --release --target "$triple" -p eseal-ffi
-git -C "$root" diff --exit-code --stat -- bindings/node/index.d.ts \
+git -C "$root" diff --exit-code --stat --ignore-blank-lines -- bindings/node/index.d.ts \
     || { echo "bindings/node/index.d.ts changed when rebuilt from the Rust source: commit it"; exit 1; }
 wheel="$(ls "$dist"/eseal-*.whl)"
 size=$(stat -c %s "$wheel")
