@@ -5,7 +5,7 @@
 # every status, content type and body conforms to the document. Sourced by scripts/test.sh
 # (CARGO_TARGET_DIR set, setup done); a failure ends the test command with a non-zero status.
 server_api_check() {
-    local data port base pid status=0 st="${ESEAL_VENV:-$HOME/.cache/eseal/venv}/bin/st"
+    local data port base pid status=0 st="${ESEAL_VENV:-$HOME/.cache/eseal/venv}/bin/st" hooks="$PWD/server-example/tests"
     cargo build --quiet -p eseal-server || return 1
     data="$(mktemp -d)"
     port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
@@ -26,7 +26,7 @@ server_api_check() {
             operator) t="$(token operator '{"name":"ops","password":"ops-st-password"}')" ;;
         esac
         echo "== schemathesis as $who"
-        (cd "$data" && "$st" run "$base/api/openapi.json" -H "Authorization: Bearer $t" \
+        (cd "$data" && PYTHONPATH="$hooks" SCHEMATHESIS_HOOKS=schemathesis_hooks "$st" run "$base/api/openapi.json" -H "Authorization: Bearer $t" \
             --exclude-path /api/v1/auth/logout \
             --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
             --max-examples 15 --seed 13 --workers 2 --no-color --request-timeout 60 \
