@@ -9,11 +9,13 @@
  *
  * Every call returns ESEAL_OK or an ESEAL_ERR_* code; eseal_last_error_message() says why.
  */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp */
 #include "eseal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int failures = 0;
 static int passed = 0;
@@ -194,6 +196,27 @@ int main(int argc, char **argv) {
     CHECK(eseal_verify_signature(sig, sig_len, (const uint8_t *)data, strlen(data), opts, &report, &exit_code));
     expect(exit_code == 0 && strstr(report, "\"verdict\":\"valid\"") != NULL, "the signature verifies");
     eseal_string_free(report);
+
+    /* The same with the root read from a trust directory instead; a missing one is an error. */
+    {
+        char dir[] = "/tmp/eseal-trust-XXXXXX";
+        expect(mkdtemp(dir) != NULL, "a temporary trust directory");
+        char file[sizeof dir + 16];
+        snprintf(file, sizeof file, "%s/root.pem", dir);
+        FILE *f = fopen(file, "w");
+        expect(f != NULL && fputs(root_pem, f) >= 0 && fclose(f) == 0, "root.pem written");
+        EsealVerifyOptions *dir_opts = NULL;
+        CHECK(eseal_verify_options_new(&dir_opts));
+        CHECK(eseal_verify_options_add_trust_dir(dir_opts, dir));
+        CHECK(eseal_verify_signature(sig, sig_len, (const uint8_t *)data, strlen(data), dir_opts, &report, &exit_code));
+        expect(exit_code == 0, "the signature verifies with the trust directory's root");
+        eseal_string_free(report);
+        expect(eseal_verify_options_add_trust_dir(dir_opts, "/nonexistent/eseal-trust") == ESEAL_ERR_IO,
+               "a trust directory that does not exist is an I/O error");
+        eseal_verify_options_free(dir_opts);
+        remove(file);
+        rmdir(dir);
+    }
 
     /* The same signature over changed data fails its data digest check. */
     const char *changed = "eseal from C: the protected dat4";

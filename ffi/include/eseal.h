@@ -220,6 +220,11 @@ void eseal_verify_options_free(struct EsealVerifyOptions *o);
 // Adds trust anchors: a PEM bundle or one DER certificate.
 int eseal_verify_options_add_trust(struct EsealVerifyOptions *o, const uint8_t *certs, size_t len);
 
+// Adds every certificate (PEM or DER files) of a trust directory as trust anchors. NULL: the
+// command line's directory (`$ESEAL_TRUST_DIR`, else `~/.config/eseal/trust`; none when it
+// does not exist). A path that is not a directory is `ESEAL_ERR_IO`.
+int eseal_verify_options_add_trust_dir(struct EsealVerifyOptions *o, const char *dir);
+
 // Verifies as of `time` (RFC 3339) instead of now; NULL restores now.
 int eseal_verify_options_set_time(struct EsealVerifyOptions *o, const char *time);
 

@@ -716,6 +716,27 @@ pub unsafe extern "C" fn eseal_verify_options_add_trust(
     })
 }
 
+/// Adds every certificate (PEM or DER files) of a trust directory as trust anchors. NULL: the
+/// command line's directory (`$ESEAL_TRUST_DIR`, else `~/.config/eseal/trust`; none when it
+/// does not exist). A path that is not a directory is `ESEAL_ERR_IO`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_verify_options_add_trust_dir(
+    o: *mut EsealVerifyOptions,
+    dir: *const c_char,
+) -> c_int {
+    guard(|| {
+        let o = unsafe { handle_mut(o, "options") }?;
+        let dir = unsafe { opt_text(dir, "dir") }?;
+        common::add_trust_dir(
+            &mut o.inner,
+            match dir {
+                Some(d) => common::TrustDir::Path(std::path::Path::new(d)),
+                None => common::TrustDir::Default,
+            },
+        )
+    })
+}
+
 /// Verifies as of `time` (RFC 3339) instead of now; NULL restores now.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn eseal_verify_options_set_time(
