@@ -178,10 +178,7 @@ fn bad_uploads_get_clear_errors_and_leave_nothing() {
         &user.upload("/api/v1/documents?name=ok.pdf", "application/pdf", pdf),
         201,
     );
-    let seal = expect(&user.get("/api/v1/seals?kind=Cloud"), 200)["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let seal = user.first_cloud_seal();
     let r = user.post(
         &format!("/api/v1/documents/{}/sign", d["id"].as_str().unwrap()),
         json!({"seals": [{"seal_id": seal, "stamps": [{"page": 9, "x_mm": 1.0, "y_mm": 1.0}]}], "credential": {"kind": "signing_password", "value": DEMO_SIGNING_PASSWORD}}),
@@ -199,10 +196,7 @@ fn concurrent_signings_of_one_document_lose_nothing() {
     let srv = Server::start(&Db::Sqlite, &[]);
     let api = srv.api();
     let user = api.login(SEAL_USER, DEMO_PASSWORD);
-    let seal = expect(&user.get("/api/v1/seals?kind=Cloud"), 200)["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let seal = user.first_cloud_seal();
     let d = expect(
         &user.upload(
             "/api/v1/documents?name=c.pdf",
@@ -254,10 +248,7 @@ fn a_stopped_server_finishes_signing_and_a_killed_one_leaves_no_partial_file() {
     let mut srv = Server::start_in(&Db::Sqlite, &dir, &[]);
     let api = srv.api();
     let user = api.login(SEAL_USER, DEMO_PASSWORD);
-    let seal = expect(&user.get("/api/v1/seals?kind=Cloud"), 200)["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let seal = user.first_cloud_seal();
     let big = eseal::samples::sample_pdf(400, "many pages");
     let body = json!({"seals": [{"seal_id": seal, "stamps": [{"page": 1, "x_mm": 100.0, "y_mm": 150.0}], "cross_page": true}],
                       "credential": {"kind": "signing_password", "value": DEMO_SIGNING_PASSWORD}});

@@ -97,10 +97,7 @@ fn killed_at(db: &Db, point: &str, committed: bool) {
     let dir = temp_dir("crash");
     let srv = Server::start_in(db, &dir, &[("ESEAL_TEST_PAUSE_AT", point)]);
     let user = srv.api().login(SEAL_USER, DEMO_PASSWORD);
-    let seal = expect(&user.get("/api/v1/seals?kind=Cloud"), 200)["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let seal = user.first_cloud_seal();
     let d = expect(
         &user.upload(
             "/api/v1/documents?name=crash.pdf",

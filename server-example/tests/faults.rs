@@ -205,10 +205,7 @@ fn malformed_bodies_and_credentials_get_a_4xx_and_memory_stays_flat() {
     let pid = srv.pid().unwrap();
     let api = srv.api();
     let user = api.login(SEAL_USER, DEMO_PASSWORD);
-    let seal = expect(&user.get("/api/v1/seals?kind=Cloud"), 200)["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let seal = user.first_cloud_seal();
     let d = expect(
         &user.upload(
             "/api/v1/documents?name=m.pdf",
@@ -381,10 +378,7 @@ fn postgres_restarted_during_a_load_run() {
     let cluster = cluster.unwrap();
     let srv = Server::start(&db, &[]);
     let user = srv.api().login(SEAL_USER, DEMO_PASSWORD);
-    let seal = expect(&user.get("/api/v1/seals?kind=Cloud"), 200)["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let seal = user.first_cloud_seal();
     let ids: Vec<String> = (0..12)
         .map(|i| {
             let d = expect(

@@ -458,6 +458,14 @@ impl Api {
         self.with_token(r.json()["token"].as_str().expect("token"))
     }
 
+    /// The id of the first cloud seal this identity may use (the demo's 合同专用章).
+    pub fn first_cloud_seal(&self) -> String {
+        expect(&self.get("/api/v1/seals?kind=Cloud"), 200)["items"][0]["id"]
+            .as_str()
+            .expect("a cloud seal")
+            .to_owned()
+    }
+
     pub fn operator(&self) -> Api {
         let r = self.post(
             "/api/v1/auth/login/operator",
