@@ -567,21 +567,27 @@ impl Platform {
         for (mut t, v) in due {
             t.due = now + LEASE_SECS;
             t.attempts += 1;
-            let mut tx = Tx::default();
-            tx.update(&t, v)?;
-            match self.store.commit(
-                &Batch {
-                    writes: tx.writes,
-                    audit: vec![],
-                },
-                &self.mac,
-            ) {
-                Ok(()) => return Ok(Some(t)),
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(e) => return Err(e.into()),
+            if self.compare_and_set(&t, v)? {
+                return Ok(Some(t));
             }
         }
         Ok(None)
+    }
+
+    /// Writes `d` over version `v` alone (a lease, no audit entry): `false` when another
+    /// worker changed it first.
+    fn compare_and_set<D: Doc>(&self, d: &D, v: u64) -> Result<bool> {
+        let mut tx = Tx::default();
+        tx.update(d, v)?;
+        let batch = Batch {
+            writes: tx.writes,
+            audit: vec![],
+        };
+        match self.store.commit(&batch, &self.mac) {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Signs a task the worker took ([`Platform::claim_task`]) with `doc` (rebuilt by the
@@ -808,22 +814,10 @@ impl Platform {
             if hook.is_none() || secret.is_none() {
                 e.status = EventStatus::Failed;
             }
-            let mut tx = Tx::default();
-            tx.update(&e, v)?;
-            match self.store.commit(
-                &Batch {
-                    writes: tx.writes,
-                    audit: vec![],
-                },
-                &self.mac,
-            ) {
-                Ok(()) => {
-                    if let (Some(u), Some(s)) = (hook, secret) {
-                        return Ok(Some((e, u, s)));
-                    }
-                }
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(err) => return Err(err.into()),
+            if self.compare_and_set(&e, v)?
+                && let (Some(u), Some(s)) = (hook, secret)
+            {
+                return Ok(Some((e, u, s)));
             }
         }
         Ok(None)
