@@ -226,10 +226,6 @@ pub async fn receive(
     declared: Option<FileFormat>,
     limit: u64,
 ) -> ApiResult<Received> {
-    // A declared Content-Length over the limit is refused before a byte is read.
-    if axum::body::HttpBody::size_hint(&body).lower() > limit {
-        return Err(too_large(limit));
-    }
     tokio::fs::create_dir_all(dir)
         .await
         .map_err(|e| ApiError::internal(format!("{}: {e}", dir.display())))?;
