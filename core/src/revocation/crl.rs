@@ -30,6 +30,59 @@ pub struct RevokedEntry {
     pub invalidity_date: Option<Time>,
 }
 
+impl RevokedEntry {
+    /// An entry for `cert`.
+    pub fn for_certificate(cert: &Certificate, date: Time, reason: Option<Reason>) -> Self {
+        RevokedEntry {
+            serial: super::magnitude(cert.serial()).to_vec(),
+            date,
+            reason,
+            invalidity_date: None,
+        }
+    }
+}
+
+/// A CA's revocation list as text (`revoked.txt` of `eseal ca revoke`, the reference
+/// server's): one `SERIAL-HEX DATE REASON` line per certificate.
+pub fn parse_revoked_list(text: &str) -> Result<Vec<RevokedEntry>, RevocationError> {
+    let bad = |line: &str, why: &str| {
+        RevocationError::Malformed("revocation list", format!("{line:?}: {why}"))
+    };
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let [serial, date, reason] = f.as_slice() else {
+            return Err(bad(line, "expected SERIAL DATE REASON"));
+        };
+        out.push(RevokedEntry {
+            serial: super::magnitude(
+                &hex::decode(serial).map_err(|_| bad(line, "serial is not hex"))?,
+            )
+            .to_vec(),
+            date: Time::parse_lenient(date)
+                .map_err(|e| bad(line, &e.to_string()))?
+                .0,
+            reason: Some(Reason::from_name(reason).ok_or_else(|| bad(line, "unknown reason"))?),
+            invalidity_date: None,
+        });
+    }
+    Ok(out)
+}
+
+/// The text form read by [`parse_revoked_list`].
+pub fn format_revoked_list(list: &[RevokedEntry]) -> String {
+    list.iter()
+        .map(|e| {
+            format!(
+                "{} {} {}\n",
+                hex::encode_upper(&e.serial),
+                e.date.to_iso(),
+                e.reason.unwrap_or(Reason::Unspecified).name()
+            )
+        })
+        .collect()
+}
+
 /// A parsed CRL over its original bytes.
 #[derive(Debug, Clone)]
 pub struct Crl {

@@ -17,7 +17,9 @@ pub mod fetch;
 mod ocsp;
 
 pub use checks::revocation_checks;
-pub use crl::{Crl, CrlBuilder, MAX_CRL_LEN, RevokedEntry};
+pub use crl::{
+    Crl, CrlBuilder, MAX_CRL_LEN, RevokedEntry, format_revoked_list, parse_revoked_list,
+};
 pub use ocsp::{
     CertId, CertStatus, MAX_OCSP_LEN, MEDIA_REQUEST, MEDIA_RESPONSE, OID_KP_OCSP_SIGNING,
     OcspRequest, OcspResponse, Responder, ResponderId, SingleResponse,
