@@ -453,8 +453,8 @@ fn sign_with_tsa_and_verify_the_timestamp() {
 
 /// Revocation through the command line: `eseal ca revoke|crl|ocsp` on the test CA's
 /// directory, `--crl` and `--ocsp` on `ofd verify`; revoked before the signing time → 1,
-/// after → 0 with the date, no information → a warning (1 with --strict). OpenSSL accepts
-/// the CA's CRL and OCSP answer, and eseal accepts OpenSSL's OCSP request.
+/// after → 0 with the date, no information → a warning (1 with --strict). OpenSSL reads the
+/// CA's CRL and OCSP answer, and eseal answers OpenSSL's OCSP request.
 #[test]
 fn revocation_through_the_cli() {
     let dir = common::TempDir::new("ofd-cli-rev");
@@ -556,25 +556,28 @@ fn revocation_through_the_cli() {
         "{out}"
     );
 
-    // OpenSSL: our CRL verifies with the root, and its OCSP request gets our answer.
+    // OpenSSL reads our CRL and, for its own OCSP request, our answer (status and nonce).
+    // OpenSSL 3.0 cannot check SM2 signatures on X.509 structures (its `openssl verify`
+    // rejects the SM2 certificates themselves: no distinguishing ID), hence -noverify.
     common::tool("openssl");
     let sh = |script: &str| {
-        std::process::Command::new("sh")
+        let o = std::process::Command::new("sh")
             .arg("-c")
             .arg(script)
             .current_dir(dir.path())
             .output()
-            .unwrap()
+            .unwrap();
+        let text =
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{script}: {text}");
+        text
     };
-    let o = sh("openssl crl -inform DER -in before.crl -CAfile ca/root.pem -noout -verify");
-    let text =
-        String::from_utf8_lossy(&o.stderr).into_owned() + &String::from_utf8_lossy(&o.stdout);
+    let text = sh("openssl crl -inform DER -in before.crl -noout -text");
     assert!(
-        o.status.success() && text.contains("verify OK"),
-        "openssl crl: {text}"
+        text.contains("Key Compromise") && text.contains("X509v3 CRL Number"),
+        "{text}"
     );
-    let o = sh("openssl ocsp -issuer ca/root.pem -cert ca/person.pem -reqout req.der");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    sh("openssl ocsp -issuer ca/root.pem -cert ca/person.pem -reqout req.der");
     ok(eseal().args([
         "ca",
         "ocsp",
@@ -584,13 +587,11 @@ fn revocation_through_the_cli() {
         "-o",
         &s("resp.der"),
     ]));
-    let o = sh(
-        "openssl ocsp -respin resp.der -CAfile ca/root.pem -issuer ca/root.pem -cert ca/person.pem -reqin req.der",
+    let text = sh(
+        "openssl ocsp -respin resp.der -noverify -reqin req.der -issuer ca/root.pem -cert ca/person.pem",
     );
-    let text =
-        String::from_utf8_lossy(&o.stderr).into_owned() + &String::from_utf8_lossy(&o.stdout);
     assert!(
-        o.status.success() && text.contains("Response verify OK") && text.contains("revoked"),
+        text.contains("ca/person.pem: revoked") && !text.contains("Nonce Verify error"),
         "openssl ocsp: {text}"
     );
     let (code, out) = verify(&["--ocsp", &s("resp.der")]);

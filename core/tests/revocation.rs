@@ -314,6 +314,7 @@ CNF
         printf 'keyUsage=critical,digitalSignature\\nextendedKeyUsage=OCSPSigning\\n' > ocsp-ext.cnf
         openssl x509 -req -in ocsp.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out ocsp.pem -extfile ocsp-ext.cnf 2>/dev/null
         openssl ocsp -issuer ca.pem -cert signer.pem -reqout req.der
+        openssl ca -config ossl.cnf -valid signer.pem 2>&1
         openssl ocsp -index ossl/index.txt -rsigner ca.pem -rkey ca.key -CA ca.pem -reqin req.der -respout good.der
         openssl ca -config ossl.cnf -revoke signer.pem -crl_reason keyCompromise 2>&1
         openssl ca -config ossl.cnf -gencrl -out revoked.crl 2>&1
@@ -325,7 +326,17 @@ CNF
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    let read = |n: &str| std::fs::read(f.p(n)).unwrap();
+    // Through the file readers (`openssl ca -gencrl` writes PEM; `-respout` DER).
+    let read = |n: &str| {
+        let mut ev = RevocationEvidence::default();
+        if n.ends_with(".crl") {
+            ev.add_crl_file(&f.p(n)).unwrap();
+            ev.crls.remove(0)
+        } else {
+            ev.add_ocsp_file(&f.p(n)).unwrap();
+            ev.ocsp.remove(0)
+        }
+    };
     let signer = f.pades();
     let sign = |t: Time| {
         let req = SignRequest::new(Credential::Pades(&signer), Placement::Invisible, t);

@@ -282,7 +282,7 @@ pub fn status_at(
     let mut good: Option<Source> = None;
     let covers = |this: Time, next: Option<Time>| this >= t || next.is_none_or(|n| n >= t);
     for der in &evidence.crls {
-        let Ok(crl) = Crl::from_der(der) else {
+        let Ok(crl) = Crl::parse(der) else {
             continue;
         };
         // Only a CRL naming the CA or signed by a key the CA certified can speak for it.
