@@ -416,8 +416,11 @@ pub(crate) fn magnitude(b: &[u8]) -> &[u8] {
     &b[first.min(b.len())..]
 }
 
-/// (OID, critical, extnValue content) of an `Extensions` SEQUENCE encoding.
-pub(crate) fn extensions(der: &[u8]) -> Result<Vec<(String, bool, &[u8])>, crate::asn1::Asn1Error> {
+/// One extension: (OID, critical, extnValue content).
+pub(crate) type Extension<'a> = (String, bool, &'a [u8]);
+
+/// The extensions of an `Extensions` SEQUENCE encoding.
+pub(crate) fn extensions(der: &[u8]) -> Result<Vec<Extension<'_>>, crate::asn1::Asn1Error> {
     let mut out = Vec::new();
     for e in Tlv::parse_exact(der, "Extensions")?.sequence("Extensions")? {
         let f = e.sequence("Extension")?;
