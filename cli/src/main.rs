@@ -118,6 +118,7 @@ impl VerifyArgs {
             at,
             strict: self.strict,
             extra_certs,
+            long_term: self.at.is_some(),
         })
     }
 

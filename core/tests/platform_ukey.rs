@@ -123,6 +123,7 @@ fn a_platform_made_seal_is_written_to_the_ukey_and_signs_with_it() {
         at: when,
         extra_certs: vec![],
         strict: false,
+        long_term: false,
     };
 
     let mut req = ofd::SignRequest::new(ofd::SignKind::Seal(&on_key), when);

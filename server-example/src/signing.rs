@@ -769,6 +769,7 @@ pub fn verify_bytes(
         at: Time::now(),
         strict,
         extra_certs: Vec::new(),
+        long_term: false,
     };
     // Unusable input (not a PDF or OFD, encrypted, empty) is exit 2 on the command line: here
     // a 422 problem, never a report.

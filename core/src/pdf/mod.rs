@@ -6,7 +6,9 @@
 mod appearance;
 mod cos;
 mod diff;
+mod dss;
 mod form;
+mod ltv;
 mod object;
 mod sign;
 mod sign_doc;
@@ -19,6 +21,10 @@ pub use crate::cms::Sm2CmsOids;
 pub use sign::{
     Credential, DocMdp, EmptyField, PadesKey, PadesSigner, Placement, QrCode, SES_SUBFILTER,
     SignRequest, finish, prepare, sign, sign_file, sign_update,
+};
+pub use dss::{ValidationData, vri_key};
+pub use ltv::{
+    LtvOptions, LtvSummary, add_validation_data, timestamp, validation_data_update,
 };
 pub use text::{find_text, keyword_placements};
 pub use verify::{MAX_SIGNATURES, verify, verify_file};

@@ -36,6 +36,11 @@ pub struct VerifyOptions {
     /// certificates for OFD `Type="Sign"` values that carry none (a bare SM2 signature, as
     /// ofdrw's DigitalSignContainer writes).
     pub extra_certs: Vec<Certificate>,
+    /// `at` was asked for (`--at`): validation as of that time from the evidence the document
+    /// embeds. A certificate no longer valid then fails unless document timestamps prove the
+    /// signature and its validation data existed while it was (PAdES-LTA, ETSI EN 319 102-1
+    /// §5.6.2.4); without it that is the warning "valid when signed, expired now".
+    pub long_term: bool,
 }
 
 impl Default for VerifyOptions {
@@ -45,6 +50,7 @@ impl Default for VerifyOptions {
             at: Time::now(),
             strict: false,
             extra_certs: Vec::new(),
+            long_term: false,
         }
     }
 }
