@@ -62,7 +62,7 @@ pub struct LtvArgs {
 }
 
 impl LtvArgs {
-    fn options(&self) -> Result<pdf::LtvOptions, CliError> {
+    pub(crate) fn options(&self) -> Result<pdf::LtvOptions, CliError> {
         let mut o = pdf::LtvOptions::default();
         for p in self.certs.iter().chain(&self.trust) {
             o.certs.extend(

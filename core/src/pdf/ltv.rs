@@ -37,7 +37,7 @@ pub struct LtvSummary {
 
 /// The certificates a signature's `/Contents` carries: a CMS signer's and chain, those of its
 /// signature-time-stamp token (B-T); a document timestamp's TSA; a GB/T 38540 signer's.
-fn carried_certificates(der: &[u8]) -> Vec<Certificate> {
+pub(crate) fn carried_certificates(der: &[u8]) -> Vec<Certificate> {
     if cms::looks_like_signed_data(der) {
         let Ok(sd) = cms::parse(der) else {
             return Vec::new();
@@ -67,7 +67,7 @@ fn carried_certificates(der: &[u8]) -> Vec<Certificate> {
 }
 
 /// `certs` with the issuers found in `pool`, up the chain (at most 8 steps a certificate).
-fn complete_chains(certs: Vec<Certificate>, pool: &[Certificate]) -> Vec<Certificate> {
+pub(crate) fn complete_chains(certs: Vec<Certificate>, pool: &[Certificate]) -> Vec<Certificate> {
     let mut out: Vec<Certificate> = Vec::new();
     for c in certs {
         let mut current = c;

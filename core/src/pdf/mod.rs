@@ -23,6 +23,7 @@ pub use sign::{
     SignRequest, finish, prepare, sign, sign_file, sign_update,
 };
 pub use dss::{ValidationData, vri_key};
+pub(crate) use ltv::{carried_certificates, complete_chains};
 pub use ltv::{
     LtvOptions, LtvSummary, add_validation_data, timestamp, validation_data_update,
 };

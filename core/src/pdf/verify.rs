@@ -20,8 +20,7 @@ use crate::cms;
 use crate::crypto::Certificate;
 use crate::fs::{CHUNK, Release};
 use crate::report::{
-    Check, CheckKind as K, DocumentFormat, SignatureKind, SignatureReport, Status,
-    VerificationReport,
+    Check, CheckKind as K, DocumentFormat, SignatureKind, SignatureReport, VerificationReport,
 };
 use crate::ses::DataCheck;
 use crate::validation::{VerifyOptions, certificate_checks};
@@ -1007,12 +1006,9 @@ fn long_term(
     digests: &mut Digests<'_>,
 ) {
     use crate::crypto::time::Time;
-    let expired = |r: &SignatureReport| {
-        r.checks
-            .iter()
-            .any(|c| c.check == K::CertificateValidityNow && c.status != Status::Passed)
-    };
-    let failed = |r: &SignatureReport| r.checks.iter().any(|c| c.status == Status::Failed);
+    use crate::validation::long_term::{self as lt, settle};
+    let expired = |r: &SignatureReport| lt::expired(&r.checks);
+    let failed = |r: &SignatureReport| lt::failed(&r.checks);
     if !found.iter().any(|o| expired(&o.report)) {
         return;
     }
@@ -1052,7 +1048,7 @@ fn long_term(
                 if failed(&r) || expired(&r) {
                     break;
                 }
-                settle(&mut found[i].report, *t, by);
+                settle(&mut found[i].report.checks, *t, &format!("document timestamp {by}"));
             }
         }
         let Some(t) = found[i].gen_time else { break };
@@ -1077,7 +1073,7 @@ fn long_term(
                 let by = found[j].report.id.clone();
                 let r = again(i, t);
                 if !failed(&r) && !expired(&r) {
-                    settle(&mut found[i].report, t, &by);
+                    settle(&mut found[i].report.checks, t, &format!("document timestamp {by}"));
                     continue;
                 }
                 format!(
@@ -1091,28 +1087,7 @@ fn long_term(
             None => "no document timestamp over validation data (DSS) proves the signature existed while it was valid (PAdES B-LTA)".into(),
         };
         if opts.long_term {
-            for c in &mut found[i].report.checks {
-                if c.check == K::CertificateValidityNow && c.status == Status::Warning {
-                    c.status = Status::Failed;
-                    c.message = format!("{}; {why}", c.message);
-                    c.message_zh = format!("{}；无长期验证证据（PAdES B-LTA）", c.message_zh);
-                }
-            }
-        }
-    }
-}
-
-/// The "expired now" warnings of `r`, settled by a proof of existence at `t` by `by`.
-fn settle(r: &mut SignatureReport, t: crate::crypto::time::Time, by: &str) {
-    for c in &mut r.checks {
-        if c.check == K::CertificateValidityNow && c.status == Status::Warning {
-            c.status = Status::Passed;
-            c.message = format!(
-                "{}; valid at {}, the time of document timestamp {by}, which the document timestamps prove (long-term validation, PAdES-LTA)",
-                c.message,
-                t.to_iso()
-            );
-            c.message_zh = format!("{}；文档时间戳 {by} 证明其在 {} 时有效（长期验证）", c.message_zh, t.to_iso());
+            lt::unproven(&mut found[i].report.checks, &why);
         }
     }
 }

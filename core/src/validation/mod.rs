@@ -11,6 +11,7 @@
 
 mod chain;
 mod checks;
+pub mod long_term;
 mod trust;
 
 pub use chain::{ChainStatus, verify_chain};
