@@ -108,6 +108,11 @@ fn make_levels(f: &pdf_support::Fixture) {
     // Signer, TSA and root.
     assert_eq!(s.certs, 3, "{s:?}");
     pdf::timestamp(&f.p("b-lt.pdf"), &f.p("b-lta.pdf"), &tsa).unwrap();
+    if let Some(keep) = std::env::var_os("ESEAL_KEEP_LTV") {
+        for n in ["b-t.pdf", "b-lt.pdf", "b-lta.pdf", "lroot.pem", "lroot.crl"] {
+            std::fs::copy(f.p(n), std::path::Path::new(&keep).join(n)).unwrap();
+        }
+    }
 }
 
 fn validity_now(r: &VerificationReport, sig: usize) -> Vec<(Status, String)> {
