@@ -17,9 +17,20 @@ use eseal::validation::{TrustStore, VerifyOptions};
 /// A P-256 root and TSA valid 20 years, a signer valid one year, and a CRL of the root
 /// (`openssl ca -gencrl`), all made with OpenSSL.
 fn fixture() -> pdf_support::Fixture {
+    fixture_with_cdp("")
+}
+
+/// [`fixture`], the signer and TSA certificates naming `cdp` as their CRL distribution point
+/// when it is not empty.
+fn fixture_with_cdp(cdp: &str) -> pdf_support::Fixture {
     tool("openssl");
     let f = pdf_support::Fixture::new("pdf-ltv");
-    let out = f.sh(
+    let ext = if cdp.is_empty() {
+        String::new()
+    } else {
+        format!("crlDistributionPoints=URI:{cdp}\\n")
+    };
+    let out = f.sh(&format!(
         "set -e
         mkdir -p db && : > db/index.txt && echo 1000 > db/crlnumber
         cat > ca.cnf <<'EOF'
@@ -35,17 +46,17 @@ EOF
         openssl req -x509 -new -key lroot.key -subj '/CN=LTV Root/O=eseal-test' -days 7300 -out lroot.pem -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign'
         openssl ecparam -name prime256v1 -genkey -noout -out lsigner.key
         openssl req -new -key lsigner.key -subj '/CN=LTV Signer/O=eseal-test' -out lsigner.csr
-        printf 'keyUsage=critical,digitalSignature,nonRepudiation\\n' > lsigner.cnf
+        printf 'keyUsage=critical,digitalSignature,nonRepudiation\\n{ext}' > lsigner.cnf
         openssl x509 -req -in lsigner.csr -CA lroot.pem -CAkey lroot.key -CAcreateserial -days 365 -out lsigner.pem -extfile lsigner.cnf 2>/dev/null
         cat lsigner.pem lroot.pem > lsigner-chain.pem
         openssl ecparam -name prime256v1 -genkey -noout -out ltsa.key
         openssl req -new -key ltsa.key -subj '/CN=LTV TSA/O=eseal-test' -out ltsa.csr
-        printf 'keyUsage=critical,digitalSignature\\nextendedKeyUsage=critical,timeStamping\\n' > ltsa.cnf
+        printf 'keyUsage=critical,digitalSignature\\nextendedKeyUsage=critical,timeStamping\\n{ext}' > ltsa.cnf
         openssl x509 -req -in ltsa.csr -CA lroot.pem -CAkey lroot.key -CAcreateserial -days 7300 -out ltsa.pem -extfile ltsa.cnf 2>/dev/null
         cat ltsa.pem lroot.pem > ltsa-chain.pem
         openssl ca -config ca.cnf -gencrl -keyfile lroot.key -cert lroot.pem -out lroot.crl.pem 2>/dev/null
-        openssl crl -in lroot.crl.pem -outform DER -out lroot.crl",
-    );
+        openssl crl -in lroot.crl.pem -outform DER -out lroot.crl"
+    ));
     assert!(
         out.status.success(),
         "fixture: {}",
@@ -171,6 +182,26 @@ fn b_lta_validates_ten_years_ahead_from_embedded_data_and_b_t_does_not() {
     };
     let r = pdf::verify_file(&f.p("b-t.pdf"), &opts).unwrap();
     assert_eq!(r.verdict(), Verdict::ValidWithWarnings, "{}", r.to_text());
+    // pyHanko's AdES validation (ETSI EN 319 102-1, its LTA algorithm) ten years ahead agrees:
+    // B-LTA valid from the document timestamp, the DSS certificates and CRL; B-T invalid.
+    let when = {
+        let (y, m, d, ..) = later.to_civil();
+        format!("{y:04}-{m:02}-{d:02}T00:00:00+00:00")
+    };
+    for (name, verdict) in [("b-lta.pdf", ":VALID"), ("b-t.pdf", ":INVALID")] {
+        let out = common::venv_python()
+            .args(["-m", "pyhanko", "sign", "adesverify", "--trust", "lroot.pem"])
+            .args(["--trust-replace", "--executive-summary", "--validation-time", &when, name])
+            .current_dir(f.dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.trim_end().ends_with(verdict),
+            "pyHanko adesverify {name} at {when}: {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     // Past the TSA's own expiry (20 years) the newest document timestamp proves nothing.
     let r = verify_at(&f, "b-lta.pdf", Some(Time::now().add_days(7400)));
     assert_eq!(r.verdict(), Verdict::Invalid, "{}", r.to_text());
@@ -218,4 +249,59 @@ fn a_second_dss_update_keeps_the_first_and_adds_only_what_is_new() {
     f.write("lta-dss.pdf", &[lta, update].concat());
     let r = verify_at(&f, "lta-dss.pdf", Some(ten_years_ahead()));
     assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+}
+
+#[test]
+fn pyhankos_b_lta_validates_ten_years_ahead_in_eseal() {
+    // The CRL served over HTTP for pyHanko's --with-validation-info.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let f = fixture_with_cdp(&format!("http://127.0.0.1:{port}/lroot.crl"));
+    let mut server = std::process::Command::new("python3")
+        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
+        .current_dir(f.dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (url, _requests) = common::serve_tsa(tsa(&f), None);
+    f.write("plain.pdf", &pdf_support::make_pdf(1));
+    let out = common::venv_python()
+        .args(["-m", "pyhanko", "sign", "addsig", "--field", "Sig1", "--use-pades-lta"])
+        .args(["--with-validation-info", "--timestamp-url", &url])
+        .args(["--trust", "lroot.pem", "--trust-replace", "pemder"])
+        .args(["--key", "lsigner.key", "--cert", "lsigner.pem", "--chain", "lroot.pem"])
+        .args(["--no-pass", "plain.pdf", "theirs.pdf"])
+        .current_dir(f.dir.path())
+        .output()
+        .unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        out.status.success(),
+        "pyHanko addsig --use-pades-lta: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = verify_at(&f, "theirs.pdf", None);
+    assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+    assert!(
+        r.signatures
+            .iter()
+            .any(|s| s.kind.as_str() == "document-timestamp"),
+        "{}",
+        r.to_text()
+    );
+    let r = verify_at(&f, "theirs.pdf", Some(ten_years_ahead()));
+    assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+    let r = verify_at(&f, "theirs.pdf", Some(Time::now().add_days(7400)));
+    assert_eq!(r.verdict(), Verdict::Invalid, "{}", r.to_text());
 }
