@@ -8,6 +8,7 @@
 use clap::{Args, Parser, Subcommand};
 use eseal::crypto::time::Time;
 use eseal::report::VerificationReport;
+use eseal::revocation::RevocationEvidence;
 use eseal::validation::{TrustStore, VerifyOptions, default_trust_dir};
 use std::path::{Path, PathBuf};
 
@@ -84,15 +85,40 @@ pub struct VerifyArgs {
     /// signatures that carry none. Repeatable.
     #[arg(long = "cert", value_name = "CERT")]
     pub certs: Vec<PathBuf>,
+    /// A CRL (DER or PEM) to check certificates against at the signing time. Repeatable; the
+    /// trust directory's *.crl files are read too.
+    #[arg(long = "crl", value_name = "FILE")]
+    pub crls: Vec<PathBuf>,
+    /// An OCSP response (DER, as `openssl ocsp -respout` writes it). Repeatable.
+    #[arg(long = "ocsp", value_name = "FILE")]
+    pub ocsp: Vec<PathBuf>,
+    /// Fetch revocation information over HTTP from the certificates' OCSP responders (AIA)
+    /// and CRL distribution points when the given files say nothing.
+    #[arg(long)]
+    pub online: bool,
 }
 
 impl VerifyArgs {
     pub fn options(&self) -> Result<VerifyOptions, CliError> {
         let mut trust = TrustStore::new();
+        let mut revocation = RevocationEvidence::default();
         if !self.no_default_trust
             && let Some(dir) = default_trust_dir()
         {
             trust.add_dir(&dir)?;
+            revocation
+                .add_crl_dir(&dir)
+                .map_err(|e| CliError(e.to_string()))?;
+        }
+        for p in &self.crls {
+            revocation
+                .add_crl_file(p)
+                .map_err(|e| CliError(format!("--crl {e}")))?;
+        }
+        for p in &self.ocsp {
+            revocation
+                .add_ocsp_file(p)
+                .map_err(|e| CliError(format!("--ocsp {e}")))?;
         }
         for p in &self.trust {
             trust.add_file(p)?;
@@ -119,6 +145,9 @@ impl VerifyArgs {
             strict: self.strict,
             extra_certs,
             long_term: self.at.is_some(),
+            revocation,
+            online: self.online,
+            warn_without_revocation: true,
         })
     }
 

@@ -141,10 +141,7 @@ pub fn run(c: OfdCommand) -> CliResult {
                     tsa: http.as_ref().map(|t| t as &dyn eseal::tsp::TimeStamper),
                 },
             )?;
-            println!(
-                "evidence added for {n} signature(s) → {}",
-                output.display()
-            );
+            println!("evidence added for {n} signature(s) → {}", output.display());
             Ok(0)
         }
         OfdCommand::Inspect { file, json } => {

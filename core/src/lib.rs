@@ -22,6 +22,7 @@ pub mod pdf;
 pub mod placement;
 pub mod platform;
 pub mod report;
+pub mod revocation;
 pub mod samples;
 pub mod ses;
 pub mod stamp;

@@ -50,6 +50,9 @@ pub enum CheckKind {
     PropertyInfo,
     /// Timestamp token.
     Timestamp,
+    /// Revocation status of a certificate at the signing time (CRL, OCSP; RFC 5280 §6.3,
+    /// RFC 6960).
+    Revocation,
     /// Rendered content no signature protects.
     Coverage,
     /// The document changed after the signature (new revision, extra files).

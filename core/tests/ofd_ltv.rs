@@ -90,7 +90,11 @@ fn evidence_with_an_archive_time_stamp_validates_ten_years_ahead() {
     // Without evidence: the signer's certificate expired in 2027, nothing proves more.
     let r = verify(&plain, &ca, later);
     assert_eq!(r.verdict(), Verdict::Invalid, "{}", r.to_text());
-    assert!(r.to_text().contains("no evidence file (Evidence.xml)"), "{}", r.to_text());
+    assert!(
+        r.to_text().contains("no evidence file (Evidence.xml)"),
+        "{}",
+        r.to_text()
+    );
 
     // Evidence with an archive time stamp made while the certificate was valid.
     let ev = dir.path().join("evidence.ofd");
@@ -126,9 +130,11 @@ fn evidence_with_an_archive_time_stamp_validates_ten_years_ahead() {
     assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
     let s = &r.signatures[0];
     assert!(
-        s.checks.iter().any(|c| c.check == CheckKind::CertificateValidityNow
-            && c.status == Status::Passed
-            && c.message.contains("long-term validation")),
+        s.checks
+            .iter()
+            .any(|c| c.check == CheckKind::CertificateValidityNow
+                && c.status == Status::Passed
+                && c.message.contains("long-term validation")),
         "{:#?}",
         s.checks
     );

@@ -103,7 +103,11 @@ fn make_levels(f: &pdf_support::Fixture) {
         &std::fs::read(f.p("lsigner-chain.pem")).unwrap(),
     )
     .unwrap();
-    let mut req = SignRequest::new(Credential::Pades(&signer), Placement::Invisible, Time::now());
+    let mut req = SignRequest::new(
+        Credential::Pades(&signer),
+        Placement::Invisible,
+        Time::now(),
+    );
     req.time_stamper = Some(&tsa);
     f.write("plain.pdf", &pdf_support::make_pdf(1));
     pdf::sign_file(&f.p("plain.pdf"), &f.p("b-t.pdf"), &[req]).unwrap();
@@ -158,10 +162,14 @@ fn b_lta_validates_ten_years_ahead_from_embedded_data_and_b_t_does_not() {
     let v = validity_now(&r, 0);
     assert!(
         v.iter()
-            .all(|(s, m)| *s == Status::Passed && !m.contains("expired") || m.contains("long-term validation")),
+            .all(|(s, m)| *s == Status::Passed && !m.contains("expired")
+                || m.contains("long-term validation")),
         "{v:?}"
     );
-    assert!(v.iter().any(|(_, m)| m.contains("long-term validation")), "{v:?}");
+    assert!(
+        v.iter().any(|(_, m)| m.contains("long-term validation")),
+        "{v:?}"
+    );
 
     for name in ["b-t.pdf", "b-lt.pdf"] {
         let r = verify_at(&f, name, Some(later));
@@ -190,8 +198,21 @@ fn b_lta_validates_ten_years_ahead_from_embedded_data_and_b_t_does_not() {
     };
     for (name, verdict) in [("b-lta.pdf", ":VALID"), ("b-t.pdf", ":INVALID")] {
         let out = common::venv_python()
-            .args(["-m", "pyhanko", "sign", "adesverify", "--trust", "lroot.pem"])
-            .args(["--trust-replace", "--executive-summary", "--validation-time", &when, name])
+            .args([
+                "-m",
+                "pyhanko",
+                "sign",
+                "adesverify",
+                "--trust",
+                "lroot.pem",
+            ])
+            .args([
+                "--trust-replace",
+                "--executive-summary",
+                "--validation-time",
+                &when,
+                name,
+            ])
             .current_dir(f.dir.path())
             .output()
             .unwrap();
@@ -261,7 +282,13 @@ fn pyhankos_b_lta_validates_ten_years_ahead_in_eseal() {
         .port();
     let f = fixture_with_cdp(&format!("http://127.0.0.1:{port}/lroot.crl"));
     let mut server = std::process::Command::new("python3")
-        .args(["-m", "http.server", &port.to_string(), "--bind", "127.0.0.1"])
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
         .current_dir(f.dir.path())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -276,10 +303,25 @@ fn pyhankos_b_lta_validates_ten_years_ahead_in_eseal() {
     let (url, _requests) = common::serve_tsa(tsa(&f), None);
     f.write("plain.pdf", &pdf_support::make_pdf(1));
     let out = common::venv_python()
-        .args(["-m", "pyhanko", "sign", "addsig", "--field", "Sig1", "--use-pades-lta"])
+        .args([
+            "-m",
+            "pyhanko",
+            "sign",
+            "addsig",
+            "--field",
+            "Sig1",
+            "--use-pades-lta",
+        ])
         .args(["--with-validation-info", "--timestamp-url", &url])
         .args(["--trust", "lroot.pem", "--trust-replace", "pemder"])
-        .args(["--key", "lsigner.key", "--cert", "lsigner.pem", "--chain", "lroot.pem"])
+        .args([
+            "--key",
+            "lsigner.key",
+            "--cert",
+            "lsigner.pem",
+            "--chain",
+            "lroot.pem",
+        ])
         .args(["--no-pass", "plain.pdf", "theirs.pdf"])
         .current_dir(f.dir.path())
         .output()

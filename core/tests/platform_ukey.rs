@@ -121,9 +121,7 @@ fn a_platform_made_seal_is_written_to_the_ukey_and_signs_with_it() {
     let opts = VerifyOptions {
         trust: TrustStore::new().with(ca.root.cert.clone()),
         at: when,
-        extra_certs: vec![],
-        strict: false,
-        long_term: false,
+        ..Default::default()
     };
 
     let mut req = ofd::SignRequest::new(ofd::SignKind::Seal(&on_key), when);

@@ -768,8 +768,7 @@ pub fn verify_bytes(
         trust: s.trust.clone(),
         at: Time::now(),
         strict,
-        extra_certs: Vec::new(),
-        long_term: false,
+        ..Default::default()
     };
     // Unusable input (not a PDF or OFD, encrypted, empty) is exit 2 on the command line: here
     // a 422 problem, never a report.

@@ -250,7 +250,11 @@ impl AppState {
             clock: clock.clone(),
             quiet: false,
         });
-        let ca = TestCa::new(&cfg.ca_seed)?;
+        // With a public URL the CA's certificates point at this server's /crl and /ocsp.
+        let ca = match &cfg.public_url {
+            Some(url) => TestCa::with_revocation_pointers(&cfg.ca_seed, url)?,
+            None => TestCa::new(&cfg.ca_seed)?,
+        };
         let mut trust = TrustStore::from_files(&cfg.trust_anchors)
             .map_err(|e| StartError::Trust(e.to_string()))?;
         trust.add(ca.root.cert.clone());

@@ -110,6 +110,11 @@ impl DistinguishedName {
         })
     }
 
+    /// From a `Name` element (CRL and OCSP issuers, responder names).
+    pub fn from_tlv(t: &Tlv<'_>) -> Result<Self, CryptoError> {
+        Self::parse(t)
+    }
+
     /// The first value of an attribute (`"CN"`, `"O"`, ...).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.attributes
@@ -401,6 +406,10 @@ impl Certificate {
     }
     pub fn issuer_string(&self) -> String {
         self.issuer.to_string()
+    }
+    /// Serial number: the INTEGER's content octets.
+    pub fn serial(&self) -> &[u8] {
+        &self.serial
     }
     /// Serial number as upper-case hex of its encoding.
     pub fn serial_hex(&self) -> String {

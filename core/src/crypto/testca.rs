@@ -23,6 +23,9 @@ pub enum CertKind {
     /// A time-stamping authority (digitalSignature, nonRepudiation; extended key usage
     /// id-kp-timeStamping only, critical: RFC 3161 §2.3).
     TimeStamping,
+    /// A delegated OCSP responder (digitalSignature; extended key usage id-kp-OCSPSigning,
+    /// RFC 6960 §4.2.2.2).
+    OcspSigning,
 }
 
 /// One issued identity: key and certificate.
@@ -43,6 +46,9 @@ impl Identity {
 #[derive(Debug, Clone)]
 pub struct TestCa {
     seed: String,
+    /// The reference server's URL: certificates issued then carry a CRL distribution point
+    /// `{url}/crl/root.crl` and an AIA OCSP responder `{url}/ocsp`.
+    pointers: Option<String>,
     pub root: Identity,
     /// The unit certificate (单位证书) of the seal-making body: signs seals (制章者).
     pub unit: Identity,
@@ -79,6 +85,7 @@ impl TestCa {
             nb,
             na,
             CertKind::Ca,
+            None,
         )?;
         let root = Identity {
             key: root_key,
@@ -86,12 +93,28 @@ impl TestCa {
         };
         let mut ca = TestCa {
             seed: seed.to_owned(),
+            pointers: None,
             unit: root.clone(),
             person: root.clone(),
             server: root.clone(),
             root,
         };
-        ca.unit = ca.issue(
+        ca.reissue()?;
+        Ok(ca)
+    }
+
+    /// The same CA whose issued certificates (unit, person, server and later ones) point at
+    /// `server_url` for their CRL (`/crl/root.crl`) and OCSP (`/ocsp`).
+    pub fn with_revocation_pointers(seed: &str, server_url: &str) -> Result<Self, CryptoError> {
+        let mut ca = Self::new(seed)?;
+        ca.pointers = Some(server_url.to_owned());
+        ca.reissue()?;
+        Ok(ca)
+    }
+
+    fn reissue(&mut self) -> Result<(), CryptoError> {
+        let (nb, na) = default_validity();
+        self.unit = self.issue(
             "unit",
             &[
                 ("C", "CN"),
@@ -103,21 +126,37 @@ impl TestCa {
             nb,
             na,
         )?;
-        ca.person = ca.issue(
+        self.person = self.issue(
             "person",
             &[("C", "CN"), ("O", "上海市测试局"), ("CN", "张三")],
             CertKind::Signing,
             nb,
             na,
         )?;
-        ca.server = ca.issue(
+        self.server = self.issue(
             "server",
             &[("C", "CN"), ("O", "上海市测试局"), ("CN", "eseal.test")],
             CertKind::Server,
             nb,
             na,
         )?;
-        Ok(ca)
+        Ok(())
+    }
+
+    /// A delegated OCSP responder's identity, `CN=eseal Test OCSP Responder`.
+    pub fn ocsp_responder(&self) -> Result<Identity, CryptoError> {
+        let (nb, na) = default_validity();
+        self.issue(
+            "ocsp",
+            &[
+                ("C", "CN"),
+                ("O", "eseal 测试 CA"),
+                ("CN", "eseal Test OCSP Responder"),
+            ],
+            CertKind::OcspSigning,
+            nb,
+            na,
+        )
     }
 
     /// Issues a certificate under the root for a key derived from `name` and the CA's seed.
@@ -174,6 +213,7 @@ impl TestCa {
             not_before,
             not_after,
             kind,
+            self.pointers.as_deref(),
         )
     }
 }
@@ -197,6 +237,7 @@ fn build_certificate(
     not_before: Time,
     not_after: Time,
     kind: CertKind,
+    pointers: Option<&str>,
 ) -> Result<Certificate, CryptoError> {
     let alg = wrap(
         tag::SEQUENCE,
@@ -223,7 +264,7 @@ fn build_certificate(
             KeyUsage(KeyUsage::KEY_CERT_SIGN | KeyUsage::CRL_SIGN),
             wrap(tag::SEQUENCE, &[0x01, 0x01, 0xFF]),
         ),
-        CertKind::Signing | CertKind::TimeStamping => (
+        CertKind::Signing | CertKind::TimeStamping | CertKind::OcspSigning => (
             KeyUsage(KeyUsage::DIGITAL_SIGNATURE | KeyUsage::NON_REPUDIATION),
             wrap(tag::SEQUENCE, &[]),
         ),
@@ -255,6 +296,22 @@ fn build_certificate(
                 &wrap(tag::OID, &[0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08]),
             ),
         ));
+    }
+    if kind == CertKind::OcspSigning {
+        // extKeyUsage = SEQUENCE { id-kp-OCSPSigning 1.3.6.1.5.5.7.3.9 }.
+        exts.extend(ext(
+            &[0x55, 0x1D, 0x25],
+            false,
+            wrap(
+                tag::SEQUENCE,
+                &wrap(tag::OID, &[0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x09]),
+            ),
+        ));
+    }
+    if let Some(url) = pointers
+        && kind != CertKind::Ca
+    {
+        exts.extend(crate::revocation::fetch::pointer_extensions(url, "root"));
     }
     let mut tbs = Vec::new();
     tbs.extend(wrap(tag::context(0), &[0x02, 0x01, 0x02]));

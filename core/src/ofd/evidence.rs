@@ -130,21 +130,16 @@ struct SignatureFiles {
 }
 
 fn files_of(pkg: &Package, entry: &SignatureEntry) -> Result<SignatureFiles, OfdError> {
-    let xml_path = entry
-        .base_loc
-        .clone()
-        .map_err(|why| OfdError::BadPath {
-            loc: entry.base_loc_raw.clone(),
-            why,
-        })?;
+    let xml_path = entry.base_loc.clone().map_err(|why| OfdError::BadPath {
+        loc: entry.base_loc_raw.clone(),
+        why,
+    })?;
     let xml = pkg.require(&xml_path)?;
     let parsed = signatures::parse_signature(&xml, &xml_path)?;
-    let value_path = parsed
-        .signed_value
-        .map_err(|why| OfdError::BadPath {
-            loc: parsed.signed_value_raw.clone(),
-            why,
-        })?;
+    let value_path = parsed.signed_value.map_err(|why| OfdError::BadPath {
+        loc: parsed.signed_value_raw.clone(),
+        why,
+    })?;
     let value = pkg.require(&value_path)?;
     Ok(SignatureFiles {
         xml_path,
@@ -228,6 +223,33 @@ pub fn add_evidence(
     Ok(list.len())
 }
 
+/// The evidence of a signature, if it has a readable evidence file.
+pub(crate) fn of(pkg: &Package, entry: &SignatureEntry) -> Option<Evidence> {
+    let xml_path = entry.base_loc.as_ref().ok()?;
+    let path = evidence_path(xml_path);
+    Evidence::parse(&pkg.read(&path).ok()??, &path).ok()
+}
+
+/// `opts` with the certificates and revocation data of `entry`'s evidence file, when it has
+/// one: what the signature's checks use (the revocation checks get its CRLs and OCSP
+/// responses, as a PDF's get the DSS's).
+pub(crate) fn options_with(
+    pkg: &Package,
+    entry: &SignatureEntry,
+    opts: &VerifyOptions,
+) -> Option<VerifyOptions> {
+    let ev = of(pkg, entry)?;
+    let mut o = opts.clone();
+    o.extra_certs.extend(
+        ev.data
+            .certs
+            .iter()
+            .filter_map(|c| Certificate::parse(c).ok()),
+    );
+    o.revocation.extend(&ev.data.revocation());
+    Some(o)
+}
+
 /// The long-term pass over one signature's report (see [`lt`]): with an evidence file whose
 /// archive time stamps verify (the newest at the validation time, each older one at the
 /// genTime of the next), the signature is verified again by `again` as of the oldest
@@ -250,7 +272,11 @@ pub(crate) fn long_term(
             o.extra_certs.extend(certs);
             match again(&o) {
                 Some(r) if !lt::failed(&r.checks) && !lt::expired(&r.checks) => {
-                    lt::settle(&mut report.checks, t, &format!("archive time stamp ({FILE_NAME})"));
+                    lt::settle(
+                        &mut report.checks,
+                        t,
+                        &format!("archive time stamp ({FILE_NAME})"),
+                    );
                     return;
                 }
                 _ => format!(
@@ -281,7 +307,10 @@ fn proven(
     };
     let files = files_of(pkg, entry).map_err(|e| e.to_string())?;
     let path = evidence_path(&files.xml_path);
-    let bytes = pkg.read(&path).map_err(|e| e.to_string())?.ok_or_else(none)?;
+    let bytes = pkg
+        .read(&path)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(none)?;
     let ev = Evidence::parse(&bytes, &path).map_err(|e| e.to_string())?;
     if ev.timestamps.is_empty() {
         return Err(none());

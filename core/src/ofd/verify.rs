@@ -124,6 +124,10 @@ pub fn verify(
                 });
                 continue;
             }
+            // The signature's evidence file (module evidence) adds certificates and
+            // revocation data.
+            let with_evidence = super::evidence::options_with(pkg, entry, opts);
+            let opts = with_evidence.as_ref().unwrap_or(opts);
             let mut r = verify_one(
                 pkg,
                 body,

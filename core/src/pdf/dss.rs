@@ -42,6 +42,14 @@ impl ValidationData {
     pub fn is_empty(&self) -> bool {
         self.certs.is_empty() && self.crls.is_empty() && self.ocsps.is_empty()
     }
+
+    /// The CRLs and OCSP responses, for the revocation checks.
+    pub fn revocation(&self) -> crate::revocation::RevocationEvidence {
+        crate::revocation::RevocationEvidence {
+            crls: self.crls.clone(),
+            ocsp: self.ocsps.clone(),
+        }
+    }
 }
 
 /// The VRI key of a signature (ETSI EN 319 142-1 §5.4.2.2): SHA-1 of its `/Contents`
@@ -103,10 +111,8 @@ pub(crate) fn read(doc: &Pdf<'_>, rev: usize) -> Option<Dss> {
             for ((_, key), into) in ARRAYS.iter().zip([certs, crls, ocsps]) {
                 streams(e.get(key), into, &mut ignored);
             }
-            out.vri.insert(
-                String::from_utf8_lossy(key).to_ascii_uppercase(),
-                data,
-            );
+            out.vri
+                .insert(String::from_utf8_lossy(key).to_ascii_uppercase(), data);
         }
     }
     Some(out)

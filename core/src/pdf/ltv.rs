@@ -56,7 +56,8 @@ pub(crate) fn carried_certificates(der: &[u8]) -> Vec<Certificate> {
     }
     match crate::ses::SesSignature::from_der(der) {
         Ok(s) => {
-            let mut out: Vec<Certificate> = Certificate::parse(&s.signer_cert).into_iter().collect();
+            let mut out: Vec<Certificate> =
+                Certificate::parse(&s.signer_cert).into_iter().collect();
             if let Some(tok) = s.timestamp.as_deref().and_then(|t| cms::parse(t).ok()) {
                 out.extend(tok.certificates);
             }
@@ -93,10 +94,7 @@ pub(crate) fn complete_chains(certs: Vec<Certificate>, pool: &[Certificate]) -> 
 }
 
 /// The signatures of `pdf` (document timestamps too) as `(VRI key, validation data)`.
-pub(crate) fn gather(
-    doc: &Pdf<'_>,
-    opts: &LtvOptions,
-) -> Vec<(String, ValidationData)> {
+pub(crate) fn gather(doc: &Pdf<'_>, opts: &LtvOptions) -> Vec<(String, ValidationData)> {
     let last = doc.last();
     let form = super::form::read(doc, last);
     let mut out = Vec::new();

@@ -18,14 +18,12 @@ mod writer;
 mod xref;
 
 pub use crate::cms::Sm2CmsOids;
+pub use dss::{ValidationData, vri_key};
+pub use ltv::{LtvOptions, LtvSummary, add_validation_data, timestamp, validation_data_update};
+pub(crate) use ltv::{carried_certificates, complete_chains};
 pub use sign::{
     Credential, DocMdp, EmptyField, PadesKey, PadesSigner, Placement, QrCode, SES_SUBFILTER,
     SignRequest, finish, prepare, sign, sign_file, sign_update,
-};
-pub use dss::{ValidationData, vri_key};
-pub(crate) use ltv::{carried_certificates, complete_chains};
-pub use ltv::{
-    LtvOptions, LtvSummary, add_validation_data, timestamp, validation_data_update,
 };
 pub use text::{find_text, keyword_placements};
 pub use verify::{MAX_SIGNATURES, verify, verify_file};

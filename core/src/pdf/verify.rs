@@ -118,6 +118,24 @@ fn verify_with(
     if doc.trailer_entry(last, b"Encrypt").is_some() {
         return Err(PdfError::Encrypted);
     }
+    // The DSS's validation data (PAdES B-LT): its certificates complete chains, its CRLs and
+    // OCSP responses go to the revocation checks.
+    let with_dss;
+    let opts = match super::dss::read(&doc, last) {
+        Some(d) if !d.data.is_empty() => {
+            let mut o = opts.clone();
+            o.extra_certs.extend(
+                d.data
+                    .certs
+                    .iter()
+                    .filter_map(|c| crate::crypto::Certificate::parse(c).ok()),
+            );
+            o.revocation.extend(&d.data.revocation());
+            with_dss = o;
+            &with_dss
+        }
+        _ => opts,
+    };
     document_checks(&doc, &mut report.document_checks);
     let form = form::read(&doc, last);
     for p in &form.problems {
@@ -996,7 +1014,7 @@ mod tests {
 /// before it, existed while it was valid. The document timestamps are proven newest first:
 /// the newest at the validation time, each older one at the genTime of the one after it.
 /// A signature covered by a proven timestamp over a DSS is verified again as of that
-/// timestamp's genTime, with the DSS's certificates; clean then, its "expired now" warnings
+/// timestamp's genTime, with the DSS's data; clean then, its "expired now" warnings
 /// become passes that say so. Otherwise, when the time was asked for (`--at`), they fail.
 fn long_term(
     doc: &Pdf<'_>,
@@ -1012,20 +1030,10 @@ fn long_term(
     if !found.iter().any(|o| expired(&o.report)) {
         return;
     }
-    let mut base = opts.clone();
-    if let Some(d) = super::dss::read(doc, doc.last()) {
-        base.extra_certs.extend(
-            d.data
-                .certs
-                .iter()
-                .filter_map(|c| crate::crypto::Certificate::parse(c).ok()),
-        );
-    }
+    // `opts` already holds the DSS's certificates and revocation data (verify_with).
+    let base = opts.clone();
     let mut again = |i: usize, at: Time| -> SignatureReport {
-        let o = VerifyOptions {
-            at,
-            ..base.clone()
-        };
+        let o = VerifyOptions { at, ..base.clone() };
         verify_one(doc, fields[i], &o, digests).report
     };
     let has_dss = |rev: usize| {
@@ -1034,7 +1042,9 @@ fn long_term(
     };
     // The document timestamps, newest first, proven while the chain holds.
     let mut stamps: Vec<usize> = (0..found.len())
-        .filter(|&i| found[i].timestamp && found[i].revision.is_some() && found[i].gen_time.is_some())
+        .filter(|&i| {
+            found[i].timestamp && found[i].revision.is_some() && found[i].gen_time.is_some()
+        })
         .collect();
     stamps.sort_by_key(|&i| std::cmp::Reverse(found[i].revision));
     let mut proven: Vec<(usize, Time)> = Vec::new();
@@ -1048,7 +1058,11 @@ fn long_term(
                 if failed(&r) || expired(&r) {
                     break;
                 }
-                settle(&mut found[i].report.checks, *t, &format!("document timestamp {by}"));
+                settle(
+                    &mut found[i].report.checks,
+                    *t,
+                    &format!("document timestamp {by}"),
+                );
             }
         }
         let Some(t) = found[i].gen_time else { break };

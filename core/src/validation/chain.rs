@@ -25,6 +25,27 @@ pub enum ChainStatus {
 /// carried by the document) for intermediates. Validity periods are checked separately
 /// ([`Certificate::valid_at`]) so that "valid when signed, expired now" can be told apart.
 pub fn verify_chain(leaf: &Certificate, pool: &[Certificate], store: &TrustStore) -> ChainStatus {
+    build_chain(leaf, pool, store).0
+}
+
+/// [`verify_chain`], with the certificates of the path found (leaf first; for a trusted
+/// path, the anchor last): revocation is checked for each certificate and its issuer.
+pub fn build_chain(
+    leaf: &Certificate,
+    pool: &[Certificate],
+    store: &TrustStore,
+) -> (ChainStatus, Vec<Certificate>) {
+    let mut certs = vec![leaf.clone()];
+    let status = walk(leaf, pool, store, &mut certs);
+    (status, certs)
+}
+
+fn walk(
+    leaf: &Certificate,
+    pool: &[Certificate],
+    store: &TrustStore,
+    certs: &mut Vec<Certificate>,
+) -> ChainStatus {
     let mut path = vec![leaf.subject_string()];
     let mut warnings = Vec::new();
     let mut current = leaf.clone();
@@ -89,6 +110,7 @@ pub fn verify_chain(leaf: &Certificate, pool: &[Certificate], store: &TrustStore
             ));
         }
         path.push(issuer.subject_string());
+        certs.push(issuer.clone());
         if store.contains(&issuer) {
             return ChainStatus::Trusted { path, warnings };
         }

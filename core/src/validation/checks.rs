@@ -1,7 +1,7 @@
 //! The checks of one certificate: validity at the signing time and at the verification time,
 //! the chain to a trust anchor, key usage.
 
-use super::{ChainStatus, VerifyOptions, verify_chain};
+use super::{ChainStatus, VerifyOptions, build_chain};
 use crate::crypto::Certificate;
 use crate::crypto::cert::KeyUsage;
 use crate::crypto::time::Time;
@@ -88,7 +88,8 @@ pub fn certificate_checks(
     }
     let mut full_pool: Vec<Certificate> = pool.to_vec();
     full_pool.extend(opts.extra_certs.iter().cloned());
-    match verify_chain(cert, &full_pool, &opts.trust) {
+    let (status, chain) = build_chain(cert, &full_pool, &opts.trust);
+    match status {
         ChainStatus::Trusted { path, warnings } => {
             out.push(Check::passed(
                 K::CertificateChain,
@@ -104,6 +105,16 @@ pub fn certificate_checks(
                     format!("证书链不规范：{w}"),
                 ));
             }
+            // RFC 5280 §6.3: revocation at the signing time (the timestamp's, when verified).
+            crate::revocation::revocation_checks(
+                &chain,
+                signed_at.unwrap_or(opts.at),
+                role,
+                role_zh,
+                pool,
+                opts,
+                out,
+            );
         }
         ChainStatus::UnknownRoot { .. } if opts.trust.is_empty() => {
             out.push(Check::untrusted(

@@ -14,12 +14,13 @@ mod checks;
 pub mod long_term;
 mod trust;
 
-pub use chain::{ChainStatus, verify_chain};
+pub use chain::{ChainStatus, build_chain, verify_chain};
 pub use checks::certificate_checks;
 pub use trust::{TRUST_DIR_ENV, TrustError, TrustStore, default_trust_dir};
 
 use crate::crypto::Certificate;
 use crate::crypto::time::Time;
+use crate::revocation::RevocationEvidence;
 
 /// What a verifier trusts, as of when, and how strictly. The same options serve
 /// [`crate::ses::verify_signature`], [`crate::ofd::verify`] and [`crate::pdf::verify`].
@@ -42,6 +43,16 @@ pub struct VerifyOptions {
     /// signature and its validation data existed while it was (PAdES-LTA, ETSI EN 319 102-1
     /// §5.6.2.4); without it that is the warning "valid when signed, expired now".
     pub long_term: bool,
+    /// CRLs and OCSP responses (`--crl`, `--ocsp`, the trust directory's `*.crl`, a PDF's DSS):
+    /// every certificate of a trusted chain is checked against them at its signing time.
+    pub revocation: RevocationEvidence,
+    /// Fetch revocation information from the certificates' CRL distribution points and AIA
+    /// OCSP responders over HTTP when the given evidence says nothing (`--online`).
+    pub online: bool,
+    /// Say so (a warning) when a trusted certificate has no revocation information. The CLI
+    /// turns it on; the library's default is off, so callers that never give revocation
+    /// evidence keep their verdicts (a revocation found is a failure either way).
+    pub warn_without_revocation: bool,
 }
 
 impl Default for VerifyOptions {
@@ -52,6 +63,9 @@ impl Default for VerifyOptions {
             strict: false,
             extra_certs: Vec::new(),
             long_term: false,
+            revocation: RevocationEvidence::default(),
+            online: false,
+            warn_without_revocation: false,
         }
     }
 }
