@@ -347,3 +347,41 @@ fn pyhankos_b_lta_validates_ten_years_ahead_in_eseal() {
     let r = verify_at(&f, "theirs.pdf", Some(Time::now().add_days(7400)));
     assert_eq!(r.verdict(), Verdict::Invalid, "{}", r.to_text());
 }
+
+#[test]
+fn a_crl_in_the_dss_that_revokes_the_signer_is_checked() {
+    let f = fixture();
+    // The signer's certificate revoked (now); then signed: revoked before the signing time.
+    let out = f.sh(
+        "set -e
+        openssl ca -config ca.cnf -revoke lsigner.pem -keyfile lroot.key -cert lroot.pem 2>/dev/null
+        openssl ca -config ca.cnf -gencrl -keyfile lroot.key -cert lroot.pem -out revoked.crl.pem 2>/dev/null
+        openssl crl -in revoked.crl.pem -outform DER -out revoked.crl",
+    );
+    assert!(
+        out.status.success(),
+        "revoke: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let tsa = tsa(&f);
+    let signer = PadesSigner::from_pem(
+        &std::fs::read(f.p("lsigner.key")).unwrap(),
+        &std::fs::read(f.p("lsigner-chain.pem")).unwrap(),
+    )
+    .unwrap();
+    let mut req = SignRequest::new(Credential::Pades(&signer), Placement::Invisible, Time::now());
+    req.time_stamper = Some(&tsa);
+    f.write("plain.pdf", &pdf_support::make_pdf(1));
+    pdf::sign_file(&f.p("plain.pdf"), &f.p("signed.pdf"), &[req]).unwrap();
+    let r = verify_at(&f, "signed.pdf", None);
+    assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+    let mut opts = LtvOptions::default();
+    opts.revocation
+        .crls
+        .push(std::fs::read(f.p("revoked.crl")).unwrap());
+    pdf::add_validation_data(&f.p("signed.pdf"), &f.p("revoked.pdf"), &opts).unwrap();
+    let r = verify_at(&f, "revoked.pdf", None);
+    assert_eq!(r.verdict(), Verdict::Invalid, "{}", r.to_text());
+    assert!(r.to_text().contains("revoked"), "{}", r.to_text());
+}
