@@ -370,7 +370,11 @@ fn a_crl_in_the_dss_that_revokes_the_signer_is_checked() {
         &std::fs::read(f.p("lsigner-chain.pem")).unwrap(),
     )
     .unwrap();
-    let mut req = SignRequest::new(Credential::Pades(&signer), Placement::Invisible, Time::now());
+    let mut req = SignRequest::new(
+        Credential::Pades(&signer),
+        Placement::Invisible,
+        Time::now(),
+    );
     req.time_stamper = Some(&tsa);
     f.write("plain.pdf", &pdf_support::make_pdf(1));
     pdf::sign_file(&f.p("plain.pdf"), &f.p("signed.pdf"), &[req]).unwrap();
