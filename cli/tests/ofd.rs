@@ -14,6 +14,28 @@ fn eseal() -> std::process::Command {
     c
 }
 
+/// A CRL of `ca`'s root made a day after the test documents' signing time (t0), valid 90
+/// days, listing `revoked` (certificate, date) for keyCompromise.
+fn write_crl(
+    ca: &eseal::crypto::testca::TestCa,
+    path: &std::path::Path,
+    revoked: &[(&eseal::crypto::Certificate, eseal::crypto::time::Time)],
+) {
+    use eseal::revocation::{CrlBuilder, Reason, RevokedEntry};
+    let crl = CrlBuilder {
+        this_update: t0().add_days(1),
+        next_update: t0().add_days(90),
+        number: 1,
+        revoked: revoked
+            .iter()
+            .map(|(c, d)| RevokedEntry::for_certificate(c, *d, Some(Reason::KeyCompromise)))
+            .collect(),
+    }
+    .sign(&ca.root.signer())
+    .unwrap();
+    std::fs::write(path, crl).unwrap();
+}
+
 /// eseal's own signed document (vectors/ofd/eseal-three-signatures.ofd, written with
 /// ESEAL_WRITE_VECTORS=1 in core's ofd_sign tests) stays valid for the command line.
 #[test]
@@ -24,12 +46,23 @@ fn committed_eseal_document_stays_valid() {
         .arg(d.join("eseal-three-signatures.ofd"))
         .arg("--trust")
         .arg(d.join("eseal-three-signatures.roots.pem"))
-        .args(["--strict", "--at", "2026-04-01T00:00:00Z"])
+        .args(["--json", "--at", "2026-04-01T00:00:00Z"])
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert_eq!(out.matches("signature s0").count(), 3, "{out}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sigs = v["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 3, "{out}");
+    // No CRL or OCSP is given: the only warnings are "no revocation information".
+    for s in sigs {
+        for c in s["checks"].as_array().unwrap() {
+            assert!(
+                c["status"] == "passed" || (c["status"] == "warning" && c["check"] == "revocation"),
+                "{c}"
+            );
+        }
+    }
 }
 
 /// The committed corpus (vectors/ofd/tamper, made by core's ofd_sign tests with
@@ -131,6 +164,9 @@ fn cli_sign_verify_inspect_and_exit_codes() {
     };
     let root = p("root.pem");
     let root = root.to_str().unwrap();
+    write_crl(&ca, &p("root.crl"), &[]);
+    let crl = p("root.crl");
+    let crl = crl.to_str().unwrap();
     let o = verify(
         "out.ofd",
         &["--trust", root, "--at", "2026-04-01T00:00:00Z"],
@@ -144,7 +180,15 @@ fn cli_sign_verify_inspect_and_exit_codes() {
     // --json carries the verdict.
     let o = verify(
         "out.ofd",
-        &["--trust", root, "--json", "--at", "2026-04-01T00:00:00Z"],
+        &[
+            "--trust",
+            root,
+            "--crl",
+            crl,
+            "--json",
+            "--at",
+            "2026-04-01T00:00:00Z",
+        ],
     );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["verdict"], "valid");
@@ -343,6 +387,7 @@ fn sign_with_tsa_and_verify_the_timestamp() {
         vec![ca.root.cert.clone()],
     )
     .unwrap();
+    write_crl(&ca, &p("root.crl"), &[]);
     let stamped = t0().add_seconds(42);
     let (url, h) = common::serve_tsa(tsa, Some(stamped));
     let sign = |out: &str, url: &str| {
@@ -371,6 +416,8 @@ fn sign_with_tsa_and_verify_the_timestamp() {
         .arg(p("out.ofd"))
         .arg("--trust")
         .arg(p("root.pem"))
+        .arg("--crl")
+        .arg(p("root.crl"))
         .args(["--json", "--at", "2026-04-01T00:00:00Z"])
         .output()
         .unwrap();
@@ -402,4 +449,151 @@ fn sign_with_tsa_and_verify_the_timestamp() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(!p("none.ofd").exists());
+}
+
+/// Revocation through the command line: `eseal ca revoke|crl|ocsp` on the test CA's
+/// directory, `--crl` and `--ocsp` on `ofd verify`; revoked before the signing time → 1,
+/// after → 0 with the date, no information → a warning (1 with --strict). OpenSSL accepts
+/// the CA's CRL and OCSP answer, and eseal accepts OpenSSL's OCSP request.
+#[test]
+fn revocation_through_the_cli() {
+    let dir = common::TempDir::new("ofd-cli-rev");
+    let p = |n: &str| dir.path().join(n);
+    let s = |n: &str| p(n).to_str().unwrap().to_owned();
+    std::fs::write(p("in.ofd"), sample_ofd(1)).unwrap();
+    let (seal_a, _, _) = seal("ofd-cli-rev", "命令行测试章", [200, 0, 0]);
+    std::fs::write(p("seal.esl"), seal_a.der()).unwrap();
+    let ok = |c: &mut std::process::Command| {
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    ok(eseal().args(["ca", "init", &s("ca"), "--seed", "ofd-cli-rev"]));
+    ok(eseal()
+        .args([
+            "ofd",
+            "sign",
+            &s("in.ofd"),
+            "-o",
+            &s("out.ofd"),
+            "--seal",
+            &s("seal.esl"),
+        ])
+        .args([
+            "--test-ca",
+            "ofd-cli-rev",
+            "--stamp",
+            "1,20,30",
+            "--time",
+            "2026-03-01T08:00:00Z",
+        ]));
+    let crl = |name: &str| {
+        ok(eseal().args(["ca", "crl", &s("ca"), "-o", &s(name)]).args([
+            "--this-update",
+            "2026-03-05T00:00:00Z",
+            "--days",
+            "60",
+        ]));
+    };
+    let verify = |extra: &[&str]| {
+        let o = eseal()
+            .args(["ofd", "verify", &s("out.ofd"), "--trust", &s("ca/root.pem")])
+            .args(["--at", "2026-04-01T00:00:00Z"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    crl("empty.crl");
+    let (code, out) = verify(&["--crl", &s("empty.crl"), "--strict"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("not revoked at 2026-03-01T08:00:00Z"), "{out}");
+    let (code, out) = verify(&[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("no revocation information"), "{out}");
+    assert_eq!(verify(&["--strict"]).0, Some(1));
+    // Not a CRL: unusable input.
+    assert_eq!(verify(&["--crl", &s("seal.esl")]).0, Some(2));
+
+    // Revoked after the signing time: valid, with the date.
+    ok(eseal()
+        .args(["ca", "revoke", &s("ca"), &s("ca/person.pem")])
+        .args(["--date", "2026-03-02T00:00:00Z", "--reason", "superseded"]));
+    crl("later.crl");
+    let (code, out) = verify(&["--crl", &s("later.crl")]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("revoked later, on 2026-03-02T00:00:00Z (superseded)"),
+        "{out}"
+    );
+    // A second revocation of the same certificate is refused.
+    let o = eseal()
+        .args(["ca", "revoke", &s("ca"), &s("ca/person.pem")])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+
+    // Revoked before: invalid, naming the certificate, reason and date.
+    std::fs::write(
+        p("ca/revoked.txt"),
+        std::fs::read_to_string(p("ca/revoked.txt"))
+            .unwrap()
+            .replace(
+                "2026-03-02T00:00:00Z superseded",
+                "2026-02-01T00:00:00Z keyCompromise",
+            ),
+    )
+    .unwrap();
+    crl("before.crl");
+    let (code, out) = verify(&["--crl", &s("before.crl")]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.lines().any(|l| l.contains("[FAIL]")
+            && l.contains("张三")
+            && l.contains("revoked on 2026-02-01T00:00:00Z (keyCompromise)")),
+        "{out}"
+    );
+
+    // OpenSSL: our CRL verifies with the root, and its OCSP request gets our answer.
+    common::tool("openssl");
+    let sh = |script: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let o = sh("openssl crl -inform DER -in before.crl -CAfile ca/root.pem -noout -verify");
+    let text =
+        String::from_utf8_lossy(&o.stderr).into_owned() + &String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && text.contains("verify OK"),
+        "openssl crl: {text}"
+    );
+    let o = sh("openssl ocsp -issuer ca/root.pem -cert ca/person.pem -reqout req.der");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(eseal().args([
+        "ca",
+        "ocsp",
+        &s("ca"),
+        "--request",
+        &s("req.der"),
+        "-o",
+        &s("resp.der"),
+    ]));
+    let o = sh(
+        "openssl ocsp -respin resp.der -CAfile ca/root.pem -issuer ca/root.pem -cert ca/person.pem -reqin req.der",
+    );
+    let text =
+        String::from_utf8_lossy(&o.stderr).into_owned() + &String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && text.contains("Response verify OK") && text.contains("revoked"),
+        "openssl ocsp: {text}"
+    );
+    let (code, out) = verify(&["--ocsp", &s("resp.der")]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("OCSP response of"), "{out}");
 }

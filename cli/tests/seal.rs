@@ -63,7 +63,12 @@ fn create_inspect_verify_and_exit_codes() {
     assert_eq!(v["seal"]["header"]["version"], 4);
 
     let trust = format!("{ca}/root.pem");
-    let (code, out, _) = run(args!["seal", "verify", &seal, "--trust", &trust, "--json"]);
+    let crl = format!("{ca}/root.crl");
+    let (code, _, err) = run(args!["ca", "crl", &ca, "-o", &crl]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(args![
+        "seal", "verify", &seal, "--trust", &trust, "--crl", &crl, "--json"
+    ]);
     assert_eq!(code, 0, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["verdict"], "valid");

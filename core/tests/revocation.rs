@@ -280,3 +280,92 @@ fn pointers_are_in_the_certificates_of_a_ca_with_a_server() {
     );
     assert!(revocation::fetch::crl_urls(&ca.root.cert).is_empty());
 }
+
+/// PAdES (ECDSA P-256 from an OpenSSL CA): a CRL from `openssl ca -gencrl` and OCSP answers
+/// from `openssl ocsp` (the CA's own, and a delegated responder's with OCSPSigning) are
+/// accepted; the signer revoked now is revoked before a signature made now and after one
+/// made (claimed) yesterday.
+#[test]
+fn pades_with_openssl_crl_and_ocsp() {
+    use eseal::pdf::{self, Credential, Placement, SignRequest};
+    let f = pdf_support::Fixture::new("rev-pades");
+    let out = f.sh(
+        "set -e
+        mkdir -p ossl/newcerts && touch ossl/index.txt && echo 01 > ossl/crlnumber
+        cat > ossl.cnf <<'CNF'
+[ ca ]
+default_ca = CA_default
+[ CA_default ]
+dir = ./ossl
+database = ./ossl/index.txt
+new_certs_dir = ./ossl/newcerts
+certificate = ./ca.pem
+private_key = ./ca.key
+crlnumber = ./ossl/crlnumber
+default_md = sha256
+default_crl_days = 30
+policy = policy_any
+[ policy_any ]
+commonName = supplied
+CNF
+        openssl ca -config ossl.cnf -gencrl -out empty.crl 2>&1
+        openssl ecparam -name prime256v1 -genkey -noout -out ocsp.key
+        openssl req -new -key ocsp.key -subj '/CN=Fixture OCSP/O=eseal-test' -out ocsp.csr
+        printf 'keyUsage=critical,digitalSignature\\nextendedKeyUsage=OCSPSigning\\n' > ocsp-ext.cnf
+        openssl x509 -req -in ocsp.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out ocsp.pem -extfile ocsp-ext.cnf 2>/dev/null
+        openssl ocsp -issuer ca.pem -cert signer.pem -reqout req.der
+        openssl ocsp -index ossl/index.txt -rsigner ca.pem -rkey ca.key -CA ca.pem -reqin req.der -respout good.der
+        openssl ca -config ossl.cnf -revoke signer.pem -crl_reason keyCompromise 2>&1
+        openssl ca -config ossl.cnf -gencrl -out revoked.crl 2>&1
+        openssl ocsp -index ossl/index.txt -rsigner ocsp.pem -rkey ocsp.key -CA ca.pem -reqin req.der -respout revoked.der",
+    );
+    assert!(
+        out.status.success(),
+        "openssl: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |n: &str| std::fs::read(f.p(n)).unwrap();
+    let signer = f.pades();
+    let sign = |t: Time| {
+        let req = SignRequest::new(Credential::Pades(&signer), Placement::Invisible, t);
+        pdf::sign(&pdf_support::make_pdf(1), &[req]).unwrap()
+    };
+    let now_signed = sign(Time::now().add_seconds(5));
+    let yesterday = sign(Time::now().add_days(-1));
+    let o = |crls: Vec<Vec<u8>>, ocsp: Vec<Vec<u8>>| VerifyOptions {
+        revocation: RevocationEvidence { crls, ocsp },
+        warn_without_revocation: true,
+        ..f.opts()
+    };
+    // Before the revocation: good by the CRL and by the CA's OCSP answer.
+    for ev in [
+        o(vec![read("empty.crl")], vec![]),
+        o(vec![], vec![read("good.der")]),
+    ] {
+        let s = pdf_verify(&now_signed, &ev);
+        assert_eq!(s.verdict(), Verdict::Valid, "{:#?}", s.checks);
+    }
+    // After: the CRL and the delegated responder's answer say revoked.
+    for ev in [
+        o(vec![read("revoked.crl")], vec![]),
+        o(vec![], vec![read("revoked.der")]),
+    ] {
+        let s = pdf_verify(&now_signed, &ev);
+        assert_eq!(s.verdict(), Verdict::Invalid, "{:#?}", s.checks);
+        assert!(
+            revocation_checks(&s).iter().any(|c| c.0 == Status::Failed
+                && c.1.contains("Test Signer")
+                && c.1.contains("keyCompromise")),
+            "{:#?}",
+            s.checks
+        );
+        let s = pdf_verify(&yesterday, &ev);
+        assert_eq!(s.verdict(), Verdict::Valid, "{:#?}", s.checks);
+        assert!(
+            revocation_checks(&s)
+                .iter()
+                .any(|c| c.1.contains("revoked later"))
+        );
+    }
+}
