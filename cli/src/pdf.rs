@@ -70,25 +70,19 @@ impl LtvArgs {
                     .map_err(|e| CliError(format!("{}: {e}", p.display())))?,
             );
         }
+        // Read and checked as the verifier's --crl/--ocsp files are (a file that is no CRL
+        // or OCSP response is refused).
+        let mut r = eseal::revocation::RevocationEvidence::default();
         for p in &self.crls {
-            o.revocation.crls.push(der_or_pem(&read(p)?, "X509 CRL"));
+            r.add_crl_file(p).map_err(|e| CliError(e.to_string()))?;
         }
         for p in &self.ocsps {
-            o.revocation.ocsps.push(read(p)?);
+            r.add_ocsp_file(p).map_err(|e| CliError(e.to_string()))?;
         }
+        o.revocation.crls = r.crls;
+        o.revocation.ocsps = r.ocsp;
         Ok(o)
     }
-}
-
-/// The DER of `bytes`, given as DER or PEM with `label`.
-fn der_or_pem(bytes: &[u8], label: &str) -> Vec<u8> {
-    let text = String::from_utf8_lossy(bytes);
-    if text.contains("-----BEGIN") {
-        if let Ok(d) = eseal::crypto::pem_decode(&text, label) {
-            return d;
-        }
-    }
-    bytes.to_vec()
 }
 
 /// PAdES baseline levels (ETSI EN 319 142-1 §6).
