@@ -144,6 +144,7 @@ impl VerifyArgs {
             at,
             strict: self.strict,
             extra_certs,
+            long_term: self.at.is_some(),
             revocation,
             online: self.online,
             warn_without_revocation: true,

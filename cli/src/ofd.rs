@@ -23,6 +23,19 @@ pub enum OfdCommand {
         #[command(flatten)]
         verify: VerifyArgs,
     },
+    /// Long-term evidence: an Evidence.xml beside each signature's Signature.xml with the
+    /// certificates (with their chains), CRLs and OCSP responses, and with --tsa an archive
+    /// time stamp over the signature and that evidence (docs/ofd-verification.md).
+    Ltv {
+        input: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        data: super::pdf::LtvArgs,
+        /// A time-stamp authority (RFC 3161 over HTTP) for the archive time stamp (SM3).
+        #[arg(long, value_name = "URL")]
+        tsa: Option<String>,
+    },
     /// Show documents, pages and signatures of an OFD (no verification).
     Inspect {
         file: PathBuf,
@@ -110,6 +123,26 @@ pub fn run(c: OfdCommand) -> CliResult {
         OfdCommand::Sign(a) => sign(*a),
         OfdCommand::Verify { files, verify } => {
             verify.run_files(&files, "ofd", &|f, opts| Ok(ofd::verify_file(f, opts)?))
+        }
+        OfdCommand::Ltv {
+            input,
+            output,
+            data,
+            tsa,
+        } => {
+            let o = data.options()?;
+            let http = tsa.map(|url| eseal::tsp::HttpTsa { url });
+            let n = ofd::evidence::add_evidence(
+                &input,
+                &output,
+                &ofd::evidence::EvidenceOptions {
+                    certs: o.certs,
+                    revocation: o.revocation,
+                    tsa: http.as_ref().map(|t| t as &dyn eseal::tsp::TimeStamper),
+                },
+            )?;
+            println!("evidence added for {n} signature(s) → {}", output.display());
+            Ok(0)
         }
         OfdCommand::Inspect { file, json } => {
             let pkg = Package::open(&file)?;

@@ -22,6 +22,84 @@ pub enum PdfCommand {
         #[command(flatten)]
         verify: VerifyArgs,
     },
+    /// Add a document timestamp (ETSI.RFC3161, an incremental update) from a TSA: the
+    /// archive timestamp of PAdES B-LTA, repeated before the previous one's TSA expires.
+    Timestamp {
+        input: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+        /// The time-stamp authority (RFC 3161 over HTTP).
+        #[arg(long, value_name = "URL")]
+        tsa: String,
+    },
+    /// PAdES B-LT: add the validation data of every signature (certificates with their chains,
+    /// CRLs, OCSP responses) to the Document Security Store, with a VRI entry each.
+    Ltv {
+        input: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        data: LtvArgs,
+    },
+}
+
+/// Validation data given for the DSS.
+#[derive(Args, Clone)]
+pub struct LtvArgs {
+    /// Certificates that complete the chains: intermediates and roots (PEM/DER, repeatable).
+    /// The trust anchors (--trust) are used as well.
+    #[arg(long = "ltv-cert", value_name = "CERT")]
+    certs: Vec<PathBuf>,
+    /// Trust anchors whose certificates complete the chains (PEM/DER, repeatable).
+    #[arg(long = "trust", value_name = "CERT")]
+    trust: Vec<PathBuf>,
+    /// A CRL (DER or PEM) to embed (repeatable).
+    #[arg(long = "crl", value_name = "FILE")]
+    crls: Vec<PathBuf>,
+    /// An OCSP response (DER) to embed (repeatable).
+    #[arg(long = "ocsp", value_name = "FILE")]
+    ocsps: Vec<PathBuf>,
+}
+
+impl LtvArgs {
+    pub(crate) fn options(&self) -> Result<pdf::LtvOptions, CliError> {
+        let mut o = pdf::LtvOptions::default();
+        for p in self.certs.iter().chain(&self.trust) {
+            o.certs.extend(
+                Certificate::parse_all(&read(p)?)
+                    .map_err(|e| CliError(format!("{}: {e}", p.display())))?,
+            );
+        }
+        // Read and checked as the verifier's --crl/--ocsp files are (a file that is no CRL
+        // or OCSP response is refused).
+        let mut r = eseal::revocation::RevocationEvidence::default();
+        for p in &self.crls {
+            r.add_crl_file(p).map_err(|e| CliError(e.to_string()))?;
+        }
+        for p in &self.ocsps {
+            r.add_ocsp_file(p).map_err(|e| CliError(e.to_string()))?;
+        }
+        o.revocation.crls = r.crls;
+        o.revocation.ocsps = r.ocsp;
+        Ok(o)
+    }
+}
+
+/// PAdES baseline levels (ETSI EN 319 142-1 §6).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Level {
+    /// The signature alone.
+    #[value(name = "b-b")]
+    BB,
+    /// With a signature timestamp (needs --tsa).
+    #[value(name = "b-t")]
+    BT,
+    /// B-T and the validation data in the DSS.
+    #[value(name = "b-lt")]
+    BLt,
+    /// B-LT and a document timestamp over it.
+    #[value(name = "b-lta")]
+    BLta,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -74,6 +152,12 @@ pub struct SignArgs {
     /// signature-time-stamp attribute (B-T). Not with --prepare/--finish.
     #[arg(long, value_name = "URL", conflicts_with_all = ["prepare", "finish"])]
     tsa: Option<String>,
+    /// PAdES level: b-lt adds the validation data (DSS) after signing, b-lta a document
+    /// timestamp over it too; both need --tsa (the default b-b, or b-t when --tsa is given).
+    #[arg(long, value_enum, conflicts_with_all = ["prepare", "finish"])]
+    level: Option<Level>,
+    #[command(flatten)]
+    ltv: LtvArgs,
     /// Stamp picture (PNG); for ses the seal's own PNG picture by default.
     #[arg(long)]
     picture: Option<PathBuf>,
@@ -140,6 +224,31 @@ pub fn run(c: PdfCommand) -> CliResult {
             verify.run_files(&files, "pdf", &|f, opts| Ok(pdf::verify_file(f, opts)?))
         }
         PdfCommand::Sign(a) => sign(*a),
+        PdfCommand::Timestamp { input, output, tsa } => {
+            pdf::timestamp(&input, &output, &eseal::tsp::HttpTsa { url: tsa })?;
+            println!(
+                "document timestamp added: {} → {}",
+                input.display(),
+                output.display()
+            );
+            Ok(0)
+        }
+        PdfCommand::Ltv {
+            input,
+            output,
+            data,
+        } => {
+            let s = pdf::add_validation_data(&input, &output, &data.options()?)?;
+            println!(
+                "validation data added for {} signature(s): {} certificate(s), {} CRL(s), {} OCSP response(s) → {}",
+                s.signatures,
+                s.certs,
+                s.crls,
+                s.ocsps,
+                output.display()
+            );
+            Ok(0)
+        }
     }
 }
 
@@ -293,11 +402,25 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
             "--tsa stamps GB/T 38540 seals (--format ses) and PAdES (B-T), not SM2 CMS".into(),
         ));
     }
+    if a.level.is_some_and(|l| l != Level::BB) && a.tsa.is_none() {
+        return Err(CliError(
+            "--level b-t, b-lt and b-lta need --tsa (the signature timestamp, and for b-lta the document timestamp)".into(),
+        ));
+    }
+    if a.level.is_some_and(|l| l != Level::BB) && !matches!(cred, Credential::Pades(_)) {
+        return Err(CliError(
+            "--level is a PAdES level: sign with --format pades".into(),
+        ));
+    }
+    if a.level == Some(Level::BB) && a.tsa.is_some() {
+        return Err(CliError("--level b-b signs without --tsa".into()));
+    }
     let tsa = a.tsa.clone().map(|url| eseal::tsp::HttpTsa { url });
     let mut requests = Vec::new();
     for (i, p) in placements.into_iter().enumerate() {
         let credential = match &cred {
             Credential::Pades(p) => Credential::Pades(p),
+            Credential::DocumentTimestamp(t) => Credential::DocumentTimestamp(*t),
             Credential::Seal { seal, signer } => Credential::Seal {
                 seal,
                 signer: *signer,
@@ -362,5 +485,13 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
         return Ok(1);
     }
     pdf::sign_file(input, output, &requests)?;
+    // B-LT and B-LTA: the DSS, then the document timestamp, each an update over the file
+    // just written (ETSI EN 319 142-1 §6.3, §6.4).
+    if matches!(a.level, Some(Level::BLt | Level::BLta)) {
+        pdf::add_validation_data(output, output, &a.ltv.options()?)?;
+    }
+    if let (Some(Level::BLta), Some(t)) = (a.level, &tsa) {
+        pdf::timestamp(output, output, t)?;
+    }
     Ok(requests.len())
 }

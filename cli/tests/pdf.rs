@@ -240,3 +240,122 @@ fn thirty_pages_two_seals_cross_page_and_qr() {
     );
     qpdf_check(&f.p("cli.pdf"));
 }
+
+/// PAdES B-LTA in one run (`--level b-lta`), and step by step (`pdf ltv`, `pdf timestamp`):
+/// verified ten years ahead (`--at`) after the signer's certificate expired, exit 0; B-T
+/// alone then exits 1.
+#[test]
+fn b_lta_in_one_run_and_step_by_step_verify_ten_years_ahead() {
+    let f = Fixture::new("cli-ltv");
+    let out = f.sh(
+        "set -e
+        openssl ecparam -name prime256v1 -genkey -noout -out s2.key
+        openssl req -new -key s2.key -subj '/CN=Short Signer/O=eseal-test' -out s2.csr
+        openssl x509 -req -in s2.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out s2.pem -extfile ext.cnf 2>/dev/null
+        cat s2.pem ca.pem > s2-chain.pem
+        openssl ecparam -name prime256v1 -genkey -noout -out tsa.key
+        openssl req -new -key tsa.key -subj '/CN=CLI TSA/O=eseal-test' -out tsa.csr
+        printf 'keyUsage=critical,digitalSignature\\nextendedKeyUsage=critical,timeStamping\\n' > tsa.cnf
+        openssl x509 -req -in tsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 7300 -out tsa.pem -extfile tsa.cnf 2>/dev/null
+        cat tsa.pem ca.pem > tsa-chain.pem",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tsa_key = eseal::pdf::PadesSigner::from_pem(
+        &std::fs::read(f.p("tsa.key")).unwrap(),
+        &std::fs::read(f.p("tsa-chain.pem")).unwrap(),
+    )
+    .unwrap();
+    let chain = tsa_key.chain.clone();
+    let tsa = eseal::tsp::TimeStampAuthority::new(Box::new(tsa_key), chain).unwrap();
+    let (url, _requests) = common::serve_tsa(tsa, None);
+    f.write("in.pdf", &make_pdf(1));
+    let exe = env!("CARGO_BIN_EXE_eseal");
+    let run = |args: &[&str]| {
+        let o = Command::new(exe)
+            .env("ESEAL_TRUST_DIR", "")
+            .args(args)
+            .current_dir(f.dir.path())
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        )
+    };
+    let sign = |out: &str, level: &str| {
+        run(&[
+            "pdf",
+            "sign",
+            "in.pdf",
+            "-o",
+            out,
+            "--format",
+            "pades",
+            "--key",
+            "s2.key",
+            "--cert",
+            "s2-chain.pem",
+            "--tsa",
+            &url,
+            "--level",
+            level,
+            "--trust",
+            "ca.pem",
+        ])
+    };
+    let later = {
+        let (y, m, d, ..) = eseal::crypto::time::Time::now().add_days(3653).to_civil();
+        format!("{y:04}-{m:02}-{d:02}T00:00:00Z")
+    };
+    let verify_later =
+        |file: &str| run(&["pdf", "verify", file, "--trust", "ca.pem", "--at", &later]);
+    let (code, text) = sign("lta.pdf", "b-lta");
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = verify_later("lta.pdf");
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = sign("bt.pdf", "b-t");
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = verify_later("bt.pdf");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("PAdES B-LTA"), "{text}");
+    let (code, text) = run(&["pdf", "ltv", "bt.pdf", "-o", "blt.pdf", "--trust", "ca.pem"]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(&[
+        "pdf",
+        "timestamp",
+        "blt.pdf",
+        "-o",
+        "blta.pdf",
+        "--tsa",
+        &url,
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = verify_later("blta.pdf");
+    assert_eq!(code, Some(0), "{text}");
+    // --level b-lta without a TSA is refused before anything is written.
+    let (code, text) = run(&[
+        "pdf",
+        "sign",
+        "in.pdf",
+        "-o",
+        "no.pdf",
+        "--format",
+        "pades",
+        "--key",
+        "s2.key",
+        "--cert",
+        "s2-chain.pem",
+        "--level",
+        "b-lta",
+    ]);
+    assert_ne!(code, Some(0), "{text}");
+    assert!(!f.p("no.pdf").exists());
+}

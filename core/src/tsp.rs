@@ -200,10 +200,15 @@ pub struct TimeStampReq {
 impl TimeStampReq {
     /// A request for `data` with a fresh 64-bit random nonce and certReq set.
     pub fn new(hash_alg: &str, data: &[u8]) -> Result<Self, TspError> {
+        Self::for_imprint(MessageImprint::of(hash_alg, data)?)
+    }
+
+    /// A request for data whose digest is `imprint`, with a fresh nonce and certReq set.
+    pub fn for_imprint(imprint: MessageImprint) -> Result<Self, TspError> {
         let mut nonce = [0u8; 8];
         getrandom::fill(&mut nonce).map_err(|e| TspError::Signing(format!("nonce: {e}")))?;
         Ok(TimeStampReq {
-            imprint: MessageImprint::of(hash_alg, data)?,
+            imprint,
             policy: None,
             nonce: Some(trim(&nonce).to_vec()),
             cert_req: true,
@@ -946,8 +951,14 @@ fn strip_certificates(der: &[u8]) -> Result<Vec<u8>, TspError> {
 /// Where a signer gets its tokens: a TSA over HTTP ([`HttpTsa`]) or one in the process
 /// ([`TimeStampAuthority`], stamping with the system clock).
 pub trait TimeStamper: Send + Sync {
+    /// A token over data whose digest is `imprint` (the data itself need not be held: a
+    /// PDF's byte ranges are hashed while streamed), checked against its request.
+    fn stamp_imprint(&self, imprint: MessageImprint) -> Result<TimeStampToken, TspError>;
+
     /// A token over `data` with the digest algorithm `hash_alg`, checked against its request.
-    fn time_stamp(&self, hash_alg: &str, data: &[u8]) -> Result<TimeStampToken, TspError>;
+    fn time_stamp(&self, hash_alg: &str, data: &[u8]) -> Result<TimeStampToken, TspError> {
+        self.stamp_imprint(MessageImprint::of(hash_alg, data)?)
+    }
 }
 
 /// Bytes reserved for a token where space is laid out before it is known (the `/Contents`
@@ -961,14 +972,14 @@ pub struct HttpTsa {
 }
 
 impl TimeStamper for HttpTsa {
-    fn time_stamp(&self, hash_alg: &str, data: &[u8]) -> Result<TimeStampToken, TspError> {
-        request(&self.url, hash_alg, data)
+    fn stamp_imprint(&self, imprint: MessageImprint) -> Result<TimeStampToken, TspError> {
+        request_imprint(&self.url, imprint)
     }
 }
 
 impl TimeStamper for TimeStampAuthority {
-    fn time_stamp(&self, hash_alg: &str, data: &[u8]) -> Result<TimeStampToken, TspError> {
-        let req = TimeStampReq::new(hash_alg, data)?;
+    fn stamp_imprint(&self, imprint: MessageImprint) -> Result<TimeStampToken, TspError> {
+        let req = TimeStampReq::for_imprint(imprint)?;
         accept_response(&req, &self.respond(&req.to_der(), Time::now()))
     }
 }
@@ -978,7 +989,12 @@ impl TimeStamper for TimeStampAuthority {
 /// request: status granted, the same imprint and nonce. The token's signature and TSA
 /// certificate are checked by the verifier ([`TimeStampToken::verify`]), where trust is known.
 pub fn request(url: &str, hash_alg: &str, data: &[u8]) -> Result<TimeStampToken, TspError> {
-    let req = TimeStampReq::new(hash_alg, data)?;
+    request_imprint(url, MessageImprint::of(hash_alg, data)?)
+}
+
+/// [`request`] for data already hashed.
+pub fn request_imprint(url: &str, imprint: MessageImprint) -> Result<TimeStampToken, TspError> {
+    let req = TimeStampReq::for_imprint(imprint)?;
     let body = req.to_der();
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(30)))

@@ -285,8 +285,8 @@ use eseal::report::{CheckKind, SignatureReport, Status, Verdict};
 struct TsaAt(TimeStampAuthority, Time);
 
 impl tsp::TimeStamper for TsaAt {
-    fn time_stamp(&self, hash_alg: &str, data: &[u8]) -> Result<TimeStampToken, TspError> {
-        let req = TimeStampReq::new(hash_alg, data)?;
+    fn stamp_imprint(&self, imprint: tsp::MessageImprint) -> Result<TimeStampToken, TspError> {
+        let req = TimeStampReq::for_imprint(imprint)?;
         tsp::accept_response(&req, &self.0.respond(&req.to_der(), self.1))
     }
 }

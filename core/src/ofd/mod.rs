@@ -9,6 +9,7 @@
 
 pub mod container;
 pub mod document;
+pub mod evidence;
 pub mod package;
 pub mod sign;
 pub mod signatures;
@@ -77,6 +78,9 @@ pub enum OfdError {
     Deferred(#[from] crate::deferred::DeferredError),
     #[error("CMS: {0}")]
     Cms(#[from] crate::cms::CmsError),
+    /// The TSA could not be reached or refused (`ofd ltv --tsa`).
+    #[error("time stamp: {0}")]
+    TimeStamp(String),
     #[error("cannot write the signed OFD: {0}")]
     Write(#[from] crate::fs::WriteError),
 }

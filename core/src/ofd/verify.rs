@@ -124,7 +124,11 @@ pub fn verify(
                 });
                 continue;
             }
-            let r = verify_one(
+            // The signature's evidence file (module evidence) adds certificates and
+            // revocation data.
+            let with_evidence = super::evidence::options_with(pkg, entry, opts);
+            let opts = with_evidence.as_ref().unwrap_or(opts);
+            let mut r = verify_one(
                 pkg,
                 body,
                 doc.as_ref(),
@@ -134,6 +138,11 @@ pub fn verify(
                 &mut covered,
                 &mut signature_files,
             )?;
+            // Long-term validation from the signature's evidence file (module evidence).
+            super::evidence::long_term(pkg, entry, &mut r, opts, &mut |o| {
+                let (mut c, mut f) = (BTreeSet::new(), BTreeSet::new());
+                verify_one(pkg, body, doc.as_ref(), entry, &ids, o, &mut c, &mut f).ok()
+            });
             if let Some(k) = key {
                 by_file.insert(k, (report.signatures.len(), entry.kind));
             }

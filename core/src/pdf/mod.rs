@@ -6,7 +6,9 @@
 mod appearance;
 mod cos;
 mod diff;
+mod dss;
 mod form;
+mod ltv;
 mod object;
 mod sign;
 mod sign_doc;
@@ -16,6 +18,9 @@ mod writer;
 mod xref;
 
 pub use crate::cms::Sm2CmsOids;
+pub use dss::{ValidationData, vri_key};
+pub use ltv::{LtvOptions, LtvSummary, add_validation_data, timestamp, validation_data_update};
+pub(crate) use ltv::{carried_certificates, complete_chains};
 pub use sign::{
     Credential, DocMdp, EmptyField, PadesKey, PadesSigner, Placement, QrCode, SES_SUBFILTER,
     SignRequest, finish, prepare, sign, sign_file, sign_update,

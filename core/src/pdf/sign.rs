@@ -197,6 +197,10 @@ pub enum Credential<'a> {
         seal: &'a Seal,
         signer: &'a dyn Signer,
     },
+    /// A document timestamp (ISO 32000-2 §12.8.5, ETSI EN 319 142-1 §5.4, PAdES B-LTA): an
+    /// RFC 3161 token from this TSA over SHA-256 of the byte ranges, `/Type /DocTimeStamp`,
+    /// SubFilter `ETSI.RFC3161`, in an invisible field.
+    DocumentTimestamp(&'a dyn crate::tsp::TimeStamper),
     /// SM2 CMS SignedData under `adbe.pkcs7.detached`.
     Sm2Cms {
         signer: &'a dyn Signer,
@@ -321,6 +325,7 @@ impl SignRequest<'_> {
         SignRequest {
             credential: match &self.credential {
                 Credential::Pades(p) => Credential::Pades(p),
+                Credential::DocumentTimestamp(t) => Credential::DocumentTimestamp(*t),
                 Credential::Seal { seal, .. } => Credential::Seal { seal, signer },
                 Credential::Sm2Cms { oids, .. } => Credential::Sm2Cms {
                     signer,
@@ -359,7 +364,7 @@ pub fn sign(pdf: &[u8], requests: &[SignRequest<'_>]) -> Result<Vec<u8>, PdfErro
 pub fn prepare(pdf: &[u8], req: &SignRequest<'_>) -> Result<crate::deferred::Pending, PdfError> {
     let cert = match &req.credential {
         Credential::Seal { signer, .. } | Credential::Sm2Cms { signer, .. } => signer.certificate(),
-        Credential::Pades(_) => {
+        Credential::Pades(_) | Credential::DocumentTimestamp(_) => {
             return Err(PdfError::Unsupported(
                 "deferred signing is for SM2 signers (seal, SM2 CMS)".into(),
             ));
@@ -570,6 +575,14 @@ fn contents_for(
     dry_run: bool,
 ) -> Result<Vec<u8>, PdfError> {
     match &req.credential {
+        // The token is not known before it is asked for: its room is reserved.
+        Credential::DocumentTimestamp(_) if dry_run => Ok(vec![0; crate::tsp::TOKEN_RESERVE]),
+        Credential::DocumentTimestamp(tsa) => Ok(tsa
+            .stamp_imprint(crate::tsp::MessageImprint {
+                hash_alg: cms::OID_SHA256.into(),
+                hashed: digest.to_vec(),
+            })?
+            .der),
         Credential::Pades(p) => {
             let params = BuildParams {
                 digest_alg: cms::OID_SHA256,
@@ -715,10 +728,16 @@ fn sign_update_with(
             )));
         }
         (_, Some(n)) => n.clone(),
-        (_, None) => (1..)
-            .map(|i| format!("Seal{i}"))
-            .find(|n| !existing.contains(n))
-            .unwrap_or_else(|| "Seal".into()),
+        (_, None) => {
+            let stem = match req.credential {
+                Credential::DocumentTimestamp(_) => "DocTimeStamp",
+                _ => "Seal",
+            };
+            (1..)
+                .map(|i| format!("{stem}{i}"))
+                .find(|n| !existing.contains(n))
+                .unwrap_or_else(|| stem.into())
+        }
     };
 
     // Picture.
@@ -757,14 +776,16 @@ fn sign_update_with(
         req.subfilter.clone().unwrap_or_else(|| {
             match req.credential {
                 Credential::Pades(_) => "ETSI.CAdES.detached",
+                Credential::DocumentTimestamp(_) => "ETSI.RFC3161",
                 Credential::Seal { .. } => SES_SUBFILTER,
                 Credential::Sm2Cms { .. } => "adbe.pkcs7.detached",
             }
             .into()
         }),
     );
+    let doc_ts = matches!(req.credential, Credential::DocumentTimestamp(_));
     let mut sig = Dictionary::new();
-    sig.set("Type", name("Sig"));
+    sig.set("Type", name(if doc_ts { "DocTimeStamp" } else { "Sig" }));
     sig.set("Filter", name(&filter));
     sig.set("SubFilter", name(&subfilter));
     sig.set(
@@ -780,12 +801,18 @@ fn sign_update_with(
         "Contents",
         Object::String(vec![0; reserve], StringFormat::Hexadecimal),
     );
-    sig.set("M", pdf_date(req.time));
+    // A document timestamp's time is its token's (ETSI EN 319 142-1 §5.4.3: no /M, no signer).
     let signer_cert = match &req.credential {
-        Credential::Pades(p) => &p.cert,
-        Credential::Seal { signer, .. } | Credential::Sm2Cms { signer, .. } => signer.certificate(),
+        Credential::Pades(p) => Some(&p.cert),
+        Credential::Seal { signer, .. } | Credential::Sm2Cms { signer, .. } => {
+            Some(signer.certificate())
+        }
+        Credential::DocumentTimestamp(_) => None,
     };
-    if let Some(cn) = signer_cert.subject().get("CN") {
+    if !doc_ts {
+        sig.set("M", pdf_date(req.time));
+    }
+    if let Some(cn) = signer_cert.and_then(|c| c.subject().get("CN")) {
         sig.set("Name", text_string(cn));
     }
     if let Some(r) = &req.reason {
@@ -1065,7 +1092,7 @@ fn sign_update_with(
             Ok(())
         };
         match req.credential {
-            Credential::Pades(_) => {
+            Credential::Pades(_) | Credential::DocumentTimestamp(_) => {
                 use sha2::Digest as _;
                 let mut h = sha2::Sha256::new();
                 hash_base(&mut |c| h.update(c))?;

@@ -118,6 +118,24 @@ fn verify_with(
     if doc.trailer_entry(last, b"Encrypt").is_some() {
         return Err(PdfError::Encrypted);
     }
+    // The DSS's validation data (PAdES B-LT): its certificates complete chains, its CRLs and
+    // OCSP responses go to the revocation checks.
+    let with_dss;
+    let opts = match super::dss::read(&doc, last) {
+        Some(d) if !d.data.is_empty() => {
+            let mut o = opts.clone();
+            o.extra_certs.extend(
+                d.data
+                    .certs
+                    .iter()
+                    .filter_map(|c| crate::crypto::Certificate::parse(c).ok()),
+            );
+            o.revocation.extend(&d.data.revocation());
+            with_dss = o;
+            &with_dss
+        }
+        _ => opts,
+    };
     document_checks(&doc, &mut report.document_checks);
     let form = form::read(&doc, last);
     for p in &form.problems {
@@ -156,6 +174,7 @@ fn verify_with(
         .iter()
         .map(|f| verify_one(&doc, f, opts, &mut digests))
         .collect();
+    long_term(&doc, &fields, &mut found, opts, &mut digests);
     let shown: HashSet<Loc> = found.iter().filter_map(|o| o.sig_loc).collect();
     let sigs: Vec<SignedRevision> = found
         .iter()
@@ -332,6 +351,8 @@ struct One {
     docmdp: Option<i64>,
     lock: FieldLock,
     timestamp: bool,
+    /// A document timestamp's verified genTime.
+    gen_time: Option<crate::crypto::time::Time>,
 }
 
 fn unreadable(report: &mut SignatureReport, why: String) {
@@ -371,6 +392,7 @@ fn verify_one(doc: &Pdf<'_>, f: &Field, opts: &VerifyOptions, digests: &mut Dige
                 .and_then(Obj::as_dict),
         ),
         timestamp: false,
+        gen_time: None,
     };
     let r = &mut one.report;
     // The signature dictionary, the indirect object that holds it, and the key path of its
@@ -437,6 +459,7 @@ fn verify_one(doc: &Pdf<'_>, f: &Field, opts: &VerifyOptions, digests: &mut Dige
             &mut r.checks,
         );
         r.signing_time = stamped.map(|t| t.to_iso());
+        one.gen_time = stamped;
         r.signing_time_source = Some("document timestamp token".into());
     } else if cms::looks_like_signed_data(der) {
         verify_cms(pdf, range, der, &subfilter, m_time, opts, digests, r);
@@ -648,7 +671,7 @@ fn docmdp_permission(doc: &Pdf<'_>, d: &cos::Dict) -> Option<i64> {
 }
 
 /// The DER element at the start of the zero-padded `/Contents`.
-fn trim_der(b: &[u8]) -> &[u8] {
+pub(crate) fn trim_der(b: &[u8]) -> &[u8] {
     match crate::asn1::Reader::new(b).read("Contents") {
         Ok(t) => t.raw,
         Err(_) => b,
@@ -871,6 +894,104 @@ fn parse_pdf_date(s: &str) -> Option<crate::crypto::time::Time> {
         .and_then(|x| x.parse::<i64>().ok())
         .unwrap_or(0);
     Some(t.add_seconds(sign * (oh * 3600 + om * 60)))
+}
+
+/// Long-term validation (PAdES-LTA; ETSI EN 319 102-1 §5.6.2.4 past signature validation, as
+/// far as eseal goes): a certificate no longer valid at the validation time is accepted when
+/// a document timestamp proves that the signature, and the validation data in the DSS
+/// before it, existed while it was valid. The document timestamps are proven newest first:
+/// the newest at the validation time, each older one at the genTime of the one after it.
+/// A signature covered by a proven timestamp over a DSS is verified again as of that
+/// timestamp's genTime, with the DSS's data; clean then, its "expired now" warnings
+/// become passes that say so. Otherwise, when the time was asked for (`--at`), they fail.
+fn long_term(
+    doc: &Pdf<'_>,
+    fields: &[&Field],
+    found: &mut [One],
+    opts: &VerifyOptions,
+    digests: &mut Digests<'_>,
+) {
+    use crate::crypto::time::Time;
+    use crate::validation::long_term::{self as lt, settle};
+    let expired = |r: &SignatureReport| lt::expired(&r.checks);
+    let failed = |r: &SignatureReport| lt::failed(&r.checks);
+    if !found.iter().any(|o| expired(&o.report)) {
+        return;
+    }
+    // `opts` already holds the DSS's certificates and revocation data (verify_with).
+    let base = opts.clone();
+    let mut again = |i: usize, at: Time| -> SignatureReport {
+        let o = VerifyOptions { at, ..base.clone() };
+        verify_one(doc, fields[i], &o, digests).report
+    };
+    let has_dss = |rev: usize| {
+        doc.root(rev)
+            .is_some_and(|(_, c)| c.as_dict().is_some_and(|d| d.has(b"DSS")))
+    };
+    // The document timestamps, newest first, proven while the chain holds.
+    let mut stamps: Vec<usize> = (0..found.len())
+        .filter(|&i| {
+            found[i].timestamp && found[i].revision.is_some() && found[i].gen_time.is_some()
+        })
+        .collect();
+    stamps.sort_by_key(|&i| std::cmp::Reverse(found[i].revision));
+    let mut proven: Vec<(usize, Time)> = Vec::new();
+    let mut proof: Option<(Time, String)> = None;
+    for &i in &stamps {
+        match &proof {
+            None if failed(&found[i].report) || expired(&found[i].report) => break,
+            None => {}
+            Some((t, by)) => {
+                let r = again(i, *t);
+                if failed(&r) || expired(&r) {
+                    break;
+                }
+                settle(
+                    &mut found[i].report.checks,
+                    *t,
+                    &format!("document timestamp {by}"),
+                );
+            }
+        }
+        let Some(t) = found[i].gen_time else { break };
+        proven.push((i, t));
+        proof = Some((t, found[i].report.id.clone()));
+    }
+    for i in 0..found.len() {
+        if !expired(&found[i].report) || proven.iter().any(|(j, _)| *j == i) {
+            continue;
+        }
+        let Some(rev) = found[i].revision else {
+            continue;
+        };
+        // The oldest proven timestamp after the signature over a DSS.
+        let cover = proven
+            .iter()
+            .filter_map(|&(j, t)| Some((found[j].revision?, t, j)))
+            .filter(|&(r, _, _)| r > rev && has_dss(r))
+            .min_by_key(|&(r, _, _)| r);
+        let why = match cover {
+            Some((_, t, j)) => {
+                let by = found[j].report.id.clone();
+                let r = again(i, t);
+                if !failed(&r) && !expired(&r) {
+                    settle(&mut found[i].report.checks, t, &format!("document timestamp {by}"));
+                    continue;
+                }
+                format!(
+                    "not valid either at {}, the time of document timestamp {by}",
+                    t.to_iso()
+                )
+            }
+            None if proven.is_empty() && !stamps.is_empty() => {
+                "the document timestamps cannot be proven valid at the validation time (the newest one's TSA certificate is no longer valid or it does not verify): a new document timestamp was due before it expired".into()
+            }
+            None => "no document timestamp over validation data (DSS) proves the signature existed while it was valid (PAdES B-LTA)".into(),
+        };
+        if opts.long_term {
+            lt::unproven(&mut found[i].report.checks, &why);
+        }
+    }
 }
 
 #[cfg(test)]

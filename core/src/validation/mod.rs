@@ -11,6 +11,7 @@
 
 mod chain;
 mod checks;
+pub mod long_term;
 mod trust;
 
 pub use chain::{ChainStatus, build_chain, verify_chain};
@@ -37,6 +38,11 @@ pub struct VerifyOptions {
     /// certificates for OFD `Type="Sign"` values that carry none (a bare SM2 signature, as
     /// ofdrw's DigitalSignContainer writes).
     pub extra_certs: Vec<Certificate>,
+    /// `at` was asked for (`--at`): validation as of that time from the evidence the document
+    /// embeds. A certificate no longer valid then fails unless document timestamps prove the
+    /// signature and its validation data existed while it was (PAdES-LTA, ETSI EN 319 102-1
+    /// §5.6.2.4); without it that is the warning "valid when signed, expired now".
+    pub long_term: bool,
     /// CRLs and OCSP responses (`--crl`, `--ocsp`, the trust directory's `*.crl`, a PDF's DSS):
     /// every certificate of a trusted chain is checked against them at its signing time.
     pub revocation: RevocationEvidence,
@@ -56,6 +62,7 @@ impl Default for VerifyOptions {
             at: Time::now(),
             strict: false,
             extra_certs: Vec::new(),
+            long_term: false,
             revocation: RevocationEvidence::default(),
             online: false,
             warn_without_revocation: false,
