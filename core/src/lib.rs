@@ -23,6 +23,7 @@ pub mod placement;
 pub mod platform;
 pub mod report;
 pub mod samples;
+pub mod seal_status;
 pub mod ses;
 pub mod stamp;
 pub mod tsp;

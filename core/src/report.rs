@@ -50,6 +50,9 @@ pub enum CheckKind {
     PropertyInfo,
     /// Timestamp token.
     Timestamp,
+    /// The platform's seal status (revoked, frozen, expired) at the signing time
+    /// (`crate::seal_status`).
+    SealStatus,
     /// Rendered content no signature protects.
     Coverage,
     /// The document changed after the signature (new revision, extra files).
