@@ -72,9 +72,9 @@ impl Platform {
         &self,
         query: Option<String>,
         entries: Vec<SealStatusEntry>,
-    ) -> Result<SignedSealStatus> {
+    ) -> Result<SealStatusList> {
         let now = self.clock.now();
-        let list = SealStatusList {
+        Ok(SealStatusList {
             version: VERSION,
             issuer: self.audit_signer.certificate().subject_string(),
             seal_maker: MakerId::of(self.seal_maker.certificate()),
@@ -82,8 +82,11 @@ impl Platform {
             next_update: now + SEAL_STATUS_VALIDITY,
             query,
             entries,
-        };
-        SignedSealStatus::sign(&list, self.audit_signer.as_ref(), &[]).map_err(|e| match e {
+        })
+    }
+
+    fn signed(&self, list: &SealStatusList) -> Result<SignedSealStatus> {
+        SignedSealStatus::sign(list, self.audit_signer.as_ref(), &[]).map_err(|e| match e {
             SealStatusError::Sign(e) => PlatformError::Vault(VaultError::Signer(e)),
             other => PlatformError::InvalidState(other.to_string()),
         })
@@ -93,6 +96,12 @@ impl Platform {
     /// signed with the platform's key (the audit key; its certificate chains to the
     /// platform's CA). Seals of the platform's seal maker not named are good.
     pub fn seal_status_list(&self) -> Result<SignedSealStatus> {
+        self.signed(&self.seal_status()?)
+    }
+
+    /// The list of [`Platform::seal_status_list`] unsigned, as the platform's own verifier
+    /// uses it.
+    pub fn seal_status(&self) -> Result<SealStatusList> {
         let now = self.clock.now();
         let entries = self
             .made_seals()?
@@ -118,6 +127,6 @@ impl Platform {
                 revoked_at: None,
                 frozen: vec![],
             });
-        self.status_list(Some(es_id.to_owned()), vec![e])
+        self.signed(&self.status_list(Some(es_id.to_owned()), vec![e])?)
     }
 }
