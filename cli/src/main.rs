@@ -96,6 +96,12 @@ pub struct VerifyArgs {
     /// and CRL distribution points when the given files say nothing.
     #[arg(long)]
     pub online: bool,
+    /// The platform's signed seal status (a URL such as
+    /// https://platform/api/v1/seal-status, or a file saved from it): a seal revoked or frozen
+    /// at the signing time fails; the status must be signed by a certificate that chains to
+    /// the trust anchors. See docs/seal-status.md.
+    #[arg(long = "seal-status", value_name = "URL|FILE")]
+    pub seal_status: Option<String>,
 }
 
 impl VerifyArgs {
@@ -151,13 +157,36 @@ impl VerifyArgs {
         })
     }
 
+    /// The `--seal-status` list, fetched and checked against the trust anchors of `opts`.
+    pub fn seal_status(
+        &self,
+        opts: &VerifyOptions,
+    ) -> Result<Option<eseal::seal_status::SealStatusList>, CliError> {
+        let Some(src) = &self.seal_status else {
+            return Ok(None);
+        };
+        let signed = eseal::seal_status::fetch(src)?;
+        let list = signed
+            .open(&opts.trust)
+            .map_err(|e| CliError(format!("--seal-status {src}: {e}")))?;
+        Ok(Some(list))
+    }
+
     /// Runs a verification and prints its report (or, for unusable input, its error: JSON on
     /// stdout with `--json`), returning the contract's exit status.
     pub fn run(
         &self,
         verify: impl FnOnce(&VerifyOptions) -> Result<VerificationReport, CliError>,
     ) -> CliResult {
-        match self.options().and_then(|o| verify(&o)) {
+        let checked = self.options().and_then(|o| {
+            let status = self.seal_status(&o)?;
+            let mut report = verify(&o)?;
+            if let Some(list) = &status {
+                list.apply(&mut report, o.at);
+            }
+            Ok(report)
+        });
+        match checked {
             Ok(report) => self.emit(&report),
             Err(CliError(msg)) if self.json => {
                 let v = serde_json::json!({
@@ -188,7 +217,14 @@ impl VerifyArgs {
         }
         let files = batch::expand(files, ext)?;
         let opts = self.options()?;
-        Ok(batch::verify(&files, self.json, &|f| verify_one(f, &opts)))
+        let status = self.seal_status(&opts)?;
+        Ok(batch::verify(&files, self.json, &|f| {
+            let mut report = verify_one(f, &opts)?;
+            if let Some(list) = &status {
+                list.apply(&mut report, opts.at);
+            }
+            Ok(report)
+        }))
     }
 
     /// Prints the report and returns the contract's exit status.

@@ -598,3 +598,110 @@ fn revocation_through_the_cli() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("OCSP response of"), "{out}");
 }
+
+/// `--seal-status FILE` (docs/seal-status.md): a seal revoked before the signing time fails
+/// naming its esID and the date, revoked after it stays valid (exit 0) with the date, a stale
+/// list warns, a changed list or one from an untrusted signer is refused (exit 2); the batch
+/// path applies it too.
+#[test]
+fn seal_status_list_decides_revoked_seals() {
+    use eseal::crypto::time::Time;
+    use eseal::seal_status::*;
+    let dir = common::TempDir::new("ofd-cli-status");
+    let p = |n: &str| dir.path().join(n);
+    std::fs::write(p("in.ofd"), sample_ofd(1)).unwrap();
+    let (seal_a, _, ca) = seal("ofd-cli-status", "状态测试章", [200, 0, 0]);
+    std::fs::write(p("seal.esl"), seal_a.der()).unwrap();
+    std::fs::write(p("root.pem"), ca.root.cert.to_pem()).unwrap();
+    let st = eseal()
+        .args(["ofd", "sign"])
+        .arg(p("in.ofd"))
+        .arg("-o")
+        .arg(p("out.ofd"))
+        .arg("--seal")
+        .arg(p("seal.esl"))
+        .args(["--test-ca", "ofd-cli-status", "--stamp", "1,20,30"])
+        .args(["--time", "2026-03-01T08:00:00Z"])
+        .status()
+        .unwrap();
+    assert_eq!(st.code(), Some(0));
+    let es_id = seal_a.summary().es_id;
+    let day = |d: u32| Time::from_ymd_hms(2026, 3, d, 0, 0, 0).unwrap().unix();
+    let list = |revoked: i64| SealStatusList {
+        version: VERSION,
+        issuer: "test platform".into(),
+        seal_maker: MakerId::of(&ca.unit.cert),
+        this_update: day(20),
+        next_update: day(21),
+        query: None,
+        entries: vec![SealStatusEntry {
+            es_id: es_id.clone(),
+            state: SealState::Revoked,
+            valid_to: None,
+            revoked_at: Some(revoked),
+            frozen: vec![],
+        }],
+    };
+    let write = |name: &str, l: &SealStatusList, signer: &dyn eseal::crypto::Signer| {
+        let s = SignedSealStatus::sign(l, signer, &[]).unwrap();
+        std::fs::write(p(name), s.to_json()).unwrap();
+    };
+    write("before.json", &list(day(1)), &ca.server.signer());
+    write("after.json", &list(day(10)), &ca.server.signer());
+    let other = eseal::crypto::testca::TestCa::new("someone-else").unwrap();
+    write("foreign.json", &list(day(10)), &other.server.signer());
+    let text = std::fs::read_to_string(p("before.json")).unwrap();
+    std::fs::write(
+        p("changed.json"),
+        text.replace(&day(1).to_string(), &day(2).to_string()),
+    )
+    .unwrap();
+    let verify = |files: &[&str], status: &str, at: &str| {
+        eseal()
+            .args(["ofd", "verify"])
+            .args(files.iter().map(|f| p(f)))
+            .arg("--trust")
+            .arg(p("root.pem"))
+            .arg("--seal-status")
+            .arg(p(status))
+            .args(["--at", at])
+            .output()
+            .unwrap()
+    };
+    let out = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    let o = verify(&["out.ofd"], "before.json", "2026-03-20T01:00:00Z");
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains(&es_id), "{}", out(&o));
+    assert!(out(&o).contains("2026-03-01T00:00:00Z"), "{}", out(&o));
+    let o = verify(&["out.ofd"], "after.json", "2026-03-20T01:00:00Z");
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(
+        out(&o).contains("revoked on 2026-03-10T00:00:00Z"),
+        "{}",
+        out(&o)
+    );
+    // Stale (nextUpdate past): a warning, still exit 0.
+    let o = verify(&["out.ofd"], "after.json", "2026-03-25T00:00:00Z");
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(out(&o).contains("stale"), "{}", out(&o));
+    for bad in ["changed.json", "foreign.json"] {
+        let o = verify(&["out.ofd"], bad, "2026-03-20T01:00:00Z");
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", out(&o));
+        assert!(out(&o).contains("seal status"), "{bad}: {}", out(&o));
+    }
+    // Batch: both files judged with the list.
+    std::fs::copy(p("out.ofd"), p("out2.ofd")).unwrap();
+    let o = verify(
+        &["out.ofd", "out2.ofd"],
+        "before.json",
+        "2026-03-20T01:00:00Z",
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains("0 valid"), "{}", out(&o));
+}

@@ -24,6 +24,7 @@ pub mod platform;
 pub mod report;
 pub mod revocation;
 pub mod samples;
+pub mod seal_status;
 pub mod ses;
 pub mod stamp;
 pub mod tsp;

@@ -53,6 +53,9 @@ pub enum CheckKind {
     /// Revocation status of a certificate at the signing time (CRL, OCSP; RFC 5280 §6.3,
     /// RFC 6960).
     Revocation,
+    /// The platform's seal status (revoked, frozen, expired) at the signing time
+    /// (`crate::seal_status`).
+    SealStatus,
     /// Rendered content no signature protects.
     Coverage,
     /// The document changed after the signature (new revision, extra files).

@@ -781,16 +781,20 @@ pub fn verify_bytes(
             e,
         )
     };
-    match format {
+    let mut report = match format {
         FileFormat::Pdf => {
-            eseal::pdf::verify(&bytes, name, &opts).map_err(|e| unreadable(e.to_string()))
+            eseal::pdf::verify(&bytes, name, &opts).map_err(|e| unreadable(e.to_string()))?
         }
         FileFormat::Ofd => {
             let pkg =
                 eseal::ofd::Package::from_bytes(bytes).map_err(|e| unreadable(e.to_string()))?;
-            eseal::ofd::verify(&pkg, name, &opts).map_err(|e| unreadable(e.to_string()))
+            eseal::ofd::verify(&pkg, name, &opts).map_err(|e| unreadable(e.to_string()))?
         }
-    }
+    };
+    // The platform's own seal status: a seal it revoked or froze before the signing time
+    // fails here as with `--seal-status` (docs/seal-status.md).
+    s.platform.seal_status()?.apply(&mut report, opts.at);
+    Ok(report)
 }
 
 /// The report as `eseal … verify --json` prints it: with `verdict`, `exit_code` and a verdict

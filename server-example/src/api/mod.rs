@@ -32,6 +32,7 @@ pub mod ops;
 pub mod queue;
 pub mod revocation;
 pub mod roles;
+pub mod seal_status;
 pub mod seals;
 pub mod staff;
 pub mod tsa;
@@ -63,6 +64,7 @@ pub mod views;
         (name = "audit", description = "2.10 审计"),
         (name = "ops", description = "运维后台: CA review, app review, platform switches"),
         (name = "revocation", description = "Revocation of the CA's certificates (RFC 5280 CRL, RFC 6960 OCSP over HTTP)"),
+        (name = "seal-status", description = "The platform's signed seal status: revoked, frozen, expired seals (a list like a CRL, a single answer like OCSP; docs/seal-status.md)"),
         (name = "tsa", description = "Time-stamp authority (RFC 3161 over HTTP; SM2/SM3 tokens for GB/T 38540)"),
         (name = "open", description = "Open API for business systems (2.2.4, 2.8, 2.9; docs/open-api.md): signed requests (ESEAL-HMAC-SM3 or x-qys), cloud-seal signing with confirmation policies, tasks, verification, webhooks")
     )
@@ -154,6 +156,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(open::router())
         .merge(tsa::router())
         .merge(revocation::router())
+        .merge(seal_status::router())
         .split_for_parts();
     utoipa::Modify::modify(&ProblemDefault, &mut doc);
     (router, doc)

@@ -31,6 +31,7 @@ mod roles;
 mod seals;
 mod signing;
 mod staff;
+mod status;
 mod ukey_login;
 mod units;
 
@@ -50,6 +51,7 @@ pub use queue::QueueFilter;
 pub use seals::{SealApplication, SealQuery};
 pub use signing::{AppCall, AppSignOutcome, SealUse, SignCredential};
 pub use staff::StaffQuery;
+pub use status::SEAL_STATUS_VALIDITY;
 pub use ukey_login::{CHALLENGE_TTL, IssuedChallenge, UkeyKind, UkeyProof};
 
 type Result<T> = std::result::Result<T, PlatformError>;

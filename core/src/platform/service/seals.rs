@@ -388,7 +388,7 @@ impl Platform {
         let to = s
             .valid_to
             .unwrap_or(now + DEFAULT_SEAL_VALIDITY_DAYS * 86400);
-        let es_id = format!("{}{}", unit.credit_code, &s.id[..s.id.len().min(12)]);
+        let es_id = super::status::es_id(&unit, s);
         let seal = SealBuilder::new(&s.name, &es_id)
             .vendor_id("eseal-platform")
             .seal_type(i64::from(s.seal_type))
