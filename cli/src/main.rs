@@ -203,10 +203,12 @@ pub fn signature_bytes(s: &str) -> Result<Vec<u8>, CliError> {
             .map_err(|_| CliError("--signature: neither a file nor base64".into()))?,
     };
     let text = String::from_utf8_lossy(&bytes);
-    Ok(match base64::engine::general_purpose::STANDARD.decode(text.trim()) {
-        Ok(b) if text.is_ascii() => b,
-        _ => bytes,
-    })
+    Ok(
+        match base64::engine::general_purpose::STANDARD.decode(text.trim()) {
+            Ok(b) if text.is_ascii() => b,
+            _ => bytes,
+        },
+    )
 }
 
 /// Writes `bytes` to `path` atomically (`eseal::fs`): a failure leaves no partial file.

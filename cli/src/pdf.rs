@@ -279,12 +279,7 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
             }
             (None, _) => (40.0, 40.0),
         };
-        let found = pdf::keyword_placements_file(
-            input,
-            kw,
-            w * PT_PER_MM,
-            h * PT_PER_MM,
-        )?;
+        let found = pdf::keyword_placements_file(input, kw, w * PT_PER_MM, h * PT_PER_MM)?;
         placements.retain(|p| *p != Placement::Invisible);
         placements.extend(found);
     }
@@ -364,7 +359,8 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
         let (Some(p), Some(sig)) = (&pending, &a.signature) else {
             return Err(CliError("--finish needs --signature".into()));
         };
-        let sig = eseal::deferred::SignatureValue::parse(p.scheme()?, &super::signature_bytes(sig)?)?;
+        let sig =
+            eseal::deferred::SignatureValue::parse(p.scheme()?, &super::signature_bytes(sig)?)?;
         pdf::finish_file(input, output, p, sig, req)?;
         return Ok(1);
     }

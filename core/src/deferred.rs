@@ -190,12 +190,8 @@ impl Pending {
                 use rsa::pkcs1::DecodeRsaPublicKey;
                 let pk = rsa::PublicKey::from_pkcs1_der(&pkcs1)
                     .map_err(|_| DeferredError::BadSignature)?;
-                pk.verify(
-                    rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
-                    &self.digest,
-                    b,
-                )
-                .map_err(|_| DeferredError::BadSignature)
+                pk.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &self.digest, b)
+                    .map_err(|_| DeferredError::BadSignature)
             }
             _ => Err(DeferredError::BadSignature),
         }

@@ -197,9 +197,8 @@ pub fn finish(
 ) -> Result<Vec<u8>, OfdError> {
     pending.check_source(ofd)?;
     let pkg = Package::from_bytes(ofd.to_vec())?;
-    let changes = crate::deferred::finish(pending, &signature.into(), |s| {
-        changes_for(&pkg, &**s, req)
-    })?;
+    let changes =
+        crate::deferred::finish(pending, &signature.into(), |s| changes_for(&pkg, &**s, req))?;
     pkg.to_bytes_with(&changes.0)
 }
 

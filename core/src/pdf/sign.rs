@@ -80,9 +80,7 @@ impl PadesSigner {
             }
         }
         Ok(PadesSigner {
-            key: PadesKey::External(std::sync::Arc::new(crate::deferred::External(
-                cert.clone(),
-            ))),
+            key: PadesKey::External(std::sync::Arc::new(crate::deferred::External(cert.clone()))),
             cert,
             chain: all.into_iter().skip(1).collect(),
         })
@@ -497,7 +495,9 @@ pub fn finish_file(
     pending.check_source_sm3(crate::deferred::source_sm3(pdf.bytes(), &pdf))?;
     let mut out = crate::fs::AtomicFile::create(output)?;
     let update = crate::deferred::finish(pending, &signature.into(), |s| {
-        replayed(req, s, |r| sign_update_with(pdf.bytes(), &pdf, Some(&mut out), r))
+        replayed(req, s, |r| {
+            sign_update_with(pdf.bytes(), &pdf, Some(&mut out), r)
+        })
     })?;
     append(&mut out, &update)?;
     Ok(out.commit()?)

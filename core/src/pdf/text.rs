@@ -606,7 +606,12 @@ pub fn keyword_placements(
     width: f64,
     height: f64,
 ) -> Result<Vec<super::Placement>, PdfError> {
-    placements_in(&load_structure(pdf, &crate::fs::InMemory)?, kw, width, height)
+    placements_in(
+        &load_structure(pdf, &crate::fs::InMemory)?,
+        kw,
+        width,
+        height,
+    )
 }
 
 /// [`keyword_placements`] in the file at `path`, read through a memory map.
