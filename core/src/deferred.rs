@@ -180,7 +180,7 @@ impl Pending {
             }
             (PublicKeyInfo::EcP256(point), SignatureValue::Bytes(b)) => {
                 use p256::ecdsa::signature::hazmat::PrehashVerifier;
-                let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+                let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
                     .map_err(|_| DeferredError::BadSignature)?;
                 let sig = ecdsa_signature(b)?;
                 vk.verify_prehash(&self.digest, &sig)
@@ -188,7 +188,7 @@ impl Pending {
             }
             (PublicKeyInfo::Rsa(pkcs1), SignatureValue::Bytes(b)) => {
                 use rsa::pkcs1::DecodeRsaPublicKey;
-                let pk = rsa::PublicKey::from_pkcs1_der(&pkcs1)
+                let pk = rsa::PublicKey::from_pkcs1_der(pkcs1)
                     .map_err(|_| DeferredError::BadSignature)?;
                 pk.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &self.digest, b)
                     .map_err(|_| DeferredError::BadSignature)
@@ -290,7 +290,7 @@ pub(crate) fn max_signature_len(certificate: &Certificate) -> usize {
         PublicKeyInfo::Rsa(pkcs1) => {
             use rsa::pkcs1::DecodeRsaPublicKey;
             use rsa::traits::PublicKeyParts;
-            rsa::PublicKey::from_pkcs1_der(&pkcs1).map_or(512, |k| k.size())
+            rsa::PublicKey::from_pkcs1_der(pkcs1).map_or(512, |k| k.size())
         }
         _ => 72,
     }
