@@ -17,10 +17,14 @@ Rows:
 - PAdES signing against pyHanko `sign addsig` on the same file;
 - peak memory of signing a 100 MB file, and of verifying it with two signatures (against 64 MB
   and against pyHanko `sign validate`);
+- peak memory of the other streamed paths on that file: three stamps in one call, deferred
+  PAdES prepare and finish, signing at a keyword (against 64 MB);
 - OFD of 1, 100 and 1000 pages (one 48 KiB scan per page) signed and verified: memory;
 - batch signing of 16 PDFs with 2 threads against 1 (`taskset` to one core).
 """
 
+import base64
+import json
 import os
 import random
 import resource
@@ -264,6 +268,31 @@ def main(eseal, w):
         p_s, p_m = measure([PYHANKO, "sign", "validate", "--trust", "ca.pem", "twice.pdf"], w)
         row(f"PDF verify, {size:.0f} MB, 2 signatures", "CPU s", "lower", v_s, "pyHanko sign validate",
             p_s, "-", v_m, p_m)
+
+    # --- the other streamed paths on the biggest file (issue 20): three stamps in one call,
+    # deferred PAdES (prepare, the digest signed by openssl, finish) and keyword placement.
+    log("== streamed paths")
+    at = lambda x: ["--stamp", f"1,{x},50,80,80"]
+    _, m = measure(ses_sign(eseal, src, "three.pdf") + at(50) + at(200) + at(350), w,
+                   before=rm("three.pdf"))
+    row(f"PDF sign SES, {big} MB, 3 stamps in one call: peak memory", "MB", "lower", m,
+        "target", 64.0, "1", m, 64.0)
+    ext = [eseal, "pdf", "sign", src, "--format", "pades", "--cert", "chain.pem",
+           "--picture", "seal.png"] + at(50)
+    _, mp = measure(ext + ["--prepare", "state.json"], w)
+    with open(os.path.join(w, "digest.bin"), "wb") as f:
+        f.write(base64.b64decode(json.load(open(os.path.join(w, "state.json")))["digest"]))
+    subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", "signer.key", "-in", "digest.bin",
+                    "-out", "digest.sig"], cwd=w, check=True)
+    _, mf = measure(ext + ["--finish", "state.json", "--signature", "digest.sig", "-o",
+                           "deferred.pdf"], w, before=rm("deferred.pdf"))
+    for step, mem in [("prepare", mp), ("finish", mf)]:
+        row(f"PDF deferred PAdES {step}, {big} MB: peak memory", "MB", "lower", mem, "target",
+            64.0, "1", mem, 64.0)
+    _, mk = measure(ses_sign(eseal, src, "keyword.pdf") + ["--keyword", "bench"], w,
+                    before=rm("keyword.pdf"))
+    row(f"PDF sign SES at a keyword, {big} MB: peak memory", "MB", "lower", mk, "target", 64.0,
+        "1", mk, 64.0)
 
     # --- OFD: memory against the page count
     first = None

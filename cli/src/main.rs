@@ -252,6 +252,15 @@ pub type CliResult = Result<i32, CliError>;
 
 /// The signature given to --signature: a file or base64 text; DER or raw r‖s.
 pub fn signature_arg(s: &str) -> Result<eseal::crypto::sm2::Signature, CliError> {
+    let bytes = signature_bytes(s)?;
+    if bytes.len() == 64 {
+        return Ok(eseal::crypto::sm2::Signature::from_raw(&bytes)?);
+    }
+    Ok(eseal::crypto::sm2::Signature::parse_lenient(&bytes)?.0)
+}
+
+/// The bytes of `--signature`: a file (binary, or base64 text) or base64 text.
+pub fn signature_bytes(s: &str) -> Result<Vec<u8>, CliError> {
     use base64::Engine;
     let bytes = match std::fs::read(s) {
         Ok(b) => b,
@@ -260,14 +269,12 @@ pub fn signature_arg(s: &str) -> Result<eseal::crypto::sm2::Signature, CliError>
             .map_err(|_| CliError("--signature: neither a file nor base64".into()))?,
     };
     let text = String::from_utf8_lossy(&bytes);
-    let bytes = match base64::engine::general_purpose::STANDARD.decode(text.trim()) {
-        Ok(b) if text.is_ascii() => b,
-        _ => bytes,
-    };
-    if bytes.len() == 64 {
-        return Ok(eseal::crypto::sm2::Signature::from_raw(&bytes)?);
-    }
-    Ok(eseal::crypto::sm2::Signature::parse_lenient(&bytes)?.0)
+    Ok(
+        match base64::engine::general_purpose::STANDARD.decode(text.trim()) {
+            Ok(b) if text.is_ascii() => b,
+            _ => bytes,
+        },
+    )
 }
 
 /// Writes `bytes` to `path` atomically (`eseal::fs`): a failure leaves no partial file.

@@ -123,14 +123,18 @@ pub struct SignArgs {
     /// The signed file; a folder when several files or a folder are signed.
     #[arg(short, long, required_unless_present = "prepare")]
     output: Option<PathBuf>,
-    /// Deferred signing, step 1: write the state to this file and print the digest e
-    /// (base64) that the holder of --cert signs (UKey, HSM); no --key needed. One signature.
+    /// Deferred signing, step 1: write the state to this file and print the digest (base64)
+    /// that the holder of --cert signs (UKey, HSM); no --key needed. One signature. The
+    /// digest is e = SM3(Z‖M) for an SM2 key; for PAdES with an ECDSA P-256 or RSA key,
+    /// SHA-256 of the signed attributes, to be signed as a prehashed digest (`openssl
+    /// pkeyutl -sign`, with `-pkeyopt digest:sha256` for RSA).
     #[arg(long, value_name = "STATE", conflicts_with = "finish")]
     prepare: Option<PathBuf>,
     /// Deferred signing, step 2: with the same options as --prepare, embed --signature.
     #[arg(long, value_name = "STATE", requires = "signature")]
     finish: Option<PathBuf>,
-    /// The SM2 signature of the prepared digest: DER or raw r‖s, as a file or base64 text.
+    /// The signature of the prepared digest, as a file or base64 text: SM2 or ECDSA as DER or
+    /// raw r‖s, RSA PKCS#1 v1.5.
     #[arg(long)]
     signature: Option<String>,
     /// Batch: print the summary as JSON (and no progress line).
@@ -339,7 +343,11 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
     let picture = a.picture.as_ref().map(read).transpose()?;
     let cred: Credential<'_> = match a.format {
         Format::Pades => {
-            pades = PadesSigner::from_pem(&key, &cert)?;
+            pades = if deferred {
+                PadesSigner::external(&cert)?
+            } else {
+                PadesSigner::from_pem(&key, &cert)?
+            };
             Credential::Pades(&pades)
         }
         f => {
@@ -380,12 +388,7 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
             }
             (None, _) => (40.0, 40.0),
         };
-        let found = pdf::keyword_placements(
-            &read(&input.to_path_buf())?,
-            kw,
-            w * PT_PER_MM,
-            h * PT_PER_MM,
-        )?;
+        let found = pdf::keyword_placements_file(input, kw, w * PT_PER_MM, h * PT_PER_MM)?;
         placements.retain(|p| *p != Placement::Invisible);
         placements.extend(found);
     }
@@ -466,9 +469,8 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
                 requests.len()
             )));
         };
-        let source = read(&input.to_path_buf())?;
         if let Some(state) = &a.prepare {
-            let p = pdf::prepare(&source, req)?;
+            let p = pdf::prepare_file(input, req)?;
             super::write_atomic(state, p.to_json().as_bytes())?;
             use base64::Engine;
             println!(
@@ -480,8 +482,9 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
         let (Some(p), Some(sig)) = (&pending, &a.signature) else {
             return Err(CliError("--finish needs --signature".into()));
         };
-        let signed = pdf::finish(&source, p, &super::signature_arg(sig)?, req)?;
-        super::write_atomic(output, &signed)?;
+        let sig =
+            eseal::deferred::SignatureValue::parse(p.scheme()?, &super::signature_bytes(sig)?)?;
+        pdf::finish_file(input, output, p, sig, req)?;
         return Ok(1);
     }
     pdf::sign_file(input, output, &requests)?;

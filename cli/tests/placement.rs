@@ -451,3 +451,113 @@ fn pdf_batch_of_200_signed_then_verified_and_one_bad_file_does_not_stop_it() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+/// Deferred PAdES from the command line (issue 16) with an ECDSA P-256 and an RSA key held
+/// outside eseal: --prepare prints SHA-256 of the signed attributes, `openssl pkeyutl`
+/// signs it as a prehashed digest, --finish embeds it; eseal, pyHanko and pdfsig accept the
+/// result. The signature of another key is refused and nothing is written.
+#[test]
+fn pdf_deferred_pades_with_p256_and_rsa_keys_through_the_command_line() {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let f = pdf_support::Fixture::new("deferred-pades-cli");
+    let out = f.sh("set -e
+        openssl genrsa -out rsa.key 2048 2>/dev/null
+        openssl req -new -key rsa.key -subj '/CN=RSA Signer/O=eseal-test' -out rsa.csr
+        openssl x509 -req -in rsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 -out rsa.pem -extfile ext.cnf 2>/dev/null
+        cat rsa.pem ca.pem > rsa-chain.pem");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    f.write("in.pdf", &pdf_support::make_pdf(2));
+    f.write("stamp.png", &pdf_support::red_disc_png(64));
+    for (name, key, chain, other, opts) in [
+        ("ec", "signer.key", "chain.pem", "rsa.key", ""),
+        (
+            "rsa",
+            "rsa.key",
+            "rsa-chain.pem",
+            "signer.key",
+            "-pkeyopt digest:sha256",
+        ),
+    ] {
+        let base = || {
+            let mut c = eseal();
+            c.args(["pdf", "sign"])
+                .arg(f.p("in.pdf"))
+                .args(["--format", "pades", "--cert"])
+                .arg(f.p(chain))
+                .arg("--picture")
+                .arg(f.p("stamp.png"))
+                .args(["--stamp", "1,100,100,113,113"]);
+            c
+        };
+        let state = f.p(&format!("{name}.json"));
+        let o = base().arg("--prepare").arg(&state).output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let digest = b64
+            .decode(String::from_utf8_lossy(&o.stdout).trim())
+            .unwrap();
+        assert_eq!(digest.len(), 32);
+        f.write(&format!("{name}.digest"), &digest);
+        let sign = |with: &str, sig: &str| {
+            let o = f.sh(&format!(
+                "openssl pkeyutl -sign -inkey {with} {opts} -in {name}.digest -out {sig}"
+            ));
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            f.p(sig)
+        };
+        let finish = |sig: &std::path::Path, out: &str| {
+            base()
+                .arg("--finish")
+                .arg(&state)
+                .arg("--signature")
+                .arg(sig)
+                .arg("-o")
+                .arg(f.p(out))
+                .output()
+                .unwrap()
+        };
+        // Another key's signature: refused, nothing written.
+        let wrong = sign(other, &format!("{name}-wrong.sig"));
+        let o = finish(&wrong, &format!("{name}-wrong.pdf"));
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("签名值验证失败"));
+        assert!(!f.p(&format!("{name}-wrong.pdf")).exists());
+
+        let sig = sign(key, &format!("{name}.sig"));
+        let signed = format!("{name}-signed.pdf");
+        let o = finish(&sig, &signed);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let o = eseal()
+            .args(["pdf", "verify"])
+            .arg(f.p(&signed))
+            .arg("--trust")
+            .arg(f.p("ca.pem"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        let (ok, text) = pdf_support::pyhanko_validate(&f, &f.p(&signed));
+        assert!(ok, "{name}: pyHanko: {text}");
+        let sig = pdf_support::pdfsig(&f, &f.p(&signed));
+        assert!(sig.contains("Signature is Valid"), "{name}: pdfsig: {sig}");
+        assert!(sig.contains("ETSI.CAdES.detached"), "{name}: pdfsig: {sig}");
+    }
+}

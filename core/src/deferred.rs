@@ -1,18 +1,24 @@
-//! Deferred (two-step) signing: **prepare** gives the digest e = SM3(Z‖M) to be signed
-//! elsewhere — a UKey in the user's browser through `eseal agent`, an external HSM — and an
-//! opaque state; **finish** takes the SM2 signature of e and writes the signed document.
+//! Deferred (two-step) signing: **prepare** gives the digest to be signed elsewhere — a
+//! UKey in the user's browser through `eseal agent`, an external HSM — and an opaque state;
+//! **finish** takes the signature of that digest and writes the signed document.
+//!
+//! The digest depends on the signer's key ([`Scheme`], read from its certificate): for SM2,
+//! e = SM3(Z‖M) (GB/T 32918.2 §6.1), what a UKey's `SKF_ECCSignData` signs; for ECDSA P-256
+//! and RSA (PAdES, ETSI EN 319 142-1), SHA-256 of the DER of the CMS signed attributes
+//! (RFC 5652 §5.4), what `openssl pkeyutl -sign` or a PKCS#11 `CKM_ECDSA` /
+//! `CKM_RSA_PKCS` (with DigestInfo) signs.
 //!
 //! How: signing a PDF or OFD is deterministic given the source bytes, the request, the
 //! signing time and the signer's certificate (GB/T 38540 §7: TBS_Sign holds the time and the
 //! data hash; CMS signed attributes hold the signing time). `prepare` runs the whole signing
-//! with a signer that records the e it is asked for (and answers a placeholder, the output
-//! being discarded); `finish` runs it again with the signature answering exactly that e. The
-//! state binds the source by its SM3 (a swapped file is refused before anything is done),
-//! and a changed request asks for another e, which is refused too. The signature is checked
-//! against the certificate's key before anything is written.
+//! with a signer that records the digest it is asked for (and answers a placeholder, the
+//! output being discarded); `finish` runs it again with the signature answering exactly that
+//! digest. The state binds the source by its SM3 (a swapped file is refused before anything
+//! is done), and a changed request asks for another digest, which is refused too. The
+//! signature is checked against the certificate's key before anything is written.
 
+use crate::crypto::cert::PublicKeyInfo;
 use crate::crypto::sm2::{self, Signature};
-use crate::crypto::sm3::sm3;
 use crate::crypto::time::Time;
 use crate::crypto::{Certificate, Signer, SignerError};
 use base64::Engine;
@@ -38,14 +44,50 @@ pub enum DeferredError {
     NoDigest,
     #[error("signing asked for more than one digest; prepare one signature at a time")]
     SeveralDigests,
+    /// The certificate's key is neither SM2, ECDSA P-256 nor RSA.
+    #[error("deferred signing needs an SM2, ECDSA P-256 or RSA certificate, not {0}")]
+    UnsupportedKey(String),
     #[error("deferred state: {0}")]
     State(String),
+}
+
+/// What the external signer signs, and how: decided by the certificate's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// SM2 over e = SM3(Z‖M) (GB/T 32918.2 §6.1, GM/T 0009 default ID).
+    Sm2Sm3,
+    /// ECDSA P-256 over the SHA-256 digest (FIPS 186-4); the answer DER or raw r‖s.
+    EcdsaP256Sha256,
+    /// RSA PKCS#1 v1.5 over the SHA-256 digest with its DigestInfo (RFC 8017 §8.2).
+    RsaPkcs1Sha256,
+}
+
+impl Scheme {
+    /// The scheme of `certificate`'s key.
+    pub fn of(certificate: &Certificate) -> Result<Self, DeferredError> {
+        match certificate.public_key() {
+            PublicKeyInfo::Sm2(_) => Ok(Scheme::Sm2Sm3),
+            PublicKeyInfo::EcP256(_) => Ok(Scheme::EcdsaP256Sha256),
+            PublicKeyInfo::Rsa(_) => Ok(Scheme::RsaPkcs1Sha256),
+            PublicKeyInfo::Other(oid) => Err(DeferredError::UnsupportedKey(oid.clone())),
+        }
+    }
+
+    /// The name in the state and in the CLI's output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Sm2Sm3 => "sm2-sm3",
+            Scheme::EcdsaP256Sha256 => "ecdsa-p256-sha256",
+            Scheme::RsaPkcs1Sha256 => "rsa-pkcs1-sha256",
+        }
+    }
 }
 
 /// What `prepare` hands back: the digest to sign and what `finish` needs to check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
-    /// e = SM3(Z‖M), the 32 bytes the external signer signs (UKey `SKF_ECCSignData`).
+    /// The 32 bytes the external signer signs: e = SM3(Z‖M) for SM2 (UKey
+    /// `SKF_ECCSignData`), SHA-256 of the CMS signed attributes for ECDSA and RSA.
     pub digest: [u8; 32],
     /// SM3 of the source document.
     pub source_sm3: [u8; 32],
@@ -56,6 +98,9 @@ pub struct Pending {
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Wire {
     digest: String,
+    /// Written for the external signer's information; read back from the certificate.
+    #[serde(default)]
+    scheme: String,
     source_sm3: String,
     time: i64,
     certificate: String,
@@ -66,10 +111,12 @@ fn b64() -> base64::engine::GeneralPurpose {
 }
 
 impl Pending {
-    /// The state as JSON (digest and certificate base64, SM3 hex, time in Unix seconds).
+    /// The state as JSON (digest and certificate base64, SM3 hex, time in Unix seconds, and
+    /// the scheme the digest is to be signed with).
     pub fn to_json(&self) -> String {
         serde_json::to_string(&Wire {
             digest: b64().encode(self.digest),
+            scheme: self.scheme().map(Scheme::as_str).unwrap_or_default().into(),
             source_sm3: hex::encode(self.source_sm3),
             time: self.time.unix(),
             certificate: b64().encode(self.certificate.der()),
@@ -103,9 +150,18 @@ impl Pending {
         })
     }
 
+    /// How the digest is to be signed: by the certificate's key.
+    pub fn scheme(&self) -> Result<Scheme, DeferredError> {
+        Scheme::of(&self.certificate)
+    }
+
     /// Refuses a source other than the prepared one.
     pub fn check_source(&self, source: &[u8]) -> Result<(), DeferredError> {
-        let found = sm3(source);
+        self.check_source_sm3(source_sm3(source, &crate::fs::InMemory))
+    }
+
+    /// Refuses a source whose SM3 (from [`source_sm3`]) is not the prepared one's.
+    pub fn check_source_sm3(&self, found: [u8; 32]) -> Result<(), DeferredError> {
         if found != self.source_sm3 {
             return Err(DeferredError::SourceChanged {
                 prepared: hex::encode(self.source_sm3),
@@ -116,50 +172,166 @@ impl Pending {
     }
 
     /// Checks `signature` over the digest with the prepared certificate's key.
-    pub fn check_signature(&self, signature: &Signature) -> Result<(), DeferredError> {
-        let pk = self
-            .certificate
-            .sm2_public_key()
-            .map_err(|_| DeferredError::BadSignature)?;
-        sm2::verify_digest(pk, &self.digest, signature).map_err(|_| DeferredError::BadSignature)
+    pub fn check_signature(&self, signature: &SignatureValue) -> Result<(), DeferredError> {
+        let bad = |_| DeferredError::BadSignature;
+        match (self.certificate.public_key(), signature) {
+            (PublicKeyInfo::Sm2(pk), SignatureValue::Sm2(sig)) => {
+                sm2::verify_digest(pk, &self.digest, sig).map_err(bad)
+            }
+            (PublicKeyInfo::EcP256(point), SignatureValue::Bytes(b)) => {
+                use p256::ecdsa::signature::hazmat::PrehashVerifier;
+                let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
+                    .map_err(|_| DeferredError::BadSignature)?;
+                let sig = ecdsa_signature(b)?;
+                vk.verify_prehash(&self.digest, &sig)
+                    .map_err(|_| DeferredError::BadSignature)
+            }
+            (PublicKeyInfo::Rsa(pkcs1), SignatureValue::Bytes(b)) => {
+                use rsa::pkcs1::DecodeRsaPublicKey;
+                let pk = rsa::PublicKey::from_pkcs1_der(pkcs1)
+                    .map_err(|_| DeferredError::BadSignature)?;
+                pk.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &self.digest, b)
+                    .map_err(|_| DeferredError::BadSignature)
+            }
+            _ => Err(DeferredError::BadSignature),
+        }
     }
+}
+
+/// An ECDSA signature given as DER or as raw r‖s (64 bytes).
+fn ecdsa_signature(b: &[u8]) -> Result<p256::ecdsa::Signature, DeferredError> {
+    if b.len() == 64 {
+        p256::ecdsa::Signature::from_slice(b)
+    } else {
+        p256::ecdsa::Signature::from_der(b)
+    }
+    .map_err(|_| DeferredError::BadSignature)
+}
+
+/// SM3 of a whole source read once, a chunk at a time, each chunk given back to `release`
+/// (a mapped file stays out of memory).
+pub fn source_sm3(source: &[u8], release: &dyn crate::fs::Release) -> [u8; 32] {
+    use sm3::Digest as _;
+    let mut h = crate::crypto::sm3::Sm3::new();
+    for (i, chunk) in source.chunks(crate::fs::CHUNK).enumerate() {
+        h.update(chunk);
+        let at = i * crate::fs::CHUNK;
+        release.release(at..at + chunk.len());
+    }
+    h.finalize().into()
+}
+
+/// The external signer's answer to the prepared digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureValue {
+    /// SM2 (r, s) over e.
+    Sm2(Signature),
+    /// ECDSA P-256 (DER or raw r‖s) or RSA PKCS#1 v1.5 over the SHA-256 digest.
+    Bytes(Vec<u8>),
+}
+
+impl SignatureValue {
+    /// Reads `bytes` as the scheme wants them: SM2 as DER or raw r‖s, the others as given.
+    pub fn parse(scheme: Scheme, bytes: &[u8]) -> Result<Self, crate::crypto::CryptoError> {
+        Ok(match scheme {
+            Scheme::Sm2Sm3 if bytes.len() == 64 => SignatureValue::Sm2(Signature::from_raw(bytes)?),
+            Scheme::Sm2Sm3 => SignatureValue::Sm2(Signature::parse_lenient(bytes)?.0),
+            _ => SignatureValue::Bytes(bytes.to_vec()),
+        })
+    }
+}
+
+impl From<Signature> for SignatureValue {
+    fn from(s: Signature) -> Self {
+        SignatureValue::Sm2(s)
+    }
+}
+
+impl From<&Signature> for SignatureValue {
+    fn from(s: &Signature) -> Self {
+        SignatureValue::Sm2(*s)
+    }
+}
+
+/// Signs a SHA-256 digest with an ECDSA P-256 or RSA key held elsewhere (PAdES): the answer
+/// is the SignerInfo's signature value (ECDSA as DER, RSA PKCS#1 v1.5).
+pub trait Sha256Signer: Send + Sync {
+    fn sign_sha256(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignerError>;
 }
 
 /// A signer that holds only a certificate: what the signing side knows of a UKey or HSM
 /// (requests for deferred signing name it; it never signs).
 pub struct External(pub Certificate);
 
+fn external_refusal() -> SignerError {
+    SignerError::Refused(
+        "an external signer signs through deferred signing (prepare, finish)".into(),
+    )
+}
+
 impl Signer for External {
     fn certificate(&self) -> &Certificate {
         &self.0
     }
     fn sign_digest(&self, _e: &[u8; 32]) -> Result<Signature, SignerError> {
-        Err(SignerError::Refused(
-            "an external signer signs through deferred signing (prepare, finish)".into(),
-        ))
+        Err(external_refusal())
     }
 }
 
-/// The signer of both runs: records (prepare) or answers (finish).
-struct Deferred<'a> {
-    cert: &'a Certificate,
-    answer: Option<([u8; 32], Signature)>,
+impl Sha256Signer for External {
+    fn sign_sha256(&self, _digest: &[u8; 32]) -> Result<Vec<u8>, SignerError> {
+        Err(external_refusal())
+    }
+}
+
+/// The longest signature value a key of `certificate` gives: sizes the placeholder.
+pub(crate) fn max_signature_len(certificate: &Certificate) -> usize {
+    match certificate.public_key() {
+        PublicKeyInfo::Rsa(pkcs1) => {
+            use rsa::pkcs1::DecodeRsaPublicKey;
+            use rsa::traits::PublicKeyParts;
+            rsa::PublicKey::from_pkcs1_der(pkcs1).map_or(512, |k| k.size())
+        }
+        _ => 72,
+    }
+}
+
+/// The signer of both runs of a deferred signing: it records the digests it is asked for
+/// (prepare) or answers the prepared one with the given signature (finish). SM2 signing
+/// goes through [`Signer`], ECDSA and RSA through [`Sha256Signer`].
+pub struct Replay {
+    cert: Certificate,
+    answer: Option<([u8; 32], SignatureValue)>,
     asked: Mutex<Vec<[u8; 32]>>,
 }
 
-impl Signer for Deferred<'_> {
-    fn certificate(&self) -> &Certificate {
-        self.cert
-    }
-    fn sign_digest(&self, e: &[u8; 32]) -> Result<Signature, SignerError> {
+impl Replay {
+    fn ask(&self, e: &[u8; 32]) -> Result<Option<&SignatureValue>, SignerError> {
         if let Ok(mut a) = self.asked.lock() {
             a.push(*e);
         }
         match &self.answer {
-            Some((want, sig)) if want == e => Ok(*sig),
+            Some((want, sig)) if want == e => Ok(Some(sig)),
             Some(_) => Err(SignerError::Refused(
                 DeferredError::RequestChanged.to_string(),
             )),
+            None => Ok(None),
+        }
+    }
+
+    fn asked(self) -> Vec<[u8; 32]> {
+        self.asked.into_inner().unwrap_or_default()
+    }
+}
+
+impl Signer for Replay {
+    fn certificate(&self) -> &Certificate {
+        &self.cert
+    }
+    fn sign_digest(&self, e: &[u8; 32]) -> Result<Signature, SignerError> {
+        match self.ask(e)? {
+            Some(SignatureValue::Sm2(sig)) => Ok(*sig),
+            Some(SignatureValue::Bytes(_)) => Err(SignerError::NotSm2),
             // A placeholder of the longest DER size: prepare's output is discarded.
             None => Ok(Signature {
                 r: [0xFF; 32],
@@ -169,20 +341,37 @@ impl Signer for Deferred<'_> {
     }
 }
 
-/// Runs `sign` (the whole signing of `source` with the signer it is given, returning the
-/// signing time it used) to learn the one digest it asks for.
+impl Sha256Signer for Replay {
+    fn sign_sha256(&self, digest: &[u8; 32]) -> Result<Vec<u8>, SignerError> {
+        match self.ask(digest)? {
+            // CMS carries ECDSA-Sig-Value in DER (RFC 5753 §7.2): raw r‖s is converted.
+            Some(SignatureValue::Bytes(b)) if b.len() == 64 => ecdsa_signature(b)
+                .map(|s| s.to_der().as_bytes().to_vec())
+                .map_err(|e| SignerError::Refused(e.to_string())),
+            Some(SignatureValue::Bytes(b)) => Ok(b.clone()),
+            Some(SignatureValue::Sm2(_)) => Err(SignerError::Refused(
+                "an SM2 signature answers an SM2 digest, not SHA-256".into(),
+            )),
+            None => Ok(vec![0xFF; max_signature_len(&self.cert)]),
+        }
+    }
+}
+
+/// Runs `sign` (the whole signing of the source whose SM3 is `source_sm3` with the signer it
+/// is given, returning the signing time it used) to learn the one digest it asks for.
 pub fn prepare<E: From<DeferredError>>(
-    source: &[u8],
+    source_sm3: [u8; 32],
     certificate: &Certificate,
-    sign: impl FnOnce(&dyn Signer) -> Result<Time, E>,
+    sign: impl FnOnce(&std::sync::Arc<Replay>) -> Result<Time, E>,
 ) -> Result<Pending, E> {
-    let signer = Deferred {
-        cert: certificate,
+    Scheme::of(certificate)?;
+    let signer = std::sync::Arc::new(Replay {
+        cert: certificate.clone(),
         answer: None,
         asked: Mutex::new(Vec::new()),
-    };
+    });
     let time = sign(&signer)?;
-    let asked = signer.asked.into_inner().unwrap_or_default();
+    let asked = unwrap_replay(signer);
     let digest = match asked[..] {
         [e] => e,
         [] => return Err(DeferredError::NoDigest.into()),
@@ -190,30 +379,36 @@ pub fn prepare<E: From<DeferredError>>(
     };
     Ok(Pending {
         digest,
-        source_sm3: sm3(source),
+        source_sm3,
         time,
         certificate: certificate.clone(),
     })
 }
 
+/// The digests a replay was asked for, once the signing that held it is done.
+fn unwrap_replay(signer: std::sync::Arc<Replay>) -> Vec<[u8; 32]> {
+    match std::sync::Arc::try_unwrap(signer) {
+        Ok(r) => r.asked(),
+        Err(shared) => shared.asked.lock().map(|a| a.clone()).unwrap_or_default(),
+    }
+}
+
 /// Runs `sign` again with `signature` answering the prepared digest: the source must be the
-/// prepared one, the signature must verify, and the request must ask for the same digest.
+/// prepared one (the caller checks it, [`Pending::check_source`]), the signature must
+/// verify, and the request must ask for the same digest.
 pub fn finish<T, E: From<DeferredError>>(
-    source: &[u8],
     pending: &Pending,
-    signature: &Signature,
-    sign: impl FnOnce(&dyn Signer) -> Result<T, E>,
+    signature: &SignatureValue,
+    sign: impl FnOnce(&std::sync::Arc<Replay>) -> Result<T, E>,
 ) -> Result<T, E> {
-    pending.check_source(source)?;
     pending.check_signature(signature)?;
-    let signer = Deferred {
-        cert: &pending.certificate,
-        answer: Some((pending.digest, *signature)),
+    let signer = std::sync::Arc::new(Replay {
+        cert: pending.certificate.clone(),
+        answer: Some((pending.digest, signature.clone())),
         asked: Mutex::new(Vec::new()),
-    };
+    });
     let out = sign(&signer);
-    let asked = signer.asked.into_inner().unwrap_or_default();
-    if asked.iter().any(|e| *e != pending.digest) {
+    if unwrap_replay(signer).iter().any(|e| *e != pending.digest) {
         return Err(DeferredError::RequestChanged.into());
     }
     out

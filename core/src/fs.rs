@@ -105,6 +105,22 @@ impl AtomicFile {
         &self.target
     }
 
+    /// What has been written so far, read back through a map (a signature over the
+    /// revisions already written: several stamps in one pass each, issue 20). The map
+    /// covers the bytes written at this call; later writes append after them.
+    pub fn map_written(&mut self) -> Result<MappedFile, WriteError> {
+        let err = |source| WriteError {
+            path: self.target.clone(),
+            source,
+        };
+        self.file
+            .as_mut()
+            .expect("open until committed")
+            .flush()
+            .map_err(err)?;
+        MappedFile::open(&self.tmp).map_err(err)
+    }
+
     /// Flushes the file to disk, renames it over the target and flushes the directory.
     pub fn commit(mut self) -> Result<(), WriteError> {
         let err = |source| WriteError {
@@ -193,8 +209,9 @@ fn temporary_pid(name: &str) -> Option<u32> {
 ///
 /// The caveat of every memory map: another process truncating the file while it is mapped
 /// makes a read of the lost pages fault (SIGBUS). eseal maps only the input it was given to
-/// sign or verify, never its own output; the output is still written through
-/// [`AtomicFile`], so a signed file is never left half-written.
+/// sign or verify, and the unfinished temporary file of its own output
+/// ([`AtomicFile::map_written`]), which it only appends to; the output is still written
+/// through [`AtomicFile`], so a signed file is never left half-written.
 pub struct MappedFile {
     /// `None` for an empty file (a zero-length map is refused by the system).
     map: Option<memmap2::Mmap>,
@@ -207,7 +224,8 @@ impl MappedFile {
         if file.metadata()?.len() == 0 {
             return Ok(MappedFile { map: None });
         }
-        // SAFETY: the map is private and read-only, and eseal never writes the file it maps;
+        // SAFETY: the map is private and read-only, and eseal never writes a file while it
+        // maps it (its own unfinished output is mapped only between two appends);
         // the remaining hazard, a concurrent truncation by another process, is the one named
         // in the type's documentation (a fault, not a wrong result).
         #[allow(unsafe_code)]

@@ -14,25 +14,6 @@ use eseal::ses::{Seal, SealBuilder};
 use eseal::validation::VerifyOptions;
 use pdf_support::*;
 use std::path::Path;
-use std::process::Command;
-
-fn pyhanko_validate(f: &Fixture, path: &Path) -> (bool, String) {
-    let out = venv_python()
-        .args(["-m", "pyhanko", "sign", "validate", "--trust"])
-        .arg(f.p("ca.pem"))
-        .arg("--trust-replace")
-        .arg(path)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
 
 /// endesive's (hashok, signatureok, certok) for every signature, one line each.
 fn endesive(f: &Fixture, path: &Path) -> String {
@@ -49,28 +30,6 @@ fn endesive(f: &Fixture, path: &Path) -> String {
         "endesive: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn pdfsig(f: &Fixture, path: &Path) -> String {
-    tool("pdfsig");
-    tool("certutil");
-    if !f.p("nss").exists() {
-        let out = f.sh(
-            "set -e; mkdir nss; certutil -N -d sql:nss --empty-password; certutil -A -d sql:nss -n root -t 'C,C,C' -i ca.pem; certutil -A -d sql:nss -n signer -t ',,' -i signer.pem",
-        );
-        assert!(
-            out.status.success(),
-            "certutil: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let out = Command::new("pdfsig")
-        .arg("-nssdir")
-        .arg(format!("sql:{}", f.p("nss").display()))
-        .arg(path)
-        .output()
-        .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -442,6 +401,121 @@ fn streamed_file_signing_equals_signing_in_memory() {
         assert_eq!(again.verdict(), report.verdict());
         assert_eq!(again.signatures.len(), 1);
     }
+}
+
+/// The other streamed paths (issue 20) write what their in-memory twins write: three stamps
+/// in one call (each revision hashed back from the unfinished output), deferred prepare and
+/// finish of PAdES from a file (the P-256 key signing the prepared SHA-256 outside eseal),
+/// and keyword placement read from a mapped file.
+#[test]
+fn streamed_stamps_deferred_and_keyword_paths_equal_the_in_memory_ones() {
+    use p256::ecdsa::signature::hazmat::PrehashSigner;
+    let f = Fixture::new("streamed-more");
+    let ca = TestCa::new("pdf-streamed-more").unwrap();
+    let seal = sm2_seal(&ca);
+    let person = ca.person.signer();
+    let pdf = pdf_with_image(1100);
+    let input = f.write("in.pdf", &pdf);
+    let t = Time::now();
+    let stamp = |x: f64| {
+        let mut r = SignRequest::new(
+            Credential::Seal {
+                seal: &seal,
+                signer: &person,
+            },
+            Placement::Stamp {
+                page: 1,
+                x,
+                y: 100.0,
+                width: 80.0,
+                height: 80.0,
+            },
+            t,
+        );
+        r.picture = Some(red_disc_png(64));
+        r
+    };
+    let three = [stamp(50.0), stamp(200.0), stamp(350.0)];
+    let out = f.p("three.pdf");
+    pdf::sign_file(&input, &out, &three).unwrap();
+    let written = std::fs::read(&out).unwrap();
+    assert_eq!(written, pdf::sign(&pdf, &three).unwrap(), "three stamps");
+    qpdf_check(&out);
+    let report = pdf::verify_file(&out, &sm2_opts(&ca)).unwrap();
+    assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
+    assert_eq!(report.signatures.len(), 3);
+
+    // Deferred PAdES: only the certificate chain on the signing side.
+    let external = PadesSigner::external(&std::fs::read(f.p("chain.pem")).unwrap()).unwrap();
+    let eseal::pdf::PadesKey::EcdsaP256(key) = f.pades().key else {
+        panic!("the fixture's key is P-256")
+    };
+    let mut r = SignRequest::new(
+        Credential::Pades(&external),
+        Placement::Stamp {
+            page: 1,
+            x: 300.0,
+            y: 400.0,
+            width: 100.0,
+            height: 100.0,
+        },
+        t,
+    );
+    r.picture = Some(red_disc_png(64));
+    let pending = pdf::prepare_file(&input, &r).unwrap();
+    assert_eq!(pending, pdf::prepare(&pdf, &r).unwrap(), "prepare");
+    assert_eq!(
+        pending.scheme().unwrap(),
+        eseal::deferred::Scheme::EcdsaP256Sha256
+    );
+    let sig: p256::ecdsa::Signature = key.sign_prehash(&pending.digest).unwrap();
+    let value = eseal::deferred::SignatureValue::Bytes(sig.to_der().as_bytes().to_vec());
+    let out = f.p("deferred.pdf");
+    pdf::finish_file(&input, &out, &pending, value.clone(), &r).unwrap();
+    let written = std::fs::read(&out).unwrap();
+    assert_eq!(
+        written,
+        pdf::finish(&pdf, &pending, value, &r).unwrap(),
+        "finish"
+    );
+    let report = pdf::verify_file(&out, &f.opts()).unwrap();
+    assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
+    let (ok, text) = pyhanko_validate(&f, &out);
+    assert!(ok, "pyHanko: {text}");
+    // Raw r‖s is accepted too and embedded as DER: the same file.
+    let raw = eseal::deferred::SignatureValue::Bytes(sig.to_bytes().to_vec());
+    pdf::finish_file(&input, &f.p("raw.pdf"), &pending, raw, &r).unwrap();
+    assert_eq!(std::fs::read(f.p("raw.pdf")).unwrap(), written);
+    // A signature by another key, a swapped source: refused, nothing written.
+    let other = p256::ecdsa::SigningKey::from_slice(&[7u8; 32]).unwrap();
+    let bad: p256::ecdsa::Signature = other.sign_prehash(&pending.digest).unwrap();
+    let bad = eseal::deferred::SignatureValue::Bytes(bad.to_der().as_bytes().to_vec());
+    assert!(matches!(
+        pdf::finish_file(&input, &f.p("bad.pdf"), &pending, bad, &r),
+        Err(pdf::PdfError::Deferred(
+            eseal::deferred::DeferredError::BadSignature
+        ))
+    ));
+    assert!(!f.p("bad.pdf").exists());
+    let swapped = f.write("swapped.pdf", &pdf_with_image(1000));
+    let value = eseal::deferred::SignatureValue::Bytes(sig.to_der().as_bytes().to_vec());
+    assert!(matches!(
+        pdf::finish_file(&swapped, &f.p("bad.pdf"), &pending, value, &r),
+        Err(pdf::PdfError::Deferred(
+            eseal::deferred::DeferredError::SourceChanged { .. }
+        ))
+    ));
+    assert!(!f.p("bad.pdf").exists());
+
+    // Keyword placement from the mapped file.
+    let words = f.write("words.pdf", &make_pdf(2));
+    let kw = eseal::placement::Keyword::new("Page");
+    let mapped = pdf::keyword_placements_file(&words, &kw, 60.0, 60.0).unwrap();
+    assert!(!mapped.is_empty());
+    assert_eq!(
+        mapped,
+        pdf::keyword_placements(&make_pdf(2), &kw, 60.0, 60.0).unwrap()
+    );
 }
 
 fn sm2_seal(ca: &TestCa) -> Seal {

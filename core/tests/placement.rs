@@ -609,6 +609,75 @@ fn pdf_keywords_from_libreoffice_are_found_where_poppler_sees_them_and_stamped()
     let dir = TempDir::new("kw-lo");
     let fodt = dir.path().join("contract.fodt");
     std::fs::write(&fodt, CONTRACT_FODT).unwrap();
+    libreoffice_keywords(&dir, &fodt);
+}
+
+/// The same contract written as a Word document (.docx, Office Open XML, ECMA-376 Part 1:
+/// the minimal package of `[Content_Types].xml`, the package relationships and
+/// `word/document.xml`), converted by LibreOffice: the other input a business system
+/// sends. Found, stamped on the word, verified.
+#[test]
+fn pdf_keywords_from_a_docx_converted_by_libreoffice_are_found_and_stamped() {
+    let dir = TempDir::new("kw-docx");
+    let docx = dir.path().join("contract.docx");
+    std::fs::write(&docx, contract_docx()).unwrap();
+    libreoffice_keywords(&dir, &docx);
+}
+
+/// A .docx of [`CONTRACT_FODT`]'s text: five paragraphs, the fourth after a page break, CJK
+/// in AR PL UMing CN (`w:eastAsia`) at 14 pt then 12 pt (`w:sz` in half points).
+fn contract_docx() -> Vec<u8> {
+    use std::io::Write;
+    let para = |text: &str, half_pt: u32, page_break: bool| {
+        format!(
+            r#"<w:p><w:pPr>{}</w:pPr><w:r><w:rPr><w:rFonts w:eastAsia="AR PL UMing CN"/><w:sz w:val="{half_pt}"/><w:szCs w:val="{half_pt}"/></w:rPr><w:t>{text}</w:t></w:r></w:p>"#,
+            if page_break {
+                "<w:pageBreakBefore/>"
+            } else {
+                ""
+            }
+        )
+    };
+    let body: String = [
+        para("采购合同", 28, false),
+        para("甲方（盖章）：北京示例有限公司", 28, false),
+        para("乙方（盖章）：上海示例有限公司", 28, false),
+        para("附件一", 24, true),
+        para("甲方（盖章）：北京示例有限公司", 24, false),
+    ]
+    .concat();
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440" w:right="1800" w:bottom="1440" w:left="1800" w:header="851" w:footer="992" w:gutter="0"/></w:sectPr></w:body></w:document>"#
+    );
+    let parts: [(&str, String); 3] = [
+        (
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#
+                .into(),
+        ),
+        (
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#
+                .into(),
+        ),
+        ("word/document.xml", document),
+    ];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in parts {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// Converts `source` with headless LibreOffice, then checks the keyword 甲方（盖章）: found on
+/// both pages where poppler sees it, stamped there through the streamed file paths
+/// (`keyword_placements_file`, `sign_file`), verified, and seen on the rendered pages.
+fn libreoffice_keywords(dir: &TempDir, source: &Path) {
     let st = tool("soffice")
         .arg(format!(
             "-env:UserInstallation=file://{}",
@@ -622,11 +691,11 @@ fn pdf_keywords_from_libreoffice_are_found_where_poppler_sees_them_and_stamped()
             "--outdir",
         ])
         .arg(dir.path())
-        .arg(&fodt)
+        .arg(source)
         .status()
         .unwrap();
     assert!(st.success(), "soffice");
-    let path = dir.path().join("contract.pdf");
+    let path = source.with_extension("pdf");
     let pdf = std::fs::read(&path).unwrap();
     let info = tool("pdfinfo").arg(&path).output().unwrap();
     let info = String::from_utf8_lossy(&info.stdout).to_string();
@@ -667,7 +736,7 @@ fn pdf_keywords_from_libreoffice_are_found_where_poppler_sees_them_and_stamped()
     let s = seal(&ca);
     let signer = ca.person.signer();
     let size = 30.0 * MM;
-    let reqs: Vec<SignRequest<'_>> = pdf::keyword_placements(&pdf, &kw, size, size)
+    let reqs: Vec<SignRequest<'_>> = pdf::keyword_placements_file(&path, &kw, size, size)
         .unwrap()
         .into_iter()
         .map(|p| {
@@ -681,15 +750,12 @@ fn pdf_keywords_from_libreoffice_are_found_where_poppler_sees_them_and_stamped()
             )
         })
         .collect();
-    let signed = pdf::sign(&pdf, &reqs).unwrap();
+    let out = dir.path().join("signed.pdf");
+    pdf::sign_file(&path, &out, &reqs).unwrap();
     assert_eq!(
-        pdf::verify(&signed, "lo", &sm2_opts(&ca))
-            .unwrap()
-            .verdict(),
+        pdf::verify_file(&out, &sm2_opts(&ca)).unwrap().verdict(),
         Verdict::Valid
     );
-    let out = dir.path().join("signed.pdf");
-    std::fs::write(&out, &signed).unwrap();
     for (h, (_, w)) in hits.iter().zip(&words) {
         let img = render(&out, h.page as u32);
         let (cx, cy) = ((h.rect[0] + h.rect[2]) / 2.0, (h.rect[1] + h.rect[3]) / 2.0);

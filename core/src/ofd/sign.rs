@@ -181,8 +181,9 @@ pub fn prepare(
     req: &SignRequest<'_>,
 ) -> Result<crate::deferred::Pending, OfdError> {
     let pkg = Package::from_bytes(ofd.to_vec())?;
-    crate::deferred::prepare(ofd, certificate, |s| {
-        changes_for(&pkg, s, req).map(|_| req.time)
+    let source_sm3 = crate::deferred::source_sm3(ofd, &crate::fs::InMemory);
+    crate::deferred::prepare(source_sm3, certificate, |s| {
+        changes_for(&pkg, &**s, req).map(|_| req.time)
     })
 }
 
@@ -196,7 +197,8 @@ pub fn finish(
 ) -> Result<Vec<u8>, OfdError> {
     pending.check_source(ofd)?;
     let pkg = Package::from_bytes(ofd.to_vec())?;
-    let changes = crate::deferred::finish(ofd, pending, signature, |s| changes_for(&pkg, s, req))?;
+    let changes =
+        crate::deferred::finish(pending, &signature.into(), |s| changes_for(&pkg, &**s, req))?;
     pkg.to_bytes_with(&changes.0)
 }
 

@@ -23,9 +23,9 @@ pub use ltv::{LtvOptions, LtvSummary, add_validation_data, timestamp, validation
 pub(crate) use ltv::{carried_certificates, complete_chains};
 pub use sign::{
     Credential, DocMdp, EmptyField, PadesKey, PadesSigner, Placement, QrCode, SES_SUBFILTER,
-    SignRequest, finish, prepare, sign, sign_file, sign_update,
+    SignRequest, finish, finish_file, prepare, prepare_file, sign, sign_file, sign_update,
 };
-pub use text::{find_text, keyword_placements};
+pub use text::{find_text, keyword_placements, keyword_placements_file};
 pub use verify::{MAX_SIGNATURES, verify, verify_file};
 pub use xref::XrefError;
 

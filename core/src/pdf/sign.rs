@@ -24,6 +24,9 @@ pub const SES_SUBFILTER: &str = "GB.SES.GBT38540";
 pub enum PadesKey {
     EcdsaP256(p256::ecdsa::SigningKey),
     Rsa(Box<rsa::PrivateKey>),
+    /// The key of the certificate, held elsewhere (a UKey, an HSM): it signs the SHA-256
+    /// digest of the signed attributes, through deferred signing ([`prepare`], [`finish`]).
+    External(std::sync::Arc<dyn crate::deferred::Sha256Signer>),
 }
 
 /// A signer of international PAdES signatures: key, certificate, chain to include.
@@ -58,6 +61,43 @@ impl PadesSigner {
         })
     }
 
+    /// For deferred signing: the certificate bundle only (the first the signer's, ECDSA
+    /// P-256 or RSA), its key held elsewhere ([`crate::deferred::External`]).
+    pub fn external(certs: &[u8]) -> Result<Self, PdfError> {
+        let all = Certificate::parse_all(certs)?;
+        let cert = all
+            .first()
+            .cloned()
+            .ok_or_else(|| PdfError::Key("no certificate given".into()))?;
+        match cert.public_key() {
+            crate::crypto::cert::PublicKeyInfo::EcP256(_)
+            | crate::crypto::cert::PublicKeyInfo::Rsa(_) => {}
+            crate::crypto::cert::PublicKeyInfo::Sm2(_) => return Err(sm2_refused()),
+            crate::crypto::cert::PublicKeyInfo::Other(oid) => {
+                return Err(PdfError::Key(format!(
+                    "the certificate's key ({oid}) is neither EC P-256 nor RSA"
+                )));
+            }
+        }
+        Ok(PadesSigner {
+            key: PadesKey::External(std::sync::Arc::new(crate::deferred::External(cert.clone()))),
+            cert,
+            chain: all.into_iter().skip(1).collect(),
+        })
+    }
+
+    /// Whether the key is RSA (else ECDSA P-256): an external key is its certificate's.
+    fn is_rsa(&self) -> bool {
+        match &self.key {
+            PadesKey::EcdsaP256(_) => false,
+            PadesKey::Rsa(_) => true,
+            PadesKey::External(_) => matches!(
+                self.cert.public_key(),
+                crate::crypto::cert::PublicKeyInfo::Rsa(_)
+            ),
+        }
+    }
+
     fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, PdfError> {
         match &self.key {
             PadesKey::EcdsaP256(k) => {
@@ -71,6 +111,10 @@ impl PadesSigner {
                 k.sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &h)
                     .map_err(|e| PdfError::Key(format!("RSA signing: {e}")))
             }
+            PadesKey::External(k) => {
+                use sha2::Digest as _;
+                Ok(k.sign_sha256(&sha2::Sha256::digest(msg).into())?)
+            }
         }
     }
 
@@ -81,6 +125,7 @@ impl PadesSigner {
                 use rsa::traits::PublicKeyParts;
                 k.size()
             }
+            PadesKey::External(_) => crate::deferred::max_signature_len(&self.cert),
         }
     }
 }
@@ -91,9 +136,10 @@ impl crate::tsp::TsaSigner for PadesSigner {
         &self.cert
     }
     fn algorithms(&self) -> (&'static str, &'static str, bool) {
-        match self.key {
-            PadesKey::EcdsaP256(_) => (cms::OID_SHA256, cms::OID_ECDSA_SHA256, false),
-            PadesKey::Rsa(_) => (cms::OID_SHA256, cms::OID_RSA_SHA256, true),
+        if self.is_rsa() {
+            (cms::OID_SHA256, cms::OID_RSA_SHA256, true)
+        } else {
+            (cms::OID_SHA256, cms::OID_ECDSA_SHA256, false)
         }
     }
     fn sign_tsa(&self, message: &[u8]) -> Result<Vec<u8>, String> {
@@ -322,16 +368,21 @@ impl<'a> SignRequest<'a> {
 impl SignRequest<'_> {
     /// The same request with `signer` in place of the SM2 signer (PAdES keys stay).
     pub fn with_signer<'b>(&'b self, signer: &'b dyn Signer) -> SignRequest<'b> {
-        SignRequest {
-            credential: match &self.credential {
-                Credential::Pades(p) => Credential::Pades(p),
-                Credential::DocumentTimestamp(t) => Credential::DocumentTimestamp(*t),
-                Credential::Seal { seal, .. } => Credential::Seal { seal, signer },
-                Credential::Sm2Cms { oids, .. } => Credential::Sm2Cms {
-                    signer,
-                    oids: *oids,
-                },
+        self.with_credential(match &self.credential {
+            Credential::Pades(p) => Credential::Pades(p),
+            Credential::DocumentTimestamp(t) => Credential::DocumentTimestamp(*t),
+            Credential::Seal { seal, .. } => Credential::Seal { seal, signer },
+            Credential::Sm2Cms { oids, .. } => Credential::Sm2Cms {
+                signer,
+                oids: *oids,
             },
+        })
+    }
+
+    /// The same request signed with `credential`.
+    pub fn with_credential<'b>(&'b self, credential: Credential<'b>) -> SignRequest<'b> {
+        SignRequest {
+            credential,
             placement: self.placement.clone(),
             picture: self.picture.clone(),
             qr: self.qr.clone(),
@@ -358,20 +409,66 @@ pub fn sign(pdf: &[u8], requests: &[SignRequest<'_>]) -> Result<Vec<u8>, PdfErro
     Ok(current)
 }
 
-/// Deferred signing, step 1 (see [`crate::deferred`]): the digest e that the one SM2
-/// signature of `req` (a seal or SM2 CMS) over `pdf` needs. The request's signer supplies
-/// only its certificate: [`crate::deferred::External`] holds nothing else.
-pub fn prepare(pdf: &[u8], req: &SignRequest<'_>) -> Result<crate::deferred::Pending, PdfError> {
-    let cert = match &req.credential {
-        Credential::Seal { signer, .. } | Credential::Sm2Cms { signer, .. } => signer.certificate(),
-        Credential::Pades(_) | Credential::DocumentTimestamp(_) => {
-            return Err(PdfError::Unsupported(
-                "deferred signing is for SM2 signers (seal, SM2 CMS)".into(),
-            ));
+/// The certificate whose key signs `req`: what deferred signing needs of the signer.
+fn signing_certificate<'r>(req: &'r SignRequest<'_>) -> Result<&'r Certificate, PdfError> {
+    match &req.credential {
+        Credential::Seal { signer, .. } | Credential::Sm2Cms { signer, .. } => {
+            Ok(signer.certificate())
         }
-    };
-    crate::deferred::prepare(pdf, cert, |s| {
-        sign_update(pdf, &req.with_signer(s)).map(|_| req.time)
+        Credential::Pades(p) => Ok(&p.cert),
+        Credential::DocumentTimestamp(_) => Err(PdfError::Unsupported(
+            "deferred signing is for signatures, not document timestamps".into(),
+        )),
+    }
+}
+
+/// Runs `f` with `req` signed by the replaying signer of deferred signing: the SM2 signer,
+/// or the PAdES key (an external key of the same certificate and chain).
+fn replayed<T>(
+    req: &SignRequest<'_>,
+    replay: &std::sync::Arc<crate::deferred::Replay>,
+    f: impl FnOnce(&SignRequest<'_>) -> T,
+) -> T {
+    match &req.credential {
+        Credential::Pades(p) => {
+            let external = PadesSigner {
+                key: PadesKey::External(replay.clone()),
+                cert: p.cert.clone(),
+                chain: p.chain.clone(),
+            };
+            f(&req.with_credential(Credential::Pades(&external)))
+        }
+        _ => f(&req.with_signer(&**replay)),
+    }
+}
+
+/// Deferred signing, step 1 (see [`crate::deferred`]): the digest that the one signature of
+/// `req` over `pdf` needs — e = SM3(Z‖M) for a seal or SM2 CMS, SHA-256 of the signed
+/// attributes for PAdES. The request's signer supplies only its certificate:
+/// [`crate::deferred::External`] and [`PadesSigner::external`] hold nothing else.
+pub fn prepare(pdf: &[u8], req: &SignRequest<'_>) -> Result<crate::deferred::Pending, PdfError> {
+    prepare_with(pdf, &crate::fs::InMemory, req)
+}
+
+/// [`prepare`] of the file at `input`, read through a memory map: the source is hashed (its
+/// SM3, binding the state) and the signature's byte ranges hashed, a chunk at a time, and
+/// nothing is held (issue 20).
+pub fn prepare_file(
+    input: &std::path::Path,
+    req: &SignRequest<'_>,
+) -> Result<crate::deferred::Pending, PdfError> {
+    let pdf = crate::fs::MappedFile::open(input).map_err(|e| PdfError::read(input, e))?;
+    prepare_with(pdf.bytes(), &pdf, req)
+}
+
+fn prepare_with(
+    pdf: &[u8],
+    release: &dyn crate::fs::Release,
+    req: &SignRequest<'_>,
+) -> Result<crate::deferred::Pending, PdfError> {
+    let source_sm3 = crate::deferred::source_sm3(pdf, release);
+    crate::deferred::prepare(source_sm3, signing_certificate(req)?, |s| {
+        replayed(req, s, |r| sign_update_with(pdf, release, None, r)).map(|_| req.time)
     })
 }
 
@@ -381,11 +478,12 @@ pub fn prepare(pdf: &[u8], req: &SignRequest<'_>) -> Result<crate::deferred::Pen
 pub fn finish(
     pdf: &[u8],
     pending: &crate::deferred::Pending,
-    signature: &sm2::Signature,
+    signature: impl Into<crate::deferred::SignatureValue>,
     req: &SignRequest<'_>,
 ) -> Result<Vec<u8>, PdfError> {
-    let update = crate::deferred::finish(pdf, pending, signature, |s| {
-        sign_update(pdf, &req.with_signer(s))
+    pending.check_source(pdf)?;
+    let update = crate::deferred::finish(pending, &signature.into(), |s| {
+        replayed(req, s, |r| sign_update(pdf, r))
     })?;
     let mut out = Vec::with_capacity(pdf.len() + update.len());
     out.extend_from_slice(pdf);
@@ -393,46 +491,79 @@ pub fn finish(
     Ok(out)
 }
 
-/// Signs the file at `input` and writes `output` atomically.
+/// [`finish`] from the file at `input` to `output` (written atomically), streamed as
+/// [`sign_file`] signs: the input is mapped, checked against the prepared SM3, then hashed
+/// while copied in chunks, and the update appended.
+pub fn finish_file(
+    input: &std::path::Path,
+    output: &std::path::Path,
+    pending: &crate::deferred::Pending,
+    signature: impl Into<crate::deferred::SignatureValue>,
+    req: &SignRequest<'_>,
+) -> Result<(), PdfError> {
+    let pdf = crate::fs::MappedFile::open(input).map_err(|e| PdfError::read(input, e))?;
+    pending.check_source_sm3(crate::deferred::source_sm3(pdf.bytes(), &pdf))?;
+    let mut out = crate::fs::AtomicFile::create(output)?;
+    let update = crate::deferred::finish(pending, &signature.into(), |s| {
+        replayed(req, s, |r| {
+            sign_update_with(pdf.bytes(), &pdf, Some(&mut out), r)
+        })
+    })?;
+    append(&mut out, &update)?;
+    Ok(out.commit()?)
+}
+
+fn append(out: &mut crate::fs::AtomicFile, bytes: &[u8]) -> Result<(), PdfError> {
+    out.write_all(bytes).map_err(|source| {
+        PdfError::Write(crate::fs::WriteError {
+            path: out.target().to_path_buf(),
+            source,
+        })
+    })
+}
+
+/// Signs the file at `input` and writes `output` atomically, one signature (one revision,
+/// covering the ones before) per request.
 ///
-/// With one request (one signature) the input is memory-mapped and read once: each chunk is
-/// hashed and copied to the output together, then the update follows; only the document's
-/// structures are parsed, so memory stays small whatever the file's size. Several requests
-/// (one revision each, each covering the ones before) are signed in memory.
+/// The input is memory-mapped and read once: each chunk is hashed and copied to the output
+/// together, then the first update follows. Each further signature hashes the output
+/// written so far, read back through a map of the unfinished output, and appends its
+/// update. Only the document's structures are parsed, so memory stays small whatever the
+/// file's size and the number of stamps.
 pub fn sign_file(
     input: &std::path::Path,
     output: &std::path::Path,
     requests: &[SignRequest<'_>],
 ) -> Result<(), PdfError> {
-    if let [only] = requests {
-        let pdf = crate::fs::MappedFile::open(input).map_err(|e| PdfError::read(input, e))?;
-        let mut out = crate::fs::AtomicFile::create(output)?;
-        let update = sign_update_with(pdf.bytes(), &pdf, Some(&mut out), only)?;
-        out.write_all(&update)
-            .map_err(|source| crate::fs::WriteError {
-                path: output.to_path_buf(),
-                source,
-            })?;
+    let pdf = crate::fs::MappedFile::open(input).map_err(|e| PdfError::read(input, e))?;
+    let mut out = crate::fs::AtomicFile::create(output)?;
+    let Some((first, rest)) = requests.split_first() else {
+        append(&mut out, pdf.bytes())?;
         return Ok(out.commit()?);
+    };
+    let update = sign_update_with(pdf.bytes(), &pdf, Some(&mut out), first)?;
+    drop(pdf);
+    append(&mut out, &update)?;
+    for r in rest {
+        let written = out.map_written()?;
+        let update = sign_update_with(written.bytes(), &written, None, r)?;
+        drop(written);
+        append(&mut out, &update)?;
     }
-    let pdf = std::fs::read(input).map_err(|e| PdfError::read(input, e))?;
-    let out = sign(&pdf, requests)?;
-    Ok(crate::fs::write_atomic(output, &[&out])?)
+    Ok(out.commit()?)
 }
 
-/// Loads a PDF for signing; refuses encrypted files.
-pub(crate) fn load(pdf: &[u8]) -> Result<Document, PdfError> {
-    let doc = Document::load_mem(pdf).map_err(|e| {
-        if super::writer::find(pdf, b"/Encrypt").is_some() {
-            PdfError::Encrypted
-        } else {
-            PdfError::Malformed(e.to_string())
-        }
-    })?;
-    if doc.trailer.has(b"Encrypt") || doc.was_encrypted() {
-        return Err(PdfError::Encrypted);
-    }
-    Ok(doc)
+/// The document's structures as the signer edits them and keyword search reads them: the
+/// revisions through the verifier's xref reader (a /Prev loop or unreadable xref refused,
+/// ISO 32000-1 §7.5.6), then the newest revision's objects without the bytes of images and
+/// font programs ([`super::sign_doc`]); encrypted files refused. Whole-file walks give
+/// their chunks back to `release`.
+pub(crate) fn load_structure(
+    pdf: &[u8],
+    release: &dyn crate::fs::Release,
+) -> Result<Document, PdfError> {
+    let revisions = super::xref::Pdf::read_with(pdf, release)?;
+    super::sign_doc::load_structure(&revisions)
 }
 
 /// The page's visible box: CropBox, else MediaBox, inherited through /Parent (§7.7.3.4).
@@ -589,11 +720,12 @@ fn contents_for(
                 message_digest: digest,
                 signer_cert: &p.cert,
                 chain: &p.chain,
-                signature_alg: match p.key {
-                    PadesKey::EcdsaP256(_) => cms::OID_ECDSA_SHA256,
-                    PadesKey::Rsa(_) => cms::OID_RSA_SHA256,
+                signature_alg: if p.is_rsa() {
+                    cms::OID_RSA_SHA256
+                } else {
+                    cms::OID_ECDSA_SHA256
                 },
-                signature_alg_null_params: matches!(p.key, PadesKey::Rsa(_)),
+                signature_alg_null_params: p.is_rsa(),
                 content_types: ContentTypes::Pkcs7,
                 signing_time: None,
                 signing_certificate_v2: true,

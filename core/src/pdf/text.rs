@@ -8,7 +8,7 @@
 //! and the CropBox applied), top-left origin, for [`crate::placement`].
 
 use super::PdfError;
-use super::sign::{load, page_box, page_rotate};
+use super::sign::{load_structure, page_box, page_rotate};
 use crate::placement::{self, Glyph, Keyword, TextHit};
 use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId};
@@ -578,13 +578,20 @@ pub(crate) fn user_to_display_mm(bx: [f64; 4], rotate: i64, r: [f64; 4]) -> [f64
 }
 
 /// Every occurrence of `kw.text` on the pages `kw` names, in page order then content order.
+///
+/// The document is read as the signer reads it (its structures, page contents, forms and
+/// CMaps, not images or font programs), so a memory-mapped file (`fs::MappedFile`) is
+/// searched without being held in memory (issue 20).
 pub fn find_text(pdf: &[u8], kw: &Keyword) -> Result<Vec<TextHit>, PdfError> {
-    let doc = load(pdf)?;
+    find_in(&load_structure(pdf, &crate::fs::InMemory)?, kw)
+}
+
+fn find_in(doc: &Document, kw: &Keyword) -> Result<Vec<TextHit>, PdfError> {
     let pages = doc.get_pages();
     let chosen = kw.pages.resolve(pages.len()).map_err(PdfError::from)?;
     let mut hits = Vec::new();
     for p in chosen {
-        let glyphs = page_glyphs(&doc, pages[&(p as u32)])?;
+        let glyphs = page_glyphs(doc, pages[&(p as u32)])?;
         hits.extend(placement::find_on_page(p, &glyphs, &kw.text));
     }
     Ok(hits)
@@ -599,13 +606,37 @@ pub fn keyword_placements(
     width: f64,
     height: f64,
 ) -> Result<Vec<super::Placement>, PdfError> {
-    let hits = placement::select(kw, find_text(pdf, kw)?).map_err(PdfError::from)?;
-    let doc = load(pdf)?;
+    placements_in(
+        &load_structure(pdf, &crate::fs::InMemory)?,
+        kw,
+        width,
+        height,
+    )
+}
+
+/// [`keyword_placements`] in the file at `path`, read through a memory map.
+pub fn keyword_placements_file(
+    path: &std::path::Path,
+    kw: &Keyword,
+    width: f64,
+    height: f64,
+) -> Result<Vec<super::Placement>, PdfError> {
+    let pdf = crate::fs::MappedFile::open(path).map_err(|e| PdfError::read(path, e))?;
+    placements_in(&load_structure(pdf.bytes(), &pdf)?, kw, width, height)
+}
+
+fn placements_in(
+    doc: &Document,
+    kw: &Keyword,
+    width: f64,
+    height: f64,
+) -> Result<Vec<super::Placement>, PdfError> {
+    let hits = placement::select(kw, find_in(doc, kw)?).map_err(PdfError::from)?;
     let pages = doc.get_pages();
     let mut out = Vec::new();
     for h in hits {
         let pid = pages[&(h.page as u32)];
-        let (_, dh) = super::sign::display_size(page_box(&doc, pid), page_rotate(&doc, pid));
+        let (_, dh) = super::sign::display_size(page_box(doc, pid), page_rotate(doc, pid));
         let b = placement::stamp_box(kw, &h, width * PT_TO_MM, height * PT_TO_MM);
         out.push(super::Placement::Stamp {
             page: h.page as u32,

@@ -2,7 +2,7 @@
 //! pictures, a P-256 CA made with OpenSSL, qpdf as a referee.
 #![allow(dead_code)]
 
-use super::common::{TempDir, tool};
+use super::common::{TempDir, tool, venv_python};
 use eseal::crypto::testca::TestCa;
 use eseal::pdf::PadesSigner;
 use eseal::validation::VerifyOptions;
@@ -171,4 +171,46 @@ pub fn noisy_seal_png(n: u32) -> Vec<u8> {
         }
     }
     encode_png(n, n, png::ColorType::Rgba, &px)
+}
+
+/// pyHanko's validation against the fixture's root: (valid, its output).
+pub fn pyhanko_validate(f: &Fixture, path: &Path) -> (bool, String) {
+    let out = venv_python()
+        .args(["-m", "pyhanko", "sign", "validate", "--trust"])
+        .arg(f.p("ca.pem"))
+        .arg("--trust-replace")
+        .arg(path)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// pdfsig's report, with the fixture's root and signer in an NSS database.
+pub fn pdfsig(f: &Fixture, path: &Path) -> String {
+    tool("pdfsig");
+    tool("certutil");
+    if !f.p("nss").exists() {
+        let out = f.sh(
+            "set -e; mkdir nss; certutil -N -d sql:nss --empty-password; certutil -A -d sql:nss -n root -t 'C,C,C' -i ca.pem; certutil -A -d sql:nss -n signer -t ',,' -i signer.pem",
+        );
+        assert!(
+            out.status.success(),
+            "certutil: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = Command::new("pdfsig")
+        .arg("-nssdir")
+        .arg(format!("sql:{}", f.p("nss").display()))
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -566,6 +566,8 @@ def test_resize_and_keyword_placement(new_tab):
     p.locator("#kw-text").fill("page 2")
     p.locator("#kw-occ").select_option("first")
     p.locator("#kw-size").select_option("0.9")
+    p.locator("#kw-anchor").select_option("end")
+    p.locator("#kw-dx").fill("5")
     p.locator("#kw-find").click()
     expect(p.locator(".sheet")).to_have_attribute("data-page", "2")
     expect(p.locator(".sheet .kw-hit.used")).to_have_count(1)
@@ -580,6 +582,8 @@ def test_resize_and_keyword_placement(new_tab):
     body = req.value.post_data_json
     use = body["seals"][0]
     assert use["keyword"]["text"] == "page 2" and use["keyword"]["occurrence"] == "first"
+    assert use["keyword"]["anchor"] == "end"
+    assert use["keyword"]["offset_mm"] == {"dx": 5, "dy": 0}
     assert use["keyword"]["size_mm"] > 0
     assert use["stamps"][0]["size_mm"] > 0
     expect(p.locator(".result-summary")).to_contain_text("验证通过", timeout=60000)
@@ -588,6 +592,49 @@ def test_resize_and_keyword_placement(new_tab):
     out = t.shots / "keyword.signed.pdf"
     dl.value.save_as(str(out))
     eseal_verify(t.platform, "pdf", out)
+
+
+def test_keyword_placement_in_an_ofd(new_tab):
+    """关键字盖章 in an OFD: “page” of the sample OFD on pages 2–3 only, the last occurrence
+    (page 3), the seal's centre on the word's end; a page range that is not one is refused at
+    the field; shown on page 3, then signed and verified."""
+    t = new_tab()
+    p = t.page
+    sign_in_password(t, SEAL_USER)
+    t.goto("sign")
+    p.locator("#upload").set_input_files(str(t.platform.data / "demo" / "sample.ofd"))
+    expect(p.locator(".sheet")).to_be_visible()
+    p.wait_for_function("document.querySelector('.sheet img.page-img')?.complete", timeout=60000)
+    p.locator("#kw-text").fill("page")
+    p.locator("#kw-pages").fill("3-2")
+    p.locator("#kw-find").click()
+    expect(p.locator(".kw-panel .error")).to_contain_text("页码")
+    p.locator("#kw-pages").fill("2-3")
+    p.locator("#kw-occ").select_option("last")
+    p.locator("#kw-anchor").select_option("end")
+    p.locator("#kw-find").click()
+    expect(p.locator(".sheet")).to_have_attribute("data-page", "3")
+    expect(p.locator(".sheet .kw-hit.used")).to_have_count(1)
+    expect(p.locator(".sheet .kw-stamp")).to_have_count(1)
+    # The stamp's centre is on the word's right end.
+    hit = p.locator(".sheet .kw-hit.used").bounding_box()
+    st = p.locator(".sheet .kw-stamp").bounding_box()
+    assert abs(st["x"] + st["width"] / 2 - (hit["x"] + hit["width"])) < 2, (hit, st)
+    t.shot("sign-keyword-ofd")
+    with p.expect_request("**/api/v1/documents/*/sign") as req:
+        p.locator("#sign-now").click()
+        dlg = p.locator("dialog")
+        dlg.get_by_label("签署密码 / 短信验证码").fill("246810")
+        dlg.get_by_role("button", name="签署").click()
+    use = req.value.post_data_json["seals"][0]
+    assert use["keyword"]["pages"] == "2-3" and use["keyword"]["occurrence"] == "last"
+    assert use["keyword"]["anchor"] == "end"
+    expect(p.locator(".result-summary")).to_contain_text("验证通过", timeout=60000)
+    with p.expect_download() as dl:
+        p.locator("#download-signed").click()
+    out = t.shots / "keyword.signed.ofd"
+    dl.value.save_as(str(out))
+    eseal_verify(t.platform, "ofd", out)
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)], ids=["1366x768", "1920x1080"])

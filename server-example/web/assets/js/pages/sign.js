@@ -111,11 +111,43 @@ function hitsOf(r) {
   return r.occurrences.map((o) => ({ page: o.page, x: o.x_mm, y: o.y_mm, w: o.width_mm, h: o.height_mm }));
 }
 
-// Which hits a keyword placement with `occurrence` stamps (reading order).
+// The page test of a keyword's page set as the core parses it (placement::PageSet):
+// `all`, `odd`, `even`, `N`, `N-M`, `N-` or `N,M,…`; null when it is not one of those.
+function pageTest(spec) {
+  const t = (spec || '').trim();
+  if (t === '' || t === 'all') return () => true;
+  if (t === 'odd') return (p) => p % 2 === 1;
+  if (t === 'even') return (p) => p % 2 === 0;
+  const num = (x) => (/^\s*[1-9][0-9]*\s*$/.test(x) ? Number(x) : null);
+  const dash = t.indexOf('-');
+  if (dash >= 0) {
+    const a = num(t.slice(0, dash));
+    const rest = t.slice(dash + 1).trim();
+    const b = rest === '' ? Infinity : num(rest);
+    if (a === null || b === null || b < a) return null;
+    return (p) => p >= a && p <= b;
+  }
+  const list = t.split(',').map(num);
+  if (list.some((n) => n === null)) return null;
+  return (p) => list.includes(p);
+}
+
+// Which hits a keyword placement stamps: those on its pages, then by `occurrence`
+// (reading order), as the core selects them.
 function chosenHits(kw) {
-  if (kw.occurrence === 'first') return kw.hits.slice(0, 1);
-  if (kw.occurrence === 'last') return kw.hits.slice(-1);
-  return kw.hits;
+  const test = pageTest(kw.pages) || (() => true);
+  const on = kw.hits.filter((x) => test(x.page));
+  if (kw.occurrence === 'first') return on.slice(0, 1);
+  if (kw.occurrence === 'last') return on.slice(-1);
+  return on;
+}
+
+// Where a keyword's stamp lands on hit `x` (mm, top-left): its centre on the text's centre
+// or end, moved by the offsets (placement::stamp_box).
+function keywordStampAt(kw, x, w, hh) {
+  const cx = kw.anchor === 'end' ? x.x + x.w : x.x + x.w / 2;
+  const cy = x.y + x.h / 2;
+  return { x: cx - w / 2 + (kw.dx || 0), y: cy - hh / 2 + (kw.dy || 0) };
 }
 
 function editor(job, st, ws) {
@@ -188,7 +220,8 @@ function editor(job, st, ws) {
         if (used) {
           const { w, h: hh } = stampSize(seal, kw);
           const g = h('div.kw-hit.kw-stamp', h('img', { src: seal.picture_url, alt: '' }));
-          place(g, x.x + x.w / 2 - w / 2, x.y + x.h / 2 - hh / 2, w, hh);
+          const at = keywordStampAt(kw, x, w, hh);
+          place(g, at.x, at.y, w, hh);
           sheet.append(g);
         }
       });
@@ -357,12 +390,20 @@ function keywordPanel(job, st, ws) {
   const sealSel = h('select', { name: 'keyword-seal' }, st.seals.map((s) => h('option', { value: s.id }, s.name)));
   const occ = h('select', { name: 'keyword-occurrence' }, OCCURRENCE.map(([v, t]) => h('option', { value: v }, t)));
   const size = h('select', { name: 'keyword-scale' }, [0.75, 0.9, 1, 1.1, 1.25].map((k) => h('option', { value: k, selected: k === 1 }, k === 1 ? '原大小' : `${Math.round(k * 100)}%`)));
+  const anchor = h('select', { name: 'keyword-anchor' }, [['center', '关键字中央'], ['end', '关键字末尾']].map(([v, t]) => h('option', { value: v }, t)));
+  const pages = h('input', { name: 'keyword-pages', type: 'text', value: 'all', maxlength: 40, placeholder: 'all / odd / even / 2-3 / 1,4' });
+  const offset = (name, label) => h('input', { name, type: 'number', value: 0, step: 1, min: -500, max: 500, 'aria-label': label });
+  const dx = offset('keyword-dx', '向右偏移（毫米）');
+  const dy = offset('keyword-dy', '向下偏移（毫米）');
   const msg = h('div.kw-msg', { role: 'status' });
   const err = h('div.error', { role: 'alert' });
   const find = async () => {
     err.textContent = '';
     const q = text.value.trim();
     if (!q) { err.textContent = '请输入关键字'; text.focus(); return; }
+    if (!pageTest(pages.value)) { err.textContent = `页码“${pages.value}”无效（all、odd、even、2-3 或 1,4）`; pages.focus(); return; }
+    const [ox, oy] = [Number(dx.value), Number(dy.value)];
+    if (![ox, oy].every((v) => Number.isFinite(v) && Math.abs(v) <= 500)) { err.textContent = '偏移须在 ±500 毫米以内'; dx.focus(); return; }
     let hits;
     try {
       hits = hitsOf(await get(`documents/${job.doc.id}/text-search?q=${encodeURIComponent(q)}`));
@@ -371,7 +412,9 @@ function keywordPanel(job, st, ws) {
       return;
     }
     if (!hits.length) { err.textContent = `文件中没有找到“${q}”`; text.focus(); return; }
-    job.keywords.set(sealSel.value, { text: q, occurrence: occ.value, scale: Number(size.value), hits });
+    const kw = { text: q, occurrence: occ.value, scale: Number(size.value), hits, anchor: anchor.value, pages: pages.value.trim() || 'all', dx: ox, dy: oy };
+    if (!chosenHits(kw).length) { err.textContent = `第 ${kw.pages} 页没有“${q}”`; pages.focus(); return; }
+    job.keywords.set(sealSel.value, kw);
     const first = chosenHits(job.keywords.get(sealSel.value))[0];
     if (first) job.page = first.page;
     draw(ws, st);
@@ -389,6 +432,9 @@ function keywordPanel(job, st, ws) {
     h('label', { for: 'kw-seal' }, '印章'), Object.assign(sealSel, { id: 'kw-seal' }),
     h('label', { for: 'kw-occ' }, '盖在'), Object.assign(occ, { id: 'kw-occ' }),
     h('label', { for: 'kw-size' }, '印章大小'), Object.assign(size, { id: 'kw-size' }),
+    h('label', { for: 'kw-anchor' }, '对齐'), Object.assign(anchor, { id: 'kw-anchor' }),
+    h('label', { for: 'kw-pages' }, '页码范围'), Object.assign(pages, { id: 'kw-pages' }),
+    h('label', { for: 'kw-dx' }, '偏移（毫米，右 / 下）'), h('div.kw-offset', Object.assign(dx, { id: 'kw-dx' }), Object.assign(dy, { id: 'kw-dy' })),
     h('button.btn.small#kw-find', { type: 'button', onclick: find, disabled: !st.seals.length }, '查找并盖章'),
     msg,
     list.length ? h('ul.kw-list', list) : null);
@@ -412,7 +458,7 @@ function sealUses(job, st, pick) {
       cross_page: job.cross.has(id),
     };
     if (kw) {
-      use.keyword = { text: kw.text, occurrence: kw.occurrence, pages: 'all', anchor: 'center', offset_mm: { dx: 0, dy: 0 } };
+      use.keyword = { text: kw.text, occurrence: kw.occurrence, pages: kw.pages, anchor: kw.anchor, offset_mm: { dx: kw.dx, dy: kw.dy } };
       if (kw.scale !== 1) use.keyword.size_mm = r2(stampSize(seal, kw).w);
     }
     return use;
