@@ -47,10 +47,12 @@ test('DocMDP certification levels', async () => {
 test('several stamps, a cross-page seal, a QR code', async () => {
   const stamps = [{ page: 1, x: 20, y: 20, width: 40, height: 40 }, { page: 1, x: 150, y: 60, width: 40, height: 40 }]
   await validPdf(await eseal.signPdf(pdf, seal, person, { stamps }), 2)
-  const o = await eseal.signOfd(ofd, seal, person, { stamps: [{ x: 20, y: 20 }, { x: 120, y: 200 }], crossPage: { edge: 'left', alongMm: 30 } })
+  const ofd2 = path.join(PLAIN, 'two-pages.ofd')
+  const pdf2 = path.join(PLAIN, 'two-pages.pdf')
+  const o = await eseal.signOfd(ofd2, seal, person, { stamps: [{ x: 20, y: 20 }, { x: 120, y: 200 }], crossPage: { edge: 'left', alongMm: 30 } })
   assert.equal((await eseal.verifyOfd(o, { trust })).verdict, 'valid')
-  await validPdf(await eseal.signPdf(pdf, seal, person, { crossPage: { pages: 'all', edge: 'right', minSliceMm: 5, widthMm: 40, heightMm: 40 } }), 1)
-  await assert.rejects(eseal.signPdf(pdf, seal, person, { crossPage: { edge: 'middle' } }), { code: 'ESEAL_INVALID_INPUT', message: /edge/ })
+  await validPdf(await eseal.signPdf(pdf2, seal, person, { crossPage: { pages: 'all', edge: 'right', minSliceMm: 5, widthMm: 40, heightMm: 40 } }), 1)
+  await assert.rejects(eseal.signPdf(pdf2, seal, person, { crossPage: { edge: 'middle' } }), { code: 'ESEAL_INVALID_INPUT', message: /edge/ })
   const qr = await eseal.stampQr({ template: 'https://verify.example.cn/v?id={doc_id}&h={digest}', docId: 'n-1', digest: Buffer.alloc(32), sizeMm: 20 })
   await validPdf(await eseal.signPdf(pdf, seal, person, { qr: { png: qr.png, page: 1, x: 220, y: 120, size: 57 } }), 1)
 })

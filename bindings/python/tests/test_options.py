@@ -66,12 +66,12 @@ def test_several_stamps_pdf_and_ofd(ca, png_seal):
 
 def test_cross_page_seal(ca, png_seal):
     cp = eseal.CrossPage(pages="all", edge="right", along_mm=30, min_slice_mm=5, width_mm=40, height_mm=40)
-    valid_pdf(eseal.sign_pdf(PLAIN / "plain.pdf", png_seal, ca.signer("person"), cross_page=cp), ca, 1)
-    assert eseal.verify_ofd(eseal.sign_ofd(PLAIN / "plain.ofd", png_seal, ca.signer("person"), cross_page=eseal.CrossPage(edge="left")), trust=ca.root_cert_pem).valid
+    valid_pdf(eseal.sign_pdf(PLAIN / "two-pages.pdf", png_seal, ca.signer("person"), cross_page=cp), ca, 1)
+    assert eseal.verify_ofd(eseal.sign_ofd(PLAIN / "two-pages.ofd", png_seal, ca.signer("person"), cross_page=eseal.CrossPage(edge="left")), trust=ca.root_cert_pem).valid
     with pytest.raises(eseal.InvalidInput, match="edge"):
-        eseal.sign_pdf(PLAIN / "plain.pdf", png_seal, ca.signer("person"), cross_page=eseal.CrossPage(edge="middle"))  # type: ignore[arg-type]
+        eseal.sign_pdf(PLAIN / "two-pages.pdf", png_seal, ca.signer("person"), cross_page=eseal.CrossPage(edge="middle"))  # type: ignore[arg-type]
     with pytest.raises(eseal.InvalidInput, match="page"):
-        eseal.sign_pdf(PLAIN / "plain.pdf", png_seal, ca.signer("person"), cross_page=eseal.CrossPage(pages="3-1"))
+        eseal.sign_pdf(PLAIN / "two-pages.pdf", png_seal, ca.signer("person"), cross_page=eseal.CrossPage(pages="3-1"))
 
 
 def test_keyword_placement_and_the_typed_not_found_error(ca, png_seal):
@@ -91,7 +91,7 @@ def test_keyword_placement_and_the_typed_not_found_error(ca, png_seal):
         eseal.sign_pdf(PLAIN / "plain.pdf", png_seal, ca.signer("person"), keyword=eseal.Keyword(" "))
 
 
-def test_stamp_pictures_and_a_qr_code_on_the_document(ca, ca_pem_unused=None):
+def test_stamp_pictures_and_a_qr_code_on_the_document(ca):
     unit = eseal.stamp_unit("common", "上海市测试有限公司", bottom="合同专用章", code="3101000000001")
     assert unit.png.startswith(b"\x89PNG") and unit.svg and unit.svg.startswith("<svg")
     assert round(unit.width_mm) == 42
