@@ -600,14 +600,10 @@ fn stamp(
 
 /// An attribute of an options object (`eseal.options` dataclasses or anything alike).
 fn attr<'py, T: FromPyObjectOwned<'py>>(o: &Bound<'py, PyAny>, name: &str) -> PyResult<T> {
-    o.getattr(name)?.extract().map_err(|e| {
-        PyTypeError::new_err(format!(
-            "{}.{name}: {e}",
-            o.get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default()
-        ))
+    o.getattr(name)?.extract::<T>().map_err(|e| {
+        let e: PyErr = e.into();
+        let class = o.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+        PyTypeError::new_err(format!("{class}.{name}: {e}"))
     })
 }
 
@@ -715,9 +711,12 @@ fn sign_options<'py>(
     ) -> PyResult<Option<T>> {
         match kw.get_item(name)? {
             Some(v) if !v.is_none() => v
-                .extract()
+                .extract::<T>()
                 .map(Some)
-                .map_err(|e| PyTypeError::new_err(format!("{name}: {e}"))),
+                .map_err(|e| {
+                    let e: PyErr = e.into();
+                    PyTypeError::new_err(format!("{name}: {e}"))
+                }),
             _ => Ok(None),
         }
     }
