@@ -699,7 +699,7 @@ pub fn prepare_ofd(
 ) -> Result<Prepared> {
     let external = eseal::deferred::External(cert.clone());
     match ofd_step(ofd, seal, &external, opts, Step::Prepare)? {
-        Done::Prepared(p) => Ok(p.into()),
+        Done::Prepared(p) => Ok((*p).into()),
         Done::Signed(_) => Err(Error::new(ErrorKind::Internal, "prepare signed")),
     }
 }
@@ -804,11 +804,11 @@ fn ofd_step(
                 Step::Finish(p, sig) => {
                     Ok(Done::Signed(eseal::ofd::finish(&source, p, sig, &req)?))
                 }
-                _ => Ok(Done::Prepared(eseal::ofd::prepare(
+                _ => Ok(Done::Prepared(Box::new(eseal::ofd::prepare(
                     &source,
                     signer.certificate(),
                     &req,
-                )?)),
+                )?))),
             }
         }
     }
@@ -881,7 +881,7 @@ pub fn prepare_pdf(
 ) -> Result<Prepared> {
     let external = eseal::deferred::External(cert.clone());
     match pdf_step(pdf, seal, &external, opts, Step::Prepare)? {
-        Done::Prepared(p) => Ok(p.into()),
+        Done::Prepared(p) => Ok((*p).into()),
         Done::Signed(_) => Err(Error::new(ErrorKind::Internal, "prepare signed")),
     }
 }
@@ -1013,10 +1013,10 @@ fn pdf_step(
     }
     match step {
         Step::Sign => Ok(Done::Signed(eseal::pdf::sign(pdf, &requests)?)),
-        Step::Prepare => Ok(Done::Prepared(eseal::pdf::prepare(
+        Step::Prepare => Ok(Done::Prepared(Box::new(eseal::pdf::prepare(
             pdf,
             one_request(&requests, opts)?,
-        )?)),
+        )?))),
         Step::Finish(p, sig) => Ok(Done::Signed(eseal::pdf::finish(
             pdf,
             p,
@@ -1055,7 +1055,7 @@ enum Step<'a> {
 
 enum Done {
     Signed(Vec<u8>),
-    Prepared(eseal::deferred::Pending),
+    Prepared(Box<eseal::deferred::Pending>),
 }
 
 impl Done {

@@ -790,7 +790,7 @@ fn sign_options(pdf: bool, o: Option<SignDocumentOptions>) -> Outcome<common::Si
 
 /// Work done on libuv's thread pool: a closure over owned inputs, its result converted to JS
 /// on the main thread (errors with their `ESEAL_*` code).
-pub struct Work<T: Send + 'static, J> {
+pub struct Work<T: Send + 'static, J: ToNapiValue + TypeName> {
     run: Option<Box<dyn FnOnce() -> Outcome<T> + Send>>,
     to_js: fn(T) -> J,
 }
@@ -809,7 +809,7 @@ impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for Work<T, J> {
     }
 }
 
-fn work<T: Send + 'static, J>(
+fn work<T: Send + 'static, J: ToNapiValue + TypeName>(
     to_js: fn(T) -> J,
     f: impl FnOnce() -> Outcome<T> + Send + 'static,
 ) -> AsyncTask<Work<T, J>> {

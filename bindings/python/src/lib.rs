@@ -602,7 +602,11 @@ fn stamp(
 fn attr<'py, T: FromPyObjectOwned<'py>>(o: &Bound<'py, PyAny>, name: &str) -> PyResult<T> {
     o.getattr(name)?.extract::<T>().map_err(|e| {
         let e: PyErr = e.into();
-        let class = o.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+        let class = o
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
         PyTypeError::new_err(format!("{class}.{name}: {e}"))
     })
 }
@@ -710,13 +714,10 @@ fn sign_options<'py>(
         name: &str,
     ) -> PyResult<Option<T>> {
         match kw.get_item(name)? {
-            Some(v) if !v.is_none() => v
-                .extract::<T>()
-                .map(Some)
-                .map_err(|e| {
-                    let e: PyErr = e.into();
-                    PyTypeError::new_err(format!("{name}: {e}"))
-                }),
+            Some(v) if !v.is_none() => v.extract::<T>().map(Some).map_err(|e| {
+                let e: PyErr = e.into();
+                PyTypeError::new_err(format!("{name}: {e}"))
+            }),
             _ => Ok(None),
         }
     }
