@@ -193,6 +193,9 @@ pub struct SignArgs {
     reason: Option<String>,
     #[arg(long)]
     location: Option<String>,
+    /// How to reach the signer (`/ContactInfo`).
+    #[arg(long)]
+    contact: Option<String>,
     #[command(flatten)]
     place: super::place::PlaceArgs,
 }
@@ -440,12 +443,9 @@ fn sign_one(a: &SignArgs, input: &Path, output: &Path) -> Result<usize, CliError
         r.filter = a.filter.clone();
         r.reason = a.reason.clone();
         r.location = a.location.clone();
+        r.contact_info = a.contact.clone();
         if i == 0 {
-            r.certify = a.certify.map(|p| match p {
-                1 => pdf::DocMdp::NoChanges,
-                3 => pdf::DocMdp::Annotations,
-                _ => pdf::DocMdp::FormFilling,
-            });
+            r.certify = a.certify.and_then(pdf::DocMdp::from_level);
             r.empty_fields = std::mem::take(&mut empty_fields);
         }
         if i == 0

@@ -3,7 +3,7 @@
 
 use super::CliError;
 use clap::Args;
-use eseal::placement::{Anchor, CrossPage, Edge, Keyword, Occurrence, PageSet};
+use eseal::placement::{CrossPage, Edge, Keyword, PageSet};
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct PlaceArgs {
@@ -65,9 +65,6 @@ impl PlaceArgs {
         let Some(text) = &self.keyword else {
             return Ok(None);
         };
-        if text.trim().is_empty() {
-            return Err(CliError("--keyword is empty".into()));
-        }
         let (dx, dy) = match &self.keyword_offset {
             Some(o) => pair(o, "--keyword-offset")?,
             None => (0.0, 0.0),
@@ -77,21 +74,15 @@ impl PlaceArgs {
             .as_deref()
             .map(|s| pair(s, "--keyword-size"))
             .transpose()?;
-        Ok(Some((
-            Keyword {
-                text: text.clone(),
-                occurrence: self.keyword_occurrence.parse::<Occurrence>()?,
-                pages: PageSet::parse(&self.keyword_pages)?,
-                anchor: if self.keyword_anchor == "end" {
-                    Anchor::End
-                } else {
-                    Anchor::Centre
-                },
-                dx_mm: dx,
-                dy_mm: dy,
-            },
-            size,
-        )))
+        let kw = Keyword::from_options(
+            text,
+            &self.keyword_occurrence,
+            &self.keyword_pages,
+            &self.keyword_anchor,
+            dx,
+            dy,
+        )?;
+        Ok(Some((kw, size)))
     }
 
     /// Whether any cross-page layout option was given.

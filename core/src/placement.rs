@@ -136,6 +136,19 @@ pub enum Anchor {
     End,
 }
 
+impl std::str::FromStr for Anchor {
+    type Err = PlacementError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "centre" | "center" => Ok(Anchor::Centre),
+            "end" => Ok(Anchor::End),
+            a => Err(PlacementError::Invalid(format!(
+                "anchor {a:?}: centre or end expected"
+            ))),
+        }
+    }
+}
+
 /// "Seal where this text is written".
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Keyword {
@@ -156,6 +169,35 @@ impl Keyword {
             text: text.into(),
             ..Keyword::default()
         }
+    }
+
+    /// A keyword search from the options as the command line and the bindings take them:
+    /// occurrence `all`/`first`/`last`/N, pages as [`PageSet::parse`], anchor `centre`/`end`,
+    /// offsets in mm. An empty (or all white space) text is refused.
+    pub fn from_options(
+        text: &str,
+        occurrence: &str,
+        pages: &str,
+        anchor: &str,
+        dx_mm: f64,
+        dy_mm: f64,
+    ) -> Result<Self, PlacementError> {
+        if text.trim().is_empty() {
+            return Err(PlacementError::Invalid("the keyword is empty".into()));
+        }
+        if !dx_mm.is_finite() || !dy_mm.is_finite() {
+            return Err(PlacementError::Invalid(format!(
+                "keyword offset {dx_mm},{dy_mm}: finite numbers expected"
+            )));
+        }
+        Ok(Keyword {
+            text: text.to_owned(),
+            occurrence: occurrence.parse()?,
+            pages: PageSet::parse(pages)?,
+            anchor: anchor.parse()?,
+            dx_mm,
+            dy_mm,
+        })
     }
 }
 

@@ -78,7 +78,7 @@ static void verify_from(const char *dir, const char *lang) {
     snprintf(name, sizeof name, "%s.data", lang);
     unsigned char *data = read_file(dir, name, &data_len);
     unsigned char *root = read_file(dir, "root.pem", &root_len);
-    char what[256];
+    char what[600];
     snprintf(what, sizeof what, "a signature made from %s verifies from C", lang);
     if (!sig || !data || !root) {
         expect(0, what);
@@ -94,12 +94,13 @@ static void verify_from(const char *dir, const char *lang) {
         eseal_string_free(json);
         eseal_verify_options_free(opts);
     }
-    for (int k = 0; k < 2 && root; k++) {
-        const char *ext = k == 0 ? "ofd" : "pdf";
+    /* lang.ofd, lang.pdf: the default stamp; lang-options.*: signed with the signing options. */
+    for (int k = 0; k < 4 && root; k++) {
+        const char *ext = k % 2 == 0 ? "ofd" : "pdf";
         size_t doc_len = 0;
-        snprintf(name, sizeof name, "%s.%s", lang, ext);
+        snprintf(name, sizeof name, "%s%s.%s", lang, k < 2 ? "" : "-options", ext);
         unsigned char *doc = read_file(dir, name, &doc_len);
-        snprintf(what, sizeof what, "the %s signed from %s verifies from C", ext, lang);
+        snprintf(what, sizeof what, "%s signed from %s verifies from C", name, lang);
         if (!doc) {
             expect(0, what);
             continue;
@@ -109,7 +110,7 @@ static void verify_from(const char *dir, const char *lang) {
         CHECK(eseal_verify_options_add_trust(opts, root, root_len));
         char *json = NULL;
         int exit_code = -1;
-        CHECK(k == 0 ? eseal_verify_ofd(doc, doc_len, opts, &json, &exit_code) : eseal_verify_pdf(doc, doc_len, opts, &json, &exit_code));
+        CHECK(k % 2 == 0 ? eseal_verify_ofd(doc, doc_len, opts, &json, &exit_code) : eseal_verify_pdf(doc, doc_len, opts, &json, &exit_code));
         expect(exit_code == 0, what);
         eseal_string_free(json);
         eseal_verify_options_free(opts);
@@ -118,6 +119,133 @@ static void verify_from(const char *dir, const char *lang) {
     free(sig);
     free(data);
     free(root);
+}
+
+/* Whether `text` occurs in the bytes. */
+static int contains(const uint8_t *data, size_t len, const char *text) {
+    size_t n = strlen(text);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(data + i, text, n) == 0) return 1;
+    return 0;
+}
+
+/* Every signing option through the options handle: SM2 CMS shape with the dictionary entries,
+ * DocMDP, several stamps, a cross-page seal, keyword placement (and its typed error), a QR
+ * code and a generated stamp picture, then deferred signing (prepare, sign e, finish). */
+static void signing_options(const unsigned char *pdf, size_t pdf_len, const unsigned char *ofd, size_t ofd_len,
+                            const EsealSeal *seal, const EsealSigner *person, const char *cert_pem,
+                            const EsealVerifyOptions *vopts, const char *dir, const char *vectors) {
+    EsealSignOptions *o = NULL;
+    uint8_t *out = NULL, *qr = NULL;
+    size_t out_len = 0, qr_len = 0;
+    char *report = NULL;
+    int exit_code = -1, rc;
+    EsealStamp a = {1, 20.0, 20.0, 40.0, 40.0, 0}, b = {1, 150.0, 60.0, 40.0, 40.0, 0};
+
+    CHECK(eseal_sign_options_new(&o));
+    CHECK(eseal_sign_options_set_shape(o, "sm2-cms"));
+    CHECK(eseal_sign_options_set_info(o, "同意", "上海", "legal@example.cn", NULL));
+    CHECK(eseal_sign_options_add_stamp(o, &a));
+    CHECK(eseal_sign_options_add_stamp(o, &b));
+    CHECK(eseal_stamp_qr("https://verify.example.cn/v?id={doc_id}&h={digest}", "c-1", (const uint8_t *)"0123456789abcdef0123456789abcdef",
+                         32, 20.0, &qr, &qr_len));
+    CHECK(eseal_sign_options_set_qr(o, qr, qr_len, 1, 220.0, 120.0, 57.0));
+    CHECK(eseal_sign_pdf_with_options(pdf, pdf_len, seal, person, o, &out, &out_len));
+    CHECK(eseal_verify_pdf(out, out_len, vopts, &report, &exit_code));
+    expect(exit_code == 0 && strstr(report, "\"format\":\"pdf\"") != NULL, "SM2 CMS, two stamps and a QR code: verifies");
+    if (exit_code != 0) fprintf(stderr, "%s\n", report);
+    eseal_string_free(report);
+    expect(write_file(dir, "c-options.pdf", out, out_len) == 0, "wrote c-options.pdf");
+    eseal_bytes_free(out, out_len);
+    /* A certification signature (DocMDP P=2) with the dictionary entries. */
+    EsealSignOptions *cert_opts = NULL;
+    CHECK(eseal_sign_options_new(&cert_opts));
+    CHECK(eseal_sign_options_set_info(cert_opts, "同意", "上海", "legal@example.cn", "Certified"));
+    CHECK(eseal_sign_options_set_certify(cert_opts, 2));
+    CHECK(eseal_sign_pdf_with_options(pdf, pdf_len, seal, person, cert_opts, &out, &out_len));
+    CHECK(eseal_verify_pdf(out, out_len, vopts, &report, &exit_code));
+    expect(exit_code == 0 && contains(out, out_len, "/DocMDP"), "a certified SES signature (DocMDP 2) verifies");
+    eseal_string_free(report);
+    eseal_bytes_free(out, out_len);
+    eseal_sign_options_free(cert_opts);
+    expect(eseal_sign_options_set_shape(o, "pades") == ESEAL_ERR_INVALID_INPUT, "shape pades is refused with the way out");
+    expect(eseal_sign_options_set_certify(o, 4) == ESEAL_ERR_INVALID_INPUT, "certify 4 is refused");
+    rc = eseal_sign_ofd_with_options(ofd, ofd_len, seal, person, o, &out, &out_len);
+    expect(rc == ESEAL_ERR_INVALID_INPUT, "PDF-only options are refused for an OFD");
+    eseal_sign_options_free(o);
+
+    /* Cross-page seal and keyword placement, OFD and PDF (two pages). */
+    size_t pdf2_len = 0, ofd2_len = 0;
+    unsigned char *pdf2 = read_file(vectors, "two-pages.pdf", &pdf2_len);
+    unsigned char *ofd2 = read_file(vectors, "two-pages.ofd", &ofd2_len);
+    expect(pdf2 && ofd2, "two-pages.pdf and two-pages.ofd are there");
+    if (!pdf2 || !ofd2) return;
+    CHECK(eseal_sign_options_new(&o));
+    CHECK(eseal_sign_options_set_cross_page(o, "all", "left", 30.0, -1.0, 40.0, 40.0));
+    CHECK(eseal_sign_options_set_keyword(o, "bindings", "first", NULL, "end", 2.0, 0.0, 20.0, 20.0));
+    CHECK(eseal_sign_ofd_with_options(ofd2, ofd2_len, seal, person, o, &out, &out_len));
+    CHECK(eseal_verify_ofd(out, out_len, vopts, &report, &exit_code));
+    expect(exit_code == 0, "cross-page seal and keyword stamps on the OFD: verifies");
+    eseal_string_free(report);
+    expect(write_file(dir, "c-options.ofd", out, out_len) == 0, "wrote c-options.ofd");
+    eseal_bytes_free(out, out_len);
+    CHECK(eseal_sign_pdf_with_options(pdf2, pdf2_len, seal, person, o, &out, &out_len));
+    CHECK(eseal_verify_pdf(out, out_len, vopts, &report, &exit_code));
+    expect(exit_code == 0 && strstr(report, "\"signatures\"") != NULL, "cross-page seal and keyword stamp on the PDF: verifies");
+    eseal_string_free(report);
+    eseal_bytes_free(out, out_len);
+    free(pdf2);
+    free(ofd2);
+    CHECK(eseal_sign_options_set_keyword(o, "甲方（盖章）", NULL, NULL, NULL, 0.0, 0.0, 0.0, 0.0));
+    out = NULL;
+    rc = eseal_sign_pdf_with_options(pdf, pdf_len, seal, person, o, &out, &out_len);
+    expect(rc == ESEAL_ERR_KEYWORD_NOT_FOUND && out == NULL && strstr(eseal_last_error_message(), "甲方") != NULL,
+           "an absent keyword is ESEAL_ERR_KEYWORD_NOT_FOUND, naming it");
+    expect(strcmp(eseal_error_name(rc), "ESEAL_ERR_KEYWORD_NOT_FOUND") == 0, "eseal_error_name knows it");
+    expect(eseal_sign_options_set_cross_page(o, NULL, "middle", -1.0, -1.0, 0.0, 0.0) == ESEAL_ERR_INVALID_INPUT, "edge middle is refused");
+    eseal_sign_options_free(o);
+
+    /* Stamp pictures. */
+    char *svg = NULL;
+    CHECK(eseal_stamp_unit("invoice", "上海市测试有限公司", NULL, "91310000MA1FL0000X", 0.0, NULL, &out, &out_len, &svg));
+    expect(out_len > 8 && memcmp(out, "\x89PNG", 4) == 0 && svg != NULL && strncmp(svg, "<svg", 4) == 0, "an invoice seal picture, PNG and SVG");
+    eseal_bytes_free(out, out_len);
+    eseal_string_free(svg);
+    CHECK(eseal_stamp_personal("legal", "张三", 1, 0.0, NULL, &out, &out_len, NULL));
+    expect(out_len > 8 && memcmp(out, "\x89PNG", 4) == 0, "a 法人章 picture");
+    eseal_bytes_free(out, out_len);
+    expect(eseal_stamp_unit("hexagon", "x", NULL, NULL, 0.0, NULL, &out, &out_len, NULL) == ESEAL_ERR_INVALID_INPUT, "an unknown style is refused");
+    eseal_bytes_free(qr, qr_len);
+
+    /* Deferred signing: prepare, the key's holder signs e, finish. */
+    uint8_t *digest = NULL, *state = NULL, *sig = NULL;
+    size_t digest_len = 0, state_len = 0, sig_len = 0;
+    CHECK(eseal_sign_options_new(&o));
+    CHECK(eseal_sign_options_set_info(o, "deferred", NULL, NULL, NULL));
+    CHECK(eseal_prepare_pdf(pdf, pdf_len, seal, (const uint8_t *)cert_pem, strlen(cert_pem), o, &digest, &digest_len, &state, &state_len));
+    expect(digest_len == 32, "prepare gives the 32-byte digest e");
+    CHECK(eseal_signer_sign_prepared(person, digest, digest_len, &sig, &sig_len));
+    CHECK(eseal_finish_pdf(pdf, pdf_len, seal, state, state_len, sig, sig_len, o, &out, &out_len));
+    CHECK(eseal_verify_pdf(out, out_len, vopts, &report, &exit_code));
+    expect(exit_code == 0, "the deferred PDF signature verifies");
+    eseal_string_free(report);
+    eseal_bytes_free(out, out_len);
+    rc = eseal_finish_pdf(pdf, pdf_len, seal, state, state_len, digest, digest_len, o, &out, &out_len);
+    expect(rc == ESEAL_ERR_INVALID_INPUT, "finish refuses a signature that is not one");
+    eseal_bytes_free(digest, digest_len);
+    eseal_bytes_free(state, state_len);
+    eseal_bytes_free(sig, sig_len);
+    CHECK(eseal_prepare_ofd(ofd, ofd_len, seal, (const uint8_t *)cert_pem, strlen(cert_pem), NULL, &digest, &digest_len, &state, &state_len));
+    CHECK(eseal_signer_sign_prepared(person, digest, digest_len, &sig, &sig_len));
+    CHECK(eseal_finish_ofd(ofd, ofd_len, seal, state, state_len, sig, sig_len, NULL, &out, &out_len));
+    CHECK(eseal_verify_ofd(out, out_len, vopts, &report, &exit_code));
+    expect(exit_code == 0, "the deferred OFD signature verifies");
+    eseal_string_free(report);
+    eseal_bytes_free(out, out_len);
+    eseal_bytes_free(digest, digest_len);
+    eseal_bytes_free(state, state_len);
+    eseal_bytes_free(sig, sig_len);
+    eseal_sign_options_free(o);
 }
 
 int main(int argc, char **argv) {
@@ -259,6 +387,7 @@ int main(int argc, char **argv) {
     CHECK(eseal_verify_pdf(pdf, pdf_len, opts, &report, &exit_code));
     expect(exit_code == 1, "the unsigned PDF is not valid");
     eseal_string_free(report);
+    signing_options(pdf, pdf_len, ofd, ofd_len, seal, person, cert_pem, opts, dir, vectors);
     rc = 0;
     expect(write_file(dir, "c.ofd", signed_ofd, signed_ofd_len) == 0 && write_file(dir, "c.pdf", signed_pdf, signed_pdf_len) == 0,
            "wrote c.ofd, c.pdf");

@@ -41,6 +41,10 @@
 // A bug in eseal (a caught panic).
 #define ESEAL_ERR_INTERNAL 10
 
+// Keyword placement: the text does not occur (on the pages searched), or not as often as
+// the occurrence asked for.
+#define ESEAL_ERR_KEYWORD_NOT_FOUND 11
+
 // The library's version (the header's, checked against the crate's by a test): compare with
 // `eseal_version()` at run time.
 #define ESEAL_VERSION_MAJOR 0
@@ -60,6 +64,11 @@ typedef struct EsealSeal EsealSeal;
 
 // What a new seal will hold.
 typedef struct EsealSealBuilder EsealSealBuilder;
+
+// Every signing option of `eseal_sign_pdf_with_options` / `eseal_sign_ofd_with_options`
+// and the deferred `eseal_prepare_*` / `eseal_finish_*`: stamps, cross-page seal, keyword
+// placement, QR code, the PDF signature's shape and dictionary, certification, TSA, time.
+typedef struct EsealSignOptions EsealSignOptions;
 
 // Something that signs: a software key or a UKey container.
 typedef struct EsealSigner EsealSigner;
@@ -137,6 +146,15 @@ int eseal_signer_from_ukey(const char *library,
                            const char *pin,
                            uint32_t flags,
                            struct EsealSigner **out);
+
+// Signs a prepared digest e (32 bytes from `eseal_prepare_pdf` / `eseal_prepare_ofd`) as a
+// UKey's `SKF_ECCSignData` does: the DER SM2 signature for `eseal_finish_*` (free with
+// `eseal_bytes_free`).
+int eseal_signer_sign_prepared(const struct EsealSigner *signer,
+                               const uint8_t *digest,
+                               size_t len,
+                               uint8_t **out,
+                               size_t *out_len);
 
 // The signer's certificate as PEM.
 int eseal_signer_certificate_pem(const struct EsealSigner *signer, char **out);
@@ -281,6 +299,198 @@ int eseal_sign_pdf(const uint8_t *pdf,
                    const struct EsealStamp *stamp,
                    const char *time,
                    uint8_t **out,
+                   size_t *out_len);
+
+// New signing options: the default stamp (page 1, 20 mm from the corner), shape SES, now.
+int eseal_sign_options_new(struct EsealSignOptions **out);
+
+void eseal_sign_options_free(struct EsealSignOptions *o);
+
+// Adds a stamp (PDF: one signature each; OFD: all in the one signature); units as
+// `EsealStamp`. Once any stamp, cross-page seal or keyword is set, no default stamp is added.
+int eseal_sign_options_add_stamp(struct EsealSignOptions *o, const struct EsealStamp *at);
+
+// PDF: the signature's shape: "ses" (GB/T 38540 seal signature, the default), "sm2-cms" or
+// "sm2-cms-gm" (SM2 CMS SignedData, PKCS#7 or GM/T 0010 identifiers; the seal's picture is
+// the stamp).
+int eseal_sign_options_set_shape(struct EsealSignOptions *o, const char *shape);
+
+// PDF: the signature dictionary's `/Reason`, `/Location`, `/ContactInfo` and the new
+// field's name (NULL: none). A field name names one signature.
+int eseal_sign_options_set_info(struct EsealSignOptions *o,
+                                const char *reason,
+                                const char *location,
+                                const char *contact,
+                                const char *field_name);
+
+// PDF: certify the document (first signature) with DocMDP level 1 (no changes), 2 (form
+// filling) or 3 (annotations too); 0: an approval signature.
+int eseal_sign_options_set_certify(struct EsealSignOptions *o, int level);
+
+// An RFC 3161 time-stamp authority (HTTP URL; NULL: none): the SES_Signature gets a
+// timeStamp over its signature value (GB/T 38540 §7.1.6).
+int eseal_sign_options_set_tsa(struct EsealSignOptions *o, const char *url);
+
+// The signing time (RFC 3339 or `YYYY-MM-DD HH:MM:SS` Beijing time; NULL: now).
+int eseal_sign_options_set_time(struct EsealSignOptions *o, const char *time);
+
+// A cross-page seal (骑缝章): pages ("all", "odd", "even", "2-5", "1,3"; NULL: all), edge
+// ("right", "left", "top", "bottom"; NULL: right), position along the edge in mm (from the
+// top for left/right, from the left for top/bottom; negative: centred), the narrowest slice
+// in mm (negative: no minimum) and the size in mm (0: the seal picture's).
+int eseal_sign_options_set_cross_page(struct EsealSignOptions *o,
+                                      const char *pages,
+                                      const char *edge,
+                                      double along_mm,
+                                      double min_slice_mm,
+                                      double width_mm,
+                                      double height_mm);
+
+// A stamp over each chosen occurrence of `text`: occurrence ("all", "first", "last" or "N";
+// NULL: all), pages (as for the cross-page seal; NULL: all), anchor ("centre" or "end";
+// NULL: centre), offset in mm (x right, y down) and size in mm (0: the seal picture's).
+// Signing fails with ESEAL_ERR_KEYWORD_NOT_FOUND when the text is not there.
+int eseal_sign_options_set_keyword(struct EsealSignOptions *o,
+                                   const char *keyword,
+                                   const char *occurrence,
+                                   const char *pages,
+                                   const char *anchor,
+                                   double dx_mm,
+                                   double dy_mm,
+                                   double width_mm,
+                                   double height_mm);
+
+// An anti-forgery QR code picture (PNG, e.g. from `eseal_stamp_qr`) drawn with the first
+// signature on `page` at x, y, `size` square (PDF points / OFD mm, as `EsealStamp`).
+int eseal_sign_options_set_qr(struct EsealSignOptions *o,
+                              const uint8_t *png,
+                              size_t len,
+                              uint32_t page,
+                              double x,
+                              double y,
+                              double size);
+
+// Signs a PDF with `seal` and every option of `options` (NULL: the defaults): one signature
+// per stamp, cross-page seal and keyword occurrence, in one incremental update. Returns the
+// whole signed PDF (free with `eseal_bytes_free`).
+int eseal_sign_pdf_with_options(const uint8_t *pdf,
+                                size_t len,
+                                const struct EsealSeal *seal,
+                                const struct EsealSigner *signer,
+                                const struct EsealSignOptions *options,
+                                uint8_t **out,
+                                size_t *out_len);
+
+// Signs an OFD with `seal` and the options (one signature showing every stamp, the
+// cross-page seal and the keyword stamps; PDF-only options are refused). Returns the signed
+// OFD (free with `eseal_bytes_free`).
+int eseal_sign_ofd_with_options(const uint8_t *ofd,
+                                size_t len,
+                                const struct EsealSeal *seal,
+                                const struct EsealSigner *signer,
+                                const struct EsealSignOptions *options,
+                                uint8_t **out,
+                                size_t *out_len);
+
+// Deferred signing of a PDF, step 1 (one signature, no TSA): the 32-byte digest e =
+// SM3(Z‖M) that the holder of `cert`'s key (PEM/DER) signs with SM2 (a UKey's
+// `SKF_ECCSignData`) and the opaque state for `eseal_finish_pdf`. Free both with
+// `eseal_bytes_free`.
+int eseal_prepare_pdf(const uint8_t *pdf,
+                      size_t len,
+                      const struct EsealSeal *seal,
+                      const uint8_t *cert,
+                      size_t cert_len,
+                      const struct EsealSignOptions *options,
+                      uint8_t **out_digest,
+                      size_t *out_digest_len,
+                      uint8_t **out_state,
+                      size_t *out_state_len);
+
+// Deferred signing of an OFD, step 1: as `eseal_prepare_pdf`.
+int eseal_prepare_ofd(const uint8_t *ofd,
+                      size_t len,
+                      const struct EsealSeal *seal,
+                      const uint8_t *cert,
+                      size_t cert_len,
+                      const struct EsealSignOptions *options,
+                      uint8_t **out_digest,
+                      size_t *out_digest_len,
+                      uint8_t **out_state,
+                      size_t *out_state_len);
+
+// Deferred signing of a PDF, step 2: the same PDF, seal and options as `eseal_prepare_pdf`,
+// its state and the SM2 signature of the digest (DER or raw r‖s), checked against the
+// prepared certificate before the signed PDF is returned (free with `eseal_bytes_free`).
+int eseal_finish_pdf(const uint8_t *pdf,
+                     size_t len,
+                     const struct EsealSeal *seal,
+                     const uint8_t *state,
+                     size_t state_len,
+                     const uint8_t *signature,
+                     size_t signature_len,
+                     const struct EsealSignOptions *options,
+                     uint8_t **out,
+                     size_t *out_len);
+
+// Deferred signing of an OFD, step 2: as `eseal_finish_pdf`.
+int eseal_finish_ofd(const uint8_t *ofd,
+                     size_t len,
+                     const struct EsealSeal *seal,
+                     const uint8_t *state,
+                     size_t state_len,
+                     const uint8_t *signature,
+                     size_t signature_len,
+                     const struct EsealSignOptions *options,
+                     uint8_t **out,
+                     size_t *out_len);
+
+// Draws a unit seal (`eseal stamp official|oval|square`): `style` "common", "party",
+// "union", "youth" (round 公章), "invoice" (发票专用章, `code` the 纳税人识别号), "oval"
+// (45×30 财务/合同) or "square-finance" (方形财务专用章); `bottom`, `code`, `font` (installed
+// family or font file) may be NULL; `size_mm` 0: the style's size. The PNG (free with
+// `eseal_bytes_free`) and, when `out_svg` is not NULL, the SVG (free with
+// `eseal_string_free`).
+int eseal_stamp_unit(const char *style,
+                     const char *name,
+                     const char *bottom,
+                     const char *code,
+                     double size_mm,
+                     const char *font,
+                     uint8_t **out_png,
+                     size_t *out_len,
+                     char **out_svg);
+
+// Draws a personal seal: `shape` "square", "rect" or "legal" (法人章); `border` non-zero
+// for the frame; `size_mm` 0: the shape's size; `font` may be NULL. Outputs as
+// `eseal_stamp_unit`.
+int eseal_stamp_personal(const char *shape,
+                         const char *name,
+                         int border,
+                         double size_mm,
+                         const char *font,
+                         uint8_t **out_png,
+                         size_t *out_len,
+                         char **out_svg);
+
+// Imports a picture (JPEG, PNG, GIF) as a seal picture of `width_mm` × `height_mm`, `fit`
+// "cover" or "contain" (NULL: cover), white made transparent. Returns the PNG.
+int eseal_stamp_import(const uint8_t *image,
+                       size_t len,
+                       double width_mm,
+                       double height_mm,
+                       const char *fit,
+                       uint8_t **out_png,
+                       size_t *out_len);
+
+// Draws an anti-forgery QR code: `template` a URL with `{doc_id}` and `{digest}` (written
+// as hex), `size_mm` square. Returns the PNG.
+int eseal_stamp_qr(const char *template_,
+                   const char *doc_id,
+                   const uint8_t *digest,
+                   size_t digest_len,
+                   double size_mm,
+                   uint8_t **out_png,
                    size_t *out_len);
 
 // Verifies every signature of an OFD, as `eseal_verify_seal` reports. A file that is not an

@@ -44,6 +44,9 @@ pub const ESEAL_ERR_NOT_FOUND: c_int = 8;
 pub const ESEAL_ERR_CRYPTO: c_int = 9;
 /// A bug in eseal (a caught panic).
 pub const ESEAL_ERR_INTERNAL: c_int = 10;
+/// Keyword placement: the text does not occur (on the pages searched), or not as often as
+/// the occurrence asked for.
+pub const ESEAL_ERR_KEYWORD_NOT_FOUND: c_int = 11;
 
 /// The library's version (the header's, checked against the crate's by a test): compare with
 /// `eseal_version()` at run time.
@@ -72,6 +75,13 @@ pub struct EsealSeal {
 /// What a new seal will hold.
 pub struct EsealSealBuilder {
     inner: SealParams,
+}
+
+/// Every signing option of `eseal_sign_pdf_with_options` / `eseal_sign_ofd_with_options`
+/// and the deferred `eseal_prepare_*` / `eseal_finish_*`: stamps, cross-page seal, keyword
+/// placement, QR code, the PDF signature's shape and dictionary, certification, TSA, time.
+pub struct EsealSignOptions {
+    inner: common::SignOptions,
 }
 
 /// Trust anchors, verification time and strictness.
@@ -373,6 +383,28 @@ pub unsafe extern "C" fn eseal_signer_from_ukey(
         check_out(out, "signer")?;
         let s = common::ukey_signer(&p)?;
         unsafe { put(out, EsealSigner { inner: Arc::new(s) }) };
+        Ok(())
+    })
+}
+
+/// Signs a prepared digest e (32 bytes from `eseal_prepare_pdf` / `eseal_prepare_ofd`) as a
+/// UKey's `SKF_ECCSignData` does: the DER SM2 signature for `eseal_finish_*` (free with
+/// `eseal_bytes_free`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_signer_sign_prepared(
+    signer: *const EsealSigner,
+    digest: *const u8,
+    len: usize,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    guard(|| {
+        let s = unsafe { handle(signer, "signer") }?;
+        let digest = unsafe { bytes(digest, len, "digest") }?;
+        check_out(out, "signature")?;
+        check_out(out_len, "length")?;
+        let sig = common::sign_prepared(s.inner.as_ref(), digest)?;
+        unsafe { put_bytes(out, out_len, sig) };
         Ok(())
     })
 }
@@ -924,11 +956,15 @@ unsafe fn sign_document(
             .transpose()?;
         check_out(out, "bytes")?;
         check_out(out_len, "length")?;
-        let at = stamp(at)?;
+        let opts = common::SignOptions {
+            stamps: stamp(at)?.into_iter().collect(),
+            time,
+            ..Default::default()
+        };
         let signed = if pdf {
-            common::sign_pdf(doc, &seal.inner, signer.inner.as_ref(), at, time)?
+            common::sign_pdf(doc, &seal.inner, signer.inner.as_ref(), &opts)?
         } else {
-            common::sign_ofd(doc.to_vec(), &seal.inner, signer.inner.as_ref(), at, time)?
+            common::sign_ofd(doc.to_vec(), &seal.inner, signer.inner.as_ref(), &opts)?
         };
         unsafe { put_bytes(out, out_len, signed) };
         Ok(())
@@ -968,6 +1004,630 @@ pub unsafe extern "C" fn eseal_sign_pdf(
     out_len: *mut usize,
 ) -> c_int {
     unsafe { sign_document(true, pdf, len, seal, signer, stamp, time, out, out_len) }
+}
+
+// ---- signing options ----
+
+/// New signing options: the default stamp (page 1, 20 mm from the corner), shape SES, now.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_sign_options_new(out: *mut *mut EsealSignOptions) -> c_int {
+    guard(|| {
+        check_out(out, "options")?;
+        unsafe {
+            put(
+                out,
+                EsealSignOptions {
+                    inner: common::SignOptions::default(),
+                },
+            )
+        };
+        Ok(())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_sign_options_free(o: *mut EsealSignOptions) {
+    unsafe { free(o) }
+}
+
+/// Runs `f` on the options handle.
+fn with_options(
+    o: *mut EsealSignOptions,
+    f: impl FnOnce(&mut common::SignOptions) -> Result<(), Error>,
+) -> c_int {
+    guard(|| f(&mut unsafe { handle_mut(o, "options") }?.inner))
+}
+
+/// Adds a stamp (PDF: one signature each; OFD: all in the one signature); units as
+/// `EsealStamp`. Once any stamp, cross-page seal or keyword is set, no default stamp is added.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_sign_options_add_stamp(
+    o: *mut EsealSignOptions,
+    at: *const EsealStamp,
+) -> c_int {
+    with_options(o, |o| {
+        let s = stamp(at)?.ok_or_else(|| Error::invalid("stamp is NULL"))?;
+        o.stamps.push(s);
+        Ok(())
+    })
+}
+
+/// PDF: the signature's shape: "ses" (GB/T 38540 seal signature, the default), "sm2-cms" or
+/// "sm2-cms-gm" (SM2 CMS SignedData, PKCS#7 or GM/T 0010 identifiers; the seal's picture is
+/// the stamp).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_sign_options_set_shape(
+    o: *mut EsealSignOptions,
+    shape: *const c_char,
+) -> c_int {
+    with_options(o, |o| {
+        o.shape = unsafe { text(shape, "shape") }?.parse()?;
+        Ok(())
+    })
+}
+
+/// PDF: the signature dictionary's `/Reason`, `/Location`, `/ContactInfo` and the new
+/// field's name (NULL: none). A field name names one signature.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_sign_options_set_info(
+    o: *mut EsealSignOptions,
+    reason: *const c_char,
+    location: *const c_char,
+    contact: *const c_char,
+    field_name: *const c_char,
+) -> c_int {
+    with_options(o, |o| {
+        let owned = |p, what| -> Result<Option<String>, Error> {
+            Ok(unsafe { opt_text(p, what) }?.map(str::to_owned))
+        };
+        o.reason = owned(reason, "reason")?;
+        o.location = owned(location, "location")?;
+        o.contact = owned(contact, "contact")?;
+        o.field_name = owned(field_name, "field name")?;
+        Ok(())
+    })
+}
+
+/// PDF: certify the document (first signature) with DocMDP level 1 (no changes), 2 (form
+/// filling) or 3 (annotations too); 0: an approval signature.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_sign_options_set_certify(
+    o: *mut EsealSignOptions,
+    level: c_int,
+) -> c_int {
+    with_options(o, |o| {
+        o.certify = match level {
+            0 => None,
+            1..=3 => Some(level as u8),
+            _ => {
+                return Err(Error::invalid(format!(
+                    "certify {level}: 0 (none), 1, 2 or 3"
+                )));
+            }
+        };
+        Ok(())
+    })
+}
+
+/// An RFC 3161 time-stamp authority (HTTP URL; NULL: none): the SES_Signature gets a
+/// timeStamp over its signature value (GB/T 38540 §7.1.6).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_sign_options_set_tsa(
+    o: *mut EsealSignOptions,
+    url: *const c_char,
+) -> c_int {
+    with_options(o, |o| {
+        o.tsa = unsafe { opt_text(url, "TSA URL") }?.map(str::to_owned);
+        Ok(())
+    })
+}
+
+/// The signing time (RFC 3339 or `YYYY-MM-DD HH:MM:SS` Beijing time; NULL: now).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_sign_options_set_time(
+    o: *mut EsealSignOptions,
+    time: *const c_char,
+) -> c_int {
+    with_options(o, |o| {
+        o.time = unsafe { opt_text(time, "time") }?
+            .map(common::parse_time)
+            .transpose()?;
+        Ok(())
+    })
+}
+
+/// A value in mm that may be absent: negative or NaN means "not given".
+fn given(v: f64) -> Option<f64> {
+    (v >= 0.0).then_some(v)
+}
+
+/// A cross-page seal (骑缝章): pages ("all", "odd", "even", "2-5", "1,3"; NULL: all), edge
+/// ("right", "left", "top", "bottom"; NULL: right), position along the edge in mm (from the
+/// top for left/right, from the left for top/bottom; negative: centred), the narrowest slice
+/// in mm (negative: no minimum) and the size in mm (0: the seal picture's).
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn eseal_sign_options_set_cross_page(
+    o: *mut EsealSignOptions,
+    pages: *const c_char,
+    edge: *const c_char,
+    along_mm: f64,
+    min_slice_mm: f64,
+    width_mm: f64,
+    height_mm: f64,
+) -> c_int {
+    with_options(o, |o| {
+        o.cross_page = Some(common::CrossPageStamp::from_options(
+            unsafe { opt_text(pages, "pages") }?.unwrap_or("all"),
+            unsafe { opt_text(edge, "edge") }?.unwrap_or("right"),
+            given(along_mm),
+            given(min_slice_mm),
+            width_mm,
+            height_mm,
+        )?);
+        Ok(())
+    })
+}
+
+/// A stamp over each chosen occurrence of `text`: occurrence ("all", "first", "last" or "N";
+/// NULL: all), pages (as for the cross-page seal; NULL: all), anchor ("centre" or "end";
+/// NULL: centre), offset in mm (x right, y down) and size in mm (0: the seal picture's).
+/// Signing fails with ESEAL_ERR_KEYWORD_NOT_FOUND when the text is not there.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn eseal_sign_options_set_keyword(
+    o: *mut EsealSignOptions,
+    keyword: *const c_char,
+    occurrence: *const c_char,
+    pages: *const c_char,
+    anchor: *const c_char,
+    dx_mm: f64,
+    dy_mm: f64,
+    width_mm: f64,
+    height_mm: f64,
+) -> c_int {
+    with_options(o, |o| {
+        o.keyword = Some(common::keyword_stamp(
+            unsafe { text(keyword, "keyword") }?,
+            unsafe { opt_text(occurrence, "occurrence") }?.unwrap_or("all"),
+            unsafe { opt_text(pages, "pages") }?.unwrap_or("all"),
+            unsafe { opt_text(anchor, "anchor") }?.unwrap_or("centre"),
+            (dx_mm, dy_mm),
+            (width_mm, height_mm),
+        )?);
+        Ok(())
+    })
+}
+
+/// An anti-forgery QR code picture (PNG, e.g. from `eseal_stamp_qr`) drawn with the first
+/// signature on `page` at x, y, `size` square (PDF points / OFD mm, as `EsealStamp`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_sign_options_set_qr(
+    o: *mut EsealSignOptions,
+    png: *const u8,
+    len: usize,
+    page: u32,
+    x: f64,
+    y: f64,
+    size: f64,
+) -> c_int {
+    with_options(o, |o| {
+        o.qr = Some(common::QrStamp {
+            png: unsafe { bytes(png, len, "QR picture") }?.to_vec(),
+            page: common::page_number(page.into())?,
+            x: common::length(x, "QR x")?,
+            y: common::length(y, "QR y")?,
+            size: common::length(size, "QR size")?,
+        });
+        Ok(())
+    })
+}
+
+fn sign_options(o: *const EsealSignOptions) -> common::SignOptions {
+    // SAFETY: NULL or a live handle.
+    unsafe { o.as_ref() }
+        .map(|o| o.inner.clone())
+        .unwrap_or_default()
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn sign_with(
+    pdf: bool,
+    doc: *const u8,
+    len: usize,
+    seal: *const EsealSeal,
+    signer: *const EsealSigner,
+    options: *const EsealSignOptions,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    guard(|| {
+        let doc = unsafe { bytes(doc, len, "document") }?;
+        let seal = unsafe { handle(seal, "seal") }?;
+        let signer = unsafe { handle(signer, "signer") }?;
+        check_out(out, "bytes")?;
+        check_out(out_len, "length")?;
+        let opts = sign_options(options);
+        let signed = if pdf {
+            common::sign_pdf(doc, &seal.inner, signer.inner.as_ref(), &opts)?
+        } else {
+            common::sign_ofd(doc.to_vec(), &seal.inner, signer.inner.as_ref(), &opts)?
+        };
+        unsafe { put_bytes(out, out_len, signed) };
+        Ok(())
+    })
+}
+
+/// Signs a PDF with `seal` and every option of `options` (NULL: the defaults): one signature
+/// per stamp, cross-page seal and keyword occurrence, in one incremental update. Returns the
+/// whole signed PDF (free with `eseal_bytes_free`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_sign_pdf_with_options(
+    pdf: *const u8,
+    len: usize,
+    seal: *const EsealSeal,
+    signer: *const EsealSigner,
+    options: *const EsealSignOptions,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    unsafe { sign_with(true, pdf, len, seal, signer, options, out, out_len) }
+}
+
+/// Signs an OFD with `seal` and the options (one signature showing every stamp, the
+/// cross-page seal and the keyword stamps; PDF-only options are refused). Returns the signed
+/// OFD (free with `eseal_bytes_free`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_sign_ofd_with_options(
+    ofd: *const u8,
+    len: usize,
+    seal: *const EsealSeal,
+    signer: *const EsealSigner,
+    options: *const EsealSignOptions,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    unsafe { sign_with(false, ofd, len, seal, signer, options, out, out_len) }
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn prepare(
+    pdf: bool,
+    doc: *const u8,
+    len: usize,
+    seal: *const EsealSeal,
+    cert: *const u8,
+    cert_len: usize,
+    options: *const EsealSignOptions,
+    out_digest: *mut *mut u8,
+    out_digest_len: *mut usize,
+    out_state: *mut *mut u8,
+    out_state_len: *mut usize,
+) -> c_int {
+    guard(|| {
+        let doc = unsafe { bytes(doc, len, "document") }?;
+        let seal = unsafe { handle(seal, "seal") }?;
+        let cert =
+            eseal::crypto::Certificate::parse(unsafe { bytes(cert, cert_len, "certificate") }?)?;
+        for (p, what) in [(out_digest, "digest"), (out_state, "state")] {
+            check_out(p, what)?;
+        }
+        check_out(out_digest_len, "digest length")?;
+        check_out(out_state_len, "state length")?;
+        let opts = sign_options(options);
+        let p = if pdf {
+            common::prepare_pdf(doc, &seal.inner, &cert, &opts)?
+        } else {
+            common::prepare_ofd(doc.to_vec(), &seal.inner, &cert, &opts)?
+        };
+        unsafe {
+            put_bytes(out_digest, out_digest_len, p.digest);
+            put_bytes(out_state, out_state_len, p.state);
+        }
+        Ok(())
+    })
+}
+
+/// Deferred signing of a PDF, step 1 (one signature, no TSA): the 32-byte digest e =
+/// SM3(Z‖M) that the holder of `cert`'s key (PEM/DER) signs with SM2 (a UKey's
+/// `SKF_ECCSignData`) and the opaque state for `eseal_finish_pdf`. Free both with
+/// `eseal_bytes_free`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn eseal_prepare_pdf(
+    pdf: *const u8,
+    len: usize,
+    seal: *const EsealSeal,
+    cert: *const u8,
+    cert_len: usize,
+    options: *const EsealSignOptions,
+    out_digest: *mut *mut u8,
+    out_digest_len: *mut usize,
+    out_state: *mut *mut u8,
+    out_state_len: *mut usize,
+) -> c_int {
+    unsafe {
+        prepare(
+            true,
+            pdf,
+            len,
+            seal,
+            cert,
+            cert_len,
+            options,
+            out_digest,
+            out_digest_len,
+            out_state,
+            out_state_len,
+        )
+    }
+}
+
+/// Deferred signing of an OFD, step 1: as `eseal_prepare_pdf`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn eseal_prepare_ofd(
+    ofd: *const u8,
+    len: usize,
+    seal: *const EsealSeal,
+    cert: *const u8,
+    cert_len: usize,
+    options: *const EsealSignOptions,
+    out_digest: *mut *mut u8,
+    out_digest_len: *mut usize,
+    out_state: *mut *mut u8,
+    out_state_len: *mut usize,
+) -> c_int {
+    unsafe {
+        prepare(
+            false,
+            ofd,
+            len,
+            seal,
+            cert,
+            cert_len,
+            options,
+            out_digest,
+            out_digest_len,
+            out_state,
+            out_state_len,
+        )
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+unsafe fn finish(
+    pdf: bool,
+    doc: *const u8,
+    len: usize,
+    seal: *const EsealSeal,
+    state: *const u8,
+    state_len: usize,
+    signature: *const u8,
+    signature_len: usize,
+    options: *const EsealSignOptions,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    guard(|| {
+        let doc = unsafe { bytes(doc, len, "document") }?;
+        let seal = unsafe { handle(seal, "seal") }?;
+        let state = unsafe { bytes(state, state_len, "state") }?;
+        let signature = unsafe { bytes(signature, signature_len, "signature") }?;
+        check_out(out, "bytes")?;
+        check_out(out_len, "length")?;
+        let opts = sign_options(options);
+        let signed = if pdf {
+            common::finish_pdf(doc, &seal.inner, state, signature, &opts)?
+        } else {
+            common::finish_ofd(doc.to_vec(), &seal.inner, state, signature, &opts)?
+        };
+        unsafe { put_bytes(out, out_len, signed) };
+        Ok(())
+    })
+}
+
+/// Deferred signing of a PDF, step 2: the same PDF, seal and options as `eseal_prepare_pdf`,
+/// its state and the SM2 signature of the digest (DER or raw r‖s), checked against the
+/// prepared certificate before the signed PDF is returned (free with `eseal_bytes_free`).
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn eseal_finish_pdf(
+    pdf: *const u8,
+    len: usize,
+    seal: *const EsealSeal,
+    state: *const u8,
+    state_len: usize,
+    signature: *const u8,
+    signature_len: usize,
+    options: *const EsealSignOptions,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    unsafe {
+        finish(
+            true,
+            pdf,
+            len,
+            seal,
+            state,
+            state_len,
+            signature,
+            signature_len,
+            options,
+            out,
+            out_len,
+        )
+    }
+}
+
+/// Deferred signing of an OFD, step 2: as `eseal_finish_pdf`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn eseal_finish_ofd(
+    ofd: *const u8,
+    len: usize,
+    seal: *const EsealSeal,
+    state: *const u8,
+    state_len: usize,
+    signature: *const u8,
+    signature_len: usize,
+    options: *const EsealSignOptions,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    unsafe {
+        finish(
+            false,
+            ofd,
+            len,
+            seal,
+            state,
+            state_len,
+            signature,
+            signature_len,
+            options,
+            out,
+            out_len,
+        )
+    }
+}
+
+// ---- stamp pictures ----
+
+unsafe fn put_picture(
+    pic: eseal::stamp::Picture,
+    out_png: *mut *mut u8,
+    out_len: *mut usize,
+    out_svg: *mut *mut c_char,
+) -> Result<(), Error> {
+    if !out_svg.is_null() {
+        // SAFETY: non-NULL, points to a `char *`.
+        unsafe { *out_svg = std::ptr::null_mut() };
+        if let Some(svg) = pic.svg {
+            unsafe { put_string(out_svg, svg) }?;
+        }
+    }
+    unsafe { put_bytes(out_png, out_len, pic.png) };
+    Ok(())
+}
+
+/// Draws a unit seal (`eseal stamp official|oval|square`): `style` "common", "party",
+/// "union", "youth" (round 公章), "invoice" (发票专用章, `code` the 纳税人识别号), "oval"
+/// (45×30 财务/合同) or "square-finance" (方形财务专用章); `bottom`, `code`, `font` (installed
+/// family or font file) may be NULL; `size_mm` 0: the style's size. The PNG (free with
+/// `eseal_bytes_free`) and, when `out_svg` is not NULL, the SVG (free with
+/// `eseal_string_free`).
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn eseal_stamp_unit(
+    style: *const c_char,
+    name: *const c_char,
+    bottom: *const c_char,
+    code: *const c_char,
+    size_mm: f64,
+    font: *const c_char,
+    out_png: *mut *mut u8,
+    out_len: *mut usize,
+    out_svg: *mut *mut c_char,
+) -> c_int {
+    guard(|| {
+        check_out(out_png, "PNG")?;
+        check_out(out_len, "length")?;
+        let pic = common::stamp_unit(&common::UnitStamp {
+            style: unsafe { text(style, "style") }?,
+            name: unsafe { text(name, "name") }?,
+            bottom: unsafe { opt_text(bottom, "bottom") }?,
+            code: unsafe { opt_text(code, "code") }?,
+            size_mm: (size_mm > 0.0).then_some(size_mm),
+            font: unsafe { opt_text(font, "font") }?,
+            dpi: 300.0,
+        })?;
+        unsafe { put_picture(pic, out_png, out_len, out_svg) }
+    })
+}
+
+/// Draws a personal seal: `shape` "square", "rect" or "legal" (法人章); `border` non-zero
+/// for the frame; `size_mm` 0: the shape's size; `font` may be NULL. Outputs as
+/// `eseal_stamp_unit`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn eseal_stamp_personal(
+    shape: *const c_char,
+    name: *const c_char,
+    border: c_int,
+    size_mm: f64,
+    font: *const c_char,
+    out_png: *mut *mut u8,
+    out_len: *mut usize,
+    out_svg: *mut *mut c_char,
+) -> c_int {
+    guard(|| {
+        check_out(out_png, "PNG")?;
+        check_out(out_len, "length")?;
+        let pic = common::stamp_personal(
+            unsafe { text(shape, "shape") }?,
+            unsafe { text(name, "name") }?,
+            border != 0,
+            (size_mm > 0.0).then_some(size_mm),
+            unsafe { opt_text(font, "font") }?,
+            300.0,
+        )?;
+        unsafe { put_picture(pic, out_png, out_len, out_svg) }
+    })
+}
+
+/// Imports a picture (JPEG, PNG, GIF) as a seal picture of `width_mm` × `height_mm`, `fit`
+/// "cover" or "contain" (NULL: cover), white made transparent. Returns the PNG.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn eseal_stamp_import(
+    image: *const u8,
+    len: usize,
+    width_mm: f64,
+    height_mm: f64,
+    fit: *const c_char,
+    out_png: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    guard(|| {
+        check_out(out_png, "PNG")?;
+        check_out(out_len, "length")?;
+        let pic = common::stamp_import(
+            unsafe { bytes(image, len, "image") }?,
+            width_mm,
+            height_mm,
+            unsafe { opt_text(fit, "fit") }?.unwrap_or("cover"),
+            300.0,
+        )?;
+        unsafe { put_picture(pic, out_png, out_len, std::ptr::null_mut()) }
+    })
+}
+
+/// Draws an anti-forgery QR code: `template` a URL with `{doc_id}` and `{digest}` (written
+/// as hex), `size_mm` square. Returns the PNG.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn eseal_stamp_qr(
+    template: *const c_char,
+    doc_id: *const c_char,
+    digest: *const u8,
+    digest_len: usize,
+    size_mm: f64,
+    out_png: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
+    guard(|| {
+        check_out(out_png, "PNG")?;
+        check_out(out_len, "length")?;
+        let pic = common::stamp_qr(
+            unsafe { text(template, "template") }?,
+            unsafe { text(doc_id, "document id") }?,
+            unsafe { bytes(digest, digest_len, "digest") }?,
+            size_mm,
+            300.0,
+        )?;
+        unsafe { put_picture(pic, out_png, out_len, std::ptr::null_mut()) }
+    })
 }
 
 /// Verifies every signature of an OFD, as `eseal_verify_seal` reports. A file that is not an

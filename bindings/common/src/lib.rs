@@ -36,11 +36,14 @@ pub enum ErrorKind {
     Crypto,
     /// A bug: a panic caught at the boundary.
     Internal,
+    /// Keyword placement: the text does not occur (on the pages asked for), or not as often
+    /// as the occurrence asked for; the message names the keyword.
+    KeywordNotFound,
 }
 
 impl ErrorKind {
     /// Every kind, in code order.
-    pub const ALL: [ErrorKind; 10] = [
+    pub const ALL: [ErrorKind; 11] = [
         ErrorKind::InvalidInput,
         ErrorKind::Io,
         ErrorKind::SealUnusable,
@@ -51,6 +54,7 @@ impl ErrorKind {
         ErrorKind::NotFound,
         ErrorKind::Crypto,
         ErrorKind::Internal,
+        ErrorKind::KeywordNotFound,
     ];
 
     /// The kind of a C status code (`None` for 0 and unknown codes).
@@ -76,6 +80,7 @@ impl ErrorKind {
             ErrorKind::NotFound => 8,
             ErrorKind::Crypto => 9,
             ErrorKind::Internal => 10,
+            ErrorKind::KeywordNotFound => 11,
         }
     }
 
@@ -92,6 +97,7 @@ impl ErrorKind {
             ErrorKind::NotFound => "ESEAL_NOT_FOUND",
             ErrorKind::Crypto => "ESEAL_CRYPTO",
             ErrorKind::Internal => "ESEAL_INTERNAL",
+            ErrorKind::KeywordNotFound => "ESEAL_KEYWORD_NOT_FOUND",
         }
     }
 }
@@ -203,6 +209,7 @@ impl From<eseal::ofd::OfdError> for Error {
             O::Ses(s) => s.into(),
             O::Signer(s) => s.into(),
             O::Io(_) | O::Write(_) => Error::new(ErrorKind::Io, e.to_string()),
+            O::Keyword(_) => Error::new(ErrorKind::KeywordNotFound, e.to_string()),
             _ => Error::new(ErrorKind::InvalidInput, e.to_string()),
         }
     }
@@ -217,6 +224,8 @@ impl From<eseal::pdf::PdfError> for Error {
             P::Crypto(c) => c.into(),
             P::Io { .. } | P::Write(_) => Error::new(ErrorKind::Io, e.to_string()),
             P::Layout(_) => Error::new(ErrorKind::Internal, e.to_string()),
+            P::Keyword(_) => Error::new(ErrorKind::KeywordNotFound, e.to_string()),
+            P::TimeStamp(_) => Error::new(ErrorKind::Io, e.to_string()),
             _ => Error::new(ErrorKind::InvalidInput, e.to_string()),
         }
     }
@@ -493,34 +502,316 @@ pub fn length(value: f64, what: &str) -> Result<f64> {
     Ok(value)
 }
 
-/// Signs an OFD with a seal (GB/T 33190-2016 ch. 18, `eseal::ofd::sign`): returns the new package.
+/// The shape of a PDF signature (`eseal pdf sign --format`): a GB/T 38540 SES_Signature with
+/// the seal under `/SubFilter /GB38540`, or SM2 CMS SignedData (`adbe.pkcs7.detached`) with
+/// PKCS#7 or GM/T 0010 object identifiers, the seal's picture as its stamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PdfShape {
+    #[default]
+    Ses,
+    Sm2Cms,
+    Sm2CmsGm,
+}
+
+impl std::str::FromStr for PdfShape {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "ses" => Ok(PdfShape::Ses),
+            "sm2-cms" => Ok(PdfShape::Sm2Cms),
+            "sm2-cms-gm" => Ok(PdfShape::Sm2CmsGm),
+            "pades" => Err(Error::invalid(
+                "shape \"pades\" needs an ECDSA P-256 or RSA key, which the bindings do not take \
+                 yet: use `eseal pdf sign --format pades`",
+            )),
+            other => Err(Error::invalid(format!(
+                "shape {other:?}: \"ses\", \"sm2-cms\" or \"sm2-cms-gm\" expected"
+            ))),
+        }
+    }
+}
+
+/// Stamps over the occurrences of a text (`--keyword`): the search and the stamp's size in mm
+/// (0: the seal picture's).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KeywordStamp {
+    pub keyword: eseal::placement::Keyword,
+    pub width_mm: f64,
+    pub height_mm: f64,
+}
+
+impl KeywordStamp {
+    /// The stamp size: as given, else the seal picture's declared size (40 mm when absent).
+    fn size_mm(&self, seal: &Seal) -> (f64, f64) {
+        let or = |v: f64, declared: i64| {
+            if v > 0.0 {
+                v
+            } else if declared > 0 {
+                declared as f64
+            } else {
+                40.0
+            }
+        };
+        (
+            or(self.width_mm, seal.picture.width_mm),
+            or(self.height_mm, seal.picture.height_mm),
+        )
+    }
+}
+
+/// A cross-page seal (骑缝章): pages, edge, position along it and minimum slice as
+/// `eseal::placement::CrossPage`; size in mm (0: the seal picture's).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CrossPageStamp {
+    pub layout: eseal::placement::CrossPage,
+    pub width_mm: f64,
+    pub height_mm: f64,
+}
+
+impl CrossPageStamp {
+    /// From the options as every binding takes them: pages (`all`, `odd`, `even`, `N-M`,
+    /// `N,M,…`), edge (`right`, `left`, `top`, `bottom`), position along the edge and minimum
+    /// slice width in mm.
+    pub fn from_options(
+        pages: &str,
+        edge: &str,
+        along_mm: Option<f64>,
+        min_slice_mm: Option<f64>,
+        width_mm: f64,
+        height_mm: f64,
+    ) -> Result<Self> {
+        let placement = |e: eseal::placement::PlacementError| Error::invalid(e.to_string());
+        Ok(CrossPageStamp {
+            layout: eseal::placement::CrossPage {
+                pages: eseal::placement::PageSet::parse(pages).map_err(placement)?,
+                edge: edge.parse().map_err(placement)?,
+                along_mm: along_mm
+                    .map(|v| length(v, "cross-page position"))
+                    .transpose()?,
+                min_slice_mm: min_slice_mm
+                    .map(|v| length(v, "minimum slice width"))
+                    .transpose()?,
+            },
+            width_mm: length(width_mm, "cross-page width")?,
+            height_mm: length(height_mm, "cross-page height")?,
+        })
+    }
+}
+
+/// Builds a keyword search from the options as every binding takes them
+/// (`eseal::placement::Keyword::from_options`); the size in mm, 0 for the picture's.
+pub fn keyword_stamp(
+    text: &str,
+    occurrence: &str,
+    pages: &str,
+    anchor: &str,
+    offset_mm: (f64, f64),
+    size_mm: (f64, f64),
+) -> Result<KeywordStamp> {
+    let keyword = eseal::placement::Keyword::from_options(
+        text,
+        occurrence,
+        pages,
+        anchor,
+        offset_mm.0,
+        offset_mm.1,
+    )
+    .map_err(|e| Error::invalid(e.to_string()))?;
+    Ok(KeywordStamp {
+        keyword,
+        width_mm: length(size_mm.0, "keyword stamp width")?,
+        height_mm: length(size_mm.1, "keyword stamp height")?,
+    })
+}
+
+/// An anti-forgery QR code picture (PNG) drawn on a page with the (first) signature; position
+/// and size in the units of [`Stamp`] (PDF points, OFD mm).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QrStamp {
+    pub png: Vec<u8>,
+    pub page: u32,
+    pub x: f64,
+    pub y: f64,
+    pub size: f64,
+}
+
+/// Every signing option of `sign_pdf` / `sign_ofd`, as `eseal pdf sign` / `ofd sign` take
+/// them. The bindings fill it from keyword arguments (Python), an options object (Node) or an
+/// options handle (C).
+#[derive(Debug, Clone, Default)]
+pub struct SignOptions {
+    /// PDF only: SES (default) or SM2 CMS.
+    pub shape: PdfShape,
+    /// Stamps (PDF: one signature each; OFD: all in the one signature). None of stamps,
+    /// cross-page and keyword: the default stamp.
+    pub stamps: Vec<Stamp>,
+    pub cross_page: Option<CrossPageStamp>,
+    pub keyword: Option<KeywordStamp>,
+    pub qr: Option<QrStamp>,
+    /// PDF only: `/Reason`, `/Location`, `/ContactInfo` of the signature dictionary
+    /// (ISO 32000-1 Table 252) and the new field's `/T`.
+    pub reason: Option<String>,
+    pub location: Option<String>,
+    pub contact: Option<String>,
+    pub field_name: Option<String>,
+    /// PDF only: a certification signature with DocMDP level 1, 2 or 3 (ISO 32000-1 §12.8.2.2).
+    pub certify: Option<u8>,
+    /// An RFC 3161 time-stamp authority (HTTP URL): `SES_Signature.timeStamp` (GB/T 38540
+    /// §7.1.6).
+    pub tsa: Option<String>,
+    /// Signing time; now when absent.
+    pub time: Option<Time>,
+}
+
+impl SignOptions {
+    /// The stamps asked for, or the default stamp when nothing places the seal.
+    fn stamps_or_default(&self, pdf: bool) -> Vec<Stamp> {
+        if self.stamps.is_empty() && self.cross_page.is_none() && self.keyword.is_none() {
+            vec![Stamp::default_for(pdf)]
+        } else {
+            self.stamps.clone()
+        }
+    }
+
+    fn time_stamper(&self) -> Option<eseal::tsp::HttpTsa> {
+        self.tsa.clone().map(|url| eseal::tsp::HttpTsa { url })
+    }
+}
+
+/// Signs an OFD with a seal (GB/T 33190-2016 ch. 18, `eseal::ofd::sign`): one signature
+/// whose stamps are every stamp, the cross-page seal and the keyword stamps the options ask
+/// for (page 1 at 20 mm when none). Returns the new package. PDF-only options are refused.
 pub fn sign_ofd(
     ofd: Vec<u8>,
     seal: &Seal,
     signer: &dyn Signer,
-    stamp: Option<Stamp>,
-    time: Option<Time>,
+    opts: &SignOptions,
 ) -> Result<Vec<u8>> {
-    let pkg = eseal::ofd::Package::from_bytes(ofd)?;
-    let mut req = eseal::ofd::SignRequest::new(
-        eseal::ofd::SignKind::Seal(seal),
-        time.unwrap_or_else(Time::now),
-    );
-    let s = stamp.unwrap_or(Stamp::default_for(false));
-    if s.invisible {
+    ofd_step(ofd, seal, signer, opts, Step::Sign).map(Done::into_bytes)
+}
+
+/// Deferred signing of an OFD, step 1: as [`prepare_pdf`].
+pub fn prepare_ofd(
+    ofd: Vec<u8>,
+    seal: &Seal,
+    cert: &Certificate,
+    opts: &SignOptions,
+) -> Result<Prepared> {
+    let external = eseal::deferred::External(cert.clone());
+    match ofd_step(ofd, seal, &external, opts, Step::Prepare)? {
+        Done::Prepared(p) => Ok((*p).into()),
+        Done::Signed(_) => Err(Error::new(ErrorKind::Internal, "prepare signed")),
+    }
+}
+
+/// Deferred signing of an OFD, step 2: as [`finish_pdf`].
+pub fn finish_ofd(
+    ofd: Vec<u8>,
+    seal: &Seal,
+    state: &[u8],
+    signature: &[u8],
+    opts: &SignOptions,
+) -> Result<Vec<u8>> {
+    let (pending, sig) = deferred_inputs(state, signature)?;
+    let external = eseal::deferred::External(pending.certificate.clone());
+    let opts = SignOptions {
+        time: Some(pending.time),
+        ..opts.clone()
+    };
+    ofd_step(ofd, seal, &external, &opts, Step::Finish(&pending, &sig)).map(Done::into_bytes)
+}
+
+fn ofd_step(
+    ofd: Vec<u8>,
+    seal: &Seal,
+    signer: &dyn Signer,
+    opts: &SignOptions,
+    step: Step<'_>,
+) -> Result<Done> {
+    use eseal::ofd::Placement;
+    if opts.shape != PdfShape::Ses {
         return Err(Error::invalid(
-            "an OFD seal always shows its stamp (GB/T 38540 §8.3): invisible is for PDF only",
+            "an OFD is signed with the seal (shape \"ses\"); the other shapes are for PDF",
         ));
     }
+    for (given, what) in [
+        (opts.reason.is_some(), "reason"),
+        (opts.location.is_some(), "location"),
+        (opts.contact.is_some(), "contact"),
+        (opts.field_name.is_some(), "field name"),
+        (opts.certify.is_some(), "certify (DocMDP)"),
+    ] {
+        if given {
+            return Err(Error::invalid(format!(
+                "{what} is a PDF signature option; an OFD signature has none"
+            )));
+        }
+    }
+    // Deferred signing hashes the source as given (`Pending::source_sm3`).
+    let source = match step {
+        Step::Sign => Vec::new(),
+        _ => ofd.clone(),
+    };
+    let pkg = eseal::ofd::Package::from_bytes(ofd)?;
+    let tsa = opts.time_stamper();
+    let mut req = eseal::ofd::SignRequest::new(
+        eseal::ofd::SignKind::Seal(seal),
+        opts.time.unwrap_or_else(Time::now),
+    );
+    req.time_stamper = tsa.as_ref().map(|t| t as &dyn eseal::tsp::TimeStamper);
     let size = |v: f64| if v > 0.0 { Some(v) } else { None };
-    req.placements.push(eseal::ofd::Placement::Stamp {
-        page: s.page.max(1) as usize,
-        x_mm: s.x,
-        y_mm: s.y,
-        width_mm: size(s.width),
-        height_mm: size(s.height),
-    });
-    Ok(eseal::ofd::sign(&pkg, signer, &req)?)
+    for s in opts.stamps_or_default(false) {
+        if s.invisible {
+            return Err(Error::invalid(
+                "an OFD seal always shows its stamp (GB/T 38540 §8.3): invisible is for PDF only",
+            ));
+        }
+        req.placements.push(Placement::Stamp {
+            page: s.page.max(1) as usize,
+            x_mm: s.x,
+            y_mm: s.y,
+            width_mm: size(s.width),
+            height_mm: size(s.height),
+        });
+    }
+    if let Some(c) = &opts.cross_page {
+        req.placements.push(Placement::CrossPageAt {
+            layout: c.layout.clone(),
+            width_mm: size(c.width_mm),
+            height_mm: size(c.height_mm),
+        });
+    }
+    if let Some(k) = &opts.keyword {
+        let (w, h) = k.size_mm(seal);
+        req.placements.extend(eseal::ofd::text::keyword_placements(
+            &pkg, &k.keyword, w, h,
+        )?);
+    }
+    if let Some(q) = &opts.qr {
+        req.qr = Some(eseal::ofd::QrCode {
+            png: q.png.clone(),
+            page: q.page as usize,
+            x_mm: q.x,
+            y_mm: q.y,
+            size_mm: q.size,
+        });
+    }
+    match step {
+        Step::Sign => Ok(Done::Signed(eseal::ofd::sign(&pkg, signer, &req)?)),
+        Step::Prepare | Step::Finish(..) => {
+            one_request(&[()], opts)?;
+            match step {
+                Step::Finish(p, sig) => {
+                    Ok(Done::Signed(eseal::ofd::finish(&source, p, sig, &req)?))
+                }
+                _ => Ok(Done::Prepared(Box::new(eseal::ofd::prepare(
+                    &source,
+                    signer.certificate(),
+                    &req,
+                )?))),
+            }
+        }
+    }
 }
 
 /// Verifies every signature of an OFD (`eseal::ofd::verify`). `Err` when it is not an OFD.
@@ -565,43 +856,256 @@ pub fn pdf_stamp_picture(seal: &Seal) -> Result<Vec<u8>> {
         .map_err(|e| Error::invalid(format!("seal picture: {e}")))
 }
 
-/// Signs a PDF with a seal (an SES_Signature under `/SubFilter /GB38540`, `eseal::pdf::sign`)
-/// as an incremental update: returns the whole new file. The stamp defaults as [`Stamp`] says.
+/// Signs a PDF (`eseal::pdf::sign`, one incremental update): one signature per stamp, one
+/// for the cross-page seal and one per keyword occurrence (as `eseal pdf sign` does), each in
+/// the shape the options ask for; with none of these, the default stamp of [`Stamp`]. The
+/// first signature carries the certification (DocMDP) and the QR code. Returns the whole
+/// new file.
 pub fn sign_pdf(
     pdf: &[u8],
     seal: &Seal,
     signer: &dyn Signer,
-    stamp: Option<Stamp>,
-    time: Option<Time>,
+    opts: &SignOptions,
 ) -> Result<Vec<u8>> {
-    use eseal::pdf::{Credential, Placement, SignRequest};
-    let s = stamp.unwrap_or(Stamp::default_for(true));
-    let (placement, picture) = if s.invisible {
-        (Placement::Invisible, None)
-    } else {
-        let mm = |v: f64, declared: i64| {
-            if v > 0.0 {
-                v
-            } else {
-                declared.max(1) as f64 * PT_PER_MM
-            }
-        };
-        let placement = Placement::Stamp {
-            page: s.page.max(1),
-            x: s.x,
-            y: s.y,
-            width: mm(s.width, seal.picture.width_mm),
-            height: mm(s.height, seal.picture.height_mm),
-        };
-        (placement, Some(pdf_stamp_picture(seal)?))
+    pdf_step(pdf, seal, signer, opts, Step::Sign).map(Done::into_bytes)
+}
+
+/// Deferred signing (`eseal pdf sign --prepare`), step 1: the digest e = SM3(Z‖M) that the
+/// holder of `cert`'s key signs (a UKey, an HSM) and the opaque state `finish_pdf` needs.
+/// One signature; no TSA.
+pub fn prepare_pdf(
+    pdf: &[u8],
+    seal: &Seal,
+    cert: &Certificate,
+    opts: &SignOptions,
+) -> Result<Prepared> {
+    let external = eseal::deferred::External(cert.clone());
+    match pdf_step(pdf, seal, &external, opts, Step::Prepare)? {
+        Done::Prepared(p) => Ok((*p).into()),
+        Done::Signed(_) => Err(Error::new(ErrorKind::Internal, "prepare signed")),
+    }
+}
+
+/// Deferred signing, step 2: the signed PDF with `signature` (DER or raw r‖s) of the prepared
+/// digest; the same PDF, seal and options as for `prepare_pdf`. The signature is checked
+/// against the prepared certificate before anything is written.
+pub fn finish_pdf(
+    pdf: &[u8],
+    seal: &Seal,
+    state: &[u8],
+    signature: &[u8],
+    opts: &SignOptions,
+) -> Result<Vec<u8>> {
+    let (pending, sig) = deferred_inputs(state, signature)?;
+    let external = eseal::deferred::External(pending.certificate.clone());
+    let opts = SignOptions {
+        time: Some(pending.time),
+        ..opts.clone()
     };
-    let mut req = SignRequest::new(
-        Credential::Seal { seal, signer },
-        placement,
-        time.unwrap_or_else(Time::now),
-    );
-    req.picture = picture;
-    Ok(eseal::pdf::sign(pdf, &[req])?)
+    pdf_step(pdf, seal, &external, &opts, Step::Finish(&pending, &sig)).map(Done::into_bytes)
+}
+
+fn pdf_step(
+    pdf: &[u8],
+    seal: &Seal,
+    signer: &dyn Signer,
+    opts: &SignOptions,
+    step: Step<'_>,
+) -> Result<Done> {
+    use eseal::pdf::{Credential, Placement, SignRequest, Sm2CmsOids};
+    let seal_mm = |v: f64, declared: i64| {
+        if v > 0.0 {
+            v
+        } else {
+            declared.max(1) as f64 * PT_PER_MM
+        }
+    };
+    let mut placements = Vec::new();
+    for s in opts.stamps_or_default(true) {
+        placements.push(if s.invisible {
+            Placement::Invisible
+        } else {
+            Placement::Stamp {
+                page: s.page.max(1),
+                x: s.x,
+                y: s.y,
+                width: seal_mm(s.width, seal.picture.width_mm),
+                height: seal_mm(s.height, seal.picture.height_mm),
+            }
+        });
+    }
+    if let Some(c) = &opts.cross_page {
+        placements.push(Placement::CrossPageAt {
+            layout: c.layout.clone(),
+            width: seal_mm(c.width_mm * PT_PER_MM, seal.picture.width_mm),
+            height: seal_mm(c.height_mm * PT_PER_MM, seal.picture.height_mm),
+        });
+    }
+    if let Some(k) = &opts.keyword {
+        let (w, h) = k.size_mm(seal);
+        placements.extend(eseal::pdf::keyword_placements(
+            pdf,
+            &k.keyword,
+            w * PT_PER_MM,
+            h * PT_PER_MM,
+        )?);
+    }
+    if opts.field_name.is_some() && placements.len() > 1 {
+        return Err(Error::invalid(format!(
+            "a field name names one signature; these options make {}",
+            placements.len()
+        )));
+    }
+    let picture = if placements.iter().any(|p| *p != Placement::Invisible) {
+        Some(pdf_stamp_picture(seal)?)
+    } else {
+        None
+    };
+    let certify = opts
+        .certify
+        .map(|p| {
+            eseal::pdf::DocMdp::from_level(p).ok_or_else(|| {
+                Error::invalid(format!(
+                    "certify {p}: DocMDP level 1 (no changes), 2 (form filling) or 3 (annotations)"
+                ))
+            })
+        })
+        .transpose()?;
+    if opts.tsa.is_some() && opts.shape != PdfShape::Ses {
+        return Err(Error::invalid(
+            "a TSA time-stamps a GB/T 38540 seal signature (shape \"ses\"), not SM2 CMS",
+        ));
+    }
+    let tsa = opts.time_stamper();
+    let time = opts.time.unwrap_or_else(Time::now);
+    let mut requests = Vec::new();
+    for (i, placement) in placements.into_iter().enumerate() {
+        let credential = match opts.shape {
+            PdfShape::Ses => Credential::Seal { seal, signer },
+            PdfShape::Sm2Cms => Credential::Sm2Cms {
+                signer,
+                oids: Sm2CmsOids::Pkcs7,
+            },
+            PdfShape::Sm2CmsGm => Credential::Sm2Cms {
+                signer,
+                oids: Sm2CmsOids::GmT0010,
+            },
+        };
+        let visible = placement != Placement::Invisible;
+        let mut r = SignRequest::new(credential, placement, time);
+        r.picture = if visible { picture.clone() } else { None };
+        r.time_stamper = tsa.as_ref().map(|t| t as &dyn eseal::tsp::TimeStamper);
+        r.reason = opts.reason.clone();
+        r.location = opts.location.clone();
+        r.contact_info = opts.contact.clone();
+        r.field_name = opts.field_name.clone();
+        if i == 0 {
+            r.certify = certify;
+            r.qr = opts.qr.as_ref().map(|q| eseal::pdf::QrCode {
+                png: q.png.clone(),
+                page: q.page,
+                x: q.x,
+                y: q.y,
+                size: q.size,
+            });
+        }
+        requests.push(r);
+    }
+    match step {
+        Step::Sign => Ok(Done::Signed(eseal::pdf::sign(pdf, &requests)?)),
+        Step::Prepare => Ok(Done::Prepared(Box::new(eseal::pdf::prepare(
+            pdf,
+            one_request(&requests, opts)?,
+        )?))),
+        Step::Finish(p, sig) => Ok(Done::Signed(eseal::pdf::finish(
+            pdf,
+            p,
+            sig,
+            one_request(&requests, opts)?,
+        )?)),
+    }
+}
+
+/// The one request of a deferred signing (it makes one signature, without a TSA).
+fn one_request<'r, T>(requests: &'r [T], opts: &SignOptions) -> Result<&'r T> {
+    if opts.tsa.is_some() {
+        return Err(Error::invalid(
+            "deferred signing takes no TSA: time-stamp the finished file's signature instead",
+        ));
+    }
+    match requests {
+        [one] => Ok(one),
+        _ => Err(Error::invalid(format!(
+            "deferred signing makes one signature at a time; these options make {}",
+            requests.len()
+        ))),
+    }
+}
+
+/// What a signing call does: sign now, or either step of deferred signing.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Sign,
+    Prepare,
+    Finish(
+        &'a eseal::deferred::Pending,
+        &'a eseal::crypto::sm2::Signature,
+    ),
+}
+
+enum Done {
+    Signed(Vec<u8>),
+    Prepared(Box<eseal::deferred::Pending>),
+}
+
+impl Done {
+    fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Done::Signed(b) => b,
+            Done::Prepared(p) => p.to_json().into_bytes(),
+        }
+    }
+}
+
+/// Signs a prepared digest e (32 bytes, from `prepare_*`) with SM2 as a UKey's
+/// `SKF_ECCSignData` does: returns the DER signature to give `finish_*`. This is what the
+/// holder of the key does outside the signing process; here for a signer the binding holds.
+pub fn sign_prepared(signer: &dyn Signer, digest: &[u8]) -> Result<Vec<u8>> {
+    let e: [u8; 32] = digest
+        .try_into()
+        .map_err(|_| Error::invalid(format!("digest of {} bytes: e is 32", digest.len())))?;
+    Ok(signer.sign_digest(&e)?.to_der())
+}
+
+/// Deferred signing, step 1's result: the 32-byte digest e = SM3(Z‖M) to sign with SM2 (a
+/// UKey's `SKF_ECCSignData`) and the state to hand back to `finish` (opaque bytes: JSON with
+/// the digest, the source's SM3, the signing time and the certificate).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    pub digest: Vec<u8>,
+    pub state: Vec<u8>,
+}
+
+impl From<eseal::deferred::Pending> for Prepared {
+    fn from(p: eseal::deferred::Pending) -> Self {
+        Prepared {
+            digest: p.digest.to_vec(),
+            state: p.to_json().into_bytes(),
+        }
+    }
+}
+
+fn deferred_inputs(
+    state: &[u8],
+    signature: &[u8],
+) -> Result<(eseal::deferred::Pending, eseal::crypto::sm2::Signature)> {
+    let state = std::str::from_utf8(state)
+        .map_err(|_| Error::invalid("deferred state: not the bytes prepare returned"))?;
+    let pending =
+        eseal::deferred::Pending::from_json(state).map_err(|e| Error::invalid(e.to_string()))?;
+    let (sig, _) = eseal::crypto::sm2::Signature::parse_lenient(signature)
+        .map_err(|e| Error::invalid(format!("signature: {e}")))?;
+    Ok((pending, sig))
 }
 
 /// Verifies every signature of a PDF (`eseal::pdf::verify`). `Err` when the input is
@@ -672,6 +1176,116 @@ pub fn verdict_name(v: Verdict) -> &'static str {
     }
 }
 
+// ---- stamp pictures (`eseal stamp …`) ----
+
+impl From<eseal::stamp::StampError> for Error {
+    fn from(e: eseal::stamp::StampError) -> Self {
+        Error::invalid(format!("stamp picture: {e}"))
+    }
+}
+
+/// A font by installed family name or font file (`eseal stamp --font`); `None`: the default.
+fn seal_font(font: Option<&str>) -> Result<Option<eseal::stamp::SealFont>> {
+    Ok(font.map(eseal::stamp::SealFont::from_spec).transpose()?)
+}
+
+/// What a generated unit seal shows (`eseal stamp official|oval|square`): a
+/// `stamp::style::SealStyle` key (common, party, union, youth, invoice, oval,
+/// square-finance, or their Chinese names), the unit's name, the bottom text, the code (the
+/// round seal's 印章编码, the invoice seal's 纳税人识别号), the diameter or side in mm (the
+/// ovals have fixed sizes), the font family or file, the resolution.
+#[derive(Debug, Clone)]
+pub struct UnitStamp<'a> {
+    pub style: &'a str,
+    pub name: &'a str,
+    pub bottom: Option<&'a str>,
+    pub code: Option<&'a str>,
+    pub size_mm: Option<f64>,
+    pub font: Option<&'a str>,
+    pub dpi: f64,
+}
+
+/// Draws a unit seal (`stamp::style::UnitSeal`): PNG with its SVG.
+pub fn stamp_unit(u: &UnitStamp<'_>) -> Result<eseal::stamp::Picture> {
+    use eseal::stamp::style::{SealStyle, UnitSeal};
+    let seal = UnitSeal {
+        bottom: u.bottom.map(|b| b.replace("\\n", "\n")),
+        code: u.code.map(str::to_owned),
+        size_mm: u.size_mm.map(|v| v as f32),
+        dpi: u.dpi as f32,
+        font: seal_font(u.font)?,
+        ..UnitSeal::new(SealStyle::from_key(u.style)?, u.name)
+    };
+    Ok(seal.render()?)
+}
+
+/// Draws a personal seal (`eseal stamp personal`): shape `square`, `rect` or `legal` (法人章),
+/// with or without its frame, side (square) or height (rectangles) in mm.
+pub fn stamp_personal(
+    shape: &str,
+    name: &str,
+    border: bool,
+    size_mm: Option<f64>,
+    font: Option<&str>,
+    dpi: f64,
+) -> Result<eseal::stamp::Picture> {
+    use eseal::stamp::personal::{PersonalSeal, PersonalShape};
+    let seal = PersonalSeal {
+        border,
+        size_mm: size_mm.map(|v| v as f32),
+        dpi: dpi as f32,
+        font: seal_font(font)?,
+        ..PersonalSeal::new(PersonalShape::from_key(shape)?, name)
+    };
+    Ok(seal.render()?)
+}
+
+/// A scanned or photographed seal (JPEG, PNG, GIF) as a seal picture (`eseal stamp import`):
+/// cut to `width_mm` × `height_mm` (`fit` `cover` or `contain`), white made transparent.
+pub fn stamp_import(
+    bytes: &[u8],
+    width_mm: f64,
+    height_mm: f64,
+    fit: &str,
+    dpi: f64,
+) -> Result<eseal::stamp::Picture> {
+    use eseal::stamp::import::{Fit, ImportOptions, import};
+    let opts = ImportOptions {
+        width_mm: width_mm as f32,
+        height_mm: height_mm as f32,
+        dpi: dpi as f32,
+        fit: Fit::from_key(fit)?,
+        ..Default::default()
+    };
+    Ok(import(bytes, &opts)?)
+}
+
+/// An anti-forgery QR code (`eseal stamp qr`): the URL `template` with `{doc_id}` and
+/// `{digest}` (hex) filled in, `size_mm` square.
+pub fn stamp_qr(
+    template: &str,
+    doc_id: &str,
+    digest: &[u8],
+    size_mm: f64,
+    dpi: f64,
+) -> Result<eseal::stamp::Picture> {
+    use eseal::stamp::qr::AntiForgeryQr;
+    let qr = AntiForgeryQr {
+        template: template.to_owned(),
+        doc_id: doc_id.to_owned(),
+        digest: digest.to_vec(),
+        size_mm: size_mm as f32,
+        dpi: dpi as f32,
+        ..Default::default()
+    };
+    Ok(qr.render()?)
+}
+
+/// The font families installed that can draw a seal (`eseal stamp fonts`).
+pub fn stamp_fonts() -> Vec<String> {
+    eseal::stamp::SealFont::installed_families()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -694,18 +1308,15 @@ mod tests {
             "/../../vectors/bindings/plain.pdf"
         ))
         .unwrap();
-        let signed = sign_pdf(
-            &pdf,
-            &seal,
-            &ca.person.signer(),
-            Some(Stamp {
+        let opts = SignOptions {
+            stamps: vec![Stamp {
                 width: 60.0,
                 height: 60.0,
                 ..Stamp::default_for(true)
-            }),
-            None,
-        )
-        .unwrap();
+            }],
+            ..Default::default()
+        };
+        let signed = sign_pdf(&pdf, &seal, &ca.person.signer(), &opts).unwrap();
         let r = verify_pdf(&signed, "p.pdf", &cfg).unwrap();
         assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
         let untrusted = verify_pdf(&signed, "p.pdf", &VerifyOptions::default()).unwrap();
@@ -721,13 +1332,65 @@ mod tests {
             "/../../vectors/bindings/plain.ofd"
         ))
         .unwrap();
-        let signed = sign_ofd(ofd, &seal, &ca.person.signer(), None, None).unwrap();
+        let signed = sign_ofd(
+            ofd.clone(),
+            &seal,
+            &ca.person.signer(),
+            &SignOptions::default(),
+        )
+        .unwrap();
         let r = verify_ofd(signed, "p.ofd", &cfg).unwrap();
         assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
         assert_eq!(
             verify_ofd(b"junk".to_vec(), "j", &cfg).unwrap_err().kind,
             ErrorKind::InvalidInput
         );
+
+        // Deferred: prepare → e signed outside → finish, both formats; a wrong signature and
+        // changed options are refused.
+        let person = ca.person.signer();
+        let opts = SignOptions {
+            reason: Some("同意".into()),
+            ..Default::default()
+        };
+        let p = prepare_pdf(&pdf, &seal, &ca.person.cert, &opts).unwrap();
+        let sig = sign_prepared(&person, &p.digest).unwrap();
+        let signed = finish_pdf(&pdf, &seal, &p.state, &sig, &opts).unwrap();
+        let r = verify_pdf(&signed, "p.pdf", &cfg).unwrap();
+        assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+        let moved = SignOptions {
+            stamps: vec![Stamp {
+                x: 100.0,
+                ..Stamp::default_for(true)
+            }],
+            ..opts.clone()
+        };
+        assert!(finish_pdf(&pdf, &seal, &p.state, &sig, &moved).is_err());
+        let wrong = sign_prepared(&ca.unit.signer(), &p.digest).unwrap();
+        assert!(finish_pdf(&pdf, &seal, &p.state, &wrong, &opts).is_err());
+        let none = SignOptions::default();
+        let p = prepare_ofd(ofd.clone(), &seal, &ca.person.cert, &none).unwrap();
+        let sig = sign_prepared(&person, &p.digest).unwrap();
+        let signed = finish_ofd(ofd.clone(), &seal, &p.state, &sig, &none).unwrap();
+        let r = verify_ofd(signed, "p.ofd", &cfg).unwrap();
+        assert_eq!(r.verdict(), Verdict::Valid, "{}", r.to_text());
+
+        // Keyword placement: found in both formats; absent is its own kind.
+        let kw = |text: &str| SignOptions {
+            keyword: Some(
+                keyword_stamp(text, "all", "all", "centre", (0.0, 0.0), (20.0, 20.0)).unwrap(),
+            ),
+            ..Default::default()
+        };
+        assert!(sign_pdf(&pdf, &seal, &person, &kw("bindings")).is_ok());
+        assert!(sign_ofd(ofd.clone(), &seal, &person, &kw("bindings")).is_ok());
+        for e in [
+            sign_pdf(&pdf, &seal, &person, &kw("甲方")).unwrap_err(),
+            sign_ofd(ofd.clone(), &seal, &person, &kw("甲方")).unwrap_err(),
+        ] {
+            assert_eq!(e.kind, ErrorKind::KeywordNotFound, "{}", e.message);
+            assert!(e.message.contains("甲方"));
+        }
     }
 
     #[test]

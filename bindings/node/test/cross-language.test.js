@@ -26,6 +26,20 @@ test('leave a signature for the others', async () => {
   const plain = path.join(repo, 'vectors', 'bindings')
   fs.writeFileSync(path.join(dir, 'node.ofd'), await eseal.signOfd(fs.readFileSync(path.join(plain, 'plain.ofd')), pngSeal, person))
   fs.writeFileSync(path.join(dir, 'node.pdf'), await eseal.signPdf(fs.readFileSync(path.join(plain, 'plain.pdf')), pngSeal, person, { stamp: { page: 1, x: 200, y: 40, width: 60, height: 60 } }))
+  // With the signing options of issue 16: SM2 CMS (GM/T 0010 OIDs), dictionary entries, two
+  // stamps, a QR code; a cross-page seal and keyword stamps on the OFD.
+  const qr = await eseal.stampQr({ template: 'https://verify.example.cn/v?id={doc_id}&h={digest}', docId: 'node-1', digest: Buffer.alloc(32), sizeMm: 20 })
+  fs.writeFileSync(path.join(dir, 'node-options.pdf'), await eseal.signPdf(path.join(plain, 'plain.pdf'), pngSeal, person, {
+    shape: 'sm2-cms-gm',
+    reason: '同意',
+    location: '上海',
+    stamps: [{ x: 20, y: 20, width: 40, height: 40 }, { x: 150, y: 60, width: 40, height: 40 }],
+    qr: { png: qr.png, page: 1, x: 220, y: 120, size: 57 },
+  }))
+  fs.writeFileSync(path.join(dir, 'node-options.ofd'), await eseal.signOfd(path.join(plain, 'two-pages.ofd'), pngSeal, person, {
+    crossPage: { edge: 'right', pages: 'all' },
+    keyword: { text: 'bindings', occurrence: 'last', sizeMm: [20, 20] },
+  }))
 })
 
 test('verify what the others signed', async () => {
@@ -40,6 +54,8 @@ test('verify what the others signed', async () => {
     const trust = [path.join(dir, 'root.pem')]
     assert.equal((await eseal.verifyOfd(fs.readFileSync(path.join(dir, `${lang}.ofd`)), { trust })).exit_code, 0, `${lang}.ofd`)
     assert.equal((await eseal.verifyPdf(fs.readFileSync(path.join(dir, `${lang}.pdf`)), { trust })).exit_code, 0, `${lang}.pdf`)
+    assert.equal((await eseal.verifyOfd(path.join(dir, `${lang}-options.ofd`), { trust })).verdict, 'valid', `${lang}-options.ofd`)
+    assert.equal((await eseal.verifyPdf(path.join(dir, `${lang}-options.pdf`), { trust })).verdict, 'valid', `${lang}-options.pdf`)
   }
   console.log(`verified from Node: ${others.join(', ')}`)
 })

@@ -9,7 +9,7 @@ use eseal_bindings_common::{
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyList};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -27,6 +27,7 @@ fn class_name(kind: ErrorKind) -> &'static str {
         ErrorKind::NotFound => "NotFound",
         ErrorKind::Crypto => "CryptoError",
         ErrorKind::Internal => "InternalError",
+        ErrorKind::KeywordNotFound => "KeywordNotFound",
     }
 }
 
@@ -238,6 +239,20 @@ impl Signer {
     #[getter]
     fn subject(&self) -> PyResult<String> {
         Ok(self.shared()?.certificate().subject_string())
+    }
+    /// Signs a prepared digest e (``prepare_pdf`` / ``prepare_ofd``) as a UKey's
+    /// ``SKF_ECCSignData`` does: the DER SM2 signature for ``finish_*``.
+    fn sign_prepared<'py>(
+        &self,
+        py: Python<'py>,
+        digest: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let digest = input_bytes(digest, "digest")?;
+        let signer = self.shared()?;
+        let sig = py
+            .detach(|| common::sign_prepared(signer.as_ref(), &digest))
+            .py()?;
+        Ok(PyBytes::new(py, &sig))
     }
     /// Lets go of the key (a UKey session closes when no signature in progress holds it).
     fn close(&self) -> PyResult<()> {
@@ -583,57 +598,468 @@ fn stamp(
     })
 }
 
+/// An attribute of an options object (`eseal.options` dataclasses or anything alike).
+fn attr<'py, T: FromPyObjectOwned<'py>>(o: &Bound<'py, PyAny>, name: &str) -> PyResult<T> {
+    o.getattr(name)?.extract::<T>().map_err(|e| {
+        let e: PyErr = e.into();
+        let class = o
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        PyTypeError::new_err(format!("{class}.{name}: {e}"))
+    })
+}
+
+/// `eseal.Stamp`-like objects.
+fn stamp_of(pdf: bool, o: &Bound<'_, PyAny>) -> PyResult<common::Stamp> {
+    stamp(
+        pdf,
+        attr(o, "page")?,
+        attr(o, "x")?,
+        attr(o, "y")?,
+        attr(o, "width")?,
+        attr(o, "height")?,
+        attr(o, "invisible")?,
+    )
+}
+
+fn cross_page_of(o: &Bound<'_, PyAny>) -> PyResult<common::CrossPageStamp> {
+    let pages: Bound<'_, PyAny> = o.getattr("pages")?;
+    common::CrossPageStamp::from_options(
+        &pages.str()?.to_string(),
+        &attr::<String>(o, "edge")?,
+        attr(o, "along_mm")?,
+        attr(o, "min_slice_mm")?,
+        attr(o, "width_mm")?,
+        attr(o, "height_mm")?,
+    )
+    .py()
+}
+
+fn keyword_of(o: &Bound<'_, PyAny>) -> PyResult<common::KeywordStamp> {
+    let occurrence = o.getattr("occurrence")?.str()?.to_string();
+    let pages = o.getattr("pages")?.str()?.to_string();
+    common::keyword_stamp(
+        &attr::<String>(o, "text")?,
+        &occurrence,
+        &pages,
+        &attr::<String>(o, "anchor")?,
+        attr(o, "offset_mm")?,
+        attr(o, "size_mm")?,
+    )
+    .py()
+}
+
+fn qr_of(o: &Bound<'_, PyAny>) -> PyResult<common::QrStamp> {
+    Ok(common::QrStamp {
+        png: input_bytes(&o.getattr("png")?, "QrCode.png")?,
+        page: common::page_number(attr(o, "page")?).py()?,
+        x: common::length(attr(o, "x")?, "QR x").py()?,
+        y: common::length(attr(o, "y")?, "QR y").py()?,
+        size: common::length(attr(o, "size")?, "QR size").py()?,
+    })
+}
+
+/// The keyword arguments of `sign_pdf` (and `prepare_pdf` / `finish_pdf`); `sign_ofd` takes
+/// those up to `tsa`'s, without `invisible` and the PDF-only ones.
+const PDF_OPTIONS: &[&str] = &[
+    "page",
+    "x",
+    "y",
+    "width",
+    "height",
+    "time",
+    "stamps",
+    "cross_page",
+    "keyword",
+    "qr",
+    "tsa",
+    "invisible",
+    "shape",
+    "reason",
+    "location",
+    "contact",
+    "field_name",
+    "certify",
+];
+const OFD_OPTIONS: usize = 11;
+
+/// The signing options from keyword arguments: the single stamp of `page`/`x`/`y`/`width`/
+/// `height`/`invisible` when any is given (or when nothing else places the seal), then
+/// `stamps`, `cross_page`, `keyword`, `qr` (`eseal.options` objects) and the rest.
+fn sign_options<'py>(
+    py: Python<'py>,
+    func: &str,
+    pdf: bool,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<common::SignOptions> {
+    let allowed = if pdf {
+        PDF_OPTIONS
+    } else {
+        &PDF_OPTIONS[..OFD_OPTIONS]
+    };
+    let empty = PyDict::new(py);
+    let kw = kwargs.unwrap_or(&empty);
+    for k in kw.keys() {
+        let k: String = k.extract()?;
+        if !allowed.contains(&k.as_str()) {
+            return Err(PyTypeError::new_err(format!(
+                "{func}() got an unexpected keyword argument {k:?}"
+            )));
+        }
+    }
+    fn get<'py, T: FromPyObjectOwned<'py>>(
+        kw: &Bound<'py, PyDict>,
+        name: &str,
+    ) -> PyResult<Option<T>> {
+        match kw.get_item(name)? {
+            Some(v) if !v.is_none() => v.extract::<T>().map(Some).map_err(|e| {
+                let e: PyErr = e.into();
+                PyTypeError::new_err(format!("{name}: {e}"))
+            }),
+            _ => Ok(None),
+        }
+    }
+    let page: Option<i64> = get(kw, "page")?;
+    let x: Option<f64> = get(kw, "x")?;
+    let y: Option<f64> = get(kw, "y")?;
+    let width: Option<f64> = get(kw, "width")?;
+    let height: Option<f64> = get(kw, "height")?;
+    let invisible: bool = get(kw, "invisible")?.unwrap_or(false);
+    let stamps: Option<Vec<Bound<'_, PyAny>>> = get(kw, "stamps")?;
+    let cross_page: Option<Bound<'_, PyAny>> = get(kw, "cross_page")?;
+    let keyword: Option<Bound<'_, PyAny>> = get(kw, "keyword")?;
+    let qr: Option<Bound<'_, PyAny>> = get(kw, "qr")?;
+    let time: Option<String> = get(kw, "time")?;
+    let mut o = common::SignOptions {
+        time: time.as_deref().map(common::parse_time).transpose().py()?,
+        tsa: get(kw, "tsa")?,
+        reason: get(kw, "reason")?,
+        location: get(kw, "location")?,
+        contact: get(kw, "contact")?,
+        field_name: get(kw, "field_name")?,
+        ..Default::default()
+    };
+    if let Some(shape) = get::<String>(kw, "shape")? {
+        o.shape = shape.parse().py()?;
+    }
+    o.certify = get::<i64>(kw, "certify")?
+        .map(|c| u8::try_from(c).map_err(|_| invalid(format!("certify {c}: 1, 2 or 3"))))
+        .transpose()?;
+    let single_given = page.is_some()
+        || x.is_some()
+        || y.is_some()
+        || width.is_some()
+        || height.is_some()
+        || invisible;
+    let alone = stamps.is_none() && cross_page.is_none() && keyword.is_none();
+    if single_given || alone {
+        o.stamps.push(stamp(
+            pdf,
+            page.unwrap_or(1),
+            x,
+            y,
+            width.unwrap_or(0.0),
+            height.unwrap_or(0.0),
+            invisible,
+        )?);
+    }
+    for st in stamps.unwrap_or_default() {
+        o.stamps.push(stamp_of(pdf, &st)?);
+    }
+    o.cross_page = cross_page.as_ref().map(cross_page_of).transpose()?;
+    o.keyword = keyword.as_ref().map(keyword_of).transpose()?;
+    o.qr = qr.as_ref().map(qr_of).transpose()?;
+    Ok(o)
+}
+
+fn document(pdf: bool, doc: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    input(doc, if pdf { "pdf" } else { "ofd" })
+}
+
+fn sign_document(
+    py: Python<'_>,
+    pdf: bool,
+    doc: &Bound<'_, PyAny>,
+    seal: &Seal,
+    signer: &Signer,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyBytes>> {
+    let doc = document(pdf, doc)?;
+    let opts = sign_options(py, if pdf { "sign_pdf" } else { "sign_ofd" }, pdf, kwargs)?;
+    let (seal, signer) = (seal.inner.clone(), signer.shared()?);
+    let out = py
+        .detach(|| {
+            if pdf {
+                common::sign_pdf(&doc, &seal, signer.as_ref(), &opts)
+            } else {
+                common::sign_ofd(doc, &seal, signer.as_ref(), &opts)
+            }
+        })
+        .py()?;
+    Ok(PyBytes::new(py, &out).unbind())
+}
+
 /// Signs an OFD with `seal`: returns the signed OFD's bytes.
 #[pyfunction]
-#[pyo3(signature = (ofd, seal, signer, *, page=1, x=None, y=None, width=0.0, height=0.0, time=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (ofd, seal, signer, **options))]
 fn sign_ofd(
     py: Python<'_>,
     ofd: &Bound<'_, PyAny>,
     seal: &Seal,
     signer: &Signer,
-    page: i64,
-    x: Option<f64>,
-    y: Option<f64>,
-    width: f64,
-    height: f64,
-    time: Option<&str>,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Py<PyBytes>> {
-    let doc = input(ofd, "ofd")?;
-    let time = time.map(common::parse_time).transpose().py()?;
-    let st = stamp(false, page, x, y, width, height, false)?;
-    let (seal, signer) = (seal.inner.clone(), signer.shared()?);
-    let out = py
-        .detach(|| common::sign_ofd(doc, &seal, signer.as_ref(), Some(st), time))
-        .py()?;
-    Ok(PyBytes::new(py, &out).unbind())
+    sign_document(py, false, ofd, seal, signer, options)
 }
 
 /// Signs a PDF with `seal` (incremental update): returns the whole signed PDF.
 #[pyfunction]
-#[pyo3(signature = (pdf, seal, signer, *, page=1, x=None, y=None, width=0.0, height=0.0, invisible=false, time=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (pdf, seal, signer, **options))]
 fn sign_pdf(
     py: Python<'_>,
     pdf: &Bound<'_, PyAny>,
     seal: &Seal,
     signer: &Signer,
-    page: i64,
-    x: Option<f64>,
-    y: Option<f64>,
-    width: f64,
-    height: f64,
-    invisible: bool,
-    time: Option<&str>,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Py<PyBytes>> {
-    let doc = input(pdf, "pdf")?;
-    let time = time.map(common::parse_time).transpose().py()?;
-    let st = stamp(true, page, x, y, width, height, invisible)?;
-    let (seal, signer) = (seal.inner.clone(), signer.shared()?);
+    sign_document(py, true, pdf, seal, signer, options)
+}
+
+fn prepare_document(
+    py: Python<'_>,
+    pdf: bool,
+    doc: &Bound<'_, PyAny>,
+    seal: &Seal,
+    certificate: &Bound<'_, PyAny>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(Py<PyBytes>, Py<PyBytes>)> {
+    let doc = document(pdf, doc)?;
+    let opts = sign_options(
+        py,
+        if pdf { "prepare_pdf" } else { "prepare_ofd" },
+        pdf,
+        kwargs,
+    )?;
+    let cert = eseal::crypto::Certificate::parse(&input(certificate, "certificate")?).py()?;
+    let seal = seal.inner.clone();
+    let p = py
+        .detach(|| {
+            if pdf {
+                common::prepare_pdf(&doc, &seal, &cert, &opts)
+            } else {
+                common::prepare_ofd(doc, &seal, &cert, &opts)
+            }
+        })
+        .py()?;
+    Ok((
+        PyBytes::new(py, &p.digest).unbind(),
+        PyBytes::new(py, &p.state).unbind(),
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish_document(
+    py: Python<'_>,
+    pdf: bool,
+    doc: &Bound<'_, PyAny>,
+    seal: &Seal,
+    state: &Bound<'_, PyAny>,
+    signature: &Bound<'_, PyAny>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyBytes>> {
+    let doc = document(pdf, doc)?;
+    let opts = sign_options(
+        py,
+        if pdf { "finish_pdf" } else { "finish_ofd" },
+        pdf,
+        kwargs,
+    )?;
+    let state = input_bytes(state, "state")?;
+    let signature = input_bytes(signature, "signature")?;
+    let seal = seal.inner.clone();
     let out = py
-        .detach(|| common::sign_pdf(&doc, &seal, signer.as_ref(), Some(st), time))
+        .detach(|| {
+            if pdf {
+                common::finish_pdf(&doc, &seal, &state, &signature, &opts)
+            } else {
+                common::finish_ofd(doc, &seal, &state, &signature, &opts)
+            }
+        })
         .py()?;
     Ok(PyBytes::new(py, &out).unbind())
+}
+
+/// Deferred signing of a PDF, step 1: `(digest, state)`.
+#[pyfunction]
+#[pyo3(signature = (pdf, seal, certificate, **options))]
+fn prepare_pdf(
+    py: Python<'_>,
+    pdf: &Bound<'_, PyAny>,
+    seal: &Seal,
+    certificate: &Bound<'_, PyAny>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(Py<PyBytes>, Py<PyBytes>)> {
+    prepare_document(py, true, pdf, seal, certificate, options)
+}
+
+/// Deferred signing of a PDF, step 2: the signed PDF.
+#[pyfunction]
+#[pyo3(signature = (pdf, seal, state, signature, **options))]
+fn finish_pdf(
+    py: Python<'_>,
+    pdf: &Bound<'_, PyAny>,
+    seal: &Seal,
+    state: &Bound<'_, PyAny>,
+    signature: &Bound<'_, PyAny>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyBytes>> {
+    finish_document(py, true, pdf, seal, state, signature, options)
+}
+
+/// Deferred signing of an OFD, step 1: `(digest, state)`.
+#[pyfunction]
+#[pyo3(signature = (ofd, seal, certificate, **options))]
+fn prepare_ofd(
+    py: Python<'_>,
+    ofd: &Bound<'_, PyAny>,
+    seal: &Seal,
+    certificate: &Bound<'_, PyAny>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(Py<PyBytes>, Py<PyBytes>)> {
+    prepare_document(py, false, ofd, seal, certificate, options)
+}
+
+/// Deferred signing of an OFD, step 2: the signed OFD.
+#[pyfunction]
+#[pyo3(signature = (ofd, seal, state, signature, **options))]
+fn finish_ofd(
+    py: Python<'_>,
+    ofd: &Bound<'_, PyAny>,
+    seal: &Seal,
+    state: &Bound<'_, PyAny>,
+    signature: &Bound<'_, PyAny>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyBytes>> {
+    finish_document(py, false, ofd, seal, state, signature, options)
+}
+
+/// A seal picture: PNG, SVG when drawn from vectors, physical size.
+#[pyclass(module = "eseal", frozen, get_all)]
+struct StampPicture {
+    png: Py<PyBytes>,
+    svg: Option<String>,
+    width_mm: f64,
+    height_mm: f64,
+}
+
+#[pymethods]
+impl StampPicture {
+    fn __repr__(&self) -> String {
+        format!(
+            "<eseal.StampPicture {:.1}×{:.1} mm{}>",
+            self.width_mm,
+            self.height_mm,
+            if self.svg.is_some() { " +svg" } else { "" }
+        )
+    }
+}
+
+fn picture(py: Python<'_>, p: eseal::stamp::Picture) -> StampPicture {
+    StampPicture {
+        png: PyBytes::new(py, &p.png).unbind(),
+        svg: p.svg,
+        width_mm: p.width_mm.into(),
+        height_mm: p.height_mm.into(),
+    }
+}
+
+/// Draws a unit seal (`eseal stamp official|oval|square`).
+#[pyfunction]
+#[pyo3(signature = (style, name, *, bottom=None, code=None, size_mm=None, font=None, dpi=300.0))]
+#[allow(clippy::too_many_arguments)]
+fn stamp_unit(
+    py: Python<'_>,
+    style: &str,
+    name: &str,
+    bottom: Option<&str>,
+    code: Option<&str>,
+    size_mm: Option<f64>,
+    font: Option<&str>,
+    dpi: f64,
+) -> PyResult<StampPicture> {
+    let u = common::UnitStamp {
+        style,
+        name,
+        bottom,
+        code,
+        size_mm,
+        font,
+        dpi,
+    };
+    let p = py.detach(|| common::stamp_unit(&u)).py()?;
+    Ok(picture(py, p))
+}
+
+/// Draws a personal seal (`eseal stamp personal`).
+#[pyfunction]
+#[pyo3(signature = (name, *, shape="square", border=true, size_mm=None, font=None, dpi=300.0))]
+fn stamp_personal(
+    py: Python<'_>,
+    name: &str,
+    shape: &str,
+    border: bool,
+    size_mm: Option<f64>,
+    font: Option<&str>,
+    dpi: f64,
+) -> PyResult<StampPicture> {
+    let p = py
+        .detach(|| common::stamp_personal(shape, name, border, size_mm, font, dpi))
+        .py()?;
+    Ok(picture(py, p))
+}
+
+/// Imports a picture as a seal picture (`eseal stamp import`).
+#[pyfunction]
+#[pyo3(signature = (image, *, width_mm=42.0, height_mm=42.0, fit="cover", dpi=300.0))]
+fn stamp_import(
+    py: Python<'_>,
+    image: &Bound<'_, PyAny>,
+    width_mm: f64,
+    height_mm: f64,
+    fit: &str,
+    dpi: f64,
+) -> PyResult<StampPicture> {
+    let bytes = input(image, "image")?;
+    let p = py
+        .detach(|| common::stamp_import(&bytes, width_mm, height_mm, fit, dpi))
+        .py()?;
+    Ok(picture(py, p))
+}
+
+/// Draws an anti-forgery QR code (`eseal stamp qr`).
+#[pyfunction]
+#[pyo3(signature = (template, doc_id, digest, *, size_mm=15.0, dpi=300.0))]
+fn stamp_qr(
+    py: Python<'_>,
+    template: &str,
+    doc_id: &str,
+    digest: &Bound<'_, PyAny>,
+    size_mm: f64,
+    dpi: f64,
+) -> PyResult<StampPicture> {
+    let digest = input_bytes(digest, "digest")?;
+    let p = py
+        .detach(|| common::stamp_qr(template, doc_id, &digest, size_mm, dpi))
+        .py()?;
+    Ok(picture(py, p))
+}
+
+/// The installed font families that can draw a seal.
+#[pyfunction]
+fn stamp_fonts() -> Vec<String> {
+    common::stamp_fonts()
 }
 
 /// Verifies every signature of an OFD. Raises `InvalidInput` when it is not an OFD package.
@@ -687,5 +1113,19 @@ fn _eseal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sign_pdf, m)?)?;
     m.add_function(wrap_pyfunction!(verify_ofd, m)?)?;
     m.add_function(wrap_pyfunction!(verify_pdf, m)?)?;
+    m.add_class::<StampPicture>()?;
+    for f in [
+        wrap_pyfunction!(prepare_pdf, m)?,
+        wrap_pyfunction!(finish_pdf, m)?,
+        wrap_pyfunction!(prepare_ofd, m)?,
+        wrap_pyfunction!(finish_ofd, m)?,
+        wrap_pyfunction!(stamp_unit, m)?,
+        wrap_pyfunction!(stamp_personal, m)?,
+        wrap_pyfunction!(stamp_import, m)?,
+        wrap_pyfunction!(stamp_qr, m)?,
+        wrap_pyfunction!(stamp_fonts, m)?,
+    ] {
+        m.add_function(f)?;
+    }
     Ok(())
 }

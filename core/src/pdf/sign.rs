@@ -300,6 +300,18 @@ pub enum DocMdp {
     Annotations = 3,
 }
 
+impl DocMdp {
+    /// The permissions of level `P` (1, 2 or 3; Table 254), `None` for any other number.
+    pub fn from_level(p: u8) -> Option<Self> {
+        match p {
+            1 => Some(DocMdp::NoChanges),
+            2 => Some(DocMdp::FormFilling),
+            3 => Some(DocMdp::Annotations),
+            _ => None,
+        }
+    }
+}
+
 /// An empty signature field made in the same revision, for a later signer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmptyField {
@@ -335,6 +347,8 @@ pub struct SignRequest<'a> {
     pub subfilter: Option<String>,
     pub reason: Option<String>,
     pub location: Option<String>,
+    /// `/ContactInfo`: how to reach the signer (ISO 32000-1 Table 252).
+    pub contact_info: Option<String>,
     pub time: Time,
     /// Make this a certification signature (first signature only).
     pub certify: Option<DocMdp>,
@@ -357,6 +371,7 @@ impl<'a> SignRequest<'a> {
             subfilter: None,
             reason: None,
             location: None,
+            contact_info: None,
             time,
             certify: None,
             empty_fields: Vec::new(),
@@ -391,6 +406,7 @@ impl SignRequest<'_> {
             subfilter: self.subfilter.clone(),
             reason: self.reason.clone(),
             location: self.location.clone(),
+            contact_info: self.contact_info.clone(),
             time: self.time,
             certify: self.certify,
             empty_fields: self.empty_fields.clone(),
@@ -952,6 +968,9 @@ fn sign_update_with(
     }
     if let Some(l) = &req.location {
         sig.set("Location", text_string(l));
+    }
+    if let Some(c) = &req.contact_info {
+        sig.set("ContactInfo", text_string(c));
     }
     if let Some(p) = req.certify {
         // §12.8.2.2: signature reference dictionary with the DocMDP transform.

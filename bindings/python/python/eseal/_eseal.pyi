@@ -9,6 +9,7 @@ import os
 from types import TracebackType
 from typing import Any, Literal, Optional, Sequence, Tuple, Type, Union, final
 
+from .options import CrossPage, Keyword, PdfShape, QrCode, Stamp
 from .types import ReportDict, Verdict
 
 _Input = Union[bytes, bytearray, memoryview, str, os.PathLike[str]]
@@ -65,6 +66,9 @@ class Signer:
         """The certificate's subject, e.g. ``C=CN, O=上海市测试局, CN=张三``."""
     @property
     def closed(self) -> bool: ...
+    def sign_prepared(self, digest: bytes) -> bytes:
+        """Signs a prepared digest e (``prepare_pdf`` / ``prepare_ofd``) as a UKey's
+        ``SKF_ECCSignData`` does: the DER SM2 signature for ``finish_pdf`` / ``finish_ofd``."""
     def close(self) -> None:
         """Lets go of the key; later use raises ``InvalidInput``. A UKey session ends when no
         signature in progress still holds it."""
@@ -194,21 +198,129 @@ def verify_signature(
 def sign_ofd(
     ofd: _Input, seal: Seal, signer: Signer, *, page: int = 1, x: Optional[float] = None, y: Optional[float] = None,
     width: float = 0.0, height: float = 0.0, time: Optional[str] = None,
+    stamps: Optional[Sequence[Stamp]] = None, cross_page: Optional[CrossPage] = None,
+    keyword: Optional[Keyword] = None, qr: Optional[QrCode] = None, tsa: Optional[str] = None,
 ) -> bytes:
     """Signs an OFD with ``seal`` (an SES_Signature over Signature.xml, GB/T 33190-2016 ch. 18) and
     returns the signed OFD. The stamp goes on ``page`` (from 1) at ``x``, ``y`` millimetres
     from the page's top-left corner (default 20, 20), ``width`` × ``height`` mm (0: the seal
-    picture's size). Page 0 or less raises ``InvalidInput``."""
+    picture's size). Page 0 or less raises ``InvalidInput``. One signature shows every stamp
+    of ``stamps``, the ``cross_page`` seal and a stamp per ``keyword`` occurrence (the single
+    stamp then only when its arguments are given); ``qr`` is drawn on its page; ``tsa`` (an
+    RFC 3161 URL) time-stamps the SES_Signature. A keyword not found raises
+    ``KeywordNotFound``."""
 
 def sign_pdf(
     pdf: _Input, seal: Seal, signer: Signer, *, page: int = 1, x: Optional[float] = None, y: Optional[float] = None,
     width: float = 0.0, height: float = 0.0, invisible: bool = False, time: Optional[str] = None,
+    shape: PdfShape = "ses", stamps: Optional[Sequence[Stamp]] = None, cross_page: Optional[CrossPage] = None,
+    keyword: Optional[Keyword] = None, qr: Optional[QrCode] = None, reason: Optional[str] = None,
+    location: Optional[str] = None, contact: Optional[str] = None, field_name: Optional[str] = None,
+    certify: Optional[Literal[1, 2, 3]] = None, tsa: Optional[str] = None,
 ) -> bytes:
     """Signs a PDF with ``seal`` (GB/T 38540 SES_Signature, an incremental update) and returns
     the whole signed file. The stamp rule is ``sign_ofd``'s in PDF points from the page's
     lower-left corner (default 56.69, 56.69 = 20 mm); the seal picture is drawn as is (PNG)
     or converted (JPEG, GIF; white made transparent); an SVG or OFD picture needs
-    ``invisible=True``, which makes a signature without a stamp."""
+    ``invisible=True``, which makes a signature without a stamp.
+
+    One signature per stamp of ``stamps``, one for the ``cross_page`` seal and one per
+    ``keyword`` occurrence, as ``eseal pdf sign`` makes them, in the ``shape`` asked for
+    (``sm2-cms``: SM2 CMS SignedData with the seal's picture as the stamp). The first
+    signature certifies the document with DocMDP level ``certify`` (1 no changes, 2 form
+    filling, 3 also annotations) and draws ``qr``. ``reason``, ``location``, ``contact`` and
+    ``field_name`` go into every signature's dictionary (``field_name``: one signature only).
+    ``tsa``: RFC 3161 time stamp of the SES_Signature (``ses`` only)."""
+
+def prepare_pdf(
+    pdf: _Input, seal: Seal, certificate: _Input, *, page: int = 1, x: Optional[float] = None, y: Optional[float] = None,
+    width: float = 0.0, height: float = 0.0, invisible: bool = False, time: Optional[str] = None,
+    shape: PdfShape = "ses", stamps: Optional[Sequence[Stamp]] = None, cross_page: Optional[CrossPage] = None,
+    keyword: Optional[Keyword] = None, qr: Optional[QrCode] = None, reason: Optional[str] = None,
+    location: Optional[str] = None, contact: Optional[str] = None, field_name: Optional[str] = None,
+    certify: Optional[Literal[1, 2, 3]] = None,
+) -> Tuple[bytes, bytes]:
+    """Deferred signing, step 1 (``eseal pdf sign --prepare``): returns ``(digest, state)``,
+    the 32-byte e = SM3(Z‖M) that the holder of ``certificate``'s key signs with SM2 (a
+    UKey's ``SKF_ECCSignData``, an HSM) and the opaque state for ``finish_pdf``. The options
+    are ``sign_pdf``'s; they must make one signature; no ``tsa``."""
+
+def finish_pdf(
+    pdf: _Input, seal: Seal, state: bytes, signature: bytes, *, page: int = 1, x: Optional[float] = None,
+    y: Optional[float] = None, width: float = 0.0, height: float = 0.0, invisible: bool = False,
+    time: Optional[str] = None, shape: PdfShape = "ses", stamps: Optional[Sequence[Stamp]] = None,
+    cross_page: Optional[CrossPage] = None, keyword: Optional[Keyword] = None, qr: Optional[QrCode] = None,
+    reason: Optional[str] = None, location: Optional[str] = None, contact: Optional[str] = None,
+    field_name: Optional[str] = None, certify: Optional[Literal[1, 2, 3]] = None,
+) -> bytes:
+    """Deferred signing, step 2: the signed PDF, given the same PDF, seal and options as
+    ``prepare_pdf``, its ``state`` and the SM2 ``signature`` of the digest (DER or raw
+    r‖s). The signature is checked against the prepared certificate first
+    (``InvalidInput`` when it does not verify or the PDF changed)."""
+
+def prepare_ofd(
+    ofd: _Input, seal: Seal, certificate: _Input, *, page: int = 1, x: Optional[float] = None, y: Optional[float] = None,
+    width: float = 0.0, height: float = 0.0, time: Optional[str] = None,
+    stamps: Optional[Sequence[Stamp]] = None, cross_page: Optional[CrossPage] = None,
+    keyword: Optional[Keyword] = None, qr: Optional[QrCode] = None,
+) -> Tuple[bytes, bytes]:
+    """Deferred signing of an OFD, step 1: as ``prepare_pdf`` with ``sign_ofd``'s options."""
+
+def finish_ofd(
+    ofd: _Input, seal: Seal, state: bytes, signature: bytes, *, page: int = 1, x: Optional[float] = None,
+    y: Optional[float] = None, width: float = 0.0, height: float = 0.0, time: Optional[str] = None,
+    stamps: Optional[Sequence[Stamp]] = None, cross_page: Optional[CrossPage] = None,
+    keyword: Optional[Keyword] = None, qr: Optional[QrCode] = None,
+) -> bytes:
+    """Deferred signing of an OFD, step 2: as ``finish_pdf``."""
+
+@final
+class StampPicture:
+    """A seal picture as ``eseal stamp …`` writes it: PNG (transparent background), the SVG
+    when drawn from vectors, the physical size in mm (pass ``png`` and the size to
+    ``Seal.create``)."""
+
+    @property
+    def png(self) -> bytes: ...
+    @property
+    def svg(self) -> Optional[str]: ...
+    @property
+    def width_mm(self) -> float: ...
+    @property
+    def height_mm(self) -> float: ...
+
+def stamp_unit(
+    style: Literal["common", "party", "union", "youth", "invoice", "oval", "square-finance"], name: str, *,
+    bottom: Optional[str] = None, code: Optional[str] = None, size_mm: Optional[float] = None,
+    font: Optional[str] = None, dpi: float = 300.0,
+) -> StampPicture:
+    """A generated unit seal: round 公章 (``common``, ``party``, ``union``, ``youth``; 42 mm,
+    ``size_mm`` 20–80), 发票专用章 (``invoice``, oval 40×30 mm, ``code`` the 纳税人识别号),
+    财务/合同 oval (``oval``, 45×30 mm) or 方形财务专用章 (``square-finance``, 22 mm).
+    ``bottom``: the text under the star or in the oval/square; ``code``: the round seal's
+    印章编码; ``font``: an installed family (``stamp_fonts()``) or a font file. A character
+    the font lacks raises ``InvalidInput`` naming it."""
+
+def stamp_personal(
+    name: str, *, shape: Literal["square", "rect", "legal"] = "square", border: bool = True,
+    size_mm: Optional[float] = None, font: Optional[str] = None, dpi: float = 300.0,
+) -> StampPicture:
+    """A personal seal: square (方形章), rectangular (长方形章) or the 法人章 (the name and
+    印); ``size_mm`` the square's side or the rectangle's height."""
+
+def stamp_import(
+    image: _Input, *, width_mm: float = 42.0, height_mm: float = 42.0, fit: Literal["cover", "contain"] = "cover",
+    dpi: float = 300.0,
+) -> StampPicture:
+    """A scanned or photographed seal (JPEG, PNG, GIF) as a seal picture, cut to size, white
+    made transparent."""
+
+def stamp_qr(template: str, doc_id: str, digest: bytes, *, size_mm: float = 15.0, dpi: float = 300.0) -> StampPicture:
+    """An anti-forgery QR code: ``template`` is a URL with ``{doc_id}`` and ``{digest}``
+    (hex); pass its ``png`` as ``QrCode(png=...)`` when signing."""
+
+def stamp_fonts() -> list[str]:
+    """The installed font families that can draw a seal."""
 
 def verify_ofd(ofd: _Input, *, trust: _Trust = None, trust_dir: _TrustDir = None, at: Optional[str] = None, strict: bool = False) -> Report:
     """Verifies every signature of an OFD (digests of the files each protects, the

@@ -75,6 +75,13 @@ class InternalError(Error):
     code = "ESEAL_INTERNAL"
 
 
+class KeywordNotFound(Error, LookupError):
+    """Keyword placement: the text does not occur on the pages searched, or not as often as
+    the occurrence asked for; the message names the keyword."""
+
+    code = "ESEAL_KEYWORD_NOT_FOUND"
+
+
 __all__ = [
     "CryptoError",
     "DeviceError",
@@ -82,6 +89,7 @@ __all__ = [
     "FileError",
     "InternalError",
     "InvalidInput",
+    "KeywordNotFound",
     "NotFound",
     "NotLoggedIn",
     "PinIncorrect",
