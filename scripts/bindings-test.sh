@@ -30,8 +30,11 @@ step "build (software UKey, eseal command: debug)"
 cargo build --quiet -p eseal-soft-ukey -p eseal-cli
 export ESEAL_SOFT_UKEY_LIB="$debug/libeseal_soft_ukey.so" ESEAL_BIN="$debug/eseal"
 
-step "release builds: Python wheel (abi3, stripped) and sdist, Node addon, C library"
-"$venv/bin/maturin" build --quiet --release --strip --target "$triple" --manifest-path bindings/python/Cargo.toml --out "$dist" >/dev/null
+step "release builds: Python wheel (abi3, manylinux2014, stripped) and sdist, Node addon, C library"
+# The wheel is linked by zig against glibc 2.17 (maturin finds zig through the venv's
+# `python -m ziglang`), so it installs on CentOS 7 / Kylin V10 / UOS 20 class systems.
+PATH="$venv/bin:$PATH" "$venv/bin/maturin" build --quiet --release --strip --zig --compatibility manylinux2014 \
+    --target "$triple" --manifest-path bindings/python/Cargo.toml --out "$dist" >/dev/null
 "$venv/bin/maturin" sdist --manifest-path bindings/python/Cargo.toml --out "$dist" >/dev/null
 # No `napi build --strip`: it sets the release profile's strip for every crate, so the core
 # would be compiled again; the addon is stripped afterwards instead.
@@ -45,6 +48,7 @@ wheel="$(ls "$dist"/eseal-*.whl)"
 size=$(stat -c %s "$wheel")
 echo "wheel: $(basename "$wheel") ($((size / 1024)) KiB)"
 [ "$size" -lt $((40 * 1024 * 1024)) ] || { echo "the wheel is $size bytes: not a stripped release build"; exit 1; }
+scripts/check-wheel.sh "$wheel" 2.17
 
 step "C: install into a prefix, build the example with pkg-config, run it under valgrind"
 prefix="$xlang/prefix"
