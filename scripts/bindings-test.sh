@@ -35,6 +35,12 @@ step "release builds: Python wheel (abi3, manylinux2014, stripped) and sdist, No
 # `python -m ziglang`), so it installs on CentOS 7 / Kylin V10 / UOS 20 class systems.
 PATH="$venv/bin:$PATH" "$venv/bin/maturin" build --quiet --release --strip --zig --compatibility manylinux2014 \
     --target "$triple" --manifest-path bindings/python/Cargo.toml --out "$dist" >/dev/null
+# Cargo's fingerprint includes the linker, so the addon and the C library are linked with the
+# same zig wrapper maturin made (cargo-zigbuild's cache): the core compiled for the wheel is
+# reused, and both are then glibc 2.17 builds too.
+linker_var="CARGO_TARGET_$(tr 'a-z-' 'A-Z_' <<<"$triple")_LINKER"
+zigcc="$(ls -t "${XDG_CACHE_HOME:-$HOME/.cache}"/cargo-zigbuild/*/wrappers/zigcc-"$triple".2.17-*.sh | head -n 1)"
+export "$linker_var=$zigcc"
 "$venv/bin/maturin" sdist --manifest-path bindings/python/Cargo.toml --out "$dist" >/dev/null
 # No `napi build --strip`: it sets the release profile's strip for every crate, so the core
 # would be compiled again; the addon is stripped afterwards instead.
