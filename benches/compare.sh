@@ -13,6 +13,8 @@
 #   ESEAL_BENCH_NO_WRITE=1             print only, write no file
 #   ESEAL_BENCH_ROWS_ONLY=1            only the benches/rows.d parts (documents): their block of
 #                                      RESULTS.md is replaced, the primitives' block stays
+#   ESEAL_BENCH_PRIMITIVES_ONLY=1      only the primitives (criterion + openssl speed): their
+#                                      block is replaced, the documents' block stays
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -61,6 +63,7 @@ if [ "${ESEAL_BENCH_ROWS_ONLY:-}" != 1 ]; then
     render "$work/primitives.tsv" "$work/meta" primitives
 fi
 
+[ "${ESEAL_BENCH_PRIMITIVES_ONLY:-}" != 1 ] || exit 0
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 : > "$work/documents.tsv"
 for part in benches/rows.d/*.sh; do
