@@ -199,9 +199,8 @@ fn mutate(r: &mut Lcg, body: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn malformed_bodies_and_credentials_get_a_4xx_and_memory_stays_flat() {
+fn malformed_bodies_and_credentials_get_a_4xx() {
     let srv = Server::start(&Db::Sqlite, &[("ESEAL_UPLOAD_LIMIT", "8000000")]);
-    let pid = srv.pid().unwrap();
     let api = srv.api();
     let user = api.login(SEAL_USER, DEMO_PASSWORD);
     let seal = user.first_cloud_seal();
@@ -280,8 +279,19 @@ fn malformed_bodies_and_credentials_get_a_4xx_and_memory_stays_flat() {
         assert_eq!(resp.status, 401, "{a:?}: {}", resp.text());
     }
 
+    expect(&user.get("/api/v1/me"), 200);
+}
+
+/// Rounds of 16 concurrent 6 MB uploads (each document deleted after its round).
+const ROUNDS: usize = 10;
+
+#[test]
+fn concurrent_uploads_memory_plateaus() {
+    let srv = Server::start(&Db::Sqlite, &[("ESEAL_UPLOAD_LIMIT", "8000000")]);
+    let pid = srv.pid().unwrap();
+    let user = srv.api().login(SEAL_USER, DEMO_PASSWORD);
     // Many concurrent uploads: all stored, and the server's memory does not grow with them
-    // (the bodies are streamed to disk, not held: 16 × 6 MB at once stays well under 96 MB).
+    // (the bodies are streamed to disk, not held).
     let big = {
         let mut b = eseal::samples::sample_pdf(3, "big");
         // Padded with a comment after %%EOF, which readers skip.
@@ -295,34 +305,48 @@ fn malformed_bodies_and_credentials_get_a_4xx_and_memory_stays_flat() {
             .map(|i| {
                 let (u, b) = (user.clone(), big.clone());
                 std::thread::spawn(move || {
-                    u.upload(
+                    let r = u.upload(
                         &format!("/api/v1/documents?name=c{n}-{i}.pdf"),
                         "application/pdf",
                         b,
-                    )
-                    .status
+                    );
+                    (r.status, r.json()["id"].as_str().map(str::to_owned))
                 })
             })
             .collect();
-        let st: Vec<u16> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-        assert!(st.iter().all(|s| *s == 201 || *s == 422), "{st:?}");
-        st.iter().filter(|s| **s == 201).count()
+        let got: Vec<(u16, Option<String>)> =
+            handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert!(got.iter().all(|(s, _)| *s == 201), "{got:?}");
+        for id in got.iter().filter_map(|(_, id)| id.as_deref()) {
+            assert_eq!(user.delete(&format!("/api/v1/documents/{id}")).status, 204);
+        }
     };
-    let stored = round(1);
-    let after1 = mem_kib(pid, "VmRSS");
-    let stored2 = round(2) + round(3);
-    let after3 = mem_kib(pid, "VmRSS");
+    let mut rss = Vec::new();
+    for n in 1..=ROUNDS {
+        round(n);
+        rss.push(mem_kib(pid, "VmRSS"));
+    }
     let peak = mem_kib(pid, "VmHWM");
     eprintln!(
-        "RSS: {before} KiB before, {after1} after 16 concurrent uploads of 6 MB, {after3} after 32 more; peak {peak} KiB ({stored} + {stored2} stored)"
+        "RSS: {} MiB before, after each round of 16 concurrent uploads of 6 MB: {:?} MiB; peak {} MiB",
+        before / 1024,
+        rss.iter().map(|k| k / 1024).collect::<Vec<_>>(),
+        peak / 1024
     );
-    // Open finding (issue 21, docs/robustness.md): RSS still grows by ~25 MB a round of 16
-    // uploads (174 → 220 → 276 MiB measured); not yet told apart from allocator retention.
-    // Only the peak is bounded here.
-    assert!(
-        peak < before + 200 * 1024,
-        "peak bounded: {before} → {peak} KiB"
-    );
+    // The heap in use comes back after each round (`tests/heap.rs`); what the process keeps
+    // is the allocator's, bounded by the arena cap the server sets at start (`main.rs`):
+    // rounds 6 to 10 stay within 16 MiB of round 5 (without the cap they grew 29–33 MiB more,
+    // and on towards 8 arenas a core), and the peak within 128 MiB of the start.
+    assert!(peak < before + 128 * 1024, "peak: {before} → {peak} KiB");
+    let r5 = rss[4];
+    for (i, r) in rss.iter().enumerate().skip(5) {
+        assert!(
+            *r <= r5 + 16 * 1024,
+            "round {}: {} KiB, round 5: {r5} KiB (RSS by round: {rss:?})",
+            i + 1,
+            r
+        );
+    }
     expect(&user.get("/api/v1/me"), 200);
 }
 
