@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Runs every cargo-fuzz target of core/fuzz (issue 21) for a while and prints, per target,
-# executions per second, coverage (libFuzzer `cov:` = covered edges, `ft:` = features) and
-# corpus size. Needs a nightly toolchain and cargo-fuzz (scripts/setup.d/90-fuzz.sh).
+# executions per second, coverage (libFuzzer `cov:` = covered edges, `ft:` = features),
+# corpus size and crashes. Needs a nightly toolchain and cargo-fuzz (scripts/setup.d/90-fuzz.sh).
 #
 #   scripts/fuzz-long.sh [SECONDS_PER_TARGET] [TARGET...]     default: 600 s, every target
+#
+# ESEAL_FUZZ_BUILD chooses the build, each in its own target folder under CARGO_TARGET_DIR:
+#   release (default) — optimised with debug assertions (`-O -a`, 16 codegen units): the long run;
+#   dev               — unoptimised (`--dev`): the smoke in the test command
+#                       (scripts/test.d/60-fuzz.sh), far cheaper to build from nothing.
+# Every target is built by one cargo invocation (they share the whole eseal crate).
 #
 # Corpora live outside the repository, in $ESEAL_CACHE/fuzz/corpus/TARGET (kept between
 # runs), seeded from vectors/, from ../shared/vectors/ when present (read in place, never
@@ -17,19 +23,41 @@ cd "$root"
 seconds="${1:-600}"
 shift || true
 cache="${ESEAL_CACHE:-$HOME/.cache/eseal}/fuzz"
-target_dir="${CARGO_TARGET_DIR:-$HOME/.cache/eseal/target}/fuzz"
+build="${ESEAL_FUZZ_BUILD:-release}"
 shared="$root/../shared/vectors"
 [ -d "$shared" ] || shared="/work/shared/vectors"
-# Release build with debug assertions (integer overflow is a finding) and without ASan: the
-# parsers are safe Rust (`#![deny(unsafe_code)]`; the exceptions, the SKF loader and fs::MappedFile, are not
-# reachable from any target), so ASan would only halve the executions per second and lengthen
-# the build.
-flags=(--fuzz-dir core/fuzz --target-dir "$target_dir" -O -a --sanitizer none)
+# Without ASan (`--sanitizer none`): the parsers are safe Rust (`#![deny(unsafe_code)]`; the
+# exceptions, the SKF loader and fs::MappedFile, are reachable from no target), so ASan would
+# only halve the executions per second and lengthen the build.
+case "$build" in
+    release)
+        # Debug assertions on: an integer overflow is a finding. 16 codegen units instead of
+        # cargo-fuzz's 1: the build is the cost on a shared 2-core machine (docs/robustness.md).
+        target_dir="${CARGO_TARGET_DIR:-$HOME/.cache/eseal/target}/fuzz"
+        flags=(--fuzz-dir core/fuzz --target-dir "$target_dir" -O -a --sanitizer none --codegen-units 16)
+        timeout=30
+        ;;
+    dev)
+        target_dir="${CARGO_TARGET_DIR:-$HOME/.cache/eseal/target}/fuzz-dev"
+        flags=(--fuzz-dir core/fuzz --target-dir "$target_dir" --dev --sanitizer none)
+        # Unoptimised code on a loaded machine: a unit slower than the release build's 30 s
+        # is not yet a finding (the long run, optimised, keeps 30 s).
+        timeout=120
+        ;;
+    *)
+        echo "fuzz: ESEAL_FUZZ_BUILD must be release or dev, not $build" >&2
+        exit 2
+        ;;
+esac
 all=(ses_parse ses_verify certificate cms pdf_verify ofd_package stamp_import keyword_text open_auth)
 targets=("${@:-${all[@]}}")
 
-if ! rustup toolchain list 2>/dev/null | grep -q '^nightly' || ! cargo +nightly fuzz --version >/dev/null 2>&1; then
-    echo "fuzz: SKIPPED — needs a nightly toolchain and cargo-fuzz (scripts/setup.d/90-fuzz.sh)"
+if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    echo "fuzz: SKIPPED — no nightly toolchain (rustup toolchain list); the regression corpus runs on stable in cargo test"
+    exit 0
+fi
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+    echo "fuzz: SKIPPED — nightly is installed but cargo-fuzz is not (scripts/setup.d/90-fuzz.sh installs it)"
     exit 0
 fi
 
@@ -48,10 +76,10 @@ seeds() {
     find vectors "$shared" -type f -size -4M -regextype posix-extended -iregex "$pat" 2>/dev/null || true
 }
 
-echo "== fuzz: building ${#targets[@]} targets (nightly, release, sanitizer coverage)"
-for t in "${targets[@]}"; do
-    cargo +nightly fuzz build "${flags[@]}" "$t"
-done
+echo "== fuzz: building ${#all[@]} targets ($build build, nightly, sanitizer coverage) in $target_dir"
+t0=$(date +%s)
+cargo +nightly fuzz build "${flags[@]}"
+echo "fuzz: built in $(($(date +%s) - t0)) s"
 summary=()
 status=0
 for t in "${targets[@]}"; do
@@ -62,13 +90,13 @@ for t in "${targets[@]}"; do
     rm -rf "$seed" && mkdir -p "$seed"
     seeds "$t" | while read -r f; do cp "$f" "$seed/$(echo "$f" | tr '/' '_')"; done
     log="$cache/$t.log"
-    echo "== fuzz: $t for ${seconds}s ($(find "$seed" -type f | wc -l) seeds, $(find "$corpus" -type f | wc -l) in corpus)"
+    crashed=0
+    # Regression corpus first: libFuzzer runs every input of every folder before mutating.
     if ! cargo +nightly fuzz run "${flags[@]}" "$t" \
         "$corpus" "$seed" "core/fuzz/regressions/$t" -- \
-        -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 -max_len=1048576 \
+        -max_total_time="$seconds" -rss_limit_mb=2048 -timeout="$timeout" -max_len=1048576 \
         -artifact_prefix="$artifacts/" -print_final_stats=1 >"$log" 2>&1; then
-        echo "fuzz: $t FAILED — see $log and $artifacts/"
-        grep -E 'ERROR|panicked|SUMMARY' "$log" | head -n 5 || true
+        crashed=1
         status=1
     fi
     runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo 0)
@@ -77,8 +105,14 @@ for t in "${targets[@]}"; do
     cov=$(echo "$last" | grep -Eo 'cov: [0-9]+' | grep -Eo '[0-9]+' || echo "?")
     ft=$(echo "$last" | grep -Eo 'ft: [0-9]+' | grep -Eo '[0-9]+' || echo "?")
     corp=$(echo "$last" | grep -Eo 'corp: [0-9]+' | grep -Eo '[0-9]+' || echo "?")
-    summary+=("$(printf '%-14s %10s runs %7s exec/s  cov %6s  ft %7s  corpus %6s' "$t" "$runs" "$eps" "$cov" "$ft" "$corp")")
+    line="$(printf '%-14s %10s runs %7s exec/s  cov %6s  ft %7s  corpus %6s  crashes %s' "$t" "$runs" "$eps" "$cov" "$ft" "$corp" "$crashed")"
+    echo "fuzz: $line"
+    if [ "$crashed" = 1 ]; then
+        echo "fuzz: $t FAILED — see $log and $artifacts/"
+        grep -E 'ERROR|panicked|SUMMARY|Test unit written' "$log" | head -n 8 || true
+    fi
+    summary+=("$line")
 done
-echo "== fuzz summary (${seconds}s per target)"
-printf '%s\n' "${summary[@]}" | tee "$cache/summary.txt"
+echo "== fuzz summary ($build build, ${seconds}s per target)"
+printf '%s\n' "${summary[@]}" | tee "$cache/summary-$build.txt"
 exit "$status"

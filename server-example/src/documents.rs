@@ -228,13 +228,22 @@ pub async fn receive(
 ) -> ApiResult<Received> {
     tokio::fs::create_dir_all(dir)
         .await
-        .map_err(|e| ApiError::internal(format!("{}: {e}", dir.display())))?;
+        .map_err(|e| unkept(&e, format!("{}: {e}", dir.display())))?;
     let path = dir.join(format!(".upload-{}", crate::random_hex(8)?));
     let r = receive_into(body, &path, declared, limit).await;
     if r.is_err() {
         let _ = tokio::fs::remove_file(&path).await;
     }
     r
+}
+
+/// An upload that could not be written: 507 on a full disk, else 503 (nothing kept).
+fn unkept(e: &std::io::Error, detail: String) -> ApiError {
+    ApiError::storage(
+        e,
+        "上传文件无法保存（存储空间不足或不可写），未保存",
+        detail,
+    )
 }
 
 fn too_large(limit: u64) -> ApiError {
@@ -255,7 +264,7 @@ async fn receive_into(
 ) -> ApiResult<Received> {
     let mut f = tokio::fs::File::create(path)
         .await
-        .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
+        .map_err(|e| unkept(&e, format!("{}: {e}", path.display())))?;
     let mut h = Sm3::new();
     let mut size: u64 = 0;
     let mut head: Vec<u8> = Vec::with_capacity(1024);
@@ -281,14 +290,14 @@ async fn receive_into(
         h.update(&chunk);
         f.write_all(&chunk)
             .await
-            .map_err(|e| ApiError::internal(format!("writing the upload: {e}")))?;
+            .map_err(|e| unkept(&e, format!("writing the upload: {e}")))?;
     }
     f.flush()
         .await
-        .map_err(|e| ApiError::internal(format!("writing the upload: {e}")))?;
+        .map_err(|e| unkept(&e, format!("writing the upload: {e}")))?;
     f.sync_all()
         .await
-        .map_err(|e| ApiError::internal(format!("writing the upload: {e}")))?;
+        .map_err(|e| unkept(&e, format!("writing the upload: {e}")))?;
     if size == 0 {
         return Err(ApiError::bad_request(
             "body",

@@ -90,6 +90,27 @@ impl ApiError {
         )
     }
 
+    /// A file the server writes (an upload, a signed file) could not be written: 507
+    /// Insufficient Storage (RFC 4918 §11.5) when the disk or the quota is full, 503 when the
+    /// folder is unwritable or gone. Either way nothing was kept or recorded.
+    pub fn storage(e: &std::io::Error, zh: impl Into<String>, detail: impl Into<String>) -> Self {
+        use std::io::ErrorKind;
+        let full = matches!(e.kind(), ErrorKind::StorageFull | ErrorKind::QuotaExceeded);
+        let detail = detail.into();
+        tracing::error!(error = %detail, "storage full or unavailable");
+        Self::new(
+            if full {
+                StatusCode::INSUFFICIENT_STORAGE
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            },
+            "storage_unavailable",
+            "Storage full or unavailable",
+            zh,
+            detail,
+        )
+    }
+
     pub fn not_found(en: impl Into<String>) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,

@@ -450,15 +450,8 @@ pub fn commit_signed<T>(
             eseal::fs::write_atomic(&path, &[bytes]).map_err(|e| {
                 let msg = format!("writing the signed file: {e}");
                 // A full disk or an unwritable folder: nothing is recorded, nothing left.
-                let full = e.source.raw_os_error() == Some(28);
-                *failure = Some(ApiError::new(
-                    if full {
-                        axum::http::StatusCode::INSUFFICIENT_STORAGE
-                    } else {
-                        axum::http::StatusCode::SERVICE_UNAVAILABLE
-                    },
-                    "storage_unavailable",
-                    "The signed file cannot be stored",
+                *failure = Some(ApiError::storage(
+                    &e.source,
                     "签署文件无法保存（存储空间不足或不可写），未签署",
                     msg.clone(),
                 ));

@@ -199,9 +199,8 @@ fn mutate(r: &mut Lcg, body: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn malformed_bodies_and_credentials_get_a_4xx_and_memory_stays_flat() {
+fn malformed_bodies_and_credentials_get_a_4xx() {
     let srv = Server::start(&Db::Sqlite, &[("ESEAL_UPLOAD_LIMIT", "8000000")]);
-    let pid = srv.pid().unwrap();
     let api = srv.api();
     let user = api.login(SEAL_USER, DEMO_PASSWORD);
     let seal = user.first_cloud_seal();
@@ -280,8 +279,19 @@ fn malformed_bodies_and_credentials_get_a_4xx_and_memory_stays_flat() {
         assert_eq!(resp.status, 401, "{a:?}: {}", resp.text());
     }
 
+    expect(&user.get("/api/v1/me"), 200);
+}
+
+/// Rounds of 16 concurrent 6 MB uploads (each document deleted after its round).
+const ROUNDS: usize = 10;
+
+#[test]
+fn concurrent_uploads_memory_plateaus() {
+    let srv = Server::start(&Db::Sqlite, &[("ESEAL_UPLOAD_LIMIT", "8000000")]);
+    let pid = srv.pid().unwrap();
+    let user = srv.api().login(SEAL_USER, DEMO_PASSWORD);
     // Many concurrent uploads: all stored, and the server's memory does not grow with them
-    // (the bodies are streamed to disk, not held: 16 × 6 MB at once stays well under 96 MB).
+    // (the bodies are streamed to disk, not held).
     let big = {
         let mut b = eseal::samples::sample_pdf(3, "big");
         // Padded with a comment after %%EOF, which readers skip.
@@ -295,34 +305,48 @@ fn malformed_bodies_and_credentials_get_a_4xx_and_memory_stays_flat() {
             .map(|i| {
                 let (u, b) = (user.clone(), big.clone());
                 std::thread::spawn(move || {
-                    u.upload(
+                    let r = u.upload(
                         &format!("/api/v1/documents?name=c{n}-{i}.pdf"),
                         "application/pdf",
                         b,
-                    )
-                    .status
+                    );
+                    (r.status, r.json()["id"].as_str().map(str::to_owned))
                 })
             })
             .collect();
-        let st: Vec<u16> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-        assert!(st.iter().all(|s| *s == 201 || *s == 422), "{st:?}");
-        st.iter().filter(|s| **s == 201).count()
+        let got: Vec<(u16, Option<String>)> =
+            handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert!(got.iter().all(|(s, _)| *s == 201), "{got:?}");
+        for id in got.iter().filter_map(|(_, id)| id.as_deref()) {
+            assert_eq!(user.delete(&format!("/api/v1/documents/{id}")).status, 204);
+        }
     };
-    let stored = round(1);
-    let after1 = mem_kib(pid, "VmRSS");
-    let stored2 = round(2) + round(3);
-    let after3 = mem_kib(pid, "VmRSS");
+    let mut rss = Vec::new();
+    for n in 1..=ROUNDS {
+        round(n);
+        rss.push(mem_kib(pid, "VmRSS"));
+    }
     let peak = mem_kib(pid, "VmHWM");
     eprintln!(
-        "RSS: {before} KiB before, {after1} after 16 concurrent uploads of 6 MB, {after3} after 32 more; peak {peak} KiB ({stored} + {stored2} stored)"
+        "RSS: {} MiB before, after each round of 16 concurrent uploads of 6 MB: {:?} MiB; peak {} MiB",
+        before / 1024,
+        rss.iter().map(|k| k / 1024).collect::<Vec<_>>(),
+        peak / 1024
     );
-    // Open finding (issue 21, docs/robustness.md): RSS still grows by ~25 MB a round of 16
-    // uploads (174 → 220 → 276 MiB measured); not yet told apart from allocator retention.
-    // Only the peak is bounded here.
-    assert!(
-        peak < before + 200 * 1024,
-        "peak bounded: {before} → {peak} KiB"
-    );
+    // The heap in use comes back after each round (`tests/heap.rs`); what the process keeps
+    // is the allocator's, bounded by the arena cap the server sets at start (`main.rs`):
+    // rounds 6 to 10 stay within 16 MiB of round 5 (without the cap they grew 29–33 MiB more,
+    // and on towards 8 arenas a core), and the peak within 128 MiB of the start.
+    assert!(peak < before + 128 * 1024, "peak: {before} → {peak} KiB");
+    let r5 = rss[4];
+    for (i, r) in rss.iter().enumerate().skip(5) {
+        assert!(
+            *r <= r5 + 16 * 1024,
+            "round {}: {} KiB, round 5: {r5} KiB (RSS by round: {rss:?})",
+            i + 1,
+            r
+        );
+    }
     expect(&user.get("/api/v1/me"), 200);
 }
 
@@ -333,6 +357,24 @@ fn try_send(
     method: &str,
     path: &str,
     body: Option<Value>,
+) -> Result<(u16, Value), String> {
+    match body {
+        Some(v) => send_raw(
+            api,
+            method,
+            path,
+            Some(("application/json", v.to_string().into_bytes())),
+        ),
+        None => send_raw(api, method, path, None),
+    }
+}
+
+/// [`try_send`] with a body of any type.
+fn send_raw(
+    api: &Api,
+    method: &str,
+    path: &str,
+    body: Option<(&str, Vec<u8>)>,
 ) -> Result<(u16, Value), String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -346,17 +388,176 @@ fn try_send(
         b = b.header("Authorization", format!("Bearer {t}"));
     }
     let r = match body {
-        Some(v) => agent.run(
-            b.header("Content-Type", "application/json")
-                .body(v.to_string().into_bytes())
-                .unwrap(),
-        ),
+        Some((ct, bytes)) => agent.run(b.header("Content-Type", ct).body(bytes).unwrap()),
         None => agent.run(b.body(()).unwrap()),
     };
     let mut r = r.map_err(|e| e.to_string())?;
     let status = r.status().as_u16();
     let body = r.body_mut().read_to_vec().unwrap_or_default();
     Ok((status, serde_json::from_slice(&body).unwrap_or(Value::Null)))
+}
+
+/// A tmpfs mounted for one test (root only), unmounted on drop.
+struct Mount(std::path::PathBuf);
+
+impl Mount {
+    fn tmpfs(at: &std::path::Path, opts: &str) -> Option<Mount> {
+        std::fs::create_dir_all(at).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", opts, "tmpfs"])
+            .arg(at)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Mount(at.to_owned()))
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Fills the file system of `dir` to the last block; returns the file that holds the space.
+fn fill(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).unwrap();
+    for size in [1 << 20, 4096, 1] {
+        let block = vec![0x55u8; size];
+        loop {
+            match f.write_all(&block) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::StorageFull => break,
+                Err(e) => panic!("filling {}: {e}", path.display()),
+            }
+        }
+    }
+    path
+}
+
+/// Files left under `dir` whose names say they are temporary.
+fn temporaries(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else if n.starts_with(".upload-") || n.contains(".tmp") {
+                out.push(e.path().display().to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The server's data folder on a small file system that fills up: the upload and the signing
+/// that find no space get 507 (`storage_unavailable`), nothing is recorded and nothing half
+/// written is left; once space is freed the server serves again without a restart.
+fn full_disk(db_outside: bool) {
+    let dir = temp_dir("faults-full");
+    let data = dir.join("data");
+    let Some(mount) = Mount::tmpfs(&data, "size=32m") else {
+        eprintln!("SKIP full disk: mounting a tmpfs needs root");
+        return;
+    };
+    // The database on the full disk too, or on another one (documents on their own volume).
+    let db_file = dir.join("eseal.db");
+    let env: Vec<(&str, String)> = if db_outside {
+        vec![(
+            "ESEAL_DATABASE_URL",
+            format!("sqlite://{}", db_file.display()),
+        )]
+    } else {
+        vec![]
+    };
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let srv = Server::start_in(&Db::Sqlite, &data, &env);
+    let user = srv.api().login(SEAL_USER, DEMO_PASSWORD);
+    let seal = user.first_cloud_seal();
+    let pdf = eseal::samples::sample_pdf(2, "full");
+    let d = expect(
+        &user.upload(
+            "/api/v1/documents?name=before.pdf",
+            "application/pdf",
+            pdf.clone(),
+        ),
+        201,
+    );
+    let doc = d["id"].as_str().unwrap().to_owned();
+    let docs0 = expect(&user.get("/api/v1/documents"), 200);
+    let files0 = expect(&user.get("/api/v1/files"), 200)["total"].clone();
+    let sign = json!({"seals": [{"seal_id": seal, "stamps": [{"page": 1, "x_mm": 100.0, "y_mm": 150.0}]}],
+                      "credential": {"kind": "signing_password", "value": DEMO_SIGNING_PASSWORD}});
+
+    let filler = fill(&data);
+    // An upload: 507 when its bytes find no room.
+    let (st, v) = send_raw(
+        &user,
+        "POST",
+        "/api/v1/documents?name=full.pdf",
+        Some(("application/pdf", pdf.clone())),
+    )
+    .unwrap();
+    eprintln!(
+        "full disk (database {}): upload {st} {v}",
+        if db_outside { "elsewhere" } else { "on it too" }
+    );
+    assert_eq!(st, 507, "{v}");
+    assert_eq!(v["code"], "storage_unavailable", "{v}");
+    // A signing: 507 when the signed file finds no room (503 when the database's own write
+    // found the disk full first: SQLite on the same disk).
+    let (st, v) = try_send(
+        &user,
+        "POST",
+        &format!("/api/v1/documents/{doc}/sign"),
+        Some(sign.clone()),
+    )
+    .unwrap();
+    eprintln!("full disk: sign {st} {v}");
+    if db_outside {
+        assert_eq!(st, 507, "{v}");
+    } else {
+        assert!(st == 507 || st == 503, "{st} {v}");
+    }
+    // Nothing recorded, nothing half written.
+    assert_eq!(expect(&user.get("/api/v1/documents"), 200), docs0);
+    assert_eq!(expect(&user.get("/api/v1/files"), 200)["total"], files0);
+    let d = expect(&user.get(&format!("/api/v1/documents/{doc}")), 200);
+    assert!(d["signed"].is_null() && d["signing"] == false, "{d}");
+    assert_eq!(temporaries(&data), Vec::<String>::new());
+
+    // Space freed: served again, no restart.
+    std::fs::remove_file(&filler).unwrap();
+    expect(
+        &user.upload("/api/v1/documents?name=after.pdf", "application/pdf", pdf),
+        201,
+    );
+    let out = expect(
+        &user.post(&format!("/api/v1/documents/{doc}/sign"), sign),
+        200,
+    );
+    assert_eq!(out["verdict"], "valid", "{out}");
+    drop(srv);
+    let mut cfg = eseal_server::config::Config {
+        data_dir: data.clone(),
+        ..Default::default()
+    };
+    if db_outside {
+        cfg.database_url = format!("sqlite://{}", db_file.display());
+    }
+    let st = eseal_server::state::AppState::open(cfg).expect("open");
+    st.platform.verify_audit(None).expect("audit chain");
+    drop(st);
+    drop(mount);
+}
+
+#[test]
+fn a_full_disk_gives_507_and_records_nothing() {
+    full_disk(true);
+    full_disk(false);
 }
 
 #[test]
