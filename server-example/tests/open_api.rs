@@ -880,9 +880,10 @@ fn refusals_of_app_state_and_sm2() {
         "bad_sm2_signature"
     );
     assert_eq!(
-        code(sm2_call(Some(&|c: &[u8]| b64(
-            &other.sign(sm2::DEFAULT_ID, c).unwrap().to_der()
-        )))),
+        code(sm2_call(Some(&|c: &[u8]| b64(&other
+            .sign(sm2::DEFAULT_ID, c)
+            .unwrap()
+            .to_der())))),
         "bad_sm2_signature"
     );
     expect(
@@ -897,7 +898,10 @@ fn refusals_of_app_state_and_sm2() {
     let mut sw = expect(&ops.get("/api/v1/ops/switches"), 200);
     sw["app_review"] = json!(true);
     expect(&ops.put("/api/v1/ops/switches", sw), 200);
-    let a = expect(&admin.post("/api/v1/apps", json!({"name": "待审应用"})), 201);
+    let a = expect(
+        &admin.post("/api/v1/apps", json!({"name": "待审应用"})),
+        201,
+    );
     let id = a["id"].as_str().unwrap().to_owned();
     let s = expect(&admin.get(&format!("/api/v1/apps/{id}/secret")), 200);
     let pending = App {

@@ -523,7 +523,10 @@ mod tests {
         assert!(NativeAuth::parse(&format!("{h}, Nonce=x")).is_err());
         assert!(NativeAuth::parse(&h.replace("0123456789abcdef", "short")).is_err());
         // A header that does not parse is still attributed to the Credential it names.
-        assert_eq!(named_field(&h.replace("0123456789abcdef", "short"), "Credential"), "t");
+        assert_eq!(
+            named_field(&h.replace("0123456789abcdef", "short"), "Credential"),
+            "t"
+        );
         assert_eq!(named_field("Bearer x", "Credential"), "");
     }
 
