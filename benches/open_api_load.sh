@@ -36,8 +36,12 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
-pg_url() {
-  if [ -n "${ESEAL_PG_URL:-}" ]; then echo "$ESEAL_PG_URL"; return; fi
+# Sets PG_URL, starting the throwaway cluster once. Called in this shell, never in `$(…)`:
+# a subshell's PGCTL would be lost, and the next case would start a second cluster on the
+# same directory (and the clean-up would not stop the first).
+PG_URL=""
+pg_start() {
+  if [ -n "${ESEAL_PG_URL:-}" ]; then PG_URL=$ESEAL_PG_URL; return; fi
   if [ -z "$PGCTL" ]; then
     local bin; bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
     local as=""; [ "$(id -u)" = 0 ] && as="runuser -u postgres --"
@@ -47,7 +51,7 @@ pg_url() {
     $as "$bin/pg_ctl" -D "$TMP/pg/data" -o "-p $PGPORT -c listen_addresses=127.0.0.1 -k $TMP/pg -c max_connections=200" -w -l "$TMP/pg/log" start >/dev/null
     PGCTL="$as $bin/pg_ctl"
   fi
-  echo "postgres://postgres@127.0.0.1:$PGPORT/postgres"
+  PG_URL="postgres://postgres@127.0.0.1:$PGPORT/postgres"
 }
 
 # start DB_URL SCHEMA DIR → "PORT PID"
@@ -73,7 +77,7 @@ for case in $CASES; do
   dir="$TMP/case$n"; mkdir -p "$dir"
   case $db in
     sqlite) url="sqlite://eseal.db"; servers=1 ;;
-    pg) url=$(pg_url) ;;
+    pg) pg_start; url=$PG_URL ;;
   esac
   schema="load$n"
   bases=(); pids=()
