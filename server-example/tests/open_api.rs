@@ -814,6 +814,150 @@ fn open_api_on_postgres() {
     drop(cluster);
 }
 
+/// The refusals that depend on the app's state or its SM2 key, each audited in the unit's
+/// chain with its code: malformed credentials, an SM2 signature missing, not base64 or not
+/// verifying (and a good one accepted), an app waiting for review (accepted once approved,
+/// 2.9.5) and a deleted app (2.9.4).
+#[test]
+fn refusals_of_app_state_and_sm2() {
+    use base64::Engine;
+    use eseal::crypto::sm2;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let srv = Server::start(&Db::Sqlite, &[]);
+    let api = srv.api();
+    let admin = api.login(APP_ADMIN, DEMO_PASSWORD);
+    let code = |r: Resp| expect(&r, 401)["code"].as_str().unwrap().to_owned();
+    let (app, _, _) = setup(&api, "国密应用");
+
+    // Malformed: a nonce shorter than 16 characters, a timestamp that is not a number (the
+    // Credential names a known app: audited in its unit's chain).
+    let mut bad = api.clone();
+    bad.headers.push((
+        "Authorization".into(),
+        native(&app, "GET", "/open/v1/seals", b"", now_ms(), "short"),
+    ));
+    assert_eq!(code(bad.get("/open/v1/seals")), "malformed_credentials");
+    let mut bad = api.clone();
+    bad.headers.push((
+        "Authorization".into(),
+        native(&app, "GET", "/open/v1/seals", b"", now_ms(), &nonce())
+            .replace("Timestamp=", "Timestamp=x"),
+    ));
+    assert_eq!(code(bad.get("/open/v1/seals")), "malformed_credentials");
+
+    // The app registers an SM2 public key: every request must carry Sm2= over the canonical
+    // request, verified with the default ID (GB/T 32918.2 §5.5).
+    let key = sm2::PrivateKey::generate().unwrap();
+    let other = sm2::PrivateKey::generate().unwrap();
+    expect(
+        &admin.put(
+            &format!("/api/v1/apps/{}", app.id),
+            json!({"name": "国密应用", "public_key": b64(&key.public_key().to_sec1_uncompressed())}),
+        ),
+        200,
+    );
+    let sm2_call = |sig: Option<&dyn Fn(&[u8]) -> String>| {
+        let (ts, n) = (now_ms(), nonce());
+        let mut h = native(&app, "GET", "/open/v1/seals", b"", ts, &n);
+        if let Some(sig) = sig {
+            let c = canonical_request(
+                "GET",
+                "/open/v1/seals",
+                "",
+                &hex::encode(eseal::crypto::sm3::sm3(b"")),
+                &ts.to_string(),
+                &n,
+            );
+            h.push_str(&format!(", Sm2={}", sig(c.as_bytes())));
+        }
+        let mut a = api.clone();
+        a.headers.push(("Authorization".into(), h));
+        a.get("/open/v1/seals")
+    };
+    assert_eq!(code(sm2_call(None)), "bad_sm2_signature");
+    assert_eq!(
+        code(sm2_call(Some(&|_: &[u8]| "not*base64".to_owned()))),
+        "bad_sm2_signature"
+    );
+    assert_eq!(
+        code(sm2_call(Some(&|c: &[u8]| b64(&other
+            .sign(sm2::DEFAULT_ID, c)
+            .unwrap()
+            .to_der())))),
+        "bad_sm2_signature"
+    );
+    expect(
+        &sm2_call(Some(&|c: &[u8]| {
+            b64(&key.sign(sm2::DEFAULT_ID, c).unwrap().to_der())
+        })),
+        200,
+    );
+
+    // App review on (back office): a new app waits for review and is refused until approved.
+    let ops = api.operator();
+    let mut sw = expect(&ops.get("/api/v1/ops/switches"), 200);
+    sw["app_review"] = json!(true);
+    expect(&ops.put("/api/v1/ops/switches", sw), 200);
+    let a = expect(
+        &admin.post("/api/v1/apps", json!({"name": "待审应用"})),
+        201,
+    );
+    let id = a["id"].as_str().unwrap().to_owned();
+    let s = expect(&admin.get(&format!("/api/v1/apps/{id}/secret")), 200);
+    let pending = App {
+        id: id.clone(),
+        token: s["access_token"].as_str().unwrap().to_owned(),
+        secret: s["access_secret"].as_str().unwrap().to_owned(),
+    };
+    assert_eq!(
+        code(call(&api, &pending, "GET", "/open/v1/seals", None, vec![])),
+        "app_not_reviewed"
+    );
+    expect(
+        &ops.post(
+            &format!("/api/v1/ops/apps/{id}/review"),
+            json!({"approve": true}),
+        ),
+        200,
+    );
+    expect(
+        &call(&api, &pending, "GET", "/open/v1/seals", None, vec![]),
+        200,
+    );
+
+    // A deleted app (soft delete, 2.9.4) is refused.
+    assert_eq!(admin.delete(&format!("/api/v1/apps/{id}")).status, 204);
+    assert_eq!(
+        code(call(&api, &pending, "GET", "/open/v1/seals", None, vec![])),
+        "app_deleted"
+    );
+
+    // Each refusal is in the unit's audit chain with its code, under the app's name.
+    let auditor = api.login(AUDITOR, DEMO_PASSWORD);
+    let denied = expect(
+        &auditor.get("/api/v1/audit?action=OpenApiRequest&failures=true"),
+        200,
+    );
+    let refusals: Vec<String> = denied["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e["actor"], e["reason"]))
+        .collect();
+    for (who, c, n) in [
+        (&app, "malformed_credentials", 2),
+        (&app, "bad_sm2_signature", 3),
+        (&pending, "app_not_reviewed", 1),
+        (&pending, "app_deleted", 1),
+    ] {
+        let found = refusals
+            .iter()
+            .filter(|r| r.contains(&format!("app:{}", who.id)) && r.contains(&format!("{c}: ")))
+            .count();
+        assert_eq!(found, n, "{c} audited {found} times: {refusals:?}");
+    }
+}
+
 /// The Python and Node clients of docs/examples sign requests the server accepts, and
 /// verify the signature of a real webhook delivery.
 #[test]

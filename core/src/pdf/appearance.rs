@@ -104,6 +104,34 @@ pub(crate) fn image_objects(r: &Raster) -> Result<(Stream, Option<Stream>), PdfE
     Ok((compressed(d, r.rgb.clone())?, mask))
 }
 
+/// Seal pictures kept converted, at most this many (then the cache starts again).
+const CACHED_PICTURES: usize = 64;
+
+/// [`image_objects`] of a PNG, kept by SM3 of its bytes: a signing server stamps the same
+/// few seal pictures again and again, and decoding plus Deflate of the samples is most of a
+/// stamp's cost (measured: benches/RESULTS.md, open API load). The output is a function of
+/// the bytes alone, so a kept copy is the same as a new conversion.
+pub(crate) fn picture_objects(png: &[u8]) -> Result<(Stream, Option<Stream>), PdfError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Kept = HashMap<[u8; 32], (Stream, Option<Stream>)>;
+    static KEPT: OnceLock<Mutex<Kept>> = OnceLock::new();
+    let kept = KEPT.get_or_init(Default::default);
+    let key = crate::crypto::sm3::sm3(png);
+    // A poisoned lock only means another signing panicked: the map itself is whole.
+    let lock = || kept.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(hit) = lock().get(&key) {
+        return Ok(hit.clone());
+    }
+    let made = image_objects(&decode_png(png)?)?;
+    let mut k = lock();
+    if k.len() >= CACHED_PICTURES {
+        k.clear();
+    }
+    k.insert(key, made.clone());
+    Ok(made)
+}
+
 /// A form XObject of `bbox` (width, height) that draws `image` scaled to `w` × `h`, shifted
 /// left and down by `shift` ((0, 0) for a whole stamp; the slice's offset from the picture's
 /// lower-left corner for a cross-page slice: the BBox clips). On a page with `/Rotate r` the

@@ -13,7 +13,7 @@ use crate::cms::{self, BuildParams, ContentTypes, Sm2CmsOids};
 use crate::crypto::time::Time;
 use crate::crypto::{Certificate, Signer, sm2};
 use crate::ses::Seal;
-use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream, StringFormat};
 use std::io::Write as _;
 
 /// Default SubFilter for a raw GB/T 38540 SES_Signature: distinct, so ordinary readers call
@@ -902,7 +902,7 @@ fn sign_update_with(
     );
     let image = match (&picture, &req.placement) {
         (_, Placement::Invisible) => None,
-        (Some(png), _) => Some(add_image(&mut up, png)?),
+        (Some(png), _) => Some(add_image(&mut up, appearance::picture_objects(png)?)),
         (None, _) if needs_picture => {
             return Err(PdfError::Picture(
                 "a visible stamp needs a PNG picture".into(),
@@ -1083,7 +1083,11 @@ fn sign_update_with(
         if let Some(qr) = &req.qr {
             check_size(qr.size, qr.size)?;
             let pid = page_id(qr.page)?;
-            let img = add_image(&mut up, &qr.png)?;
+            // A QR code differs per document: converted, not kept.
+            let img = add_image(
+                &mut up,
+                appearance::image_objects(&appearance::decode_png(&qr.png)?)?,
+            );
             let rot = page_rotate(&doc, pid);
             let form = up.add(appearance::form(
                 img,
@@ -1337,14 +1341,13 @@ fn check_size(w: f64, h: f64) -> Result<(), PdfError> {
     Ok(())
 }
 
-fn add_image(up: &mut Update, png: &[u8]) -> Result<ObjectId, PdfError> {
-    let raster = appearance::decode_png(png)?;
-    let (mut img, mask) = appearance::image_objects(&raster)?;
+/// Adds a picture's image XObject and its soft mask (§11.6.5.3).
+fn add_image(up: &mut Update, (mut img, mask): (Stream, Option<Stream>)) -> ObjectId {
     if let Some(m) = mask {
         let mid = up.add(m);
         img.dict.set("SMask", Object::Reference(mid));
     }
-    Ok(up.add(img))
+    up.add(img)
 }
 
 /// Appends annotations to their pages' `/Annots` (direct arrays, or indirect array objects).

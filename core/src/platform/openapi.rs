@@ -284,13 +284,25 @@ pub fn check_native(
     window_ms: i64,
 ) -> Result<App, CheckError> {
     let a = NativeAuth::parse(authorization);
-    let token = a.as_ref().map(|a| a.token.clone()).unwrap_or_default();
-    let ts = a.as_ref().map(|a| a.timestamp.clone()).unwrap_or_default();
+    // A header that does not parse is still audited under the Credential it names, if any.
+    let (token, ts) = match &a {
+        Ok(a) => (a.token.clone(), a.timestamp.clone()),
+        Err(_) => (named_field(authorization, "Credential"), String::new()),
+    };
     let r = match a {
         Ok(a) => check_native_inner(p, &a, req, source_ip, window_ms),
         Err(e) => Err(CheckError::Refused(e)),
     };
     audit_check(p, &token, &ts, source_ip, r)
+}
+
+/// The value of field `name` in a native header that may not parse.
+fn named_field(header: &str, name: &str) -> String {
+    let rest = header.strip_prefix(NATIVE_SCHEME).unwrap_or(header);
+    rest.split(',')
+        .find_map(|part| part.trim().strip_prefix(name)?.strip_prefix('='))
+        .unwrap_or("")
+        .to_owned()
 }
 
 fn audit_check(
@@ -510,6 +522,12 @@ mod tests {
         assert!(NativeAuth::parse("Bearer x").is_err());
         assert!(NativeAuth::parse(&format!("{h}, Nonce=x")).is_err());
         assert!(NativeAuth::parse(&h.replace("0123456789abcdef", "short")).is_err());
+        // A header that does not parse is still attributed to the Credential it names.
+        assert_eq!(
+            named_field(&h.replace("0123456789abcdef", "short"), "Credential"),
+            "t"
+        );
+        assert_eq!(named_field("Bearer x", "Credential"), "");
     }
 
     #[test]
