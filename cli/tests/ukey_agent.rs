@@ -546,11 +546,11 @@ fn deferred_signing_of_pdf_and_ofd_through_the_agent() {
     );
     let pending = eseal::pdf::prepare(&pdf, &req).unwrap();
     let sig = ukey_sign(&pending.digest);
-    let signed = eseal::pdf::finish(&pdf, &pending, &sig, &req).unwrap();
+    let signed = eseal::pdf::finish(&pdf, &pending, sig, &req).unwrap();
     let report = eseal::pdf::verify(&signed, "deferred.pdf", &opts).unwrap();
     assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
     let swapped = eseal::samples::sample_pdf(2, "another");
-    assert!(eseal::pdf::finish(&swapped, &pending, &sig, &req).is_err());
+    assert!(eseal::pdf::finish(&swapped, &pending, sig, &req).is_err());
 
     // OFD: a seal with a stamp.
     let ofd_bytes = eseal::samples::sample_ofd(2, "deferred");

@@ -481,13 +481,13 @@ fn deferred_signing_of_pdf_and_ofd_binds_the_source_and_checks_the_signature() {
         // The state travels as JSON (e.g. through a browser and back).
         let pending = eseal::deferred::Pending::from_json(&pending.to_json()).unwrap();
         let sig = ukey.sign_digest(&pending.digest).unwrap();
-        let signed = pdf::finish(&pdf, &pending, &sig, req).unwrap();
+        let signed = pdf::finish(&pdf, &pending, sig, req).unwrap();
         let report = pdf::verify(&signed, "deferred", &sm2_opts(&ca)).unwrap();
         assert_eq!(report.verdict(), Verdict::Valid, "{}", report.to_text());
         // A swapped file is refused.
         let other = make_pdf(3);
         assert!(matches!(
-            pdf::finish(&other, &pending, &sig, req),
+            pdf::finish(&other, &pending, sig, req),
             Err(pdf::PdfError::Deferred(
                 eseal::deferred::DeferredError::SourceChanged { .. }
             ))
@@ -495,7 +495,7 @@ fn deferred_signing_of_pdf_and_ofd_binds_the_source_and_checks_the_signature() {
         // A signature of something else is refused before anything is written.
         let wrong = ukey.sign_digest(&[7u8; 32]).unwrap();
         assert!(matches!(
-            pdf::finish(&pdf, &pending, &wrong, req),
+            pdf::finish(&pdf, &pending, wrong, req),
             Err(pdf::PdfError::Deferred(
                 eseal::deferred::DeferredError::BadSignature
             ))
@@ -506,7 +506,7 @@ fn deferred_signing_of_pdf_and_ofd_binds_the_source_and_checks_the_signature() {
     let sig = ukey.sign_digest(&pending.digest).unwrap();
     let mut moved = shapes[0].with_signer(&external);
     moved.placement = stamp(2);
-    assert!(pdf::finish(&pdf, &pending, &sig, &moved).is_err());
+    assert!(pdf::finish(&pdf, &pending, sig, &moved).is_err());
 
     // OFD: Type=Seal and Type=Sign.
     let ofd_bytes = eseal::samples::sample_ofd(2, "deferred");

@@ -725,10 +725,19 @@ fn open_flow(db: Db) {
     uniq.sort();
     uniq.dedup();
     assert_eq!(uniq.len(), ids.len(), "an event delivered twice: {ids:?}");
-    let log = expect(
-        &call(&api, &app, "GET", "/open/v1/events", None, vec![]),
-        200,
-    );
+    // The receiver has the events; the outbox records a delivery once the receiver's answer is
+    // back, so the log may still say pending for a moment (polled, not timed).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let log = loop {
+        let log = expect(
+            &call(&api, &app, "GET", "/open/v1/events", None, vec![]),
+            200,
+        );
+        if log["items"][0]["status"] == "delivered" || std::time::Instant::now() > deadline {
+            break log;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
     assert_eq!(log["total"].as_u64().unwrap() as usize, got.len());
     let first = &log["items"][0];
     assert_eq!(first["status"], "delivered");
@@ -856,7 +865,8 @@ fn refusals_of_app_state_and_sm2() {
         ),
         200,
     );
-    let sm2_call = |sig: Option<&dyn Fn(&[u8]) -> String>| {
+    type SignCanonical<'f> = &'f dyn Fn(&[u8]) -> String;
+    let sm2_call = |sig: Option<SignCanonical<'_>>| {
         let (ts, n) = (now_ms(), nonce());
         let mut h = native(&app, "GET", "/open/v1/seals", b"", ts, &n);
         if let Some(sig) = sig {
