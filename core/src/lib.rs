@@ -17,6 +17,7 @@ pub mod cms;
 pub mod crypto;
 pub mod deferred;
 pub mod fs;
+mod http;
 pub mod ofd;
 pub mod pdf;
 pub mod placement;

@@ -225,25 +225,15 @@ pub fn fetch(source: &str) -> Result<SignedSealStatus, SealStatusError> {
             url: source.to_owned(),
             why,
         };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(std::time::Duration::from_secs(30)))
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let mut resp = agent
-            .get(source)
-            .header("Accept", MEDIA_TYPE)
-            .call()
-            .map_err(|e| fail(e.to_string()))?;
-        if resp.status() != 200 {
-            return Err(fail(format!("status {}", resp.status())));
-        }
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(64 << 20)
-            .read_to_vec()
-            .map_err(|e| fail(e.to_string()))?;
+        let body = crate::http::exchange(
+            source,
+            crate::http::Request::Get {
+                accept: Some(MEDIA_TYPE),
+            },
+            64 << 20,
+            std::time::Duration::from_secs(30),
+        )
+        .map_err(fail)?;
         SignedSealStatus::from_json(&body)
     } else {
         let bytes = std::fs::read(source).map_err(|e| SealStatusError::Read {

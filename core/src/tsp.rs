@@ -996,25 +996,16 @@ pub fn request(url: &str, hash_alg: &str, data: &[u8]) -> Result<TimeStampToken,
 pub fn request_imprint(url: &str, imprint: MessageImprint) -> Result<TimeStampToken, TspError> {
     let req = TimeStampReq::for_imprint(imprint)?;
     let body = req.to_der();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(std::time::Duration::from_secs(30)))
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut resp = agent
-        .post(url)
-        .header("Content-Type", MEDIA_QUERY)
-        .send(&body[..])
-        .map_err(|e| TspError::Http(format!("{url}: {e}")))?;
-    if resp.status() != 200 {
-        return Err(TspError::Http(format!("{url}: status {}", resp.status())));
-    }
-    let answer = resp
-        .body_mut()
-        .with_config()
-        .limit(1 << 20)
-        .read_to_vec()
-        .map_err(|e| TspError::Http(format!("{url}: {e}")))?;
+    let answer = crate::http::exchange(
+        url,
+        crate::http::Request::Post {
+            content_type: MEDIA_QUERY,
+            body: &body,
+        },
+        1 << 20,
+        std::time::Duration::from_secs(30),
+    )
+    .map_err(|why| TspError::Http(format!("{url}: {why}")))?;
     accept_response(&req, &answer)
 }
 

@@ -947,20 +947,39 @@ unsafe fn sign_document(
     out: *mut *mut u8,
     out_len: *mut usize,
 ) -> c_int {
+    let opts = || {
+        let time = unsafe { opt_text(time, "time") }?
+            .map(common::parse_time)
+            .transpose()?;
+        Ok(common::SignOptions {
+            stamps: stamp(at)?.into_iter().collect(),
+            time,
+            ..Default::default()
+        })
+    };
+    unsafe { sign_into(pdf, doc, len, seal, signer, opts, out, out_len) }
+}
+
+/// The body of every signing call: checks the handles, builds the options, signs `doc` as a
+/// PDF or an OFD and hands the signed bytes to the caller.
+#[allow(clippy::too_many_arguments)]
+unsafe fn sign_into(
+    pdf: bool,
+    doc: *const u8,
+    len: usize,
+    seal: *const EsealSeal,
+    signer: *const EsealSigner,
+    opts: impl FnOnce() -> Result<common::SignOptions, Error>,
+    out: *mut *mut u8,
+    out_len: *mut usize,
+) -> c_int {
     guard(|| {
         let doc = unsafe { bytes(doc, len, "document") }?;
         let seal = unsafe { handle(seal, "seal") }?;
         let signer = unsafe { handle(signer, "signer") }?;
-        let time = unsafe { opt_text(time, "time") }?
-            .map(common::parse_time)
-            .transpose()?;
+        let opts = opts()?;
         check_out(out, "bytes")?;
         check_out(out_len, "length")?;
-        let opts = common::SignOptions {
-            stamps: stamp(at)?.into_iter().collect(),
-            time,
-            ..Default::default()
-        };
         let signed = if pdf {
             common::sign_pdf(doc, &seal.inner, signer.inner.as_ref(), &opts)?
         } else {
@@ -1241,21 +1260,8 @@ unsafe fn sign_with(
     out: *mut *mut u8,
     out_len: *mut usize,
 ) -> c_int {
-    guard(|| {
-        let doc = unsafe { bytes(doc, len, "document") }?;
-        let seal = unsafe { handle(seal, "seal") }?;
-        let signer = unsafe { handle(signer, "signer") }?;
-        check_out(out, "bytes")?;
-        check_out(out_len, "length")?;
-        let opts = sign_options(options);
-        let signed = if pdf {
-            common::sign_pdf(doc, &seal.inner, signer.inner.as_ref(), &opts)?
-        } else {
-            common::sign_ofd(doc.to_vec(), &seal.inner, signer.inner.as_ref(), &opts)?
-        };
-        unsafe { put_bytes(out, out_len, signed) };
-        Ok(())
-    })
+    let opts = || Ok(sign_options(options));
+    unsafe { sign_into(pdf, doc, len, seal, signer, opts, out, out_len) }
 }
 
 /// Signs a PDF with `seal` and every option of `options` (NULL: the defaults): one signature

@@ -131,15 +131,7 @@ pub(crate) fn update(
     let doc = super::sign_doc::load_structure(&revisions)?;
     let existing = read(&revisions, revisions.last()).unwrap_or_default();
     let mut up = Update::new(doc.max_id);
-    let root = doc
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .map_err(|_| PdfError::Malformed("trailer has no /Root".into()))?;
-    let mut catalog = doc
-        .get_dictionary(root)
-        .map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?
-        .clone();
+    let (root, mut catalog) = super::sign_doc::catalog(&doc)?;
     // The DSS dictionary as lopdf holds it (direct or by reference), to keep its other keys.
     let mut dss = match catalog.get(b"DSS") {
         Ok(Object::Reference(r)) => doc.get_dictionary(*r).cloned().unwrap_or_default(),

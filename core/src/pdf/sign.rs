@@ -1183,17 +1183,10 @@ fn sign_update_with(
     add_fields(&doc, &mut up, &new_fields)?;
     if req.certify.is_some() {
         // §12.8.4: the catalog's /Perms names the certification signature.
-        let root = doc
-            .trailer
-            .get(b"Root")
-            .and_then(Object::as_reference)
-            .map_err(|_| PdfError::Malformed("trailer has no /Root".into()))?;
+        let (root, catalog) = super::sign_doc::catalog(&doc)?;
         let mut catalog = match up.get(root) {
             Some(Object::Dictionary(d)) => d.clone(),
-            _ => doc
-                .get_dictionary(root)
-                .map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?
-                .clone(),
+            _ => catalog,
         };
         let mut perms = Dictionary::new();
         perms.set("DocMDP", Object::Reference(sig_id));
@@ -1484,15 +1477,7 @@ fn fill_existing_field(
 
 /// Adds the fields to the AcroForm's `/Fields` and sets `/SigFlags 3` (§12.7.2).
 fn add_fields(doc: &Document, up: &mut Update, new_fields: &[ObjectId]) -> Result<(), PdfError> {
-    let root = doc
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .map_err(|_| PdfError::Malformed("trailer has no /Root".into()))?;
-    let mut catalog = doc
-        .get_dictionary(root)
-        .map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?
-        .clone();
+    let (root, mut catalog) = super::sign_doc::catalog(doc)?;
     let (form_id, mut form) = match catalog.get(b"AcroForm") {
         Ok(Object::Reference(id)) => (
             Some(*id),

@@ -14,6 +14,21 @@ use super::xref::{Entry, Pdf};
 use lopdf::{Dictionary, Document, Object, StringFormat};
 use std::collections::BTreeSet;
 
+/// The catalog of `doc` (ISO 32000-1 §7.7.2): its object number and a copy to edit in an
+/// update.
+pub(crate) fn catalog(doc: &Document) -> Result<(lopdf::ObjectId, Dictionary), PdfError> {
+    let root = doc
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(|_| PdfError::Malformed("trailer has no /Root".into()))?;
+    let catalog = doc
+        .get_dictionary(root)
+        .map_err(|e| PdfError::Malformed(format!("catalog: {e}")))?
+        .clone();
+    Ok((root, catalog))
+}
+
 /// The objects of the newest revision of `pdf` as a lopdf document (see the module docs).
 /// Objects the cross-reference data points to but that cannot be read are left out, as
 /// lenient readers do; the encrypted are refused.

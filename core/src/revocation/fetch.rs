@@ -9,6 +9,7 @@ use super::{
 use crate::asn1::{Tlv, tag};
 use crate::crypto::Certificate;
 use crate::crypto::cert::wrap;
+use crate::http::Request;
 use std::time::Duration;
 
 const OID_CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
@@ -119,30 +120,10 @@ pub fn pointer_extensions(base: &str, ca: &str) -> Vec<u8> {
     .concat()
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .timeout_global(Some(TIMEOUT))
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
-fn body(
-    mut resp: ureq::http::Response<ureq::Body>,
-    url: &str,
-    max: usize,
-) -> Result<Vec<u8>, RevocationError> {
-    if resp.status() != 200 {
-        return Err(RevocationError::Fetch(format!(
-            "{url}: status {}",
-            resp.status()
-        )));
-    }
-    resp.body_mut()
-        .with_config()
-        .limit(max as u64)
-        .read_to_vec()
-        .map_err(|e| RevocationError::Fetch(format!("{url}: {e}")))
+/// One exchange with a responder or distribution point.
+fn fetch(url: &str, request: Request<'_>, max: usize) -> Result<Vec<u8>, RevocationError> {
+    crate::http::exchange(url, request, max, TIMEOUT)
+        .map_err(|why| RevocationError::Fetch(format!("{url}: {why}")))
 }
 
 /// Asks the certificate's OCSP responders, then (when none answers) fetches its CRLs.
@@ -150,19 +131,20 @@ fn body(
 pub fn fetch_for(cert: &Certificate, issuer: &Certificate) -> (RevocationEvidence, Vec<String>) {
     let mut found = RevocationEvidence::default();
     let mut errors = Vec::new();
-    let agent = agent();
     for url in ocsp_urls(cert)
         .into_iter()
         .filter(|u| u.starts_with("http://"))
     {
         let attempt = || -> Result<Vec<u8>, RevocationError> {
             let req = OcspRequest::for_certificate(cert, issuer)?;
-            let resp = agent
-                .post(&url)
-                .header("Content-Type", MEDIA_REQUEST)
-                .send(&req.to_der()[..])
-                .map_err(|e| RevocationError::Fetch(format!("{url}: {e}")))?;
-            let bytes = body(resp, &url, MAX_OCSP_LEN)?;
+            let bytes = fetch(
+                &url,
+                Request::Post {
+                    content_type: MEDIA_REQUEST,
+                    body: &req.to_der(),
+                },
+                MAX_OCSP_LEN,
+            )?;
             let parsed = super::OcspResponse::parse(&bytes)?;
             if parsed.nonce.is_some() && parsed.nonce != req.nonce {
                 return Err(RevocationError::Fetch(format!(
@@ -184,11 +166,7 @@ pub fn fetch_for(cert: &Certificate, issuer: &Certificate) -> (RevocationEvidenc
         .filter(|u| u.starts_with("http://"))
     {
         let attempt = || -> Result<Vec<u8>, RevocationError> {
-            let resp = agent
-                .get(&url)
-                .call()
-                .map_err(|e| RevocationError::Fetch(format!("{url}: {e}")))?;
-            let bytes = body(resp, &url, MAX_CRL_LEN)?;
+            let bytes = fetch(&url, Request::Get { accept: None }, MAX_CRL_LEN)?;
             Ok(super::Crl::parse(&bytes)?.der().to_vec())
         };
         match attempt() {
