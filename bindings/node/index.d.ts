@@ -118,6 +118,11 @@ export declare class Signer {
   get certificatePem(): string
   /** The certificate's subject. */
   get subject(): string
+  /**
+   * Signs a prepared digest e (`preparePdf` / `prepareOfd`) as a UKey's `SKF_ECCSignData`
+   * does; resolves to the DER SM2 signature for `finishPdf` / `finishOfd`.
+   */
+  signPrepared(digest: Buffer): Promise<Buffer>
 }
 
 /**
@@ -134,6 +139,110 @@ export declare class TestCa {
   keyPem(who: string): string
   /** The root certificate, PEM: pass it as `trust` when verifying. */
   get rootCertPem(): string
+}
+
+/**
+ * A cross-page seal (骑缝章): pages (`all`, `odd`, `even`, `2-5`, `1,3`; default all), edge
+ * (default right), position along the edge in mm (from the top for left/right, from the left
+ * for top/bottom; centred when absent), the narrowest slice in mm (more pages are split into
+ * groups, each with a whole seal) and the seal's size in mm (the picture's when absent).
+ */
+export interface CrossPageOptions {
+  pages?: string
+  edge?: 'right' | 'left' | 'top' | 'bottom'
+  alongMm?: number
+  minSliceMm?: number
+  widthMm?: number
+  heightMm?: number
+}
+
+/** Deferred signing of an OFD, step 2: as `finishPdf`. */
+export declare function finishOfd(ofd: Doc, seal: Seal, state: Buffer, signature: Buffer, options?: SignDocumentOptions | undefined | null): Promise<Buffer>
+
+/**
+ * Deferred signing of a PDF, step 2: the same PDF, seal and options, the state and the SM2
+ * signature (DER or raw r‖s) of the digest; checked before the signed PDF is returned.
+ */
+export declare function finishPdf(pdf: Doc, seal: Seal, state: Buffer, signature: Buffer, options?: SignDocumentOptions | undefined | null): Promise<Buffer>
+
+/**
+ * A picture (JPEG, PNG, GIF; Buffer or path) as a seal picture (`eseal stamp import`): cut
+ * to `widthMm` × `heightMm` (42), `fit` cover (default) or contain, white made transparent.
+ */
+export interface ImportStampOptions {
+  widthMm?: number
+  heightMm?: number
+  fit?: 'cover' | 'contain'
+  dpi?: number
+}
+
+/**
+ * A stamp over a text on the page (`甲方（盖章）`): which occurrences (default all), on which
+ * pages, centred on the text or on its end, moved by `offsetMm` [x right, y down], of
+ * `sizeMm` [w, h] (the seal picture's when absent). Not found: `ESEAL_KEYWORD_NOT_FOUND`.
+ */
+export interface KeywordOptions {
+  text: string
+  occurrence?: 'all' | 'first' | 'last' | number
+  pages?: string
+  anchor?: 'centre' | 'center' | 'end'
+  offsetMm?: [number, number]
+  sizeMm?: [number, number]
+}
+
+/**
+ * A personal seal: `shape` square (方形章), rect (长方形章) or legal (法人章); `border`
+ * (default true); `sizeMm` the square's side or the rectangle's height.
+ */
+export interface PersonalStampOptions {
+  name: string
+  shape?: 'square' | 'rect' | 'legal'
+  border?: boolean
+  sizeMm?: number
+  font?: string
+  dpi?: number
+}
+
+/**
+ * Deferred signing, step 1: the digest e = SM3(Z‖M) the holder of the certificate's key
+ * signs (a UKey, an HSM) and the opaque state for `finish*`.
+ */
+export interface Prepared {
+  digest: Buffer
+  state: Buffer
+}
+
+/** Deferred signing of an OFD, step 1: as `preparePdf`. */
+export declare function prepareOfd(ofd: Doc, seal: Seal, certificate: Doc, options?: SignDocumentOptions | undefined | null): Promise<Prepared>
+
+/**
+ * Deferred signing of a PDF, step 1 (one signature, no TSA): resolves to the digest to sign
+ * with the key of `certificate` (PEM/DER Buffer or path) and the state for `finishPdf`.
+ */
+export declare function preparePdf(pdf: Doc, seal: Seal, certificate: Doc, options?: SignDocumentOptions | undefined | null): Promise<Prepared>
+
+/**
+ * An anti-forgery QR code picture (PNG, e.g. from `stampQr`) drawn with the first
+ * signature; position and size in the stamp's units (PDF points, OFD mm).
+ */
+export interface QrOptions {
+  png: Buffer
+  page?: number
+  x: number
+  y: number
+  size: number
+}
+
+/**
+ * An anti-forgery QR code: `template` a URL with `{doc_id}` and `{digest}`, the document id,
+ * the digest (hex in the URL), `sizeMm` (15).
+ */
+export interface QrStampOptions {
+  template: string
+  docId: string
+  digest: Buffer
+  sizeMm?: number
+  dpi?: number
 }
 
 /** What a new seal holds. */
@@ -168,14 +277,40 @@ export declare function signData(seal: Seal, signer: Signer, data: Buffer, optio
 /** As `signData`, over a digest the caller computed (it becomes dataHash as is). */
 export declare function signDigest(seal: Seal, signer: Signer, digest: Buffer, options?: SignOptions | undefined | null): Promise<Buffer>
 
-/** Options of `signOfd` / `signPdf`. */
+/** Options of `signOfd` / `signPdf` (and of the deferred `prepare*` / `finish*`). */
 export interface SignDocumentOptions {
+  /** One stamp (the default stamp when nothing places the seal). */
   stamp?: StampOptions
+  /** Several stamps: PDF one signature each, OFD all in the one signature. */
+  stamps?: Array<StampOptions>
+  crossPage?: CrossPageOptions
+  keyword?: KeywordOptions
+  qr?: QrOptions
+  /**
+   * PDF: `ses` (GB/T 38540 seal signature, default), `sm2-cms` or `sm2-cms-gm` (SM2 CMS
+   * SignedData with PKCS#7 or GM/T 0010 identifiers, the seal's picture as the stamp).
+   */
+  shape?: 'ses' | 'sm2-cms' | 'sm2-cms-gm'
+  /**
+   * PDF: `/Reason`, `/Location`, `/ContactInfo` of every signature; `fieldName` the new
+   * field's name (one signature only).
+   */
+  reason?: string
+  location?: string
+  contact?: string
+  fieldName?: string
+  /** PDF: certify with DocMDP level 1 (no changes), 2 (form filling) or 3 (annotations). */
+  certify?: 1 | 2 | 3
+  /** An RFC 3161 time-stamp authority URL: the SES_Signature gets a timeStamp. */
+  tsa?: string
   /** Signing time (RFC 3339); now when absent. */
   time?: string
 }
 
-/** Signs an OFD (a Buffer or a path) with `seal`; resolves to the signed OFD. */
+/**
+ * Signs an OFD (a Buffer or a path) with `seal`; resolves to the signed OFD. One signature
+ * shows every stamp, the cross-page seal and the keyword stamps.
+ */
 export declare function signOfd(ofd: Doc, seal: Seal, signer: Signer, options?: SignDocumentOptions | undefined | null): Promise<Buffer>
 
 /** Options of `signData` / `signDigest`. */
@@ -188,9 +323,16 @@ export interface SignOptions {
 
 /**
  * Signs a PDF (a Buffer or a path) with `seal` (incremental update); resolves to the whole
- * signed PDF.
+ * signed PDF. One signature per stamp, cross-page seal and keyword occurrence; the first
+ * certifies (`certify`) and draws the QR code.
  */
 export declare function signPdf(pdf: Doc, seal: Seal, signer: Signer, options?: SignDocumentOptions | undefined | null): Promise<Buffer>
+
+/** The installed font families that can draw a seal (for `font`). */
+export declare function stampFonts(): Array<string>
+
+/** Imports a picture as a seal picture. */
+export declare function stampImport(image: Doc, options?: ImportStampOptions | undefined | null): Promise<StampPicture>
 
 /**
  * Where a stamp shows, as in every binding: `page` from 1 (default 1); OFD: millimetres
@@ -209,6 +351,26 @@ export interface StampOptions {
   invisible?: boolean
 }
 
+/** Draws a personal seal (`eseal stamp personal`). */
+export declare function stampPersonal(options: PersonalStampOptions): Promise<StampPicture>
+
+/**
+ * A seal picture as `eseal stamp …` writes it: PNG (transparent background), the SVG when
+ * drawn from vectors, the physical size.
+ */
+export interface StampPicture {
+  png: Buffer
+  svg?: string
+  widthMm: number
+  heightMm: number
+}
+
+/** Draws an anti-forgery QR code (`eseal stamp qr`). */
+export declare function stampQr(options: QrStampOptions): Promise<StampPicture>
+
+/** Draws a unit seal (`eseal stamp official|oval|square`). */
+export declare function stampUnit(options: UnitStampOptions): Promise<StampPicture>
+
 /** Where a UKey signer lives. */
 export interface UkeyOptions {
   /** Path of the vendor's SKF library (GM/T 0016). */
@@ -221,6 +383,22 @@ export interface UkeyOptions {
   container?: string
   /** The library uses a 64-bit `ULONG` (some vendor LP64 builds). */
   ulong64?: boolean
+}
+
+/**
+ * A generated unit seal: `style` a key (common, party, union, youth: round 公章; invoice:
+ * 发票专用章 oval 40×30 with the 纳税人识别号 as `code`; oval: 45×30 财务/合同 oval;
+ * square-finance: 方形财务专用章), `bottom` text, `code` (印章编码), `sizeMm` (round diameter
+ * or square side), `font` (installed family or file), `dpi` (300).
+ */
+export interface UnitStampOptions {
+  style: 'common' | 'party' | 'union' | 'youth' | 'invoice' | 'oval' | 'square-finance'
+  name: string
+  bottom?: string
+  code?: string
+  sizeMm?: number
+  font?: string
+  dpi?: number
 }
 
 /**
