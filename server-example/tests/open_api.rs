@@ -825,8 +825,7 @@ fn open_api_on_postgres() {
 
 /// The refusals that depend on the app's state or its SM2 key, each audited in the unit's
 /// chain with its code: malformed credentials, an SM2 signature missing, not base64 or not
-/// verifying (and a good one accepted), an app waiting for review (accepted once approved,
-/// 2.9.5) and a deleted app (2.9.4).
+/// verifying (and a good one accepted), and a deleted app (2.9.4).
 #[test]
 fn refusals_of_app_state_and_sm2() {
     use base64::Engine;
@@ -903,42 +902,27 @@ fn refusals_of_app_state_and_sm2() {
         200,
     );
 
-    // App review on (back office): a new app waits for review and is refused until approved.
-    let ops = api.operator();
-    let mut sw = expect(&ops.get("/api/v1/ops/switches"), 200);
-    sw["app_review"] = json!(true);
-    expect(&ops.put("/api/v1/ops/switches", sw), 200);
+    // A deleted app (soft delete, 2.9.4) is refused. (`app_not_reviewed` cannot be reached
+    // through the API: keys are shown for valid apps only, and no app goes back from valid to
+    // waiting for review; the check stays as a defence.)
     let a = expect(
-        &admin.post("/api/v1/apps", json!({"name": "待审应用"})),
+        &admin.post("/api/v1/apps", json!({"name": "待删应用"})),
         201,
     );
     let id = a["id"].as_str().unwrap().to_owned();
     let s = expect(&admin.get(&format!("/api/v1/apps/{id}/secret")), 200);
-    let pending = App {
+    let doomed = App {
         id: id.clone(),
         token: s["access_token"].as_str().unwrap().to_owned(),
         secret: s["access_secret"].as_str().unwrap().to_owned(),
     };
-    assert_eq!(
-        code(call(&api, &pending, "GET", "/open/v1/seals", None, vec![])),
-        "app_not_reviewed"
-    );
     expect(
-        &ops.post(
-            &format!("/api/v1/ops/apps/{id}/review"),
-            json!({"approve": true}),
-        ),
+        &call(&api, &doomed, "GET", "/open/v1/seals", None, vec![]),
         200,
     );
-    expect(
-        &call(&api, &pending, "GET", "/open/v1/seals", None, vec![]),
-        200,
-    );
-
-    // A deleted app (soft delete, 2.9.4) is refused.
     assert_eq!(admin.delete(&format!("/api/v1/apps/{id}")).status, 204);
     assert_eq!(
-        code(call(&api, &pending, "GET", "/open/v1/seals", None, vec![])),
+        code(call(&api, &doomed, "GET", "/open/v1/seals", None, vec![])),
         "app_deleted"
     );
 
@@ -957,8 +941,7 @@ fn refusals_of_app_state_and_sm2() {
     for (who, c, n) in [
         (&app, "malformed_credentials", 2),
         (&app, "bad_sm2_signature", 3),
-        (&pending, "app_not_reviewed", 1),
-        (&pending, "app_deleted", 1),
+        (&doomed, "app_deleted", 1),
     ] {
         let found = refusals
             .iter()
