@@ -81,7 +81,8 @@ readme_py="$xlang/readme-py"
 mkdir -p "$readme_py"
 cp vectors/bindings/plain.pdf "$readme_py/contract.pdf"
 cp vectors/ses/picture-8x8.png "$readme_py/seal.png"
-sed -n '/^```python$/,/^```$/p' bindings/python/README.md | sed '1d;$d' >"$readme_py/readme.py"
+# Every python block of the README, in order, as one program.
+awk '/^```python$/ {on = 1; next} /^```$/ {on = 0} on' bindings/python/README.md >"$readme_py/readme.py"
 (cd "$readme_py" && "$py" readme.py | grep -qx valid) || { echo "the Python README example does not print valid"; exit 1; }
 (cd "$xlang" && "$py" -m mypy.stubtest eseal --ignore-missing-stub \
     --allowlist "$root/bindings/python/stubtest-allowlist.txt")
@@ -103,7 +104,7 @@ export ESEAL_NODE_PACKAGE="$fresh/node_modules/eseal"
 (cd bindings/node && node --test --test-reporter=spec test/ 2>&1 | tail -n 14; exit "${PIPESTATUS[0]}")
 cp vectors/bindings/plain.pdf "$fresh/contract.pdf"
 cp vectors/ses/picture-8x8.png "$fresh/seal.png"
-sed -n '/^```js$/,/^```$/p' bindings/node/README.md | sed '1d;$d' >"$fresh/readme.js"
+awk '/^```js$/ {on = 1; next} /^```$/ {on = 0} on' bindings/node/README.md >"$fresh/readme.js"
 (cd "$fresh" && node readme.js | tail -n 1 | grep -qx valid) || { echo "the Node README example does not print valid"; exit 1; }
 (cd bindings/node && NODE_PATH="$nodetools" "$nodetools/.bin/tsc" -p test/types --typeRoots "$nodetools/@types")
 
