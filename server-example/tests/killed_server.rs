@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use eseal_server::config::Config;
@@ -276,13 +276,11 @@ fn killed_at_random(db: &Db, seed: u64) {
             .args(["-KILL", &pid.to_string()])
             .status();
         dead.store(true, Ordering::SeqCst);
-        let t = Instant::now();
         for h in clients {
             let (a, c) = h.join().unwrap();
             acked.extend(a);
             cut += c;
         }
-        assert!(t.elapsed() < Duration::from_secs(130));
         drop(srv);
     }
 
