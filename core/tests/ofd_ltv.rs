@@ -75,6 +75,8 @@ fn verify(path: &std::path::Path, ca: &TestCa, at: Time) -> VerificationReport {
         trust: TrustStore::new().with(ca.root.cert.clone()),
         at,
         long_term: true,
+        // "Valid when signed, expired now" is a warning; --strict makes it a failure.
+        strict: true,
         ..Default::default()
     };
     ofd::verify_file(path, &o).unwrap()

@@ -39,12 +39,13 @@ pub fn settle(checks: &mut [Check], t: Time, by: &str) {
     }
 }
 
-/// The "expired now" warnings of `checks` become failures saying `why` (no proof), when the
-/// validation time was asked for (`--at`, [`super::VerifyOptions::long_term`]).
+/// The "expired now" warnings of `checks` say `why` nothing proves the signature existed while
+/// the certificate was valid, when the validation time was asked for (`--at`,
+/// [`super::VerifyOptions::long_term`]). They stay warnings ("valid when signed, expired
+/// now"), failures under `--strict`.
 pub fn unproven(checks: &mut [Check], why: &str) {
     for c in checks {
         if c.check == K::CertificateValidityNow && c.status == Status::Warning {
-            c.status = Status::Failed;
             c.message = format!("{}; {why}", c.message);
             c.message_zh = format!("{}；无长期验证证据", c.message_zh);
         }

@@ -39,9 +39,10 @@ pub struct VerifyOptions {
     /// ofdrw's DigitalSignContainer writes).
     pub extra_certs: Vec<Certificate>,
     /// `at` was asked for (`--at`): validation as of that time from the evidence the document
-    /// embeds. A certificate no longer valid then fails unless document timestamps prove the
+    /// embeds. A certificate no longer valid then passes when document timestamps prove the
     /// signature and its validation data existed while it was (PAdES-LTA, ETSI EN 319 102-1
-    /// §5.6.2.4); without it that is the warning "valid when signed, expired now".
+    /// §5.6.2.4); otherwise it stays the warning "valid when signed, expired now", saying what
+    /// proof is missing (a failure under `strict`).
     pub long_term: bool,
     /// CRLs and OCSP responses (`--crl`, `--ocsp`, the trust directory's `*.crl`, a PDF's DSS):
     /// every certificate of a trusted chain is checked against them at its signing time.
